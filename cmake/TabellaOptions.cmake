@@ -1,0 +1,25 @@
+# Options applied to Tabella's own targets only (linked PRIVATE), never leaked to consumers.
+add_library(tabella_warnings INTERFACE)
+target_compile_options(tabella_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
+  -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
+  $<$<BOOL:${TABELLA_WERROR}>:-Werror>)
+# OpenSSL: the 3.0 API only, no deprecated call anywhere in our code.
+target_compile_definitions(tabella_warnings INTERFACE OPENSSL_API_COMPAT=30000 OPENSSL_NO_DEPRECATED)
+
+add_library(tabella_sanitizers INTERFACE)
+if(TABELLA_SANITIZE)
+  target_compile_options(tabella_sanitizers INTERFACE
+    -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  target_link_options(tabella_sanitizers INTERFACE -fsanitize=address,undefined)
+endif()
+
+add_library(tabella_options INTERFACE)
+target_link_libraries(tabella_options INTERFACE tabella_warnings tabella_sanitizers)
+
+# tabella_executable(name SOURCES ... LIBS ...): a thin program over the layer libraries.
+function(tabella_executable name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} tabella_options)
+endfunction()

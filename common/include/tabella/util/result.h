@@ -1,0 +1,112 @@
+// Result<T>: a value or an Error. User input and outside bytes get an Error with a message that
+// says what, where and why; assertions are for programmer errors only.
+// Thread-safety: value types, no shared state.
+#pragma once
+
+#include <cassert>
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace tabella {
+
+enum class ErrorCode {
+  kInvalidArgument,   // malformed input: bad length, bad syntax, unknown field
+  kInvalidEncoding,   // bytes that do not decode (point, scalar, base64, hex, entry)
+  kInvalidProof,      // a zero-knowledge proof that does not verify
+  kInvalidSignature,  // a signature that does not verify
+  kOutOfRange,        // a value outside its allowed range
+  kNotFound,
+  kPermission,  // the author may not do this
+  kConflict,    // state forbids it (token spent, polls closed, chain mismatch)
+  kLimit,       // too large / past a bound
+  kIo,          // file or network failure
+  kCrypto,      // an OpenSSL failure that should not happen
+};
+
+const char* error_code_name(ErrorCode code);
+
+struct Error {
+  ErrorCode code = ErrorCode::kInvalidArgument;
+  std::string message;
+  std::string field;  // where: a JSON path, a field name or an entry index; may be empty
+
+  // "field: message" (or just the message).
+  std::string describe() const { return field.empty() ? message : field + ": " + message; }
+  // The same error, located one level further out: with_prefix("contests[2]").
+  Error with_prefix(const std::string& outer) const {
+    Error e = *this;
+    e.field = field.empty() ? outer : (field.front() == '[' ? outer + field : outer + "." + field);
+    return e;
+  }
+};
+
+inline Error make_error(ErrorCode code, std::string message, std::string field = {}) {
+  return Error{code, std::move(message), std::move(field)};
+}
+
+template <class T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
+
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+
+  // REQUIRES: ok()
+  T& value() & {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<0>(std::move(v_));
+  }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  T&& operator*() && { return std::move(*this).value(); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+
+  // REQUIRES: !ok()
+  const Error& error() const {
+    assert(!ok());
+    return std::get<1>(v_);
+  }
+
+ private:
+  std::variant<T, Error> v_;
+};
+
+// Status: success or an Error.
+class [[nodiscard]] Status {
+ public:
+  Status() = default;
+  Status(Error error)
+      : error_(std::move(error)), ok_(false) {}  // NOLINT(google-explicit-constructor)
+  static Status success() { return Status(); }
+  bool ok() const { return ok_; }
+  explicit operator bool() const { return ok_; }
+  const Error& error() const {
+    assert(!ok_);
+    return error_;
+  }
+
+ private:
+  Error error_;
+  bool ok_ = true;
+};
+
+}  // namespace tabella
+
+// Early return on failure, Beast-style: TABELLA_TRY(status_expr);
+#define TABELLA_TRY(expr)                                    \
+  do {                                                       \
+    auto tabella_try_r_ = (expr);                            \
+    if (!tabella_try_r_.ok()) return tabella_try_r_.error(); \
+  } while (0)

@@ -1,0 +1,476 @@
+#include "tabella/crypto/group.h"
+
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/obj_mac.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "group_internal.h"
+
+namespace tabella {
+namespace detail {
+
+void crypto_fail(const char* what) {
+  std::fprintf(stderr, "tabella: OpenSSL call failed: %s\n", what);
+  std::abort();
+}
+
+namespace {
+struct Group {
+  EC_GROUP* group = nullptr;
+  BIGNUM* order = nullptr;
+  Group() {
+    group = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+    order = BN_new();
+    if (group == nullptr || order == nullptr || EC_GROUP_get_order(group, order, nullptr) != 1) {
+      crypto_fail("P-256 group setup");
+    }
+  }
+  ~Group() {
+    EC_GROUP_free(group);
+    BN_free(order);
+  }
+};
+
+const Group& group() {
+  static const Group g;
+  return g;
+}
+
+struct ThreadState {
+  BN_CTX* ctx = BN_CTX_new();
+  BnScratch scratch{BN_new(), BN_new(), BN_new()};
+  ThreadState() {
+    if (ctx == nullptr || scratch.a == nullptr || scratch.b == nullptr || scratch.r == nullptr) {
+      crypto_fail("BN allocation");
+    }
+    BN_set_flags(scratch.a, BN_FLG_CONSTTIME);
+    BN_set_flags(scratch.b, BN_FLG_CONSTTIME);
+    BN_set_flags(scratch.r, BN_FLG_CONSTTIME);
+  }
+  ~ThreadState() {
+    BN_clear_free(scratch.a);
+    BN_clear_free(scratch.b);
+    BN_clear_free(scratch.r);
+    BN_CTX_free(ctx);
+  }
+};
+
+ThreadState& thread_state() {
+  thread_local ThreadState state;
+  return state;
+}
+
+// Big-endian bytes of the order n, for constant-time range checks.
+const Scalar::Encoding& order_bytes() {
+  static const Scalar::Encoding bytes = [] {
+    Scalar::Encoding b{};
+    if (BN_bn2binpad(p256_order(), b.data(), 32) != 32) crypto_fail("BN_bn2binpad(n)");
+    return b;
+  }();
+  return bytes;
+}
+
+// 1 if the 32-byte big-endian value is < n, computed without a data-dependent branch.
+bool ct_less_than_order(const std::uint8_t* v) {
+  const auto& n = order_bytes();
+  unsigned borrow = 0;
+  for (int i = 31; i >= 0; --i) {
+    unsigned diff = unsigned{v[i]} - unsigned{n[i]} - borrow;
+    borrow = (diff >> 8) & 1;
+  }
+  return borrow == 1;  // v - n borrowed: v < n
+}
+}  // namespace
+
+const EC_GROUP* p256() {
+  return group().group;
+}
+const BIGNUM* p256_order() {
+  return group().order;
+}
+BN_CTX* bn_ctx() {
+  return thread_state().ctx;
+}
+BnScratch& bn_scratch() {
+  return thread_state().scratch;
+}
+
+void load_bn(BIGNUM* bn, const Scalar& s) {
+  if (BN_bin2bn(s.encode().data(), 32, bn) == nullptr) crypto_fail("BN_bin2bn");
+  BN_set_flags(bn, BN_FLG_CONSTTIME);
+}
+
+Scalar store_bn(const BIGNUM* bn) {
+  Scalar::Encoding b{};
+  if (BN_bn2binpad(bn, b.data(), 32) != 32) crypto_fail("BN_bn2binpad");
+  auto r = Scalar::decode(b);
+  if (!r.ok()) crypto_fail("scalar out of range");
+  Scalar s = *r;
+  secure_zero(b.data(), b.size());
+  return s;
+}
+
+}  // namespace detail
+
+using detail::bn_ctx;
+using detail::bn_scratch;
+using detail::crypto_fail;
+using detail::load_bn;
+using detail::p256;
+using detail::p256_order;
+using detail::store_bn;
+
+// ---------------------------------------------------------------- Scalar
+
+Scalar Scalar::from_u64(std::uint64_t v) {
+  Scalar s;
+  for (int i = 0; i < 8; ++i) s.bytes_[31 - i] = static_cast<std::uint8_t>(v >> (8 * i));
+  return s;
+}
+
+Scalar Scalar::from_i64(std::int64_t v) {
+  if (v >= 0) return from_u64(static_cast<std::uint64_t>(v));
+  return -from_u64(static_cast<std::uint64_t>(-(v + 1)) + 1);
+}
+
+Result<Scalar> Scalar::decode(ByteView bytes) {
+  if (bytes.size() != kSize) {
+    return make_error(ErrorCode::kInvalidEncoding,
+                      "scalar must be 32 bytes, got " + std::to_string(bytes.size()));
+  }
+  if (!detail::ct_less_than_order(bytes.data())) {
+    return make_error(ErrorCode::kOutOfRange, "scalar is not below the group order n");
+  }
+  Scalar s;
+  std::copy(bytes.begin(), bytes.end(), s.bytes_.begin());
+  return s;
+}
+
+Scalar Scalar::reduce(ByteView bytes) {
+  auto& sc = bn_scratch();
+  if (BN_bin2bn(bytes.data(), static_cast<int>(bytes.size()), sc.a) == nullptr)
+    crypto_fail("BN_bin2bn");
+  if (BN_nnmod(sc.r, sc.a, p256_order(), bn_ctx()) != 1) crypto_fail("BN_nnmod");
+  Scalar s = store_bn(sc.r);
+  BN_zero(sc.a);
+  BN_zero(sc.r);
+  return s;
+}
+
+Scalar Scalar::random(Rng& rng) {
+  Encoding b{};
+  for (;;) {
+    rng.fill(b);
+    if (detail::ct_less_than_order(b.data())) break;  // rejects with probability < 2^-32
+  }
+  Scalar s;
+  s.bytes_ = b;
+  secure_zero(b.data(), b.size());
+  return s;
+}
+
+Scalar Scalar::random_nonzero(Rng& rng) {
+  for (;;) {
+    Scalar s = random(rng);
+    if (!s.is_zero()) return s;
+  }
+}
+
+std::string Scalar::to_hex() const {
+  return tabella::to_hex(bytes_);
+}
+
+namespace {
+enum class Op { kAdd, kSub, kMul };
+Scalar binop(const Scalar& x, const Scalar& y, Op op) {
+  auto& sc = bn_scratch();
+  load_bn(sc.a, x);
+  load_bn(sc.b, y);
+  int ok = 0;
+  switch (op) {
+    case Op::kAdd:
+      ok = BN_mod_add_quick(sc.r, sc.a, sc.b, p256_order());
+      break;
+    case Op::kSub:
+      ok = BN_mod_sub_quick(sc.r, sc.a, sc.b, p256_order());
+      break;
+    case Op::kMul:
+      ok = BN_mod_mul(sc.r, sc.a, sc.b, p256_order(), bn_ctx());
+      break;
+  }
+  if (ok != 1) crypto_fail("scalar arithmetic");
+  Scalar s = store_bn(sc.r);
+  BN_zero(sc.a);
+  BN_zero(sc.b);
+  BN_zero(sc.r);
+  return s;
+}
+}  // namespace
+
+Scalar Scalar::operator+(const Scalar& o) const {
+  return binop(*this, o, Op::kAdd);
+}
+Scalar Scalar::operator-(const Scalar& o) const {
+  return binop(*this, o, Op::kSub);
+}
+Scalar Scalar::operator*(const Scalar& o) const {
+  return binop(*this, o, Op::kMul);
+}
+Scalar Scalar::operator-() const {
+  return Scalar() - *this;
+}
+
+Scalar Scalar::inverse() const {
+  assert(!is_zero());
+  auto& sc = bn_scratch();
+  load_bn(sc.a, *this);
+  // With BN_FLG_CONSTTIME set on the input, OpenSSL takes its branch-free inversion path.
+  if (BN_mod_inverse(sc.r, sc.a, p256_order(), bn_ctx()) == nullptr) crypto_fail("BN_mod_inverse");
+  Scalar s = store_bn(sc.r);
+  BN_zero(sc.a);
+  BN_zero(sc.r);
+  return s;
+}
+
+Scalar Scalar::pow(std::uint64_t e) const {
+  Scalar result = from_u64(1);
+  Scalar base = *this;
+  while (e != 0) {
+    if (e & 1) result = result * base;
+    base = base * base;
+    e >>= 1;
+  }
+  return result;
+}
+
+bool Scalar::is_zero() const {
+  std::uint8_t acc = 0;
+  for (std::uint8_t b : bytes_) acc |= b;
+  return acc == 0;
+}
+
+bool Scalar::operator==(const Scalar& o) const {
+  return CRYPTO_memcmp(bytes_.data(), o.bytes_.data(), kSize) == 0;
+}
+
+Scalar Scalar::select(bool mask, const Scalar& a, const Scalar& b) {
+  // m = 0xff when mask, 0x00 otherwise, without a branch.
+  auto m = static_cast<std::uint8_t>(0u - static_cast<unsigned>(mask));
+  Scalar s;
+  for (std::size_t i = 0; i < kSize; ++i) {
+    s.bytes_[i] = static_cast<std::uint8_t>((a.bytes_[i] & m) | (b.bytes_[i] & ~m));
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------- Point
+
+namespace {
+EC_POINT* new_point() {
+  EC_POINT* p = EC_POINT_new(p256());
+  if (p == nullptr || EC_POINT_set_to_infinity(p256(), p) != 1) crypto_fail("EC_POINT_new");
+  return p;
+}
+
+// A BIGNUM view of a scalar for the duration of one call; cleared afterwards.
+class ScalarBn {
+ public:
+  explicit ScalarBn(const Scalar& s) : bn_(BN_secure_new()) {
+    if (bn_ == nullptr) crypto_fail("BN_secure_new");
+    load_bn(bn_, s);
+  }
+  ~ScalarBn() { BN_clear_free(bn_); }
+  ScalarBn(const ScalarBn&) = delete;
+  ScalarBn& operator=(const ScalarBn&) = delete;
+  const BIGNUM* get() const { return bn_; }
+
+ private:
+  BIGNUM* bn_;
+};
+}  // namespace
+
+Point::Point() : impl_(std::make_unique<Impl>()) {
+  impl_->p = new_point();
+}
+
+Point::~Point() {
+  if (impl_) EC_POINT_free(impl_->p);
+}
+
+Point::Point(const Point& o) : impl_(std::make_unique<Impl>()) {
+  impl_->p = EC_POINT_dup(o.impl_->p, p256());
+  if (impl_->p == nullptr) crypto_fail("EC_POINT_dup");
+}
+
+Point& Point::operator=(const Point& o) {
+  if (this == &o) return *this;
+  if (!impl_) {
+    impl_ = std::make_unique<Impl>();
+    impl_->p = new_point();
+  }
+  if (EC_POINT_copy(impl_->p, o.impl_->p) != 1) crypto_fail("EC_POINT_copy");
+  return *this;
+}
+
+Point::Point(Point&& o) noexcept = default;
+
+Point& Point::operator=(Point&& o) noexcept {
+  if (this != &o) {
+    if (impl_) EC_POINT_free(impl_->p);
+    impl_ = std::move(o.impl_);
+  }
+  return *this;
+}
+
+const Point& Point::generator() {
+  static const Point g = [] {
+    Point p;
+    if (EC_POINT_copy(p.impl_->p, EC_GROUP_get0_generator(p256())) != 1) crypto_fail("generator");
+    return p;
+  }();
+  return g;
+}
+
+Result<Point> Point::decode(ByteView bytes) {
+  if (bytes.size() != kSize) {
+    return make_error(
+        ErrorCode::kInvalidEncoding,
+        "point must be 33 bytes (compressed SEC1), got " + std::to_string(bytes.size()));
+  }
+  if (bytes[0] != 0x02 && bytes[0] != 0x03) {
+    bool all_zero = true;
+    for (std::uint8_t b : bytes) all_zero = all_zero && b == 0;
+    if (all_zero) return make_error(ErrorCode::kInvalidEncoding, "point is the identity");
+    return make_error(ErrorCode::kInvalidEncoding, "point prefix must be 0x02 or 0x03, got 0x" +
+                                                       tabella::to_hex(bytes.first(1)));
+  }
+  Point p;
+  // oct2point rejects x >= p and x with no square root (not on the curve).
+  if (EC_POINT_oct2point(p256(), p.impl_->p, bytes.data(), bytes.size(), bn_ctx()) != 1) {
+    return make_error(ErrorCode::kInvalidEncoding, "point is not on the P-256 curve");
+  }
+  return p;
+}
+
+Result<Point> Point::decode_allow_identity(ByteView bytes) {
+  if (bytes.size() == kSize) {
+    bool all_zero = true;
+    for (std::uint8_t b : bytes) all_zero = all_zero && b == 0;
+    if (all_zero) return Point();
+  }
+  return decode(bytes);
+}
+
+Point::Encoding Point::encode() const {
+  Encoding out{};
+  if (is_identity()) return out;
+  if (EC_POINT_point2oct(p256(), impl_->p, POINT_CONVERSION_COMPRESSED, out.data(), out.size(),
+                         bn_ctx()) != kSize) {
+    crypto_fail("EC_POINT_point2oct");
+  }
+  return out;
+}
+
+std::string Point::to_hex() const {
+  return tabella::to_hex(encode());
+}
+
+bool Point::is_identity() const {
+  return EC_POINT_is_at_infinity(p256(), impl_->p) == 1;
+}
+
+Point Point::operator+(const Point& o) const {
+  Point r;
+  if (EC_POINT_add(p256(), r.impl_->p, impl_->p, o.impl_->p, bn_ctx()) != 1)
+    crypto_fail("EC_POINT_add");
+  return r;
+}
+
+Point Point::operator-() const {
+  Point r(*this);
+  if (EC_POINT_invert(p256(), r.impl_->p, bn_ctx()) != 1) crypto_fail("EC_POINT_invert");
+  return r;
+}
+
+Point Point::operator-(const Point& o) const {
+  return *this + (-o);
+}
+
+Point Point::operator*(const Scalar& k) const {
+  Point r;
+  ScalarBn kb(k);
+  if (EC_POINT_mul(p256(), r.impl_->p, nullptr, impl_->p, kb.get(), bn_ctx()) != 1) {
+    crypto_fail("EC_POINT_mul");
+  }
+  return r;
+}
+
+bool Point::operator==(const Point& o) const {
+  int c = EC_POINT_cmp(p256(), impl_->p, o.impl_->p, bn_ctx());
+  if (c < 0) crypto_fail("EC_POINT_cmp");
+  return c == 0;
+}
+
+Point Point::base_mul(const Scalar& a) {
+  Point r;
+  ScalarBn ab(a);
+  if (EC_POINT_mul(p256(), r.impl_->p, ab.get(), nullptr, nullptr, bn_ctx()) != 1) {
+    crypto_fail("EC_POINT_mul");
+  }
+  return r;
+}
+
+Point Point::base_mul_add(const Scalar& a, const Scalar& b, const Point& p) {
+  Point r;
+  ScalarBn ab(a);
+  ScalarBn bb(b);
+  if (EC_POINT_mul(p256(), r.impl_->p, ab.get(), p.impl_->p, bb.get(), bn_ctx()) != 1) {
+    crypto_fail("EC_POINT_mul");
+  }
+  return r;
+}
+
+// ---------------------------------------------------------------- FixedBase
+
+struct FixedBase::Impl {
+  EC_GROUP* group = nullptr;
+  ~Impl() { EC_GROUP_free(group); }
+};
+
+FixedBase::FixedBase(const Point& base) : base_(base), impl_(std::make_unique<Impl>()) {
+  assert(!base.is_identity());
+  impl_->group = EC_GROUP_dup(p256());
+  if (impl_->group == nullptr ||
+      EC_GROUP_set_generator(impl_->group, base.impl().p, p256_order(), BN_value_one()) != 1) {
+    crypto_fail("EC_GROUP_set_generator");
+  }
+}
+
+FixedBase::~FixedBase() = default;
+FixedBase::FixedBase(FixedBase&&) noexcept = default;
+FixedBase& FixedBase::operator=(FixedBase&&) noexcept = default;
+
+Point FixedBase::mul(const Scalar& a) const {
+  Point r;
+  ScalarBn ab(a);
+  if (EC_POINT_mul(impl_->group, r.impl().p, ab.get(), nullptr, nullptr, bn_ctx()) != 1) {
+    crypto_fail("EC_POINT_mul (fixed base)");
+  }
+  return r;
+}
+
+Point FixedBase::mul_add(const Scalar& a, const Scalar& b, const Point& p) const {
+  Point r;
+  ScalarBn ab(a);
+  ScalarBn bb(b);
+  if (EC_POINT_mul(impl_->group, r.impl().p, ab.get(), p.impl().p, bb.get(), bn_ctx()) != 1) {
+    crypto_fail("EC_POINT_mul (fixed base)");
+  }
+  return r;
+}
+
+}  // namespace tabella

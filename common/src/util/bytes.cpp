@@ -1,0 +1,160 @@
+#include "tabella/util/bytes.h"
+
+#include <openssl/crypto.h>
+
+#include <array>
+
+namespace tabella {
+
+const char* error_code_name(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument:
+      return "invalid_argument";
+    case ErrorCode::kInvalidEncoding:
+      return "invalid_encoding";
+    case ErrorCode::kInvalidProof:
+      return "invalid_proof";
+    case ErrorCode::kInvalidSignature:
+      return "invalid_signature";
+    case ErrorCode::kOutOfRange:
+      return "out_of_range";
+    case ErrorCode::kNotFound:
+      return "not_found";
+    case ErrorCode::kPermission:
+      return "permission_denied";
+    case ErrorCode::kConflict:
+      return "conflict";
+    case ErrorCode::kLimit:
+      return "limit_exceeded";
+    case ErrorCode::kIo:
+      return "io_error";
+    case ErrorCode::kCrypto:
+      return "crypto_error";
+  }
+  return "unknown";
+}
+
+namespace {
+constexpr char kHex[] = "0123456789abcdef";
+constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+int b64_value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+}  // namespace
+
+std::string to_hex(ByteView data) {
+  std::string out;
+  out.reserve(data.size() * 2);
+  for (std::uint8_t b : data) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+Result<Bytes> from_hex(std::string_view hex) {
+  if (hex.size() % 2 != 0) {
+    return make_error(ErrorCode::kInvalidEncoding,
+                      "hex string has odd length " + std::to_string(hex.size()));
+  }
+  Bytes out(hex.size() / 2);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    int hi = hex_value(hex[2 * i]);
+    int lo = hex_value(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) {
+      return make_error(
+          ErrorCode::kInvalidEncoding,
+          "invalid hex digit at offset " + std::to_string(hi < 0 ? 2 * i : 2 * i + 1));
+    }
+    out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
+  }
+  return out;
+}
+
+std::string to_base64(ByteView data) {
+  std::string out;
+  out.reserve((data.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 3 <= data.size(); i += 3) {
+    std::uint32_t v =
+        (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8) | data[i + 2];
+    out.push_back(kB64[(v >> 18) & 63]);
+    out.push_back(kB64[(v >> 12) & 63]);
+    out.push_back(kB64[(v >> 6) & 63]);
+    out.push_back(kB64[v & 63]);
+  }
+  std::size_t rest = data.size() - i;
+  if (rest == 1) {
+    std::uint32_t v = std::uint32_t{data[i]} << 16;
+    out.push_back(kB64[(v >> 18) & 63]);
+    out.push_back(kB64[(v >> 12) & 63]);
+    out += "==";
+  } else if (rest == 2) {
+    std::uint32_t v = (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8);
+    out.push_back(kB64[(v >> 18) & 63]);
+    out.push_back(kB64[(v >> 12) & 63]);
+    out.push_back(kB64[(v >> 6) & 63]);
+    out.push_back('=');
+  }
+  return out;
+}
+
+Result<Bytes> from_base64(std::string_view text) {
+  if (text.size() % 4 != 0) {
+    return make_error(ErrorCode::kInvalidEncoding,
+                      "base64 length " + std::to_string(text.size()) + " is not a multiple of 4");
+  }
+  Bytes out;
+  out.reserve(text.size() / 4 * 3);
+  for (std::size_t i = 0; i < text.size(); i += 4) {
+    bool last = i + 4 == text.size();
+    int pad = 0;
+    std::array<int, 4> v{};
+    for (int j = 0; j < 4; ++j) {
+      char c = text[i + j];
+      if (c == '=' && last && j >= 2) {
+        v[j] = 0;
+        ++pad;
+        continue;
+      }
+      if (pad > 0 || (v[j] = b64_value(c)) < 0) {
+        return make_error(ErrorCode::kInvalidEncoding,
+                          "invalid base64 character at offset " + std::to_string(i + j));
+      }
+    }
+    std::uint32_t w = (std::uint32_t(v[0]) << 18) | (std::uint32_t(v[1]) << 12) |
+                      (std::uint32_t(v[2]) << 6) | std::uint32_t(v[3]);
+    // Canonical encoding: the bits dropped by padding must be zero.
+    if ((pad == 1 && (w & 0xff) != 0) || (pad == 2 && (w & 0xffff) != 0)) {
+      return make_error(ErrorCode::kInvalidEncoding, "non-canonical base64 padding bits");
+    }
+    out.push_back(static_cast<std::uint8_t>(w >> 16));
+    if (pad < 2) out.push_back(static_cast<std::uint8_t>(w >> 8));
+    if (pad < 1) out.push_back(static_cast<std::uint8_t>(w));
+  }
+  return out;
+}
+
+void secure_zero(void* data, std::size_t size) {
+  OPENSSL_cleanse(data, size);
+}
+
+bool ct_equal(ByteView a, ByteView b) {
+  if (a.size() != b.size()) return false;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace tabella

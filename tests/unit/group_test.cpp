@@ -1,0 +1,124 @@
+#include "tabella/crypto/group.h"
+
+#include <gtest/gtest.h>
+
+#include "support/vectors.h"
+#include "tabella/crypto/hash.h"
+
+namespace tabella {
+namespace {
+
+Bytes hex(std::string_view s) {
+  return *from_hex(s);
+}
+
+TEST(GroupTest, BaseMultMatchesOutsideVectors) {
+  auto vectors = testing::load_vectors()["p256_base_mult"]["vectors"];
+  ASSERT_GE(vectors.size(), 5u);
+  for (const auto& v : vectors) {
+    auto k = Scalar::decode(hex(v["k"].get<std::string>()));
+    ASSERT_TRUE(k.ok()) << v["k"];
+    Point p = Point::base_mul(*k);
+    EXPECT_EQ(p.to_hex(), v["compressed"].get<std::string>()) << "k=" << v["k"];
+    auto decoded = Point::decode(hex(v["compressed"].get<std::string>()));
+    ASSERT_TRUE(decoded.ok());
+    EXPECT_EQ(*decoded, p);
+  }
+}
+
+TEST(GroupTest, ScalarArithmetic) {
+  Scalar a = Scalar::from_u64(7), b = Scalar::from_u64(5);
+  EXPECT_EQ(a + b, Scalar::from_u64(12));
+  EXPECT_EQ(a - b, Scalar::from_u64(2));
+  EXPECT_EQ(b - a, -Scalar::from_u64(2));
+  EXPECT_EQ(a * b, Scalar::from_u64(35));
+  EXPECT_EQ(a * a.inverse(), Scalar::from_u64(1));
+  EXPECT_EQ(Scalar::from_i64(-3) + Scalar::from_u64(3), Scalar());
+  EXPECT_EQ(Scalar::from_u64(3).pow(4), Scalar::from_u64(81));
+  EXPECT_EQ(Scalar::select(true, a, b), a);
+  EXPECT_EQ(Scalar::select(false, a, b), b);
+}
+
+TEST(GroupTest, ScalarDecodeRejectsOrderAndWrongLength) {
+  // n itself is not a valid scalar encoding; n-1 is.
+  auto n_minus_1 = hex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632550");
+  EXPECT_TRUE(Scalar::decode(n_minus_1).ok());
+  auto n = hex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
+  auto r = Scalar::decode(n);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kOutOfRange);
+  EXPECT_FALSE(Scalar::decode(Bytes(31)).ok());
+  EXPECT_EQ(Scalar::reduce(n), Scalar());
+}
+
+TEST(GroupTest, PointOperations) {
+  Scalar a = Scalar::random(), b = Scalar::random();
+  Point pa = Point::base_mul(a), pb = Point::base_mul(b);
+  EXPECT_EQ(pa + pb, Point::base_mul(a + b));
+  EXPECT_EQ(pa - pb, Point::base_mul(a - b));
+  EXPECT_EQ(pa * b, Point::base_mul(a * b));
+  EXPECT_EQ(Point::base_mul_add(a, b, pa), Point::base_mul(a + b * a));
+  EXPECT_TRUE((pa - pa).is_identity());
+  EXPECT_TRUE(Point::base_mul(Scalar()).is_identity());
+  Point copy = pa;
+  Point moved = std::move(copy);
+  EXPECT_EQ(moved, pa);
+}
+
+TEST(GroupTest, FixedBaseMatchesGenericProducts) {
+  Scalar k = Scalar::random_nonzero();
+  Point K = Point::base_mul(k);
+  FixedBase fk(K);
+  Scalar a = Scalar::random(), b = Scalar::random();
+  Point p = Point::base_mul(Scalar::random());
+  EXPECT_EQ(fk.mul(a), K * a);
+  EXPECT_EQ(fk.mul_add(a, b, p), K * a + p * b);
+}
+
+TEST(GroupTest, PointDecodeRejectsInvalidEncodings) {
+  Point g = Point::generator();
+  auto enc = g.encode();
+  EXPECT_TRUE(Point::decode(enc).ok());
+  // Wrong length.
+  EXPECT_FALSE(Point::decode(ByteView(enc).first(32)).ok());
+  // Uncompressed prefix, bad prefix.
+  auto bad = enc;
+  bad[0] = 0x04;
+  EXPECT_FALSE(Point::decode(bad).ok());
+  // Identity refused by decode, accepted by decode_allow_identity.
+  Point::Encoding zero{};
+  EXPECT_FALSE(Point::decode(zero).ok());
+  ASSERT_TRUE(Point::decode_allow_identity(zero).ok());
+  EXPECT_TRUE(Point::decode_allow_identity(zero)->is_identity());
+  // x = p (not a field element) and an x with no point on the curve.
+  auto xp = hex("02ffffffff00000001000000000000000000000000ffffffffffffffffffffffff");
+  EXPECT_FALSE(Point::decode(xp).ok());
+  int off_curve = 0;
+  for (int x = 1; x < 20; ++x) {
+    Point::Encoding e{};
+    e[0] = 0x02;
+    e[32] = static_cast<std::uint8_t>(x);
+    if (!Point::decode(e).ok()) ++off_curve;
+  }
+  EXPECT_GT(off_curve, 0);  // about half of all x have no point
+}
+
+TEST(HashTest, LengthPrefixingSeparatesFieldBoundaries) {
+  Digest a = Hasher("tabella/v1/test").add("ab").add("c").finish();
+  Digest b = Hasher("tabella/v1/test").add("a").add("bc").finish();
+  Digest c = Hasher("tabella/v1/other").add("ab").add("c").finish();
+  EXPECT_NE(a, b);
+  EXPECT_NE(a, c);
+  // Known answer: SHA-256(00000004 'tag1' 00000001 'x').
+  Bytes manual = {0, 0, 0, 4, 't', 'a', 'g', '1', 0, 0, 0, 1, 'x'};
+  EXPECT_EQ(Hasher("tag1").add("x").finish(), sha256(manual));
+}
+
+TEST(HashTest, SeededRngIsDeterministic) {
+  SeededRng r1("seed"), r2("seed"), r3("other");
+  EXPECT_EQ(Scalar::random(r1), Scalar::random(r2));
+  EXPECT_FALSE(Scalar::random(r1) == Scalar::random(r3));
+}
+
+}  // namespace
+}  // namespace tabella
