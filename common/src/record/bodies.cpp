@@ -1,0 +1,433 @@
+#include "tabella/record/bodies.h"
+
+#include "tabella/util/canonical.h"
+
+namespace tabella::record {
+
+namespace {
+
+constexpr std::size_t kMaxText = 4096;
+
+// Early-return helpers that keep decode functions flat.
+#define TABELLA_READ(var, expr)              \
+  auto var##_r = (expr);                     \
+  if (!var##_r.ok()) return var##_r.error(); \
+  auto var = std::move(*var##_r)
+
+template <std::size_t N>
+Status read_fixed(Reader& r, std::array<std::uint8_t, N>& out, std::string_view what) {
+  auto f = r.raw(N, what);
+  if (!f.ok()) return f.error();
+  std::copy(f->begin(), f->end(), out.begin());
+  return {};
+}
+
+template <class Proof>
+Result<Proof> read_proof64(Reader& r, std::string_view what) {
+  auto f = r.raw(64, what);
+  if (!f.ok()) return f.error();
+  auto p = Proof::decode(*f);
+  if (!p.ok()) return p.error().with_prefix(std::string(what));
+  return std::move(*p);
+}
+
+Result<Ciphertext> read_ciphertext(Reader& r, std::string_view what) {
+  auto f = r.raw(66, what);
+  if (!f.ok()) return f.error();
+  auto c = Ciphertext::decode(*f);
+  if (!c.ok()) return c.error().with_prefix(std::string(what));
+  return std::move(*c);
+}
+
+Result<RangeProof> read_range_proof(Reader& r, std::string_view what) {
+  auto f = r.field(what, 64 * 1024);
+  if (!f.ok()) return f.error();
+  auto p = RangeProof::decode(*f);
+  if (!p.ok()) return p.error().with_prefix(std::string(what));
+  return std::move(*p);
+}
+
+std::string at(std::string_view base, std::size_t i) {
+  return std::string(base) + "[" + std::to_string(i) + "]";
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- election
+
+Bytes ElectionBody::encode() const {
+  return Writer().text(manifest_json).text(ledger_key).bytes();
+}
+
+Result<ElectionBody> ElectionBody::decode(ByteView bytes) {
+  Reader r(bytes);
+  ElectionBody b;
+  TABELLA_READ(manifest, r.text("manifest", 60000));
+  TABELLA_READ(key, r.text("ledger_key", kMaxText));
+  TABELLA_TRY(r.finish("election"));
+  b.manifest_json = std::move(manifest);
+  b.ledger_key = std::move(key);
+  return b;
+}
+
+// ---------------------------------------------------------------- guardians
+
+Bytes GuardianEnrolmentBody::encode() const {
+  return Writer().u32(index).raw(key).text(name).bytes();
+}
+
+Result<GuardianEnrolmentBody> GuardianEnrolmentBody::decode(ByteView bytes) {
+  Reader r(bytes);
+  GuardianEnrolmentBody b;
+  TABELLA_READ(index, r.u32("index"));
+  b.index = index;
+  TABELLA_TRY(read_fixed(r, b.key, "key"));
+  TABELLA_READ(name, r.text("name", kMaxText));
+  b.name = std::move(name);
+  TABELLA_TRY(r.finish("guardian-enrolment"));
+  return b;
+}
+
+Bytes GuardianCommitmentsBody::encode() const {
+  Writer w;
+  w.u32(index).count(coefficients.size());
+  for (std::size_t j = 0; j < coefficients.size(); ++j) {
+    w.point(coefficients[j]);
+    w.raw(proofs[j].encode());
+  }
+  w.point(encryption_key).raw(encryption_key_proof.encode());
+  return std::move(w).bytes();
+}
+
+Result<GuardianCommitmentsBody> GuardianCommitmentsBody::decode(ByteView bytes) {
+  Reader r(bytes);
+  GuardianCommitmentsBody b;
+  TABELLA_READ(index, r.u32("index"));
+  b.index = index;
+  TABELLA_READ(k, r.count("coefficients", 64));
+  for (std::size_t j = 0; j < k; ++j) {
+    TABELLA_READ(c, r.point(at("coefficients", j)));
+    TABELLA_READ(p, read_proof64<SchnorrProof>(r, at("proofs", j)));
+    b.coefficients.push_back(std::move(c));
+    b.proofs.push_back(std::move(p));
+  }
+  TABELLA_READ(e, r.point("encryption_key"));
+  b.encryption_key = std::move(e);
+  TABELLA_READ(ep, read_proof64<SchnorrProof>(r, "encryption_key_proof"));
+  b.encryption_key_proof = std::move(ep);
+  TABELLA_TRY(r.finish("guardian-commitments"));
+  return b;
+}
+
+Bytes GuardianSharesBody::encode() const {
+  Writer w;
+  w.u32(index).count(shares.size());
+  for (const auto& s : shares) w.field(s);
+  return std::move(w).bytes();
+}
+
+Result<GuardianSharesBody> GuardianSharesBody::decode(ByteView bytes) {
+  Reader r(bytes);
+  GuardianSharesBody b;
+  TABELLA_READ(index, r.u32("index"));
+  b.index = index;
+  TABELLA_READ(n, r.count("shares", 64));
+  for (std::size_t i = 0; i < n; ++i) {
+    TABELLA_READ(s, r.field(at("shares", i), 1024));
+    b.shares.emplace_back(s.begin(), s.end());
+  }
+  TABELLA_TRY(r.finish("guardian-shares"));
+  return b;
+}
+
+Bytes GuardianComplaintBody::encode() const {
+  return Writer().u32(index).u32(accused).text(reason).bytes();
+}
+
+Result<GuardianComplaintBody> GuardianComplaintBody::decode(ByteView bytes) {
+  Reader r(bytes);
+  GuardianComplaintBody b;
+  TABELLA_READ(index, r.u32("index"));
+  TABELLA_READ(accused, r.u32("accused"));
+  TABELLA_READ(reason, r.text("reason", kMaxText));
+  TABELLA_TRY(r.finish("guardian-complaint"));
+  b.index = index;
+  b.accused = accused;
+  b.reason = std::move(reason);
+  return b;
+}
+
+Bytes ElectionKeyBody::encode() const {
+  return Writer().point(joint_key).raw(extended_hash).bytes();
+}
+
+Result<ElectionKeyBody> ElectionKeyBody::decode(ByteView bytes) {
+  Reader r(bytes);
+  ElectionKeyBody b;
+  TABELLA_READ(k, r.point("joint_key"));
+  b.joint_key = std::move(k);
+  TABELLA_TRY(read_fixed(r, b.extended_hash, "extended_hash"));
+  TABELLA_TRY(r.finish("election-key"));
+  return b;
+}
+
+// ---------------------------------------------------------------- kiosks, tokens, polls
+
+Bytes KioskEnrolmentBody::encode() const {
+  return Writer().raw(key).text(name).text(precinct).bytes();
+}
+
+Result<KioskEnrolmentBody> KioskEnrolmentBody::decode(ByteView bytes) {
+  Reader r(bytes);
+  KioskEnrolmentBody b;
+  TABELLA_TRY(read_fixed(r, b.key, "key"));
+  TABELLA_READ(name, r.text("name", kMaxText));
+  TABELLA_READ(precinct, r.text("precinct", kMaxText));
+  TABELLA_TRY(r.finish("kiosk-enrolment"));
+  b.name = std::move(name);
+  b.precinct = std::move(precinct);
+  return b;
+}
+
+Bytes KioskRevocationBody::encode() const {
+  return Writer().raw(key).text(reason).bytes();
+}
+
+Result<KioskRevocationBody> KioskRevocationBody::decode(ByteView bytes) {
+  Reader r(bytes);
+  KioskRevocationBody b;
+  TABELLA_TRY(read_fixed(r, b.key, "key"));
+  TABELLA_READ(reason, r.text("reason", kMaxText));
+  TABELLA_TRY(r.finish("kiosk-revocation"));
+  b.reason = std::move(reason);
+  return b;
+}
+
+Bytes TokenCommitmentsBody::encode() const {
+  Writer w;
+  w.text(precinct).count(token_hashes.size());
+  for (const auto& h : token_hashes) w.raw(h);
+  return std::move(w).bytes();
+}
+
+Result<TokenCommitmentsBody> TokenCommitmentsBody::decode(ByteView bytes) {
+  Reader r(bytes);
+  TokenCommitmentsBody b;
+  TABELLA_READ(precinct, r.text("precinct", kMaxText));
+  b.precinct = std::move(precinct);
+  TABELLA_READ(n, r.count("token_hashes", kMaxTokensPerEntry));
+  b.token_hashes.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    TABELLA_TRY(read_fixed(r, b.token_hashes[i], at("token_hashes", i)));
+  }
+  TABELLA_TRY(r.finish("token-commitments"));
+  return b;
+}
+
+Bytes PollsBody::encode() const {
+  return Writer().u64(time).text(note).bytes();
+}
+
+Result<PollsBody> PollsBody::decode(ByteView bytes) {
+  Reader r(bytes);
+  PollsBody b;
+  TABELLA_READ(time, r.u64("time"));
+  TABELLA_READ(note, r.text("note", kMaxText));
+  TABELLA_TRY(r.finish("polls"));
+  b.time = time;
+  b.note = std::move(note);
+  return b;
+}
+
+// ---------------------------------------------------------------- ballots
+
+void EncryptedBallot::write(Writer& w) const {
+  w.u64(sequence).u64(time).raw(previous_code).count(contests.size());
+  for (const auto& c : contests) {
+    w.count(c.selections.size());
+    for (const auto& s : c.selections) {
+      w.raw(s.ciphertext.encode());
+      w.field(s.proof.encode());
+    }
+    w.field(c.limit_proof.encode());
+  }
+}
+
+Result<EncryptedBallot> EncryptedBallot::read(Reader& r) {
+  EncryptedBallot b;
+  TABELLA_READ(seq, r.u64("ballot.sequence"));
+  TABELLA_READ(time, r.u64("ballot.time"));
+  b.sequence = seq;
+  b.time = time;
+  TABELLA_TRY(read_fixed(r, b.previous_code, "ballot.previous_code"));
+  TABELLA_READ(nc, r.count("ballot.contests", 256));
+  b.contests.resize(nc);
+  for (std::size_t c = 0; c < nc; ++c) {
+    std::string cpath = at("ballot.contests", c);
+    TABELLA_READ(ns, r.count(cpath + ".selections", 128));
+    auto& contest = b.contests[c];
+    for (std::size_t s = 0; s < ns; ++s) {
+      std::string spath = at(cpath + ".selections", s);
+      TABELLA_READ(ct, read_ciphertext(r, spath + ".ciphertext"));
+      TABELLA_READ(pf, read_range_proof(r, spath + ".proof"));
+      contest.selections.push_back({std::move(ct), std::move(pf)});
+    }
+    TABELLA_READ(lp, read_range_proof(r, cpath + ".limit_proof"));
+    contest.limit_proof = std::move(lp);
+  }
+  return b;
+}
+
+Bytes CastBallotBody::encode() const {
+  Writer w;
+  ballot.write(w);
+  w.raw(token_hash);
+  return std::move(w).bytes();
+}
+
+Result<CastBallotBody> CastBallotBody::decode(ByteView bytes) {
+  Reader r(bytes);
+  CastBallotBody b;
+  TABELLA_READ(ballot, EncryptedBallot::read(r));
+  b.ballot = std::move(ballot);
+  TABELLA_TRY(read_fixed(r, b.token_hash, "token_hash"));
+  TABELLA_TRY(r.finish("cast-ballot"));
+  return b;
+}
+
+Bytes ChallengedBallotBody::encode() const {
+  Writer w;
+  ballot.write(w);
+  w.count(choices.size());
+  for (std::size_t c = 0; c < choices.size(); ++c) {
+    w.count(choices[c].size());
+    for (std::size_t s = 0; s < choices[c].size(); ++s) {
+      w.u8(choices[c][s]);
+      w.scalar(nonces[c][s]);
+    }
+  }
+  return std::move(w).bytes();
+}
+
+Result<ChallengedBallotBody> ChallengedBallotBody::decode(ByteView bytes) {
+  Reader r(bytes);
+  ChallengedBallotBody b;
+  TABELLA_READ(ballot, EncryptedBallot::read(r));
+  b.ballot = std::move(ballot);
+  TABELLA_READ(nc, r.count("choices", 256));
+  b.choices.resize(nc);
+  b.nonces.resize(nc);
+  for (std::size_t c = 0; c < nc; ++c) {
+    TABELLA_READ(ns, r.count(at("choices", c), 128));
+    for (std::size_t s = 0; s < ns; ++s) {
+      std::string path = at(at("choices", c), s);
+      TABELLA_READ(v, r.u8(path));
+      TABELLA_READ(n, r.scalar(at(at("nonces", c), s)));
+      b.choices[c].push_back(v);
+      b.nonces[c].push_back(n);
+    }
+  }
+  TABELLA_TRY(r.finish("challenged-ballot"));
+  return b;
+}
+
+// ---------------------------------------------------------------- tally
+
+Bytes EncryptedTallyBody::encode() const {
+  Writer w;
+  w.u64(log_size).u64(cast_count).count(contests.size());
+  for (const auto& c : contests) {
+    w.count(c.size());
+    for (const auto& ct : c) w.raw(ct.encode());
+  }
+  return std::move(w).bytes();
+}
+
+Result<EncryptedTallyBody> EncryptedTallyBody::decode(ByteView bytes) {
+  Reader r(bytes);
+  EncryptedTallyBody b;
+  TABELLA_READ(size, r.u64("log_size"));
+  TABELLA_READ(cast, r.u64("cast_count"));
+  b.log_size = size;
+  b.cast_count = cast;
+  TABELLA_READ(nc, r.count("contests", 256));
+  b.contests.resize(nc);
+  for (std::size_t c = 0; c < nc; ++c) {
+    TABELLA_READ(ns, r.count(at("contests", c), 128));
+    for (std::size_t s = 0; s < ns; ++s) {
+      TABELLA_READ(ct, read_ciphertext(r, at(at("contests", c), s)));
+      b.contests[c].push_back(std::move(ct));
+    }
+  }
+  TABELLA_TRY(r.finish("encrypted-tally"));
+  return b;
+}
+
+Bytes PartialDecryptionBody::encode() const {
+  Writer w;
+  w.u32(index).count(contests.size());
+  for (const auto& c : contests) {
+    w.count(c.size());
+    for (const auto& s : c) w.point(s.share).raw(s.proof.encode());
+  }
+  return std::move(w).bytes();
+}
+
+Result<PartialDecryptionBody> PartialDecryptionBody::decode(ByteView bytes) {
+  Reader r(bytes);
+  PartialDecryptionBody b;
+  TABELLA_READ(index, r.u32("index"));
+  b.index = index;
+  TABELLA_READ(nc, r.count("contests", 256));
+  b.contests.resize(nc);
+  for (std::size_t c = 0; c < nc; ++c) {
+    TABELLA_READ(ns, r.count(at("contests", c), 128));
+    for (std::size_t s = 0; s < ns; ++s) {
+      std::string path = at(at("contests", c), s);
+      TABELLA_READ(share, r.point(path + ".share"));
+      TABELLA_READ(proof, read_proof64<ChaumPedersenProof>(r, path + ".proof"));
+      b.contests[c].push_back({std::move(share), std::move(proof)});
+    }
+  }
+  TABELLA_TRY(r.finish("partial-decryption"));
+  return b;
+}
+
+Bytes ResultBody::encode() const {
+  Writer w;
+  w.count(guardians.size());
+  for (auto g : guardians) w.u32(g);
+  w.u64(cast_count).count(counts.size());
+  for (const auto& c : counts) {
+    w.count(c.size());
+    for (auto v : c) w.u64(v);
+  }
+  return std::move(w).bytes();
+}
+
+Result<ResultBody> ResultBody::decode(ByteView bytes) {
+  Reader r(bytes);
+  ResultBody b;
+  TABELLA_READ(ng, r.count("guardians", 64));
+  for (std::size_t i = 0; i < ng; ++i) {
+    TABELLA_READ(g, r.u32(at("guardians", i)));
+    b.guardians.push_back(g);
+  }
+  TABELLA_READ(cast, r.u64("cast_count"));
+  b.cast_count = cast;
+  TABELLA_READ(nc, r.count("counts", 256));
+  b.counts.resize(nc);
+  for (std::size_t c = 0; c < nc; ++c) {
+    TABELLA_READ(ns, r.count(at("counts", c), 128));
+    for (std::size_t s = 0; s < ns; ++s) {
+      TABELLA_READ(v, r.u64(at(at("counts", c), s)));
+      b.counts[c].push_back(v);
+    }
+  }
+  TABELLA_TRY(r.finish("result"));
+  return b;
+}
+
+#undef TABELLA_READ
+
+}  // namespace tabella::record
