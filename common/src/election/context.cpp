@@ -12,7 +12,7 @@ Digest extended_base_hash(const Digest& q, const Point& joint_key) {
 
 ElectionContext ElectionContext::make(Manifest manifest, const PublicKeyBytes& authority,
                                       const Point& joint_key) {
-  Digest mh = manifest_hash(manifest);
+  Digest mh = election::manifest_hash(manifest);
   Digest q = base_hash(mh, authority);
   return ElectionContext{
       std::move(manifest),         mh, authority, q, extended_base_hash(q, joint_key),
