@@ -159,8 +159,16 @@ TEST_F(MerkleProperty, ResumeFromStorage) {
   EXPECT_EQ(MerkleBuilder::resume(kMax + 1, store_).error().code, ErrorCode::kNotFound);
 }
 
+// Every size up to 150 and the sizes around the 256 boundary and the maximum.
+std::vector<std::uint64_t> proof_sizes() {
+  std::vector<std::uint64_t> out;
+  for (std::uint64_t n = 1; n <= 150; ++n) out.push_back(n);
+  for (std::uint64_t n : {255, 256, 257, 299, 300}) out.push_back(n);
+  return out;
+}
+
 TEST_F(MerkleProperty, EveryInclusionProofVerifies) {
-  for (std::uint64_t n = 1; n <= kMax; ++n) {
+  for (std::uint64_t n : proof_sizes()) {
     for (std::uint64_t i = 0; i < n; ++i) {
       auto p = inclusion_proof(i, n, store_);
       ASSERT_TRUE(p.ok());
@@ -170,7 +178,7 @@ TEST_F(MerkleProperty, EveryInclusionProofVerifies) {
 }
 
 TEST_F(MerkleProperty, EveryConsistencyProofVerifies) {
-  for (std::uint64_t n = 1; n <= kMax; ++n) {
+  for (std::uint64_t n : proof_sizes()) {
     for (std::uint64_t m = 0; m <= n; ++m) {
       auto p = consistency_proof(m, n, store_);
       ASSERT_TRUE(p.ok());
