@@ -235,8 +235,10 @@ Result<std::pair<record::EncryptedBallot, BallotSecrets>> encrypt_ballot(
   return std::make_pair(std::move(out), std::move(secrets));
 }
 
-Status verify_ballot(const ElectionContext& ctx, const record::EncryptedBallot& ballot) {
-  const Manifest& manifest = ctx.manifest;
+namespace {
+
+// The shape and every proof range, for the whole ballot, before any point arithmetic.
+Status check_ballot_structure(const Manifest& manifest, const record::EncryptedBallot& ballot) {
   if (ballot.contests.size() != manifest.contests.size()) {
     return make_error(ErrorCode::kInvalidArgument,
                       "expected " + plural(manifest.contests.size(), "contest") +
@@ -254,17 +256,6 @@ Status verify_ballot(const ElectionContext& ctx, const record::EncryptedBallot& 
                             plural(ec.selections.size(), "selection"),
                         cfield + ".selections");
     }
-    if (ec.limit_proof.lo != contest.min || ec.limit_proof.hi != contest.max) {
-      return make_error(ErrorCode::kInvalidProof,
-                        "invalid proof: the limit proof covers " +
-                            std::to_string(ec.limit_proof.lo) + ".." +
-                            std::to_string(ec.limit_proof.hi) + ", contest " +
-                            in_quotes(contest.id) + " allows " + std::to_string(contest.min) +
-                            ".." + std::to_string(contest.max) + " marks",
-                        cfield + ".limit_proof");
-    }
-    const Bytes prefix = contest_context(ballot.previous_code, ballot.sequence, contest.id);
-    Ciphertext total;
     for (std::size_t j = 0; j < ec.selections.size(); ++j) {
       const record::EncryptedSelection& sel = ec.selections[j];
       const std::string sfield = at(cfield + ".selections", j);
@@ -279,14 +270,42 @@ Status verify_ballot(const ElectionContext& ctx, const record::EncryptedBallot& 
                               std::to_string(sel.proof.lo) + ".." + std::to_string(sel.proof.hi),
                           sfield + ".proof");
       }
+    }
+    if (ec.limit_proof.lo != contest.min || ec.limit_proof.hi != contest.max) {
+      return make_error(ErrorCode::kInvalidProof,
+                        "invalid proof: the limit proof covers " +
+                            std::to_string(ec.limit_proof.lo) + ".." +
+                            std::to_string(ec.limit_proof.hi) + ", contest " +
+                            in_quotes(contest.id) + " allows " + std::to_string(contest.min) +
+                            ".." + std::to_string(contest.max) + " marks",
+                        cfield + ".limit_proof");
+    }
+  }
+  return Status::success();
+}
+
+}  // namespace
+
+Status verify_ballot(const ElectionContext& ctx, const record::EncryptedBallot& ballot) {
+  const Manifest& manifest = ctx.manifest;
+  TABELLA_TRY(check_ballot_structure(manifest, ballot));
+  for (std::size_t c = 0; c < manifest.contests.size(); ++c) {
+    const Contest& contest = manifest.contests[c];
+    const record::EncryptedContest& ec = ballot.contests[c];
+    const std::string cfield = at("contests", c);
+    const Bytes prefix = contest_context(ballot.previous_code, ballot.sequence, contest.id);
+    Ciphertext total;  // (A_c, B_c), summed once, here
+    for (std::size_t j = 0; j < ec.selections.size(); ++j) {
+      const record::EncryptedSelection& sel = ec.selections[j];
       Status s = sel.proof.verify(ctx.q_bar, ctx.key, sel.ciphertext,
                                   with_index(prefix, static_cast<std::uint32_t>(j)));
       if (!s.ok()) {
-        return invalid_proof(s, sfield + ".proof",
+        return invalid_proof(s, at(cfield + ".selections", j) + ".proof",
                              "the 0/1 proof of choice " + in_quotes(contest.choices[j].id) +
                                  " in contest " + in_quotes(contest.id) + " does not verify");
       }
-      total = total + sel.ciphertext;
+      total.alpha += sel.ciphertext.alpha;
+      total.beta += sel.ciphertext.beta;
     }
     Status s = ec.limit_proof.verify(ctx.q_bar, ctx.key, total, prefix);
     if (!s.ok()) {
