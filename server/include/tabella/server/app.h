@@ -1,0 +1,30 @@
+// The ledger process: opens storage, starts the pre-verification pool, the committer and the
+// HTTP server, prints "listening on <url>" on stdout, serves until SIGINT/SIGTERM, then shuts
+// down in order (HTTP drained -> pool -> committer -> storage closed). Subcommands of
+// tabella-ledger (serve, later init, witness) call into functions like this one.
+//
+// Thread-safety: call from main only.
+#pragma once
+
+#include <functional>
+
+#include "tabella/server/committer.h"
+#include "tabella/server/config.h"
+#include "tabella/server/ledger_api.h"
+#include "tabella/server/router.h"
+
+namespace tabella::server {
+
+// How the record layer plugs in without the server knowing what an entry means.
+struct LedgerHooks {
+  Validator validator = accept_all;  // in the committer, in order, sees earlier batch entries
+  PreVerifier pre_verify;            // on the pool, before the committer
+  // Extra routes (record-specific endpoints); called once before serving.
+  std::function<void(Router&, Storage&)> add_routes;
+};
+
+// Returns the process exit code: 0 after a clean shutdown, 1 on a startup failure (reported on
+// stderr as a log line).
+int run_ledger(const ServerConfig& config, const LedgerHooks& hooks);
+
+}  // namespace tabella::server

@@ -1,0 +1,50 @@
+// ServerConfig: the settings of tabella-ledger, from the command line and an optional config file
+// (key = value lines, or one JSON object; the command line wins), plus the small parsers behind
+// them, kept free of CLI11 so they are testable on their own.
+//
+// Thread-safety: value types and pure functions.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "tabella/util/result.h"
+
+namespace tabella::server {
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:8640";  // host:port; port 0 picks an ephemeral port
+  std::string data_dir = "./ledger-data";
+  std::size_t threads = 0;              // I/O threads; 0: one per core, at least 2
+  std::size_t verify_threads = 0;       // pre-verification pool; 0: one per core
+  std::uint64_t body_limit = 1u << 20;  // bytes
+  std::string tls_cert;                 // PEM files; TLS when both are set
+  std::string tls_key;
+  std::chrono::milliseconds checkpoint_interval{1000};
+};
+
+struct ListenAddress {
+  std::string host;  // IPv4 or IPv6 literal (without brackets)
+  std::uint16_t port = 0;
+};
+
+// "127.0.0.1:8640", "[::1]:0", "0.0.0.0:80". kInvalidArgument with field "listen" otherwise.
+Result<ListenAddress> parse_listen(std::string_view text);
+
+// "250ms", "1s", "2m", "1h"; a bare number means seconds. Field "checkpoint_interval".
+Result<std::chrono::milliseconds> parse_duration(std::string_view text);
+
+// A size in bytes with an optional suffix K, M, G (powers of 1024): "1048576", "1M", "512K".
+Result<std::uint64_t> parse_size(std::string_view text);
+
+// Config file text: either a JSON object of scalars ({"listen": "...", "threads": 4}) or lines of
+// `key = value` (blank lines and lines starting with '#' or ';' ignored; values may be quoted).
+// Keys use '-' or '_' interchangeably and are returned with '-'. Errors name the line or key.
+Result<std::vector<std::pair<std::string, std::string>>> parse_config_text(std::string_view text);
+
+}  // namespace tabella::server

@@ -1,0 +1,67 @@
+// Metrics: the server's counters and histograms, rendered in the Prometheus text exposition
+// format (version 0.0.4) for GET /metrics. Names are prefixed tabella_ledger_.
+//
+// Thread-safety: every method may be called from any thread (atomics and one mutex).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tabella::server {
+
+// A fixed-bucket histogram (cumulative buckets at render time).
+class Histogram {
+ public:
+  explicit Histogram(std::vector<double> upper_bounds);
+  void observe(double value);
+  // Appends "<name>_bucket{<labels>le=...} n", _sum and _count lines.
+  void render(std::string& out, std::string_view name, std::string_view labels) const;
+
+ private:
+  std::vector<double> bounds_;
+  mutable std::mutex mu_;
+  std::vector<std::uint64_t> counts_;  // one per bound, plus +Inf
+  double sum_ = 0;
+  std::uint64_t count_ = 0;
+};
+
+class Metrics {
+ public:
+  Metrics();
+
+  // One HTTP request finished. route is the matched route pattern ("unmatched" for 404s) so the
+  // label set stays bounded.
+  void observe_request(std::string_view route, unsigned status, double seconds);
+  // One committed transaction (one fsync) holding batch_size appended entries.
+  void observe_commit(std::size_t batch_size, double seconds);
+  void add_duplicates(std::uint64_t n) { duplicates_ += n; }
+  void add_rejected(std::uint64_t n) { rejected_ += n; }
+  void add_commit_failures(std::uint64_t n) { commit_failures_ += n; }
+
+  std::uint64_t entries_appended() const { return entries_appended_.load(); }
+  std::uint64_t commits() const { return commits_.load(); }
+
+  std::string render() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::pair<std::string, unsigned>, std::uint64_t> requests_;  // guarded by mu_
+  Histogram latency_;
+  Histogram batch_sizes_;
+  Histogram commit_seconds_;
+  std::atomic<std::uint64_t> entries_appended_{0};
+  std::atomic<std::uint64_t> commits_{0};
+  std::atomic<std::uint64_t> duplicates_{0};
+  std::atomic<std::uint64_t> rejected_{0};
+  std::atomic<std::uint64_t> commit_failures_{0};
+};
+
+}  // namespace tabella::server

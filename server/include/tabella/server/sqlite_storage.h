@@ -1,0 +1,67 @@
+// SqliteStorage: the default Storage, one SQLite file (<data-dir>/ledger.sqlite) in WAL mode with
+// synchronous=FULL, so a committed batch survives power loss. The schema is versioned: a
+// schema_version table holds the version, migrations (a list in sqlite_storage.cpp) run in order
+// on open, and a file written by a newer Tabella is refused with a clear error.
+//
+// Tables: entries(idx INTEGER PRIMARY KEY = position, hash BLOB UNIQUE = SHA-256(data), data),
+// state(key, value), tree_hashes(level, idx, hash), checkpoints(size, note).
+//
+// Thread-safety: safe to share. Two connections: one writer (appends, puts; serialised by a
+// mutex) and one reader (reads; its own mutex), so reads never wait for a commit's fsync.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+
+#include "tabella/server/storage.h"
+
+namespace tabella::server {
+
+class SqliteStorage final : public Storage {
+ public:
+  // The schema version this build writes; open() migrates older files up to it.
+  static constexpr int kSchemaVersion = 1;
+  static constexpr const char* kFileName = "ledger.sqlite";
+
+  struct Options {
+    std::chrono::milliseconds busy_timeout{5000};
+    bool create_if_missing = true;  // create the data dir and the file
+  };
+
+  // Opens (creating and migrating as needed) <data_dir>/ledger.sqlite.
+  // Errors: kIo (cannot open/create), kConflict (schema newer than kSchemaVersion, or corrupt).
+  static Result<std::unique_ptr<SqliteStorage>> open(const std::filesystem::path& data_dir,
+                                                     Options options);
+  static Result<std::unique_ptr<SqliteStorage>> open(const std::filesystem::path& data_dir) {
+    return open(data_dir, Options{});
+  }
+
+  ~SqliteStorage() override;
+  SqliteStorage(const SqliteStorage&) = delete;
+  SqliteStorage& operator=(const SqliteStorage&) = delete;
+
+  // The version stored in the file (== kSchemaVersion after a successful open).
+  Result<int> stored_schema_version();
+
+  Result<std::uint64_t> size() override;
+  Result<std::vector<std::uint64_t>> append_batch(std::vector<Bytes> entries,
+                                                  BatchEffects effects) override;
+  Result<std::vector<Bytes>> read_range(std::uint64_t start, std::uint64_t count) override;
+  Result<std::optional<std::uint64_t>> find_by_hash(const Digest& entry_hash) override;
+  Result<std::optional<Bytes>> get_state(std::string_view key) override;
+  Status put_state(std::vector<StateWrite> writes) override;
+  Result<std::optional<Digest>> get_hash(std::uint32_t level, std::uint64_t index) override;
+  Status put_hashes(std::vector<HashWrite> hashes) override;
+  Status append_checkpoint(const StoredCheckpoint& checkpoint) override;
+  Result<std::optional<StoredCheckpoint>> latest_checkpoint() override;
+  Result<std::optional<StoredCheckpoint>> get_checkpoint(std::uint64_t size) override;
+  Status close() override;
+
+ private:
+  struct Impl;
+  explicit SqliteStorage(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tabella::server

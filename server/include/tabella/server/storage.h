@@ -1,0 +1,91 @@
+// Storage: the durable state behind the ledger, as an interface. Entries are opaque canonical byte
+// strings at consecutive positions 0, 1, 2, ...; beside them live key/value state rows (e.g. spent
+// tokens, chain heads), stored Merkle hashes (level, index) -> hash and signed checkpoints
+// (tree size -> signed note text). Everything a batch changes is written in one atomic step.
+//
+// The interface assumes nothing about where the bytes live: SqliteStorage keeps one local file;
+// a clustered backend (etcd compare-and-append, each node with its own copy) implements the same
+// calls. Positions are assigned by the backend inside append_batch, never by the caller.
+//
+// Thread-safety: every implementation must be safe to call from several threads at once
+// (SqliteStorage serialises writers and readers internally). Writes are totally ordered.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tabella/crypto/hash.h"
+#include "tabella/util/bytes.h"
+#include "tabella/util/result.h"
+
+namespace tabella::server {
+
+// One key/value state row written with a batch. A value of nullopt deletes the key.
+struct StateWrite {
+  std::string key;
+  std::optional<Bytes> value;
+};
+
+// One stored Merkle hash: the node at (level, index); level 0 are leaf hashes.
+struct HashWrite {
+  std::uint32_t level = 0;
+  std::uint64_t index = 0;
+  Digest hash{};
+};
+
+// Side effects committed in the same transaction as the entries of a batch.
+struct BatchEffects {
+  std::vector<StateWrite> state;
+  std::vector<HashWrite> hashes;
+  bool empty() const { return state.empty() && hashes.empty(); }
+};
+
+struct StoredCheckpoint {
+  std::uint64_t size = 0;  // tree size the checkpoint commits to
+  std::string note;        // signed note text, stored verbatim
+};
+
+class Storage {
+ public:
+  virtual ~Storage();
+
+  // Number of entries (the next position).
+  virtual Result<std::uint64_t> size() = 0;
+
+  // Appends the entries at positions size(), size()+1, ... and applies the effects, all in one
+  // durable transaction: on success everything is on stable storage; on failure nothing is.
+  // Returns the positions assigned, in order. An entry whose SHA-256 is already stored (or is
+  // repeated in the batch) fails the whole batch with kConflict: deduplicate before appending.
+  virtual Result<std::vector<std::uint64_t>> append_batch(std::vector<Bytes> entries,
+                                                          BatchEffects effects) = 0;
+
+  // Entries [start, start + count) clipped to size(); kOutOfRange if start > size().
+  virtual Result<std::vector<Bytes>> read_range(std::uint64_t start, std::uint64_t count) = 0;
+
+  // Position of the entry whose SHA-256 is entry_hash, if any (idempotent resubmission).
+  virtual Result<std::optional<std::uint64_t>> find_by_hash(const Digest& entry_hash) = 0;
+
+  // Key/value state as of the last committed batch.
+  virtual Result<std::optional<Bytes>> get_state(std::string_view key) = 0;
+  // State changes outside of an append (administrative rows), durable on return.
+  virtual Status put_state(std::vector<StateWrite> writes) = 0;
+
+  // Stored Merkle hashes.
+  virtual Result<std::optional<Digest>> get_hash(std::uint32_t level, std::uint64_t index) = 0;
+  virtual Status put_hashes(std::vector<HashWrite> hashes) = 0;
+
+  // Checkpoints, keyed by tree size. append_checkpoint refuses (kConflict) a size smaller than
+  // the latest stored one, and a different note for an already stored size.
+  // REQUIRES: checkpoint.size <= size()
+  virtual Status append_checkpoint(const StoredCheckpoint& checkpoint) = 0;
+  virtual Result<std::optional<StoredCheckpoint>> latest_checkpoint() = 0;
+  virtual Result<std::optional<StoredCheckpoint>> get_checkpoint(std::uint64_t size) = 0;
+
+  // Flushes and releases the backend; every later call fails with kIo. Idempotent.
+  virtual Status close() = 0;
+};
+
+}  // namespace tabella::server

@@ -1,0 +1,82 @@
+// tabella-ledger: the election ledger server. Thin: parses the command line (CLI11) and the
+// optional config file, then runs the ledger (server/src/app.cpp). Subcommands (init, witness)
+// attach to the same CLI::App.
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "tabella/server/app.h"
+#include "tabella/server/config.h"
+
+namespace {
+
+// CLI11 config reader for our format (key = value lines or a JSON object); see config.h.
+class ConfigFormat final : public CLI::Config {
+ public:
+  std::string to_config(const CLI::App*, bool, bool, std::string) const override { return {}; }
+  std::vector<CLI::ConfigItem> from_config(std::istream& input) const override {
+    std::stringstream text;
+    text << input.rdbuf();
+    auto parsed = tabella::server::parse_config_text(text.str());
+    if (!parsed) throw CLI::ParseError("config file: " + parsed.error().describe(), 2);
+    std::vector<CLI::ConfigItem> items;
+    for (auto& [key, value] : *parsed) {
+      CLI::ConfigItem item;
+      item.name = key;
+      item.inputs = {value};
+      items.push_back(std::move(item));
+    }
+    return items;
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  tabella::server::ServerConfig config;
+  std::string checkpoint_interval = "1s";
+  std::string body_limit = "1M";
+
+  CLI::App app{"tabella-ledger: append-only, verifiable election ledger (HTTP API, SQLite)"};
+  app.config_formatter(std::make_shared<ConfigFormat>());
+  app.set_config("--config", "",
+                 "Config file: key = value lines or a JSON object; "
+                 "the command line wins");
+  app.add_option("--listen", config.listen, "host:port to listen on (port 0: ephemeral)")
+      ->capture_default_str();
+  app.add_option("--data-dir", config.data_dir, "Directory holding ledger.sqlite")
+      ->capture_default_str();
+  app.add_option("--threads", config.threads, "HTTP I/O threads (0: one per core, min 2)")
+      ->capture_default_str();
+  app.add_option("--verify-threads", config.verify_threads,
+                 "Pre-verification threads (0: one per core)")
+      ->capture_default_str();
+  app.add_option("--body-limit", body_limit, "Largest request body, bytes (K/M/G suffixes)")
+      ->capture_default_str();
+  app.add_option("--tls-cert", config.tls_cert, "PEM certificate chain; enables TLS with --tls-key")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-key", config.tls_key, "PEM private key")->check(CLI::ExistingFile);
+  app.add_option("--checkpoint-interval", checkpoint_interval,
+                 "How often to sign a checkpoint (250ms, 1s, 2m)")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  auto interval = tabella::server::parse_duration(checkpoint_interval);
+  if (!interval) {
+    std::cerr << "--checkpoint-interval: " << interval.error().message << "\n";
+    return 2;
+  }
+  config.checkpoint_interval = *interval;
+  auto limit = tabella::server::parse_size(body_limit);
+  if (!limit || *limit == 0) {
+    std::cerr << "--body-limit: " << (limit ? "must be positive" : limit.error().message) << "\n";
+    return 2;
+  }
+  config.body_limit = *limit;
+  if (auto listen = tabella::server::parse_listen(config.listen); !listen) {
+    std::cerr << "--listen: " << listen.error().message << "\n";
+    return 2;
+  }
+  return tabella::server::run_ledger(config, tabella::server::LedgerHooks{});
+}

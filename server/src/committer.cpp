@@ -1,0 +1,256 @@
+#include "tabella/server/committer.h"
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "tabella/server/metrics.h"
+
+namespace tabella::server {
+
+BatchView::~BatchView() = default;
+
+Status accept_all(ByteView /*entry*/, BatchView& /*view*/) {
+  return Status::success();
+}
+
+namespace {
+
+struct Pending {
+  Bytes entry;
+  AppendCallback done;
+};
+
+// The validator's window on the batch: committed storage under two overlays (the batch's
+// accepted effects, and the staged effects of the entry under validation).
+class BatchViewImpl final : public BatchView {
+ public:
+  explicit BatchViewImpl(Storage& storage) : storage_(storage) {}
+
+  void begin_entry(std::uint64_t index) {
+    index_ = index;
+    staged_state_.clear();
+    staged_hashes_.clear();
+  }
+  void accept_entry() {
+    for (auto& [k, v] : staged_state_) batch_state_[k] = std::move(v);
+    for (auto& [k, v] : staged_hashes_) batch_hashes_[k] = v;
+    staged_state_.clear();
+    staged_hashes_.clear();
+  }
+  void reject_entry() {
+    staged_state_.clear();
+    staged_hashes_.clear();
+  }
+  BatchEffects take_effects() {
+    BatchEffects fx;
+    for (auto& [k, v] : batch_state_) fx.state.push_back({k, std::move(v)});
+    for (auto& [k, v] : batch_hashes_) fx.hashes.push_back({k.first, k.second, v});
+    batch_state_.clear();
+    batch_hashes_.clear();
+    return fx;
+  }
+
+  std::uint64_t index() const override { return index_; }
+  Result<std::optional<Bytes>> get_state(std::string_view key) override {
+    std::string k(key);
+    if (auto it = staged_state_.find(k); it != staged_state_.end()) return it->second;
+    if (auto it = batch_state_.find(k); it != batch_state_.end()) return it->second;
+    return storage_.get_state(key);
+  }
+  void put_state(std::string key, Bytes value) override {
+    staged_state_[std::move(key)] = std::move(value);
+  }
+  void delete_state(std::string key) override { staged_state_[std::move(key)] = std::nullopt; }
+  Result<std::optional<Digest>> get_hash(std::uint32_t level, std::uint64_t index) override {
+    auto k = std::make_pair(level, index);
+    if (auto it = staged_hashes_.find(k); it != staged_hashes_.end()) return {it->second};
+    if (auto it = batch_hashes_.find(k); it != batch_hashes_.end()) return {it->second};
+    return storage_.get_hash(level, index);
+  }
+  void put_hash(std::uint32_t level, std::uint64_t index, const Digest& hash) override {
+    staged_hashes_[{level, index}] = hash;
+  }
+
+ private:
+  Storage& storage_;
+  std::uint64_t index_ = 0;
+  std::map<std::string, std::optional<Bytes>> staged_state_, batch_state_;
+  std::map<std::pair<std::uint32_t, std::uint64_t>, Digest> staged_hashes_, batch_hashes_;
+};
+
+}  // namespace
+
+struct Committer::Impl {
+  Storage& storage;
+  Validator validator;
+  Options options;
+  Metrics* metrics;
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<Pending> queue;  // guarded by mu
+  bool stopping = false;      // guarded by mu
+  std::mutex join_mu;
+  std::thread thread;
+
+  Impl(Storage& s, Validator v, Options o, Metrics* m)
+      : storage(s), validator(std::move(v)), options(o), metrics(m) {}
+
+  void run() {
+    for (;;) {
+      std::vector<Pending> batch;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [this] { return stopping || !queue.empty(); });
+        if (queue.empty()) return;  // stopping and drained
+        std::size_t bytes = 0;
+        while (!queue.empty() && batch.size() < options.max_batch_entries &&
+               (batch.empty() || bytes + queue.front().entry.size() <= options.max_batch_bytes)) {
+          bytes += queue.front().entry.size();
+          batch.push_back(std::move(queue.front()));
+          queue.pop_front();
+        }
+      }
+      process(batch);
+    }
+  }
+
+  void process(std::vector<Pending>& batch) {
+    // Per request: the outcome to deliver after the commit. For accepted entries the index is
+    // filled in from the storage's answer; for in-batch duplicates it points at the first copy.
+    struct Slot {
+      Digest hash{};
+      enum class Kind { kAccepted, kDuplicateStored, kDuplicateInBatch, kFailed } kind{};
+      std::size_t accepted_pos = 0;  // kAccepted / kDuplicateInBatch: index into `entries`
+      std::uint64_t stored_index = 0;
+      std::optional<Error> error;
+    };
+    std::vector<Slot> slots(batch.size());
+    std::vector<Bytes> entries;
+    std::map<Digest, std::size_t> in_batch;  // hash -> position in `entries`
+    BatchViewImpl view(storage);
+    std::uint64_t rejected = 0, duplicates = 0;
+
+    auto base = storage.size();
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      Slot& slot = slots[i];
+      if (!base) {
+        slot.kind = Slot::Kind::kFailed;
+        slot.error = base.error();
+        continue;
+      }
+      slot.hash = sha256(batch[i].entry);
+      if (auto it = in_batch.find(slot.hash); it != in_batch.end()) {
+        slot.kind = Slot::Kind::kDuplicateInBatch;
+        slot.accepted_pos = it->second;
+        ++duplicates;
+        continue;
+      }
+      auto found = storage.find_by_hash(slot.hash);
+      if (!found) {
+        slot.kind = Slot::Kind::kFailed;
+        slot.error = found.error();
+        continue;
+      }
+      if (*found) {
+        slot.kind = Slot::Kind::kDuplicateStored;
+        slot.stored_index = **found;
+        ++duplicates;
+        continue;
+      }
+      view.begin_entry(*base + entries.size());
+      Status verdict = validator(batch[i].entry, view);
+      if (!verdict.ok()) {
+        view.reject_entry();
+        slot.kind = Slot::Kind::kFailed;
+        slot.error = verdict.error();
+        ++rejected;
+        continue;
+      }
+      view.accept_entry();
+      slot.kind = Slot::Kind::kAccepted;
+      slot.accepted_pos = entries.size();
+      in_batch.emplace(slot.hash, entries.size());
+      entries.push_back(std::move(batch[i].entry));
+    }
+
+    std::vector<std::uint64_t> positions;
+    std::optional<Error> commit_error;
+    if (!entries.empty()) {
+      std::size_t count = entries.size();
+      auto start = std::chrono::steady_clock::now();
+      auto r = storage.append_batch(std::move(entries), view.take_effects());
+      std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+      if (r) {
+        positions = std::move(*r);
+        if (metrics) metrics->observe_commit(count, took.count());
+      } else {
+        commit_error = r.error();
+        if (metrics) metrics->add_commit_failures(1);
+      }
+    }
+    if (metrics) {
+      metrics->add_rejected(rejected);
+      metrics->add_duplicates(duplicates);
+    }
+
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      Slot& slot = slots[i];
+      AppendCallback done = std::move(batch[i].done);
+      switch (slot.kind) {
+        case Slot::Kind::kFailed:
+          done(*slot.error);
+          break;
+        case Slot::Kind::kDuplicateStored:
+          done(AppendOutcome{slot.stored_index, /*duplicate=*/true, slot.hash});
+          break;
+        case Slot::Kind::kAccepted:
+        case Slot::Kind::kDuplicateInBatch:
+          if (commit_error) {
+            done(*commit_error);
+          } else {
+            done(AppendOutcome{positions[slot.accepted_pos],
+                               slot.kind == Slot::Kind::kDuplicateInBatch, slot.hash});
+          }
+          break;
+      }
+    }
+  }
+};
+
+Committer::Committer(Storage& storage, Validator validator, Options options, Metrics* metrics)
+    : impl_(std::make_unique<Impl>(storage, std::move(validator), options, metrics)) {
+  impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
+}
+
+Committer::~Committer() {
+  stop();
+}
+
+void Committer::submit(Bytes entry, AppendCallback done) {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    if (!impl_->stopping) {
+      impl_->queue.push_back(Pending{std::move(entry), std::move(done)});
+      impl_->cv.notify_one();
+      return;
+    }
+  }
+  done(make_error(ErrorCode::kIo, "the ledger is shutting down; retry later"));
+}
+
+void Committer::stop() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->stopping = true;
+  }
+  impl_->cv.notify_all();
+  std::lock_guard<std::mutex> join_lock(impl_->join_mu);
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+}  // namespace tabella::server

@@ -1,0 +1,496 @@
+#include "tabella/server/http_server.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <condition_variable>
+#include <csignal>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "beast_convert.h"
+#include "tabella/server/log.h"
+#include "tabella/server/metrics.h"
+
+namespace tabella::server {
+
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  // Posts to the session's strand: closes the connection unless a request is being handled.
+  virtual void shutdown_if_idle() = 0;
+};
+
+// What every session shares: options, router, metrics and the registry used for shutdown.
+struct ServerState {
+  HttpServerOptions options;
+  const Router& router;
+  Metrics* metrics;
+  std::atomic<bool> stopping{false};
+  std::mutex mu;
+  std::condition_variable cv;
+  std::map<SessionBase*, std::weak_ptr<SessionBase>> sessions;  // guarded by mu
+
+  ServerState(HttpServerOptions o, const Router& r, Metrics* m)
+      : options(std::move(o)), router(r), metrics(m) {}
+
+  void add(const std::shared_ptr<SessionBase>& s) {
+    std::lock_guard<std::mutex> lock(mu);
+    sessions.emplace(s.get(), s);
+  }
+  void remove(SessionBase* s) {
+    std::lock_guard<std::mutex> lock(mu);
+    sessions.erase(s);
+    if (sessions.empty()) cv.notify_all();
+  }
+};
+
+// Errors that just mean "the peer went away": no log line at warn level.
+bool is_disconnect(const beast::error_code& ec) {
+  return ec == net::error::eof || ec == net::error::connection_reset ||
+         ec == net::error::broken_pipe || ec == net::error::operation_aborted ||
+         ec == beast::error::timeout || ec == ssl::error::stream_truncated;
+}
+
+template <class Stream>
+class Session final : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+  enum class Phase { kHandshake, kReading, kHandling, kWriting, kClosing };
+
+ public:
+  template <class... Args>
+  explicit Session(ServerState& state, Args&&... args)
+      : state_(state), stream_(std::forward<Args>(args)...) {
+    beast::error_code ec;
+    auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    if (!ec) peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+  }
+  ~Session() override { state_.remove(this); }
+
+  void start() {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&Session::on_start, this->shared_from_this()));
+  }
+
+  void shutdown_if_idle() override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      if (self->phase_ == Phase::kHandshake || self->phase_ == Phase::kReading) {
+        beast::get_lowest_layer(self->stream_).cancel();
+      }
+    });
+  }
+
+ private:
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  void on_start() {
+    if constexpr (kTls) {
+      phase_ = Phase::kHandshake;
+      lowest().expires_after(state_.options.read_timeout);
+      stream_.async_handshake(
+          ssl::stream_base::server,
+          beast::bind_front_handler(&Session::on_handshake, this->shared_from_this()));
+    } else {
+      do_read();
+    }
+  }
+
+  void on_handshake(beast::error_code ec) {
+    if (ec) return fail(ec, "tls_handshake");
+    do_read();
+  }
+
+  void do_read() {
+    if (state_.stopping) return do_close();
+    phase_ = Phase::kReading;
+    parser_.emplace();
+    parser_->body_limit(state_.options.limits.body_limit);
+    parser_->header_limit(state_.options.limits.header_limit);
+    lowest().expires_after(state_.options.read_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::on_read, this->shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t /*bytes*/) {
+    start_ = std::chrono::steady_clock::now();
+    if (ec == http::error::end_of_stream) return do_close();
+    if (ec && is_disconnect(ec)) return do_close();
+    if (ec) {
+      // A malformed or oversized request: answer with a JSON error, then close the connection
+      // (the rest of the stream cannot be trusted to be aligned on a message boundary).
+      request_ = Request{};
+      if (parser_->is_header_done()) {
+        request_.method = std::string(parser_->get().method_string());
+        request_.target = std::string(parser_->get().target());
+        request_.request_id = detail::choose_request_id(parser_->get()["X-Request-Id"]);
+      } else {
+        request_.request_id = detail::choose_request_id({});
+      }
+      version_ = 11;
+      keep_alive_ = false;
+      Error error =
+          make_error(ErrorCode::kInvalidArgument, "malformed HTTP request: " + ec.message());
+      if (ec == http::error::body_limit) {
+        error = make_error(ErrorCode::kLimit,
+                           "request body exceeds the limit of " +
+                               std::to_string(state_.options.limits.body_limit) + " bytes",
+                           "body");
+      } else if (ec == http::error::header_limit) {
+        error = make_error(ErrorCode::kLimit,
+                           "request headers exceed the limit of " +
+                               std::to_string(state_.options.limits.header_limit) + " bytes",
+                           "headers");
+      } else if (ec.category() != http::make_error_code(http::error::partial_message).category()) {
+        return fail(ec, "read");
+      }
+      Response r = parse_error_response(error);
+      r.route = "unmatched";
+      return send(std::move(r), /*drain=*/true);
+    }
+    auto& msg = parser_->get();
+    version_ = msg.version();
+    keep_alive_ = msg.keep_alive();
+    std::string received_id(msg["X-Request-Id"]);
+    auto converted = detail::to_request(parser_->release());
+    if (!converted) {
+      request_ = Request{};
+      request_.request_id = detail::choose_request_id(received_id);
+      Response r = parse_error_response(converted.error());
+      r.route = "unmatched";
+      return send(std::move(r), /*drain=*/false);
+    }
+    request_ = std::move(*converted);
+    phase_ = Phase::kHandling;
+    auto self = this->shared_from_this();
+    state_.router.handle(request_, [self](Response r) {
+      // Handlers may answer from any thread: hop back onto this connection's strand.
+      net::post(self->stream_.get_executor(),
+                [self, r = std::move(r)]() mutable { self->send(std::move(r), /*drain=*/false); });
+    });
+  }
+
+  void send(Response r, bool drain) {
+    ++served_;
+    bool keep = keep_alive_ && !drain && !state_.stopping &&
+                served_ < state_.options.max_requests_per_connection;
+    res_.emplace(detail::to_beast(r, version_, keep, request_.request_id));
+    std::chrono::duration<double> took = std::chrono::steady_clock::now() - start_;
+    if (state_.metrics) state_.metrics->observe_request(r.route, r.status, took.count());
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.3f", took.count() * 1000);
+    log_event(r.status >= 500 ? LogLevel::kError : LogLevel::kInfo, "request",
+              {{"id", request_.request_id},
+               {"peer", peer_},
+               {"method", request_.method},
+               {"target", request_.target},
+               {"route", r.route},
+               {"status", std::to_string(r.status)},
+               {"ms", ms},
+               {"in", std::to_string(request_.body.size())},
+               {"out", std::to_string(r.body.size())}});
+    phase_ = Phase::kWriting;
+    lowest().expires_after(state_.options.write_timeout);
+    http::async_write(
+        stream_, *res_,
+        beast::bind_front_handler(&Session::on_write, this->shared_from_this(), keep, drain));
+  }
+
+  void on_write(bool keep, bool drain, beast::error_code ec, std::size_t /*bytes*/) {
+    res_.reset();
+    if (ec) return fail(ec, "write");
+    if (drain) return drain_then_close();
+    if (!keep) return do_close();
+    do_read();
+  }
+
+  // After an error reply the client may still be sending the body we refused. Closing at once
+  // would reset the connection and could destroy our reply in flight, so read and discard for a
+  // short while (bounded), then close.
+  void drain_then_close() {
+    phase_ = Phase::kClosing;
+    if constexpr (!kTls) {
+      beast::error_code ec;
+      lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
+    discard_.resize(16 * 1024);
+    lowest().expires_after(std::chrono::seconds(2));
+    do_discard();
+  }
+  void do_discard() {
+    stream_.async_read_some(net::buffer(discard_),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->discarded_ += n;
+                              if (ec || self->discarded_ > (8u << 20)) return self->do_close();
+                              self->do_discard();
+                            });
+  }
+
+  void do_close() {
+    phase_ = Phase::kClosing;
+    beast::error_code ec;
+    if constexpr (kTls) {
+      lowest().expires_after(std::chrono::seconds(5));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+        beast::error_code ignored;
+        beast::get_lowest_layer(self->stream_).socket().close(ignored);
+      });
+    } else {
+      lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
+  }
+
+  void fail(beast::error_code ec, const char* what) {
+    if (!is_disconnect(ec)) {
+      log_event(LogLevel::kWarn, "connection_error",
+                {{"peer", peer_}, {"op", what}, {"error", ec.message()}});
+    }
+    phase_ = Phase::kClosing;
+    beast::error_code ignored;
+    lowest().socket().close(ignored);
+  }
+
+  ServerState& state_;
+  Stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<detail::BeastResponse> res_;
+  Request request_;
+  unsigned version_ = 11;
+  bool keep_alive_ = false;
+  std::size_t served_ = 0;
+  Phase phase_ = Phase::kReading;
+  std::chrono::steady_clock::time_point start_;
+  std::string peer_;
+  std::vector<char> discard_;
+  std::size_t discarded_ = 0;
+};
+
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(net::io_context& ioc, ServerState& state, ssl::context* tls)
+      : ioc_(ioc), acceptor_(net::make_strand(ioc)), state_(state), tls_(tls) {}
+
+  Status open(const tcp::endpoint& endpoint) {
+    beast::error_code ec;
+    std::string where = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec)
+      return make_error(ErrorCode::kIo, "cannot listen on " + where + ": " + ec.message(),
+                        "listen");
+    return Status::success();
+  }
+  std::uint16_t port() const {
+    beast::error_code ec;
+    return acceptor_.local_endpoint(ec).port();
+  }
+  void run() { do_accept(); }
+  void close() {
+    net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ec;
+      self->acceptor_.close(ec);
+    });
+  }
+
+ private:
+  void do_accept() {
+    acceptor_.async_accept(net::make_strand(ioc_),
+                           beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+  }
+  void on_accept(beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+      log_event(LogLevel::kWarn, "accept_error", {{"error", ec.message()}});
+    } else if (!state_.stopping) {
+      std::shared_ptr<SessionBase> base;
+      if (tls_) {
+        auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+            state_, std::move(socket), *tls_);
+        state_.add(s);
+        s->start();
+      } else {
+        auto s = std::make_shared<Session<beast::tcp_stream>>(state_, std::move(socket));
+        state_.add(s);
+        s->start();
+      }
+    }
+    if (!state_.stopping && acceptor_.is_open()) do_accept();
+  }
+
+  net::io_context& ioc_;
+  tcp::acceptor acceptor_;
+  ServerState& state_;
+  ssl::context* tls_;
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  ServerState state;  // declared first: outlives the io_context and every session in it
+  net::io_context ioc;
+  std::optional<ssl::context> tls;
+  std::shared_ptr<Listener> listener;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::optional<net::signal_set> signals;
+  std::vector<std::thread> threads;
+  std::uint16_t port = 0;
+  bool started = false;
+  bool stopped = false;
+
+  std::mutex wait_mu;
+  std::condition_variable wait_cv;
+  bool stop_requested = false;  // guarded by wait_mu
+  std::string stop_reason;      // guarded by wait_mu
+
+  Impl(HttpServerOptions o, const Router& r, Metrics* m)
+      : state(std::move(o), r, m),
+        ioc(static_cast<int>(std::max<std::size_t>(1, state.options.threads))) {}
+
+  void request_stop(std::string reason) {
+    {
+      std::lock_guard<std::mutex> lock(wait_mu);
+      if (stop_requested) return;
+      stop_requested = true;
+      stop_reason = std::move(reason);
+    }
+    wait_cv.notify_all();
+  }
+};
+
+HttpServer::HttpServer(HttpServerOptions options, const Router& router, Metrics* metrics)
+    : impl_(std::make_unique<Impl>(std::move(options), router, metrics)) {}
+
+HttpServer::~HttpServer() {
+  stop();
+}
+
+Status HttpServer::start() {
+  assert(!impl_->started);
+  const HttpServerOptions& o = impl_->state.options;
+  if (o.tls_cert_file.empty() != o.tls_key_file.empty()) {
+    return make_error(ErrorCode::kInvalidArgument, "TLS needs both a certificate and a key file",
+                      o.tls_cert_file.empty() ? "tls_cert" : "tls_key");
+  }
+  if (!o.tls_cert_file.empty()) {
+    impl_->tls.emplace(ssl::context::tls_server);
+    ssl::context& ctx = *impl_->tls;
+    ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    beast::error_code ec;
+    ctx.use_certificate_chain_file(o.tls_cert_file, ec);
+    if (ec) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "cannot load TLS certificate " + o.tls_cert_file + ": " + ec.message(),
+                        "tls_cert");
+    }
+    ctx.use_private_key_file(o.tls_key_file, ssl::context::pem, ec);
+    if (ec) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "cannot load TLS key " + o.tls_key_file + ": " + ec.message(), "tls_key");
+    }
+  }
+  beast::error_code ec;
+  auto address = net::ip::make_address(o.host, ec);
+  if (ec) {
+    return make_error(ErrorCode::kInvalidArgument, "'" + o.host + "' is not an IP address",
+                      "listen");
+  }
+  impl_->listener =
+      std::make_shared<Listener>(impl_->ioc, impl_->state, impl_->tls ? &*impl_->tls : nullptr);
+  TABELLA_TRY(impl_->listener->open(tcp::endpoint(address, o.port)));
+  impl_->port = impl_->listener->port();
+  if (o.handle_signals) {
+    impl_->signals.emplace(impl_->ioc, SIGINT, SIGTERM);
+    impl_->signals->async_wait([impl = impl_.get()](beast::error_code sec, int signo) {
+      if (sec) return;
+      impl->request_stop(signo == SIGINT ? "SIGINT" : "SIGTERM");
+    });
+  }
+  impl_->work.emplace(net::make_work_guard(impl_->ioc));
+  impl_->listener->run();
+  std::size_t n = std::max<std::size_t>(1, o.threads);
+  for (std::size_t i = 0; i < n; ++i) {
+    impl_->threads.emplace_back([impl = impl_.get()] { impl->ioc.run(); });
+  }
+  impl_->started = true;
+  return Status::success();
+}
+
+std::uint16_t HttpServer::port() const {
+  return impl_->port;
+}
+
+std::string HttpServer::url() const {
+  const std::string& host = impl_->state.options.host;
+  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return std::string(impl_->tls ? "https://" : "http://") + h + ":" + std::to_string(impl_->port);
+}
+
+std::string HttpServer::wait_for_signal() {
+  std::unique_lock<std::mutex> lock(impl_->wait_mu);
+  impl_->wait_cv.wait(lock, [this] { return impl_->stop_requested; });
+  return impl_->stop_reason;
+}
+
+void HttpServer::request_stop() {
+  impl_->request_stop("request_stop");
+}
+
+void HttpServer::stop() {
+  if (!impl_->started || impl_->stopped) return;
+  impl_->stopped = true;
+  impl_->request_stop("stop");
+  impl_->state.stopping = true;
+  impl_->listener->close();
+  if (impl_->signals) {
+    net::post(impl_->ioc, [impl = impl_.get()] {
+      beast::error_code ec;
+      impl->signals->cancel(ec);
+    });
+  }
+  std::vector<std::shared_ptr<SessionBase>> live;
+  {
+    std::lock_guard<std::mutex> lock(impl_->state.mu);
+    for (auto& [ptr, weak] : impl_->state.sessions) {
+      if (auto s = weak.lock()) live.push_back(std::move(s));
+    }
+  }
+  for (auto& s : live) s->shutdown_if_idle();
+  live.clear();
+  {
+    std::unique_lock<std::mutex> lock(impl_->state.mu);
+    bool drained = impl_->state.cv.wait_for(lock, impl_->state.options.shutdown_grace,
+                                            [this] { return impl_->state.sessions.empty(); });
+    if (!drained) {
+      log_event(LogLevel::kWarn, "shutdown_grace_expired",
+                {{"open_connections", std::to_string(impl_->state.sessions.size())}});
+    }
+  }
+  impl_->work.reset();
+  impl_->ioc.stop();
+  for (std::thread& t : impl_->threads) t.join();
+  impl_->threads.clear();
+}
+
+}  // namespace tabella::server

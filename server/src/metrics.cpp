@@ -1,0 +1,104 @@
+#include "tabella/server/metrics.h"
+
+#include <cstdio>
+
+namespace tabella::server {
+
+namespace {
+std::string format_double(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+void counter(std::string& out, const char* name, const char* help, std::uint64_t value) {
+  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name +
+         " " + std::to_string(value) + "\n";
+}
+}  // namespace
+
+Histogram::Histogram(std::vector<double> upper_bounds)
+    : bounds_(std::move(upper_bounds)), counts_(bounds_.size() + 1, 0) {}
+
+void Histogram::observe(double value) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::size_t i = 0;
+  while (i < bounds_.size() && value > bounds_[i]) ++i;
+  ++counts_[i];
+  sum_ += value;
+  ++count_;
+}
+
+void Histogram::render(std::string& out, std::string_view name, std::string_view labels) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string n(name);
+  std::string l(labels);
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i <= bounds_.size(); ++i) {
+    cumulative += counts_[i];
+    std::string le = i < bounds_.size() ? format_double(bounds_[i]) : "+Inf";
+    out += n + "_bucket{" + l + "le=\"" + le + "\"} " + std::to_string(cumulative) + "\n";
+  }
+  std::string braces = l.empty() ? "" : "{" + l.substr(0, l.size() - 1) + "}";
+  out += n + "_sum" + braces + " " + format_double(sum_) + "\n";
+  out += n + "_count" + braces + " " + std::to_string(count_) + "\n";
+}
+
+Metrics::Metrics()
+    : latency_({0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}),
+      batch_sizes_({1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096}),
+      commit_seconds_({0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1}) {}
+
+void Metrics::observe_request(std::string_view route, unsigned status, double seconds) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++requests_[{std::string(route), status}];
+  }
+  latency_.observe(seconds);
+}
+
+void Metrics::observe_commit(std::size_t batch_size, double seconds) {
+  ++commits_;
+  entries_appended_ += batch_size;
+  batch_sizes_.observe(static_cast<double>(batch_size));
+  commit_seconds_.observe(seconds);
+}
+
+std::string Metrics::render() const {
+  std::string out;
+  out +=
+      "# HELP tabella_ledger_http_requests_total HTTP requests by route and status.\n"
+      "# TYPE tabella_ledger_http_requests_total counter\n";
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [key, value] : requests_) {
+      out += "tabella_ledger_http_requests_total{route=\"" + key.first + "\",status=\"" +
+             std::to_string(key.second) + "\"} " + std::to_string(value) + "\n";
+    }
+  }
+  out +=
+      "# HELP tabella_ledger_http_request_duration_seconds Time from parsed request to response.\n"
+      "# TYPE tabella_ledger_http_request_duration_seconds histogram\n";
+  latency_.render(out, "tabella_ledger_http_request_duration_seconds", "");
+  counter(out, "tabella_ledger_entries_appended_total", "Entries durably appended.",
+          entries_appended_.load());
+  counter(out, "tabella_ledger_commits_total", "Committed transactions (one fsync each).",
+          commits_.load());
+  counter(out, "tabella_ledger_commit_failures_total", "Transactions that failed to commit.",
+          commit_failures_.load());
+  counter(out, "tabella_ledger_duplicate_appends_total",
+          "Appends answered with the index of an identical stored entry.", duplicates_.load());
+  counter(out, "tabella_ledger_rejected_appends_total", "Appends refused by the validator.",
+          rejected_.load());
+  out +=
+      "# HELP tabella_ledger_commit_batch_size Entries per committed transaction.\n"
+      "# TYPE tabella_ledger_commit_batch_size histogram\n";
+  batch_sizes_.render(out, "tabella_ledger_commit_batch_size", "");
+  out +=
+      "# HELP tabella_ledger_commit_duration_seconds Time of one commit including fsync.\n"
+      "# TYPE tabella_ledger_commit_duration_seconds histogram\n";
+  commit_seconds_.render(out, "tabella_ledger_commit_duration_seconds", "");
+  return out;
+}
+
+}  // namespace tabella::server

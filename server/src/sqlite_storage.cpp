@@ -1,0 +1,592 @@
+#include "tabella/server/sqlite_storage.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <system_error>
+
+namespace tabella::server {
+
+Storage::~Storage() = default;
+
+namespace {
+
+// Schema migrations, applied in order inside one transaction. Never edit a released entry:
+// append a new one with the next version.
+struct Migration {
+  int version;
+  const char* sql;
+};
+constexpr Migration kMigrations[] = {
+    {1, R"sql(
+      CREATE TABLE entries (
+        idx  INTEGER PRIMARY KEY,      -- position in the log, 0-based, contiguous
+        hash BLOB NOT NULL UNIQUE,     -- SHA-256(data), for idempotent resubmission
+        data BLOB NOT NULL);
+      CREATE TABLE state (
+        key   TEXT PRIMARY KEY,
+        value BLOB NOT NULL) WITHOUT ROWID;
+      CREATE TABLE tree_hashes (
+        level INTEGER NOT NULL,
+        idx   INTEGER NOT NULL,
+        hash  BLOB NOT NULL,
+        PRIMARY KEY (level, idx)) WITHOUT ROWID;
+      CREATE TABLE checkpoints (
+        size INTEGER PRIMARY KEY,
+        note TEXT NOT NULL);
+    )sql"},
+};
+static_assert(std::size(kMigrations) == SqliteStorage::kSchemaVersion);
+
+struct DbCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct StmtFinalizer {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using Db = std::unique_ptr<sqlite3, DbCloser>;
+using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
+
+Error db_error(sqlite3* db, const std::string& what) {
+  return make_error(ErrorCode::kIo, what + ": " + sqlite3_errmsg(db));
+}
+
+Status exec(sqlite3* db, const char* sql, const char* what) {
+  char* msg = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
+    std::string text = msg ? msg : "unknown error";
+    sqlite3_free(msg);
+    return make_error(ErrorCode::kIo, std::string(what) + ": " + text);
+  }
+  return Status::success();
+}
+
+// Resets a statement (and drops its bindings) when the scope ends.
+class ScopedReset {
+ public:
+  explicit ScopedReset(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  ~ScopedReset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  ScopedReset(const ScopedReset&) = delete;
+  ScopedReset& operator=(const ScopedReset&) = delete;
+
+ private:
+  sqlite3_stmt* stmt_;
+};
+
+void bind_blob(sqlite3_stmt* s, int i, ByteView data) {
+  // An empty blob must still be a blob, not NULL: pass a non-null pointer.
+  static const std::uint8_t kEmpty = 0;
+  sqlite3_bind_blob64(s, i, data.empty() ? &kEmpty : data.data(), data.size(), SQLITE_TRANSIENT);
+}
+void bind_text(sqlite3_stmt* s, int i, std::string_view text) {
+  sqlite3_bind_text64(s, i, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+}
+void bind_u64(sqlite3_stmt* s, int i, std::uint64_t v) {
+  sqlite3_bind_int64(s, i, static_cast<sqlite3_int64>(v));
+}
+Bytes column_blob(sqlite3_stmt* s, int i) {
+  const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(s, i));
+  auto n = static_cast<std::size_t>(sqlite3_column_bytes(s, i));
+  return p ? Bytes(p, p + n) : Bytes{};
+}
+
+// One SQLite connection with its prepared statements, guarded by its own mutex.
+struct Connection {
+  std::mutex mu;
+  Db db;
+  std::vector<Stmt> stmts;
+
+  Result<sqlite3_stmt*> prepare(const char* sql) {
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v3(db.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr) !=
+        SQLITE_OK) {
+      return db_error(db.get(), std::string("prepare '") + sql + "'");
+    }
+    stmts.emplace_back(raw);
+    return raw;
+  }
+};
+
+Result<Db> open_db(const std::filesystem::path& file, bool create, std::chrono::milliseconds busy) {
+  sqlite3* raw = nullptr;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+  int rc = sqlite3_open_v2(file.c_str(), &raw, flags, nullptr);
+  Db db(raw);
+  if (rc != SQLITE_OK) {
+    return make_error(ErrorCode::kIo, "cannot open " + file.string() + ": " +
+                                          (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+  }
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, static_cast<int>(busy.count()));
+  return db;
+}
+
+Status set_pragmas(sqlite3* db) {
+  // journal_mode answers with the mode in effect; anything but "wal" is a failure.
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &raw, nullptr) != SQLITE_OK) {
+    return db_error(db, "PRAGMA journal_mode");
+  }
+  Stmt stmt(raw);
+  if (sqlite3_step(raw) != SQLITE_ROW) return db_error(db, "PRAGMA journal_mode");
+  const auto* mode = reinterpret_cast<const char*>(sqlite3_column_text(raw, 0));
+  if (!mode || std::strcmp(mode, "wal") != 0) {
+    return make_error(ErrorCode::kIo, std::string("cannot enable WAL journal mode (got '") +
+                                          (mode ? mode : "null") + "')");
+  }
+  return exec(db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", "pragmas");
+}
+
+}  // namespace
+
+struct SqliteStorage::Impl {
+  Connection writer;
+  Connection reader;
+  int lock_fd = -1;
+  bool closed = false;  // guarded by writer.mu (and checked under reader.mu via closed_reader)
+  bool closed_reader = false;
+
+  // writer statements
+  sqlite3_stmt* w_begin = nullptr;
+  sqlite3_stmt* w_commit = nullptr;
+  sqlite3_stmt* w_rollback = nullptr;
+  sqlite3_stmt* w_size = nullptr;
+  sqlite3_stmt* w_insert_entry = nullptr;
+  sqlite3_stmt* w_put_state = nullptr;
+  sqlite3_stmt* w_delete_state = nullptr;
+  sqlite3_stmt* w_put_hash = nullptr;
+  sqlite3_stmt* w_latest_cp = nullptr;
+  sqlite3_stmt* w_get_cp = nullptr;
+  sqlite3_stmt* w_insert_cp = nullptr;
+  // reader statements
+  sqlite3_stmt* r_size = nullptr;
+  sqlite3_stmt* r_range = nullptr;
+  sqlite3_stmt* r_find = nullptr;
+  sqlite3_stmt* r_get_state = nullptr;
+  sqlite3_stmt* r_get_hash = nullptr;
+  sqlite3_stmt* r_latest_cp = nullptr;
+  sqlite3_stmt* r_get_cp = nullptr;
+  sqlite3_stmt* r_version = nullptr;
+
+  ~Impl() {
+    writer.stmts.clear();
+    reader.stmts.clear();
+    writer.db.reset();
+    reader.db.reset();
+    if (lock_fd >= 0) ::close(lock_fd);
+  }
+
+  sqlite3* wdb() { return writer.db.get(); }
+
+  Status step_done(sqlite3_stmt* s, const char* what) {
+    ScopedReset reset(s);
+    if (sqlite3_step(s) != SQLITE_DONE) return db_error(sqlite3_db_handle(s), what);
+    return Status::success();
+  }
+  Status begin() { return step_done(w_begin, "BEGIN IMMEDIATE"); }
+  Status commit() { return step_done(w_commit, "COMMIT"); }
+  void rollback() {
+    if (!sqlite3_get_autocommit(wdb())) (void)step_done(w_rollback, "ROLLBACK");
+  }
+
+  static Result<std::uint64_t> read_size(sqlite3_stmt* s) {
+    ScopedReset reset(s);
+    if (sqlite3_step(s) != SQLITE_ROW) return db_error(sqlite3_db_handle(s), "read size");
+    return static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
+  }
+
+  static Result<std::optional<StoredCheckpoint>> read_checkpoint(sqlite3_stmt* s) {
+    ScopedReset reset(s);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) return std::optional<StoredCheckpoint>();
+    if (rc != SQLITE_ROW) return db_error(sqlite3_db_handle(s), "read checkpoint");
+    StoredCheckpoint cp;
+    cp.size = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
+    cp.note.assign(text ? text : "", static_cast<std::size_t>(sqlite3_column_bytes(s, 1)));
+    return std::optional<StoredCheckpoint>(std::move(cp));
+  }
+
+  // REQUIRES: inside a write transaction, writer.mu held.
+  Status apply_state(const std::vector<StateWrite>& writes) {
+    for (std::size_t i = 0; i < writes.size(); ++i) {
+      const StateWrite& w = writes[i];
+      sqlite3_stmt* s = w.value ? w_put_state : w_delete_state;
+      ScopedReset reset(s);
+      bind_text(s, 1, w.key);
+      if (w.value) bind_blob(s, 2, *w.value);
+      if (sqlite3_step(s) != SQLITE_DONE) {
+        return db_error(wdb(), "write state row '" + w.key + "'")
+            .with_prefix("state[" + std::to_string(i) + "]");
+      }
+    }
+    return Status::success();
+  }
+  Status apply_hashes(const std::vector<HashWrite>& hashes) {
+    for (std::size_t i = 0; i < hashes.size(); ++i) {
+      ScopedReset reset(w_put_hash);
+      sqlite3_bind_int64(w_put_hash, 1, hashes[i].level);
+      bind_u64(w_put_hash, 2, hashes[i].index);
+      bind_blob(w_put_hash, 3, hashes[i].hash);
+      if (sqlite3_step(w_put_hash) != SQLITE_DONE) {
+        return db_error(wdb(), "write tree hash").with_prefix("hashes[" + std::to_string(i) + "]");
+      }
+    }
+    return Status::success();
+  }
+
+  // Runs body inside BEGIN IMMEDIATE ... COMMIT; rolls back on any failure.
+  template <class F>
+  Status transaction(F&& body) {
+    if (closed) return make_error(ErrorCode::kIo, "storage is closed");
+    TABELLA_TRY(begin());
+    Status st = body();
+    if (!st.ok()) {
+      rollback();
+      return st;
+    }
+    st = commit();
+    if (!st.ok()) rollback();
+    return st;
+  }
+
+  Status migrate() {
+    TABELLA_TRY(exec(wdb(), "BEGIN IMMEDIATE", "begin migration"));
+    Status st = migrate_locked();
+    if (!st.ok()) {
+      (void)exec(wdb(), "ROLLBACK", "rollback migration");
+      return st;
+    }
+    return exec(wdb(), "COMMIT", "commit migration");
+  }
+
+  Status migrate_locked() {
+    TABELLA_TRY(exec(wdb(), "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+                     "create schema_version"));
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(wdb(), "SELECT MAX(version), COUNT(*) FROM schema_version", -1, &raw,
+                           nullptr) != SQLITE_OK) {
+      return db_error(wdb(), "read schema_version");
+    }
+    Stmt stmt(raw);
+    if (sqlite3_step(raw) != SQLITE_ROW) return db_error(wdb(), "read schema_version");
+    int version = sqlite3_column_int(raw, 0);
+    int rows = sqlite3_column_int(raw, 1);
+    stmt.reset();
+    if (version > kSchemaVersion) {
+      return make_error(ErrorCode::kConflict,
+                        "database schema version " + std::to_string(version) +
+                            " is newer than this tabella-ledger supports (" +
+                            std::to_string(kSchemaVersion) +
+                            "); upgrade tabella-ledger or use another data dir",
+                        "schema_version");
+    }
+    for (const Migration& m : kMigrations) {
+      if (m.version <= version) continue;
+      TABELLA_TRY(
+          exec(wdb(), m.sql, ("migration to schema version " + std::to_string(m.version)).c_str()));
+      version = m.version;
+    }
+    std::string update =
+        rows == 0 ? "INSERT INTO schema_version(version) VALUES (" + std::to_string(version) + ")"
+                  : "UPDATE schema_version SET version = " + std::to_string(version);
+    return exec(wdb(), update.c_str(), "write schema_version");
+  }
+
+  Status prepare_all() {
+    auto w = [&](sqlite3_stmt*& out, const char* sql) -> Status {
+      auto r = writer.prepare(sql);
+      if (!r) return r.error();
+      out = *r;
+      return Status::success();
+    };
+    auto rd = [&](sqlite3_stmt*& out, const char* sql) -> Status {
+      auto r = reader.prepare(sql);
+      if (!r) return r.error();
+      out = *r;
+      return Status::success();
+    };
+    constexpr const char* kSize = "SELECT COALESCE(MAX(idx) + 1, 0) FROM entries";
+    constexpr const char* kLatestCp =
+        "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1";
+    constexpr const char* kGetCp = "SELECT size, note FROM checkpoints WHERE size = ?1";
+    TABELLA_TRY(w(w_begin, "BEGIN IMMEDIATE"));
+    TABELLA_TRY(w(w_commit, "COMMIT"));
+    TABELLA_TRY(w(w_rollback, "ROLLBACK"));
+    TABELLA_TRY(w(w_size, kSize));
+    TABELLA_TRY(w(w_insert_entry, "INSERT INTO entries(idx, hash, data) VALUES (?1, ?2, ?3)"));
+    TABELLA_TRY(w(w_put_state, "INSERT OR REPLACE INTO state(key, value) VALUES (?1, ?2)"));
+    TABELLA_TRY(w(w_delete_state, "DELETE FROM state WHERE key = ?1"));
+    TABELLA_TRY(
+        w(w_put_hash, "INSERT OR REPLACE INTO tree_hashes(level, idx, hash) VALUES (?1, ?2, ?3)"));
+    TABELLA_TRY(w(w_latest_cp, kLatestCp));
+    TABELLA_TRY(w(w_get_cp, kGetCp));
+    TABELLA_TRY(w(w_insert_cp, "INSERT INTO checkpoints(size, note) VALUES (?1, ?2)"));
+    TABELLA_TRY(rd(r_size, kSize));
+    TABELLA_TRY(
+        rd(r_range, "SELECT idx, data FROM entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx"));
+    TABELLA_TRY(rd(r_find, "SELECT idx FROM entries WHERE hash = ?1"));
+    TABELLA_TRY(rd(r_get_state, "SELECT value FROM state WHERE key = ?1"));
+    TABELLA_TRY(rd(r_get_hash, "SELECT hash FROM tree_hashes WHERE level = ?1 AND idx = ?2"));
+    TABELLA_TRY(rd(r_latest_cp, kLatestCp));
+    TABELLA_TRY(rd(r_get_cp, kGetCp));
+    TABELLA_TRY(rd(r_version, "SELECT MAX(version) FROM schema_version"));
+    return Status::success();
+  }
+};
+
+SqliteStorage::SqliteStorage(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SqliteStorage::~SqliteStorage() {
+  (void)close();
+}
+
+Result<std::unique_ptr<SqliteStorage>> SqliteStorage::open(const std::filesystem::path& data_dir,
+                                                           Options options) {
+  std::error_code ec;
+  if (options.create_if_missing) std::filesystem::create_directories(data_dir, ec);
+  if (ec) {
+    return make_error(ErrorCode::kIo,
+                      "cannot create data dir " + data_dir.string() + ": " + ec.message(),
+                      "data_dir");
+  }
+  auto impl = std::make_unique<Impl>();
+  // One process per data dir: an advisory lock the kernel drops when the process dies.
+  std::filesystem::path lock_path = data_dir / "LOCK";
+  impl->lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (impl->lock_fd < 0) {
+    return make_error(ErrorCode::kIo,
+                      "cannot open " + lock_path.string() + ": " + std::strerror(errno));
+  }
+  if (::flock(impl->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    return make_error(ErrorCode::kConflict,
+                      "data dir " + data_dir.string() + " is in use by another process (LOCK held)",
+                      "data_dir");
+  }
+  std::filesystem::path file = data_dir / kFileName;
+  auto writer = open_db(file, options.create_if_missing, options.busy_timeout);
+  if (!writer) return writer.error();
+  impl->writer.db = std::move(*writer);
+  TABELLA_TRY(set_pragmas(impl->wdb()));
+  TABELLA_TRY(impl->migrate());
+  auto reader = open_db(file, false, options.busy_timeout);
+  if (!reader) return reader.error();
+  impl->reader.db = std::move(*reader);
+  TABELLA_TRY(set_pragmas(impl->reader.db.get()));
+  TABELLA_TRY(impl->prepare_all());
+  return std::unique_ptr<SqliteStorage>(new SqliteStorage(std::move(impl)));
+}
+
+#define TABELLA_READER_GUARD()                        \
+  std::lock_guard<std::mutex> lock(impl_->reader.mu); \
+  if (impl_->closed_reader) return make_error(ErrorCode::kIo, "storage is closed")
+
+Result<int> SqliteStorage::stored_schema_version() {
+  TABELLA_READER_GUARD();
+  ScopedReset reset(impl_->r_version);
+  if (sqlite3_step(impl_->r_version) != SQLITE_ROW) {
+    return db_error(impl_->reader.db.get(), "read schema_version");
+  }
+  return sqlite3_column_int(impl_->r_version, 0);
+}
+
+Result<std::uint64_t> SqliteStorage::size() {
+  TABELLA_READER_GUARD();
+  return Impl::read_size(impl_->r_size);
+}
+
+Result<std::vector<std::uint64_t>> SqliteStorage::append_batch(std::vector<Bytes> entries,
+                                                               BatchEffects effects) {
+  std::lock_guard<std::mutex> lock(impl_->writer.mu);
+  std::vector<std::uint64_t> positions;
+  positions.reserve(entries.size());
+  Status st = impl_->transaction([&]() -> Status {
+    auto next = Impl::read_size(impl_->w_size);
+    if (!next) return next.error();
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      std::uint64_t idx = *next + i;
+      Digest hash = sha256(entries[i]);
+      sqlite3_stmt* s = impl_->w_insert_entry;
+      ScopedReset reset(s);
+      bind_u64(s, 1, idx);
+      bind_blob(s, 2, hash);
+      bind_blob(s, 3, entries[i]);
+      int rc = sqlite3_step(s);
+      std::string field = "entries[" + std::to_string(i) + "]";
+      if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        return make_error(ErrorCode::kConflict,
+                          "entry with SHA-256 " + to_hex(hash) + " is already stored", field);
+      }
+      if (rc != SQLITE_DONE) return db_error(impl_->wdb(), "insert entry").with_prefix(field);
+      positions.push_back(idx);
+    }
+    TABELLA_TRY(impl_->apply_state(effects.state));
+    return impl_->apply_hashes(effects.hashes);
+  });
+  if (!st.ok()) return st.error();
+  return positions;
+}
+
+Result<std::vector<Bytes>> SqliteStorage::read_range(std::uint64_t start, std::uint64_t count) {
+  TABELLA_READER_GUARD();
+  auto size = Impl::read_size(impl_->r_size);
+  if (!size) return size.error();
+  if (start > *size) {
+    return make_error(
+        ErrorCode::kOutOfRange,
+        "start " + std::to_string(start) + " is past the log size " + std::to_string(*size),
+        "start");
+  }
+  std::uint64_t end = start + std::min(count, *size - start);
+  std::vector<Bytes> out;
+  sqlite3_stmt* s = impl_->r_range;
+  ScopedReset reset(s);
+  bind_u64(s, 1, start);
+  bind_u64(s, 2, end);
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    auto idx = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
+    if (idx != start + out.size()) {
+      return make_error(ErrorCode::kConflict, "entries table has a gap before position " +
+                                                  std::to_string(idx) + " (corrupt database)");
+    }
+    out.push_back(column_blob(s, 1));
+  }
+  if (rc != SQLITE_DONE) return db_error(impl_->reader.db.get(), "read entries");
+  return out;
+}
+
+Result<std::optional<std::uint64_t>> SqliteStorage::find_by_hash(const Digest& entry_hash) {
+  TABELLA_READER_GUARD();
+  sqlite3_stmt* s = impl_->r_find;
+  ScopedReset reset(s);
+  bind_blob(s, 1, entry_hash);
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_DONE) return std::optional<std::uint64_t>();
+  if (rc != SQLITE_ROW) return db_error(impl_->reader.db.get(), "find entry by hash");
+  return std::optional<std::uint64_t>(static_cast<std::uint64_t>(sqlite3_column_int64(s, 0)));
+}
+
+Result<std::optional<Bytes>> SqliteStorage::get_state(std::string_view key) {
+  TABELLA_READER_GUARD();
+  sqlite3_stmt* s = impl_->r_get_state;
+  ScopedReset reset(s);
+  bind_text(s, 1, key);
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_DONE) return std::optional<Bytes>();
+  if (rc != SQLITE_ROW) return db_error(impl_->reader.db.get(), "read state");
+  return std::optional<Bytes>(column_blob(s, 0));
+}
+
+Status SqliteStorage::put_state(std::vector<StateWrite> writes) {
+  std::lock_guard<std::mutex> lock(impl_->writer.mu);
+  return impl_->transaction([&] { return impl_->apply_state(writes); });
+}
+
+Result<std::optional<Digest>> SqliteStorage::get_hash(std::uint32_t level, std::uint64_t index) {
+  TABELLA_READER_GUARD();
+  sqlite3_stmt* s = impl_->r_get_hash;
+  ScopedReset reset(s);
+  sqlite3_bind_int64(s, 1, level);
+  bind_u64(s, 2, index);
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_DONE) return std::optional<Digest>();
+  if (rc != SQLITE_ROW) return db_error(impl_->reader.db.get(), "read tree hash");
+  Bytes blob = column_blob(s, 0);
+  if (blob.size() != 32) {
+    return make_error(ErrorCode::kConflict,
+                      "stored tree hash (" + std::to_string(level) + ", " + std::to_string(index) +
+                          ") has " + std::to_string(blob.size()) + " bytes, expected 32");
+  }
+  Digest d;
+  std::copy(blob.begin(), blob.end(), d.begin());
+  return std::optional<Digest>(d);
+}
+
+Status SqliteStorage::put_hashes(std::vector<HashWrite> hashes) {
+  std::lock_guard<std::mutex> lock(impl_->writer.mu);
+  return impl_->transaction([&] { return impl_->apply_hashes(hashes); });
+}
+
+Status SqliteStorage::append_checkpoint(const StoredCheckpoint& checkpoint) {
+  std::lock_guard<std::mutex> lock(impl_->writer.mu);
+  return impl_->transaction([&]() -> Status {
+    auto size = Impl::read_size(impl_->w_size);
+    if (!size) return size.error();
+    if (checkpoint.size > *size) {
+      return make_error(ErrorCode::kOutOfRange,
+                        "checkpoint size " + std::to_string(checkpoint.size) +
+                            " exceeds the log size " + std::to_string(*size),
+                        "size");
+    }
+    ScopedReset reset_get(impl_->w_get_cp);
+    bind_u64(impl_->w_get_cp, 1, checkpoint.size);
+    auto same = Impl::read_checkpoint(impl_->w_get_cp);
+    if (!same) return same.error();
+    if (*same) {
+      if ((*same)->note == checkpoint.note) return Status::success();
+      return make_error(ErrorCode::kConflict,
+                        "a different checkpoint for size " + std::to_string(checkpoint.size) +
+                            " is already stored",
+                        "note");
+    }
+    auto latest = Impl::read_checkpoint(impl_->w_latest_cp);
+    if (!latest) return latest.error();
+    if (*latest && (*latest)->size > checkpoint.size) {
+      return make_error(ErrorCode::kConflict,
+                        "checkpoint size " + std::to_string(checkpoint.size) +
+                            " is older than the latest stored size " +
+                            std::to_string((*latest)->size),
+                        "size");
+    }
+    ScopedReset reset(impl_->w_insert_cp);
+    bind_u64(impl_->w_insert_cp, 1, checkpoint.size);
+    bind_text(impl_->w_insert_cp, 2, checkpoint.note);
+    if (sqlite3_step(impl_->w_insert_cp) != SQLITE_DONE) {
+      return db_error(impl_->wdb(), "insert checkpoint");
+    }
+    return Status::success();
+  });
+}
+
+Result<std::optional<StoredCheckpoint>> SqliteStorage::latest_checkpoint() {
+  TABELLA_READER_GUARD();
+  return Impl::read_checkpoint(impl_->r_latest_cp);
+}
+
+Result<std::optional<StoredCheckpoint>> SqliteStorage::get_checkpoint(std::uint64_t size) {
+  TABELLA_READER_GUARD();
+  bind_u64(impl_->r_get_cp, 1, size);
+  return Impl::read_checkpoint(impl_->r_get_cp);
+}
+
+Status SqliteStorage::close() {
+  if (!impl_) return Status::success();
+  std::scoped_lock lock(impl_->writer.mu, impl_->reader.mu);
+  if (impl_->closed) return Status::success();
+  impl_->closed = true;
+  impl_->closed_reader = true;
+  impl_->writer.stmts.clear();
+  impl_->reader.stmts.clear();
+  impl_->reader.db.reset();
+  // Closing the last connection checkpoints the WAL into the main file.
+  int rc = sqlite3_close(impl_->writer.db.release());
+  if (impl_->lock_fd >= 0) {
+    ::close(impl_->lock_fd);
+    impl_->lock_fd = -1;
+  }
+  if (rc != SQLITE_OK) {
+    return make_error(ErrorCode::kIo, std::string("closing the database: ") + sqlite3_errstr(rc));
+  }
+  return Status::success();
+}
+
+}  // namespace tabella::server
