@@ -24,7 +24,9 @@ TEST(DlogTest, SolvesEdgesAndRejectsPastBound) {
     auto zero = t.solve(Point::identity());
     ASSERT_TRUE(zero.ok()) << max;
     EXPECT_EQ(*zero, 0u);
-    if (max >= 1) EXPECT_EQ(*t.solve(Point::generator()), 1u);
+    if (max >= 1) {
+      EXPECT_EQ(*t.solve(Point::generator()), 1u);
+    }
     EXPECT_EQ(*t.solve(Point::from_u64(max)), max);
     auto past = t.solve(Point::from_u64(max + 1));
     ASSERT_FALSE(past.ok()) << max;
