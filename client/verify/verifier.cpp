@@ -1,0 +1,316 @@
+#include "verifier.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "tabella/ledger/checkpoint.h"
+#include "tabella/ledger/merkle.h"
+#include "tabella/ledger/note.h"
+#include "tabella/record/record_file.h"
+#include "tabella/record/state.h"
+
+namespace tabella::verify {
+
+namespace {
+
+using record::CheckedEntry;
+using record::ElectionState;
+
+constexpr std::size_t kBatch = 256;
+constexpr std::uint64_t kNoIndex = UINT64_MAX;
+
+struct PendingCheckpoint {
+  std::string note;
+  std::optional<ledger::Checkpoint> checkpoint;  // parsed body, when it parses
+  bool root_checked = false;
+};
+
+class Run {
+ public:
+  explicit Run(const Options& o) : options_(o) {
+    for (const auto& c : record::all_checks()) {
+      report_.checks.push_back({c.number, c.name, c.description, 0, 0});
+    }
+    threads_ = o.threads != 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  }
+
+  Result<Report> run(const std::filesystem::path& path);
+
+ private:
+  void fail(std::uint64_t index, std::string type, int check, std::string why) {
+    check_ref(check).failed++;
+    report_.failures.push_back({index, std::move(type), check, std::move(why)});
+  }
+  void pass(int check, std::uint64_t n = 1) { check_ref(check).passed += n; }
+  CheckResult& check_ref(int number) {
+    return report_.checks[static_cast<std::size_t>(number - 1)];
+  }
+  bool stop() const { return options_.fail_fast && !report_.failures.empty(); }
+
+  void process_batch(std::vector<record::RecordEntry>& batch);
+  void verify_checkpoint_signatures();
+  void finish();
+
+  Options options_;
+  unsigned threads_ = 1;
+  Report report_;
+  ElectionState state_;
+  ledger::MerkleBuilder tree_;
+  std::vector<PendingCheckpoint> checkpoints_;
+  bool signatures_checked_ = false;
+  std::string ledger_key_from_record_;
+};
+
+void Run::verify_checkpoint_signatures() {
+  signatures_checked_ = true;
+  std::string key = options_.ledger_key;
+  if (key.empty()) key = ledger_key_from_record_;
+  if (checkpoints_.empty()) return;
+  if (key.empty()) {
+    fail(kNoIndex, "checkpoint", record::kCheckCheckpointSignatures,
+         "the record has checkpoints but no ledger key (neither in the election entry nor "
+         "--ledger-key)");
+    return;
+  }
+  auto verifier = ledger::NoteVerifier::from_verifier_key(key);
+  if (!verifier.ok()) {
+    fail(kNoIndex, "checkpoint", record::kCheckCheckpointSignatures,
+         "ledger key: " + verifier.error().describe());
+    return;
+  }
+  for (std::size_t i = 0; i < checkpoints_.size(); ++i) {
+    auto& cp = checkpoints_[i];
+    std::string where = "checkpoint " + std::to_string(i);
+    auto note = ledger::parse_note(cp.note);
+    if (!note.ok()) {
+      fail(kNoIndex, "checkpoint", record::kCheckCheckpointSignatures,
+           where + ": " + note.error().describe());
+      continue;
+    }
+    auto st = verifier->verify(*note);
+    if (!st.ok()) {
+      fail(kNoIndex, "checkpoint", record::kCheckCheckpointSignatures,
+           where + ": " + st.error().describe());
+      continue;
+    }
+    auto body = ledger::Checkpoint::parse(note->text);
+    if (!body.ok()) {
+      fail(kNoIndex, "checkpoint", record::kCheckCheckpointSignatures,
+           where + ": " + body.error().describe());
+      continue;
+    }
+    if (!report_.election_id.empty() && state_.manifest() != nullptr &&
+        body->origin != state_.manifest()->origin) {
+      fail(kNoIndex, "checkpoint", record::kCheckCheckpointSignatures,
+           where + ": origin \"" + body->origin + "\" is not the election's log \"" +
+               state_.manifest()->origin + "\"");
+      continue;
+    }
+    pass(record::kCheckCheckpointSignatures);
+    cp.checkpoint = std::move(*body);
+  }
+}
+
+void Run::process_batch(std::vector<record::RecordEntry>& batch) {
+  // Phase 1, all cores: decode, signatures, proofs under the current snapshot.
+  const record::Snapshot snapshot = state_.snapshot();
+  std::vector<std::optional<Result<CheckedEntry>>> checked(batch.size());
+  auto work = [&](std::size_t t) {
+    for (std::size_t i = t; i < batch.size(); i += threads_) {
+      checked[i].emplace(record::precheck(batch[i].bytes, snapshot));
+    }
+  };
+  if (threads_ <= 1 || batch.size() < 4) {
+    for (std::size_t t = 0; t < threads_; ++t) work(t);
+  } else {
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads_; ++t) pool.emplace_back(work, t);
+    work(0);
+    for (auto& th : pool) th.join();
+  }
+
+  // Phase 2, in log order: Merkle tree, checkpoints, election rules.
+  for (std::size_t i = 0; i < batch.size() && !stop(); ++i) {
+    const auto& item = batch[i];
+    tree_.append(ledger::leaf_hash(item.bytes));
+    for (auto& cp : checkpoints_) {
+      if (cp.checkpoint && !cp.root_checked && cp.checkpoint->size == tree_.size()) {
+        cp.root_checked = true;
+        if (cp.checkpoint->root == tree_.root()) {
+          pass(record::kCheckLogRoots);
+        } else {
+          fail(item.index, "checkpoint", record::kCheckLogRoots,
+               "the first " + std::to_string(tree_.size()) +
+                   " entries do not hash to the signed checkpoint's root");
+        }
+      }
+    }
+    auto& c = *checked[i];
+    std::string type_name = "unknown";
+    if (!c.ok()) {
+      auto e = record::Entry::decode(item.bytes);
+      auto type = e.ok() ? e->type : record::EntryType::kElection;
+      if (e.ok()) type_name = std::string(record::entry_type_name(type));
+      int check = e.ok() ? record::classify_failure(type, c.error()) : 1;
+      fail(item.index, type_name, check, c.error().describe());
+      continue;
+    }
+    type_name = std::string(record::entry_type_name(c->entry.type));
+    auto st = state_.apply(*c);
+    if (!st.ok()) {
+      fail(item.index, type_name, record::classify_failure(c->entry.type, st.error()),
+           st.error().describe());
+      continue;
+    }
+    for (int n : record::checks_passed(c->entry.type)) pass(n);
+    if (c->entry.type == record::EntryType::kElection) {
+      const auto& body = std::get<record::ElectionBody>(c->body);
+      ledger_key_from_record_ = body.ledger_key;
+      report_.election_id = state_.manifest()->election_id;
+      report_.title = state_.manifest()->title.in(state_.manifest()->languages.front());
+      verify_checkpoint_signatures();
+    }
+  }
+  report_.entries += batch.size();
+  if (options_.progress) options_.progress(report_.entries);
+}
+
+void Run::finish() {
+  if (!signatures_checked_) verify_checkpoint_signatures();
+  for (const auto& cp : checkpoints_) {
+    if (cp.checkpoint && !cp.root_checked) {
+      fail(kNoIndex, "checkpoint", record::kCheckLogRoots,
+           "a checkpoint of size " + std::to_string(cp.checkpoint->size) +
+               " covers more entries than the record holds (" + std::to_string(tree_.size()) + ")");
+    }
+  }
+  if (tree_.size() == 0) fail(kNoIndex, "record", 4, "the record holds no entries");
+  report_.phase = std::string(record::phase_name(state_.phase()));
+  report_.complete = state_.phase() == record::Phase::kFinished;
+  report_.ballots_cast = state_.cast_count();
+  report_.ballots_challenged = state_.challenged_count();
+  if (options_.require_complete && !report_.complete) {
+    fail(kNoIndex, "record", 20, "the record has no result (phase: " + report_.phase + ")");
+  }
+  if (report_.complete && state_.manifest() != nullptr) {
+    const auto& m = *state_.manifest();
+    const auto& r = *state_.result();
+    const std::string& lang = m.languages.front();
+    for (std::size_t c = 0; c < m.contests.size() && c < r.counts.size(); ++c) {
+      report_.result_lines.push_back(m.contests[c].title.in(lang));
+      for (std::size_t s = 0; s < m.contests[c].choices.size() && s < r.counts[c].size(); ++s) {
+        report_.result_lines.push_back("  " + m.contests[c].choices[s].label.in(lang) + ": " +
+                                       std::to_string(r.counts[c][s]));
+      }
+    }
+  }
+}
+
+Result<Report> Run::run(const std::filesystem::path& path) {
+  auto start = std::chrono::steady_clock::now();
+  auto reader = record::RecordReader::open(path);
+  if (!reader.ok()) return reader.error();
+  std::vector<record::RecordEntry> batch;
+  for (;;) {
+    auto item = reader->next();
+    if (!item.ok()) return item.error();
+    if (!item->has_value()) break;
+    if (auto* cp = std::get_if<record::RecordCheckpoint>(&**item)) {
+      checkpoints_.push_back({cp->note, std::nullopt, false});
+      ++report_.checkpoints;
+      continue;
+    }
+    batch.push_back(std::move(std::get<record::RecordEntry>(**item)));
+    if (batch.size() == kBatch) {
+      process_batch(batch);
+      batch.clear();
+      if (stop()) break;
+    }
+  }
+  if (!batch.empty() && !stop()) process_batch(batch);
+  finish();
+  report_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report_;
+}
+
+}  // namespace
+
+Result<Report> verify_record(const std::filesystem::path& path, const Options& options) {
+  Run run(options);
+  return run.run(path);
+}
+
+std::string format_report(const Report& r) {
+  std::ostringstream out;
+  out << "Election: " << (r.title.empty() ? "(unknown)" : r.title);
+  if (!r.election_id.empty()) out << " [" << r.election_id << "]";
+  out << "\nRecord: " << r.entries << " entries, " << r.checkpoints << " checkpoints, "
+      << r.ballots_cast << " ballots cast, " << r.ballots_challenged << " challenged; phase "
+      << r.phase << "\n\n";
+  for (const auto& c : r.checks) {
+    const char* mark = c.failed != 0 ? "FAIL" : (c.passed != 0 ? " ok " : " -- ");
+    char line[160];
+    std::snprintf(line, sizeof line, "[%s] %2d %-22s %8llu passed", mark, c.number, c.name.c_str(),
+                  static_cast<unsigned long long>(c.passed));
+    out << line;
+    if (c.failed != 0) out << ", " << c.failed << " failed";
+    out << "\n";
+  }
+  if (!r.failures.empty()) {
+    const auto& f = r.failures.front();
+    out << "\nFirst failure: ";
+    if (f.index != UINT64_MAX)
+      out << "entry " << f.index << " (" << f.type << ")";
+    else
+      out << f.type;
+    out << ", check " << f.check << ": " << f.why << "\n";
+    if (r.failures.size() > 1)
+      out << "(" << r.failures.size() - 1 << " more failures; --json lists all)\n";
+  }
+  if (!r.result_lines.empty()) {
+    out << "\nResult:\n";
+    for (const auto& l : r.result_lines) out << "  " << l << "\n";
+  } else if (!r.complete) {
+    out << "\nNote: the record has no result yet (phase " << r.phase << ").\n";
+  }
+  char secs[64];
+  std::snprintf(secs, sizeof secs, "%.2f", r.seconds);
+  out << "\n" << (r.ok() ? "VERIFIED" : "NOT VERIFIED") << " in " << secs << " s\n";
+  return out.str();
+}
+
+std::string report_json(const Report& r) {
+  nlohmann::json j;
+  j["ok"] = r.ok();
+  j["election_id"] = r.election_id;
+  j["title"] = r.title;
+  j["entries"] = r.entries;
+  j["checkpoints"] = r.checkpoints;
+  j["ballots_cast"] = r.ballots_cast;
+  j["ballots_challenged"] = r.ballots_challenged;
+  j["phase"] = r.phase;
+  j["complete"] = r.complete;
+  j["seconds"] = r.seconds;
+  j["checks"] = nlohmann::json::array();
+  for (const auto& c : r.checks) {
+    j["checks"].push_back({{"number", c.number},
+                           {"name", c.name},
+                           {"description", c.description},
+                           {"passed", c.passed},
+                           {"failed", c.failed}});
+  }
+  j["failures"] = nlohmann::json::array();
+  for (const auto& f : r.failures) {
+    nlohmann::json fj = {{"type", f.type}, {"check", f.check}, {"why", f.why}};
+    if (f.index != UINT64_MAX) fj["index"] = f.index;
+    j["failures"].push_back(fj);
+  }
+  j["result"] = r.result_lines;
+  return j.dump(2);
+}
+
+}  // namespace tabella::verify

@@ -1,0 +1,151 @@
+// The rules of the election record: replays entries in log order and checks every numbered check
+// of docs/spec.md §7. The ledger runs it before appending an entry; tabella-verify runs it over a
+// published record. One implementation, so the ledger accepts exactly what the verifier accepts.
+//
+// Two phases per entry:
+//   precheck(bytes, snapshot)  decode, signature, zero-knowledge proofs. Pure and const: run it on
+//                              as many threads as there are cores.
+//   apply(checked)             authority, phase, tokens, kiosk chains, aggregates. Sequential,
+//                              in log order; on failure the state is unchanged.
+// Thread-safety: precheck is thread-safe; apply and the accessors need external serialisation.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "tabella/crypto/dlog.h"
+#include "tabella/crypto/threshold.h"
+#include "tabella/election/context.h"
+#include "tabella/election/tally.h"
+#include "tabella/record/bodies.h"
+#include "tabella/record/entry.h"
+
+namespace tabella::record {
+
+enum class Phase {
+  kEmpty,     // no entry yet: the next must be the election entry
+  kSetup,     // election defined: enrolments, key ceremony, kiosks, tokens
+  kKeyed,     // joint key published
+  kOpen,      // polls open: ballots
+  kClosed,    // polls closed
+  kTallied,   // encrypted tally published: partial decryptions
+  kFinished,  // result published: nothing more
+};
+std::string_view phase_name(Phase phase);
+
+using Body =
+    std::variant<ElectionBody, GuardianEnrolmentBody, GuardianCommitmentsBody, GuardianSharesBody,
+                 GuardianComplaintBody, ElectionKeyBody, KioskEnrolmentBody, KioskRevocationBody,
+                 TokenCommitmentsBody, PollsBody, CastBallotBody, ChallengedBallotBody,
+                 EncryptedTallyBody, PartialDecryptionBody, ResultBody>;
+
+// An entry decoded and, as far as the snapshot allowed, cryptographically checked.
+struct CheckedEntry {
+  Entry entry;
+  Body body;
+  Digest id{};
+  bool proofs_checked = false;  // false when the snapshot lacked the keys the proofs need
+};
+
+// The constants precheck needs, shared read-only between threads.
+struct Snapshot {
+  std::optional<Digest> q;                                   // after the election entry
+  std::shared_ptr<const election::Manifest> manifest;        // after the election entry
+  std::shared_ptr<const election::ElectionContext> context;  // after the election key
+  std::map<std::uint32_t, Point> public_share_keys;          // after the election key
+};
+
+Result<Body> decode_body(EntryType type, ByteView body);
+
+// The numbered checks of docs/spec.md §7.
+struct CheckInfo {
+  int number;
+  const char* name;
+  const char* description;
+};
+inline constexpr int kCheckSignature = 2;
+inline constexpr int kCheckCheckpointSignatures = 21;
+inline constexpr int kCheckLogRoots = 22;
+const std::vector<CheckInfo>& all_checks();
+// Which check an error on an entry of this type belongs to.
+int classify_failure(EntryType type, const Error& error);
+// The checks an accepted entry of this type has passed.
+std::vector<int> checks_passed(EntryType type);
+
+// Decode, signature (check 2), and the entry's proofs when the snapshot allows (checks 7, 14, 15,
+// 17). Errors carry the failing field; the caller adds the entry index.
+Result<CheckedEntry> precheck(ByteView entry_bytes, const Snapshot& snapshot);
+
+struct KioskState {
+  KioskEnrolmentBody enrolment;
+  bool revoked = false;
+  std::uint64_t last_sequence = 0;
+  Digest chain_head{};
+  std::uint64_t cast = 0;
+  std::uint64_t challenged = 0;
+};
+
+struct GuardianState {
+  GuardianEnrolmentBody enrolment;
+  std::optional<GuardianCommitments> commitments;
+  bool shared = false;
+  bool decrypted = false;
+};
+
+class ElectionState {
+ public:
+  ElectionState();
+
+  // Checks and applies one entry at log position `index` (== size() before the call).
+  // REQUIRES: checked came from precheck(..., snapshot()) of the current state or an earlier
+  // snapshot with the same constants.
+  Status apply(const CheckedEntry& checked);
+
+  Snapshot snapshot() const { return snapshot_; }
+  Phase phase() const { return phase_; }
+  std::uint64_t size() const { return size_; }
+  const election::Manifest* manifest() const { return snapshot_.manifest.get(); }
+  const election::ElectionContext* context() const { return snapshot_.context.get(); }
+  const PublicKeyBytes& authority() const { return authority_; }
+  const std::map<PublicKeyBytes, KioskState>& kiosks() const { return kiosks_; }
+  const std::map<std::uint32_t, GuardianState>& guardians() const { return guardians_; }
+  std::uint64_t tokens_committed() const { return tokens_.size(); }
+  std::uint64_t tokens_spent() const { return spent_; }
+  std::uint64_t cast_count() const { return tally_ ? tally_->count() : 0; }
+  std::uint64_t challenged_count() const { return challenged_; }
+  const std::optional<EncryptedTallyBody>& encrypted_tally() const { return encrypted_tally_; }
+  const std::optional<ResultBody>& result() const { return result_; }
+  // The token hash's state: 0 unknown, 1 committed and unspent, 2 spent.
+  int token_state(const Digest& token_hash) const;
+
+ private:
+  Status apply_body(const CheckedEntry& c);
+  Status require_author_authority(const Entry& e) const;
+  Result<std::uint32_t> require_author_guardian(const Entry& e, std::uint32_t claimed) const;
+  Result<KioskState*> require_author_kiosk(const Entry& e);
+  Status check_ballot_chain(const KioskState& kiosk, const EncryptedBallot& b) const;
+
+  Phase phase_ = Phase::kEmpty;
+  std::uint64_t size_ = 0;
+  Snapshot snapshot_;
+  PublicKeyBytes authority_{};
+  std::map<std::uint32_t, GuardianState> guardians_;
+  std::map<PublicKeyBytes, std::uint32_t> guardian_keys_;
+  bool complaint_ = false;
+  std::map<PublicKeyBytes, KioskState> kiosks_;
+  std::map<Digest, bool> tokens_;  // hash -> spent
+  std::uint64_t spent_ = 0;
+  std::uint64_t challenged_ = 0;
+  std::optional<election::TallyAccumulator> tally_;
+  std::optional<EncryptedTallyBody> encrypted_tally_;
+  std::map<std::uint32_t, PartialDecryptionBody> partials_;
+  std::optional<ResultBody> result_;
+};
+
+}  // namespace tabella::record

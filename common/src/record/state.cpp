@@ -1,0 +1,639 @@
+#include "tabella/record/state.h"
+
+#include "tabella/election/ballot.h"
+
+namespace tabella::record {
+
+namespace {
+
+Error conflict(std::string message, std::string field = {}) {
+  return make_error(ErrorCode::kConflict, std::move(message), std::move(field));
+}
+Error permission(std::string message) {
+  return make_error(ErrorCode::kPermission, std::move(message), "entry.author");
+}
+
+template <class T>
+Result<Body> decode_as(ByteView body) {
+  auto r = T::decode(body);
+  if (!r.ok()) return r.error().with_prefix("body");
+  return Body(std::move(*r));
+}
+
+GuardianCommitments to_commitments(const GuardianCommitmentsBody& b) {
+  return GuardianCommitments{b.index, b.coefficients, b.proofs, b.encryption_key,
+                             b.encryption_key_proof};
+}
+
+}  // namespace
+
+std::string_view phase_name(Phase phase) {
+  switch (phase) {
+    case Phase::kEmpty:
+      return "empty";
+    case Phase::kSetup:
+      return "setup";
+    case Phase::kKeyed:
+      return "keyed";
+    case Phase::kOpen:
+      return "open";
+    case Phase::kClosed:
+      return "closed";
+    case Phase::kTallied:
+      return "tallied";
+    case Phase::kFinished:
+      return "finished";
+  }
+  return "unknown";
+}
+
+Result<Body> decode_body(EntryType type, ByteView body) {
+  switch (type) {
+    case EntryType::kElection:
+      return decode_as<ElectionBody>(body);
+    case EntryType::kGuardianEnrolment:
+      return decode_as<GuardianEnrolmentBody>(body);
+    case EntryType::kGuardianCommitments:
+      return decode_as<GuardianCommitmentsBody>(body);
+    case EntryType::kGuardianShares:
+      return decode_as<GuardianSharesBody>(body);
+    case EntryType::kGuardianComplaint:
+      return decode_as<GuardianComplaintBody>(body);
+    case EntryType::kElectionKey:
+      return decode_as<ElectionKeyBody>(body);
+    case EntryType::kKioskEnrolment:
+      return decode_as<KioskEnrolmentBody>(body);
+    case EntryType::kKioskRevocation:
+      return decode_as<KioskRevocationBody>(body);
+    case EntryType::kTokenCommitments:
+      return decode_as<TokenCommitmentsBody>(body);
+    case EntryType::kPollsOpen:
+      return decode_as<PollsBody>(body);
+    case EntryType::kPollsClose:
+      return decode_as<PollsBody>(body);
+    case EntryType::kCastBallot:
+      return decode_as<CastBallotBody>(body);
+    case EntryType::kChallengedBallot:
+      return decode_as<ChallengedBallotBody>(body);
+    case EntryType::kEncryptedTally:
+      return decode_as<EncryptedTallyBody>(body);
+    case EntryType::kPartialDecryption:
+      return decode_as<PartialDecryptionBody>(body);
+    case EntryType::kResult:
+      return decode_as<ResultBody>(body);
+  }
+  return make_error(ErrorCode::kInvalidEncoding, "unknown entry type", "entry.type");
+}
+
+// Check 7 (guardian proofs), 14-15 (ballot proofs, openings) and 17 (decryption proofs), as far
+// as the snapshot holds the keys they need; apply() finishes what is left.
+static Status check_proofs(const CheckedEntry& c, const Snapshot& s, bool* done) {
+  *done = false;
+  if (auto* b = std::get_if<GuardianCommitmentsBody>(&c.body)) {
+    if (!s.q || !s.manifest) return {};
+    auto st = to_commitments(*b).verify(*s.q, s.manifest->quorum);
+    if (!st.ok()) return st.error().with_prefix("body");
+    *done = true;
+    return {};
+  }
+  if (!s.context) return {};
+  const auto& ctx = *s.context;
+  if (auto* b = std::get_if<CastBallotBody>(&c.body)) {
+    auto st = election::verify_ballot(ctx, b->ballot);
+    if (!st.ok()) return st.error().with_prefix("body.ballot");
+  } else if (auto* ch = std::get_if<ChallengedBallotBody>(&c.body)) {
+    auto st = election::verify_ballot(ctx, ch->ballot);
+    if (!st.ok()) return st.error().with_prefix("body.ballot");
+    auto opened = election::verify_opening(ctx, *ch);
+    if (!opened.ok()) return opened.error().with_prefix("body");
+  }
+  *done = true;
+  return {};
+}
+
+Result<CheckedEntry> precheck(ByteView entry_bytes, const Snapshot& snapshot) {
+  auto entry = Entry::decode(entry_bytes);  // check 1
+  if (!entry.ok()) return entry.error();
+  auto sig = entry->verify_signature();  // check 2
+  if (!sig.ok()) return sig.error();
+  auto body = decode_body(entry->type, entry->body);
+  if (!body.ok()) return body.error();
+  CheckedEntry c{std::move(*entry), std::move(*body), sha256(entry_bytes), false};
+  bool done = false;
+  auto st = check_proofs(c, snapshot, &done);
+  if (!st.ok()) return st.error();
+  c.proofs_checked = done;
+  return c;
+}
+
+ElectionState::ElectionState() = default;
+
+int ElectionState::token_state(const Digest& token_hash) const {
+  auto it = tokens_.find(token_hash);
+  if (it == tokens_.end()) return 0;
+  return it->second ? 2 : 1;
+}
+
+Status ElectionState::require_author_authority(const Entry& e) const {
+  if (e.author != authority_) {
+    return permission(std::string(entry_type_name(e.type)) +
+                      " entries may only be signed by the election authority");
+  }
+  return {};
+}
+
+Result<std::uint32_t> ElectionState::require_author_guardian(const Entry& e,
+                                                             std::uint32_t claimed) const {
+  auto it = guardian_keys_.find(e.author);
+  if (it == guardian_keys_.end()) {
+    return permission("the author is not an enrolled guardian");
+  }
+  if (it->second != claimed) {
+    return permission("guardian " + std::to_string(it->second) +
+                      " signed an entry for guardian index " + std::to_string(claimed));
+  }
+  return it->second;
+}
+
+Result<KioskState*> ElectionState::require_author_kiosk(const Entry& e) {
+  auto it = kiosks_.find(e.author);
+  if (it == kiosks_.end()) return permission("the author is not an enrolled kiosk");
+  if (it->second.revoked) return permission("the kiosk has been revoked");
+  return &it->second;
+}
+
+Status ElectionState::check_ballot_chain(const KioskState& kiosk, const EncryptedBallot& b) const {
+  if (b.sequence != kiosk.last_sequence + 1) {  // check 14c
+    return conflict("ballot sequence " + std::to_string(b.sequence) + " does not follow " +
+                        std::to_string(kiosk.last_sequence) + " for this kiosk",
+                    "body.ballot.sequence");
+  }
+  if (b.previous_code != kiosk.chain_head) {
+    return conflict("previous ballot code " + to_hex(b.previous_code) +
+                        " does not match the kiosk's last code " + to_hex(kiosk.chain_head),
+                    "body.ballot.previous_code");
+  }
+  return {};
+}
+
+Status ElectionState::apply(const CheckedEntry& c) {
+  const Entry& e = c.entry;
+  if (phase_ != Phase::kEmpty && e.base_hash != *snapshot_.q) {  // check 3
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        "entry is bound to election " + to_hex(e.base_hash) + ", not " + to_hex(*snapshot_.q),
+        "entry.base_hash");
+  }
+  if (phase_ == Phase::kFinished) {
+    return conflict("the result has been published; the record is complete");
+  }
+  if (!c.proofs_checked) {
+    // The snapshot used for precheck lacked keys the proofs need; check them now.
+    bool done = false;
+    auto st = check_proofs(c, snapshot_, &done);
+    if (!st.ok()) return st;
+  }
+  auto st = apply_body(c);
+  if (st.ok()) ++size_;
+  return st;
+}
+
+Status ElectionState::apply_body(const CheckedEntry& c) {
+  const Entry& e = c.entry;
+  if (phase_ == Phase::kEmpty && e.type != EntryType::kElection) {
+    return conflict(
+        "the record must start with an election entry, got " + std::string(entry_type_name(e.type)),
+        "entry.type");
+  }
+  switch (e.type) {
+    case EntryType::kElection: {  // check 4
+      if (phase_ != Phase::kEmpty) return conflict("the election is already defined");
+      const auto& b = std::get<ElectionBody>(c.body);
+      auto m = election::parse_manifest(b.manifest_json);
+      if (!m.ok()) return m.error().with_prefix("body.manifest");
+      if (election::to_json(*m).dump() != b.manifest_json) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          "manifest text is not in canonical JSON form", "body.manifest");
+      }
+      Digest q = election::base_hash(election::manifest_hash(*m), e.author);
+      if (q != e.base_hash) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          "base hash does not equal H(manifest hash, authority key)",
+                          "entry.base_hash");
+      }
+      authority_ = e.author;
+      snapshot_.q = q;
+      snapshot_.manifest = std::make_shared<const election::Manifest>(std::move(*m));
+      phase_ = Phase::kSetup;
+      return {};
+    }
+    case EntryType::kGuardianEnrolment: {  // check 6
+      TABELLA_TRY(require_author_authority(e));
+      if (phase_ != Phase::kSetup) return conflict("guardians can only be enrolled during setup");
+      const auto& b = std::get<GuardianEnrolmentBody>(c.body);
+      if (b.index < 1 || b.index > snapshot_.manifest->guardians) {
+        return make_error(ErrorCode::kOutOfRange,
+                          "guardian index " + std::to_string(b.index) + " is not in 1.." +
+                              std::to_string(snapshot_.manifest->guardians),
+                          "body.index");
+      }
+      if (guardians_.count(b.index) != 0) {
+        return conflict("guardian " + std::to_string(b.index) + " is already enrolled",
+                        "body.index");
+      }
+      if (guardian_keys_.count(b.key) != 0 || b.key == authority_) {
+        return conflict("this key is already enrolled", "body.key");
+      }
+      guardians_[b.index].enrolment = b;
+      guardian_keys_[b.key] = b.index;
+      return {};
+    }
+    case EntryType::kGuardianCommitments: {  // check 7
+      const auto& b = std::get<GuardianCommitmentsBody>(c.body);
+      auto g = require_author_guardian(e, b.index);
+      if (!g.ok()) return g.error();
+      if (phase_ != Phase::kSetup) return conflict("the key ceremony is over");
+      auto& gs = guardians_[b.index];
+      if (gs.commitments) return conflict("this guardian already posted its commitments");
+      gs.commitments = to_commitments(b);
+      return {};
+    }
+    case EntryType::kGuardianShares: {  // check 8
+      const auto& b = std::get<GuardianSharesBody>(c.body);
+      auto g = require_author_guardian(e, b.index);
+      if (!g.ok()) return g.error();
+      if (phase_ != Phase::kSetup) return conflict("the key ceremony is over");
+      const auto& m = *snapshot_.manifest;
+      if (guardians_.size() != m.guardians) {
+        return conflict("shares can only be sent once all guardians are enrolled");
+      }
+      for (const auto& [index, gs] : guardians_) {
+        if (!gs.commitments) {
+          return conflict("shares can only be sent once every guardian posted commitments (" +
+                          std::to_string(index) + " has not)");
+        }
+      }
+      auto& gs = guardians_[b.index];
+      if (gs.shared) return conflict("this guardian already sent its shares");
+      if (b.shares.size() != m.guardians - 1) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          "expected " + std::to_string(m.guardians - 1) + " shares, got " +
+                              std::to_string(b.shares.size()),
+                          "body.shares");
+      }
+      std::set<std::uint32_t> seen;
+      for (std::size_t i = 0; i < b.shares.size(); ++i) {
+        std::string field = "body.shares[" + std::to_string(i) + "]";
+        auto s = EncryptedShare::decode(b.shares[i]);
+        if (!s.ok()) return s.error().with_prefix(field);
+        if (s->sender != b.index || s->recipient == b.index || s->recipient > m.guardians ||
+            !seen.insert(s->recipient).second) {
+          return make_error(ErrorCode::kInvalidArgument,
+                            "share from " + std::to_string(s->sender) + " to " +
+                                std::to_string(s->recipient) + " is misaddressed or repeated",
+                            field);
+        }
+      }
+      gs.shared = true;
+      return {};
+    }
+    case EntryType::kGuardianComplaint: {  // check 9
+      const auto& b = std::get<GuardianComplaintBody>(c.body);
+      auto g = require_author_guardian(e, b.index);
+      if (!g.ok()) return g.error();
+      if (phase_ != Phase::kSetup) return conflict("the key ceremony is over");
+      if (guardians_.count(b.accused) == 0 || b.accused == b.index) {
+        return make_error(ErrorCode::kInvalidArgument, "no such other guardian", "body.accused");
+      }
+      complaint_ = true;
+      return {};
+    }
+    case EntryType::kElectionKey: {  // check 10
+      TABELLA_TRY(require_author_authority(e));
+      if (phase_ != Phase::kSetup) return conflict("the election key is already published");
+      if (complaint_) {
+        return conflict("a guardian complained about a share; the ceremony must be repeated");
+      }
+      const auto& m = *snapshot_.manifest;
+      std::vector<GuardianCommitments> all;
+      for (const auto& [index, gs] : guardians_) {
+        if (!gs.commitments || !gs.shared) {
+          return conflict("guardian " + std::to_string(index) +
+                          " has not completed the key ceremony");
+        }
+        all.push_back(*gs.commitments);
+      }
+      if (all.size() != m.guardians) {
+        return conflict("only " + std::to_string(all.size()) + " of " +
+                        std::to_string(m.guardians) + " guardians are enrolled");
+      }
+      const auto& b = std::get<ElectionKeyBody>(c.body);
+      Point k = joint_key(all);
+      if (!(k == b.joint_key)) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          "joint key is not the sum of the guardians' commitments",
+                          "body.joint_key");
+      }
+      if (election::extended_base_hash(*snapshot_.q, k) != b.extended_hash) {
+        return make_error(ErrorCode::kInvalidArgument, "extended base hash is not H(Q, K)",
+                          "body.extended_hash");
+      }
+      snapshot_.context = std::make_shared<const election::ElectionContext>(
+          election::ElectionContext::make(m, authority_, k));
+      for (std::uint32_t l = 1; l <= m.guardians; ++l) {
+        snapshot_.public_share_keys.emplace(l, public_share_key(l, all));
+      }
+      phase_ = Phase::kKeyed;
+      return {};
+    }
+    case EntryType::kKioskEnrolment: {  // check 11
+      TABELLA_TRY(require_author_authority(e));
+      if (phase_ >= Phase::kClosed) return conflict("polls are closed");
+      const auto& b = std::get<KioskEnrolmentBody>(c.body);
+      if (kiosks_.count(b.key) != 0 || guardian_keys_.count(b.key) != 0 || b.key == authority_) {
+        return conflict("this key is already enrolled", "body.key");
+      }
+      if (!VerifyKey::from_bytes(b.key).ok()) {
+        return make_error(ErrorCode::kInvalidEncoding, "not an Ed25519 public key", "body.key");
+      }
+      KioskState k;
+      k.enrolment = b;
+      k.chain_head = election::chain_seed(*snapshot_.q, b.key);
+      kiosks_.emplace(b.key, std::move(k));
+      return {};
+    }
+    case EntryType::kKioskRevocation: {
+      TABELLA_TRY(require_author_authority(e));
+      const auto& b = std::get<KioskRevocationBody>(c.body);
+      auto it = kiosks_.find(b.key);
+      if (it == kiosks_.end()) return conflict("no such kiosk", "body.key");
+      if (it->second.revoked) return conflict("the kiosk is already revoked", "body.key");
+      it->second.revoked = true;
+      return {};
+    }
+    case EntryType::kTokenCommitments: {  // check 12
+      TABELLA_TRY(require_author_authority(e));
+      if (phase_ >= Phase::kClosed) return conflict("polls are closed; no more tokens");
+      const auto& b = std::get<TokenCommitmentsBody>(c.body);
+      std::set<Digest> batch;
+      for (std::size_t i = 0; i < b.token_hashes.size(); ++i) {
+        if (tokens_.count(b.token_hashes[i]) != 0 || !batch.insert(b.token_hashes[i]).second) {
+          return conflict("token hash already committed",
+                          "body.token_hashes[" + std::to_string(i) + "]");
+        }
+      }
+      for (const auto& h : b.token_hashes) tokens_.emplace(h, false);
+      return {};
+    }
+    case EntryType::kPollsOpen: {  // check 13
+      TABELLA_TRY(require_author_authority(e));
+      if (phase_ == Phase::kSetup) return conflict("the election key is not yet published");
+      if (phase_ != Phase::kKeyed) return conflict("polls were already opened");
+      phase_ = Phase::kOpen;
+      tally_.emplace(*snapshot_.manifest);
+      return {};
+    }
+    case EntryType::kPollsClose: {
+      TABELLA_TRY(require_author_authority(e));
+      if (phase_ != Phase::kOpen) {
+        return conflict(phase_ < Phase::kOpen ? "polls are not open" : "polls are already closed");
+      }
+      phase_ = Phase::kClosed;
+      return {};
+    }
+    case EntryType::kCastBallot: {  // check 14
+      auto kiosk = require_author_kiosk(e);
+      if (!kiosk.ok()) return kiosk.error();
+      if (phase_ != Phase::kOpen) return conflict("polls are not open");
+      const auto& b = std::get<CastBallotBody>(c.body);
+      TABELLA_TRY(check_ballot_chain(**kiosk, b.ballot));
+      auto tok = tokens_.find(b.token_hash);
+      if (tok == tokens_.end()) return conflict("voter token is not committed", "body.token_hash");
+      if (tok->second) return conflict("voter token already spent", "body.token_hash");
+      tok->second = true;
+      ++spent_;
+      (*kiosk)->last_sequence = b.ballot.sequence;
+      (*kiosk)->chain_head = election::ballot_code(*snapshot_.q, e.author, b.ballot);
+      ++(*kiosk)->cast;
+      tally_->add(b.ballot);
+      return {};
+    }
+    case EntryType::kChallengedBallot: {  // check 15
+      auto kiosk = require_author_kiosk(e);
+      if (!kiosk.ok()) return kiosk.error();
+      if (phase_ != Phase::kOpen) return conflict("polls are not open");
+      const auto& b = std::get<ChallengedBallotBody>(c.body);
+      TABELLA_TRY(check_ballot_chain(**kiosk, b.ballot));
+      (*kiosk)->last_sequence = b.ballot.sequence;
+      (*kiosk)->chain_head = election::ballot_code(*snapshot_.q, e.author, b.ballot);
+      ++(*kiosk)->challenged;
+      ++challenged_;
+      return {};
+    }
+    case EntryType::kEncryptedTally: {  // check 16
+      TABELLA_TRY(require_author_authority(e));
+      if (phase_ != Phase::kClosed) {
+        return conflict(phase_ < Phase::kClosed ? "polls are not closed"
+                                                : "the tally is already published");
+      }
+      const auto& b = std::get<EncryptedTallyBody>(c.body);
+      EncryptedTallyBody expected = tally_->finish(size_);
+      if (b.log_size != size_) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          "tally covers " + std::to_string(b.log_size) + " entries, expected " +
+                              std::to_string(size_),
+                          "body.log_size");
+      }
+      if (b.cast_count != expected.cast_count) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          "tally counts " + std::to_string(b.cast_count) +
+                              " ballots, the record has " + std::to_string(expected.cast_count),
+                          "body.cast_count");
+      }
+      if (b.encode() != expected.encode()) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          "encrypted tally is not the sum of the cast ballots", "body.contests");
+      }
+      encrypted_tally_ = b;
+      phase_ = Phase::kTallied;
+      return {};
+    }
+    case EntryType::kPartialDecryption: {  // check 17
+      const auto& b = std::get<PartialDecryptionBody>(c.body);
+      auto g = require_author_guardian(e, b.index);
+      if (!g.ok()) return g.error();
+      if (phase_ != Phase::kTallied) return conflict("there is no encrypted tally to decrypt");
+      if (partials_.count(b.index) != 0) {
+        return conflict("guardian " + std::to_string(b.index) + " already decrypted");
+      }
+      auto st = election::verify_partial_decryption(
+          *snapshot_.context, snapshot_.public_share_keys.at(b.index), *encrypted_tally_, b);
+      if (!st.ok()) return st.error().with_prefix("body");
+      partials_.emplace(b.index, b);
+      guardians_[b.index].decrypted = true;
+      return {};
+    }
+    case EntryType::kResult: {  // check 18
+      TABELLA_TRY(require_author_authority(e));
+      if (phase_ != Phase::kTallied) return conflict("there is no encrypted tally");
+      const auto& b = std::get<ResultBody>(c.body);
+      std::vector<PartialDecryptionBody> used;
+      for (std::size_t i = 0; i < b.guardians.size(); ++i) {
+        auto it = partials_.find(b.guardians[i]);
+        if (it == partials_.end()) {
+          return make_error(ErrorCode::kInvalidArgument,
+                            "guardian " + std::to_string(b.guardians[i]) +
+                                " has no partial decryption in the record",
+                            "body.guardians[" + std::to_string(i) + "]");
+        }
+        used.push_back(it->second);
+      }
+      auto st = election::verify_result(*snapshot_.context, *encrypted_tally_, used, b);
+      if (!st.ok()) return st.error().with_prefix("body");
+      result_ = b;
+      phase_ = Phase::kFinished;
+      return {};
+    }
+  }
+  return make_error(ErrorCode::kInvalidEncoding, "unknown entry type", "entry.type");
+}
+
+}  // namespace tabella::record
+
+namespace tabella::record {
+
+const std::vector<CheckInfo>& all_checks() {
+  static const std::vector<CheckInfo> checks = {
+      {1, "entry-format",
+       "every entry decodes: magic, known type, lengths, size limit, body layout"},
+      {2, "signatures", "every entry's Ed25519 signature verifies over its signing bytes"},
+      {3, "election-binding", "every entry carries the election's base hash Q"},
+      {4, "election-definition",
+       "the first entry defines the election: valid canonical manifest, Q = H(manifest, "
+       "authority)"},
+      {5, "authority", "every entry is signed by a key allowed to author its type"},
+      {6, "guardian-enrolment", "guardians enrolled once each, indices 1..n, during setup"},
+      {7, "guardian-commitments",
+       "Feldman commitments with valid Schnorr proofs, k coefficients, one set per guardian"},
+      {8, "guardian-shares", "every guardian sent one encrypted share to each other guardian"},
+      {9, "key-ceremony", "no unresolved complaint about a share"},
+      {10, "joint-key", "K is the sum of the guardians' constant commitments and Q-bar = H(Q, K)"},
+      {11, "kiosks", "kiosks enrolled once, revoked only if enrolled"},
+      {12, "token-commitments", "voter-token hashes committed once each, before polls close"},
+      {13, "polls", "setup -> keyed -> open -> closed -> tallied -> finished, in this order"},
+      {14, "ballot-proofs", "every ballot's 0/1 selection proofs and contest limit proofs verify"},
+      {15, "tokens", "every cast ballot spends a committed token, at most once"},
+      {16, "ballot-chains",
+       "per kiosk, ballot sequence numbers count up and each names the previous ballot code"},
+      {17, "challenges", "challenged ballots open to their ciphertexts and are not counted"},
+      {18, "encrypted-tally", "the encrypted tally is the sum of exactly the cast ballots"},
+      {19, "decryption-proofs", "every partial decryption carries valid Chaum-Pedersen proofs"},
+      {20, "result", "the published counts follow from a quorum of partial decryptions"},
+      {21, "checkpoint-signatures",
+       "every checkpoint is signed by the ledger key named in the election entry"},
+      {22, "log-roots",
+       "the entries hash to the root of every checkpoint (so all checkpoints are consistent)"},
+  };
+  return checks;
+}
+
+int classify_failure(EntryType type, const Error& error) {
+  const std::string& f = error.field;
+  if (error.code == ErrorCode::kInvalidSignature && f.rfind("entry.signature", 0) == 0) return 2;
+  if (f.rfind("entry.base_hash", 0) == 0) return type == EntryType::kElection ? 4 : 3;
+  if (error.code == ErrorCode::kPermission) return 5;
+  if ((error.code == ErrorCode::kInvalidEncoding || error.code == ErrorCode::kLimit) &&
+      (f.rfind("entry", 0) == 0 || f.rfind("body", 0) == 0 || f.empty())) {
+    return 1;
+  }
+  auto has = [&f](const char* s) { return f.find(s) != std::string::npos; };
+  switch (type) {
+    case EntryType::kElection:
+      return 4;
+    case EntryType::kGuardianEnrolment:
+      return 6;
+    case EntryType::kGuardianCommitments:
+      return 7;
+    case EntryType::kGuardianShares:
+      return 8;
+    case EntryType::kGuardianComplaint:
+      return 9;
+    case EntryType::kElectionKey:
+      return 10;
+    case EntryType::kKioskEnrolment:
+    case EntryType::kKioskRevocation:
+      return 11;
+    case EntryType::kTokenCommitments:
+      return error.code == ErrorCode::kConflict && !has("token") ? 13 : 12;
+    case EntryType::kPollsOpen:
+    case EntryType::kPollsClose:
+      return 13;
+    case EntryType::kCastBallot:
+    case EntryType::kChallengedBallot:
+      if (has("token_hash")) return 15;
+      if (has("sequence") || has("previous_code")) return 16;
+      if (has("body.ballot")) return 14;
+      if (has("choices") || has("nonces") || has("body")) return 17;
+      return 13;
+    case EntryType::kEncryptedTally:
+      return 18;
+    case EntryType::kPartialDecryption:
+      return 19;
+    case EntryType::kResult:
+      return 20;
+  }
+  return 1;
+}
+
+std::vector<int> checks_passed(EntryType type) {
+  std::vector<int> c = {1, 2, 3, 5};
+  switch (type) {
+    case EntryType::kElection:
+      c = {1, 2, 4};
+      break;
+    case EntryType::kGuardianEnrolment:
+      c.push_back(6);
+      break;
+    case EntryType::kGuardianCommitments:
+      c.push_back(7);
+      break;
+    case EntryType::kGuardianShares:
+      c.push_back(8);
+      break;
+    case EntryType::kGuardianComplaint:
+      c.push_back(9);
+      break;
+    case EntryType::kElectionKey:
+      c.insert(c.end(), {9, 10});
+      break;
+    case EntryType::kKioskEnrolment:
+    case EntryType::kKioskRevocation:
+      c.push_back(11);
+      break;
+    case EntryType::kTokenCommitments:
+      c.push_back(12);
+      break;
+    case EntryType::kPollsOpen:
+    case EntryType::kPollsClose:
+      c.push_back(13);
+      break;
+    case EntryType::kCastBallot:
+      c.insert(c.end(), {13, 14, 15, 16});
+      break;
+    case EntryType::kChallengedBallot:
+      c.insert(c.end(), {13, 14, 16, 17});
+      break;
+    case EntryType::kEncryptedTally:
+      c.insert(c.end(), {13, 18});
+      break;
+    case EntryType::kPartialDecryption:
+      c.push_back(19);
+      break;
+    case EntryType::kResult:
+      c.push_back(20);
+      break;
+  }
+  return c;
+}
+
+}  // namespace tabella::record
