@@ -149,7 +149,8 @@ TEST(TilesTest, EntryBundles) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::kInvalidEncoding);
   EXPECT_EQ(r.error().field, "[3]");
-  EXPECT_NE(r.error().message.find("length 65535 at byte offset 307"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("length 65535 at byte offset 307"), std::string::npos)
+      << r.error().message;
 
   Bytes half_prefix = {0, 1, 9, 0};
   r = decode_entry_bundle(half_prefix);
