@@ -633,6 +633,27 @@ TEST(ManifestHashTest, CanonicalBytesStartAsSpecified) {
                       to_hex(as_bytes("test-2026")));
 }
 
+// The worked example of docs/spec-drafts/manifest.md: every byte of a one-question manifest.
+TEST(ManifestHashTest, TinyManifestKnownAnswer) {
+  auto m = parse_manifest(
+      R"({"format":"tabella-election/1","election_id":"tiny","origin":"t.example/tiny",)"
+      R"("languages":["en"],"title":{"en":"T"},"start":"2026-01-01T00:00:00Z",)"
+      R"("end":"2026-01-02T00:00:00Z","guardians":{"count":1,"quorum":1},)"
+      R"("contests":[{"id":"q","kind":"referendum","title":{"en":"Q"},"instructions":{"en":"?"},)"
+      R"("choices":[{"id":"yes","label":{"en":"Yes"}},{"id":"no","label":{"en":"No"}}]}]})");
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  EXPECT_EQ(to_hex(canonical_bytes(*m)),
+            "00000012746162656c6c612d656c656374696f6e2f310000000474696e790000000e742e6578616d70"
+            "6c652f74696e7900000014323032362d30312d30315430303a30303a30305a00000014323032362d30"
+            "312d30325430303a30303a30305a0000000100000002656e0000000100000002656e00000001540000"
+            "00010000000100000000000000000000000100000001710000000a7265666572656e64756d00000001"
+            "00000002656e00000001510000000100000002656e000000013f000000000000000100000002000000"
+            "037965730000000100000002656e0000000359657300000000000000026e6f0000000100000002656e"
+            "000000024e6f00000000");
+  EXPECT_EQ(hex(manifest_hash(*m)),
+            "dcdbd602a24e80c2937b7e7ef6449eeecacb8578393ab41a14f0566aeea7fed3");
+}
+
 TEST(ManifestHashTest, DemoGeneralKnownAnswer) {
   auto m = load_manifest_file(kBallotsDir + "/demo-general.json");
   ASSERT_TRUE(m.ok());
