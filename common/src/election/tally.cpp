@@ -242,9 +242,10 @@ Status verify_partial_decryption(const ElectionContext& ctx, const Point& public
       Status s = pd.verify(ctx.q_bar, public_share_key, ct,
                            tally_selection_context(contest.id, static_cast<std::uint32_t>(j)));
       if (!s.ok()) {
-        Error e = s.error().with_prefix(at2("contests", c, j));
-        e.message = where(contest, j) + ": " + e.message;
-        return e;
+        return make_error(
+            ErrorCode::kInvalidProof,
+            "invalid proof: the share of " + where(contest, j) + " (" + s.error().message + ")",
+            at2("contests", c, j) + ".proof");
       }
     }
   }
