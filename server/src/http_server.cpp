@@ -138,13 +138,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       // A malformed or oversized request: answer with a JSON error, then close the connection
       // (the rest of the stream cannot be trusted to be aligned on a message boundary).
       request_ = Request{};
-      if (parser_->is_header_done()) {
-        request_.method = std::string(parser_->get().method_string());
-        request_.target = std::string(parser_->get().target());
-        request_.request_id = detail::choose_request_id(parser_->get()["X-Request-Id"]);
-      } else {
-        request_.request_id = detail::choose_request_id({});
-      }
+      // Whatever of the request line and headers was parsed before the error, for the log.
+      request_.method = std::string(parser_->get().method_string());
+      request_.target = std::string(parser_->get().target());
+      request_.request_id = detail::choose_request_id(parser_->get()["X-Request-Id"]);
       version_ = 11;
       keep_alive_ = false;
       Error error =

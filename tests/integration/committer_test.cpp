@@ -1,0 +1,231 @@
+// Group commit: concurrency, durability before callbacks, in-batch validation, duplicates.
+#include "tabella/server/committer.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "support/temp_dir.h"
+#include "tabella/server/metrics.h"
+#include "tabella/server/sqlite_storage.h"
+#include "tabella/server/thread_pool.h"
+
+namespace tabella::server {
+namespace {
+
+using testing::TempDir;
+
+Bytes b(std::string_view s) {
+  return Bytes(s.begin(), s.end());
+}
+
+Result<AppendOutcome> submit_wait(Committer& c, Bytes entry) {
+  std::promise<Result<AppendOutcome>> p;
+  auto f = p.get_future();
+  c.submit(std::move(entry), [&p](Result<AppendOutcome> r) { p.set_value(std::move(r)); });
+  return f.get();
+}
+
+TEST(Committer, ManyThreadsEveryAckPresentExactlyOnce) {
+  TempDir dir;
+  auto storage = std::move(*SqliteStorage::open(dir.path()));
+  Metrics metrics;
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 150;
+  std::mutex mu;
+  std::map<std::uint64_t, Bytes> acked;  // index -> entry
+  {
+    Committer committer(*storage, accept_all, Committer::Options{}, &metrics);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        // Each thread submits asynchronously and waits for all of its acks at the end, so many
+        // requests are queued at once (that is what group commit batches).
+        std::vector<std::future<Result<AppendOutcome>>> futures;
+        std::vector<std::shared_ptr<std::promise<Result<AppendOutcome>>>> promises;
+        for (int i = 0; i < kPerThread; ++i) {
+          auto p = std::make_shared<std::promise<Result<AppendOutcome>>>();
+          futures.push_back(p->get_future());
+          Bytes e = b("t" + std::to_string(t) + "-" + std::to_string(i));
+          committer.submit(e, [p, e, &storage](Result<AppendOutcome> r) {
+            // Durable before the callback: the committed row is already readable.
+            if (r) EXPECT_EQ(**storage->find_by_hash(sha256(e)), r->index);
+            p->set_value(std::move(r));
+          });
+        }
+        for (int i = 0; i < kPerThread; ++i) {
+          auto r = futures[static_cast<std::size_t>(i)].get();
+          ASSERT_TRUE(r.ok()) << r.error().describe();
+          EXPECT_FALSE(r->duplicate);
+          std::lock_guard<std::mutex> lock(mu);
+          bool fresh =
+              acked.emplace(r->index, b("t" + std::to_string(t) + "-" + std::to_string(i))).second;
+          EXPECT_TRUE(fresh) << "index " << r->index << " acknowledged twice";
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+  }
+  const std::size_t total = kThreads * kPerThread;
+  ASSERT_EQ(acked.size(), total);
+  ASSERT_EQ(*storage->size(), total);
+  auto all = *storage->read_range(0, total);
+  for (const auto& [index, entry] : acked) EXPECT_EQ(all[index], entry) << index;
+  // Order is consistent per submitter: a thread's entries appear in its submission order.
+  for (int t = 0; t < kThreads; ++t) {
+    std::uint64_t last = 0;
+    bool first = true;
+    for (int i = 0; i < kPerThread; ++i) {
+      auto idx =
+          **storage->find_by_hash(sha256(b("t" + std::to_string(t) + "-" + std::to_string(i))));
+      if (!first) EXPECT_GT(idx, last);
+      last = idx;
+      first = false;
+    }
+  }
+  EXPECT_EQ(metrics.entries_appended(), total);
+  EXPECT_LT(metrics.commits(), total) << "no batching happened";
+  std::printf("[ info ] %zu appends in %llu commits\n", total,
+              static_cast<unsigned long long>(metrics.commits()));
+}
+
+// A toy "token" validator: entry "spend:<t>" may be appended once per token; the second spend is
+// rejected even when both are in the same batch.
+Status token_validator(ByteView entry, BatchView& view) {
+  std::string text = to_string(entry);
+  if (text.rfind("spend:", 0) != 0) return Status::success();
+  std::string key = "token/" + text.substr(6, text.find('#') - 6);
+  auto seen = view.get_state(key);
+  if (!seen) return seen.error();
+  if (*seen) return make_error(ErrorCode::kConflict, "token already spent", "token");
+  view.put_state(key, b(std::to_string(view.index())));
+  return Status::success();
+}
+
+TEST(Committer, ValidatorSeesEarlierEntriesOfTheSameBatch) {
+  TempDir dir;
+  auto storage = std::move(*SqliteStorage::open(dir.path()));
+  Committer committer(*storage, token_validator, Committer::Options{});
+  // Submit everything before the committer can take any of it as one batch... or several: the
+  // outcome must be the same either way.
+  std::vector<std::promise<Result<AppendOutcome>>> promises(5);
+  std::vector<std::string> entries = {"spend:A#1", "spend:B#1", "spend:A#2", "other", "spend:B#2"};
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    committer.submit(b(entries[i]), [&promises, i](Result<AppendOutcome> r) {
+      promises[i].set_value(std::move(r));
+    });
+  }
+  std::vector<Result<AppendOutcome>> results;
+  for (auto& p : promises) results.push_back(p.get_future().get());
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_TRUE(results[1].ok());
+  ASSERT_FALSE(results[2].ok());
+  EXPECT_EQ(results[2].error().code, ErrorCode::kConflict);
+  EXPECT_TRUE(results[3].ok()) << "a rejected entry must not abort the batch";
+  ASSERT_FALSE(results[4].ok());
+  EXPECT_EQ(*storage->size(), 3u);
+  EXPECT_EQ(results[0]->index, 0u);
+  EXPECT_EQ(results[1]->index, 1u);
+  EXPECT_EQ(results[3]->index, 2u);
+  EXPECT_EQ(**storage->get_state("token/A"), b("0"));
+  EXPECT_EQ(**storage->get_state("token/B"), b("1"));
+  // Across batches too.
+  auto again = submit_wait(committer, b("spend:A#3"));
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().field, "token");
+}
+
+TEST(Committer, RejectedEntryEffectsAreDiscarded) {
+  TempDir dir;
+  auto storage = std::move(*SqliteStorage::open(dir.path()));
+  Committer committer(
+      *storage,
+      [](ByteView entry, BatchView& view) -> Status {
+        view.put_state("touched/" + to_string(entry), b("1"));
+        view.put_hash(0, view.index(), sha256(entry));
+        if (to_string(entry) == "bad") return make_error(ErrorCode::kPermission, "no");
+        return Status::success();
+      },
+      Committer::Options{});
+  EXPECT_FALSE(submit_wait(committer, b("bad")).ok());
+  EXPECT_TRUE(submit_wait(committer, b("good")).ok());
+  EXPECT_FALSE(storage->get_state("touched/bad")->has_value());
+  EXPECT_TRUE(storage->get_state("touched/good")->has_value());
+  EXPECT_EQ(**storage->get_hash(0, 0), sha256(b("good")));
+}
+
+TEST(Committer, DuplicatesReturnTheOriginalIndex) {
+  TempDir dir;
+  auto storage = std::move(*SqliteStorage::open(dir.path()));
+  std::atomic<int> validated{0};
+  Committer committer(
+      *storage,
+      [&](ByteView, BatchView&) {
+        ++validated;
+        return Status::success();
+      },
+      Committer::Options{});
+  auto first = submit_wait(committer, b("same"));
+  ASSERT_TRUE(first.ok());
+  EXPECT_FALSE(first->duplicate);
+  auto second = submit_wait(committer, b("same"));
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE(second->duplicate);
+  EXPECT_EQ(second->index, first->index);
+  EXPECT_EQ(second->hash, sha256(b("same")));
+  EXPECT_EQ(validated.load(), 1) << "a stored duplicate is not validated again";
+  // In-batch duplicates: both complete with the same index, only one row.
+  std::promise<Result<AppendOutcome>> p1, p2;
+  committer.submit(b("twin"), [&](Result<AppendOutcome> r) { p1.set_value(std::move(r)); });
+  committer.submit(b("twin"), [&](Result<AppendOutcome> r) { p2.set_value(std::move(r)); });
+  auto r1 = p1.get_future().get();
+  auto r2 = p2.get_future().get();
+  ASSERT_TRUE(r1.ok() && r2.ok());
+  EXPECT_EQ(r1->index, r2->index);
+  EXPECT_EQ(*storage->size(), 2u);
+}
+
+TEST(Committer, StopDrainsAndThenRefuses) {
+  TempDir dir;
+  auto storage = std::move(*SqliteStorage::open(dir.path()));
+  Committer committer(*storage, accept_all, Committer::Options{});
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 100; ++i) {
+    committer.submit(b("e" + std::to_string(i)), [&](Result<AppendOutcome> r) {
+      if (r) ++ok;
+    });
+  }
+  committer.stop();
+  EXPECT_EQ(ok.load(), 100);
+  EXPECT_EQ(*storage->size(), 100u);
+  auto late = submit_wait(committer, b("late"));
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.error().code, ErrorCode::kIo);
+}
+
+TEST(Committer, CommitFailureFailsTheWholeBatch) {
+  TempDir dir;
+  auto storage = std::move(*SqliteStorage::open(dir.path()));
+  Committer committer(*storage, accept_all, Committer::Options{});
+  ASSERT_TRUE(storage->close().ok());  // every storage call now fails
+  auto r = submit_wait(committer, b("x"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kIo);
+}
+
+TEST(ThreadPool, RunsEverythingBeforeStop) {
+  std::atomic<int> n{0};
+  ThreadPool pool(3);
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(pool.post([&] { ++n; }));
+  pool.stop();
+  EXPECT_EQ(n.load(), 1000);
+  EXPECT_FALSE(pool.post([&] { ++n; }));
+  pool.stop();  // idempotent
+}
+
+}  // namespace
+}  // namespace tabella::server

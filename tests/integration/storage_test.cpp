@@ -1,0 +1,202 @@
+// SqliteStorage on real files: migrations, appends, atomic batches, state, hashes, checkpoints.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "support/temp_dir.h"
+#include "tabella/server/sqlite_storage.h"
+
+namespace tabella::server {
+namespace {
+
+using testing::TempDir;
+
+Bytes b(std::string_view s) {
+  return Bytes(s.begin(), s.end());
+}
+
+std::unique_ptr<SqliteStorage> open_ok(const TempDir& dir) {
+  auto s = SqliteStorage::open(dir.path());
+  EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().describe());
+  return s.ok() ? std::move(*s) : nullptr;
+}
+
+// Runs SQL on the file directly (the storage must be closed).
+void raw_sql(const TempDir& dir, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir.path() / SqliteStorage::kFileName).c_str(), &db), SQLITE_OK);
+  char* msg = nullptr;
+  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg);
+  EXPECT_EQ(rc, SQLITE_OK) << (msg ? msg : "");
+  sqlite3_free(msg);
+  sqlite3_close(db);
+}
+
+TEST(SqliteStorage, FreshDatabaseIsMigratedAndEmpty) {
+  TempDir dir;
+  auto s = open_ok(dir);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(*s->stored_schema_version(), SqliteStorage::kSchemaVersion);
+  EXPECT_EQ(*s->size(), 0u);
+  EXPECT_TRUE(s->read_range(0, 10)->empty());
+  EXPECT_FALSE(s->latest_checkpoint()->has_value());
+}
+
+TEST(SqliteStorage, ReopenKeepsDataAndVersion) {
+  TempDir dir;
+  {
+    auto s = open_ok(dir);
+    ASSERT_TRUE(s->append_batch({b("a"), b("b")}, {}).ok());
+    ASSERT_TRUE(s->close().ok());
+  }
+  auto s = open_ok(dir);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(*s->stored_schema_version(), SqliteStorage::kSchemaVersion);
+  EXPECT_EQ(*s->size(), 2u);
+  EXPECT_EQ((*s->read_range(0, 2))[1], b("b"));
+}
+
+TEST(SqliteStorage, RefusesNewerSchema) {
+  TempDir dir;
+  { ASSERT_TRUE(open_ok(dir)->close().ok()); }
+  raw_sql(dir, "UPDATE schema_version SET version = 99");
+  auto s = SqliteStorage::open(dir.path());
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, ErrorCode::kConflict);
+  EXPECT_NE(s.error().message.find("newer"), std::string::npos) << s.error().message;
+  EXPECT_NE(s.error().message.find("99"), std::string::npos);
+}
+
+TEST(SqliteStorage, MigratesFromVersionZero) {
+  // A file that only has an empty schema_version table (version 0) gets every migration.
+  TempDir dir;
+  raw_sql(dir, "CREATE TABLE schema_version (version INTEGER NOT NULL)");
+  auto s = open_ok(dir);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(*s->stored_schema_version(), SqliteStorage::kSchemaVersion);
+  EXPECT_TRUE(s->append_batch({b("x")}, {}).ok());
+}
+
+TEST(SqliteStorage, SecondOpenOfSameDirIsRefused) {
+  TempDir dir;
+  auto first = open_ok(dir);
+  auto second = SqliteStorage::open(dir.path());
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().field, "data_dir");
+}
+
+TEST(SqliteStorage, AppendReadFind) {
+  TempDir dir;
+  auto s = open_ok(dir);
+  auto p1 = s->append_batch({b("one"), b("two")}, {});
+  ASSERT_TRUE(p1.ok());
+  EXPECT_EQ(*p1, (std::vector<std::uint64_t>{0, 1}));
+  auto p2 = s->append_batch({b("three")}, {});
+  EXPECT_EQ(*p2, (std::vector<std::uint64_t>{2}));
+  EXPECT_EQ(*s->size(), 3u);
+  auto all = s->read_range(0, 100);
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0], b("one"));
+  EXPECT_EQ((*all)[2], b("three"));
+  EXPECT_EQ(*s->read_range(1, 1), (std::vector<Bytes>{b("two")}));
+  EXPECT_TRUE(s->read_range(3, 5)->empty());
+  auto past = s->read_range(4, 1);
+  ASSERT_FALSE(past.ok());
+  EXPECT_EQ(past.error().code, ErrorCode::kOutOfRange);
+  EXPECT_EQ(**s->find_by_hash(sha256(b("two"))), 1u);
+  EXPECT_FALSE(s->find_by_hash(sha256(b("four")))->has_value());
+  // Binary bytes, including NUL, survive.
+  Bytes bin = {0, 1, 2, 0, 255};
+  EXPECT_EQ((*s->append_batch({bin}, {}))[0], 3u);
+  EXPECT_EQ((*s->read_range(3, 1))[0], bin);
+}
+
+TEST(SqliteStorage, FailedBatchLeavesNothing) {
+  TempDir dir;
+  auto s = open_ok(dir);
+  ASSERT_TRUE(s->append_batch({b("old")}, {}).ok());
+  BatchEffects fx;
+  fx.state.push_back({"token/1", b("spent")});
+  fx.hashes.push_back({0, 1, sha256(b("new"))});
+  // The second entry duplicates a stored one: the whole batch, effects included, is refused.
+  auto r = s->append_batch({b("new"), b("old"), b("newer")}, fx);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(r.error().field, "entries[1]");
+  EXPECT_EQ(*s->size(), 1u);
+  EXPECT_FALSE(s->find_by_hash(sha256(b("new")))->has_value());
+  EXPECT_FALSE(s->get_state("token/1")->has_value());
+  EXPECT_FALSE(s->get_hash(0, 1)->has_value());
+  // A duplicate inside one batch is refused the same way.
+  EXPECT_FALSE(s->append_batch({b("x"), b("x")}, {}).ok());
+  EXPECT_EQ(*s->size(), 1u);
+  // And the storage still works afterwards.
+  EXPECT_EQ((*s->append_batch({b("new")}, fx))[0], 1u);
+  EXPECT_EQ(**s->get_state("token/1"), b("spent"));
+}
+
+TEST(SqliteStorage, EffectsAreCommittedWithEntries) {
+  TempDir dir;
+  {
+    auto s = open_ok(dir);
+    BatchEffects fx;
+    fx.state.push_back({"head/k1", b("h1")});
+    fx.state.push_back({"gone", b("x")});
+    Digest d = sha256(b("leaf"));
+    fx.hashes.push_back({0, 0, d});
+    ASSERT_TRUE(s->append_batch({b("e")}, fx).ok());
+    BatchEffects del;
+    del.state.push_back({"gone", std::nullopt});
+    ASSERT_TRUE(s->append_batch({b("f")}, del).ok());
+  }
+  auto s = open_ok(dir);
+  EXPECT_EQ(**s->get_state("head/k1"), b("h1"));
+  EXPECT_FALSE(s->get_state("gone")->has_value());
+  EXPECT_EQ(**s->get_hash(0, 0), sha256(b("leaf")));
+  EXPECT_FALSE(s->get_hash(1, 0)->has_value());
+  ASSERT_TRUE(s->put_hashes({{2, 7, sha256(b("n"))}}).ok());
+  EXPECT_EQ(**s->get_hash(2, 7), sha256(b("n")));
+  ASSERT_TRUE(s->put_state({{"admin", b("1")}}).ok());
+  EXPECT_EQ(**s->get_state("admin"), b("1"));
+}
+
+TEST(SqliteStorage, Checkpoints) {
+  TempDir dir;
+  auto s = open_ok(dir);
+  ASSERT_TRUE(s->append_batch({b("a"), b("b"), b("c")}, {}).ok());
+  ASSERT_TRUE(s->append_checkpoint({2, "note at 2\n"}).ok());
+  ASSERT_TRUE(s->append_checkpoint({3, "note at 3\n"}).ok());
+  EXPECT_EQ((*s->latest_checkpoint())->size, 3u);
+  EXPECT_EQ((*s->get_checkpoint(2))->note, "note at 2\n");
+  EXPECT_FALSE(s->get_checkpoint(1)->has_value());
+  // Same note again is idempotent; a different note for a stored size is a conflict.
+  EXPECT_TRUE(s->append_checkpoint({3, "note at 3\n"}).ok());
+  EXPECT_EQ(s->append_checkpoint({3, "other\n"}).error().code, ErrorCode::kConflict);
+  // Older than the latest, or beyond the log: refused.
+  EXPECT_EQ(s->append_checkpoint({1, "old\n"}).error().code, ErrorCode::kConflict);
+  EXPECT_EQ(s->append_checkpoint({4, "future\n"}).error().code, ErrorCode::kOutOfRange);
+}
+
+TEST(SqliteStorage, ClosedStorageFails) {
+  TempDir dir;
+  auto s = open_ok(dir);
+  ASSERT_TRUE(s->close().ok());
+  EXPECT_TRUE(s->close().ok());  // idempotent
+  EXPECT_EQ(s->size().error().code, ErrorCode::kIo);
+  EXPECT_EQ(s->append_batch({b("a")}, {}).error().code, ErrorCode::kIo);
+}
+
+TEST(SqliteStorage, FileIsInWalMode) {
+  TempDir dir;
+  { ASSERT_TRUE(open_ok(dir)->close().ok()); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir.path() / SqliteStorage::kFileName).c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "wal");
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
+}  // namespace
+}  // namespace tabella::server
