@@ -105,7 +105,7 @@ static Status check_proofs(const CheckedEntry& c, const Snapshot& s, bool* done)
     auto st = election::verify_ballot(ctx, ch->ballot);
     if (!st.ok()) return st.error().with_prefix("body.ballot");
     auto opened = election::verify_opening(ctx, *ch);
-    if (!opened.ok()) return opened.error().with_prefix("body");
+    if (!opened.ok()) return opened.error().with_prefix("body.opening");
   }
   *done = true;
   return {};
@@ -312,7 +312,8 @@ Status ElectionState::apply_body(const CheckedEntry& c) {
       TABELLA_TRY(require_author_authority(e));
       if (phase_ != Phase::kSetup) return conflict("the election key is already published");
       if (complaint_) {
-        return conflict("a guardian complained about a share; the ceremony must be repeated");
+        return conflict("a guardian complained about a share; the ceremony must be repeated",
+                        "complaints");
       }
       const auto& m = *snapshot_.manifest;
       std::vector<GuardianCommitments> all;
@@ -559,7 +560,7 @@ int classify_failure(EntryType type, const Error& error) {
     case EntryType::kGuardianComplaint:
       return 9;
     case EntryType::kElectionKey:
-      return 10;
+      return has("complaints") ? 9 : 10;
     case EntryType::kKioskEnrolment:
     case EntryType::kKioskRevocation:
       return 11;
@@ -572,8 +573,8 @@ int classify_failure(EntryType type, const Error& error) {
     case EntryType::kChallengedBallot:
       if (has("token_hash")) return 15;
       if (has("sequence") || has("previous_code")) return 16;
-      if (has("body.ballot")) return 14;
-      if (has("choices") || has("nonces") || has("body")) return 17;
+      if (has("opening") || has("choices") || has("nonces")) return 17;
+      if (has("body")) return 14;
       return 13;
     case EntryType::kEncryptedTally:
       return 18;

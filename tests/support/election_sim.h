@@ -1,0 +1,264 @@
+// Test support: builds a complete, valid election record in memory — definition, key ceremony,
+// kiosks, tokens, ballots (some challenged), tally, partial decryptions, result — with every
+// entry signed by its proper author, plus checkpoints signed by a ledger key. Deterministic for
+// a given seed. Tests tamper with the result to prove each verification check can fail.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tabella/crypto/dlog.h"
+#include "tabella/crypto/threshold.h"
+#include "tabella/election/ballot.h"
+#include "tabella/election/context.h"
+#include "tabella/election/tally.h"
+#include "tabella/election/token.h"
+#include "tabella/ledger/checkpoint.h"
+#include "tabella/ledger/merkle.h"
+#include "tabella/ledger/note.h"
+#include "tabella/record/bodies.h"
+#include "tabella/record/entry.h"
+#include "tabella/record/record_file.h"
+
+namespace tabella::testing {
+
+struct SimOptions {
+  std::string manifest_file = "ballots/demo-general.json";  // relative to the source tree
+  std::uint32_t guardians = 3;
+  std::uint32_t quorum = 2;
+  std::uint32_t kiosks = 2;
+  std::uint32_t ballots = 10;      // cast
+  std::uint32_t challenged = 2;    // challenged (not counted), in addition
+  std::set<std::uint32_t> absent;  // guardians absent at tally time
+  std::string seed = "tabella-sim";
+  bool finish = true;  // tally and result
+};
+
+struct SimElection {
+  election::Manifest manifest;
+  std::vector<Bytes> entries;
+  std::vector<std::string> checkpoints;  // signed notes
+  std::string ledger_key;                // verifier key of the checkpoint signer
+  std::vector<std::vector<std::uint64_t>> expected_counts;
+  Digest q{};
+  std::map<PublicKeyBytes, std::shared_ptr<const SigningKey>>
+      keys;  // every author's key, to re-sign tampered entries
+  PublicKeyBytes authority{};
+
+  // Replaces entry i with the same type and author but another body (or Q), properly signed.
+  void resign(std::size_t i, const Bytes& body) { resign(i, body, q); }
+  void resign(std::size_t i, const Bytes& body, const Digest& base_hash) {
+    auto e = record::Entry::decode(entries[i]);
+    entries[i] = record::Entry::make(e->type, base_hash, body, *keys.at(e->author)).encode();
+  }
+  // Re-signs entry i with another author's key.
+  void resign_as(std::size_t i, const PublicKeyBytes& author) {
+    auto e = record::Entry::decode(entries[i]);
+    entries[i] = record::Entry::make(e->type, e->base_hash, e->body, *keys.at(author)).encode();
+  }
+  record::Entry entry(std::size_t i) const { return *record::Entry::decode(entries[i]); }
+  // Index of the n-th (0-based) entry of a type.
+  std::size_t find(record::EntryType type, std::size_t nth = 0) const {
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      if (entry(i).type == type && nth-- == 0) return i;
+    }
+    throw std::runtime_error("no such entry");
+  }
+
+  // Writes the record file; checkpoints first.
+  void write(const std::filesystem::path& path) const {
+    auto w = record::RecordWriter::create(path, {manifest.origin});
+    for (const auto& c : checkpoints) (void)w->add_checkpoint(c);
+    for (const auto& e : entries) (void)w->add_entry(e);
+    (void)w->close();
+  }
+};
+
+inline std::string source_path(const std::string& rel) {
+  return std::string(TABELLA_SOURCE_DIR) + "/" + rel;
+}
+
+inline SimElection simulate_election(const SimOptions& o) {
+  using namespace record;
+  SeededRng rng(o.seed);
+  SimElection sim;
+  auto seeded_key = [&rng, &sim]() {
+    Bytes seed(32);
+    rng.fill(seed);
+    auto k = *SigningKey::from_seed(seed);
+    sim.keys.emplace(k.verify_key().bytes(),
+                     std::make_shared<const SigningKey>(*SigningKey::from_seed(seed)));
+    return k;
+  };
+  auto m = election::load_manifest_file(source_path(o.manifest_file));
+  if (!m.ok()) throw std::runtime_error(m.error().describe());
+  m->guardians = o.guardians;
+  m->quorum = o.quorum;
+  sim.manifest = *m;
+  const auto& manifest = sim.manifest;
+
+  SigningKey authority = seeded_key();
+  SigningKey ledger = seeded_key();
+  sim.authority = authority.verify_key().bytes();
+  ledger::NoteSigner note_signer(manifest.origin, ledger);
+  sim.ledger_key = note_signer.verifier_key();
+  const Digest q =
+      election::base_hash(election::manifest_hash(manifest), authority.verify_key().bytes());
+  sim.q = q;
+  auto add = [&](EntryType type, Bytes body, const SigningKey& key) {
+    sim.entries.push_back(Entry::make(type, q, std::move(body), key).encode());
+  };
+  std::uint64_t clock = 1767225600;  // 2026-01-01
+
+  add(EntryType::kElection,
+      ElectionBody{election::to_json(manifest).dump(), sim.ledger_key}.encode(), authority);
+
+  // Key ceremony.
+  std::vector<SigningKey> guardian_keys;
+  std::vector<GuardianSecrets> secrets;
+  std::vector<GuardianCommitments> commitments;
+  for (std::uint32_t i = 1; i <= o.guardians; ++i) {
+    guardian_keys.push_back(seeded_key());
+    add(EntryType::kGuardianEnrolment,
+        GuardianEnrolmentBody{i, guardian_keys.back().verify_key().bytes(),
+                              "guardian " + std::to_string(i)}
+            .encode(),
+        authority);
+  }
+  for (std::uint32_t i = 1; i <= o.guardians; ++i) {
+    secrets.push_back(GuardianSecrets::generate(i, o.quorum, rng));
+    commitments.push_back(secrets.back().commitments(q, rng));
+    const auto& c = commitments.back();
+    add(EntryType::kGuardianCommitments,
+        GuardianCommitmentsBody{c.index, c.coefficients, c.proofs, c.encryption_key,
+                                c.encryption_key_proof}
+            .encode(),
+        guardian_keys[i - 1]);
+  }
+  std::vector<std::vector<Scalar>> received(o.guardians);
+  for (std::uint32_t i = 1; i <= o.guardians; ++i) {
+    GuardianSharesBody body{i, {}};
+    for (std::uint32_t l = 1; l <= o.guardians; ++l) {
+      if (l == i) continue;
+      auto enc = secrets[i - 1].encrypt_share_for(q, commitments[l - 1], rng);
+      auto wire = enc->encode();
+      body.shares.push_back(Bytes(wire.begin(), wire.end()));
+      auto got = receive_share(q, *enc, secrets[l - 1], commitments[i - 1]);
+      received[l - 1].push_back(*got);
+    }
+    received[i - 1].push_back(secrets[i - 1].share_for(i));
+    add(EntryType::kGuardianShares, body.encode(), guardian_keys[i - 1]);
+  }
+  Point k = joint_key(commitments);
+  add(EntryType::kElectionKey, ElectionKeyBody{k, election::extended_base_hash(q, k)}.encode(),
+      authority);
+  auto ctx = election::ElectionContext::make(manifest, authority.verify_key().bytes(), k);
+
+  // Kiosks and tokens.
+  std::vector<SigningKey> kiosks;
+  std::vector<Digest> heads;
+  for (std::uint32_t i = 0; i < o.kiosks; ++i) {
+    kiosks.push_back(seeded_key());
+    add(EntryType::kKioskEnrolment,
+        KioskEnrolmentBody{kiosks.back().verify_key().bytes(), "kiosk-" + std::to_string(i + 1),
+                           "precinct-1"}
+            .encode(),
+        authority);
+    heads.push_back(election::chain_seed(q, kiosks.back().verify_key().bytes()));
+  }
+  std::vector<std::string> tokens;
+  for (std::uint32_t t = 0; t < o.ballots; ++t) tokens.push_back(election::generate_token(rng));
+  for (std::size_t start = 0; start < tokens.size(); start += kMaxTokensPerEntry) {
+    TokenCommitmentsBody body{"precinct-1", {}};
+    for (std::size_t t = start; t < std::min(tokens.size(), start + kMaxTokensPerEntry); ++t) {
+      body.token_hashes.push_back(election::token_hash(q, tokens[t]));
+    }
+    add(EntryType::kTokenCommitments, body.encode(), authority);
+  }
+  add(EntryType::kPollsOpen, PollsBody{clock, "polls open"}.encode(), authority);
+
+  // Ballots: deterministic choices; challenged ones interleaved.
+  sim.expected_counts.assign(manifest.contests.size(), {});
+  for (std::size_t c = 0; c < manifest.contests.size(); ++c) {
+    sim.expected_counts[c].assign(manifest.contests[c].choices.size(), 0);
+  }
+  std::vector<std::uint64_t> sequence(o.kiosks, 0);
+  std::uint32_t cast = 0, challenged = 0;
+  for (std::uint32_t n = 0; cast < o.ballots || challenged < o.challenged; ++n) {
+    bool challenge = challenged < o.challenged && (n % 5 == 1 || cast == o.ballots);
+    std::uint32_t kiosk = n % o.kiosks;
+    election::PlaintextBallot pb;
+    for (std::size_t c = 0; c < manifest.contests.size(); ++c) {
+      const auto& contest = manifest.contests[c];
+      election::ContestMarks marks{contest.id, {}};
+      std::uint32_t want = contest.min + (n + c) % (contest.max - contest.min + 1);
+      for (std::uint32_t j = 0; j < want; ++j) {
+        marks.choice_ids.push_back(contest.choices[(n * 7 + c + j) % contest.choices.size()].id);
+      }
+      pb.contests.push_back(marks);
+    }
+    auto enc = election::encrypt_ballot(ctx, pb, ++sequence[kiosk], clock + n, heads[kiosk], rng);
+    if (!enc.ok()) throw std::runtime_error(enc.error().describe());
+    heads[kiosk] = election::ballot_code(q, kiosks[kiosk].verify_key().bytes(), enc->first);
+    if (challenge) {
+      add(EntryType::kChallengedBallot, election::open_ballot(enc->first, enc->second).encode(),
+          kiosks[kiosk]);
+      ++challenged;
+    } else {
+      add(EntryType::kCastBallot,
+          CastBallotBody{enc->first, election::token_hash(q, tokens[cast])}.encode(),
+          kiosks[kiosk]);
+      for (std::size_t c = 0; c < enc->second.marks.size(); ++c) {
+        for (std::size_t j = 0; j < enc->second.marks[c].size(); ++j) {
+          sim.expected_counts[c][j] += enc->second.marks[c][j];
+        }
+      }
+      ++cast;
+    }
+  }
+  add(EntryType::kPollsClose, PollsBody{clock + 86400, "polls closed"}.encode(), authority);
+
+  if (o.finish) {
+    // Tally over the cast ballots.
+    election::TallyAccumulator acc(manifest);
+    for (const auto& bytes : sim.entries) {
+      auto e = Entry::decode(bytes);
+      if (e->type == EntryType::kCastBallot) acc.add(CastBallotBody::decode(e->body)->ballot);
+    }
+    auto tally = acc.finish(sim.entries.size());
+    add(EntryType::kEncryptedTally, tally.encode(), authority);
+    std::vector<PartialDecryptionBody> partials;
+    for (std::uint32_t l = 1; l <= o.guardians; ++l) {
+      if (o.absent.count(l) != 0) continue;
+      Scalar s = combine_shares(received[l - 1]);
+      auto p = election::partial_decrypt(ctx, l, s, tally, rng);
+      if (!p.ok()) throw std::runtime_error(p.error().describe());
+      partials.push_back(*p);
+      add(EntryType::kPartialDecryption, p->encode(), guardian_keys[l - 1]);
+    }
+    DlogTable dlog(std::max<std::uint64_t>(tally.cast_count, 1));
+    auto result = election::combine_tally(ctx, tally, partials, dlog);
+    if (!result.ok()) throw std::runtime_error(result.error().describe());
+    add(EntryType::kResult, result->encode(), authority);
+  }
+
+  // Checkpoints at a third, two thirds and the end of the log.
+  ledger::MemoryHashStore tree;
+  std::set<std::size_t> at = {sim.entries.size() / 3, 2 * sim.entries.size() / 3,
+                              sim.entries.size()};
+  for (std::size_t i = 0; i < sim.entries.size(); ++i) {
+    tree.append_entry(sim.entries[i]);
+    if (at.count(i + 1) != 0) {
+      ledger::Checkpoint cp{manifest.origin, tree.size(), tree.root(), {}};
+      std::string body = cp.body();
+      sim.checkpoints.push_back(ledger::format_note(ledger::Note{body, {note_signer.sign(body)}}));
+    }
+  }
+  return sim;
+}
+
+}  // namespace tabella::testing

@@ -1,0 +1,405 @@
+// tabella-verify against generated elections: valid records verify, and every numbered check has
+// a tampering that makes it fail, naming the entry.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+
+#include "support/election_sim.h"
+#include "tabella/record/state.h"
+#include "verifier.h"
+
+namespace tabella::verify {
+namespace {
+
+using record::EntryType;
+using testing::SimElection;
+using testing::SimOptions;
+
+const SimElection& small_election() {
+  static const SimElection sim = [] {
+    SimOptions o;
+    o.ballots = 12;
+    o.challenged = 3;
+    o.seed = "verify-small";
+    return testing::simulate_election(o);
+  }();
+  return sim;
+}
+
+std::filesystem::path temp_record(const std::string& name) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("tabella-verify-test-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  return dir / (name + ".jsonl");
+}
+
+Report run(const SimElection& sim, const std::string& name, Options o = {}) {
+  auto path = temp_record(name);
+  sim.write(path);
+  auto r = verify_record(path, o);
+  EXPECT_TRUE(r.ok()) << r.error().describe();
+  std::filesystem::remove(path);
+  return r.ok() ? *r : Report{};
+}
+
+TEST(VerifyTest, ValidElectionVerifiesWithCorrectCounts) {
+  const auto& sim = small_election();
+  Report r = run(sim, "valid");
+  ASSERT_TRUE(r.ok()) << format_report(r);
+  EXPECT_TRUE(r.complete);
+  EXPECT_EQ(r.ballots_cast, 12u);
+  EXPECT_EQ(r.ballots_challenged, 3u);
+  EXPECT_EQ(r.checkpoints, 3u);
+  for (const auto& c : r.checks) {
+    EXPECT_GT(c.passed, 0u) << "check " << c.number << " " << c.name << " never ran";
+    EXPECT_EQ(c.failed, 0u) << c.name;
+  }
+  // The report shows the counts the simulation expected.
+  std::string text = format_report(r);
+  EXPECT_NE(text.find("VERIFIED"), std::string::npos);
+  const auto& m = sim.manifest;
+  std::string first = "  " + m.contests[0].choices[0].label.in(m.languages[0]) + ": " +
+                      std::to_string(sim.expected_counts[0][0]);
+  EXPECT_NE(std::find(r.result_lines.begin(), r.result_lines.end(), first), r.result_lines.end())
+      << text;
+}
+
+TEST(VerifyTest, OneThreadAndManyThreadsAgree) {
+  Options one;
+  one.threads = 1;
+  Options four;
+  four.threads = 4;
+  Report a = run(small_election(), "t1", one);
+  Report b = run(small_election(), "t4", four);
+  EXPECT_TRUE(a.ok());
+  EXPECT_TRUE(b.ok());
+  EXPECT_EQ(a.result_lines, b.result_lines);
+}
+
+// A tampering and the check (and entry) it must be caught by.
+struct Tamper {
+  const char* name;
+  int check;
+  std::function<std::size_t(SimElection&)> apply;  // returns the entry index to be named
+};
+
+template <class Body>
+Body body_of(const SimElection& s, std::size_t i) {
+  return *Body::decode(s.entry(i).body);
+}
+
+std::vector<Tamper> tamperings() {
+  using namespace record;
+  return {
+      {"garbage entry", 1,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kCastBallot, 2);
+         s.entries[i] = Bytes{1, 2, 3};
+         return i;
+       }},
+      {"signature byte", 2,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kCastBallot, 1);
+         s.entries[i].back() ^= 1;
+         return i;
+       }},
+      {"other election's Q", 3,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kKioskEnrolment);
+         Digest other = s.q;
+         other[5] ^= 1;
+         s.resign(i, s.entry(i).body, other);
+         return i;
+       }},
+      {"non-canonical manifest", 4,
+       [](SimElection& s) {
+         auto b = body_of<ElectionBody>(s, 0);
+         b.manifest_json = " " + b.manifest_json;
+         s.resign(0, b.encode());
+         return std::size_t{0};
+       }},
+      {"polls closed by a kiosk", 5,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kPollsClose);
+         s.resign_as(i, s.entry(s.find(EntryType::kCastBallot)).author);
+         return i;
+       }},
+      {"guardian index out of range", 6,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kGuardianEnrolment, 1);
+         auto b = body_of<GuardianEnrolmentBody>(s, i);
+         b.index = 99;
+         s.resign(i, b.encode());
+         return i;
+       }},
+      {"commitment proof", 7,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kGuardianCommitments, 1);
+         auto b = body_of<GuardianCommitmentsBody>(s, i);
+         b.proofs[0].response = b.proofs[0].response + Scalar::from_u64(1);
+         s.resign(i, b.encode());
+         return i;
+       }},
+      {"a share missing", 8,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kGuardianShares, 0);
+         auto b = body_of<GuardianSharesBody>(s, i);
+         b.shares.pop_back();
+         s.resign(i, b.encode());
+         return i;
+       }},
+      {"complaint before the key", 9,
+       [](SimElection& s) {
+         std::size_t k = s.find(EntryType::kElectionKey);
+         std::size_t g = s.find(EntryType::kGuardianShares, 0);
+         GuardianComplaintBody c{2, 1, "share does not match the commitments"};
+         auto author = s.entry(s.find(EntryType::kGuardianShares, 1)).author;
+         s.entries.insert(
+             s.entries.begin() + static_cast<std::ptrdiff_t>(k),
+             Entry::make(EntryType::kGuardianComplaint, s.q, c.encode(), *s.keys.at(author))
+                 .encode());
+         (void)g;
+         return k + 1;
+       }},
+      {"wrong joint key", 10,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kElectionKey);
+         auto b = body_of<ElectionKeyBody>(s, i);
+         b.joint_key = b.joint_key + Point::generator();
+         b.extended_hash = election::extended_base_hash(s.q, b.joint_key);
+         s.resign(i, b.encode());
+         return i;
+       }},
+      {"kiosk enrolled twice", 11,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kKioskEnrolment);
+         s.entries.insert(s.entries.begin() + static_cast<std::ptrdiff_t>(i + 1), s.entries[i]);
+         return i + 1;
+       }},
+      {"tokens committed twice", 12,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kTokenCommitments);
+         s.entries.insert(s.entries.begin() + static_cast<std::ptrdiff_t>(i + 1), s.entries[i]);
+         return i + 1;
+       }},
+      {"polls opened twice", 13,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kPollsOpen);
+         s.entries.insert(s.entries.begin() + static_cast<std::ptrdiff_t>(i + 1), s.entries[i]);
+         return i + 1;
+       }},
+      {"ballot proof changed", 14,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kCastBallot, 3);
+         auto b = body_of<CastBallotBody>(s, i);
+         auto& p = b.ballot.contests[1].selections[0].proof;
+         p.responses[0] = p.responses[0] + Scalar::from_u64(1);
+         s.resign(i, b.encode());
+         return i;
+       }},
+      {"two proofs swapped", 14,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kCastBallot, 4);
+         auto b = body_of<CastBallotBody>(s, i);
+         auto& sel = b.ballot.contests[1].selections;
+         std::swap(sel[0].proof, sel[1].proof);
+         s.resign(i, b.encode());
+         return i;
+       }},
+      {"token reused", 15,
+       [](SimElection& s) {
+         std::size_t first = s.find(EntryType::kCastBallot, 0);
+         std::size_t i = s.find(EntryType::kCastBallot, 5);
+         auto b = body_of<CastBallotBody>(s, i);
+         b.token_hash = body_of<CastBallotBody>(s, first).token_hash;
+         s.resign(i, b.encode());
+         return i;
+       }},
+      {"token never committed", 15,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kCastBallot, 5);
+         auto b = body_of<CastBallotBody>(s, i);
+         b.token_hash[0] ^= 1;
+         s.resign(i, b.encode());
+         return i;
+       }},
+      {"ballot dropped", 16,
+       [](SimElection& s) {
+         // The kiosk's next ballot no longer chains.
+         std::size_t i = s.find(EntryType::kCastBallot, 2);
+         auto author = s.entry(i).author;
+         s.entries.erase(s.entries.begin() + static_cast<std::ptrdiff_t>(i));
+         for (std::size_t j = i; j < s.entries.size(); ++j) {
+           auto e = s.entry(j);
+           if ((e.type == EntryType::kCastBallot || e.type == EntryType::kChallengedBallot) &&
+               e.author == author) {
+             return j;
+           }
+         }
+         return s.entries.size();
+       }},
+      {"ballot duplicated", 16,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kCastBallot, 2);
+         s.entries.insert(s.entries.begin() + static_cast<std::ptrdiff_t>(i + 1), s.entries[i]);
+         return i + 1;
+       }},
+      {"ballots reordered", 16,
+       [](SimElection& s) {
+         // Two ballots of the same kiosk in swapped order.
+         std::size_t a = s.find(EntryType::kCastBallot, 0);
+         auto author = s.entry(a).author;
+         std::size_t b = a + 1;
+         while (s.entry(b).author != author) ++b;
+         std::swap(s.entries[a], s.entries[b]);
+         return a;
+       }},
+      {"challenged ballot opened wrongly", 17,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kChallengedBallot);
+         auto b = body_of<ChallengedBallotBody>(s, i);
+         b.nonces[0][0] = b.nonces[0][0] + Scalar::from_u64(1);
+         s.resign(i, b.encode());
+         return i;
+       }},
+      {"tally ciphertexts swapped", 18,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kEncryptedTally);
+         auto b = body_of<EncryptedTallyBody>(s, i);
+         std::swap(b.contests[0][0], b.contests[0][1]);
+         s.resign(i, b.encode());
+         return i;
+       }},
+      {"decryption proof", 19,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kPartialDecryption);
+         auto b = body_of<PartialDecryptionBody>(s, i);
+         b.contests[0][0].proof.response = b.contests[0][0].proof.response + Scalar::from_u64(1);
+         s.resign(i, b.encode());
+         return i;
+       }},
+      {"count changed", 20,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kResult);
+         auto b = body_of<ResultBody>(s, i);
+         b.counts[0][0] += 1;
+         s.resign(i, b.encode());
+         return i;
+       }},
+  };
+}
+
+class TamperTest : public ::testing::TestWithParam<Tamper> {};
+
+TEST_P(TamperTest, IsCaughtByItsCheckAndNamesTheEntry) {
+  const Tamper& t = GetParam();
+  SimElection sim = testing::simulate_election([] {
+    SimOptions o;
+    o.ballots = 12;
+    o.challenged = 3;
+    o.seed = "verify-small";
+    return o;
+  }());
+  std::size_t index = t.apply(sim);
+  sim.checkpoints.clear();  // checkpoints would flag the change as well; see CheckpointTest
+  Report r = run(sim, "tamper");
+  ASSERT_FALSE(r.ok()) << t.name << ":\n" << format_report(r);
+  const Failure& f = r.failures.front();
+  EXPECT_EQ(f.check, t.check) << t.name << ": " << f.why;
+  EXPECT_EQ(f.index, index) << t.name << ": " << f.why;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllChecks, TamperTest, ::testing::ValuesIn(tamperings()),
+                         [](const auto& info) {
+                           std::string n = info.param.name;
+                           for (auto& ch : n) {
+                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                           }
+                           return n;
+                         });
+
+TEST(VerifyTest, EveryCheckHasATamperingThatFailsIt) {
+  std::set<int> covered;
+  for (const auto& t : tamperings()) covered.insert(t.check);
+  covered.insert(record::kCheckCheckpointSignatures);  // CheckpointTest below
+  covered.insert(record::kCheckLogRoots);
+  for (const auto& c : record::all_checks()) {
+    EXPECT_TRUE(covered.count(c.number))
+        << "no tampering test for check " << c.number << " " << c.name;
+  }
+}
+
+TEST(VerifyTest, AChangedByteInAnyEntryTypeIsCaught) {
+  SimElection base = small_election();
+  std::set<EntryType> seen;
+  for (std::size_t i = 0; i < base.entries.size(); ++i) {
+    auto type = base.entry(i).type;
+    if (!seen.insert(type).second) continue;
+    SimElection s = base;
+    s.entries[i][s.entries[i].size() / 2] ^= 0x20;
+    Report r = run(s, "byte");
+    ASSERT_FALSE(r.ok()) << record::entry_type_name(type);
+    EXPECT_EQ(r.failures.front().index, i)
+        << record::entry_type_name(type) << ": " << r.failures.front().why;
+  }
+  EXPECT_GE(seen.size(), 14u);
+}
+
+TEST(CheckpointTest, BadSignatureAndWrongRootAreCaught) {
+  {
+    SimElection s = small_election();
+    s.checkpoints[0][s.checkpoints[0].size() - 5] ^= 1;  // inside the base64 signature
+    Report r = run(s, "cpsig");
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.failures.front().check, record::kCheckCheckpointSignatures)
+        << r.failures.front().why;
+  }
+  {
+    SimElection s = small_election();
+    // An entry changed after the checkpoint was signed: its root no longer matches.
+    std::size_t i = s.find(EntryType::kCastBallot, 0);
+    s.entries.erase(s.entries.begin() + static_cast<std::ptrdiff_t>(i));
+    Report r = run(s, "cproot");
+    ASSERT_FALSE(r.ok());
+    bool roots = false;
+    for (const auto& f : r.failures) roots = roots || f.check == record::kCheckLogRoots;
+    EXPECT_TRUE(roots) << format_report(r);
+  }
+  {
+    SimElection s = small_election();
+    // A checkpoint claiming more entries than the record holds.
+    s.entries.pop_back();
+    Report r = run(s, "cpshort");
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.failures.back().check, record::kCheckLogRoots);
+  }
+}
+
+TEST(VerifyCliTest, ExitCodes) {
+  auto path = temp_record("cli");
+  small_election().write(path);
+  std::string bin = TABELLA_VERIFY_BIN;
+  EXPECT_EQ(std::system((bin + " -q " + path.string() + " > /dev/null").c_str()), 0);
+  EXPECT_EQ(std::system((bin + " --json " + path.string() + " > /dev/null").c_str()), 0);
+  // Unreadable input: exit 2.
+  int missing = std::system((bin + " -q /nonexistent/record.jsonl 2> /dev/null").c_str());
+  EXPECT_EQ(WEXITSTATUS(missing), 2);
+  // A failing check: exit 1.
+  SimElection s = small_election();
+  s.entries[s.find(EntryType::kCastBallot)].back() ^= 1;
+  s.write(path);
+  int bad = std::system((bin + " -q " + path.string() + " > /dev/null").c_str());
+  EXPECT_EQ(WEXITSTATUS(bad), 1);
+  // Truncated file: the last line is cut in half.
+  small_election().write(path);
+  auto size = std::filesystem::file_size(path);
+  std::filesystem::resize_file(path, size - 40);
+  int cut = std::system((bin + " -q " + path.string() + " > /dev/null 2>&1").c_str());
+  EXPECT_EQ(WEXITSTATUS(cut), 2);
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace tabella::verify
