@@ -209,12 +209,20 @@ TEST_F(MerkleProperty, TamperedInclusionProofsFail) {
       EXPECT_FALSE(verify_inclusion(leaves_[i], i, n, longer, r).ok());
       // Wrong leaf, index, size, root.
       EXPECT_FALSE(verify_inclusion(leaves_[(i + 1) % kMax], i, n, p, r).ok());
-      if (i + 1 < n) EXPECT_FALSE(verify_inclusion(leaves_[i], i + 1, n, p, r).ok());
-      if (i > 0) EXPECT_FALSE(verify_inclusion(leaves_[i], i - 1, n, p, r).ok());
+      if (i + 1 < n) {
+        EXPECT_FALSE(verify_inclusion(leaves_[i], i + 1, n, p, r).ok());
+      }
+      if (i > 0) {
+        EXPECT_FALSE(verify_inclusion(leaves_[i], i - 1, n, p, r).ok());
+      }
       // A root does not commit to its size (RFC 6962): a wrong size is caught because the
       // checkpoint binds size and root, so the size is tampered together with its root.
-      if (n < kMax) EXPECT_FALSE(verify_inclusion(leaves_[i], i, n + 1, p, root(n + 1)).ok());
-      if (n > i + 1) EXPECT_FALSE(verify_inclusion(leaves_[i], i, n - 1, p, root(n - 1)).ok());
+      if (n < kMax) {
+        EXPECT_FALSE(verify_inclusion(leaves_[i], i, n + 1, p, root(n + 1)).ok());
+      }
+      if (n > i + 1) {
+        EXPECT_FALSE(verify_inclusion(leaves_[i], i, n - 1, p, root(n - 1)).ok());
+      }
       EXPECT_FALSE(verify_inclusion(leaves_[i], i, n, p, root(n - 1)).ok());
     }
   }
@@ -242,9 +250,15 @@ TEST_F(MerkleProperty, TamperedConsistencyProofsFail) {
       EXPECT_FALSE(verify_consistency(m, n, root(m - 1), root(n), p).ok());
       EXPECT_FALSE(verify_consistency(m, n, root(m), root(n - 1), p).ok());
       EXPECT_FALSE(verify_consistency(m + 1, n, root(m), root(n), p).ok());
-      if (n < kMax) EXPECT_FALSE(verify_consistency(m, n + 1, root(m), root(n + 1), p).ok());
-      if (n - 1 > m) EXPECT_FALSE(verify_consistency(m, n - 1, root(m), root(n - 1), p).ok());
-      if (m > 1) EXPECT_FALSE(verify_consistency(m - 1, n, root(m), root(n), p).ok());
+      if (n < kMax) {
+        EXPECT_FALSE(verify_consistency(m, n + 1, root(m), root(n + 1), p).ok());
+      }
+      if (n - 1 > m) {
+        EXPECT_FALSE(verify_consistency(m, n - 1, root(m), root(n - 1), p).ok());
+      }
+      if (m > 1) {
+        EXPECT_FALSE(verify_consistency(m - 1, n, root(m), root(n), p).ok());
+      }
     }
   }
   // Degenerate sizes.

@@ -121,7 +121,9 @@ TEST(NoteTest, ParseRejectsMalformedNotes) {
   for (const auto& c : cases) {
     auto r = parse_note(c.note);
     EXPECT_FALSE(r.ok()) << c.name;
-    if (!r.ok()) EXPECT_FALSE(r.error().message.empty()) << c.name;
+    if (!r.ok()) {
+      EXPECT_FALSE(r.error().message.empty()) << c.name;
+    }
   }
   // A duplicate key id with a different name is a different key: allowed.
   std::string two =

@@ -74,7 +74,9 @@ TEST(TilesTest, ParseRejectsNonCanonicalPaths) {
   for (const auto& p : bad) {
     auto r = parse_tile_path(p);
     EXPECT_FALSE(r.ok()) << p;
-    if (!r.ok()) EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+    }
   }
 }
 
