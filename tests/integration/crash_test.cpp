@@ -8,12 +8,15 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "support/http_client.h"
 #include "support/temp_dir.h"
+#include "tabella/util/bytes.h"
 
 namespace tabella {
 namespace {

@@ -128,7 +128,7 @@ TEST_F(ServerTest, JsonErrors) {
       {"GET", "/v1/entries?start=0&count=0", "", 400, "out_of_range", "count"},
       {"GET", "/v1/entries?start=0&count=1001", "", 400, "out_of_range", "count"},
       {"GET", "/v1/entries?start=7", "", 400, "out_of_range", "start"},
-      {"GET", "/v1/entries?start=%zz", "", 400, "invalid_argument", "query"},
+      {"GET", "/v1/entries?start=%zz", "", 400, "invalid_argument", "query.start"},
   };
   for (const Row& row : rows) {
     auto r = client.request(row.method, row.target, row.body);
