@@ -403,3 +403,32 @@ TEST(VerifyCliTest, ExitCodes) {
 
 }  // namespace
 }  // namespace tabella::verify
+
+namespace tabella::verify {
+namespace {
+
+// The acceptance case: 5 guardians, quorum 3, 1,000 ballots with challenges, and two
+// guardians absent at tally time.
+TEST(VerifyLargeTest, ThousandBallotsWithTwoGuardiansAbsent) {
+  SimOptions o;
+  o.guardians = 5;
+  o.quorum = 3;
+  o.kiosks = 4;
+  o.ballots = 1000;
+  o.challenged = 25;
+  o.absent = {2, 4};
+  o.seed = "verify-large";
+  SimElection sim = testing::simulate_election(o);
+  Report r = run(sim, "large");
+  ASSERT_TRUE(r.ok()) << format_report(r);
+  EXPECT_TRUE(r.complete);
+  EXPECT_EQ(r.ballots_cast, 1000u);
+  EXPECT_EQ(r.ballots_challenged, 25u);
+  // Three partial decryptions, exactly the guardians present.
+  auto result = body_of<record::ResultBody>(sim, sim.find(EntryType::kResult));
+  EXPECT_EQ(result.guardians, (std::vector<std::uint32_t>{1, 3, 5}));
+  EXPECT_EQ(result.counts, sim.expected_counts);
+}
+
+}  // namespace
+}  // namespace tabella::verify
