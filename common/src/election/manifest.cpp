@@ -670,8 +670,8 @@ std::optional<Contest> Decoder::decode_contest(const json& j, const std::string&
     fail(path + ".min", ErrorCode::kOutOfRange,
          "must not exceed max (" + std::to_string(*max) + "), got " + std::to_string(*min));
   }
-  if (min) c.min = *min;
-  if (max) c.max = *max;
+  c.min = min.value_or(c.min);
+  c.max = max.value_or(c.max);
   return c;
 }
 

@@ -39,6 +39,23 @@ Result<Ciphertext> read_ciphertext(Reader& r, std::string_view what) {
   return std::move(*c);
 }
 
+// Tally sums may hold the identity (a selection no ballot marked): 33 zero bytes (§9.7).
+Result<Point> read_point_allow_identity(Reader& r, const std::string& what) {
+  auto f = r.raw(Point::kSize, what);
+  if (!f.ok()) return f.error();
+  auto p = Point::decode_allow_identity(*f);
+  if (!p.ok()) return p.error().with_prefix(what);
+  return std::move(*p);
+}
+
+Result<Ciphertext> read_tally_ciphertext(Reader& r, const std::string& what) {
+  auto a = read_point_allow_identity(r, what + ".alpha");
+  if (!a.ok()) return a.error();
+  auto b = read_point_allow_identity(r, what + ".beta");
+  if (!b.ok()) return b.error();
+  return Ciphertext{std::move(*a), std::move(*b)};
+}
+
 Result<RangeProof> read_range_proof(Reader& r, std::string_view what) {
   auto f = r.field(what, 64 * 1024);
   if (!f.ok()) return f.error();
@@ -355,7 +372,7 @@ Result<EncryptedTallyBody> EncryptedTallyBody::decode(ByteView bytes) {
   for (std::size_t c = 0; c < nc; ++c) {
     TABELLA_READ(ns, r.count(at("contests", c), 128));
     for (std::size_t s = 0; s < ns; ++s) {
-      TABELLA_READ(ct, read_ciphertext(r, at(at("contests", c), s)));
+      TABELLA_READ(ct, read_tally_ciphertext(r, at(at("contests", c), s)));
       b.contests[c].push_back(std::move(ct));
     }
   }
@@ -384,7 +401,7 @@ Result<PartialDecryptionBody> PartialDecryptionBody::decode(ByteView bytes) {
     TABELLA_READ(ns, r.count(at("contests", c), 128));
     for (std::size_t s = 0; s < ns; ++s) {
       std::string path = at(at("contests", c), s);
-      TABELLA_READ(share, r.point(path + ".share"));
+      TABELLA_READ(share, read_point_allow_identity(r, path + ".share"));
       TABELLA_READ(proof, read_proof64<ChaumPedersenProof>(r, path + ".proof"));
       b.contests[c].push_back({std::move(share), std::move(proof)});
     }
