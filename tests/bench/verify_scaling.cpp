@@ -1,0 +1,105 @@
+// tabella-verify-bench: how fast the verifier checks a generated election, against the bound set
+// by its scalar multiplications.
+//
+//   tabella-verify-bench [--ballots N] [--manifest ballots/demo-general.json]
+//
+// Builds an election with N cast ballots (election_sim.h), writes its record, then times
+// tabella-verify's engine with 1 and with 2 threads. The bound is the sum of the double scalar
+// multiplications the ballot proofs need (4 per selection, 2 per branch of each contest limit
+// proof), each timed here with Point::base_mul_add and FixedBase::mul_add.
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "support/election_sim.h"
+#include "verifier.h"
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+template <class F>
+double time_per_call(F&& f, int n) {
+  auto t = std::chrono::steady_clock::now();
+  for (int i = 0; i < n; ++i) f();
+  return seconds_since(t) / n;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace tabella;
+  std::uint32_t ballots = 10000;
+  std::string manifest = "ballots/demo-general.json";
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--ballots") == 0 && i + 1 < argc) {
+      ballots = static_cast<std::uint32_t>(std::stoul(argv[++i]));
+    } else if (std::strcmp(argv[i], "--manifest") == 0 && i + 1 < argc) {
+      manifest = argv[++i];
+    } else {
+      std::printf("usage: %s [--ballots N] [--manifest FILE]\n", argv[0]);
+      return std::strcmp(argv[i], "--help") == 0 ? 0 : 2;
+    }
+  }
+
+  std::printf("generating an election with %u ballots of %s ...\n", ballots, manifest.c_str());
+  auto t0 = std::chrono::steady_clock::now();
+  testing::SimOptions o;
+  o.manifest_file = manifest;
+  o.ballots = ballots;
+  o.challenged = 0;
+  o.kiosks = 4;
+  o.seed = "verify-bench";
+  auto sim = testing::simulate_election(o);
+  auto path = std::filesystem::temp_directory_path() / "tabella-verify-bench.jsonl";
+  sim.write(path);
+  std::printf("  generated in %.1f s, record %s (%.1f MB)\n", seconds_since(t0), path.c_str(),
+              static_cast<double>(std::filesystem::file_size(path)) / 1e6);
+
+  // The bound: double scalar multiplications per ballot, timed in this process.
+  Point p = Point::base_mul(Scalar::random());
+  FixedBase k(Point::base_mul(Scalar::random()));
+  Scalar a = Scalar::random(), b = Scalar::random();
+  double g_mul_add = time_per_call([&] { (void)Point::base_mul_add(a, b, p); }, 2000);
+  double k_mul_add = time_per_call([&] { (void)k.mul_add(a, b, p); }, 2000);
+  std::uint64_t selections = 0, branches = 0;
+  for (const auto& c : sim.manifest.contests) {
+    selections += c.choices.size();
+    branches += c.max - c.min + 1;
+  }
+  double per_ballot_bound = static_cast<double>(selections) * 2 * (g_mul_add + k_mul_add) +
+                            static_cast<double>(branches) * (g_mul_add + k_mul_add);
+  std::printf("\nscalar multiplications: a*G+b*P %.1f us, a*K+b*P %.1f us\n", g_mul_add * 1e6,
+              k_mul_add * 1e6);
+  std::printf(
+      "per ballot: %llu selections, %llu limit-proof branches -> %.2f ms of multiplications\n",
+      static_cast<unsigned long long>(selections), static_cast<unsigned long long>(branches),
+      per_ballot_bound * 1e3);
+
+  double one_thread = 0;
+  for (unsigned threads : {1u, 2u}) {
+    verify::Options vo;
+    vo.threads = threads;
+    auto t = std::chrono::steady_clock::now();
+    auto r = verify::verify_record(path, vo);
+    double s = seconds_since(t);
+    if (!r.ok() || !r->ok()) {
+      std::fprintf(stderr, "verification failed: %s\n",
+                   r.ok() ? verify::format_report(*r).c_str() : r.error().describe().c_str());
+      return 1;
+    }
+    if (threads == 1) one_thread = s;
+    double per_ballot = s / ballots;
+    std::printf(
+        "\nverify, %u thread%s: %.2f s for %u ballots = %.0f ballots/s, %.2f ms per ballot "
+        "(%.2fx the multiplication bound per core)%s",
+        threads, threads == 1 ? "" : "s", s, ballots, ballots / s, per_ballot * 1e3,
+        per_ballot * threads / per_ballot_bound, threads == 1 ? "\n" : "");
+    if (threads > 1) std::printf(", speed-up %.2fx\n", one_thread / s);
+  }
+  std::filesystem::remove(path);
+  return 0;
+}
