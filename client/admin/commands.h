@@ -1,0 +1,37 @@
+// tabella-admin's commands, one function each, callable without a command line (tests). Every
+// command connects to the ledger, acts as the election authority (signs with its key), checks the
+// receipt of what it submits, and prints a human summary or, with json, one JSON object.
+// Thread-safety: call from one thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace tabella::admin {
+
+struct Common {
+  std::string ledger = "http://127.0.0.1:8640";
+  std::string key = "./authority.key";
+  bool json = false;
+};
+
+// Each returns the process exit code (0 success, 1 failure, 2 usage) after printing.
+int cmd_keygen(const Common& c);
+int cmd_init(const Common& c, const std::filesystem::path& ballot);
+int cmd_guardians_add(const Common& c, std::uint32_t index, const std::string& name,
+                      const std::string& public_key);
+int cmd_kiosks_enrol(const Common& c, const std::string& public_key,
+                     const std::string& expect_fingerprint, const std::string& name,
+                     const std::string& precinct);
+int cmd_kiosks_revoke(const Common& c, const std::string& public_key, const std::string& reason);
+int cmd_tokens_issue(const Common& c, std::uint32_t count, const std::string& precinct,
+                     const std::filesystem::path& out);
+int cmd_key_publish(const Common& c);
+int cmd_polls(const Common& c, bool open, const std::string& note);
+int cmd_status(const Common& c);
+int cmd_tally(const Common& c, std::chrono::seconds timeout, std::chrono::milliseconds interval);
+int cmd_publish(const Common& c, const std::filesystem::path& dir);
+
+}  // namespace tabella::admin

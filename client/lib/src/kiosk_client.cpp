@@ -1,0 +1,181 @@
+#include "tabella/client/kiosk_client.h"
+
+#include <chrono>
+
+#include "tabella/record/state.h"
+
+namespace tabella::client {
+
+namespace {
+
+std::uint64_t now_seconds() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+}  // namespace
+
+Result<KioskClient> KioskClient::start(LedgerClient ledger, SigningKey key) {
+  KioskClient k(std::move(ledger), std::move(key));
+  TABELLA_TRY(k.load_election());
+  TABELLA_TRY(k.resync());
+  return k;
+}
+
+Status KioskClient::load_election() {
+  // Replays the record's setup through the rules until the election key is published: the
+  // context is then exactly what the ledger and the verifier will check ballots against.
+  record::ElectionState state;
+  std::string ledger_key;
+  std::uint64_t start = 0;
+  while (state.context() == nullptr) {
+    std::uint64_t size = 0;
+    auto page = ledger_.entries(start, 1000, &size);
+    if (!page) return page.error();
+    for (auto& e : *page) {
+      auto checked = record::precheck(e.bytes, state.snapshot());
+      if (!checked) return checked.error().with_prefix("entry " + std::to_string(e.index));
+      TABELLA_TRY(Status(state.apply(*checked)));
+      if (auto* b = std::get_if<record::ElectionBody>(&checked->body)) ledger_key = b->ledger_key;
+      if (state.context() != nullptr) break;
+    }
+    start += page->size();
+    if (state.context() == nullptr && (page->empty() || start >= size)) {
+      return make_error(ErrorCode::kConflict,
+                        state.phase() == record::Phase::kEmpty
+                            ? "the ledger at " + ledger_.url().text + " holds no election yet"
+                            : "the election key is not published yet: the guardians' key "
+                              "ceremony must finish first");
+    }
+  }
+  if (state.phase() >= record::Phase::kClosed) {
+    return make_error(ErrorCode::kConflict, "polls are closed");
+  }
+  auto verifier = ledger::NoteVerifier::from_verifier_key(ledger_key);
+  if (!verifier) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "the election entry names no valid ledger key: " + verifier.error().message,
+                      "ledger_key");
+  }
+  log_key_ = *verifier;
+  context_ = state.snapshot().context;
+  return {};
+}
+
+Status KioskClient::resync() {
+  auto info = ledger_.kiosk(kiosk_key());
+  if (!info) {
+    if (info.error().code == ErrorCode::kNotFound) {
+      return make_error(ErrorCode::kNotFound, "this kiosk (fingerprint " +
+                                                  key_.verify_key().fingerprint() +
+                                                  ") is not enrolled in the election");
+    }
+    return info.error();
+  }
+  if (info->revoked) {
+    return make_error(ErrorCode::kPermission, "this kiosk's enrolment was revoked");
+  }
+  last_sequence_ = info->last_sequence;
+  chain_head_ = info->chain_head;
+  if (last_sequence_ == 0 && chain_head_ != election::chain_seed(context_->q, kiosk_key())) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "the ledger reports a chain head that is not this kiosk's chain seed",
+                      "chain_head");
+  }
+  return {};
+}
+
+Result<PendingBallot> KioskClient::encrypt(const election::PlaintextBallot& ballot, Rng& rng) {
+  if (pending_) {
+    return make_error(ErrorCode::kConflict,
+                      "ballot " + std::to_string(*pending_) +
+                          " is still pending: cast or challenge it before encrypting another");
+  }
+  PendingBallot p;
+  p.sequence = last_sequence_ + 1;
+  auto enc =
+      election::encrypt_ballot(*context_, ballot, p.sequence, now_seconds(), chain_head_, rng);
+  if (!enc) return enc.error();
+  p.ballot = std::move(enc->first);
+  p.secrets = std::move(enc->second);
+  p.code = election::ballot_code(context_->q, kiosk_key(), p.ballot);
+  p.short_code = election::short_code(p.code);
+  pending_ = p.sequence;
+  return p;
+}
+
+Result<BallotReceipt> KioskClient::submit(PendingBallot& pending, const record::Entry& entry) {
+  if (!pending_ || *pending_ != pending.sequence || pending.ballot.previous_code != chain_head_) {
+    return make_error(ErrorCode::kConflict, "this ballot is not the kiosk's pending ballot");
+  }
+  Bytes bytes = entry.encode();
+  auto submitted = ledger_.submit_bytes(bytes);
+  if (!submitted && submitted.error().code == ErrorCode::kIo) {
+    // In transit: did it arrive? Identical bytes are idempotent, so one retry is safe.
+    submitted = ledger_.submit_bytes(bytes);
+  }
+  if (!submitted) {
+    Error err = submitted.error();
+    if (resync().ok() && chain_head_ == pending.code) {
+      // The ledger has it after all (the answer was lost): fetch its receipt.
+      auto found = ledger_.ballot(to_hex(pending.code));
+      if (!found) return err;
+      Submitted s;
+      s.index = found->index;
+      s.receipt = found->receipt;
+      submitted = std::move(s);
+    } else {
+      return err;
+    }
+  }
+  auto checkpoint = verify_receipt(submitted->receipt, bytes, *log_key_);
+  if (!checkpoint) {
+    Error err = checkpoint.error().with_prefix("receipt");
+    err.message = "the ledger's receipt does not verify: " + err.message;
+    return err;
+  }
+  if (checkpoint->origin != context_->manifest.origin) {
+    return make_error(ErrorCode::kInvalidSignature,
+                      "the receipt's checkpoint is for log '" + checkpoint->origin +
+                          "', not this election's '" + context_->manifest.origin + "'",
+                      "receipt.checkpoint");
+  }
+  last_sequence_ = pending.sequence;
+  chain_head_ = pending.code;
+  pending_.reset();
+  BallotReceipt r;
+  r.index = submitted->index;
+  r.sequence = pending.sequence;
+  r.code = pending.code;
+  r.short_code = pending.short_code;
+  r.receipt = std::move(submitted->receipt);
+  r.checkpoint = std::move(*checkpoint);
+  return r;
+}
+
+Result<BallotReceipt> KioskClient::cast(PendingBallot& pending, std::string_view token) {
+  auto normalized = election::normalize_token(token);
+  if (!normalized) return normalized.error().with_prefix("token");
+  record::CastBallotBody body{pending.ballot, election::token_hash(context_->q, *normalized)};
+  auto entry =
+      record::Entry::make(record::EntryType::kCastBallot, context_->q, body.encode(), key_);
+  auto r = submit(pending, entry);
+  if (r) pending.secrets.wipe();
+  return r;
+}
+
+Result<ChallengeResult> KioskClient::challenge(PendingBallot& pending) {
+  record::ChallengedBallotBody opened = election::open_ballot(pending.ballot, pending.secrets);
+  auto entry =
+      record::Entry::make(record::EntryType::kChallengedBallot, context_->q, opened.encode(), key_);
+  auto r = submit(pending, entry);
+  if (!r) return r.error();
+  ChallengeResult out;
+  out.receipt = std::move(*r);
+  out.choice_ids = election::marks_to_choice_ids(context_->manifest, pending.secrets.marks);
+  pending.secrets.wipe();
+  return out;
+}
+
+}  // namespace tabella::client
