@@ -1,13 +1,16 @@
 // tabella-ledger: the election ledger server. Thin: parses the command line (CLI11) and the
 // optional config file, then runs the ledger (server/src/app.cpp). Subcommands (init, witness)
-// attach to the same CLI::App.
+// attach to the same CLI::App. With --origin and --authority-key it is the election ledger
+// (validates every entry); without them it stores opaque entries (infrastructure tests only).
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
+#include "tabella/ledger/note.h"
 #include "tabella/server/app.h"
 #include "tabella/server/config.h"
+#include "tabella/server/election_ledger.h"
 
 namespace {
 
@@ -60,7 +63,34 @@ int main(int argc, char** argv) {
   app.add_option("--checkpoint-interval", checkpoint_interval,
                  "How often to sign a checkpoint (250ms, 1s, 2m)")
       ->capture_default_str();
+  app.add_option("--origin", config.origin,
+                 "C2SP log origin: the manifest's \"origin\"; names the checkpoint key");
+  app.add_option("--authority-key", config.authority_key,
+                 "Hex Ed25519 public key of the election authority (signs the first entry)");
+  app.add_option("--key-file", config.key_file,
+                 "Ledger key, PKCS#8 PEM (default <data-dir>/ledger.key; created 0600 if missing)");
+  bool print_key = false;
+  app.add_flag("--print-verifier-key", print_key,
+               "Print the ledger's note verifier key (needs --origin) and exit");
   CLI11_PARSE(app, argc, argv);
+
+  if (print_key) {
+    if (config.origin.empty() || !tabella::ledger::is_valid_key_name(config.origin)) {
+      std::cerr << "--print-verifier-key needs a valid --origin\n";
+      return 2;
+    }
+    auto key = tabella::server::load_or_create_ledger_key(tabella::server::ledger_key_path(config));
+    if (!key) {
+      std::cerr << key.error().describe() << "\n";
+      return 1;
+    }
+    std::cout << tabella::ledger::NoteSigner(config.origin, **key).verifier_key() << "\n";
+    return 0;
+  }
+  if (config.origin.empty() != config.authority_key.empty()) {
+    std::cerr << "--origin and --authority-key go together\n";
+    return 2;
+  }
 
   auto interval = tabella::server::parse_duration(checkpoint_interval);
   if (!interval) {

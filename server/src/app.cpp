@@ -1,9 +1,12 @@
 #include "tabella/server/app.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
 #include <thread>
 
+#include "tabella/server/election_ledger.h"
 #include "tabella/server/http_server.h"
 #include "tabella/server/log.h"
 #include "tabella/server/sqlite_storage.h"
@@ -29,12 +32,75 @@ int run_ledger(const ServerConfig& config, const LedgerHooks& hooks) {
   if (!size) return startup_failure(size.error());
 
   Metrics metrics;
+  // The election ledger (when an origin is configured): replays the stored log first.
+  std::unique_ptr<ElectionLedger> election;
+  if (!config.origin.empty()) {
+    auto authority = from_hex(config.authority_key);
+    if (!authority || authority->size() != 32) {
+      return startup_failure(Error{ErrorCode::kInvalidArgument,
+                                   "must be 64 hex digits (an Ed25519 public key)",
+                                   "authority-key"});
+    }
+    bool created = false;
+    auto key = load_or_create_ledger_key(ledger_key_path(config), &created);
+    if (!key) return startup_failure(key.error());
+    LedgerIdentity id;
+    id.origin = config.origin;
+    std::copy(authority->begin(), authority->end(), id.authority.begin());
+    id.key = *key;
+    auto replay_start = std::chrono::steady_clock::now();
+    auto opened = ElectionLedger::open(**storage, std::move(id), &metrics);
+    if (!opened) return startup_failure(opened.error());
+    election = std::move(*opened);
+    std::chrono::duration<double> took = std::chrono::steady_clock::now() - replay_start;
+    log_event(LogLevel::kInfo, "ledger_key",
+              {{"verifier_key", election->verifier_key()},
+               {"file", ledger_key_path(config)},
+               {"created", created ? "true" : "false"}});
+    log_event(
+        LogLevel::kInfo, "replayed",
+        {{"entries", std::to_string(election->size())}, {"seconds", std::to_string(took.count())}});
+  }
   ThreadPool pool(config.verify_threads ? config.verify_threads : cores);
-  Committer committer(**storage, hooks.validator ? hooks.validator : Validator(accept_all),
-                      Committer::Options{}, &metrics);
+  std::unique_ptr<Committer> committer_owner =
+      election ? std::make_unique<Committer>(**storage, *election, Committer::Options{}, &metrics)
+               : std::make_unique<Committer>(
+                     **storage, hooks.validator ? hooks.validator : Validator(accept_all),
+                     Committer::Options{}, &metrics);
+  Committer& committer = *committer_owner;
   Router router;
-  register_ledger_api(router, LedgerApi{**storage, committer, pool, metrics, hooks.pre_verify});
+  LedgerApi api{**storage, committer, pool, metrics, hooks.pre_verify};
+  api.entry_routes = !election;
+  register_ledger_api(router, api);
+  if (election) election->register_routes(router, committer, pool);
   if (hooks.add_routes) hooks.add_routes(router, **storage);
+
+  // The checkpoint timer: GET /checkpoint advances at most once per interval.
+  std::mutex timer_mu;
+  std::condition_variable timer_cv;
+  bool timer_stop = false;
+  std::thread timer;
+  if (election) {
+    timer = std::thread([&] {
+      std::unique_lock<std::mutex> lock(timer_mu);
+      while (!timer_cv.wait_for(lock, config.checkpoint_interval, [&] { return timer_stop; })) {
+        lock.unlock();
+        Status st = election->publish_checkpoint();
+        if (!st.ok()) {
+          log_event(LogLevel::kError, "checkpoint_failed", {{"message", st.error().describe()}});
+        }
+        lock.lock();
+      }
+    });
+  }
+  auto stop_timer = [&] {
+    {
+      std::lock_guard<std::mutex> lock(timer_mu);
+      timer_stop = true;
+    }
+    timer_cv.notify_all();
+    if (timer.joinable()) timer.join();
+  };
 
   HttpServerOptions http;
   http.host = listen->host;
@@ -47,6 +113,7 @@ int run_ledger(const ServerConfig& config, const LedgerHooks& hooks) {
   HttpServer server(http, router, &metrics);
   Status started = server.start();
   if (!started.ok()) {
+    stop_timer();
     pool.stop();
     committer.stop();
     (void)(*storage)->close();
@@ -59,6 +126,7 @@ int run_ledger(const ServerConfig& config, const LedgerHooks& hooks) {
              {"io_threads", std::to_string(http.threads)},
              {"verify_threads", std::to_string(pool.size())}});
   std::printf("listening on %s\n", server.url().c_str());
+  if (election) std::printf("verifier key %s\n", election->verifier_key().c_str());
   std::fflush(stdout);
 
   std::string reason = server.wait_for_signal();
@@ -66,6 +134,13 @@ int run_ledger(const ServerConfig& config, const LedgerHooks& hooks) {
   server.stop();     // in-flight requests answered, so their appends are already durable
   pool.stop();       // nothing left to verify (no request is in flight)
   committer.stop();  // commits anything still queued
+  stop_timer();
+  if (election) {
+    Status st = election->publish_checkpoint();  // the final size is published
+    if (!st.ok()) {
+      log_event(LogLevel::kError, "checkpoint_failed", {{"message", st.error().describe()}});
+    }
+  }
   Status closed = (*storage)->close();
   if (!closed.ok()) {
     log_event(LogLevel::kError, "close_failed", {{"message", closed.error().describe()}});

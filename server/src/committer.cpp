@@ -12,6 +12,7 @@
 namespace tabella::server {
 
 BatchView::~BatchView() = default;
+BatchHooks::~BatchHooks() = default;
 
 Status accept_all(ByteView /*entry*/, BatchView& /*view*/) {
   return Status::success();
@@ -21,7 +22,22 @@ namespace {
 
 struct Pending {
   Bytes entry;
+  std::shared_ptr<const void> prepared;
   AppendCallback done;
+};
+
+// The plain Validator as BatchHooks.
+class FunctionHooks final : public BatchHooks {
+ public:
+  explicit FunctionHooks(Validator v) : validator_(std::move(v)) {}
+  Status validate(ByteView entry, const std::shared_ptr<const void>&, BatchView& view) override {
+    return validator_(entry, view);
+  }
+  void before_commit(std::uint64_t, const std::vector<Bytes>&, BatchView&) override {}
+  void after_commit(const Status&) override {}
+
+ private:
+  Validator validator_;
 };
 
 // The validator's window on the batch: committed storage under two overlays (the batch's
@@ -86,7 +102,8 @@ class BatchViewImpl final : public BatchView {
 
 struct Committer::Impl {
   Storage& storage;
-  Validator validator;
+  std::unique_ptr<BatchHooks> owned_hooks;
+  BatchHooks& hooks;
   Options options;
   Metrics* metrics;
 
@@ -98,7 +115,13 @@ struct Committer::Impl {
   std::thread thread;
 
   Impl(Storage& s, Validator v, Options o, Metrics* m)
-      : storage(s), validator(std::move(v)), options(o), metrics(m) {}
+      : storage(s),
+        owned_hooks(std::make_unique<FunctionHooks>(std::move(v))),
+        hooks(*owned_hooks),
+        options(o),
+        metrics(m) {}
+  Impl(Storage& s, BatchHooks& h, Options o, Metrics* m)
+      : storage(s), hooks(h), options(o), metrics(m) {}
 
   void run() {
     for (;;) {
@@ -163,7 +186,7 @@ struct Committer::Impl {
         continue;
       }
       view.begin_entry(*base + entries.size());
-      Status verdict = validator(batch[i].entry, view);
+      Status verdict = hooks.validate(batch[i].entry, batch[i].prepared, view);
       if (!verdict.ok()) {
         view.reject_entry();
         slot.kind = Slot::Kind::kFailed;
@@ -182,15 +205,24 @@ struct Committer::Impl {
     std::optional<Error> commit_error;
     if (!entries.empty()) {
       std::size_t count = entries.size();
+      view.begin_entry(*base);
+      hooks.before_commit(*base, entries, view);
+      view.accept_entry();
       auto start = std::chrono::steady_clock::now();
       auto r = storage.append_batch(std::move(entries), view.take_effects());
       std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+      if (r && (r->empty() || r->front() != *base)) {
+        // Someone else appended: positions differ from what validation assumed.
+        r = make_error(ErrorCode::kConflict, "the log grew outside this committer");
+      }
       if (r) {
         positions = std::move(*r);
         if (metrics) metrics->observe_commit(count, took.count());
+        hooks.after_commit(Status::success());
       } else {
         commit_error = r.error();
         if (metrics) metrics->add_commit_failures(1);
+        hooks.after_commit(Status(r.error()));
       }
     }
     if (metrics) {
@@ -227,15 +259,20 @@ Committer::Committer(Storage& storage, Validator validator, Options options, Met
   impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
 }
 
+Committer::Committer(Storage& storage, BatchHooks& hooks, Options options, Metrics* metrics)
+    : impl_(std::make_unique<Impl>(storage, hooks, options, metrics)) {
+  impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
+}
+
 Committer::~Committer() {
   stop();
 }
 
-void Committer::submit(Bytes entry, AppendCallback done) {
+void Committer::submit(Bytes entry, std::shared_ptr<const void> prepared, AppendCallback done) {
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
     if (!impl_->stopping) {
-      impl_->queue.push_back(Pending{std::move(entry), std::move(done)});
+      impl_->queue.push_back(Pending{std::move(entry), std::move(prepared), std::move(done)});
       impl_->cv.notify_one();
       return;
     }

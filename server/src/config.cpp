@@ -1,6 +1,7 @@
 #include "tabella/server/config.h"
 
 #include <charconv>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 namespace tabella::server {
@@ -28,6 +29,11 @@ bool parse_uint(std::string_view text, T& out) {
   return !text.empty() && ec == std::errc() && end == text.data() + text.size();
 }
 }  // namespace
+
+std::string ledger_key_path(const ServerConfig& config) {
+  if (!config.key_file.empty()) return config.key_file;
+  return (std::filesystem::path(config.data_dir) / "ledger.key").string();
+}
 
 Result<ListenAddress> parse_listen(std::string_view text) {
   auto bad = [&](const std::string& why) {

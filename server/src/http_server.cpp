@@ -206,9 +206,58 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
                {"out", std::to_string(r.body.size())}});
     phase_ = Phase::kWriting;
     lowest().expires_after(state_.options.write_timeout);
+    if (r.stream) return send_stream(std::move(r));
     http::async_write(
         stream_, *res_,
         beast::bind_front_handler(&Session::on_write, this->shared_from_this(), keep, drain));
+  }
+
+  // A streamed body: the header with chunked encoding, then one chunk per producer call.
+  void send_stream(Response r) {
+    stream_fn_ = std::move(r.stream);
+    auto& header = stream_res_.emplace(res_->result(), res_->version());
+    for (const auto& field : *res_) header.set(field.name_string(), field.value());
+    header.erase(http::field::content_length);
+    header.keep_alive(false);
+    header.chunked(true);
+    res_.reset();
+    stream_ser_.emplace(header);
+    http::async_write_header(stream_, *stream_ser_,
+                             [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                               if (ec) return self->fail(ec, "write");
+                               self->next_chunk();
+                             });
+  }
+  void next_chunk() {
+    auto chunk = stream_fn_();
+    lowest().expires_after(state_.options.write_timeout);
+    if (!chunk) {
+      log_event(LogLevel::kError, "stream_failed",
+                {{"id", request_.request_id}, {"message", chunk.error().describe()}});
+      return end_stream();
+    }
+    if (!*chunk) {
+      net::async_write(stream_, http::make_chunk_last(),
+                       [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                         if (ec) return self->fail(ec, "write");
+                         self->end_stream();
+                       });
+      return;
+    }
+    chunk_ = std::move(**chunk);
+    if (chunk_.empty()) return next_chunk();
+    net::async_write(stream_, http::make_chunk(net::buffer(chunk_)),
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (ec) return self->fail(ec, "write");
+                       self->next_chunk();
+                     });
+  }
+  void end_stream() {
+    stream_fn_ = nullptr;
+    stream_ser_.reset();
+    stream_res_.reset();
+    chunk_.clear();
+    do_close();
   }
 
   void on_write(bool keep, bool drain, beast::error_code ec, std::size_t /*bytes*/) {
@@ -270,6 +319,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<detail::BeastResponse> res_;
+  std::optional<http::response<http::empty_body>> stream_res_;
+  std::optional<http::response_serializer<http::empty_body>> stream_ser_;
+  std::function<Result<std::optional<std::string>>()> stream_fn_;
+  std::string chunk_;
   Request request_;
   unsigned version_ = 11;
   bool keep_alive_ = false;

@@ -47,6 +47,8 @@ void register_ledger_api(Router& router, const LedgerApi& api) {
     respond(std::move(r));
   });
 
+  if (!a.entry_routes) return;
+
   router.add("GET", "/v1/status", [a](const Request&, Responder respond) {
     auto size = a.storage.size();
     if (!size) return respond(error_response(size.error()));

@@ -64,6 +64,16 @@ void Metrics::observe_commit(std::size_t batch_size, double seconds) {
   commit_seconds_.observe(seconds);
 }
 
+void Metrics::add_entries_by_type(std::string_view type, std::uint64_t n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  by_type_[std::string(type)] += n;
+}
+
+void Metrics::add_rejection(std::string_view reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++rejections_[std::string(reason)];
+}
+
 std::string Metrics::render() const {
   std::string out;
   out +=
@@ -90,6 +100,28 @@ std::string Metrics::render() const {
           "Appends answered with the index of an identical stored entry.", duplicates_.load());
   counter(out, "tabella_ledger_rejected_appends_total", "Appends refused by the validator.",
           rejected_.load());
+  counter(out, "tabella_ledger_ballots_total", "Ballots appended (cast and challenged).",
+          ballots_.load());
+  counter(out, "tabella_ledger_fsyncs_total",
+          "Durable transactions (entry batches and stored checkpoints), one fsync each.",
+          fsyncs_.load());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    out +=
+        "# HELP tabella_ledger_entries_by_type_total Entries appended, by entry type.\n"
+        "# TYPE tabella_ledger_entries_by_type_total counter\n";
+    for (const auto& [type, n] : by_type_) {
+      out +=
+          "tabella_ledger_entries_by_type_total{type=\"" + type + "\"} " + std::to_string(n) + "\n";
+    }
+    out +=
+        "# HELP tabella_ledger_rejections_total Submissions refused, by reason.\n"
+        "# TYPE tabella_ledger_rejections_total counter\n";
+    for (const auto& [reason, n] : rejections_) {
+      out +=
+          "tabella_ledger_rejections_total{reason=\"" + reason + "\"} " + std::to_string(n) + "\n";
+    }
+  }
   out +=
       "# HELP tabella_ledger_commit_batch_size Entries per committed transaction.\n"
       "# TYPE tabella_ledger_commit_batch_size histogram\n";

@@ -36,10 +36,11 @@ unsigned http_status_for(const Error& error) {
   switch (error.code) {
     case ErrorCode::kInvalidArgument:
     case ErrorCode::kInvalidEncoding:
-    case ErrorCode::kInvalidProof:
-    case ErrorCode::kInvalidSignature:
     case ErrorCode::kOutOfRange:
       return 400;
+    case ErrorCode::kInvalidProof:
+    case ErrorCode::kInvalidSignature:
+      return 422;
     case ErrorCode::kNotFound:
       return 404;
     case ErrorCode::kPermission:
@@ -117,6 +118,20 @@ void Router::add(std::string method, std::string path, Handler handler) {
 
 void Router::handle(const Request& request, Responder respond) const {
   auto path_it = routes_.find(request.path);
+  if (path_it == routes_.end()) {
+    // Prefix patterns "/a/b/*": the longest one whose "/a/b/" starts the path.
+    std::size_t best = 0;
+    for (auto it = routes_.begin(); it != routes_.end(); ++it) {
+      const std::string& p = it->first;
+      if (p.size() < 2 || p.compare(p.size() - 2, 2, "/*") != 0) continue;
+      std::string_view stem(p.data(), p.size() - 1);  // keeps the '/'
+      if (request.path.size() > stem.size() && request.path.compare(0, stem.size(), stem) == 0 &&
+          stem.size() > best) {
+        best = stem.size();
+        path_it = it;
+      }
+    }
+  }
   if (path_it == routes_.end()) {
     Response r = json_error(404, "not_found", "no such path: " + request.path, "path");
     r.route = "unmatched";

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <string>
 #include <system_error>
@@ -176,6 +177,8 @@ struct SqliteStorage::Impl {
   sqlite3_stmt* r_latest_cp = nullptr;
   sqlite3_stmt* r_get_cp = nullptr;
   sqlite3_stmt* r_version = nullptr;
+  sqlite3_stmt* r_list_cp = nullptr;
+  std::map<std::size_t, sqlite3_stmt*> r_get_hashes;  // by number of hashes; guarded by reader.mu
 
   ~Impl() {
     writer.stmts.clear();
@@ -340,6 +343,7 @@ struct SqliteStorage::Impl {
     TABELLA_TRY(rd(r_latest_cp, kLatestCp));
     TABELLA_TRY(rd(r_get_cp, kGetCp));
     TABELLA_TRY(rd(r_version, "SELECT MAX(version) FROM schema_version"));
+    TABELLA_TRY(rd(r_list_cp, "SELECT size, note FROM checkpoints ORDER BY size"));
     return Status::success();
   }
 };
@@ -509,6 +513,77 @@ Result<std::optional<Digest>> SqliteStorage::get_hash(std::uint32_t level, std::
   Digest d;
   std::copy(blob.begin(), blob.end(), d.begin());
   return std::optional<Digest>(d);
+}
+
+Result<std::vector<std::optional<Digest>>> Storage::get_hashes(std::span<const HashKey> at) {
+  std::vector<std::optional<Digest>> out;
+  out.reserve(at.size());
+  for (const HashKey& k : at) {
+    auto h = get_hash(k.level, k.index);
+    if (!h) return h.error();
+    out.push_back(*h);
+  }
+  return out;
+}
+
+Result<std::vector<std::optional<Digest>>> SqliteStorage::get_hashes(std::span<const HashKey> at) {
+  std::vector<std::optional<Digest>> out(at.size());
+  if (at.empty()) return out;
+  TABELLA_READER_GUARD();
+  sqlite3_stmt*& s = impl_->r_get_hashes[at.size()];
+  if (s == nullptr) {
+    std::string sql = "SELECT level, idx, hash FROM tree_hashes WHERE (level, idx) IN (VALUES ";
+    for (std::size_t i = 0; i < at.size(); ++i) {
+      if (i) sql += ",";
+      sql += "(?" + std::to_string(2 * i + 1) + ",?" + std::to_string(2 * i + 2) + ")";
+    }
+    sql += ")";
+    auto prepared = impl_->reader.prepare(sql.c_str());
+    if (!prepared) {
+      impl_->r_get_hashes.erase(at.size());
+      return prepared.error();
+    }
+    s = *prepared;
+  }
+  ScopedReset reset(s);
+  for (std::size_t i = 0; i < at.size(); ++i) {
+    sqlite3_bind_int64(s, static_cast<int>(2 * i + 1), at[i].level);
+    bind_u64(s, static_cast<int>(2 * i + 2), at[i].index);
+  }
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    auto level = static_cast<std::uint32_t>(sqlite3_column_int64(s, 0));
+    auto idx = static_cast<std::uint64_t>(sqlite3_column_int64(s, 1));
+    Bytes blob = column_blob(s, 2);
+    if (blob.size() != 32) {
+      return make_error(ErrorCode::kConflict, "stored tree hash (" + std::to_string(level) + ", " +
+                                                  std::to_string(idx) + ") is not 32 bytes");
+    }
+    Digest d;
+    std::copy(blob.begin(), blob.end(), d.begin());
+    for (std::size_t i = 0; i < at.size(); ++i) {
+      if (at[i].level == level && at[i].index == idx) out[i] = d;
+    }
+  }
+  if (rc != SQLITE_DONE) return db_error(impl_->reader.db.get(), "read tree hashes");
+  return out;
+}
+
+Result<std::vector<StoredCheckpoint>> SqliteStorage::list_checkpoints() {
+  TABELLA_READER_GUARD();
+  sqlite3_stmt* s = impl_->r_list_cp;
+  ScopedReset reset(s);
+  std::vector<StoredCheckpoint> out;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    StoredCheckpoint cp;
+    cp.size = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
+    cp.note.assign(text ? text : "", static_cast<std::size_t>(sqlite3_column_bytes(s, 1)));
+    out.push_back(std::move(cp));
+  }
+  if (rc != SQLITE_DONE) return db_error(impl_->reader.db.get(), "list checkpoints");
+  return out;
 }
 
 Status SqliteStorage::put_hashes(std::vector<HashWrite> hashes) {

@@ -70,6 +70,9 @@ class MemoryStorage final : public Storage {
   Result<std::optional<StoredCheckpoint>> get_checkpoint(std::uint64_t) override {
     return std::optional<StoredCheckpoint>();
   }
+  Result<std::vector<StoredCheckpoint>> list_checkpoints() override {
+    return std::vector<StoredCheckpoint>();
+  }
   Status close() override { return Status::success(); }
 
  private:

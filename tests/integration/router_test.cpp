@@ -114,7 +114,7 @@ TEST(ErrorMapping, StatusPerCode) {
     unsigned status;
   };
   const Row rows[] = {{ErrorCode::kInvalidArgument, 400}, {ErrorCode::kInvalidEncoding, 400},
-                      {ErrorCode::kInvalidProof, 400},    {ErrorCode::kInvalidSignature, 400},
+                      {ErrorCode::kInvalidProof, 422},    {ErrorCode::kInvalidSignature, 422},
                       {ErrorCode::kOutOfRange, 400},      {ErrorCode::kNotFound, 404},
                       {ErrorCode::kPermission, 403},      {ErrorCode::kConflict, 409},
                       {ErrorCode::kLimit, 413},           {ErrorCode::kIo, 500},

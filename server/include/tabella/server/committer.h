@@ -12,7 +12,14 @@
 //      entry is rejected, its staged writes are discarded, and the batch goes on without it.
 //   3. Accepted entries get consecutive indices; all callbacks run after COMMIT (or with the
 //      commit's error if it failed; resubmitting is safe thanks to step 1).
-// Expensive checks (proofs, signatures) belong BEFORE submit(), on a ThreadPool.
+// Expensive checks (proofs, signatures) belong BEFORE submit(), on a ThreadPool; what they
+// produced travels with the entry (`prepared`) to the validator.
+//
+// A stateful validator (the election ledger, election_ledger.h) implements BatchHooks: it sees
+// every entry in order (validate), then the accepted ones before COMMIT (before_commit, e.g. to
+// add Merkle hashes to the transaction), then the commit's outcome (after_commit, before any
+// callback runs) so that in-memory state never runs ahead of the disk: on a failed commit the
+// hooks roll their state back. The plain Validator function is the stateless special case.
 //
 // Thread-safety: submit() and stop() may be called from any thread. Callbacks run on the
 // committer thread (or on the caller's thread when submit() is refused); they must not block.
@@ -57,6 +64,25 @@ using Validator = std::function<Status(ByteView entry, BatchView& view)>;
 // The default validator: accepts every entry.
 Status accept_all(ByteView entry, BatchView& view);
 
+// Batch-aware validation. All calls come from the committer thread, in this order per batch:
+// validate() for each non-duplicate entry, before_commit() once if any entry was accepted,
+// after_commit() once after the storage transaction returned (not called when nothing was
+// accepted).
+class BatchHooks {
+ public:
+  virtual ~BatchHooks();
+  // As Validator; `prepared` is what submit() was given (may be null). On error, any effect the
+  // hooks had on their own state must already be undone.
+  virtual Status validate(ByteView entry, const std::shared_ptr<const void>& prepared,
+                          BatchView& view) = 0;
+  // The accepted entries of the batch, in order; the first gets index first_index. Writes to
+  // `view` join the transaction.
+  virtual void before_commit(std::uint64_t first_index, const std::vector<Bytes>& accepted,
+                             BatchView& view) = 0;
+  // The transaction's outcome. On failure nothing of the batch is stored.
+  virtual void after_commit(const Status& committed) = 0;
+};
+
 struct AppendOutcome {
   std::uint64_t index = 0;
   bool duplicate = false;  // the same bytes were already stored at index
@@ -73,12 +99,18 @@ class Committer {
 
   // storage and metrics (may be null) must outlive the Committer.
   Committer(Storage& storage, Validator validator, Options options, Metrics* metrics = nullptr);
+  // hooks must outlive the Committer.
+  Committer(Storage& storage, BatchHooks& hooks, Options options, Metrics* metrics = nullptr);
   ~Committer();  // stop()
   Committer(const Committer&) = delete;
   Committer& operator=(const Committer&) = delete;
 
   // Queues one entry; done is called exactly once. After stop() began, done receives kIo.
-  void submit(Bytes entry, AppendCallback done);
+  void submit(Bytes entry, AppendCallback done) {
+    submit(std::move(entry), nullptr, std::move(done));
+  }
+  // With the pre-verifier's product, handed to BatchHooks::validate.
+  void submit(Bytes entry, std::shared_ptr<const void> prepared, AppendCallback done);
 
   // Commits everything already queued, then joins the thread. Idempotent.
   void stop();

@@ -26,7 +26,15 @@ struct ServerConfig {
   std::string tls_cert;                 // PEM files; TLS when both are set
   std::string tls_key;
   std::chrono::milliseconds checkpoint_interval{1000};
+  // The election ledger (election_ledger.h); when origin is empty the ledger stores opaque
+  // entries without validation (infrastructure tests only).
+  std::string origin;         // C2SP log origin = the manifest's "origin"
+  std::string authority_key;  // hex Ed25519 public key of the election authority
+  std::string key_file;       // ledger key (PKCS#8 PEM); empty: <data_dir>/ledger.key
 };
+
+// <data_dir>/ledger.key unless key_file is set.
+std::string ledger_key_path(const ServerConfig& config);
 
 struct ListenAddress {
   std::string host;  // IPv4 or IPv6 literal (without brackets)

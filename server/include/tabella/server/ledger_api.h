@@ -30,6 +30,8 @@ struct LedgerApi {
   Metrics& metrics;
   PreVerifier pre_verify;               // empty: accept everything
   std::uint64_t max_read_count = 1000;  // entries per GET /v1/entries
+  // false: only /healthz and /metrics (the election ledger registers its own entry routes).
+  bool entry_routes = true;
 };
 
 void register_ledger_api(Router& router, const LedgerApi& api);

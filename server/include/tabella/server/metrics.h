@@ -45,6 +45,14 @@ class Metrics {
   void add_duplicates(std::uint64_t n) { duplicates_ += n; }
   void add_rejected(std::uint64_t n) { rejected_ += n; }
   void add_commit_failures(std::uint64_t n) { commit_failures_ += n; }
+  // Election ledger counters: appended entries by type name ("cast-ballot"), rejected
+  // submissions by reason (the error code name, "unknown_author" for 401s), ballots (cast and
+  // challenged), fsyncs (transactions: batches and stored checkpoints).
+  void add_entries_by_type(std::string_view type, std::uint64_t n);
+  void add_rejection(std::string_view reason);
+  void add_ballots(std::uint64_t n) { ballots_ += n; }
+  void add_fsyncs(std::uint64_t n) { fsyncs_ += n; }
+  std::uint64_t fsyncs() const { return fsyncs_.load(); }
 
   std::uint64_t entries_appended() const { return entries_appended_.load(); }
   std::uint64_t commits() const { return commits_.load(); }
@@ -54,6 +62,10 @@ class Metrics {
  private:
   mutable std::mutex mu_;
   std::map<std::pair<std::string, unsigned>, std::uint64_t> requests_;  // guarded by mu_
+  std::map<std::string, std::uint64_t> by_type_;                        // guarded by mu_
+  std::map<std::string, std::uint64_t> rejections_;                     // guarded by mu_
+  std::atomic<std::uint64_t> ballots_{0};
+  std::atomic<std::uint64_t> fsyncs_{0};
   Histogram latency_;
   Histogram batch_sizes_;
   Histogram commit_seconds_;

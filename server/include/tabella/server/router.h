@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -39,6 +40,11 @@ struct Response {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
   std::string route;  // filled by the Router: the matched pattern, for metrics and logs
+  // When set, the body is streamed instead of `body`: chunked transfer encoding, one chunk per
+  // call, until it returns nullopt (end) or an error (the connection is closed mid-stream, so
+  // the client sees a truncated chunked body). Called on the connection's I/O strand; each call
+  // should produce a bounded amount. The connection closes after a streamed response.
+  std::function<Result<std::optional<std::string>>()> stream;
 };
 
 using Responder = std::function<void(Response)>;
@@ -47,8 +53,9 @@ using Handler = std::function<void(const Request&, Responder)>;
 // JSON error body {"error","message","field"} with the given status.
 Response json_error(unsigned status, std::string_view code, std::string_view message,
                     std::string_view field = {});
-// The HTTP status for an Error: invalid input 400, kNotFound 404, kPermission 403, kConflict 409,
-// kLimit 413, kIo/kCrypto 500 (kOutOfRange is invalid input: 400).
+// The HTTP status for an Error: invalid input 400 (kInvalidArgument, kInvalidEncoding,
+// kOutOfRange), kInvalidProof/kInvalidSignature 422, kNotFound 404, kPermission 403, kConflict
+// 409, kLimit 413, kIo/kCrypto 500.
 unsigned http_status_for(const Error& error);
 Response error_response(const Error& error);
 // A 200 JSON response with the given serialised JSON body.
@@ -61,7 +68,10 @@ Result<std::string> percent_decode(std::string_view text, bool plus_is_space);
 
 class Router {
  public:
-  // Registers method + exact path. REQUIRES: not yet serving; no duplicate (method, path).
+  // Registers method + exact path, or a prefix pattern ending in "/*" ("/v1/ballots/*" matches
+  // "/v1/ballots/<anything non-empty>"; an exact path wins, then the longest prefix); the
+  // handler reads the rest from Request::path. REQUIRES: not yet serving; no duplicate
+  // (method, path).
   void add(std::string method, std::string path, Handler handler);
 
   // Dispatches. Handler exceptions are caught and answered 500 (they must not escape to I/O).

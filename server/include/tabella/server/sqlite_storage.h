@@ -53,9 +53,12 @@ class SqliteStorage final : public Storage {
   Status put_state(std::vector<StateWrite> writes) override;
   Result<std::optional<Digest>> get_hash(std::uint32_t level, std::uint64_t index) override;
   Status put_hashes(std::vector<HashWrite> hashes) override;
+  // One SELECT for all of `at` (statements cached per count).
+  Result<std::vector<std::optional<Digest>>> get_hashes(std::span<const HashKey> at) override;
   Status append_checkpoint(const StoredCheckpoint& checkpoint) override;
   Result<std::optional<StoredCheckpoint>> latest_checkpoint() override;
   Result<std::optional<StoredCheckpoint>> get_checkpoint(std::uint64_t size) override;
+  Result<std::vector<StoredCheckpoint>> list_checkpoints() override;
   Status close() override;
 
  private:

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -76,6 +77,13 @@ class Storage {
   // Stored Merkle hashes.
   virtual Result<std::optional<Digest>> get_hash(std::uint32_t level, std::uint64_t index) = 0;
   virtual Status put_hashes(std::vector<HashWrite> hashes) = 0;
+  // Several stored hashes at once (Merkle proofs need O(log n) of them): one round trip for a
+  // database. nullopt for a hash that is not stored. The default calls get_hash() for each.
+  struct HashKey {
+    std::uint32_t level = 0;
+    std::uint64_t index = 0;
+  };
+  virtual Result<std::vector<std::optional<Digest>>> get_hashes(std::span<const HashKey> at);
 
   // Checkpoints, keyed by tree size. append_checkpoint refuses (kConflict) a size smaller than
   // the latest stored one, and a different note for an already stored size.
@@ -83,6 +91,8 @@ class Storage {
   virtual Status append_checkpoint(const StoredCheckpoint& checkpoint) = 0;
   virtual Result<std::optional<StoredCheckpoint>> latest_checkpoint() = 0;
   virtual Result<std::optional<StoredCheckpoint>> get_checkpoint(std::uint64_t size) = 0;
+  // Every stored checkpoint, by increasing size (the record export starts with them).
+  virtual Result<std::vector<StoredCheckpoint>> list_checkpoints() = 0;
 
   // Flushes and releases the backend; every later call fails with kIo. Idempotent.
   virtual Status close() = 0;

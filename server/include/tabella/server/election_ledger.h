@@ -1,0 +1,99 @@
+// ElectionLedger: the election record layer of tabella-ledger. It turns the generic pieces
+// (Storage, Committer, ThreadPool, Router) into the ledger of docs/api.md:
+//
+//   POST /v1/entries: record::precheck (decode, signature, proofs) on the pool, then, in the
+//   committer, in log order, ElectionState::apply plus the ledger's own rules for the first
+//   entry (author = --authority-key, manifest origin = --origin, ledger_key = this ledger's
+//   verifier key). Accepted entries are appended with their Merkle hashes (every completed
+//   subtree, merkle.h) and ballot-code index rows in ONE transaction; after COMMIT a checkpoint
+//   of the new size is signed (Ed25519 is deterministic and a checkpoint carries no timestamp,
+//   so the checkpoint of a size is a function of the durable log prefix) and every receipt of
+//   the batch is built against it.
+//
+//   The in-memory ElectionState never runs ahead of the disk: apply() leaves it unchanged on a
+//   rejected entry, and when a COMMIT fails the whole state and Merkle frontier are rebuilt from
+//   storage before any callback runs. Readers (status, kiosks, receipts) only see a snapshot
+//   published after a successful COMMIT.
+//
+//   On open the state is rebuilt by replaying every stored entry in order through
+//   ElectionState::apply WITHOUT signature or proof checks (they passed precheck when the entry
+//   was appended, and the entries table is written only by this class); the Merkle frontier
+//   resumes from the stored hashes and the latest stored checkpoint is checked against them.
+//
+// Thread-safety: open() and register_routes() from one thread before serving; pre_verify()
+// and every route handler from any thread; the BatchHooks methods from the committer thread
+// only; publish_checkpoint() from one thread at a time (the checkpoint timer).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "tabella/crypto/ed25519.h"
+#include "tabella/server/committer.h"
+#include "tabella/server/metrics.h"
+#include "tabella/server/router.h"
+#include "tabella/server/storage.h"
+#include "tabella/server/thread_pool.h"
+#include "tabella/util/result.h"
+
+namespace tabella::server {
+
+struct LedgerIdentity {
+  std::string origin;          // C2SP log origin = key name of the checkpoint signatures
+  PublicKeyBytes authority{};  // the only key allowed to write the first (election) entry
+  std::shared_ptr<const SigningKey> key;  // the ledger's checkpoint key
+};
+
+// Loads the ledger key (PKCS#8 PEM) from `path`, or creates a fresh one there with mode 0600
+// when the file does not exist. *created tells which (may be null).
+Result<std::shared_ptr<const SigningKey>> load_or_create_ledger_key(const std::string& path,
+                                                                    bool* created = nullptr);
+
+// The HTTP answer for a refused entry: as http_status_for(), except that an unknown author
+// (kPermission on field "entry.author") is 401.
+Response entry_error_response(const Error& error);
+
+class ElectionLedger final : public BatchHooks {
+ public:
+  // Replays the stored log (see above). Errors: kIo (storage), kConflict (the stored log or
+  // checkpoints do not replay / match: a corrupt or foreign data dir, or another ledger key).
+  // storage and metrics (may be null) must outlive the ledger.
+  static Result<std::unique_ptr<ElectionLedger>> open(Storage& storage, LedgerIdentity identity,
+                                                      Metrics* metrics);
+  ~ElectionLedger() override;
+  ElectionLedger(const ElectionLedger&) = delete;
+  ElectionLedger& operator=(const ElectionLedger&) = delete;
+
+  // "<origin>+<8 hex>+<base64(0x01 || public key)>".
+  std::string verifier_key() const;
+  // Committed log size.
+  std::uint64_t size() const;
+
+  // Pool side: size limit (kLimit above 65,535 bytes), then record::precheck against the latest
+  // committed snapshot. The product (a record::CheckedEntry) goes to Committer::submit.
+  Result<std::shared_ptr<const void>> pre_verify(ByteView entry) const;
+
+  // BatchHooks (committer thread).
+  Status validate(ByteView entry, const std::shared_ptr<const void>& prepared,
+                  BatchView& view) override;
+  void before_commit(std::uint64_t first_index, const std::vector<Bytes>& accepted,
+                     BatchView& view) override;
+  void after_commit(const Status& committed) override;
+
+  // Stores the latest receipt checkpoint as the published GET /checkpoint when the log grew
+  // since the last one (one small transaction). Call every --checkpoint-interval.
+  Status publish_checkpoint();
+
+  // The record endpoints of docs/api.md (POST/GET /v1/entries, /v1/status, /v1/receipt,
+  // /v1/ballots/*, /v1/kiosks/*, /v1/proof/*, /v1/export, /log-key, /checkpoint, /tile/*).
+  // committer and pool must outlive the router's use.
+  void register_routes(Router& router, Committer& committer, ThreadPool& pool);
+
+ private:
+  struct Impl;
+  explicit ElectionLedger(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tabella::server

@@ -1,0 +1,793 @@
+#include "tabella/server/election_ledger.h"
+
+#include <atomic>
+#include <charconv>
+#include <filesystem>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "tabella/election/ballot.h"
+#include "tabella/election/manifest.h"
+#include "tabella/ledger/checkpoint.h"
+#include "tabella/ledger/merkle.h"
+#include "tabella/ledger/note.h"
+#include "tabella/ledger/tiles.h"
+#include "tabella/record/record_file.h"
+#include "tabella/record/state.h"
+#include "tabella/server/log.h"
+
+namespace tabella::server {
+
+namespace {
+
+using nlohmann::json;
+using record::CheckedEntry;
+using record::EntryType;
+
+constexpr std::string_view kAuthorField = "entry.author";
+constexpr std::uint64_t kReplayChunk = 1024;
+constexpr std::uint64_t kExportChunk = 256;
+
+// State rows written with the batch (the ballot index).
+std::string ballot_key(const Digest& code) {
+  return "ballot/" + to_hex(code);
+}
+std::string short_key(std::string_view short_code) {
+  return "ballot-short/" + std::string(short_code);
+}
+
+Bytes u64be(std::uint64_t v) {
+  Bytes out(8);
+  for (int i = 7; i >= 0; --i, v >>= 8) out[static_cast<std::size_t>(i)] = v & 0xff;
+  return out;
+}
+std::optional<std::uint64_t> read_u64be(const Bytes& b) {
+  if (b.size() != 8) return std::nullopt;
+  std::uint64_t v = 0;
+  for (auto c : b) v = (v << 8) | c;
+  return v;
+}
+
+Error unknown_author(std::string message) {
+  return Error{ErrorCode::kPermission, std::move(message), std::string(kAuthorField)};
+}
+
+// Stored complete-subtree hashes read through Storage, get_many in one query.
+class StorageHashReader final : public ledger::HashReader {
+ public:
+  explicit StorageHashReader(Storage& s) : storage_(s) {}
+  Result<ledger::Hash> get(int level, std::uint64_t index) const override {
+    auto h = storage_.get_hash(static_cast<std::uint32_t>(level), index);
+    if (!h) return h.error();
+    if (!*h) {
+      return make_error(ErrorCode::kNotFound, "tree hash (" + std::to_string(level) + ", " +
+                                                  std::to_string(index) + ") is not stored");
+    }
+    return **h;
+  }
+  Result<std::vector<ledger::Hash>> get_many(std::span<const ledger::HashIndex> at) const override {
+    std::vector<Storage::HashKey> keys;
+    keys.reserve(at.size());
+    for (const auto& a : at) keys.push_back({static_cast<std::uint32_t>(a.level), a.index});
+    auto got = storage_.get_hashes(keys);
+    if (!got) return got.error();
+    std::vector<ledger::Hash> out;
+    out.reserve(at.size());
+    for (std::size_t i = 0; i < at.size(); ++i) {
+      if (!(*got)[i]) {
+        return make_error(ErrorCode::kNotFound, "tree hash (" + std::to_string(at[i].level) + ", " +
+                                                    std::to_string(at[i].index) +
+                                                    ") is not stored");
+      }
+      out.push_back(*(*got)[i]);
+    }
+    return out;
+  }
+
+ private:
+  Storage& storage_;
+};
+
+// What readers see: everything as of the last successful COMMIT.
+struct Published {
+  std::uint64_t size = 0;
+  ledger::Hash root{};
+  std::string receipt_note;                   // signed checkpoint of `size`
+  std::string status;                         // GET /v1/status body
+  std::map<std::string, std::string> kiosks;  // hex key -> kiosk object
+  std::shared_ptr<const record::Snapshot> snapshot;
+};
+
+Result<std::uint64_t> query_u64(const Request& req, const std::string& name,
+                                std::optional<std::uint64_t> fallback) {
+  auto it = req.query.find(name);
+  if (it == req.query.end()) {
+    if (fallback) return *fallback;
+    return make_error(ErrorCode::kInvalidArgument, "missing query parameter", name);
+  }
+  const std::string& text = it->second;
+  std::uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "'" + text + "' is not an unsigned decimal integer", name);
+  }
+  return value;
+}
+
+json hex_list(const std::vector<ledger::Hash>& hashes) {
+  json out = json::array();
+  for (const auto& h : hashes) out.push_back(to_hex(h));
+  return out;
+}
+
+}  // namespace
+
+Response entry_error_response(const Error& error) {
+  if (error.code == ErrorCode::kPermission && error.field == kAuthorField) {
+    return json_error(401, error_code_name(error.code), error.message, error.field);
+  }
+  return error_response(error);
+}
+
+Result<std::shared_ptr<const SigningKey>> load_or_create_ledger_key(const std::string& path,
+                                                                    bool* created) {
+  if (created) *created = false;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    auto parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    SigningKey fresh = SigningKey::generate();
+    Status saved = fresh.save_pem(path);
+    if (!saved.ok()) return saved.error().with_prefix("key-file");
+    if (created) *created = true;
+  }
+  auto key = SigningKey::load_pem(path);
+  if (!key) return key.error().with_prefix("key-file");
+  return std::shared_ptr<const SigningKey>(std::make_shared<SigningKey>(std::move(*key)));
+}
+
+struct ElectionLedger::Impl {
+  Storage& storage;
+  LedgerIdentity id;
+  Metrics* metrics;
+  ledger::NoteSigner signer;
+  StorageHashReader reader;
+
+  // Committer thread only (and open()).
+  record::ElectionState state;
+  ledger::MerkleBuilder builder;
+  std::map<std::string, std::uint64_t> batch_types;
+  std::uint64_t batch_ballots = 0;
+  std::atomic<bool> broken{false};
+
+  mutable std::mutex pub_mu;
+  std::shared_ptr<const Published> pub;  // guarded by pub_mu
+
+  mutable std::mutex cp_mu;
+  StoredCheckpoint published_cp;  // guarded by cp_mu: GET /checkpoint
+  std::mutex publish_mu;          // one publish_checkpoint at a time
+
+  Impl(Storage& s, LedgerIdentity identity, Metrics* m)
+      : storage(s), id(std::move(identity)), metrics(m), signer(id.origin, *id.key), reader(s) {}
+
+  std::shared_ptr<const Published> published() const {
+    std::lock_guard<std::mutex> lock(pub_mu);
+    return pub;
+  }
+
+  std::string sign_checkpoint(std::uint64_t size, const ledger::Hash& root) const {
+    ledger::Checkpoint cp{id.origin, size, root, {}};
+    ledger::Note note{cp.body(), {}};
+    note.signatures.push_back(signer.sign(note.text));
+    return ledger::format_note(note);
+  }
+
+  static json kiosk_json(const record::KioskState& k) {
+    auto vk = VerifyKey::from_bytes(k.enrolment.key);
+    return json{{"key", to_hex(k.enrolment.key)},
+                {"fingerprint", vk ? vk->fingerprint() : std::string()},
+                {"name", k.enrolment.name},
+                {"precinct", k.enrolment.precinct},
+                {"revoked", k.revoked},
+                {"cast", k.cast},
+                {"challenged", k.challenged},
+                {"last_sequence", k.last_sequence},
+                {"chain_head", to_hex(k.chain_head)}};
+  }
+
+  // Builds what readers see from the committed state (committer thread or open()).
+  void publish(bool snapshot_changed) {
+    auto p = std::make_shared<Published>();
+    p->size = builder.size();
+    p->root = builder.root();
+    p->receipt_note = sign_checkpoint(p->size, p->root);
+    const election::Manifest* m = state.manifest();
+    json guardians = json::array();
+    for (const auto& [index, g] : state.guardians()) {
+      guardians.push_back({{"index", index},
+                           {"name", g.enrolment.name},
+                           {"key", to_hex(g.enrolment.key)},
+                           {"committed", g.commitments.has_value()},
+                           {"shared", g.shared},
+                           {"decrypted", g.decrypted}});
+    }
+    json kiosks = json::array();
+    for (const auto& [key, k] : state.kiosks()) {
+      json kj = kiosk_json(k);
+      p->kiosks.emplace(to_hex(key), kj.dump());
+      kiosks.push_back(std::move(kj));
+    }
+    json status = {{"election_id", m ? m->election_id : std::string()},
+                   {"origin", id.origin},
+                   {"phase", std::string(record::phase_name(state.phase()))},
+                   {"size", p->size},
+                   {"ballots_cast", state.cast_count()},
+                   {"ballots_challenged", state.challenged_count()},
+                   {"tokens_committed", state.tokens_committed()},
+                   {"tokens_spent", state.tokens_spent()},
+                   {"guardian_count", m ? m->guardians : 0},
+                   {"quorum", m ? m->quorum : 0},
+                   {"guardians", std::move(guardians)},
+                   {"kiosks", std::move(kiosks)}};
+    p->status = status.dump();
+    auto old = published();
+    if (snapshot_changed || !old) {
+      p->snapshot = std::make_shared<const record::Snapshot>(state.snapshot());
+    } else {
+      p->snapshot = old->snapshot;
+    }
+    std::lock_guard<std::mutex> lock(pub_mu);
+    pub = std::move(p);
+  }
+
+  // Replays the stored log into a fresh state (no signature or proof checks: every stored entry
+  // passed them when it was appended) and resumes the Merkle frontier.
+  Status rebuild() {
+    state = record::ElectionState();
+    auto size = storage.size();
+    if (!size) return size.error();
+    for (std::uint64_t start = 0; start < *size; start += kReplayChunk) {
+      auto chunk = storage.read_range(start, kReplayChunk);
+      if (!chunk) return chunk.error();
+      if (chunk->empty()) break;
+      for (std::size_t i = 0; i < chunk->size(); ++i) {
+        std::uint64_t index = start + i;
+        const Bytes& bytes = (*chunk)[i];
+        auto entry = record::Entry::decode(bytes);
+        if (!entry) return entry.error().with_prefix("stored entry " + std::to_string(index));
+        auto body = record::decode_body(entry->type, entry->body);
+        if (!body) return body.error().with_prefix("stored entry " + std::to_string(index));
+        CheckedEntry c{std::move(*entry), std::move(*body), sha256(bytes), true};
+        Status st = state.apply(c);
+        if (!st.ok()) {
+          return make_error(ErrorCode::kConflict, "stored entry " + std::to_string(index) +
+                                                      " does not replay: " + st.error().describe());
+        }
+      }
+    }
+    auto resumed = ledger::MerkleBuilder::resume(*size, reader);
+    if (!resumed) return resumed.error().with_prefix("merkle tree");
+    builder = std::move(*resumed);
+    publish(true);
+    return Status::success();
+  }
+
+  Status check_author(const record::Entry& e) const {
+    if (state.phase() == record::Phase::kEmpty) {
+      if (e.author != id.authority) {
+        return unknown_author("author " + to_hex(e.author) +
+                              " is not the election authority this ledger was started with");
+      }
+      return Status::success();
+    }
+    if (e.author == state.authority()) return Status::success();
+    if (state.kiosks().count(e.author) != 0) return Status::success();
+    for (const auto& [index, g] : state.guardians()) {
+      if (g.enrolment.key == e.author) return Status::success();
+    }
+    return unknown_author("author " + to_hex(e.author) +
+                          " is not the authority, an enrolled guardian or an enrolled kiosk");
+  }
+
+  Status check_first_entry(const CheckedEntry& c) const {
+    const auto& body = std::get<record::ElectionBody>(c.body);
+    auto m = election::parse_manifest(body.manifest_json);
+    if (!m) return m.error().with_prefix("body.manifest");
+    if (m->origin != id.origin) {
+      return make_error(
+          ErrorCode::kInvalidArgument,
+          "the manifest's origin \"" + m->origin + "\" is not this ledger's \"" + id.origin + "\"",
+          "body.manifest.origin");
+    }
+    if (body.ledger_key != signer.verifier_key()) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "ledger_key \"" + body.ledger_key + "\" is not this ledger's key \"" +
+                            signer.verifier_key() + "\"",
+                        "body.ledger_key");
+    }
+    return Status::success();
+  }
+
+  Result<json> receipt(std::uint64_t index, const Published& p) const {
+    if (index >= p.size) {
+      return make_error(
+          ErrorCode::kNotFound,
+          "no entry " + std::to_string(index) + " in a log of " + std::to_string(p.size), "index");
+    }
+    auto proof = ledger::inclusion_proof(index, p.size, reader);
+    if (!proof) return proof.error();
+    auto leaf = reader.get(0, index);
+    if (!leaf) return leaf.error();
+    return json{{"index", index},
+                {"leaf_hash", to_hex(*leaf)},
+                {"tree_size", p.size},
+                {"inclusion_proof", hex_list(*proof)},
+                {"checkpoint", p.receipt_note}};
+  }
+};
+
+ElectionLedger::ElectionLedger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ElectionLedger::~ElectionLedger() = default;
+
+Result<std::unique_ptr<ElectionLedger>> ElectionLedger::open(Storage& storage,
+                                                             LedgerIdentity identity,
+                                                             Metrics* metrics) {
+  if (!identity.key) return make_error(ErrorCode::kInvalidArgument, "no ledger key", "key-file");
+  if (!ledger::is_valid_key_name(identity.origin)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "origin \"" + identity.origin + "\" is not a valid note key name", "origin");
+  }
+  auto impl = std::make_unique<Impl>(storage, std::move(identity), metrics);
+  TABELLA_TRY(impl->rebuild());
+  auto pub = impl->published();
+
+  // The latest stored checkpoint must be signed by this key and agree with the stored tree.
+  auto latest = storage.latest_checkpoint();
+  if (!latest) return latest.error();
+  if (*latest) {
+    ledger::NoteVerifier verifier(impl->id.origin, impl->id.key->verify_key());
+    auto cp = ledger::open_checkpoint((*latest)->note, verifier);
+    if (!cp) {
+      return make_error(ErrorCode::kConflict,
+                        "the stored checkpoint does not verify with this ledger's key and origin "
+                        "(another --key-file or --origin?): " +
+                            cp.error().describe());
+    }
+    auto root = ledger::root_at(cp->size, impl->reader);
+    if (!root) return root.error();
+    if (cp->size > pub->size || *root != cp->root) {
+      return make_error(ErrorCode::kConflict, "the stored checkpoint of size " +
+                                                  std::to_string(cp->size) +
+                                                  " does not match the stored log");
+    }
+    impl->published_cp = **latest;
+  }
+  std::unique_ptr<ElectionLedger> out(new ElectionLedger(std::move(impl)));
+  TABELLA_TRY(out->publish_checkpoint());
+  return out;
+}
+
+std::string ElectionLedger::verifier_key() const {
+  return impl_->signer.verifier_key();
+}
+
+std::uint64_t ElectionLedger::size() const {
+  return impl_->published()->size;
+}
+
+Result<std::shared_ptr<const void>> ElectionLedger::pre_verify(ByteView entry) const {
+  if (entry.size() > record::kMaxEntrySize) {
+    return make_error(ErrorCode::kLimit,
+                      "entry has " + std::to_string(entry.size()) + " bytes; at most " +
+                          std::to_string(record::kMaxEntrySize) + " are allowed",
+                      "entry");
+  }
+  auto snapshot = impl_->published()->snapshot;
+  auto checked = record::precheck(entry, *snapshot);
+  if (!checked) return checked.error();
+  return std::shared_ptr<const void>(std::make_shared<const CheckedEntry>(std::move(*checked)));
+}
+
+Status ElectionLedger::validate(ByteView entry, const std::shared_ptr<const void>& prepared,
+                                BatchView& view) {
+  Impl& m = *impl_;
+  if (m.broken) {
+    return make_error(ErrorCode::kIo, "the ledger failed to recover from a storage error");
+  }
+  std::optional<CheckedEntry> local;
+  const CheckedEntry* c = static_cast<const CheckedEntry*>(prepared.get());
+  if (c == nullptr) {
+    auto checked = record::precheck(entry, m.state.snapshot());
+    if (!checked) return checked.error();
+    local.emplace(std::move(*checked));
+    c = &*local;
+  }
+  const record::Entry& e = c->entry;
+  TABELLA_TRY(m.check_author(e));
+  bool first = m.state.phase() == record::Phase::kEmpty && e.type == EntryType::kElection;
+  if (first) TABELLA_TRY(m.check_first_entry(*c));
+  TABELLA_TRY(m.state.apply(*c));
+
+  // Accepted: index rows for ballots.
+  const record::EncryptedBallot* ballot = nullptr;
+  if (auto* cast = std::get_if<record::CastBallotBody>(&c->body)) ballot = &cast->ballot;
+  if (auto* ch = std::get_if<record::ChallengedBallotBody>(&c->body)) ballot = &ch->ballot;
+  if (ballot != nullptr) {
+    Digest code = election::ballot_code(e.base_hash, e.author, *ballot);
+    view.put_state(ballot_key(code), u64be(view.index()));
+    Bytes code_bytes(code.begin(), code.end());
+    view.put_state(short_key(election::short_code(code)), std::move(code_bytes));
+    ++m.batch_ballots;
+  }
+  ++m.batch_types[std::string(record::entry_type_name(e.type))];
+  return Status::success();
+}
+
+void ElectionLedger::before_commit(std::uint64_t first_index, const std::vector<Bytes>& accepted,
+                                   BatchView& view) {
+  Impl& m = *impl_;
+  assert(first_index == m.builder.size());
+  (void)first_index;
+  std::vector<ledger::StoredHash> completed;
+  for (const Bytes& e : accepted) {
+    completed.clear();
+    m.builder.append(ledger::leaf_hash(e), &completed);
+    for (const auto& h : completed) {
+      view.put_hash(static_cast<std::uint32_t>(h.at.level), h.at.index, h.hash);
+    }
+  }
+}
+
+void ElectionLedger::after_commit(const Status& committed) {
+  Impl& m = *impl_;
+  if (committed.ok()) {
+    bool snapshot_changed = m.batch_types.count("election") || m.batch_types.count("election-key");
+    if (m.metrics) {
+      for (const auto& [type, n] : m.batch_types) m.metrics->add_entries_by_type(type, n);
+      m.metrics->add_ballots(m.batch_ballots);
+      m.metrics->add_fsyncs(1);
+    }
+    m.publish(snapshot_changed);
+  } else {
+    log_event(LogLevel::kError, "commit_failed", {{"message", committed.error().describe()}});
+    Status st = m.rebuild();
+    if (!st.ok()) {
+      m.broken = true;
+      log_event(LogLevel::kError, "rebuild_failed", {{"message", st.error().describe()}});
+    }
+  }
+  m.batch_types.clear();
+  m.batch_ballots = 0;
+}
+
+Status ElectionLedger::publish_checkpoint() {
+  std::lock_guard<std::mutex> serial(impl_->publish_mu);
+  auto p = impl_->published();
+  {
+    std::lock_guard<std::mutex> lock(impl_->cp_mu);
+    if (!impl_->published_cp.note.empty() && impl_->published_cp.size >= p->size) {
+      return Status::success();
+    }
+  }
+  StoredCheckpoint cp{p->size, p->receipt_note};
+  TABELLA_TRY(impl_->storage.append_checkpoint(cp));
+  if (impl_->metrics) impl_->metrics->add_fsyncs(1);
+  std::lock_guard<std::mutex> lock(impl_->cp_mu);
+  impl_->published_cp = std::move(cp);
+  return Status::success();
+}
+
+void ElectionLedger::register_routes(Router& router, Committer& committer, ThreadPool& pool) {
+  Impl* m = impl_.get();
+  ElectionLedger* self = this;
+  Metrics* metrics = m->metrics;
+  auto reject = [metrics](const Error& error) {
+    Response r = entry_error_response(error);
+    if (metrics) {
+      metrics->add_rejection(r.status == 401 ? "unknown_author" : error_code_name(error.code));
+    }
+    return r;
+  };
+
+  router.add(
+      "POST", "/v1/entries",
+      [m, self, &committer, &pool, reject](const Request& req, Responder respond) {
+        json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+        if (body.is_discarded() || !body.is_object()) {
+          return respond(reject(
+              Error{ErrorCode::kInvalidArgument,
+                    "request body must be a JSON object {\"entry\": \"<base64>\"}", "body"}));
+        }
+        auto it = body.find("entry");
+        if (it == body.end() || !it->is_string()) {
+          return respond(
+              reject(Error{ErrorCode::kInvalidArgument,
+                           "'entry' must be a base64 string (RFC 4648, padded)", "entry"}));
+        }
+        for (const auto& [key, unused] : body.items()) {
+          if (key != "entry") {
+            return respond(
+                reject(Error{ErrorCode::kInvalidArgument, "unknown field '" + key + "'", key}));
+          }
+        }
+        auto bytes = from_base64(it->get_ref<const std::string&>());
+        if (!bytes) return respond(reject(bytes.error().with_prefix("entry")));
+        auto task = [m, self, &committer, &pool, reject, respond,
+                     entry = std::move(*bytes)]() mutable {
+          auto prepared = self->pre_verify(entry);
+          if (!prepared) return respond(reject(prepared.error()));
+          auto checked = std::static_pointer_cast<const CheckedEntry>(*prepared);
+          std::string type(record::entry_type_name(checked->entry.type));
+          committer.submit(std::move(entry), std::move(*prepared),
+                           [m, &pool, reject, respond, type](Result<AppendOutcome> outcome) {
+                             if (!outcome) return respond(reject(outcome.error()));
+                             // Proof reads off the committer thread.
+                             auto build = [m, respond, type, o = *outcome]() {
+                               auto p = m->published();
+                               auto receipt = m->receipt(o.index, *p);
+                               if (!receipt) return respond(error_response(receipt.error()));
+                               json out = {{"index", o.index},
+                                           {"entry_id", to_hex(o.hash)},
+                                           {"type", type},
+                                           {"duplicate", o.duplicate},
+                                           {"receipt", std::move(*receipt)}};
+                               respond(json_ok(out.dump()));
+                             };
+                             if (!pool.post(build)) build();
+                           });
+        };
+        if (!pool.post(std::move(task))) {
+          respond(json_error(503, "unavailable", "the ledger is shutting down; retry later"));
+        }
+      });
+
+  router.add("GET", "/v1/entries", [m](const Request& req, Responder respond) {
+    auto start = query_u64(req, "start", std::nullopt);
+    if (!start) return respond(error_response(start.error()));
+    auto count = query_u64(req, "count", 100);
+    if (!count) return respond(error_response(count.error()));
+    if (*count == 0 || *count > 1000) {
+      return respond(error_response(
+          Error{ErrorCode::kOutOfRange, "count must be between 1 and 1000", "count"}));
+    }
+    auto p = m->published();
+    if (*start > p->size) {
+      return respond(error_response(Error{
+          ErrorCode::kOutOfRange,
+          "start " + std::to_string(*start) + " is past the log size " + std::to_string(p->size),
+          "start"}));
+    }
+    auto entries = m->storage.read_range(*start, std::min(*count, p->size - *start));
+    if (!entries) return respond(error_response(entries.error()));
+    json list = json::array();
+    for (std::size_t i = 0; i < entries->size(); ++i) {
+      const Bytes& e = (*entries)[i];
+      auto decoded = record::Entry::decode(e);
+      list.push_back(
+          {{"index", *start + i},
+           {"type", decoded ? std::string(record::entry_type_name(decoded->type)) : std::string()},
+           {"entry", to_base64(e)}});
+    }
+    respond(json_ok(json{{"size", p->size}, {"entries", std::move(list)}}.dump()));
+  });
+
+  router.add("GET", "/v1/status",
+             [m](const Request&, Responder respond) { respond(json_ok(m->published()->status)); });
+
+  router.add("GET", "/v1/receipt", [m](const Request& req, Responder respond) {
+    auto index = query_u64(req, "index", std::nullopt);
+    if (!index) return respond(error_response(index.error()));
+    auto r = m->receipt(*index, *m->published());
+    respond(r ? json_ok(r->dump()) : error_response(r.error()));
+  });
+
+  router.add("GET", "/v1/ballots/*", [m](const Request& req, Responder respond) {
+    std::string text = req.path.substr(std::string_view("/v1/ballots/").size());
+    std::optional<Digest> code;
+    if (text.size() == 64) {
+      auto raw = from_hex(text);
+      if (raw && raw->size() == 32) {
+        code.emplace();
+        std::copy(raw->begin(), raw->end(), code->begin());
+      }
+    }
+    if (!code) {
+      auto canonical = election::normalize_short_code(text);
+      if (!canonical) {
+        return respond(error_response(
+            Error{ErrorCode::kInvalidArgument,
+                  "not a ballot code (64 hex digits) or short code (ABCD-EFGH-IJKL-MNOP): " +
+                      canonical.error().message,
+                  "code"}));
+      }
+      auto full = m->storage.get_state(short_key(*canonical));
+      if (!full) return respond(error_response(full.error()));
+      if (!*full || (*full)->size() != 32) {
+        return respond(json_error(404, "not_found", "no ballot has this code", "code"));
+      }
+      code.emplace();
+      std::copy((*full)->begin(), (*full)->end(), code->begin());
+    }
+    auto p = m->published();
+    auto row = m->storage.get_state(ballot_key(*code));
+    if (!row) return respond(error_response(row.error()));
+    std::optional<std::uint64_t> index = *row ? read_u64be(**row) : std::nullopt;
+    if (!index || *index >= p->size) {
+      return respond(json_error(404, "not_found", "no ballot has this code", "code"));
+    }
+    auto entries = m->storage.read_range(*index, 1);
+    if (!entries) return respond(error_response(entries.error()));
+    if (entries->size() != 1) return respond(json_error(500, "io", "ballot entry missing"));
+    auto e = record::Entry::decode(entries->front());
+    if (!e) return respond(error_response(e.error()));
+    auto body = record::decode_body(e->type, e->body);
+    if (!body) return respond(error_response(body.error()));
+    std::uint64_t sequence = 0;
+    if (auto* cast = std::get_if<record::CastBallotBody>(&*body)) sequence = cast->ballot.sequence;
+    if (auto* ch = std::get_if<record::ChallengedBallotBody>(&*body))
+      sequence = ch->ballot.sequence;
+    auto receipt = m->receipt(*index, *p);
+    if (!receipt) return respond(error_response(receipt.error()));
+    json out = {{"index", *index},
+                {"type", std::string(record::entry_type_name(e->type))},
+                {"code", to_hex(*code)},
+                {"short_code", election::short_code(*code)},
+                {"kiosk", to_hex(e->author)},
+                {"sequence", sequence},
+                {"receipt", std::move(*receipt)}};
+    respond(json_ok(out.dump()));
+  });
+
+  router.add("GET", "/v1/kiosks/*", [m](const Request& req, Responder respond) {
+    std::string key = req.path.substr(std::string_view("/v1/kiosks/").size());
+    for (auto& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    auto p = m->published();
+    auto it = p->kiosks.find(key);
+    if (it == p->kiosks.end()) {
+      return respond(json_error(404, "not_found", "no kiosk is enrolled with this key", "key"));
+    }
+    respond(json_ok(it->second));
+  });
+
+  router.add("GET", "/v1/proof/inclusion", [m](const Request& req, Responder respond) {
+    auto p = m->published();
+    auto index = query_u64(req, "index", std::nullopt);
+    if (!index) return respond(error_response(index.error()));
+    auto size = query_u64(req, "size", p->size);
+    if (!size) return respond(error_response(size.error()));
+    if (*size > p->size || *index >= *size) {
+      return respond(error_response(
+          Error{ErrorCode::kOutOfRange,
+                "need index < size <= " + std::to_string(p->size) + " (the committed log size)",
+                *size > p->size ? "size" : "index"}));
+    }
+    auto proof = ledger::inclusion_proof(*index, *size, m->reader);
+    if (!proof) return respond(error_response(proof.error()));
+    auto root = ledger::root_at(*size, m->reader);
+    if (!root) return respond(error_response(root.error()));
+    respond(json_ok(json{
+        {"index", *index}, {"size", *size}, {"root", to_hex(*root)}, {"proof", hex_list(*proof)}}
+                        .dump()));
+  });
+
+  router.add("GET", "/v1/proof/consistency", [m](const Request& req, Responder respond) {
+    auto p = m->published();
+    auto from = query_u64(req, "from", std::nullopt);
+    if (!from) return respond(error_response(from.error()));
+    auto to = query_u64(req, "to", p->size);
+    if (!to) return respond(error_response(to.error()));
+    if (*to > p->size || *from > *to) {
+      return respond(error_response(
+          Error{ErrorCode::kOutOfRange,
+                "need from <= to <= " + std::to_string(p->size) + " (the committed log size)",
+                *to > p->size ? "to" : "from"}));
+    }
+    auto proof = ledger::consistency_proof(*from, *to, m->reader);
+    if (!proof) return respond(error_response(proof.error()));
+    respond(json_ok(json{{"from", *from}, {"to", *to}, {"proof", hex_list(*proof)}}.dump()));
+  });
+
+  router.add("GET", "/v1/export", [m](const Request&, Responder respond) {
+    // The size is fixed when the export starts; checkpoints are read then too (all <= size).
+    auto p = m->published();
+    auto cps = m->storage.list_checkpoints();
+    if (!cps) return respond(error_response(cps.error()));
+    struct Cursor {
+      std::string head;
+      std::uint64_t next = 0;
+      std::uint64_t end = 0;
+      bool head_sent = false;
+    };
+    auto cur = std::make_shared<Cursor>();
+    cur->head = json{{"format", record::kRecordFormat}, {"origin", m->id.origin}}.dump() + "\n";
+    for (const auto& cp : *cps) {
+      if (cp.size <= p->size) cur->head += json{{"checkpoint", cp.note}}.dump() + "\n";
+    }
+    cur->end = p->size;
+    Response r;
+    r.content_type = "application/x-ndjson";
+    r.headers.emplace_back("Content-Disposition", "attachment; filename=\"record.jsonl\"");
+    r.stream = [m, cur]() -> Result<std::optional<std::string>> {
+      if (!cur->head_sent) {
+        cur->head_sent = true;
+        return std::optional<std::string>(std::move(cur->head));
+      }
+      if (cur->next >= cur->end) return std::optional<std::string>();
+      auto entries = m->storage.read_range(cur->next, std::min(kExportChunk, cur->end - cur->next));
+      if (!entries) return entries.error();
+      if (entries->empty()) return make_error(ErrorCode::kIo, "the log shrank during the export");
+      std::string out;
+      for (const Bytes& e : *entries) {
+        auto decoded = record::Entry::decode(e);
+        out += json{{"index", cur->next},
+                    {"type",
+                     decoded ? std::string(record::entry_type_name(decoded->type)) : std::string()},
+                    {"entry", to_base64(e)}}
+                   .dump();
+        out += "\n";
+        ++cur->next;
+      }
+      return std::optional<std::string>(std::move(out));
+    };
+    respond(std::move(r));
+  });
+
+  router.add("GET", "/log-key", [m](const Request&, Responder respond) {
+    Response r = json_ok(m->signer.verifier_key());
+    r.content_type = "text/plain; charset=utf-8";
+    respond(std::move(r));
+  });
+
+  router.add("GET", "/checkpoint", [m](const Request&, Responder respond) {
+    std::string note;
+    {
+      std::lock_guard<std::mutex> lock(m->cp_mu);
+      note = m->published_cp.note;
+    }
+    Response r = json_ok(std::move(note));
+    r.content_type = "text/plain; charset=utf-8";
+    r.headers.emplace_back("Cache-Control", "no-cache");
+    respond(std::move(r));
+  });
+
+  router.add("GET", "/tile/*", [m](const Request& req, Responder respond) {
+    auto id = ledger::parse_tile_path(std::string_view(req.path).substr(1));
+    if (!id) return respond(error_response(id.error().with_prefix("path")));
+    auto p = m->published();
+    auto not_found = [&] {
+      respond(json_error(404, "not_found", "tile is beyond the committed log", "path"));
+    };
+    Response r;
+    r.content_type = "application/octet-stream";
+    if (id->entries) {
+      std::uint64_t first = id->index * ledger::kTileWidth;
+      if (id->index > (UINT64_MAX - ledger::kTileWidth) / ledger::kTileWidth ||
+          first + id->width > p->size) {
+        return not_found();
+      }
+      auto entries = m->storage.read_range(first, id->width);
+      if (!entries) return respond(error_response(entries.error()));
+      auto bundle = ledger::encode_entry_bundle(*entries);
+      if (!bundle) return respond(error_response(bundle.error()));
+      r.body.assign(bundle->begin(), bundle->end());
+    } else {
+      if (id->level > 7) return not_found();
+      int shift = ledger::kTileHeight * id->level;
+      std::uint64_t stored = shift >= 64 ? 0 : p->size >> shift;  // hashes at level 8L
+      if (id->index > stored / ledger::kTileWidth ||
+          id->index * ledger::kTileWidth + id->width > stored) {
+        return not_found();
+      }
+      auto tile = ledger::read_tile(m->reader, id->level, id->index, id->width);
+      if (!tile) return respond(error_response(tile.error()));
+      r.body.assign(tile->begin(), tile->end());
+    }
+    r.headers.emplace_back("Cache-Control", id->width == ledger::kTileWidth
+                                                ? "public, max-age=31536000, immutable"
+                                                : "no-cache");
+    respond(std::move(r));
+  });
+}
+
+}  // namespace tabella::server
