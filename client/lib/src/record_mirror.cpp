@@ -6,6 +6,32 @@ Status RecordMirror::sync() {
   return ledger_->fetch_all(state_.size(), [this](LogEntry&& e) { return replay(std::move(e)); });
 }
 
+Result<Submitted> RecordMirror::submit(const record::Entry& entry) {
+  auto verifier = ledger::NoteVerifier::from_verifier_key(ledger_key_);
+  if (!verifier) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "the election entry names no valid ledger key: " + verifier.error().message,
+                      "ledger_key");
+  }
+  Bytes bytes = entry.encode();
+  auto sub = ledger_->submit_bytes(bytes);
+  if (!sub) return sub.error();
+  auto cp = verify_receipt(sub->receipt, bytes, *verifier);
+  if (!cp) {
+    Error e = cp.error().with_prefix("receipt");
+    e.message = "the ledger's receipt does not verify: " + e.message;
+    return e;
+  }
+  if (state_.manifest() != nullptr && cp->origin != state_.manifest()->origin) {
+    return make_error(ErrorCode::kInvalidSignature,
+                      "the receipt's checkpoint is for log '" + cp->origin + "', not '" +
+                          state_.manifest()->origin + "'",
+                      "receipt.checkpoint");
+  }
+  TABELLA_TRY(sync());
+  return sub;
+}
+
 Status RecordMirror::replay(LogEntry&& e) {
   auto where = [&e](const record::CheckedEntry* c) {
     std::string s = "entry " + std::to_string(e.index);

@@ -26,6 +26,11 @@ class RecordMirror {
   // ("entry 17 (cast-ballot): ..."): the ledger is serving a record tabella-verify would reject.
   Status sync();
 
+  // Submits an entry, checks its receipt against the ledger key the election entry names (and
+  // the checkpoint's origin against the manifest's), then syncs. REQUIRES: the election entry
+  // has been synced (ledger_key() non-empty).
+  Result<Submitted> submit(const record::Entry& entry);
+
   const record::ElectionState& state() const { return state_; }
   std::uint64_t size() const { return state_.size(); }
   // The ledger's verifier key as named by the election entry; empty before it.

@@ -1,0 +1,341 @@
+// tabella-guardian: a guardian's tool for the key ceremony and the tally decryption.
+//
+//   keygen    the guardian's signing key (0600); prints the public key for the official
+//   ceremony  commitments -> (all commitments) -> encrypted shares -> (shares to me) -> check each
+//             against its sender's commitments (complaint if bad) -> secret state file (0600)
+//   decrypt   once the encrypted tally is published: the partial decryption with proofs
+//
+// A guardian never reveals its secret share: only commitments, encrypted shares, complaints and
+// partial decryptions leave this program. Waiting steps poll the ledger until --timeout.
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <iostream>
+#include <map>
+
+#include "guardian_state.h"
+#include "tabella/client/cli_support.h"
+#include "tabella/client/key_files.h"
+#include "tabella/client/ledger_client.h"
+#include "tabella/client/record_mirror.h"
+#include "tabella/election/tally.h"
+
+namespace {
+
+using namespace tabella;
+using client::PollState;
+using record::EntryType;
+
+constexpr std::string_view kProgram = "tabella-guardian";
+
+struct Options {
+  std::string ledger = "http://127.0.0.1:8640";
+  std::uint32_t index = 0;
+  std::string key;    // default guardian-<i>.key
+  std::string state;  // default guardian-<i>.state
+  int timeout = 600;
+  int interval_ms = 500;
+  bool json = false;
+};
+
+int fail(const Options& o, const Error& e) {
+  return client::report_error(kProgram, e, o.json);
+}
+
+std::string key_path(const Options& o) {
+  return o.key.empty() ? "guardian-" + std::to_string(o.index) + ".key" : o.key;
+}
+std::string state_path(const Options& o) {
+  return o.state.empty() ? "guardian-" + std::to_string(o.index) + ".state" : o.state;
+}
+
+std::string tag(const Options& o) {
+  return "guardian " + std::to_string(o.index) + ": ";
+}
+
+int cmd_keygen(const Options& o) {
+  SigningKey key = SigningKey::generate();
+  Status saved = key.save_pem(key_path(o));
+  if (!saved.ok()) return fail(o, saved.error());
+  const auto& vk = key.verify_key();
+  if (o.json) {
+    client::print_json({{"ok", true},
+                        {"key_file", key_path(o)},
+                        {"public_key", vk.to_hex()},
+                        {"fingerprint", vk.fingerprint()}});
+  } else {
+    std::cout << "guardian key written to " << key_path(o) << " (mode 0600)\n"
+              << "  public key:  " << vk.to_hex() << "\n  fingerprint: " << vk.fingerprint()
+              << "\nGive the public key to the election official:\n"
+              << "  tabella-admin guardians add --index " << o.index << " --name NAME --public-key "
+              << vk.to_hex() << "\n";
+  }
+  return 0;
+}
+
+// The ledger, the guardian's key, and a checked replay of the record.
+struct Session {
+  std::unique_ptr<SigningKey> key;
+  std::unique_ptr<client::LedgerClient> ledger;
+  std::unique_ptr<client::RecordMirror> mirror;
+  const record::ElectionState& state() const { return mirror->state(); }
+  const Digest& q() const { return *state().snapshot().q; }
+};
+
+Result<Session> open_session(const Options& o) {
+  Session s;
+  auto key = client::load_signing_key(
+      key_path(o), "guardian key",
+      "create one with `tabella-guardian keygen --index " + std::to_string(o.index) + "`");
+  if (!key) return key.error();
+  s.key = std::make_unique<SigningKey>(std::move(*key));
+  auto ledger = client::LedgerClient::connect(o.ledger);
+  if (!ledger) return ledger.error();
+  s.ledger = std::make_unique<client::LedgerClient>(std::move(*ledger));
+  s.mirror = std::make_unique<client::RecordMirror>(*s.ledger);
+  return s;
+}
+
+Status wait(const Options& o, std::string_view what,
+            const std::function<Result<PollState>()>& poll) {
+  std::ostream& out = o.json ? std::cerr : std::cout;
+  return client::wait_for(tag(o) + std::string(what), std::chrono::seconds(o.timeout),
+                          std::chrono::milliseconds(o.interval_ms), poll, out);
+}
+
+Status wait_enrolled(const Options& o, Session& s) {
+  return wait(o, "waiting to be enrolled", [&]() -> Result<PollState> {
+    TABELLA_TRY(s.mirror->sync());
+    if (s.state().phase() == record::Phase::kEmpty) return PollState{false, "no election yet"};
+    auto it = s.state().guardians().find(o.index);
+    if (it == s.state().guardians().end()) {
+      return PollState{false, "guardian " + std::to_string(o.index) + " is not enrolled yet"};
+    }
+    if (it->second.enrolment.key != s.key->verify_key().bytes()) {
+      return make_error(ErrorCode::kPermission, "guardian " + std::to_string(o.index) +
+                                                    " is enrolled with another key than " +
+                                                    key_path(o));
+    }
+    return PollState{true, "enrolled as guardian " + std::to_string(o.index) + " (" +
+                               it->second.enrolment.name + ")"};
+  });
+}
+
+Result<client::Submitted> post(Session& s, EntryType type, Bytes body) {
+  return s.mirror->submit(record::Entry::make(type, s.q(), std::move(body), *s.key));
+}
+
+int cmd_ceremony(const Options& o) {
+  std::ostream& out = o.json ? std::cerr : std::cout;
+  auto s = open_session(o);
+  if (!s) return fail(o, s.error());
+  if (Status st = wait_enrolled(o, *s); !st.ok()) return fail(o, st.error());
+  const auto& m = *s->state().manifest();
+  const std::uint32_t me = o.index;
+
+  // Secrets: resumed from the state file, or fresh and saved before anything is published.
+  std::optional<guardian::GuardianState> gs;
+  std::error_code ec;
+  if (std::filesystem::exists(state_path(o), ec)) {
+    auto loaded = guardian::GuardianState::load(state_path(o));
+    if (!loaded) return fail(o, loaded.error());
+    if (loaded->secrets.index() != me || loaded->secrets.quorum() != m.quorum) {
+      return fail(
+          o, make_error(ErrorCode::kConflict,
+                        "the state file belongs to another guardian or election", state_path(o)));
+    }
+    gs.emplace(std::move(*loaded));
+    out << tag(o) << "resuming from " << state_path(o) << "\n";
+  } else {
+    gs.emplace(guardian::GuardianState{GuardianSecrets::generate(me, m.quorum), std::nullopt});
+    if (Status st = gs->save(state_path(o), /*overwrite=*/false); !st.ok())
+      return fail(o, st.error());
+  }
+  if (gs->share && s->state().guardians().at(me).shared) {
+    out << tag(o) << "the key ceremony is already complete (" << state_path(o) << ")\n";
+    return 0;
+  }
+  const GuardianSecrets& secrets = gs->secrets;
+
+  // 1. Commitments C_{i,j} = a_{i,j}*G with Schnorr proofs, and E_i.
+  const auto& mine = s->state().guardians().at(me);
+  if (!mine.commitments) {
+    if (s->state().phase() != record::Phase::kSetup) {
+      return fail(o, make_error(ErrorCode::kConflict, "the key ceremony is over"));
+    }
+    GuardianCommitments c = secrets.commitments(s->q());
+    record::GuardianCommitmentsBody body{me, c.coefficients, c.proofs, c.encryption_key,
+                                         c.encryption_key_proof};
+    auto sub = post(*s, EntryType::kGuardianCommitments, body.encode());
+    if (!sub) return fail(o, sub.error());
+    out << tag(o) << "commitments posted (entry " << sub->index << ")\n";
+  } else if (!(s->state().guardians().at(me).commitments->coefficients[0] ==
+               Point::base_mul(secrets.coefficients()[0]))) {
+    return fail(o, make_error(ErrorCode::kConflict,
+                              "the record holds other commitments for guardian " +
+                                  std::to_string(me) + " than " + state_path(o) + " produces"));
+  }
+
+  // 2. Wait for every guardian's commitments.
+  Status st = wait(o, "waiting for the other guardians' commitments", [&]() -> Result<PollState> {
+    TABELLA_TRY(s->mirror->sync());
+    std::uint32_t n = 0;
+    for (const auto& [i, g] : s->state().guardians()) n += g.commitments ? 1 : 0;
+    return PollState{n == m.guardians, std::to_string(n) + " of " + std::to_string(m.guardians) +
+                                           " guardians have posted commitments"};
+  });
+  if (!st.ok()) return fail(o, st.error());
+  std::map<std::uint32_t, GuardianCommitments> all;
+  for (const auto& [i, g] : s->state().guardians()) all.emplace(i, *g.commitments);
+
+  // 3. Shares s_{i,l} = P_i(l), each encrypted to E_l.
+  if (!s->state().guardians().at(me).shared) {
+    record::GuardianSharesBody body{me, {}};
+    for (const auto& [l, c] : all) {
+      if (l == me) continue;
+      auto enc = secrets.encrypt_share_for(s->q(), c);
+      if (!enc) return fail(o, enc.error());
+      auto wire = enc->encode();
+      body.shares.emplace_back(wire.begin(), wire.end());
+    }
+    auto sub = post(*s, EntryType::kGuardianShares, body.encode());
+    if (!sub) return fail(o, sub.error());
+    out << tag(o) << "encrypted shares posted (entry " << sub->index << ")\n";
+  }
+
+  // 4. Wait for the shares addressed to me.
+  st = wait(o, "waiting for the other guardians' shares", [&]() -> Result<PollState> {
+    TABELLA_TRY(s->mirror->sync());
+    std::uint32_t n = 0;
+    for (const auto& [i, g] : s->state().guardians()) n += g.shared ? 1 : 0;
+    return PollState{n == m.guardians, std::to_string(n) + " of " + std::to_string(m.guardians) +
+                                           " guardians have sent their shares"};
+  });
+  if (!st.ok()) return fail(o, st.error());
+
+  // 5. Decrypt and check each: s_{i,l}*G == sum_j l^j * C_{i,j}; complain about a bad one.
+  std::vector<Scalar> received;
+  for (const auto* body : s->mirror->bodies<record::GuardianSharesBody>()) {
+    if (body->index == me) continue;
+    std::optional<EncryptedShare> for_me;
+    for (const auto& wire : body->shares) {
+      auto enc = EncryptedShare::decode(wire);
+      if (enc && enc->recipient == me) for_me = *enc;
+    }
+    Result<Scalar> share =
+        for_me ? receive_share(s->q(), *for_me, secrets, all.at(body->index))
+               : Result<Scalar>(make_error(ErrorCode::kNotFound, "no share addressed to me"));
+    if (!share) {
+      record::GuardianComplaintBody complaint{me, body->index, share.error().describe()};
+      auto sub = post(*s, EntryType::kGuardianComplaint, complaint.encode());
+      Error e = make_error(ErrorCode::kInvalidProof,
+                           "the share from guardian " + std::to_string(body->index) +
+                               " fails its check (" + share.error().describe() + "); complaint " +
+                               (sub ? "posted as entry " + std::to_string(sub->index)
+                                    : "could not be posted: " + sub.error().describe()) +
+                               ". The ceremony must be repeated.");
+      return fail(o, e);
+    }
+    received.push_back(*share);
+  }
+  received.push_back(secrets.share_for(me));
+  Scalar s_me = combine_shares(received);  // s_l = sum_i s_{i,l}
+  for (auto& r : received) r = Scalar();
+  std::vector<GuardianCommitments> list;
+  for (const auto& [i, c] : all) list.push_back(c);
+  Point public_share = public_share_key(me, list);  // S_l
+  if (!(Point::base_mul(s_me) == public_share)) {
+    return fail(o, make_error(ErrorCode::kInvalidProof,
+                              "my combined share does not match the public share key"));
+  }
+  gs->share = s_me;
+  s_me = Scalar();
+  if (Status saved = gs->save(state_path(o), /*overwrite=*/true); !saved.ok()) {
+    return fail(o, saved.error());
+  }
+  gs->share.reset();
+  if (o.json) {
+    client::print_json({{"ok", true},
+                        {"index", me},
+                        {"public_share_key", public_share.to_hex()},
+                        {"state_file", state_path(o)}});
+  } else {
+    std::cout << tag(o) << "key ceremony complete; every share checked\n"
+              << "  public share key S_" << me << " = " << public_share.to_hex() << "\n"
+              << "  secret state in " << state_path(o)
+              << " (mode 0600): keep it safe until the tally\n";
+  }
+  return 0;
+}
+
+int cmd_decrypt(const Options& o) {
+  auto gs = guardian::GuardianState::load(state_path(o));
+  if (!gs) return fail(o, gs.error());
+  if (!gs->share) {
+    return fail(o, make_error(ErrorCode::kConflict,
+                              "the state file holds no share: the key ceremony did not complete",
+                              state_path(o)));
+  }
+  auto s = open_session(o);
+  if (!s) return fail(o, s.error());
+  if (Status st = wait_enrolled(o, *s); !st.ok()) return fail(o, st.error());
+  Status st = wait(o, "waiting for the encrypted tally", [&]() -> Result<PollState> {
+    TABELLA_TRY(s->mirror->sync());
+    auto phase = s->state().phase();
+    return PollState{phase >= record::Phase::kTallied,
+                     "phase " + std::string(record::phase_name(phase)) +
+                         (phase < record::Phase::kTallied ? ": no encrypted tally yet" : "")};
+  });
+  if (!st.ok()) return fail(o, st.error());
+  if (s->state().guardians().at(o.index).decrypted ||
+      s->state().phase() == record::Phase::kFinished) {
+    std::cout << tag(o) << "nothing to do: already decrypted or the result is published\n";
+    return 0;
+  }
+  auto partial = election::partial_decrypt(*s->state().context(), o.index, *gs->share,
+                                           *s->state().encrypted_tally());
+  gs->share.reset();
+  if (!partial) return fail(o, partial.error());
+  auto sub = post(*s, EntryType::kPartialDecryption, partial->encode());
+  if (!sub) return fail(o, sub.error());
+  if (o.json) {
+    client::print_json({{"ok", true}, {"index", o.index}, {"entry", sub->index}});
+  } else {
+    std::cout << tag(o) << "partial decryption of the tally posted with proofs (entry "
+              << sub->index << ")\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{
+      "tabella-guardian: hold a share of the election key; take part in the key "
+      "ceremony and in decrypting the tally (never single ballots)."};
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.add_option("--ledger", o.ledger, "Ledger base URL")->capture_default_str();
+  app.add_option("--index", o.index, "This guardian's index 1..n")
+      ->required()
+      ->check(CLI::Range(1, 32));
+  app.add_option("--key", o.key, "Signing key file (default guardian-<index>.key)");
+  app.add_option("--state", o.state, "Secret state file (default guardian-<index>.state)");
+  app.add_option("--timeout", o.timeout, "Seconds to wait for the others")->capture_default_str();
+  app.add_option("--poll-interval-ms", o.interval_ms, "Polling interval")->capture_default_str();
+  app.add_flag("--json", o.json, "Print one JSON object instead of the human summary");
+  auto* keygen = app.add_subcommand("keygen", "Create this guardian's signing key (0600)");
+  auto* ceremony = app.add_subcommand(
+      "ceremony", "Run the key ceremony: commitments, shares, checks, secret state file");
+  auto* decrypt = app.add_subcommand(
+      "decrypt", "Post this guardian's partial decryption of the published encrypted tally");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (keygen->parsed()) return cmd_keygen(o);
+  if (ceremony->parsed()) return cmd_ceremony(o);
+  if (decrypt->parsed()) return cmd_decrypt(o);
+  return client::kExitUsage;
+}
