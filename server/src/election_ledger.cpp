@@ -25,6 +25,9 @@ using record::CheckedEntry;
 using record::EntryType;
 
 constexpr std::string_view kAuthorField = "entry.author";
+// Unknown-author errors (401) are kPermission on kAuthorField with this message prefix;
+// ElectionState's own permission errors (403) use the same field with other messages.
+constexpr std::string_view kUnknownAuthor = "unknown author: ";
 constexpr std::uint64_t kReplayChunk = 1024;
 constexpr std::uint64_t kExportChunk = 256;
 
@@ -49,7 +52,8 @@ std::optional<std::uint64_t> read_u64be(const Bytes& b) {
 }
 
 Error unknown_author(std::string message) {
-  return Error{ErrorCode::kPermission, std::move(message), std::string(kAuthorField)};
+  return Error{ErrorCode::kPermission, std::string(kUnknownAuthor) + message,
+               std::string(kAuthorField)};
 }
 
 // Stored complete-subtree hashes read through Storage, get_many in one query.
@@ -124,7 +128,8 @@ json hex_list(const std::vector<ledger::Hash>& hashes) {
 }  // namespace
 
 Response entry_error_response(const Error& error) {
-  if (error.code == ErrorCode::kPermission && error.field == kAuthorField) {
+  if (error.code == ErrorCode::kPermission && error.field == kAuthorField &&
+      error.message.rfind(kUnknownAuthor, 0) == 0) {
     return json_error(401, error_code_name(error.code), error.message, error.field);
   }
   return error_response(error);
@@ -385,7 +390,12 @@ Result<std::shared_ptr<const void>> ElectionLedger::pre_verify(ByteView entry) c
   }
   auto snapshot = impl_->published()->snapshot;
   auto checked = record::precheck(entry, *snapshot);
-  if (!checked) return checked.error();
+  if (!checked) {
+    Error e = checked.error();
+    // Inside an entry of allowed size, a length past a decoder's bound is malformed input.
+    if (e.code == ErrorCode::kLimit) e.code = ErrorCode::kInvalidEncoding;
+    return e;
+  }
   return std::shared_ptr<const void>(std::make_shared<const CheckedEntry>(std::move(*checked)));
 }
 
@@ -466,9 +476,8 @@ Status ElectionLedger::publish_checkpoint() {
   auto p = impl_->published();
   {
     std::lock_guard<std::mutex> lock(impl_->cp_mu);
-    if (!impl_->published_cp.note.empty() && impl_->published_cp.size >= p->size) {
-      return Status::success();
-    }
+    // Size 0 is never stored (it proves nothing; GET /checkpoint signs it on the fly).
+    if (p->size == 0 || impl_->published_cp.size >= p->size) return Status::success();
   }
   StoredCheckpoint cp{p->size, p->receipt_note};
   TABELLA_TRY(impl_->storage.append_checkpoint(cp));
@@ -618,7 +627,7 @@ void ElectionLedger::register_routes(Router& router, Committer& committer, Threa
     }
     auto entries = m->storage.read_range(*index, 1);
     if (!entries) return respond(error_response(entries.error()));
-    if (entries->size() != 1) return respond(json_error(500, "io", "ballot entry missing"));
+    if (entries->size() != 1) return respond(json_error(500, "io_error", "ballot entry missing"));
     auto e = record::Entry::decode(entries->front());
     if (!e) return respond(error_response(e.error()));
     auto body = record::decode_body(e->type, e->body);
@@ -745,6 +754,7 @@ void ElectionLedger::register_routes(Router& router, Committer& committer, Threa
       std::lock_guard<std::mutex> lock(m->cp_mu);
       note = m->published_cp.note;
     }
+    if (note.empty()) note = m->published()->receipt_note;  // the empty log
     Response r = json_ok(std::move(note));
     r.content_type = "text/plain; charset=utf-8";
     r.headers.emplace_back("Cache-Control", "no-cache");

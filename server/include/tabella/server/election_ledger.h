@@ -51,7 +51,7 @@ Result<std::shared_ptr<const SigningKey>> load_or_create_ledger_key(const std::s
                                                                     bool* created = nullptr);
 
 // The HTTP answer for a refused entry: as http_status_for(), except that an unknown author
-// (kPermission on field "entry.author") is 401.
+// (kPermission on field "entry.author" with a message starting "unknown author: ") is 401.
 Response entry_error_response(const Error& error);
 
 class ElectionLedger final : public BatchHooks {

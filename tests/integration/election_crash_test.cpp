@@ -1,0 +1,196 @@
+// The real tabella-ledger binary running an election: setup entries, then real ballots from
+// two kiosks on two connections, SIGKILL mid-stream, restart on the same data dir. Every
+// acknowledged ballot must be stored at its acknowledged index; the rest of the election is then
+// submitted (resubmissions are idempotent) and the exported record must pass tabella-verify's
+// engine.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "support/election_sim.h"
+#include "support/http_client.h"
+#include "support/temp_dir.h"
+#include "verifier.h"
+
+namespace tabella {
+namespace {
+
+using nlohmann::json;
+using testing::HttpClient;
+using testing::TempDir;
+
+class LedgerProcess {
+ public:
+  LedgerProcess(const std::filesystem::path& dir, const std::string& origin,
+                const std::string& authority_hex) {
+    int out[2];
+    EXPECT_EQ(pipe(out), 0);
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], STDOUT_FILENO);
+      int devnull = open("/dev/null", O_WRONLY);
+      dup2(devnull, STDERR_FILENO);
+      close(out[0]);
+      close(out[1]);
+      std::string d = dir.string();
+      execl(TABELLA_LEDGER_BIN, TABELLA_LEDGER_BIN, "--listen", "127.0.0.1:0", "--data-dir",
+            d.c_str(), "--origin", origin.c_str(), "--authority-key", authority_hex.c_str(),
+            "--threads", "2", "--checkpoint-interval", "100ms", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(out[1]);
+    std::string line;
+    char c;
+    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
+    out_fd_ = out[0];
+    auto colon = line.rfind(':');
+    if (line.rfind("listening on http://", 0) == 0 && colon != std::string::npos) {
+      port_ = static_cast<std::uint16_t>(std::stoi(line.substr(colon + 1)));
+    }
+    EXPECT_NE(port_, 0) << "unexpected first line: '" << line << "'";
+  }
+  ~LedgerProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (out_fd_ >= 0) close(out_fd_);
+  }
+  std::uint16_t port() const { return port_; }
+  int signal_and_wait(int sig) {
+    kill(pid_, sig);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+std::string post_body(ByteView entry) {
+  return json{{"entry", to_base64(entry)}}.dump();
+}
+
+TEST(ElectionCrashTest, KillNineKeepsEveryAcknowledgedBallotAndTheRecordVerifies) {
+  testing::SimOptions o;
+  o.kiosks = 2;
+  o.ballots = 40;
+  o.challenged = 4;
+  auto sim = testing::simulate_election(o);
+  TempDir dir;
+  // The ledger key the simulated election entry names.
+  auto parsed = ledger::parse_verifier_key(sim.ledger_key);
+  PublicKeyBytes pk{};
+  std::copy(parsed->public_key.begin(), parsed->public_key.end(), pk.begin());
+  ASSERT_TRUE(sim.keys.at(pk)->save_pem((dir.path() / "ledger.key").string()).ok());
+  const std::string origin = sim.manifest.origin;
+  const std::string authority = to_hex(sim.authority);
+
+  std::size_t first_ballot = sim.find(record::EntryType::kCastBallot);
+  std::size_t close = sim.find(record::EntryType::kPollsClose);
+  std::map<std::size_t, std::uint64_t> acked;  // sim position -> acknowledged index
+  std::mutex mu;
+  {
+    LedgerProcess ledger(dir.path(), origin, authority);
+    ASSERT_NE(ledger.port(), 0);
+    HttpClient setup(ledger.port());
+    for (std::size_t i = 0; i < first_ballot; ++i) {
+      auto r = setup.post("/v1/entries", post_body(sim.entries[i]));
+      ASSERT_TRUE(r.ok());
+      ASSERT_EQ(r->status, 200u) << i << ": " << r->body;
+      acked[i] = json::parse(r->body)["index"];
+    }
+    // One connection per kiosk, each kiosk's ballots in chain order.
+    std::map<PublicKeyBytes, std::vector<std::size_t>> by_kiosk;
+    for (std::size_t i = first_ballot; i < close; ++i) by_kiosk[sim.entry(i).author].push_back(i);
+    std::atomic<int> count{0};
+    std::vector<std::thread> writers;
+    for (auto& [kiosk, positions] : by_kiosk) {
+      writers.emplace_back([&, positions = positions] {
+        HttpClient client(ledger.port());
+        for (std::size_t i : positions) {
+          auto r = client.post("/v1/entries", post_body(sim.entries[i]));
+          if (!r.ok()) return;  // killed
+          if (r->status != 200) {
+            ADD_FAILURE() << i << ": " << r->body;
+            return;
+          }
+          std::lock_guard<std::mutex> lock(mu);
+          acked[i] = json::parse(r->body)["index"];
+          ++count;
+        }
+      });
+    }
+    while (count < static_cast<int>(o.ballots / 2)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    int status = ledger.signal_and_wait(SIGKILL);
+    EXPECT_TRUE(WIFSIGNALED(status));
+    for (auto& t : writers) t.join();
+  }
+
+  LedgerProcess ledger(dir.path(), origin, authority);
+  ASSERT_NE(ledger.port(), 0);
+  HttpClient client(ledger.port());
+  json status = json::parse(client.get("/v1/status")->body);
+  std::uint64_t size = status["size"];
+  EXPECT_GE(size, acked.size());
+  json page = json::parse(client.get("/v1/entries?start=0&count=1000")->body);
+  ASSERT_EQ(page["entries"].size(), size);
+  for (const auto& [pos, index] : acked) {
+    ASSERT_LT(index, size);
+    EXPECT_EQ(page["entries"][index]["entry"], to_base64(sim.entries[pos]))
+        << "acknowledged entry " << pos << " lost or moved";
+  }
+  // The rest of the election, in order; acknowledged or stored ones come back as duplicates.
+  for (std::size_t i = 0; i < sim.entries.size(); ++i) {
+    auto r = client.post("/v1/entries", post_body(sim.entries[i]));
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->status, 200u) << i << ": " << r->body;
+    json j = json::parse(r->body);
+    if (acked.count(i)) {
+      EXPECT_EQ(j["index"], acked[i]);
+      EXPECT_EQ(j["duplicate"], true);
+    }
+  }
+  status = json::parse(client.get("/v1/status")->body);
+  EXPECT_EQ(status["size"], sim.entries.size());
+  EXPECT_EQ(status["phase"], "finished");
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));  // a /checkpoint at the end
+
+  auto exported = client.get("/v1/export");
+  ASSERT_EQ(exported->status, 200u);
+  auto file = dir.path() / "export.jsonl";
+  {
+    std::ofstream out(file, std::ios::binary);
+    out << exported->body;
+  }
+  auto report = verify::verify_record(file, verify::Options{});
+  ASSERT_TRUE(report.ok()) << report.error().describe();
+  EXPECT_TRUE(report->ok()) << verify::format_report(*report);
+  EXPECT_TRUE(report->complete);
+  EXPECT_EQ(report->ballots_cast, o.ballots);
+  EXPECT_GE(report->checkpoints, 2u);
+  std::printf("[ info ] %zu acknowledged before SIGKILL, %llu stored after restart\n", acked.size(),
+              static_cast<unsigned long long>(size));
+
+  int st = ledger.signal_and_wait(SIGTERM);
+  ASSERT_TRUE(WIFEXITED(st));
+  EXPECT_EQ(WEXITSTATUS(st), 0);
+}
+
+}  // namespace
+}  // namespace tabella
