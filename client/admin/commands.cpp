@@ -42,7 +42,7 @@ struct Session {
   std::optional<ledger::NoteVerifier> log_key;
 
   const record::ElectionState& state() const { return mirror->state(); }
-  const Digest& q() const { return *state().snapshot().q; }
+  Digest q() const { return *state().snapshot().q; }  // snapshot() is a copy
 };
 
 Result<std::unique_ptr<SigningKey>> load_authority(const Common& c) {

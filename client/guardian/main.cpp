@@ -78,7 +78,7 @@ struct Session {
   std::unique_ptr<client::LedgerClient> ledger;
   std::unique_ptr<client::RecordMirror> mirror;
   const record::ElectionState& state() const { return mirror->state(); }
-  const Digest& q() const { return *state().snapshot().q; }
+  Digest q() const { return *state().snapshot().q; }  // snapshot() is a copy
 };
 
 Result<Session> open_session(const Options& o) {

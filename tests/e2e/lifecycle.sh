@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# End-to-end test: a whole election through the real binaries and the real ledger server —
+# authority key, init, 3 guardians (quorum 2) with concurrent key ceremonies, key publish,
+# 2 kiosks, tokens, polls, ballots (some challenged) through tabella-voters, polls close, a tally
+# with one guardian absent, publish, and tabella-verify on the published record. The published
+# counts must equal the plaintext totals the voter simulator cast. Error paths: a wrong authority
+# key, closing the polls twice, issuing tokens after close, a tally below quorum.
+#
+# Usage: lifecycle.sh BIN_DIR SOURCE_DIR   (BIN_DIR holds tabella-ledger, tabella-admin, ...)
+set -euo pipefail
+BIN="$1"
+SRC="$2"
+BALLOTS=${E2E_BALLOTS:-10}
+CHALLENGED=${E2E_CHALLENGED:-2}
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/tabella-e2e.XXXXXX")
+LEDGER_PID=""
+BG_PIDS=()
+cleanup() {
+  for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  if [ -n "$LEDGER_PID" ]; then kill "$LEDGER_PID" 2>/dev/null || true; wait "$LEDGER_PID" 2>/dev/null || true; fi
+  if [ "${KEEP_WORK:-0}" = 1 ]; then echo "work dir kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+cd "$WORK"
+
+fail() { echo "FAIL: $*" >&2; [ -f ledger.err ] && tail -5 ledger.err >&2; exit 1; }
+step() { echo "== $*"; }
+# expect_failure "what" "regex the message must match" cmd...
+expect_failure() {
+  local what="$1" pattern="$2"; shift 2
+  local out
+  if out=$("$@" 2>&1); then fail "$what: succeeded but should have failed"; fi
+  echo "$out" | grep -Eq "$pattern" || fail "$what: message '$out' does not match /$pattern/"
+  echo "   refused as expected: $(echo "$out" | head -1)"
+}
+
+ADMIN=("$BIN/tabella-admin")
+BALLOT="$SRC/ballots/demo-general.json"
+ORIGIN=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['origin'])" "$BALLOT")
+
+step "authority key"
+"$BIN/tabella-admin" --key authority.key keygen --json > keygen.json
+AUTH=$(python3 -c "import json;print(json.load(open('keygen.json'))['public_key'])")
+[ "$(stat -c %a authority.key)" = 600 ] || fail "authority key is not 0600"
+expect_failure "keygen over an existing key" "already exists" "$BIN/tabella-admin" --key authority.key keygen
+
+step "start tabella-ledger on an ephemeral port"
+"$BIN/tabella-ledger" --data-dir ledger --origin "$ORIGIN" --authority-key "$AUTH" \
+  --listen 127.0.0.1:0 --checkpoint-interval 250ms > ledger.out 2> ledger.err &
+LEDGER_PID=$!
+for _ in $(seq 1 100); do
+  grep -q '^listening on ' ledger.out 2>/dev/null && break
+  kill -0 "$LEDGER_PID" 2>/dev/null || fail "tabella-ledger exited"
+  sleep 0.1
+done
+URL=$(sed -n 's/^listening on //p' ledger.out | head -1)
+[ -n "$URL" ] || fail "tabella-ledger did not print its URL"
+echo "   $URL"
+A=("$BIN/tabella-admin" --ledger "$URL" --key authority.key)
+
+step "wrong authority key"
+"$BIN/tabella-admin" --key other.key keygen > /dev/null
+expect_failure "init with a key the ledger does not know" "permission|author|401|403" \
+  "$BIN/tabella-admin" --ledger "$URL" --key other.key init --ballot "$BALLOT"
+
+step "init"
+"${A[@]}" init --ballot "$BALLOT"
+expect_failure "guardian enrolment signed by another key" "wrong authority key" \
+  "$BIN/tabella-admin" --ledger "$URL" --key other.key guardians add --index 1 --name x \
+  --public-key "$AUTH"
+
+step "guardians: keygen, enrol, concurrent ceremonies"
+for i in 1 2 3; do
+  "$BIN/tabella-guardian" --index "$i" --key "g$i.key" keygen --json > "g$i.json"
+  pk=$(python3 -c "import json;print(json.load(open('g$i.json'))['public_key'])" )
+  "${A[@]}" guardians add --index "$i" --name "Guardian $i" --public-key "$pk"
+done
+expect_failure "key publish before the ceremony" "not complete" "${A[@]}" key publish
+for i in 1 2 3; do
+  "$BIN/tabella-guardian" --ledger "$URL" --index "$i" --key "g$i.key" --state "g$i.state" \
+    --timeout 120 --poll-interval-ms 200 ceremony > "ceremony$i.log" 2>&1 &
+  BG_PIDS+=($!)
+done
+for p in "${BG_PIDS[@]}"; do wait "$p" || { cat ceremony*.log; fail "a ceremony failed"; }; done
+BG_PIDS=()
+for i in 1 2 3; do
+  [ "$(stat -c %a "g$i.state")" = 600 ] || fail "guardian state file is not 0600"
+done
+grep -h "complete" ceremony*.log
+
+step "key publish, kiosks, tokens, polls open"
+"${A[@]}" key publish
+for k in 1 2; do
+  "$BIN/tabella-voters" keygen --out "kiosk$k.key" --json > "kiosk$k.json"
+  pk=$(python3 -c "import json;print(json.load(open('kiosk$k.json'))['public_key'])")
+  fp=$(python3 -c "import json;print(json.load(open('kiosk$k.json'))['fingerprint'])")
+  if [ "$k" = 1 ]; then
+    expect_failure "enrol with a wrong fingerprint" "fingerprint mismatch" "${A[@]}" kiosks enrol \
+      --public-key "$pk" --expect-fingerprint AAAA-AAAA-AAAA-AAAA --name x --precinct p
+  fi
+  "${A[@]}" kiosks enrol --public-key "$pk" --expect-fingerprint "$fp" --name "kiosk-$k" --precinct P1
+done
+"${A[@]}" tokens issue --count $((BALLOTS + 2)) --precinct P1 --out tokens
+[ "$(stat -c %a tokens/tokens.csv)" = 600 ] || fail "tokens.csv is not 0600"
+head -c 5 tokens/tokens.pdf | grep -q '%PDF' || fail "tokens.pdf is not a PDF"
+[ "$(wc -l < tokens/tokens.csv)" = $((BALLOTS + 3)) ] || fail "tokens.csv has the wrong number of lines"
+"${A[@]}" polls open
+
+step "ballots through tabella-voters"
+"$BIN/tabella-voters" run --ledger "$URL" --kiosk-key kiosk1.key --kiosk-key kiosk2.key \
+  --tokens tokens/tokens.csv --count "$BALLOTS" --challenge "$CHALLENGED" --json > voters.json \
+  || { cat voters.json; fail "voter simulator failed"; }
+python3 - <<'PY' || fail "voter simulator totals"
+import json
+v = json.load(open("voters.json"))
+assert v["ok"] and v["errors"] == [], v
+print("   %d cast, %d challenged, %.1f ballots/s" % (v["cast"], v["challenged"], v["ballots_per_second"]))
+PY
+expect_failure "a spent token" "spent" "$BIN/tabella-voters" run --ledger "$URL" \
+  --kiosk-key kiosk1.key --tokens tokens/tokens.csv --count 1
+
+step "polls close (twice), tokens after close"
+"${A[@]}" polls close
+expect_failure "closing the polls twice" "already closed" "${A[@]}" polls close
+expect_failure "tokens after close" "closed" "${A[@]}" tokens issue --count 1 --precinct P1 --out tokens2
+
+step "tally below quorum (only guardian 2 decrypts)"
+"$BIN/tabella-guardian" --ledger "$URL" --index 2 --key g2.key --state g2.state --timeout 60 \
+  --poll-interval-ms 200 decrypt &
+BG_PIDS+=($!)
+sleep 0.5
+expect_failure "tally with 1 of 2 partial decryptions" "below quorum.*1 partial decryption present \(guardian 2\), the quorum is 2" \
+  "${A[@]}" tally --timeout 3 --poll-interval-ms 200
+wait "${BG_PIDS[0]}" || fail "guardian 2 decrypt failed"
+BG_PIDS=()
+
+step "tally with guardians 2 and 3 (guardian 1 absent)"
+"$BIN/tabella-guardian" --ledger "$URL" --index 3 --key g3.key --state g3.state --timeout 60 decrypt
+"${A[@]}" --json tally --timeout 60 --poll-interval-ms 200 > tally.json || { cat tally.json; fail "tally"; }
+python3 - <<'PY' || fail "published counts differ from what the voters cast"
+import json
+t = json.load(open("tally.json")); v = json.load(open("voters.json"))
+assert t["guardians"] == [2, 3], t["guardians"]
+assert t["cast_count"] == v["cast"], (t["cast_count"], v["cast"])
+for contest, per in v["counts"].items():
+    for choice, n in per.items():
+        assert t["counts"][contest][choice] == n, (contest, choice, t["counts"][contest][choice], n)
+print("   result matches the %d plaintext ballots" % v["cast"])
+PY
+
+step "status, publish, tabella-verify"
+"${A[@]}" status
+"${A[@]}" publish published
+for f in record.jsonl results.txt results.html; do [ -s "published/$f" ] || fail "published/$f missing"; done
+grep -q '<svg' published/results.html || fail "results.html has no chart"
+"$BIN/tabella-verify" published/record.jsonl > verify.out || { cat verify.out; fail "tabella-verify rejected the record"; }
+tail -3 verify.out
+
+step "a tampered record fails tabella-verify"
+python3 - <<'PY'
+import json, base64
+lines = open("published/record.jsonl").read().splitlines()
+for i, l in enumerate(lines):
+    o = json.loads(l)
+    if o.get("type") == "cast-ballot":
+        b = bytearray(base64.b64decode(o["entry"])); b[-70] ^= 1
+        o["entry"] = base64.b64encode(bytes(b)).decode(); lines[i] = json.dumps(o); break
+open("tampered.jsonl", "w").write("\n".join(lines) + "\n")
+PY
+if "$BIN/tabella-verify" tampered.jsonl > tampered.out 2>&1; then fail "tampered record verified"; fi
+echo "   tampered record rejected"
+echo "PASS"
