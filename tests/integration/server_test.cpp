@@ -217,7 +217,7 @@ TEST_F(ServerTest, PreVerifierAndValidatorPlugIn) {
   TestLedger ledger(dir_.path(), {}, validator, pre);
   HttpClient client(ledger.port());
   auto r1 = client.post("/v1/entries", entry_body("unsigned thing"));
-  EXPECT_EQ(r1->status, 400u);
+  EXPECT_EQ(r1->status, 422u);  // kInvalidSignature
   EXPECT_EQ(json::parse(r1->body)["field"], "entry.signature");
   auto r2 = client.post("/v1/entries", entry_body("forbidden"));
   EXPECT_EQ(r2->status, 403u);
