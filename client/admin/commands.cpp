@@ -506,10 +506,12 @@ int cmd_publish(const Common& c, const std::filesystem::path& dir) {
   std::ofstream(dir / "results.html") << results_html(*results);
   if (!report->ok()) {
     const auto& f = report->failures.front();
-    return fail(c, make_error(ErrorCode::kInvalidProof,
-                              "the exported record FAILS verification (check " +
-                                  std::to_string(f.check) + ", entry " + std::to_string(f.index) +
-                                  "): " + f.why + "; see " + (dir / "verify-report.txt").string()));
+    return fail(
+        c, make_error(ErrorCode::kInvalidProof,
+                      "the exported record FAILS verification (check " + std::to_string(f.check) +
+                          ", " +
+                          (f.index == UINT64_MAX ? f.type : "entry " + std::to_string(f.index)) +
+                          "): " + f.why + "; see " + (dir / "verify-report.txt").string()));
   }
   return done(c,
               {{"record", record_path.string()},
