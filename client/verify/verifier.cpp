@@ -24,8 +24,8 @@ constexpr std::size_t kBatch = 256;
 constexpr std::uint64_t kNoIndex = UINT64_MAX;
 
 struct PendingCheckpoint {
-  std::string note;
-  std::optional<ledger::Checkpoint> checkpoint;  // parsed body, when it parses
+  std::optional<ledger::Note> note;              // when the signed note parses
+  std::optional<ledger::Checkpoint> checkpoint;  // when its body parses
   bool root_checked = false;
 };
 
@@ -52,7 +52,9 @@ class Run {
   bool stop() const { return options_.fail_fast && !report_.failures.empty(); }
 
   void process_batch(std::vector<record::RecordEntry>& batch);
+  void add_checkpoint(const std::string& text);
   void verify_checkpoint_signatures();
+  void check_roots(std::uint64_t index);
   void finish();
 
   Options options_;
@@ -84,34 +86,58 @@ void Run::verify_checkpoint_signatures() {
   }
   for (std::size_t i = 0; i < checkpoints_.size(); ++i) {
     auto& cp = checkpoints_[i];
+    if (!cp.note || !cp.checkpoint) continue;  // already reported as malformed
     std::string where = "checkpoint " + std::to_string(i);
-    auto note = ledger::parse_note(cp.note);
-    if (!note.ok()) {
-      fail(kNoIndex, "checkpoint", record::kCheckCheckpointSignatures,
-           where + ": " + note.error().describe());
-      continue;
-    }
-    auto st = verifier->verify(*note);
+    auto st = verifier->verify(*cp.note);
     if (!st.ok()) {
       fail(kNoIndex, "checkpoint", record::kCheckCheckpointSignatures,
            where + ": " + st.error().describe());
       continue;
     }
-    auto body = ledger::Checkpoint::parse(note->text);
-    if (!body.ok()) {
+    if (state_.manifest() != nullptr && cp.checkpoint->origin != state_.manifest()->origin) {
       fail(kNoIndex, "checkpoint", record::kCheckCheckpointSignatures,
-           where + ": " + body.error().describe());
-      continue;
-    }
-    if (!report_.election_id.empty() && state_.manifest() != nullptr &&
-        body->origin != state_.manifest()->origin) {
-      fail(kNoIndex, "checkpoint", record::kCheckCheckpointSignatures,
-           where + ": origin \"" + body->origin + "\" is not the election's log \"" +
+           where + ": origin \"" + cp.checkpoint->origin + "\" is not the election's log \"" +
                state_.manifest()->origin + "\"");
       continue;
     }
     pass(record::kCheckCheckpointSignatures);
-    cp.checkpoint = std::move(*body);
+  }
+}
+
+// Parses a checkpoint line as soon as it is read: its size and root are checked against the
+// entries as they stream past, its signature once the election entry names the ledger key.
+void Run::add_checkpoint(const std::string& text) {
+  std::string where = "checkpoint " + std::to_string(checkpoints_.size());
+  PendingCheckpoint cp;
+  auto note = ledger::parse_note(text);
+  if (!note.ok()) {
+    fail(kNoIndex, "checkpoint", record::kCheckCheckpointSignatures,
+         where + ": " + note.error().describe());
+  } else {
+    auto body = ledger::Checkpoint::parse(note->text);
+    if (!body.ok()) {
+      fail(kNoIndex, "checkpoint", record::kCheckCheckpointSignatures,
+           where + ": " + body.error().describe());
+    } else {
+      cp.checkpoint = std::move(*body);
+    }
+    cp.note = std::move(*note);
+  }
+  checkpoints_.push_back(std::move(cp));
+}
+
+// Checks every checkpoint whose size is the tree's current size (including 0, before any entry).
+void Run::check_roots(std::uint64_t index) {
+  for (auto& cp : checkpoints_) {
+    if (!cp.checkpoint || cp.root_checked || cp.checkpoint->size != tree_.size()) continue;
+    cp.root_checked = true;
+    if (cp.checkpoint->root == tree_.root()) {
+      pass(record::kCheckLogRoots);
+    } else {
+      fail(index, "checkpoint", record::kCheckLogRoots,
+           "the first " + std::to_string(tree_.size()) +
+               " entries do not hash to the signed checkpoint's root");
+    }
   }
 }
 
@@ -136,19 +162,9 @@ void Run::process_batch(std::vector<record::RecordEntry>& batch) {
   // Phase 2, in log order: Merkle tree, checkpoints, election rules.
   for (std::size_t i = 0; i < batch.size() && !stop(); ++i) {
     const auto& item = batch[i];
+    if (tree_.size() == 0) check_roots(kNoIndex);  // checkpoints of the empty log
     tree_.append(ledger::leaf_hash(item.bytes));
-    for (auto& cp : checkpoints_) {
-      if (cp.checkpoint && !cp.root_checked && cp.checkpoint->size == tree_.size()) {
-        cp.root_checked = true;
-        if (cp.checkpoint->root == tree_.root()) {
-          pass(record::kCheckLogRoots);
-        } else {
-          fail(item.index, "checkpoint", record::kCheckLogRoots,
-               "the first " + std::to_string(tree_.size()) +
-                   " entries do not hash to the signed checkpoint's root");
-        }
-      }
-    }
+    check_roots(item.index);
     auto& c = *checked[i];
     std::string type_name = "unknown";
     if (!c.ok()) {
@@ -180,6 +196,7 @@ void Run::process_batch(std::vector<record::RecordEntry>& batch) {
 }
 
 void Run::finish() {
+  if (tree_.size() == 0) check_roots(kNoIndex);
   if (!signatures_checked_) verify_checkpoint_signatures();
   for (const auto& cp : checkpoints_) {
     if (cp.checkpoint && !cp.root_checked) {
@@ -220,7 +237,7 @@ Result<Report> Run::run(const std::filesystem::path& path) {
     if (!item.ok()) return item.error();
     if (!item->has_value()) break;
     if (auto* cp = std::get_if<record::RecordCheckpoint>(&**item)) {
-      checkpoints_.push_back({cp->note, std::nullopt, false});
+      add_checkpoint(cp->note);
       ++report_.checkpoints;
       continue;
     }

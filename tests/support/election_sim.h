@@ -246,17 +246,19 @@ inline SimElection simulate_election(const SimOptions& o) {
     add(EntryType::kResult, result->encode(), authority);
   }
 
-  // Checkpoints at a third, two thirds and the end of the log.
+  // Checkpoints of the empty log, after the first entry, at a third, two thirds and the end.
   ledger::MemoryHashStore tree;
-  std::set<std::size_t> at = {sim.entries.size() / 3, 2 * sim.entries.size() / 3,
+  std::set<std::size_t> at = {1, sim.entries.size() / 3, 2 * sim.entries.size() / 3,
                               sim.entries.size()};
+  auto sign_checkpoint = [&] {
+    ledger::Checkpoint cp{manifest.origin, tree.size(), tree.root(), {}};
+    std::string body = cp.body();
+    sim.checkpoints.push_back(ledger::format_note(ledger::Note{body, {note_signer.sign(body)}}));
+  };
+  sign_checkpoint();
   for (std::size_t i = 0; i < sim.entries.size(); ++i) {
     tree.append_entry(sim.entries[i]);
-    if (at.count(i + 1) != 0) {
-      ledger::Checkpoint cp{manifest.origin, tree.size(), tree.root(), {}};
-      std::string body = cp.body();
-      sim.checkpoints.push_back(ledger::format_note(ledger::Note{body, {note_signer.sign(body)}}));
-    }
+    if (at.count(i + 1) != 0) sign_checkpoint();
   }
   return sim;
 }

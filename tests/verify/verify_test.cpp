@@ -51,7 +51,7 @@ TEST(VerifyTest, ValidElectionVerifiesWithCorrectCounts) {
   EXPECT_TRUE(r.complete);
   EXPECT_EQ(r.ballots_cast, 12u);
   EXPECT_EQ(r.ballots_challenged, 3u);
-  EXPECT_EQ(r.checkpoints, 3u);
+  EXPECT_EQ(r.checkpoints, 5u);  // sizes 0, 1, n/3, 2n/3, n
   for (const auto& c : r.checks) {
     EXPECT_GT(c.passed, 0u) << "check " << c.number << " " << c.name << " never ran";
     EXPECT_EQ(c.failed, 0u) << c.name;
