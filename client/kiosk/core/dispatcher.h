@@ -1,0 +1,134 @@
+// The kiosk's worker: owns the SQLite store (kiosk_store.h) and the LedgerClient and runs on its
+// own QThread, so that no network call or fsync ever blocks the UI thread.
+//
+//   start()    loads the election (store, else ledger, then cached), the chain state (store,
+//              else the ledger's record of this kiosk), the open/closed flag -> on_ready
+//   submit()   durably enqueues a signed entry together with the next chain state (one SQLite
+//              transaction) -> on_queued; then delivers the queue -> on_submitted for it
+//   deliver()  sends queued entries oldest first, each until the ledger answers: a verified
+//              receipt moves it to `delivered`; a transport failure stops the round (retried by
+//              a timer, and after a restart); a refusal moves it to `rejected`, shown to poll
+//              workers. Exactly once: an entry leaves the queue only after its verified receipt,
+//              and resending identical bytes is idempotent at the ledger.
+//   After a refusal that leaves the queue empty the chain state is re-read from the ledger (or,
+//   if unreachable, rolled back to before the refused entry when it was the newest), so the next
+//   ballot chains onto what the ledger actually holds.
+//
+// Results go to a DispatcherListener, invoked on the listener's thread through queued calls on
+// `context` (the view-model): no shared state between the threads.
+// Thread-safety: after moveToThread, call the public methods only on the dispatcher's thread
+// (QMetaObject::invokeMethod(dispatcher, ..., Qt::QueuedConnection)).
+#pragma once
+
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/election_setup.h"
+#include "core/kiosk_store.h"
+#include "core/ledger_client.h"
+
+namespace tabella::kiosk {
+
+struct ReadyInfo {
+  std::shared_ptr<const KioskElection> election;
+  ChainState chain;
+  bool kiosk_open = false;
+};
+
+enum class SubmitVerdict {
+  kRecorded,  // in the ledger, receipt verified
+  kPending,   // durable in the local queue; the ledger has not confirmed it yet
+  kRejected,  // refused by the ledger (kept in `rejected`)
+  kFailed,    // could not even be stored locally
+};
+
+struct SubmitReport {
+  std::uint64_t ticket = 0;
+  SubmitVerdict verdict = SubmitVerdict::kPending;
+  Receipt receipt;                               // kRecorded
+  std::optional<ledger::Checkpoint> checkpoint;  // kRecorded
+  Error error;                                   // kRejected, kFailed; why kPending (transport)
+};
+
+struct PollStatus {
+  bool checked = false;    // at least one status request finished
+  bool reachable = false;  // the last request reached the ledger
+  std::string ledger_phase;
+  std::uint64_t queue_length = 0;
+  std::uint64_t cast_here = 0;
+  std::uint64_t challenged_here = 0;
+  std::vector<RejectedEntry> rejected;
+  std::string last_error;
+  bool kiosk_open = false;
+};
+
+class DispatcherListener {
+ public:
+  virtual ~DispatcherListener() = default;
+  virtual void on_ready(const ReadyInfo& info) = 0;
+  virtual void on_not_ready(const Error& why) = 0;  // start() is retried by a timer
+  virtual void on_queued(std::uint64_t ticket) = 0;
+  virtual void on_submitted(const SubmitReport& report) = 0;
+  virtual void on_chain_changed(const ChainState& chain) = 0;
+  virtual void on_status(const PollStatus& status) = 0;
+};
+
+struct DispatcherOptions {
+  std::string db_path;
+  PublicKeyBytes kiosk_key{};
+  std::optional<PublicKeyBytes> authority;  // pin the election's authority key
+  int retry_interval_ms = 10000;            // queue delivery and start() retries
+  int status_interval_ms = 15000;           // ledger status poll for the poll-worker screen
+};
+
+class Dispatcher : public QObject {
+  Q_OBJECT
+ public:
+  using ClientFactory = std::function<Result<std::unique_ptr<LedgerClient>>()>;
+
+  // The factory runs on the dispatcher's thread in start(). `context` lives on the listener's
+  // thread and outlives no call: calls to a destroyed context are dropped by Qt.
+  Dispatcher(ClientFactory factory, DispatcherOptions options, DispatcherListener* listener,
+             QObject* context);
+  ~Dispatcher() override;
+
+  void start();
+  // REQUIRES: start() reported ready.
+  void submit(std::uint64_t ticket, EntryKind kind, Bytes entry, Digest code,
+              std::uint64_t sequence, ChainState next);
+  void deliver();
+  void refresh_status();
+  void set_kiosk_open(bool open);
+
+ private:
+  template <class F>
+  void notify(F&& f);
+  // Sends the queue; returns true if the queue is now empty.
+  void deliver_round();
+  void after_rejection(const QueuedEntry& refused, bool newest);
+  void publish_status();
+  Status load();
+
+  ClientFactory factory_;
+  DispatcherOptions options_;
+  DispatcherListener* listener_;
+  QPointer<QObject> context_;
+  std::unique_ptr<LedgerClient> client_;
+  std::unique_ptr<KioskStore> store_;
+  std::shared_ptr<const KioskElection> election_;
+  bool ready_ = false;
+  bool delivering_ = false;
+  PollStatus status_;
+  std::map<std::int64_t, std::uint64_t> tickets_;  // queue id -> ticket awaiting a report
+  QTimer* retry_timer_;
+  QTimer* status_timer_;
+};
+
+}  // namespace tabella::kiosk

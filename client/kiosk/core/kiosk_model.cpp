@@ -1,0 +1,740 @@
+#include "core/kiosk_model.h"
+
+#include <QLocale>
+#include <algorithm>
+#include <ctime>
+
+#include "core/kiosk_config.h"
+#include "tabella/election/token.h"
+#include "tabella/record/bodies.h"
+#include "tabella/record/entry.h"
+
+namespace tabella::kiosk {
+
+KioskModel::KioskModel(Options options, QObject* parent)
+    : QObject(parent), options_(std::move(options)) {
+  idle_timer_.setSingleShot(true);
+  idle_timer_.setInterval(options_.idle_timeout_ms);
+  connect(&idle_timer_, &QTimer::timeout, this, &KioskModel::on_idle_timeout);
+  patience_timer_.setSingleShot(true);
+  patience_timer_.setInterval(options_.cast_patience_ms);
+  connect(&patience_timer_, &QTimer::timeout, this, [this] {
+    if (screen_ != Screen::kWorking || ticket_ == 0 || ticket_kind_ != EntryKind::kCast) return;
+    // Durable on this kiosk; the ledger is slow. The voter need not wait.
+    ticket_ = 0;
+    receipt_.outcome = CastOutcome::kPending;
+    recasting_ = false;
+    set_screen(Screen::kCastDone);
+  });
+  pin_lock_timer_.setSingleShot(true);
+  pin_lock_timer_.setInterval(options_.pin_lockout_ms);
+  connect(&pin_lock_timer_, &QTimer::timeout, this, [this] { pin_failures_ = 0; });
+}
+
+KioskModel::~KioskModel() {
+  wipe_voter();
+  if (dispatcher_ != nullptr) {
+    Dispatcher* d = dispatcher_;
+    QMetaObject::invokeMethod(
+        d, [d] { delete d; }, Qt::BlockingQueuedConnection);
+    dispatcher_ = nullptr;
+  }
+  thread_.quit();
+  thread_.wait();
+}
+
+void KioskModel::start() {
+  DispatcherOptions o;
+  o.db_path = options_.db_path.toStdString();
+  o.kiosk_key = options_.kiosk_key->verify_key().bytes();
+  o.authority = options_.authority;
+  o.retry_interval_ms = options_.retry_interval_ms;
+  o.status_interval_ms = options_.status_interval_ms;
+  dispatcher_ = new Dispatcher(options_.client_factory, o, this, this);
+  dispatcher_->moveToThread(&thread_);
+  thread_.setObjectName(QStringLiteral("kiosk-dispatcher"));
+  thread_.start();
+  Dispatcher* d = dispatcher_;
+  QMetaObject::invokeMethod(
+      d, [d] { d->start(); }, Qt::QueuedConnection);
+  set_screen(Screen::kStarting);
+}
+
+// ------------------------------------------------------------------------------- listener
+
+void KioskModel::on_ready(const ReadyInfo& info) {
+  election_ = info.election;
+  chain_ = info.chain;
+  kiosk_open_ = info.kiosk_open;
+  poll_status_.kiosk_open = info.kiosk_open;
+  not_enrolled_ = false;
+  technical_detail_.clear();
+  const auto& langs = election_->context->manifest.languages;
+  if (std::find(langs.begin(), langs.end(), language_.toStdString()) == langs.end()) {
+    language_ = QString::fromStdString(langs.front());
+    emit language_changed(language_);
+  }
+  marks_.assign(election_->context->manifest.contests.size(), {});
+  if (screen_ == Screen::kStarting || screen_ == Screen::kUnavailable) set_screen(idle_screen());
+  emit changed();
+}
+
+void KioskModel::on_not_ready(const Error& why) {
+  technical_detail_ = QString::fromStdString(why.describe());
+  not_enrolled_ = why.field == "kiosk_key";
+  unavailable_text_ =
+      not_enrolled_
+          ? tr("This kiosk is not yet enrolled for this election. Please ask a poll worker.")
+          : tr("This kiosk is not ready yet. Please ask a poll worker for help.");
+  if (screen_ == Screen::kStarting || screen_ == Screen::kUnavailable) {
+    set_screen(Screen::kUnavailable);
+  }
+  emit changed();
+}
+
+void KioskModel::on_queued(std::uint64_t ticket) {
+  if (ticket != ticket_) return;
+  if (ticket_kind_ == EntryKind::kCast) {
+    // Durable here: the chain moved on; tell the voter once the ledger confirms or patience ends.
+    patience_timer_.start();
+  }
+}
+
+void KioskModel::on_submitted(const SubmitReport& report) {
+  // A late answer about a voter who already left is for the poll-worker status only.
+  if (report.ticket != ticket_ || ticket_ == 0) return;
+  ticket_ = 0;
+  patience_timer_.stop();
+  if (ticket_kind_ == EntryKind::kChallenged) {
+    challenge_published_ = report.verdict == SubmitVerdict::kRecorded;
+    notice_ = report.verdict == SubmitVerdict::kRecorded
+                  ? tr("This checked ballot is now published on the election record. It will "
+                       "not be counted.")
+              : report.verdict == SubmitVerdict::kPending
+                  ? tr("This checked ballot is saved on this kiosk and will be published on the "
+                       "election record. It will not be counted.")
+                  : tr("This checked ballot could not be published. A poll worker has been "
+                       "alerted. It will not be counted.");
+    set_screen(Screen::kChallenged);
+    return;
+  }
+  switch (report.verdict) {
+    case SubmitVerdict::kRecorded: {
+      receipt_.outcome = CastOutcome::kRecorded;
+      receipt_.index = report.receipt.index;
+      const auto& cp = *report.checkpoint;
+      receipt_.checkpoint = QString::fromStdString(cp.origin) + QStringLiteral(" · ") +
+                            tr("log size %1").arg(cp.size) + QStringLiteral(" · ") +
+                            QString::fromStdString(to_hex(cp.root)).left(16);
+      pending_.reset();
+      recasting_ = false;
+      set_screen(Screen::kCastDone);
+      return;
+    }
+    case SubmitVerdict::kPending:
+      receipt_.outcome = CastOutcome::kPending;
+      pending_.reset();
+      recasting_ = false;
+      set_screen(Screen::kCastDone);
+      return;
+    case SubmitVerdict::kRejected:
+    case SubmitVerdict::kFailed:
+      break;
+  }
+  const Error& e = report.error;
+  if (report.verdict == SubmitVerdict::kRejected && e.field == "body.token_hash") {
+    // The ledger decides whether a token is committed and unspent. The encrypted ballot does not
+    // contain the token, so it can be cast with another one.
+    const bool spent = e.message.find("spent") != std::string::npos;
+    notice_ = spent ? tr("This voting code has already been used. Please ask a poll worker for "
+                         "a new code, then type it here. Your choices are kept.")
+                    : tr("This voting code is not valid for this election. Please check it, or "
+                         "ask a poll worker for a new code. Your choices are kept.");
+    secure_zero(token_.data(), token_.size());
+    token_.clear();
+    recasting_ = true;
+    set_screen(Screen::kToken);
+    return;
+  }
+  receipt_.outcome = CastOutcome::kRefused;
+  pending_.reset();
+  recasting_ = false;
+  notice_ = e.message.find("polls") != std::string::npos
+                ? tr("Your ballot could not be recorded because voting is closed. Please ask a "
+                     "poll worker for help.")
+                : tr("Your ballot could not be recorded. Please ask a poll worker for help.");
+  set_screen(Screen::kCastDone);
+}
+
+void KioskModel::on_chain_changed(const ChainState& chain) {
+  chain_ = chain;
+}
+
+void KioskModel::on_status(const PollStatus& status) {
+  poll_status_ = status;
+  kiosk_open_ = status.kiosk_open;
+  if (screen_ == Screen::kWelcome && !kiosk_open_) set_screen(Screen::kClosed);
+  if (screen_ == Screen::kClosed && kiosk_open_) set_screen(Screen::kWelcome);
+  emit changed();
+}
+
+// ---------------------------------------------------------------------------------- views
+
+QString KioskModel::text(const election::LocalizedText& t) const {
+  return QString::fromStdString(t.in(lang()));
+}
+
+QString KioskModel::election_title() const {
+  return election_ ? text(election_->context->manifest.title) : QString();
+}
+
+std::vector<LanguageOption> KioskModel::languages() const {
+  std::vector<LanguageOption> out;
+  if (!election_) return out;
+  for (const auto& tag : election_->context->manifest.languages) {
+    QString q = QString::fromStdString(tag);
+    // The language's own name without a country ("Español", not "Español de España").
+    static const std::pair<const char*, const char*> kNames[] = {
+        {"en", "English"},  {"es", "Español"},       {"fr", "Français"}, {"de", "Deutsch"},
+        {"it", "Italiano"}, {"pt", "Português"},     {"zh", "中文"},     {"vi", "Tiếng Việt"},
+        {"ko", "한국어"},   {"tl", "Tagalog"},       {"ar", "العربية"},  {"ru", "Русский"},
+        {"ja", "日本語"},   {"ht", "Kreyòl ayisyen"}};
+    QString name;
+    for (const auto& [code, native] : kNames) {
+      if (tag == code) name = QString::fromUtf8(native);
+    }
+    if (name.isEmpty()) name = QLocale(q).nativeLanguageName();
+    if (name.isEmpty()) name = q;
+    name[0] = name[0].toUpper();
+    out.push_back({q, name});
+  }
+  return out;
+}
+
+int KioskModel::contest_count() const {
+  return election_ ? static_cast<int>(election_->context->manifest.contests.size()) : 0;
+}
+
+ContestView KioskModel::contest() const {
+  ContestView v;
+  if (!election_ || contest_ >= contest_count()) return v;
+  const auto& c = election_->context->manifest.contests[static_cast<std::size_t>(contest_)];
+  const auto& marked = marks_[static_cast<std::size_t>(contest_)];
+  v.index = contest_;
+  v.count = contest_count();
+  v.title = text(c.title);
+  v.instructions = text(c.instructions);
+  v.min = static_cast<int>(c.min);
+  v.max = static_cast<int>(c.max);
+  v.selected = static_cast<int>(marked.size());
+  if (c.min > 0 && c.min == c.max) {
+    v.rule = c.max == 1 ? tr("Choose one.") : tr("Choose exactly %1.").arg(c.max);
+  } else if (c.max == 1) {
+    v.rule = tr("Choose one, or leave it blank.");
+  } else {
+    v.rule = tr("Choose up to %1.").arg(c.max);
+  }
+  v.progress = tr("Contest %1 of %2").arg(contest_ + 1).arg(v.count);
+  v.status = v.selected == 0 ? tr("You have not chosen anything yet.")
+                             : tr("You have chosen %1 of %2.").arg(v.selected).arg(v.max);
+  for (std::size_t j = 0; j < c.choices.size(); ++j) {
+    ChoiceView cv;
+    cv.label = text(c.choices[j].label);
+    cv.party = c.choices[j].party.empty() ? QString() : text(c.choices[j].party);
+    cv.selected = marked.count(static_cast<int>(j)) != 0;
+    cv.available = cv.selected || v.selected < v.max || v.max == 1;
+    v.choices.push_back(cv);
+  }
+  return v;
+}
+
+std::vector<ReviewRow> KioskModel::review() const {
+  std::vector<ReviewRow> rows;
+  if (!election_) return rows;
+  const auto& m = election_->context->manifest;
+  for (std::size_t i = 0; i < m.contests.size(); ++i) {
+    const auto& c = m.contests[i];
+    ReviewRow r;
+    r.contest = static_cast<int>(i);
+    r.title = text(c.title);
+    for (int j : marks_[i]) r.choices << text(c.choices[static_cast<std::size_t>(j)].label);
+    const auto n = static_cast<std::uint32_t>(marks_[i].size());
+    r.undervote = n < c.max;
+    if (n == 0) {
+      r.note = tr("No choice made: this contest will be left blank.");
+    } else if (n < c.max) {
+      r.note = tr("You chose %1 of %2. You may choose %3 more.").arg(n).arg(c.max).arg(c.max - n);
+    }
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+QString KioskModel::tracking_code() const {
+  return pending_ ? QString::fromStdString(election::short_code(pending_->code))
+                  : receipt_.tracking_code;
+}
+
+QString KioskModel::kiosk_fingerprint() const {
+  return QString::fromStdString(options_.kiosk_key->verify_key().fingerprint());
+}
+QString KioskModel::kiosk_public_key_hex() const {
+  return QString::fromStdString(options_.kiosk_key->verify_key().to_hex());
+}
+
+bool KioskModel::holds_voter_data() const {
+  bool marks = false;
+  for (const auto& m : marks_) marks = marks || !m.empty();
+  return marks || !token_.empty() || pending_.has_value() || !challenge_rows_.empty() ||
+         !receipt_.tracking_code.isEmpty() || recasting_ || return_to_review_ || contest_ != 0;
+}
+
+// -------------------------------------------------------------------------------- actions
+
+void KioskModel::set_screen(Screen s) {
+  if (s != Screen::kToken && s != Screen::kContest && s != Screen::kCastDone &&
+      s != Screen::kChallenged && s != Screen::kPin) {
+    notice_.clear();
+  }
+  screen_ = s;
+  touch();
+  emit changed();
+}
+
+void KioskModel::touch() {
+  const bool default_look =
+      text_size_ == 0 && !high_contrast_ &&
+      (!election_ ||
+       language_ == QString::fromStdString(election_->context->manifest.languages[0]));
+  if (screen_ == Screen::kStarting || screen_ == Screen::kUnavailable ||
+      screen_ == Screen::kClosed ||
+      (screen_ == Screen::kWelcome && !holds_voter_data() && default_look)) {
+    idle_timer_.stop();
+  } else {
+    idle_timer_.start();
+  }
+}
+
+void KioskModel::user_activity() {
+  touch();
+}
+
+Screen KioskModel::idle_screen() const {
+  if (!election_) return Screen::kUnavailable;
+  return kiosk_open_ ? Screen::kWelcome : Screen::kClosed;
+}
+
+void KioskModel::choose_language(const QString& tag) {
+  if (!election_) return;
+  for (const auto& l : languages()) {
+    if (l.tag == tag) {
+      language_ = tag;
+      emit language_changed(tag);
+      touch();
+      emit changed();
+      return;
+    }
+  }
+}
+
+void KioskModel::set_text_size(int size) {
+  text_size_ = std::clamp(size, 0, 2);
+  touch();
+  emit changed();
+}
+
+void KioskModel::set_high_contrast(bool on) {
+  high_contrast_ = on;
+  touch();
+  emit changed();
+}
+
+void KioskModel::start_voting() {
+  if (screen_ != Screen::kWelcome || !election_ || !kiosk_open_) return;
+  set_screen(Screen::kToken);
+}
+
+void KioskModel::submit_token(const QString& typed) {
+  if (screen_ != Screen::kToken) return;
+  std::string raw = typed.toStdString();
+  auto t = election::normalize_token(raw);
+  secure_zero(raw.data(), raw.size());
+  if (!t.ok()) {
+    notice_ =
+        tr("That voting code is not complete or has a typing error. A voting code has 16 "
+           "letters and digits, like ABCD-EFGH-JKLM-NPQR. Please check it and try again.");
+    touch();
+    emit changed();
+    return;
+  }
+  token_ = std::move(*t);
+  notice_.clear();
+  if (recasting_ && pending_) {
+    cast();
+    return;
+  }
+  contest_ = 0;
+  set_screen(Screen::kContest);
+}
+
+void KioskModel::toggle_choice(int choice) {
+  if (screen_ != Screen::kContest || !election_) return;
+  const auto& c = election_->context->manifest.contests[static_cast<std::size_t>(contest_)];
+  if (choice < 0 || choice >= static_cast<int>(c.choices.size())) return;
+  auto& marked = marks_[static_cast<std::size_t>(contest_)];
+  notice_.clear();
+  if (marked.erase(choice) == 0) {
+    if (marked.size() < c.max) {
+      marked.insert(choice);
+    } else if (c.max == 1) {
+      marked.clear();  // one choice: choosing another replaces it
+      marked.insert(choice);
+    } else {
+      notice_ = tr("You have already chosen %1, the most allowed in this contest. To choose "
+                   "this one, first remove one of your choices.")
+                    .arg(c.max);
+    }
+  }
+  touch();
+  emit changed();
+}
+
+void KioskModel::next() {
+  if (screen_ == Screen::kWelcome) {
+    start_voting();
+    return;
+  }
+  if (screen_ != Screen::kContest) return;
+  const auto& c = election_->context->manifest.contests[static_cast<std::size_t>(contest_)];
+  if (marks_[static_cast<std::size_t>(contest_)].size() < c.min) {
+    notice_ = tr("Please choose at least %1 in this contest.").arg(c.min);
+    touch();
+    emit changed();
+    return;
+  }
+  if (return_to_review_ || contest_ + 1 >= contest_count()) {
+    return_to_review_ = false;
+    set_screen(Screen::kReview);
+    return;
+  }
+  ++contest_;
+  set_screen(Screen::kContest);
+}
+
+void KioskModel::back() {
+  switch (screen_) {
+    case Screen::kToken:
+      if (recasting_) return;  // the ballot is sealed; a new code or a poll worker
+      secure_zero(token_.data(), token_.size());
+      token_.clear();
+      set_screen(Screen::kWelcome);
+      return;
+    case Screen::kContest:
+      if (return_to_review_) {
+        return_to_review_ = false;
+        set_screen(Screen::kReview);
+      } else if (contest_ > 0) {
+        --contest_;
+        set_screen(Screen::kContest);
+      } else {
+        set_screen(Screen::kToken);
+      }
+      return;
+    case Screen::kReview:
+      contest_ = contest_count() - 1;
+      set_screen(Screen::kContest);
+      return;
+    case Screen::kTracking:
+      pending_.reset();  // never submitted: discarded, the chain does not move
+      set_screen(Screen::kReview);
+      return;
+    case Screen::kPin:
+      set_screen(before_pin_);
+      return;
+    case Screen::kPollWorker:
+      leave_poll_worker();
+      return;
+    case Screen::kChallenged:
+      challenge_done();
+      return;
+    case Screen::kStarting:
+    case Screen::kUnavailable:
+    case Screen::kClosed:
+    case Screen::kWelcome:
+    case Screen::kWorking:
+    case Screen::kCastDone:
+      return;
+  }
+}
+
+void KioskModel::edit_contest(int contest) {
+  if (screen_ != Screen::kReview || contest < 0 || contest >= contest_count()) return;
+  contest_ = contest;
+  return_to_review_ = true;
+  set_screen(Screen::kContest);
+}
+
+election::PlaintextBallot KioskModel::plaintext() const {
+  election::PlaintextBallot b;
+  const auto& m = election_->context->manifest;
+  for (std::size_t i = 0; i < m.contests.size(); ++i) {
+    election::ContestMarks cm{m.contests[i].id, {}};
+    for (int j : marks_[i])
+      cm.choice_ids.push_back(m.contests[i].choices[static_cast<std::size_t>(j)].id);
+    b.contests.push_back(std::move(cm));
+  }
+  return b;
+}
+
+void KioskModel::encrypt() {
+  if (screen_ != Screen::kReview) return;
+  working_text_ = tr("Sealing your ballot…");
+  set_screen(Screen::kWorking);
+  // Let the screen paint first; the encryption itself takes milliseconds.
+  QTimer::singleShot(0, this, [this] { do_encrypt(); });
+}
+
+void KioskModel::do_encrypt() {
+  if (screen_ != Screen::kWorking || !election_) return;
+  const auto time = static_cast<std::uint64_t>(std::time(nullptr));
+  auto pb = plaintext();
+  auto enc =
+      election::encrypt_ballot(*election_->context, pb, chain_.sequence + 1, time, chain_.head);
+  for (auto& c : pb.contests) c.choice_ids.clear();
+  if (!enc.ok()) {
+    notice_ = tr("Your choices could not be sealed. Please review them again.");
+    technical_detail_ = QString::fromStdString(enc.error().describe());
+    screen_ = Screen::kReview;
+    touch();
+    emit changed();
+    return;
+  }
+  Pending p;
+  p.ballot = std::move(enc->first);
+  p.secrets = std::move(enc->second);
+  p.code = election::ballot_code(election_->context->q, options_.kiosk_key->verify_key().bytes(),
+                                 p.ballot);
+  pending_ = std::move(p);
+  set_screen(Screen::kTracking);
+}
+
+void KioskModel::submit_entry(EntryKind kind, const Bytes& entry) {
+  ticket_ = next_ticket_++;
+  ticket_kind_ = kind;
+  const ChainState next{pending_->ballot.sequence, pending_->code};
+  chain_ = next;
+  Dispatcher* d = dispatcher_;
+  const std::uint64_t ticket = ticket_;
+  const Digest code = pending_->code;
+  const std::uint64_t seq = pending_->ballot.sequence;
+  QMetaObject::invokeMethod(
+      d,
+      [d, ticket, kind, entry, code, seq, next] {
+        d->submit(ticket, kind, entry, code, seq, next);
+      },
+      Qt::QueuedConnection);
+}
+
+void KioskModel::cast() {
+  const bool from_token = screen_ == Screen::kToken && recasting_;
+  if ((screen_ != Screen::kTracking && !from_token) || !pending_ || token_.empty()) return;
+  // The chain may have moved since encryption (a queued ballot refused and resynchronised):
+  // such a ballot would be refused, so seal it afresh and show the new code.
+  if (pending_->ballot.sequence != chain_.sequence + 1 ||
+      pending_->ballot.previous_code != chain_.head) {
+    if (pending_->secrets.marks.empty()) {
+      pending_.reset();
+      notice_ = tr("Your ballot could not be recorded. Please ask a poll worker for help.");
+      receipt_.outcome = CastOutcome::kRefused;
+      set_screen(Screen::kCastDone);
+      return;
+    }
+    pending_.reset();
+    working_text_ = tr("Sealing your ballot…");
+    set_screen(Screen::kWorking);
+    do_encrypt();
+    return;
+  }
+  pending_->secrets.wipe();  // a cast ballot is never opened
+  record::CastBallotBody body{pending_->ballot,
+                              election::token_hash(election_->context->q, token_)};
+  secure_zero(token_.data(), token_.size());
+  token_.clear();
+  auto entry = record::Entry::make(record::EntryType::kCastBallot, election_->context->q,
+                                   body.encode(), *options_.kiosk_key)
+                   .encode();
+  receipt_ = ReceiptView();
+  receipt_.election_title = election_title();
+  receipt_.tracking_code = QString::fromStdString(election::short_code(pending_->code));
+  receipt_.code_hex = QString::fromStdString(to_hex(pending_->code));
+  receipt_.lookup = options_.ledger_url.isEmpty()
+                        ? receipt_.code_hex
+                        : options_.ledger_url + QStringLiteral("/v1/ballots/") + receipt_.code_hex;
+  receipt_.time = QDateTime::currentDateTimeUtc();
+  working_text_ = tr("Recording your ballot…");
+  submit_entry(EntryKind::kCast, entry);
+  set_screen(Screen::kWorking);
+}
+
+void KioskModel::challenge() {
+  if (screen_ != Screen::kTracking || !pending_ || pending_->secrets.marks.empty()) return;
+  auto opened = election::open_ballot(pending_->ballot, pending_->secrets);
+  // Show what the kiosk really encrypted: recomputed from the opening, not from our marks.
+  challenge_rows_.clear();
+  auto marks = election::verify_opening(*election_->context, opened);
+  const auto& m = election_->context->manifest;
+  if (marks.ok()) {
+    auto ids = election::marks_to_choice_ids(m, *marks);
+    for (std::size_t c = 0; c < m.contests.size(); ++c) {
+      ChallengeRow row{text(m.contests[c].title), {}};
+      for (const auto& id : ids[c]) {
+        for (const auto& ch : m.contests[c].choices) {
+          if (ch.id == id) row.choices << text(ch.label);
+        }
+      }
+      challenge_rows_.push_back(row);
+    }
+  }
+  auto entry = record::Entry::make(record::EntryType::kChallengedBallot, election_->context->q,
+                                   opened.encode(), *options_.kiosk_key)
+                   .encode();
+  for (auto& row : opened.choices) secure_zero(row.data(), row.size());
+  receipt_ = ReceiptView();
+  receipt_.election_title = election_title();
+  receipt_.tracking_code = QString::fromStdString(election::short_code(pending_->code));
+  receipt_.code_hex = QString::fromStdString(to_hex(pending_->code));
+  receipt_.time = QDateTime::currentDateTimeUtc();
+  challenge_published_ = false;
+  working_text_ = tr("Opening your ballot for checking…");
+  submit_entry(EntryKind::kChallenged, entry);
+  pending_.reset();  // the secrets are published now; a fresh encryption follows
+  set_screen(Screen::kWorking);
+}
+
+void KioskModel::challenge_done() {
+  if (screen_ != Screen::kChallenged) return;
+  challenge_rows_.clear();
+  receipt_ = ReceiptView();
+  set_screen(Screen::kReview);
+}
+
+void KioskModel::done() {
+  if (screen_ != Screen::kCastDone) return;
+  reset();
+}
+
+void KioskModel::wipe_voter() {
+  if (pending_) pending_->secrets.wipe();
+  pending_.reset();
+  secure_zero(token_.data(), token_.size());
+  token_.clear();
+  for (auto& m : marks_) m.clear();
+  contest_ = 0;
+  return_to_review_ = false;
+  recasting_ = false;
+  challenge_rows_.clear();
+  challenge_published_ = false;
+  receipt_ = ReceiptView();
+  notice_.clear();
+  ticket_ = 0;
+  patience_timer_.stop();
+}
+
+void KioskModel::reset() {
+  wipe_voter();
+  text_size_ = 0;
+  high_contrast_ = false;
+  if (election_ && language_ != QString::fromStdString(election_->context->manifest.languages[0])) {
+    language_ = QString::fromStdString(election_->context->manifest.languages[0]);
+    emit language_changed(language_);
+  }
+  set_screen(idle_screen());
+}
+
+void KioskModel::on_idle_timeout() {
+  switch (screen_) {
+    case Screen::kWorking:
+      idle_timer_.start();  // never interrupt a submission
+      return;
+    case Screen::kPin:
+    case Screen::kPollWorker:
+      set_screen(idle_screen());
+      return;
+    case Screen::kStarting:
+    case Screen::kUnavailable:
+    case Screen::kClosed:
+      return;
+    case Screen::kWelcome:
+    case Screen::kToken:
+    case Screen::kContest:
+    case Screen::kReview:
+    case Screen::kTracking:
+    case Screen::kChallenged:
+    case Screen::kCastDone:
+      reset();
+      return;
+  }
+}
+
+// ---------------------------------------------------------------------------- poll worker
+
+void KioskModel::enter_poll_worker() {
+  if (screen_ != Screen::kWelcome && screen_ != Screen::kClosed &&
+      screen_ != Screen::kUnavailable && screen_ != Screen::kStarting) {
+    return;  // never in the middle of a voter's session
+  }
+  before_pin_ = screen_;
+  notice_.clear();
+  set_screen(Screen::kPin);
+}
+
+void KioskModel::submit_pin(const QString& pin) {
+  if (screen_ != Screen::kPin) return;
+  if (pin_failures_ >= 5) {
+    notice_ = tr("Too many wrong PINs. Try again in a minute.");
+    emit changed();
+    return;
+  }
+  std::string p = pin.toStdString();
+  const bool ok = !options_.pin_hash.isEmpty() && check_pin(p, options_.pin_hash.toStdString());
+  secure_zero(p.data(), p.size());
+  if (!ok) {
+    if (++pin_failures_ >= 5) pin_lock_timer_.start();
+    notice_ = options_.pin_hash.isEmpty() ? tr("No poll-worker PIN is configured on this kiosk.")
+                                          : tr("Wrong PIN.");
+    touch();
+    emit changed();
+    return;
+  }
+  pin_failures_ = 0;
+  set_screen(Screen::kPollWorker);
+  retry_delivery();
+}
+
+void KioskModel::set_kiosk_open(bool open) {
+  if (screen_ != Screen::kPollWorker || dispatcher_ == nullptr) return;
+  Dispatcher* d = dispatcher_;
+  QMetaObject::invokeMethod(
+      d, [d, open] { d->set_kiosk_open(open); }, Qt::QueuedConnection);
+  touch();
+}
+
+void KioskModel::retry_delivery() {
+  if (dispatcher_ == nullptr) return;
+  Dispatcher* d = dispatcher_;
+  QMetaObject::invokeMethod(
+      d,
+      [d] {
+        d->start();  // no-op once ready
+        d->refresh_status();
+      },
+      Qt::QueuedConnection);
+  touch();
+}
+
+void KioskModel::leave_poll_worker() {
+  if (screen_ != Screen::kPollWorker && screen_ != Screen::kPin) return;
+  set_screen(idle_screen());
+}
+
+}  // namespace tabella::kiosk

@@ -1,0 +1,252 @@
+// The kiosk's view-model: the voter's path and the poll-worker mode as a state machine, with
+// everything a screen shows exposed as plain values. Widgets (client/kiosk/ui) only read these
+// and call the actions; tests drive the same object without any window.
+//
+//   Welcome -> Token -> Contest 1..n -> Review -> (encrypt) Tracking -> Cast -> CastDone
+//                                         ^            |
+//                                         +-- Challenged <- Challenge
+//   Welcome/Closed/Unavailable -> Pin -> PollWorker
+//
+// Secrets: the token, the marks, the encryption nonces (election::BallotSecrets) and what a
+// challenged ballot contained live only here and are wiped on reset() (Done, inactivity
+// timeout) — secrets of a cast ballot as soon as it is signed.
+// Network and disk work run on the Dispatcher's thread; results come back as queued calls.
+// Thread-safety: a QObject of the UI thread; call everything on that thread.
+#pragma once
+
+#include <QDateTime>
+#include <QObject>
+#include <QString>
+#include <QStringList>
+#include <QThread>
+#include <QTimer>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/dispatcher.h"
+#include "tabella/election/ballot.h"
+
+namespace tabella::kiosk {
+
+enum class Screen {
+  kStarting,     // loading the election
+  kUnavailable,  // no election / not enrolled / local fault: ask a poll worker
+  kClosed,       // kiosk closed by a poll worker
+  kWelcome,      // language, text size, contrast
+  kToken,        // voting code
+  kContest,      // one contest
+  kReview,       // every contest
+  kWorking,      // encrypting / casting / publishing a challenge
+  kTracking,     // tracking code: cast or challenge
+  kChallenged,   // what the challenged ballot contained
+  kCastDone,     // recorded / pending / refused
+  kPin,          // poll-worker PIN
+  kPollWorker,   // poll-worker status and controls
+};
+
+enum class CastOutcome { kRecorded, kPending, kRefused };
+
+struct LanguageOption {
+  QString tag;
+  QString name;  // in its own language: "English", "Español"
+};
+
+struct ChoiceView {
+  QString label;
+  QString party;
+  bool selected = false;
+  bool available = true;  // false: choosing it now would be an over-vote
+};
+
+struct ContestView {
+  int index = 0;  // 0-based
+  int count = 0;
+  QString title;
+  QString instructions;  // from the ballot
+  QString rule;          // "Choose up to 2."
+  QString progress;      // "Contest 2 of 4"
+  QString status;        // "You have chosen 1 of 2."
+  int min = 0;
+  int max = 1;
+  int selected = 0;
+  std::vector<ChoiceView> choices;
+};
+
+struct ReviewRow {
+  int contest = 0;
+  QString title;
+  QStringList choices;  // labels of the marked choices
+  bool undervote = false;
+  QString note;  // what is missing, for under-votes
+};
+
+struct ChallengeRow {
+  QString title;
+  QStringList choices;
+};
+
+struct ReceiptView {
+  QString election_title;
+  QString tracking_code;  // short form
+  QString code_hex;       // full 64-hex ballot code
+  QString lookup;         // what the QR code holds
+  QDateTime time;
+  CastOutcome outcome = CastOutcome::kPending;
+  QString checkpoint;  // "<origin> size <n> root <hex>" when confirmed
+  std::uint64_t index = 0;
+};
+
+class KioskModel : public QObject, private DispatcherListener {
+  Q_OBJECT
+ public:
+  struct Options {
+    Dispatcher::ClientFactory client_factory;
+    QString db_path;
+    std::shared_ptr<const SigningKey> kiosk_key;
+    std::optional<PublicKeyBytes> authority;
+    QString pin_hash;  // empty: poll-worker mode cannot be entered
+    QString ledger_url;
+    int idle_timeout_ms = 120000;
+    int cast_patience_ms = 8000;  // then "recorded on this kiosk, confirmation pending"
+    int retry_interval_ms = 10000;
+    int status_interval_ms = 15000;
+    int pin_lockout_ms = 60000;  // after 5 wrong PINs
+  };
+
+  explicit KioskModel(Options options, QObject* parent = nullptr);
+  ~KioskModel() override;
+
+  // Starts the dispatcher thread and loads the election.
+  void start();
+
+  // ---- what the screens show
+  Screen screen() const { return screen_; }
+  bool ready() const { return election_ != nullptr; }
+  QString election_title() const;
+  std::vector<LanguageOption> languages() const;
+  QString language() const { return language_; }
+  int text_size() const { return text_size_; }  // 0 standard, 1 large, 2 extra large
+  bool high_contrast() const { return high_contrast_; }
+  QString notice() const { return notice_; }  // the current explanation or error, if any
+  QString token_text() const { return QString::fromStdString(token_); }
+  bool recasting() const { return recasting_; }
+  ContestView contest() const;
+  int contest_count() const;
+  std::vector<ReviewRow> review() const;
+  QString working_text() const { return working_text_; }
+  QString tracking_code() const;
+  std::vector<ChallengeRow> challenge_rows() const { return challenge_rows_; }
+  bool challenge_published() const { return challenge_published_; }
+  const ReceiptView& receipt() const { return receipt_; }
+  QString unavailable_text() const { return unavailable_text_; }
+  QString technical_detail() const { return technical_detail_; }
+  bool not_enrolled() const { return not_enrolled_; }
+  QString kiosk_fingerprint() const;
+  QString kiosk_public_key_hex() const;
+  const PollStatus& poll_status() const { return poll_status_; }
+  bool kiosk_open() const { return kiosk_open_; }
+  std::uint64_t next_sequence() const { return chain_.sequence + 1; }
+  // True while anything of a voter is held (tests check it is false after reset()).
+  bool holds_voter_data() const;
+
+  // ---- voter actions (each counts as activity and restarts the inactivity timer)
+  void choose_language(const QString& tag);
+  void set_text_size(int size);
+  void set_high_contrast(bool on);
+  void start_voting();
+  void submit_token(const QString& typed);
+  void toggle_choice(int choice);
+  void next();
+  void back();  // also Escape
+  void edit_contest(int contest);
+  void encrypt();
+  void cast();
+  void challenge();
+  void challenge_done();
+  void done();
+  void user_activity();
+
+  // ---- poll worker
+  void enter_poll_worker();
+  void submit_pin(const QString& pin);
+  void set_kiosk_open(bool open);
+  void retry_delivery();
+  void leave_poll_worker();
+
+  // Ends the voter's session now (Done, timeout): wipes every secret and returns to Welcome.
+  void reset();
+  // The inactivity timer fired (public for tests).
+  void on_idle_timeout();
+
+ signals:
+  void changed();
+  void language_changed(const QString& tag);
+
+ private:
+  // DispatcherListener (called on this thread)
+  void on_ready(const ReadyInfo& info) override;
+  void on_not_ready(const Error& why) override;
+  void on_queued(std::uint64_t ticket) override;
+  void on_submitted(const SubmitReport& report) override;
+  void on_chain_changed(const ChainState& chain) override;
+  void on_status(const PollStatus& status) override;
+
+  void set_screen(Screen s);
+  void touch();
+  std::string lang() const { return language_.toStdString(); }
+  QString text(const election::LocalizedText& t) const;
+  election::PlaintextBallot plaintext() const;
+  void do_encrypt();
+  void submit_entry(EntryKind kind, const Bytes& entry);
+  Screen idle_screen() const;
+  void wipe_voter();
+
+  Options options_;
+  QThread thread_;
+  Dispatcher* dispatcher_ = nullptr;
+  QTimer idle_timer_;
+  QTimer patience_timer_;
+  QTimer pin_lock_timer_;
+
+  std::shared_ptr<const KioskElection> election_;
+  ChainState chain_;
+  bool kiosk_open_ = false;
+  PollStatus poll_status_;
+  Screen screen_ = Screen::kStarting;
+  Screen before_pin_ = Screen::kWelcome;
+
+  QString language_;
+  int text_size_ = 0;
+  bool high_contrast_ = false;
+  QString notice_;
+  QString working_text_;
+  QString unavailable_text_;
+  QString technical_detail_;
+  bool not_enrolled_ = false;
+  int pin_failures_ = 0;
+
+  // The voter's session.
+  std::string token_;
+  std::vector<std::set<int>> marks_;  // per contest, marked choice indices
+  int contest_ = 0;
+  bool return_to_review_ = false;
+  struct Pending {
+    record::EncryptedBallot ballot;
+    election::BallotSecrets secrets;
+    Digest code{};
+  };
+  std::optional<Pending> pending_;
+  bool recasting_ = false;
+  std::uint64_t ticket_ = 0;  // awaited submission, 0 for none
+  std::uint64_t next_ticket_ = 1;
+  EntryKind ticket_kind_ = EntryKind::kCast;
+  Bytes ticket_entry_;
+  std::vector<ChallengeRow> challenge_rows_;
+  bool challenge_published_ = false;
+  ReceiptView receipt_;
+};
+
+}  // namespace tabella::kiosk

@@ -1,0 +1,74 @@
+// The kiosk's boundary to the ledger (the HTTP API of docs/api.md): a pure-virtual interface so
+// that the view-model never knows whether it talks to HTTP, to an in-process ledger (demo,
+// screenshots) or to a test fake.
+//
+// Calls block until the ledger answers or the implementation's timeout passes; the kiosk only
+// ever calls them on its dispatcher thread (core/dispatcher.h), never on the UI thread.
+// Errors: ErrorCode::kIo means "could not reach the ledger or it failed internally (5xx)": the
+// caller keeps the entry and retries. Any other code is the ledger's own verdict on the request
+// (kConflict: token spent, polls closed, chain mismatch; kInvalidProof; ...), with its message and
+// field as the ledger sent them.
+// Thread-safety: an implementation is used by one thread at a time (the dispatcher's).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tabella/crypto/ed25519.h"
+#include "tabella/crypto/hash.h"
+#include "tabella/ledger/merkle.h"
+#include "tabella/util/bytes.h"
+#include "tabella/util/result.h"
+
+namespace tabella::kiosk {
+
+// POST /v1/entries answer: where the entry landed and the proof that it is in the signed log.
+struct Receipt {
+  std::uint64_t index = 0;
+  ledger::Hash leaf_hash{};
+  std::uint64_t tree_size = 0;
+  std::vector<ledger::Hash> inclusion_proof;  // leaf upwards (RFC 9162)
+  std::string checkpoint;                     // C2SP signed note: checkpoint body + signatures
+};
+
+// GET /v1/status, the part the kiosk shows.
+struct LedgerStatus {
+  std::string phase;  // "empty", "setup", "keyed", "open", "closed", ...
+  std::uint64_t size = 0;
+  std::uint64_t ballots_cast = 0;
+};
+
+// GET /v1/kiosks/<key>: this kiosk as the ledger sees it.
+struct KioskRecord {
+  bool revoked = false;
+  std::uint64_t last_sequence = 0;
+  Digest chain_head{};
+  std::uint64_t cast = 0;
+  std::uint64_t challenged = 0;
+};
+
+// The two entries that define what a kiosk encrypts under: the election entry (index 0: the
+// manifest and the ledger's checkpoint key, signed by the authority) and the election-key entry
+// (the joint key K). Canonical entry bytes (record/entry.h).
+struct ElectionEntries {
+  Bytes election;
+  Bytes election_key;
+};
+
+class LedgerClient {
+ public:
+  virtual ~LedgerClient() = default;
+
+  // POST /v1/entries. Identical bytes submitted again return the original receipt.
+  virtual Result<Receipt> submit(ByteView entry) = 0;
+  // GET /v1/status.
+  virtual Result<LedgerStatus> status() = 0;
+  // GET /v1/kiosks/<hex>; kNotFound when the key is not enrolled.
+  virtual Result<KioskRecord> kiosk(const PublicKeyBytes& key) = 0;
+  // The election and election-key entries (GET /v1/entries); kNotFound while the election key is
+  // not yet published.
+  virtual Result<ElectionEntries> election() = 0;
+};
+
+}  // namespace tabella::kiosk

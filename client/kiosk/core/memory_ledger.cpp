@@ -1,0 +1,208 @@
+#include "core/memory_ledger.h"
+
+#include <ctime>
+
+#include "tabella/crypto/threshold.h"
+#include "tabella/election/context.h"
+#include "tabella/election/token.h"
+#include "tabella/ledger/checkpoint.h"
+#include "tabella/ledger/note.h"
+#include "tabella/record/bodies.h"
+#include "tabella/record/entry.h"
+
+namespace tabella::kiosk {
+
+namespace {
+
+Error unreachable() {
+  return make_error(ErrorCode::kIo, "cannot reach ledger (simulated outage)", "ledger");
+}
+
+class MemoryLedgerClient final : public LedgerClient {
+ public:
+  explicit MemoryLedgerClient(MemoryLedger* l) : l_(l) {}
+  Result<Receipt> submit(ByteView entry) override { return l_->submit(entry); }
+  Result<LedgerStatus> status() override {
+    auto k = l_->election();  // reachability
+    if (!k.ok() && k.error().code == ErrorCode::kIo) return k.error();
+    return l_->status();
+  }
+  Result<KioskRecord> kiosk(const PublicKeyBytes& key) override { return l_->kiosk(key); }
+  Result<ElectionEntries> election() override { return l_->election(); }
+
+ private:
+  MemoryLedger* l_;  // the ledger outlives its clients (shared_ptr held by the creator)
+};
+
+}  // namespace
+
+Result<std::shared_ptr<MemoryLedger>> MemoryLedger::create(
+    const std::vector<Bytes>& entries, std::shared_ptr<const SigningKey> ledger_key) {
+  std::shared_ptr<MemoryLedger> l(new MemoryLedger());
+  l->ledger_key_ = std::move(ledger_key);
+  for (const auto& e : entries) {
+    auto r = l->append_locked(e);
+    if (!r.ok()) return r.error();
+  }
+  if (l->state_.manifest()) l->origin_ = l->state_.manifest()->origin;
+  return l;
+}
+
+Result<Receipt> MemoryLedger::append_locked(ByteView entry) {
+  const Digest id = sha256(entry);
+  if (auto it = ids_.find(id); it != ids_.end()) return receipt_locked(it->second);
+  auto checked = record::precheck(entry, state_.snapshot());
+  if (!checked.ok()) return checked.error();
+  TABELLA_TRY(state_.apply(*checked));
+  const std::uint64_t index = entries_.size();
+  entries_.emplace_back(entry.begin(), entry.end());
+  ids_.emplace(id, index);
+  tree_.append_entry(entry);
+  if (origin_.empty() && state_.manifest()) origin_ = state_.manifest()->origin;
+  return receipt_locked(index);
+}
+
+Receipt MemoryLedger::receipt_locked(std::uint64_t index) const {
+  Receipt r;
+  r.index = index;
+  r.leaf_hash = ledger::leaf_hash(entries_[index]);
+  r.tree_size = tree_.size();
+  r.inclusion_proof = *ledger::inclusion_proof(index, tree_.size(), tree_);
+  ledger::Checkpoint cp{origin_, tree_.size(), tree_.root(), {}};
+  ledger::NoteSigner signer(origin_, *ledger_key_);
+  const std::string body = cp.body();
+  r.checkpoint = ledger::format_note(ledger::Note{body, {signer.sign(body)}});
+  return r;
+}
+
+Result<Receipt> MemoryLedger::submit(ByteView entry) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!reachable_) return unreachable();
+  ++submissions_;
+  return append_locked(entry);
+}
+
+LedgerStatus MemoryLedger::status() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return LedgerStatus{std::string(record::phase_name(state_.phase())), entries_.size(),
+                      state_.cast_count()};
+}
+
+Result<KioskRecord> MemoryLedger::kiosk(const PublicKeyBytes& key) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!reachable_) return unreachable();
+  auto it = state_.kiosks().find(key);
+  if (it == state_.kiosks().end()) {
+    return make_error(ErrorCode::kNotFound, "no kiosk with this key is enrolled", "key");
+  }
+  const auto& k = it->second;
+  return KioskRecord{k.revoked, k.last_sequence, k.chain_head, k.cast, k.challenged};
+}
+
+Result<ElectionEntries> MemoryLedger::election() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!reachable_) return unreachable();
+  ElectionEntries out;
+  for (const auto& bytes : entries_) {
+    auto e = record::Entry::decode(bytes);
+    if (e->type == record::EntryType::kElection) out.election = bytes;
+    if (e->type == record::EntryType::kElectionKey) {
+      out.election_key = bytes;
+      return out;
+    }
+  }
+  return make_error(ErrorCode::kNotFound, "the election key is not published yet", "election_key");
+}
+
+void MemoryLedger::set_reachable(bool reachable) {
+  std::lock_guard<std::mutex> lock(mu_);
+  reachable_ = reachable;
+}
+std::uint64_t MemoryLedger::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return entries_.size();
+}
+std::uint64_t MemoryLedger::submissions() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return submissions_;
+}
+std::vector<Bytes> MemoryLedger::entries() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return entries_;
+}
+
+Status MemoryLedger::append_as_authority(record::EntryType type, Bytes body) {
+  std::lock_guard<std::mutex> lock(mu_);
+  assert(authority_);
+  auto q = state_.snapshot().q;
+  auto r = append_locked(record::Entry::make(type, *q, std::move(body), *authority_).encode());
+  if (!r.ok()) return r.error();
+  return {};
+}
+
+std::unique_ptr<LedgerClient> MemoryLedger::make_client() {
+  return std::make_unique<MemoryLedgerClient>(this);
+}
+
+Result<DemoElection> make_demo_election(election::Manifest manifest,
+                                        const std::vector<PublicKeyBytes>& kiosks,
+                                        std::size_t token_count, Rng& rng) {
+  using namespace record;
+  auto seeded = [&rng]() {
+    Bytes seed(32);
+    rng.fill(seed);
+    auto k = SigningKey::from_seed(seed);
+    secure_zero(seed.data(), seed.size());
+    return std::make_shared<const SigningKey>(std::move(*k));
+  };
+  manifest.guardians = 1;
+  manifest.quorum = 1;
+  auto authority = seeded();
+  auto ledger_key = seeded();
+  auto guardian = seeded();
+  ledger::NoteSigner signer(manifest.origin, *ledger_key);
+  const Digest q =
+      election::base_hash(election::manifest_hash(manifest), authority->verify_key().bytes());
+  std::vector<Bytes> entries;
+  auto add = [&](EntryType type, Bytes body, const SigningKey& key) {
+    entries.push_back(Entry::make(type, q, std::move(body), key).encode());
+  };
+  add(EntryType::kElection,
+      ElectionBody{election::to_json(manifest).dump(), signer.verifier_key()}.encode(), *authority);
+  add(EntryType::kGuardianEnrolment,
+      GuardianEnrolmentBody{1, guardian->verify_key().bytes(), "guardian 1"}.encode(), *authority);
+  auto secrets = GuardianSecrets::generate(1, 1, rng);
+  auto c = secrets.commitments(q, rng);
+  add(EntryType::kGuardianCommitments,
+      GuardianCommitmentsBody{c.index, c.coefficients, c.proofs, c.encryption_key,
+                              c.encryption_key_proof}
+          .encode(),
+      *guardian);
+  add(EntryType::kGuardianShares, GuardianSharesBody{1, {}}.encode(), *guardian);
+  std::vector<GuardianCommitments> all{c};
+  const Point k = joint_key(all);
+  add(EntryType::kElectionKey, ElectionKeyBody{k, election::extended_base_hash(q, k)}.encode(),
+      *authority);
+  for (std::size_t i = 0; i < kiosks.size(); ++i) {
+    add(EntryType::kKioskEnrolment,
+        KioskEnrolmentBody{kiosks[i], "kiosk-" + std::to_string(i + 1), "precinct-1"}.encode(),
+        *authority);
+  }
+  DemoElection demo;
+  TokenCommitmentsBody tokens{"precinct-1", {}};
+  for (std::size_t t = 0; t < token_count; ++t) {
+    demo.tokens.push_back(election::generate_token(rng));
+    tokens.token_hashes.push_back(election::token_hash(q, demo.tokens.back()));
+  }
+  if (token_count > 0) add(EntryType::kTokenCommitments, tokens.encode(), *authority);
+  add(EntryType::kPollsOpen,
+      PollsBody{static_cast<std::uint64_t>(std::time(nullptr)), "polls open"}.encode(), *authority);
+  auto ledger = MemoryLedger::create(entries, ledger_key);
+  if (!ledger.ok()) return ledger.error();
+  (*ledger)->set_authority(authority);
+  demo.ledger = *ledger;
+  demo.authority = authority;
+  return demo;
+}
+
+}  // namespace tabella::kiosk

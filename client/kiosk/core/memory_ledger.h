@@ -1,0 +1,75 @@
+// An in-process ledger for the kiosk's demo mode, its screenshots and its tests: it applies the
+// same rules as tabella-ledger (record::precheck + ElectionState::apply), is idempotent for
+// identical bytes, and answers with real receipts (RFC 6962 inclusion proof, checkpoint signed
+// by its ledger key). Faults can be injected: unreachable, refuse everything.
+//
+// make_demo_election builds a complete election up to "polls open": authority, one guardian
+// (n = k = 1), the joint key, the given kiosks enrolled, the tokens committed.
+// Thread-safety: MemoryLedger is internally synchronised (one mutex); each client created by
+// make_client() may be used from any one thread.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/ledger_client.h"
+#include "tabella/crypto/random.h"
+#include "tabella/election/manifest.h"
+#include "tabella/ledger/merkle.h"
+#include "tabella/record/state.h"
+
+namespace tabella::kiosk {
+
+class MemoryLedger {
+ public:
+  // REQUIRES: every entry is valid in order (else the error of the first refused one).
+  static Result<std::shared_ptr<MemoryLedger>> create(const std::vector<Bytes>& entries,
+                                                      std::shared_ptr<const SigningKey> ledger_key);
+
+  Result<Receipt> submit(ByteView entry);
+  LedgerStatus status() const;
+  Result<KioskRecord> kiosk(const PublicKeyBytes& key) const;
+  Result<ElectionEntries> election() const;
+
+  void set_reachable(bool reachable);  // false: every call fails with kIo
+  std::uint64_t size() const;
+  std::uint64_t submissions() const;  // submit() calls that reached the ledger
+  std::vector<Bytes> entries() const;
+  // Appends an authority-signed entry (e.g. polls-close). REQUIRES: authority key given.
+  Status append_as_authority(record::EntryType type, Bytes body);
+  void set_authority(std::shared_ptr<const SigningKey> authority) { authority_ = authority; }
+
+  std::unique_ptr<LedgerClient> make_client();
+
+ private:
+  MemoryLedger() = default;
+  Result<Receipt> append_locked(ByteView entry);
+  Receipt receipt_locked(std::uint64_t index) const;
+
+  mutable std::mutex mu_;
+  bool reachable_ = true;
+  std::uint64_t submissions_ = 0;
+  record::ElectionState state_;
+  ledger::MemoryHashStore tree_;
+  std::vector<Bytes> entries_;
+  std::map<Digest, std::uint64_t> ids_;
+  std::shared_ptr<const SigningKey> ledger_key_;
+  std::shared_ptr<const SigningKey> authority_;
+  std::string origin_;
+};
+
+struct DemoElection {
+  std::shared_ptr<MemoryLedger> ledger;
+  std::vector<std::string> tokens;  // committed, unspent
+  std::shared_ptr<const SigningKey> authority;
+};
+
+// REQUIRES: manifest is valid. The manifest's guardians/quorum are set to 1.
+Result<DemoElection> make_demo_election(election::Manifest manifest,
+                                        const std::vector<PublicKeyBytes>& kiosks,
+                                        std::size_t token_count, Rng& rng);
+
+}  // namespace tabella::kiosk

@@ -1,0 +1,90 @@
+#include "net/http_ledger_client.h"
+
+#include <utility>
+
+#include "tabella/client/ledger_client.h"
+#include "tabella/record/entry.h"
+
+namespace tabella::kiosk {
+
+namespace {
+
+class HttpLedgerClient final : public LedgerClient {
+ public:
+  explicit HttpLedgerClient(client::LedgerClient c) : c_(std::move(c)) {}
+
+  Result<Receipt> submit(ByteView entry) override {
+    auto s = c_.submit_bytes(entry);
+    if (!s.ok()) return s.error();
+    Receipt r;
+    r.index = s->receipt.index;
+    r.leaf_hash = s->receipt.leaf_hash;
+    r.tree_size = s->receipt.tree_size;
+    r.inclusion_proof = s->receipt.inclusion_proof;
+    r.checkpoint = s->receipt.checkpoint;
+    return r;
+  }
+
+  Result<LedgerStatus> status() override {
+    auto j = c_.status();
+    if (!j.ok()) return j.error();
+    LedgerStatus s;
+    if (auto it = j->find("phase"); it != j->end() && it->is_string()) s.phase = *it;
+    if (auto it = j->find("size"); it != j->end() && it->is_number_unsigned()) s.size = *it;
+    if (auto it = j->find("ballots_cast"); it != j->end() && it->is_number_unsigned()) {
+      s.ballots_cast = *it;
+    }
+    return s;
+  }
+
+  Result<KioskRecord> kiosk(const PublicKeyBytes& key) override {
+    auto k = c_.kiosk(key);
+    if (!k.ok()) return k.error();
+    return KioskRecord{k->revoked, k->last_sequence, k->chain_head, k->cast, k->challenged};
+  }
+
+  Result<ElectionEntries> election() override {
+    ElectionEntries out;
+    bool have_key = false;
+    std::uint64_t start = 0, size = 0;
+    do {
+      auto page = c_.entries(start, 1000, &size);
+      if (!page.ok()) return page.error();
+      if (page->empty()) break;
+      for (auto& e : *page) {
+        auto decoded = record::Entry::decode(e.bytes);
+        if (!decoded.ok()) continue;
+        if (e.index == 0) out.election = e.bytes;
+        if (decoded->type == record::EntryType::kElectionKey) {
+          out.election_key = std::move(e.bytes);
+          have_key = true;
+          break;
+        }
+      }
+      start += page->size();
+    } while (!have_key && start < size);
+    if (out.election.empty() || !have_key) {
+      return make_error(ErrorCode::kNotFound,
+                        "the ledger has no election key yet (key ceremony not finished)",
+                        "election_key");
+    }
+    return out;
+  }
+
+ private:
+  client::LedgerClient c_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<LedgerClient>> make_http_ledger_client(std::string_view url,
+                                                              std::chrono::milliseconds timeout) {
+  client::HttpOptions options;
+  options.timeout = timeout;
+  options.peer_name = "ledger";
+  auto c = client::LedgerClient::connect(url, options);
+  if (!c.ok()) return c.error();
+  return std::unique_ptr<LedgerClient>(new HttpLedgerClient(std::move(*c)));
+}
+
+}  // namespace tabella::kiosk

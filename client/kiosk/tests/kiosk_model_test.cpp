@@ -1,0 +1,622 @@
+// View-model tests without a window: the voter's path, limits, under-votes, timeouts, secrets
+// wiped on reset, the offline queue across a restart (real SQLite file), idempotent
+// resubmission, refused ballots surfaced, the PIN, the store, and the receipt and election checks
+// (each with a tampering that must be refused). The ledger on the other side is the in-process
+// MemoryLedger, which applies the real record rules.
+#include "core/kiosk_model.h"
+
+#include <gtest/gtest.h>
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QThread>
+#include <chrono>
+#include <functional>
+
+#include "core/election_setup.h"
+#include "core/kiosk_config.h"
+#include "core/kiosk_store.h"
+#include "core/memory_ledger.h"
+#include "tabella/election/token.h"
+#include "tabella/record/bodies.h"
+#include "tabella/record/entry.h"
+
+namespace tabella::kiosk {
+namespace {
+
+bool wait_for(const std::function<bool()>& pred, int ms = 20000) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+    QThread::msleep(2);
+  }
+  return true;
+}
+
+const std::string& pin_hash() {
+  static const std::string h = hash_pin("2468", 1000);
+  return h;
+}
+
+// A client that forwards to the ledger but loses the first `lose` answers (the ledger did
+// append): the kiosk must resend identical bytes and get the same entry back.
+class LossyClient final : public LedgerClient {
+ public:
+  LossyClient(std::unique_ptr<LedgerClient> inner, int* lose)
+      : inner_(std::move(inner)), lose_(lose) {}
+  Result<Receipt> submit(ByteView entry) override {
+    auto r = inner_->submit(entry);
+    if (*lose_ > 0) {
+      --*lose_;
+      return make_error(ErrorCode::kIo, "connection reset while reading the answer", "ledger");
+    }
+    return r;
+  }
+  Result<LedgerStatus> status() override { return inner_->status(); }
+  Result<KioskRecord> kiosk(const PublicKeyBytes& k) override { return inner_->kiosk(k); }
+  Result<ElectionEntries> election() override { return inner_->election(); }
+
+ private:
+  std::unique_ptr<LedgerClient> inner_;
+  int* lose_;
+};
+
+class KioskTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(dir_.isValid());
+    key_ = std::make_shared<const SigningKey>(SigningKey::generate());
+    load("ballots/demo-general.json");
+  }
+
+  void load(const std::string& manifest_file) {
+    auto m = election::load_manifest_file(std::string(TABELLA_SOURCE_DIR) + "/" + manifest_file);
+    ASSERT_TRUE(m.ok()) << m.error().describe();
+    SeededRng rng("kiosk-test");
+    auto demo = make_demo_election(*m, {key_->verify_key().bytes()}, 6, rng);
+    ASSERT_TRUE(demo.ok()) << demo.error().describe();
+    demo_ = std::move(*demo);
+  }
+
+  std::unique_ptr<KioskModel> make_model(int idle_ms = 600000, int patience_ms = 20000) {
+    KioskModel::Options o;
+    auto ledger = demo_.ledger;
+    int* lose = &lose_;
+    o.client_factory = [ledger, lose]() -> Result<std::unique_ptr<LedgerClient>> {
+      return std::unique_ptr<LedgerClient>(new LossyClient(ledger->make_client(), lose));
+    };
+    o.db_path = dir_.filePath(QStringLiteral("kiosk.db"));
+    o.kiosk_key = key_;
+    o.pin_hash = QString::fromStdString(pin_hash());
+    o.ledger_url = QStringLiteral("http://ledger.test");
+    o.idle_timeout_ms = idle_ms;
+    o.cast_patience_ms = patience_ms;
+    o.retry_interval_ms = 100;
+    o.status_interval_ms = 100;
+    o.pin_lockout_ms = 200;
+    auto model = std::make_unique<KioskModel>(o);
+    model->start();
+    return model;
+  }
+
+  // Starts a model and opens the kiosk through poll-worker mode.
+  std::unique_ptr<KioskModel> open_model(int idle_ms = 600000, int patience_ms = 20000) {
+    auto m = make_model(idle_ms, patience_ms);
+    EXPECT_TRUE(wait_for([&] { return m->ready(); }));
+    if (!m->kiosk_open()) {
+      m->enter_poll_worker();
+      m->submit_pin(QStringLiteral("2468"));
+      EXPECT_EQ(m->screen(), Screen::kPollWorker);
+      m->set_kiosk_open(true);
+      EXPECT_TRUE(wait_for([&] { return m->kiosk_open(); }));
+      m->leave_poll_worker();
+    }
+    EXPECT_EQ(m->screen(), Screen::kWelcome);
+    return m;
+  }
+
+  // Token -> marks the given choice indices in every contest -> Review.
+  void vote(KioskModel& m, const std::string& token, const std::vector<std::vector<int>>& marks) {
+    m.start_voting();
+    ASSERT_EQ(m.screen(), Screen::kToken);
+    m.submit_token(QString::fromStdString(token));
+    ASSERT_EQ(m.screen(), Screen::kContest) << m.notice().toStdString();
+    for (const auto& contest : marks) {
+      for (int j : contest) m.toggle_choice(j);
+      m.next();
+    }
+    ASSERT_EQ(m.screen(), Screen::kReview);
+  }
+
+  void seal(KioskModel& m) {
+    m.encrypt();
+    ASSERT_TRUE(wait_for([&] { return m.screen() == Screen::kTracking; }));
+  }
+
+  std::uint64_t ledger_count(record::EntryType type) {
+    std::uint64_t n = 0;
+    for (const auto& b : demo_.ledger->entries()) n += record::Entry::decode(b)->type == type;
+    return n;
+  }
+
+  QTemporaryDir dir_;
+  std::shared_ptr<const SigningKey> key_;
+  DemoElection demo_;
+  int lose_ = 0;
+};
+
+TEST_F(KioskTest, StartsClosedAndPollWorkerOpensIt) {
+  auto m = make_model();
+  ASSERT_TRUE(wait_for([&] { return m->ready(); }));
+  EXPECT_EQ(m->screen(), Screen::kClosed);
+  m->start_voting();
+  EXPECT_EQ(m->screen(), Screen::kClosed);  // nobody votes on a closed kiosk
+  m->enter_poll_worker();
+  ASSERT_EQ(m->screen(), Screen::kPin);
+  m->submit_pin(QStringLiteral("1111"));
+  EXPECT_EQ(m->screen(), Screen::kPin);
+  EXPECT_FALSE(m->notice().isEmpty());
+  m->submit_pin(QStringLiteral("2468"));
+  ASSERT_EQ(m->screen(), Screen::kPollWorker);
+  m->set_kiosk_open(true);
+  ASSERT_TRUE(wait_for([&] { return m->kiosk_open(); }));
+  ASSERT_TRUE(wait_for([&] { return m->poll_status().checked && m->poll_status().reachable; }));
+  m->leave_poll_worker();
+  EXPECT_EQ(m->screen(), Screen::kWelcome);
+}
+
+TEST_F(KioskTest, PinLocksAfterFiveFailures) {
+  auto m = make_model();
+  ASSERT_TRUE(wait_for([&] { return m->ready(); }));
+  m->enter_poll_worker();
+  for (int i = 0; i < 5; ++i) m->submit_pin(QStringLiteral("0000"));
+  m->submit_pin(QStringLiteral("2468"));
+  EXPECT_EQ(m->screen(), Screen::kPin);  // locked out even with the right PIN
+  QThread::msleep(250);
+  ASSERT_TRUE(wait_for([&] {
+    m->submit_pin(QStringLiteral("2468"));
+    return m->screen() == Screen::kPollWorker;
+  }));
+}
+
+TEST_F(KioskTest, TokenFormIsCheckedLocally) {
+  auto m = open_model();
+  m->start_voting();
+  m->submit_token(QStringLiteral("ABCD-EFGH"));
+  EXPECT_EQ(m->screen(), Screen::kToken);
+  EXPECT_FALSE(m->notice().isEmpty());
+  m->back();
+  EXPECT_EQ(m->screen(), Screen::kWelcome);
+  m->start_voting();
+  // Lower case, spaces and a mistyped 0 for O are accepted (normalize_token rules).
+  std::string t = demo_.tokens[0];
+  std::string typed;
+  for (char c : t) typed += c == '-' ? ' ' : static_cast<char>(std::tolower(c));
+  m->submit_token(QString::fromStdString(typed));
+  EXPECT_EQ(m->screen(), Screen::kContest);
+}
+
+TEST_F(KioskTest, ContestLimitsUndervotesAndNavigation) {
+  auto m = open_model();
+  m->choose_language(QStringLiteral("es"));
+  m->start_voting();
+  m->submit_token(QString::fromStdString(demo_.tokens[0]));
+  ASSERT_EQ(m->screen(), Screen::kContest);
+  auto v = m->contest();
+  EXPECT_EQ(v.title, QStringLiteral("Alcaldía"));  // the ballot's own Spanish text
+  EXPECT_EQ(v.count, 3);
+  EXPECT_EQ(v.index, 0);
+  // Mayor, max 1: choosing another one replaces the first.
+  m->toggle_choice(0);
+  m->toggle_choice(1);
+  v = m->contest();
+  EXPECT_FALSE(v.choices[0].selected);
+  EXPECT_TRUE(v.choices[1].selected);
+  EXPECT_EQ(v.selected, 1);
+  m->next();
+  // Council, max 2: a third choice is refused with an explanation.
+  v = m->contest();
+  EXPECT_EQ(v.index, 1);
+  m->toggle_choice(0);
+  m->toggle_choice(3);
+  v = m->contest();
+  EXPECT_FALSE(v.choices[2].available);
+  EXPECT_TRUE(v.choices[0].available);
+  m->toggle_choice(2);
+  v = m->contest();
+  EXPECT_EQ(v.selected, 2);
+  EXPECT_FALSE(v.choices[2].selected);
+  EXPECT_FALSE(m->notice().isEmpty());
+  m->toggle_choice(3);  // deselect: allowed again
+  EXPECT_TRUE(m->contest().choices[2].available);
+  m->back();
+  EXPECT_EQ(m->contest().index, 0);
+  EXPECT_TRUE(m->contest().choices[1].selected);  // kept
+  m->next();
+  m->next();
+  EXPECT_EQ(m->contest().index, 2);
+  m->next();  // referendum left blank: an under-vote is allowed
+  ASSERT_EQ(m->screen(), Screen::kReview);
+  auto rows = m->review();
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_FALSE(rows[0].undervote);
+  EXPECT_TRUE(rows[1].undervote);  // 1 of 2
+  EXPECT_FALSE(rows[1].note.isEmpty());
+  EXPECT_TRUE(rows[2].undervote);
+  EXPECT_TRUE(rows[2].choices.isEmpty());
+  // Edit from review returns to review.
+  m->edit_contest(2);
+  ASSERT_EQ(m->screen(), Screen::kContest);
+  EXPECT_EQ(m->contest().index, 2);
+  m->toggle_choice(0);
+  m->next();
+  ASSERT_EQ(m->screen(), Screen::kReview);
+  EXPECT_EQ(m->review()[2].choices, QStringList{QStringLiteral("Sí")});
+  m->back();
+  EXPECT_EQ(m->screen(), Screen::kContest);
+  EXPECT_EQ(m->contest().index, 2);
+}
+
+TEST_F(KioskTest, MinimumIsEnforcedBeforeNext) {
+  load("ballots/city-referendum.json");
+  auto m = open_model();
+  m->start_voting();
+  m->submit_token(QString::fromStdString(demo_.tokens[0]));
+  m->next();  // question 1: min 0
+  ASSERT_EQ(m->contest().index, 1);
+  m->next();  // question 2: min 1
+  EXPECT_EQ(m->screen(), Screen::kContest);
+  EXPECT_FALSE(m->notice().isEmpty());
+  m->toggle_choice(1);
+  m->next();
+  EXPECT_EQ(m->screen(), Screen::kReview);
+}
+
+TEST_F(KioskTest, CastIsRecordedWithAVerifiedReceiptThenReset) {
+  auto m = open_model();
+  vote(*m, demo_.tokens[0], {{2}, {0, 4}, {1}});
+  seal(*m);
+  const QString code = m->tracking_code();
+  EXPECT_TRUE(
+      QRegularExpression(QStringLiteral("^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$")).match(code).hasMatch())
+      << code.toStdString();
+  EXPECT_TRUE(m->holds_voter_data());
+  m->cast();
+  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
+  EXPECT_EQ(m->receipt().outcome, CastOutcome::kRecorded);
+  EXPECT_EQ(m->receipt().tracking_code, code);
+  EXPECT_FALSE(m->receipt().checkpoint.isEmpty());
+  EXPECT_TRUE(m->receipt().lookup.startsWith(QStringLiteral("http://ledger.test/v1/ballots/")));
+  EXPECT_EQ(ledger_count(record::EntryType::kCastBallot), 1u);
+  auto rec = demo_.ledger->kiosk(key_->verify_key().bytes());
+  EXPECT_EQ(rec->last_sequence, 1u);
+  m->done();
+  EXPECT_EQ(m->screen(), Screen::kWelcome);
+  EXPECT_FALSE(m->holds_voter_data());
+  EXPECT_TRUE(m->tracking_code().isEmpty());
+  // The next voter chains onto it.
+  vote(*m, demo_.tokens[1], {{0}, {}, {}});
+  seal(*m);
+  m->cast();
+  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
+  EXPECT_EQ(m->receipt().outcome, CastOutcome::kRecorded);
+  EXPECT_EQ(demo_.ledger->kiosk(key_->verify_key().bytes())->last_sequence, 2u);
+}
+
+TEST_F(KioskTest, ChallengeShowsWhatWasEncryptedAndIsNeverCounted) {
+  auto m = open_model();
+  m->choose_language(QStringLiteral("es"));
+  vote(*m, demo_.tokens[0], {{1}, {0, 4}, {0}});
+  seal(*m);
+  const QString first = m->tracking_code();
+  m->challenge();
+  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kChallenged; }));
+  EXPECT_TRUE(m->challenge_published());
+  auto rows = m->challenge_rows();
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].choices, QStringList{QStringLiteral("Bruno Lindqvist")});
+  EXPECT_EQ(rows[1].choices,
+            (QStringList{QStringLiteral("Elena Marsh"), QStringLiteral("Inés Achebe")}));
+  EXPECT_EQ(rows[2].choices, QStringList{QStringLiteral("Sí")});
+  EXPECT_EQ(ledger_count(record::EntryType::kChallengedBallot), 1u);
+  EXPECT_EQ(ledger_count(record::EntryType::kCastBallot), 0u);
+  m->challenge_done();
+  ASSERT_EQ(m->screen(), Screen::kReview);
+  EXPECT_TRUE(m->challenge_rows().empty());
+  seal(*m);
+  EXPECT_NE(m->tracking_code(), first);  // encrypted afresh, next in the chain
+  EXPECT_EQ(m->next_sequence(), 2u);
+  m->cast();
+  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
+  EXPECT_EQ(m->receipt().outcome, CastOutcome::kRecorded);
+  EXPECT_EQ(ledger_count(record::EntryType::kCastBallot), 1u);
+}
+
+TEST_F(KioskTest, BackFromTrackingDiscardsTheSealedBallot) {
+  auto m = open_model();
+  vote(*m, demo_.tokens[0], {{0}, {}, {}});
+  seal(*m);
+  m->back();
+  EXPECT_EQ(m->screen(), Screen::kReview);
+  EXPECT_EQ(m->next_sequence(), 1u);  // nothing submitted, the chain did not move
+  EXPECT_EQ(demo_.ledger->submissions(), 0u);
+}
+
+TEST_F(KioskTest, SpentTokenIsExplainedAndAnotherTokenCastsTheSameBallot) {
+  auto m = open_model();
+  vote(*m, demo_.tokens[0], {{0}, {}, {}});
+  seal(*m);
+  m->cast();
+  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
+  m->done();
+  vote(*m, demo_.tokens[0], {{1}, {}, {}});  // the same token again
+  seal(*m);
+  const QString code = m->tracking_code();
+  m->cast();
+  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kToken; }));
+  EXPECT_TRUE(m->recasting());
+  EXPECT_TRUE(m->notice().contains(QStringLiteral("already been used")))
+      << m->notice().toStdString();
+  m->back();
+  EXPECT_EQ(m->screen(), Screen::kToken);  // the sealed ballot waits for a valid code
+  m->submit_token(QStringLiteral("AAAA-AAAA-AAAA-AAAA"));  // well-formed, never committed
+  ASSERT_TRUE(wait_for([&] {
+    return m->screen() == Screen::kToken && !m->notice().isEmpty() &&
+           m->notice().contains(QStringLiteral("not valid"));
+  }));
+  m->submit_token(QString::fromStdString(demo_.tokens[1]));
+  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
+  EXPECT_EQ(m->receipt().outcome, CastOutcome::kRecorded);
+  EXPECT_EQ(m->receipt().tracking_code, code);
+  EXPECT_EQ(ledger_count(record::EntryType::kCastBallot), 2u);
+  // Refusals stay visible to poll workers.
+  ASSERT_TRUE(wait_for([&] { return m->poll_status().rejected.size() == 2; }));
+}
+
+TEST_F(KioskTest, InactivityResetsAndWipesSecrets) {
+  auto m = open_model(/*idle_ms=*/150);
+  vote(*m, demo_.tokens[0], {{0}, {1}, {}});
+  seal(*m);
+  EXPECT_TRUE(m->holds_voter_data());
+  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kWelcome; }, 5000));
+  EXPECT_FALSE(m->holds_voter_data());
+  EXPECT_TRUE(m->token_text().isEmpty());
+  EXPECT_EQ(demo_.ledger->submissions(), 0u);
+  // Accessibility choices are the voter's too.
+  m->set_text_size(2);
+  m->set_high_contrast(true);
+  m->choose_language(QStringLiteral("es"));
+  ASSERT_TRUE(wait_for([&] { return !m->high_contrast(); }, 5000));
+  EXPECT_EQ(m->text_size(), 0);
+  EXPECT_EQ(m->language(), QStringLiteral("en"));
+}
+
+TEST_F(KioskTest, ExplicitResetWipesEverything) {
+  auto m = open_model();
+  vote(*m, demo_.tokens[0], {{0}, {1}, {}});
+  seal(*m);
+  m->reset();
+  EXPECT_EQ(m->screen(), Screen::kWelcome);
+  EXPECT_FALSE(m->holds_voter_data());
+  for (const auto& row : m->review()) EXPECT_TRUE(row.choices.isEmpty());
+}
+
+TEST_F(KioskTest, OfflineBallotsAreQueuedAndDeliveredInOrderAfterRestart) {
+  std::string first_code;
+  {
+    auto m = open_model();
+    demo_.ledger->set_reachable(false);
+    for (int v = 0; v < 2; ++v) {
+      vote(*m, demo_.tokens[static_cast<std::size_t>(v)], {{v}, {}, {}});
+      seal(*m);
+      if (v == 0) first_code = m->tracking_code().toStdString();
+      m->cast();
+      ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
+      EXPECT_EQ(m->receipt().outcome, CastOutcome::kPending);
+      EXPECT_FALSE(m->receipt().tracking_code.isEmpty());
+      m->done();
+    }
+    ASSERT_TRUE(wait_for([&] { return m->poll_status().queue_length == 2; }));
+    EXPECT_EQ(m->next_sequence(), 3u);
+    EXPECT_EQ(ledger_count(record::EntryType::kCastBallot), 0u);
+  }  // the kiosk stops with two ballots queued
+  demo_.ledger->set_reachable(true);
+  auto m = make_model();
+  ASSERT_TRUE(wait_for([&] { return ledger_count(record::EntryType::kCastBallot) == 2; }));
+  ASSERT_TRUE(wait_for(
+      [&] { return m->poll_status().queue_length == 0 && m->poll_status().cast_here == 2; }));
+  auto entries = demo_.ledger->entries();
+  std::vector<std::uint64_t> seqs;
+  for (const auto& b : entries) {
+    auto e = record::Entry::decode(b);
+    if (e->type != record::EntryType::kCastBallot) continue;
+    auto body = record::CastBallotBody::decode(e->body);
+    seqs.push_back(body->ballot.sequence);
+  }
+  EXPECT_EQ(seqs, (std::vector<std::uint64_t>{1, 2}));
+  EXPECT_EQ(m->poll_status().cast_here, 2u);
+  EXPECT_EQ(m->next_sequence(), 3u);  // chain state restored from the same SQLite file
+}
+
+TEST_F(KioskTest, SlowLedgerGivesPendingNoticeAfterPatience) {
+  lose_ = 1;  // the first answer is lost: the kiosk cannot tell the voter "recorded"
+  auto m = open_model(600000, /*patience_ms=*/100);
+  vote(*m, demo_.tokens[0], {{0}, {}, {}});
+  seal(*m);
+  m->cast();
+  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
+  EXPECT_EQ(m->receipt().outcome, CastOutcome::kPending);
+}
+
+TEST_F(KioskTest, LostAnswerIsResentIdenticallyAndRecordedOnce) {
+  lose_ = 2;
+  auto m = open_model();
+  vote(*m, demo_.tokens[0], {{0}, {}, {}});
+  seal(*m);
+  m->cast();
+  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
+  ASSERT_TRUE(wait_for([&] { return m->poll_status().queue_length == 0 && lose_ == 0; }));
+  EXPECT_GE(demo_.ledger->submissions(), 3u);                   // sent three times ...
+  EXPECT_EQ(ledger_count(record::EntryType::kCastBallot), 1u);  // ... recorded once
+}
+
+TEST_F(KioskTest, RefusedBallotIsSurfacedNotDropped) {
+  auto m = open_model();
+  ASSERT_TRUE(demo_.ledger
+                  ->append_as_authority(record::EntryType::kPollsClose,
+                                        record::PollsBody{1, "closed"}.encode())
+                  .ok());
+  vote(*m, demo_.tokens[0], {{0}, {}, {}});
+  seal(*m);
+  m->cast();
+  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
+  EXPECT_EQ(m->receipt().outcome, CastOutcome::kRefused);
+  EXPECT_TRUE(m->notice().contains(QStringLiteral("closed")));
+  ASSERT_TRUE(wait_for([&] { return m->poll_status().rejected.size() == 1; }));
+  EXPECT_NE(m->poll_status().rejected[0].error.message.find("polls"), std::string::npos);
+  EXPECT_EQ(m->next_sequence(), 1u);  // the chain follows the ledger again
+  m->done();
+  EXPECT_FALSE(m->holds_voter_data());
+}
+
+TEST_F(KioskTest, NotEnrolledKioskShowsItsKey) {
+  key_ = std::make_shared<const SigningKey>(SigningKey::generate());  // not in the election
+  auto m = make_model();
+  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kUnavailable && m->not_enrolled(); }));
+  EXPECT_EQ(m->kiosk_public_key_hex().size(), 64);
+  EXPECT_EQ(m->kiosk_fingerprint().size(), 19);
+}
+
+TEST_F(KioskTest, UnreachableLedgerOnFirstStartIsNotReadyThenRecovers) {
+  demo_.ledger->set_reachable(false);
+  auto m = make_model();
+  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kUnavailable; }));
+  EXPECT_FALSE(m->technical_detail().isEmpty());
+  demo_.ledger->set_reachable(true);
+  ASSERT_TRUE(wait_for([&] { return m->ready(); }));
+  EXPECT_EQ(m->screen(), Screen::kClosed);
+}
+
+// ------------------------------------------------------------------- store and pure checks
+
+TEST_F(KioskTest, StoreEnqueuesAtomicallyWithTheChainAndKeepsRejected) {
+  auto s = KioskStore::open(dir_.filePath(QStringLiteral("s.db")).toStdString());
+  ASSERT_TRUE(s.ok());
+  auto& store = **s;
+  EXPECT_FALSE(store.chain_state()->has_value());
+  QueuedEntry q;
+  q.entry = {1, 2, 3};
+  q.sequence = 1;
+  q.code[0] = 7;
+  auto id = store.enqueue(q, ChainState{1, q.code});
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ(**store.chain_state(), (ChainState{1, q.code}));
+  q.entry = {4};
+  q.sequence = 2;
+  auto id2 = store.enqueue(q, ChainState{2, q.code});
+  ASSERT_TRUE(id2.ok());
+  auto p = store.pending();
+  ASSERT_EQ(p->size(), 2u);
+  EXPECT_EQ((*p)[0].entry, (Bytes{1, 2, 3}));
+  ASSERT_TRUE(store
+                  .mark_rejected(*id, make_error(ErrorCode::kConflict, "polls are not open"),
+                                 ChainState{0, Digest{}})
+                  .ok());
+  EXPECT_EQ(store.pending()->size(), 1u);
+  ASSERT_EQ(store.rejected()->size(), 1u);
+  EXPECT_EQ((*store.rejected())[0].error.code, ErrorCode::kConflict);
+  EXPECT_EQ((**store.chain_state()).sequence, 0u);
+  ASSERT_TRUE(store.mark_delivered(*id2, 9, "cp").ok());
+  EXPECT_TRUE(store.pending()->empty());
+  EXPECT_EQ(*store.count(EntryKind::kCast), 1u);
+}
+
+class ReceiptTest : public KioskTest {
+ protected:
+  void SetUp() override {
+    KioskTest::SetUp();
+    auto entries = demo_.ledger->election();
+    ASSERT_TRUE(entries.ok());
+    auto el = load_election(*entries, demo_.authority->verify_key().bytes());
+    ASSERT_TRUE(el.ok()) << el.error().describe();
+    election_ = std::move(*el);
+    // A challenged ballot is a valid entry to get a receipt for.
+    election::PlaintextBallot pb;
+    auto enc = election::encrypt_ballot(
+        *election_.context, pb, 1, 1,
+        election::chain_seed(election_.context->q, key_->verify_key().bytes()));
+    ASSERT_TRUE(enc.ok());
+    entry_ = record::Entry::make(record::EntryType::kChallengedBallot, election_.context->q,
+                                 election::open_ballot(enc->first, enc->second).encode(), *key_)
+                 .encode();
+    auto r = demo_.ledger->submit(entry_);
+    ASSERT_TRUE(r.ok()) << r.error().describe();
+    receipt_ = *r;
+  }
+  KioskElection election_;
+  Bytes entry_;
+  Receipt receipt_;
+};
+
+TEST_F(ReceiptTest, GoodReceiptVerifies) {
+  auto cp = verify_receipt(election_, receipt_, entry_);
+  ASSERT_TRUE(cp.ok()) << cp.error().describe();
+  EXPECT_EQ(cp->size, receipt_.tree_size);
+}
+
+TEST_F(ReceiptTest, EveryTamperingIsRefused) {
+  std::vector<std::pair<const char*, std::function<void(Receipt&, Bytes&)>>> cases = {
+      {"leaf", [](Receipt& r, Bytes&) { r.leaf_hash[0] ^= 1; }},
+      {"entry", [](Receipt&, Bytes& e) { e[e.size() - 1] ^= 1; }},
+      {"proof", [](Receipt& r, Bytes&) { r.inclusion_proof[0][5] ^= 1; }},
+      {"index", [](Receipt& r, Bytes&) { r.index ^= 1; }},
+      {"size", [](Receipt& r, Bytes&) { r.tree_size += 1; }},
+      {"signature",
+       [](Receipt& r, Bytes&) {
+         auto pos = r.checkpoint.rfind(' ');
+         r.checkpoint[pos + 8] = r.checkpoint[pos + 8] == 'A' ? 'B' : 'A';
+       }},
+      {"root",
+       [](Receipt& r, Bytes&) {
+         r.checkpoint[r.checkpoint.find('\n', r.checkpoint.find('\n') + 1) + 3] ^= 1;
+       }},
+  };
+  for (auto& [name, tamper] : cases) {
+    Receipt r = receipt_;
+    Bytes e = entry_;
+    tamper(r, e);
+    EXPECT_FALSE(verify_receipt(election_, r, e).ok()) << name;
+  }
+}
+
+TEST_F(ReceiptTest, ElectionFromAnotherAuthorityIsRefused) {
+  auto entries = *demo_.ledger->election();
+  EXPECT_FALSE(load_election(entries, key_->verify_key().bytes()).ok());
+  auto bad = entries;
+  bad.election_key.back() ^= 1;  // signature
+  EXPECT_FALSE(load_election(bad, std::nullopt).ok());
+  std::swap(bad.election, bad.election_key);
+  EXPECT_FALSE(load_election(bad, std::nullopt).ok());
+  EXPECT_TRUE(load_election(entries, std::nullopt).ok());
+}
+
+TEST(PinTest, HashAndCheck) {
+  const std::string h = hash_pin("482913", 1000);
+  EXPECT_TRUE(check_pin("482913", h));
+  EXPECT_FALSE(check_pin("482914", h));
+  EXPECT_FALSE(check_pin("482913", h.substr(0, h.size() - 2)));
+  EXPECT_FALSE(check_pin("482913", "sha256$1$00$00"));
+  EXPECT_NE(hash_pin("482913", 1000), h);  // salted
+}
+
+}  // namespace
+}  // namespace tabella::kiosk
+
+int main(int argc, char** argv) {
+  QCoreApplication app(argc, argv);
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}

@@ -1,0 +1,610 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en">
+<context>
+    <name>tabella::kiosk::KioskModel</name>
+    <message>
+        <source>This kiosk is not yet enrolled for this election. Please ask a poll worker.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This kiosk is not ready yet. Please ask a poll worker for help.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This checked ballot is now published on the election record. It will not be counted.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This checked ballot is saved on this kiosk and will be published on the election record. It will not be counted.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This checked ballot could not be published. A poll worker has been alerted. It will not be counted.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>log size %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This voting code has already been used. Please ask a poll worker for a new code, then type it here. Your choices are kept.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This voting code is not valid for this election. Please check it, or ask a poll worker for a new code. Your choices are kept.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your ballot could not be recorded because voting is closed. Please ask a poll worker for help.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your ballot could not be recorded. Please ask a poll worker for help.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose exactly %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose one, or leave it blank.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose up to %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Contest %1 of %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>You have not chosen anything yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>You have chosen %1 of %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No choice made: this contest will be left blank.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>You chose %1 of %2. You may choose %3 more.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>That voting code is not complete or has a typing error. A voting code has 16 letters and digits, like ABCD-EFGH-JKLM-NPQR. Please check it and try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>You have already chosen %1, the most allowed in this contest. To choose this one, first remove one of your choices.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Please choose at least %1 in this contest.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sealing your ballot…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your choices could not be sealed. Please review them again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Recording your ballot…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Opening your ballot for checking…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Too many wrong PINs. Try again in a minute.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No poll-worker PIN is configured on this kiosk.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Wrong PIN.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>tabella::kiosk::KioskWindow</name>
+    <message>
+        <source>Tabella voting kiosk</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Starting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The kiosk is getting ready. Please wait.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kiosk not ready</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This kiosk is closed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Voting is not open at this kiosk. Please ask a poll worker.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Please wait. This takes a few seconds.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kiosk fingerprint: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Public key: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An election official enrols it with: tabella-admin kiosks enrol --public-key %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Detail for poll workers: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Poll worker</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>For poll workers only: opens the PIN screen.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Welcome</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>You can choose your language, a larger text size or high contrast before you start. Use the Tab and arrow keys to move, Enter to choose, Escape to go back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show the ballot and the kiosk in %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> Selected.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Text size</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Standard</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Large</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Extra large</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Set the text size to %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>High contrast: on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>High contrast: off</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Switch between normal colours and white text on black.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Start voting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Begin: you will be asked for your voting code.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter a new voting code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your voting code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type the code printed on the card a poll worker gave you, or scan it. Capital or small letters and spaces do not matter.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Voting code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>16 letters and digits, in four groups. Press Enter when done.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Return to the welcome screen.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cast with this code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Continue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check the code and continue.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Chosen. Press to remove this choice.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not chosen. Press to choose.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not available: you have already chosen %1, the most allowed. Remove a choice first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Go to the previous step.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Review my choices</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next contest</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Continue. You may leave a contest blank or choose fewer than allowed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Review your choices</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check every contest. Contests marked in yellow have fewer choices than allowed. Choose &quot;Change&quot; to edit a contest.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(blank)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Change your choices for %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Change %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Go to the last contest.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>These are my choices</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Seal (encrypt) your ballot. You can still check it or cast it next.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your ballot is sealed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your tracking code:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tracking code %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cast your ballot to have it counted. Or, if you want to make sure the kiosk sealed your choices correctly, check it: the kiosk then shows what it sealed and publishes it, that ballot is NOT counted, and you vote again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cast my ballot</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Record your ballot. It will be counted.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Change my choices</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Go back to the review. This sealed ballot is discarded.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check this ballot (not counted)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open this sealed ballot to verify it. It will not be counted and you will vote again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Checked ballot: NOT counted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The ballot with tracking code %1 contained:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>If this is not what you chose, tell a poll worker.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Print</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Print what this checked ballot contained.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Continue and vote</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Return to your choices to seal a new ballot.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your ballot has been recorded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Thank you for voting. The election record has confirmed your ballot.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your ballot is saved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your ballot is recorded on this kiosk; confirmation from the election record is pending. It will be sent automatically. You do not need to wait.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your ballot was not recorded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tracking code:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Use it to find your ballot on the election record later.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Checkpoint: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>QR code of your tracking code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Print receipt</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Print a receipt with your tracking code.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Finish. The screen is cleared for the next voter.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter the poll-worker PIN.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PIN</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The poll-worker PIN. Press Enter when done.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Return to the voter screen.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check the PIN.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kiosk</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>closed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ledger</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>checking…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reachable (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>NOT reachable</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting to be sent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ballots cast here</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ballots checked here</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kiosk fingerprint</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Refused by the ledger: %1 — contact the election office</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>#%1 %2, sequence %3: %4</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cast</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>checked</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last error: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Close this kiosk</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open this kiosk</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Allow or stop voting on this kiosk.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Send now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Try to send waiting ballots to the ledger now.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Exit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Leave poll-worker mode.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Checked ballot — NOT counted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ballot receipt</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tracking code: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ballot code: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Time (UTC): %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Recorded. Checkpoint: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Recorded on this kiosk; confirmation from the election record is pending.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+</TS>

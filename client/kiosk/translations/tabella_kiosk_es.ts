@@ -1,0 +1,610 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="es">
+<context>
+    <name>tabella::kiosk::KioskModel</name>
+    <message>
+        <source>This kiosk is not yet enrolled for this election. Please ask a poll worker.</source>
+        <translation>Este quiosco aún no está registrado para esta elección. Pida ayuda a un trabajador electoral.</translation>
+    </message>
+    <message>
+        <source>This kiosk is not ready yet. Please ask a poll worker for help.</source>
+        <translation>Este quiosco todavía no está listo. Pida ayuda a un trabajador electoral.</translation>
+    </message>
+    <message>
+        <source>This checked ballot is now published on the election record. It will not be counted.</source>
+        <translation>Esta boleta verificada ya está publicada en el registro de la elección. No se contará.</translation>
+    </message>
+    <message>
+        <source>This checked ballot is saved on this kiosk and will be published on the election record. It will not be counted.</source>
+        <translation>Esta boleta verificada está guardada en este quiosco y se publicará en el registro de la elección. No se contará.</translation>
+    </message>
+    <message>
+        <source>This checked ballot could not be published. A poll worker has been alerted. It will not be counted.</source>
+        <translation>Esta boleta verificada no se pudo publicar. Se ha avisado a un trabajador electoral. No se contará.</translation>
+    </message>
+    <message>
+        <source>log size %1</source>
+        <translation>tamaño del registro %1</translation>
+    </message>
+    <message>
+        <source>This voting code has already been used. Please ask a poll worker for a new code, then type it here. Your choices are kept.</source>
+        <translation>Este código de votación ya se ha usado. Pida a un trabajador electoral un código nuevo y escríbalo aquí. Sus opciones se conservan.</translation>
+    </message>
+    <message>
+        <source>This voting code is not valid for this election. Please check it, or ask a poll worker for a new code. Your choices are kept.</source>
+        <translation>Este código de votación no es válido para esta elección. Revíselo o pida a un trabajador electoral un código nuevo. Sus opciones se conservan.</translation>
+    </message>
+    <message>
+        <source>Your ballot could not be recorded because voting is closed. Please ask a poll worker for help.</source>
+        <translation>Su boleta no se pudo registrar porque la votación está cerrada. Pida ayuda a un trabajador electoral.</translation>
+    </message>
+    <message>
+        <source>Your ballot could not be recorded. Please ask a poll worker for help.</source>
+        <translation>Su boleta no se pudo registrar. Pida ayuda a un trabajador electoral.</translation>
+    </message>
+    <message>
+        <source>Choose one.</source>
+        <translation>Elija una opción.</translation>
+    </message>
+    <message>
+        <source>Choose exactly %1.</source>
+        <translation>Elija exactamente %1.</translation>
+    </message>
+    <message>
+        <source>Choose one, or leave it blank.</source>
+        <translation>Elija una opción o déjelo en blanco.</translation>
+    </message>
+    <message>
+        <source>Choose up to %1.</source>
+        <translation>Elija hasta %1.</translation>
+    </message>
+    <message>
+        <source>Contest %1 of %2</source>
+        <translation>Contienda %1 de %2</translation>
+    </message>
+    <message>
+        <source>You have not chosen anything yet.</source>
+        <translation>Todavía no ha elegido nada.</translation>
+    </message>
+    <message>
+        <source>You have chosen %1 of %2.</source>
+        <translation>Ha elegido %1 de %2.</translation>
+    </message>
+    <message>
+        <source>No choice made: this contest will be left blank.</source>
+        <translation>Sin elección: esta contienda quedará en blanco.</translation>
+    </message>
+    <message>
+        <source>You chose %1 of %2. You may choose %3 more.</source>
+        <translation>Eligió %1 de %2. Puede elegir %3 más.</translation>
+    </message>
+    <message>
+        <source>That voting code is not complete or has a typing error. A voting code has 16 letters and digits, like ABCD-EFGH-JKLM-NPQR. Please check it and try again.</source>
+        <translation>Ese código de votación está incompleto o tiene un error. Un código de votación tiene 16 letras y números, como ABCD-EFGH-JKLM-NPQR. Revíselo e inténtelo de nuevo.</translation>
+    </message>
+    <message>
+        <source>You have already chosen %1, the most allowed in this contest. To choose this one, first remove one of your choices.</source>
+        <translation>Ya eligió %1, el máximo permitido en esta contienda. Para elegir esta opción, primero quite una de sus opciones.</translation>
+    </message>
+    <message>
+        <source>Please choose at least %1 in this contest.</source>
+        <translation>Elija al menos %1 en esta contienda.</translation>
+    </message>
+    <message>
+        <source>Sealing your ballot…</source>
+        <translation>Sellando su boleta…</translation>
+    </message>
+    <message>
+        <source>Your choices could not be sealed. Please review them again.</source>
+        <translation>No se pudieron sellar sus opciones. Revíselas de nuevo.</translation>
+    </message>
+    <message>
+        <source>Recording your ballot…</source>
+        <translation>Registrando su boleta…</translation>
+    </message>
+    <message>
+        <source>Opening your ballot for checking…</source>
+        <translation>Abriendo su boleta para verificarla…</translation>
+    </message>
+    <message>
+        <source>Too many wrong PINs. Try again in a minute.</source>
+        <translation>Demasiados PIN incorrectos. Inténtelo de nuevo en un minuto.</translation>
+    </message>
+    <message>
+        <source>No poll-worker PIN is configured on this kiosk.</source>
+        <translation>Este quiosco no tiene configurado un PIN de trabajador electoral.</translation>
+    </message>
+    <message>
+        <source>Wrong PIN.</source>
+        <translation>PIN incorrecto.</translation>
+    </message>
+</context>
+<context>
+    <name>tabella::kiosk::KioskWindow</name>
+    <message>
+        <source>Tabella voting kiosk</source>
+        <translation>Quiosco de votación Tabella</translation>
+    </message>
+    <message>
+        <source>Starting</source>
+        <translation>Iniciando</translation>
+    </message>
+    <message>
+        <source>The kiosk is getting ready. Please wait.</source>
+        <translation>El quiosco se está preparando. Espere, por favor.</translation>
+    </message>
+    <message>
+        <source>Kiosk not ready</source>
+        <translation>Quiosco no disponible</translation>
+    </message>
+    <message>
+        <source>This kiosk is closed</source>
+        <translation>Este quiosco está cerrado</translation>
+    </message>
+    <message>
+        <source>Voting is not open at this kiosk. Please ask a poll worker.</source>
+        <translation>La votación no está abierta en este quiosco. Pida ayuda a un trabajador electoral.</translation>
+    </message>
+    <message>
+        <source>Please wait. This takes a few seconds.</source>
+        <translation>Espere, por favor. Esto tarda unos segundos.</translation>
+    </message>
+    <message>
+        <source>Kiosk fingerprint: %1</source>
+        <translation>Huella del quiosco: %1</translation>
+    </message>
+    <message>
+        <source>Public key: %1</source>
+        <translation>Clave pública: %1</translation>
+    </message>
+    <message>
+        <source>An election official enrols it with: tabella-admin kiosks enrol --public-key %1</source>
+        <translation>Un funcionario electoral lo registra con: tabella-admin kiosks enrol --public-key %1</translation>
+    </message>
+    <message>
+        <source>Detail for poll workers: %1</source>
+        <translation>Detalle para trabajadores electorales: %1</translation>
+    </message>
+    <message>
+        <source>Poll worker</source>
+        <translation>Trabajador electoral</translation>
+    </message>
+    <message>
+        <source>For poll workers only: opens the PIN screen.</source>
+        <translation>Solo para trabajadores electorales: abre la pantalla del PIN.</translation>
+    </message>
+    <message>
+        <source>Welcome</source>
+        <translation>Bienvenido</translation>
+    </message>
+    <message>
+        <source>You can choose your language, a larger text size or high contrast before you start. Use the Tab and arrow keys to move, Enter to choose, Escape to go back.</source>
+        <translation>Antes de empezar puede elegir su idioma, un tamaño de texto mayor o alto contraste. Use las teclas Tab y de flecha para moverse, Intro para elegir y Escape para volver.</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Idioma</translation>
+    </message>
+    <message>
+        <source>Show the ballot and the kiosk in %1.</source>
+        <translation>Mostrar la boleta y el quiosco en %1.</translation>
+    </message>
+    <message>
+        <source> Selected.</source>
+        <translation> Seleccionado.</translation>
+    </message>
+    <message>
+        <source>Text size</source>
+        <translation>Tamaño del texto</translation>
+    </message>
+    <message>
+        <source>Standard</source>
+        <translation>Normal</translation>
+    </message>
+    <message>
+        <source>Large</source>
+        <translation>Grande</translation>
+    </message>
+    <message>
+        <source>Extra large</source>
+        <translation>Muy grande</translation>
+    </message>
+    <message>
+        <source>Set the text size to %1.</source>
+        <translation>Poner el tamaño del texto en %1.</translation>
+    </message>
+    <message>
+        <source>High contrast: on</source>
+        <translation>Alto contraste: activado</translation>
+    </message>
+    <message>
+        <source>High contrast: off</source>
+        <translation>Alto contraste: desactivado</translation>
+    </message>
+    <message>
+        <source>Switch between normal colours and white text on black.</source>
+        <translation>Cambiar entre colores normales y texto blanco sobre negro.</translation>
+    </message>
+    <message>
+        <source>Start voting</source>
+        <translation>Empezar a votar</translation>
+    </message>
+    <message>
+        <source>Begin: you will be asked for your voting code.</source>
+        <translation>Empezar: se le pedirá su código de votación.</translation>
+    </message>
+    <message>
+        <source>Enter a new voting code</source>
+        <translation>Escriba un código de votación nuevo</translation>
+    </message>
+    <message>
+        <source>Your voting code</source>
+        <translation>Su código de votación</translation>
+    </message>
+    <message>
+        <source>Type the code printed on the card a poll worker gave you, or scan it. Capital or small letters and spaces do not matter.</source>
+        <translation>Escriba el código impreso en la tarjeta que le dio un trabajador electoral, o escanéelo. No importan las mayúsculas, las minúsculas ni los espacios.</translation>
+    </message>
+    <message>
+        <source>Voting code</source>
+        <translation>Código de votación</translation>
+    </message>
+    <message>
+        <source>16 letters and digits, in four groups. Press Enter when done.</source>
+        <translation>16 letras y números en cuatro grupos. Pulse Intro al terminar.</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>Volver</translation>
+    </message>
+    <message>
+        <source>Return to the welcome screen.</source>
+        <translation>Volver a la pantalla de bienvenida.</translation>
+    </message>
+    <message>
+        <source>Cast with this code</source>
+        <translation>Votar con este código</translation>
+    </message>
+    <message>
+        <source>Continue</source>
+        <translation>Continuar</translation>
+    </message>
+    <message>
+        <source>Check the code and continue.</source>
+        <translation>Comprobar el código y continuar.</translation>
+    </message>
+    <message>
+        <source>Chosen. Press to remove this choice.</source>
+        <translation>Elegido. Pulse para quitar esta opción.</translation>
+    </message>
+    <message>
+        <source>Not chosen. Press to choose.</source>
+        <translation>No elegido. Pulse para elegir.</translation>
+    </message>
+    <message>
+        <source>Not available: you have already chosen %1, the most allowed. Remove a choice first.</source>
+        <translation>No disponible: ya eligió %1, el máximo permitido. Quite primero una opción.</translation>
+    </message>
+    <message>
+        <source>Go to the previous step.</source>
+        <translation>Ir al paso anterior.</translation>
+    </message>
+    <message>
+        <source>Review my choices</source>
+        <translation>Revisar mis opciones</translation>
+    </message>
+    <message>
+        <source>Next contest</source>
+        <translation>Siguiente contienda</translation>
+    </message>
+    <message>
+        <source>Continue. You may leave a contest blank or choose fewer than allowed.</source>
+        <translation>Continuar. Puede dejar una contienda en blanco o elegir menos opciones de las permitidas.</translation>
+    </message>
+    <message>
+        <source>Review your choices</source>
+        <translation>Revise sus opciones</translation>
+    </message>
+    <message>
+        <source>Check every contest. Contests marked in yellow have fewer choices than allowed. Choose &quot;Change&quot; to edit a contest.</source>
+        <translation>Revise cada contienda. Las contiendas marcadas en amarillo tienen menos opciones de las permitidas. Elija «Cambiar» para modificar una contienda.</translation>
+    </message>
+    <message>
+        <source>(blank)</source>
+        <translation>(en blanco)</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>Cambiar</translation>
+    </message>
+    <message>
+        <source>Change your choices for %1.</source>
+        <translation>Cambiar sus opciones en %1.</translation>
+    </message>
+    <message>
+        <source>Change %1</source>
+        <translation>Cambiar %1</translation>
+    </message>
+    <message>
+        <source>Go to the last contest.</source>
+        <translation>Ir a la última contienda.</translation>
+    </message>
+    <message>
+        <source>These are my choices</source>
+        <translation>Estas son mis opciones</translation>
+    </message>
+    <message>
+        <source>Seal (encrypt) your ballot. You can still check it or cast it next.</source>
+        <translation>Sellar (cifrar) su boleta. Después aún puede verificarla o depositarla.</translation>
+    </message>
+    <message>
+        <source>Your ballot is sealed</source>
+        <translation>Su boleta está sellada</translation>
+    </message>
+    <message>
+        <source>Your tracking code:</source>
+        <translation>Su código de seguimiento:</translation>
+    </message>
+    <message>
+        <source>Tracking code %1</source>
+        <translation>Código de seguimiento %1</translation>
+    </message>
+    <message>
+        <source>Cast your ballot to have it counted. Or, if you want to make sure the kiosk sealed your choices correctly, check it: the kiosk then shows what it sealed and publishes it, that ballot is NOT counted, and you vote again.</source>
+        <translation>Deposite su boleta para que se cuente. O, si quiere comprobar que el quiosco selló correctamente sus opciones, verifíquela: el quiosco mostrará lo que selló y lo publicará, esa boleta NO se cuenta y usted vuelve a votar.</translation>
+    </message>
+    <message>
+        <source>Cast my ballot</source>
+        <translation>Depositar mi boleta</translation>
+    </message>
+    <message>
+        <source>Record your ballot. It will be counted.</source>
+        <translation>Registrar su boleta. Se contará.</translation>
+    </message>
+    <message>
+        <source>Change my choices</source>
+        <translation>Cambiar mis opciones</translation>
+    </message>
+    <message>
+        <source>Go back to the review. This sealed ballot is discarded.</source>
+        <translation>Volver a la revisión. Esta boleta sellada se descarta.</translation>
+    </message>
+    <message>
+        <source>Check this ballot (not counted)</source>
+        <translation>Verificar esta boleta (no se cuenta)</translation>
+    </message>
+    <message>
+        <source>Open this sealed ballot to verify it. It will not be counted and you will vote again.</source>
+        <translation>Abrir esta boleta sellada para verificarla. No se contará y usted volverá a votar.</translation>
+    </message>
+    <message>
+        <source>Checked ballot: NOT counted</source>
+        <translation>Boleta verificada: NO se cuenta</translation>
+    </message>
+    <message>
+        <source>The ballot with tracking code %1 contained:</source>
+        <translation>La boleta con código de seguimiento %1 contenía:</translation>
+    </message>
+    <message>
+        <source>If this is not what you chose, tell a poll worker.</source>
+        <translation>Si esto no es lo que eligió, avise a un trabajador electoral.</translation>
+    </message>
+    <message>
+        <source>Print</source>
+        <translation>Imprimir</translation>
+    </message>
+    <message>
+        <source>Print what this checked ballot contained.</source>
+        <translation>Imprimir lo que contenía esta boleta verificada.</translation>
+    </message>
+    <message>
+        <source>Continue and vote</source>
+        <translation>Continuar y votar</translation>
+    </message>
+    <message>
+        <source>Return to your choices to seal a new ballot.</source>
+        <translation>Volver a sus opciones para sellar una boleta nueva.</translation>
+    </message>
+    <message>
+        <source>Your ballot has been recorded</source>
+        <translation>Su boleta ha sido registrada</translation>
+    </message>
+    <message>
+        <source>Thank you for voting. The election record has confirmed your ballot.</source>
+        <translation>Gracias por votar. El registro de la elección ha confirmado su boleta.</translation>
+    </message>
+    <message>
+        <source>Your ballot is saved</source>
+        <translation>Su boleta está guardada</translation>
+    </message>
+    <message>
+        <source>Your ballot is recorded on this kiosk; confirmation from the election record is pending. It will be sent automatically. You do not need to wait.</source>
+        <translation>Su boleta está registrada en este quiosco; la confirmación del registro de la elección está pendiente. Se enviará automáticamente. No necesita esperar.</translation>
+    </message>
+    <message>
+        <source>Your ballot was not recorded</source>
+        <translation>Su boleta no fue registrada</translation>
+    </message>
+    <message>
+        <source>Tracking code:</source>
+        <translation>Código de seguimiento:</translation>
+    </message>
+    <message>
+        <source>Use it to find your ballot on the election record later.</source>
+        <translation>Úselo para encontrar su boleta en el registro de la elección más adelante.</translation>
+    </message>
+    <message>
+        <source>Checkpoint: %1</source>
+        <translation>Punto de control: %1</translation>
+    </message>
+    <message>
+        <source>QR code of your tracking code</source>
+        <translation>Código QR de su código de seguimiento</translation>
+    </message>
+    <message>
+        <source>Print receipt</source>
+        <translation>Imprimir comprobante</translation>
+    </message>
+    <message>
+        <source>Print a receipt with your tracking code.</source>
+        <translation>Imprimir un comprobante con su código de seguimiento.</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>Terminar</translation>
+    </message>
+    <message>
+        <source>Finish. The screen is cleared for the next voter.</source>
+        <translation>Terminar. La pantalla se borra para el siguiente votante.</translation>
+    </message>
+    <message>
+        <source>Enter the poll-worker PIN.</source>
+        <translation>Escriba el PIN de trabajador electoral.</translation>
+    </message>
+    <message>
+        <source>PIN</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <source>The poll-worker PIN. Press Enter when done.</source>
+        <translation>El PIN de trabajador electoral. Pulse Intro al terminar.</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancelar</translation>
+    </message>
+    <message>
+        <source>Return to the voter screen.</source>
+        <translation>Volver a la pantalla del votante.</translation>
+    </message>
+    <message>
+        <source>Enter</source>
+        <translation>Entrar</translation>
+    </message>
+    <message>
+        <source>Check the PIN.</source>
+        <translation>Comprobar el PIN.</translation>
+    </message>
+    <message>
+        <source>Kiosk</source>
+        <translation>Quiosco</translation>
+    </message>
+    <message>
+        <source>open</source>
+        <translation>abierto</translation>
+    </message>
+    <message>
+        <source>closed</source>
+        <translation>cerrado</translation>
+    </message>
+    <message>
+        <source>Ledger</source>
+        <translation>Registro</translation>
+    </message>
+    <message>
+        <source>checking…</source>
+        <translation>comprobando…</translation>
+    </message>
+    <message>
+        <source>reachable (%1)</source>
+        <translation>accesible (%1)</translation>
+    </message>
+    <message>
+        <source>NOT reachable</source>
+        <translation>NO accesible</translation>
+    </message>
+    <message>
+        <source>Waiting to be sent</source>
+        <translation>Pendientes de envío</translation>
+    </message>
+    <message>
+        <source>Ballots cast here</source>
+        <translation>Boletas depositadas aquí</translation>
+    </message>
+    <message>
+        <source>Ballots checked here</source>
+        <translation>Boletas verificadas aquí</translation>
+    </message>
+    <message>
+        <source>Kiosk fingerprint</source>
+        <translation>Huella del quiosco</translation>
+    </message>
+    <message>
+        <source>Refused by the ledger: %1 — contact the election office</source>
+        <translation>Rechazadas por el registro: %1 — contacte con la oficina electoral</translation>
+    </message>
+    <message>
+        <source>#%1 %2, sequence %3: %4</source>
+        <translation>n.º %1 %2, secuencia %3: %4</translation>
+    </message>
+    <message>
+        <source>cast</source>
+        <translation>depositada</translation>
+    </message>
+    <message>
+        <source>checked</source>
+        <translation>verificada</translation>
+    </message>
+    <message>
+        <source>Last error: %1</source>
+        <translation>Último error: %1</translation>
+    </message>
+    <message>
+        <source>Close this kiosk</source>
+        <translation>Cerrar este quiosco</translation>
+    </message>
+    <message>
+        <source>Open this kiosk</source>
+        <translation>Abrir este quiosco</translation>
+    </message>
+    <message>
+        <source>Allow or stop voting on this kiosk.</source>
+        <translation>Permitir o detener la votación en este quiosco.</translation>
+    </message>
+    <message>
+        <source>Send now</source>
+        <translation>Enviar ahora</translation>
+    </message>
+    <message>
+        <source>Try to send waiting ballots to the ledger now.</source>
+        <translation>Intentar enviar ahora al registro las boletas pendientes.</translation>
+    </message>
+    <message>
+        <source>Exit</source>
+        <translation>Salir</translation>
+    </message>
+    <message>
+        <source>Leave poll-worker mode.</source>
+        <translation>Salir del modo de trabajador electoral.</translation>
+    </message>
+    <message>
+        <source>Checked ballot — NOT counted</source>
+        <translation>Boleta verificada — NO se cuenta</translation>
+    </message>
+    <message>
+        <source>Ballot receipt</source>
+        <translation>Comprobante de voto</translation>
+    </message>
+    <message>
+        <source>Tracking code: %1</source>
+        <translation>Código de seguimiento: %1</translation>
+    </message>
+    <message>
+        <source>Ballot code: %1</source>
+        <translation>Código de boleta: %1</translation>
+    </message>
+    <message>
+        <source>Time (UTC): %1</source>
+        <translation>Hora (UTC): %1</translation>
+    </message>
+    <message>
+        <source>Recorded. Checkpoint: %1</source>
+        <translation>Registrada. Punto de control: %1</translation>
+    </message>
+    <message>
+        <source>Recorded on this kiosk; confirmation from the election record is pending.</source>
+        <translation>Registrada en este quiosco; la confirmación del registro de la elección está pendiente.</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,353 @@
+// tabella-kiosk: command line, configuration, first-run enrolment, translations, and the
+// --screenshots and --demo modes. The window is ui/kiosk_window; the logic is core/.
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QFile>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QThread>
+#include <QTranslator>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <iostream>
+#include <string>
+
+#include "core/kiosk_config.h"
+#include "core/kiosk_model.h"
+#include "core/memory_ledger.h"
+#ifdef TABELLA_KIOSK_HTTP
+#include "net/http_ledger_client.h"
+#endif
+#include "tabella/election/manifest.h"
+#include "ui/kiosk_window.h"
+
+using namespace tabella;
+using namespace tabella::kiosk;
+
+namespace {
+
+// Swaps the UI translation when the voter picks a language (English is the source text).
+class Translations {
+ public:
+  void use(const QString& tag) {
+    QCoreApplication::removeTranslator(&tr_);
+    if (tag != QStringLiteral("en") &&
+        tr_.load(QStringLiteral(":/i18n/tabella_kiosk_") + tag + QStringLiteral(".qm"))) {
+      QCoreApplication::installTranslator(&tr_);
+    }
+  }
+
+ private:
+  QTranslator tr_;
+};
+
+int fail(const std::string& what) {
+  std::fprintf(stderr, "tabella-kiosk: %s\n", what.c_str());
+  return 1;
+}
+
+// The kiosk key: loaded, or generated on first run (0600) with the enrolment details printed.
+Result<std::shared_ptr<const SigningKey>> kiosk_key(const KioskConfig& config, bool* created) {
+  const std::string path = config.key_path().toStdString();
+  *created = false;
+  if (!QFile::exists(config.key_path())) {
+    QDir().mkpath(QFileInfo(config.key_path()).absolutePath());
+    SigningKey k = SigningKey::generate();
+    TABELLA_TRY(k.save_pem(path));
+    *created = true;
+  }
+  auto k = SigningKey::load_pem(path);
+  if (!k.ok()) return k.error();
+  return std::make_shared<const SigningKey>(std::move(*k));
+}
+
+void print_enrolment(const SigningKey& key, const QString& path) {
+  std::printf(
+      "Kiosk key: %s\nFingerprint: %s\nPublic key: %s\n"
+      "Enrol it (election official): tabella-admin kiosks enrol --public-key %s\n",
+      path.toStdString().c_str(), key.verify_key().fingerprint().c_str(),
+      key.verify_key().to_hex().c_str(), key.verify_key().to_hex().c_str());
+}
+
+bool pump_until(const std::function<bool()>& pred, int ms = 30000) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+    QThread::msleep(2);
+  }
+  return true;
+}
+
+struct Demo {
+  DemoElection election;
+  std::shared_ptr<const SigningKey> key;
+};
+
+Result<Demo> make_demo(const QString& manifest_path) {
+  auto m = election::load_manifest_file(manifest_path.toStdString());
+  if (!m.ok()) return m.error();
+  Demo d;
+  d.key = std::make_shared<const SigningKey>(SigningKey::generate());
+  auto e = make_demo_election(*m, {d.key->verify_key().bytes()}, 40, SystemRng::instance());
+  if (!e.ok()) return e.error();
+  d.election = std::move(*e);
+  return d;
+}
+
+KioskModel::Options demo_options(const Demo& demo, const QString& dir, const std::string& pin) {
+  KioskModel::Options o;
+  auto ledger = demo.election.ledger;
+  o.client_factory = [ledger]() -> Result<std::unique_ptr<LedgerClient>> {
+    return ledger->make_client();
+  };
+  o.db_path = QDir(dir).filePath(QStringLiteral("kiosk.db"));
+  o.kiosk_key = demo.key;
+  o.pin_hash = QString::fromStdString(hash_pin(pin, 1000));
+  o.ledger_url = QStringLiteral("http://127.0.0.1:8640");
+  return o;
+}
+
+// Drives the view-model through every screen and grabs the window (offscreen platform).
+int screenshots(const QString& out, const QString& manifest_path, Translations& translations) {
+  QDir().mkpath(out);
+  QTemporaryDir data;
+  auto demo = make_demo(manifest_path);
+  if (!demo.ok()) return fail(demo.error().describe());
+  auto o = demo_options(*demo, data.path(), "0000");
+  o.idle_timeout_ms = 3600 * 1000;
+  o.cast_patience_ms = 60000;
+  KioskModel model(o);
+  QObject::connect(&model, &KioskModel::language_changed, &model,
+                   [&translations](const QString& tag) { translations.use(tag); });
+  KioskWindow window(&model, data.filePath(QStringLiteral("receipts")), QString());
+  window.resize(1024, 768);
+  window.show();
+  model.start();
+  if (!pump_until([&] { return model.ready(); })) return fail("demo election did not load");
+  int count = 0;
+  QString suffix;
+  auto shot = [&](const QString& name) {
+    pump_until([] { return false; }, 60);  // let layouts settle and deleteLater run
+    window.rebuild();
+    QCoreApplication::processEvents();
+    const QString path = QDir(out).filePath(name + suffix + QStringLiteral(".png"));
+    if (!window.grab().save(path)) std::fprintf(stderr, "cannot write %s\n", qPrintable(path));
+    ++count;
+  };
+  suffix.clear();
+  shot(QStringLiteral("closed"));
+  model.enter_poll_worker();
+  model.submit_pin(QStringLiteral("0000"));
+  model.set_kiosk_open(true);
+  pump_until([&] { return model.kiosk_open(); });
+  model.leave_poll_worker();
+  std::size_t token = 0;
+  for (const QString& lang : {QStringLiteral("en"), QStringLiteral("es")}) {
+    for (const bool contrast : {false, true}) {
+      suffix = QStringLiteral("-") + lang +
+               (contrast ? QStringLiteral("-contrast") : QStringLiteral("-normal"));
+      model.reset();
+      model.choose_language(lang);
+      model.set_high_contrast(contrast);
+      shot(QStringLiteral("welcome"));
+      model.start_voting();
+      model.submit_token(QStringLiteral("ABCD-EFGH"));  // shows the explanation
+      shot(QStringLiteral("token"));
+      model.submit_token(QString::fromStdString(demo->election.tokens[token++]));
+      model.toggle_choice(1);
+      shot(QStringLiteral("contest-1"));
+      model.next();
+      model.toggle_choice(0);
+      model.toggle_choice(2);
+      model.toggle_choice(3);  // refused: explains the limit
+      shot(QStringLiteral("contest-2"));
+      while (model.screen() == Screen::kContest) model.next();
+      shot(QStringLiteral("review"));
+      model.encrypt();
+      pump_until([&] { return model.screen() == Screen::kTracking; });
+      shot(QStringLiteral("tracking"));
+      model.challenge();
+      pump_until([&] { return model.screen() == Screen::kChallenged; });
+      shot(QStringLiteral("challenged"));
+      model.challenge_done();
+      model.encrypt();
+      pump_until([&] { return model.screen() == Screen::kTracking; });
+      model.cast();
+      pump_until([&] { return model.screen() == Screen::kCastDone; });
+      shot(QStringLiteral("cast-done"));
+      model.done();
+      model.choose_language(lang);
+      model.set_high_contrast(contrast);
+      model.enter_poll_worker();
+      model.submit_pin(QStringLiteral("1234"));
+      shot(QStringLiteral("pin"));
+      model.submit_pin(QStringLiteral("0000"));
+      pump_until([&] { return model.poll_status().cast_here > 0; });
+      shot(QStringLiteral("poll-worker"));
+      model.leave_poll_worker();
+    }
+  }
+  // Text sizes.
+  for (int size = 1; size <= 2; ++size) {
+    suffix = QStringLiteral("-en-size%1").arg(size);
+    model.reset();
+    model.set_text_size(size);
+    shot(QStringLiteral("welcome"));
+    model.start_voting();
+    model.submit_token(QString::fromStdString(demo->election.tokens[token++]));
+    model.next();
+    model.toggle_choice(0);
+    shot(QStringLiteral("contest-2"));
+  }
+  // A kiosk that is not enrolled: shows its key for the official.
+  {
+    suffix = QStringLiteral("-en");
+    auto other = demo_options(*demo, data.filePath(QStringLiteral("other")), "0000");
+    QDir().mkpath(data.filePath(QStringLiteral("other")));
+    other.kiosk_key = std::make_shared<const SigningKey>(SigningKey::generate());
+    KioskModel m2(other);
+    KioskWindow w2(&m2, data.path(), QString());
+    w2.resize(1024, 768);
+    w2.show();
+    m2.start();
+    pump_until([&] { return m2.screen() == Screen::kUnavailable; });
+    pump_until([] { return false; }, 60);
+    w2.rebuild();
+    QCoreApplication::processEvents();
+    w2.grab().save(QDir(out).filePath(QStringLiteral("not-enrolled-en.png")));
+    ++count;
+  }
+  // The printed receipt as an image of its PDF is not rendered here; the PDF is written.
+  std::printf("%d screenshots in %s\n", count, qPrintable(out));
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  QApplication app(argc, argv);
+  QApplication::setApplicationName(QStringLiteral("tabella-kiosk"));
+  QApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+  Translations translations;
+
+  QCommandLineParser p;
+  p.setApplicationDescription(QStringLiteral(
+      "Tabella voting kiosk: voters mark, check (challenge) and cast encrypted ballots that are "
+      "signed by this kiosk and recorded on the election's ledger."));
+  p.addHelpOption();
+  p.addVersionOption();
+  const QString default_config =
+      QDir(QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation))
+          .filePath(QStringLiteral("kiosk.conf"));
+  QCommandLineOption config_opt(
+      QStringLiteral("config"),
+      QStringLiteral("Configuration file (default %1).").arg(default_config),
+      QStringLiteral("file"), default_config);
+  QCommandLineOption ledger_opt(QStringLiteral("ledger"),
+                                QStringLiteral("Ledger URL (overrides ledger_url)."),
+                                QStringLiteral("url"));
+  QCommandLineOption data_opt(QStringLiteral("data-dir"),
+                              QStringLiteral("Data directory (overrides data_dir)."),
+                              QStringLiteral("dir"));
+  QCommandLineOption init_opt(QStringLiteral("init-config"),
+                              QStringLiteral("Write the configuration file with the current "
+                                             "settings and exit."));
+  QCommandLineOption pin_opt(QStringLiteral("set-pin"),
+                             QStringLiteral("Read a poll-worker PIN from standard input and "
+                                            "store its salted hash in the configuration."));
+  QCommandLineOption enrol_opt(QStringLiteral("enrol"),
+                               QStringLiteral("Create the kiosk key if missing, print its "
+                                              "fingerprint and public key, and exit."));
+  QCommandLineOption demo_opt(QStringLiteral("demo"),
+                              QStringLiteral("Run against an in-process demo ledger (prints "
+                                             "voting codes; PIN 0000)."));
+  QCommandLineOption manifest_opt(
+      QStringLiteral("manifest"), QStringLiteral("Ballot for --demo / --screenshots."),
+      QStringLiteral("file"), QStringLiteral(TABELLA_SOURCE_DIR "/ballots/demo-general.json"));
+  QCommandLineOption shots_opt(QStringLiteral("screenshots"),
+                               QStringLiteral("Render every screen in every language, normal and "
+                                              "high contrast, to PNG files in DIR, and exit."),
+                               QStringLiteral("dir"));
+  QCommandLineOption full_opt(QStringLiteral("fullscreen"), QStringLiteral("Full screen."));
+  p.addOptions({config_opt, ledger_opt, data_opt, init_opt, pin_opt, enrol_opt, demo_opt,
+                manifest_opt, shots_opt, full_opt});
+  p.process(app);
+
+  if (p.isSet(shots_opt)) {
+    return screenshots(p.value(shots_opt), p.value(manifest_opt), translations);
+  }
+
+  const QString default_data =
+      QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation);
+  auto config = load_config(p.value(config_opt), default_data);
+  if (!config.ok()) return fail(config.error().describe());
+  if (p.isSet(ledger_opt)) config->ledger_url = p.value(ledger_opt);
+  if (p.isSet(data_opt)) config->data_dir = p.value(data_opt);
+  if (p.isSet(pin_opt)) {
+    std::string pin;
+    std::getline(std::cin, pin);
+    if (pin.size() < 4) return fail("a PIN has at least 4 characters");
+    config->pin_hash = QString::fromStdString(hash_pin(pin));
+    secure_zero(pin.data(), pin.size());
+  }
+  if (p.isSet(init_opt) || p.isSet(pin_opt)) {
+    QDir().mkpath(QFileInfo(p.value(config_opt)).absolutePath());
+    auto s = save_config(*config, p.value(config_opt));
+    if (!s.ok()) return fail(s.error().describe());
+    std::printf("wrote %s\n", qPrintable(p.value(config_opt)));
+    return 0;
+  }
+
+  KioskModel::Options o;
+  std::optional<Demo> demo;
+  QTemporaryDir demo_dir;
+  if (p.isSet(demo_opt)) {
+    auto d = make_demo(p.value(manifest_opt));
+    if (!d.ok()) return fail(d.error().describe());
+    demo = std::move(*d);
+    o = demo_options(*demo, demo_dir.path(), "0000");
+    std::printf("Demo election; poll-worker PIN 0000. Voting codes:\n");
+    for (const auto& t : demo->election.tokens) std::printf("  %s\n", t.c_str());
+  } else {
+    QDir().mkpath(config->data_dir);
+    bool created = false;
+    auto key = kiosk_key(*config, &created);
+    if (!key.ok()) return fail(key.error().describe());
+    if (created || p.isSet(enrol_opt)) print_enrolment(**key, config->key_path());
+    if (p.isSet(enrol_opt)) return 0;
+    const auto timeout = std::chrono::seconds(config->network_timeout_s);
+    const std::string url = config->ledger_url.toStdString();
+#ifdef TABELLA_KIOSK_HTTP
+    o.client_factory = [url, timeout]() { return make_http_ledger_client(url, timeout); };
+#else
+    (void)timeout;
+    (void)url;
+    o.client_factory = []() -> Result<std::unique_ptr<LedgerClient>> {
+      return make_error(ErrorCode::kIo, "built without HTTP support (client/lib missing)");
+    };
+#endif
+    o.db_path = config->db_path();
+    o.kiosk_key = *key;
+    o.authority = config->authority_key;
+    o.pin_hash = config->pin_hash;
+    o.ledger_url = config->ledger_url;
+    o.idle_timeout_ms = config->idle_timeout_s * 1000;
+  }
+  KioskModel model(o);
+  QObject::connect(&model, &KioskModel::language_changed, &model,
+                   [&translations](const QString& tag) { translations.use(tag); });
+  KioskWindow window(&model,
+                     demo ? demo_dir.filePath(QStringLiteral("receipts")) : config->receipts_dir(),
+                     config->printer);
+  window.resize(1024, 768);
+  if (p.isSet(full_opt)) {
+    window.showFullScreen();
+  } else {
+    window.show();
+  }
+  model.start();
+  return QApplication::exec();
+}
