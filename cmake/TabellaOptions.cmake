@@ -2,7 +2,9 @@
 add_library(tabella_warnings INTERFACE)
 target_compile_options(tabella_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
-  -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
+  -Woverloaded-virtual -Wimplicit-fallthrough
+  # GCC's -Wnull-dereference fires inside Boost.Asio's inlined scheduler code at -O2; clang's is precise.
+  $<$<CXX_COMPILER_ID:Clang>:-Wnull-dereference>
   $<$<BOOL:${TABELLA_WERROR}>:-Werror>
   # GCC 12 reports false -Wrestrict positives inside libstdc++'s std::string (GCC bug 105329).
   $<$<CXX_COMPILER_ID:GNU>:-Wno-restrict>)
