@@ -217,7 +217,10 @@ struct Committer::Impl {
       }
       if (r) {
         positions = std::move(*r);
-        if (metrics) metrics->observe_commit(count, took.count());
+        if (metrics) {
+          metrics->observe_commit(count, took.count());
+          metrics->add_stage_seconds("commit", took.count());
+        }
         hooks.after_commit(Status::success());
       } else {
         commit_error = r.error();

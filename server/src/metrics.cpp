@@ -69,6 +69,11 @@ void Metrics::add_entries_by_type(std::string_view type, std::uint64_t n) {
   by_type_[std::string(type)] += n;
 }
 
+void Metrics::add_stage_seconds(std::string_view stage, double seconds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  stage_seconds_[std::string(stage)] += seconds;
+}
+
 void Metrics::add_rejection(std::string_view reason) {
   std::lock_guard<std::mutex> lock(mu_);
   ++rejections_[std::string(reason)];
@@ -113,6 +118,15 @@ std::string Metrics::render() const {
     for (const auto& [type, n] : by_type_) {
       out +=
           "tabella_ledger_entries_by_type_total{type=\"" + type + "\"} " + std::to_string(n) + "\n";
+    }
+    out +=
+        "# HELP tabella_ledger_stage_seconds_total Time per stage: thread CPU seconds; commit: "
+        "wall.\n"
+        "# TYPE tabella_ledger_stage_seconds_total counter\n";
+    for (const auto& [stage, sec] : stage_seconds_) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.6f", sec);
+      out += "tabella_ledger_stage_seconds_total{stage=\"" + stage + "\"} " + buf + "\n";
     }
     out +=
         "# HELP tabella_ledger_rejections_total Submissions refused, by reason.\n"

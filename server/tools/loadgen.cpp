@@ -87,6 +87,12 @@ Child start_ledger(const std::string& bin, const std::string& dir, const std::st
   return c;
 }
 
+double own_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -149,6 +155,7 @@ int main(int argc, char** argv) {
   std::atomic<std::size_t> next{first_ballot};
   std::atomic<bool> precheck_failed{false};
   auto v0 = Clock::now();
+  double c0 = own_cpu_seconds();
   {
     std::vector<std::thread> workers;
     for (unsigned t = 0; t < cores; ++t) {
@@ -162,13 +169,16 @@ int main(int argc, char** argv) {
     for (auto& w : workers) w.join();
   }
   std::chrono::duration<double> vtook = Clock::now() - v0;
+  double precheck_cpu = (own_cpu_seconds() - c0) / ballots;  // CPU seconds per ballot
   if (precheck_failed) {
     std::fprintf(stderr, "precheck failed on a generated ballot\n");
     return 1;
   }
   double bound = ballots / vtook.count();
-  std::printf("verification bound: %.0f ballots/s (precheck on %u threads, %.2f s)\n", bound, cores,
-              vtook.count());
+  std::printf(
+      "verification bound: %.0f ballots/s (precheck on %u threads, %.2f s wall); precheck CPU "
+      "%.2f ms/ballot -> %.0f ballots/s on %u idle cores\n",
+      bound, cores, vtook.count(), 1000 * precheck_cpu, cores / precheck_cpu, cores);
 
   // 2. The ledger on a fresh data dir with the election's ledger key.
   testing::TempDir dir;
@@ -251,11 +261,19 @@ int main(int argc, char** argv) {
     std::printf("latency: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", 1000 * percentile(all, 0.5),
                 1000 * percentile(all, 0.99), 1000 * percentile(all, 1.0));
     std::printf(
-        "ledger CPU: %.0f%% of one core (%.0f%% of %u cores); %llu commits (%.1f "
-        "ballots each)\n",
+        "ledger CPU: %.0f%% of one core (%.0f%% of %u cores), %.2f ms/ballot = %.0f%% of "
+        "precheck's; %llu commits (%.1f ballots each)\n",
         100 * cpu / took.count(), 100 * cpu / took.count() / cores, cores,
+        1000 * cpu / static_cast<double>(all.size()),
+        100 * cpu / static_cast<double>(all.size()) / precheck_cpu,
         static_cast<unsigned long long>(commits),
         commits ? static_cast<double>(all.size()) / static_cast<double>(commits) : 0.0);
+    for (std::size_t pos = 0;
+         (pos = metrics.find("\ntabella_ledger_stage_seconds_total{", pos)) != std::string::npos;) {
+      ++pos;
+      auto end = metrics.find('\n', pos);
+      std::printf("  %s\n", metrics.substr(pos, end - pos).c_str());
+    }
     if (errors) {
       std::fprintf(stderr, "%llu connections stopped on an error\n",
                    static_cast<unsigned long long>(errors.load()));

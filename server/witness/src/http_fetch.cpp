@@ -42,6 +42,17 @@ namespace {
 std::string where(const HttpEndpoint& e, std::string_view target) {
   return "http://" + e.host + ":" + std::to_string(e.port) + std::string(target);
 }
+
+// Beast's tcp_stream deadlines apply to asynchronous operations only: every step runs as an
+// async operation driven to completion on the caller's io_context.
+template <class Start>
+beast::error_code run_op(boost::asio::io_context& ioc, Start start) {
+  beast::error_code result;
+  start([&result](beast::error_code ec, auto&&...) { result = ec; });
+  ioc.restart();
+  ioc.run();
+  return result;
+}
 }  // namespace
 
 Result<FetchReply> http_fetch(const HttpEndpoint& endpoint, std::string_view method,
@@ -55,7 +66,7 @@ Result<FetchReply> http_fetch(const HttpEndpoint& endpoint, std::string_view met
     auto results = resolver.resolve(endpoint.host, std::to_string(endpoint.port), ec);
     if (ec) return make_error(ErrorCode::kIo, "resolve: " + ec.message(), where(endpoint, target));
     stream.expires_after(options.timeout);
-    stream.connect(results, ec);
+    ec = run_op(ioc, [&](auto h) { stream.async_connect(results, h); });
     if (ec) return make_error(ErrorCode::kIo, "connect: " + ec.message(), where(endpoint, target));
     http::request<http::string_body> req{http::string_to_verb(method), std::string(target), 11};
     req.set(http::field::host, endpoint.host);
@@ -65,12 +76,12 @@ Result<FetchReply> http_fetch(const HttpEndpoint& endpoint, std::string_view met
       req.body() = std::string(body);
       req.prepare_payload();
     }
-    http::write(stream, req, ec);
+    ec = run_op(ioc, [&](auto h) { http::async_write(stream, req, h); });
     if (ec) return make_error(ErrorCode::kIo, "write: " + ec.message(), where(endpoint, target));
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(options.body_limit);
-    http::read(stream, buffer, parser, ec);
+    ec = run_op(ioc, [&](auto h) { http::async_read(stream, buffer, parser, h); });
     if (ec) return make_error(ErrorCode::kIo, "read: " + ec.message(), where(endpoint, target));
     auto& res = parser.get();
     FetchReply reply;
@@ -96,14 +107,14 @@ Status http_stream(const HttpEndpoint& endpoint, std::string_view method, std::s
     auto results = resolver.resolve(endpoint.host, std::to_string(endpoint.port), ec);
     if (ec) return make_error(ErrorCode::kIo, "resolve: " + ec.message(), where(endpoint, target));
     stream.expires_after(connect_timeout);
-    stream.connect(results, ec);
+    ec = run_op(ioc, [&](auto h) { stream.async_connect(results, h); });
     if (ec) return make_error(ErrorCode::kIo, "connect: " + ec.message(), where(endpoint, target));
     http::request<http::string_body> req{http::string_to_verb(method), std::string(target), 11};
     req.set(http::field::host, endpoint.host);
     req.set(http::field::content_type, "application/json");
     req.body() = std::string(body);
     req.prepare_payload();
-    http::write(stream, req, ec);
+    ec = run_op(ioc, [&](auto h) { http::async_write(stream, req, h); });
     if (ec) return make_error(ErrorCode::kIo, "write: " + ec.message(), where(endpoint, target));
     beast::flat_buffer buffer;
     http::response_parser<http::buffer_body> parser;
@@ -117,7 +128,7 @@ Status http_stream(const HttpEndpoint& endpoint, std::string_view method, std::s
       // Short deadlines so keep_going() is polled; a timeout is not an error here.
       stream.expires_after(std::chrono::milliseconds(1000));
       if (!header_done) {
-        http::read_header(stream, buffer, parser, ec);
+        ec = run_op(ioc, [&](auto h) { http::async_read_header(stream, buffer, parser, h); });
         if (ec == beast::error::timeout) {
           // The stream is unusable after a timeout in Beast; reconnect is the caller's job.
           return make_error(ErrorCode::kIo, "no response header", where(endpoint, target));
@@ -130,7 +141,7 @@ Status http_stream(const HttpEndpoint& endpoint, std::string_view method, std::s
         }
         continue;
       }
-      http::read(stream, buffer, parser, ec);
+      ec = run_op(ioc, [&](auto h) { http::async_read(stream, buffer, parser, h); });
       if (ec == http::error::need_buffer) ec = {};
       if (ec == beast::error::timeout) {
         return make_error(ErrorCode::kIo, "idle timeout", where(endpoint, target));

@@ -53,6 +53,9 @@ class Metrics {
   void add_ballots(std::uint64_t n) { ballots_ += n; }
   void add_fsyncs(std::uint64_t n) { fsyncs_ += n; }
   std::uint64_t fsyncs() const { return fsyncs_.load(); }
+  // Time spent by stage (timing counters; perf is not always at hand): thread CPU seconds of
+  // "precheck", "validate", "merkle", "publish", "receipt"; wall seconds of "commit" (fsync).
+  void add_stage_seconds(std::string_view stage, double seconds);
 
   std::uint64_t entries_appended() const { return entries_appended_.load(); }
   std::uint64_t commits() const { return commits_.load(); }
@@ -64,6 +67,7 @@ class Metrics {
   std::map<std::pair<std::string, unsigned>, std::uint64_t> requests_;  // guarded by mu_
   std::map<std::string, std::uint64_t> by_type_;                        // guarded by mu_
   std::map<std::string, std::uint64_t> rejections_;                     // guarded by mu_
+  std::map<std::string, double> stage_seconds_;                         // guarded by mu_
   std::atomic<std::uint64_t> ballots_{0};
   std::atomic<std::uint64_t> fsyncs_{0};
   Histogram latency_;
