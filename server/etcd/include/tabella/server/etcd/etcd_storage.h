@@ -1,0 +1,119 @@
+// EtcdStorage: the clustered Storage. The order of the log lives in an etcd cluster (Raft),
+// reached through etcd's v3 JSON gateway (grpc-gateway: POST /v3/kv/range, /v3/kv/txn,
+// /v3/watch; keys and values base64). Every node keeps a full local copy (normally a
+// SqliteStorage) holding the entries plus everything derived from them (state rows, Merkle
+// hashes, checkpoints), so every read is local.
+//
+// Keys, for prefix P = "/tabella/<origin>/":
+//   P "size"                 decimal number of entries in the cluster log (absent = 0)
+//   P "log/" <20-digit index, zero-padded>   the canonical entry bytes at that position
+//
+// Compare-and-append: append_batch(entries) of a node whose local copy has N entries writes
+// them with ONE etcd transaction per chunk (at most max_txn_entries entries and max_txn_bytes
+// bytes):   compare value(P size) == "N" (or version(P size) == 0 when N = 0)
+//           success: put P log/N .. P log/N+k-1, put P size = "N+k"
+// so an entry is appended only by a node that had validated it against the whole log before
+// it. If the compare fails, the entries at those positions are read back: equal bytes mean an
+// earlier attempt of this node committed (a timed-out request) and count as success; otherwise
+// kConflict with field "etcd.size": the node must fetch_remote() + apply_remote() (validating
+// each remote entry with its own rules) and validate its batch again. Only after etcd committed
+// (a Raft majority fsync'ed it) is the batch written to the local copy with its effects, so a
+// receipt never precedes the cluster commit.
+//
+// A watcher thread follows P size (POST /v3/watch) and calls the remote listener whenever the
+// cluster log grows, so an idle node catches up without polling.
+//
+// Endpoints are tried in turn (the last one that answered first); a member that is down or
+// answers 5xx (e.g. "leader changed") is skipped until each has failed within the timeout.
+//
+// Thread-safety: all methods may be called from any thread; append_batch/apply_remote are
+// serialised by an internal mutex; reads go straight to the local copy.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tabella/server/storage.h"
+#include "tabella/server/witness/http_fetch.h"
+
+namespace tabella::server::etcd {
+
+using witness::HttpEndpoint;
+
+// "etcd://host:port,host:port" (also "http://..." items) -> endpoints. kInvalidArgument.
+Result<std::vector<HttpEndpoint>> parse_etcd_url(std::string_view url);
+
+struct EtcdOptions {
+  std::vector<HttpEndpoint> endpoints;
+  std::string origin;                        // the log origin: keys live under /tabella/<origin>/
+  std::size_t max_txn_entries = 100;         // etcd's --max-txn-ops default is 128
+  std::size_t max_txn_bytes = 1u << 20;      // etcd's --max-request-bytes default is 1.5 MiB
+  std::chrono::milliseconds timeout{10000};  // per operation, across all endpoints
+  bool watch = true;                         // start the watcher thread
+};
+
+class EtcdStorage final : public Storage {
+ public:
+  // `local` holds this node's copy. Checks that the local copy is a prefix of the cluster log
+  // (kConflict otherwise: a node must never serve a history the cluster does not have).
+  static Result<std::unique_ptr<EtcdStorage>> open(EtcdOptions options,
+                                                   std::unique_ptr<Storage> local);
+  ~EtcdStorage() override;
+
+  // Storage: size() and all reads are the local copy's.
+  Result<std::uint64_t> size() override;
+  Result<std::vector<std::uint64_t>> append_batch(std::vector<Bytes> entries,
+                                                  BatchEffects effects) override;
+  Result<std::vector<Bytes>> read_range(std::uint64_t start, std::uint64_t count) override;
+  Result<std::optional<std::uint64_t>> find_by_hash(const Digest& entry_hash) override;
+  Result<std::optional<Bytes>> get_state(std::string_view key) override;
+  Status put_state(std::vector<StateWrite> writes) override;
+  Result<std::optional<Digest>> get_hash(std::uint32_t level, std::uint64_t index) override;
+  Status put_hashes(std::vector<HashWrite> hashes) override;
+  Result<std::vector<std::optional<Digest>>> get_hashes(std::span<const HashKey> at) override;
+  Status append_checkpoint(const StoredCheckpoint& checkpoint) override;
+  Result<std::optional<StoredCheckpoint>> latest_checkpoint() override;
+  Result<std::optional<StoredCheckpoint>> get_checkpoint(std::uint64_t size) override;
+  Result<std::vector<StoredCheckpoint>> list_checkpoints() override;
+  Status close() override;
+
+  // Cluster side.
+  // The cluster log's size (a linearizable read).
+  Result<std::uint64_t> cluster_size();
+  // Up to max entries of the cluster log from the local size on (empty when caught up).
+  Result<std::vector<Bytes>> fetch_remote(std::size_t max_entries);
+  // Writes entries the cluster already committed (from fetch_remote, after the caller
+  // validated them) to the local copy with their effects. REQUIRES (else kConflict):
+  // first_index == size() and the bytes equal the cluster's.
+  Status apply_remote(std::uint64_t first_index, std::vector<Bytes> entries, BatchEffects effects);
+  // Called from the watcher thread when the cluster log grew. Set before serving.
+  void set_remote_listener(std::function<void()> listener);
+
+  // Counters for metrics and benchmarks.
+  std::uint64_t txn_count() const { return txns_.load(); }
+  std::uint64_t conflict_count() const { return conflicts_.load(); }
+
+ private:
+  struct Client;
+  EtcdStorage(EtcdOptions options, std::unique_ptr<Storage> local);
+  void watch_loop();
+  std::string prefix() const;
+
+  EtcdOptions options_;
+  std::unique_ptr<Storage> local_;
+  std::unique_ptr<Client> client_;
+  std::mutex append_mu_;
+  std::mutex listener_mu_;
+  std::function<void()> listener_;  // guarded by listener_mu_
+  std::atomic<bool> stopping_{false};
+  std::thread watcher_;
+  std::atomic<std::uint64_t> txns_{0}, conflicts_{0};
+};
+
+}  // namespace tabella::server::etcd

@@ -1,0 +1,363 @@
+#include "tabella/server/etcd/etcd_storage.h"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+namespace tabella::server::etcd {
+
+using json = nlohmann::json;
+using witness::FetchOptions;
+using witness::http_fetch;
+
+Result<std::vector<HttpEndpoint>> parse_etcd_url(std::string_view url) {
+  if (url.substr(0, 7) != "etcd://") {
+    return make_error(ErrorCode::kInvalidArgument, "must start with etcd://", "cluster");
+  }
+  url.remove_prefix(7);
+  std::vector<HttpEndpoint> out;
+  while (!url.empty()) {
+    auto comma = url.find(',');
+    auto item = url.substr(0, comma);
+    auto ep = witness::parse_http_url(item);
+    if (!ep) return ep.error().with_prefix("cluster");
+    out.push_back(*ep);
+    if (comma == std::string_view::npos) break;
+    url.remove_prefix(comma + 1);
+  }
+  if (out.empty()) return make_error(ErrorCode::kInvalidArgument, "no endpoint", "cluster");
+  return out;
+}
+
+namespace {
+
+std::string b64(std::string_view s) {
+  return to_base64(as_bytes(s));
+}
+std::string b64(ByteView b) {
+  return to_base64(b);
+}
+
+std::string index_key(const std::string& prefix, std::uint64_t i) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%020llu", static_cast<unsigned long long>(i));
+  return prefix + "log/" + buf;
+}
+
+Result<Bytes> kv_value(const json& kv) {
+  if (!kv.contains("value")) return Bytes{};
+  auto v = from_base64(kv["value"].get<std::string>());
+  if (!v) return v.error().with_prefix("etcd value");
+  return v;
+}
+
+}  // namespace
+
+// The JSON gateway with failover across members.
+struct EtcdStorage::Client {
+  EtcdOptions options;
+  std::mutex mu;
+  std::size_t preferred = 0;  // guarded by mu
+
+  Result<json> call(const std::string& path, const json& body) {
+    auto deadline = std::chrono::steady_clock::now() + options.timeout;
+    std::size_t start;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      start = preferred;
+    }
+    std::string text = body.dump();
+    Error last{ErrorCode::kIo, "no etcd endpoint", "etcd"};
+    for (std::size_t attempt = 0;; ++attempt) {
+      std::size_t i = (start + attempt) % options.endpoints.size();
+      FetchOptions fo;
+      fo.timeout = std::chrono::milliseconds(2000);
+      auto r = http_fetch(options.endpoints[i], "POST", path, text, fo);
+      if (r && r->status == 200) {
+        json doc = json::parse(r->body, nullptr, /*allow_exceptions=*/false);
+        if (doc.is_discarded()) {
+          return make_error(ErrorCode::kIo, "etcd answered invalid JSON", "etcd" + path);
+        }
+        std::lock_guard<std::mutex> lock(mu);
+        preferred = i;
+        return doc;
+      }
+      if (r) {
+        last = Error{ErrorCode::kIo,
+                     "etcd member " + options.endpoints[i].host + ":" +
+                         std::to_string(options.endpoints[i].port) + " answered " +
+                         std::to_string(r->status) + ": " + r->body.substr(0, 200),
+                     "etcd" + path};
+        // 4xx other than 408/429: the request itself is wrong; do not retry elsewhere.
+        if (r->status >= 400 && r->status < 500 && r->status != 408 && r->status != 429) {
+          return last;
+        }
+      } else {
+        last = r.error();
+      }
+      if (std::chrono::steady_clock::now() >= deadline) return last;
+      if ((attempt + 1) % options.endpoints.size() == 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+  }
+
+  // Entries [from, from + count) as stored in etcd (fewer if the log is shorter).
+  Result<std::vector<Bytes>> range(const std::string& prefix, std::uint64_t from,
+                                   std::uint64_t count) {
+    json req{{"key", b64(index_key(prefix, from))},
+             {"range_end", b64(prefix + "log0")},  // '0' follows '/'
+             {"limit", std::to_string(count)}};
+    auto doc = call("/v3/kv/range", req);
+    if (!doc) return doc.error();
+    std::vector<Bytes> out;
+    if (!doc->contains("kvs")) return out;
+    for (const auto& kv : (*doc)["kvs"]) {
+      auto key = from_base64(kv["key"].get<std::string>());
+      if (!key || to_string(*key) != index_key(prefix, from + out.size())) {
+        return make_error(ErrorCode::kConflict, "the cluster log has a gap", "etcd");
+      }
+      auto v = kv_value(kv);
+      if (!v) return v.error();
+      out.push_back(std::move(*v));
+    }
+    return out;
+  }
+};
+
+EtcdStorage::EtcdStorage(EtcdOptions options, std::unique_ptr<Storage> local)
+    : options_(std::move(options)), local_(std::move(local)), client_(std::make_unique<Client>()) {
+  client_->options = options_;
+}
+
+EtcdStorage::~EtcdStorage() {
+  (void)close();
+}
+
+Result<std::unique_ptr<EtcdStorage>> EtcdStorage::open(EtcdOptions options,
+                                                       std::unique_ptr<Storage> local) {
+  if (options.endpoints.empty()) {
+    return make_error(ErrorCode::kInvalidArgument, "no etcd endpoint", "cluster");
+  }
+  if (options.origin.empty() || options.origin.find('\n') != std::string::npos) {
+    return make_error(ErrorCode::kInvalidArgument, "an origin is required", "origin");
+  }
+  std::unique_ptr<EtcdStorage> s(new EtcdStorage(std::move(options), std::move(local)));
+  // The local copy must be a prefix of the cluster log.
+  auto n = s->local_->size();
+  if (!n) return n.error();
+  auto cluster = s->cluster_size();
+  if (!cluster) return cluster.error();
+  if (*n > *cluster) {
+    return make_error(ErrorCode::kConflict,
+                      "the local copy has " + std::to_string(*n) + " entries, the cluster log " +
+                          std::to_string(*cluster) + ": this data dir is not from this cluster",
+                      "data-dir");
+  }
+  if (*n > 0) {
+    auto last = s->client_->range(s->prefix(), *n - 1, 1);
+    auto mine = s->local_->read_range(*n - 1, 1);
+    if (!last) return last.error();
+    if (!mine) return mine.error();
+    if (last->size() != 1 || *mine != *last) {
+      return make_error(ErrorCode::kConflict,
+                        "the local entry " + std::to_string(*n - 1) + " differs from the cluster's",
+                        "data-dir");
+    }
+  }
+  if (s->options_.watch) {
+    s->watcher_ = std::thread([p = s.get()] { p->watch_loop(); });
+  }
+  return s;
+}
+
+std::string EtcdStorage::prefix() const {
+  return "/tabella/" + options_.origin + "/";
+}
+
+Result<std::uint64_t> EtcdStorage::cluster_size() {
+  auto doc = client_->call("/v3/kv/range", json{{"key", b64(prefix() + "size")}});
+  if (!doc) return doc.error();
+  if (!doc->contains("kvs") || (*doc)["kvs"].empty()) return std::uint64_t{0};
+  auto v = kv_value((*doc)["kvs"][0]);
+  if (!v) return v.error();
+  try {
+    return static_cast<std::uint64_t>(std::stoull(to_string(*v)));
+  } catch (const std::exception&) {
+    return make_error(ErrorCode::kInvalidEncoding, "the size key is not a number", "etcd");
+  }
+}
+
+Result<std::vector<std::uint64_t>> EtcdStorage::append_batch(std::vector<Bytes> entries,
+                                                             BatchEffects effects) {
+  std::lock_guard<std::mutex> lock(append_mu_);
+  auto n = local_->size();
+  if (!n) return n.error();
+  std::uint64_t pos = *n;
+  std::size_t i = 0;
+  while (i < entries.size()) {
+    // One chunk: bounded by entries and bytes (base64 grows them by 4/3).
+    std::size_t j = i, bytes = 0;
+    while (j < entries.size() && j - i < options_.max_txn_entries &&
+           (j == i || bytes + entries[j].size() * 4 / 3 <= options_.max_txn_bytes)) {
+      bytes += entries[j].size() * 4 / 3 + 64;
+      ++j;
+    }
+    json compare = json::array();
+    if (pos == 0) {
+      compare.push_back(json{{"key", b64(prefix() + "size")},
+                             {"target", "VERSION"},
+                             {"result", "EQUAL"},
+                             {"version", "0"}});
+    } else {
+      compare.push_back(json{{"key", b64(prefix() + "size")},
+                             {"target", "VALUE"},
+                             {"result", "EQUAL"},
+                             {"value", b64(std::to_string(pos))}});
+    }
+    json success = json::array();
+    for (std::size_t k = i; k < j; ++k) {
+      success.push_back(json{{"requestPut",
+                              {{"key", b64(index_key(prefix(), pos + (k - i)))},
+                               {"value", b64(ByteView(entries[k]))}}}});
+    }
+    success.push_back(
+        json{{"requestPut",
+              {{"key", b64(prefix() + "size")}, {"value", b64(std::to_string(pos + (j - i)))}}}});
+    auto doc = client_->call(
+        "/v3/kv/txn", json{{"compare", compare}, {"success", success}, {"failure", json::array()}});
+    ++txns_;
+    bool committed = doc && doc->value("succeeded", false);
+    if (!committed) {
+      // Either someone else appended, or an earlier attempt of this very request committed
+      // (a timeout after etcd applied it): the bytes at our positions tell.
+      auto there = client_->range(prefix(), pos, j - i);
+      bool ours = there && there->size() == j - i &&
+                  std::equal(there->begin(), there->end(), entries.begin() + static_cast<long>(i));
+      if (!ours) {
+        if (!doc) return doc.error();
+        ++conflicts_;
+        auto cs = cluster_size();
+        return make_error(ErrorCode::kConflict,
+                          "the cluster log grew to " + (cs ? std::to_string(*cs) : "?") +
+                              " entries while this node has " + std::to_string(*n) +
+                              "; catch up and validate again",
+                          "etcd.size");
+      }
+    }
+    pos += j - i;
+    i = j;
+  }
+  // Committed in the cluster: now the local copy, with the effects, in one transaction.
+  auto local = local_->append_batch(std::move(entries), std::move(effects));
+  if (!local) {
+    return make_error(ErrorCode::kIo,
+                      "committed in the cluster but the local copy failed (it will catch up): " +
+                          local.error().describe(),
+                      "local");
+  }
+  return local;
+}
+
+Result<std::vector<Bytes>> EtcdStorage::fetch_remote(std::size_t max_entries) {
+  auto n = local_->size();
+  if (!n) return n.error();
+  return client_->range(prefix(), *n, max_entries);
+}
+
+Status EtcdStorage::apply_remote(std::uint64_t first_index, std::vector<Bytes> entries,
+                                 BatchEffects effects) {
+  std::lock_guard<std::mutex> lock(append_mu_);
+  auto n = local_->size();
+  if (!n) return n.error();
+  if (first_index != *n) {
+    return make_error(ErrorCode::kConflict,
+                      "remote entries start at " + std::to_string(first_index) +
+                          ", the local copy has " + std::to_string(*n),
+                      "etcd");
+  }
+  auto there = client_->range(prefix(), first_index, entries.size());
+  if (!there) return there.error();
+  if (*there != entries) {
+    return make_error(ErrorCode::kConflict, "the entries differ from the cluster's", "etcd");
+  }
+  auto r = local_->append_batch(std::move(entries), std::move(effects));
+  if (!r) return r.error();
+  return Status::success();
+}
+
+void EtcdStorage::set_remote_listener(std::function<void()> listener) {
+  std::lock_guard<std::mutex> lock(listener_mu_);
+  listener_ = std::move(listener);
+}
+
+void EtcdStorage::watch_loop() {
+  std::size_t member = 0;
+  while (!stopping_.load()) {
+    json req{{"create_request", {{"key", b64(prefix() + "size")}}}};
+    auto notify = [this](std::string_view data) {
+      if (data.find("\"events\"") != std::string_view::npos) {
+        std::lock_guard<std::mutex> lock(listener_mu_);
+        if (listener_) listener_();
+      }
+      return !stopping_.load();
+    };
+    Status st =
+        witness::http_stream(options_.endpoints[member % options_.endpoints.size()], "POST",
+                             "/v3/watch", req.dump(), notify, [this] { return !stopping_.load(); });
+    if (stopping_.load()) break;
+    // Idle timeouts end the stream every second; a failure moves to the next member. Either
+    // way, tell the listener once (a change may have happened while not watching).
+    {
+      std::lock_guard<std::mutex> lock(listener_mu_);
+      if (listener_) listener_();
+    }
+    if (!st.ok() && st.error().message != "idle timeout") {
+      ++member;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+}
+
+Result<std::uint64_t> EtcdStorage::size() {
+  return local_->size();
+}
+Result<std::vector<Bytes>> EtcdStorage::read_range(std::uint64_t start, std::uint64_t count) {
+  return local_->read_range(start, count);
+}
+Result<std::optional<std::uint64_t>> EtcdStorage::find_by_hash(const Digest& entry_hash) {
+  return local_->find_by_hash(entry_hash);
+}
+Result<std::optional<Bytes>> EtcdStorage::get_state(std::string_view key) {
+  return local_->get_state(key);
+}
+Status EtcdStorage::put_state(std::vector<StateWrite> writes) {
+  return local_->put_state(std::move(writes));
+}
+Result<std::optional<Digest>> EtcdStorage::get_hash(std::uint32_t level, std::uint64_t index) {
+  return local_->get_hash(level, index);
+}
+Status EtcdStorage::put_hashes(std::vector<HashWrite> hashes) {
+  return local_->put_hashes(std::move(hashes));
+}
+Result<std::vector<std::optional<Digest>>> EtcdStorage::get_hashes(std::span<const HashKey> at) {
+  return local_->get_hashes(at);
+}
+Status EtcdStorage::append_checkpoint(const StoredCheckpoint& checkpoint) {
+  return local_->append_checkpoint(checkpoint);
+}
+Result<std::optional<StoredCheckpoint>> EtcdStorage::latest_checkpoint() {
+  return local_->latest_checkpoint();
+}
+Result<std::optional<StoredCheckpoint>> EtcdStorage::get_checkpoint(std::uint64_t size) {
+  return local_->get_checkpoint(size);
+}
+Result<std::vector<StoredCheckpoint>> EtcdStorage::list_checkpoints() {
+  return local_->list_checkpoints();
+}
+Status EtcdStorage::close() {
+  stopping_.store(true);
+  if (watcher_.joinable()) watcher_.join();
+  return local_->close();
+}
+
+}  // namespace tabella::server::etcd
