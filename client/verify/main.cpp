@@ -12,7 +12,7 @@
 int main(int argc, char** argv) {
   CLI::App app{
       "tabella-verify: independently verify a Tabella election record.\n"
-      "Runs every check of docs/spec.md section 7 (signatures, authority, key ceremony, ballot\n"
+      "Runs every check of docs/spec.md section 11 (signatures, authority, key ceremony, ballot\n"
       "proofs, tokens, kiosk chains, challenges, tally, decryption proofs, result, checkpoints)\n"
       "and exits 0 only when all of them hold (1: a check failed, 2: unreadable input)."};
   std::string path;

@@ -1,5 +1,5 @@
 // tabella-verify's engine: streams a published record through every numbered check of
-// docs/spec.md §7, trusting nobody. Proofs and signatures are checked on all cores; the election
+// docs/spec.md §11, trusting nobody. Proofs and signatures are checked on all cores; the election
 // rules are replayed in log order on one thread. Memory holds one batch of entries, the election
 // state (keys, kiosk chains, token hashes) and O(log n) Merkle hashes — never the ballots.
 // Thread-safety: one Verifier per run.

@@ -1,4 +1,4 @@
-// The public parameters every ballot is encrypted and checked under (docs/spec.md §5):
+// The public parameters every ballot is encrypted and checked under (docs/spec.md §8):
 //
 //   Q     = H("tabella/v1/base-hash"; manifest_hash, authority public key)
 //   Q-bar = H("tabella/v1/extended-base-hash"; Q, K)

@@ -1,4 +1,4 @@
-// The body of each entry type, with its canonical encoding (docs/spec.md §6.2). Bodies carry the
+// The body of each entry type, with its canonical encoding (docs/spec.md §10.2). Bodies carry the
 // cryptographic objects in their fixed-width encodings; lists are bounded on decode so that
 // hostile input cannot make a reader allocate without limit.
 // Thread-safety: value types.

@@ -1,4 +1,4 @@
-// The election record's envelope: one signed entry of the append-only log (docs/spec.md §6).
+// The election record's envelope: one signed entry of the append-only log (docs/spec.md §10).
 //
 //   entry_bytes   = field("tabella-entry/1") || field(type name) || field(Q) || field(author)
 //                   || field(body) || field(signature)

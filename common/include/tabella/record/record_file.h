@@ -1,4 +1,4 @@
-// The published election record as a file (docs/spec.md §8): JSON Lines, one object a line.
+// The published election record as a file (docs/spec.md §12): JSON Lines, one object a line.
 //
 //   {"format":"tabella-record/1","origin":"<log origin>"}          first line, always
 //   {"checkpoint":"<signed note text>"}                            zero or more, any order

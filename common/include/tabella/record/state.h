@@ -1,5 +1,5 @@
 // The rules of the election record: replays entries in log order and checks every numbered check
-// of docs/spec.md §7. The ledger runs it before appending an entry; tabella-verify runs it over a
+// of docs/spec.md §11. The ledger runs it before appending an entry; tabella-verify runs it over a
 // published record. One implementation, so the ledger accepts exactly what the verifier accepts.
 //
 // Two phases per entry:
@@ -63,7 +63,7 @@ struct Snapshot {
 
 Result<Body> decode_body(EntryType type, ByteView body);
 
-// The numbered checks of docs/spec.md §7.
+// The numbered checks of docs/spec.md §11.
 struct CheckInfo {
   int number;
   const char* name;
