@@ -172,6 +172,7 @@ void KioskModel::on_chain_changed(const ChainState& chain) {
 
 void KioskModel::on_status(const PollStatus& status) {
   poll_status_ = status;
+  ++status_reports_;
   kiosk_open_ = status.kiosk_open;
   if (screen_ == Screen::kWelcome && !kiosk_open_) set_screen(Screen::kClosed);
   if (screen_ == Screen::kClosed && kiosk_open_) set_screen(Screen::kWelcome);

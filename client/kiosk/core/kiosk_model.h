@@ -149,6 +149,12 @@ class KioskModel : public QObject, private DispatcherListener {
   const PollStatus& poll_status() const { return poll_status_; }
   bool kiosk_open() const { return kiosk_open_; }
   std::uint64_t next_sequence() const { return chain_.sequence + 1; }
+  // The loaded election (nullptr until ready): what a driver such as the voter simulator needs
+  // to name choices by id. Read-only.
+  std::shared_ptr<const KioskElection> election() const { return election_; }
+  // How many status reports the dispatcher has sent so far: a report counted after a call to
+  // retry_delivery() describes the queue as it is after everything submitted before that call.
+  std::uint64_t status_reports() const { return status_reports_; }
   // True while anything of a voter is held (tests check it is false after reset()).
   bool holds_voter_data() const;
 
@@ -215,6 +221,7 @@ class KioskModel : public QObject, private DispatcherListener {
   ChainState chain_;
   bool kiosk_open_ = false;
   PollStatus poll_status_;
+  std::uint64_t status_reports_ = 0;
   Screen screen_ = Screen::kStarting;
   Screen before_pin_ = Screen::kWelcome;
 

@@ -19,6 +19,7 @@
 #include "core/kiosk_config.h"
 #include "core/kiosk_store.h"
 #include "core/memory_ledger.h"
+#include "core/voter_simulator.h"
 #include "tabella/election/token.h"
 #include "tabella/record/bodies.h"
 #include "tabella/record/entry.h"
@@ -458,8 +459,15 @@ TEST_F(KioskTest, LostAnswerIsResentIdenticallyAndRecordedOnce) {
   seal(*m);
   m->cast();
   ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
-  ASSERT_TRUE(wait_for([&] { return m->poll_status().queue_length == 0 && lose_ == 0; }));
-  EXPECT_GE(demo_.ledger->submissions(), 3u);                   // sent three times ...
+  // Sent three times (two answers lost) ... then a status report that follows the delivery round
+  // shows the queue empty. (A report from before the cast also said "0 queued": not enough.)
+  ASSERT_TRUE(wait_for([&] { return demo_.ledger->submissions() >= 3u; }));
+  ASSERT_TRUE(wait_for([&] {
+    const std::uint64_t seen = m->status_reports();
+    m->retry_delivery();
+    return wait_for([&] { return m->status_reports() > seen; }) &&
+           m->poll_status().queue_length == 0;
+  }));
   EXPECT_EQ(ledger_count(record::EntryType::kCastBallot), 1u);  // ... recorded once
 }
 
@@ -601,6 +609,96 @@ TEST_F(ReceiptTest, ElectionFromAnotherAuthorityIsRefused) {
   std::swap(bad.election, bad.election_key);
   EXPECT_FALSE(load_election(bad, std::nullopt).ok());
   EXPECT_TRUE(load_election(entries, std::nullopt).ok());
+}
+
+// ------------------------------------------------------------- simulated voters (headless)
+
+TEST_F(KioskTest, SimulatedVotersCastThroughTheModel) {
+  auto m = make_model();
+  SimulationOptions o;
+  o.tokens = {demo_.tokens[0], demo_.tokens[1], demo_.tokens[2]};
+  o.challenge = 1;
+  o.seed = 11;
+  o.pin = QStringLiteral("2468");  // the kiosk starts closed: opened through the PIN screen
+  o.drain_timeout_ms = 10000;
+  std::vector<int> seen;
+  auto r = simulate_voters(*m, o, [&](const SimulatedVoter& v) { seen.push_back(v.number); });
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  EXPECT_EQ(seen, (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(r->recorded, 3);
+  EXPECT_EQ(r->challenged, 1);
+  EXPECT_TRUE(r->drained);
+  EXPECT_TRUE(r->all_confirmed());
+  EXPECT_TRUE(r->voters[0].challenged);
+  EXPECT_FALSE(r->voters[1].challenged);
+  EXPECT_EQ(ledger_count(record::EntryType::kCastBallot), 3u);
+  EXPECT_EQ(ledger_count(record::EntryType::kChallengedBallot), 1u);
+  // The totals are the marks made, and every mark respects its contest's limits.
+  const auto& manifest = m->election()->context->manifest;
+  for (std::size_t c = 0; c < manifest.contests.size(); ++c) {
+    std::uint64_t total = 0;
+    for (const auto& [id, n] : r->counts.at(manifest.contests[c].id)) total += n;
+    std::uint64_t marked = 0;
+    for (const auto& v : r->voters) {
+      EXPECT_GE(v.choice_ids[c].size(), manifest.contests[c].min);
+      EXPECT_LE(v.choice_ids[c].size(), manifest.contests[c].max);
+      marked += v.choice_ids[c].size();
+    }
+    EXPECT_EQ(total, marked);
+  }
+  EXPECT_FALSE(m->holds_voter_data());
+}
+
+TEST_F(KioskTest, SimulatedVoterWithASpentTokenIsNotConfirmed) {
+  auto m = make_model();
+  SimulationOptions o;
+  o.tokens = {demo_.tokens[0], demo_.tokens[0]};
+  o.pin = QStringLiteral("2468");
+  o.drain_timeout_ms = 5000;
+  auto r = simulate_voters(*m, o);
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  EXPECT_EQ(r->recorded, 1);
+  EXPECT_EQ(r->refused, 1);
+  EXPECT_FALSE(r->all_confirmed());
+  EXPECT_NE(r->voters[1].error.indexOf(QStringLiteral("already been used")), -1)
+      << r->voters[1].error.toStdString();
+  EXPECT_EQ(m->screen(), Screen::kWelcome);  // the session was ended, nothing kept
+  EXPECT_FALSE(m->holds_voter_data());
+}
+
+TEST_F(KioskTest, SimulatedVotersOfflineArePendingThenDelivered) {
+  auto m = make_model(600000, 20000);
+  ASSERT_TRUE(wait_for([&] { return m->ready(); }));  // the election is loaded and cached
+  demo_.ledger->set_reachable(false);
+  SimulationOptions o;
+  o.tokens = {demo_.tokens[0]};
+  o.pin = QStringLiteral("2468");
+  o.drain_timeout_ms = 0;
+  auto r = simulate_voters(*m, o);
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  EXPECT_EQ(r->pending, 1);
+  EXPECT_FALSE(r->drained);
+  EXPECT_FALSE(r->all_confirmed());  // not yet in the ledger
+  EXPECT_EQ(ledger_count(record::EntryType::kCastBallot), 0u);
+  demo_.ledger->set_reachable(true);
+  o.tokens.clear();
+  o.drain_timeout_ms = 10000;
+  auto again = simulate_voters(*m, o);
+  ASSERT_TRUE(again.ok()) << again.error().describe();
+  EXPECT_TRUE(again->drained);
+  EXPECT_TRUE(again->all_confirmed());
+  EXPECT_EQ(ledger_count(record::EntryType::kCastBallot), 1u);
+}
+
+TEST_F(KioskTest, SimulationRefusesAClosedKioskWithoutTheRightPin) {
+  auto m = make_model();
+  SimulationOptions o;
+  o.tokens = {demo_.tokens[0]};
+  o.pin = QStringLiteral("1111");
+  auto r = simulate_voters(*m, o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().field, "pin");
+  EXPECT_EQ(ledger_count(record::EntryType::kCastBallot), 0u);
 }
 
 TEST(PinTest, HashAndCheck) {

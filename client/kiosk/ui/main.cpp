@@ -1,5 +1,6 @@
 // tabella-kiosk: command line, configuration, first-run enrolment, translations, and the
-// --screenshots and --demo modes. The window is ui/kiosk_window; the logic is core/.
+// --screenshots, --demo and --simulate-voters (headless, ui/headless) modes. The window is
+// ui/kiosk_window; the logic is core/.
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
@@ -12,6 +13,7 @@
 #include <cstdio>
 #include <functional>
 #include <iostream>
+#include <memory>
 #include <string>
 
 #include "core/kiosk_config.h"
@@ -21,6 +23,7 @@
 #include "net/http_ledger_client.h"
 #endif
 #include "tabella/election/manifest.h"
+#include "ui/headless.h"
 #include "ui/kiosk_window.h"
 
 using namespace tabella;
@@ -66,9 +69,11 @@ Result<std::shared_ptr<const SigningKey>> kiosk_key(const KioskConfig& config, b
 void print_enrolment(const SigningKey& key, const QString& path) {
   std::printf(
       "Kiosk key: %s\nFingerprint: %s\nPublic key: %s\n"
-      "Enrol it (election official): tabella-admin kiosks enrol --public-key %s\n",
+      "Enrol it (election official): tabella-admin kiosks enrol --public-key %s "
+      "--expect-fingerprint %s --name <kiosk name> --precinct <precinct>\n",
       path.toStdString().c_str(), key.verify_key().fingerprint().c_str(),
-      key.verify_key().to_hex().c_str(), key.verify_key().to_hex().c_str());
+      key.verify_key().to_hex().c_str(), key.verify_key().to_hex().c_str(),
+      key.verify_key().fingerprint().c_str());
 }
 
 bool pump_until(const std::function<bool()>& pred, int ms = 30000) {
@@ -228,7 +233,19 @@ int screenshots(const QString& out, const QString& manifest_path, Translations& 
 }  // namespace
 
 int main(int argc, char** argv) {
-  QApplication app(argc, argv);
+  // Headless modes (simulated voters; enrolment and configuration, run on a terminal) need no
+  // window, so no QApplication: no display or platform plugin at all.
+  bool headless = false;
+  bool windowless = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--simulate-voters" || a.rfind("--simulate-voters=", 0) == 0) headless = true;
+    if (a == "--enrol" || a == "--init-config" || a == "--set-pin") windowless = true;
+  }
+  std::unique_ptr<QCoreApplication> app_ptr = headless || windowless
+                                                  ? std::make_unique<QCoreApplication>(argc, argv)
+                                                  : std::make_unique<QApplication>(argc, argv);
+  QCoreApplication& app = *app_ptr;
   QApplication::setApplicationName(QStringLiteral("tabella-kiosk"));
   QApplication::setApplicationVersion(QStringLiteral("0.1.0"));
   Translations translations;
@@ -272,10 +289,46 @@ int main(int argc, char** argv) {
                                               "high contrast, to PNG files in DIR, and exit."),
                                QStringLiteral("dir"));
   QCommandLineOption full_opt(QStringLiteral("fullscreen"), QStringLiteral("Full screen."));
+  QCommandLineOption sim_opt(
+      QStringLiteral("simulate-voters"),
+      QStringLiteral("Headless (no window): N voters vote through this kiosk's own code path "
+                     "(view-model, queue, ledger client) with random valid choices; one line "
+                     "per voter; exit 1 unless every ballot is confirmed by the ledger."),
+      QStringLiteral("n"));
+  QCommandLineOption tokens_opt(QStringLiteral("tokens"),
+                                QStringLiteral("tokens.csv for --simulate-voters."),
+                                QStringLiteral("file"));
+  QCommandLineOption skip_opt(QStringLiteral("skip-tokens"),
+                              QStringLiteral("Start after the first K tokens of --tokens."),
+                              QStringLiteral("k"), QStringLiteral("0"));
+  QCommandLineOption challenge_opt(
+      QStringLiteral("challenge"),
+      QStringLiteral("The first M simulated voters check (challenge) a ballot, then cast."),
+      QStringLiteral("m"), QStringLiteral("0"));
+  QCommandLineOption seed_opt(QStringLiteral("seed"),
+                              QStringLiteral("Seed of the simulated choices (0: random)."),
+                              QStringLiteral("s"), QStringLiteral("0"));
+  QCommandLineOption drain_opt(
+      QStringLiteral("drain-timeout"),
+      QStringLiteral("Seconds to wait, after the last simulated voter, for the queue to be "
+                     "delivered (default 60)."),
+      QStringLiteral("s"), QStringLiteral("60"));
+  QCommandLineOption pin_stdin_opt(
+      QStringLiteral("pin-stdin"),
+      QStringLiteral("With --simulate-voters: read the poll-worker PIN from standard input and "
+                     "open the kiosk with it, as a poll worker would, if it is closed."));
+  QCommandLineOption json_opt(QStringLiteral("json"),
+                              QStringLiteral("With --simulate-voters: write a JSON summary "
+                                             "(tracking codes, outcomes, plaintext totals)."),
+                              QStringLiteral("file"));
   p.addOptions({config_opt, ledger_opt, data_opt, init_opt, pin_opt, enrol_opt, demo_opt,
-                manifest_opt, shots_opt, full_opt});
+                manifest_opt, shots_opt, full_opt, sim_opt, tokens_opt, skip_opt, challenge_opt,
+                seed_opt, drain_opt, pin_stdin_opt, json_opt});
   p.process(app);
 
+  if (headless && (p.isSet(shots_opt) || p.isSet(full_opt))) {
+    return fail("--simulate-voters has no window: no --screenshots or --fullscreen");
+  }
   if (p.isSet(shots_opt)) {
     return screenshots(p.value(shots_opt), p.value(manifest_opt), translations);
   }
@@ -336,6 +389,27 @@ int main(int argc, char** argv) {
     o.ledger_url = config->ledger_url;
     o.idle_timeout_ms = config->idle_timeout_s * 1000;
   }
+  if (headless) {
+    HeadlessArgs h;
+    bool ok[5] = {};
+    h.voters = p.value(sim_opt).toInt(&ok[0]);
+    h.skip_tokens = p.value(skip_opt).toInt(&ok[1]);
+    h.challenge = p.value(challenge_opt).toInt(&ok[2]);
+    h.seed = p.value(seed_opt).toULongLong(&ok[3]);
+    h.drain_timeout_s = p.value(drain_opt).toInt(&ok[4]);
+    for (bool b : ok) {
+      if (!b)
+        return fail(
+            "--simulate-voters, --skip-tokens, --challenge, --seed, --drain-timeout: "
+            "whole numbers");
+    }
+    h.tokens_file = p.value(tokens_opt);
+    h.pin_stdin = p.isSet(pin_stdin_opt);
+    h.json_file = p.value(json_opt);
+    if (demo) h.tokens = demo->election.tokens;  // --demo: the in-process election's codes
+    return run_headless(std::move(o), h);
+  }
+  if (windowless) return fail("--enrol, --init-config and --set-pin do not open the window");
   KioskModel model(o);
   QObject::connect(&model, &KioskModel::language_changed, &model,
                    [&translations](const QString& tag) { translations.use(tag); });
@@ -349,5 +423,5 @@ int main(int argc, char** argv) {
     window.show();
   }
   model.start();
-  return QApplication::exec();
+  return QCoreApplication::exec();
 }

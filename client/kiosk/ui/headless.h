@@ -1,0 +1,32 @@
+// tabella-kiosk --simulate-voters: the kiosk without a window. The same KioskModel, dispatcher
+// thread, SQLite queue and HTTP LedgerClient as the window, under a QCoreApplication, driven by
+// core/voter_simulator.h; prints one line per voter and a summary, optionally a JSON summary.
+// Thread-safety: call from main() on the application's thread.
+#pragma once
+
+#include <QString>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/kiosk_model.h"
+
+namespace tabella::kiosk {
+
+struct HeadlessArgs {
+  int voters = 0;
+  QString tokens_file;              // tokens.csv of `tabella-admin tokens issue` (token,precinct)
+  std::vector<std::string> tokens;  // used when tokens_file is empty (--demo)
+  int skip_tokens = 0;              // start after this many tokens of the file
+  int challenge = 0;       // the first voters who check (challenge) a ballot before casting
+  std::uint64_t seed = 0;  // 0: random (printed)
+  int drain_timeout_s = 60;
+  bool pin_stdin = false;  // read the poll-worker PIN from standard input (opens a closed kiosk)
+  QString json_file;       // optional JSON summary
+};
+
+// Exit status: 0 when every voter's ballot is in the ledger with a verified receipt (at once,
+// or pending and then delivered from the queue), 1 otherwise, 2 for bad arguments.
+int run_headless(KioskModel::Options options, const HeadlessArgs& args);
+
+}  // namespace tabella::kiosk

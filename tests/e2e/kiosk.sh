@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# End-to-end test of the kiosk's own code path (tabella-kiosk: KioskModel, dispatcher, SQLite
+# queue, HTTP LedgerClient) against the real tabella-ledger:
+#   - first-run enrolment: `tabella-kiosk --enrol` creates the key and prints fingerprint and
+#     public key; before `tabella-admin kiosks enrol --public-key --expect-fingerprint` the kiosk
+#     refuses to serve voters ("not enrolled");
+#   - 3 voters through `tabella-kiosk --simulate-voters` (headless), the first checks (challenges)
+#     a ballot first; every tracking code is found at /v1/ballots/<code>;
+#   - offline: the ledger is killed (SIGKILL), one voter casts: the ballot is queued with the
+#     pending notice; the ledger restarts on the same data dir and port; the kiosk's queue
+#     drains, and the ledger holds the ballot exactly once (/v1/status, /v1/kiosks/<key>);
+#   - polls close, tally, publish: tabella-verify accepts the record and the published counts are
+#     the plaintext totals the simulated voters marked.
+#
+# Usage: kiosk.sh BIN_DIR SOURCE_DIR   (BIN_DIR holds tabella-ledger, tabella-admin, tabella-kiosk..)
+set -euo pipefail
+BIN="$1"
+SRC="$2"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/tabella-e2e-kiosk.XXXXXX")
+LEDGER_PID=""
+BG_PIDS=()
+cleanup() {
+  for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  if [ -n "$LEDGER_PID" ]; then kill "$LEDGER_PID" 2>/dev/null || true; wait "$LEDGER_PID" 2>/dev/null || true; fi
+  if [ "${KEEP_WORK:-0}" = 1 ]; then echo "work dir kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+cd "$WORK"
+
+fail() { echo "FAIL: $*" >&2; [ -f ledger.err ] && tail -5 ledger.err >&2; exit 1; }
+step() { echo "== $*"; }
+json() { python3 -c "import json,sys;d=json.load(open(sys.argv[1]));print(eval(sys.argv[2]))" "$@"; }
+get() { python3 -c "import json,sys,urllib.request;print(json.dumps(json.load(urllib.request.urlopen(sys.argv[1]))))" "$1"; }
+
+BALLOT="$SRC/ballots/demo-general.json"
+ORIGIN=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['origin'])" "$BALLOT")
+
+start_ledger() {  # start_ledger LISTEN
+  : > ledger.out
+  "$BIN/tabella-ledger" --data-dir ledger --origin "$ORIGIN" --authority-key "$AUTH" \
+    --listen "$1" --checkpoint-interval 250ms > ledger.out 2>> ledger.err &
+  LEDGER_PID=$!
+  for _ in $(seq 1 200); do
+    grep -q '^listening on ' ledger.out 2>/dev/null && return 0
+    kill -0 "$LEDGER_PID" 2>/dev/null || fail "tabella-ledger exited"
+    sleep 0.1
+  done
+  fail "tabella-ledger did not start"
+}
+
+step "authority, ledger, election, guardians, joint key"
+"$BIN/tabella-admin" --key authority.key keygen --json > keygen.json
+AUTH=$(json keygen.json "d['public_key']")
+start_ledger 127.0.0.1:0
+URL=$(sed -n 's/^listening on //p' ledger.out | head -1)
+PORT=${URL##*:}
+echo "   $URL"
+A=("$BIN/tabella-admin" --ledger "$URL" --key authority.key)
+"${A[@]}" init --ballot "$BALLOT" > /dev/null
+for i in 1 2 3; do
+  "$BIN/tabella-guardian" --index "$i" --key "g$i.key" keygen --json > "g$i.json"
+  "${A[@]}" guardians add --index "$i" --name "Guardian $i" --public-key "$(json "g$i.json" "d['public_key']")" > /dev/null
+done
+for i in 1 2 3; do
+  "$BIN/tabella-guardian" --ledger "$URL" --index "$i" --key "g$i.key" --state "g$i.state" \
+    --timeout 120 --poll-interval-ms 200 ceremony > "ceremony$i.log" 2>&1 &
+  BG_PIDS+=($!)
+done
+for p in "${BG_PIDS[@]}"; do wait "$p" || { cat ceremony*.log; fail "a ceremony failed"; }; done
+BG_PIDS=()
+"${A[@]}" key publish > /dev/null
+
+step "tabella-kiosk: configuration, PIN, first-run enrolment (no display needed)"
+K=("$BIN/tabella-kiosk" --config "$WORK/kiosk/kiosk.conf")
+"${K[@]}" --ledger "$URL" --data-dir "$WORK/kiosk" --init-config > /dev/null
+echo 2468 | "${K[@]}" --set-pin > /dev/null
+grep -q 'pin_hash=.*pbkdf2-sha256' kiosk/kiosk.conf || fail "the PIN hash is not in kiosk.conf"
+"${K[@]}" --enrol > enrol.out
+cat enrol.out | sed 's/^/   /'
+KEY_HEX=$(sed -n 's/^Public key: //p' enrol.out)
+FP=$(sed -n 's/^Fingerprint: //p' enrol.out)
+[ ${#KEY_HEX} = 64 ] || fail "--enrol printed no public key"
+[ "$(stat -c %a kiosk/kiosk.key)" = 600 ] || fail "kiosk.key is not 0600"
+"${K[@]}" --enrol > enrol2.out
+grep -q "Public key: $KEY_HEX" enrol2.out || fail "a second --enrol changed the key"
+
+"${A[@]}" tokens issue --count 6 --precinct P1 --out tokens > /dev/null
+"${A[@]}" polls open > /dev/null
+
+step "a kiosk that is not enrolled serves no voter"
+if echo 2468 | "${K[@]}" --simulate-voters 1 --tokens tokens/tokens.csv --pin-stdin \
+    --drain-timeout 0 > notenrolled.out 2>&1; then
+  cat notenrolled.out; fail "an unenrolled kiosk accepted a voter"
+fi
+grep -q "not enrolled" notenrolled.out || { cat notenrolled.out; fail "no 'not enrolled' message"; }
+echo "   refused as expected: $(grep 'not enrolled' notenrolled.out | head -1)"
+
+step "the official enrols the kiosk, reading its fingerprint back"
+"${A[@]}" kiosks enrol --public-key "$KEY_HEX" --expect-fingerprint "$FP" --name kiosk-e2e \
+  --precinct P1 | sed 's/^/   /'
+
+step "3 voters through the headless kiosk (the first checks a ballot first)"
+echo 2468 | "${K[@]}" --simulate-voters 3 --challenge 1 --tokens tokens/tokens.csv --pin-stdin \
+  --seed 7 --json voters1.json | tee voters1.out | sed 's/^/   /' \
+  || fail "headless kiosk: not every ballot confirmed"
+[ "$(json voters1.json "d['ok'] and d['recorded'] == 3 and d['challenged'] == 1 and d['drained']")" = True ] \
+  || { cat voters1.json; fail "voters1.json"; }
+for code in $(json voters1.json "' '.join(v['code'] for v in d['voters'])"); do
+  b=$(get "$URL/v1/ballots/$code") || fail "ballot $code not found at the ledger"
+  [ "$(python3 -c "import json,sys;d=json.loads(sys.argv[1]);print(d['type'], d['kiosk'])" "$b")" = "cast-ballot $KEY_HEX" ] \
+    || fail "ballot $code: $b"
+done
+S=$(get "$URL/v1/status")
+[ "$(python3 -c "import json,sys;d=json.loads(sys.argv[1]);print(d['ballots_cast'], d['ballots_challenged'])" "$S")" = "3 1" ] \
+  || fail "ledger status after 3 voters: $S"
+echo "   ledger: 3 cast, 1 challenged; every tracking code found"
+
+step "offline: the ledger is killed, a voter casts, the ballot waits in the kiosk's queue"
+kill -9 "$LEDGER_PID"; wait "$LEDGER_PID" 2>/dev/null || true; LEDGER_PID=""
+echo 2468 | "${K[@]}" --simulate-voters 1 --skip-tokens 3 --tokens tokens/tokens.csv --pin-stdin \
+  --seed 8 --drain-timeout 240 --json voters2.json > voters2.out 2>&1 &
+KIOSK_PID=$!
+BG_PIDS+=($KIOSK_PID)
+for _ in $(seq 1 600); do
+  grep -q '^voter 1' voters2.out 2>/dev/null && break
+  kill -0 "$KIOSK_PID" 2>/dev/null || { cat voters2.out; fail "the kiosk exited before the voter left"; }
+  sleep 0.1
+done
+grep '^voter 1' voters2.out | sed 's/^/   /'
+grep -q '^voter 1.*: pending - recorded on this kiosk; confirmation from the election record is pending' voters2.out \
+  || { cat voters2.out; fail "the offline ballot did not get the pending notice"; }
+sleep 2  # a delivery attempt or two against the dead port
+kill -0 "$KIOSK_PID" 2>/dev/null || { cat voters2.out; fail "the kiosk gave up while the ledger was down"; }
+
+step "the ledger restarts on the same data dir and port; the queue drains"
+start_ledger "127.0.0.1:$PORT"
+wait "$KIOSK_PID" || { cat voters2.out; fail "the kiosk's queue was not delivered"; }
+BG_PIDS=()
+tail -1 voters2.out | sed 's/^/   /'
+[ "$(json voters2.json "d['ok'] and d['pending'] == 1 and d['drained'] and d['queue_left'] == 0 and d['rejected_new'] == 0")" = True ] \
+  || { cat voters2.json; fail "voters2.json"; }
+CODE=$(json voters2.json "d['voters'][0]['code']")
+get "$URL/v1/ballots/$CODE" > /dev/null || fail "the queued ballot is not at the ledger"
+# Exactly once: one more cast ballot, and the kiosk's chain holds 4 cast + 1 challenged.
+S=$(get "$URL/v1/status")
+[ "$(python3 -c "import json,sys;d=json.loads(sys.argv[1]);print(d['ballots_cast'], d['tokens_spent'])" "$S")" = "4 4" ] \
+  || fail "ledger status after the queued ballot: $S"
+KR=$(get "$URL/v1/kiosks/$KEY_HEX")
+[ "$(python3 -c "import json,sys;d=json.loads(sys.argv[1]);print(d['cast'], d['challenged'], d['last_sequence'])" "$KR")" = "4 1 5" ] \
+  || fail "the ledger's record of the kiosk: $KR"
+# A restarted kiosk finds nothing left to send and sends nothing twice.
+echo | "${K[@]}" --simulate-voters 0 --drain-timeout 30 > voters3.out 2>&1 || { cat voters3.out; fail "kiosk restart"; }
+grep -q "queue drained" voters3.out || { cat voters3.out; fail "queue not empty after restart"; }
+S2=$(get "$URL/v1/status")
+[ "$(python3 -c "import json,sys;print(json.loads(sys.argv[1])['size'])" "$S2")" = \
+  "$(python3 -c "import json,sys;print(json.loads(sys.argv[1])['size'])" "$S")" ] || fail "the restarted kiosk resent entries"
+echo "   delivered exactly once: ledger 4 cast (tokens spent 4), kiosk record cast 4, challenged 1, sequence 5"
+
+step "polls close, tally, publish, tabella-verify"
+"${A[@]}" polls close > /dev/null
+for i in 2 3; do
+  "$BIN/tabella-guardian" --ledger "$URL" --index "$i" --key "g$i.key" --state "g$i.state" \
+    --timeout 120 --poll-interval-ms 200 decrypt > "decrypt$i.log" 2>&1 &
+  BG_PIDS+=($!)
+done
+"${A[@]}" --json tally --timeout 120 --poll-interval-ms 200 > tally.json || { cat tally.json; fail "tally"; }
+for p in "${BG_PIDS[@]}"; do wait "$p" || { cat decrypt*.log; fail "a guardian failed to decrypt"; }; done
+BG_PIDS=()
+python3 - <<'PY' || fail "published counts differ from what the kiosk's voters marked"
+import json
+t = json.load(open("tally.json"))
+runs = [json.load(open(f)) for f in ("voters1.json", "voters2.json")]
+cast = sum(r["cast"] for r in runs)
+assert t["cast_count"] == cast == 4, (t["cast_count"], cast)
+for contest, per in runs[0]["counts"].items():
+    for choice in per:
+        want = sum(r["counts"][contest][choice] for r in runs)
+        assert t["counts"][contest][choice] == want, (contest, choice, t["counts"][contest][choice], want)
+print("   result matches the 4 ballots the kiosk's voters marked")
+PY
+"${A[@]}" publish published > /dev/null
+"$BIN/tabella-verify" published/record.jsonl > verify.out || { cat verify.out; fail "tabella-verify rejected the record"; }
+tail -3 verify.out | sed 's/^/   /'
+echo "PASS"
