@@ -10,6 +10,7 @@
 #include "tabella/ledger/checkpoint.h"
 #include "tabella/ledger/merkle.h"
 #include "tabella/ledger/note.h"
+#include "tabella/ledger/witness.h"
 #include "tabella/record/record_file.h"
 #include "tabella/record/state.h"
 
@@ -22,6 +23,8 @@ using record::ElectionState;
 
 constexpr std::size_t kBatch = 256;
 constexpr std::uint64_t kNoIndex = UINT64_MAX;
+// record::all_checks() number 23 (docs/spec.md section 11).
+constexpr int kCheckWitnessCosignatures = 23;
 
 struct PendingCheckpoint {
   std::optional<ledger::Note> note;              // when the signed note parses
@@ -55,6 +58,7 @@ class Run {
   void add_checkpoint(const std::string& text);
   void verify_checkpoint_signatures();
   void check_roots(std::uint64_t index);
+  void check_witness_cosignatures();
   void finish();
 
   Options options_;
@@ -195,9 +199,55 @@ void Run::process_batch(std::vector<record::RecordEntry>& batch) {
   if (options_.progress) options_.progress(report_.entries);
 }
 
+// Check 23: when the manifest names witnesses, the latest checkpoint of the record (the largest
+// size; the last one of that size in record order) carries valid cosignature/v1 lines by at
+// least witness_quorum distinct listed witnesses. A listed key that is not a cosignature
+// verifier key of the listed name cannot count towards the quorum.
+void Run::check_witness_cosignatures() {
+  const election::Manifest* m = state_.manifest();
+  if (m == nullptr || m->witnesses.empty() || m->witness_quorum == 0) return;
+  const PendingCheckpoint* latest = nullptr;
+  for (const auto& cp : checkpoints_) {
+    if (!cp.note || !cp.checkpoint) continue;  // reported by check 21
+    if (latest == nullptr || cp.checkpoint->size >= latest->checkpoint->size) latest = &cp;
+  }
+  const std::string need = std::to_string(m->witness_quorum) + " of " +
+                           std::to_string(m->witnesses.size()) + " witnesses";
+  if (latest == nullptr) {
+    fail(kNoIndex, "checkpoint", kCheckWitnessCosignatures,
+         "the manifest requires cosignatures by " + need + " but the record holds no checkpoint");
+    return;
+  }
+  std::vector<ledger::CosignatureVerifier> witnesses;
+  std::string unusable;
+  for (std::size_t i = 0; i < m->witnesses.size(); ++i) {
+    const auto& w = m->witnesses[i];
+    auto v = ledger::CosignatureVerifier::from_verifier_key(w.key);
+    if (v && v->name() == w.name) {
+      witnesses.push_back(std::move(*v));
+    } else {
+      unusable += (unusable.empty() ? "" : ", ") + std::string("witnesses.members[") +
+                  std::to_string(i) + "]";
+    }
+  }
+  auto st = ledger::check_cosignature_quorum(ledger::format_note(*latest->note), witnesses,
+                                             m->witness_quorum);
+  if (st.ok()) {
+    pass(kCheckWitnessCosignatures);
+    return;
+  }
+  fail(kNoIndex, "checkpoint", kCheckWitnessCosignatures,
+       "the latest checkpoint (size " + std::to_string(latest->checkpoint->size) +
+           ") lacks cosignatures by " + need + ": " + st.error().message +
+           (unusable.empty()
+                ? ""
+                : " (not a cosignature/v1 verifier key of its name: " + unusable + ")"));
+}
+
 void Run::finish() {
   if (tree_.size() == 0) check_roots(kNoIndex);
   if (!signatures_checked_) verify_checkpoint_signatures();
+  check_witness_cosignatures();
   for (const auto& cp : checkpoints_) {
     if (cp.checkpoint && !cp.root_checked) {
       fail(kNoIndex, "checkpoint", record::kCheckLogRoots,

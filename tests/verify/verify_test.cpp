@@ -5,8 +5,12 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <nlohmann/json.hpp>
 
 #include "support/election_sim.h"
+#include "tabella/ledger/checkpoint.h"
+#include "tabella/ledger/note.h"
+#include "tabella/ledger/witness.h"
 #include "tabella/record/state.h"
 #include "verifier.h"
 
@@ -53,6 +57,8 @@ TEST(VerifyTest, ValidElectionVerifiesWithCorrectCounts) {
   EXPECT_EQ(r.ballots_challenged, 3u);
   EXPECT_EQ(r.checkpoints, 5u);  // sizes 0, 1, n/3, 2n/3, n
   for (const auto& c : r.checks) {
+    // Check 23 applies only when the manifest names witnesses (WitnessCosignatureTest).
+    if (c.number == 23 && sim.manifest.witness_quorum == 0) continue;
     EXPECT_GT(c.passed, 0u) << "check " << c.number << " " << c.name << " never ran";
     EXPECT_EQ(c.failed, 0u) << c.name;
   }
@@ -325,6 +331,7 @@ TEST(VerifyTest, EveryCheckHasATamperingThatFailsIt) {
   for (const auto& t : tamperings()) covered.insert(t.check);
   covered.insert(record::kCheckCheckpointSignatures);  // CheckpointTest below
   covered.insert(record::kCheckLogRoots);
+  covered.insert(23);  // witness-cosignatures: WitnessCosignatureTest below
   for (const auto& c : record::all_checks()) {
     EXPECT_TRUE(covered.count(c.number))
         << "no tampering test for check " << c.number << " " << c.name;
@@ -375,6 +382,99 @@ TEST(CheckpointTest, BadSignatureAndWrongRootAreCaught) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.failures.back().check, record::kCheckLogRoots);
   }
+}
+
+// An election whose manifest names two witnesses with quorum 2 (demo-general plus a
+// "witnesses" block), and the witnesses' signers.
+struct WitnessedElection {
+  SigningKey key1 = SigningKey::generate();
+  SigningKey key2 = SigningKey::generate();
+  ledger::CosignatureSigner w1{"witness-one.test/w", key1};
+  ledger::CosignatureSigner w2{"witness-two.test/w", key2};
+  SimElection sim;
+  WitnessedElection() {
+    std::ifstream in(std::string(TABELLA_SOURCE_DIR) + "/ballots/demo-general.json");
+    nlohmann::json doc = nlohmann::json::parse(in);
+    doc["witnesses"] = {{"quorum", 2},
+                        {"members",
+                         {{{"name", w1.name()}, {"key", w1.verifier_key()}},
+                          {{"name", w2.name()}, {"key", w2.verifier_key()}}}}};
+    auto file = temp_record("witness-manifest").replace_extension(".json");
+    std::ofstream(file) << doc.dump(2);
+    SimOptions o;
+    o.ballots = 3;
+    o.challenged = 1;
+    o.seed = "verify-witness";
+    o.manifest_file =
+        std::filesystem::relative(file, std::filesystem::path(TABELLA_SOURCE_DIR)).string();
+    sim = testing::simulate_election(o);
+  }
+  // Adds `signer`'s cosignature line to checkpoint i.
+  void cosign(std::size_t i, const ledger::CosignatureSigner& signer) {
+    auto note = ledger::parse_note(sim.checkpoints[i]);
+    ASSERT_TRUE(note.ok());
+    auto line = ledger::format_signature_line(signer.sign(note->text, 1700000000));
+    auto signed_note = ledger::add_signature_lines(sim.checkpoints[i], line);
+    ASSERT_TRUE(signed_note.ok()) << signed_note.error().describe();
+    sim.checkpoints[i] = *signed_note;
+  }
+};
+
+bool only_check_23_fails(const Report& r) {
+  if (r.ok() || r.failures.empty()) return false;
+  for (const auto& f : r.failures) {
+    if (f.check != 23) return false;
+  }
+  return true;
+}
+
+TEST(WitnessCosignatureTest, LatestCheckpointNeedsAQuorumOfListedWitnesses) {
+  WitnessedElection e;
+  ASSERT_EQ(e.sim.manifest.witness_quorum, 2u);
+  ASSERT_GE(e.sim.checkpoints.size(), 2u);
+  const std::size_t last = e.sim.checkpoints.size() - 1;
+  // No cosignatures at all.
+  Report r = run(e.sim, "wit-none");
+  EXPECT_TRUE(only_check_23_fails(r)) << format_report(r);
+  // One of two: below the quorum.
+  e.cosign(last, e.w1);
+  r = run(e.sim, "wit-one");
+  EXPECT_TRUE(only_check_23_fails(r)) << format_report(r);
+  // A second line by the same witness does not count twice; an unlisted witness not at all.
+  SigningKey other = SigningKey::generate();
+  e.cosign(last, ledger::CosignatureSigner(e.w2.name(), other));
+  r = run(e.sim, "wit-unlisted");
+  EXPECT_TRUE(only_check_23_fails(r)) << format_report(r);
+  e.cosign(last, e.w2);
+  r = run(e.sim, "wit-quorum");
+  EXPECT_TRUE(r.ok()) << format_report(r);
+  EXPECT_EQ(r.checks[22].number, 23);
+  EXPECT_EQ(r.checks[22].passed, 1u);
+  EXPECT_EQ(r.checks[22].failed, 0u);
+}
+
+TEST(WitnessCosignatureTest, CosignaturesOnAnOlderCheckpointDoNotCount) {
+  WitnessedElection e;
+  ASSERT_GE(e.sim.checkpoints.size(), 2u);
+  e.cosign(0, e.w1);
+  e.cosign(0, e.w2);
+  Report r = run(e.sim, "wit-older");
+  EXPECT_TRUE(only_check_23_fails(r)) << format_report(r);
+  // w2's line on the latest checkpoint signs another checkpoint's body: it does not count.
+  const std::size_t last = e.sim.checkpoints.size() - 1;
+  e.cosign(last, e.w1);
+  auto older = ledger::parse_note(e.sim.checkpoints[0]);
+  ASSERT_TRUE(older.ok());
+  auto moved = ledger::add_signature_lines(
+      e.sim.checkpoints[last], ledger::format_signature_line(e.w2.sign(older->text, 1700000000)));
+  ASSERT_TRUE(moved.ok());
+  SimElection copied = e.sim;
+  copied.checkpoints[last] = *moved;
+  r = run(copied, "wit-moved");
+  EXPECT_TRUE(only_check_23_fails(r)) << format_report(r);
+  // The same witness's line over the right body: the quorum is met.
+  e.cosign(last, e.w2);
+  EXPECT_TRUE(run(e.sim, "wit-last").ok());
 }
 
 TEST(VerifyCliTest, ExitCodes) {

@@ -534,6 +534,9 @@ const std::vector<CheckInfo>& all_checks() {
        "every checkpoint is signed by the ledger key named in the election entry"},
       {22, "log-roots",
        "the entries hash to the root of every checkpoint (so all checkpoints are consistent)"},
+      {23, "witness-cosignatures",
+       "when the manifest names witnesses, the latest checkpoint carries valid cosignatures by "
+       "at least witness_quorum of them"},
   };
   return checks;
 }
