@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # deploy/cluster.sh start|stop|status [--bin DIR] [--dir STATE_DIR] [--origin O --authority-key HEX]
+#                                     [--key-file LEDGER_KEY]
 # A 3-member etcd cluster and 3 tabella-ledger nodes on 127.0.0.1 (docs/cluster.md).
 #   etcd members m0..m2: client ports 2379, 22379, 32379; peer ports 2380, 22380, 32380
-#   ledger nodes n0..n2: http://127.0.0.1:8641..8643, data dirs STATE_DIR/n0..n2
+#   ledger nodes n0..n2: http://127.0.0.1:8641..8643, data dirs STATE_DIR/n0..n2, all signing
+#   checkpoints with one ledger key (--key-file; default STATE_DIR/ledger.key, created once)
 # The ledger nodes are started only if this tabella-ledger has --cluster (see docs/cluster.md,
 # "Status of the wiring"); otherwise only etcd is started and the script says so.
 set -euo pipefail
 cmd=${1:-}; shift || true
-bin=build/release/server; dir=${TABELLA_CLUSTER_DIR:-/tmp/tabella-cluster}; origin=""; authority=""
+bin=build/release/server; dir=${TABELLA_CLUSTER_DIR:-/tmp/tabella-cluster}; origin=""; authority=""; key_file=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     --bin) bin=$2; shift 2;; --dir) dir=$2; shift 2;;
     --origin) origin=$2; shift 2;; --authority-key) authority=$2; shift 2;;
+    --key-file) key_file=$2; shift 2;;
     *) echo "unknown option $1" >&2; exit 2;;
   esac
 done
@@ -47,10 +50,14 @@ start() {
     return 0
   fi
   [[ -n $origin && -n $authority ]] || { echo "--origin and --authority-key are required" >&2; exit 2; }
+  key_file=${key_file:-$dir/ledger.key}
+  # Created once here (0600) so that every node signs with the same key.
+  echo "ledger verifier key: $("$bin/tabella-ledger" --print-verifier-key --origin "$origin" \
+    --key-file "$key_file")"
   for i in 0 1 2; do
     "$bin/tabella-ledger" --cluster "etcd://$endpoints" --data-dir "$dir/n$i" \
       --listen 127.0.0.1:${ledger_ports[$i]} --origin "$origin" --authority-key "$authority" \
-      >"$dir/n$i.log" 2>&1 &
+      --key-file "$key_file" >"$dir/n$i.log" 2>&1 &
     echo $! >"$dir/n$i.pid"
   done
   echo "ledger nodes: http://127.0.0.1:8641 http://127.0.0.1:8642 http://127.0.0.1:8643"

@@ -1,16 +1,20 @@
 // tabella-ledger: the election ledger server. Thin: parses the command line (CLI11) and the
-// optional config file, then runs the ledger (server/src/app.cpp). Subcommands (init, witness)
-// attach to the same CLI::App. With --origin and --authority-key it is the election ledger
-// (validates every entry); without them it stores opaque entries (infrastructure tests only).
+// optional config file, then runs the ledger (server/src/app.cpp). `tabella-ledger witness ...`
+// runs the witness observer instead (server/witness; the options of tabella-witness). With
+// --origin and --authority-key it is the election ledger (validates every entry); without them
+// it stores opaque entries (infrastructure tests only).
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <string_view>
 
 #include "tabella/ledger/note.h"
 #include "tabella/server/app.h"
 #include "tabella/server/config.h"
 #include "tabella/server/election_ledger.h"
+#include "tabella/server/etcd/etcd_storage.h"
+#include "tabella/server/witness/witness_service.h"
 
 namespace {
 
@@ -34,9 +38,52 @@ class ConfigFormat final : public CLI::Config {
   }
 };
 
+// The committer's view of EtcdStorage's cluster side.
+class EtcdRemote final : public tabella::server::RemoteLog {
+ public:
+  explicit EtcdRemote(tabella::server::etcd::EtcdStorage& storage) : storage_(storage) {}
+  tabella::Result<std::vector<tabella::Bytes>> fetch_remote(std::size_t max_entries) override {
+    return storage_.fetch_remote(max_entries);
+  }
+  tabella::Status apply_remote(std::uint64_t first_index, std::vector<tabella::Bytes> entries,
+                               tabella::server::BatchEffects effects) override {
+    return storage_.apply_remote(first_index, std::move(entries), std::move(effects));
+  }
+
+ private:
+  tabella::server::etcd::EtcdStorage& storage_;
+};
+
+// --cluster etcd://h:p,...: EtcdStorage over the local copy (docs/cluster.md).
+tabella::Result<tabella::server::ClusterStorage> open_cluster(
+    const std::string& url, const std::string& origin,
+    std::unique_ptr<tabella::server::Storage> local) {
+  namespace etcd = tabella::server::etcd;
+  auto endpoints = etcd::parse_etcd_url(url);
+  if (!endpoints) return endpoints.error();
+  etcd::EtcdOptions options;
+  options.endpoints = std::move(*endpoints);
+  options.origin = origin;
+  auto opened = etcd::EtcdStorage::open(std::move(options), std::move(local));
+  if (!opened) return opened.error();
+  etcd::EtcdStorage* raw = opened->get();
+  tabella::server::ClusterStorage cluster;
+  auto remote = std::make_shared<EtcdRemote>(*raw);
+  cluster.remote = remote.get();
+  cluster.owner = remote;
+  cluster.set_listener = [raw](std::function<void()> listener) {
+    raw->set_remote_listener(std::move(listener));
+  };
+  cluster.storage = std::move(*opened);
+  return cluster;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "witness") {
+    return tabella::server::witness::run_witness(argc - 1, argv + 1);
+  }
   tabella::server::ServerConfig config;
   std::string checkpoint_interval = "1s";
   std::string body_limit = "1M";
@@ -69,6 +116,10 @@ int main(int argc, char** argv) {
                  "Hex Ed25519 public key of the election authority (signs the first entry)");
   app.add_option("--key-file", config.key_file,
                  "Ledger key, PKCS#8 PEM (default <data-dir>/ledger.key; created 0600 if missing)");
+  std::string cluster;
+  app.add_option("--cluster", cluster,
+                 "Cluster mode: etcd://host:port,host:port,... orders the log (docs/cluster.md); "
+                 "needs --origin");
   bool print_key = false;
   app.add_flag("--print-verifier-key", print_key,
                "Print the ledger's note verifier key (needs --origin) and exit");
@@ -108,5 +159,20 @@ int main(int argc, char** argv) {
     std::cerr << "--listen: " << listen.error().message << "\n";
     return 2;
   }
-  return tabella::server::run_ledger(config, tabella::server::LedgerHooks{});
+  tabella::server::LedgerHooks hooks;
+  if (!cluster.empty()) {
+    if (config.origin.empty()) {
+      std::cerr << "--cluster needs --origin and --authority-key\n";
+      return 2;
+    }
+    if (auto endpoints = tabella::server::etcd::parse_etcd_url(cluster); !endpoints) {
+      std::cerr << "--cluster: " << endpoints.error().message << "\n";
+      return 2;
+    }
+    hooks.cluster = [cluster,
+                     origin = config.origin](std::unique_ptr<tabella::server::Storage> local) {
+      return open_cluster(cluster, origin, std::move(local));
+    };
+  }
+  return tabella::server::run_ledger(config, hooks);
 }

@@ -26,9 +26,18 @@ int run_ledger(const ServerConfig& config, const LedgerHooks& hooks) {
   if (!listen) return startup_failure(listen.error());
   std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
 
-  auto storage = SqliteStorage::open(config.data_dir);
-  if (!storage) return startup_failure(storage.error());
-  auto size = (*storage)->size();
+  auto sqlite = SqliteStorage::open(config.data_dir);
+  if (!sqlite) return startup_failure(sqlite.error());
+  std::unique_ptr<Storage> store = std::move(*sqlite);
+  ClusterStorage cluster;
+  if (hooks.cluster) {
+    auto clustered = hooks.cluster(std::move(store));
+    if (!clustered) return startup_failure(clustered.error());
+    cluster = std::move(*clustered);
+    store = std::move(cluster.storage);
+  }
+  Storage& storage = *store;
+  auto size = storage.size();
   if (!size) return startup_failure(size.error());
 
   Metrics metrics;
@@ -49,7 +58,7 @@ int run_ledger(const ServerConfig& config, const LedgerHooks& hooks) {
     std::copy(authority->begin(), authority->end(), id.authority.begin());
     id.key = *key;
     auto replay_start = std::chrono::steady_clock::now();
-    auto opened = ElectionLedger::open(**storage, std::move(id), &metrics);
+    auto opened = ElectionLedger::open(storage, std::move(id), &metrics);
     if (!opened) return startup_failure(opened.error());
     election = std::move(*opened);
     std::chrono::duration<double> took = std::chrono::steady_clock::now() - replay_start;
@@ -61,19 +70,28 @@ int run_ledger(const ServerConfig& config, const LedgerHooks& hooks) {
         LogLevel::kInfo, "replayed",
         {{"entries", std::to_string(election->size())}, {"seconds", std::to_string(took.count())}});
   }
+  if (election && cluster.remote != nullptr) election->set_cluster_mode(true);
   ThreadPool pool(config.verify_threads ? config.verify_threads : cores);
+  Committer::Options committer_options;
+  committer_options.remote = cluster.remote;
   std::unique_ptr<Committer> committer_owner =
-      election ? std::make_unique<Committer>(**storage, *election, Committer::Options{}, &metrics)
+      election ? std::make_unique<Committer>(storage, *election, committer_options, &metrics)
                : std::make_unique<Committer>(
-                     **storage, hooks.validator ? hooks.validator : Validator(accept_all),
-                     Committer::Options{}, &metrics);
+                     storage, hooks.validator ? hooks.validator : Validator(accept_all),
+                     committer_options, &metrics);
   Committer& committer = *committer_owner;
+  // Cluster mode: catch up now and whenever the cluster log grows.
+  if (cluster.set_listener) cluster.set_listener([&committer] { committer.wake(); });
+  if (cluster.remote != nullptr) committer.wake();
+  auto unlisten = [&] {
+    if (cluster.set_listener) cluster.set_listener({});
+  };
   Router router;
-  LedgerApi api{**storage, committer, pool, metrics, hooks.pre_verify};
+  LedgerApi api{storage, committer, pool, metrics, hooks.pre_verify};
   api.entry_routes = !election;
   register_ledger_api(router, api);
   if (election) election->register_routes(router, committer, pool);
-  if (hooks.add_routes) hooks.add_routes(router, **storage);
+  if (hooks.add_routes) hooks.add_routes(router, storage);
 
   // The checkpoint timer: GET /checkpoint advances at most once per interval.
   std::mutex timer_mu;
@@ -115,8 +133,9 @@ int run_ledger(const ServerConfig& config, const LedgerHooks& hooks) {
   if (!started.ok()) {
     stop_timer();
     pool.stop();
+    unlisten();
     committer.stop();
-    (void)(*storage)->close();
+    (void)storage.close();
     return startup_failure(started.error());
   }
   log_event(LogLevel::kInfo, "started",
@@ -131,8 +150,9 @@ int run_ledger(const ServerConfig& config, const LedgerHooks& hooks) {
 
   std::string reason = server.wait_for_signal();
   log_event(LogLevel::kInfo, "stopping", {{"reason", reason}});
-  server.stop();     // in-flight requests answered, so their appends are already durable
-  pool.stop();       // nothing left to verify (no request is in flight)
+  server.stop();  // in-flight requests answered, so their appends are already durable
+  pool.stop();    // nothing left to verify (no request is in flight)
+  unlisten();
   committer.stop();  // commits anything still queued
   stop_timer();
   if (election) {
@@ -141,7 +161,7 @@ int run_ledger(const ServerConfig& config, const LedgerHooks& hooks) {
       log_event(LogLevel::kError, "checkpoint_failed", {{"message", st.error().describe()}});
     }
   }
-  Status closed = (*storage)->close();
+  Status closed = storage.close();
   if (!closed.ok()) {
     log_event(LogLevel::kError, "close_failed", {{"message", closed.error().describe()}});
     return 1;

@@ -4,6 +4,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -13,6 +14,7 @@ namespace tabella::server {
 
 BatchView::~BatchView() = default;
 BatchHooks::~BatchHooks() = default;
+RemoteLog::~RemoteLog() = default;
 
 Status accept_all(ByteView /*entry*/, BatchView& /*view*/) {
   return Status::success();
@@ -109,8 +111,10 @@ struct Committer::Impl {
 
   std::mutex mu;
   std::condition_variable cv;
-  std::deque<Pending> queue;  // guarded by mu
-  bool stopping = false;      // guarded by mu
+  std::deque<Pending> queue;   // guarded by mu
+  bool stopping = false;       // guarded by mu
+  bool woken = false;          // guarded by mu
+  std::optional<Error> fatal;  // committer thread: a remote entry the hooks refused
   std::mutex join_mu;
   std::thread thread;
 
@@ -128,8 +132,9 @@ struct Committer::Impl {
       std::vector<Pending> batch;
       {
         std::unique_lock<std::mutex> lock(mu);
-        cv.wait(lock, [this] { return stopping || !queue.empty(); });
-        if (queue.empty()) return;  // stopping and drained
+        cv.wait(lock, [this] { return stopping || woken || !queue.empty(); });
+        if (queue.empty() && stopping) return;  // stopping and drained
+        woken = false;
         std::size_t bytes = 0;
         while (!queue.empty() && batch.size() < options.max_batch_entries &&
                (batch.empty() || bytes + queue.front().entry.size() <= options.max_batch_bytes)) {
@@ -138,11 +143,63 @@ struct Committer::Impl {
           queue.pop_front();
         }
       }
+      if (batch.empty()) {
+        (void)catch_up();
+        continue;
+      }
       process(batch);
     }
   }
 
+  // Cluster mode: applies the entries other nodes appended, through the hooks. A refused entry
+  // is fatal (sticky); an unreachable cluster is not (the next append's compare settles it).
+  Status catch_up() {
+    if (options.remote == nullptr) return Status::success();
+    if (fatal) return Status(*fatal);
+    for (;;) {
+      auto remote = options.remote->fetch_remote(options.max_batch_entries);
+      if (!remote) return remote.error();
+      if (remote->empty()) return Status::success();
+      auto base = storage.size();
+      if (!base) return base.error();
+      BatchViewImpl view(storage);
+      for (std::size_t i = 0; i < remote->size(); ++i) {
+        view.begin_entry(*base + i);
+        Status verdict = hooks.validate((*remote)[i], nullptr, view);
+        if (!verdict.ok()) {
+          view.reject_entry();
+          hooks.after_commit(verdict);
+          fatal = Error{ErrorCode::kConflict,
+                        "the cluster log holds an entry this node's rules refuse at index " +
+                            std::to_string(*base + i) + ": " + verdict.error().describe(),
+                        "cluster"};
+          return Status(*fatal);
+        }
+        view.accept_entry();
+      }
+      view.begin_entry(*base);
+      hooks.before_commit(*base, *remote, view);
+      view.accept_entry();
+      Status applied = options.remote->apply_remote(*base, std::move(*remote), view.take_effects());
+      hooks.after_commit(applied);
+      if (!applied.ok()) return applied;
+    }
+  }
+
   void process(std::vector<Pending>& batch) {
+    for (std::size_t attempt = 0;; ++attempt) {
+      if (Status st = catch_up(); !st.ok() && fatal) {
+        for (auto& p : batch) p.done(*fatal);
+        return;
+      }
+      bool last = options.remote == nullptr || attempt >= options.max_conflict_retries;
+      if (process_once(batch, last)) return;
+    }
+  }
+
+  // One attempt; returns false (callbacks not run) when the append lost a cluster race and
+  // `last` is false.
+  bool process_once(std::vector<Pending>& batch, bool last) {
     // Per request: the outcome to deliver after the commit. For accepted entries the index is
     // filled in from the storage's answer; for in-batch duplicates it points at the first copy.
     struct Slot {
@@ -198,7 +255,7 @@ struct Committer::Impl {
       slot.kind = Slot::Kind::kAccepted;
       slot.accepted_pos = entries.size();
       in_batch.emplace(slot.hash, entries.size());
-      entries.push_back(std::move(batch[i].entry));
+      entries.push_back(batch[i].entry);  // kept for a retry after a cluster conflict
     }
 
     std::vector<std::uint64_t> positions;
@@ -226,6 +283,9 @@ struct Committer::Impl {
         commit_error = r.error();
         if (metrics) metrics->add_commit_failures(1);
         hooks.after_commit(Status(r.error()));
+        if (!last && r.error().code == ErrorCode::kConflict && r.error().field == "etcd.size") {
+          return false;  // another node appended first: catch up and validate again
+        }
       }
     }
     if (metrics) {
@@ -254,6 +314,7 @@ struct Committer::Impl {
           break;
       }
     }
+    return true;
   }
 };
 
@@ -281,6 +342,14 @@ void Committer::submit(Bytes entry, std::shared_ptr<const void> prepared, Append
     }
   }
   done(make_error(ErrorCode::kIo, "the ledger is shutting down; retry later"));
+}
+
+void Committer::wake() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->woken = true;
+  }
+  impl_->cv.notify_one();
 }
 
 void Committer::stop() {

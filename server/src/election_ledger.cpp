@@ -255,6 +255,7 @@ struct ElectionLedger::Impl {
   std::map<std::string, std::uint64_t> batch_types;
   std::uint64_t batch_ballots = 0;
   std::atomic<bool> broken{false};
+  bool cluster = false;  // set before serving (set_cluster_mode)
 
   mutable std::mutex pub_mu;
   std::shared_ptr<const Published> pub;  // guarded by pub_mu
@@ -466,6 +467,10 @@ std::string ElectionLedger::verifier_key() const {
   return impl_->signer.verifier_key();
 }
 
+void ElectionLedger::set_cluster_mode(bool cluster) {
+  impl_->cluster = cluster;
+}
+
 std::uint64_t ElectionLedger::size() const {
   return impl_->published()->size;
 }
@@ -627,11 +632,23 @@ void ElectionLedger::register_routes(Router& router, Committer& committer, Threa
         auto task = [m, self, &committer, &pool, reject, respond,
                      entry = std::move(*bytes)]() mutable {
           auto prepared = self->pre_verify(entry);
-          if (!prepared) return respond(reject(prepared.error()));
-          auto checked = std::static_pointer_cast<const CheckedEntry>(*prepared);
-          std::string type(record::entry_type_name(checked->entry.type));
+          std::shared_ptr<const void> product;
+          std::string type;
+          if (prepared) {
+            product = std::move(*prepared);
+            type = record::entry_type_name(
+                static_cast<const CheckedEntry*>(product.get())->entry.type);
+          } else {
+            // Cluster mode: the snapshot may lag the cluster log; validate() prechecks again
+            // after the committer caught up. A malformed entry is refused at once.
+            auto decoded = record::Entry::decode(entry);
+            if (!m->cluster || !decoded || entry.size() > record::kMaxEntrySize) {
+              return respond(reject(prepared.error()));
+            }
+            type = record::entry_type_name(decoded->type);
+          }
           ledger::Hash leaf = ledger::leaf_hash(entry);
-          committer.submit(std::move(entry), std::move(*prepared),
+          committer.submit(std::move(entry), std::move(product),
                            [m, &pool, reject, respond, type, leaf](Result<AppendOutcome> outcome) {
                              if (!outcome) return respond(reject(outcome.error()));
                              // Proof reads off the committer thread.

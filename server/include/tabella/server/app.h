@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 
 #include "tabella/server/committer.h"
 #include "tabella/server/config.h"
@@ -15,8 +16,19 @@
 
 namespace tabella::server {
 
+// Cluster mode (docs/cluster.md): the clustered storage built over this node's local copy.
+struct ClusterStorage {
+  std::unique_ptr<Storage> storage;  // what the ledger reads and appends through
+  RemoteLog* remote = nullptr;       // its cluster side, kept alive by `owner`
+  std::shared_ptr<void> owner;
+  // Registers the callback the storage calls when the cluster log grew (empty: unregister).
+  std::function<void(std::function<void()>)> set_listener;
+};
+
 // How the record layer plugs in without the server knowing what an entry means.
 struct LedgerHooks {
+  // Cluster mode when set: wraps the local SQLite copy (main.cpp: EtcdStorage).
+  std::function<Result<ClusterStorage>(std::unique_ptr<Storage> local)> cluster;
   Validator validator = accept_all;  // in the committer, in order, sees earlier batch entries
   PreVerifier pre_verify;            // on the pool, before the committer
   // Extra routes (record-specific endpoints); called once before serving.

@@ -21,7 +21,18 @@
 // callback runs) so that in-memory state never runs ahead of the disk: on a failed commit the
 // hooks roll their state back. The plain Validator function is the stateless special case.
 //
-// Thread-safety: submit() and stop() may be called from any thread. Callbacks run on the
+// Cluster mode (Options::remote set, docs/cluster.md): the storage's appends are
+// compare-and-append on a shared log. Before every batch, and whenever wake() is called (the
+// cluster log grew), the committer catches up: it fetches the entries other nodes appended and
+// runs them through the same hooks (validate with no `prepared`, before_commit, after_commit)
+// before RemoteLog::apply_remote writes them with their effects. An entry the hooks refuse
+// stops the committer for good (every later submission fails with kConflict): this node must
+// not serve or extend that history. When append_batch fails with kConflict on field
+// "etcd.size" (another node appended first), the hooks roll back (after_commit with the
+// error), the committer catches up and validates the whole batch again (entries now stored
+// become duplicates), at most max_conflict_retries times.
+//
+// Thread-safety: submit(), wake() and stop() may be called from any thread. Callbacks run on the
 // committer thread (or on the caller's thread when submit() is refused); they must not block.
 #pragma once
 
@@ -83,6 +94,17 @@ class BatchHooks {
   virtual void after_commit(const Status& committed) = 0;
 };
 
+// The cluster side of a clustered storage (etcd_storage.h). Called from the committer thread.
+class RemoteLog {
+ public:
+  virtual ~RemoteLog();
+  // Up to max_entries entries of the cluster log from the local size on (empty: caught up).
+  virtual Result<std::vector<Bytes>> fetch_remote(std::size_t max_entries) = 0;
+  // Writes entries the cluster committed (validated by the hooks) with their effects.
+  virtual Status apply_remote(std::uint64_t first_index, std::vector<Bytes> entries,
+                              BatchEffects effects) = 0;
+};
+
 struct AppendOutcome {
   std::uint64_t index = 0;
   bool duplicate = false;  // the same bytes were already stored at index
@@ -95,6 +117,8 @@ class Committer {
   struct Options {
     std::size_t max_batch_entries = 1024;
     std::size_t max_batch_bytes = 32u << 20;
+    RemoteLog* remote = nullptr;  // cluster mode; must outlive the Committer
+    std::size_t max_conflict_retries = 50;
   };
 
   // storage and metrics (may be null) must outlive the Committer.
@@ -111,6 +135,9 @@ class Committer {
   }
   // With the pre-verifier's product, handed to BatchHooks::validate.
   void submit(Bytes entry, std::shared_ptr<const void> prepared, AppendCallback done);
+
+  // Cluster mode: catch up with the cluster log soon, even with nothing queued.
+  void wake();
 
   // Commits everything already queued, then joins the thread. Idempotent.
   void stop();

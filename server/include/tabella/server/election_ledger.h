@@ -74,6 +74,11 @@ class ElectionLedger final : public BatchHooks {
   // committed snapshot. The product (a record::CheckedEntry) goes to Committer::submit.
   Result<std::shared_ptr<const void>> pre_verify(ByteView entry) const;
 
+  // Cluster mode (docs/cluster.md): this node's committed state may lag the cluster log, so an
+  // entry pre_verify() refuses is not refused at once but handed to the committer without a
+  // product: validate() prechecks it again after the committer caught up. Call before serving.
+  void set_cluster_mode(bool cluster);
+
   // BatchHooks (committer thread).
   Status validate(ByteView entry, const std::shared_ptr<const void>& prepared,
                   BatchView& view) override;

@@ -1,0 +1,291 @@
+// Three real `tabella-ledger --cluster` nodes on a real 3-member etcd cluster (127.0.0.1) run
+// one election: setup entries go to the nodes in turn (each must catch up with the others to
+// accept the next), ballots of two kiosks are spread over the nodes, one ledger node is
+// SIGKILLed mid-stream (its clients retry on the other nodes) and restarted on its data dir.
+// Afterwards every acknowledged entry is stored exactly once at its acknowledged index, every
+// node holds the same log and serves the same checkpoint.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "support/election_sim.h"
+#include "support/http_client.h"
+
+namespace tabella {
+namespace {
+
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+using testing::HttpClient;
+
+pid_t spawn(std::vector<std::string> args, const fs::path& stderr_file, int* stdout_fd) {
+  int out[2];
+  if (stdout_fd != nullptr && pipe(out) != 0) return -1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a crashed test
+    if (stdout_fd != nullptr) {
+      dup2(out[1], STDOUT_FILENO);
+      close(out[0]);
+      close(out[1]);
+    }
+    int err = open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(err, STDERR_FILENO);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  if (stdout_fd != nullptr) {
+    close(out[1]);
+    *stdout_fd = out[0];
+  }
+  return pid;
+}
+
+void stop(pid_t& pid, int sig = SIGKILL) {
+  if (pid > 0) {
+    kill(pid, sig);
+    waitpid(pid, nullptr, 0);
+    pid = -1;
+  }
+}
+
+struct Node {
+  pid_t pid = -1;
+  int out = -1;
+  std::uint16_t port = 0;
+};
+
+class LedgerCluster : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!fs::exists(TABELLA_ETCD_BIN)) GTEST_SKIP() << "etcd not installed";
+    dir_ = fs::temp_directory_path() / ("tabella-ledger-cluster-" + std::to_string(getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    auto base = static_cast<std::uint16_t>(50000 + (getpid() % 1000) * 10);
+    std::string initial;
+    for (int i = 0; i < 3; ++i) {
+      peer_.push_back(static_cast<std::uint16_t>(base + 2 * i + 1));
+      client_.push_back(static_cast<std::uint16_t>(base + 2 * i));
+      initial += (i ? "," : "") + ("m" + std::to_string(i)) +
+                 "=http://127.0.0.1:" + std::to_string(peer_.back());
+      cluster_url_ +=
+          std::string(i ? "," : "etcd://") + "127.0.0.1:" + std::to_string(client_.back());
+    }
+    for (int i = 0; i < 3; ++i) {
+      std::string c = "http://127.0.0.1:" + std::to_string(client_[static_cast<std::size_t>(i)]);
+      std::string p = "http://127.0.0.1:" + std::to_string(peer_[static_cast<std::size_t>(i)]);
+      std::string name = "m" + std::to_string(i);
+      etcd_.push_back(spawn({TABELLA_ETCD_BIN,
+                             "--name",
+                             name,
+                             "--data-dir",
+                             (dir_ / name).string(),
+                             "--listen-client-urls",
+                             c,
+                             "--advertise-client-urls",
+                             c,
+                             "--listen-peer-urls",
+                             p,
+                             "--initial-advertise-peer-urls",
+                             p,
+                             "--initial-cluster",
+                             initial,
+                             "--initial-cluster-state",
+                             "new",
+                             "--initial-cluster-token",
+                             "tabella-ledger-test",
+                             "--heartbeat-interval",
+                             "50",
+                             "--election-timeout",
+                             "500"},
+                            dir_ / (name + ".log"), nullptr));
+    }
+    bool healthy = false;
+    for (int i = 0; i < 100 && !healthy; ++i) {
+      HttpClient c(client_[0]);
+      auto r = c.get("/health");
+      healthy = r.ok() && r->status == 200 && r->body.find("true") != std::string::npos;
+      if (!healthy) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_TRUE(healthy) << "etcd cluster did not become healthy";
+  }
+
+  void TearDown() override {
+    for (auto& n : nodes_) {
+      stop(n.pid);
+      if (n.out >= 0) close(n.out);
+    }
+    for (auto& pid : etcd_) stop(pid);
+    if (!dir_.empty() && !HasFailure()) fs::remove_all(dir_);
+  }
+
+  void start_node(std::size_t i) {
+    if (nodes_.size() <= i) nodes_.resize(i + 1);
+    Node& n = nodes_[i];
+    if (n.out >= 0) close(n.out);
+    auto data = dir_ / ("n" + std::to_string(i));
+    n.pid = spawn({TABELLA_LEDGER_BIN, "--listen", "127.0.0.1:0", "--data-dir", data.string(),
+                   "--origin", origin_, "--authority-key", authority_, "--threads", "2",
+                   "--checkpoint-interval", "100ms", "--cluster", cluster_url_},
+                  dir_ / ("n" + std::to_string(i) + ".log"), &n.out);
+    std::string line;
+    char c;
+    while (read(n.out, &c, 1) == 1 && c != '\n') line += c;
+    auto colon = line.rfind(':');
+    n.port = 0;
+    if (line.rfind("listening on http://", 0) == 0 && colon != std::string::npos) {
+      n.port = static_cast<std::uint16_t>(std::stoi(line.substr(colon + 1)));
+    }
+    ASSERT_NE(n.port, 0) << "node " << i << " first line: '" << line << "'";
+  }
+
+  fs::path dir_;
+  std::vector<std::uint16_t> client_, peer_;
+  std::vector<pid_t> etcd_;
+  std::string cluster_url_;
+  std::vector<Node> nodes_;
+  std::string origin_, authority_;
+};
+
+std::string post_body(ByteView entry) {
+  return json{{"entry", to_base64(entry)}}.dump();
+}
+
+TEST_F(LedgerCluster, ThreeNodesOneKilledEveryAcknowledgedEntryOnceSameCheckpoint) {
+  testing::SimOptions o;
+  o.kiosks = 2;
+  o.ballots = 30;
+  o.challenged = 2;
+  auto sim = testing::simulate_election(o);
+  origin_ = sim.manifest.origin;
+  authority_ = to_hex(sim.authority);
+  auto parsed = ledger::parse_verifier_key(sim.ledger_key);
+  ASSERT_TRUE(parsed.ok());
+  PublicKeyBytes pk{};
+  std::copy(parsed->public_key.begin(), parsed->public_key.end(), pk.begin());
+  for (int i = 0; i < 3; ++i) {  // every node signs checkpoints with the election's ledger key
+    auto data = dir_ / ("n" + std::to_string(i));
+    fs::create_directories(data);
+    ASSERT_TRUE(sim.keys.at(pk)->save_pem((data / "ledger.key").string()).ok());
+  }
+  for (std::size_t i = 0; i < 3; ++i) start_node(i);
+
+  std::mutex mu;
+  std::map<std::size_t, std::uint64_t> acked;  // sim position -> acknowledged index
+  std::atomic<bool> node2_dead{false};
+  // Submits entry `pos` starting at node `first`, moving on to the next live node on a
+  // connection failure or a 5xx; a 4xx is a test failure.
+  auto submit = [&](std::size_t pos, std::size_t first) -> bool {
+    for (int attempt = 0; attempt < 60; ++attempt) {
+      std::size_t k = (first + static_cast<std::size_t>(attempt)) % 3;
+      if (k == 2 && node2_dead) continue;
+      HttpClient c(nodes_[k].port);
+      auto r = c.post("/v1/entries", post_body(sim.entries[pos]));
+      if (!r.ok() || r->status >= 500) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        continue;
+      }
+      if (r->status != 200) {
+        ADD_FAILURE() << "entry " << pos << " on node " << k << ": " << r->status << " " << r->body;
+        return false;
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      acked[pos] = json::parse(r->body)["index"];
+      return true;
+    }
+    ADD_FAILURE() << "entry " << pos << " never acknowledged";
+    return false;
+  };
+
+  std::size_t first_ballot = sim.find(record::EntryType::kCastBallot);
+  std::size_t close = sim.find(record::EntryType::kPollsClose);
+  for (std::size_t i = 0; i < first_ballot; ++i) ASSERT_TRUE(submit(i, i % 3)) << i;
+
+  std::map<PublicKeyBytes, std::vector<std::size_t>> by_kiosk;
+  for (std::size_t i = first_ballot; i < close; ++i) by_kiosk[sim.entry(i).author].push_back(i);
+  std::atomic<int> count{0};
+  std::vector<std::thread> writers;
+  for (auto& [kiosk, positions] : by_kiosk) {
+    writers.emplace_back([&, positions = positions] {
+      for (std::size_t j = 0; j < positions.size(); ++j) {
+        if (!submit(positions[j], j % 3)) return;
+        ++count;
+      }
+    });
+  }
+  while (count < static_cast<int>((close - first_ballot) / 2)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  node2_dead = true;
+  stop(nodes_[2].pid);
+  for (auto& t : writers) t.join();
+  ASSERT_FALSE(HasFailure());
+  start_node(2);  // rebuilds what it missed from etcd
+
+  for (std::size_t i = close; i < sim.entries.size(); ++i) ASSERT_TRUE(submit(i, i % 3)) << i;
+  // Resubmitting anything is idempotent on every node.
+  for (std::size_t k = 0; k < 3; ++k) {
+    HttpClient c(nodes_[k].port);
+    auto r = c.post("/v1/entries", post_body(sim.entries[first_ballot]));
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->status, 200u) << r->body;
+    EXPECT_EQ(json::parse(r->body)["index"], acked[first_ballot]);
+    EXPECT_EQ(json::parse(r->body)["duplicate"], true);
+  }
+
+  const std::uint64_t n = sim.entries.size();
+  ASSERT_EQ(acked.size(), n);
+  std::string page0, checkpoint0;
+  for (std::size_t k = 0; k < 3; ++k) {
+    HttpClient c(nodes_[k].port);
+    json status;
+    for (int i = 0; i < 100; ++i) {
+      status = json::parse(c.get("/v1/status")->body);
+      if (status["size"] == n) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_EQ(status["size"], n) << "node " << k;
+    EXPECT_EQ(status["phase"], "finished") << "node " << k;
+    std::string page = c.get("/v1/entries?start=0&count=1000")->body;
+    json entries = json::parse(page)["entries"];
+    ASSERT_EQ(entries.size(), n) << "node " << k;
+    std::map<std::string, int> seen;
+    for (const auto& e : entries) ++seen[e["entry"].get<std::string>()];
+    for (const auto& [pos, index] : acked) {
+      EXPECT_EQ(seen[to_base64(sim.entries[pos])], 1) << "entry " << pos << " on node " << k;
+      EXPECT_EQ(entries[index]["entry"], to_base64(sim.entries[pos]))
+          << "acknowledged entry " << pos << " moved on node " << k;
+    }
+    std::string checkpoint;
+    for (int i = 0; i < 100; ++i) {
+      checkpoint = c.get("/checkpoint")->body;
+      if (checkpoint.find("\n" + std::to_string(n) + "\n") != std::string::npos) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (k == 0) {
+      page0 = page;
+      checkpoint0 = checkpoint;
+    } else {
+      EXPECT_EQ(page, page0) << "node " << k << " holds another log";
+      EXPECT_EQ(checkpoint, checkpoint0) << "node " << k << " serves another checkpoint";
+    }
+  }
+  EXPECT_NE(checkpoint0.find("\n" + std::to_string(n) + "\n"), std::string::npos) << checkpoint0;
+}
+
+}  // namespace
+}  // namespace tabella
