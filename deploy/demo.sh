@@ -3,17 +3,27 @@
 #   installs missing packages, builds the release preset (only the programs it needs), starts a
 #   ledger on 127.0.0.1 (free port, temporary data dir) and runs ballots/demo-general.json:
 #   authority key + election, 3 guardians (quorum 2) with concurrent key ceremonies, the joint
-#   key, 2 kiosks, 200 voter tokens, polls open, 200 ballots through the voter simulator (3 of
-#   them challenged first and opened), polls close, a tally with guardian 1 absent, the published
-#   record and results, and tabella-verify re-checking everything.
-# Usage: deploy/demo.sh [--keep]   (--keep: leave the ledger running for the kiosk window)
-# Output: build/demo/ (replaced on every run). Exits non-zero if any step fails.
+#   key, 3 kiosks, 200 voter tokens, polls open; 190 ballots through the voter simulator on two
+#   simulated kiosks (tabella-voters, client/lib's KioskClient; 3 challenged first and opened)
+#   and 10 through the real kiosk program's own code path (tabella-kiosk --simulate-voters:
+#   the Qt kiosk's view-model, queue and HTTP ledger client, headless, with its first-run key
+#   enrolled by fingerprint; 1 challenged first), polls close, a tally with guardian 1 absent,
+#   the published record and results, and tabella-verify re-checking everything.
+# Usage: deploy/demo.sh [--keep]
+#   --keep: stop after the voting, with the polls still open, the ledger running and 5 voter
+#   tokens unused (build/demo/tokens/unused.csv), and print the command that opens the kiosk
+#   window against that ledger (poll-worker PIN 0000) and the commands that finish the election.
+# Output: build/demo/ (replaced on every run). Exits non-zero if any step fails. Leaves no
+# process running (with --keep: only the ledger, whose pid it prints).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 KEEP=0
 [ "${1:-}" = "--keep" ] && KEEP=1
 VOTERS=${DEMO_VOTERS:-200}
+KIOSK_VOTERS=$(( VOTERS >= 20 ? VOTERS / 20 : 1 ))  # through tabella-kiosk's own code path
+SIM_VOTERS=$(( VOTERS - KIOSK_VOTERS ))              # through tabella-voters
+SPARE_TOKENS=$(( KEEP ? 5 : 0 ))                      # --keep: left for the kiosk window
 OUT="$ROOT/build/demo"
 BIN="${DEMO_BUILD_DIR:-$ROOT/build/release}"  # DEMO_BUILD_DIR: use an existing build, skip step 1
 
@@ -47,7 +57,7 @@ if [ -z "${DEMO_BUILD_DIR:-}" ]; then
   cmake --preset release > "$ROOT/build/demo-configure.log" 2>&1 ||
     { cat "$ROOT/build/demo-configure.log"; exit 1; }
   cmake --build --preset release --target tabella-ledger tabella-admin tabella-guardian \
-    tabella-voters tabella-verify
+    tabella-voters tabella-verify tabella-kiosk
 else
   echo "   using the existing build in $BIN"
 fi
@@ -58,6 +68,7 @@ mkdir -p "$OUT"
 cd "$OUT"
 ADMIN_BIN="$BIN/client/admin/tabella-admin"
 GUARDIAN_BIN="$BIN/client/guardian/tabella-guardian"
+KIOSK_BIN="$BIN/client/kiosk/tabella-kiosk"
 BALLOT="$ROOT/ballots/demo-general.json"
 ORIGIN=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['origin'])" "$BALLOT")
 
@@ -106,27 +117,77 @@ step "6. The joint election key is published"
 "${ADMIN[@]}" key publish | sed 's/^/   /'
 took
 
-step "7. Two kiosks are enrolled (fingerprints checked), $VOTERS voter tokens issued, polls open"
+step "7. Three kiosks are enrolled (fingerprints checked), $VOTERS voter tokens issued, polls open"
 for k in 1 2; do
   "$BIN/client/tools/tabella-voters" keygen --out "kiosk-$k.key" --json > "kiosk-$k.json"
   "${ADMIN[@]}" kiosks enrol --public-key "$(field "kiosk-$k.json" public_key)" \
     --expect-fingerprint "$(field "kiosk-$k.json" fingerprint)" --name "kiosk-$k" \
     --precinct "P-01" | sed 's/^/   /'
 done
-"${ADMIN[@]}" tokens issue --count "$VOTERS" --precinct P-01 --out tokens | sed 's/^/   /'
+# Kiosk 3 is the Qt kiosk program: its configuration, poll-worker PIN and first-run key.
+KIOSK=("$KIOSK_BIN" --config "$OUT/kiosk-3/kiosk.conf")
+"${KIOSK[@]}" --ledger "$URL" --data-dir "$OUT/kiosk-3" --init-config > /dev/null
+echo 0000 | "${KIOSK[@]}" --set-pin > /dev/null
+"${KIOSK[@]}" --enrol > kiosk-3-enrol.txt
+sed 's/^/   tabella-kiosk: /' kiosk-3-enrol.txt | grep -E 'Fingerprint|Public key'
+"${ADMIN[@]}" kiosks enrol --public-key "$(sed -n 's/^Public key: //p' kiosk-3-enrol.txt)" \
+  --expect-fingerprint "$(sed -n 's/^Fingerprint: //p' kiosk-3-enrol.txt)" --name "kiosk-3" \
+  --precinct "P-01" | sed 's/^/   /'
+"${ADMIN[@]}" tokens issue --count $((VOTERS + SPARE_TOKENS)) --precinct P-01 --out tokens |
+  sed 's/^/   /'
 "${ADMIN[@]}" polls open | sed 's/^/   /'
 took
 
-step "8. $VOTERS voters vote at the two kiosks (3 challenge a ballot first and see it opened)"
+step "8. $SIM_VOTERS voters vote at the two simulated kiosks (3 challenge a ballot first and see it opened)"
 "$BIN/client/tools/tabella-voters" run --ledger "$URL" --kiosk-key kiosk-1.key \
-  --kiosk-key kiosk-2.key --tokens tokens/tokens.csv --count "$VOTERS" --challenge 3 | sed 's/^/   /'
+  --kiosk-key kiosk-2.key --tokens tokens/tokens.csv --count "$SIM_VOTERS" --challenge 3 |
+  sed 's/^/   /'
 took
 
-step "9. Polls close"
+step "9. $KIOSK_VOTERS voters vote through the kiosk program itself (tabella-kiosk, headless; 1 checks a ballot first)"
+echo "   the window's code path: KioskModel -> dispatcher thread -> SQLite queue -> HTTP ledger client"
+echo 0000 | "${KIOSK[@]}" --simulate-voters "$KIOSK_VOTERS" --skip-tokens "$SIM_VOTERS" \
+  --tokens tokens/tokens.csv --challenge 1 --pin-stdin --json kiosk-3-voters.json \
+  > kiosk-3-voters.txt || { cat kiosk-3-voters.txt; exit 1; }
+if [ "$KIOSK_VOTERS" -gt 3 ]; then
+  { head -4 kiosk-3-voters.txt; echo "..."; tail -1 kiosk-3-voters.txt; } | sed 's/^/   /'
+else
+  sed 's/^/   /' kiosk-3-voters.txt
+fi
+took
+
+if [ "$KEEP" = 1 ]; then
+  tail -n "$SPARE_TOKENS" tokens/tokens.csv > tokens/unused.csv
+  chmod 600 tokens/unused.csv
+  printf '\n\033[1mDemo stopped with the polls open (--keep) after %.0fs.\033[0m\n' \
+    "$(awk -v a="$(date +%s.%N)" -v b="$T0" "BEGIN{print a-b}")"
+  echo "The ledger is running at $URL (pid $LEDGER_PID; data in $OUT/ledger-data)."
+  echo "$VOTERS ballots are cast; $SPARE_TOKENS voting codes are unused, in $OUT/tokens/unused.csv:"
+  cut -d, -f1 tokens/unused.csv | sed 's/^/  /'
+  echo
+  echo "Vote in the kiosk window (kiosk-3, enrolled and open; poll-worker PIN 0000, Ctrl+Shift+P):"
+  echo "  $KIOSK_BIN --config $OUT/kiosk-3/kiosk.conf"
+  echo "Look around:"
+  echo "  $ADMIN_BIN --ledger $URL status"
+  echo "  curl $URL/v1/status"
+  echo "Then finish the election (polls close; guardians 2 and 3 decrypt while the tally waits; publish; verify):"
+  echo "  cd $OUT"
+  echo "  $ADMIN_BIN --ledger $URL --key authority.key polls close"
+  for i in 2 3; do
+    echo "  $GUARDIAN_BIN --ledger $URL --index $i --key guardian-$i.key --state guardian-$i.state decrypt &"
+  done
+  echo "  $ADMIN_BIN --ledger $URL --key authority.key tally --timeout 300"
+  echo "  $ADMIN_BIN --ledger $URL --key authority.key publish published"
+  echo "  $BIN/client/verify/tabella-verify published/record.jsonl"
+  echo "Stop the ledger with: kill $LEDGER_PID"
+  exit 0
+fi
+
+step "10. Polls close"
 "${ADMIN[@]}" polls close | sed 's/^/   /'
 took
 
-step "10. Tally: guardians 2 and 3 decrypt, guardian 1 is absent (quorum 2 of 3)"
+step "11. Tally: guardians 2 and 3 decrypt, guardian 1 is absent (quorum 2 of 3)"
 "${ADMIN[@]}" tally --timeout 300 --poll-interval-ms 200 > tally.log 2>&1 &
 TALLY=$!
 BG+=($TALLY)
@@ -141,15 +202,23 @@ grep -h "posted" decrypt-*.log | sed 's/^/   /'
 grep -E "published" tally.log | sed 's/^/   /'
 took
 
-step "11. The official publishes the record and the results"
+step "12. The official publishes the record and the results"
 "${ADMIN[@]}" publish published > publish.log 2>&1 || { cat publish.log; exit 1; }
 sed 's/^/   /' published/results.txt
 took
 
-step "12. Anyone re-checks the whole election with tabella-verify"
+step "13. Anyone re-checks the whole election with tabella-verify"
 "$BIN/client/verify/tabella-verify" published/record.jsonl > published/verify.txt ||
   { cat published/verify.txt; exit 1; }
 grep -E '^\[|^Record|^Election' published/verify.txt | sed 's/^/   /' | head -30
+python3 - "$URL" "$(sed -n 's/^Public key: //p' kiosk-3-enrol.txt)" kiosk-3-voters.json <<'PY'
+import json, sys, urllib.request
+k = json.load(urllib.request.urlopen(sys.argv[1] + "/v1/kiosks/" + sys.argv[2]))
+v = json.load(open(sys.argv[3]))
+assert k["cast"] == v["cast"] and k["challenged"] == v["challenged"], (k, v)
+print("   in the record: %d ballots cast and %d checked by kiosk-3, the tabella-kiosk program"
+      % (k["cast"], k["challenged"]))
+PY
 took
 
 printf '\n\033[1mDemo complete in %.0fs.\033[0m\n' "$(awk -v a="$(date +%s.%N)" -v b="$T0" "BEGIN{print a-b}")"
@@ -157,12 +226,3 @@ echo "  record:   $OUT/published/record.jsonl"
 echo "  results:  $OUT/published/results.txt  $OUT/published/results.html"
 echo "  report:   $OUT/published/verify.txt"
 echo "  tokens:   $OUT/tokens/tokens.pdf (printable voter slips)"
-if [ "$KEEP" = 1 ]; then
-  echo
-  echo "The ledger is still running at $URL (pid $LEDGER_PID). Look around:"
-  echo "  $ADMIN_BIN --ledger $URL status"
-  echo "  curl $URL/v1/status"
-  echo "Open a kiosk window against it (the election is finished, so start a new one to vote):"
-  echo "  tabella-kiosk --ledger $URL --key <enrolled kiosk key>"
-  echo "Stop it with: kill $LEDGER_PID"
-fi
