@@ -91,6 +91,14 @@ Result<client::Submitted> submit(Session& s, EntryType type, Bytes body) {
   Bytes bytes = entry.encode();
   auto sub = s.ledger->submit_bytes(bytes);
   if (!sub) return sub.error();
+  if (sub->duplicate) {
+    // Same command, same second, same key: the signed bytes are identical and the ledger answers
+    // with the stored copy. Nothing new was recorded, so the command did not take effect now.
+    return make_error(ErrorCode::kConflict,
+                      "the ledger already holds this exact " + std::string(record::entry_type_name(type)) +
+                          " entry at index " + std::to_string(sub->index) +
+                          "; nothing new was recorded");
+  }
   auto cp = client::verify_receipt(sub->receipt, bytes, *s.log_key);
   if (!cp) {
     Error e = cp.error().with_prefix("receipt");
@@ -340,6 +348,20 @@ int cmd_key_publish(const Common& c) {
 int cmd_polls(const Common& c, bool open, const std::string& note) {
   auto s = open_session(c);
   if (!s) return fail(c, s.error());
+  // The ledger enforces this too (check 13); asking first gives the official the reason directly.
+  const auto phase = s->state().phase();
+  if (open && phase != record::Phase::kKeyed) {
+    return fail(c, make_error(ErrorCode::kConflict,
+                              phase < record::Phase::kKeyed
+                                  ? "the election key is not yet published"
+                                  : "polls were already opened (phase " + phase_text(*s) + ")"));
+  }
+  if (!open && phase != record::Phase::kOpen) {
+    return fail(c, make_error(ErrorCode::kConflict,
+                              phase < record::Phase::kOpen
+                                  ? "polls are not open (phase " + phase_text(*s) + ")"
+                                  : "polls are already closed (phase " + phase_text(*s) + ")"));
+  }
   record::PollsBody body{client::unix_now(),
                          note.empty() ? (open ? "polls open" : "polls closed") : note};
   auto sub = submit(*s, open ? EntryType::kPollsOpen : EntryType::kPollsClose, body.encode());

@@ -12,6 +12,7 @@
 #include "support/election_sim.h"
 #include "support/http_client.h"
 #include "support/temp_dir.h"
+#include "tabella/client/ledger_client.h"
 #include "tabella/ledger/tiles.h"
 #include "tabella/record/state.h"
 #include "tabella/server/committer.h"
@@ -265,6 +266,15 @@ TEST_F(ElectionLedgerTest, WholeElectionWithReceiptsPermissionsAndExport) {
     EXPECT_EQ(j["index"], i);
     EXPECT_EQ(j["duplicate"], true);
     expect_valid_receipt(j["receipt"], s.entries[i], i, s.ledger_key);
+  }
+  // The client library reports it, so tabella-admin can refuse a repeated command.
+  {
+    auto lc = client::LedgerClient::connect("http://127.0.0.1:" + std::to_string(node.port()));
+    ASSERT_TRUE(lc.ok()) << lc.error().message;
+    auto again = lc->submit_bytes(s.entries[5]);
+    ASSERT_TRUE(again.ok()) << again.error().message;
+    EXPECT_TRUE(again->duplicate);
+    EXPECT_EQ(again->index, 5u);
   }
 
   status = parse(client.get("/v1/status"));

@@ -184,6 +184,7 @@ Result<Submitted> LedgerClient::submit_bytes(ByteView entry_bytes) {
   s.index = *index;
   if (auto id = get_hex<32>(*j, "entry_id")) s.entry_id = *id;
   if (auto t = get_string(*j, "type")) s.type = *t;
+  if (auto d = j->find("duplicate"); d != j->end() && d->is_boolean()) s.duplicate = d->get<bool>();
   auto it = j->find("receipt");
   if (it == j->end()) return missing("response.receipt", "a receipt");
   auto r = Receipt::from_json(*it);

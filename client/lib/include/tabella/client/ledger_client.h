@@ -56,6 +56,9 @@ struct Submitted {
   Digest entry_id{};
   std::string type;
   Receipt receipt;
+  // The ledger already held these exact bytes: index and receipt are those of the stored copy.
+  // A kiosk retrying after a lost answer wants this; an official issuing a command twice does not.
+  bool duplicate = false;
 };
 
 struct LogEntry {
