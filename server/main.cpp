@@ -4,6 +4,7 @@
 // --origin and --authority-key it is the election ledger (validates every entry); without them
 // it stores opaque entries (infrastructure tests only).
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -27,8 +28,16 @@ class ConfigFormat final : public CLI::Config {
     text << input.rdbuf();
     auto parsed = tabella::server::parse_config_text(text.str());
     if (!parsed) throw CLI::ParseError("config file: " + parsed.error().describe(), 2);
+    // A repeated key (witness = ...) is one item with several inputs.
     std::vector<CLI::ConfigItem> items;
-    for (auto& [key, value] : *parsed) {
+    for (auto& [name, value] : *parsed) {
+      const std::string& key = name;
+      auto same = std::find_if(items.begin(), items.end(),
+                               [&](const CLI::ConfigItem& i) { return i.name == key; });
+      if (same != items.end()) {
+        same->inputs.push_back(value);
+        continue;
+      }
       CLI::ConfigItem item;
       item.name = key;
       item.inputs = {value};
@@ -120,6 +129,17 @@ int main(int argc, char** argv) {
   app.add_option("--cluster", cluster,
                  "Cluster mode: etcd://host:port,host:port,... orders the log (docs/cluster.md); "
                  "needs --origin");
+  std::vector<std::string> witnesses;
+  app.add_option("--witness", witnesses,
+                 "Witness base URL (http://host:port) to collect checkpoint cosignatures from; "
+                 "repeat or separate with commas. Each must be one of the manifest's "
+                 "witnesses.members (docs/cluster.md section 5)")
+      ->delimiter(',');
+  std::string cosign_wait = "10s";
+  app.add_option("--cosign-wait", cosign_wait,
+                 "With witnesses: how long POST /v1/entries waits for a cosigned checkpoint "
+                 "covering the entry before answering with \"cosigned\": false (250ms, 10s)")
+      ->capture_default_str();
   bool print_key = false;
   app.add_flag("--print-verifier-key", print_key,
                "Print the ledger's note verifier key (needs --origin) and exit");
@@ -149,6 +169,17 @@ int main(int argc, char** argv) {
     return 2;
   }
   config.checkpoint_interval = *interval;
+  auto wait = tabella::server::parse_duration(cosign_wait);
+  if (!wait) {
+    std::cerr << "--cosign-wait: " << wait.error().message << "\n";
+    return 2;
+  }
+  config.cosign_wait = *wait;
+  if (!witnesses.empty() && config.origin.empty()) {
+    std::cerr << "--witness needs --origin and --authority-key (the election ledger)\n";
+    return 2;
+  }
+  config.witnesses = std::move(witnesses);
   auto limit = tabella::server::parse_size(body_limit);
   if (!limit || *limit == 0) {
     std::cerr << "--body-limit: " << (limit ? "must be positive" : limit.error().message) << "\n";

@@ -58,7 +58,8 @@ int run_ledger(const ServerConfig& config, const LedgerHooks& hooks) {
     std::copy(authority->begin(), authority->end(), id.authority.begin());
     id.key = *key;
     auto replay_start = std::chrono::steady_clock::now();
-    auto opened = ElectionLedger::open(storage, std::move(id), &metrics);
+    auto opened = ElectionLedger::open(storage, std::move(id), &metrics,
+                                       WitnessOptions{config.witnesses, config.cosign_wait});
     if (!opened) return startup_failure(opened.error());
     election = std::move(*opened);
     std::chrono::duration<double> took = std::chrono::steady_clock::now() - replay_start;

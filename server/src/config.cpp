@@ -116,9 +116,19 @@ Result<std::vector<std::pair<std::string, std::string>>> parse_config_text(std::
         out.emplace_back(normalise_key(key), value.get<std::string>());
       } else if (value.is_number_unsigned() || value.is_boolean()) {
         out.emplace_back(normalise_key(key), value.dump());
+      } else if (value.is_array()) {
+        // A list option ("witness": ["http://a:1", "http://b:2"]): one item per element.
+        for (const auto& item : value) {
+          if (!item.is_string()) {
+            return make_error(ErrorCode::kInvalidArgument, "list elements must be strings", key);
+          }
+          out.emplace_back(normalise_key(key), item.get<std::string>());
+        }
       } else {
         return make_error(ErrorCode::kInvalidArgument,
-                          "value must be a string, an unsigned number or a boolean", key);
+                          "value must be a string, an unsigned number, a boolean or a list of "
+                          "strings",
+                          key);
       }
     }
     return out;

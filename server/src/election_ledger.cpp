@@ -17,6 +17,7 @@
 #include "tabella/ledger/tiles.h"
 #include "tabella/record/record_file.h"
 #include "tabella/record/state.h"
+#include "tabella/server/cosigner.h"
 #include "tabella/server/log.h"
 
 namespace tabella::server {
@@ -261,8 +262,17 @@ struct ElectionLedger::Impl {
   std::shared_ptr<const Published> pub;  // guarded by pub_mu
 
   mutable std::mutex cp_mu;
-  StoredCheckpoint published_cp;  // guarded by cp_mu: GET /checkpoint
-  std::mutex publish_mu;          // one publish_checkpoint at a time
+  StoredCheckpoint published_cp;             // guarded by cp_mu: GET /checkpoint
+  std::optional<StoredCheckpoint> cosigned;  // guarded by cp_mu: the latest cosigned checkpoint
+  std::mutex publish_mu;                     // one publish_checkpoint at a time
+
+  // Witnesses. `witnessed`: the manifest names witnesses (receipts then report "cosigned").
+  std::atomic<bool> witnessed{false};
+  bool manifest_seen = false;  // committer thread (and open()): witnesses checked
+  bool opened = false;         // open() finished its own witness check
+  std::chrono::milliseconds cosign_wait{10000};
+  // Declared last: destroyed (its threads joined) before the members its callbacks use.
+  std::unique_ptr<Cosigner> cosigner;
 
   Impl(Storage& s, LedgerIdentity identity, Metrics* m)
       : storage(s), id(std::move(identity)), metrics(m), signer(id.origin, *id.key), reader(s) {}
@@ -327,8 +337,56 @@ struct ElectionLedger::Impl {
     } else {
       p->snapshot = old->snapshot;
     }
-    std::lock_guard<std::mutex> lock(pub_mu);
-    pub = std::move(p);
+    std::shared_ptr<const Published> now = p;
+    {
+      std::lock_guard<std::mutex> lock(pub_mu);
+      pub = std::move(p);
+    }
+    if (opened && !manifest_seen && m != nullptr) (void)witnesses_known(*m, /*at_open=*/false);
+    if (cosigner) cosigner->offer(now->size, now->receipt_note);
+  }
+
+  // The manifest is known (first publish after the election entry, or open()): from now on
+  // receipts report "cosigned". Problems with --witness are returned at open and logged later.
+  Status witnesses_known(const election::Manifest& m, bool at_open) {
+    manifest_seen = true;
+    witnessed = !m.witnesses.empty() && m.witness_quorum > 0;
+    if (!cosigner) {
+      if (witnessed) {
+        log_event(LogLevel::kWarn, "witnesses_not_contacted",
+                  {{"message",
+                    "the manifest names witnesses but no --witness URL is given: receipts carry "
+                    "only the ledger's signature (\"cosigned\": false)"}});
+      }
+      return Status::success();
+    }
+    Status st = cosigner->set_witnesses(m.witnesses, m.witness_quorum);
+    if (!st.ok() && !at_open) {
+      log_event(LogLevel::kError, "witness_config",
+                {{"message", st.error().describe() + " (ignored)"}});
+    }
+    return st;
+  }
+
+  std::optional<StoredCheckpoint> latest_cosigned() const {
+    std::lock_guard<std::mutex> lock(cp_mu);
+    return cosigned;
+  }
+
+  // The cosigner's view of the ledger.
+  Cosigner::LedgerView cosigner_view() {
+    Cosigner::LedgerView v;
+    v.consistency_proof = [this](std::uint64_t from, std::uint64_t to) {
+      return ledger::consistency_proof(from, to, reader);
+    };
+    v.store = [this](const StoredCheckpoint& cp) -> Status {
+      TABELLA_TRY(storage.put_cosigned_checkpoint(cp));
+      if (metrics) metrics->add_fsyncs(1);
+      std::lock_guard<std::mutex> lock(cp_mu);
+      if (!cosigned || cp.size > cosigned->size) cosigned = cp;
+      return Status::success();
+    };
+    return v;
   }
 
   // Replays the stored log into a fresh state (no signature or proof checks: every stored entry
@@ -399,15 +457,36 @@ struct ElectionLedger::Impl {
     return Status::success();
   }
 
-  // `leaf`: the entry's leaf hash when the caller has the entry (saves a read).
+  // `leaf`: the entry's leaf hash when the caller has the entry (saves a read). When the
+  // manifest names witnesses the receipt is against the latest cosigned checkpoint if it covers
+  // the entry ("cosigned": true), else against `p` ("cosigned": false).
   Result<json> receipt(std::uint64_t index, const Published& p,
                        std::optional<ledger::Hash> leaf = std::nullopt) const {
-    if (index >= p.size) {
+    if (!witnessed) return receipt_at(index, p.size, p.receipt_note, leaf);
+    auto c = latest_cosigned();
+    bool covered = c && c->size > index;
+    auto r = covered ? receipt_at(index, c->size, c->note, leaf)
+                     : receipt_at(index, p.size, p.receipt_note, leaf);
+    if (r) (*r)["cosigned"] = covered;
+    return r;
+  }
+
+  // Whether a receipt for `index` can carry a cosigned checkpoint now (or never will: no
+  // witnesses, or no cosigner to collect them).
+  bool receipt_final(std::uint64_t index) const {
+    if (!witnessed || !cosigner) return true;
+    auto c = latest_cosigned();
+    return c && c->size > index;
+  }
+
+  Result<json> receipt_at(std::uint64_t index, std::uint64_t size, const std::string& note,
+                          std::optional<ledger::Hash> leaf) const {
+    if (index >= size) {
       return make_error(
           ErrorCode::kNotFound,
-          "no entry " + std::to_string(index) + " in a log of " + std::to_string(p.size), "index");
+          "no entry " + std::to_string(index) + " in a log of " + std::to_string(size), "index");
     }
-    auto proof = ledger::inclusion_proof(index, p.size, reader);
+    auto proof = ledger::inclusion_proof(index, size, reader);
     if (!proof) return proof.error();
     if (!leaf) {
       auto stored = reader.get(0, index);
@@ -416,9 +495,9 @@ struct ElectionLedger::Impl {
     }
     return json{{"index", index},
                 {"leaf_hash", to_hex(*leaf)},
-                {"tree_size", p.size},
+                {"tree_size", size},
                 {"inclusion_proof", hex_list(*proof)},
-                {"checkpoint", p.receipt_note}};
+                {"checkpoint", note}};
   }
 };
 
@@ -427,7 +506,8 @@ ElectionLedger::~ElectionLedger() = default;
 
 Result<std::unique_ptr<ElectionLedger>> ElectionLedger::open(Storage& storage,
                                                              LedgerIdentity identity,
-                                                             Metrics* metrics) {
+                                                             Metrics* metrics,
+                                                             WitnessOptions witnesses) {
   if (!identity.key) return make_error(ErrorCode::kInvalidArgument, "no ledger key", "key-file");
   if (!ledger::is_valid_key_name(identity.origin)) {
     return make_error(ErrorCode::kInvalidArgument,
@@ -458,6 +538,39 @@ Result<std::unique_ptr<ElectionLedger>> ElectionLedger::open(Storage& storage,
     }
     impl->published_cp = **latest;
   }
+  // The latest cosigned checkpoint: signed by this key, agrees with the stored tree.
+  auto cosigned = storage.latest_cosigned_checkpoint();
+  if (!cosigned) return cosigned.error();
+  if (*cosigned) {
+    ledger::NoteVerifier verifier(impl->id.origin, impl->id.key->verify_key());
+    auto cp = ledger::open_checkpoint((*cosigned)->note, verifier);
+    if (!cp) {
+      return make_error(ErrorCode::kConflict,
+                        "the stored cosigned checkpoint does not verify with this ledger's key: " +
+                            cp.error().describe());
+    }
+    auto root = ledger::root_at(cp->size, impl->reader);
+    if (!root) return root.error();
+    if (cp->size != (*cosigned)->size || cp->size > pub->size || *root != cp->root) {
+      return make_error(ErrorCode::kConflict, "the stored cosigned checkpoint of size " +
+                                                  std::to_string(cp->size) +
+                                                  " does not match the stored log");
+    }
+    impl->cosigned = **cosigned;
+  }
+  impl->cosign_wait = witnesses.cosign_wait;
+  if (!witnesses.urls.empty()) {
+    Cosigner::Options co;
+    co.urls = std::move(witnesses.urls);
+    auto c = Cosigner::create(std::move(co), impl->cosigner_view(), impl->cosigned);
+    if (!c) return c.error();
+    impl->cosigner = std::move(*c);
+  }
+  if (const election::Manifest* m = impl->state.manifest()) {
+    TABELLA_TRY(impl->witnesses_known(*m, /*at_open=*/true));
+  }
+  impl->opened = true;
+  if (impl->cosigner) impl->cosigner->offer(pub->size, pub->receipt_note);
   std::unique_ptr<ElectionLedger> out(new ElectionLedger(std::move(impl)));
   TABELLA_TRY(out->publish_checkpoint());
   return out;
@@ -664,7 +777,18 @@ void ElectionLedger::register_routes(Router& router, Committer& committer, Threa
                                            {"receipt", std::move(*receipt)}};
                                respond(json_ok(out.dump()));
                              };
-                             if (!pool.post(build)) build();
+                             if (m->receipt_final(outcome->index)) {
+                               if (!pool.post(build)) build();
+                               return;
+                             }
+                             // Witnessed election: answer once a cosigned checkpoint covers
+                             // the entry, or after --cosign-wait with "cosigned": false.
+                             m->cosigner->wait_for(
+                                 outcome->index + 1,
+                                 std::chrono::steady_clock::now() + m->cosign_wait,
+                                 [&pool, build](bool) {
+                                   if (!pool.post(build)) build();
+                                 });
                            });
         };
         if (!pool.post(std::move(task))) {
@@ -819,9 +943,13 @@ void ElectionLedger::register_routes(Router& router, Committer& committer, Threa
     respond(json_ok(json{{"from", *from}, {"to", *to}, {"proof", hex_list(*proof)}}.dump()));
   });
 
-  router.add("GET", "/v1/export", [m](const Request&, Responder respond) {
+  // GET /v1/export: the record as of now.
+  auto export_now = [m](const Responder& respond) {
     // The size is fixed when the export starts; checkpoints are read then too (all <= size).
     auto p = m->published();
+    std::optional<StoredCheckpoint> cosigned_cp = m->latest_cosigned();
+    std::uint64_t end = p->size;
+    if (cosigned_cp && cosigned_cp->size > end) end = cosigned_cp->size;  // committed meanwhile
     auto cps = m->storage.list_checkpoints();
     if (!cps) return respond(error_response(cps.error()));
     struct Cursor {
@@ -833,9 +961,11 @@ void ElectionLedger::register_routes(Router& router, Committer& committer, Threa
     auto cur = std::make_shared<Cursor>();
     cur->head = json{{"format", record::kRecordFormat}, {"origin", m->id.origin}}.dump() + "\n";
     for (const auto& cp : *cps) {
-      if (cp.size <= p->size) cur->head += json{{"checkpoint", cp.note}}.dump() + "\n";
+      if (cp.size <= end) cur->head += json{{"checkpoint", cp.note}}.dump() + "\n";
     }
-    cur->end = p->size;
+    // Last: the cosigned checkpoint is the record's latest of its size (check 23).
+    if (cosigned_cp) cur->head += json{{"checkpoint", cosigned_cp->note}}.dump() + "\n";
+    cur->end = end;
     Response r;
     r.content_type = "application/x-ndjson";
     r.headers.emplace_back("Content-Disposition", "attachment; filename=\"record.jsonl\"");
@@ -862,6 +992,46 @@ void ElectionLedger::register_routes(Router& router, Committer& committer, Threa
       return std::optional<std::string>(std::move(out));
     };
     respond(std::move(r));
+  };
+  router.add("GET", "/v1/export", [m, &pool, export_now](const Request&, Responder respond) {
+    // Witnessed: wait (at most --cosign-wait) for a cosigned checkpoint of the current size, so
+    // that the record's latest checkpoint carries the cosignatures (tabella-verify check 23).
+    auto p = m->published();
+    if (!m->receipt_final(p->size == 0 ? 0 : p->size - 1)) {
+      auto again = [export_now, respond]() { export_now(respond); };
+      m->cosigner->wait_for(p->size, std::chrono::steady_clock::now() + m->cosign_wait,
+                            [&pool, again](bool) {
+                              if (!pool.post(again)) again();
+                            });
+      return;
+    }
+    export_now(respond);
+  });
+  router.add("GET", "/v1/witnesses", [m](const Request&, Responder respond) {
+    json list = json::array();
+    if (m->cosigner) {
+      for (const auto& w : m->cosigner->stats()) {
+        list.push_back({{"url", w.url},
+                        {"name", w.name},
+                        {"verifier_key", w.verifier_key},
+                        {"member", w.member},
+                        {"size", w.size},
+                        {"collected", w.collected},
+                        {"failed", w.failed},
+                        {"last_error", w.last_error}});
+      }
+    }
+    auto c = m->latest_cosigned();
+    respond(json_ok(json{{"witnessed", m->witnessed.load()},
+                         {"cosigned_size", c ? c->size : 0},
+                         {"witnesses", std::move(list)}}
+                        .dump()));
+  });
+  router.add("GET", "/metrics/witnesses", [m](const Request&, Responder respond) {
+    Response r;
+    r.content_type = "text/plain; version=0.0.4";
+    r.body = m->cosigner ? m->cosigner->render_metrics() : std::string();
+    respond(std::move(r));
   });
 
   router.add("GET", "/log-key", [m](const Request&, Responder respond) {
@@ -874,7 +1044,8 @@ void ElectionLedger::register_routes(Router& router, Committer& committer, Threa
     std::string note;
     {
       std::lock_guard<std::mutex> lock(m->cp_mu);
-      note = m->published_cp.note;
+      // Witnessed: the latest cosigned checkpoint is the published one.
+      note = m->cosigned ? m->cosigned->note : m->published_cp.note;
     }
     if (note.empty()) note = m->published()->receipt_note;  // the empty log
     Response r = json_ok(std::move(note));

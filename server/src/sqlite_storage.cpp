@@ -526,6 +526,47 @@ Result<std::vector<std::optional<Digest>>> Storage::get_hashes(std::span<const H
   return out;
 }
 
+// The cosigned checkpoint row: u64be(size) || note text.
+Result<std::optional<StoredCheckpoint>> Storage::latest_cosigned_checkpoint() {
+  auto row = get_state(kCosignedCheckpointKey);
+  if (!row) return row.error();
+  if (!*row) return std::optional<StoredCheckpoint>();
+  const Bytes& b = **row;
+  if (b.size() < 8) {
+    return make_error(ErrorCode::kInvalidEncoding, "stored cosigned checkpoint is truncated",
+                      std::string(kCosignedCheckpointKey));
+  }
+  StoredCheckpoint cp;
+  for (std::size_t i = 0; i < 8; ++i) cp.size = (cp.size << 8) | b[i];
+  cp.note.assign(b.begin() + 8, b.end());
+  return std::optional<StoredCheckpoint>(std::move(cp));
+}
+
+Status Storage::put_cosigned_checkpoint(const StoredCheckpoint& checkpoint) {
+  auto n = size();
+  if (!n) return n.error();
+  if (checkpoint.size > *n) {
+    return make_error(ErrorCode::kOutOfRange,
+                      "cosigned checkpoint size " + std::to_string(checkpoint.size) +
+                          " exceeds the log size " + std::to_string(*n),
+                      "size");
+  }
+  auto stored = latest_cosigned_checkpoint();
+  if (!stored) return stored.error();
+  if (*stored && (*stored)->size > checkpoint.size) {
+    return make_error(ErrorCode::kConflict,
+                      "cosigned checkpoint size " + std::to_string(checkpoint.size) +
+                          " is older than the stored size " + std::to_string((*stored)->size),
+                      "size");
+  }
+  Bytes row(8);
+  for (std::size_t i = 0; i < 8; ++i) row[i] = (checkpoint.size >> (56 - 8 * i)) & 0xff;
+  row.insert(row.end(), checkpoint.note.begin(), checkpoint.note.end());
+  std::vector<StateWrite> writes;
+  writes.push_back(StateWrite{std::string(kCosignedCheckpointKey), std::move(row)});
+  return put_state(std::move(writes));
+}
+
 Result<std::vector<std::optional<Digest>>> SqliteStorage::get_hashes(std::span<const HashKey> at) {
   std::vector<std::optional<Digest>> out(at.size());
   if (at.empty()) return out;

@@ -2,20 +2,31 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tabella/server/log.h"
+
 namespace tabella::server::witness {
 
 using json = nlohmann::json;
 
-void register_witness_routes(Router& router, ledger::Witness& witness,
-                             const LogFollower* follower) {
-  router.add("POST", "/add-checkpoint", [&witness](const Request& req, Responder respond) {
-    ledger::WitnessAnswer a = witness.add_checkpoint(req.body);
-    Response r;
-    r.status = a.status;
-    r.content_type = a.content_type;
-    r.body = std::move(a.body);
-    respond(std::move(r));
-  });
+void register_witness_routes(Router& router, ledger::Witness& witness, LogFollower* follower) {
+  router.add("POST", "/add-checkpoint",
+             [&witness, follower](const Request& req, Responder respond) {
+               if (follower != nullptr) {
+                 // A ledger pushing its newest checkpoint: replay up to it now rather than answer
+                 // 503 until the next poll. Failures surface as the witness's own answer below.
+                 Status caught_up = follower->catch_up_for(req.body);
+                 if (!caught_up.ok()) {
+                   log_event(LogLevel::kWarn, "witness_catch_up",
+                             {{"message", caught_up.error().describe()}});
+                 }
+               }
+               ledger::WitnessAnswer a = witness.add_checkpoint(req.body);
+               Response r;
+               r.status = a.status;
+               r.content_type = a.content_type;
+               r.body = std::move(a.body);
+               respond(std::move(r));
+             });
   router.add("GET", "/witness/status", [&witness, follower](const Request&, Responder respond) {
     json doc = json::parse(witness.status_json());
     if (follower != nullptr) doc["follower"] = json::parse(follower->status_json());
@@ -78,7 +89,22 @@ Status LogFollower::check_root(const ledger::Checkpoint& checkpoint) const {
   return Status::success();
 }
 
+Status LogFollower::catch_up_for(std::string_view add_checkpoint_body) {
+  auto request = ledger::parse_add_checkpoint(add_checkpoint_body);
+  if (!request) return Status::success();  // the witness answers 400
+  auto note = ledger::parse_note(request->checkpoint);
+  if (!note) return Status::success();
+  auto body = ledger::Checkpoint::parse(note->text);
+  if (!body || body->origin != origin_) return Status::success();  // 400 / 404
+  if (body->size <= replayed()) return Status::success();
+  auto verifier = ledger::NoteVerifier::from_verifier_key(log_key_);
+  if (!verifier) return verifier.error();
+  if (!verifier->verify(*note).ok()) return Status::success();  // the witness answers 403
+  return replay_to(body->size);
+}
+
 Status LogFollower::replay_to(std::uint64_t size) {
+  std::lock_guard<std::mutex> serial(replay_mu_);
   for (;;) {
     std::uint64_t have;
     {

@@ -31,6 +31,11 @@ struct ServerConfig {
   std::string origin;         // C2SP log origin = the manifest's "origin"
   std::string authority_key;  // hex Ed25519 public key of the election authority
   std::string key_file;       // ledger key (PKCS#8 PEM); empty: <data_dir>/ledger.key
+  // Witnesses that cosign the checkpoints (docs/cluster.md section 5): base URLs
+  // http://host:port, each a member of the manifest's witnesses; and how long a receipt waits
+  // for a cosigned checkpoint before it is answered with "cosigned": false.
+  std::vector<std::string> witnesses;
+  std::chrono::milliseconds cosign_wait{10000};
 };
 
 // <data_dir>/ledger.key unless key_file is set.
@@ -50,9 +55,11 @@ Result<std::chrono::milliseconds> parse_duration(std::string_view text);
 // A size in bytes with an optional suffix K, M, G (powers of 1024): "1048576", "1M", "512K".
 Result<std::uint64_t> parse_size(std::string_view text);
 
-// Config file text: either a JSON object of scalars ({"listen": "...", "threads": 4}) or lines of
-// `key = value` (blank lines and lines starting with '#' or ';' ignored; values may be quoted).
-// Keys use '-' or '_' interchangeably and are returned with '-'. Errors name the line or key.
+// Config file text: either a JSON object of scalars ({"listen": "...", "threads": 4}; a list of
+// strings gives one pair per element: {"witness": ["http://a:1", "http://b:2"]}) or lines of
+// `key = value` (blank lines and lines starting with '#' or ';' ignored; values may be quoted;
+// a key may repeat). Keys use '-' or '_' interchangeably and are returned with '-'. Errors name
+// the line or key.
 Result<std::vector<std::pair<std::string, std::string>>> parse_config_text(std::string_view text);
 
 }  // namespace tabella::server

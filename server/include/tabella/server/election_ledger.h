@@ -15,6 +15,12 @@
 //   storage before any callback runs. Readers (status, kiosks, receipts) only see a snapshot
 //   published after a successful COMMIT.
 //
+//   Witnesses (when the manifest names them and --witness URLs are given): every newer receipt
+//   checkpoint is offered to the Cosigner (cosigner.h), which stores the cosigned note once
+//   witness_quorum witnesses cosigned it. A POST /v1/entries reply then waits (at most
+//   --cosign-wait, without blocking any thread) for a stored cosigned checkpoint covering the
+//   entry; receipts, GET /checkpoint and GET /v1/export carry the cosigned note.
+//
 //   On open the state is rebuilt by replaying every stored entry in order through
 //   ElectionState::apply WITHOUT signature or proof checks (they passed precheck when the entry
 //   was appended, and the entries table is written only by this class); the Merkle frontier
@@ -25,9 +31,11 @@
 // only; publish_checkpoint() from one thread at a time (the checkpoint timer).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tabella/crypto/ed25519.h"
 #include "tabella/server/committer.h"
@@ -38,6 +46,12 @@
 #include "tabella/util/result.h"
 
 namespace tabella::server {
+
+// Witness cosigning (cosigner.h, docs/cluster.md section 5). Without URLs nothing changes.
+struct WitnessOptions {
+  std::vector<std::string> urls;                 // --witness, base URLs http://host:port
+  std::chrono::milliseconds cosign_wait{10000};  // --cosign-wait: how long a receipt waits
+};
 
 struct LedgerIdentity {
   std::string origin;          // C2SP log origin = key name of the checkpoint signatures
@@ -59,8 +73,13 @@ class ElectionLedger final : public BatchHooks {
   // Replays the stored log (see above). Errors: kIo (storage), kConflict (the stored log or
   // checkpoints do not replay / match: a corrupt or foreign data dir, or another ledger key).
   // storage and metrics (may be null) must outlive the ledger.
+  // With witness URLs (and a stored election entry) the witnesses are matched with the manifest
+  // here: a URL whose key is not in witnesses.members, or a manifest without witnesses, is
+  // kInvalidArgument (field "witness"). When the election entry arrives later, the same problems
+  // are logged and the offending URLs ignored.
   static Result<std::unique_ptr<ElectionLedger>> open(Storage& storage, LedgerIdentity identity,
-                                                      Metrics* metrics);
+                                                      Metrics* metrics,
+                                                      WitnessOptions witnesses = {});
   ~ElectionLedger() override;
   ElectionLedger(const ElectionLedger&) = delete;
   ElectionLedger& operator=(const ElectionLedger&) = delete;

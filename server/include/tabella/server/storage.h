@@ -94,6 +94,15 @@ class Storage {
   // Every stored checkpoint, by increasing size (the record export starts with them).
   virtual Result<std::vector<StoredCheckpoint>> list_checkpoints() = 0;
 
+  // The latest cosigned checkpoint: a checkpoint note with witness cosignature lines appended
+  // (docs/cluster.md section 4). Only the latest is kept; put replaces it, durable on return, and
+  // refuses (kConflict) a size smaller than the stored one. The default implementations keep it
+  // in the state row kCosignedCheckpointKey through put_state/get_state.
+  // REQUIRES: checkpoint.size <= size()
+  static constexpr std::string_view kCosignedCheckpointKey = "witness/cosigned-checkpoint";
+  virtual Status put_cosigned_checkpoint(const StoredCheckpoint& checkpoint);
+  virtual Result<std::optional<StoredCheckpoint>> latest_cosigned_checkpoint();
+
   // Flushes and releases the backend; every later call fails with kIo. Idempotent.
   virtual Status close() = 0;
 };

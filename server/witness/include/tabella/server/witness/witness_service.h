@@ -12,8 +12,8 @@
 // refuse stops the follower for good (it never cosigns past it) and shows on the status.
 //
 // Thread-safety: register_witness_routes' handlers run on any thread (the Witness is
-// synchronised); LogFollower's poll_once() from one thread at a time, its RootCheck and
-// status_json() from any thread.
+// synchronised); LogFollower's poll_once() from one thread at a time, catch_up_for(), its
+// RootCheck and status_json() from any thread (replays are serialised).
 #pragma once
 
 #include <chrono>
@@ -32,10 +32,12 @@ namespace tabella::server::witness {
 
 class LogFollower;
 
-// Registers the two routes. `follower` may be null (a witness that only checks proofs).
-// witness (and follower) must outlive the router's use.
+// Registers the two routes. `follower` may be null (a witness that only checks proofs). With a
+// follower, an add-checkpoint for a size beyond what it replayed first makes it catch up
+// (LogFollower::catch_up_for) on the request's thread, so the answer is 200 after one replay
+// instead of 503 until the next poll. witness (and follower) must outlive the router's use.
 void register_witness_routes(Router& router, ledger::Witness& witness,
-                             const LogFollower* follower = nullptr);
+                             LogFollower* follower = nullptr);
 
 class LogFollower {
  public:
@@ -55,6 +57,12 @@ class LogFollower {
   // replayed. An invalid entry -> kConflict (sticky: every later call returns it).
   Result<std::uint64_t> poll_once();
 
+  // On demand: if `add_checkpoint_body` is a well-formed request whose checkpoint is signed by
+  // the log's key and larger than what was replayed, replays the entries up to its size.
+  // Success when nothing was needed or the replay reached the size; the replay's error
+  // otherwise (the witness then answers 503, or refuses a rule-breaking log for good).
+  Status catch_up_for(std::string_view add_checkpoint_body);
+
   // The RootCheck given to the witness.
   Status check_root(const ledger::Checkpoint& checkpoint) const;
 
@@ -65,13 +73,14 @@ class LogFollower {
 
  private:
   Result<std::string> get(const std::string& target) const;
-  Status replay_to(std::uint64_t size);
+  Status replay_to(std::uint64_t size);  // serialised by replay_mu_
 
   Options options_;
   ledger::Witness& witness_;
   HttpEndpoint endpoint_;
   std::string origin_;
   std::string log_key_;
+  std::mutex replay_mu_;  // one replay at a time (poller and on-demand catch-up)
   mutable std::mutex mu_;
   record::ElectionState state_;      // guarded by mu_
   ledger::MemoryHashStore tree_;     // guarded by mu_

@@ -1,0 +1,573 @@
+#include "tabella/server/cosigner.h"
+
+#include <algorithm>
+#include <charconv>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "tabella/ledger/checkpoint.h"
+#include "tabella/ledger/note.h"
+#include "tabella/ledger/witness.h"
+#include "tabella/server/log.h"
+#include "tabella/server/witness/http_fetch.h"
+
+namespace tabella::server {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int k503Retries = 5;  // 50, 100, 200, 400, 800 ms
+constexpr std::chrono::milliseconds kFirst503Backoff{50};
+
+// The same witness key, whatever the spelling of the verifier key string.
+bool same_witness_key(const std::string& a, const std::string& b) {
+  auto va = ledger::CosignatureVerifier::from_verifier_key(a);
+  auto vb = ledger::CosignatureVerifier::from_verifier_key(b);
+  return va && vb && va->name() == vb->name() &&
+         va->verify_key().bytes() == vb->verify_key().bytes();
+}
+
+std::string prometheus_label(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+struct Cosigner::Impl {
+  struct Target {
+    std::uint64_t round = 0;
+    std::uint64_t size = 0;
+    std::string note;
+  };
+  struct Peer {
+    std::string url;
+    witness::HttpEndpoint endpoint;
+    // Guarded by Impl::mu.
+    std::string verifier_key;                             // from /witness/status; empty until known
+    std::optional<ledger::CosignatureVerifier> verifier;  // set iff a manifest member
+    bool refused = false;                                 // key known, not a member
+    std::uint64_t size = 0;
+    std::optional<Target> job;  // set while busy
+    std::uint64_t collected = 0, failed = 0;
+    std::string last_error;
+    std::condition_variable cv;
+    std::thread thread;
+  };
+  struct Waiter {
+    std::uint64_t min_size = 0;
+    Clock::time_point deadline;
+    std::function<void(bool)> done;
+  };
+
+  Options options;
+  LedgerView view;
+
+  mutable std::mutex mu;
+  std::condition_variable cv;  // the coordinator
+  bool stopping = false;
+  bool stopped = false;
+  std::vector<std::unique_ptr<Peer>> peers;
+  bool configured = false;
+  std::uint32_t quorum = 0;
+  std::vector<election::Witness> members;
+  std::optional<Target> latest;  // offered
+  std::optional<StoredCheckpoint> cosigned;
+  bool round_active = false;
+  bool storing = false;  // a cosigned note is being stored
+  Target round;
+  std::map<std::size_t, std::string> lines;  // peer index -> its line, for `round`
+  std::set<std::size_t> assigned;            // peers given `round`
+  std::size_t outstanding = 0;
+  Clock::time_point next_round_at{};
+  std::uint64_t round_counter = 0;
+  std::vector<Waiter> waiters;
+  std::thread coordinator;
+
+  bool pending_work() const {
+    return configured && latest && latest->size > 0 && (!cosigned || latest->size > cosigned->size);
+  }
+  bool usable(const Peer& p) const { return configured && !p.refused; }
+
+  // REQUIRES: mu held. Matches a peer whose key is known with the manifest's members.
+  void match(Peer& p) {
+    if (!configured || p.verifier_key.empty() || p.verifier || p.refused) return;
+    for (const auto& m : members) {
+      if (!same_witness_key(p.verifier_key, m.key)) continue;
+      auto v = ledger::CosignatureVerifier::from_verifier_key(m.key);
+      if (v && v->name() == m.name) {
+        p.verifier.emplace(std::move(*v));
+        return;
+      }
+    }
+    p.refused = true;
+  }
+
+  std::string not_member_message(const Peer& p) const {
+    return "witness " + p.url + " has the key " + p.verifier_key +
+           ", which is not one of the manifest's witnesses.members";
+  }
+
+  // REQUIRES: mu held.
+  void assign(std::size_t i) {
+    Peer& p = *peers[i];
+    p.job = round;
+    assigned.insert(i);
+    ++outstanding;
+    p.cv.notify_one();
+  }
+
+  // REQUIRES: mu held.
+  void maybe_start_round(Clock::time_point now) {
+    if (round_active || storing || !pending_work() || now < next_round_at) return;
+    round = Target{++round_counter, latest->size, latest->note};
+    lines.clear();
+    assigned.clear();
+    outstanding = 0;
+    for (std::size_t i = 0; i < peers.size(); ++i) {
+      if (usable(*peers[i]) && !peers[i]->job) assign(i);
+    }
+    if (outstanding == 0) {
+      next_round_at = now + options.retry_interval;
+    } else {
+      round_active = true;
+    }
+  }
+
+  // Takes the waiters satisfied by `size` (or all of them when stopping) out of the list.
+  std::vector<std::function<void()>> take_satisfied(std::uint64_t size, bool ok) {
+    std::vector<std::function<void()>> out;
+    for (auto it = waiters.begin(); it != waiters.end();) {
+      if (it->min_size <= size || !ok) {
+        out.push_back([done = std::move(it->done), ok] { done(ok); });
+        it = waiters.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    return out;
+  }
+
+  void coordinate() {
+    std::unique_lock<std::mutex> lock(mu);
+    while (!stopping) {
+      auto now = Clock::now();
+      std::vector<std::function<void()>> expired;
+      for (auto it = waiters.begin(); it != waiters.end();) {
+        if (it->deadline <= now) {
+          expired.push_back([done = std::move(it->done)] { done(false); });
+          it = waiters.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      if (!expired.empty()) {
+        lock.unlock();
+        for (auto& f : expired) f();
+        lock.lock();
+        continue;
+      }
+      maybe_start_round(now);
+      auto wake = now + std::chrono::hours(1);
+      for (const auto& w : waiters) wake = std::min(wake, w.deadline);
+      if (pending_work() && !round_active) wake = std::min(wake, next_round_at);
+      cv.wait_until(lock, wake);
+    }
+  }
+
+  // Outside mu. GET /witness/status -> verifier_key.
+  Result<std::string> fetch_key(const Peer& p) const {
+    witness::FetchOptions fo;
+    fo.timeout = options.request_timeout;
+    fo.body_limit = 1u << 20;
+    auto r = witness::http_fetch(p.endpoint, "GET", "/witness/status", {}, fo);
+    if (!r) return r.error().with_prefix(p.url);
+    if (r->status != 200) {
+      return make_error(ErrorCode::kIo, "GET /witness/status answered " + std::to_string(r->status),
+                        p.url);
+    }
+    auto j = nlohmann::json::parse(r->body, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object() || !j.contains("verifier_key") || !j["verifier_key"].is_string()) {
+      return make_error(ErrorCode::kInvalidEncoding,
+                        "GET /witness/status has no \"verifier_key\" string", p.url);
+    }
+    std::string key = j["verifier_key"].get<std::string>();
+    auto v = ledger::CosignatureVerifier::from_verifier_key(key);
+    if (!v) return v.error().with_prefix(p.url + " verifier_key");
+    return key;
+  }
+
+  // Sleeps `d` unless stopping. REQUIRES: lock held on mu.
+  bool sleep(std::unique_lock<std::mutex>& lock, Peer& p, std::chrono::milliseconds d) {
+    return !p.cv.wait_for(lock, d, [&] { return stopping; });
+  }
+
+  // One submission of `t` to `p` (the protocol at the top of cosigner.h). Returns the verified
+  // cosignature line. Called without mu held.
+  Result<std::string> submit(Peer& p, const Target& t) {
+    std::unique_lock<std::mutex> lock(mu);
+    if (p.verifier_key.empty()) {
+      lock.unlock();
+      auto key = fetch_key(p);
+      if (!key) return key.error();
+      lock.lock();
+      p.verifier_key = *key;
+      match(p);
+    }
+    if (p.refused) return make_error(ErrorCode::kPermission, not_member_message(p), p.url);
+    if (!p.verifier) return make_error(ErrorCode::kIo, "the manifest is not known yet", p.url);
+    const ledger::CosignatureVerifier verifier = *p.verifier;
+    std::uint64_t old = p.size;
+    lock.unlock();
+
+    bool size_retried = false;
+    int unavailable = 0;
+    auto backoff = kFirst503Backoff;
+    for (;;) {
+      if (old > t.size) {
+        return make_error(ErrorCode::kConflict,
+                          "the witness has cosigned size " + std::to_string(old) +
+                              ", newer than this checkpoint's " + std::to_string(t.size),
+                          p.url);
+      }
+      auto proof = view.consistency_proof(old, t.size);
+      if (!proof) return proof.error().with_prefix("consistency proof");
+      if (proof->size() > ledger::kMaxWitnessProofLines) {
+        return make_error(ErrorCode::kLimit, "consistency proof too long", p.url);
+      }
+      std::string body =
+          ledger::format_add_checkpoint(ledger::AddCheckpointRequest{old, *proof, t.note});
+      witness::FetchOptions fo;
+      fo.timeout = options.request_timeout;
+      fo.body_limit = 64u << 10;
+      fo.content_type = "text/plain; charset=utf-8";
+      auto reply = witness::http_fetch(p.endpoint, "POST", "/add-checkpoint", body, fo);
+      if (!reply) return reply.error().with_prefix(p.url);
+      if (reply->status == 200) {
+        auto with_line = ledger::add_signature_lines(t.note, reply->body);
+        if (!with_line) return with_line.error().with_prefix(p.url + " cosignature");
+        auto note = ledger::parse_note(*with_line);
+        if (!note) return note.error().with_prefix(p.url + " cosignature");
+        auto verified = verifier.verify(*note);
+        if (!verified) return verified.error().with_prefix(p.url + " cosignature");
+        std::lock_guard<std::mutex> relock(mu);
+        p.size = std::max(p.size, t.size);
+        return reply->body;
+      }
+      if (reply->status == 409 && reply->content_type.rfind("text/x.tlog.size", 0) == 0 &&
+          !size_retried) {
+        std::string_view text = reply->body;
+        while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+        std::uint64_t m = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), m);
+        if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+          return make_error(ErrorCode::kInvalidEncoding,
+                            "409 with a malformed size \"" + std::string(text) + "\"", p.url);
+        }
+        size_retried = true;
+        old = m;
+        std::lock_guard<std::mutex> relock(mu);
+        p.size = m;
+        continue;
+      }
+      if (reply->status == 503 && unavailable < k503Retries) {
+        ++unavailable;
+        lock.lock();
+        bool slept = sleep(lock, p, backoff);
+        lock.unlock();
+        if (!slept) return make_error(ErrorCode::kIo, "stopping", p.url);
+        backoff *= 2;
+        continue;
+      }
+      return make_error(reply->status == 503 ? ErrorCode::kIo : ErrorCode::kConflict,
+                        "add-checkpoint of size " + std::to_string(t.size) + " (old " +
+                            std::to_string(old) + ") answered " + std::to_string(reply->status) +
+                            ": " + reply->body.substr(0, 300),
+                        p.url);
+    }
+  }
+
+  // REQUIRES: lock held. Handles one finished submission; may release the lock to store.
+  void finish(std::unique_lock<std::mutex>& lock, std::size_t i, const Target& t,
+              const Result<std::string>& line) {
+    Peer& p = *peers[i];
+    if (line) {
+      ++p.collected;
+      p.last_error.clear();
+    } else {
+      ++p.failed;
+      p.last_error = line.error().describe();
+      log_event(LogLevel::kWarn, "cosign_failed",
+                {{"witness", p.url},
+                 {"name", p.verifier ? p.verifier->name() : std::string()},
+                 {"size", std::to_string(t.size)},
+                 {"reason", p.last_error}});
+      if (p.refused) {
+        log_event(LogLevel::kError, "witness_not_in_manifest",
+                  {{"witness", p.url}, {"message", not_member_message(p)}});
+      }
+    }
+    if (!round_active || t.round != round.round) {
+      // A straggler of an earlier round: free for the current one.
+      if (round_active && !assigned.count(i) && usable(p)) assign(i);
+      cv.notify_all();
+      return;
+    }
+    --outstanding;
+    if (line) lines[i] = *line;
+    if (lines.size() >= quorum) {
+      std::string all;
+      for (const auto& [peer, l] : lines) all += l;
+      round_active = false;
+      auto note = ledger::add_signature_lines(t.note, all);
+      if (!note) {
+        log_event(LogLevel::kError, "cosign_store_failed", {{"message", note.error().describe()}});
+        next_round_at = Clock::now() + options.retry_interval;
+        cv.notify_all();
+        return;
+      }
+      StoredCheckpoint cp{t.size, std::move(*note)};
+      storing = true;
+      lock.unlock();
+      Status stored = view.store(cp);
+      lock.lock();
+      storing = false;
+      if (!stored.ok()) {
+        log_event(LogLevel::kError, "cosign_store_failed",
+                  {{"size", std::to_string(t.size)}, {"message", stored.error().describe()}});
+        next_round_at = Clock::now() + options.retry_interval;
+        cv.notify_all();
+        return;
+      }
+      if (!cosigned || cp.size > cosigned->size) cosigned = cp;
+      auto ready = take_satisfied(cosigned->size, true);
+      cv.notify_all();
+      lock.unlock();
+      for (auto& f : ready) f();
+      lock.lock();
+      return;
+    }
+    if (outstanding == 0) {
+      round_active = false;
+      next_round_at = Clock::now() + options.retry_interval;
+      log_event(LogLevel::kWarn, "cosign_round_failed",
+                {{"size", std::to_string(t.size)},
+                 {"cosignatures", std::to_string(lines.size())},
+                 {"quorum", std::to_string(quorum)}});
+    }
+    cv.notify_all();
+  }
+
+  void work(std::size_t i) {
+    Peer& p = *peers[i];
+    std::unique_lock<std::mutex> lock(mu);
+    for (;;) {
+      p.cv.wait(lock, [&] { return stopping || p.job.has_value(); });
+      if (stopping) return;
+      Target t = *p.job;
+      lock.unlock();
+      Result<std::string> line = submit(p, t);
+      lock.lock();
+      p.job.reset();
+      if (stopping) return;
+      finish(lock, i, t, line);
+    }
+  }
+};
+
+Cosigner::Cosigner(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Cosigner::~Cosigner() {
+  stop();
+}
+
+Result<std::unique_ptr<Cosigner>> Cosigner::create(Options options, LedgerView ledger,
+                                                   std::optional<StoredCheckpoint> restored) {
+  auto impl = std::make_unique<Impl>();
+  std::set<std::string> seen;
+  for (const auto& url : options.urls) {
+    auto ep = witness::parse_http_url(url);
+    if (!ep) {
+      return make_error(
+          ErrorCode::kInvalidArgument,
+          "'" + url + "' is not a witness URL like http://host:port (" + ep.error().message + ")",
+          "witness");
+    }
+    std::string id = ep->host + ":" + std::to_string(ep->port);
+    if (!seen.insert(id).second) {
+      return make_error(ErrorCode::kInvalidArgument, "witness " + url + " is given twice",
+                        "witness");
+    }
+    auto p = std::make_unique<Impl::Peer>();
+    p->url = url;
+    p->endpoint = *ep;
+    impl->peers.push_back(std::move(p));
+  }
+  impl->options = std::move(options);
+  impl->view = std::move(ledger);
+  impl->cosigned = std::move(restored);
+  // Keys: asked in parallel; a witness that does not answer now is asked again later.
+  {
+    std::vector<std::thread> ask;
+    std::vector<Result<std::string>> keys(impl->peers.size(), Result<std::string>(std::string()));
+    for (std::size_t i = 0; i < impl->peers.size(); ++i) {
+      ask.emplace_back([&, i] { keys[i] = impl->fetch_key(*impl->peers[i]); });
+    }
+    for (auto& t : ask) t.join();
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (keys[i]) {
+        impl->peers[i]->verifier_key = *keys[i];
+      } else {
+        log_event(LogLevel::kWarn, "witness_unreachable",
+                  {{"witness", impl->peers[i]->url},
+                   {"message", keys[i].error().describe() + "; its key is asked again later"}});
+      }
+    }
+  }
+  Impl* raw = impl.get();
+  raw->coordinator = std::thread([raw] { raw->coordinate(); });
+  for (std::size_t i = 0; i < raw->peers.size(); ++i) {
+    raw->peers[i]->thread = std::thread([raw, i] { raw->work(i); });
+  }
+  return std::unique_ptr<Cosigner>(new Cosigner(std::move(impl)));
+}
+
+Status Cosigner::set_witnesses(std::span<const election::Witness> members, std::uint32_t quorum) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (members.empty() || quorum == 0) {
+    impl_->configured = false;
+    return make_error(ErrorCode::kInvalidArgument,
+                      "--witness is given but the election's manifest names no witnesses "
+                      "(witnesses.members): checkpoints are not submitted to witnesses",
+                      "witness");
+  }
+  impl_->members.assign(members.begin(), members.end());
+  impl_->quorum = quorum;
+  impl_->configured = true;
+  std::string refused;
+  std::size_t known_members = 0;
+  for (auto& p : impl_->peers) {
+    impl_->match(*p);
+    if (p->refused) refused += (refused.empty() ? "" : "; ") + impl_->not_member_message(*p);
+    if (p->verifier) ++known_members;
+  }
+  impl_->cv.notify_all();
+  if (!refused.empty()) return make_error(ErrorCode::kInvalidArgument, refused, "witness");
+  if (impl_->peers.size() < quorum) {
+    log_event(LogLevel::kWarn, "witness_quorum_unreachable",
+              {{"witnesses", std::to_string(impl_->peers.size())},
+               {"quorum", std::to_string(quorum)},
+               {"message",
+                "fewer --witness URLs than the manifest's witness_quorum: no "
+                "checkpoint can be cosigned"}});
+  }
+  (void)known_members;
+  return Status::success();
+}
+
+void Cosigner::offer(std::uint64_t size, std::string note) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->latest && impl_->latest->size >= size) return;
+  impl_->latest = Impl::Target{0, size, std::move(note)};
+  impl_->cv.notify_all();
+}
+
+std::optional<StoredCheckpoint> Cosigner::latest_cosigned() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->cosigned;
+}
+
+void Cosigner::wait_for(std::uint64_t min_size, std::chrono::steady_clock::time_point deadline,
+                        std::function<void(bool)> done) {
+  std::unique_lock<std::mutex> lock(impl_->mu);
+  if (impl_->cosigned && impl_->cosigned->size >= min_size) {
+    lock.unlock();
+    done(true);
+    return;
+  }
+  if (impl_->stopping) {
+    lock.unlock();
+    done(false);
+    return;
+  }
+  impl_->waiters.push_back(Impl::Waiter{min_size, deadline, std::move(done)});
+  impl_->cv.notify_all();
+}
+
+std::vector<Cosigner::WitnessStats> Cosigner::stats() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  std::vector<WitnessStats> out;
+  for (const auto& p : impl_->peers) {
+    WitnessStats s;
+    s.url = p->url;
+    s.verifier_key = p->verifier_key;
+    if (auto v = ledger::CosignatureVerifier::from_verifier_key(p->verifier_key)) {
+      s.name = v->name();
+    }
+    s.member = p->verifier.has_value();
+    s.size = p->size;
+    s.collected = p->collected;
+    s.failed = p->failed;
+    s.last_error = p->last_error;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::string Cosigner::render_metrics() const {
+  auto all = stats();
+  std::string out =
+      "# HELP tabella_ledger_cosignatures_total Witness cosignatures on the ledger's checkpoints, "
+      "by witness and result.\n"
+      "# TYPE tabella_ledger_cosignatures_total counter\n";
+  for (const auto& s : all) {
+    std::string labels =
+        "witness=\"" + prometheus_label(s.url) + "\",name=\"" + prometheus_label(s.name) + "\"";
+    out += "tabella_ledger_cosignatures_total{" + labels + ",result=\"collected\"} " +
+           std::to_string(s.collected) + "\n";
+    out += "tabella_ledger_cosignatures_total{" + labels + ",result=\"failed\"} " +
+           std::to_string(s.failed) + "\n";
+  }
+  auto cp = latest_cosigned();
+  out +=
+      "# HELP tabella_ledger_cosigned_size Tree size of the latest stored cosigned checkpoint.\n"
+      "# TYPE tabella_ledger_cosigned_size gauge\n"
+      "tabella_ledger_cosigned_size " +
+      std::to_string(cp ? cp->size : 0) + "\n";
+  return out;
+}
+
+void Cosigner::stop() {
+  std::vector<std::function<void()>> pending;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    if (impl_->stopped) return;
+    impl_->stopped = true;
+    impl_->stopping = true;
+    impl_->cv.notify_all();
+    for (auto& p : impl_->peers) p->cv.notify_all();
+  }
+  if (impl_->coordinator.joinable()) impl_->coordinator.join();
+  for (auto& p : impl_->peers) {
+    if (p->thread.joinable()) p->thread.join();
+  }
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    pending = impl_->take_satisfied(0, false);
+  }
+  for (auto& f : pending) f();
+}
+
+}  // namespace tabella::server

@@ -1,0 +1,413 @@
+// A real tabella-ledger whose manifest names 3 witnesses with quorum 2, and 3 real
+// `tabella-ledger witness` processes following it (polling only every 30 s, so every cosignature
+// comes from the ledger's own push and the witnesses' on-demand catch-up):
+//   - every receipt is answered with a checkpoint cosigned by >= 2 of them (checked with
+//     check_cosignature_quorum and client::verify_receipt with the manifest's witnesses);
+//     GET /checkpoint carries the cosignatures; the export passes tabella-verify with check 23;
+//   - one witness stopped: still a quorum; two stopped: the receipt comes back after
+//     --cosign-wait with "cosigned": false (valid, but refused by a quorum-checking client); once
+//     one witness is restarted, GET /v1/receipt returns a cosigned checkpoint for that entry;
+//   - a --witness whose key is not in the manifest is refused at start-up, and so is --witness
+//     for an election whose manifest names no witnesses.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "support/election_sim.h"
+#include "support/http_client.h"
+#include "support/temp_dir.h"
+#include "tabella/client/ledger_client.h"
+#include "tabella/ledger/checkpoint.h"
+#include "tabella/ledger/note.h"
+#include "tabella/ledger/witness.h"
+#include "verifier.h"
+
+namespace tabella {
+namespace {
+
+using nlohmann::json;
+using testing::HttpClient;
+using testing::TempDir;
+
+// A child process whose first stdout line is "listening on http://host:port".
+class Process {
+ public:
+  explicit Process(std::vector<std::string> args) {
+    int out[2];
+    EXPECT_EQ(pipe(out), 0);
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], STDOUT_FILENO);
+      int devnull = open("/dev/null", O_WRONLY);
+      dup2(devnull, STDERR_FILENO);
+      close(out[0]);
+      close(out[1]);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    close(out[1]);
+    std::string line;
+    char c;
+    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
+    out_fd_ = out[0];
+    auto colon = line.rfind(':');
+    if (line.rfind("listening on http://", 0) == 0 && colon != std::string::npos) {
+      port_ = static_cast<std::uint16_t>(std::stoi(line.substr(colon + 1)));
+    }
+    EXPECT_NE(port_, 0) << "unexpected first line: '" << line << "'";
+  }
+  ~Process() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (out_fd_ >= 0) close(out_fd_);
+  }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+// Runs a program to its end (killed after 120 s); returns its exit status and stderr.
+std::pair<int, std::string> run_to_exit(std::vector<std::string> args) {
+  int err[2];
+  EXPECT_EQ(pipe(err), 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, STDOUT_FILENO);
+    dup2(err[1], STDERR_FILENO);
+    close(err[0]);
+    close(err[1]);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(err[1]);
+  std::thread killer([pid] {
+    for (int i = 0; i < 1200; ++i) {
+      if (kill(pid, 0) != 0) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    kill(pid, SIGKILL);
+  });
+  std::string text;
+  char buf[512];
+  ssize_t n;
+  while ((n = read(err[0], buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
+  close(err[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  killer.join();
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
+}
+
+// A port nobody listens on right now (bound and released).
+std::uint16_t free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  socklen_t len = sizeof a;
+  EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+std::string post_body(ByteView entry) {
+  return json{{"entry", to_base64(entry)}}.dump();
+}
+
+struct TestWitness {
+  std::string name;
+  std::shared_ptr<SigningKey> key;
+  std::string verifier_key;
+  std::filesystem::path dir;
+  std::uint16_t port = 0;
+  std::unique_ptr<Process> process;
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
+};
+
+class WitnessCosignTest : public ::testing::Test {
+ protected:
+  // An election whose manifest names `named` of the witnesses (quorum 2 when any); `extra`
+  // further witnesses exist with keys the manifest does not name.
+  void make_election(std::size_t named, std::size_t extra) {
+    for (std::size_t i = 0; i < named + extra; ++i) {
+      TestWitness w;
+      w.name = "w" + std::to_string(i + 1) + ".witness.test";
+      w.key = std::make_shared<SigningKey>(SigningKey::generate());
+      w.verifier_key = ledger::CosignatureSigner(w.name, *w.key).verifier_key();
+      w.dir = dir_.path() / ("witness" + std::to_string(i + 1));
+      std::filesystem::create_directories(w.dir);
+      ASSERT_TRUE(w.key->save_pem((w.dir / "witness.key").string()).ok());
+      w.port = free_port();
+      witnesses_.push_back(std::move(w));
+    }
+    std::ifstream in(std::string(TABELLA_SOURCE_DIR) + "/ballots/demo-general.json");
+    json doc = json::parse(in);
+    if (named > 0) {
+      json members = json::array();
+      for (std::size_t i = 0; i < named; ++i) {
+        members.push_back({{"name", witnesses_[i].name}, {"key", witnesses_[i].verifier_key}});
+        auto v = ledger::CosignatureVerifier::from_verifier_key(witnesses_[i].verifier_key);
+        ASSERT_TRUE(v.ok());
+        verifiers_.push_back(*v);
+      }
+      doc["witnesses"] = {{"quorum", 2}, {"members", members}};
+    }
+    auto file = dir_.path() / "manifest.json";
+    std::ofstream(file) << doc.dump(2);
+    testing::SimOptions o;
+    o.kiosks = 1;
+    o.ballots = 4;
+    o.challenged = 1;
+    o.seed = "witness-cosign";
+    o.manifest_file =
+        std::filesystem::relative(file, std::filesystem::path(TABELLA_SOURCE_DIR)).string();
+    sim_ = testing::simulate_election(o);
+    ledger_dir_ = dir_.path() / "ledger";
+    std::filesystem::create_directories(ledger_dir_);
+    auto parsed = ledger::parse_verifier_key(sim_.ledger_key);
+    ASSERT_TRUE(parsed.ok());
+    PublicKeyBytes pk{};
+    std::copy(parsed->public_key.begin(), parsed->public_key.end(), pk.begin());
+    ASSERT_TRUE(sim_.keys.at(pk)->save_pem((ledger_dir_ / "ledger.key").string()).ok());
+    auto lv = ledger::NoteVerifier::from_verifier_key(sim_.ledger_key);
+    ASSERT_TRUE(lv.ok());
+    log_verifier_.emplace(*lv);
+    policy_.witnesses = verifiers_;
+    policy_.quorum = named > 0 ? 2 : 0;
+  }
+
+  std::vector<std::string> ledger_args(const std::vector<std::size_t>& with, std::uint16_t port,
+                                       const std::string& wait = "2s") {
+    std::vector<std::string> a{TABELLA_LEDGER_BIN,
+                               "--listen",
+                               "127.0.0.1:" + std::to_string(port),
+                               "--data-dir",
+                               ledger_dir_.string(),
+                               "--origin",
+                               sim_.manifest.origin,
+                               "--authority-key",
+                               to_hex(sim_.authority),
+                               "--threads",
+                               "2",
+                               "--checkpoint-interval",
+                               "100ms",
+                               "--cosign-wait",
+                               wait};
+    for (std::size_t i : with) {
+      a.push_back("--witness");
+      a.push_back(witnesses_[i].url());
+    }
+    return a;
+  }
+
+  void start_witness(std::size_t i, std::uint16_t ledger_port) {
+    TestWitness& w = witnesses_[i];
+    w.process = std::make_unique<Process>(
+        std::vector<std::string>{TABELLA_LEDGER_BIN, "witness", "--ledger",
+                                 "http://127.0.0.1:" + std::to_string(ledger_port), "--listen",
+                                 "127.0.0.1:" + std::to_string(w.port), "--data-dir",
+                                 w.dir.string(), "--name", w.name, "--poll", "30s"});
+    ASSERT_EQ(w.process->port(), w.port);
+  }
+
+  // POST an entry; returns the reply's JSON.
+  json submit(HttpClient& client, std::size_t i) {
+    auto r = client.post("/v1/entries", post_body(sim_.entries[i]));
+    EXPECT_TRUE(r.ok());
+    if (!r.ok()) return json();
+    EXPECT_EQ(r->status, 200u) << i << ": " << r->body;
+    return json::parse(r->body);
+  }
+
+  // The receipt verifies as a ledger receipt; with the witnesses' quorum iff `cosigned`.
+  void expect_receipt(const json& receipt, std::size_t i, bool cosigned) {
+    ASSERT_TRUE(receipt.is_object()) << receipt.dump();
+    EXPECT_EQ(receipt["cosigned"], cosigned) << i << ": " << receipt.dump();
+    auto r = client::Receipt::from_json(receipt);
+    ASSERT_TRUE(r.ok()) << r.error().describe();
+    EXPECT_EQ(r->index, i);
+    auto plain = client::verify_receipt(*r, sim_.entries[i], *log_verifier_);
+    EXPECT_TRUE(plain.ok()) << i << ": " << plain.error().describe();
+    auto quorum = client::verify_receipt(*r, sim_.entries[i], *log_verifier_, policy_);
+    EXPECT_EQ(quorum.ok(), cosigned) << i;
+    if (!quorum.ok()) {
+      EXPECT_EQ(quorum.error().field, client::kCosignaturesField) << quorum.error().describe();
+    }
+    EXPECT_EQ(ledger::check_cosignature_quorum(r->checkpoint, verifiers_, 2).ok(), cosigned);
+  }
+
+  TempDir dir_;
+  std::vector<TestWitness> witnesses_;
+  std::vector<ledger::CosignatureVerifier> verifiers_;
+  testing::SimElection sim_;
+  std::filesystem::path ledger_dir_;
+  std::optional<ledger::NoteVerifier> log_verifier_;
+  client::WitnessPolicy policy_;
+};
+
+TEST_F(WitnessCosignTest, ReceiptsCheckpointAndExportCarryAQuorum) {
+  make_election(3, 0);
+  // The witnesses are not up yet when the ledger starts: it asks for their keys later.
+  std::uint16_t ledger_port = free_port();
+  Process ledger(ledger_args({0, 1, 2}, ledger_port));
+  ASSERT_EQ(ledger.port(), ledger_port);
+  for (std::size_t i = 0; i < 3; ++i) start_witness(i, ledger_port);
+  HttpClient client(ledger_port);
+
+  const std::size_t one_down = sim_.find(record::EntryType::kCastBallot, 1);
+  const std::size_t two_down = sim_.find(record::EntryType::kCastBallot, 2);
+  std::size_t i = 0;
+  for (; i < one_down; ++i) expect_receipt(submit(client, i)["receipt"], i, true);
+
+  // GET /checkpoint is the cosigned checkpoint.
+  auto cp = client.get("/checkpoint");
+  ASSERT_TRUE(cp.ok());
+  EXPECT_TRUE(ledger::check_cosignature_quorum(cp->body, verifiers_, 2).ok()) << cp->body;
+  EXPECT_TRUE(ledger::open_checkpoint(cp->body, *log_verifier_).ok());
+
+  // One witness stopped: two remain, still a quorum.
+  witnesses_[2].process.reset();
+  for (; i < two_down; ++i) {
+    json reply = submit(client, i);
+    expect_receipt(reply["receipt"], i, true);
+    auto note = ledger::parse_note(reply["receipt"]["checkpoint"].get<std::string>());
+    ASSERT_TRUE(note.ok());
+    EXPECT_EQ(ledger::count_cosignatures(*note, verifiers_), 2u);
+  }
+
+  // Two stopped: the entry is acknowledged (durable) after --cosign-wait, not cosigned.
+  witnesses_[1].process.reset();
+  const std::size_t uncosigned = i;
+  json reply = submit(client, i);
+  expect_receipt(reply["receipt"], i, false);
+  EXPECT_EQ(reply["index"], i);
+  ++i;
+
+  // One witness back: the proof route answers with a cosigned checkpoint for that entry.
+  start_witness(1, ledger_port);
+  json receipt;
+  for (int tries = 0; tries < 600; ++tries) {
+    auto r = client.get("/v1/receipt?index=" + std::to_string(uncosigned));
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->status, 200u) << r->body;
+    receipt = json::parse(r->body);
+    if (receipt["cosigned"] == true) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  expect_receipt(receipt, uncosigned, true);
+
+  for (; i < sim_.entries.size(); ++i) expect_receipt(submit(client, i)["receipt"], i, true);
+
+  // Metrics and the witness table.
+  auto metrics = client.get("/metrics/witnesses");
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_NE(
+      metrics->body.find("tabella_ledger_cosignatures_total{witness=\"" + witnesses_[0].url() +
+                         "\",name=\"" + witnesses_[0].name + "\",result=\"collected\"}"),
+      std::string::npos)
+      << metrics->body;
+  auto table = client.get("/v1/witnesses");
+  ASSERT_TRUE(table.ok());
+  json t = json::parse(table->body);
+  ASSERT_EQ(t["witnesses"].size(), 3u) << t.dump();
+  EXPECT_EQ(t["witnessed"], true);
+  EXPECT_GT(t["witnesses"][0]["collected"].get<std::uint64_t>(), 0u);
+  EXPECT_GT(t["witnesses"][2]["failed"].get<std::uint64_t>(), 0u) << t.dump();  // stopped
+  EXPECT_TRUE(t["witnesses"][0]["member"].get<bool>());
+
+  // The export's latest checkpoint is cosigned: tabella-verify passes, including check 23.
+  auto exported = client.get("/v1/export");
+  ASSERT_TRUE(exported.ok());
+  ASSERT_EQ(exported->status, 200u);
+  auto file = dir_.path() / "record.jsonl";
+  std::ofstream(file, std::ios::binary) << exported->body;
+  auto report = verify::verify_record(file, verify::Options{});
+  ASSERT_TRUE(report.ok()) << report.error().describe();
+  EXPECT_TRUE(report->ok()) << verify::format_report(*report);
+  bool check23 = false;
+  for (const auto& c : report->checks) {
+    if (c.number == 23) check23 = c.passed > 0 && c.failed == 0;
+  }
+  EXPECT_TRUE(check23) << verify::format_report(*report);
+
+  // The same record without its cosigned checkpoint fails check 23 (the check is not vacuous).
+  std::string stripped;
+  std::istringstream lines(exported->body);
+  std::string line, last_checkpoint;
+  std::vector<std::string> all;
+  while (std::getline(lines, line)) all.push_back(line);
+  for (const auto& l : all) {
+    if (l.rfind("{\"checkpoint\"", 0) == 0) last_checkpoint = l;
+  }
+  for (const auto& l : all) {
+    if (l != last_checkpoint) stripped += l + "\n";
+  }
+  auto bad_file = dir_.path() / "stripped.jsonl";
+  std::ofstream(bad_file, std::ios::binary) << stripped;
+  auto bad = verify::verify_record(bad_file, verify::Options{});
+  ASSERT_TRUE(bad.ok());
+  EXPECT_FALSE(bad->ok());
+}
+
+TEST_F(WitnessCosignTest, WitnessWhoseKeyIsNotInTheManifestIsRefusedAtStart) {
+  make_election(2, 1);  // witnesses_[2] is not named by the manifest
+  std::uint16_t ledger_port = free_port();
+  {
+    Process ledger(ledger_args({}, ledger_port));
+    ASSERT_EQ(ledger.port(), ledger_port);
+    HttpClient client(ledger_port);
+    (void)submit(client, 0);  // the election entry: the manifest is now stored
+    start_witness(2, ledger_port);
+  }  // ledger killed; the rogue witness keeps serving /witness/status
+  auto [code, err] = run_to_exit(ledger_args({0, 2}, ledger_port));
+  EXPECT_EQ(code, 1) << err;
+  EXPECT_NE(err.find(witnesses_[2].url()), std::string::npos) << err;
+  EXPECT_NE(err.find("not one of the manifest's witnesses.members"), std::string::npos) << err;
+  // The named witness alone is accepted (it is not even running: its key is asked later).
+  Process ok(ledger_args({0}, ledger_port));
+  EXPECT_EQ(ok.port(), ledger_port);
+}
+
+TEST_F(WitnessCosignTest, WitnessForAnElectionWithoutWitnessesIsRefusedAtStart) {
+  make_election(0, 1);
+  std::uint16_t ledger_port = free_port();
+  {
+    Process ledger(ledger_args({}, ledger_port));
+    ASSERT_EQ(ledger.port(), ledger_port);
+    HttpClient client(ledger_port);
+    json reply = submit(client, 0);
+    // No witnesses in the manifest: receipts are as before (no "cosigned" member).
+    EXPECT_FALSE(reply["receipt"].contains("cosigned")) << reply.dump();
+  }
+  auto [code, err] = run_to_exit(ledger_args({0}, ledger_port));
+  EXPECT_EQ(code, 1) << err;
+  EXPECT_NE(err.find("manifest names no witnesses"), std::string::npos) << err;
+}
+
+}  // namespace
+}  // namespace tabella
