@@ -143,14 +143,16 @@ void Dispatcher::deliver() {
 }
 
 void Dispatcher::deliver_round() {
-  for (;;) {
-    auto pending = store_->pending();
-    if (!pending.ok()) {
-      status_.last_error = pending.error().describe();
-      return;
-    }
-    if (pending->empty()) return;
-    const QueuedEntry& q = pending->front();
+  auto pending = store_->pending();
+  if (!pending.ok()) {
+    status_.last_error = pending.error().describe();
+    return;
+  }
+  // An acknowledged entry whose receipt still lacks the witnesses' quorum: the later
+  // acknowledged ones (higher indices) cannot have it either, so they are not asked this round.
+  bool cosignatures_missing = false;
+  for (const QueuedEntry& q : *pending) {
+    if (q.acknowledged_index && cosignatures_missing) continue;
     auto ticket_it = tickets_.find(q.id);
     auto report = [&](SubmitReport r) {
       if (ticket_it == tickets_.end()) return;
@@ -158,6 +160,7 @@ void Dispatcher::deliver_round() {
       tickets_.erase(ticket_it);
       notify([r](DispatcherListener& l) { l.on_submitted(r); });
     };
+    // Identical bytes: a new entry is appended once; an acknowledged one gets its latest receipt.
     auto receipt = client_->submit(q.entry);
     if (!receipt.ok() && transient(receipt.error())) {
       status_.reachable = false;
@@ -181,7 +184,10 @@ void Dispatcher::deliver_round() {
     status_.checked = true;
     if (!receipt.ok()) {
       Error e = receipt.error();
-      const bool newest = pending->size() == 1;
+      bool newest = true;  // no later entry still to be delivered chains onto it
+      for (const auto& p : *pending) {
+        if (p.id > q.id) newest = false;
+      }
       auto marked = store_->mark_rejected(q.id, e, std::nullopt);
       if (!marked.ok()) {
         status_.last_error = marked.error().describe();
@@ -195,6 +201,26 @@ void Dispatcher::deliver_round() {
       continue;
     }
     auto cp = verify_receipt(*election_, *receipt, q.entry);
+    if (!cp.ok() && awaiting_cosignatures(cp.error())) {
+      // In the ledger (a valid ledger-signed receipt) but not yet cosigned by the witnesses:
+      // not final. Kept queued as acknowledged; asked again next round.
+      cosignatures_missing = true;
+      const std::string why = "acknowledged by the ledger at index " +
+                              std::to_string(receipt->index) +
+                              ", awaiting witness cosignatures: " + cp.error().message;
+      status_.last_error = why;
+      auto marked = store_->mark_acknowledged(q.id, receipt->index, why);
+      if (!marked.ok()) {
+        status_.last_error = marked.error().describe();
+        return;
+      }
+      SubmitReport r;
+      r.verdict = SubmitVerdict::kPending;
+      r.receipt = *receipt;
+      r.error = make_error(ErrorCode::kInvalidSignature, why, cp.error().field);
+      report(r);
+      continue;
+    }
     if (!cp.ok()) {
       // The ledger answered but its receipt does not prove inclusion: keep the entry queued
       // (resending is idempotent) and alert the poll worker.
@@ -221,7 +247,10 @@ void Dispatcher::deliver_round() {
 
 void Dispatcher::after_rejection(const QueuedEntry& refused, bool newest) {
   auto pending = store_->pending();
-  if (!pending.ok() || !pending->empty()) return;  // later entries still chain onto it
+  if (!pending.ok()) return;
+  for (const auto& p : *pending) {
+    if (!p.acknowledged_index) return;  // later entries still chain onto it
+  }
   std::optional<ChainState> chain;
   auto rec = client_->kiosk(options_.kiosk_key);
   if (rec.ok()) {
@@ -272,7 +301,11 @@ void Dispatcher::set_kiosk_open(bool open) {
 
 void Dispatcher::publish_status() {
   if (store_) {
-    if (auto p = store_->pending(); p.ok()) status_.queue_length = p->size();
+    if (auto p = store_->pending(); p.ok()) {
+      status_.queue_length = p->size();
+      status_.awaiting_cosignatures = 0;
+      for (const auto& q : *p) status_.awaiting_cosignatures += q.acknowledged_index ? 1 : 0;
+    }
     if (auto n = store_->count(EntryKind::kCast); n.ok()) status_.cast_here = *n;
     if (auto n = store_->count(EntryKind::kChallenged); n.ok()) status_.challenged_here = *n;
     if (auto r = store_->rejected(); r.ok()) status_.rejected = std::move(*r);

@@ -10,6 +10,12 @@
 //              a timer, and after a restart); a refusal moves it to `rejected`, shown to poll
 //              workers. Exactly once: an entry leaves the queue only after its verified receipt,
 //              and resending identical bytes is idempotent at the ledger.
+//              When the manifest names witnesses, a receipt is final only with their quorum
+//              (verify_receipt): a valid ledger receipt without it marks the entry acknowledged
+//              (kept queued, reported kPending) and the round goes on with the next entries;
+//              acknowledged entries are asked again (identical bytes: the ledger answers with
+//              its latest, possibly cosigned, receipt) in later rounds, oldest first, stopping
+//              at the first that is still not cosigned.
 //   After a refusal that leaves the queue empty the chain state is re-read from the ledger (or,
 //   if unreachable, rolled back to before the refused entry when it was the newest), so the next
 //   ballot chains onto what the ledger actually holds.
@@ -44,7 +50,8 @@ struct ReadyInfo {
 
 enum class SubmitVerdict {
   kRecorded,  // in the ledger, receipt verified
-  kPending,   // durable in the local queue; the ledger has not confirmed it yet
+  kPending,   // durable in the local queue; the ledger has not confirmed it yet, or has but
+              // without the witnesses' quorum (receipt set; acknowledged, awaiting cosignatures)
   kRejected,  // refused by the ledger (kept in `rejected`)
   kFailed,    // could not even be stored locally
 };
@@ -62,6 +69,7 @@ struct PollStatus {
   bool reachable = false;  // the last request reached the ledger
   std::string ledger_phase;
   std::uint64_t queue_length = 0;
+  std::uint64_t awaiting_cosignatures = 0;  // of the queue: acknowledged, not yet cosigned
   std::uint64_t cast_here = 0;
   std::uint64_t challenged_here = 0;
   std::vector<RejectedEntry> rejected;

@@ -83,15 +83,25 @@ Result<ledger::Checkpoint> verify_receipt(const KioskElection& election, const R
   r.tree_size = receipt.tree_size;
   r.inclusion_proof = receipt.inclusion_proof;
   r.checkpoint = receipt.checkpoint;
-  auto cp = client::verify_receipt(r, entry, *election.ledger_verifier);
-  if (!cp.ok()) return cp.error().with_prefix("receipt");
-  if (cp->origin != election.context->manifest.origin) {
+  // The origin first: a receipt of another log says nothing, cosigned or not.
+  auto plain = client::verify_receipt(r, entry, *election.ledger_verifier);
+  if (!plain.ok()) return plain.error().with_prefix("receipt");
+  if (plain->origin != election.context->manifest.origin) {
     return make_error(ErrorCode::kInvalidArgument,
-                      "checkpoint origin \"" + cp->origin + "\" is not the election's origin \"" +
-                          election.context->manifest.origin + "\"",
+                      "checkpoint origin \"" + plain->origin +
+                          "\" is not the election's origin \"" + election.context->manifest.origin +
+                          "\"",
                       "receipt.checkpoint");
   }
+  const auto witnesses = client::WitnessPolicy::from_manifest(election.context->manifest);
+  if (witnesses.quorum == 0) return plain;
+  auto cp = client::verify_receipt(r, entry, *election.ledger_verifier, witnesses);
+  if (!cp.ok()) return cp.error().with_prefix("receipt");
   return cp;
+}
+
+bool awaiting_cosignatures(const Error& error) {
+  return error.field == "receipt." + std::string(client::kCosignaturesField);
 }
 
 }  // namespace tabella::kiosk

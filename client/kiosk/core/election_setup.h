@@ -30,11 +30,17 @@ Result<KioskElection> load_election(const ElectionEntries& entries,
 
 // A receipt is accepted iff: the checkpoint note carries a valid signature by the ledger key,
 // its origin is the manifest's origin, its size equals tree_size, index < tree_size, leaf_hash
-// == SHA-256(0x00 || entry), and the inclusion proof leads from leaf_hash at index to the
-// checkpoint's root. All but the origin are tabella::client::verify_receipt (client/lib), the
-// check every client shares; errors name the field as "receipt.<field>". On success returns the
-// parsed checkpoint.
+// == SHA-256(0x00 || entry), the inclusion proof leads from leaf_hash at index to the
+// checkpoint's root, and — when the manifest names witnesses — the checkpoint carries valid
+// cosignatures by witness_quorum distinct ones of them. All but the origin are
+// tabella::client::verify_receipt (client/lib), the check every client shares; errors name the
+// field as "receipt.<field>". On success returns the parsed checkpoint.
 Result<ledger::Checkpoint> verify_receipt(const KioskElection& election, const Receipt& receipt,
                                           ByteView entry);
+
+// True iff `error` (from verify_receipt) means: everything holds but the witnesses' quorum. The
+// ledger has the entry (its signed checkpoint includes it), so it must not be sent as a new
+// ballot again, but the receipt is not final: "acknowledged, awaiting cosignatures".
+bool awaiting_cosignatures(const Error& error);
 
 }  // namespace tabella::kiosk

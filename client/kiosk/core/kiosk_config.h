@@ -7,7 +7,7 @@
 //   pin_hash      = pbkdf2-sha256$<iterations>$<salt hex>$<hash hex>
 //   authority_key = <hex Ed25519 key>        (optional: pin the election authority)
 //   idle_timeout_s = 120                     (voter inactivity reset)
-//   network_timeout_s = 5                    (per ledger request)
+//   network_timeout_s = 15                   (per ledger request; above the ledger's --cosign-wait)
 //   printer       = <printer name>           (optional; receipts are always written as PDF)
 //
 // PIN hash: PBKDF2-HMAC-SHA256(pin, salt = 16 random bytes, iterations), 32 bytes; only the
@@ -34,7 +34,7 @@ struct KioskConfig {
   QString pin_hash;
   std::optional<PublicKeyBytes> authority_key;
   int idle_timeout_s = 120;
-  int network_timeout_s = 5;
+  int network_timeout_s = 15;
   QString printer;
 
   QString key_path() const;

@@ -32,6 +32,7 @@ class Stmt {
   }
   int step() { return sqlite3_step(s_); }
   std::int64_t i64(int c) { return sqlite3_column_int64(s_, c); }
+  bool is_null(int c) { return sqlite3_column_type(s_, c) == SQLITE_NULL; }
   Bytes blob(int c) {
     const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(s_, c));
     return Bytes(p, p + sqlite3_column_bytes(s_, c));
@@ -114,6 +115,16 @@ Result<std::unique_ptr<KioskStore>> KioskStore::open(const std::string& path) {
       " entry BLOB NOT NULL, code BLOB NOT NULL, sequence INTEGER NOT NULL,"
       " error_code TEXT NOT NULL, message TEXT NOT NULL, field TEXT NOT NULL,"
       " rejected_at INTEGER NOT NULL);"));
+  // Files from before witness cosignatures lack queue.acknowledged_index: add it.
+  {
+    Stmt cols(db, "SELECT 1 FROM pragma_table_info('queue') WHERE name = 'acknowledged_index'");
+    if (!cols.ok()) return db_error(db, "read queue columns");
+    int rc = cols.step();
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_error(db, "read queue columns");
+    if (rc == SQLITE_DONE) {
+      TABELLA_TRY(store->exec("ALTER TABLE queue ADD COLUMN acknowledged_index INTEGER"));
+    }
+  }
   return store;
 }
 
@@ -231,8 +242,8 @@ Result<std::int64_t> KioskStore::enqueue(const QueuedEntry& entry, const ChainSt
 
 Result<std::vector<QueuedEntry>> KioskStore::pending() {
   Stmt s(db_,
-         "SELECT id, kind, entry, code, sequence, created, attempts, last_error FROM queue "
-         "ORDER BY id");
+         "SELECT id, kind, entry, code, sequence, created, attempts, last_error,"
+         " acknowledged_index FROM queue ORDER BY id");
   if (!s.ok()) return db_error(db_, "read queue");
   std::vector<QueuedEntry> out;
   int rc;
@@ -246,6 +257,7 @@ Result<std::vector<QueuedEntry>> KioskStore::pending() {
     q.created = s.i64(5);
     q.attempts = static_cast<int>(s.i64(6));
     q.last_error = s.text(7);
+    if (!s.is_null(8)) q.acknowledged_index = static_cast<std::uint64_t>(s.i64(8));
     out.push_back(std::move(q));
   }
   if (rc != SQLITE_DONE) return db_error(db_, "read queue");
@@ -257,6 +269,19 @@ Status KioskStore::note_attempt(std::int64_t id, const std::string& error) {
   if (!s.ok()) return db_error(db_, "update queue");
   s.bind(1, error);
   s.bind(2, id);
+  if (s.step() != SQLITE_DONE) return db_error(db_, "update queue");
+  return {};
+}
+
+Status KioskStore::mark_acknowledged(std::int64_t id, std::uint64_t ledger_index,
+                                     const std::string& why) {
+  Stmt s(db_,
+         "UPDATE queue SET acknowledged_index = ?, attempts = attempts + 1, last_error = ? "
+         "WHERE id = ?");
+  if (!s.ok()) return db_error(db_, "update queue");
+  s.bind(1, static_cast<std::int64_t>(ledger_index));
+  s.bind(2, why);
+  s.bind(3, id);
   if (s.step() != SQLITE_DONE) return db_error(db_, "update queue");
   return {};
 }

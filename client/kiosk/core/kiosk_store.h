@@ -5,13 +5,19 @@
 //   meta(key TEXT PRIMARY KEY, value BLOB)      election, election_key, chain_sequence,
 //                                               chain_head, kiosk_open
 //   queue(id INTEGER PRIMARY KEY AUTOINCREMENT, kind, entry, code, sequence, created,
-//         attempts, last_error)                 delivered oldest first (id order)
+//         attempts, last_error, acknowledged_index)
+//                                               delivered oldest first (id order);
+//                                               acknowledged_index: the ledger holds the entry
+//                                               at this index but its receipt lacks the
+//                                               witnesses' quorum (acknowledged, awaiting
+//                                               cosignatures; NULL otherwise)
 //   delivered(id, kind, code, sequence, ledger_index, checkpoint, delivered_at)
 //   rejected(id, kind, entry, code, sequence, error_code, message, field, rejected_at)
 //
 // enqueue() appends an entry and advances the chain state in ONE transaction, so after a crash
 // either both happened or neither. An entry leaves the queue only in mark_delivered (with its
-// receipt) or mark_rejected (into `rejected`, never deleted): nothing is silently dropped.
+// receipt) or mark_rejected (into `rejected`, never deleted): nothing is silently dropped. An
+// acknowledged entry stays queued until a receipt with the quorum arrives (mark_delivered).
 // Thread-safety: not synchronised; one thread (the dispatcher's) owns a store.
 #pragma once
 
@@ -46,6 +52,8 @@ struct QueuedEntry {
   std::int64_t created = 0;  // Unix seconds
   int attempts = 0;
   std::string last_error;
+  // Acknowledged by the ledger at this index, awaiting the witnesses' cosignatures.
+  std::optional<std::uint64_t> acknowledged_index;
 };
 
 struct RejectedEntry {
@@ -79,6 +87,9 @@ class KioskStore {
   // Every queued entry, oldest first.
   Result<std::vector<QueuedEntry>> pending();
   Status note_attempt(std::int64_t id, const std::string& error);
+  // The ledger holds the entry at `ledger_index` (a verified receipt) but its checkpoint lacks
+  // the witnesses' quorum: it stays queued, marked acknowledged; `why` is kept as last_error.
+  Status mark_acknowledged(std::int64_t id, std::uint64_t ledger_index, const std::string& why);
   // Moves the entry to `delivered` with its receipt.
   Status mark_delivered(std::int64_t id, std::uint64_t ledger_index, const std::string& checkpoint);
   // Moves the entry to `rejected`; when `chain` is given, sets the chain state in the same

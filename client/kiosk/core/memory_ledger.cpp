@@ -71,8 +71,24 @@ Receipt MemoryLedger::receipt_locked(std::uint64_t index) const {
   ledger::Checkpoint cp{origin_, tree_.size(), tree_.root(), {}};
   ledger::NoteSigner signer(origin_, *ledger_key_);
   const std::string body = cp.body();
-  r.checkpoint = ledger::format_note(ledger::Note{body, {signer.sign(body)}});
+  ledger::Note note{body, {signer.sign(body)}};
+  for (std::size_t i = 0; i < active_witnesses_ && i < witnesses_.size(); ++i) {
+    ledger::CosignatureSigner w(witnesses_[i].name, *witnesses_[i].key);
+    note.signatures.push_back(w.sign(body, static_cast<std::uint64_t>(std::time(nullptr))));
+  }
+  r.checkpoint = ledger::format_note(note);
   return r;
+}
+
+void MemoryLedger::set_witnesses(std::vector<Witness> witnesses, std::size_t active) {
+  std::lock_guard<std::mutex> lock(mu_);
+  witnesses_ = std::move(witnesses);
+  active_witnesses_ = active;
+}
+
+void MemoryLedger::set_active_witnesses(std::size_t active) {
+  std::lock_guard<std::mutex> lock(mu_);
+  active_witnesses_ = active;
 }
 
 Result<Receipt> MemoryLedger::submit(ByteView entry) {

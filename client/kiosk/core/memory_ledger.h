@@ -1,7 +1,8 @@
 // An in-process ledger for the kiosk's demo mode, its screenshots and its tests: it applies the
 // same rules as tabella-ledger (record::precheck + ElectionState::apply), is idempotent for
 // identical bytes, and answers with real receipts (RFC 6962 inclusion proof, checkpoint signed
-// by its ledger key). Faults can be injected: unreachable, refuse everything.
+// by its ledger key, cosigned by simulated witnesses when set). Faults can be injected:
+// unreachable, refuse everything.
 //
 // make_demo_election builds a complete election up to "polls open": authority, one guardian
 // (n = k = 1), the joint key, the given kiosks enrolled, the tokens committed.
@@ -42,6 +43,15 @@ class MemoryLedger {
   Status append_as_authority(record::EntryType type, Bytes body);
   void set_authority(std::shared_ptr<const SigningKey> authority) { authority_ = authority; }
 
+  // Witnesses (the manifest's witnesses.members): every receipt's checkpoint carries
+  // cosignature/v1 lines by the first `active` of them, as a ledger collecting cosignatures would.
+  struct Witness {
+    std::string name;
+    std::shared_ptr<const SigningKey> key;
+  };
+  void set_witnesses(std::vector<Witness> witnesses, std::size_t active);
+  void set_active_witnesses(std::size_t active);
+
   std::unique_ptr<LedgerClient> make_client();
 
  private:
@@ -59,6 +69,8 @@ class MemoryLedger {
   std::shared_ptr<const SigningKey> ledger_key_;
   std::shared_ptr<const SigningKey> authority_;
   std::string origin_;
+  std::vector<Witness> witnesses_;
+  std::size_t active_witnesses_ = 0;
 };
 
 struct DemoElection {

@@ -73,13 +73,23 @@ class KioskTest : public ::testing::Test {
     load("ballots/demo-general.json");
   }
 
-  void load(const std::string& manifest_file) {
+  void load(const std::string& manifest_file, std::size_t witnesses = 0,
+            std::uint32_t witness_quorum = 0) {
     auto m = election::load_manifest_file(std::string(TABELLA_SOURCE_DIR) + "/" + manifest_file);
     ASSERT_TRUE(m.ok()) << m.error().describe();
+    std::vector<MemoryLedger::Witness> named;
+    for (std::size_t i = 0; i < witnesses; ++i) {
+      MemoryLedger::Witness w{"w" + std::to_string(i + 1) + ".kiosk.test",
+                              std::make_shared<const SigningKey>(SigningKey::generate())};
+      m->witnesses.push_back({w.name, ledger::CosignatureSigner(w.name, *w.key).verifier_key()});
+      named.push_back(std::move(w));
+    }
+    m->witness_quorum = witness_quorum;
     SeededRng rng("kiosk-test");
     auto demo = make_demo_election(*m, {key_->verify_key().bytes()}, 6, rng);
     ASSERT_TRUE(demo.ok()) << demo.error().describe();
     demo_ = std::move(*demo);
+    demo_.ledger->set_witnesses(std::move(named), 0);
   }
 
   std::unique_ptr<KioskModel> make_model(int idle_ms = 600000, int patience_ms = 20000) {
@@ -508,6 +518,55 @@ TEST_F(KioskTest, UnreachableLedgerOnFirstStartIsNotReadyThenRecovers) {
   EXPECT_EQ(m->screen(), Screen::kClosed);
 }
 
+// ------------------------------------------------------------------------------ witnesses
+
+// The manifest names 2 witnesses with quorum 2: a receipt cosigned by one of them is valid (the
+// ledger holds the ballot) but not final; the kiosk keeps it queued as acknowledged, still
+// delivers the next voter's ballot, and records both once the cosigned receipts arrive, without
+// a second copy in the ledger.
+TEST_F(KioskTest, ReceiptWithoutWitnessQuorumIsNotFinal) {
+  load("ballots/demo-general.json", 2, 2);
+  demo_.ledger->set_active_witnesses(1);
+  auto m = open_model();
+  vote(*m, demo_.tokens[0], {{0}, {}, {}});
+  seal(*m);
+  m->cast();
+  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
+  EXPECT_EQ(m->receipt().outcome, CastOutcome::kPending);
+  EXPECT_EQ(ledger_count(record::EntryType::kCastBallot), 1u);  // acknowledged by the ledger
+  ASSERT_TRUE(wait_for([&] {
+    return m->poll_status().queue_length == 1 && m->poll_status().awaiting_cosignatures == 1;
+  }));
+  EXPECT_NE(m->poll_status().last_error.find("awaiting witness cosignatures"), std::string::npos)
+      << m->poll_status().last_error;
+  m->done();
+  vote(*m, demo_.tokens[1], {{1}, {}, {}});
+  seal(*m);
+  m->cast();
+  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
+  EXPECT_EQ(m->receipt().outcome, CastOutcome::kPending);
+  EXPECT_EQ(ledger_count(record::EntryType::kCastBallot), 2u);
+  ASSERT_TRUE(wait_for([&] { return m->poll_status().awaiting_cosignatures == 2; }));
+
+  demo_.ledger->set_active_witnesses(2);  // the witnesses caught up
+  ASSERT_TRUE(wait_for(
+      [&] { return m->poll_status().queue_length == 0 && m->poll_status().cast_here == 2; }));
+  EXPECT_EQ(m->poll_status().awaiting_cosignatures, 0u);
+  EXPECT_EQ(ledger_count(record::EntryType::kCastBallot), 2u);  // each appended once
+}
+
+TEST_F(KioskTest, ReceiptWithWitnessQuorumIsFinal) {
+  load("ballots/demo-general.json", 2, 2);
+  demo_.ledger->set_active_witnesses(2);
+  auto m = open_model();
+  vote(*m, demo_.tokens[0], {{0}, {}, {}});
+  seal(*m);
+  m->cast();
+  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
+  EXPECT_EQ(m->receipt().outcome, CastOutcome::kRecorded);
+  ASSERT_TRUE(wait_for([&] { return m->poll_status().queue_length == 0; }));
+}
+
 // ------------------------------------------------------------------- store and pure checks
 
 TEST_F(KioskTest, StoreEnqueuesAtomicallyWithTheChainAndKeepsRejected) {
@@ -597,6 +656,40 @@ TEST_F(ReceiptTest, EveryTamperingIsRefused) {
     Bytes e = entry_;
     tamper(r, e);
     EXPECT_FALSE(verify_receipt(election_, r, e).ok()) << name;
+  }
+}
+
+// With witnesses in the manifest, verify_receipt needs their quorum; a receipt that has
+// everything else is "awaiting cosignatures", anything else wrong is not.
+TEST_F(KioskTest, WitnessQuorumIsPartOfTheReceiptCheck) {
+  load("ballots/demo-general.json", 3, 2);
+  auto entries = demo_.ledger->election();
+  ASSERT_TRUE(entries.ok());
+  auto el = load_election(*entries, demo_.authority->verify_key().bytes());
+  ASSERT_TRUE(el.ok()) << el.error().describe();
+  election::PlaintextBallot pb;
+  auto enc = election::encrypt_ballot(
+      *el->context, pb, 1, 1, election::chain_seed(el->context->q, key_->verify_key().bytes()));
+  ASSERT_TRUE(enc.ok());
+  Bytes entry = record::Entry::make(record::EntryType::kChallengedBallot, el->context->q,
+                                    election::open_ballot(enc->first, enc->second).encode(), *key_)
+                    .encode();
+  for (std::size_t active : {0u, 1u, 2u, 3u}) {
+    demo_.ledger->set_active_witnesses(active);
+    auto r = demo_.ledger->submit(entry);  // idempotent: the same index, a fresh receipt
+    ASSERT_TRUE(r.ok()) << r.error().describe();
+    auto cp = verify_receipt(*el, *r, entry);
+    if (active >= 2) {
+      EXPECT_TRUE(cp.ok()) << active << ": " << cp.error().describe();
+    } else {
+      ASSERT_FALSE(cp.ok()) << active;
+      EXPECT_TRUE(awaiting_cosignatures(cp.error())) << cp.error().describe();
+      Receipt bad = *r;
+      bad.inclusion_proof[0][0] ^= 1;
+      auto broken = verify_receipt(*el, bad, entry);
+      ASSERT_FALSE(broken.ok());
+      EXPECT_FALSE(awaiting_cosignatures(broken.error())) << broken.error().describe();
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 #include "tabella/client/ledger_client.h"
 
 #include "json_fields.h"
+#include "tabella/ledger/witness.h"
 
 namespace tabella::client {
 
@@ -94,8 +95,19 @@ json Receipt::to_json() const {
           {"checkpoint", checkpoint}};
 }
 
+WitnessPolicy WitnessPolicy::from_manifest(const election::Manifest& manifest) {
+  WitnessPolicy p;
+  p.quorum = manifest.witnesses.empty() ? 0 : manifest.witness_quorum;
+  for (const auto& w : manifest.witnesses) {
+    auto v = ledger::CosignatureVerifier::from_verifier_key(w.key);
+    if (v && v->name() == w.name) p.witnesses.push_back(std::move(*v));
+  }
+  return p;
+}
+
 Result<ledger::Checkpoint> verify_receipt(const Receipt& receipt, ByteView entry_bytes,
-                                          const ledger::NoteVerifier& log_key) {
+                                          const ledger::NoteVerifier& log_key,
+                                          const WitnessPolicy& witnesses) {
   auto cp = ledger::open_checkpoint(receipt.checkpoint, log_key);
   if (!cp) return cp.error().with_prefix("checkpoint");
   if (cp->size != receipt.tree_size) {
@@ -119,6 +131,16 @@ Result<ledger::Checkpoint> verify_receipt(const Receipt& receipt, ByteView entry
   Status included = ledger::verify_inclusion(leaf, receipt.index, receipt.tree_size,
                                              receipt.inclusion_proof, cp->root);
   if (!included.ok()) return included.error().with_prefix("inclusion_proof");
+  if (witnesses.quorum > 0) {
+    Status quorum =
+        ledger::check_cosignature_quorum(receipt.checkpoint, witnesses.witnesses, witnesses.quorum);
+    if (!quorum.ok()) {
+      return make_error(ErrorCode::kInvalidSignature,
+                        "the checkpoint is not yet cosigned by the election's witnesses: " +
+                            quorum.error().message,
+                        std::string(kCosignaturesField));
+    }
+  }
   return std::move(*cp);
 }
 

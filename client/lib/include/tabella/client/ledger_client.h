@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "tabella/client/http_client.h"
+#include "tabella/election/manifest.h"
 #include "tabella/ledger/checkpoint.h"
 #include "tabella/ledger/merkle.h"
 #include "tabella/ledger/note.h"
@@ -44,12 +45,29 @@ struct Receipt {
   nlohmann::json to_json() const;
 };
 
+// The witnesses an election names (manifest witnesses.members and witness_quorum): a receipt's
+// checkpoint must carry cosignature/v1 lines by `quorum` distinct ones. quorum 0: no check.
+struct WitnessPolicy {
+  std::vector<ledger::CosignatureVerifier> witnesses;
+  std::uint32_t quorum = 0;
+  // From the manifest. A member whose key is not a cosignature/v1 verifier key of its name
+  // cannot count (as in tabella-verify check 23), so the quorum may become unreachable.
+  static WitnessPolicy from_manifest(const election::Manifest& manifest);
+};
+
+// The field of the error verify_receipt returns when everything holds except the witnesses'
+// quorum: the entry IS in the log (the ledger signed it), the checkpoint is not yet cosigned.
+inline constexpr std::string_view kCosignaturesField = "checkpoint.cosignatures";
+
 // Checks a receipt for `entry_bytes` without the network (see the top of this file); returns
 // the checkpoint it was checked against. Errors name the receipt field: "checkpoint" (signature,
 // kInvalidSignature), "tree_size" (the checkpoint's size differs, or index >= size), "leaf_hash"
-// (not the hash of these bytes, kInvalidProof), "inclusion_proof" (kInvalidProof).
+// (not the hash of these bytes, kInvalidProof), "inclusion_proof" (kInvalidProof). With a
+// `witnesses` quorum, checked last: kInvalidSignature on kCosignaturesField saying how many
+// valid cosignatures the checkpoint has (ledger::check_cosignature_quorum).
 Result<ledger::Checkpoint> verify_receipt(const Receipt& receipt, ByteView entry_bytes,
-                                          const ledger::NoteVerifier& log_key);
+                                          const ledger::NoteVerifier& log_key,
+                                          const WitnessPolicy& witnesses = {});
 
 struct Submitted {
   std::uint64_t index = 0;
