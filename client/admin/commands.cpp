@@ -94,10 +94,10 @@ Result<client::Submitted> submit(Session& s, EntryType type, Bytes body) {
   if (sub->duplicate) {
     // Same command, same second, same key: the signed bytes are identical and the ledger answers
     // with the stored copy. Nothing new was recorded, so the command did not take effect now.
-    return make_error(ErrorCode::kConflict,
-                      "the ledger already holds this exact " + std::string(record::entry_type_name(type)) +
-                          " entry at index " + std::to_string(sub->index) +
-                          "; nothing new was recorded");
+    return make_error(ErrorCode::kConflict, "the ledger already holds this exact " +
+                                                std::string(record::entry_type_name(type)) +
+                                                " entry at index " + std::to_string(sub->index) +
+                                                "; nothing new was recorded");
   }
   auto cp = client::verify_receipt(sub->receipt, bytes, *s.log_key);
   if (!cp) {

@@ -75,6 +75,31 @@ TEST(GroupTest, FixedBaseMatchesGenericProducts) {
   EXPECT_EQ(fk.mul_add(a, b, p), K * a + p * b);
 }
 
+// A decoded point keeps its bytes for re-encoding; nothing derived from it may inherit them.
+TEST(GroupTest, DecodedPointEncodingFollowsTheValue) {
+  Point a = Point::base_mul(Scalar::from_u64(7));
+  Point b = Point::base_mul(Scalar::from_u64(11));
+  auto d = Point::decode(a.encode());
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->encode(), a.encode());
+  Point copy(*d);
+  EXPECT_EQ(copy.encode(), a.encode());
+  // Negation (a copy changed in place), sums, differences and products re-encode.
+  EXPECT_EQ((-*d).encode(), Point::base_mul(-Scalar::from_u64(7)).encode());
+  EXPECT_NE((-*d).encode(), a.encode());
+  EXPECT_EQ((*d + b).encode(), Point::base_mul(Scalar::from_u64(18)).encode());
+  EXPECT_EQ((*d - b).encode(), Point::base_mul(-Scalar::from_u64(4)).encode());
+  EXPECT_EQ((*d * Scalar::from_u64(2)).encode(), Point::base_mul(Scalar::from_u64(14)).encode());
+  // Assignment over a decoded point takes the new value's encoding, in both directions.
+  copy = b;
+  EXPECT_EQ(copy.encode(), b.encode());
+  Point target = b;
+  target = *d;
+  EXPECT_EQ(target.encode(), a.encode());
+  Point moved = std::move(copy);
+  EXPECT_EQ(moved.encode(), b.encode());
+}
+
 TEST(GroupTest, PointDecodeRejectsInvalidEncodings) {
   Point g = Point::generator();
   auto enc = g.encode();

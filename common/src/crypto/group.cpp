@@ -5,6 +5,7 @@
 #include <openssl/ec.h>
 #include <openssl/obj_mac.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -304,6 +305,8 @@ Point::~Point() {
 Point::Point(const Point& o) : impl_(std::make_unique<Impl>()) {
   impl_->p = EC_POINT_dup(o.impl_->p, p256());
   if (impl_->p == nullptr) crypto_fail("EC_POINT_dup");
+  impl_->has_encoding = o.impl_->has_encoding;
+  impl_->encoding = o.impl_->encoding;
 }
 
 Point& Point::operator=(const Point& o) {
@@ -313,6 +316,8 @@ Point& Point::operator=(const Point& o) {
     impl_->p = new_point();
   }
   if (EC_POINT_copy(impl_->p, o.impl_->p) != 1) crypto_fail("EC_POINT_copy");
+  impl_->has_encoding = o.impl_->has_encoding;
+  impl_->encoding = o.impl_->encoding;
   return *this;
 }
 
@@ -353,6 +358,8 @@ Result<Point> Point::decode(ByteView bytes) {
   if (EC_POINT_oct2point(p256(), p.impl_->p, bytes.data(), bytes.size(), bn_ctx()) != 1) {
     return make_error(ErrorCode::kInvalidEncoding, "point is not on the P-256 curve");
   }
+  std::copy(bytes.begin(), bytes.end(), p.impl_->encoding.begin());
+  p.impl_->has_encoding = true;
   return p;
 }
 
@@ -366,6 +373,7 @@ Result<Point> Point::decode_allow_identity(ByteView bytes) {
 }
 
 Point::Encoding Point::encode() const {
+  if (impl_->has_encoding) return impl_->encoding;
   Encoding out{};
   if (is_identity()) return out;
   if (EC_POINT_point2oct(p256(), impl_->p, POINT_CONVERSION_COMPRESSED, out.data(), out.size(),
@@ -392,6 +400,7 @@ Point Point::operator+(const Point& o) const {
 
 Point Point::operator-() const {
   Point r(*this);
+  r.impl_->has_encoding = false;
   if (EC_POINT_invert(p256(), r.impl_->p, bn_ctx()) != 1) crypto_fail("EC_POINT_invert");
   return r;
 }

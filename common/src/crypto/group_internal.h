@@ -10,6 +10,11 @@ namespace tabella {
 
 struct Point::Impl {
   EC_POINT* p = nullptr;
+  // The bytes a point was decoded from, kept so that hashing it again (proof challenges, ballot
+  // codes, re-encoding) costs no affine conversion. Set only by decode; copied with the point;
+  // cleared by anything that changes `p` in place.
+  bool has_encoding = false;
+  Point::Encoding encoding{};
 };
 
 namespace detail {
