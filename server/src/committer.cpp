@@ -111,9 +111,13 @@ struct Committer::Impl {
 
   std::mutex mu;
   std::condition_variable cv;
-  std::deque<Pending> queue;   // guarded by mu
-  bool stopping = false;       // guarded by mu
-  bool woken = false;          // guarded by mu
+  std::deque<Pending> queue;  // guarded by mu
+  bool stopping = false;      // guarded by mu
+  bool woken = false;         // guarded by mu
+  // guarded by mu: false from taking a batch until its commit is done (callbacks then run).
+  bool idle = true;
+  bool busy_arrival = false;   // guarded by mu: an entry came while a batch was committing
+  std::size_t last_batch = 0;  // guarded by mu: entries in the batch taken last
   std::optional<Error> fatal;  // committer thread: a remote entry the hooks refused
   std::mutex join_mu;
   std::thread thread;
@@ -132,8 +136,18 @@ struct Committer::Impl {
       std::vector<Pending> batch;
       {
         std::unique_lock<std::mutex> lock(mu);
+        idle = true;
         cv.wait(lock, [this] { return stopping || woken || !queue.empty(); });
         if (queue.empty() && stopping) return;  // stopping and drained
+        // Concurrent clients (entries came in while the previous batch was committing, or it
+        // held several): give the next batch a moment to fill.
+        if (options.linger.count() > 0 && !stopping && !queue.empty() &&
+            queue.size() < options.linger_target && (busy_arrival || last_batch > 1)) {
+          cv.wait_for(lock, options.linger,
+                      [this] { return stopping || queue.size() >= options.linger_target; });
+        }
+        idle = false;
+        busy_arrival = false;
         woken = false;
         std::size_t bytes = 0;
         while (!queue.empty() && batch.size() < options.max_batch_entries &&
@@ -142,6 +156,7 @@ struct Committer::Impl {
           batch.push_back(std::move(queue.front()));
           queue.pop_front();
         }
+        last_batch = batch.size();
       }
       if (batch.empty()) {
         (void)catch_up();
@@ -292,6 +307,11 @@ struct Committer::Impl {
       metrics->add_rejected(rejected);
       metrics->add_duplicates(duplicates);
     }
+    {
+      // From here on an arrival may be a client answering its own receipt: not concurrency.
+      std::lock_guard<std::mutex> lock(mu);
+      idle = true;
+    }
 
     for (std::size_t i = 0; i < batch.size(); ++i) {
       Slot& slot = slots[i];
@@ -337,7 +357,11 @@ void Committer::submit(Bytes entry, std::shared_ptr<const void> prepared, Append
     std::lock_guard<std::mutex> lock(impl_->mu);
     if (!impl_->stopping) {
       impl_->queue.push_back(Pending{std::move(entry), std::move(prepared), std::move(done)});
-      impl_->cv.notify_one();
+      if (!impl_->idle) impl_->busy_arrival = true;
+      // The committer waits for a non-empty queue, or lingers for linger_target entries.
+      if (impl_->queue.size() == 1 || impl_->queue.size() >= impl_->options.linger_target) {
+        impl_->cv.notify_one();
+      }
       return;
     }
   }
