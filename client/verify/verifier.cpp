@@ -54,7 +54,17 @@ class Run {
   }
   bool stop() const { return options_.fail_fast && !report_.failures.empty(); }
 
-  void process_batch(std::vector<record::RecordEntry>& batch);
+  // A batch read from the record, prechecked (phase 1) and waiting to be applied (phase 2).
+  struct Batch {
+    std::vector<record::RecordEntry> entries;
+    std::vector<std::optional<Result<CheckedEntry>>> checked;
+    record::Snapshot snapshot;  // what phase 1 checks against; outlives the worker threads
+  };
+  // Phase 1 on `workers` threads (the caller's included when `join_caller`); returns them.
+  std::vector<std::thread> precheck(Batch& b, unsigned workers, bool join_caller) const;
+  void apply(Batch& b);
+  // Whether applying b may change the snapshot later batches are prechecked under.
+  static bool changes_snapshot(const Batch& b);
   void add_checkpoint(const std::string& text);
   void verify_checkpoint_signatures();
   void check_roots(std::uint64_t index);
@@ -145,24 +155,43 @@ void Run::check_roots(std::uint64_t index) {
   }
 }
 
-void Run::process_batch(std::vector<record::RecordEntry>& batch) {
-  // Phase 1, all cores: decode, signatures, proofs under the current snapshot.
-  const record::Snapshot snapshot = state_.snapshot();
-  std::vector<std::optional<Result<CheckedEntry>>> checked(batch.size());
-  auto work = [&](std::size_t t) {
-    for (std::size_t i = t; i < batch.size(); i += threads_) {
-      checked[i].emplace(record::precheck(batch[i].bytes, snapshot));
+std::vector<std::thread> Run::precheck(Batch& b, unsigned workers, bool join_caller) const {
+  b.checked.assign(b.entries.size(), std::nullopt);
+  auto work = [&b, workers](std::size_t t) {
+    for (std::size_t i = t; i < b.entries.size(); i += workers) {
+      b.checked[i].emplace(record::precheck(b.entries[i].bytes, b.snapshot));
     }
   };
-  if (threads_ <= 1 || batch.size() < 4) {
-    for (std::size_t t = 0; t < threads_; ++t) work(t);
-  } else {
-    std::vector<std::thread> pool;
-    for (unsigned t = 1; t < threads_; ++t) pool.emplace_back(work, t);
-    work(0);
-    for (auto& th : pool) th.join();
+  std::vector<std::thread> pool;
+  if (workers <= 1 || b.entries.size() < 4) {
+    if (join_caller) {
+      for (std::size_t t = 0; t < workers; ++t) work(t);
+    } else {
+      pool.emplace_back([work, workers] {
+        for (std::size_t t = 0; t < workers; ++t) work(t);
+      });
+    }
+    return pool;
   }
+  for (unsigned t = join_caller ? 1 : 0; t < workers; ++t) pool.emplace_back(work, t);
+  if (join_caller) work(0);
+  return pool;
+}
 
+bool Run::changes_snapshot(const Batch& b) {
+  for (const auto& c : b.checked) {
+    if (c && c->ok() &&
+        ((*c)->entry.type == record::EntryType::kElection ||
+         (*c)->entry.type == record::EntryType::kElectionKey)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void Run::apply(Batch& b) {
+  auto& batch = b.entries;
+  auto& checked = b.checked;
   // Phase 2, in log order: Merkle tree, checkpoints, election rules.
   for (std::size_t i = 0; i < batch.size() && !stop(); ++i) {
     const auto& item = batch[i];
@@ -281,24 +310,53 @@ Result<Report> Run::run(const std::filesystem::path& path) {
   auto start = std::chrono::steady_clock::now();
   auto reader = record::RecordReader::open(path);
   if (!reader.ok()) return reader.error();
-  std::vector<record::RecordEntry> batch;
+  // Phase 1 of the next batch runs on the worker threads while this thread applies the
+  // previous one (phase 2) and reads the one after: the rules, the Merkle tree and the reading
+  // are the serial part, and they overlap the proofs. A batch whose entries change the snapshot
+  // (the election or election-key entry) is applied before the next one is prechecked. One
+  // thread (-j 1) runs everything in turn.
+  const bool overlap = threads_ > 1;
+  std::optional<Batch> previous;
+  std::vector<std::thread> running;  // phase 1 of *previous
+  auto join = [&running] {
+    for (auto& t : running) t.join();
+    running.clear();
+  };
+  auto submit = [&](Batch next) {
+    join();
+    if (previous && (!overlap || changes_snapshot(*previous))) {
+      apply(*previous);
+      previous.reset();
+    }
+    std::optional<Batch> done = std::move(previous);
+    previous = std::move(next);
+    previous->snapshot = state_.snapshot();
+    running = precheck(*previous, threads_, /*join_caller=*/!overlap);
+    if (done && !stop()) apply(*done);
+  };
+  Batch batch;
   for (;;) {
+    if (stop()) break;
     auto item = reader->next();
-    if (!item.ok()) return item.error();
+    if (!item.ok()) {
+      join();
+      return item.error();
+    }
     if (!item->has_value()) break;
     if (auto* cp = std::get_if<record::RecordCheckpoint>(&**item)) {
       add_checkpoint(cp->note);
       ++report_.checkpoints;
       continue;
     }
-    batch.push_back(std::move(std::get<record::RecordEntry>(**item)));
-    if (batch.size() == kBatch) {
-      process_batch(batch);
-      batch.clear();
-      if (stop()) break;
+    batch.entries.push_back(std::move(std::get<record::RecordEntry>(**item)));
+    if (batch.entries.size() == kBatch) {
+      submit(std::move(batch));
+      batch = Batch{};
     }
   }
-  if (!batch.empty() && !stop()) process_batch(batch);
+  if (!batch.entries.empty() && !stop()) submit(std::move(batch));
+  join();
+  if (previous && !stop()) apply(*previous);
   finish();
   report_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report_;

@@ -528,6 +528,34 @@ TEST(VerifyLargeTest, ThousandBallotsWithTwoGuardiansAbsent) {
   auto result = body_of<record::ResultBody>(sim, sim.find(EntryType::kResult));
   EXPECT_EQ(result.guardians, (std::vector<std::uint32_t>{1, 3, 5}));
   EXPECT_EQ(result.counts, sim.expected_counts);
+
+  // Several batches, proofs of one checked while the rules run on the one before: one thread
+  // and three threads report the same failures, in the same order, for tamperings in different
+  // batches (a signature in the second batch, a ballot proof in the fourth).
+  const std::size_t first = sim.find(EntryType::kCastBallot);
+  ASSERT_GT(sim.entries.size(), first + 900);
+  SimElection bad = sim;
+  bad.entries[first + 300].back() ^= 0x01;                                // the entry's signature
+  bad.entries[first + 850][bad.entries[first + 850].size() / 2] ^= 0x40;  // inside the ballot
+  Options one;
+  one.threads = 1;
+  Options three;
+  three.threads = 3;
+  Report r1 = run(bad, "large-bad-1", one);
+  Report r3 = run(bad, "large-bad-3", three);
+  EXPECT_FALSE(r1.ok());
+  ASSERT_EQ(r1.failures.size(), r3.failures.size()) << format_report(r3);
+  for (std::size_t i = 0; i < r1.failures.size(); ++i) {
+    EXPECT_EQ(r1.failures[i].index, r3.failures[i].index);
+    EXPECT_EQ(r1.failures[i].check, r3.failures[i].check);
+    EXPECT_EQ(r1.failures[i].why, r3.failures[i].why);
+  }
+  bool named_both = false, named_300 = false;
+  for (const auto& f : r1.failures) {
+    named_300 = named_300 || f.index == first + 300;
+    named_both = named_300 && (named_both || f.index == first + 850);
+  }
+  EXPECT_TRUE(named_both) << format_report(r1);
 }
 
 }  // namespace
