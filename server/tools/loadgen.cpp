@@ -686,8 +686,9 @@ int main(int argc, char** argv) {
   }
   const std::size_t node_count = nodes.size();
   if (cluster) {
-    std::printf("cluster: %zu etcd members (%s), %zu ledger nodes (ports", etcd.size(),
-                cluster_url.c_str(), node_count);
+    std::printf("cluster: %zu etcd member%s (%s), %zu ledger node%s (ports", etcd.size(),
+                etcd.size() == 1 ? "" : "s", cluster_url.c_str(), node_count,
+                node_count == 1 ? "" : "s");
     for (const auto& n : nodes) std::printf(" %u", n.port);
     std::printf(")\n");
   }
