@@ -484,6 +484,14 @@ void Cosigner::offer(std::uint64_t size, std::string note) {
   impl_->cv.notify_all();
 }
 
+bool Cosigner::can_reach_quorum() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (!impl_->configured) return false;
+  std::size_t usable = 0;
+  for (const auto& p : impl_->peers) usable += p->refused ? 0 : 1;
+  return usable >= impl_->quorum;
+}
+
 std::optional<StoredCheckpoint> Cosigner::latest_cosigned() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->cosigned;

@@ -472,9 +472,9 @@ struct ElectionLedger::Impl {
   }
 
   // Whether a receipt for `index` can carry a cosigned checkpoint now (or never will: no
-  // witnesses, or no cosigner to collect them).
+  // witnesses, no cosigner to collect them, or too few usable witnesses for the quorum).
   bool receipt_final(std::uint64_t index) const {
-    if (!witnessed || !cosigner) return true;
+    if (!witnessed || !cosigner || !cosigner->can_reach_quorum()) return true;
     auto c = latest_cosigned();
     return c && c->size > index;
   }
@@ -997,7 +997,7 @@ void ElectionLedger::register_routes(Router& router, Committer& committer, Threa
     // Witnessed: wait (at most --cosign-wait) for a cosigned checkpoint of the current size, so
     // that the record's latest checkpoint carries the cosignatures (tabella-verify check 23).
     auto p = m->published();
-    if (!m->receipt_final(p->size == 0 ? 0 : p->size - 1)) {
+    if (p->size > 0 && !m->receipt_final(p->size - 1)) {
       auto again = [export_now, respond]() { export_now(respond); };
       m->cosigner->wait_for(p->size, std::chrono::steady_clock::now() + m->cosign_wait,
                             [&pool, again](bool) {

@@ -88,6 +88,11 @@ class Cosigner {
 
   std::optional<StoredCheckpoint> latest_cosigned() const;
 
+  // False when no quorum can ever be collected: not configured (no manifest yet, or one without
+  // witnesses), or fewer witnesses than the quorum left after refusing non-members. Receipts do
+  // not wait then.
+  bool can_reach_quorum() const;
+
   // Calls done(true) once a cosigned checkpoint of size >= min_size is stored (at once if it
   // already is), done(false) at `deadline` or on stop(). Exactly one call.
   void wait_for(std::uint64_t min_size, std::chrono::steady_clock::time_point deadline,
