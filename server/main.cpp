@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
   app.add_option("--witness", witnesses,
                  "Witness base URL (http://host:port) to collect checkpoint cosignatures from; "
                  "repeat or separate with commas. Each must be one of the manifest's "
-                 "witnesses.members (docs/cluster.md section 5)")
+                 "witnesses.members (docs/cluster.md section 4)")
       ->delimiter(',');
   std::string cosign_wait = "10s";
   app.add_option("--cosign-wait", cosign_wait,
