@@ -140,6 +140,11 @@ int main(int argc, char** argv) {
                  "With witnesses: how long POST /v1/entries waits for a cosigned checkpoint "
                  "covering the entry before answering with \"cosigned\": false (250ms, 10s)")
       ->capture_default_str();
+  std::string commit_linger = "10ms";
+  app.add_option("--commit-linger", commit_linger,
+                 "Group commit under concurrent load: wait up to this long for more entries "
+                 "before a transaction (0ms: never wait; a lone client never waits)")
+      ->capture_default_str();
   bool print_key = false;
   app.add_flag("--print-verifier-key", print_key,
                "Print the ledger's note verifier key (needs --origin) and exit");
@@ -175,6 +180,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   config.cosign_wait = *wait;
+  auto linger = tabella::server::parse_duration(commit_linger);
+  if (!linger || *linger > std::chrono::milliseconds(1000)) {
+    std::cerr << "--commit-linger: " << (linger ? "at most 1s" : linger.error().message) << "\n";
+    return 2;
+  }
+  config.commit_linger = *linger;
   if (!witnesses.empty() && config.origin.empty()) {
     std::cerr << "--witness needs --origin and --authority-key (the election ledger)\n";
     return 2;

@@ -75,6 +75,7 @@ int run_ledger(const ServerConfig& config, const LedgerHooks& hooks) {
   ThreadPool pool(config.verify_threads ? config.verify_threads : cores);
   Committer::Options committer_options;
   committer_options.remote = cluster.remote;
+  committer_options.linger = config.commit_linger;
   std::unique_ptr<Committer> committer_owner =
       election ? std::make_unique<Committer>(storage, *election, committer_options, &metrics)
                : std::make_unique<Committer>(

@@ -5,9 +5,13 @@
 #include <charconv>
 #include <chrono>
 #include <ctime>
+#include <deque>
 #include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <shared_mutex>
+#include <span>
 
 #include "tabella/election/ballot.h"
 #include "tabella/election/manifest.h"
@@ -61,39 +65,108 @@ Error unknown_author(std::string message) {
 }
 
 // Stored complete-subtree hashes read through Storage, get_many in one query.
+// Tree hashes from storage, with the recent ones in memory: receipts and proofs for the newest
+// entries (what kiosks ask for) are then answered without a database read. Per level the last
+// kWindow complete-subtree hashes are kept, and every hash from level kAllFrom up (one per
+// 2^kAllFrom entries), so a proof for any of the last ~kWindow entries is served from memory.
+// Thread-safety: get/get_many from any thread; remember/forget_from on the committer thread.
 class StorageHashReader final : public ledger::HashReader {
  public:
+  static constexpr std::size_t kWindow = 8192;
+  static constexpr int kAllFrom = 10;
+
   explicit StorageHashReader(Storage& s) : storage_(s) {}
+
   Result<ledger::Hash> get(int level, std::uint64_t index) const override {
+    if (auto h = cached(level, index)) return *h;
     auto h = storage_.get_hash(static_cast<std::uint32_t>(level), index);
     if (!h) return h.error();
-    if (!*h) {
-      return make_error(ErrorCode::kNotFound, "tree hash (" + std::to_string(level) + ", " +
-                                                  std::to_string(index) + ") is not stored");
-    }
+    if (!*h) return not_stored(level, index);
     return **h;
   }
   Result<std::vector<ledger::Hash>> get_many(std::span<const ledger::HashIndex> at) const override {
+    std::vector<ledger::Hash> out(at.size());
+    std::vector<std::size_t> missing;
+    {
+      std::shared_lock<std::shared_mutex> lock(mu_);
+      for (std::size_t i = 0; i < at.size(); ++i) {
+        if (auto h = cached_locked(at[i].level, at[i].index)) {
+          out[i] = *h;
+        } else {
+          missing.push_back(i);
+        }
+      }
+    }
+    if (missing.empty()) return out;
     std::vector<Storage::HashKey> keys;
-    keys.reserve(at.size());
-    for (const auto& a : at) keys.push_back({static_cast<std::uint32_t>(a.level), a.index});
+    keys.reserve(missing.size());
+    for (std::size_t i : missing) {
+      keys.push_back({static_cast<std::uint32_t>(at[i].level), at[i].index});
+    }
     auto got = storage_.get_hashes(keys);
     if (!got) return got.error();
-    std::vector<ledger::Hash> out;
-    out.reserve(at.size());
-    for (std::size_t i = 0; i < at.size(); ++i) {
-      if (!(*got)[i]) {
-        return make_error(ErrorCode::kNotFound, "tree hash (" + std::to_string(at[i].level) + ", " +
-                                                    std::to_string(at[i].index) +
-                                                    ") is not stored");
-      }
-      out.push_back(*(*got)[i]);
+    for (std::size_t k = 0; k < missing.size(); ++k) {
+      if (!(*got)[k]) return not_stored(at[missing[k]].level, at[missing[k]].index);
+      out[missing[k]] = *(*got)[k];
     }
     return out;
   }
 
+  // Hashes the committer is about to store, in the order the tree completed them.
+  void remember(std::span<const ledger::StoredHash> hashes) {
+    std::unique_lock<std::shared_mutex> lock(mu_);
+    for (const auto& h : hashes) {
+      auto level = static_cast<std::size_t>(h.at.level);
+      if (level >= levels_.size()) levels_.resize(level + 1);
+      Level& l = levels_[level];
+      if (l.hashes.empty() || h.at.index != l.first + l.hashes.size()) {
+        l.hashes.clear();  // not contiguous (the cache starts mid-log after a restart)
+        l.first = h.at.index;
+      }
+      l.hashes.push_back(h.hash);
+      if (h.at.level < kAllFrom && l.hashes.size() > kWindow) {
+        l.hashes.pop_front();
+        ++l.first;
+      }
+    }
+  }
+  // Drops what a failed commit left behind: every subtree not complete within `size` entries.
+  void forget_from(std::uint64_t size) {
+    std::unique_lock<std::shared_mutex> lock(mu_);
+    for (std::size_t level = 0; level < levels_.size(); ++level) {
+      Level& l = levels_[level];
+      const std::uint64_t complete = level < 64 ? size >> level : 0;
+      if (complete <= l.first) {
+        l.hashes.clear();
+      } else if (l.first + l.hashes.size() > complete) {
+        l.hashes.resize(static_cast<std::size_t>(complete - l.first));
+      }
+    }
+  }
+
  private:
+  struct Level {
+    std::uint64_t first = 0;  // index of hashes.front()
+    std::deque<ledger::Hash> hashes;
+  };
+  static Error not_stored(int level, std::uint64_t index) {
+    return make_error(ErrorCode::kNotFound, "tree hash (" + std::to_string(level) + ", " +
+                                                std::to_string(index) + ") is not stored");
+  }
+  std::optional<ledger::Hash> cached(int level, std::uint64_t index) const {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    return cached_locked(level, index);
+  }
+  std::optional<ledger::Hash> cached_locked(int level, std::uint64_t index) const {
+    if (level < 0 || static_cast<std::size_t>(level) >= levels_.size()) return std::nullopt;
+    const Level& l = levels_[static_cast<std::size_t>(level)];
+    if (index < l.first || index - l.first >= l.hashes.size()) return std::nullopt;
+    return l.hashes[static_cast<std::size_t>(index - l.first)];
+  }
+
   Storage& storage_;
+  mutable std::shared_mutex mu_;
+  std::vector<Level> levels_;  // guarded by mu_
 };
 
 // What readers see: everything as of the last successful COMMIT.
@@ -395,6 +468,7 @@ struct ElectionLedger::Impl {
     state = record::ElectionState();
     auto size = storage.size();
     if (!size) return size.error();
+    reader.forget_from(*size);  // hashes of a batch that did not commit
     for (std::uint64_t start = 0; start < *size; start += kReplayChunk) {
       auto chunk = storage.read_range(start, kReplayChunk);
       if (!chunk) return chunk.error();
@@ -656,6 +730,7 @@ void ElectionLedger::before_commit(std::uint64_t first_index, const std::vector<
     for (const auto& h : completed) {
       view.put_hash(static_cast<std::uint32_t>(h.at.level), h.at.index, h.hash);
     }
+    m.reader.remember(completed);
   }
 }
 

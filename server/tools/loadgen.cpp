@@ -498,6 +498,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--checkpoint-interval", interval, "Passed to the ledger(s)")
       ->capture_default_str();
+  std::vector<std::string> ledger_extra;
+  app.add_option("--ledger-arg", ledger_extra,
+                 "Extra argument for every tabella-ledger, repeatable "
+                 "(e.g. --ledger-arg=--commit-linger=5ms)");
   app.add_option("--cluster-nodes", cluster_nodes,
                  "0: one single-node ledger. N >= 1: start an etcd cluster on 127.0.0.1 (fresh "
                  "data dirs, free ports) and N tabella-ledger --cluster nodes sharing one ledger "
@@ -668,6 +672,7 @@ int main(int argc, char** argv) {
                                   interval,
                                   "--key-file",
                                   key_file};
+    args.insert(args.end(), ledger_extra.begin(), ledger_extra.end());
     if (cluster) {
       // Every member, node i's list starting at member i mod M: the client sticks to the member
       // that answered last, so this spreads the nodes' requests over the members.

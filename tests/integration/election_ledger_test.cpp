@@ -606,6 +606,31 @@ TEST_F(ElectionLedgerTest, FailedCommitLeavesNoTraceInMemory) {
   EXPECT_EQ(parse(client.get("/v1/status"))["phase"], "finished");
 }
 
+// A failed COMMIT of another entry at the same index: the tree hashes the ledger keeps in
+// memory for receipts must not outlive it (every later receipt proves against the real tree).
+TEST_F(ElectionLedgerTest, FailedCommitLeavesNoTreeHashBehind) {
+  TempDir dir;
+  const SimElection& s = sim();
+  Node node(dir.path(), s);
+  HttpClient client(node.port());
+  std::size_t first_ballot = s.find(EntryType::kCastBallot);
+  post_range(client, 0, first_ballot);
+  // The second kiosk's first ballot (kiosks alternate) fails to commit at first_ballot...
+  ASSERT_NE(s.entry(first_ballot + 1).author, s.entry(first_ballot).author);
+  node.storage.fail_appends = 1;
+  auto r = client.post("/v1/entries", post_body(s.entries[first_ballot + 1]));
+  EXPECT_EQ(r->status, 500u) << r->body;
+  // ... then the election goes on in order, and every receipt verifies.
+  for (std::size_t i = first_ballot; i < s.entries.size(); ++i) {
+    auto posted = client.post("/v1/entries", post_body(s.entries[i]));
+    ASSERT_TRUE(posted.ok());
+    ASSERT_EQ(posted->status, 200u) << "entry " << i << ": " << posted->body;
+    json j = json::parse(posted->body);
+    ASSERT_EQ(j["index"], i);
+    expect_valid_receipt(j["receipt"], s.entries[i], i, s.ledger_key);
+  }
+}
+
 TEST(LedgerKey, CreatedWithMode0600AndReloaded) {
   TempDir dir;
   std::string path = (dir.path() / "sub" / "ledger.key").string();

@@ -125,7 +125,7 @@ class Committer {
     // its fsync costs about as much CPU as validating a few entries, so fuller batches leave
     // more of the cores to proof verification. A lone client never waits (nothing arrives
     // while its entry commits). linger 0 disables it.
-    std::chrono::microseconds linger{2000};
+    std::chrono::microseconds linger{10000};
     std::size_t linger_target = 16;
   };
 

@@ -26,6 +26,7 @@ struct ServerConfig {
   std::string tls_cert;                 // PEM files; TLS when both are set
   std::string tls_key;
   std::chrono::milliseconds checkpoint_interval{1000};
+  std::chrono::milliseconds commit_linger{10};  // Committer::Options::linger
   // The election ledger (election_ledger.h); when origin is empty the ledger stores opaque
   // entries without validation (infrastructure tests only).
   std::string origin;         // C2SP log origin = the manifest's "origin"
