@@ -1,6 +1,7 @@
 #include "verifier.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -59,9 +60,12 @@ class Run {
     std::vector<record::RecordEntry> entries;
     std::vector<std::optional<Result<CheckedEntry>>> checked;
     record::Snapshot snapshot;  // what phase 1 checks against; outlives the worker threads
+    // The next entry to precheck: helpers and this thread take entries until none is left.
+    std::unique_ptr<std::atomic<std::size_t>> next = std::make_unique<std::atomic<std::size_t>>(0);
   };
-  // Phase 1 on `workers` threads (the caller's included when `join_caller`); returns them.
-  std::vector<std::thread> precheck(Batch& b, unsigned workers, bool join_caller) const;
+  // Phase 1: starts `helpers` threads taking entries of b; precheck_some(b) joins in.
+  std::vector<std::thread> start_precheck(Batch& b, unsigned helpers) const;
+  void precheck_some(Batch& b) const;
   void apply(Batch& b);
   // Whether applying b may change the snapshot later batches are prechecked under.
   static bool changes_snapshot(const Batch& b);
@@ -155,27 +159,22 @@ void Run::check_roots(std::uint64_t index) {
   }
 }
 
-std::vector<std::thread> Run::precheck(Batch& b, unsigned workers, bool join_caller) const {
+std::vector<std::thread> Run::start_precheck(Batch& b, unsigned helpers) const {
   b.checked.assign(b.entries.size(), std::nullopt);
-  auto work = [&b, workers](std::size_t t) {
-    for (std::size_t i = t; i < b.entries.size(); i += workers) {
-      b.checked[i].emplace(record::precheck(b.entries[i].bytes, b.snapshot));
-    }
-  };
+  b.next->store(0);
   std::vector<std::thread> pool;
-  if (workers <= 1 || b.entries.size() < 4) {
-    if (join_caller) {
-      for (std::size_t t = 0; t < workers; ++t) work(t);
-    } else {
-      pool.emplace_back([work, workers] {
-        for (std::size_t t = 0; t < workers; ++t) work(t);
-      });
-    }
-    return pool;
+  for (unsigned t = 0; t < helpers && t < b.entries.size(); ++t) {
+    pool.emplace_back([this, &b] { precheck_some(b); });
   }
-  for (unsigned t = join_caller ? 1 : 0; t < workers; ++t) pool.emplace_back(work, t);
-  if (join_caller) work(0);
   return pool;
+}
+
+void Run::precheck_some(Batch& b) const {
+  for (;;) {
+    std::size_t i = b.next->fetch_add(1);
+    if (i >= b.entries.size()) return;
+    b.checked[i].emplace(record::precheck(b.entries[i].bytes, b.snapshot));
+  }
 }
 
 bool Run::changes_snapshot(const Batch& b) {
@@ -310,11 +309,12 @@ Result<Report> Run::run(const std::filesystem::path& path) {
   auto start = std::chrono::steady_clock::now();
   auto reader = record::RecordReader::open(path);
   if (!reader.ok()) return reader.error();
-  // Phase 1 of the next batch runs on the worker threads while this thread applies the
-  // previous one (phase 2) and reads the one after: the rules, the Merkle tree and the reading
-  // are the serial part, and they overlap the proofs. A batch whose entries change the snapshot
-  // (the election or election-key entry) is applied before the next one is prechecked. One
-  // thread (-j 1) runs everything in turn.
+  // Phase 1 of the next batch runs on threads-1 helper threads while this thread applies the
+  // previous one (phase 2), then joins them on phase 1 before it reads on: the rules, the
+  // Merkle tree and the reading are the serial part, and they overlap the proofs without more
+  // threads than cores. A batch whose entries change the snapshot (the election or
+  // election-key entry) is applied before the next one is prechecked. One thread (-j 1) runs
+  // everything in turn.
   const bool overlap = threads_ > 1;
   std::optional<Batch> previous;
   std::vector<std::thread> running;  // phase 1 of *previous
@@ -331,8 +331,9 @@ Result<Report> Run::run(const std::filesystem::path& path) {
     std::optional<Batch> done = std::move(previous);
     previous = std::move(next);
     previous->snapshot = state_.snapshot();
-    running = precheck(*previous, threads_, /*join_caller=*/!overlap);
+    running = start_precheck(*previous, overlap ? threads_ - 1 : 0);
     if (done && !stop()) apply(*done);
+    precheck_some(*previous);
   };
   Batch batch;
   for (;;) {
