@@ -5,8 +5,11 @@
 // it stores opaque entries (infrastructure tests only).
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <string_view>
 
@@ -89,6 +92,35 @@ tabella::Result<tabella::server::ClusterStorage> open_cluster(
 
 }  // namespace
 
+// The node's own witness: the ledger's checkpoints (from this node or any other node of the
+// cluster, or a rewritten copy shown to it) are cosigned only when their root is this node's
+// root at that size. Objects live as long as the process (the router keeps references).
+static tabella::Status add_node_witness(tabella::server::Router& router,
+                                        tabella::server::ElectionLedger& election,
+                                        const std::string& name, const std::string& data_dir) {
+  using namespace tabella;
+  std::filesystem::path dir = std::filesystem::path(data_dir) / "witness";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  auto key =
+      server::load_or_create_ledger_key((std::filesystem::path(data_dir) / "witness.key").string());
+  if (!key) return key.error().with_prefix("witness key");
+  auto store = ledger::FileWitnessStore::open(dir.string());
+  if (!store) return store.error().with_prefix("witness state");
+  auto witness = ledger::Witness::open(name, **key, **store);
+  if (!witness) return witness.error().with_prefix("witness");
+  std::string origin = election.verifier_key().substr(0, election.verifier_key().find('+'));
+  TABELLA_TRY(witness.value()->add_log(
+      origin, election.verifier_key(),
+      [&election](const ledger::Checkpoint& cp) { return election.check_root(cp); }));
+  server::witness::register_witness_routes(router, **witness);
+  // Kept for the life of the process, with the router's handlers.
+  static std::shared_ptr<const SigningKey> kept_key = *key;
+  static auto kept_store = std::move(*store);
+  static auto kept_witness = std::move(*witness);
+  return Status::success();
+}
+
 int main(int argc, char** argv) {
   if (argc > 1 && std::string_view(argv[1]) == "witness") {
     return tabella::server::witness::run_witness(argc - 1, argv + 1);
@@ -140,6 +172,12 @@ int main(int argc, char** argv) {
                  "With witnesses: how long POST /v1/entries waits for a cosigned checkpoint "
                  "covering the entry before answering with \"cosigned\": false (250ms, 10s)")
       ->capture_default_str();
+  std::string node_witness;
+  app.add_option("--node-witness", node_witness,
+                 "Also serve POST /add-checkpoint and GET /witness/status as a C2SP witness "
+                 "named NAME (key <data-dir>/witness.key, state <data-dir>/witness/): this node "
+                 "cosigns a checkpoint of its log only when the root equals its own tree's at "
+                 "that size (docs/cluster.md section 4)");
   std::string commit_linger = "10ms";
   app.add_option("--commit-linger", commit_linger,
                  "Group commit under concurrent load: wait up to this long for more entries "
@@ -214,6 +252,18 @@ int main(int argc, char** argv) {
     hooks.cluster = [cluster,
                      origin = config.origin](std::unique_ptr<tabella::server::Storage> local) {
       return open_cluster(cluster, origin, std::move(local));
+    };
+  }
+  if (!node_witness.empty()) {
+    if (config.origin.empty() || !tabella::ledger::is_valid_key_name(node_witness)) {
+      std::cerr << (config.origin.empty() ? "--node-witness needs --origin and --authority-key\n"
+                                          : "--node-witness: not a valid key name\n");
+      return 2;
+    }
+    hooks.add_election_routes = [name = node_witness, dir = config.data_dir](
+                                    tabella::server::Router& router,
+                                    tabella::server::ElectionLedger& election) {
+      return add_node_witness(router, election, name, dir);
     };
   }
   return tabella::server::run_ledger(config, hooks);

@@ -94,6 +94,16 @@ int run_ledger(const ServerConfig& config, const LedgerHooks& hooks) {
   register_ledger_api(router, api);
   if (election) election->register_routes(router, committer, pool);
   if (hooks.add_routes) hooks.add_routes(router, storage);
+  if (election && hooks.add_election_routes) {
+    Status added = hooks.add_election_routes(router, *election);
+    if (!added.ok()) {
+      pool.stop();
+      unlisten();
+      committer.stop();
+      (void)storage.close();
+      return startup_failure(added.error());
+    }
+  }
 
   // The checkpoint timer: GET /checkpoint advances at most once per interval.
   std::mutex timer_mu;

@@ -654,6 +654,25 @@ std::string ElectionLedger::verifier_key() const {
   return impl_->signer.verifier_key();
 }
 
+Status ElectionLedger::check_root(const ledger::Checkpoint& checkpoint) const {
+  auto p = impl_->published();
+  if (checkpoint.size > p->size) {
+    return make_error(ErrorCode::kNotFound, "this node has committed " + std::to_string(p->size) +
+                                                " entries, not yet " +
+                                                std::to_string(checkpoint.size));
+  }
+  auto root = checkpoint.size == p->size ? Result<ledger::Hash>(p->root)
+                                         : ledger::root_at(checkpoint.size, impl_->reader);
+  if (!root) return root.error();
+  if (*root != checkpoint.root) {
+    return make_error(ErrorCode::kConflict,
+                      "the root at size " + std::to_string(checkpoint.size) +
+                          " differs from this node's tree: a rewritten or forked history",
+                      "root");
+  }
+  return Status::success();
+}
+
 void ElectionLedger::set_cluster_mode(bool cluster) {
   impl_->cluster = cluster;
 }

@@ -197,5 +197,77 @@ TEST(WitnessLedgerTest, FollowsCosignsAndKeepsEvidenceOfAFork) {
   EXPECT_EQ(status["logs"][0]["root"], to_hex(ByteView(cp->root.data(), cp->root.size())));
 }
 
+// A ledger node as a witness of its own log (--node-witness): it cosigns the log's checkpoint,
+// and a checkpoint of the same size over a rewritten entry — validly signed with the ledger key,
+// as a compromised node would sign it — is refused and kept as proven evidence.
+TEST(WitnessLedgerTest, LedgerNodeWitnessCosignsOnlyItsOwnRoot) {
+  testing::SimOptions o;
+  o.kiosks = 1;
+  o.ballots = 3;
+  o.challenged = 0;
+  auto sim = testing::simulate_election(o);
+  TempDir dir;
+  auto parsed = ledger::parse_verifier_key(sim.ledger_key);
+  ASSERT_TRUE(parsed.ok());
+  PublicKeyBytes pk{};
+  std::copy(parsed->public_key.begin(), parsed->public_key.end(), pk.begin());
+  const SigningKey& ledger_key = *sim.keys.at(pk);
+  ASSERT_TRUE(ledger_key.save_pem((dir.path() / "ledger.key").string()).ok());
+  const std::string origin = sim.manifest.origin;
+  Process ledger({TABELLA_LEDGER_BIN, "--listen", "127.0.0.1:0", "--data-dir", dir.path().string(),
+                  "--origin", origin, "--authority-key", to_hex(sim.authority),
+                  "--checkpoint-interval", "100ms", "--node-witness", "node-witness.example"});
+  ASSERT_NE(ledger.port(), 0);
+  HttpClient client(ledger.port());
+  for (const auto& e : sim.entries) {
+    auto r = client.post("/v1/entries", post_body(e));
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->status, 200u) << r->body;
+  }
+  const std::uint64_t n = sim.entries.size();
+  std::string checkpoint;
+  for (int i = 0; i < 100; ++i) {
+    checkpoint = client.get("/checkpoint")->body;
+    if (ledger::Checkpoint::parse(ledger::parse_note(checkpoint)->text)->size == n) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  json status = json::parse(client.get("/witness/status")->body);
+  EXPECT_EQ(status["name"], "node-witness.example");
+  auto cosigner =
+      ledger::CosignatureVerifier::from_verifier_key(status["verifier_key"].get<std::string>());
+  ASSERT_TRUE(cosigner.ok()) << status.dump();
+  std::vector<ledger::CosignatureVerifier> witnesses{*cosigner};
+
+  // First, the same size over a rewritten ballot, signed with the ledger key (as a compromised
+  // node or a rewritten copy would sign it): the witness has cosigned nothing yet, so only its
+  // root check (this node's own tree) can refuse it.
+  ledger::MemoryHashStore tree;
+  std::size_t ballot = sim.find(record::EntryType::kCastBallot);
+  for (std::size_t i = 0; i < sim.entries.size(); ++i) {
+    Bytes e = sim.entries[i];
+    if (i == ballot) e.back() ^= 1;
+    tree.append_entry(e);
+  }
+  ledger::Note note{ledger::Checkpoint{origin, n, tree.root(), {}}.body(), {}};
+  note.signatures.push_back(ledger::NoteSigner(origin, ledger_key).sign(note.text));
+  auto forged =
+      ledger::format_add_checkpoint(ledger::AddCheckpointRequest{0, {}, ledger::format_note(note)});
+  auto r = client.post("/add-checkpoint", forged);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 409u) << r->body;
+
+  // The log's real checkpoint is cosigned.
+  r = client.post("/add-checkpoint",
+                  ledger::format_add_checkpoint(ledger::AddCheckpointRequest{0, {}, checkpoint}));
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->status, 200u) << r->body;
+  auto cosigned = ledger::add_signature_lines(checkpoint, r->body);
+  ASSERT_TRUE(cosigned.ok());
+  EXPECT_TRUE(ledger::check_cosignature_quorum(*cosigned, witnesses, 1).ok());
+  status = json::parse(client.get("/witness/status")->body);
+  EXPECT_EQ(status["forked"], true) << status.dump();
+  EXPECT_EQ(status["logs"][0]["size"], n);
+}
+
 }  // namespace
 }  // namespace tabella

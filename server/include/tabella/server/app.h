@@ -11,6 +11,7 @@
 
 #include "tabella/server/committer.h"
 #include "tabella/server/config.h"
+#include "tabella/server/election_ledger.h"
 #include "tabella/server/ledger_api.h"
 #include "tabella/server/router.h"
 
@@ -33,6 +34,9 @@ struct LedgerHooks {
   PreVerifier pre_verify;            // on the pool, before the committer
   // Extra routes (record-specific endpoints); called once before serving.
   std::function<void(Router&, Storage&)> add_routes;
+  // Routes that need the election ledger (the node's own witness); called once before serving
+  // when the ledger runs an election. An error stops the start-up.
+  std::function<Status(Router&, ElectionLedger&)> add_election_routes;
 };
 
 // Returns the process exit code: 0 after a clean shutdown, 1 on a startup failure (reported on

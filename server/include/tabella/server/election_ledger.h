@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "tabella/crypto/ed25519.h"
+#include "tabella/ledger/checkpoint.h"
 #include "tabella/server/committer.h"
 #include "tabella/server/metrics.h"
 #include "tabella/server/router.h"
@@ -88,6 +89,11 @@ class ElectionLedger final : public BatchHooks {
   std::string verifier_key() const;
   // Committed log size.
   std::uint64_t size() const;
+
+  // For the node's own witness (ledger::Witness::RootCheck): success iff `checkpoint`'s root
+  // is this node's tree root at that size. kNotFound when the node has not committed that many
+  // entries yet; kConflict when the roots differ (a rewritten or forked history).
+  Status check_root(const ledger::Checkpoint& checkpoint) const;
 
   // Pool side: size limit (kLimit above 65,535 bytes), then record::precheck against the latest
   // committed snapshot. The product (a record::CheckedEntry) goes to Committer::submit.
