@@ -1,7 +1,8 @@
 // Three real `tabella-ledger --cluster` nodes on a real 3-member etcd cluster (127.0.0.1) run
 // one election: setup entries go to the nodes in turn (each must catch up with the others to
-// accept the next), ballots of two kiosks are spread over the nodes, one ledger node is
-// SIGKILLed mid-stream (its clients retry on the other nodes) and restarted on its data dir.
+// accept the next), ballots of two kiosks are spread over the nodes, and mid-stream either one
+// ledger node is SIGKILLed (its clients retry on the other nodes; it is restarted on its data
+// dir) or the etcd Raft leader is (the nodes' etcd clients move to the other members).
 // Afterwards every acknowledged entry is stored exactly once at its acknowledged index, every
 // node holds the same log and serves the same checkpoint.
 #include <fcntl.h>
@@ -67,6 +68,9 @@ struct Node {
   int out = -1;
   std::uint16_t port = 0;
 };
+
+// What is SIGKILLed half-way through the ballots.
+enum class Kill { kLedgerNode, kEtcdLeader };
 
 class LedgerCluster : public ::testing::Test {
  protected:
@@ -153,6 +157,8 @@ class LedgerCluster : public ::testing::Test {
     ASSERT_NE(n.port, 0) << "node " << i << " first line: '" << line << "'";
   }
 
+  void run(Kill kill);
+
   fs::path dir_;
   std::vector<std::uint16_t> client_, peer_;
   std::vector<pid_t> etcd_;
@@ -165,7 +171,34 @@ std::string post_body(ByteView entry) {
   return json{{"entry", to_base64(entry)}}.dump();
 }
 
+// The member that is the Raft leader (asked through any live member); -1 if none answers.
+int etcd_leader(const std::vector<std::uint16_t>& client_ports, const std::vector<pid_t>& pids) {
+  for (std::size_t i = 0; i < client_ports.size(); ++i) {
+    if (pids[i] < 0) continue;
+    HttpClient c(client_ports[i]);
+    auto r = c.post("/v3/maintenance/status", "{}");
+    if (!r.ok() || r->status != 200) continue;
+    json doc = json::parse(r->body, nullptr, false);
+    if (doc.is_discarded()) continue;
+    std::string leader_id = doc.value("leader", "");
+    std::string self = doc["header"].value("member_id", "");
+    if (!leader_id.empty() && leader_id == self) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// A whole election through 3 nodes; half-way through the ballots either ledger node 2 or the
+// etcd Raft leader is SIGKILLed. Every acknowledged entry must then be stored exactly once, at
+// its acknowledged index, on every node, and all nodes serve the same log and checkpoint.
 TEST_F(LedgerCluster, ThreeNodesOneKilledEveryAcknowledgedEntryOnceSameCheckpoint) {
+  run(Kill::kLedgerNode);
+}
+
+TEST_F(LedgerCluster, EtcdLeaderKilledMidStreamEveryAcknowledgedEntryOnceSameCheckpoint) {
+  run(Kill::kEtcdLeader);
+}
+
+void LedgerCluster::run(Kill kill) {
   testing::SimOptions o;
   o.kiosks = 2;
   o.ballots = 30;
@@ -230,11 +263,19 @@ TEST_F(LedgerCluster, ThreeNodesOneKilledEveryAcknowledgedEntryOnceSameCheckpoin
   while (count < static_cast<int>((close - first_ballot) / 2)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  node2_dead = true;
-  stop(nodes_[2].pid);
+  const int at_kill = count.load();
+  EXPECT_LT(at_kill, static_cast<int>(close - first_ballot)) << "killed after the stream ended";
+  if (kill == Kill::kLedgerNode) {
+    node2_dead = true;
+    stop(nodes_[2].pid);
+  } else {
+    int l = etcd_leader(client_, etcd_);
+    ASSERT_GE(l, 0) << "no etcd leader found";
+    stop(etcd_[static_cast<std::size_t>(l)]);  // Raft elects another; the nodes retry
+  }
   for (auto& t : writers) t.join();
   ASSERT_FALSE(HasFailure());
-  start_node(2);  // rebuilds what it missed from etcd
+  if (kill == Kill::kLedgerNode) start_node(2);  // rebuilds what it missed from etcd
 
   for (std::size_t i = close; i < sim.entries.size(); ++i) ASSERT_TRUE(submit(i, i % 3)) << i;
   // Resubmitting anything is idempotent on every node.
