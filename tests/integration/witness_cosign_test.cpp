@@ -28,6 +28,7 @@
 
 #include "support/election_sim.h"
 #include "support/http_client.h"
+#include "support/listening_process.h"
 #include "support/temp_dir.h"
 #include "tabella/client/ledger_client.h"
 #include "tabella/ledger/checkpoint.h"
@@ -42,50 +43,7 @@ using nlohmann::json;
 using testing::HttpClient;
 using testing::TempDir;
 
-// A child process whose first stdout line is "listening on http://host:port".
-class Process {
- public:
-  explicit Process(std::vector<std::string> args) {
-    int out[2];
-    EXPECT_EQ(pipe(out), 0);
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      int devnull = open("/dev/null", O_WRONLY);
-      dup2(devnull, STDERR_FILENO);
-      close(out[0]);
-      close(out[1]);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    close(out[1]);
-    std::string line;
-    char c;
-    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
-    out_fd_ = out[0];
-    auto colon = line.rfind(':');
-    if (line.rfind("listening on http://", 0) == 0 && colon != std::string::npos) {
-      port_ = static_cast<std::uint16_t>(std::stoi(line.substr(colon + 1)));
-    }
-    EXPECT_NE(port_, 0) << "unexpected first line: '" << line << "'";
-  }
-  ~Process() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (out_fd_ >= 0) close(out_fd_);
-  }
-  std::uint16_t port() const { return port_; }
-
- private:
-  pid_t pid_ = -1;
-  int out_fd_ = -1;
-  std::uint16_t port_ = 0;
-};
+using Process = testing::ListeningProcess;
 
 // Runs a program to its end (killed after 120 s); returns its exit status and stderr.
 std::pair<int, std::string> run_to_exit(std::vector<std::string> args) {
