@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "support/http_client.h"
+#include "support/listening_process.h"
 #include "support/temp_dir.h"
 #include "tabella/util/bytes.h"
 
@@ -25,57 +26,12 @@ using nlohmann::json;
 using testing::HttpClient;
 using testing::TempDir;
 
-// A running tabella-ledger with its stdout piped to us.
-class LedgerProcess {
+// A running tabella-ledger (generic entries) with its stdout piped to us.
+class LedgerProcess : public testing::ListeningProcess {
  public:
-  explicit LedgerProcess(const std::filesystem::path& data_dir) {
-    int out[2];
-    EXPECT_EQ(pipe(out), 0);
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      int devnull = open("/dev/null", O_WRONLY);
-      dup2(devnull, STDERR_FILENO);  // request logs
-      close(out[0]);
-      close(out[1]);
-      std::string dir = data_dir.string();
-      execl(TABELLA_LEDGER_BIN, TABELLA_LEDGER_BIN, "--listen", "127.0.0.1:0", "--data-dir",
-            dir.c_str(), "--threads", "2", static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(out[1]);
-    // Read "listening on http://127.0.0.1:PORT\n".
-    std::string line;
-    char c;
-    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
-    out_fd_ = out[0];
-    auto colon = line.rfind(':');
-    if (line.rfind("listening on http://", 0) == 0 && colon != std::string::npos) {
-      port_ = static_cast<std::uint16_t>(std::stoi(line.substr(colon + 1)));
-    }
-    EXPECT_NE(port_, 0) << "unexpected first line: '" << line << "'";
-  }
-  ~LedgerProcess() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (out_fd_ >= 0) close(out_fd_);
-  }
-  std::uint16_t port() const { return port_; }
-  // Sends sig and returns the wait status.
-  int signal_and_wait(int sig) {
-    kill(pid_, sig);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return status;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int out_fd_ = -1;
-  std::uint16_t port_ = 0;
+  explicit LedgerProcess(const std::filesystem::path& data_dir)
+      : ListeningProcess({TABELLA_LEDGER_BIN, "--listen", "127.0.0.1:0", "--data-dir",
+                          data_dir.string(), "--threads", "2"}) {}
 };
 
 std::string entry_body(const std::string& bytes) {

@@ -56,6 +56,14 @@ class ListeningProcess {
 
   std::uint16_t port() const { return port_; }
   pid_t pid() const { return pid_; }
+  // Sends sig, reaps the process and returns its wait status.
+  int signal_and_wait(int sig) {
+    kill(pid_, sig);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
 
  private:
   pid_t pid_ = -1;
