@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "http_fuzz_support.h"
 #include "support/election_sim.h"
 #include "tabella/ledger/note.h"
 #include "tabella/server/committer.h"
@@ -30,22 +31,6 @@ namespace {
 
 using namespace tabella;
 using namespace tabella::server;
-
-Response handle(Router& router, const Request& req) {
-  std::mutex mu;
-  std::condition_variable cv;
-  int responses = 0;
-  Response last;
-  router.handle(req, [&](Response r) {
-    std::lock_guard<std::mutex> lock(mu);
-    ++responses;
-    last = std::move(r);
-    cv.notify_all();
-  });
-  std::unique_lock<std::mutex> lock(mu);
-  cv.wait(lock, [&] { return responses > 0; });
-  return last;
-}
 
 struct World {
   std::filesystem::path dir;
@@ -89,7 +74,7 @@ struct World {
       req.method = "POST";
       req.target = req.path = "/v1/entries";
       req.body = nlohmann::json{{"entry", to_base64(sim.entries[i])}}.dump();
-      if (handle(router, req).status != 200) std::abort();
+      if (fuzz::handle_sync(router, req).status != 200) std::abort();
     }
     cleanup_dir() = dir;
     std::atexit([] { std::filesystem::remove_all(cleanup_dir()); });
@@ -100,12 +85,6 @@ struct World {
   }
 };
 
-void check_json_error(const Response& r) {
-  if (r.stream) return;
-  auto j = nlohmann::json::parse(r.body, nullptr, false);
-  if (j.is_discarded() || !j.contains("error") || !j.contains("message")) __builtin_trap();
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -113,17 +92,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   HttpLimits limits;
   limits.body_limit = 1u << 16;
   limits.header_limit = 4096;
-  auto req =
-      parse_http_request(std::string_view(reinterpret_cast<const char*>(data), size), limits);
-  if (!req) {
-    Response r = parse_error_response(req.error());
-    if (r.status != 400 && r.status != 413 && r.status != 431) __builtin_trap();
-    check_json_error(r);
-    return 0;
-  }
-  Response r = handle(world->router, *req);
-  if (r.status >= 400) check_json_error(r);
-  if (r.status >= 500) __builtin_trap();
+  auto response = fuzz::fuzz_one_request(world->router, data, size, limits);
+  if (!response) return 0;
+  Response& r = *response;
   if (r.stream) {
     // Drain a streamed body (the export) to its end: every chunk must come out.
     for (;;) {

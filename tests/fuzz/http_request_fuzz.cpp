@@ -11,6 +11,7 @@
 #include <optional>
 #include <string_view>
 
+#include "http_fuzz_support.h"
 #include "tabella/server/committer.h"
 #include "tabella/server/http_parse.h"
 #include "tabella/server/ledger_api.h"
@@ -93,11 +94,6 @@ struct World {
   }
 };
 
-void check_json_error(const Response& r) {
-  auto j = nlohmann::json::parse(r.body, nullptr, false);
-  if (j.is_discarded() || !j.contains("error") || !j.contains("message")) __builtin_trap();
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -105,28 +101,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   HttpLimits limits;
   limits.body_limit = 4096;
   limits.header_limit = 2048;
-  auto req =
-      parse_http_request(std::string_view(reinterpret_cast<const char*>(data), size), limits);
-  if (!req) {
-    Response r = parse_error_response(req.error());
-    if (r.status != 400 && r.status != 413 && r.status != 431) __builtin_trap();
-    check_json_error(r);
-    return 0;
-  }
-  // Appends complete asynchronously (pool -> committer); wait so every input is fully handled.
-  std::mutex mu;
-  std::condition_variable cv;
-  int responses = 0;
-  Response last;
-  world->router.handle(*req, [&](Response r) {
-    std::lock_guard<std::mutex> lock(mu);
-    ++responses;
-    last = std::move(r);
-    cv.notify_all();
-  });
-  std::unique_lock<std::mutex> lock(mu);
-  cv.wait(lock, [&] { return responses > 0; });
-  if (last.status >= 400) check_json_error(last);
-  if (last.status >= 500) __builtin_trap();
+  (void)fuzz::fuzz_one_request(world->router, data, size, limits);
   return 0;
 }
