@@ -312,25 +312,10 @@ int cmd_key_publish(const Common& c) {
                            "the election key is already published (phase " + phase_text(*s) + ")"));
   }
   const auto& m = *st.manifest();
+  // The same rule the ledger applies (check 9): names every guardian the ceremony waits for.
+  if (Status ready = st.ceremony_complete(); !ready.ok()) return fail(c, ready.error());
   std::vector<GuardianCommitments> all;
-  std::vector<std::string> missing;
-  for (std::uint32_t i = 1; i <= m.guardians; ++i) {
-    auto it = st.guardians().find(i);
-    if (it == st.guardians().end()) {
-      missing.push_back(std::to_string(i) + " not enrolled");
-    } else if (!it->second.commitments) {
-      missing.push_back(std::to_string(i) + " has not posted commitments");
-    } else if (!it->second.shared) {
-      missing.push_back(std::to_string(i) + " has not sent its shares");
-    } else {
-      all.push_back(*it->second.commitments);
-    }
-  }
-  if (!missing.empty()) {
-    std::string why;
-    for (const auto& w : missing) why += (why.empty() ? "" : "; ") + std::string("guardian ") + w;
-    return fail(c, make_error(ErrorCode::kConflict, "the key ceremony is not complete: " + why));
-  }
+  for (const auto& [i, g] : st.guardians()) all.push_back(*g.commitments);
   Status set = verify_commitment_set(s->q(), {m.guardians, m.quorum}, all);
   if (!set.ok()) return fail(c, set.error());
   Point k = joint_key(all);  // K = sum_i C_{i,0}

@@ -2,11 +2,14 @@
 //
 //   keygen    the guardian's signing key (0600); prints the public key for the official
 //   ceremony  commitments -> (all commitments) -> encrypted shares -> (shares to me) -> check each
-//             against its sender's commitments (complaint if bad) -> secret state file (0600)
+//             against its sender's commitments -> shares-verified, or a complaint per bad sender
+//             -> answer complaints against me with a share-reveal, wait for answers to mine ->
+//             secret state file (0600)
 //   decrypt   once the encrypted tally is published: the partial decryption with proofs
 //
-// A guardian never reveals its secret share: only commitments, encrypted shares, complaints and
-// partial decryptions leave this program. Waiting steps poll the ledger until --timeout.
+// A guardian never reveals its secret share: only commitments, encrypted shares, statements,
+// the one share another guardian disputed (share-reveal) and partial decryptions leave this
+// program. Waiting steps poll the ledger until --timeout.
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <iostream>
@@ -212,8 +215,14 @@ int cmd_ceremony(const Options& o) {
   });
   if (!st.ok()) return fail(o, st.error());
 
-  // 5. Decrypt and check each: s_{i,l}*G == sum_j l^j * C_{i,j}; complain about a bad one.
-  std::vector<Scalar> received;
+  // 5. Decrypt and check each: s_{i,l}*G == sum_j l^j * C_{i,j}. Bad ones are kept aside for a
+  //    complaint; a share the sender revealed in answer to my complaint replaces its ciphertext.
+  auto my_complaint = [&](std::uint32_t sender) -> const record::Complaint* {
+    auto it = s->state().complaints().find({me, sender});
+    return it == s->state().complaints().end() ? nullptr : &it->second;
+  };
+  std::map<std::uint32_t, Scalar> received_from;
+  std::map<std::uint32_t, std::string> bad;  // sender -> why
   for (const auto* body : s->mirror->bodies<record::GuardianSharesBody>()) {
     if (body->index == me) continue;
     std::optional<EncryptedShare> for_me;
@@ -224,18 +233,68 @@ int cmd_ceremony(const Options& o) {
     Result<Scalar> share =
         for_me ? receive_share(s->q(), *for_me, secrets, all.at(body->index))
                : Result<Scalar>(make_error(ErrorCode::kNotFound, "no share addressed to me"));
-    if (!share) {
-      record::GuardianComplaintBody complaint{me, body->index, share.error().describe()};
-      auto sub = post(*s, EntryType::kGuardianComplaint, complaint.encode());
-      Error e = make_error(ErrorCode::kInvalidProof,
-                           "the share from guardian " + std::to_string(body->index) +
-                               " fails its check (" + share.error().describe() + "); complaint " +
-                               (sub ? "posted as entry " + std::to_string(sub->index)
-                                    : "could not be posted: " + sub.error().describe()) +
-                               ". The ceremony must be repeated.");
-      return fail(o, e);
+    if (share) {
+      received_from.emplace(body->index, *share);
+    } else {
+      bad.emplace(body->index, share.error().describe());
     }
-    received.push_back(*share);
+  }
+
+  // 6. My statement: shares-verified, or one complaint per bad sender (docs/spec.md §5.3).
+  bool stated = s->state().guardians().at(me).verified;
+  for (const auto& [sender, why] : bad) stated = stated || my_complaint(sender) != nullptr;
+  if (!stated && m.guardians > 1 && s->state().phase() == record::Phase::kSetup) {
+    if (bad.empty()) {
+      auto sub = post(*s, EntryType::kSharesVerified, record::SharesVerifiedBody{me}.encode());
+      if (!sub) return fail(o, sub.error());
+      out << tag(o) << "every share addressed to me checks; shares-verified posted (entry "
+          << sub->index << ")\n";
+    }
+    for (const auto& [sender, why] : bad) {
+      record::GuardianComplaintBody complaint{me, sender, why};
+      auto sub = post(*s, EntryType::kGuardianComplaint, complaint.encode());
+      if (!sub) return fail(o, sub.error());
+      out << tag(o) << "the share from guardian " << sender << " fails its check (" << why
+          << "); complaint posted (entry " << sub->index << "), waiting for its reveal\n";
+    }
+  }
+
+  // 7. Until the ceremony is complete: answer every complaint against me with the share in
+  //    plaintext, and wait for the answers to mine. Prints whom the ceremony waits for.
+  st = wait(o, "waiting for the ceremony to complete", [&]() -> Result<PollState> {
+    TABELLA_TRY(s->mirror->sync());
+    const auto& state = s->state();
+    if (state.phase() != record::Phase::kSetup) return PollState{true, "the key is published"};
+    for (const auto& [key, complaint] : state.complaints()) {
+      if (key.second != me || complaint.status != record::Complaint::Status::kOpen) continue;
+      record::ShareRevealBody reveal{me, key.first, secrets.share_for(key.first)};
+      auto sub = post(*s, EntryType::kShareReveal, reveal.encode());
+      reveal.share = Scalar();
+      if (!sub) return sub.error();
+      out << tag(o) << "guardian " << key.first << " complained about my share; revealed it (entry "
+          << sub->index << ")\n";
+    }
+    if (!state.disqualified().empty()) return PollState{true, "a guardian is disqualified"};
+    Status complete = state.ceremony_complete();
+    return PollState{complete.ok(),
+                     complete.ok() ? "every share is accounted for" : complete.error().message};
+  });
+  if (!st.ok()) return fail(o, st.error());
+  if (!s->state().disqualified().empty()) return fail(o, s->state().ceremony_complete().error());
+  for (const auto& [sender, why] : bad) {
+    const record::Complaint* c = my_complaint(sender);
+    if (c == nullptr || c->status != record::Complaint::Status::kResolved) {
+      return fail(o, make_error(ErrorCode::kConflict, "the share from guardian " +
+                                                          std::to_string(sender) + " (" + why +
+                                                          ") was neither revealed nor replaced"));
+    }
+    received_from.emplace(sender, *c->revealed);
+    out << tag(o) << "using the share guardian " << sender << " revealed\n";
+  }
+  std::vector<Scalar> received;
+  for (auto& [sender, share] : received_from) {
+    received.push_back(share);
+    share = Scalar();
   }
   received.push_back(secrets.share_for(me));
   Scalar s_me = combine_shares(received);  // s_l = sum_i s_{i,l}

@@ -36,6 +36,12 @@ struct SimOptions {
   std::set<std::uint32_t> absent;  // guardians absent at tally time
   std::string seed = "tabella-sim";
   bool finish = true;  // tally and result
+  // Key-ceremony disputes (docs/spec.md §5.3): guardian bad_share_from sends bad_share_to a
+  // random scalar instead of its share; the recipient complains and the sender reveals the true
+  // share. A false complaint is made by false_complaint_by about false_complaint_about (whose
+  // share was good); the accused reveals it all the same.
+  std::uint32_t bad_share_from = 0, bad_share_to = 0;
+  std::uint32_t false_complaint_by = 0, false_complaint_about = 0;
 };
 
 struct SimElection {
@@ -144,14 +150,42 @@ inline SimElection simulate_election(const SimOptions& o) {
     GuardianSharesBody body{i, {}};
     for (std::uint32_t l = 1; l <= o.guardians; ++l) {
       if (l == i) continue;
-      auto enc = secrets[i - 1].encrypt_share_for(q, commitments[l - 1], rng);
+      bool bad = i == o.bad_share_from && l == o.bad_share_to;
+      auto enc = bad ? EncryptedShare::encrypt(q, i, l, commitments[l - 1].encryption_key,
+                                               Scalar::random(rng), rng)
+                     : secrets[i - 1].encrypt_share_for(q, commitments[l - 1], rng);
       auto wire = enc->encode();
       body.shares.push_back(Bytes(wire.begin(), wire.end()));
       auto got = receive_share(q, *enc, secrets[l - 1], commitments[i - 1]);
-      received[l - 1].push_back(*got);
+      if (got.ok() != !bad) throw std::runtime_error("bad share check disagrees");
+      if (got.ok()) received[l - 1].push_back(*got);
     }
     received[i - 1].push_back(secrets[i - 1].share_for(i));
     add(EntryType::kGuardianShares, body.encode(), guardian_keys[i - 1]);
+  }
+  // Statements: shares-verified, or complaints answered by share-reveals (none with one guardian).
+  std::set<std::pair<std::uint32_t, std::uint32_t>> complaints;  // (complainer, accused)
+  if (o.bad_share_from != 0) complaints.insert({o.bad_share_to, o.bad_share_from});
+  if (o.false_complaint_by != 0) complaints.insert({o.false_complaint_by, o.false_complaint_about});
+  for (std::uint32_t l = 1; l <= o.guardians && o.guardians > 1; ++l) {
+    bool complained = false;
+    for (const auto& [by, about] : complaints) {
+      if (by != l) continue;
+      complained = true;
+      add(EntryType::kGuardianComplaint,
+          GuardianComplaintBody{by, about, "share does not match the commitments"}.encode(),
+          guardian_keys[by - 1]);
+    }
+    if (!complained) {
+      add(EntryType::kSharesVerified, SharesVerifiedBody{l}.encode(), guardian_keys[l - 1]);
+    }
+  }
+  for (const auto& [by, about] : complaints) {
+    Scalar share = secrets[about - 1].share_for(by);
+    add(EntryType::kShareReveal, ShareRevealBody{about, by, share}.encode(),
+        guardian_keys[about - 1]);
+    // The complainer uses the revealed share (a false complainer already held it).
+    if (by == o.bad_share_to && about == o.bad_share_from) received[by - 1].push_back(share);
   }
   Point k = joint_key(commitments);
   add(EntryType::kElectionKey, ElectionKeyBody{k, election::extended_base_hash(q, k)}.encode(),

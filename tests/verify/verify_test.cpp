@@ -156,18 +156,58 @@ std::vector<Tamper> tamperings() {
          s.resign(i, b.encode());
          return i;
        }},
-      {"complaint before the key", 9,
+      {"complaint never answered", 9,
+       [](SimElection& s) {
+         // Guardian 2 complains about guardian 1 instead of posting shares-verified; guardian 1
+         // never reveals the share, so the key must not be accepted.
+         std::size_t v = s.find(EntryType::kSharesVerified, 1);
+         GuardianComplaintBody c{2, 1, "share does not match the commitments"};
+         s.entries[v] = Entry::make(EntryType::kGuardianComplaint, s.q, c.encode(),
+                                    *s.keys.at(s.entry(v).author))
+                            .encode();
+         return s.find(EntryType::kElectionKey);
+       }},
+      {"no shares-verified", 9,
+       [](SimElection& s) {
+         s.entries.erase(s.entries.begin() +
+                         static_cast<std::ptrdiff_t>(s.find(EntryType::kSharesVerified, 2)));
+         return s.find(EntryType::kElectionKey);
+       }},
+      {"revealed share fails its check", 9,
+       [](SimElection& s) {
+         // Guardian 2 complains about 1; 1 reveals a share that is not P_1(2): 1 is disqualified
+         // and the key refused.
+         std::size_t v = s.find(EntryType::kSharesVerified, 1);
+         auto g2 = s.entry(v).author;
+         auto g1 = s.entry(s.find(EntryType::kSharesVerified, 0)).author;
+         GuardianComplaintBody c{2, 1, "share does not match the commitments"};
+         ShareRevealBody r{1, 2, Scalar::from_u64(12345)};
+         s.entries[v] =
+             Entry::make(EntryType::kGuardianComplaint, s.q, c.encode(), *s.keys.at(g2)).encode();
+         s.entries.insert(
+             s.entries.begin() + static_cast<std::ptrdiff_t>(v + 1),
+             Entry::make(EntryType::kShareReveal, s.q, r.encode(), *s.keys.at(g1)).encode());
+         return s.find(EntryType::kElectionKey);
+       }},
+      {"reveal without a complaint", 9,
        [](SimElection& s) {
          std::size_t k = s.find(EntryType::kElectionKey);
-         std::size_t g = s.find(EntryType::kGuardianShares, 0);
-         GuardianComplaintBody c{2, 1, "share does not match the commitments"};
-         auto author = s.entry(s.find(EntryType::kGuardianShares, 1)).author;
+         auto g1 = s.entry(s.find(EntryType::kSharesVerified, 0)).author;
+         ShareRevealBody r{1, 2, Scalar::from_u64(7)};
          s.entries.insert(
              s.entries.begin() + static_cast<std::ptrdiff_t>(k),
-             Entry::make(EntryType::kGuardianComplaint, s.q, c.encode(), *s.keys.at(author))
-                 .encode());
-         (void)g;
-         return k + 1;
+             Entry::make(EntryType::kShareReveal, s.q, r.encode(), *s.keys.at(g1)).encode());
+         return k;
+       }},
+      {"complaint after shares-verified", 9,
+       [](SimElection& s) {
+         std::size_t k = s.find(EntryType::kElectionKey);
+         auto g2 = s.entry(s.find(EntryType::kSharesVerified, 1)).author;
+         GuardianComplaintBody c{2, 1, "changed its mind"};
+         s.entries.insert(
+             s.entries.begin() + static_cast<std::ptrdiff_t>(k),
+             Entry::make(EntryType::kGuardianComplaint, s.q, c.encode(), *s.keys.at(g2)).encode());
+         return k;
        }},
       {"wrong joint key", 10,
        [](SimElection& s) {
@@ -506,6 +546,99 @@ TEST(VerifyCliTest, ExitCodes) {
 
 namespace tabella::verify {
 namespace {
+
+// Key-ceremony disputes (docs/spec.md §5.3). Guardian 3 sends guardian 1 a random scalar instead
+// of its share: 1 complains, 3 reveals the true share, 1 uses it, the key is published and the
+// tally decrypts with guardians {1, 2} alone.
+TEST(KeyCeremonyTest, BadShareIsComplainedRevealedAndTheTallyDecryptsWithOneAndTwo) {
+  SimOptions o;
+  o.guardians = 3;
+  o.quorum = 2;
+  o.ballots = 6;
+  o.challenged = 1;
+  o.absent = {3};
+  o.bad_share_from = 3;
+  o.bad_share_to = 1;
+  o.seed = "ceremony-bad-share";
+  SimElection sim = testing::simulate_election(o);
+  auto complaint =
+      body_of<record::GuardianComplaintBody>(sim, sim.find(EntryType::kGuardianComplaint));
+  EXPECT_EQ(complaint.index, 1u);
+  EXPECT_EQ(complaint.accused, 3u);
+  auto reveal = body_of<record::ShareRevealBody>(sim, sim.find(EntryType::kShareReveal));
+  EXPECT_EQ(reveal.index, 3u);
+  EXPECT_EQ(reveal.recipient, 1u);
+  Report r = run(sim, "bad-share");
+  ASSERT_TRUE(r.ok()) << format_report(r);
+  EXPECT_TRUE(r.complete);
+  auto result = body_of<record::ResultBody>(sim, sim.find(EntryType::kResult));
+  EXPECT_EQ(result.guardians, (std::vector<std::uint32_t>{1, 2}));
+  EXPECT_EQ(result.counts, sim.expected_counts);
+}
+
+// A false complaint (guardian 2 accuses 1, whose share was good) is answered and stalls nothing.
+TEST(KeyCeremonyTest, FalseComplaintIsAnsweredAndStallsNothing) {
+  SimOptions o;
+  o.ballots = 4;
+  o.challenged = 0;
+  o.absent = {3};
+  o.false_complaint_by = 2;
+  o.false_complaint_about = 1;
+  o.seed = "ceremony-false-complaint";
+  SimElection sim = testing::simulate_election(o);
+  Report r = run(sim, "false-complaint");
+  ASSERT_TRUE(r.ok()) << format_report(r);
+  EXPECT_TRUE(r.complete);
+  auto result = body_of<record::ResultBody>(sim, sim.find(EntryType::kResult));
+  EXPECT_EQ(result.counts, sim.expected_counts);
+}
+
+// The rules name whom the ceremony waits for: a guardian that never answers a complaint, one that
+// posted no statement; and after a failed reveal, the disqualified guardian and the restart rule.
+TEST(KeyCeremonyTest, TheRulesNameWhomTheCeremonyWaitsFor) {
+  SimOptions o;
+  o.bad_share_from = 3;
+  o.bad_share_to = 1;
+  o.seed = "ceremony-waiting";
+  SimElection sim = testing::simulate_election(o);
+  const std::size_t reveal = sim.find(EntryType::kShareReveal);
+  const std::size_t verified2 = sim.find(EntryType::kSharesVerified, 0);
+  record::ElectionState state;
+  // Everything before the reveal, without guardian 2's shares-verified.
+  ASSERT_LT(verified2, reveal);
+  for (std::size_t i = 0; i < reveal; ++i) {
+    if (i == verified2) continue;
+    auto c = record::precheck(sim.entries[i], state.snapshot());
+    ASSERT_TRUE(c.ok()) << c.error().describe();
+    ASSERT_TRUE(state.apply(*c).ok()) << i;
+  }
+  Status st = state.ceremony_complete();
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("guardian 3 has not answered guardian 1's complaint"),
+            std::string::npos)
+      << st.error().message;
+  EXPECT_NE(
+      st.error().message.find("guardian 2 has posted neither shares-verified nor a complaint"),
+      std::string::npos)
+      << st.error().message;
+
+  // A reveal of the wrong share disqualifies guardian 3; the key is refused for good.
+  auto author3 = sim.entry(reveal).author;
+  record::ShareRevealBody wrong{3, 1, Scalar::from_u64(99)};
+  auto bad = record::precheck(
+      record::Entry::make(EntryType::kShareReveal, sim.q, wrong.encode(), *sim.keys.at(author3))
+          .encode(),
+      state.snapshot());
+  ASSERT_TRUE(bad.ok());
+  ASSERT_TRUE(state.apply(*bad).ok());
+  EXPECT_EQ(state.disqualified().count(3), 1u);
+  st = state.ceremony_complete();
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("guardian 3: its revealed share for guardian 1"),
+            std::string::npos)
+      << st.error().message;
+  EXPECT_NE(st.error().message.find("new election"), std::string::npos);
+}
 
 // The acceptance case: 5 guardians, quorum 3, 1,000 ballots with challenges, and two
 // guardians absent at tally time.

@@ -174,6 +174,36 @@ Result<GuardianComplaintBody> GuardianComplaintBody::decode(ByteView bytes) {
   return b;
 }
 
+Bytes SharesVerifiedBody::encode() const {
+  return Writer().u32(index).bytes();
+}
+
+Result<SharesVerifiedBody> SharesVerifiedBody::decode(ByteView bytes) {
+  Reader r(bytes);
+  SharesVerifiedBody b;
+  TABELLA_READ(index, r.u32("index"));
+  TABELLA_TRY(r.finish("shares-verified"));
+  b.index = index;
+  return b;
+}
+
+Bytes ShareRevealBody::encode() const {
+  return Writer().u32(index).u32(recipient).scalar(share).bytes();
+}
+
+Result<ShareRevealBody> ShareRevealBody::decode(ByteView bytes) {
+  Reader r(bytes);
+  ShareRevealBody b;
+  TABELLA_READ(index, r.u32("index"));
+  TABELLA_READ(recipient, r.u32("recipient"));
+  TABELLA_READ(share, r.scalar("share"));
+  TABELLA_TRY(r.finish("share-reveal"));
+  b.index = index;
+  b.recipient = recipient;
+  b.share = std::move(share);
+  return b;
+}
+
 Bytes ElectionKeyBody::encode() const {
   return Writer().point(joint_key).raw(extended_hash).bytes();
 }

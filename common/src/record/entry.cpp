@@ -12,6 +12,7 @@ constexpr std::array<std::string_view, kEntryTypeCount> kNames = {
     "guardian-complaint", "election-key",       "kiosk-enrolment",      "kiosk-revocation",
     "token-commitments",  "polls-open",         "polls-close",          "cast-ballot",
     "challenged-ballot",  "encrypted-tally",    "partial-decryption",   "result",
+    "shares-verified",    "share-reveal",
 };
 
 Writer unsigned_part(const Entry& e) {

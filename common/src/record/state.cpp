@@ -81,6 +81,10 @@ Result<Body> decode_body(EntryType type, ByteView body) {
       return decode_as<PartialDecryptionBody>(body);
     case EntryType::kResult:
       return decode_as<ResultBody>(body);
+    case EntryType::kSharesVerified:
+      return decode_as<SharesVerifiedBody>(body);
+    case EntryType::kShareReveal:
+      return decode_as<ShareRevealBody>(body);
   }
   return make_error(ErrorCode::kInvalidEncoding, "unknown entry type", "entry.type");
 }
@@ -174,6 +178,53 @@ Status ElectionState::check_ballot_chain(const KioskState& kiosk, const Encrypte
                     "body.ballot.previous_code");
   }
   return {};
+}
+
+Status ElectionState::ceremony_complete() const {
+  const auto& m = *snapshot_.manifest;
+  if (!disqualified_.empty()) {
+    std::string why;
+    for (const auto& [g, reason] : disqualified_) {
+      why += (why.empty() ? "" : "; ") + ("guardian " + std::to_string(g) + ": " + reason);
+    }
+    return conflict("the key ceremony failed (" + why +
+                        "): the disqualified guardian cannot be replaced in this election; it must "
+                        "be restarted as a new election",
+                    "complaints");
+  }
+  std::vector<std::string> waiting;
+  for (std::uint32_t i = 1; i <= m.guardians; ++i) {
+    auto it = guardians_.find(i);
+    std::string g = "guardian " + std::to_string(i);
+    if (it == guardians_.end()) {
+      waiting.push_back(g + " is not enrolled");
+    } else if (!it->second.commitments) {
+      waiting.push_back(g + " has not posted commitments");
+    } else if (!it->second.shared) {
+      waiting.push_back(g + " has not sent its shares");
+    }
+  }
+  // With one guardian there is no share to check, so no statement is needed.
+  if (m.guardians > 1) {
+    std::set<std::uint32_t> complained;
+    for (const auto& [key, complaint] : complaints_) {
+      complained.insert(key.first);
+      if (complaint.status == Complaint::Status::kOpen) {
+        waiting.push_back("guardian " + std::to_string(key.second) + " has not answered guardian " +
+                          std::to_string(key.first) + "'s complaint with a share-reveal");
+      }
+    }
+    for (const auto& [i, gs] : guardians_) {
+      if (gs.shared && !gs.verified && complained.count(i) == 0) {
+        waiting.push_back("guardian " + std::to_string(i) +
+                          " has posted neither shares-verified nor a complaint");
+      }
+    }
+  }
+  if (waiting.empty()) return {};
+  std::string why;
+  for (const auto& w : waiting) why += (why.empty() ? "" : "; ") + w;
+  return conflict("the key ceremony is not complete: " + why, "complaints");
 }
 
 Status ElectionState::apply(const CheckedEntry& c) {
@@ -305,25 +356,81 @@ Status ElectionState::apply_body(const CheckedEntry& c) {
       if (guardians_.count(b.accused) == 0 || b.accused == b.index) {
         return make_error(ErrorCode::kInvalidArgument, "no such other guardian", "body.accused");
       }
-      complaint_ = true;
+      if (!guardians_.at(b.accused).shared) {
+        return conflict("guardian " + std::to_string(b.accused) + " has not sent its shares yet",
+                        "body.accused");
+      }
+      if (guardians_.at(b.index).verified) {
+        return conflict("guardian " + std::to_string(b.index) +
+                        " already posted shares-verified; it cannot complain after");
+      }
+      if (!complaints_.emplace(std::make_pair(b.index, b.accused), Complaint{}).second) {
+        return conflict("guardian " + std::to_string(b.index) + " already complained about " +
+                            std::to_string(b.accused),
+                        "body.accused");
+      }
+      return {};
+    }
+    case EntryType::kSharesVerified: {  // check 9
+      const auto& b = std::get<SharesVerifiedBody>(c.body);
+      auto g = require_author_guardian(e, b.index);
+      if (!g.ok()) return g.error();
+      if (phase_ != Phase::kSetup) return conflict("the key ceremony is over");
+      for (const auto& [index, gs] : guardians_) {
+        if (!gs.shared) {
+          return conflict("shares can only be verified once every guardian sent them (" +
+                          std::to_string(index) + " has not)");
+        }
+      }
+      if (guardians_.size() != snapshot_.manifest->guardians) {
+        return conflict("shares can only be verified once all guardians are enrolled");
+      }
+      auto& gs = guardians_.at(b.index);
+      if (gs.verified) return conflict("this guardian already posted shares-verified");
+      for (const auto& [key, complaint] : complaints_) {
+        if (key.first == b.index) {
+          return conflict("guardian " + std::to_string(b.index) + " complained about guardian " +
+                          std::to_string(key.second) + "; its complaints are its statement");
+        }
+      }
+      gs.verified = true;
+      return {};
+    }
+    case EntryType::kShareReveal: {  // check 9
+      const auto& b = std::get<ShareRevealBody>(c.body);
+      auto g = require_author_guardian(e, b.index);
+      if (!g.ok()) return g.error();
+      if (phase_ != Phase::kSetup) return conflict("the key ceremony is over");
+      auto it = complaints_.find(std::make_pair(b.recipient, b.index));
+      if (it == complaints_.end()) {
+        return conflict("guardian " + std::to_string(b.recipient) +
+                            " has not complained about guardian " + std::to_string(b.index),
+                        "body.recipient");
+      }
+      if (it->second.status != Complaint::Status::kOpen) {
+        return conflict("this complaint is already answered", "body.recipient");
+      }
+      // Accepted either way: a share that fails its check is the record's proof that the sender
+      // cheated, which disqualifies it (§5.3).
+      it->second.revealed = b.share;
+      auto st = verify_share(b.share, b.recipient, *guardians_.at(b.index).commitments);
+      if (st.ok()) {
+        it->second.status = Complaint::Status::kResolved;
+      } else {
+        it->second.status = Complaint::Status::kFailed;
+        disqualified_.emplace(b.index, "its revealed share for guardian " +
+                                           std::to_string(b.recipient) +
+                                           " does not match its commitments");
+      }
       return {};
     }
     case EntryType::kElectionKey: {  // check 10
       TABELLA_TRY(require_author_authority(e));
       if (phase_ != Phase::kSetup) return conflict("the election key is already published");
-      if (complaint_) {
-        return conflict("a guardian complained about a share; the ceremony must be repeated",
-                        "complaints");
-      }
+      TABELLA_TRY(ceremony_complete());
       const auto& m = *snapshot_.manifest;
       std::vector<GuardianCommitments> all;
-      for (const auto& [index, gs] : guardians_) {
-        if (!gs.commitments || !gs.shared) {
-          return conflict("guardian " + std::to_string(index) +
-                          " has not completed the key ceremony");
-        }
-        all.push_back(*gs.commitments);
-      }
+      for (const auto& [index, gs] : guardians_) all.push_back(*gs.commitments);
       if (all.size() != m.guardians) {
         return conflict("only " + std::to_string(all.size()) + " of " +
                         std::to_string(m.guardians) + " guardians are enrolled");
@@ -517,7 +624,9 @@ const std::vector<CheckInfo>& all_checks() {
       {7, "guardian-commitments",
        "Feldman commitments with valid Schnorr proofs, k coefficients, one set per guardian"},
       {8, "guardian-shares", "every guardian sent one encrypted share to each other guardian"},
-      {9, "key-ceremony", "no unresolved complaint about a share"},
+      {9, "key-ceremony",
+       "before the key, every guardian posted shares-verified or complaints, and every complaint "
+       "was answered by a share-reveal that matches the accused's commitments"},
       {10, "joint-key", "K is the sum of the guardians' constant commitments and Q-bar = H(Q, K)"},
       {11, "kiosks", "kiosks enrolled once, revoked only if enrolled"},
       {12, "token-commitments", "voter-token hashes committed once each, before polls close"},
@@ -561,6 +670,8 @@ int classify_failure(EntryType type, const Error& error) {
     case EntryType::kGuardianShares:
       return 8;
     case EntryType::kGuardianComplaint:
+    case EntryType::kSharesVerified:
+    case EntryType::kShareReveal:
       return 9;
     case EntryType::kElectionKey:
       return has("complaints") ? 9 : 10;
@@ -605,6 +716,8 @@ std::vector<int> checks_passed(EntryType type) {
       c.push_back(8);
       break;
     case EntryType::kGuardianComplaint:
+    case EntryType::kSharesVerified:
+    case EntryType::kShareReveal:
       c.push_back(9);
       break;
     case EntryType::kElectionKey:

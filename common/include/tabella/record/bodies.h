@@ -64,6 +64,24 @@ struct GuardianComplaintBody {
   static Result<GuardianComplaintBody> decode(ByteView bytes);
 };
 
+// shares-verified: guardian `index` decrypted every share addressed to it and each one matched its
+// sender's commitments.
+struct SharesVerifiedBody {
+  std::uint32_t index = 0;
+  Bytes encode() const;
+  static Result<SharesVerifiedBody> decode(ByteView bytes);
+};
+
+// share-reveal: guardian `index` (the accused sender) answers `recipient`'s complaint with the
+// share s_{index,recipient} in plaintext, for everyone to check against its commitments.
+struct ShareRevealBody {
+  std::uint32_t index = 0;      // the sender, who signs this entry
+  std::uint32_t recipient = 0;  // the complaining guardian
+  Scalar share;                 // s_{index,recipient} = P_index(recipient)
+  Bytes encode() const;
+  static Result<ShareRevealBody> decode(ByteView bytes);
+};
+
 struct ElectionKeyBody {
   Point joint_key;         // K = sum_i C_{i,0}
   Digest extended_hash{};  // Q-bar = H("tabella/v1/extended-base-hash"; Q, K)

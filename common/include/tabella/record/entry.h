@@ -43,8 +43,10 @@ enum class EntryType {
   kEncryptedTally,       // authority: the homomorphic sum of every cast ballot
   kPartialDecryption,    // guardian: its share of the tally's decryption, with proofs
   kResult,               // authority: the counts, from a quorum of partial decryptions
+  kSharesVerified,       // guardian: every share addressed to it checks against its commitments
+  kShareReveal,          // guardian: answers a complaint with the disputed share in plaintext
 };
-inline constexpr int kEntryTypeCount = 16;
+inline constexpr int kEntryTypeCount = 18;
 
 std::string_view entry_type_name(EntryType type);  // "cast-ballot"
 std::optional<EntryType> entry_type_from_name(std::string_view name);

@@ -39,11 +39,11 @@ enum class Phase {
 };
 std::string_view phase_name(Phase phase);
 
-using Body =
-    std::variant<ElectionBody, GuardianEnrolmentBody, GuardianCommitmentsBody, GuardianSharesBody,
-                 GuardianComplaintBody, ElectionKeyBody, KioskEnrolmentBody, KioskRevocationBody,
-                 TokenCommitmentsBody, PollsBody, CastBallotBody, ChallengedBallotBody,
-                 EncryptedTallyBody, PartialDecryptionBody, ResultBody>;
+using Body = std::variant<ElectionBody, GuardianEnrolmentBody, GuardianCommitmentsBody,
+                          GuardianSharesBody, GuardianComplaintBody, ElectionKeyBody,
+                          KioskEnrolmentBody, KioskRevocationBody, TokenCommitmentsBody, PollsBody,
+                          CastBallotBody, ChallengedBallotBody, EncryptedTallyBody,
+                          PartialDecryptionBody, ResultBody, SharesVerifiedBody, ShareRevealBody>;
 
 // An entry decoded and, as far as the snapshot allowed, cryptographically checked.
 struct CheckedEntry {
@@ -95,7 +95,15 @@ struct GuardianState {
   GuardianEnrolmentBody enrolment;
   std::optional<GuardianCommitments> commitments;
   bool shared = false;
+  bool verified = false;  // posted shares-verified
   bool decrypted = false;
+};
+
+// A guardian's complaint about the share another guardian sent it (docs/spec.md §5.3).
+struct Complaint {
+  enum class Status { kOpen, kResolved, kFailed };
+  Status status = Status::kOpen;
+  std::optional<Scalar> revealed;  // the share the accused revealed (kResolved, kFailed)
 };
 
 class ElectionState {
@@ -115,6 +123,15 @@ class ElectionState {
   const PublicKeyBytes& authority() const { return authority_; }
   const std::map<PublicKeyBytes, KioskState>& kiosks() const { return kiosks_; }
   const std::map<std::uint32_t, GuardianState>& guardians() const { return guardians_; }
+  // (complainer, accused) -> complaint.
+  const std::map<std::pair<std::uint32_t, std::uint32_t>, Complaint>& complaints() const {
+    return complaints_;
+  }
+  // Guardians whose revealed share failed its check, with the reason: the ceremony cannot finish.
+  const std::map<std::uint32_t, std::string>& disqualified() const { return disqualified_; }
+  // OK when the election key may be published (check 9); otherwise kConflict naming every
+  // guardian the ceremony waits for and why, or the disqualified guardian (field "complaints").
+  Status ceremony_complete() const;
   std::uint64_t tokens_committed() const { return tokens_.size(); }
   std::uint64_t tokens_spent() const { return spent_; }
   std::uint64_t cast_count() const { return tally_ ? tally_->count() : 0; }
@@ -137,7 +154,8 @@ class ElectionState {
   PublicKeyBytes authority_{};
   std::map<std::uint32_t, GuardianState> guardians_;
   std::map<PublicKeyBytes, std::uint32_t> guardian_keys_;
-  bool complaint_ = false;
+  std::map<std::pair<std::uint32_t, std::uint32_t>, Complaint> complaints_;
+  std::map<std::uint32_t, std::string> disqualified_;
   std::map<PublicKeyBytes, KioskState> kiosks_;
   std::map<Digest, bool> tokens_;  // hash -> spent
   std::uint64_t spent_ = 0;
