@@ -209,6 +209,19 @@ std::vector<Tamper> tamperings() {
              Entry::make(EntryType::kGuardianComplaint, s.q, c.encode(), *s.keys.at(g2)).encode());
          return k;
        }},
+      {"guardian enrolled with a kiosk's key", 6,
+       [](SimElection& s) {
+         // The kiosk is enrolled first; guardian 1 is then enrolled with the same key.
+         std::size_t g = s.find(EntryType::kGuardianEnrolment, 0);
+         std::size_t k = s.find(EntryType::kKioskEnrolment, 0);
+         Bytes kiosk = s.entries[k];
+         s.entries.erase(s.entries.begin() + static_cast<std::ptrdiff_t>(k));
+         s.entries.insert(s.entries.begin() + static_cast<std::ptrdiff_t>(g), kiosk);
+         auto b = body_of<GuardianEnrolmentBody>(s, g + 1);
+         b.key = body_of<KioskEnrolmentBody>(s, g).key;
+         s.resign(g + 1, b.encode());
+         return g + 1;
+       }},
       {"wrong joint key", 10,
        [](SimElection& s) {
          std::size_t i = s.find(EntryType::kElectionKey);
@@ -223,6 +236,25 @@ std::vector<Tamper> tamperings() {
          std::size_t i = s.find(EntryType::kKioskEnrolment);
          s.entries.insert(s.entries.begin() + static_cast<std::ptrdiff_t>(i + 1), s.entries[i]);
          return i + 1;
+       }},
+      {"kiosk enrolled with a guardian's key", 11,
+       [](SimElection& s) {
+         std::size_t k = s.find(EntryType::kKioskEnrolment, 0);
+         auto b = body_of<KioskEnrolmentBody>(s, k);
+         b.key = body_of<GuardianEnrolmentBody>(s, s.find(EntryType::kGuardianEnrolment, 1)).key;
+         s.resign(k, b.encode());
+         return k;
+       }},
+      {"kiosk revoked after polls close", 11,
+       [](SimElection& s) {
+         std::size_t c = s.find(EntryType::kPollsClose);
+         KioskRevocationBody r{
+             body_of<KioskEnrolmentBody>(s, s.find(EntryType::kKioskEnrolment)).key, "too late"};
+         s.entries.insert(
+             s.entries.begin() + static_cast<std::ptrdiff_t>(c + 1),
+             Entry::make(EntryType::kKioskRevocation, s.q, r.encode(), *s.keys.at(s.authority))
+                 .encode());
+         return c + 1;
        }},
       {"tokens committed twice", 12,
        [](SimElection& s) {
@@ -459,6 +491,35 @@ struct WitnessedElection {
     sim.checkpoints[i] = *signed_note;
   }
 };
+
+// One witness key listed under two names would let one witness meet a quorum of 2 alone: the
+// election entry is refused (check 4).
+TEST(WitnessCosignatureTest, AManifestListingOneKeyTwiceIsRefused) {
+  SigningKey key = SigningKey::generate();
+  ledger::CosignatureSigner a{"witness-a.test/w", key};
+  ledger::CosignatureSigner b{"witness-b.test/w", key};
+  std::ifstream in(std::string(TABELLA_SOURCE_DIR) + "/ballots/demo-general.json");
+  nlohmann::json doc = nlohmann::json::parse(in);
+  doc["witnesses"] = {{"quorum", 2},
+                      {"members",
+                       {{{"name", a.name()}, {"key", a.verifier_key()}},
+                        {{"name", b.name()}, {"key", b.verifier_key()}}}}};
+  auto file = temp_record("witness-twice-manifest").replace_extension(".json");
+  std::ofstream(file) << doc.dump(2);
+  SimOptions o;
+  o.ballots = 2;
+  o.challenged = 0;
+  o.seed = "verify-witness-twice";
+  o.manifest_file =
+      std::filesystem::relative(file, std::filesystem::path(TABELLA_SOURCE_DIR)).string();
+  SimElection sim = testing::simulate_election(o);
+  Report r = run(sim, "witness-twice");
+  ASSERT_FALSE(r.ok());
+  const Failure& f = r.failures.front();
+  EXPECT_EQ(f.check, 4) << f.why;
+  EXPECT_EQ(f.index, 0u) << f.why;
+  EXPECT_NE(f.why.find("same public key"), std::string::npos) << f.why;
+}
 
 bool only_check_23_fails(const Report& r) {
   if (r.ok() || r.failures.empty()) return false;

@@ -1,6 +1,7 @@
 #include "tabella/record/state.h"
 
 #include "tabella/election/ballot.h"
+#include "tabella/ledger/note.h"
 
 namespace tabella::record {
 
@@ -266,6 +267,22 @@ Status ElectionState::apply_body(const CheckedEntry& c) {
         return make_error(ErrorCode::kInvalidArgument,
                           "manifest text is not in canonical JSON form", "body.manifest");
       }
+      // One witness key under two names would count twice towards the quorum (check 23).
+      std::map<Bytes, std::size_t> witness_keys;
+      for (std::size_t i = 0; i < m->witnesses.size(); ++i) {
+        auto vk = ledger::parse_verifier_key(m->witnesses[i].key);
+        if (!vk.ok()) continue;  // such a key never counts (check 23)
+        Bytes id = vk->public_key;
+        id.insert(id.begin(), vk->sig_type);
+        auto [it, fresh] = witness_keys.emplace(std::move(id), i);
+        if (!fresh) {
+          return make_error(ErrorCode::kInvalidArgument,
+                            "witness " + std::to_string(i) +
+                                " has the same public key as witness " +
+                                std::to_string(it->second) + " under another name",
+                            "body.manifest.witnesses.members[" + std::to_string(i) + "].key");
+        }
+      }
       Digest q = election::base_hash(election::manifest_hash(*m), e.author);
       if (q != e.base_hash) {
         return make_error(ErrorCode::kInvalidArgument,
@@ -292,7 +309,7 @@ Status ElectionState::apply_body(const CheckedEntry& c) {
         return conflict("guardian " + std::to_string(b.index) + " is already enrolled",
                         "body.index");
       }
-      if (guardian_keys_.count(b.key) != 0 || b.key == authority_) {
+      if (guardian_keys_.count(b.key) != 0 || kiosks_.count(b.key) != 0 || b.key == authority_) {
         return conflict("this key is already enrolled", "body.key");
       }
       guardians_[b.index].enrolment = b;
@@ -472,6 +489,8 @@ Status ElectionState::apply_body(const CheckedEntry& c) {
     }
     case EntryType::kKioskRevocation: {
       TABELLA_TRY(require_author_authority(e));
+      if (phase_ >= Phase::kClosed)
+        return conflict("polls are closed; kiosks can no longer change");
       const auto& b = std::get<KioskRevocationBody>(c.body);
       auto it = kiosks_.find(b.key);
       if (it == kiosks_.end()) return conflict("no such kiosk", "body.key");
@@ -628,7 +647,9 @@ const std::vector<CheckInfo>& all_checks() {
        "before the key, every guardian posted shares-verified or complaints, and every complaint "
        "was answered by a share-reveal that matches the accused's commitments"},
       {10, "joint-key", "K is the sum of the guardians' constant commitments and Q-bar = H(Q, K)"},
-      {11, "kiosks", "kiosks enrolled once, revoked only if enrolled"},
+      {11, "kiosks",
+       "kiosks enrolled once, in no other role, revoked only if enrolled, both before polls "
+       "close"},
       {12, "token-commitments", "voter-token hashes committed once each, before polls close"},
       {13, "polls", "setup -> keyed -> open -> closed -> tallied -> finished, in this order"},
       {14, "ballot-proofs", "every ballot's 0/1 selection proofs and contest limit proofs verify"},
