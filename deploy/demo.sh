@@ -100,11 +100,12 @@ took
 step "5. Three guardians make keys, are enrolled, and run the key ceremony together"
 for i in 1 2 3; do
   "$GUARDIAN_BIN" --index "$i" --key "guardian-$i.key" keygen --json > "guardian-$i.json"
+  (umask 077; echo "demo passphrase of guardian $i" > "guardian-$i.pass")  # a demo, not advice
   "${ADMIN[@]}" guardians add --index "$i" --name "Guardian $i" \
     --public-key "$(field "guardian-$i.json" public_key)" | sed 's/^/   /'
 done
 for i in 1 2 3; do
-  "$GUARDIAN_BIN" --ledger "$URL" --index "$i" --key "guardian-$i.key" --state "guardian-$i.state" \
+  "$GUARDIAN_BIN" --ledger "$URL" --index "$i" --key "guardian-$i.key" --state "guardian-$i.state" --passphrase-file "guardian-$i.pass" \
     --timeout 300 --poll-interval-ms 200 ceremony > "ceremony-$i.log" 2>&1 &
   BG+=($!)
 done
@@ -174,7 +175,7 @@ if [ "$KEEP" = 1 ]; then
   echo "  cd $OUT"
   echo "  $ADMIN_BIN --ledger $URL --key authority.key polls close"
   for i in 2 3; do
-    echo "  $GUARDIAN_BIN --ledger $URL --index $i --key guardian-$i.key --state guardian-$i.state decrypt &"
+    echo "  $GUARDIAN_BIN --ledger $URL --index $i --key guardian-$i.key --state guardian-$i.state --passphrase-file guardian-$i.pass decrypt &"
   done
   echo "  $ADMIN_BIN --ledger $URL --key authority.key tally --timeout 300"
   echo "  $ADMIN_BIN --ledger $URL --key authority.key publish published"
@@ -192,7 +193,7 @@ step "11. Tally: guardians 2 and 3 decrypt, guardian 1 is absent (quorum 2 of 3)
 TALLY=$!
 BG+=($TALLY)
 for i in 2 3; do
-  "$GUARDIAN_BIN" --ledger "$URL" --index "$i" --key "guardian-$i.key" --state "guardian-$i.state" \
+  "$GUARDIAN_BIN" --ledger "$URL" --index "$i" --key "guardian-$i.key" --state "guardian-$i.state" --passphrase-file "guardian-$i.pass" \
     --timeout 300 --poll-interval-ms 200 decrypt > "decrypt-$i.log" 2>&1 &
   BG+=($!)
 done

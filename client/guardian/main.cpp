@@ -10,8 +10,12 @@
 // A guardian never reveals its secret share: only commitments, encrypted shares, statements,
 // the one share another guardian disputed (share-reveal) and partial decryptions leave this
 // program. Waiting steps poll the ledger until --timeout.
+#include <termios.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <fstream>
 #include <iostream>
 #include <map>
 
@@ -35,6 +39,7 @@ struct Options {
   std::uint32_t index = 0;
   std::string key;    // default guardian-<i>.key
   std::string state;  // default guardian-<i>.state
+  std::string passphrase_file;
   int timeout = 600;
   int interval_ms = 500;
   bool json = false;
@@ -49,6 +54,63 @@ std::string key_path(const Options& o) {
 }
 std::string state_path(const Options& o) {
   return o.state.empty() ? "guardian-" + std::to_string(o.index) + ".state" : o.state;
+}
+
+// A passphrase held in memory only while needed; wiped on destruction.
+struct Passphrase {
+  std::string text;
+  Passphrase() = default;
+  Passphrase(const Passphrase&) = delete;
+  Passphrase& operator=(const Passphrase&) = delete;
+  ~Passphrase() {
+    if (!text.empty()) secure_zero(text.data(), text.size());
+  }
+};
+
+Status read_terminal_line(const std::string& prompt, std::string& out) {
+  std::cerr << prompt << std::flush;
+  termios old{};
+  if (::tcgetattr(STDIN_FILENO, &old) != 0) {
+    return make_error(ErrorCode::kIo, "cannot turn off echo on the terminal");
+  }
+  termios quiet = old;
+  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+  ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+  std::getline(std::cin, out);
+  ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+  std::cerr << "\n";
+  return {};
+}
+
+// The state file's passphrase: the first line of --passphrase-file, or asked on the terminal
+// without echo (twice when a new file is created).
+Status get_passphrase(const Options& o, bool new_file, Passphrase& p) {
+  if (!o.passphrase_file.empty()) {
+    std::ifstream in(o.passphrase_file);
+    if (!in) {
+      return make_error(ErrorCode::kIo, "cannot read the passphrase file", o.passphrase_file);
+    }
+    std::getline(in, p.text);
+    if (!p.text.empty() && p.text.back() == '\r') p.text.pop_back();
+  } else if (::isatty(STDIN_FILENO) != 0) {
+    TABELLA_TRY(read_terminal_line("Passphrase for " + state_path(o) + ": ", p.text));
+    if (new_file) {
+      Passphrase again;
+      TABELLA_TRY(read_terminal_line("Repeat the passphrase: ", again.text));
+      if (again.text != p.text) {
+        return make_error(ErrorCode::kInvalidArgument, "the two passphrases differ");
+      }
+    }
+  } else {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "the guardian state file needs a passphrase: give --passphrase-file FILE "
+                      "or run on a terminal to be asked");
+  }
+  if (p.text.empty()) {
+    return make_error(ErrorCode::kInvalidArgument, "the passphrase is empty",
+                      o.passphrase_file.empty() ? "passphrase" : o.passphrase_file);
+  }
+  return {};
 }
 
 std::string tag(const Options& o) {
@@ -138,10 +200,13 @@ int cmd_ceremony(const Options& o) {
   // Secrets: resumed from the state file, or fresh and saved before anything is published.
   std::optional<guardian::GuardianState> gs;
   std::error_code ec;
-  if (std::filesystem::exists(state_path(o), ec)) {
-    auto loaded = guardian::GuardianState::load(state_path(o));
+  const bool resume = std::filesystem::exists(state_path(o), ec);
+  Passphrase passphrase;
+  if (Status p = get_passphrase(o, !resume, passphrase); !p.ok()) return fail(o, p.error());
+  if (resume) {
+    auto loaded = guardian::GuardianState::load(state_path(o), passphrase.text);
     if (!loaded) return fail(o, loaded.error());
-    if (loaded->secrets.index() != me || loaded->secrets.quorum() != m.quorum) {
+    if (loaded->index != me || (loaded->secrets && loaded->secrets->quorum() != m.quorum)) {
       return fail(
           o, make_error(ErrorCode::kConflict,
                         "the state file belongs to another guardian or election", state_path(o)));
@@ -149,15 +214,19 @@ int cmd_ceremony(const Options& o) {
     gs.emplace(std::move(*loaded));
     out << tag(o) << "resuming from " << state_path(o) << "\n";
   } else {
-    gs.emplace(guardian::GuardianState{GuardianSecrets::generate(me, m.quorum), std::nullopt});
-    if (Status st = gs->save(state_path(o), /*overwrite=*/false); !st.ok())
+    gs.emplace(guardian::GuardianState{me, GuardianSecrets::generate(me, m.quorum), std::nullopt});
+    if (Status st = gs->save(state_path(o), passphrase.text, /*overwrite=*/false); !st.ok())
       return fail(o, st.error());
   }
-  if (gs->share && s->state().guardians().at(me).shared) {
+  if (gs->share) {
     out << tag(o) << "the key ceremony is already complete (" << state_path(o) << ")\n";
     return 0;
   }
-  const GuardianSecrets& secrets = gs->secrets;
+  if (!gs->secrets) {
+    return fail(o, make_error(ErrorCode::kInvalidEncoding,
+                              "the state file holds neither secrets nor a share", state_path(o)));
+  }
+  const GuardianSecrets& secrets = *gs->secrets;
 
   // 1. Commitments C_{i,j} = a_{i,j}*G with Schnorr proofs, and E_i.
   const auto& mine = s->state().guardians().at(me);
@@ -306,9 +375,11 @@ int cmd_ceremony(const Options& o) {
     return fail(o, make_error(ErrorCode::kInvalidProof,
                               "my combined share does not match the public share key"));
   }
+  // From now on only decryption needs the file: s_l, without the polynomial or e_l.
   gs->share = s_me;
   s_me = Scalar();
-  if (Status saved = gs->save(state_path(o), /*overwrite=*/true); !saved.ok()) {
+  gs->secrets.reset();
+  if (Status saved = gs->save(state_path(o), passphrase.text, /*overwrite=*/true); !saved.ok()) {
     return fail(o, saved.error());
   }
   gs->share.reset();
@@ -327,8 +398,14 @@ int cmd_ceremony(const Options& o) {
 }
 
 int cmd_decrypt(const Options& o) {
-  auto gs = guardian::GuardianState::load(state_path(o));
+  Passphrase passphrase;
+  if (Status p = get_passphrase(o, false, passphrase); !p.ok()) return fail(o, p.error());
+  auto gs = guardian::GuardianState::load(state_path(o), passphrase.text);
   if (!gs) return fail(o, gs.error());
+  if (gs->index != o.index) {
+    return fail(o, make_error(ErrorCode::kConflict, "the state file belongs to another guardian",
+                              state_path(o)));
+  }
   if (!gs->share) {
     return fail(o, make_error(ErrorCode::kConflict,
                               "the state file holds no share: the key ceremony did not complete",
@@ -380,6 +457,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 32));
   app.add_option("--key", o.key, "Signing key file (default guardian-<index>.key)");
   app.add_option("--state", o.state, "Secret state file (default guardian-<index>.state)");
+  app.add_option("--passphrase-file", o.passphrase_file,
+                 "File whose first line is the state file's passphrase (default: ask on the "
+                 "terminal without echo)");
   app.add_option("--timeout", o.timeout, "Seconds to wait for the others")->capture_default_str();
   app.add_option("--poll-interval-ms", o.interval_ms, "Polling interval")->capture_default_str();
   app.add_flag("--json", o.json, "Print one JSON object instead of the human summary");

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "guardian_state.h"
@@ -174,24 +175,48 @@ TEST(PrivateFiles, Mode0600NoOverwriteAndRefusedWhenReadable) {
   EXPECT_EQ(read_private_file(p).error().code, ErrorCode::kPermission);
 }
 
-TEST(GuardianStateFile, RoundTripAndDamage) {
+TEST(GuardianStateFile, RoundTripWrongPassphraseAndDamage) {
   TempDir dir;
   auto p = dir.path / "g.state";
   SeededRng rng("guardian-state");
-  guardian::GuardianState st{GuardianSecrets::generate(2, 3, rng), Scalar::from_u64(12345)};
-  ASSERT_TRUE(st.save(p, false).ok());
-  auto back = guardian::GuardianState::load(p);
+  guardian::GuardianState st{2, GuardianSecrets::generate(2, 3, rng), std::nullopt};
+  ASSERT_TRUE(st.save(p, "correct horse", false).ok());
+  EXPECT_EQ(std::filesystem::status(p).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  auto back = guardian::GuardianState::load(p, "correct horse");
   ASSERT_TRUE(back.ok()) << back.error().describe();
-  EXPECT_EQ(back->secrets.index(), 2u);
-  EXPECT_EQ(back->secrets.quorum(), 3u);
-  EXPECT_TRUE(back->secrets.coefficients()[1] == st.secrets.coefficients()[1]);
+  ASSERT_TRUE(back->secrets.has_value());
+  EXPECT_EQ(back->secrets->index(), 2u);
+  EXPECT_EQ(back->secrets->quorum(), 3u);
+  EXPECT_TRUE(back->secrets->coefficients()[1] == st.secrets->coefficients()[1]);
+  EXPECT_FALSE(back->share.has_value());
+  // The coefficients are not in the file in clear.
+  auto bytes = read_private_file(p);
+  auto a1 = st.secrets->coefficients()[1].encode();
+  EXPECT_EQ(std::search(bytes->data(), bytes->data() + bytes->size(), a1.begin(), a1.end()),
+            bytes->data() + bytes->size());
+  // A wrong passphrase is a clear error, not a damaged file.
+  auto wrong = guardian::GuardianState::load(p, "wrong horse");
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().code, ErrorCode::kPermission);
+  EXPECT_NE(wrong.error().message.find("wrong passphrase"), std::string::npos);
+  // After the ceremony: only the index and the share.
+  guardian::GuardianState done{2, std::nullopt, Scalar::from_u64(12345)};
+  ASSERT_TRUE(done.save(p, "correct horse", true).ok());
+  back = guardian::GuardianState::load(p, "correct horse");
+  ASSERT_TRUE(back.ok()) << back.error().describe();
+  EXPECT_FALSE(back->secrets.has_value());
   ASSERT_TRUE(back->share.has_value());
   EXPECT_TRUE(*back->share == Scalar::from_u64(12345));
-  // One byte less: damaged.
-  auto bytes = read_private_file(p);
+  // One byte less: damaged (the tag no longer authenticates).
+  bytes = read_private_file(p);
   Bytes cut(bytes->data(), bytes->data() + bytes->size() - 1);
   ASSERT_TRUE(write_private_file(p, cut, true).ok());
-  EXPECT_EQ(guardian::GuardianState::load(p).error().code, ErrorCode::kInvalidEncoding);
+  EXPECT_FALSE(guardian::GuardianState::load(p, "correct horse").ok());
+  // Not a state file at all.
+  ASSERT_TRUE(write_private_file(p, Bytes{1, 2, 3}, true).ok());
+  EXPECT_EQ(guardian::GuardianState::load(p, "correct horse").error().code,
+            ErrorCode::kInvalidEncoding);
 }
 
 TEST(TokenSheet, RendersAPdfWithOnePagePerTenSlips) {

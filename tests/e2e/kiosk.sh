@@ -60,10 +60,11 @@ A=("$BIN/tabella-admin" --ledger "$URL" --key authority.key)
 "${A[@]}" init --ballot "$BALLOT" > /dev/null
 for i in 1 2 3; do
   "$BIN/tabella-guardian" --index "$i" --key "g$i.key" keygen --json > "g$i.json"
+  (umask 077; echo "passphrase of guardian $i" > "g$i.pass")
   "${A[@]}" guardians add --index "$i" --name "Guardian $i" --public-key "$(json "g$i.json" "d['public_key']")" > /dev/null
 done
 for i in 1 2 3; do
-  "$BIN/tabella-guardian" --ledger "$URL" --index "$i" --key "g$i.key" --state "g$i.state" \
+  "$BIN/tabella-guardian" --ledger "$URL" --index "$i" --key "g$i.key" --state "g$i.state" --passphrase-file "g$i.pass" \
     --timeout 120 --poll-interval-ms 200 ceremony > "ceremony$i.log" 2>&1 &
   BG_PIDS+=($!)
 done
@@ -160,7 +161,7 @@ echo "   delivered exactly once: ledger 4 cast (tokens spent 4), kiosk record ca
 step "polls close, tally, publish, tabella-verify"
 "${A[@]}" polls close > /dev/null
 for i in 2 3; do
-  "$BIN/tabella-guardian" --ledger "$URL" --index "$i" --key "g$i.key" --state "g$i.state" \
+  "$BIN/tabella-guardian" --ledger "$URL" --index "$i" --key "g$i.key" --state "g$i.state" --passphrase-file "g$i.pass" \
     --timeout 120 --poll-interval-ms 200 decrypt > "decrypt$i.log" 2>&1 &
   BG_PIDS+=($!)
 done

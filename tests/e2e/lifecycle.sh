@@ -73,12 +73,13 @@ expect_failure "guardian enrolment signed by another key" "wrong authority key" 
 step "guardians: keygen, enrol, concurrent ceremonies"
 for i in 1 2 3; do
   "$BIN/tabella-guardian" --index "$i" --key "g$i.key" keygen --json > "g$i.json"
+  (umask 077; echo "passphrase of guardian $i" > "g$i.pass")
   pk=$(python3 -c "import json;print(json.load(open('g$i.json'))['public_key'])" )
   "${A[@]}" guardians add --index "$i" --name "Guardian $i" --public-key "$pk"
 done
 expect_failure "key publish before the ceremony" "not complete" "${A[@]}" key publish
 for i in 1 2 3; do
-  "$BIN/tabella-guardian" --ledger "$URL" --index "$i" --key "g$i.key" --state "g$i.state" \
+  "$BIN/tabella-guardian" --ledger "$URL" --index "$i" --key "g$i.key" --state "g$i.state" --passphrase-file "g$i.pass" \
     --timeout 120 --poll-interval-ms 200 ceremony > "ceremony$i.log" 2>&1 &
   BG_PIDS+=($!)
 done
@@ -125,8 +126,15 @@ step "polls close (twice), tokens after close"
 expect_failure "closing the polls twice" "already closed" "${A[@]}" polls close
 expect_failure "tokens after close" "closed" "${A[@]}" tokens issue --count 1 --precinct P1 --out tokens2
 
+echo "not the passphrase" > wrong.pass
+expect_failure "decrypt with a wrong passphrase" "wrong passphrase" \
+  "$BIN/tabella-guardian" --ledger "$URL" --index 2 --key g2.key --state g2.state \
+  --passphrase-file wrong.pass decrypt
+expect_failure "decrypt without a passphrase and no terminal" "needs a passphrase" \
+  "$BIN/tabella-guardian" --ledger "$URL" --index 2 --key g2.key --state g2.state decrypt < /dev/null
+
 step "tally below quorum (only guardian 2 decrypts)"
-"$BIN/tabella-guardian" --ledger "$URL" --index 2 --key g2.key --state g2.state --timeout 60 \
+"$BIN/tabella-guardian" --ledger "$URL" --index 2 --key g2.key --state g2.state --passphrase-file g2.pass --timeout 60 \
   --poll-interval-ms 200 decrypt &
 BG_PIDS+=($!)
 sleep 0.5
@@ -136,7 +144,7 @@ wait "${BG_PIDS[0]}" || fail "guardian 2 decrypt failed"
 BG_PIDS=()
 
 step "tally with guardians 2 and 3 (guardian 1 absent)"
-"$BIN/tabella-guardian" --ledger "$URL" --index 3 --key g3.key --state g3.state --timeout 60 decrypt
+"$BIN/tabella-guardian" --ledger "$URL" --index 3 --key g3.key --state g3.state --passphrase-file g3.pass --timeout 60 decrypt
 "${A[@]}" --json tally --timeout 60 --poll-interval-ms 200 > tally.json || { cat tally.json; fail "tally"; }
 python3 - <<'PY' || fail "published counts differ from what the voters cast"
 import json
