@@ -58,7 +58,7 @@ void BM_EncryptBallot(benchmark::State& state, const std::string& name) {
   const Digest prev{};
   std::uint64_t seq = 1;
   for (auto _ : state) {
-    auto r = encrypt_ballot(*ctx, ballot, seq++, 0, prev);
+    auto r = encrypt_ballot(*ctx, ballot, seq++, prev);
     benchmark::DoNotOptimize(r);
   }
   state.SetItemsProcessed(state.iterations() *
@@ -72,7 +72,7 @@ void BM_VerifyBallot(benchmark::State& state, const std::string& name) {
     state.SkipWithError(("cannot load " + (ballots_dir() / name).string() + ".json").c_str());
     return;
   }
-  auto r = encrypt_ballot(*ctx, full_ballot(ctx->manifest), 1, 0, Digest{});
+  auto r = encrypt_ballot(*ctx, full_ballot(ctx->manifest), 1, Digest{});
   if (!r.ok()) {
     state.SkipWithError(r.error().describe().c_str());
     return;

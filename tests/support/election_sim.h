@@ -235,7 +235,7 @@ inline SimElection simulate_election(const SimOptions& o) {
       }
       pb.contests.push_back(marks);
     }
-    auto enc = election::encrypt_ballot(ctx, pb, ++sequence[kiosk], clock + n, heads[kiosk], rng);
+    auto enc = election::encrypt_ballot(ctx, pb, ++sequence[kiosk], heads[kiosk], rng);
     if (!enc.ok()) throw std::runtime_error(enc.error().describe());
     heads[kiosk] = election::ballot_code(q, kiosks[kiosk].verify_key().bytes(), enc->first);
     if (challenge) {

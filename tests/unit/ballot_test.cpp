@@ -78,7 +78,7 @@ std::pair<EncryptedBallot, BallotSecrets> encrypt_ok(const PlaintextBallot& b,
                                                      std::uint64_t seq = 5,
                                                      const Digest& prev = kPrev,
                                                      const ElectionContext& c = ctx()) {
-  auto r = encrypt_ballot(c, b, seq, 1'900'000'000, prev);
+  auto r = encrypt_ballot(c, b, seq, prev);
   EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().describe());
   return std::move(*r);
 }
@@ -118,7 +118,7 @@ TEST(BallotValidate, RefusesOverVoteWithClearMessage) {
   EXPECT_EQ(s.error().message, "contest \"council\": 3 choices marked, at most 2 allowed");
   EXPECT_EQ(s.error().field, "contests[1]");
   // And encrypt_ballot refuses it before encrypting anything.
-  auto r = encrypt_ballot(ctx(), b, 1, 0, kPrev);
+  auto r = encrypt_ballot(ctx(), b, 1, kPrev);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message, "contest \"council\": 3 choices marked, at most 2 allowed");
 }
@@ -209,8 +209,8 @@ TEST(BallotEncrypt, BlankAndMaximalBallotsVerify) {
 
 TEST(BallotEncrypt, SeededRngIsDeterministic) {
   SeededRng r1("ballot"), r2("ballot");
-  auto a = encrypt_ballot(ctx(), sample_ballot(), 1, 2, kPrev, r1);
-  auto b = encrypt_ballot(ctx(), sample_ballot(), 1, 2, kPrev, r2);
+  auto a = encrypt_ballot(ctx(), sample_ballot(), 1, kPrev, r1);
+  auto b = encrypt_ballot(ctx(), sample_ballot(), 1, kPrev, r2);
   ASSERT_TRUE(a.ok() && b.ok());
   PublicKeyBytes kiosk{};
   EXPECT_EQ(ballot_code(ctx().q, kiosk, a->first), ballot_code(ctx().q, kiosk, b->first));
@@ -285,10 +285,6 @@ TEST(BallotVerify, ChangedPreviousCodeOrSequenceRejected) {
   b = sample_encrypted();
   b.sequence += 1;
   expect_rejected(b, "contests[0].selections[0].proof", "invalid proof");
-  // time is not in the proof contexts (it is in the ballot code and the kiosk's signature).
-  b = sample_encrypted();
-  b.time += 1;
-  EXPECT_TRUE(verify_ballot(ctx(), b).ok());
 }
 
 TEST(BallotVerify, ProofFromAnotherBallotRejected) {
@@ -365,12 +361,11 @@ TEST(BallotCode, KnownAnswers) {
   Digest seed = chain_seed(kCodeQ, test_kiosk());
   EXPECT_EQ(to_hex(seed), "7f2b6d3899f99ddf0d63281262b68939354e8970cb445957d478ea89b79407d8");
   EXPECT_EQ(short_code(seed), "P4VW-2OEZ-7GO5-6DLD");
-  EncryptedBallot empty;  // no contests: u64(1) || u64(1700000000) || seed || u32(0)
+  EncryptedBallot empty;  // no contests: u64(1) || seed || u32(0)
   empty.sequence = 1;
-  empty.time = 1'700'000'000;
   empty.previous_code = seed;
   EXPECT_EQ(to_hex(ballot_code(kCodeQ, test_kiosk(), empty)),
-            "5505d6f70febba5b21e76355bee4e2893bbd50d181e6e39019e20f666b27c887");
+            "0e6dc1a854618b1f60ff802ba3a804cb23cef10156b114919c2db5864ab471d2");
 }
 
 TEST(BallotCode, ChainsAndChangesWithAnything) {
@@ -397,7 +392,6 @@ TEST(BallotCode, ChainsAndChangesWithAnything) {
     codes.insert(ballot_code(ctx().q, kiosk, t));
   };
   with([](EncryptedBallot& t) { t.sequence++; });
-  with([](EncryptedBallot& t) { t.time++; });
   with([](EncryptedBallot& t) { t.previous_code[5] ^= 1; });
   with([](EncryptedBallot& t) {
     t.contests[3].selections[1].ciphertext.beta += Point::generator();
@@ -406,7 +400,7 @@ TEST(BallotCode, ChainsAndChangesWithAnything) {
     t.contests[0].selections[0].proof.responses[0] += Scalar::from_u64(1);
   });
   with([](EncryptedBallot& t) { t.contests[2].limit_proof.challenges[0] += Scalar::from_u64(1); });
-  EXPECT_EQ(codes.size(), 9u);  // all different
+  EXPECT_EQ(codes.size(), 8u);  // all different
 
   // A dropped ballot breaks the chain: ballot 2's previous code is not ballot 0's code.
   EXPECT_NE(b2.previous_code, seed);

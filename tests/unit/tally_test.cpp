@@ -120,7 +120,7 @@ const Cast& cast() {
     TallyAccumulator acc(ctx().manifest);
     out.expected = {{0, 0, 0}, {0, 0, 0, 0}};
     for (std::uint64_t v = 0; v < kVoters; ++v) {
-      auto r = encrypt_ballot(ctx(), ballot_of(v), v + 1, 1000 + v, Digest{});
+      auto r = encrypt_ballot(ctx(), ballot_of(v), v + 1, Digest{});
       EXPECT_TRUE(r.ok());
       EXPECT_TRUE(verify_ballot(ctx(), r->first).ok());
       acc.add(r->first);

@@ -497,10 +497,8 @@ void KioskModel::encrypt() {
 
 void KioskModel::do_encrypt() {
   if (screen_ != Screen::kWorking || !election_) return;
-  const auto time = static_cast<std::uint64_t>(std::time(nullptr));
   auto pb = plaintext();
-  auto enc =
-      election::encrypt_ballot(*election_->context, pb, chain_.sequence + 1, time, chain_.head);
+  auto enc = election::encrypt_ballot(*election_->context, pb, chain_.sequence + 1, chain_.head);
   for (auto& c : pb.contests) c.choice_ids.clear();
   if (!enc.ok()) {
     notice_ = tr("Your choices could not be sealed. Please review them again.");

@@ -613,7 +613,7 @@ class ReceiptTest : public KioskTest {
     // A challenged ballot is a valid entry to get a receipt for.
     election::PlaintextBallot pb;
     auto enc = election::encrypt_ballot(
-        *election_.context, pb, 1, 1,
+        *election_.context, pb, 1,
         election::chain_seed(election_.context->q, key_->verify_key().bytes()));
     ASSERT_TRUE(enc.ok());
     entry_ = record::Entry::make(record::EntryType::kChallengedBallot, election_.context->q,
@@ -669,7 +669,7 @@ TEST_F(KioskTest, WitnessQuorumIsPartOfTheReceiptCheck) {
   ASSERT_TRUE(el.ok()) << el.error().describe();
   election::PlaintextBallot pb;
   auto enc = election::encrypt_ballot(
-      *el->context, pb, 1, 1, election::chain_seed(el->context->q, key_->verify_key().bytes()));
+      *el->context, pb, 1, election::chain_seed(el->context->q, key_->verify_key().bytes()));
   ASSERT_TRUE(enc.ok());
   Bytes entry = record::Entry::make(record::EntryType::kChallengedBallot, el->context->q,
                                     election::open_ballot(enc->first, enc->second).encode(), *key_)

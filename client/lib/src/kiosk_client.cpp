@@ -6,16 +6,6 @@
 
 namespace tabella::client {
 
-namespace {
-
-std::uint64_t now_seconds() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
-}
-
-}  // namespace
-
 Result<KioskClient> KioskClient::start(LedgerClient ledger, SigningKey key) {
   KioskClient k(std::move(ledger), std::move(key));
   TABELLA_TRY(k.load_election());
@@ -94,8 +84,7 @@ Result<PendingBallot> KioskClient::encrypt(const election::PlaintextBallot& ball
   }
   PendingBallot p;
   p.sequence = last_sequence_ + 1;
-  auto enc =
-      election::encrypt_ballot(*context_, ballot, p.sequence, now_seconds(), chain_head_, rng);
+  auto enc = election::encrypt_ballot(*context_, ballot, p.sequence, chain_head_, rng);
   if (!enc) return enc.error();
   p.ballot = std::move(enc->first);
   p.secrets = std::move(enc->second);

@@ -192,7 +192,7 @@ Bytes with_index(const Bytes& prefix, std::uint32_t j) {
 
 Result<std::pair<record::EncryptedBallot, BallotSecrets>> encrypt_ballot(
     const ElectionContext& ctx, const PlaintextBallot& ballot, std::uint64_t sequence,
-    std::uint64_t time, const Digest& previous_code, Rng& rng) {
+    const Digest& previous_code, Rng& rng) {
   const Manifest& manifest = ctx.manifest;
   TABELLA_TRY(validate(manifest, ballot));
 
@@ -202,7 +202,6 @@ Result<std::pair<record::EncryptedBallot, BallotSecrets>> encrypt_ballot(
 
   record::EncryptedBallot out;
   out.sequence = sequence;
-  out.time = time;
   out.previous_code = previous_code;
   out.contests.resize(manifest.contests.size());
   for (std::size_t c = 0; c < manifest.contests.size(); ++c) {

@@ -289,7 +289,7 @@ Result<PollsBody> PollsBody::decode(ByteView bytes) {
 // ---------------------------------------------------------------- ballots
 
 void EncryptedBallot::write(Writer& w) const {
-  w.u64(sequence).u64(time).raw(previous_code).count(contests.size());
+  w.u64(sequence).raw(previous_code).count(contests.size());
   for (const auto& c : contests) {
     w.count(c.selections.size());
     for (const auto& s : c.selections) {
@@ -303,9 +303,7 @@ void EncryptedBallot::write(Writer& w) const {
 Result<EncryptedBallot> EncryptedBallot::read(Reader& r) {
   EncryptedBallot b;
   TABELLA_READ(seq, r.u64("ballot.sequence"));
-  TABELLA_READ(time, r.u64("ballot.time"));
   b.sequence = seq;
-  b.time = time;
   TABELLA_TRY(read_fixed(r, b.previous_code, "ballot.previous_code"));
   TABELLA_READ(nc, r.count("ballot.contests", 256));
   b.contests.resize(nc);

@@ -103,7 +103,7 @@ Bytes selection_context(const Digest& previous_code, std::uint64_t sequence,
 // every contest with its limit proof (see the top of this file). Errors: those of validate().
 Result<std::pair<record::EncryptedBallot, BallotSecrets>> encrypt_ballot(
     const ElectionContext& ctx, const PlaintextBallot& ballot, std::uint64_t sequence,
-    std::uint64_t time, const Digest& previous_code, Rng& rng = SystemRng::instance());
+    const Digest& previous_code, Rng& rng = SystemRng::instance());
 
 // Shape (contest count, selections per contest, limit proof range == [min, max], selection
 // proof range == [0, 1], no identity point) and every proof. Errors name the place:

@@ -130,9 +130,8 @@ struct EncryptedContest {
 };
 
 struct EncryptedBallot {
-  std::uint64_t sequence = 0;  // per kiosk, from 1
-  std::uint64_t time = 0;
-  Digest previous_code{};  // the kiosk's previous ballot code (chain seed for the first)
+  std::uint64_t sequence = 0;  // per kiosk, from 1 (no kiosk-chosen time: §9.3.3, trust model)
+  Digest previous_code{};      // the kiosk's previous ballot code (chain seed for the first)
   std::vector<EncryptedContest> contests;  // in the manifest's contest order
   void write(Writer& w) const;
   static Result<EncryptedBallot> read(Reader& r);
