@@ -43,7 +43,8 @@ const Group& group() {
 
 struct ThreadState {
   BN_CTX* ctx = BN_CTX_new();
-  BnScratch scratch{BN_new(), BN_new(), BN_new()};
+  // Secure BIGNUMs: OpenSSL wipes their limbs when they are freed or resized.
+  BnScratch scratch{BN_secure_new(), BN_secure_new(), BN_secure_new()};
   ThreadState() {
     if (ctx == nullptr || scratch.a == nullptr || scratch.b == nullptr || scratch.r == nullptr) {
       crypto_fail("BN allocation");
@@ -100,6 +101,22 @@ BnScratch& bn_scratch() {
   return thread_state().scratch;
 }
 
+// A BN_CTX for one operation on a secret: its temporaries (which hold values derived from the
+// secret) are wiped when it is freed, instead of lingering in the per-thread pool.
+class SecretCtx {
+ public:
+  SecretCtx() : ctx_(BN_CTX_secure_new()) {
+    if (ctx_ == nullptr) crypto_fail("BN_CTX_secure_new");
+  }
+  ~SecretCtx() { BN_CTX_free(ctx_); }
+  SecretCtx(const SecretCtx&) = delete;
+  SecretCtx& operator=(const SecretCtx&) = delete;
+  BN_CTX* get() const { return ctx_; }
+
+ private:
+  BN_CTX* ctx_;
+};
+
 void load_bn(BIGNUM* bn, const Scalar& s) {
   if (BN_bin2bn(s.encode().data(), 32, bn) == nullptr) crypto_fail("BN_bin2bn");
   BN_set_flags(bn, BN_FLG_CONSTTIME);
@@ -155,10 +172,10 @@ Scalar Scalar::reduce(ByteView bytes) {
   auto& sc = bn_scratch();
   if (BN_bin2bn(bytes.data(), static_cast<int>(bytes.size()), sc.a) == nullptr)
     crypto_fail("BN_bin2bn");
-  if (BN_nnmod(sc.r, sc.a, p256_order(), bn_ctx()) != 1) crypto_fail("BN_nnmod");
+  if (BN_nnmod(sc.r, sc.a, p256_order(), detail::SecretCtx().get()) != 1) crypto_fail("BN_nnmod");
   Scalar s = store_bn(sc.r);
-  BN_zero(sc.a);
-  BN_zero(sc.r);
+  BN_clear(sc.a);
+  BN_clear(sc.r);
   return s;
 }
 
@@ -200,14 +217,14 @@ Scalar binop(const Scalar& x, const Scalar& y, Op op) {
       ok = BN_mod_sub_quick(sc.r, sc.a, sc.b, p256_order());
       break;
     case Op::kMul:
-      ok = BN_mod_mul(sc.r, sc.a, sc.b, p256_order(), bn_ctx());
+      ok = BN_mod_mul(sc.r, sc.a, sc.b, p256_order(), detail::SecretCtx().get());
       break;
   }
   if (ok != 1) crypto_fail("scalar arithmetic");
   Scalar s = store_bn(sc.r);
-  BN_zero(sc.a);
-  BN_zero(sc.b);
-  BN_zero(sc.r);
+  BN_clear(sc.a);
+  BN_clear(sc.b);
+  BN_clear(sc.r);
   return s;
 }
 }  // namespace
@@ -230,10 +247,12 @@ Scalar Scalar::inverse() const {
   auto& sc = bn_scratch();
   load_bn(sc.a, *this);
   // With BN_FLG_CONSTTIME set on the input, OpenSSL takes its branch-free inversion path.
-  if (BN_mod_inverse(sc.r, sc.a, p256_order(), bn_ctx()) == nullptr) crypto_fail("BN_mod_inverse");
+  if (BN_mod_inverse(sc.r, sc.a, p256_order(), detail::SecretCtx().get()) == nullptr) {
+    crypto_fail("BN_mod_inverse");
+  }
   Scalar s = store_bn(sc.r);
-  BN_zero(sc.a);
-  BN_zero(sc.r);
+  BN_clear(sc.a);
+  BN_clear(sc.r);
   return s;
 }
 
@@ -412,7 +431,8 @@ Point Point::operator-(const Point& o) const {
 Point Point::operator*(const Scalar& k) const {
   Point r;
   ScalarBn kb(k);
-  if (EC_POINT_mul(p256(), r.impl_->p, nullptr, impl_->p, kb.get(), bn_ctx()) != 1) {
+  if (EC_POINT_mul(p256(), r.impl_->p, nullptr, impl_->p, kb.get(), detail::SecretCtx().get()) !=
+      1) {
     crypto_fail("EC_POINT_mul");
   }
   return r;
@@ -427,7 +447,8 @@ bool Point::operator==(const Point& o) const {
 Point Point::base_mul(const Scalar& a) {
   Point r;
   ScalarBn ab(a);
-  if (EC_POINT_mul(p256(), r.impl_->p, ab.get(), nullptr, nullptr, bn_ctx()) != 1) {
+  if (EC_POINT_mul(p256(), r.impl_->p, ab.get(), nullptr, nullptr, detail::SecretCtx().get()) !=
+      1) {
     crypto_fail("EC_POINT_mul");
   }
   return r;
@@ -437,7 +458,8 @@ Point Point::base_mul_add(const Scalar& a, const Scalar& b, const Point& p) {
   Point r;
   ScalarBn ab(a);
   ScalarBn bb(b);
-  if (EC_POINT_mul(p256(), r.impl_->p, ab.get(), p.impl_->p, bb.get(), bn_ctx()) != 1) {
+  if (EC_POINT_mul(p256(), r.impl_->p, ab.get(), p.impl_->p, bb.get(), detail::SecretCtx().get()) !=
+      1) {
     crypto_fail("EC_POINT_mul");
   }
   return r;
@@ -466,7 +488,8 @@ FixedBase& FixedBase::operator=(FixedBase&&) noexcept = default;
 Point FixedBase::mul(const Scalar& a) const {
   Point r;
   ScalarBn ab(a);
-  if (EC_POINT_mul(impl_->group, r.impl().p, ab.get(), nullptr, nullptr, bn_ctx()) != 1) {
+  if (EC_POINT_mul(impl_->group, r.impl().p, ab.get(), nullptr, nullptr,
+                   detail::SecretCtx().get()) != 1) {
     crypto_fail("EC_POINT_mul (fixed base)");
   }
   return r;
@@ -476,7 +499,8 @@ Point FixedBase::mul_add(const Scalar& a, const Scalar& b, const Point& p) const
   Point r;
   ScalarBn ab(a);
   ScalarBn bb(b);
-  if (EC_POINT_mul(impl_->group, r.impl().p, ab.get(), p.impl().p, bb.get(), bn_ctx()) != 1) {
+  if (EC_POINT_mul(impl_->group, r.impl().p, ab.get(), p.impl().p, bb.get(),
+                   detail::SecretCtx().get()) != 1) {
     crypto_fail("EC_POINT_mul (fixed base)");
   }
   return r;
