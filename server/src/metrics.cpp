@@ -103,6 +103,9 @@ std::string Metrics::render() const {
           commit_failures_.load());
   counter(out, "tabella_ledger_duplicate_appends_total",
           "Appends answered with the index of an identical stored entry.", duplicates_.load());
+  counter(out, "tabella_ledger_proof_checks_total",
+          "Entries that reached the proof stage (every cheaper check passed first).",
+          proof_checks_.load());
   counter(out, "tabella_ledger_rejected_appends_total", "Appends refused by the validator.",
           rejected_.load());
   counter(out, "tabella_ledger_ballots_total", "Ballots appended (cast and challenged).",

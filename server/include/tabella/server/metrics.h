@@ -43,6 +43,9 @@ class Metrics {
   // One committed transaction (one fsync) holding batch_size appended entries.
   void observe_commit(std::size_t batch_size, double seconds);
   void add_duplicates(std::uint64_t n) { duplicates_ += n; }
+  // Entries that reached the proof stage (every cheaper check passed first).
+  void add_proof_checks(std::uint64_t n) { proof_checks_ += n; }
+  std::uint64_t proof_checks() const { return proof_checks_.load(); }
   void add_rejected(std::uint64_t n) { rejected_ += n; }
   void add_commit_failures(std::uint64_t n) { commit_failures_ += n; }
   // Election ledger counters: appended entries by type name ("cast-ballot"), rejected
@@ -76,6 +79,7 @@ class Metrics {
   std::atomic<std::uint64_t> entries_appended_{0};
   std::atomic<std::uint64_t> commits_{0};
   std::atomic<std::uint64_t> duplicates_{0};
+  std::atomic<std::uint64_t> proof_checks_{0};
   std::atomic<std::uint64_t> rejected_{0};
   std::atomic<std::uint64_t> commit_failures_{0};
 };
