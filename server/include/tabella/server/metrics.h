@@ -53,6 +53,9 @@ class Metrics {
   // challenged), fsyncs (transactions: batches and stored checkpoints).
   void add_entries_by_type(std::string_view type, std::uint64_t n);
   void add_rejection(std::string_view reason);
+  // Requests the HTTP boundary refused before any handler ran, by reason (e.g. "bad_framing").
+  void add_refusal(std::string_view reason);
+  std::uint64_t refusals(std::string_view reason) const;
   void add_ballots(std::uint64_t n) { ballots_ += n; }
   void add_fsyncs(std::uint64_t n) { fsyncs_ += n; }
   std::uint64_t fsyncs() const { return fsyncs_.load(); }
@@ -70,6 +73,7 @@ class Metrics {
   std::map<std::pair<std::string, unsigned>, std::uint64_t> requests_;  // guarded by mu_
   std::map<std::string, std::uint64_t> by_type_;                        // guarded by mu_
   std::map<std::string, std::uint64_t> rejections_;                     // guarded by mu_
+  std::map<std::string, std::uint64_t> refusals_;                       // guarded by mu_
   std::map<std::string, double> stage_seconds_;                         // guarded by mu_
   std::atomic<std::uint64_t> ballots_{0};
   std::atomic<std::uint64_t> fsyncs_{0};
