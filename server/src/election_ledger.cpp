@@ -558,9 +558,10 @@ struct ElectionLedger::Impl {
   // on the committer thread, so this only refuses earlier, never accepts anything.
   // View: phase(), authority(), is_guardian(key), kiosk_revoked(key) (nullopt: not a kiosk),
   // q() and token_state(hash) of the committed state it reads.
+  // `body` may be null (not decoded yet: decoding a ballot's group elements costs more than the
+  // signature): then the token is not checked.
   template <class View>
-  Status gate(const CheckedEntry& c, const View& v) const {
-    const record::Entry& e = c.entry;
+  Status gate(const record::Entry& e, const record::Body* body, const View& v) const {
     if (v.phase() == record::Phase::kEmpty) {
       if (e.author != id.authority) {
         return unknown_author("author " + to_hex(e.author) +
@@ -599,7 +600,9 @@ struct ElectionLedger::Impl {
         if (v.phase() != record::Phase::kOpen) {
           return make_error(ErrorCode::kConflict, "polls are not open");
         }
-        if (auto* cast = std::get_if<record::CastBallotBody>(&c.body)) {
+        const record::CastBallotBody* cast =
+            body ? std::get_if<record::CastBallotBody>(body) : nullptr;
+        if (cast != nullptr) {
           int token = v.token_state(cast->token_hash);
           if (token == 0) {
             return make_error(ErrorCode::kConflict, "voter token is not committed",
@@ -833,11 +836,24 @@ Result<std::shared_ptr<const void>> ElectionLedger::pre_verify(ByteView entry) c
   auto stored = impl_->storage.find_by_hash(sha256(entry));
   if (!stored) return stored.error();
   if (*stored) return std::shared_ptr<const void>();
-  // Decode and signature only: the empty snapshot makes precheck leave the proofs.
-  auto checked = record::precheck(entry, record::Snapshot{});
-  Status st = checked ? Status::success() : Status(checked.error());
+  // Envelope and signature, then author and phase before the body is decoded (a ballot's group
+  // elements cost more to decode than the signature to check), then the token, then the proofs.
   auto p = impl_->published();
-  if (st.ok()) st = impl_->gate(*checked, Impl::PublishedGateView{*p, *impl_});
+  Impl::PublishedGateView view{*p, *impl_};
+  auto decoded = record::Entry::decode(entry);
+  Status st = decoded ? Status::success() : Status(decoded.error());
+  if (st.ok()) st = decoded->verify_signature();
+  if (st.ok()) st = impl_->gate(*decoded, nullptr, view);
+  std::optional<CheckedEntry> checked;
+  if (st.ok()) {
+    auto body = record::decode_body(decoded->type, decoded->body);
+    if (body) {
+      checked.emplace(CheckedEntry{std::move(*decoded), std::move(*body), sha256(entry), false});
+      st = impl_->gate(checked->entry, &checked->body, view);
+    } else {
+      st = body.error();
+    }
+  }
   if (st.ok()) {
     if (impl_->metrics) impl_->metrics->add_proof_checks(1);
     st = record::complete_proofs(*checked, *p->snapshot);
@@ -863,7 +879,7 @@ Status ElectionLedger::validate(ByteView entry, const std::shared_ptr<const void
   if (c == nullptr) {
     auto checked = record::precheck(entry, record::Snapshot{});
     if (!checked) return checked.error();
-    TABELLA_TRY(m.gate(*checked, Impl::StateGateView{m.state}));
+    TABELLA_TRY(m.gate(checked->entry, &checked->body, Impl::StateGateView{m.state}));
     if (m.metrics) m.metrics->add_proof_checks(1);
     TABELLA_TRY(record::complete_proofs(*checked, m.state.snapshot()));
     local.emplace(std::move(*checked));
