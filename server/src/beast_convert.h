@@ -16,6 +16,11 @@ using BeastResponse = http::response<http::string_body>;
 // kInvalidArgument for a target that is not origin-form or has bad percent escapes.
 Result<Request> to_request(BeastRequest&& req);
 
+// Message framing the server refuses (RFC 9112): a Transfer-Encoding other than exactly
+// "chunked" (the only coding it decodes; field "headers"), and an HTTP/1.1 request without Host.
+// kInvalidArgument; the caller answers 400 and closes the connection.
+Status check_framing(const BeastRequest& req);
+
 // A valid X-Request-Id is 1..128 chars of [A-Za-z0-9._:-]; otherwise a fresh random id is used.
 std::string choose_request_id(std::string_view received);
 

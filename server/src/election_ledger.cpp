@@ -7,9 +7,11 @@
 #include <ctime>
 #include <deque>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <span>
 
@@ -189,6 +191,10 @@ struct Published {
     bool committed = false, shared = false, decrypted = false;
   };
   std::string election_id, phase;
+  // For the cost-ordered gate in pre_verify (author role, phase) without the committer's state.
+  record::Phase phase_value = record::Phase::kEmpty;
+  PublicKeyBytes authority{};
+  std::set<PublicKeyBytes> guardian_keys;
   std::uint64_t ballots_cast = 0, ballots_challenged = 0, tokens_committed = 0, tokens_spent = 0;
   std::uint32_t guardian_count = 0, quorum = 0;
   std::vector<GuardianRow> guardians;
@@ -328,6 +334,29 @@ struct ElectionLedger::Impl {
   ledger::MerkleBuilder builder;
   std::map<std::string, std::uint64_t> batch_types;
   std::uint64_t batch_ballots = 0;
+  // Voter tokens as of the last commit (false: committed, true: spent), for the gate in
+  // pre_verify; the committer thread writes it after a commit, pool threads read it.
+  mutable std::shared_mutex tokens_mu;
+  std::map<Digest, bool> committed_tokens;
+  std::vector<std::pair<Digest, bool>> batch_tokens;  // committer thread: this batch's changes
+
+  static void note_tokens(const record::Body& body, std::vector<std::pair<Digest, bool>>& out) {
+    if (auto* t = std::get_if<record::TokenCommitmentsBody>(&body)) {
+      for (const Digest& h : t->token_hashes) out.emplace_back(h, false);
+    } else if (auto* cast = std::get_if<record::CastBallotBody>(&body)) {
+      out.emplace_back(cast->token_hash, true);
+    }
+  }
+  void apply_tokens(const std::vector<std::pair<Digest, bool>>& changes) {
+    std::unique_lock<std::shared_mutex> lock(tokens_mu);
+    for (const auto& [h, spent] : changes) committed_tokens[h] = spent;
+  }
+  int committed_token_state(const Digest& h) const {
+    std::shared_lock<std::shared_mutex> lock(tokens_mu);
+    auto it = committed_tokens.find(h);
+    if (it == committed_tokens.end()) return 0;
+    return it->second ? 2 : 1;
+  }
   std::atomic<bool> broken{false};
   bool cluster = false;  // set before serving (set_cluster_mode)
 
@@ -376,6 +405,8 @@ struct ElectionLedger::Impl {
     const election::Manifest* m = state.manifest();
     p->election_id = m ? m->election_id : std::string();
     p->phase = std::string(record::phase_name(state.phase()));
+    p->phase_value = state.phase();
+    p->authority = state.authority();
     p->ballots_cast = state.cast_count();
     p->ballots_challenged = state.challenged_count();
     p->tokens_committed = state.tokens_committed();
@@ -385,6 +416,7 @@ struct ElectionLedger::Impl {
     for (const auto& [index, g] : state.guardians()) {
       p->guardians.push_back({index, g.enrolment.name, to_hex(g.enrolment.key),
                               g.commitments.has_value(), g.shared, g.decrypted});
+      p->guardian_keys.insert(g.enrolment.key);
     }
     if (kiosk_enrolments->size() != state.kiosks().size()) {
       auto fresh = std::make_shared<std::map<PublicKeyBytes, record::KioskEnrolmentBody>>();
@@ -466,6 +498,7 @@ struct ElectionLedger::Impl {
   // passed them when it was appended) and resumes the Merkle frontier.
   Status rebuild() {
     state = record::ElectionState();
+    std::vector<std::pair<Digest, bool>> tokens;
     auto size = storage.size();
     if (!size) return size.error();
     reader.forget_from(*size);  // hashes of a batch that did not commit
@@ -486,11 +519,17 @@ struct ElectionLedger::Impl {
           return make_error(ErrorCode::kConflict, "stored entry " + std::to_string(index) +
                                                       " does not replay: " + st.error().describe());
         }
+        note_tokens(c.body, tokens);
       }
     }
     auto resumed = ledger::MerkleBuilder::resume(*size, reader);
     if (!resumed) return resumed.error().with_prefix("merkle tree");
     builder = std::move(*resumed);
+    {
+      std::unique_lock<std::shared_mutex> lock(tokens_mu);
+      committed_tokens.clear();
+    }
+    apply_tokens(tokens);
     publish(true);
     return Status::success();
   }
@@ -511,6 +550,109 @@ struct ElectionLedger::Impl {
     return unknown_author("author " + to_hex(e.author) +
                           " is not the authority, an enrolled guardian or an enrolled kiosk");
   }
+
+  // The cheap checks that decide whether an entry's proofs are worth verifying: author's role for
+  // this entry type, phase, voter token. Run after decode and signature, before the proofs, so a
+  // request that cannot succeed costs no proof verification (docs/api.md, "Order of checks").
+  // The same errors (code, message, field) record::ElectionState::apply gives; apply still runs
+  // on the committer thread, so this only refuses earlier, never accepts anything.
+  // View: phase(), authority(), is_guardian(key), kiosk_revoked(key) (nullopt: not a kiosk),
+  // q() and token_state(hash) of the committed state it reads.
+  // `body` may be null (not decoded yet: decoding a ballot's group elements costs more than the
+  // signature): then the token is not checked.
+  template <class View>
+  Status gate(const record::Entry& e, const record::Body* body, const View& v) const {
+    if (v.phase() == record::Phase::kEmpty) {
+      if (e.author != id.authority) {
+        return unknown_author("author " + to_hex(e.author) +
+                              " is not the election authority this ledger was started with");
+      }
+      return Status::success();
+    }
+    auto revoked = v.kiosk_revoked(e.author);
+    if (e.author != v.authority() && !revoked && !v.is_guardian(e.author)) {
+      return unknown_author("author " + to_hex(e.author) +
+                            " is not the authority, an enrolled guardian or an enrolled kiosk");
+    }
+    if (auto q = v.q(); q && e.base_hash != *q) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "entry is bound to election " + to_hex(e.base_hash) + ", not " + to_hex(*q),
+                        "entry.base_hash");
+    }
+    if (v.phase() == record::Phase::kFinished) {
+      return make_error(ErrorCode::kConflict,
+                        "the result has been published; the record is complete");
+    }
+    auto permission = [](std::string message) {
+      return make_error(ErrorCode::kPermission, std::move(message), "entry.author");
+    };
+    switch (e.type) {
+      case EntryType::kGuardianCommitments:
+        if (!v.is_guardian(e.author)) return permission("the author is not an enrolled guardian");
+        if (v.phase() != record::Phase::kSetup) {
+          return make_error(ErrorCode::kConflict, "the key ceremony is over");
+        }
+        return Status::success();
+      case EntryType::kCastBallot:
+      case EntryType::kChallengedBallot: {
+        if (!revoked) return permission("the author is not an enrolled kiosk");
+        if (*revoked) return permission("the kiosk has been revoked");
+        if (v.phase() != record::Phase::kOpen) {
+          return make_error(ErrorCode::kConflict, "polls are not open");
+        }
+        const record::CastBallotBody* cast =
+            body ? std::get_if<record::CastBallotBody>(body) : nullptr;
+        if (cast != nullptr) {
+          int token = v.token_state(cast->token_hash);
+          if (token == 0) {
+            return make_error(ErrorCode::kConflict, "voter token is not committed",
+                              "body.token_hash");
+          }
+          if (token == 2) {
+            return make_error(ErrorCode::kConflict, "voter token already spent", "body.token_hash");
+          }
+        }
+        return Status::success();
+      }
+      default:
+        return Status::success();
+    }
+  }
+
+  // The gate's view of what readers see (pool threads).
+  struct PublishedGateView {
+    const Published& p;
+    const Impl& m;
+    record::Phase phase() const { return p.phase_value; }
+    const PublicKeyBytes& authority() const { return p.authority; }
+    bool is_guardian(const PublicKeyBytes& k) const { return p.guardian_keys.count(k) != 0; }
+    std::optional<bool> kiosk_revoked(const PublicKeyBytes& k) const {
+      auto it = p.kiosks.find(to_hex(k));
+      if (it == p.kiosks.end()) return std::nullopt;
+      return it->second.revoked;
+    }
+    std::optional<Digest> q() const { return p.snapshot ? p.snapshot->q : std::nullopt; }
+    int token_state(const Digest& h) const { return m.committed_token_state(h); }
+  };
+  // The gate's view of the committer's own state (committer thread).
+  struct StateGateView {
+    const record::ElectionState& s;
+    record::Phase phase() const { return s.phase(); }
+    const PublicKeyBytes& authority() const { return s.authority(); }
+    bool is_guardian(const PublicKeyBytes& k) const {
+      for (const auto& [index, g] : s.guardians()) {
+        if (g.enrolment.key == k) return true;
+      }
+      return false;
+    }
+    std::optional<bool> kiosk_revoked(const PublicKeyBytes& k) const {
+      auto it = s.kiosks().find(k);
+      if (it == s.kiosks().end()) return std::nullopt;
+      return it->second.revoked;
+    }
+    std::optional<Digest> q() const { return s.snapshot().q; }
+    int token_state(const Digest& h) const { return s.token_state(h); }
+  };
 
   Status check_first_entry(const CheckedEntry& c) const {
     const auto& body = std::get<record::ElectionBody>(c.body);
@@ -689,10 +831,35 @@ Result<std::shared_ptr<const void>> ElectionLedger::pre_verify(ByteView entry) c
                       "entry");
   }
   StageTimer timer(impl_->metrics, "precheck");
-  auto snapshot = impl_->published()->snapshot;
-  auto checked = record::precheck(entry, *snapshot);
-  if (!checked) {
-    Error e = checked.error();
+  // Cheapest first (docs/api.md, "Order of checks"): a stored entry is answered as a duplicate
+  // without any check (it passed them all when it was appended); the committer finds it again.
+  auto stored = impl_->storage.find_by_hash(sha256(entry));
+  if (!stored) return stored.error();
+  if (*stored) return std::shared_ptr<const void>();
+  // Envelope and signature, then author and phase before the body is decoded (a ballot's group
+  // elements cost more to decode than the signature to check), then the token, then the proofs.
+  auto p = impl_->published();
+  Impl::PublishedGateView view{*p, *impl_};
+  auto decoded = record::Entry::decode(entry);
+  Status st = decoded ? Status::success() : Status(decoded.error());
+  if (st.ok()) st = decoded->verify_signature();
+  if (st.ok()) st = impl_->gate(*decoded, nullptr, view);
+  std::optional<CheckedEntry> checked;
+  if (st.ok()) {
+    auto body = record::decode_body(decoded->type, decoded->body);
+    if (body) {
+      checked.emplace(CheckedEntry{std::move(*decoded), std::move(*body), sha256(entry), false});
+      st = impl_->gate(checked->entry, &checked->body, view);
+    } else {
+      st = body.error();
+    }
+  }
+  if (st.ok()) {
+    if (impl_->metrics) impl_->metrics->add_proof_checks(1);
+    st = record::complete_proofs(*checked, *p->snapshot);
+  }
+  if (!st.ok()) {
+    Error e = st.error();
     // Inside an entry of allowed size, a length past a decoder's bound is malformed input.
     if (e.code == ErrorCode::kLimit) e.code = ErrorCode::kInvalidEncoding;
     return e;
@@ -710,8 +877,11 @@ Status ElectionLedger::validate(ByteView entry, const std::shared_ptr<const void
   std::optional<CheckedEntry> local;
   const CheckedEntry* c = static_cast<const CheckedEntry*>(prepared.get());
   if (c == nullptr) {
-    auto checked = record::precheck(entry, m.state.snapshot());
+    auto checked = record::precheck(entry, record::Snapshot{});
     if (!checked) return checked.error();
+    TABELLA_TRY(m.gate(checked->entry, &checked->body, Impl::StateGateView{m.state}));
+    if (m.metrics) m.metrics->add_proof_checks(1);
+    TABELLA_TRY(record::complete_proofs(*checked, m.state.snapshot()));
     local.emplace(std::move(*checked));
     c = &*local;
   }
@@ -733,6 +903,7 @@ Status ElectionLedger::validate(ByteView entry, const std::shared_ptr<const void
     ++m.batch_ballots;
   }
   ++m.batch_types[std::string(record::entry_type_name(e.type))];
+  Impl::note_tokens(c->body, m.batch_tokens);
   return Status::success();
 }
 
@@ -763,6 +934,7 @@ void ElectionLedger::after_commit(const Status& committed) {
       m.metrics->add_ballots(m.batch_ballots);
       m.metrics->add_fsyncs(1);
     }
+    m.apply_tokens(m.batch_tokens);
     m.publish(snapshot_changed);
   } else {
     log_event(LogLevel::kError, "commit_failed", {{"message", committed.error().describe()}});
@@ -773,6 +945,7 @@ void ElectionLedger::after_commit(const Status& committed) {
     }
   }
   m.batch_types.clear();
+  m.batch_tokens.clear();
   m.batch_ballots = 0;
 }
 
@@ -834,6 +1007,17 @@ void ElectionLedger::register_routes(Router& router, Committer& committer, Threa
           parsed_text = it->get<std::string>();
           b64 = parsed_text;
         }
+        // Refuse an oversized entry by its text's length, before decoding up to a body's worth.
+        constexpr std::size_t kMaxEntryBase64 = (record::kMaxEntrySize + 2) / 3 * 4;
+        if (b64.size() > kMaxEntryBase64) {
+          return respond(reject(
+              Error{ErrorCode::kLimit,
+                    "entry has " + std::to_string(b64.size()) + " base64 characters (more than " +
+                        std::to_string(record::kMaxEntrySize) + " bytes); at most " +
+                        std::to_string(kMaxEntryBase64) + " characters (" +
+                        std::to_string(record::kMaxEntrySize) + " bytes) are allowed",
+                    "entry"}));
+        }
         auto bytes = from_base64(b64);
         if (!bytes) return respond(reject(bytes.error().with_prefix("entry")));
         auto task = [m, self, &committer, &pool, reject, respond,
@@ -841,10 +1025,14 @@ void ElectionLedger::register_routes(Router& router, Committer& committer, Threa
           auto prepared = self->pre_verify(entry);
           std::shared_ptr<const void> product;
           std::string type;
-          if (prepared) {
+          if (prepared && *prepared) {
             product = std::move(*prepared);
             type = record::entry_type_name(
                 static_cast<const CheckedEntry*>(product.get())->entry.type);
+          } else if (prepared) {
+            // Already stored: the committer answers it as a duplicate without validating.
+            auto decoded = record::Entry::decode(entry);
+            if (decoded) type = record::entry_type_name(decoded->type);
           } else {
             // Cluster mode: the snapshot may lag the cluster log; validate() prechecks again
             // after the committer caught up. A malformed entry is refused at once.

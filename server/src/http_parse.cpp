@@ -37,6 +37,26 @@ Result<Request> to_request(BeastRequest&& req) {
   return out;
 }
 
+Status check_framing(const BeastRequest& req) {
+  for (const auto& field : req) {
+    if (field.name() != http::field::transfer_encoding) continue;
+    std::string_view v = field.value();
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    if (!boost::beast::iequals(v, "chunked")) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "Transfer-Encoding \"" + std::string(field.value()) +
+                            "\" is not supported (only \"chunked\"); the connection is closed",
+                        "headers");
+    }
+  }
+  if (req.version() == 11 && req.find(http::field::host) == req.end()) {
+    return make_error(ErrorCode::kInvalidArgument, "an HTTP/1.1 request must have a Host header",
+                      "headers");
+  }
+  return Status::success();
+}
+
 std::string choose_request_id(std::string_view received) {
   bool ok = !received.empty() && received.size() <= 128;
   for (char c : received) {
@@ -99,6 +119,7 @@ Result<Request> parse_http_request(std::string_view raw, const HttpLimits& limit
     return make_error(ErrorCode::kInvalidArgument,
                       "incomplete HTTP request (" + std::to_string(used) + " bytes parsed)");
   }
+  if (auto framing = detail::check_framing(parser.get()); !framing.ok()) return framing.error();
   return detail::to_request(parser.release());
 }
 

@@ -167,6 +167,19 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     version_ = msg.version();
     keep_alive_ = msg.keep_alive();
     std::string received_id(msg["X-Request-Id"]);
+    if (auto framing = detail::check_framing(msg); !framing.ok()) {
+      // RFC 9112 §6.3: a transfer coding we do not decode leaves the body's end unknown, so what
+      // follows cannot be trusted as a next request: answer 400 and close (no smuggling).
+      request_ = Request{};
+      request_.method = std::string(msg.method_string());
+      request_.target = std::string(msg.target());
+      request_.request_id = detail::choose_request_id(received_id);
+      keep_alive_ = false;
+      Response r = parse_error_response(framing.error());
+      r.route = "unmatched";
+      if (state_.metrics) state_.metrics->add_refusal("bad_framing");
+      return send(std::move(r), /*drain=*/true);
+    }
     auto converted = detail::to_request(parser_->release());
     if (!converted) {
       request_ = Request{};

@@ -79,6 +79,17 @@ void Metrics::add_rejection(std::string_view reason) {
   ++rejections_[std::string(reason)];
 }
 
+void Metrics::add_refusal(std::string_view reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++refusals_[std::string(reason)];
+}
+
+std::uint64_t Metrics::refusals(std::string_view reason) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = refusals_.find(std::string(reason));
+  return it == refusals_.end() ? 0 : it->second;
+}
+
 std::string Metrics::render() const {
   std::string out;
   out +=
@@ -103,6 +114,9 @@ std::string Metrics::render() const {
           commit_failures_.load());
   counter(out, "tabella_ledger_duplicate_appends_total",
           "Appends answered with the index of an identical stored entry.", duplicates_.load());
+  counter(out, "tabella_ledger_proof_checks_total",
+          "Entries that reached the proof stage (every cheaper check passed first).",
+          proof_checks_.load());
   counter(out, "tabella_ledger_rejected_appends_total", "Appends refused by the validator.",
           rejected_.load());
   counter(out, "tabella_ledger_ballots_total", "Ballots appended (cast and challenged).",
@@ -134,6 +148,17 @@ std::string Metrics::render() const {
     for (const auto& [reason, n] : rejections_) {
       out +=
           "tabella_ledger_rejections_total{reason=\"" + reason + "\"} " + std::to_string(n) + "\n";
+    }
+  }
+  out +=
+      "# HELP tabella_ledger_http_refusals_total Requests refused at the HTTP boundary, by "
+      "reason.\n"
+      "# TYPE tabella_ledger_http_refusals_total counter\n";
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [reason, n] : refusals_) {
+      out += "tabella_ledger_http_refusals_total{reason=\"" + reason + "\"} " + std::to_string(n) +
+             "\n";
     }
   }
   out +=

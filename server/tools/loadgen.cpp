@@ -481,6 +481,8 @@ double rebuild_cpu_seconds(const std::vector<Bytes>& entries, std::size_t n) {
 int main(int argc, char** argv) {
   std::string ledger_bin, etcd_bin, work_dir;
   std::uint32_t ballots = 2000;
+  std::uint32_t refused = 0;
+  std::string manifest_file;
   std::uint32_t connections = 8;
   std::uint32_t cluster_nodes = 0;
   std::uint32_t etcd_members = 0;
@@ -491,6 +493,13 @@ int main(int argc, char** argv) {
       "on etcd (docs/benchmarks.md)"};
   app.add_option("--ledger-bin", ledger_bin, "Path of tabella-ledger")->required();
   app.add_option("--ballots", ballots, "Ballots to cast")->capture_default_str();
+  app.add_option("--manifest", manifest_file,
+                 "Election manifest, relative to the source tree (default: the simulation's, "
+                 "ballots/demo-general.json)");
+  app.add_option("--refused", refused,
+                 "After the ballots, send this many requests of each refused kind (bad "
+                 "signature, unenrolled key, spent token, stored duplicate, oversized) on one "
+                 "connection and report the ledger's CPU per request (/proc, node 0)");
   app.add_option("--connections", connections,
                  "Concurrent connections (= kiosks; each kiosk's ballots in order on one)")
       ->capture_default_str();
@@ -562,6 +571,7 @@ int main(int argc, char** argv) {
   o.challenged = 0;
   o.finish = false;
   o.seed = "tabella-loadgen";
+  if (!manifest_file.empty()) o.manifest_file = manifest_file;
   testing::SimElection sim = testing::simulate_election(o);
   std::size_t first_ballot = sim.find(record::EntryType::kCastBallot);
   std::size_t close_index = sim.find(record::EntryType::kPollsClose);
@@ -948,6 +958,51 @@ int main(int argc, char** argv) {
   } else {
     std::fprintf(stderr, "check failed: %s\n", problem.c_str());
     exit_code = 1;
+  }
+  // 5. Refused requests: the ledger's CPU (user + system, /proc) per request of each kind.
+  if (refused > 0 && problem.empty() && by_kiosk.size() > 0) {
+    const std::vector<std::size_t>& mine = by_kiosk.begin()->second;
+    const record::Entry stored = sim.entry(mine.front());
+    const SigningKey& kiosk = *sim.keys.at(stored.author);
+    SigningKey stranger = SigningKey::generate();
+    Bytes bad_sig = sim.entries[mine.front()];
+    bad_sig.back() ^= 1;
+    Bytes unenrolled =
+        record::Entry::make(stored.type, stored.base_hash, stored.body, stranger).encode();
+    Bytes spent;
+    if (mine.size() > 1) {
+      auto body = *record::CastBallotBody::decode(sim.entry(mine[1]).body);
+      body.token_hash = record::CastBallotBody::decode(stored.body)->token_hash;
+      body.ballot.sequence = mine.size() + 1;  // after the kiosk's chain: only the token is wrong
+      spent = record::Entry::make(stored.type, stored.base_hash, body.encode(), kiosk).encode();
+    }
+    struct Kind {
+      const char* name;
+      std::string body;
+    };
+    std::vector<Kind> kinds{
+        {"bad signature", json{{"entry", to_base64(bad_sig)}}.dump()},
+        {"unenrolled key (valid proofs)", json{{"entry", to_base64(unenrolled)}}.dump()},
+        {"stored duplicate", json{{"entry", to_base64(sim.entries[mine.front()])}}.dump()},
+        {"oversized (87,384 base64 chars)",
+         json{{"entry", std::string((record::kMaxEntrySize + 2) / 3 * 4 + 4, 'A')}}.dump()}};
+    if (!spent.empty()) kinds.push_back({"spent token", json{{"entry", to_base64(spent)}}.dump()});
+    testing::HttpClient c(nodes[0].port);
+    for (const Kind& kind : kinds) {
+      std::map<unsigned, unsigned> statuses;
+      double cpu0 = process_cpu_seconds(nodes[0].pid);
+      for (std::uint32_t i = 0; i < refused; ++i) {
+        auto r = c.post("/v1/entries", kind.body);
+        ++statuses[r.ok() ? r->status : 0];
+      }
+      double per = (process_cpu_seconds(nodes[0].pid) - cpu0) / refused;
+      std::string seen;
+      for (const auto& [st, n] : statuses) {
+        seen += (seen.empty() ? "" : ", ") + std::to_string(n) + "x HTTP " + std::to_string(st);
+      }
+      std::printf("refused: %-32s %.3f ms ledger CPU/request over %u (%s)\n", kind.name, 1000 * per,
+                  refused, seen.c_str());
+    }
   }
   std::printf("load average at end: %s\n", load_average().c_str());
   return exit_code ? fail("") : finish(0);

@@ -527,6 +527,100 @@ TEST_F(ElectionLedgerTest, EveryRejectionReason) {
   EXPECT_EQ(status["phase"], "closed");
 }
 
+// Cheap checks before proofs (docs/api.md, "Order of checks"): every request that cannot
+// succeed is refused, with its own precise status, before any proof is verified; each carries a
+// broken proof, which the old order reported as 422 invalid_proof after paying for it.
+TEST_F(ElectionLedgerTest, CheapChecksComeBeforeProofs) {
+  TempDir dir;
+  const SimElection& s = sim();
+  Node node(dir.path(), s);
+  HttpClient client(node.port());
+  std::size_t first_ballot = s.find(EntryType::kCastBallot);
+  std::size_t open = s.find(EntryType::kPollsOpen);
+  post_range(client, 0, open);
+
+  record::Entry ballot = s.entry(first_ballot);
+  auto broken = *record::CastBallotBody::decode(ballot.body);
+  auto& ct = broken.ballot.contests[0].selections[0].ciphertext;
+  std::swap(ct.alpha, ct.beta);
+  auto signed_by = [&](const SigningKey& key, const record::CastBallotBody& body) {
+    return record::Entry::make(EntryType::kCastBallot, s.q, body.encode(), key).encode();
+  };
+  const SigningKey& kiosk = *s.keys.at(ballot.author);
+  auto expect_refused = [&](ByteView entry, unsigned status, const std::string& code,
+                            const std::string& message, const char* why) {
+    std::uint64_t proofs_before = node.metrics.proof_checks();
+    auto r = client.post("/v1/entries", post_body(entry));
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->status, status) << why << ": " << r->body;
+    json j = json::parse(r->body, nullptr, false);
+    EXPECT_EQ(j["error"], code) << why;
+    EXPECT_NE(j["message"].get<std::string>().find(message), std::string::npos) << j.dump();
+    EXPECT_EQ(node.metrics.proof_checks(), proofs_before) << why << ": a proof was verified";
+  };
+
+  // Phase: polls not open yet.
+  expect_refused(signed_by(kiosk, broken), 409, "conflict", "polls are not open", "phase");
+  post_range(client, open, first_ballot);
+  // Author: a key nobody enrolled (anyone can make one and valid-looking proofs).
+  SigningKey stranger = SigningKey::generate();
+  expect_refused(signed_by(stranger, broken), 401, "permission_denied", "is not the authority",
+                 "unenrolled key");
+  // Role: the election authority is enrolled, but not as a kiosk.
+  expect_refused(signed_by(*s.keys.at(s.authority), broken), 403, "permission_denied",
+                 "not an enrolled kiosk", "wrong role");
+  // Token unknown.
+  {
+    auto body = broken;
+    body.token_hash[0] ^= 1;
+    expect_refused(signed_by(kiosk, body), 409, "conflict", "voter token is not committed",
+                   "token unknown");
+  }
+  // Oversized base64 text: refused by its length (413), not decoded.
+  {
+    std::string text(((record::kMaxEntrySize + 2) / 3 * 4) + 4, 'A');
+    std::uint64_t proofs_before = node.metrics.proof_checks();
+    auto r = client.post("/v1/entries", json{{"entry", text}}.dump());
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->status, 413u) << r->body;
+    EXPECT_EQ(node.metrics.proof_checks(), proofs_before);
+  }
+  // The proofs still run for an entry that passes everything cheaper: the broken proof is 422.
+  {
+    std::uint64_t proofs_before = node.metrics.proof_checks();
+    auto r = client.post("/v1/entries", post_body(signed_by(kiosk, broken)));
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->status, 422u) << r->body;
+    EXPECT_EQ(node.metrics.proof_checks(), proofs_before + 1);
+  }
+  // A stored ballot re-submitted 1,000 times: each a duplicate, none costs a proof.
+  post_range(client, first_ballot, first_ballot + 1);
+  std::uint64_t proofs_before = node.metrics.proof_checks();
+  for (int i = 0; i < 1000; ++i) {
+    auto r = client.post("/v1/entries", post_body(s.entries[first_ballot]));
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->status, 200u) << r->body;
+    json j = json::parse(r->body);
+    ASSERT_EQ(j["duplicate"], true);
+    ASSERT_EQ(j["index"], first_ballot);
+  }
+  EXPECT_EQ(node.metrics.proof_checks(), proofs_before);
+  // Token spent: the next ballot of this kiosk carrying the first one's token (broken proof).
+  {
+    std::size_t next = first_ballot + 1;
+    while (s.entry(next).author != ballot.author || s.entry(next).type != EntryType::kCastBallot) {
+      ++next;
+    }
+    post_range(client, first_ballot + 1, next);
+    auto body = *record::CastBallotBody::decode(s.entry(next).body);
+    body.token_hash = broken.token_hash;
+    auto& c2 = body.ballot.contests[0].selections[0].ciphertext;
+    std::swap(c2.alpha, c2.beta);
+    expect_refused(signed_by(kiosk, body), 409, "conflict", "voter token already spent",
+                   "token spent");
+  }
+}
+
 TEST_F(ElectionLedgerTest, FirstEntryMustMatchOriginAuthorityAndKey) {
   const SimElection& s = sim();
   {

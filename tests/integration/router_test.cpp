@@ -146,7 +146,8 @@ TEST(HttpParse, CompleteRequest) {
 }
 
 TEST(HttpParse, GeneratesRequestIdWhenMissingOrInvalid) {
-  auto r = parse_http_request("GET / HTTP/1.1\r\nX-Request-Id: bad id!\r\n\r\n", HttpLimits{});
+  auto r = parse_http_request("GET / HTTP/1.1\r\nHost: x\r\nX-Request-Id: bad id!\r\n\r\n",
+                              HttpLimits{});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->request_id.size(), 16u);
   EXPECT_NE(r->request_id, "bad id!");
@@ -160,8 +161,9 @@ TEST(HttpParse, BodyOverLimitIs413) {
   EXPECT_EQ(r.error().code, ErrorCode::kLimit);
   expect_json_error(parse_error_response(r.error()), 413, "limit_exceeded", "body");
   // Exactly at the limit is fine.
-  EXPECT_TRUE(
-      parse_http_request("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n0123456789", limits).ok());
+  EXPECT_TRUE(parse_http_request(
+                  "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789", limits)
+                  .ok());
 }
 
 TEST(HttpParse, HeadersOverLimitIs431) {
@@ -174,13 +176,13 @@ TEST(HttpParse, HeadersOverLimitIs431) {
 }
 
 TEST(HttpParse, MalformedIs400) {
-  const char* bad[] = {"",
-                       "GARBAGE\r\n\r\n",
-                       "GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n",
-                       "GET / HTTP/1.1\r\nHost: a",  // incomplete
-                       "GET http://abs/ HTTP/1.1\r\n\r\n",
-                       "GET /%zz HTTP/1.1\r\n\r\n",
-                       "GET /?a=%4 HTTP/1.1\r\n\r\n"};
+  const char* bad[] = {
+      "", "GARBAGE\r\n\r\n", "GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: a",  // incomplete
+      "GET http://abs/ HTTP/1.1\r\nHost: x\r\n\r\n", "GET /%zz HTTP/1.1\r\nHost: x\r\n\r\n",
+      "GET /?a=%4 HTTP/1.1\r\nHost: x\r\n\r\n",
+      // RFC 9112: no Host in HTTP/1.1; a transfer coding other than chunked.
+      "GET / HTTP/1.1\r\n\r\n", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n"};
   for (const char* raw : bad) {
     auto r = parse_http_request(raw, HttpLimits{});
     ASSERT_FALSE(r.ok()) << raw;

@@ -131,6 +131,15 @@ Result<CheckedEntry> precheck(ByteView entry_bytes, const Snapshot& snapshot) {
   return c;
 }
 
+Status complete_proofs(CheckedEntry& checked, const Snapshot& snapshot) {
+  if (checked.proofs_checked) return {};
+  bool done = false;
+  auto st = check_proofs(checked, snapshot, &done);
+  if (!st.ok()) return st.error();
+  checked.proofs_checked = done;
+  return {};
+}
+
 ElectionState::ElectionState() = default;
 
 int ElectionState::token_state(const Digest& token_hash) const {

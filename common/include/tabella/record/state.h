@@ -82,6 +82,11 @@ std::vector<int> checks_passed(EntryType type);
 // 17). Errors carry the failing field; the caller adds the entry index.
 Result<CheckedEntry> precheck(ByteView entry_bytes, const Snapshot& snapshot);
 
+// The proofs precheck left unchecked (checks 7, 14, 15) as far as `snapshot` allows; sets
+// checked.proofs_checked when it did them. Lets a caller run cheap checks (author, phase, token)
+// between precheck(bytes, Snapshot{}) -- decode and signature only -- and the costly proofs.
+Status complete_proofs(CheckedEntry& checked, const Snapshot& snapshot);
+
 struct KioskState {
   KioskEnrolmentBody enrolment;
   bool revoked = false;

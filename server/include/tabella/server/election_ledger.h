@@ -95,8 +95,11 @@ class ElectionLedger final : public BatchHooks {
   // entries yet; kConflict when the roots differ (a rewritten or forked history).
   Status check_root(const ledger::Checkpoint& checkpoint) const;
 
-  // Pool side: size limit (kLimit above 65,535 bytes), then record::precheck against the latest
-  // committed snapshot. The product (a record::CheckedEntry) goes to Committer::submit.
+  // Pool side, cheapest check first (docs/api.md, "Order of checks"): size limit (kLimit above
+  // 65,535 bytes); an entry already stored gives an empty product (the committer answers it as a
+  // duplicate); decode and signature; the author's role for the entry type, phase and voter token
+  // against the latest committed state; only then the proofs. The product (a
+  // record::CheckedEntry) goes to Committer::submit.
   Result<std::shared_ptr<const void>> pre_verify(ByteView entry) const;
 
   // Cluster mode (docs/cluster.md): this node's committed state may lag the cluster log, so an

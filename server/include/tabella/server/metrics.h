@@ -43,6 +43,9 @@ class Metrics {
   // One committed transaction (one fsync) holding batch_size appended entries.
   void observe_commit(std::size_t batch_size, double seconds);
   void add_duplicates(std::uint64_t n) { duplicates_ += n; }
+  // Entries that reached the proof stage (every cheaper check passed first).
+  void add_proof_checks(std::uint64_t n) { proof_checks_ += n; }
+  std::uint64_t proof_checks() const { return proof_checks_.load(); }
   void add_rejected(std::uint64_t n) { rejected_ += n; }
   void add_commit_failures(std::uint64_t n) { commit_failures_ += n; }
   // Election ledger counters: appended entries by type name ("cast-ballot"), rejected
@@ -50,6 +53,9 @@ class Metrics {
   // challenged), fsyncs (transactions: batches and stored checkpoints).
   void add_entries_by_type(std::string_view type, std::uint64_t n);
   void add_rejection(std::string_view reason);
+  // Requests the HTTP boundary refused before any handler ran, by reason (e.g. "bad_framing").
+  void add_refusal(std::string_view reason);
+  std::uint64_t refusals(std::string_view reason) const;
   void add_ballots(std::uint64_t n) { ballots_ += n; }
   void add_fsyncs(std::uint64_t n) { fsyncs_ += n; }
   std::uint64_t fsyncs() const { return fsyncs_.load(); }
@@ -67,6 +73,7 @@ class Metrics {
   std::map<std::pair<std::string, unsigned>, std::uint64_t> requests_;  // guarded by mu_
   std::map<std::string, std::uint64_t> by_type_;                        // guarded by mu_
   std::map<std::string, std::uint64_t> rejections_;                     // guarded by mu_
+  std::map<std::string, std::uint64_t> refusals_;                       // guarded by mu_
   std::map<std::string, double> stage_seconds_;                         // guarded by mu_
   std::atomic<std::uint64_t> ballots_{0};
   std::atomic<std::uint64_t> fsyncs_{0};
@@ -76,6 +83,7 @@ class Metrics {
   std::atomic<std::uint64_t> entries_appended_{0};
   std::atomic<std::uint64_t> commits_{0};
   std::atomic<std::uint64_t> duplicates_{0};
+  std::atomic<std::uint64_t> proof_checks_{0};
   std::atomic<std::uint64_t> rejected_{0};
   std::atomic<std::uint64_t> commit_failures_{0};
 };
