@@ -177,6 +177,15 @@ TEST_P(KioskWindowTest, EveryKeyActsOnOneScreenAndTheSealedBallotHoldsWhatTheKey
   ASSERT_EQ(model_->screen(), Screen::kToken);
   ASSERT_EQ(focus_name(), QStringLiteral("token"));
 
+  // A half-typed code survives the periodic status reports (every 100 ms here).
+  type(demo_.tokens[0].substr(0, 6));
+  const auto reports = model_->status_reports();
+  ASSERT_TRUE(wait_for([&] { return model_->status_reports() >= reports + 3; }));
+  settle();
+  ASSERT_EQ(focus_name(), QStringLiteral("token"));
+  EXPECT_EQ(focus()->property("text").toString().toStdString(), demo_.tokens[0].substr(0, 6));
+  focus()->setProperty("text", QString());
+
   // A scanner burst: the code, Enter, and (fast) another Enter and a Space before the kiosk had
   // time to show the next screen. None of it may reach the contest.
   type(demo_.tokens[0]);

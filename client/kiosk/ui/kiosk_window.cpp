@@ -212,6 +212,16 @@ void KioskWindow::rebuild() {
   shown_contest_ = contest_index;
   focus_name_.clear();
   if (QWidget* f = focusWidget(); same_screen && f != nullptr) focus_name_ = f->objectName();
+  // What the voter is typing survives a rebuild of the same screen (the periodic status report
+  // changes the model too): a half-typed code must never be wiped.
+  QString typed;
+  int cursor = 0;
+  if (same_screen && page_ != nullptr) {
+    if (auto* e = page_->findChild<QLineEdit*>()) {
+      typed = e->text();
+      cursor = e->cursorPosition();
+    }
+  }
   apply_style();
   if (page_ != nullptr) {
     layout()->removeWidget(page_);
@@ -273,6 +283,12 @@ void KioskWindow::rebuild() {
   }
   layout()->addWidget(page_);
   page_->show();
+  if (!typed.isEmpty()) {
+    if (auto* e = page_->findChild<QLineEdit*>()) {
+      e->setText(typed);
+      e->setCursorPosition(cursor);
+    }
+  }
   // Restore keyboard focus, else focus the first control.
   QWidget* target = focus_name_.isEmpty() ? nullptr : page_->findChild<QWidget*>(focus_name_);
   if (target == nullptr) {
