@@ -308,6 +308,23 @@ TEST_P(KioskWindowTest, EveryKeyActsOnOneScreenAndTheSealedBallotHoldsWhatTheKey
   EXPECT_EQ(review[0].choices, QStringList{mayor});
   EXPECT_EQ(review[1].choices, council);
   EXPECT_EQ(review[2].choices, QStringList{measure});
+  // Change the council from the review: the contest says "Back to review" and returns there.
+  tab_to(QStringLiteral("edit-1"));
+  key(Qt::Key_Return);
+  settle();
+  ASSERT_EQ(model_->screen(), Screen::kContest);
+  ASSERT_EQ(model_->contest().index, 1);
+  EXPECT_EQ(focus_name(), QStringLiteral("contest-title"));
+  auto* next = window_->findChild<QPushButton*>(QStringLiteral("next"));
+  ASSERT_NE(next, nullptr);
+  // (The test loads no UI translation: the kiosk's own strings are in English here.)
+  EXPECT_EQ(next->text(), QStringLiteral("Back to review"));
+  tab_to(QStringLiteral("next"));
+  key(Qt::Key_Return);
+  settle();
+  ASSERT_EQ(model_->screen(), Screen::kReview);
+
+  EXPECT_EQ(model_->review()[1].choices, council);
 }
 
 INSTANTIATE_TEST_SUITE_P(Languages, KioskWindowTest, ::testing::Values("en", "es"));

@@ -512,7 +512,10 @@ void KioskWindow::page_contest(QVBoxLayout* l) {
   nav->addStretch(1);
   const bool last = v.index + 1 >= v.count;
   auto* next = button(
-      QStringLiteral("next"), last ? tr("Review my choices") : tr("Next contest"),
+      QStringLiteral("next"),
+      model_->editing_from_review() ? tr("Back to review")
+      : last                        ? tr("Review my choices")
+                                    : tr("Next contest"),
       tr("Continue. You may leave a contest blank or choose fewer than allowed."),
       [this] { model_->next(); }, true);
   nav->addWidget(next);
