@@ -413,6 +413,7 @@ void KioskModel::next() {
     emit changed();
     return;
   }
+  notice_.clear();  // a notice belongs to the contest it was about
   if (return_to_review_ || contest_ + 1 >= contest_count()) {
     return_to_review_ = false;
     set_screen(Screen::kReview);
@@ -431,6 +432,7 @@ void KioskModel::back() {
       set_screen(Screen::kWelcome);
       return;
     case Screen::kContest:
+      notice_.clear();  // a notice belongs to the contest it was about
       if (return_to_review_) {
         return_to_review_ = false;
         set_screen(Screen::kReview);
@@ -472,6 +474,7 @@ void KioskModel::edit_contest(int contest) {
   if (screen_ != Screen::kReview || contest < 0 || contest >= contest_count()) return;
   contest_ = contest;
   return_to_review_ = true;
+  notice_.clear();
   set_screen(Screen::kContest);
 }
 

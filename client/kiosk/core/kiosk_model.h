@@ -133,6 +133,8 @@ class KioskModel : public QObject, private DispatcherListener {
   QString notice() const { return notice_; }  // the current explanation or error, if any
   QString token_text() const { return QString::fromStdString(token_); }
   bool recasting() const { return recasting_; }
+  // True while a contest is edited from the review: Next and Back return to the review.
+  bool editing_from_review() const { return return_to_review_; }
   ContestView contest() const;
   int contest_count() const;
   std::vector<ReviewRow> review() const;

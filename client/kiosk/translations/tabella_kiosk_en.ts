@@ -291,6 +291,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Back to review</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Review my choices</source>
         <translation type="unfinished"></translation>
     </message>

@@ -291,6 +291,10 @@
         <translation>Ir al paso anterior.</translation>
     </message>
     <message>
+        <source>Back to review</source>
+        <translation>Volver a la revisión</translation>
+    </message>
+    <message>
         <source>Review my choices</source>
         <translation>Revisar mis opciones</translation>
     </message>

@@ -41,7 +41,11 @@ KioskWindow::KioskWindow(KioskModel* model, QString receipts_dir, QString printe
   setWindowTitle(tr("Tabella voting kiosk"));
   auto* outer = new QVBoxLayout(this);
   outer->setContentsMargins(0, 0, 0, 0);
-  connect(model_, &KioskModel::changed, this, &KioskWindow::rebuild);
+  // A model change (a screen change above all) is shown only after the input event that caused
+  // it has been handled completely: the rebuild is queued, and until it runs every key and
+  // pointer event is dropped. So the Enter that submits a code or a PIN cannot reach the next
+  // screen's widgets (issue 12: it selected the first candidate, toggled the kiosk open/closed).
+  connect(model_, &KioskModel::changed, this, &KioskWindow::schedule_rebuild);
   qApp->installEventFilter(this);
   connect(qApp, &QApplication::focusChanged, this,
           [this](QWidget*, QWidget* now) { focus_changed(now); });
@@ -54,7 +58,37 @@ KioskWindow::~KioskWindow() {
   qApp->removeEventFilter(this);
 }
 
+void KioskWindow::schedule_rebuild() {
+  if (rebuild_pending_) return;
+  rebuild_pending_ = true;
+  QMetaObject::invokeMethod(this, &KioskWindow::rebuild, Qt::QueuedConnection);
+}
+
 bool KioskWindow::eventFilter(QObject* watched, QEvent* event) {
+  const bool ours =
+      watched == this || (watched->isWidgetType() && isAncestorOf(static_cast<QWidget*>(watched)));
+  switch (event->type()) {
+    case QEvent::KeyPress:
+    case QEvent::KeyRelease:
+    case QEvent::ShortcutOverride: {
+      if (!ours) break;
+      // A screen change is on its way: this key was meant for the screen being left.
+      if (rebuild_pending_) return true;
+      // A held key repeats: it must not choose, un-choose or advance again and again.
+      const auto* k = static_cast<QKeyEvent*>(event);
+      if (k->isAutoRepeat() && (k->key() == Qt::Key_Return || k->key() == Qt::Key_Enter ||
+                                k->key() == Qt::Key_Space || k->key() == Qt::Key_Select))
+        return true;
+      break;
+    }
+    case QEvent::MouseButtonPress:
+    case QEvent::MouseButtonRelease:
+    case QEvent::MouseButtonDblClick:
+      if (ours && rebuild_pending_) return true;
+      break;
+    default:
+      break;
+  }
   switch (event->type()) {
     case QEvent::KeyPress:
     case QEvent::MouseButtonPress:
@@ -78,7 +112,10 @@ void KioskWindow::keyPressEvent(QKeyEvent* event) {
     return;
   }
   if (event->key() == Qt::Key_Return || event->key() == Qt::Key_Enter) {
-    if (auto* b = qobject_cast<QPushButton*>(focusWidget())) {
+    // Only a key that has not already been used by a field (QLineEdit passes Enter on after
+    // emitting returnPressed) and only a button of the page on screen.
+    if (auto* b = qobject_cast<QPushButton*>(focusWidget());
+        b != nullptr && page_ != nullptr && page_->isAncestorOf(b)) {
       b->click();
       return;
     }
@@ -106,7 +143,10 @@ QPushButton* KioskWindow::button(const QString& name, const QString& text,
   b->setFocusPolicy(Qt::StrongFocus);
   b->setCursor(Qt::PointingHandCursor);
   if (primary) b->setProperty("primary", true);
-  connect(b, &QPushButton::clicked, this, [action] { action(); });
+  // A button acts only for the page it was built for.
+  connect(b, &QPushButton::clicked, this, [this, action, gen = generation_] {
+    if (gen == generation_ && !rebuild_pending_) action();
+  });
   return b;
 }
 
@@ -150,6 +190,7 @@ void KioskWindow::apply_style() {
     QLineEdit { background: %10; border: 3px solid %11; border-radius: 6px; padding: 10px;
                 font-family: monospace; font-size: %7px; }
     QLineEdit:focus { border: 5px solid %16; }
+    QLabel:focus { border: 5px solid %16; border-radius: 6px; }
   )")
           .arg(bg, fg)
           .arg(px)
@@ -161,7 +202,26 @@ void KioskWindow::apply_style() {
 }
 
 void KioskWindow::rebuild() {
-  if (QWidget* f = focusWidget()) focus_name_ = f->objectName();
+  rebuild_pending_ = false;
+  ++generation_;
+  // Focus is restored by name only when the same screen is rebuilt (a choice toggled, a setting
+  // changed); a new screen starts at its own first control, never at a leftover name.
+  const int contest_index = model_->screen() == Screen::kContest ? model_->contest().index : -1;
+  const bool same_screen = model_->screen() == shown_screen_ && contest_index == shown_contest_;
+  shown_screen_ = model_->screen();
+  shown_contest_ = contest_index;
+  focus_name_.clear();
+  if (QWidget* f = focusWidget(); same_screen && f != nullptr) focus_name_ = f->objectName();
+  // What the voter is typing survives a rebuild of the same screen (the periodic status report
+  // changes the model too): a half-typed code must never be wiped.
+  QString typed;
+  int cursor = 0;
+  if (same_screen && page_ != nullptr) {
+    if (auto* e = page_->findChild<QLineEdit*>()) {
+      typed = e->text();
+      cursor = e->cursorPosition();
+    }
+  }
   apply_style();
   if (page_ != nullptr) {
     layout()->removeWidget(page_);
@@ -223,6 +283,12 @@ void KioskWindow::rebuild() {
   }
   layout()->addWidget(page_);
   page_->show();
+  if (!typed.isEmpty()) {
+    if (auto* e = page_->findChild<QLineEdit*>()) {
+      e->setText(typed);
+      e->setCursorPosition(cursor);
+    }
+  }
   // Restore keyboard focus, else focus the first control.
   QWidget* target = focus_name_.isEmpty() ? nullptr : page_->findChild<QWidget*>(focus_name_);
   if (target == nullptr) {
@@ -386,7 +452,17 @@ void KioskWindow::page_contest(QVBoxLayout* l) {
   top->addWidget(label(v.progress, QStringLiteral("small")));
   top->addStretch(1);
   l->addLayout(top);
-  l->addWidget(label(v.title, QStringLiteral("title")));
+  // Focus starts on the contest's title (read first by a screen reader), not on a choice or on
+  // "Next contest": Enter, Enter, Enter must not choose or skip anything unseen.
+  auto* title = label(v.title, QStringLiteral("title"));
+  title->setObjectName(QStringLiteral("contest-title"));
+  title->setFocusPolicy(Qt::StrongFocus);
+  title->setProperty("first", true);
+  if (!v.instructions.isEmpty())
+    title->setAccessibleDescription(v.instructions + QStringLiteral(" ") + v.rule);
+  else
+    title->setAccessibleDescription(v.rule);
+  l->addWidget(title);
   if (!v.instructions.isEmpty()) l->addWidget(label(v.instructions));
   l->addWidget(label(v.rule, QStringLiteral("heading")));
   // The choices scroll when they do not fit (many candidates, extra large text).
@@ -415,7 +491,6 @@ void KioskWindow::page_contest(QVBoxLayout* l) {
     b->setProperty("selected", c.selected);
     b->setProperty("available", c.available);
     b->setMinimumHeight(72);
-    if (j == 0) b->setProperty("first", true);
     list->addWidget(b);
   }
   list->addStretch(1);
@@ -437,7 +512,10 @@ void KioskWindow::page_contest(QVBoxLayout* l) {
   nav->addStretch(1);
   const bool last = v.index + 1 >= v.count;
   auto* next = button(
-      QStringLiteral("next"), last ? tr("Review my choices") : tr("Next contest"),
+      QStringLiteral("next"),
+      model_->editing_from_review() ? tr("Back to review")
+      : last                        ? tr("Review my choices")
+                                    : tr("Next contest"),
       tr("Continue. You may leave a contest blank or choose fewer than allowed."),
       [this] { model_->next(); }, true);
   nav->addWidget(next);
@@ -694,7 +772,6 @@ void KioskWindow::page_poll_worker(QVBoxLayout* l) {
       model_->kiosk_open() ? tr("Close this kiosk") : tr("Open this kiosk"),
       tr("Allow or stop voting on this kiosk."),
       [this] { model_->set_kiosk_open(!model_->kiosk_open()); }, true);
-  open->setProperty("first", true);
   nav->addWidget(open);
   auto* retry = button(QStringLiteral("retry"), tr("Send now"),
                        tr("Try to send waiting ballots to the ledger now."),
@@ -704,6 +781,8 @@ void KioskWindow::page_poll_worker(QVBoxLayout* l) {
   nav->addStretch(1);
   auto* exit = button(QStringLiteral("exit"), tr("Exit"), tr("Leave poll-worker mode."),
                       [this] { model_->leave_poll_worker(); });
+  // The screen opens on "Exit": a stray Enter must never open or close the polls.
+  exit->setProperty("first", true);
   exit->setProperty("nav", true);
   nav->addWidget(exit);
   l->addLayout(nav);

@@ -1,6 +1,7 @@
 // The kiosk's Qt Widgets presentation: one window that shows the view-model's current screen.
 // It only reads the KioskModel's values and calls its actions (no election logic here): every
-// change of the model rebuilds the current page, restoring keyboard focus by object name.
+// change of the model rebuilds the current page after the input event that caused it has been
+// handled (input arriving meanwhile is dropped), restoring focus by name on the same screen.
 // Keyboard: Tab / arrows move, Enter or Space activates, Escape goes back; Ctrl+Shift+P opens the
 // poll-worker PIN screen. Every control has an accessible name and description.
 // Thread-safety: UI thread only.
@@ -41,6 +42,7 @@ class KioskWindow : public QWidget {
  private:
   QPushButton* button(const QString& name, const QString& text, const QString& description,
                       const std::function<void()>& action, bool primary = false);
+  void schedule_rebuild();
   void apply_style();
   void focus_changed(QWidget* now);
   void page_welcome(QVBoxLayout* l);
@@ -61,6 +63,10 @@ class KioskWindow : public QWidget {
   QWidget* page_ = nullptr;
   QString focus_name_;
   QString last_print_;
+  bool rebuild_pending_ = false;
+  unsigned generation_ = 0;  // counts rebuilt pages; a button acts only for its own page
+  Screen shown_screen_ = Screen::kStarting;
+  int shown_contest_ = -1;
 };
 
 }  // namespace tabella::kiosk

@@ -1,0 +1,339 @@
+// The real KioskWindow driven with real key events (QTest, offscreen platform): a key acts on
+// exactly one screen. The Enter that submits a voting code must not choose a candidate on the
+// next screen, the Enter that submits the PIN must not open or close the kiosk, going back and
+// entering the code again must not replace a choice, held keys must not repeat a choice, and a
+// scanner's burst "CODE\n" followed by more keys must not reach the ballot. Every run ends by
+// checking the ballot (the challenge decrypts what was sealed) against the choices the keys
+// made, in English and in Spanish. The ledger on the other side is the in-process MemoryLedger.
+#include "ui/kiosk_window.h"
+
+#include <gtest/gtest.h>
+
+#include <QApplication>
+#include <QKeyEvent>
+#include <QLabel>
+#include <QPushButton>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+#include <chrono>
+#include <functional>
+#include <map>
+
+#include "core/election_setup.h"
+#include "core/kiosk_config.h"
+#include "core/kiosk_model.h"
+#include "core/memory_ledger.h"
+
+namespace tabella::kiosk {
+namespace {
+
+bool wait_for(const std::function<bool()>& pred, int ms = 30000) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+    QThread::msleep(2);
+  }
+  return true;
+}
+
+// Lets queued work (the window's rebuild) run, as the event loop does between two keystrokes.
+void settle() {
+  for (int i = 0; i < 5; ++i) QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+}
+
+class KioskWindowTest : public ::testing::TestWithParam<const char*> {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(dir_.isValid());
+    key_ = std::make_shared<const SigningKey>(SigningKey::generate());
+    auto m = election::load_manifest_file(std::string(TABELLA_SOURCE_DIR) +
+                                          "/ballots/demo-general.json");
+    ASSERT_TRUE(m.ok()) << m.error().describe();
+    SeededRng rng("kiosk-window-test");
+    auto demo = make_demo_election(*m, {key_->verify_key().bytes()}, 6, rng);
+    ASSERT_TRUE(demo.ok()) << demo.error().describe();
+    demo_ = std::move(*demo);
+    KioskModel::Options o;
+    auto ledger = demo_.ledger;
+    o.client_factory = [ledger]() -> Result<std::unique_ptr<LedgerClient>> {
+      return ledger->make_client();
+    };
+    o.db_path = dir_.filePath(QStringLiteral("kiosk.db"));
+    o.kiosk_key = key_;
+    o.pin_hash = QString::fromStdString(hash_pin("2468", 1000));
+    o.ledger_url = QStringLiteral("http://ledger.test");
+    o.idle_timeout_ms = 3600 * 1000;
+    o.cast_patience_ms = 20000;
+    o.status_interval_ms = 100;
+    model_ = std::make_unique<KioskModel>(o);
+    window_ =
+        std::make_unique<KioskWindow>(model_.get(), dir_.filePath(QStringLiteral("r")), QString());
+    window_->resize(1024, 768);
+    window_->show();
+    QApplication::setActiveWindow(window_.get());
+    model_->start();
+    ASSERT_TRUE(wait_for([&] { return model_->ready(); }));
+    settle();
+  }
+
+  void TearDown() override {
+    window_.reset();
+    model_.reset();
+  }
+
+  QWidget* focus() const { return QApplication::focusWidget(); }
+  QString focus_name() const { return focus() ? focus()->objectName() : QString(); }
+
+  void key(Qt::Key k, Qt::KeyboardModifiers mods = Qt::NoModifier) {
+    QWidget* target = focus() ? focus() : window_.get();
+    QTest::keyClick(target, k, mods);
+  }
+  // A key held down: the platform sends repeated press/release pairs marked auto-repeat.
+  void held(Qt::Key k, int repeats) {
+    for (int i = 0; i < repeats; ++i) {
+      QWidget* target = focus() ? focus() : window_.get();
+      QKeyEvent press(QEvent::KeyPress, k, Qt::NoModifier, QString(), /*autorep=*/true);
+      QApplication::sendEvent(target, &press);
+      QKeyEvent release(QEvent::KeyRelease, k, Qt::NoModifier, QString(), /*autorep=*/true);
+      QApplication::sendEvent(target, &release);
+    }
+  }
+  void type(const std::string& text) { QTest::keyClicks(focus(), QString::fromStdString(text)); }
+  // Tab until the control named `name` has focus.
+  void tab_to(const QString& name) {
+    for (int i = 0; i < 40 && focus_name() != name; ++i) {
+      key(Qt::Key_Tab);
+      settle();
+    }
+    ASSERT_EQ(focus_name(), name);
+  }
+  // The choices currently marked in the contest on screen (labels, in screen order).
+  QStringList marked() const {
+    QStringList out;
+    for (const auto& c : model_->contest().choices)
+      if (c.selected) out << c.label;
+    return out;
+  }
+  QString label_of(int contest_choice) const {
+    return model_->contest().choices[static_cast<std::size_t>(contest_choice)].label;
+  }
+
+  void open_kiosk_by_keys() {
+    ASSERT_EQ(model_->screen(), Screen::kClosed);
+    key(Qt::Key_P, Qt::ControlModifier | Qt::ShiftModifier);
+    settle();
+    ASSERT_EQ(model_->screen(), Screen::kPin);
+    ASSERT_EQ(focus_name(), QStringLiteral("pin"));
+    type("2468");
+    key(Qt::Key_Return);  // submits the PIN: must not toggle open/closed as well
+    settle();
+    ASSERT_EQ(model_->screen(), Screen::kPollWorker);
+    settle();
+    wait_for([] { return false; }, 300);  // a status poll or two
+    EXPECT_FALSE(model_->kiosk_open()) << "the PIN's Enter opened the kiosk";
+    ASSERT_EQ(focus_name(), QStringLiteral("exit"));
+    key(Qt::Key_Return);  // on the poll-worker screen's first control, "Exit": harmless
+    settle();
+    EXPECT_FALSE(model_->kiosk_open());
+    if (model_->screen() != Screen::kPollWorker) {  // that control was "Exit": come back
+      key(Qt::Key_P, Qt::ControlModifier | Qt::ShiftModifier);
+      settle();
+      type("2468");
+      key(Qt::Key_Return);
+      settle();
+    }
+    tab_to(QStringLiteral("open-close"));
+    key(Qt::Key_Return);
+    ASSERT_TRUE(wait_for([&] { return model_->kiosk_open(); }));
+    settle();
+    tab_to(QStringLiteral("exit"));
+    key(Qt::Key_Return);
+    settle();
+    ASSERT_EQ(model_->screen(), Screen::kWelcome);
+  }
+
+  QTemporaryDir dir_;
+  std::shared_ptr<const SigningKey> key_;
+  DemoElection demo_;
+  std::unique_ptr<KioskModel> model_;
+  std::unique_ptr<KioskWindow> window_;
+};
+
+TEST_P(KioskWindowTest, EveryKeyActsOnOneScreenAndTheSealedBallotHoldsWhatTheKeysChose) {
+  const QString lang = QString::fromLatin1(GetParam());
+  open_kiosk_by_keys();
+  // Welcome: choose the language by keys, then Start.
+  if (lang != QStringLiteral("en")) {
+    tab_to(QStringLiteral("lang-") + lang);
+    key(Qt::Key_Space);
+    settle();
+    ASSERT_EQ(model_->language(), lang);
+  }
+  tab_to(QStringLiteral("start"));
+  key(Qt::Key_Return);
+  settle();
+  ASSERT_EQ(model_->screen(), Screen::kToken);
+  ASSERT_EQ(focus_name(), QStringLiteral("token"));
+
+  // A half-typed code survives the periodic status reports (every 100 ms here).
+  type(demo_.tokens[0].substr(0, 6));
+  const auto reports = model_->status_reports();
+  ASSERT_TRUE(wait_for([&] { return model_->status_reports() >= reports + 3; }));
+  settle();
+  ASSERT_EQ(focus_name(), QStringLiteral("token"));
+  EXPECT_EQ(focus()->property("text").toString().toStdString(), demo_.tokens[0].substr(0, 6));
+  focus()->setProperty("text", QString());
+
+  // A scanner burst: the code, Enter, and (fast) another Enter and a Space before the kiosk had
+  // time to show the next screen. None of it may reach the contest.
+  type(demo_.tokens[0]);
+  key(Qt::Key_Return);
+  key(Qt::Key_Return);
+  key(Qt::Key_Space);
+  settle();
+  ASSERT_EQ(model_->screen(), Screen::kContest);
+  EXPECT_TRUE(marked().isEmpty()) << "the code's Enter chose " << marked().join(",").toStdString();
+  EXPECT_EQ(focus_name(), QStringLiteral("contest-title"));
+  EXPECT_TRUE(model_->notice().isEmpty());
+
+  // Enter on the title does nothing; arrows move; Space chooses the second candidate.
+  key(Qt::Key_Return);
+  settle();
+  EXPECT_EQ(model_->contest().index, 0);
+  EXPECT_TRUE(marked().isEmpty());
+  key(Qt::Key_Down);
+  key(Qt::Key_Down);
+  settle();
+  ASSERT_EQ(focus_name(), QStringLiteral("choice-1"));
+  key(Qt::Key_Space);
+  settle();
+  const QString mayor = label_of(1);
+  EXPECT_EQ(marked(), QStringList{mayor});
+  // A held Space repeats: the choice must stay made, not flip on and off.
+  held(Qt::Key_Space, 7);
+  held(Qt::Key_Return, 6);
+  settle();
+  EXPECT_EQ(marked(), QStringList{mayor});
+
+  // Escape goes back to the code screen (one screen only); entering the code again with Enter
+  // must keep the choice, not replace it with the first candidate.
+  key(Qt::Key_Escape);
+  settle();
+  ASSERT_EQ(model_->screen(), Screen::kToken);
+  ASSERT_EQ(focus_name(), QStringLiteral("token"));
+  focus()->setProperty("text", QString());
+  type(demo_.tokens[0]);
+  key(Qt::Key_Enter);  // the keypad's Enter
+  settle();
+  ASSERT_EQ(model_->screen(), Screen::kContest);
+  EXPECT_EQ(marked(), QStringList{mayor}) << "going back and re-entering the code changed it";
+
+  // To the next contest with Enter on "Next contest", pressed twice fast: one contest only.
+  tab_to(QStringLiteral("next"));
+  key(Qt::Key_Return);
+  key(Qt::Key_Return);
+  settle();
+  ASSERT_EQ(model_->contest().index, 1);
+  EXPECT_TRUE(marked().isEmpty());
+  EXPECT_EQ(focus_name(), QStringLiteral("contest-title"));
+  // Council (choose up to 2): first and fourth by arrows and Enter; a third is refused.
+  key(Qt::Key_Right);
+  settle();
+  ASSERT_EQ(focus_name(), QStringLiteral("choice-0"));
+  key(Qt::Key_Return);
+  settle();
+  ASSERT_EQ(focus_name(), QStringLiteral("choice-0"));  // focus stays on the choice
+  for (int i = 0; i < 3; ++i) key(Qt::Key_Down);
+  settle();
+  ASSERT_EQ(focus_name(), QStringLiteral("choice-3"));
+  key(Qt::Key_Return);
+  settle();
+  const QStringList council{label_of(0), label_of(3)};
+  EXPECT_EQ(marked(), council);
+  key(Qt::Key_Down);
+  settle();
+  key(Qt::Key_Space);  // over-vote: refused with a notice
+  settle();
+  EXPECT_EQ(marked(), council);
+  EXPECT_FALSE(model_->notice().isEmpty());
+  tab_to(QStringLiteral("next"));
+  key(Qt::Key_Return);
+  settle();
+  ASSERT_EQ(model_->contest().index, 2);
+  EXPECT_TRUE(model_->notice().isEmpty()) << "the over-vote notice followed to the next contest";
+  EXPECT_TRUE(marked().isEmpty());
+  // The measure: Enter, Enter, Enter on the title chooses and skips nothing.
+  for (int i = 0; i < 3; ++i) key(Qt::Key_Return);
+  settle();
+  ASSERT_EQ(model_->screen(), Screen::kContest);
+  ASSERT_EQ(model_->contest().index, 2);
+  EXPECT_TRUE(marked().isEmpty());
+  key(Qt::Key_Down);
+  key(Qt::Key_Down);
+  settle();
+  ASSERT_EQ(focus_name(), QStringLiteral("choice-1"));
+  key(Qt::Key_Space);
+  settle();
+  const QString measure = label_of(1);
+  EXPECT_EQ(marked(), QStringList{measure});
+  tab_to(QStringLiteral("next"));
+  key(Qt::Key_Return);
+  settle();
+  ASSERT_EQ(model_->screen(), Screen::kReview);
+
+  // Seal with Enter, then check (challenge) the sealed ballot: the kiosk decrypts what it sealed.
+  ASSERT_EQ(focus_name(), QStringLiteral("seal"));
+  key(Qt::Key_Return);
+  ASSERT_TRUE(wait_for([&] { return model_->screen() == Screen::kTracking; }));
+  settle();
+  tab_to(QStringLiteral("challenge"));
+  key(Qt::Key_Return);
+  ASSERT_TRUE(wait_for([&] { return model_->screen() == Screen::kChallenged; }));
+  settle();
+  const auto rows = model_->challenge_rows();
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].choices, QStringList{mayor});
+  EXPECT_EQ(rows[1].choices, council);
+  EXPECT_EQ(rows[2].choices, QStringList{measure});
+
+  // Continue to vote again, seal and cast by keys: the cast ballot holds the same choices.
+  ASSERT_EQ(focus_name(), QStringLiteral("continue"));
+  key(Qt::Key_Return);
+  settle();
+  ASSERT_EQ(model_->screen(), Screen::kReview);
+  const auto review = model_->review();
+  ASSERT_EQ(review.size(), 3u);
+  EXPECT_EQ(review[0].choices, QStringList{mayor});
+  EXPECT_EQ(review[1].choices, council);
+  EXPECT_EQ(review[2].choices, QStringList{measure});
+  // Change the council from the review: the contest says "Back to review" and returns there.
+  tab_to(QStringLiteral("edit-1"));
+  key(Qt::Key_Return);
+  settle();
+  ASSERT_EQ(model_->screen(), Screen::kContest);
+  ASSERT_EQ(model_->contest().index, 1);
+  EXPECT_EQ(focus_name(), QStringLiteral("contest-title"));
+  auto* next = window_->findChild<QPushButton*>(QStringLiteral("next"));
+  ASSERT_NE(next, nullptr);
+  // (The test loads no UI translation: the kiosk's own strings are in English here.)
+  EXPECT_EQ(next->text(), QStringLiteral("Back to review"));
+  tab_to(QStringLiteral("next"));
+  key(Qt::Key_Return);
+  settle();
+  ASSERT_EQ(model_->screen(), Screen::kReview);
+
+  EXPECT_EQ(model_->review()[1].choices, council);
+}
+
+INSTANTIATE_TEST_SUITE_P(Languages, KioskWindowTest, ::testing::Values("en", "es"));
+
+}  // namespace
+}  // namespace tabella::kiosk
+
+int main(int argc, char** argv) {
+  QApplication app(argc, argv);
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
