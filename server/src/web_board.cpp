@@ -645,12 +645,40 @@ Response ballot_page(const Router& router, const Request& req) {
       choices.push_back({{"id", ch.id}, {"label", ch.label.in(l.tag)}});
     contests.push_back({{"id", c.id}, {"title", c.title.in(l.tag)}, {"choices", choices}});
   }
-  json election_key;
-  page.data = {{"page", "ballot"},       {"lang", l.tag},
-               {"origin", m.origin},     {"ledger_key", election->ledger_key},
-               {"witnesses", witnesses}, {"witness_quorum", m.witness_quorum},
-               {"contests", contests},   {"type", ballot.value("type", "")},
-               {"index", index},         {"entry", le.base64},
+  // What the browser needs to check without trusting this server: the election entry (it pins
+  // the ledger key and the witnesses) and the election-key entry (K), each with its inclusion
+  // proof in the receipt's checkpoint.
+  std::uint64_t tree_size = receipt.value("tree_size", std::uint64_t{0});
+  auto proof_for = [&](std::uint64_t i) -> json {
+    auto proof = call_json(router, "/v1/proof/inclusion",
+                           {{"index", std::to_string(i)}, {"size", std::to_string(tree_size)}});
+    return proof ? (*proof)["proof"] : json::array();
+  };
+  auto setup = read_entries(router, 0, kFetchCount);
+  json election_entry = json::object();
+  json election_key = json::object();
+  if (setup) {
+    for (const auto& e : *setup) {
+      if (e.index == 0) election_entry = {{"entry", e.base64}, {"proof", proof_for(0)}};
+      if (e.entry.type == record::EntryType::kElectionKey && e.index < tree_size) {
+        election_key = {{"index", e.index}, {"entry", e.base64}, {"proof", proof_for(e.index)}};
+        break;
+      }
+    }
+  }
+  page.data = {{"page", "ballot"},
+               {"code", ballot.value("code", "")},
+               {"election", election_entry},
+               {"election_key", election_key},
+               {"lang", l.tag},
+               {"origin", m.origin},
+               {"ledger_key", election->ledger_key},
+               {"witnesses", witnesses},
+               {"witness_quorum", m.witness_quorum},
+               {"contests", contests},
+               {"type", ballot.value("type", "")},
+               {"index", index},
+               {"entry", le.base64},
                {"receipt", receipt}};
   return html(render(page, l, &*election));
 }
@@ -760,7 +788,8 @@ Result<std::optional<record::ResultBody>> find_result(const Router& router, std:
         return std::optional<record::ResultBody>(std::move(*body));
       }
       // Nothing before the tally can be the result: stop at the encrypted tally.
-      if (it->entry.type == record::EntryType::kEncryptedTally) return std::optional<record::ResultBody>();
+      if (it->entry.type == record::EntryType::kEncryptedTally)
+        return std::optional<record::ResultBody>();
     }
     end = start;
   }
