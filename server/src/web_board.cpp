@@ -845,6 +845,10 @@ Response results_page(const Router& router, const Request& req) {
     std::sort(sorted.rbegin(), sorted.rend());
     std::uint64_t cut =
         sorted.empty() ? 0 : sorted[std::min<std::size_t>(contest.max, sorted.size()) - 1];
+    // A tie at the cut (more choices reach it than there are seats) names no winner there.
+    std::size_t at_or_above = 0;
+    for (auto n : counts) at_or_above += n >= cut ? 1 : 0;
+    bool tie = cut > 0 && at_or_above > contest.max;
     std::string id = "contest-" + contest.id;
     b += "<section aria-labelledby=\"" + esc(id) + "\">\n<h2 id=\"" + esc(id) + "\">" +
          esc(contest.title.in(l.tag)) +
@@ -855,22 +859,29 @@ Response results_page(const Router& router, const Request& req) {
          l.t("Share of ballots", "Parte de papeletas") + "</th></tr></thead>\n<tbody>\n";
     for (std::size_t j = 0; j < contest.choices.size() && j < counts.size(); ++j) {
       std::uint64_t n = counts[j];
-      bool winner = n > 0 && n >= cut;
+      bool winner = n > 0 && n >= cut && !tie;
       unsigned pct = cast ? static_cast<unsigned>((n * 1000 + cast / 2) / cast) : 0;  // per mille
       std::string pct_text = std::to_string(pct / 10) + "." + std::to_string(pct % 10) + "%";
       std::string party = contest.choices[j].party.in(l.tag);
-      b +=
-          "<tr" + std::string(winner ? " class=\"winner\"" : "") + "><th scope=\"row\">" +
-          esc(contest.choices[j].label.in(l.tag)) +
-          (party.empty() ? "" : " <span class=\"party\">(" + esc(party) + ")</span>") +
-          (winner ? std::string(" <strong class=\"tag\">") + l.t("elected", "elegido") + "</strong>"
-                  : "") +
-          "</th><td class=\"num\">" + std::to_string(n) + "</td><td class=\"bar-col\">" +
-          "<meter min=\"0\" max=\"" + std::to_string(std::max<std::uint64_t>(cast, 1)) +
-          "\" value=\"" + std::to_string(n) + "\" aria-hidden=\"true\"></meter> " + pct_text +
-          "</td></tr>\n";
+      b += "<tr" + std::string(winner ? " class=\"winner\"" : "") + "><th scope=\"row\">" +
+           esc(contest.choices[j].label.in(l.tag)) +
+           (party.empty() ? "" : " <span class=\"party\">(" + esc(party) + ")</span>") +
+           (winner ? std::string(" <strong class=\"tag\">") + l.t("winner", "ganador") + "</strong>"
+                   : "") +
+           "</th><td class=\"num\">" + std::to_string(n) + "</td><td class=\"bar-col\">" +
+           "<meter min=\"0\" max=\"" + std::to_string(std::max<std::uint64_t>(cast, 1)) +
+           "\" value=\"" + std::to_string(n) + "\" aria-hidden=\"true\"></meter> " + pct_text +
+           "</td></tr>\n";
     }
     b += "</tbody></table></div>\n";
+    if (tie) {
+      b += "<p>" +
+           std::string(l.t("Tie: more choices share the last winning place than there "
+                           "are places; the law decides.",
+                           "Empate: más opciones comparten el último puesto ganador que "
+                           "puestos hay; decide la ley.")) +
+           "</p>\n";
+    }
     if (contest.max == 1) {
       b += "<p>" +
            std::string(

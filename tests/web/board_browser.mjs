@@ -144,14 +144,18 @@ try {
     if (i === 0) await shot(page, 'ballot-challenged-en');
   }
   // 3. the lying server
-  const lies = [['proof', cast.short_code], ['ciphertext', challenged[0].short_code], ['key', cast.short_code]];
-  for (const [kind, code] of lies) {
+  // each lie must be caught by the check it attacks
+  const lies = [['proof', cast.short_code, /ballot is in the signed record/],
+                ['ciphertext', challenged[0].short_code, /ballot is in the signed record/],
+                ['key', cast.short_code, /checkpoint is signed by the election/]];
+  for (const [kind, code, which] of lies) {
     lie = kind;
     const page = await open(desktop, `${liarUrl}/ballot/${code}`);
     const v = await verdict(page);
-    const failed = await page.$$eval('#checks strong.bad', (s) => s.length);
-    check(v.state === 'failed' && /FAILED/.test(v.text) && failed > 0,
-          `lying server (${kind}): "${v.text}"`);
+    const failed = await page.$$eval('#checks li', (lis) =>
+      lis.filter((li) => li.querySelector('strong.bad')).map((li) => li.textContent));
+    check(v.state === 'failed' && /FAILED/.test(v.text) && failed.length === 1 && which.test(failed[0]),
+          `lying server (${kind}): "${v.text}" [${failed.join('; ')}]`);
     await shot(page, `lie-${kind}-en`);
     lie = 'none';
   }

@@ -212,8 +212,11 @@ function parseNote(note) {
 
 // "name+hex8+base64(type || key)"; the key id must be the one the name and key give.
 async function parseVerifierKey(text, type) {
-  const parts = text.split('+');
-  must(parts.length === 3, 'bad verifier key');
+  // name "+" hex8 "+" base64: the name has no '+', the base64 may.
+  const i = text.indexOf('+');
+  const j = text.indexOf('+', i + 1);
+  must(i > 0 && j === i + 9, 'bad verifier key');
+  const parts = [text.slice(0, i), text.slice(i + 1, j), text.slice(j + 1)];
   const raw = b64(parts[2]);
   must(raw.length === 33 && raw[0] === type, 'verifier key of the wrong type');
   const id = await sha256(concat(enc.encode(parts[0]), new Uint8Array([0x0a]), raw));
