@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "results_report.h"
+#include "static_board.h"
 #include "tabella/client/cli_support.h"
 #include "tabella/client/key_files.h"
 #include "tabella/client/ledger_client.h"
@@ -535,8 +536,14 @@ int cmd_publish(const Common& c, const std::filesystem::path& dir) {
                           (f.index == UINT64_MAX ? f.type : "entry " + std::to_string(f.index)) +
                           "): " + f.why + "; see " + (dir / "verify-report.txt").string()));
   }
+  // The board as a static site, for an office to host anywhere (static_board.h).
+  auto board = write_static_board(c.ledger, dir);
+  if (!board) return fail(c, board.error());
+  text += "\nboard:   " + (dir / "board" / "index.html").string() + " (" + std::to_string(*board) +
+          " pages, a static copy of the ledger's bulletin board)";
   return done(c,
               {{"record", record_path.string()},
+               {"board", (dir / "board" / "index.html").string()},
                {"results_txt", (dir / "results.txt").string()},
                {"results_html", (dir / "results.html").string()},
                {"entries", report->entries},

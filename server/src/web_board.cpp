@@ -264,8 +264,9 @@ std::string render(const Page& page, const Lang& lang, const Election* election)
        lang.t("how to check the election", "cómo comprobar la elección") + "</a></p></footer>\n";
   if (!page.data.is_null()) {
     h += "<script type=\"application/json\" id=\"board-data\">" + script_json(page.data) +
-         "</script>\n<script type=\"module\" src=\"/assets/board.js\"></script>\n";
+         "</script>\n";
   }
+  h += "<script defer src=\"/assets/board.js\"></script>\n";
   h += "</body>\n</html>\n";
   return h;
 }

@@ -6,7 +6,8 @@
 //     ciphertext, or serves a checkpoint signed by another key) -> the page says a check failed;
 //   - without JavaScript the pages still read (server-rendered);
 //   - screenshots of every page in both languages, desktop and phone sizes.
-// Usage: node board_browser.mjs LEDGER_URL WORK_DIR SCREENSHOT_DIR
+//   - the static copy of `tabella-admin publish`, served as plain files: lookup and checks work.
+// Usage: node board_browser.mjs LEDGER_URL WORK_DIR SCREENSHOT_DIR PUBLISHED_DIR
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -16,7 +17,7 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core'); // found through NODE_PATH (the build's npm ci)
 
-const [ledger, work, shots] = process.argv.slice(2);
+const [ledger, work, shots, published] = process.argv.slice(2);
 mkdirSync(shots, { recursive: true });
 const ballots = JSON.parse(readFileSync(path.join(work, 'ballots.json'), 'utf8'));
 const cast = ballots.find((b) => b.type === 'cast');
@@ -82,6 +83,25 @@ const proxy = http.createServer(async (req, res) => {
 });
 await new Promise((r) => proxy.listen(0, '127.0.0.1', r));
 const liarUrl = `http://127.0.0.1:${proxy.address().port}`;
+
+// A plain file server for the static board (as any web host would serve it).
+const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css',
+                '.jsonl': 'application/x-ndjson' };
+const files = http.createServer((req, res) => {
+  const rel = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+  let file = path.join(published, path.normalize(rel).replace(/^(\.\.[/\\])+/, ''));
+  if (rel.endsWith('/')) file = path.join(file, 'index.html');
+  try {
+    const body = readFileSync(file);
+    res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream' });
+    res.end(body);
+  } catch {
+    res.writeHead(404);
+    res.end('not found');
+  }
+});
+await new Promise((r) => files.listen(0, '127.0.0.1', r));
+const staticUrl = `http://127.0.0.1:${files.address().port}`;
 
 // ------------------------------------------------------------------------- browser
 
@@ -178,7 +198,31 @@ try {
     check(/was cast/.test(text) && /JavaScript is off/.test(text), 'without JavaScript the ballot page reads');
     await shot(plain, 'ballot-cast-nojs-en');
   }
-  // 5. screenshots of every page in both languages, desktop and phone
+  // 5. the static board: lookup by the form (lower case, no dashes), checks on the files
+  {
+    const page = await open(desktop, `${staticUrl}/board/`);
+    await page.waitForURL(/\/en\/index\.html$/);
+    const b = challenged[0];
+    await page.fill('#code', b.short_code.replace(/-/g, '').toLowerCase());
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/ballot\/.*\.html$/);
+    const v = await verdict(page);
+    const shown = await page.$$eval('#recomputed-choices dd', (dds) =>
+      Object.fromEntries(dds.map((d) => [d.dataset.contest, (d.dataset.choices || '').split(' ').filter(Boolean).sort()])));
+    const want = Object.fromEntries(Object.entries(b.choices).map(([c, ids]) => [c, [...ids].sort()]));
+    check(v.state === 'verified' && Object.keys(want).every((c) => JSON.stringify(shown[c]) === JSON.stringify(want[c])),
+          `static board: challenged ${b.short_code} verified, recomputed ${JSON.stringify(shown)}`);
+    await shot(page, 'static-ballot-challenged-en');
+    const es = await open(desktop, `${staticUrl}/board/es/ballot/${cast.short_code}.html`);
+    const ve = await verdict(es);
+    check(ve.state === 'verified', `static board (es): cast ${cast.short_code}: "${ve.text}"`);
+    const home = await open(desktop, `${staticUrl}/board/es/index.html`);
+    const record = await home.getAttribute('a[download]', 'href');
+    const got = await fetch(new URL(record, home.url()));
+    check(got.status === 200, `static board links the record (${record}): HTTP ${got.status}`);
+    await shot(home, 'static-election-es');
+  }
+  // 6. screenshots of every page in both languages, desktop and phone
   for (const lang of ['en', 'es']) {
     for (const [name, p] of [['election', '/'], ['board', '/board'], ['results', '/results'],
                              ['voters', '/voters'], ['auditors', '/auditors'],
@@ -202,6 +246,7 @@ try {
 } finally {
   await browser.close();
   proxy.close();
+  files.close();
 }
 console.log(failures ? `${failures} check(s) FAILED` : 'PASS');
 process.exit(failures ? 1 : 0);

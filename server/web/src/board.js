@@ -436,6 +436,18 @@ function showRecomputed(data, marks, w) {
   section.append(h, dl);
 }
 
+// The static copy of the board (tabella-admin publish): the lookup form goes to the ballot's
+// page file, named by the code in its printed form (ABCD-EFGH-IJKL-MNOP).
+const form = document.querySelector('form[data-static]');
+if (form) {
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const raw = form.querySelector('input[name=code]').value.toUpperCase().replace(/[^A-Z0-9]/g, '');
+    const code = raw.length === 16 ? raw.match(/.{4}/g).join('-') : raw;
+    window.location.href = form.getAttribute('action') + encodeURIComponent(code) + '.html';
+  });
+}
+
 const node = document.getElementById('board-data');
 if (node) {
   const data = JSON.parse(node.textContent);
