@@ -252,6 +252,12 @@ int cmd_kiosks_revoke(const Common& c, const std::string& public_key, const std:
               "kiosk " + VerifyKey::from_bytes(*pk)->fingerprint() + " revoked\n");
 }
 
+std::string board_url(const Common& c) {
+  std::string url = c.public_url.empty() ? c.ledger : c.public_url;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
 int cmd_tokens_issue(const Common& c, std::uint32_t count, const std::string& precinct,
                      const std::filesystem::path& out) {
   auto s = open_session(c);
@@ -296,10 +302,12 @@ int cmd_tokens_issue(const Common& c, std::uint32_t count, const std::string& pr
                {"entries", entries},
                {"csv", (out / "tokens.csv").string()},
                {"pdf", (out / "tokens.pdf").string()},
-               {"tokens_committed", s->state().tokens_committed()}},
+               {"tokens_committed", s->state().tokens_committed()},
+               {"lookup", board_url(c) + "/ballot/"}},
               std::to_string(count) + " tokens for precinct " + precinct + " committed in " +
                   std::to_string(entries) + " entr" + (entries == 1 ? "y" : "ies") + "\n  " +
                   (out / "tokens.csv").string() + "\n  " + (out / "tokens.pdf").string() +
+                  "\n  voters check their ballots at " + board_url(c) + "/ballot/<code>" +
                   "  (print, cut, hand out one per voter; files are 0600)\n");
 }
 
@@ -498,7 +506,12 @@ int cmd_tally(const Common& c, std::chrono::seconds timeout, std::chrono::millis
       text << "  " << contest.choices[j].label.in(lang) << ": " << r.counts[ci][j] << "\n";
     }
   }
-  return done(c, {{"cast_count", r.cast_count}, {"guardians", r.guardians}, {"counts", counts}},
+  text << "bulletin board (results, tracking codes, ballot lookup): " << board_url(c) << "/\n";
+  return done(c,
+              {{"cast_count", r.cast_count},
+               {"guardians", r.guardians},
+               {"counts", counts},
+               {"board", board_url(c) + "/"}},
               text.str());
 }
 
