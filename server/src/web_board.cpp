@@ -195,7 +195,7 @@ Lang pick_lang(const Request& req, const election::Manifest* manifest) {
 
 // "?lang=xx" or "&lang=xx" appended to a link so the language follows the visitor.
 std::string with_lang(const std::string& href, const Lang& lang) {
-  return href + (href.find('?') == std::string::npos ? "?" : "&") + "lang=" + esc(lang.tag);
+  return href + (href.find('?') == std::string::npos ? "?" : "&amp;") + "lang=" + esc(lang.tag);
 }
 
 std::string phase_name(const std::string& phase, const Lang& l) {
@@ -246,8 +246,9 @@ std::string render(const Page& page, const Lang& lang, const Election* election)
       if (l == lang.tag) {
         h += "<li><span aria-current=\"true\">" + esc(name) + "</span></li>";
       } else {
-        std::string href =
-            page.path + (page.path.find('?') == std::string::npos ? "?" : "&") + "lang=" + esc(l);
+        std::string href = esc(page.path) +
+                           (page.path.find('?') == std::string::npos ? "?" : "&amp;") +
+                           "lang=" + esc(l);
         h += "<li><a href=\"" + href + "\" hreflang=\"" + esc(l) + "\" lang=\"" + esc(l) + "\">" +
              esc(name) + "</a></li>";
       }
