@@ -99,7 +99,9 @@ Status write_file(const fs::path& path, const std::string& bytes) {
 }  // namespace
 
 Result<std::size_t> write_static_board(const std::string& ledger_url, const fs::path& dir) {
-  auto http = client::HttpClient::create(ledger_url, {.peer_name = "ledger"});
+  client::HttpOptions options;
+  options.peer_name = "ledger";
+  auto http = client::HttpClient::create(ledger_url, options);
   if (!http) return http.error();
   auto fetch = [&](const std::string& target) -> Result<std::string> {
     auto r = http->get(target);

@@ -902,7 +902,82 @@ Response results_page(const Router& router, const Request& req) {
   return html(render(page, l, &*election));
 }
 
-// docs/voters.md and docs/auditors.md (embedded), shown as text in the board's layout.
+// The small Markdown subset of docs/voters.md and docs/auditors.md: "# " title (dropped: the
+// page has its own), paragraphs, "1. " and "- " lists with indented continuation lines,
+// **strong** and `code`. Everything is escaped first.
+std::string inline_markdown(const std::string& text) {
+  std::string out;
+  bool strong = false;
+  bool code = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (!code && text.compare(i, 2, "**") == 0) {
+      out += strong ? "</strong>" : "<strong>";
+      strong = !strong;
+      ++i;
+    } else if (text[i] == '`') {
+      out += code ? "</code>" : "<code>";
+      code = !code;
+    } else {
+      out += text[i];
+    }
+  }
+  if (code) out += "</code>";
+  if (strong) out += "</strong>";
+  return out;
+}
+
+std::string render_markdown(std::string_view doc) {
+  std::vector<std::string> blocks;  // each: kind char + text ('p', 'o' ordered, 'u' unordered)
+  std::string list_kind;
+  std::size_t pos = 0;
+  while (pos <= doc.size()) {
+    std::size_t nl = doc.find('\n', pos);
+    if (nl == std::string_view::npos) nl = doc.size();
+    std::string line(doc.substr(pos, nl - pos));
+    pos = nl + 1;
+    std::size_t dot = line.find(". ");
+    bool ordered = dot != std::string::npos && dot > 0 && dot < 4 &&
+                   std::all_of(line.begin(), line.begin() + static_cast<std::ptrdiff_t>(dot),
+                               [](char c) { return c >= '0' && c <= '9'; });
+    if (line.empty()) {
+      blocks.emplace_back();
+    } else if (line.rfind("# ", 0) == 0) {
+      continue;
+    } else if (ordered) {
+      blocks.push_back("o" + line.substr(dot + 2));
+    } else if (line.rfind("- ", 0) == 0) {
+      blocks.push_back("u" + line.substr(2));
+    } else if (!blocks.empty() && !blocks.back().empty()) {
+      std::size_t start = line.find_first_not_of(' ');
+      blocks.back() += " " + line.substr(start);
+    } else {
+      blocks.push_back("p" + line);
+    }
+    if (pos > doc.size()) break;
+  }
+  std::string out;
+  char open = 0;
+  for (const auto& b : blocks) {
+    char kind = b.empty() ? 0 : b[0];
+    if (open != 0 && kind != open) {
+      out += open == 'o' ? "</ol>\n" : "</ul>\n";
+      open = 0;
+    }
+    if (kind == 0) continue;
+    std::string body = inline_markdown(esc(b.substr(1)));
+    if (kind == 'p') {
+      out += "<p>" + body + "</p>\n";
+    } else {
+      if (open != kind) out += kind == 'o' ? "<ol>\n" : "<ul>\n";
+      open = kind;
+      out += "<li>" + body + "</li>\n";
+    }
+  }
+  if (open != 0) out += open == 'o' ? "</ol>\n" : "</ul>\n";
+  return out;
+}
+
+// docs/voters.md and docs/auditors.md (embedded), in the board's layout.
 Response doc_page(const Router& router, const Request& req, const std::string& file,
                   const char* title_en, const char* title_es) {
   auto election = load_election(router);
@@ -912,7 +987,7 @@ Response doc_page(const Router& router, const Request& req, const std::string& f
   page.title = l.t(title_en, title_es);
   page.path = req.path;
   for (const auto& a : web_assets()) {
-    if (a.name == file) page.body = "<pre class=\"doc\">" + esc(a.bytes) + "</pre>\n";
+    if (a.name == file) page.body = render_markdown(a.bytes);
   }
   return html(render(page, l, e));
 }
