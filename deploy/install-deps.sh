@@ -17,6 +17,9 @@ PACKAGES=(
   fonts-dejavu-core
   # clustered ledger
   etcd-server etcd-client
+  # the bulletin board: its browser checks are bundled with node/npm (server/web/package-lock.json)
+  # and tested in headless chromium
+  nodejs npm chromium
 )
 
 missing=()

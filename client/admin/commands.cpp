@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "results_report.h"
+#include "static_board.h"
 #include "tabella/client/cli_support.h"
 #include "tabella/client/key_files.h"
 #include "tabella/client/ledger_client.h"
@@ -251,6 +252,12 @@ int cmd_kiosks_revoke(const Common& c, const std::string& public_key, const std:
               "kiosk " + VerifyKey::from_bytes(*pk)->fingerprint() + " revoked\n");
 }
 
+std::string board_url(const Common& c) {
+  std::string url = c.public_url.empty() ? c.ledger : c.public_url;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
 int cmd_tokens_issue(const Common& c, std::uint32_t count, const std::string& precinct,
                      const std::filesystem::path& out) {
   auto s = open_session(c);
@@ -295,10 +302,12 @@ int cmd_tokens_issue(const Common& c, std::uint32_t count, const std::string& pr
                {"entries", entries},
                {"csv", (out / "tokens.csv").string()},
                {"pdf", (out / "tokens.pdf").string()},
-               {"tokens_committed", s->state().tokens_committed()}},
+               {"tokens_committed", s->state().tokens_committed()},
+               {"lookup", board_url(c) + "/ballot/"}},
               std::to_string(count) + " tokens for precinct " + precinct + " committed in " +
                   std::to_string(entries) + " entr" + (entries == 1 ? "y" : "ies") + "\n  " +
                   (out / "tokens.csv").string() + "\n  " + (out / "tokens.pdf").string() +
+                  "\n  voters check their ballots at " + board_url(c) + "/ballot/<code>" +
                   "  (print, cut, hand out one per voter; files are 0600)\n");
 }
 
@@ -482,7 +491,12 @@ int cmd_tally(const Common& c, std::chrono::seconds timeout, std::chrono::millis
       text << "  " << contest.choices[j].label.in(lang) << ": " << r.counts[ci][j] << "\n";
     }
   }
-  return done(c, {{"cast_count", r.cast_count}, {"guardians", r.guardians}, {"counts", counts}},
+  text << "bulletin board (results, tracking codes, ballot lookup): " << board_url(c) << "/\n";
+  return done(c,
+              {{"cast_count", r.cast_count},
+               {"guardians", r.guardians},
+               {"counts", counts},
+               {"board", board_url(c) + "/"}},
               text.str());
 }
 
@@ -520,8 +534,14 @@ int cmd_publish(const Common& c, const std::filesystem::path& dir) {
                           (f.index == UINT64_MAX ? f.type : "entry " + std::to_string(f.index)) +
                           "): " + f.why + "; see " + (dir / "verify-report.txt").string()));
   }
+  // The board as a static site, for an office to host anywhere (static_board.h).
+  auto board = write_static_board(c.ledger, dir);
+  if (!board) return fail(c, board.error());
+  text += "\nboard:   " + (dir / "board" / "index.html").string() + " (" + std::to_string(*board) +
+          " pages, a static copy of the ledger's bulletin board)";
   return done(c,
               {{"record", record_path.string()},
+               {"board", (dir / "board" / "index.html").string()},
                {"results_txt", (dir / "results.txt").string()},
                {"results_html", (dir / "results.html").string()},
                {"entries", report->entries},

@@ -15,7 +15,13 @@ struct Common {
   std::string ledger = "http://127.0.0.1:8640";
   std::string key = "./authority.key";
   bool json = false;
+  // --public-url: where voters and auditors reach the bulletin board (the receipt's lookup page
+  // is <public-url>/ballot/<code>); empty: the ledger's URL.
+  std::string public_url;
 };
+
+// The bulletin board's base URL without a trailing '/': --public-url, else --ledger.
+std::string board_url(const Common& c);
 
 // Each returns the process exit code (0 success, 1 failure, 2 usage) after printing.
 int cmd_keygen(const Common& c);

@@ -14,6 +14,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   app.add_option("--ledger", common.ledger, "Ledger base URL")->capture_default_str();
+  app.add_option("--public-url", common.public_url,
+                 "Public URL of the bulletin board that voters use (the ballot lookup page is "
+                 "<public-url>/ballot/<code>; default: --ledger)");
   app.add_option("--key", common.key, "Authority signing key file (PKCS#8 PEM, mode 0600)")
       ->capture_default_str();
   app.add_flag("--json", common.json, "Print one JSON object instead of the human summary");

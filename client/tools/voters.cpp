@@ -11,8 +11,10 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <iostream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -65,7 +67,16 @@ struct Totals {
   std::map<std::string, std::map<std::string, std::uint64_t>> counts;
   std::atomic<std::uint64_t> cast{0}, challenged{0};
   std::vector<std::string> errors;
+  // Every ballot with its short code and the voter's marks (--ballots), for tests that check
+  // what a board shows against what the voter marked.
+  nlohmann::json ballots = nlohmann::json::array();
 };
+
+nlohmann::json marks_json(const election::PlaintextBallot& ballot) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& c : ballot.contests) out[c.contest_id] = c.choice_ids;
+  return out;
+}
 
 void run_kiosk(const std::string& url, const std::string& key_file,
                const std::vector<std::string>& tokens, std::uint64_t count, std::uint64_t challenge,
@@ -88,8 +99,16 @@ void run_kiosk(const std::string& url, const std::string& key_file,
     if (i < challenge) {
       auto pending = kiosk->encrypt(ballot);
       if (!pending) return fail("encrypt", pending.error());
+      std::string challenged_code = pending->short_code;
       auto opened = kiosk->challenge(*pending);
       if (!opened) return fail("challenge", opened.error());
+      {
+        std::lock_guard lock(totals.mu);
+        totals.ballots.push_back({{"kiosk", key_file},
+                                  {"type", "challenged"},
+                                  {"short_code", challenged_code},
+                                  {"choices", marks_json(ballot)}});
+      }
       // The opened ballot must hold exactly the voter's choices.
       for (std::size_t c = 0; c < m.contests.size(); ++c) {
         auto want = ballot.contests[c].choice_ids;
@@ -110,6 +129,11 @@ void run_kiosk(const std::string& url, const std::string& key_file,
     if (!receipt) return fail("cast ballot " + std::to_string(i + 1), receipt.error());
     ++totals.cast;
     std::lock_guard lock(totals.mu);
+    totals.ballots.push_back({{"kiosk", key_file},
+                              {"type", "cast"},
+                              {"short_code", receipt->short_code},
+                              {"index", receipt->index},
+                              {"choices", marks_json(ballot)}});
     for (const auto& c : ballot.contests) {
       auto& per = totals.counts[c.contest_id];
       for (const auto& ch : m.find_contest(c.contest_id)->choices) per.emplace(ch.id, 0);
@@ -143,6 +167,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   run->add_option("--seed", seed, "Seed of the random choices (0: random)");
   run->add_flag("--json", json, "Print totals as JSON");
+  std::string ballots_file;
+  run->add_option("--ballots", ballots_file,
+                  "Write every ballot's short code, cast/challenged and marks (JSON) to this file");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -192,6 +219,14 @@ int main(int argc, char** argv) {
                          std::ref(totals));
   }
   for (auto& t : threads) t.join();
+  if (!ballots_file.empty()) {
+    std::ofstream f(ballots_file);
+    f << totals.ballots.dump(1) << "\n";
+    if (!f) {
+      return client::report_error(
+          kProgram, make_error(ErrorCode::kIo, "cannot write " + ballots_file, "--ballots"), json);
+    }
+  }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   double rate = seconds > 0 ? static_cast<double>(totals.cast + totals.challenged) / seconds : 0;
   if (json) {

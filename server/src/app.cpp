@@ -10,6 +10,7 @@
 #include "tabella/server/http_server.h"
 #include "tabella/server/log.h"
 #include "tabella/server/sqlite_storage.h"
+#include "tabella/server/web_board.h"
 
 namespace tabella::server {
 
@@ -93,6 +94,7 @@ int run_ledger(const ServerConfig& config, const LedgerHooks& hooks) {
   api.entry_routes = !election;
   register_ledger_api(router, api);
   if (election) election->register_routes(router, committer, pool);
+  if (election) register_web_board(router);  // the public pages over the routes above
   if (hooks.add_routes) hooks.add_routes(router, storage);
   if (election && hooks.add_election_routes) {
     Status added = hooks.add_election_routes(router, *election);

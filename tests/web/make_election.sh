@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Runs a small real election for the bulletin-board tests and leaves its ledger serving:
+# authority key, init (ballots/demo-general.json), 3 guardians (quorum 2) and their ceremonies,
+# key publish, 2 kiosks, tokens, polls open, ballots through tabella-voters (some challenged;
+# every code and the voter's marks in ballots.json), polls close, tally with guardians 2 and 3.
+#
+# Usage: make_election.sh BIN_DIR SOURCE_DIR WORK_DIR [BALLOTS] [CHALLENGED]
+# Writes WORK_DIR/url (the ledger's base URL) and WORK_DIR/ledger.pid; the caller stops the
+# ledger (kill "$(cat WORK_DIR/ledger.pid)").
+set -euo pipefail
+BIN="$1"; SRC="$2"; WORK="$3"; BALLOTS=${4:-6}; CHALLENGED=${5:-2}
+cd "$WORK"
+fail() { echo "FAIL: $*" >&2; [ -f ledger.err ] && tail -5 ledger.err >&2; exit 1; }
+BALLOT="$SRC/ballots/demo-general.json"
+ORIGIN=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['origin'])" "$BALLOT")
+"$BIN/tabella-admin" --key authority.key keygen --json > keygen.json
+AUTH=$(python3 -c "import json;print(json.load(open('keygen.json'))['public_key'])")
+"$BIN/tabella-ledger" --data-dir ledger --origin "$ORIGIN" --authority-key "$AUTH" \
+  --listen 127.0.0.1:0 --checkpoint-interval 250ms > ledger.out 2> ledger.err &
+echo $! > ledger.pid
+for _ in $(seq 1 200); do
+  grep -q '^listening on ' ledger.out 2>/dev/null && break
+  kill -0 "$(cat ledger.pid)" 2>/dev/null || fail "tabella-ledger exited"
+  sleep 0.1
+done
+URL=$(sed -n 's/^listening on //p' ledger.out | head -1)
+[ -n "$URL" ] || fail "tabella-ledger did not print its URL"
+echo "$URL" > url
+A=("$BIN/tabella-admin" --ledger "$URL" --key authority.key)
+"${A[@]}" init --ballot "$BALLOT" > /dev/null
+for i in 1 2 3; do
+  "$BIN/tabella-guardian" --index "$i" --key "g$i.key" keygen --json > "g$i.json"
+  pk=$(python3 -c "import json;print(json.load(open('g$i.json'))['public_key'])")
+  "${A[@]}" guardians add --index "$i" --name "Guardian $i" --public-key "$pk" > /dev/null
+done
+PIDS=()
+for i in 1 2 3; do
+  "$BIN/tabella-guardian" --ledger "$URL" --index "$i" --key "g$i.key" --state "g$i.state" \
+    --timeout 120 --poll-interval-ms 200 ceremony > "ceremony$i.log" 2>&1 &
+  PIDS+=($!)
+done
+for p in "${PIDS[@]}"; do wait "$p" || { cat ceremony*.log; fail "a ceremony failed"; }; done
+"${A[@]}" key publish > /dev/null
+for k in 1 2; do
+  "$BIN/tabella-voters" keygen --out "kiosk$k.key" --json > "kiosk$k.json"
+  pk=$(python3 -c "import json;print(json.load(open('kiosk$k.json'))['public_key'])")
+  fp=$(python3 -c "import json;print(json.load(open('kiosk$k.json'))['fingerprint'])")
+  "${A[@]}" kiosks enrol --public-key "$pk" --expect-fingerprint "$fp" --name "kiosk-$k" \
+    --precinct P1 > /dev/null
+done
+"${A[@]}" tokens issue --count "$BALLOTS" --precinct P1 --out tokens > /dev/null
+"${A[@]}" polls open > /dev/null
+"$BIN/tabella-voters" run --ledger "$URL" --kiosk-key kiosk1.key --kiosk-key kiosk2.key \
+  --tokens tokens/tokens.csv --count "$BALLOTS" --challenge "$CHALLENGED" --json \
+  --ballots ballots.json > voters.json || { cat voters.json; fail "voter simulator failed"; }
+"${A[@]}" polls close > /dev/null
+# The guardians wait for the encrypted tally that `tally` publishes, then decrypt.
+PIDS=()
+for i in 2 3; do
+  "$BIN/tabella-guardian" --ledger "$URL" --index "$i" --key "g$i.key" --state "g$i.state" \
+    --timeout 60 --poll-interval-ms 200 decrypt > "decrypt$i.log" 2>&1 &
+  PIDS+=($!)
+done
+"${A[@]}" --json tally --timeout 60 --poll-interval-ms 200 > tally.json || { cat tally.json; fail "tally"; }
+for p in "${PIDS[@]}"; do wait "$p" || { cat decrypt*.log; fail "a decryption failed"; }; done
+echo "election ready at $URL"
