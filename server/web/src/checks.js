@@ -218,7 +218,6 @@ export function decodeChallenged(body) {
   const r = new Reader(body);
   const start = r.at;
   r.u64(); // sequence
-  r.u64(); // time
   r.take(32); // previous code
   const contests = [];
   const nc = r.u32();
