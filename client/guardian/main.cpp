@@ -5,6 +5,9 @@
 //             against its sender's commitments (complaint if bad) -> secret state file (0600)
 //   decrypt   once the encrypted tally is published: the partial decryption with proofs
 //
+// Every read of the ledger goes through a RecordMirror: each entry checked by the rules, the
+// view against a ledger-signed, witness-cosigned checkpoint extending the one saved in the view
+// state file (--view, default guardian-<i>.view); a fork is refused with its evidence saved.
 // A guardian never reveals its secret share: only commitments, encrypted shares, complaints and
 // partial decryptions leave this program. Waiting steps poll the ledger until --timeout.
 #include <CLI/CLI.hpp>
@@ -32,8 +35,10 @@ struct Options {
   std::uint32_t index = 0;
   std::string key;    // default guardian-<i>.key
   std::string state;  // default guardian-<i>.state
+  std::string view;   // default: the state path with the extension .view
   int timeout = 600;
   int interval_ms = 500;
+  int cosign_wait_s = 30;
   bool json = false;
 };
 
@@ -46,6 +51,11 @@ std::string key_path(const Options& o) {
 }
 std::string state_path(const Options& o) {
   return o.state.empty() ? "guardian-" + std::to_string(o.index) + ".state" : o.state;
+}
+
+std::string view_path(const Options& o) {
+  if (!o.view.empty()) return o.view;
+  return std::filesystem::path(state_path(o)).replace_extension(".view").string();
 }
 
 std::string tag(const Options& o) {
@@ -91,7 +101,10 @@ Result<Session> open_session(const Options& o) {
   auto ledger = client::LedgerClient::connect(o.ledger);
   if (!ledger) return ledger.error();
   s.ledger = std::make_unique<client::LedgerClient>(std::move(*ledger));
-  s.mirror = std::make_unique<client::RecordMirror>(*s.ledger);
+  client::RecordMirror::Options mo;
+  mo.view_state = view_path(o);
+  mo.cosign_wait = std::chrono::seconds(o.cosign_wait_s);
+  s.mirror = std::make_unique<client::RecordMirror>(*s.ledger, mo);
   return s;
 }
 
@@ -321,7 +334,14 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 32));
   app.add_option("--key", o.key, "Signing key file (default guardian-<index>.key)");
   app.add_option("--state", o.state, "Secret state file (default guardian-<index>.state)");
+  app.add_option("--view", o.view,
+                 "View state file: the last checkpoint accepted, which the ledger's next one must "
+                 "extend (default: the --state path with the extension .view)");
   app.add_option("--timeout", o.timeout, "Seconds to wait for the others")->capture_default_str();
+  app.add_option("--cosign-wait", o.cosign_wait_s,
+                 "Seconds to wait for the witnesses to cosign the ledger's checkpoint")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 86400));
   app.add_option("--poll-interval-ms", o.interval_ms, "Polling interval")->capture_default_str();
   app.add_flag("--json", o.json, "Print one JSON object instead of the human summary");
   auto* keygen = app.add_subcommand("keygen", "Create this guardian's signing key (0600)");

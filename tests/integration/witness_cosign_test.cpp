@@ -2,7 +2,7 @@
 // `tabella-ledger witness` processes following it (polling only every 30 s, so every cosignature
 // comes from the ledger's own push and the witnesses' on-demand catch-up):
 //   - every receipt is answered with a checkpoint cosigned by >= 2 of them (checked with
-//     check_cosignature_quorum and client::verify_receipt with the manifest's witnesses);
+//     check_cosignature_quorum and ledger::check_receipt with the manifest's witnesses);
 //     GET /checkpoint carries the cosignatures; the export passes tabella-verify with check 23;
 //   - one witness stopped: still a quorum; two stopped: the receipt comes back after
 //     --cosign-wait with "cosigned": false (valid, but refused by a quorum-checking client); once
@@ -33,6 +33,7 @@
 #include "tabella/client/ledger_client.h"
 #include "tabella/ledger/checkpoint.h"
 #include "tabella/ledger/note.h"
+#include "tabella/ledger/receipt.h"
 #include "tabella/ledger/witness.h"
 #include "verifier.h"
 
@@ -208,16 +209,16 @@ class WitnessCosignTest : public ::testing::Test {
   void expect_receipt(const json& receipt, std::size_t i, bool cosigned) {
     ASSERT_TRUE(receipt.is_object()) << receipt.dump();
     EXPECT_EQ(receipt["cosigned"], cosigned) << i << ": " << receipt.dump();
-    auto r = client::Receipt::from_json(receipt);
+    auto r = ledger::Receipt::from_json(receipt);
     ASSERT_TRUE(r.ok()) << r.error().describe();
     EXPECT_EQ(r->index, i);
-    auto plain = client::verify_receipt(*r, sim_.entries[i], *log_verifier_);
-    EXPECT_TRUE(plain.ok()) << i << ": " << plain.error().describe();
-    auto quorum = client::verify_receipt(*r, sim_.entries[i], *log_verifier_, policy_);
-    EXPECT_EQ(quorum.ok(), cosigned) << i;
-    if (!quorum.ok()) {
-      EXPECT_EQ(quorum.error().field, client::kCosignaturesField) << quorum.error().describe();
-    }
+    ledger::LogTrust plain{*log_verifier_, sim_.manifest.origin, {}};
+    auto without = ledger::check_receipt(*r, sim_.entries[i], plain);
+    EXPECT_TRUE(without.final()) << i << ": " << without.detail;
+    ledger::LogTrust witnessed{*log_verifier_, sim_.manifest.origin, policy_};
+    auto quorum = ledger::check_receipt(*r, sim_.entries[i], witnessed);
+    EXPECT_EQ(quorum.final(), cosigned) << i << ": " << quorum.detail;
+    if (!quorum.final()) EXPECT_TRUE(quorum.awaiting()) << quorum.detail;
     EXPECT_EQ(ledger::check_cosignature_quorum(r->checkpoint, verifiers_, 2).ok(), cosigned);
   }
 
@@ -227,7 +228,7 @@ class WitnessCosignTest : public ::testing::Test {
   testing::SimElection sim_;
   std::filesystem::path ledger_dir_;
   std::optional<ledger::NoteVerifier> log_verifier_;
-  client::WitnessPolicy policy_;
+  ledger::WitnessPolicy policy_;
 };
 
 TEST_F(WitnessCosignTest, ReceiptsCheckpointAndExportCarryAQuorum) {

@@ -52,13 +52,9 @@ Status KioskClient::load_election() {
   if (state.phase() >= record::Phase::kClosed) {
     return make_error(ErrorCode::kConflict, "polls are closed");
   }
-  auto verifier = ledger::NoteVerifier::from_verifier_key(ledger_key);
-  if (!verifier) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "the election entry names no valid ledger key: " + verifier.error().message,
-                      "ledger_key");
-  }
-  log_key_ = *verifier;
+  auto trust = ledger::LogTrust::make(*state.manifest(), ledger_key);
+  if (!trust) return trust.error();
+  trust_ = std::move(*trust);
   context_ = state.snapshot().context;
   return {};
 }
@@ -129,18 +125,15 @@ Result<BallotReceipt> KioskClient::submit(PendingBallot& pending, const record::
       return err;
     }
   }
-  auto checkpoint = verify_receipt(submitted->receipt, bytes, *log_key_);
-  if (!checkpoint) {
-    Error err = checkpoint.error().with_prefix("receipt");
-    err.message = "the ledger's receipt does not verify: " + err.message;
+  ledger::LogCheck check = ledger::check_receipt(submitted->receipt, bytes, *trust_);
+  if (!check.final() && !check.awaiting()) {
+    Error err = check.error().with_prefix("receipt");
+    err.message = "the ledger's receipt does not verify (" +
+                  std::string(ledger::log_fault_name(check.fault)) + "): " + err.message;
     return err;
   }
-  if (checkpoint->origin != context_->manifest.origin) {
-    return make_error(ErrorCode::kInvalidSignature,
-                      "the receipt's checkpoint is for log '" + checkpoint->origin +
-                          "', not this election's '" + context_->manifest.origin + "'",
-                      "receipt.checkpoint");
-  }
+  // Final, or awaiting the witnesses' cosignatures: either way the ledger signed a log holding
+  // the ballot, so the chain moves on (sending it again would be a duplicate, not a new ballot).
   last_sequence_ = pending.sequence;
   chain_head_ = pending.code;
   pending_.reset();
@@ -150,7 +143,8 @@ Result<BallotReceipt> KioskClient::submit(PendingBallot& pending, const record::
   r.code = pending.code;
   r.short_code = pending.short_code;
   r.receipt = std::move(submitted->receipt);
-  r.checkpoint = std::move(*checkpoint);
+  r.outcome = check.outcome;
+  r.checkpoint = std::move(check.checkpoint);
   return r;
 }
 
@@ -162,6 +156,35 @@ Result<BallotReceipt> KioskClient::cast(PendingBallot& pending, std::string_view
       record::Entry::make(record::EntryType::kCastBallot, context_->q, body.encode(), key_);
   auto r = submit(pending, entry);
   if (r) pending.secrets.wipe();
+  return r;
+}
+
+Result<BallotReceipt> KioskClient::confirm(const BallotReceipt& receipt) {
+  auto fresh = ledger_.receipt(receipt.index);
+  if (!fresh) return fresh.error();
+  auto entry = ledger_.entries(receipt.index, 1);
+  if (!entry) return entry.error();
+  if (entry->size() != 1 || entry->front().index != receipt.index) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "the ledger did not send entry " + std::to_string(receipt.index));
+  }
+  ledger::LogCheck check = ledger::check_receipt(*fresh, entry->front().bytes, *trust_);
+  if (!check.final() && !check.awaiting()) {
+    Error err = check.error().with_prefix("receipt");
+    err.message = "the ledger's receipt does not verify (" +
+                  std::string(ledger::log_fault_name(check.fault)) + "): " + err.message;
+    return err;
+  }
+  if (ledger::leaf_hash(entry->front().bytes) != receipt.receipt.leaf_hash) {
+    return make_error(ErrorCode::kConflict,
+                      "the ledger now holds another entry at index " +
+                          std::to_string(receipt.index) + " than the one it acknowledged",
+                      "receipt.index");
+  }
+  BallotReceipt r = receipt;
+  r.receipt = std::move(*fresh);
+  r.outcome = check.outcome;
+  r.checkpoint = std::move(check.checkpoint);
   return r;
 }
 
