@@ -174,7 +174,7 @@ if [ "$KEEP" = 1 ]; then
   echo "  cd $OUT"
   echo "  $ADMIN_BIN --ledger $URL --key authority.key polls close"
   for i in 2 3; do
-    echo "  $GUARDIAN_BIN --ledger $URL --index $i --key guardian-$i.key --state guardian-$i.state decrypt &"
+    echo "  $GUARDIAN_BIN --ledger $URL --index $i --key guardian-$i.key --state guardian-$i.state decrypt --yes &"
   done
   echo "  $ADMIN_BIN --ledger $URL --key authority.key tally --timeout 300"
   echo "  $ADMIN_BIN --ledger $URL --key authority.key publish published"
@@ -193,7 +193,7 @@ TALLY=$!
 BG+=($TALLY)
 for i in 2 3; do
   "$GUARDIAN_BIN" --ledger "$URL" --index "$i" --key "guardian-$i.key" --state "guardian-$i.state" \
-    --timeout 300 --poll-interval-ms 200 decrypt > "decrypt-$i.log" 2>&1 &
+    --timeout 300 --poll-interval-ms 200 decrypt --yes > "decrypt-$i.log" 2>&1 &
   BG+=($!)
 done
 for p in "${BG[@]}"; do wait "$p" || { cat tally.log decrypt-*.log; exit 1; }; done
