@@ -129,6 +129,14 @@ TEST_F(ViewTest, ForkAndRollbackAgainstThePinnedCheckpoint) {
   EXPECT_TRUE(
       verify_consistency(10, 12, *conflict.prefix_root, *forked.root_at(12), conflict.proof).ok());
 
+  // A fork of the very size accepted: a pinned checkpoint counts for nothing until checked
+  // against the entries read.
+  LogView same_size = log_of(10, "other ", 9);
+  ASSERT_TRUE(same_size.pin(accepted).ok());
+  EXPECT_EQ(same_size.verified_size(), 0u);
+  EXPECT_EQ(same_size.check(checkpoint(same_size, 10, 2), trust(2)).fault, LogFault::kInconsistent);
+  EXPECT_EQ(same_size.verified_size(), 0u);
+
   // The same entries, but fewer than accepted before: a rollback.
   LogView shorter = log_of(8);
   ASSERT_TRUE(shorter.pin(accepted).ok());

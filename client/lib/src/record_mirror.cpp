@@ -46,8 +46,8 @@ Error RecordMirror::refuse(const ledger::LogCheck& check, const std::string& off
 }
 
 Status RecordMirror::anchor() {
-  if (state_.size() == 0 || !trust_) return {};  // an empty log: nothing to anchor
-  if (view_.verified_size() == state_.size() && view_.accepted()) return {};
+  if (state_.size() == 0 || !trust_) return {};           // an empty log: nothing to anchor
+  if (view_.verified_size() == state_.size()) return {};  // checked by this process already
   const auto deadline = std::chrono::steady_clock::now() + options_.cosign_wait;
   for (;;) {
     auto receipt = ledger_->receipt(state_.size() - 1);

@@ -60,8 +60,11 @@ class LogView {
   // at the next check() (step 4). kMalformedCheckpoint-like errors: kInvalidEncoding.
   Status pin(std::string signed_note);
   const std::optional<Accepted>& accepted() const { return accepted_; }
-  // The size the accepted checkpoint covers (0 without one).
-  std::uint64_t verified_size() const { return accepted_ ? accepted_->checkpoint.size : 0; }
+  // The size covered by a checkpoint check() accepted for these entries: 0 before, and 0 while
+  // the accepted checkpoint is only pinned (not yet checked against the entries read).
+  std::uint64_t verified_size() const {
+    return accepted_ && pinned_checked_ ? accepted_->checkpoint.size : 0;
+  }
 
   // The checks at the top of this file. `ledger_proof`: PROOF(A.size, size) as the ledger's
   // /v1/proof/consistency served it, checked in step 4 when given.
