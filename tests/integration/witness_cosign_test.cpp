@@ -29,6 +29,7 @@
 #include "support/election_sim.h"
 #include "support/http_client.h"
 #include "support/listening_process.h"
+#include "support/run_program.h"
 #include "support/temp_dir.h"
 #include "tabella/client/ledger_client.h"
 #include "tabella/ledger/checkpoint.h"
@@ -45,56 +46,7 @@ using testing::HttpClient;
 using testing::TempDir;
 
 using Process = testing::ListeningProcess;
-
-// Runs a program to its end (killed after 120 s); returns its exit status and stderr.
-std::pair<int, std::string> run_to_exit(std::vector<std::string> args) {
-  int err[2];
-  EXPECT_EQ(pipe(err), 0);
-  pid_t pid = fork();
-  if (pid == 0) {
-    int devnull = open("/dev/null", O_WRONLY);
-    dup2(devnull, STDOUT_FILENO);
-    dup2(err[1], STDERR_FILENO);
-    close(err[0]);
-    close(err[1]);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  close(err[1]);
-  std::thread killer([pid] {
-    for (int i = 0; i < 1200; ++i) {
-      if (kill(pid, 0) != 0) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    kill(pid, SIGKILL);
-  });
-  std::string text;
-  char buf[512];
-  ssize_t n;
-  while ((n = read(err[0], buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
-  close(err[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  killer.join();
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
-}
-
-// A port nobody listens on right now (bound and released).
-std::uint16_t free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  socklen_t len = sizeof a;
-  EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
-  close(fd);
-  return ntohs(a.sin_port);
-}
+using testing::free_port;
 
 std::string post_body(ByteView entry) {
   return json{{"entry", to_base64(entry)}}.dump();
@@ -356,7 +308,9 @@ TEST_F(WitnessCosignTest, WitnessWhoseKeyIsNotInTheManifestIsRefusedAtStart) {
     (void)submit(client, 0);  // the election entry: the manifest is now stored
     start_witness(2, ledger_port);
   }  // ledger killed; the rogue witness keeps serving /witness/status
-  auto [code, err] = run_to_exit(ledger_args({0, 2}, ledger_port));
+  auto run = testing::run_program(ledger_args({0, 2}, ledger_port));
+  const int code = run.exit_code;
+  const std::string& err = run.err;
   EXPECT_EQ(code, 1) << err;
   EXPECT_NE(err.find(witnesses_[2].url()), std::string::npos) << err;
   EXPECT_NE(err.find("not one of the manifest's witnesses.members"), std::string::npos) << err;
@@ -389,7 +343,9 @@ TEST_F(WitnessCosignTest, WitnessForAnElectionWithoutWitnessesIsRefusedAtStart) 
     std::sort(ms.begin(), ms.end());
     std::printf("receipts without witnesses: %zu, median %.1f ms\n", ms.size(), ms[ms.size() / 2]);
   }
-  auto [code, err] = run_to_exit(ledger_args({0}, ledger_port));
+  auto run = testing::run_program(ledger_args({0}, ledger_port));
+  const int code = run.exit_code;
+  const std::string& err = run.err;
   EXPECT_EQ(code, 1) << err;
   EXPECT_NE(err.find("manifest names no witnesses"), std::string::npos) << err;
 }
