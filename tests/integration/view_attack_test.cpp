@@ -28,7 +28,9 @@
 #include "support/listening_process.h"
 #include "support/run_program.h"
 #include "support/temp_dir.h"
+#include "tabella/client/key_files.h"
 #include "tabella/election/tally.h"
+#include "tabella/election/token.h"
 #include "tabella/ledger/checkpoint.h"
 #include "tabella/ledger/log_trust.h"
 #include "tabella/ledger/receipt.h"
@@ -620,6 +622,45 @@ TEST_F(ViewAttackTest, AForkOfTheAcceptedViewIsRefusedAndItsEvidenceKept) {
   proxy_->tell({});
   run = admin({"tally", "--timeout", "0"});
   EXPECT_EQ(phase(), "tallied") << run.out << run.err;
+}
+
+// KioskClient (tabella-voters) reads only the election's setup: it must be the start of the log
+// the ledger signed and the witnesses cosigned.
+TEST_F(ViewAttackTest, KioskClientRefusesAnElectionSetupTheLedgerDidNotSign) {
+  SigningKey kiosk = SigningKey::generate();
+  ASSERT_TRUE(kiosk.save_pem(path("kiosk.key")).ok());
+  const std::string tokens = "token,precinct\n" + election::generate_token() + ",P1\n";
+  ASSERT_TRUE(client::write_private_file(path("tokens.csv"), as_bytes(tokens), false).ok());
+  auto voters = [this] {
+    return run_program({TABELLA_VOTERS_BIN, "run", "--ledger", proxy_->url(), "--kiosk-key",
+                        path("kiosk.key"), "--tokens", path("tokens.csv"), "--count", "1"});
+  };
+  // Two guardian enrolments swapped: the rules accept that order, the signed log is another.
+  proxy_->tell({[](const std::vector<Bytes>& real) {
+                  std::vector<Bytes> out = real;
+                  std::swap(out[1], out[2]);
+                  return out;
+                },
+                Lie::Checkpoints::kReal});
+  ProgramRun run = voters();
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_TRUE(says(run, "the election the ledger serves fails the log check (root-mismatch)"))
+      << run.err;
+  // The log without its last entry, under a checkpoint the operator signs with the witnesses'
+  // lines copied from the real (larger) one.
+  proxy_->tell({[](const std::vector<Bytes>& real) {
+                  return std::vector<Bytes>(real.begin(), real.end() - 1);
+                },
+                Lie::Checkpoints::kForgedCopiedLines});
+  run = voters();
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_TRUE(says(run, "(forged-cosignature)")) << run.err;
+  // The truth passes the log check (and then meets the kiosk check: this key is not enrolled).
+  proxy_->tell({});
+  run = voters();
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_TRUE(says(run, "is not enrolled in the election")) << run.err;
+  EXPECT_EQ(proxy_->take_posts(), 0);
 }
 
 TEST_F(ViewAttackTest, GuardiansRefuseToDecryptATallyOverAnotherView) {

@@ -169,6 +169,26 @@ TEST_F(ViewTest, APinnedCheckpointOfAnotherElectionIsNamed) {
   EXPECT_FALSE(again.pin("not a note").ok());
 }
 
+TEST_F(ViewTest, APrefixIsCheckedAgainstALargerCheckpointWithAConsistencyProof) {
+  const LogView full = log_of(20);
+  const std::string cp = checkpoint(full, 20, 2);
+  LogView start = log_of(6);
+  auto proof = *full.consistency_proof(6, 20);
+  EXPECT_TRUE(start.check_prefix(cp, trust(2), proof).final());
+  EXPECT_FALSE(start.accepted().has_value());
+  // Entries not the start of that log, a wrong proof, a checkpoint smaller than what was read,
+  // and the checkpoint checks themselves.
+  LogView other = log_of(6, "other ", 5);
+  EXPECT_EQ(other.check_prefix(cp, trust(2), proof).fault, LogFault::kRootMismatch);
+  auto bad = proof;
+  bad.back()[1] ^= 1;
+  EXPECT_EQ(start.check_prefix(cp, trust(2), bad).fault, LogFault::kRootMismatch);
+  EXPECT_EQ(start.check_prefix(checkpoint(full, 5, 2), trust(2), {}).fault,
+            LogFault::kRootMismatch);
+  EXPECT_TRUE(start.check_prefix(checkpoint(full, 20, 1), trust(2), proof).awaiting());
+  EXPECT_TRUE(start.check_prefix(checkpoint(full, 6, 2), trust(2), {}).final());
+}
+
 TEST_F(ViewTest, WitnessQuorumDecidesFinality) {
   LogView view = log_of(7);
   auto one = view.check(checkpoint(view, 7, 1), trust(2));

@@ -1,7 +1,9 @@
 #include "tabella/client/kiosk_client.h"
 
 #include <chrono>
+#include <thread>
 
+#include "tabella/ledger/log_view.h"
 #include "tabella/record/state.h"
 
 namespace tabella::client {
@@ -27,6 +29,7 @@ Status KioskClient::load_election() {
   // Replays the record's setup through the rules until the election key is published: the
   // context is then exactly what the ledger and the verifier will check ballots against.
   record::ElectionState state;
+  ledger::LogView view;  // the entries replayed, checked below against the signed log
   std::string ledger_key;
   std::uint64_t start = 0;
   while (state.context() == nullptr) {
@@ -37,6 +40,7 @@ Status KioskClient::load_election() {
       auto checked = record::precheck(e.bytes, state.snapshot());
       if (!checked) return checked.error().with_prefix("entry " + std::to_string(e.index));
       TABELLA_TRY(Status(state.apply(*checked)));
+      view.append(e.bytes);
       if (auto* b = std::get_if<record::ElectionBody>(&checked->body)) ledger_key = b->ledger_key;
       if (state.context() != nullptr) break;
     }
@@ -55,8 +59,35 @@ Status KioskClient::load_election() {
   auto trust = ledger::LogTrust::make(*state.manifest(), ledger_key);
   if (!trust) return trust.error();
   trust_ = std::move(*trust);
+  TABELLA_TRY(check_setup_view(view));
   context_ = state.snapshot().context;
   return {};
+}
+
+Status KioskClient::check_setup_view(const ledger::LogView& view) {
+  // The setup entries read must be the start of the log the ledger signed (and the witnesses
+  // cosigned): PROOF(read, n) from the ledger against a checkpoint covering the last one read.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  for (;;) {
+    auto receipt = ledger_.receipt(view.size() - 1);
+    if (!receipt) return receipt.error();
+    auto signed_cp = ledger::check_ledger_signature(receipt->checkpoint, *trust_);
+    std::vector<ledger::Hash> proof;
+    if (signed_cp.final() && signed_cp.checkpoint.size > view.size()) {
+      auto p = ledger_.consistency_proof(view.size(), signed_cp.checkpoint.size);
+      if (!p) return p.error();
+      proof = std::move(*p);
+    }
+    ledger::LogCheck c = view.check_prefix(receipt->checkpoint, *trust_, proof);
+    if (c.final()) return {};
+    if (!c.awaiting() || std::chrono::steady_clock::now() >= deadline) {
+      Error e = c.error();
+      e.message = "the election the ledger serves fails the log check (" +
+                  std::string(ledger::log_fault_name(c.fault)) + "): " + e.message;
+      return e;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
 }
 
 Status KioskClient::resync() {

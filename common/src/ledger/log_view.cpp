@@ -124,6 +124,30 @@ LogCheck LogView::check(std::string_view signed_note, const LogTrust& trust,
   return c;
 }
 
+LogCheck LogView::check_prefix(std::string_view signed_note, const LogTrust& trust,
+                               std::span<const Hash> proof) const {
+  LogCheck c = check_ledger_signature(signed_note, trust);
+  if (!c.final()) return c;
+  const Checkpoint cp = c.checkpoint;
+  if (cp.size < size()) {
+    return log_failure(LogFault::kRootMismatch,
+                       "the checkpoint covers " + std::to_string(cp.size) +
+                           " entries, fewer than the " + std::to_string(size()) +
+                           " the ledger served",
+                       cp);
+  }
+  Status prefix = verify_consistency(size(), cp.size, *root_at(size()), cp.root, proof);
+  if (!prefix.ok()) {
+    return log_failure(LogFault::kRootMismatch,
+                       "the " + std::to_string(size()) +
+                           " entries the ledger served are not the start of the log it signed (" +
+                           head(cp) + "): " + prefix.error().message,
+                       cp);
+  }
+  check_cosignatures(signed_note, trust, c);
+  return c;
+}
+
 ViewConflict describe_conflict(const LogView& view, const LogCheck& check, std::string offered,
                                std::span<const Hash> ledger_proof) {
   assert(check.fault == LogFault::kRollback || check.fault == LogFault::kInconsistent ||

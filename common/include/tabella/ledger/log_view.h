@@ -71,6 +71,15 @@ class LogView {
   LogCheck check(std::string_view signed_note, const LogTrust& trust,
                  const std::vector<Hash>* ledger_proof = nullptr);
 
+  // For a client that reads only the start of the log (a kiosk reads the election's setup, not
+  // every ballot): the entries read are a prefix of the log a signed checkpoint covers. Steps 1
+  // and 5 as in check(), and in between: size() <= the checkpoint's size
+  // (kCheckpointBeyondView reversed: kRootMismatch), and verify_consistency(size(), n, root_at(
+  // size()), root, proof) with `proof` = PROOF(size(), D[0:n]) from the ledger (kRootMismatch).
+  // Changes nothing in the view (no accepted checkpoint).
+  LogCheck check_prefix(std::string_view signed_note, const LogTrust& trust,
+                        std::span<const Hash> proof) const;
+
  private:
   MemoryHashStore tree_;
   std::optional<Accepted> accepted_;

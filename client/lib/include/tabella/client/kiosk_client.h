@@ -2,8 +2,10 @@
 // Qt kiosk and the voter simulator (tabella-voters) sit on.
 //
 //   start      reads the election entry and the election-key entry from the ledger, builds the
-//              ElectionContext (checks Q = H(manifest hash, authority) and Q-bar = H(Q, K)), and
-//              recovers this kiosk's chain (last sequence, chain head) from GET /v1/kiosks/<key>
+//              ElectionContext (checks Q = H(manifest hash, authority) and Q-bar = H(Q, K)),
+//              checks that the entries read are the start of the log the ledger signed and the
+//              witnesses cosigned (LogView::check_prefix), and recovers this kiosk's chain (last
+//              sequence, chain head) from GET /v1/kiosks/<key>
 //   encrypt    PlaintextBallot -> PendingBallot: sequence = last + 1, previous code = chain head;
 //              the ballot code and its short form are what the voter sees
 //   cast       signs a cast-ballot entry spending the voter token, submits it, checks the receipt
@@ -35,6 +37,7 @@
 #include "tabella/election/context.h"
 #include "tabella/election/token.h"
 #include "tabella/ledger/log_trust.h"
+#include "tabella/ledger/log_view.h"
 #include "tabella/ledger/note.h"
 
 namespace tabella::client {
@@ -100,6 +103,7 @@ class KioskClient {
   KioskClient(LedgerClient ledger, SigningKey key)
       : ledger_(std::move(ledger)), key_(std::move(key)) {}
   Status load_election();
+  Status check_setup_view(const ledger::LogView& view);
   Result<BallotReceipt> submit(PendingBallot& pending, const record::Entry& entry);
 
   LedgerClient ledger_;
