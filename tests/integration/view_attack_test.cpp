@@ -25,6 +25,7 @@
 #include "guardian_state.h"
 #include "support/election_sim.h"
 #include "support/http_client.h"
+#include "support/ledger_args.h"
 #include "support/listening_process.h"
 #include "support/run_program.h"
 #include "support/temp_dir.h"
@@ -340,26 +341,13 @@ class ViewAttackTest : public ::testing::Test {
     ledger_key_ = sim_.keys.at(ledger_pk);
     ASSERT_TRUE(ledger_key_->save_pem((ledger_dir / "ledger.key").string()).ok());
     const std::uint16_t ledger_port = testing::free_port();
-    std::vector<std::string> args{TABELLA_LEDGER_BIN,
-                                  "--listen",
-                                  "127.0.0.1:" + std::to_string(ledger_port),
-                                  "--data-dir",
-                                  ledger_dir.string(),
-                                  "--origin",
-                                  sim_.manifest.origin,
-                                  "--authority-key",
-                                  to_hex(sim_.authority),
-                                  "--threads",
-                                  "2",
-                                  "--checkpoint-interval",
-                                  "100ms",
-                                  "--cosign-wait",
-                                  "5s"};
+    testing::LedgerArgs args{TABELLA_LEDGER_BIN,     ledger_dir, sim_.manifest.origin,
+                             to_hex(sim_.authority), "5s",       {}};
     for (const auto& w : witnesses_) {
-      args.push_back("--witness");
-      args.push_back("http://127.0.0.1:" + std::to_string(w.port));
+      args.witness_urls.push_back("http://127.0.0.1:" + std::to_string(w.port));
     }
-    ledger_ = std::make_unique<testing::ListeningProcess>(args);
+    ledger_ =
+        std::make_unique<testing::ListeningProcess>(testing::ledger_command(args, ledger_port));
     ASSERT_EQ(ledger_->port(), ledger_port);
     for (auto& w : witnesses_) {
       w.process = std::make_unique<testing::ListeningProcess>(

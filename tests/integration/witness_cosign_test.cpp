@@ -28,6 +28,7 @@
 
 #include "support/election_sim.h"
 #include "support/http_client.h"
+#include "support/ledger_args.h"
 #include "support/listening_process.h"
 #include "support/run_program.h"
 #include "support/temp_dir.h"
@@ -116,26 +117,10 @@ class WitnessCosignTest : public ::testing::Test {
 
   std::vector<std::string> ledger_args(const std::vector<std::size_t>& with, std::uint16_t port,
                                        const std::string& wait = "2s") {
-    std::vector<std::string> a{TABELLA_LEDGER_BIN,
-                               "--listen",
-                               "127.0.0.1:" + std::to_string(port),
-                               "--data-dir",
-                               ledger_dir_.string(),
-                               "--origin",
-                               sim_.manifest.origin,
-                               "--authority-key",
-                               to_hex(sim_.authority),
-                               "--threads",
-                               "2",
-                               "--checkpoint-interval",
-                               "100ms",
-                               "--cosign-wait",
-                               wait};
-    for (std::size_t i : with) {
-      a.push_back("--witness");
-      a.push_back(witnesses_[i].url());
-    }
-    return a;
+    testing::LedgerArgs a{TABELLA_LEDGER_BIN,     ledger_dir_, sim_.manifest.origin,
+                          to_hex(sim_.authority), wait,        {}};
+    for (std::size_t i : with) a.witness_urls.push_back(witnesses_[i].url());
+    return testing::ledger_command(a, port);
   }
 
   void start_witness(std::size_t i, std::uint16_t ledger_port) {
