@@ -155,7 +155,9 @@ class WitnessCosignTest : public ::testing::Test {
     ledger::LogTrust witnessed{*log_verifier_, sim_.manifest.origin, policy_};
     auto quorum = ledger::check_receipt(*r, sim_.entries[i], witnessed);
     EXPECT_EQ(quorum.final(), cosigned) << i << ": " << quorum.detail;
-    if (!quorum.final()) EXPECT_TRUE(quorum.awaiting()) << quorum.detail;
+    if (!quorum.final()) {
+      EXPECT_TRUE(quorum.awaiting()) << quorum.detail;
+    }
     EXPECT_EQ(ledger::check_cosignature_quorum(r->checkpoint, verifiers_, 2).ok(), cosigned);
   }
 
