@@ -175,7 +175,7 @@ if [ "$KEEP" = 1 ]; then
   echo "  cd $OUT"
   echo "  $ADMIN_BIN --ledger $URL --key authority.key polls close"
   for i in 2 3; do
-    echo "  $GUARDIAN_BIN --ledger $URL --index $i --key guardian-$i.key --state guardian-$i.state --passphrase-file guardian-$i.pass decrypt &"
+    echo "  $GUARDIAN_BIN --ledger $URL --index $i --key guardian-$i.key --state guardian-$i.state --passphrase-file guardian-$i.pass decrypt --yes &"
   done
   echo "  $ADMIN_BIN --ledger $URL --key authority.key tally --timeout 300"
   echo "  $ADMIN_BIN --ledger $URL --key authority.key publish published"
@@ -194,7 +194,7 @@ TALLY=$!
 BG+=($TALLY)
 for i in 2 3; do
   "$GUARDIAN_BIN" --ledger "$URL" --index "$i" --key "guardian-$i.key" --state "guardian-$i.state" --passphrase-file "guardian-$i.pass" \
-    --timeout 300 --poll-interval-ms 200 decrypt > "decrypt-$i.log" 2>&1 &
+    --timeout 300 --poll-interval-ms 200 decrypt --yes > "decrypt-$i.log" 2>&1 &
   BG+=($!)
 done
 for p in "${BG[@]}"; do wait "$p" || { cat tally.log decrypt-*.log; exit 1; }; done

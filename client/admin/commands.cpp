@@ -35,12 +35,18 @@ int fail(const Common& c, const Error& e) {
   return client::report_error(kProgram, e, c.json);
 }
 
+client::RecordMirror::Options mirror_options(const Common& c) {
+  client::RecordMirror::Options o;
+  o.view_state = c.view_path();
+  o.cosign_wait = std::chrono::seconds(c.cosign_wait_s);
+  return o;
+}
+
 // The authority's working set: its key, the ledger, and a checked replay of the record.
 struct Session {
   std::unique_ptr<SigningKey> key;
   std::unique_ptr<LedgerClient> ledger;
   std::unique_ptr<RecordMirror> mirror;
-  std::optional<ledger::NoteVerifier> log_key;
 
   const record::ElectionState& state() const { return mirror->state(); }
   Digest q() const { return *state().snapshot().q; }  // snapshot() is a copy
@@ -61,7 +67,7 @@ Result<Session> open_session(const Common& c) {
   auto ledger = LedgerClient::connect(c.ledger);
   if (!ledger) return ledger.error();
   s.ledger = std::make_unique<LedgerClient>(std::move(*ledger));
-  s.mirror = std::make_unique<RecordMirror>(*s.ledger);
+  s.mirror = std::make_unique<RecordMirror>(*s.ledger, mirror_options(c));
   TABELLA_TRY(s.mirror->sync());
   if (s.state().phase() == record::Phase::kEmpty) {
     return make_error(ErrorCode::kConflict,
@@ -77,20 +83,13 @@ Result<Session> open_session(const Common& c) {
                           (theirs ? theirs->fingerprint() : "?") + ")",
                       "--key");
   }
-  auto vk = ledger::NoteVerifier::from_verifier_key(s.mirror->ledger_key());
-  if (!vk) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "the election entry names no valid ledger key: " + vk.error().message);
-  }
-  s.log_key = *vk;
   return s;
 }
 
-// Signs, submits, checks the receipt, and brings the mirror up to date.
+// Signs, submits, checks the receipt, and brings the mirror up to date (RecordMirror::submit).
 Result<client::Submitted> submit(Session& s, EntryType type, Bytes body) {
   auto entry = record::Entry::make(type, s.q(), std::move(body), *s.key);
-  Bytes bytes = entry.encode();
-  auto sub = s.ledger->submit_bytes(bytes);
+  auto sub = s.mirror->submit(entry);
   if (!sub) return sub.error();
   if (sub->duplicate) {
     // Same command, same second, same key: the signed bytes are identical and the ledger answers
@@ -100,13 +99,6 @@ Result<client::Submitted> submit(Session& s, EntryType type, Bytes body) {
                                                 " entry at index " + std::to_string(sub->index) +
                                                 "; nothing new was recorded");
   }
-  auto cp = client::verify_receipt(sub->receipt, bytes, *s.log_key);
-  if (!cp) {
-    Error e = cp.error().with_prefix("receipt");
-    e.message = "the ledger's receipt does not verify: " + e.message;
-    return e;
-  }
-  TABELLA_TRY(s.mirror->sync());
   return sub;
 }
 
@@ -131,6 +123,11 @@ std::string phase_text(const Session& s) {
 
 }  // namespace
 
+std::string Common::view_path() const {
+  if (!view.empty()) return view;
+  return std::filesystem::path(key).replace_extension(".view").string();
+}
+
 int cmd_keygen(const Common& c) {
   SigningKey key = SigningKey::generate();
   Status saved = key.save_pem(c.key);
@@ -152,6 +149,14 @@ int cmd_keygen(const Common& c) {
 int cmd_init(const Common& c, const std::filesystem::path& ballot) {
   auto manifest = election::load_manifest_file(ballot);
   if (!manifest) return fail(c, manifest.error().with_prefix(ballot.string()));
+  std::error_code exists_ec;
+  if (std::filesystem::exists(c.view_path(), exists_ec)) {
+    return fail(c, make_error(ErrorCode::kConflict,
+                              "the view state file " + c.view_path() +
+                                  " already holds a checkpoint of an election defined before; a "
+                                  "new election needs its own: move the file away or pass --view",
+                              "--view"));
+  }
   auto key = load_authority(c);
   if (!key) return fail(c, key.error());
   auto ledger = LedgerClient::connect(c.ledger);
@@ -170,10 +175,25 @@ int cmd_init(const Common& c, const std::filesystem::path& ballot) {
   record::ElectionBody body{election::to_json(*manifest).dump(), *log_key};
   auto entry = record::Entry::make(EntryType::kElection, q, body.encode(), **key);
   Bytes bytes = entry.encode();
+  auto trust = ledger::LogTrust::make(*manifest, *log_key);
+  if (!trust) return fail(c, trust.error());
   auto sub = ledger->submit_bytes(bytes);
   if (!sub) return fail(c, sub.error());
-  auto cp = client::verify_receipt(sub->receipt, bytes, *verifier);
-  if (!cp) return fail(c, cp.error().with_prefix("receipt"));
+  auto receipt = ledger::check_receipt(sub->receipt, bytes, *trust);
+  if (!receipt.final() && !receipt.awaiting()) {
+    return fail(c, receipt.error().with_prefix("receipt"));
+  }
+  // The first checked view: the election entry under a checkpoint the witnesses cosigned; it
+  // starts the view state file every later command extends.
+  RecordMirror mirror(*ledger, mirror_options(c));
+  if (Status st = mirror.sync(); !st.ok()) return fail(c, st.error());
+  if (mirror.state().authority() != (*key)->verify_key().bytes() ||
+      mirror.view().leaf_at(0).ok() == false ||
+      *mirror.view().leaf_at(0) != ledger::leaf_hash(bytes)) {
+    return fail(c, make_error(ErrorCode::kConflict,
+                              "the ledger acknowledged the election entry but its checked log "
+                              "starts with another one"));
+  }
   const auto& m = *manifest;
   std::string lang = m.languages.empty() ? "" : m.languages[0];
   return done(c,
@@ -435,7 +455,14 @@ int cmd_tally(const Common& c, std::chrono::seconds timeout, std::chrono::millis
   }
   std::ostream& progress = c.json ? std::cerr : std::cout;
   if (st.phase() == record::Phase::kClosed) {
-    // tally = sum of the cast ballots over entries [0, size)
+    // tally = sum of the cast ballots over entries [0, size): the view sync() checked against a
+    // checkpoint covering all of it (ledger-signed, with the witnesses' quorum when named).
+    if (s->mirror->view().verified_size() != s->mirror->size()) {
+      return fail(c, make_error(ErrorCode::kConflict,
+                                "the view to tally is not covered by an accepted checkpoint"));
+    }
+    progress << "tallying the " << st.cast_count() << " cast ballots of the checked view ("
+             << client::describe_view(*s->mirror) << ")\n";
     auto body = s->mirror->tally()->finish(s->mirror->size());
     auto sub = submit(*s, EntryType::kEncryptedTally, body.encode());
     if (!sub) return fail(c, sub.error());

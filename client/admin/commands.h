@@ -1,6 +1,10 @@
 // tabella-admin's commands, one function each, callable without a command line (tests). Every
 // command connects to the ledger, acts as the election authority (signs with its key), checks the
 // receipt of what it submits, and prints a human summary or, with json, one JSON object.
+// Commands that act on the record replay it through a RecordMirror: every entry is checked by
+// the rules and the whole view against a ledger-signed, witness-cosigned checkpoint that must
+// extend the one saved in the view state file (`view`, default: the key file's name with
+// ".view"); a fork or rollback is refused and its evidence saved next to that file.
 // Thread-safety: call from one thread.
 #pragma once
 
@@ -14,10 +18,14 @@ namespace tabella::admin {
 struct Common {
   std::string ledger = "http://127.0.0.1:8640";
   std::string key = "./authority.key";
+  std::string view;  // view state file; empty: the key's path with its extension set to ".view"
+  int cosign_wait_s = 30;  // how long to wait for the witnesses' quorum on the view
   bool json = false;
   // --public-url: where voters and auditors reach the bulletin board (the receipt's lookup page
   // is <public-url>/ballot/<code>); empty: the ledger's URL.
   std::string public_url;
+
+  std::string view_path() const;
 };
 
 // The bulletin board's base URL without a trailing '/': --public-url, else --ledger.

@@ -19,6 +19,13 @@ int main(int argc, char** argv) {
                  "<public-url>/ballot/<code>; default: --ledger)");
   app.add_option("--key", common.key, "Authority signing key file (PKCS#8 PEM, mode 0600)")
       ->capture_default_str();
+  app.add_option("--view", common.view,
+                 "View state file: the last checkpoint accepted, which the ledger's next one must "
+                 "extend (default: the --key path with the extension .view)");
+  app.add_option("--cosign-wait", common.cosign_wait_s,
+                 "Seconds to wait for the witnesses to cosign the ledger's checkpoint")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 86400));
   app.add_flag("--json", common.json, "Print one JSON object instead of the human summary");
 
   auto* keygen = app.add_subcommand("keygen", "Create the authority key file (0600) at --key");

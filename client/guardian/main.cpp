@@ -5,8 +5,15 @@
 //             against its sender's commitments -> shares-verified, or a complaint per bad sender
 //             -> answer complaints against me with a share-reveal, wait for answers to mine ->
 //             secret state file (0600)
-//   decrypt   once the encrypted tally is published: the partial decryption with proofs
+//   decrypt   once the encrypted tally is published: shows what it is about to decrypt (the
+//             election, the number of cast ballots, the tree head at polls close and whether the
+//             witnesses cosigned the view), checks that the tally is exactly the sum of the cast
+//             ballots of that checked view, asks for confirmation (--yes for scripts), then posts
+//             the partial decryption with proofs
 //
+// Every read of the ledger goes through a RecordMirror: each entry checked by the rules, the
+// view against a ledger-signed, witness-cosigned checkpoint extending the one saved in the view
+// state file (--view, default guardian-<i>.view); a fork is refused with its evidence saved.
 // A guardian never reveals its secret share: only commitments, encrypted shares, statements,
 // the one share another guardian disputed (share-reveal) and partial decryptions leave this
 // program. Waiting steps poll the ledger until --timeout.
@@ -14,6 +21,8 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -40,8 +49,11 @@ struct Options {
   std::string key;    // default guardian-<i>.key
   std::string state;  // default guardian-<i>.state
   std::string passphrase_file;
+  std::string view;   // default: the state path with the extension .view
   int timeout = 600;
   int interval_ms = 500;
+  int cosign_wait_s = 30;
+  bool yes = false;
   bool json = false;
 };
 
@@ -113,6 +125,11 @@ Status get_passphrase(const Options& o, bool new_file, Passphrase& p) {
   return {};
 }
 
+std::string view_path(const Options& o) {
+  if (!o.view.empty()) return o.view;
+  return std::filesystem::path(state_path(o)).replace_extension(".view").string();
+}
+
 std::string tag(const Options& o) {
   return "guardian " + std::to_string(o.index) + ": ";
 }
@@ -156,7 +173,10 @@ Result<Session> open_session(const Options& o) {
   auto ledger = client::LedgerClient::connect(o.ledger);
   if (!ledger) return ledger.error();
   s.ledger = std::make_unique<client::LedgerClient>(std::move(*ledger));
-  s.mirror = std::make_unique<client::RecordMirror>(*s.ledger);
+  client::RecordMirror::Options mo;
+  mo.view_state = view_path(o);
+  mo.cosign_wait = std::chrono::seconds(o.cosign_wait_s);
+  s.mirror = std::make_unique<client::RecordMirror>(*s.ledger, mo);
   return s;
 }
 
@@ -397,6 +417,63 @@ int cmd_ceremony(const Options& o) {
   return 0;
 }
 
+// What the guardian is about to decrypt, checked: the tally entry is exactly the homomorphic sum
+// of the cast ballots of the view the mirror checked (covered by the accepted checkpoint, with
+// the witnesses' quorum when the manifest names witnesses), and it comes after polls close.
+// Then the summary and the confirmation.
+Status confirm_decryption(const Options& o, Session& s) {
+  const auto& st = s.state();
+  const auto& m = *st.manifest();
+  const auto& mirror = *s.mirror;
+  const auto& tally = *st.encrypted_tally();
+  auto close = mirror.index_of(EntryType::kPollsClose);
+  auto tally_at = mirror.index_of(EntryType::kEncryptedTally);
+  if (!close || !tally_at || !mirror.tally()) {
+    return make_error(ErrorCode::kConflict, "the record holds no polls-close or tally entry");
+  }
+  if (mirror.view().verified_size() <= *tally_at) {
+    return make_error(ErrorCode::kConflict,
+                      "the tally entry is not covered by a checkpoint this guardian accepted");
+  }
+  // Recomputed here from the ballots read (the rules engine checked it too, check 16): a tally
+  // over another set of ballots than those of the checked view is refused.
+  if (tally.log_size <= *close || tally.log_size > *tally_at ||
+      tally.cast_count != st.cast_count() ||
+      mirror.tally()->finish(tally.log_size).encode() != tally.encode()) {
+    return make_error(ErrorCode::kInvalidProof,
+                      "the encrypted tally (entry " + std::to_string(*tally_at) +
+                          ") is not the sum of exactly the " + std::to_string(st.cast_count()) +
+                          " cast ballots of the checked view; refusing to decrypt it",
+                      "tally");
+  }
+  const std::uint64_t head_size = *close + 1;
+  auto head_root = mirror.view().root_at(head_size);
+  if (!head_root) return head_root.error();
+  std::string lang = m.languages.empty() ? "" : m.languages[0];
+  std::ostream& out = o.json ? std::cerr : std::cout;
+  out << tag(o) << "about to decrypt the encrypted tally of\n"
+      << "  election:       " << m.title.in(lang) << " (" << m.election_id << ")\n"
+      << "  cast ballots:   " << tally.cast_count << " (tally entry " << *tally_at
+      << ", the sum of the cast ballots in entries [0, " << tally.log_size
+      << "), recomputed here)\n"
+      << "  polls closed:   entry " << *close << "; tree head size " << head_size << ", root "
+      << to_hex(*head_root) << "\n"
+      << "  checked view:   " << client::describe_view(mirror) << "\n";
+  if (o.yes) return {};
+  out << "Post this guardian's partial decryption of that tally? Type yes to confirm: "
+      << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer)) answer.clear();
+  std::transform(answer.begin(), answer.end(), answer.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  if (answer != "yes" && answer != "y") {
+    return make_error(ErrorCode::kConflict,
+                      "decryption not confirmed; nothing was posted (answer yes, or pass --yes "
+                      "to confirm without a prompt)");
+  }
+  return {};
+}
+
 int cmd_decrypt(const Options& o) {
   Passphrase passphrase;
   if (Status p = get_passphrase(o, false, passphrase); !p.ok()) return fail(o, p.error());
@@ -427,6 +504,7 @@ int cmd_decrypt(const Options& o) {
     std::cout << tag(o) << "nothing to do: already decrypted or the result is published\n";
     return 0;
   }
+  if (Status ok = confirm_decryption(o, *s); !ok.ok()) return fail(o, ok.error());
   auto partial = election::partial_decrypt(*s->state().context(), o.index, *gs->share,
                                            *s->state().encrypted_tally());
   gs->share.reset();
@@ -460,14 +538,24 @@ int main(int argc, char** argv) {
   app.add_option("--passphrase-file", o.passphrase_file,
                  "File whose first line is the state file's passphrase (default: ask on the "
                  "terminal without echo)");
+  app.add_option("--view", o.view,
+                 "View state file: the last checkpoint accepted, which the ledger's next one must "
+                 "extend (default: the --state path with the extension .view)");
   app.add_option("--timeout", o.timeout, "Seconds to wait for the others")->capture_default_str();
+  app.add_option("--cosign-wait", o.cosign_wait_s,
+                 "Seconds to wait for the witnesses to cosign the ledger's checkpoint")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 86400));
   app.add_option("--poll-interval-ms", o.interval_ms, "Polling interval")->capture_default_str();
   app.add_flag("--json", o.json, "Print one JSON object instead of the human summary");
   auto* keygen = app.add_subcommand("keygen", "Create this guardian's signing key (0600)");
   auto* ceremony = app.add_subcommand(
       "ceremony", "Run the key ceremony: commitments, shares, checks, secret state file");
   auto* decrypt = app.add_subcommand(
-      "decrypt", "Post this guardian's partial decryption of the published encrypted tally");
+      "decrypt",
+      "Show the published encrypted tally, check it, and after confirmation post this "
+      "guardian's partial decryption");
+  decrypt->add_flag("--yes", o.yes, "Do not ask for confirmation (scripts)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,9 +1,10 @@
 // tabella-voters: a voter simulator on the kiosk client library (KioskClient), for demos, load
 // tests and end-to-end tests. Each kiosk key runs on its own thread with its own connection:
 // random valid ballots, some challenged first (the opened ballot must show exactly the choices
-// made) and then cast; every receipt is checked (KioskClient verifies checkpoint signature and
-// inclusion proof). Prints throughput and, with --json, the plaintext totals it cast, so a test
-// can compare them with the published result.
+// made) and then cast; every receipt is checked (KioskClient: ledger::check_receipt, with the
+// manifest's witnesses; a receipt awaiting their cosignatures is asked for again until final).
+// Prints throughput and, with --json, the plaintext totals it cast, so a test can compare them with
+// the published result.
 //
 //   tabella-voters keygen --out kiosk-1.key
 //   tabella-voters run --ledger URL --kiosk-key k1.key --kiosk-key k2.key --tokens tokens.csv
@@ -78,6 +79,26 @@ nlohmann::json marks_json(const election::PlaintextBallot& ballot) {
   return out;
 }
 
+// Asks again for each receipt until the witnesses' quorum is on it (at most 60 s in all).
+template <class Fail>
+void confirm_all(client::KioskClient& kiosk, const std::vector<client::BallotReceipt>& awaiting,
+                 const Fail& fail) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (const auto& r : awaiting) {
+    const std::string what = "confirm the ballot at index " + std::to_string(r.index);
+    for (;;) {
+      auto again = kiosk.confirm(r);
+      if (!again) return fail(what, again.error());
+      if (again->final()) break;
+      if (std::chrono::steady_clock::now() > deadline) {
+        return fail(what, make_error(ErrorCode::kInvalidSignature,
+                                     "still not cosigned by the witnesses' quorum after 60 s"));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+  }
+}
+
 void run_kiosk(const std::string& url, const std::string& key_file,
                const std::vector<std::string>& tokens, std::uint64_t count, std::uint64_t challenge,
                std::uint64_t seed, Totals& totals) {
@@ -94,6 +115,8 @@ void run_kiosk(const std::string& url, const std::string& key_file,
   if (!kiosk) return fail("start", kiosk.error());
   const auto& m = kiosk->context().manifest;
   std::mt19937_64 rng(seed);
+  // Receipts acknowledged but not yet cosigned by the witnesses' quorum: confirmed at the end.
+  std::vector<client::BallotReceipt> awaiting;
   for (std::uint64_t i = 0; i < count; ++i) {
     election::PlaintextBallot ballot = random_ballot(m, rng);
     if (i < challenge) {
@@ -127,6 +150,7 @@ void run_kiosk(const std::string& url, const std::string& key_file,
     if (!pending) return fail("encrypt", pending.error());
     auto receipt = kiosk->cast(*pending, tokens[i]);
     if (!receipt) return fail("cast ballot " + std::to_string(i + 1), receipt.error());
+    if (!receipt->final()) awaiting.push_back(*receipt);
     ++totals.cast;
     std::lock_guard lock(totals.mu);
     totals.ballots.push_back({{"kiosk", key_file},
@@ -140,6 +164,7 @@ void run_kiosk(const std::string& url, const std::string& key_file,
       for (const auto& id : c.choice_ids) ++per[id];
     }
   }
+  confirm_all(*kiosk, awaiting, fail);
 }
 
 }  // namespace

@@ -1,16 +1,18 @@
 // Unit tests of the client library pieces that need no server: URL parsing, transport errors,
-// offline receipt checks (each tampered field rejected), the token PDF, private files and the
-// guardian state file.
+// the token PDF, private files, the guardian state file, and the view state and evidence files.
+// (Receipts are checked by common's ledger::check_receipt: tests/unit/receipt_test.cpp.)
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include "guardian_state.h"
 #include "tabella/client/http_client.h"
 #include "tabella/client/key_files.h"
 #include "tabella/client/ledger_client.h"
+#include "tabella/client/view_state.h"
 #include "tabella/election/token.h"
 #include "tabella/ledger/checkpoint.h"
 #include "tabella/ledger/merkle.h"
@@ -59,96 +61,6 @@ TEST(ErrorMapping, LedgerJsonErrorKeepsCodeAndField) {
             "the ledger refused the cast-ballot entry (HTTP 409): voter token already spent");
   Error plain = error_from_response(502, "bad gateway", "x");
   EXPECT_EQ(plain.code, ErrorCode::kIo);
-}
-
-// A log of 7 entries with a signed checkpoint at 7 and the receipt of entry 4.
-struct ReceiptFixture : ::testing::Test {
-  SigningKey key = *SigningKey::from_seed(Bytes(32, 7));
-  ledger::NoteSigner signer{"example.org/log", key};
-  ledger::NoteVerifier verifier = *ledger::NoteVerifier::from_verifier_key(signer.verifier_key());
-  std::vector<Bytes> entries;
-  Receipt receipt;
-  void SetUp() override {
-    ledger::MemoryHashStore tree;
-    for (int i = 0; i < 7; ++i) {
-      entries.push_back(Bytes{static_cast<std::uint8_t>(i), 1, 2, 3});
-      tree.append_entry(entries.back());
-    }
-    ledger::Checkpoint cp{"example.org/log", 7, tree.root(), {}};
-    receipt.index = 4;
-    receipt.tree_size = 7;
-    receipt.leaf_hash = ledger::leaf_hash(entries[4]);
-    receipt.inclusion_proof = *ledger::inclusion_proof(4, 7, tree);
-    receipt.checkpoint = ledger::format_note({cp.body(), {signer.sign(cp.body())}});
-  }
-};
-
-TEST_F(ReceiptFixture, ValidReceiptVerifiesAndRoundTripsThroughJson) {
-  auto cp = verify_receipt(receipt, entries[4], verifier);
-  ASSERT_TRUE(cp.ok()) << cp.error().describe();
-  EXPECT_EQ(cp->size, 7u);
-  auto back = Receipt::from_json(receipt.to_json());
-  ASSERT_TRUE(back.ok());
-  EXPECT_TRUE(verify_receipt(*back, entries[4], verifier).ok());
-}
-
-TEST_F(ReceiptFixture, EveryTamperingIsRejectedAtItsField) {
-  {
-    auto r = verify_receipt(receipt, entries[3], verifier);  // other entry bytes
-    ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.error().field, "leaf_hash");
-  }
-  {
-    Receipt t = receipt;
-    t.inclusion_proof[1][0] ^= 1;
-    auto r = verify_receipt(t, entries[4], verifier);
-    ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.error().code, ErrorCode::kInvalidProof);
-    EXPECT_EQ(r.error().field.rfind("inclusion_proof", 0), 0u);
-  }
-  {
-    Receipt t = receipt;
-    t.index = 5;
-    t.leaf_hash = ledger::leaf_hash(entries[5]);
-    EXPECT_FALSE(verify_receipt(t, entries[5], verifier).ok());  // proof is for index 4
-  }
-  {
-    Receipt t = receipt;
-    t.tree_size = 8;
-    auto r = verify_receipt(t, entries[4], verifier);
-    ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.error().field, "tree_size");
-  }
-  {
-    Receipt t = receipt;
-    t.checkpoint[t.checkpoint.find('\n') + 1] = '6';  // size line altered after signing
-    auto r = verify_receipt(t, entries[4], verifier);
-    ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.error().field.rfind("checkpoint", 0), 0u);
-  }
-  {
-    SigningKey other = *SigningKey::from_seed(Bytes(32, 8));
-    ledger::NoteVerifier wrong("example.org/log", other.verify_key());
-    EXPECT_FALSE(verify_receipt(receipt, entries[4], wrong).ok());
-  }
-}
-
-TEST(Receipt, FromJsonIsStrict) {
-  nlohmann::json j = {{"index", 1},
-                      {"leaf_hash", std::string(64, 'a')},
-                      {"tree_size", 2},
-                      {"inclusion_proof", {std::string(64, 'b')}},
-                      {"checkpoint", "x"}};
-  EXPECT_TRUE(Receipt::from_json(j).ok());
-  auto bad = j;
-  bad["leaf_hash"] = "abc";
-  EXPECT_EQ(Receipt::from_json(bad).error().field, "leaf_hash");
-  bad = j;
-  bad["inclusion_proof"] = {"zz"};
-  EXPECT_EQ(Receipt::from_json(bad).error().field, "inclusion_proof[0]");
-  bad = j;
-  bad.erase("tree_size");
-  EXPECT_EQ(Receipt::from_json(bad).error().field, "tree_size");
 }
 
 struct TempDir {
@@ -217,6 +129,73 @@ TEST(GuardianStateFile, RoundTripWrongPassphraseAndDamage) {
   ASSERT_TRUE(write_private_file(p, Bytes{1, 2, 3}, true).ok());
   EXPECT_EQ(guardian::GuardianState::load(p, "correct horse").error().code,
             ErrorCode::kInvalidEncoding);
+}
+
+TEST(ViewStateFile, SavesLoadsAndWritesEvidence) {
+  TempDir dir;
+  SigningKey key = *SigningKey::from_seed(Bytes(32, 7));
+  ledger::NoteSigner signer{"example.org/log", key};
+  ledger::LogTrust trust{
+      *ledger::NoteVerifier::from_verifier_key(signer.verifier_key()), "example.org/log", {}};
+  auto note = [&](std::uint64_t size, const ledger::Hash& root) {
+    ledger::Checkpoint cp{"example.org/log", size, root, {}};
+    return ledger::format_note({cp.body(), {signer.sign(cp.body())}});
+  };
+  ledger::LogView view;
+  for (std::uint8_t i = 0; i < 5; ++i) view.append(Bytes{i});
+  const std::string five = note(5, *view.root_at(5));
+  ASSERT_TRUE(view.check(five, trust).final());
+  const auto path = dir.path / "authority.view";
+  auto none = load_view_state(path);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  ASSERT_TRUE(save_view_state(path, *view.accepted(), "http://127.0.0.1:1").ok());
+  auto loaded = load_view_state(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().describe();
+  ASSERT_TRUE(loaded->has_value());
+  EXPECT_EQ(**loaded, five);
+  std::ofstream(dir.path / "damaged.view") << "{\"format\": \"other\"}";
+  auto damaged = load_view_state(dir.path / "damaged.view");
+  ASSERT_FALSE(damaged.ok());
+  EXPECT_EQ(damaged.error().code, ErrorCode::kInvalidEncoding);
+
+  // A fork: another log of 6 entries whose first 5 are not these.
+  ledger::LogView fork;
+  fork.append(Bytes{9});
+  for (std::uint8_t i = 1; i < 6; ++i) fork.append(Bytes{i});
+  ASSERT_TRUE(fork.pin(five).ok());
+  const std::string six = note(6, *fork.root_at(6));
+  auto refused = fork.check(six, trust);
+  ASSERT_EQ(refused.fault, ledger::LogFault::kInconsistent) << refused.detail;
+  auto conflict = ledger::describe_conflict(fork, refused, six);
+  auto file = write_view_evidence(path, conflict, "example.org/log", "http://127.0.0.1:1");
+  ASSERT_TRUE(file.ok()) << file.error().describe();
+  EXPECT_EQ(file->parent_path(), dir.path);
+  std::ifstream in(*file);
+  nlohmann::json j = nlohmann::json::parse(in);
+  EXPECT_EQ(j["fault"], "inconsistent");
+  EXPECT_EQ(j["accepted_checkpoint"], five);
+  EXPECT_EQ(j["offered_checkpoint"], six);
+  EXPECT_EQ(j["entries_read"], 6);
+  // The evidence stands on its own: the offered root extends prefix_root, which is not the
+  // accepted root.
+  auto prefix = from_hex(j["prefix_root"].get<std::string>());
+  ASSERT_TRUE(prefix.ok());
+  ledger::Hash p{};
+  std::copy(prefix->begin(), prefix->end(), p.begin());
+  EXPECT_NE(p, *view.root_at(5));
+  std::vector<ledger::Hash> proof;
+  for (const auto& h : j["consistency_proof"]) {
+    auto b = from_hex(h.get<std::string>());
+    ledger::Hash x{};
+    std::copy(b->begin(), b->end(), x.begin());
+    proof.push_back(x);
+  }
+  EXPECT_TRUE(ledger::verify_consistency(5, 6, p, *fork.root_at(6), proof).ok());
+  // A second evidence file in the same second gets another name.
+  auto again = write_view_evidence(path, conflict, "example.org/log", "http://127.0.0.1:1");
+  ASSERT_TRUE(again.ok());
+  EXPECT_NE(*again, *file);
 }
 
 TEST(TokenSheet, RendersAPdfWithOnePagePerTenSlips) {

@@ -162,7 +162,7 @@ step "polls close, tally, publish, tabella-verify"
 "${A[@]}" polls close > /dev/null
 for i in 2 3; do
   "$BIN/tabella-guardian" --ledger "$URL" --index "$i" --key "g$i.key" --state "g$i.state" --passphrase-file "g$i.pass" \
-    --timeout 120 --poll-interval-ms 200 decrypt > "decrypt$i.log" 2>&1 &
+    --timeout 120 --poll-interval-ms 200 decrypt --yes > "decrypt$i.log" 2>&1 &
   BG_PIDS+=($!)
 done
 "${A[@]}" --json tally --timeout 120 --poll-interval-ms 200 > tally.json || { cat tally.json; fail "tally"; }

@@ -135,7 +135,7 @@ expect_failure "decrypt without a passphrase and no terminal" "needs a passphras
 
 step "tally below quorum (only guardian 2 decrypts)"
 "$BIN/tabella-guardian" --ledger "$URL" --index 2 --key g2.key --state g2.state --passphrase-file g2.pass --timeout 60 \
-  --poll-interval-ms 200 decrypt &
+  --poll-interval-ms 200 decrypt --yes &
 BG_PIDS+=($!)
 sleep 0.5
 expect_failure "tally with 1 of 2 partial decryptions" "below quorum.*1 partial decryption present \(guardian 2\), the quorum is 2" \
@@ -143,8 +143,18 @@ expect_failure "tally with 1 of 2 partial decryptions" "below quorum.*1 partial 
 wait "${BG_PIDS[0]}" || fail "guardian 2 decrypt failed"
 BG_PIDS=()
 
+step "decrypt asks first: shows the tally it would decrypt, posts nothing unless confirmed"
+out=$(echo no | "$BIN/tabella-guardian" --ledger "$URL" --index 3 --key g3.key --state g3.state --passphrase-file g3.pass \
+  --timeout 60 decrypt 2>&1) && fail "decrypt without confirmation succeeded"
+echo "$out" | grep -q "cast ballots:   $BALLOTS " || fail "decrypt does not show the cast ballots: $out"
+echo "$out" | grep -q "polls closed:   entry [0-9]*; tree head size" || fail "no polls-close tree head: $out"
+echo "$out" | grep -q "signed by the ledger (the election names no witnesses)" || fail "no witness line: $out"
+echo "$out" | grep -q "not confirmed; nothing was posted" || fail "refusal message: $out"
+echo "   refused as expected: not confirmed"
+[ -s g3.view ] && [ -s authority.view ] || fail "the view state files were not written"
+
 step "tally with guardians 2 and 3 (guardian 1 absent)"
-"$BIN/tabella-guardian" --ledger "$URL" --index 3 --key g3.key --state g3.state --passphrase-file g3.pass --timeout 60 decrypt
+"$BIN/tabella-guardian" --ledger "$URL" --index 3 --key g3.key --state g3.state --passphrase-file g3.pass --timeout 60 decrypt --yes
 "${A[@]}" --json tally --timeout 60 --poll-interval-ms 200 > tally.json || { cat tally.json; fail "tally"; }
 python3 - <<'PY' || fail "published counts differ from what the voters cast"
 import json

@@ -2,7 +2,7 @@
 // `tabella-ledger witness` processes following it (polling only every 30 s, so every cosignature
 // comes from the ledger's own push and the witnesses' on-demand catch-up):
 //   - every receipt is answered with a checkpoint cosigned by >= 2 of them (checked with
-//     check_cosignature_quorum and client::verify_receipt with the manifest's witnesses);
+//     check_cosignature_quorum and ledger::check_receipt with the manifest's witnesses);
 //     GET /checkpoint carries the cosignatures; the export passes tabella-verify with check 23;
 //   - one witness stopped: still a quorum; two stopped: the receipt comes back after
 //     --cosign-wait with "cosigned": false (valid, but refused by a quorum-checking client); once
@@ -28,11 +28,14 @@
 
 #include "support/election_sim.h"
 #include "support/http_client.h"
+#include "support/ledger_args.h"
 #include "support/listening_process.h"
+#include "support/run_program.h"
 #include "support/temp_dir.h"
 #include "tabella/client/ledger_client.h"
 #include "tabella/ledger/checkpoint.h"
 #include "tabella/ledger/note.h"
+#include "tabella/ledger/receipt.h"
 #include "tabella/ledger/witness.h"
 #include "verifier.h"
 
@@ -44,56 +47,7 @@ using testing::HttpClient;
 using testing::TempDir;
 
 using Process = testing::ListeningProcess;
-
-// Runs a program to its end (killed after 120 s); returns its exit status and stderr.
-std::pair<int, std::string> run_to_exit(std::vector<std::string> args) {
-  int err[2];
-  EXPECT_EQ(pipe(err), 0);
-  pid_t pid = fork();
-  if (pid == 0) {
-    int devnull = open("/dev/null", O_WRONLY);
-    dup2(devnull, STDOUT_FILENO);
-    dup2(err[1], STDERR_FILENO);
-    close(err[0]);
-    close(err[1]);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  close(err[1]);
-  std::thread killer([pid] {
-    for (int i = 0; i < 1200; ++i) {
-      if (kill(pid, 0) != 0) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    kill(pid, SIGKILL);
-  });
-  std::string text;
-  char buf[512];
-  ssize_t n;
-  while ((n = read(err[0], buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
-  close(err[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  killer.join();
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
-}
-
-// A port nobody listens on right now (bound and released).
-std::uint16_t free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  socklen_t len = sizeof a;
-  EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
-  close(fd);
-  return ntohs(a.sin_port);
-}
+using testing::free_port;
 
 std::string post_body(ByteView entry) {
   return json{{"entry", to_base64(entry)}}.dump();
@@ -163,26 +117,10 @@ class WitnessCosignTest : public ::testing::Test {
 
   std::vector<std::string> ledger_args(const std::vector<std::size_t>& with, std::uint16_t port,
                                        const std::string& wait = "2s") {
-    std::vector<std::string> a{TABELLA_LEDGER_BIN,
-                               "--listen",
-                               "127.0.0.1:" + std::to_string(port),
-                               "--data-dir",
-                               ledger_dir_.string(),
-                               "--origin",
-                               sim_.manifest.origin,
-                               "--authority-key",
-                               to_hex(sim_.authority),
-                               "--threads",
-                               "2",
-                               "--checkpoint-interval",
-                               "100ms",
-                               "--cosign-wait",
-                               wait};
-    for (std::size_t i : with) {
-      a.push_back("--witness");
-      a.push_back(witnesses_[i].url());
-    }
-    return a;
+    testing::LedgerArgs a{TABELLA_LEDGER_BIN,     ledger_dir_, sim_.manifest.origin,
+                          to_hex(sim_.authority), wait,        {}};
+    for (std::size_t i : with) a.witness_urls.push_back(witnesses_[i].url());
+    return testing::ledger_command(a, port);
   }
 
   void start_witness(std::size_t i, std::uint16_t ledger_port) {
@@ -208,15 +146,17 @@ class WitnessCosignTest : public ::testing::Test {
   void expect_receipt(const json& receipt, std::size_t i, bool cosigned) {
     ASSERT_TRUE(receipt.is_object()) << receipt.dump();
     EXPECT_EQ(receipt["cosigned"], cosigned) << i << ": " << receipt.dump();
-    auto r = client::Receipt::from_json(receipt);
+    auto r = ledger::Receipt::from_json(receipt);
     ASSERT_TRUE(r.ok()) << r.error().describe();
     EXPECT_EQ(r->index, i);
-    auto plain = client::verify_receipt(*r, sim_.entries[i], *log_verifier_);
-    EXPECT_TRUE(plain.ok()) << i << ": " << plain.error().describe();
-    auto quorum = client::verify_receipt(*r, sim_.entries[i], *log_verifier_, policy_);
-    EXPECT_EQ(quorum.ok(), cosigned) << i;
-    if (!quorum.ok()) {
-      EXPECT_EQ(quorum.error().field, client::kCosignaturesField) << quorum.error().describe();
+    ledger::LogTrust plain{*log_verifier_, sim_.manifest.origin, {}};
+    auto without = ledger::check_receipt(*r, sim_.entries[i], plain);
+    EXPECT_TRUE(without.final()) << i << ": " << without.detail;
+    ledger::LogTrust witnessed{*log_verifier_, sim_.manifest.origin, policy_};
+    auto quorum = ledger::check_receipt(*r, sim_.entries[i], witnessed);
+    EXPECT_EQ(quorum.final(), cosigned) << i << ": " << quorum.detail;
+    if (!quorum.final()) {
+      EXPECT_TRUE(quorum.awaiting()) << quorum.detail;
     }
     EXPECT_EQ(ledger::check_cosignature_quorum(r->checkpoint, verifiers_, 2).ok(), cosigned);
   }
@@ -227,7 +167,7 @@ class WitnessCosignTest : public ::testing::Test {
   testing::SimElection sim_;
   std::filesystem::path ledger_dir_;
   std::optional<ledger::NoteVerifier> log_verifier_;
-  client::WitnessPolicy policy_;
+  ledger::WitnessPolicy policy_;
 };
 
 TEST_F(WitnessCosignTest, ReceiptsCheckpointAndExportCarryAQuorum) {
@@ -355,7 +295,9 @@ TEST_F(WitnessCosignTest, WitnessWhoseKeyIsNotInTheManifestIsRefusedAtStart) {
     (void)submit(client, 0);  // the election entry: the manifest is now stored
     start_witness(2, ledger_port);
   }  // ledger killed; the rogue witness keeps serving /witness/status
-  auto [code, err] = run_to_exit(ledger_args({0, 2}, ledger_port));
+  auto run = testing::run_program(ledger_args({0, 2}, ledger_port));
+  const int code = run.exit_code;
+  const std::string& err = run.err;
   EXPECT_EQ(code, 1) << err;
   EXPECT_NE(err.find(witnesses_[2].url()), std::string::npos) << err;
   EXPECT_NE(err.find("not one of the manifest's witnesses.members"), std::string::npos) << err;
@@ -388,7 +330,9 @@ TEST_F(WitnessCosignTest, WitnessForAnElectionWithoutWitnessesIsRefusedAtStart) 
     std::sort(ms.begin(), ms.end());
     std::printf("receipts without witnesses: %zu, median %.1f ms\n", ms.size(), ms[ms.size() / 2]);
   }
-  auto [code, err] = run_to_exit(ledger_args({0}, ledger_port));
+  auto run = testing::run_program(ledger_args({0}, ledger_port));
+  const int code = run.exit_code;
+  const std::string& err = run.err;
   EXPECT_EQ(code, 1) << err;
   EXPECT_NE(err.find("manifest names no witnesses"), std::string::npos) << err;
 }

@@ -54,6 +54,11 @@ struct SimElection {
   std::map<PublicKeyBytes, std::shared_ptr<const SigningKey>>
       keys;  // every author's key, to re-sign tampered entries
   PublicKeyBytes authority{};
+  // Per guardian i (at [i - 1]): its signing key, GuardianSecrets::encode() and its share s_i of
+  // the election key, for tests that run tabella-guardian on this election.
+  std::vector<PublicKeyBytes> guardian_keys;
+  std::vector<Bytes> guardian_secrets;
+  std::vector<Scalar> guardian_shares;
 
   // Replaces entry i with the same type and author but another body (or Q), properly signed.
   void resign(std::size_t i, const Bytes& body) { resign(i, body, q); }
@@ -186,6 +191,12 @@ inline SimElection simulate_election(const SimOptions& o) {
         guardian_keys[about - 1]);
     // The complainer uses the revealed share (a false complainer already held it).
     if (by == o.bad_share_to && about == o.bad_share_from) received[by - 1].push_back(share);
+  }
+  for (std::uint32_t i = 1; i <= o.guardians; ++i) {
+    sim.guardian_keys.push_back(guardian_keys[i - 1].verify_key().bytes());
+    SecretBytes encoded = secrets[i - 1].encode();
+    sim.guardian_secrets.emplace_back(encoded.view().begin(), encoded.view().end());
+    sim.guardian_shares.push_back(combine_shares(received[i - 1]));
   }
   Point k = joint_key(commitments);
   add(EntryType::kElectionKey, ElectionKeyBody{k, election::extended_base_hash(q, k)}.encode(),

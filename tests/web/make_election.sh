@@ -35,7 +35,8 @@ for i in 1 2 3; do
 done
 PIDS=()
 for i in 1 2 3; do
-  "$BIN/tabella-guardian" --ledger "$URL" --index "$i" --key "g$i.key" --state "g$i.state" \
+  echo "passphrase of guardian $i" > "g$i.pass"
+  "$BIN/tabella-guardian" --ledger "$URL" --index "$i" --key "g$i.key" --state "g$i.state" --passphrase-file "g$i.pass" \
     --timeout 120 --poll-interval-ms 200 ceremony > "ceremony$i.log" 2>&1 &
   PIDS+=($!)
 done
@@ -57,8 +58,8 @@ done
 # The guardians wait for the encrypted tally that `tally` publishes, then decrypt.
 PIDS=()
 for i in 2 3; do
-  "$BIN/tabella-guardian" --ledger "$URL" --index "$i" --key "g$i.key" --state "g$i.state" \
-    --timeout 60 --poll-interval-ms 200 decrypt > "decrypt$i.log" 2>&1 &
+  "$BIN/tabella-guardian" --ledger "$URL" --index "$i" --key "g$i.key" --state "g$i.state" --passphrase-file "g$i.pass" \
+    --timeout 60 --poll-interval-ms 200 decrypt --yes > "decrypt$i.log" 2>&1 &
   PIDS+=($!)
 done
 "${A[@]}" --json tally --timeout 60 --poll-interval-ms 200 > tally.json || { cat tally.json; fail "tally"; }

@@ -200,8 +200,8 @@ void Dispatcher::deliver_round() {
       report(r);
       continue;
     }
-    auto cp = verify_receipt(*election_, *receipt, q.entry);
-    if (!cp.ok() && awaiting_cosignatures(cp.error())) {
+    const ledger::LogCheck cp = ledger::check_receipt(*receipt, q.entry, *election_->trust);
+    if (cp.awaiting()) {
       // In the ledger (a valid ledger-signed receipt) but not yet cosigned by the witnesses:
       // not final. Kept queued as acknowledged; asked again next round.
       cosignatures_missing = true;
@@ -221,7 +221,7 @@ void Dispatcher::deliver_round() {
       report(r);
       continue;
     }
-    if (!cp.ok()) {
+    if (!cp.final()) {
       // The ledger answered but its receipt does not prove inclusion: keep the entry queued
       // (resending is idempotent) and alert the poll worker.
       status_.last_error = "receipt did not verify: " + cp.error().describe();
@@ -240,7 +240,7 @@ void Dispatcher::deliver_round() {
     SubmitReport r;
     r.verdict = SubmitVerdict::kRecorded;
     r.receipt = *receipt;
-    r.checkpoint = *cp;
+    r.checkpoint = cp.checkpoint;
     report(r);
   }
 }

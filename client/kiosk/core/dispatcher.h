@@ -11,7 +11,7 @@
 //              workers. Exactly once: an entry leaves the queue only after its verified receipt,
 //              and resending identical bytes is idempotent at the ledger.
 //              When the manifest names witnesses, a receipt is final only with their quorum
-//              (verify_receipt): a valid ledger receipt without it marks the entry acknowledged
+//              (check_receipt): a valid ledger receipt without it marks the entry acknowledged
 //              (kept queued, reported kPending) and the round goes on with the next entries;
 //              acknowledged entries are asked again (identical bytes: the ledger answers with
 //              its latest, possibly cosigned, receipt) in later rounds, oldest first, stopping

@@ -1,6 +1,5 @@
 #include "core/election_setup.h"
 
-#include "tabella/client/ledger_client.h"
 #include "tabella/record/bodies.h"
 #include "tabella/record/entry.h"
 
@@ -68,40 +67,11 @@ Result<KioskElection> load_election(const ElectionEntries& entries,
   KioskElection out;
   out.context = std::make_shared<const election::ElectionContext>(
       election::ElectionContext::make(std::move(*manifest), el->author, kb->joint_key));
-  out.ledger_verifier = std::make_shared<const ledger::NoteVerifier>(std::move(*verifier));
+  auto trust = ledger::LogTrust::make(out.context->manifest, body->ledger_key);
+  if (!trust.ok()) return trust.error().with_prefix("election.body");
+  out.trust = std::make_shared<const ledger::LogTrust>(std::move(*trust));
   out.entries = entries;
   return out;
-}
-
-Result<ledger::Checkpoint> verify_receipt(const KioskElection& election, const Receipt& receipt,
-                                          ByteView entry) {
-  // The signature, size, index, leaf and inclusion checks are client/lib's (shared with
-  // tabella-admin, tabella-voters and the record mirror); the origin check is the kiosk's own.
-  client::Receipt r;
-  r.index = receipt.index;
-  r.leaf_hash = receipt.leaf_hash;
-  r.tree_size = receipt.tree_size;
-  r.inclusion_proof = receipt.inclusion_proof;
-  r.checkpoint = receipt.checkpoint;
-  // The origin first: a receipt of another log says nothing, cosigned or not.
-  auto plain = client::verify_receipt(r, entry, *election.ledger_verifier);
-  if (!plain.ok()) return plain.error().with_prefix("receipt");
-  if (plain->origin != election.context->manifest.origin) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "checkpoint origin \"" + plain->origin +
-                          "\" is not the election's origin \"" + election.context->manifest.origin +
-                          "\"",
-                      "receipt.checkpoint");
-  }
-  const auto witnesses = client::WitnessPolicy::from_manifest(election.context->manifest);
-  if (witnesses.quorum == 0) return plain;
-  auto cp = client::verify_receipt(r, entry, *election.ledger_verifier, witnesses);
-  if (!cp.ok()) return cp.error().with_prefix("receipt");
-  return cp;
-}
-
-bool awaiting_cosignatures(const Error& error) {
-  return error.field == "receipt." + std::string(client::kCosignaturesField);
 }
 
 }  // namespace tabella::kiosk

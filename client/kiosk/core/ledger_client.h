@@ -18,19 +18,15 @@
 #include "tabella/crypto/ed25519.h"
 #include "tabella/crypto/hash.h"
 #include "tabella/ledger/merkle.h"
+#include "tabella/ledger/receipt.h"
 #include "tabella/util/bytes.h"
 #include "tabella/util/result.h"
 
 namespace tabella::kiosk {
 
-// POST /v1/entries answer: where the entry landed and the proof that it is in the signed log.
-struct Receipt {
-  std::uint64_t index = 0;
-  ledger::Hash leaf_hash{};
-  std::uint64_t tree_size = 0;
-  std::vector<ledger::Hash> inclusion_proof;  // leaf upwards (RFC 9162)
-  std::string checkpoint;                     // C2SP signed note: checkpoint body + signatures
-};
+// POST /v1/entries answer: where the entry landed and the proof that it is in the signed log
+// (common's receipt, checked with ledger::check_receipt).
+using Receipt = ledger::Receipt;
 
 // GET /v1/status, the part the kiosk shows.
 struct LedgerStatus {

@@ -140,7 +140,10 @@ struct HttpClient::Impl {
                                                         : asio::ssl::verify_none);
       }
       tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ioc, *tls_context);
-      if (SSL_set_tlsext_host_name(tls->native_handle(), url.host.c_str()) != 1) {
+      // SSL_set_tlsext_host_name is a macro with a C cast (an error under gcc's
+      // -Wold-style-cast); this is its expansion.
+      if (SSL_ctrl(tls->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                   const_cast<char*>(url.host.c_str())) != 1) {
         return make_error(ErrorCode::kIo, "cannot set TLS server name " + url.host);
       }
       if (options.verify_tls) tls->set_verify_callback(asio::ssl::host_name_verification(url.host));

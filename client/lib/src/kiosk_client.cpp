@@ -1,7 +1,9 @@
 #include "tabella/client/kiosk_client.h"
 
 #include <chrono>
+#include <thread>
 
+#include "tabella/ledger/log_view.h"
 #include "tabella/record/state.h"
 
 namespace tabella::client {
@@ -17,6 +19,7 @@ Status KioskClient::load_election() {
   // Replays the record's setup through the rules until the election key is published: the
   // context is then exactly what the ledger and the verifier will check ballots against.
   record::ElectionState state;
+  ledger::LogView view;  // the entries replayed, checked below against the signed log
   std::string ledger_key;
   std::uint64_t start = 0;
   while (state.context() == nullptr) {
@@ -27,6 +30,7 @@ Status KioskClient::load_election() {
       auto checked = record::precheck(e.bytes, state.snapshot());
       if (!checked) return checked.error().with_prefix("entry " + std::to_string(e.index));
       TABELLA_TRY(Status(state.apply(*checked)));
+      view.append(e.bytes);
       if (auto* b = std::get_if<record::ElectionBody>(&checked->body)) ledger_key = b->ledger_key;
       if (state.context() != nullptr) break;
     }
@@ -42,15 +46,38 @@ Status KioskClient::load_election() {
   if (state.phase() >= record::Phase::kClosed) {
     return make_error(ErrorCode::kConflict, "polls are closed");
   }
-  auto verifier = ledger::NoteVerifier::from_verifier_key(ledger_key);
-  if (!verifier) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "the election entry names no valid ledger key: " + verifier.error().message,
-                      "ledger_key");
-  }
-  log_key_ = *verifier;
+  auto trust = ledger::LogTrust::make(*state.manifest(), ledger_key);
+  if (!trust) return trust.error();
+  trust_ = std::move(*trust);
+  TABELLA_TRY(check_setup_view(view));
   context_ = state.snapshot().context;
   return {};
+}
+
+Status KioskClient::check_setup_view(const ledger::LogView& view) {
+  // The setup entries read must be the start of the log the ledger signed (and the witnesses
+  // cosigned): PROOF(read, n) from the ledger against a checkpoint covering the last one read.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  for (;;) {
+    auto receipt = ledger_.receipt(view.size() - 1);
+    if (!receipt) return receipt.error();
+    auto signed_cp = ledger::check_ledger_signature(receipt->checkpoint, *trust_);
+    std::vector<ledger::Hash> proof;
+    if (signed_cp.final() && signed_cp.checkpoint.size > view.size()) {
+      auto p = ledger_.consistency_proof(view.size(), signed_cp.checkpoint.size);
+      if (!p) return p.error();
+      proof = std::move(*p);
+    }
+    ledger::LogCheck c = view.check_prefix(receipt->checkpoint, *trust_, proof);
+    if (c.final()) return {};
+    if (!c.awaiting() || std::chrono::steady_clock::now() >= deadline) {
+      Error e = c.error();
+      e.message = "the election the ledger serves fails the log check (" +
+                  std::string(ledger::log_fault_name(c.fault)) + "): " + e.message;
+      return e;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
 }
 
 Status KioskClient::resync() {
@@ -118,18 +145,15 @@ Result<BallotReceipt> KioskClient::submit(PendingBallot& pending, const record::
       return err;
     }
   }
-  auto checkpoint = verify_receipt(submitted->receipt, bytes, *log_key_);
-  if (!checkpoint) {
-    Error err = checkpoint.error().with_prefix("receipt");
-    err.message = "the ledger's receipt does not verify: " + err.message;
+  ledger::LogCheck check = ledger::check_receipt(submitted->receipt, bytes, *trust_);
+  if (!check.final() && !check.awaiting()) {
+    Error err = check.error().with_prefix("receipt");
+    err.message = "the ledger's receipt does not verify (" +
+                  std::string(ledger::log_fault_name(check.fault)) + "): " + err.message;
     return err;
   }
-  if (checkpoint->origin != context_->manifest.origin) {
-    return make_error(ErrorCode::kInvalidSignature,
-                      "the receipt's checkpoint is for log '" + checkpoint->origin +
-                          "', not this election's '" + context_->manifest.origin + "'",
-                      "receipt.checkpoint");
-  }
+  // Final, or awaiting the witnesses' cosignatures: either way the ledger signed a log holding
+  // the ballot, so the chain moves on (sending it again would be a duplicate, not a new ballot).
   last_sequence_ = pending.sequence;
   chain_head_ = pending.code;
   pending_.reset();
@@ -139,7 +163,8 @@ Result<BallotReceipt> KioskClient::submit(PendingBallot& pending, const record::
   r.code = pending.code;
   r.short_code = pending.short_code;
   r.receipt = std::move(submitted->receipt);
-  r.checkpoint = std::move(*checkpoint);
+  r.outcome = check.outcome;
+  r.checkpoint = std::move(check.checkpoint);
   return r;
 }
 
@@ -151,6 +176,35 @@ Result<BallotReceipt> KioskClient::cast(PendingBallot& pending, std::string_view
       record::Entry::make(record::EntryType::kCastBallot, context_->q, body.encode(), key_);
   auto r = submit(pending, entry);
   if (r) pending.secrets.wipe();
+  return r;
+}
+
+Result<BallotReceipt> KioskClient::confirm(const BallotReceipt& receipt) {
+  auto fresh = ledger_.receipt(receipt.index);
+  if (!fresh) return fresh.error();
+  auto entry = ledger_.entries(receipt.index, 1);
+  if (!entry) return entry.error();
+  if (entry->size() != 1 || entry->front().index != receipt.index) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "the ledger did not send entry " + std::to_string(receipt.index));
+  }
+  ledger::LogCheck check = ledger::check_receipt(*fresh, entry->front().bytes, *trust_);
+  if (!check.final() && !check.awaiting()) {
+    Error err = check.error().with_prefix("receipt");
+    err.message = "the ledger's receipt does not verify (" +
+                  std::string(ledger::log_fault_name(check.fault)) + "): " + err.message;
+    return err;
+  }
+  if (ledger::leaf_hash(entry->front().bytes) != receipt.receipt.leaf_hash) {
+    return make_error(ErrorCode::kConflict,
+                      "the ledger now holds another entry at index " +
+                          std::to_string(receipt.index) + " than the one it acknowledged",
+                      "receipt.index");
+  }
+  BallotReceipt r = receipt;
+  r.receipt = std::move(*fresh);
+  r.outcome = check.outcome;
+  r.checkpoint = std::move(check.checkpoint);
   return r;
 }
 

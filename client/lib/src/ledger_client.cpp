@@ -1,7 +1,8 @@
 #include "tabella/client/ledger_client.h"
 
+#include <algorithm>
+
 #include "json_fields.h"
-#include "tabella/ledger/witness.h"
 
 namespace tabella::client {
 
@@ -54,94 +55,6 @@ Error error_from_response(unsigned status, const std::string& body, const std::s
   }
   std::string text = body.substr(0, 200);
   return make_error(code_from_status(status), prefix + (text.empty() ? "" : ": " + text));
-}
-
-Result<Receipt> Receipt::from_json(const json& j) {
-  if (!j.is_object()) return missing("receipt", "an object");
-  Receipt r;
-  auto index = get_u64(j, "index");
-  if (!index) return index.error();
-  r.index = *index;
-  auto leaf = get_hex<32>(j, "leaf_hash");
-  if (!leaf) return leaf.error();
-  r.leaf_hash = *leaf;
-  auto size = get_u64(j, "tree_size");
-  if (!size) return size.error();
-  r.tree_size = *size;
-  auto proof = j.find("inclusion_proof");
-  if (proof == j.end() || !proof->is_array() || proof->size() > 64) {
-    return missing("inclusion_proof", "an array of at most 64 hex hashes");
-  }
-  for (std::size_t i = 0; i < proof->size(); ++i) {
-    std::string name = "inclusion_proof[" + std::to_string(i) + "]";
-    if (!(*proof)[i].is_string()) return missing(name, "a hex string");
-    auto h = hex_array<32>((*proof)[i].get<std::string>(), name);
-    if (!h) return h.error();
-    r.inclusion_proof.push_back(*h);
-  }
-  auto cp = get_string(j, "checkpoint");
-  if (!cp) return cp.error();
-  r.checkpoint = std::move(*cp);
-  return r;
-}
-
-json Receipt::to_json() const {
-  json proof = json::array();
-  for (const auto& h : inclusion_proof) proof.push_back(to_hex(h));
-  return {{"index", index},
-          {"leaf_hash", to_hex(leaf_hash)},
-          {"tree_size", tree_size},
-          {"inclusion_proof", proof},
-          {"checkpoint", checkpoint}};
-}
-
-WitnessPolicy WitnessPolicy::from_manifest(const election::Manifest& manifest) {
-  WitnessPolicy p;
-  p.quorum = manifest.witnesses.empty() ? 0 : manifest.witness_quorum;
-  for (const auto& w : manifest.witnesses) {
-    auto v = ledger::CosignatureVerifier::from_verifier_key(w.key);
-    if (v && v->name() == w.name) p.witnesses.push_back(std::move(*v));
-  }
-  return p;
-}
-
-Result<ledger::Checkpoint> verify_receipt(const Receipt& receipt, ByteView entry_bytes,
-                                          const ledger::NoteVerifier& log_key,
-                                          const WitnessPolicy& witnesses) {
-  auto cp = ledger::open_checkpoint(receipt.checkpoint, log_key);
-  if (!cp) return cp.error().with_prefix("checkpoint");
-  if (cp->size != receipt.tree_size) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "receipt names tree size " + std::to_string(receipt.tree_size) +
-                          ", its checkpoint covers " + std::to_string(cp->size),
-                      "tree_size");
-  }
-  if (receipt.index >= receipt.tree_size) {
-    return make_error(ErrorCode::kOutOfRange,
-                      "entry " + std::to_string(receipt.index) + " is not inside a tree of " +
-                          std::to_string(receipt.tree_size),
-                      "tree_size");
-  }
-  ledger::Hash leaf = ledger::leaf_hash(entry_bytes);
-  if (leaf != receipt.leaf_hash) {
-    return make_error(ErrorCode::kInvalidProof,
-                      "leaf hash is not SHA-256(0x00 || entry bytes) of the submitted entry",
-                      "leaf_hash");
-  }
-  Status included = ledger::verify_inclusion(leaf, receipt.index, receipt.tree_size,
-                                             receipt.inclusion_proof, cp->root);
-  if (!included.ok()) return included.error().with_prefix("inclusion_proof");
-  if (witnesses.quorum > 0) {
-    Status quorum =
-        ledger::check_cosignature_quorum(receipt.checkpoint, witnesses.witnesses, witnesses.quorum);
-    if (!quorum.ok()) {
-      return make_error(ErrorCode::kInvalidSignature,
-                        "the checkpoint is not yet cosigned by the election's witnesses: " +
-                            quorum.error().message,
-                        std::string(kCosignaturesField));
-    }
-  }
-  return std::move(*cp);
 }
 
 Result<KioskInfo> KioskInfo::from_json(const json& j) {
@@ -266,16 +179,25 @@ Result<std::vector<LogEntry>> LedgerClient::entries(std::uint64_t start, std::ui
   return out;
 }
 
-Status LedgerClient::fetch_all(std::uint64_t start, const std::function<Status(LogEntry&&)>& sink) {
-  for (;;) {
+Status LedgerClient::fetch_all(std::uint64_t start, const std::function<Status(LogEntry&&)>& sink,
+                               std::uint64_t end) {
+  while (start < end) {
     std::uint64_t size = 0;
-    auto page = entries(start, 1000, &size);
+    auto count = static_cast<std::uint32_t>(std::min<std::uint64_t>(1000, end - start));
+    auto page = entries(start, count, &size);
     if (!page) return page.error();
     if (page->empty()) return {};
+    if (page->size() > count) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "the ledger sent " + std::to_string(page->size()) + " entries, " +
+                            std::to_string(count) + " were asked for",
+                        "response.entries");
+    }
     for (auto& e : *page) TABELLA_TRY(sink(std::move(e)));
     start += page->size();
     if (start >= size) return {};
   }
+  return {};
 }
 
 Status LedgerClient::export_record(const std::filesystem::path& path) {
@@ -348,6 +270,28 @@ Result<Receipt> LedgerClient::receipt(std::uint64_t index) {
                     "cannot read the receipt of entry " + std::to_string(index));
   if (!j) return j.error();
   return Receipt::from_json(*j);
+}
+
+Result<std::vector<ledger::Hash>> LedgerClient::consistency_proof(std::uint64_t from,
+                                                                  std::uint64_t to) {
+  auto j =
+      get_json("/v1/proof/consistency?from=" + std::to_string(from) + "&to=" + std::to_string(to),
+               "cannot read the consistency proof from size " + std::to_string(from) + " to " +
+                   std::to_string(to));
+  if (!j) return j.error();
+  auto list = j->find("proof");
+  if (list == j->end() || !list->is_array() || list->size() > 64) {
+    return missing("response.proof", "an array of at most 64 hex hashes");
+  }
+  std::vector<ledger::Hash> out;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    std::string name = "response.proof[" + std::to_string(i) + "]";
+    if (!(*list)[i].is_string()) return missing(name, "a hex string");
+    auto h = hex_array<32>((*list)[i].get<std::string>(), name);
+    if (!h) return h.error();
+    out.push_back(*h);
+  }
+  return out;
 }
 
 }  // namespace tabella::client

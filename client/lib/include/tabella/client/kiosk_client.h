@@ -2,13 +2,17 @@
 // Qt kiosk and the voter simulator (tabella-voters) sit on.
 //
 //   start      reads the election entry and the election-key entry from the ledger, builds the
-//              ElectionContext (checks Q = H(manifest hash, authority) and Q-bar = H(Q, K)), and
-//              recovers this kiosk's chain (last sequence, chain head) from GET /v1/kiosks/<key>
+//              ElectionContext (checks Q = H(manifest hash, authority) and Q-bar = H(Q, K)),
+//              checks that the entries read are the start of the log the ledger signed and the
+//              witnesses cosigned (LogView::check_prefix), and recovers this kiosk's chain (last
+//              sequence, chain head) from GET /v1/kiosks/<key>
 //   encrypt    PlaintextBallot -> PendingBallot: sequence = last + 1, previous code = chain head;
 //              the ballot code and its short form are what the voter sees
 //   cast       signs a cast-ballot entry spending the voter token, submits it, checks the receipt
-//              (checkpoint signed by the ledger key the election names, inclusion proof), then
-//              advances the chain and wipes the ballot's secrets
+//              (ledger::check_receipt against the election's ledger key, origin and witnesses),
+//              then advances the chain and wipes the ballot's secrets. A receipt awaiting the
+//              witnesses' cosignatures is not final (BallotReceipt::outcome): confirm() asks
+//              again later
 //   challenge  signs a challenged-ballot entry (the ballot opened: marks and nonces), submits it,
 //              checks the receipt; the chain advances too; the voter sees what was encrypted
 //
@@ -32,6 +36,8 @@
 #include "tabella/election/ballot.h"
 #include "tabella/election/context.h"
 #include "tabella/election/token.h"
+#include "tabella/ledger/log_trust.h"
+#include "tabella/ledger/log_view.h"
 #include "tabella/ledger/note.h"
 
 namespace tabella::client {
@@ -49,8 +55,11 @@ struct BallotReceipt {
   std::uint64_t sequence = 0;
   Digest code{};
   std::string short_code;
-  Receipt receipt;  // checked against the ledger key
+  Receipt receipt;  // checked with ledger::check_receipt
   ledger::Checkpoint checkpoint;
+  // kFinal, or kAwaitingCosignatures: in the log the ledger signed, not yet witnessed.
+  ledger::LogOutcome outcome = ledger::LogOutcome::kFinal;
+  bool final() const { return outcome == ledger::LogOutcome::kFinal; }
 };
 
 struct ChallengeResult {
@@ -77,9 +86,13 @@ class KioskClient {
                                 Rng& rng = SystemRng::instance());
   // REQUIRES: pending came from this kiosk's encrypt(). Errors: the token is malformed
   // (kInvalidArgument, field "token"), the ledger refuses (its error; the ballot stays pending),
-  // a receipt that does not verify (kInvalidProof / kInvalidSignature).
+  // a receipt that is invalid (LogCheck::error(): kInvalidProof, kInvalidSignature, ...).
   Result<BallotReceipt> cast(PendingBallot& pending, std::string_view token);
   Result<ChallengeResult> challenge(PendingBallot& pending);
+
+  // Asks the ledger again for the receipt of a ballot cast or challenged earlier (one awaiting
+  // cosignatures) and checks it; the same ballot must still be at its index.
+  Result<BallotReceipt> confirm(const BallotReceipt& receipt);
 
   // Re-reads the chain from the ledger (after an error, or when resuming).
   Status resync();
@@ -90,12 +103,13 @@ class KioskClient {
   KioskClient(LedgerClient ledger, SigningKey key)
       : ledger_(std::move(ledger)), key_(std::move(key)) {}
   Status load_election();
+  Status check_setup_view(const ledger::LogView& view);
   Result<BallotReceipt> submit(PendingBallot& pending, const record::Entry& entry);
 
   LedgerClient ledger_;
   SigningKey key_;
   std::shared_ptr<const election::ElectionContext> context_;
-  std::optional<ledger::NoteVerifier> log_key_;
+  std::optional<ledger::LogTrust> trust_;
   std::uint64_t last_sequence_ = 0;
   Digest chain_head_{};
   std::optional<std::uint64_t> pending_;  // the pending ballot's sequence
