@@ -49,7 +49,7 @@ struct Options {
   std::string key;    // default guardian-<i>.key
   std::string state;  // default guardian-<i>.state
   std::string passphrase_file;
-  std::string view;   // default: the state path with the extension .view
+  std::string view;  // default: the state path with the extension .view
   int timeout = 600;
   int interval_ms = 500;
   int cosign_wait_s = 30;

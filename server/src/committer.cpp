@@ -1,5 +1,7 @@
 #include "tabella/server/committer.h"
 
+#include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -21,6 +23,9 @@ Status accept_all(ByteView /*entry*/, BatchView& /*view*/) {
 }
 
 namespace {
+
+// How long a batch waits for an unreachable cluster log before it is answered "unavailable".
+constexpr std::chrono::seconds kUnreachableWait{5};
 
 struct Pending {
   Bytes entry;
@@ -202,10 +207,28 @@ struct Committer::Impl {
   }
 
   void process(std::vector<Pending>& batch) {
+    auto unreachable_since = std::chrono::steady_clock::now();
+    auto backoff = std::chrono::milliseconds(25);
     for (std::size_t attempt = 0;; ++attempt) {
-      if (Status st = catch_up(); !st.ok() && fatal) {
-        for (auto& p : batch) p.done(*fatal);
-        return;
+      if (Status st = catch_up(); !st.ok()) {
+        if (fatal) {
+          for (auto& p : batch) p.done(*fatal);
+          return;
+        }
+        // The cluster log cannot be read (an etcd election, a partition): this node's copy may
+        // lag, and validating against it would refuse valid entries (a kiosk's next ballot
+        // "does not follow" the ones another node appended). Wait for the cluster a bounded
+        // time, then answer "unavailable" (503: the client retries), never a 4xx.
+        if (std::chrono::steady_clock::now() - unreachable_since > kUnreachableWait) {
+          Error e{ErrorCode::kIo,
+                  "the cluster log cannot be read (" + st.error().describe() + "); retry later",
+                  "cluster"};
+          for (auto& p : batch) p.done(e);
+          return;
+        }
+        std::this_thread::sleep_for(backoff);
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(500));
+        continue;
       }
       bool last = options.remote == nullptr || attempt >= options.max_conflict_retries;
       if (process_once(batch, last)) return;
