@@ -32,21 +32,21 @@ class ConfigFormat final : public CLI::Config {
     auto parsed = tabella::server::parse_config_text(text.str());
     if (!parsed) throw CLI::ParseError("config file: " + parsed.error().describe(), 2);
     // A repeated key (witness = ...) is one item with several inputs.
-    std::vector<CLI::ConfigItem> items;
+    std::vector<CLI::ConfigItem> out;
     for (auto& [name, value] : *parsed) {
       const std::string& key = name;
-      auto same = std::find_if(items.begin(), items.end(),
+      auto same = std::find_if(out.begin(), out.end(),
                                [&](const CLI::ConfigItem& i) { return i.name == key; });
-      if (same != items.end()) {
+      if (same != out.end()) {
         same->inputs.push_back(value);
         continue;
       }
       CLI::ConfigItem item;
       item.name = key;
       item.inputs = {value};
-      items.push_back(std::move(item));
+      out.push_back(std::move(item));
     }
-    return items;
+    return out;
   }
 };
 

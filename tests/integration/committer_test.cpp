@@ -53,7 +53,9 @@ TEST(Committer, ManyThreadsEveryAckPresentExactlyOnce) {
           Bytes e = b("t" + std::to_string(t) + "-" + std::to_string(i));
           committer.submit(e, [p, e, &storage](Result<AppendOutcome> r) {
             // Durable before the callback: the committed row is already readable.
-            if (r) EXPECT_EQ(**storage->find_by_hash(sha256(e)), r->index);
+            if (r) {
+              EXPECT_EQ(**storage->find_by_hash(sha256(e)), r->index);
+            }
             p->set_value(std::move(r));
           });
         }
@@ -82,7 +84,9 @@ TEST(Committer, ManyThreadsEveryAckPresentExactlyOnce) {
     for (int i = 0; i < kPerThread; ++i) {
       auto idx =
           **storage->find_by_hash(sha256(b("t" + std::to_string(t) + "-" + std::to_string(i))));
-      if (!first) EXPECT_GT(idx, last);
+      if (!first) {
+        EXPECT_GT(idx, last);
+      }
       last = idx;
       first = false;
     }

@@ -247,7 +247,9 @@ TEST_F(ElectionLedgerTest, WholeElectionWithReceiptsPermissionsAndExport) {
     Bytes foreign = record::Entry::make(e.type, e.base_hash, e.body, stranger).encode();
     auto r = client.post("/v1/entries", post_body(foreign));
     EXPECT_EQ(r->status, 401u) << "entry " << i << ": " << r->body;
-    if (r->status == 401u) EXPECT_EQ(parse(r)["error"], "permission_denied");
+    if (r->status == 401u) {
+      EXPECT_EQ(parse(r)["error"], "permission_denied");
+    }
 
     // The real entry.
     r = client.post("/v1/entries", post_body(s.entries[i]));

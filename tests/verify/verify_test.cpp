@@ -390,8 +390,8 @@ TEST_P(TamperTest, IsCaughtByItsCheckAndNamesTheEntry) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllChecks, TamperTest, ::testing::ValuesIn(tamperings()),
-                         [](const auto& info) {
-                           std::string n = info.param.name;
+                         [](const auto& test_info) {
+                           std::string n = test_info.param.name;
                            for (auto& ch : n) {
                              if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
                            }
