@@ -4,7 +4,9 @@
 # 2 kiosks, tokens, polls, ballots (some challenged) through tabella-voters, polls close, a tally
 # with one guardian absent, publish, and tabella-verify on the published record. The published
 # counts must equal the plaintext totals the voter simulator cast. Error paths: a wrong authority
-# key, closing the polls twice, issuing tokens after close, a tally below quorum.
+# key, issuing tokens after close, a tally below quorum, a second election on the same ledger,
+# another guardian's state file, risky actions without --force. Every step run twice succeeds
+# the second time and says "already done at index N".
 #
 # Usage: lifecycle.sh BIN_DIR SOURCE_DIR   (BIN_DIR holds tabella-ledger, tabella-admin, ...)
 set -euo pipefail
@@ -33,6 +35,14 @@ expect_failure() {
   if out=$("$@" 2>&1); then fail "$what: succeeded but should have failed"; fi
   echo "$out" | grep -Eq "$pattern" || fail "$what: message '$out' does not match /$pattern/"
   echo "   refused as expected: $(echo "$out" | head -1)"
+}
+# expect_again "what" cmd...: a step repeated succeeds and says where it was done.
+expect_again() {
+  local what="$1"; shift
+  local out
+  out=$("$@" 2>&1) || fail "$what: a repeated step failed: $out"
+  echo "$out" | grep -Eq "already done at index [0-9]+" || fail "$what: no 'already done': $out"
+  echo "   repeated: $(echo "$out" | head -1)"
 }
 
 ADMIN=("$BIN/tabella-admin")
@@ -66,6 +76,13 @@ expect_failure "init with a key the ledger does not know" "permission|author|401
 
 step "init"
 "${A[@]}" init --ballot "$BALLOT"
+expect_again "init repeated" "${A[@]}" init --ballot "$BALLOT"
+python3 -c "
+import json,sys; m=json.load(open(sys.argv[1])); m['election_id']='other-election'
+m['title']={'en':'Another election','es':'Otra elección'}; json.dump(m, open('other.json','w'))" "$BALLOT"
+expect_failure "a second election on the same ledger" \
+  "this ledger already holds election demo-general-2026 \(.*\); a ledger serves one election" \
+  "${A[@]}" init --ballot other.json
 expect_failure "guardian enrolment signed by another key" "wrong authority key" \
   "$BIN/tabella-admin" --ledger "$URL" --key other.key guardians add --index 1 --name x \
   --public-key "$AUTH"
@@ -75,8 +92,16 @@ for i in 1 2 3; do
   "$BIN/tabella-guardian" --index "$i" --key "g$i.key" keygen --json > "g$i.json"
   (umask 077; echo "passphrase of guardian $i" > "g$i.pass")
   pk=$(python3 -c "import json;print(json.load(open('g$i.json'))['public_key'])" )
-  "${A[@]}" guardians add --index "$i" --name "Guardian $i" --public-key "$pk"
+  fp=$(python3 -c "import json;print(json.load(open('g$i.json'))['fingerprint'])" )
+  if [ "$i" = 1 ]; then
+    expect_failure "guardian with a wrong fingerprint" "fingerprint mismatch" "${A[@]}" guardians add \
+      --index 1 --name "Guardian 1" --public-key "$pk" --expect-fingerprint AAAA-AAAA-AAAA-AAAA
+  fi
+  "${A[@]}" guardians add --index "$i" --name "Guardian $i" --public-key "$pk" --expect-fingerprint "$fp"
 done
+expect_again "guardians add repeated" "${A[@]}" guardians add --index 3 --name "Guardian 3" --public-key "$pk"
+expect_failure "another key for an enrolled guardian" "guardian 1 is already enrolled .* with another key" \
+  "${A[@]}" guardians add --index 1 --name "Guardian 1" --public-key "$pk"
 expect_failure "key publish before the ceremony" "not complete" "${A[@]}" key publish
 for i in 1 2 3; do
   "$BIN/tabella-guardian" --ledger "$URL" --index "$i" --key "g$i.key" --state "g$i.state" --passphrase-file "g$i.pass" \
@@ -92,6 +117,10 @@ grep -h "complete" ceremony*.log
 
 step "key publish, kiosks, tokens, polls open"
 "${A[@]}" key publish
+expect_again "key publish repeated" "${A[@]}" key publish
+expect_failure "tally before the polls were ever opened" "cannot tally \(phase keyed\): the polls were never opened" \
+  "${A[@]}" tally --timeout 1
+expect_failure "polls open with no kiosk" "no kiosk is enrolled.*--force" "${A[@]}" polls open
 for k in 1 2; do
   "$BIN/tabella-voters" keygen --out "kiosk$k.key" --json > "kiosk$k.json"
   pk=$(python3 -c "import json;print(json.load(open('kiosk$k.json'))['public_key'])")
@@ -102,11 +131,26 @@ for k in 1 2; do
   fi
   "${A[@]}" kiosks enrol --public-key "$pk" --expect-fingerprint "$fp" --name "kiosk-$k" --precinct P1
 done
+expect_again "kiosks enrol repeated" "${A[@]}" kiosks enrol --public-key "$pk" --name kiosk-2 --precinct P1
+"$BIN/tabella-voters" keygen --out kiosk3.key --json > kiosk3.json
+pk3=$(python3 -c "import json;print(json.load(open('kiosk3.json'))['public_key'])")
+"${A[@]}" kiosks enrol --public-key "$pk3" --name "kiosk-3" --precinct P2
+"${A[@]}" kiosks revoke --public-key "$pk3" --reason "test of a revocation"
+expect_again "kiosks revoke repeated" "${A[@]}" kiosks revoke --public-key "$pk3"
+expect_failure "tokens for a precinct no kiosk serves" "no enrolled kiosk serves precinct 'P2'.*--force" \
+  "${A[@]}" tokens issue --count 1 --precinct P2 --out tokens-p2
 "${A[@]}" tokens issue --count $((BALLOTS + 2)) --precinct P1 --out tokens
+expect_again "tokens issue repeated over the same --out" \
+  "${A[@]}" tokens issue --count $((BALLOTS + 2)) --precinct P1 --out tokens
 [ "$(stat -c %a tokens/tokens.csv)" = 600 ] || fail "tokens.csv is not 0600"
 head -c 5 tokens/tokens.pdf | grep -q '%PDF' || fail "tokens.pdf is not a PDF"
 [ "$(wc -l < tokens/tokens.csv)" = $((BALLOTS + 3)) ] || fail "tokens.csv has the wrong number of lines"
-"${A[@]}" polls open
+# The demo ballot's end date (2026-11-03T20:00:00Z) may be past: opening then needs --force.
+if [ "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \> "$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['end'])" "$BALLOT")" ]; then
+  expect_failure "polls open after the end date" "end date .* has passed.*--force" "${A[@]}" polls open
+fi
+"${A[@]}" polls open --force
+expect_again "polls open repeated" "${A[@]}" polls open
 
 step "ballots through tabella-voters"
 "$BIN/tabella-voters" run --ledger "$URL" --kiosk-key kiosk1.key --kiosk-key kiosk2.key \
@@ -123,7 +167,7 @@ expect_failure "a spent token" "spent" "$BIN/tabella-voters" run --ledger "$URL"
 
 step "polls close (twice), tokens after close"
 "${A[@]}" polls close
-expect_failure "closing the polls twice" "already closed" "${A[@]}" polls close
+expect_again "polls close repeated" "${A[@]}" polls close
 expect_failure "tokens after close" "closed" "${A[@]}" tokens issue --count 1 --precinct P1 --out tokens2
 
 echo "not the passphrase" > wrong.pass
@@ -132,6 +176,10 @@ expect_failure "decrypt with a wrong passphrase" "wrong passphrase" \
   --passphrase-file wrong.pass decrypt
 expect_failure "decrypt without a passphrase and no terminal" "needs a passphrase" \
   "$BIN/tabella-guardian" --ledger "$URL" --index 2 --key g2.key --state g2.state decrypt < /dev/null
+
+expect_failure "another guardian's state file" "this is guardian 3's state file, not guardian 2's" \
+  "$BIN/tabella-guardian" --ledger "$URL" --index 2 --key g2.key --state g3.state \
+  --passphrase-file g3.pass decrypt --yes
 
 step "tally below quorum (only guardian 2 decrypts)"
 "$BIN/tabella-guardian" --ledger "$URL" --index 2 --key g2.key --state g2.state --passphrase-file g2.pass --timeout 60 \
