@@ -177,10 +177,9 @@ Status confirm_risks(const std::vector<std::string>& risks, bool force, const st
   if (!force) {
     std::string text;
     for (const auto& r : risks) text += (text.empty() ? "" : "; ") + r;
-    return make_error(ErrorCode::kConflict,
-                      "not " + action + ": " + text + ". Check, then repeat with --force to " +
-                          action.substr(0, action.find(' ')) + " anyway",
-                      "--force");
+    return make_error(
+        ErrorCode::kConflict,
+        "not " + action + ": " + text + ". Check, then repeat with --force to go ahead", "--force");
   }
   for (const auto& r : risks) std::cerr << "tabella-admin: warning: " << r << " (--force)\n";
   return {};
@@ -839,6 +838,8 @@ int cmd_publish(const Common& c, const std::filesystem::path& dir) {
   std::string text = results_text(*results);
   std::ofstream(dir / "results.txt") << text;
   std::ofstream(dir / "results.html") << results_html(*results);
+  std::ofstream(dir / "results.csv") << results_csv(*results);
+  std::ofstream(dir / "results-nist-1500-100.json") << results_nist_json(*results, utc_now_text());
   if (!report->ok()) {
     const auto& f = report->failures.front();
     return fail(
@@ -858,11 +859,14 @@ int cmd_publish(const Common& c, const std::filesystem::path& dir) {
                {"board", (dir / "board" / "index.html").string()},
                {"results_txt", (dir / "results.txt").string()},
                {"results_html", (dir / "results.html").string()},
+               {"results_csv", (dir / "results.csv").string()},
+               {"results_nist", (dir / "results-nist-1500-100.json").string()},
                {"entries", report->entries},
                {"verified", true}},
               text + "\nrecord:  " + record_path.string() + " (" + std::to_string(report->entries) +
                   " entries, every check passed)\nresults: " + (dir / "results.txt").string() +
-                  ", " + (dir / "results.html").string() + "\n");
+                  ", " + (dir / "results.html").string() + ", " + (dir / "results.csv").string() +
+                  ", " + (dir / "results-nist-1500-100.json").string() + "\n");
 }
 
 }  // namespace tabella::admin

@@ -218,8 +218,98 @@ PY
 step "status, publish, tabella-verify"
 "${A[@]}" status
 "${A[@]}" publish published
-for f in record.jsonl results.txt results.html; do [ -s "published/$f" ] || fail "published/$f missing"; done
-grep -q '<svg' published/results.html || fail "results.html has no chart"
+for f in record.jsonl results.txt results.html results.csv results-nist-1500-100.json; do
+  [ -s "published/$f" ] || fail "published/$f missing"
+done
+python3 - "$BALLOT" <<'PY2' || fail "the published results files"
+import csv, json, re, sys
+v = json.load(open("voters.json"))
+m = json.load(open(sys.argv[1]))
+langs = m["languages"]
+cast = {c: {ch: n for ch, n in per.items()} for c, per in v["counts"].items()}
+choices = {c["id"]: c for c in m["contests"]}
+
+# results.csv: one row per contest and choice, counts equal what the voters cast.
+rows = list(csv.DictReader(open("published/results.csv", newline="")))
+assert len(rows) == sum(len(c["choices"]) for c in m["contests"]), len(rows)
+for r in rows:
+    assert int(r["votes"]) == cast[r["contest_id"]][r["choice_id"]], r
+    assert int(r["ballots_cast"]) == v["cast"] and r["overvotes"] == "0", r
+    for l in langs:
+        assert r["choice_label_" + l], (l, r)
+for cid, c in choices.items():
+    seats = c.get("max", 1) if c["kind"] == "candidate" else 1
+    marks = sum(cast[cid].values())
+    mine = [r for r in rows if r["contest_id"] == cid]
+    assert all(int(r["undervotes"]) == c.get("max", 1) * v["cast"] - marks for r in mine), cid
+    counts = sorted(cast[cid].values(), reverse=True)
+    winners = [r["choice_id"] for r in mine if r["outcome"] == "winner"]
+    tied = [r["choice_id"] for r in mine if r["outcome"] == "tie"]
+    if not tied:  # a clear result: the top `seats` choices with votes
+        assert len(winners) == min(seats, len([n for n in counts if n > 0])), (cid, winners)
+        assert all(cast[cid][w] >= counts[min(seats, len(counts)) - 1] for w in winners), cid
+
+# NIST SP 1500-100 v2 JSON: the structure its schema requires, the same counts.
+d = json.load(open("published/results-nist-1500-100.json"))
+def need(o, keys, what):
+    missing = [k for k in keys if k not in o]
+    assert not missing, (what, missing)
+need(d, ["@type", "Format", "GeneratedDate", "Issuer", "IssuerAbbreviation", "SequenceEnd",
+         "SequenceStart", "Status", "VendorApplicationId", "Election", "GpUnit"], "ElectionReport")
+assert d["@type"] == "ElectionResults.ElectionReport" and d["Format"] in ("summary-contest", "precinct-level")
+assert d["Status"] in ("certified", "correction", "pre-election", "recount", "unofficial-complete", "unofficial-partial")
+assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", d["GeneratedDate"])
+units = {u["@id"]: u for u in d["GpUnit"]}
+for u in d["GpUnit"]:
+    assert u["@type"] in ("ElectionResults.ReportingUnit", "ElectionResults.ReportingDevice"), u
+    if u["@type"] == "ElectionResults.ReportingUnit": need(u, ["Type", "@id"], "ReportingUnit")
+    for sub in u.get("ComposingGpUnitIds", []): assert sub in units, sub
+devices = [u for u in d["GpUnit"] if u["@type"] == "ElectionResults.ReportingDevice"]
+assert len(devices) == 3 and sum(u["SummaryCounts"][0]["BallotsCast"] for u in devices) == v["cast"]
+e = d["Election"][0]
+need(e, ["@type", "ElectionScopeId", "EndDate", "Name", "StartDate", "Type", "Contest"], "Election")
+assert e["ElectionScopeId"] in units
+assert {t["Language"] for t in e["Name"]["Text"]} == set(langs), e["Name"]
+cands = {c["@id"]: c for c in e.get("Candidate", [])}
+for c in cands.values(): need(c, ["BallotName", "@id"], "Candidate")
+parties = {p["@id"] for p in d.get("Party", [])}
+for c in cands.values(): assert "PartyId" not in c or c["PartyId"] in parties, c
+assert len(e["Contest"]) == len(m["contests"])
+for con in e["Contest"]:
+    need(con, ["@type", "@id", "Name", "ElectoralDistrictId", "BallotSelection"], "Contest")
+    assert con["ElectoralDistrictId"] in units
+    cid = con["@id"][len("contest-"):]
+    if choices[cid]["kind"] == "referendum":
+        assert con["@type"] == "ElectionResults.BallotMeasureContest", con["@type"]
+    else:
+        assert con["@type"] == "ElectionResults.CandidateContest", con["@type"]
+        need(con, ["VotesAllowed"], "CandidateContest")
+        assert con["VotesAllowed"] == choices[cid].get("max", 1)
+    assert con["SummaryCounts"][0]["BallotsCast"] == v["cast"] and con["SummaryCounts"][0]["Overvotes"] == 0
+    for sel in con["BallotSelection"]:
+        need(sel, ["@id", "@type", "VoteCounts"], "ContestSelection")
+        if sel["@type"] == "ElectionResults.CandidateSelection":
+            assert sel["CandidateIds"] and all(i in cands for i in sel["CandidateIds"]), sel
+            choice = sel["CandidateIds"][0][len("cand-" + cid + "-"):]
+        else:
+            assert sel["@type"] == "ElectionResults.BallotMeasureSelection", sel["@type"]
+            need(sel, ["Selection"], "BallotMeasureSelection")
+            choice = sel["@id"][len("sel-" + cid + "-"):]
+        vc = sel["VoteCounts"][0]
+        need(vc, ["Count", "Type"], "VoteCounts")
+        assert vc["Type"] == "total" and vc["Count"] == cast[cid][choice], (cid, choice, vc)
+
+# results.html: self-contained, charts, both languages, the election's identity.
+h = open("published/results.html", encoding="utf-8").read()
+assert h.count("<svg") >= len(m["contests"]) + 1, "a chart per contest and per kiosk"
+assert not re.search(r'<(script|link|img)\b|src=', h), "results.html loads something"
+q = next(i["Value"] for i in e["ExternalIdentifier"] if i["OtherType"] == "tabella-election-hash-q")
+root = next(i["Value"] for i in e["ExternalIdentifier"] if i["OtherType"] == "tabella-final-checkpoint-root")
+fpr = next(i["Value"] for i in e["ExternalIdentifier"] if i["OtherType"] == "tabella-authority-fingerprint")
+for needle in (q, root, fpr, m["title"]["en"], m["title"]["es"], "Over-votes", "Under-votes", "kiosk-1"):
+    assert needle in h, needle
+print("   results.csv, results-nist-1500-100.json and results.html match the %d ballots cast" % v["cast"])
+PY2
 "$BIN/tabella-verify" published/record.jsonl > verify.out || { cat verify.out; fail "tabella-verify rejected the record"; }
 tail -3 verify.out
 
