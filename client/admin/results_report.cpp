@@ -225,7 +225,10 @@ std::string outcome_text(const PublishedResults& r, std::size_t c, const Contest
     for (auto j : v) t += (t.empty() ? "" : ", ") + contest.choices[j].label.in(lang);
     return t;
   };
-  if (!s.winners.empty()) {
+  if (contest.kind == election::ContestKind::kReferendum && !s.winners.empty()) {
+    // Whether a measure passes can need a special majority the manifest does not state.
+    out += "Most votes: " + names(s.winners);
+  } else if (!s.winners.empty()) {
     out += (s.seats == 1 ? "Winner: " : "Elected (" + std::to_string(s.seats) + " seats): ") +
            names(s.winners);
   }
