@@ -17,9 +17,11 @@ CHALLENGED=${E2E_CHALLENGED:-2}
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tabella-e2e.XXXXXX")
 LEDGER_PID=""
+LEDGER2_PID=""
 BG_PIDS=()
 cleanup() {
   for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  if [ -n "$LEDGER2_PID" ]; then kill "$LEDGER2_PID" 2>/dev/null || true; fi
   if [ -n "$LEDGER_PID" ]; then kill "$LEDGER_PID" 2>/dev/null || true; wait "$LEDGER_PID" 2>/dev/null || true; fi
   if [ "${KEEP_WORK:-0}" = 1 ]; then echo "work dir kept: $WORK"; else rm -rf "$WORK"; fi
 }
@@ -190,6 +192,30 @@ expect_failure "tally with 1 of 2 partial decryptions" "below quorum.*1 partial 
   "${A[@]}" tally --timeout 3 --poll-interval-ms 200
 wait "${BG_PIDS[0]}" || fail "guardian 2 decrypt failed"
 BG_PIDS=()
+
+step "a guardian state file from another election's ceremony is caught before anything is posted"
+# A one-guardian election on a second ledger, where guardian 1 (same signing key) runs a ceremony.
+python3 -c "
+import json,sys; m=json.load(open(sys.argv[1])); m['election_id']='other-1'; m['origin']='tabella.example/other-1'
+m['guardians']={'count':1,'quorum':1}; json.dump(m, open('other-1.json','w'))" "$BALLOT"
+"$BIN/tabella-admin" --key other-1.key keygen --json > other-1-key.json
+"$BIN/tabella-ledger" --data-dir ledger2 --origin tabella.example/other-1 --listen 127.0.0.1:0 \
+  --authority-key "$(python3 -c "import json;print(json.load(open('other-1-key.json'))['public_key'])")" \
+  --checkpoint-interval 250ms > ledger2.out 2> ledger2.err &
+LEDGER2_PID=$!
+for _ in $(seq 1 100); do grep -q '^listening on ' ledger2.out 2>/dev/null && break; sleep 0.1; done
+URL2=$(sed -n 's/^listening on //p' ledger2.out | head -1)
+[ -n "$URL2" ] || fail "the second tabella-ledger did not start"
+"$BIN/tabella-admin" --ledger "$URL2" --key other-1.key init --ballot other-1.json > /dev/null
+"$BIN/tabella-admin" --ledger "$URL2" --key other-1.key guardians add --index 1 --name "Guardian 1" \
+  --public-key "$(python3 -c "import json;print(json.load(open('g1.json'))['public_key'])")" > /dev/null
+"$BIN/tabella-guardian" --ledger "$URL2" --index 1 --key g1.key --state other-1-g1.state \
+  --passphrase-file g1.pass --timeout 60 --poll-interval-ms 200 ceremony > other-1-ceremony.log 2>&1 \
+  || { cat other-1-ceremony.log; fail "the second election's ceremony"; }
+kill "$LEDGER2_PID"; wait "$LEDGER2_PID" 2>/dev/null || true; LEDGER2_PID=""
+expect_failure "another election's state file" "share of another key ceremony.*does not match guardian 1's public share key" \
+  "$BIN/tabella-guardian" --ledger "$URL" --index 1 --key g1.key --state other-1-g1.state --view g1.view \
+  --passphrase-file g1.pass --timeout 5 decrypt --yes
 
 step "decrypt asks first: shows the tally it would decrypt, posts nothing unless confirmed"
 out=$(echo no | "$BIN/tabella-guardian" --ledger "$URL" --index 3 --key g3.key --state g3.state --passphrase-file g3.pass \
