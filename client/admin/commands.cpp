@@ -7,6 +7,7 @@
 #include <memory>
 #include <sstream>
 
+#include "canvass_report.h"
 #include "results_report.h"
 #include "static_board.h"
 #include "tabella/client/cli_support.h"
@@ -840,6 +841,11 @@ int cmd_publish(const Common& c, const std::filesystem::path& dir) {
   std::ofstream(dir / "results.html") << results_html(*results);
   std::ofstream(dir / "results.csv") << results_csv(*results);
   std::ofstream(dir / "results-nist-1500-100.json") << results_nist_json(*results, utc_now_text());
+  auto canvass = render_canvass_pdf(*results, utc_now_text());
+  if (!canvass) return fail(c, canvass.error().with_prefix("canvass-report.pdf"));
+  std::ofstream(dir / "canvass-report.pdf", std::ios::binary)
+      .write(reinterpret_cast<const char*>(canvass->data()),
+             static_cast<std::streamsize>(canvass->size()));
   if (!report->ok()) {
     const auto& f = report->failures.front();
     return fail(
@@ -861,12 +867,14 @@ int cmd_publish(const Common& c, const std::filesystem::path& dir) {
                {"results_html", (dir / "results.html").string()},
                {"results_csv", (dir / "results.csv").string()},
                {"results_nist", (dir / "results-nist-1500-100.json").string()},
+               {"canvass_pdf", (dir / "canvass-report.pdf").string()},
                {"entries", report->entries},
                {"verified", true}},
               text + "\nrecord:  " + record_path.string() + " (" + std::to_string(report->entries) +
                   " entries, every check passed)\nresults: " + (dir / "results.txt").string() +
                   ", " + (dir / "results.html").string() + ", " + (dir / "results.csv").string() +
-                  ", " + (dir / "results-nist-1500-100.json").string() + "\n");
+                  ", " + (dir / "results-nist-1500-100.json").string() + ", " +
+                  (dir / "canvass-report.pdf").string() + "\n");
 }
 
 }  // namespace tabella::admin

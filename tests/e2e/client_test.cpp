@@ -10,6 +10,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "canvass_report.h"
 #include "guardian_state.h"
 #include "results_report.h"
 #include "tabella/client/http_client.h"
@@ -121,6 +122,26 @@ TEST(ResultsReport, CsvQuotesAndNistJsonCarriesEveryLanguage) {
   EXPECT_NE(html.find("Alcaldía"), std::string::npos);
   EXPECT_NE(html.find("TIE for the last seat"), std::string::npos);
   EXPECT_EQ(html.find("<script"), std::string::npos);
+}
+
+TEST(ResultsReport, CanvassPdfPaginates) {
+  // The page tree's "/Count N".
+  auto pages = [](const Bytes& pdf) {
+    std::string text(pdf.begin(), pdf.end());
+    std::size_t at = text.find("/Count ");
+    return at == std::string::npos ? 0 : std::stoul(text.substr(at + 7));
+  };
+  auto r = sample_results();
+  auto one = admin::render_canvass_pdf(r, "2026-11-04T01:00:00Z");
+  ASSERT_TRUE(one.ok()) << one.error().describe();
+  ASSERT_GT(one->size(), 1000u);
+  EXPECT_EQ(std::string(one->begin(), one->begin() + 5), "%PDF-");
+  EXPECT_EQ(pages(*one), 1u);
+  // 120 kiosks: the per-kiosk lines run onto further pages.
+  for (int i = 0; i < 120; ++i) r.kiosks.push_back({"kiosk", "P-09", "FPR", false, 1, 0});
+  auto more = admin::render_canvass_pdf(r, "2026-11-04T01:00:00Z");
+  ASSERT_TRUE(more.ok());
+  EXPECT_GE(pages(*more), 3u);
 }
 
 TEST(Url, ParsesAndNormalises) {

@@ -244,9 +244,10 @@ PY
 step "status, publish, tabella-verify"
 "${A[@]}" status
 "${A[@]}" publish published
-for f in record.jsonl results.txt results.html results.csv results-nist-1500-100.json; do
+for f in record.jsonl results.txt results.html results.csv results-nist-1500-100.json canvass-report.pdf; do
   [ -s "published/$f" ] || fail "published/$f missing"
 done
+head -c 5 published/canvass-report.pdf | grep -q '%PDF' || fail "canvass-report.pdf is not a PDF"
 python3 - "$BALLOT" <<'PY2' || fail "the published results files"
 import csv, json, re, sys
 v = json.load(open("voters.json"))
