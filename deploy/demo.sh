@@ -136,7 +136,8 @@ sed 's/^/   tabella-kiosk: /' kiosk-3-enrol.txt | grep -E 'Fingerprint|Public ke
   --precinct "P-01" | sed 's/^/   /'
 "${ADMIN[@]}" tokens issue --count $((VOTERS + SPARE_TOKENS)) --precinct P-01 --out tokens |
   sed 's/^/   /'
-"${ADMIN[@]}" polls open | sed 's/^/   /'
+# --force: the demo ballot's dates are fixed (2026-11-03); opening after its end date needs it.
+"${ADMIN[@]}" polls open --force 2>&1 | sed 's/^/   /'
 took
 
 step "8. $SIM_VOTERS voters vote at the two simulated kiosks (3 challenge a ballot first and see it opened)"

@@ -19,6 +19,7 @@
 #include "tabella/server/election_ledger.h"
 #include "tabella/server/etcd/etcd_storage.h"
 #include "tabella/server/witness/witness_service.h"
+#include "tabella/util/cli_parse.h"
 
 namespace {
 
@@ -186,7 +187,7 @@ int main(int argc, char** argv) {
   bool print_key = false;
   app.add_flag("--print-verifier-key", print_key,
                "Print the ledger's note verifier key (needs --origin) and exit");
-  CLI11_PARSE(app, argc, argv);
+  if (auto code = tabella::parse_command_line(app, argc, argv)) return *code;
 
   if (print_key) {
     if (config.origin.empty() || !tabella::ledger::is_valid_key_name(config.origin)) {

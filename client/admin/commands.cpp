@@ -1,11 +1,13 @@
 #include "commands.h"
 
 #include <algorithm>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
 
+#include "canvass_report.h"
 #include "results_report.h"
 #include "static_board.h"
 #include "tabella/client/cli_support.h"
@@ -121,6 +123,134 @@ std::string phase_text(const Session& s) {
   return std::string(record::phase_name(s.state().phase()));
 }
 
+// The index of the first kept entry of type T whose body satisfies `match`, if any: how a
+// repeated step finds that it was already done.
+template <typename T, typename Pred>
+std::optional<std::uint64_t> find_done(const Session& s, Pred match) {
+  for (const auto& [index, c] : s.mirror->entries()) {
+    if (const T* body = std::get_if<T>(&c.body); body != nullptr && match(*body)) return index;
+  }
+  return std::nullopt;
+}
+
+// What the first entry of a ledger says about its election (unchecked: enough to name it).
+struct HeldElection {
+  std::string id;
+  std::string title;
+  Digest q{};
+};
+
+Result<HeldElection> describe_election_entry(ByteView bytes) {
+  auto e = record::Entry::decode(bytes);
+  if (!e) return e.error();
+  if (e->type != EntryType::kElection) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "it is a " + std::string(record::entry_type_name(e->type)) +
+                          " entry, not an election entry");
+  }
+  auto body = record::ElectionBody::decode(e->body);
+  if (!body) return body.error();
+  auto m = election::parse_manifest(body->manifest_json);
+  if (!m) return m.error();
+  return HeldElection{m->election_id, m->title.in(m->languages.empty() ? "" : m->languages[0]),
+                      election::base_hash(election::manifest_hash(*m), e->author)};
+}
+
+// --expect-fingerprint: the fingerprint read from the device or told by its holder must be the
+// key's; `who` names it in the message ("the kiosk showed", "the guardian read out").
+Status check_fingerprint(const std::string& fpr, const std::string& expect,
+                         const std::string& who) {
+  if (expect.empty()) return {};
+  auto want = election::normalize_typeable_code(expect, "fingerprint");
+  if (!want || *want != fpr) {
+    return make_error(ErrorCode::kPermission,
+                      "fingerprint mismatch: the key's fingerprint is " + fpr + ", " + who + " " +
+                          expect + "; not enrolling it",
+                      "--expect-fingerprint");
+  }
+  return {};
+}
+
+// A risky action: without --force, refuses with the warnings and how to go ahead; with it,
+// prints each warning (stderr) and goes on.
+Status confirm_risks(const std::vector<std::string>& risks, bool force, const std::string& action) {
+  if (risks.empty()) return {};
+  if (!force) {
+    std::string text;
+    for (const auto& r : risks) text += (text.empty() ? "" : "; ") + r;
+    return make_error(
+        ErrorCode::kConflict,
+        "not " + action + ": " + text + ". Check, then repeat with --force to go ahead", "--force");
+  }
+  for (const auto& r : risks) std::cerr << "tabella-admin: warning: " << r << " (--force)\n";
+  return {};
+}
+
+// Now as the manifest writes times: "YYYY-MM-DDTHH:MM:SSZ" (UTC).
+std::string utc_now_text() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// The non-revoked kiosks, in `precinct` when it is not empty.
+std::size_t active_kiosks(const Session& s, const std::string& precinct = "") {
+  std::size_t n = 0;
+  for (const auto& [key, k] : s.state().kiosks()) {
+    if (!k.revoked && (precinct.empty() || k.enrolment.precinct == precinct)) ++n;
+  }
+  return n;
+}
+
+// The tokens of a tokens.csv an earlier `tokens issue` wrote (for a re-run over the same --out).
+Result<std::vector<std::string>> load_token_csv(const std::filesystem::path& path,
+                                                const std::string& precinct, std::uint32_t count) {
+  auto data = client::read_private_file(path, 64u << 20);
+  if (!data) return data.error();
+  std::vector<std::string> tokens;
+  std::string_view text(reinterpret_cast<const char*>(data->data()), data->size());
+  std::size_t line_no = 0;
+  while (!text.empty()) {
+    auto nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    if (++line_no == 1) continue;  // token,precinct
+    auto comma = line.find(',');
+    if (comma == std::string_view::npos) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "line " + std::to_string(line_no) + ": expected token,precinct", path);
+    }
+    if (line.substr(comma + 1) != precinct) {
+      return make_error(ErrorCode::kConflict,
+                        "it already holds tokens of precinct '" +
+                            std::string(line.substr(comma + 1)) + "', not '" + precinct +
+                            "'; give another --out for a new batch",
+                        path);
+    }
+    tokens.emplace_back(line.substr(0, comma));
+  }
+  if (tokens.size() != count) {
+    for (auto& t : tokens) secure_zero(t.data(), t.size());
+    return make_error(ErrorCode::kConflict,
+                      "it already holds " + std::to_string(tokens.size()) + " tokens, not " +
+                          std::to_string(count) + " (--count); give another --out for a new batch",
+                      path);
+  }
+  return tokens;
+}
+
+// A step found already done: success, saying where ("already done at index N").
+int already_done(const Common& c, json out, const std::string& what, std::uint64_t index) {
+  out["already_done"] = true;
+  out["index"] = index;
+  return done(
+      c, std::move(out),
+      what + "; already done at index " + std::to_string(index) + ", nothing new was recorded\n");
+}
+
 }  // namespace
 
 std::string Common::view_path() const {
@@ -149,6 +279,41 @@ int cmd_keygen(const Common& c) {
 int cmd_init(const Common& c, const std::filesystem::path& ballot) {
   auto manifest = election::load_manifest_file(ballot);
   if (!manifest) return fail(c, manifest.error().with_prefix(ballot.string()));
+  auto key = load_authority(c);
+  if (!key) return fail(c, key.error());
+  auto ledger = LedgerClient::connect(c.ledger);
+  if (!ledger) return fail(c, ledger.error());
+  Digest q = election::base_hash(election::manifest_hash(*manifest), (*key)->verify_key().bytes());
+  // A ledger serves one election: a second init either repeats this one (success, nothing new)
+  // or names the election the ledger already holds.
+  auto first = ledger->entries(0, 1);
+  if (!first) return fail(c, first.error());
+  if (!first->empty()) {
+    auto held = describe_election_entry(first->front().bytes);
+    if (!held || held->q != q) {
+      return fail(c, make_error(ErrorCode::kConflict,
+                                "this ledger already holds election " +
+                                    (held ? held->id + " (" + held->title + ")"
+                                          : std::string("(its first entry does not decode: ") +
+                                                held.error().describe() + ")") +
+                                    "; a ledger serves one election. Start a new ledger (its "
+                                    "own --data-dir and --origin) for " +
+                                    manifest->election_id));
+    }
+    // The same election: replay and check the ledger's view (as every command does) before
+    // saying it is done.
+    RecordMirror mirror(*ledger, mirror_options(c));
+    if (Status st = mirror.sync(); !st.ok()) return fail(c, st.error());
+    if (mirror.state().phase() == record::Phase::kEmpty || *mirror.state().snapshot().q != q) {
+      return fail(c, make_error(ErrorCode::kConflict,
+                                "the checked view of the ledger does not start with this "
+                                "election's entry"));
+    }
+    return already_done(
+        c, {{"election_id", manifest->election_id}, {"q", to_hex(q)}},
+        "election " + manifest->election_id + " (" + held->title + ") is defined, Q = " + to_hex(q),
+        0);
+  }
   std::error_code exists_ec;
   if (std::filesystem::exists(c.view_path(), exists_ec)) {
     return fail(c, make_error(ErrorCode::kConflict,
@@ -157,10 +322,6 @@ int cmd_init(const Common& c, const std::filesystem::path& ballot) {
                                   "new election needs its own: move the file away or pass --view",
                               "--view"));
   }
-  auto key = load_authority(c);
-  if (!key) return fail(c, key.error());
-  auto ledger = LedgerClient::connect(c.ledger);
-  if (!ledger) return fail(c, ledger.error());
   auto log_key = ledger->log_key();
   if (!log_key) return fail(c, log_key.error());
   auto verifier = ledger::NoteVerifier::from_verifier_key(*log_key);
@@ -171,7 +332,6 @@ int cmd_init(const Common& c, const std::filesystem::path& ballot) {
                                   "' but the ballot's origin is '" + manifest->origin +
                                   "'; start the ledger with --origin " + manifest->origin));
   }
-  Digest q = election::base_hash(election::manifest_hash(*manifest), (*key)->verify_key().bytes());
   record::ElectionBody body{election::to_json(*manifest).dump(), *log_key};
   auto entry = record::Entry::make(EntryType::kElection, q, body.encode(), **key);
   Bytes bytes = entry.encode();
@@ -211,16 +371,38 @@ int cmd_init(const Common& c, const std::filesystem::path& ballot) {
 }
 
 int cmd_guardians_add(const Common& c, std::uint32_t index, const std::string& name,
-                      const std::string& public_key) {
+                      const std::string& public_key, const std::string& expect_fingerprint) {
   auto pk = client::parse_public_key(public_key, "--public-key");
   if (!pk) return fail(c, pk.error());
+  auto vk = VerifyKey::from_bytes(*pk);
+  std::string fpr = vk ? vk->fingerprint() : "";
+  if (Status st = check_fingerprint(fpr, expect_fingerprint, "the guardian read out"); !st.ok()) {
+    return fail(c, st.error());
+  }
   auto s = open_session(c);
   if (!s) return fail(c, s.error());
+  if (auto it = s->state().guardians().find(index); it != s->state().guardians().end()) {
+    const auto& held = it->second.enrolment;
+    auto at = find_done<record::GuardianEnrolmentBody>(
+        *s, [&](const auto& b) { return b.index == index; });
+    if (held.key != *pk) {
+      auto theirs = VerifyKey::from_bytes(held.key);
+      return fail(
+          c, make_error(ErrorCode::kConflict,
+                        "guardian " + std::to_string(index) + " is already enrolled (" + held.name +
+                            ", fingerprint " + (theirs ? theirs->fingerprint() : "?") + ", entry " +
+                            std::to_string(at.value_or(0)) +
+                            ") with another key; an enrolment cannot be changed",
+                        "--public-key"));
+    }
+    return already_done(c, {{"index", index}, {"name", held.name}, {"fingerprint", fpr}},
+                        "guardian " + std::to_string(index) + " (" + held.name + ", fingerprint " +
+                            fpr + ") is enrolled",
+                        at.value_or(0));
+  }
   record::GuardianEnrolmentBody body{index, *pk, name};
   auto sub = submit(*s, EntryType::kGuardianEnrolment, body.encode());
   if (!sub) return fail(c, sub.error());
-  auto vk = VerifyKey::from_bytes(*pk);
-  std::string fpr = vk ? vk->fingerprint() : "";
   std::size_t enrolled = s->state().guardians().size();
   return done(
       c, {{"index", index}, {"name", name}, {"fingerprint", fpr}, {"receipt", receipt_json(*sub)}},
@@ -236,18 +418,29 @@ int cmd_kiosks_enrol(const Common& c, const std::string& public_key,
   if (!pk) return fail(c, pk.error());
   auto vk = VerifyKey::from_bytes(*pk);
   std::string fpr = vk->fingerprint();
-  if (!expect_fingerprint.empty()) {
-    auto want = election::normalize_typeable_code(expect_fingerprint, "fingerprint");
-    if (!want || *want != fpr) {
-      return fail(c,
-                  make_error(ErrorCode::kPermission,
-                             "fingerprint mismatch: the key's fingerprint is " + fpr +
-                                 ", the kiosk showed " + expect_fingerprint + "; not enrolling it",
-                             "--expect-fingerprint"));
-    }
+  if (Status st = check_fingerprint(fpr, expect_fingerprint, "the kiosk showed"); !st.ok()) {
+    return fail(c, st.error());
   }
   auto s = open_session(c);
   if (!s) return fail(c, s.error());
+  if (auto it = s->state().kiosks().find(*pk); it != s->state().kiosks().end()) {
+    const auto& held = it->second;
+    auto at =
+        find_done<record::KioskEnrolmentBody>(*s, [&](const auto& b) { return b.key == *pk; });
+    if (held.revoked || held.enrolment.name != name || held.enrolment.precinct != precinct) {
+      return fail(c, make_error(ErrorCode::kConflict,
+                                "this kiosk key (fingerprint " + fpr + ") was enrolled at entry " +
+                                    std::to_string(at.value_or(0)) + " as '" + held.enrolment.name +
+                                    "' (precinct " + held.enrolment.precinct + ")" +
+                                    (held.revoked ? " and has been revoked" : "") +
+                                    "; an enrolment cannot be changed: give the kiosk a new key",
+                                "--public-key"));
+    }
+    return already_done(
+        c, {{"name", name}, {"precinct", precinct}, {"fingerprint", fpr}},
+        "kiosk '" + name + "' (precinct " + precinct + ", fingerprint " + fpr + ") is enrolled",
+        at.value_or(0));
+  }
   record::KioskEnrolmentBody body{*pk, name, precinct};
   auto sub = submit(*s, EntryType::kKioskEnrolment, body.encode());
   if (!sub) return fail(c, sub.error());
@@ -265,6 +458,22 @@ int cmd_kiosks_revoke(const Common& c, const std::string& public_key, const std:
   if (!pk) return fail(c, pk.error());
   auto s = open_session(c);
   if (!s) return fail(c, s.error());
+  std::string fpr = VerifyKey::from_bytes(*pk)->fingerprint();
+  auto it = s->state().kiosks().find(*pk);
+  if (it == s->state().kiosks().end()) {
+    return fail(c, make_error(ErrorCode::kNotFound,
+                              "no kiosk with this key (fingerprint " + fpr +
+                                  ") is enrolled in this election; `tabella-admin status` lists "
+                                  "the kiosks",
+                              "--public-key"));
+  }
+  if (it->second.revoked) {
+    auto at =
+        find_done<record::KioskRevocationBody>(*s, [&](const auto& b) { return b.key == *pk; });
+    return already_done(c, {{"public_key", public_key}},
+                        "kiosk '" + it->second.enrolment.name + "' (" + fpr + ") is revoked",
+                        at.value_or(0));
+  }
   auto sub =
       submit(*s, EntryType::kKioskRevocation, record::KioskRevocationBody{*pk, reason}.encode());
   if (!sub) return fail(c, sub.error());
@@ -279,43 +488,82 @@ std::string board_url(const Common& c) {
 }
 
 int cmd_tokens_issue(const Common& c, std::uint32_t count, const std::string& precinct,
-                     const std::filesystem::path& out) {
+                     const std::filesystem::path& out, bool force) {
   auto s = open_session(c);
   if (!s) return fail(c, s.error());
   if (s->state().phase() >= record::Phase::kClosed) {
     return fail(c, make_error(ErrorCode::kConflict,
                               "polls are closed (phase " + phase_text(*s) + "); no more tokens"));
   }
-  std::error_code ec;
-  std::filesystem::create_directories(out, ec);
-  if (ec)
-    return fail(c, make_error(ErrorCode::kIo, "cannot create directory: " + ec.message(), out));
   std::vector<std::string> tokens;
-  tokens.reserve(count);
-  for (std::uint32_t i = 0; i < count; ++i) tokens.push_back(election::generate_token());
-  // Files first: if the ledger then refuses, the printed tokens simply never work.
-  std::string csv = "token,precinct\n";
-  for (const auto& t : tokens) csv += t + "," + precinct + "\n";
-  Status wrote = client::write_private_file(out / "tokens.csv", as_bytes(csv), /*overwrite=*/false);
-  secure_zero(csv.data(), csv.size());
-  if (!wrote.ok()) return fail(c, wrote.error());
-  const auto& m = *s->state().manifest();
-  auto pdf = render_token_pdf({m.title.in(m.languages[0]), precinct, tokens});
-  if (!pdf) return fail(c, pdf.error());
-  wrote = client::write_private_file(out / "tokens.pdf", *pdf, /*overwrite=*/false);
-  if (!wrote.ok()) return fail(c, wrote.error());
-  std::size_t entries = 0;
-  for (std::size_t start = 0; start < tokens.size(); start += record::kMaxTokensPerEntry) {
-    record::TokenCommitmentsBody body{precinct, {}};
-    for (std::size_t t = start; t < std::min(tokens.size(), start + record::kMaxTokensPerEntry);
-         ++t) {
-      body.token_hashes.push_back(election::token_hash(s->q(), tokens[t]));
+  std::error_code ec;
+  const bool resume = std::filesystem::exists(out / "tokens.csv", ec);
+  if (resume) {
+    // A re-run over the same --out: the tokens were written by an earlier run; commit whichever
+    // of them the record does not hold yet (an earlier run stopped midway), or say it is done.
+    auto loaded = load_token_csv(out / "tokens.csv", precinct, count);
+    if (!loaded) return fail(c, loaded.error());
+    tokens = std::move(*loaded);
+  } else {
+    if (active_kiosks(*s, precinct) == 0) {
+      Status ok = confirm_risks({"no enrolled kiosk serves precinct '" + precinct +
+                                 "', so these tokens cannot be used at any kiosk yet (a typo in "
+                                 "--precinct?)"},
+                                force, "issuing tokens");
+      if (!ok.ok()) return fail(c, ok.error());
     }
+    std::filesystem::create_directories(out, ec);
+    if (ec)
+      return fail(c, make_error(ErrorCode::kIo, "cannot create directory: " + ec.message(), out));
+    tokens.reserve(count);
+    for (std::uint32_t i = 0; i < count; ++i) tokens.push_back(election::generate_token());
+    // Files first: if the ledger then refuses, the printed tokens simply never work.
+    std::string csv = "token,precinct\n";
+    for (const auto& t : tokens) csv += t + "," + precinct + "\n";
+    Status wrote =
+        client::write_private_file(out / "tokens.csv", as_bytes(csv), /*overwrite=*/false);
+    secure_zero(csv.data(), csv.size());
+    if (!wrote.ok()) return fail(c, wrote.error());
+  }
+  if (!std::filesystem::exists(out / "tokens.pdf", ec)) {
+    const auto& m = *s->state().manifest();
+    auto pdf = render_token_pdf({m.title.in(m.languages[0]), precinct, tokens});
+    if (!pdf) return fail(c, pdf.error());
+    Status wrote = client::write_private_file(out / "tokens.pdf", *pdf, /*overwrite=*/false);
+    if (!wrote.ok()) return fail(c, wrote.error());
+  }
+  std::vector<Digest> pending;
+  Digest last{};
+  for (const auto& t : tokens) {
+    last = election::token_hash(s->q(), t);
+    if (s->state().token_state(last) == 0) pending.push_back(last);
+  }
+  for (auto& t : tokens) secure_zero(t.data(), t.size());
+  if (resume && pending.empty()) {
+    auto at = find_done<record::TokenCommitmentsBody>(*s, [&](const auto& b) {
+      return std::find(b.token_hashes.begin(), b.token_hashes.end(), last) != b.token_hashes.end();
+    });
+    return already_done(c, {{"count", count}, {"precinct", precinct}},
+                        "the " + std::to_string(count) + " tokens of " +
+                            (out / "tokens.csv").string() + " are committed",
+                        at.value_or(0));
+  }
+  std::size_t entries = 0;
+  for (std::size_t start = 0; start < pending.size(); start += record::kMaxTokensPerEntry) {
+    record::TokenCommitmentsBody body{precinct, {}};
+    body.token_hashes.assign(
+        pending.begin() + static_cast<std::ptrdiff_t>(start),
+        pending.begin() + static_cast<std::ptrdiff_t>(
+                              std::min(pending.size(), start + record::kMaxTokensPerEntry)));
     auto sub = submit(*s, EntryType::kTokenCommitments, body.encode());
     if (!sub) return fail(c, sub.error());
     ++entries;
   }
-  for (auto& t : tokens) secure_zero(t.data(), t.size());
+  if (resume) {
+    (c.json ? std::cerr : std::cout)
+        << "resumed: " << pending.size() << " of the " << count << " tokens in "
+        << (out / "tokens.csv").string() << " were not committed yet\n";
+  }
   return done(c,
               {{"count", count},
                {"precinct", precinct},
@@ -336,9 +584,9 @@ int cmd_key_publish(const Common& c) {
   if (!s) return fail(c, s.error());
   const auto& st = s->state();
   if (st.phase() != record::Phase::kSetup) {
-    return fail(c,
-                make_error(ErrorCode::kConflict,
-                           "the election key is already published (phase " + phase_text(*s) + ")"));
+    return already_done(c, {{"q_bar", st.context() ? to_hex(st.context()->q_bar) : ""}},
+                        "the election key is published (phase " + phase_text(*s) + ")",
+                        s->mirror->index_of(EntryType::kElectionKey).value_or(0));
   }
   const auto& m = *st.manifest();
   // The same rule the ledger applies (check 9): names every guardian the ceremony waits for.
@@ -359,22 +607,55 @@ int cmd_key_publish(const Common& c) {
                   "\n  Q-bar = " + to_hex(body.extended_hash) + "\n");
 }
 
-int cmd_polls(const Common& c, bool open, const std::string& note) {
+int cmd_polls(const Common& c, bool open, const std::string& note, bool force) {
   auto s = open_session(c);
   if (!s) return fail(c, s.error());
   // The ledger enforces this too (check 13); asking first gives the official the reason directly.
   const auto phase = s->state().phase();
+  const auto opened = s->mirror->index_of(EntryType::kPollsOpen);
+  const auto closed = s->mirror->index_of(EntryType::kPollsClose);
+  if (open && phase == record::Phase::kOpen) {
+    return already_done(c, {{"phase", phase_text(*s)}}, "the polls are open", opened.value_or(0));
+  }
+  if (!open && closed) {
+    return already_done(
+        c, {{"phase", phase_text(*s)}, {"ballots_cast", s->state().cast_count()}},
+        "the polls are closed (" + std::to_string(s->state().cast_count()) + " ballots cast)",
+        *closed);
+  }
   if (open && phase != record::Phase::kKeyed) {
-    return fail(c, make_error(ErrorCode::kConflict,
-                              phase < record::Phase::kKeyed
-                                  ? "the election key is not yet published"
-                                  : "polls were already opened (phase " + phase_text(*s) + ")"));
+    return fail(
+        c, make_error(ErrorCode::kConflict,
+                      phase < record::Phase::kKeyed
+                          ? "the election key is not yet published; run `tabella-admin "
+                            "key publish` once the guardians' ceremony is complete"
+                          : "the polls were opened at entry " + std::to_string(opened.value_or(0)) +
+                                " and closed at entry " + std::to_string(closed.value_or(0)) +
+                                "; closed polls cannot be reopened"));
   }
   if (!open && phase != record::Phase::kOpen) {
     return fail(c, make_error(ErrorCode::kConflict,
-                              phase < record::Phase::kOpen
-                                  ? "polls are not open (phase " + phase_text(*s) + ")"
-                                  : "polls are already closed (phase " + phase_text(*s) + ")"));
+                              phase < record::Phase::kKeyed
+                                  ? "the polls were never opened (phase " + phase_text(*s) +
+                                        "): the election key is not yet published"
+                                  : "the polls were never opened; run `tabella-admin polls open` "
+                                    "first"));
+  }
+  if (open) {
+    std::vector<std::string> risks;
+    if (active_kiosks(*s) == 0) {
+      risks.push_back(
+          "no kiosk is enrolled (or every one is revoked): nobody can vote; enrol "
+          "them first with `tabella-admin kiosks enrol`");
+    }
+    const auto& m = *s->state().manifest();
+    // The manifest's fixed-width UTC times order like the times they name.
+    if (utc_now_text() > m.end) {
+      risks.push_back("the election's end date " + m.end + " (in the ballot file) has passed");
+    }
+    if (Status ok = confirm_risks(risks, force, "opening the polls"); !ok.ok()) {
+      return fail(c, ok.error());
+    }
   }
   record::PollsBody body{client::unix_now(),
                          note.empty() ? (open ? "polls open" : "polls closed") : note};
@@ -449,9 +730,15 @@ int cmd_tally(const Common& c, std::chrono::seconds timeout, std::chrono::millis
   if (!s) return fail(c, s.error());
   const auto& st = s->state();
   if (st.phase() < record::Phase::kClosed) {
-    return fail(c,
-                make_error(ErrorCode::kConflict, "polls are not closed (phase " + phase_text(*s) +
-                                                     "); run `tabella-admin polls close` first"));
+    // The hint names the next step from where the election stands.
+    std::string next = st.phase() < record::Phase::kKeyed
+                           ? "the election key is not yet published and the polls were never "
+                             "opened; nothing can be tallied yet"
+                       : st.phase() == record::Phase::kKeyed
+                           ? "the polls were never opened; nothing can be tallied yet"
+                           : "the polls are open; run `tabella-admin polls close` first";
+    return fail(c, make_error(ErrorCode::kConflict,
+                              "cannot tally (phase " + phase_text(*s) + "): " + next));
   }
   std::ostream& progress = c.json ? std::cerr : std::cout;
   if (st.phase() == record::Phase::kClosed) {
@@ -552,6 +839,13 @@ int cmd_publish(const Common& c, const std::filesystem::path& dir) {
   std::string text = results_text(*results);
   std::ofstream(dir / "results.txt") << text;
   std::ofstream(dir / "results.html") << results_html(*results);
+  std::ofstream(dir / "results.csv") << results_csv(*results);
+  std::ofstream(dir / "results-nist-1500-100.json") << results_nist_json(*results, utc_now_text());
+  auto canvass = render_canvass_pdf(*results, utc_now_text());
+  if (!canvass) return fail(c, canvass.error().with_prefix("canvass-report.pdf"));
+  std::ofstream(dir / "canvass-report.pdf", std::ios::binary)
+      .write(reinterpret_cast<const char*>(canvass->data()),
+             static_cast<std::streamsize>(canvass->size()));
   if (!report->ok()) {
     const auto& f = report->failures.front();
     return fail(
@@ -571,11 +865,16 @@ int cmd_publish(const Common& c, const std::filesystem::path& dir) {
                {"board", (dir / "board" / "index.html").string()},
                {"results_txt", (dir / "results.txt").string()},
                {"results_html", (dir / "results.html").string()},
+               {"results_csv", (dir / "results.csv").string()},
+               {"results_nist", (dir / "results-nist-1500-100.json").string()},
+               {"canvass_pdf", (dir / "canvass-report.pdf").string()},
                {"entries", report->entries},
                {"verified", true}},
               text + "\nrecord:  " + record_path.string() + " (" + std::to_string(report->entries) +
                   " entries, every check passed)\nresults: " + (dir / "results.txt").string() +
-                  ", " + (dir / "results.html").string() + "\n");
+                  ", " + (dir / "results.html").string() + ", " + (dir / "results.csv").string() +
+                  ", " + (dir / "results-nist-1500-100.json").string() + ", " +
+                  (dir / "canvass-report.pdf").string() + "\n");
 }
 
 }  // namespace tabella::admin

@@ -34,16 +34,21 @@ std::string board_url(const Common& c);
 // Each returns the process exit code (0 success, 1 failure, 2 usage) after printing.
 int cmd_keygen(const Common& c);
 int cmd_init(const Common& c, const std::filesystem::path& ballot);
+// A repeated step (init, guardians add, kiosks enrol/revoke, key publish, polls open/close)
+// that the record shows already done succeeds and says "already done at index N"; the same step
+// with different data (another key for an enrolled guardian index) is refused.
 int cmd_guardians_add(const Common& c, std::uint32_t index, const std::string& name,
-                      const std::string& public_key);
+                      const std::string& public_key, const std::string& expect_fingerprint = "");
 int cmd_kiosks_enrol(const Common& c, const std::string& public_key,
                      const std::string& expect_fingerprint, const std::string& name,
                      const std::string& precinct);
 int cmd_kiosks_revoke(const Common& c, const std::string& public_key, const std::string& reason);
+// Risky actions need force (--force), else they are refused with the warning: tokens for a
+// precinct with no kiosk; opening the polls with no kiosk or after the manifest's end date.
 int cmd_tokens_issue(const Common& c, std::uint32_t count, const std::string& precinct,
-                     const std::filesystem::path& out);
+                     const std::filesystem::path& out, bool force = false);
 int cmd_key_publish(const Common& c);
-int cmd_polls(const Common& c, bool open, const std::string& note);
+int cmd_polls(const Common& c, bool open, const std::string& note, bool force = false);
 int cmd_status(const Common& c);
 int cmd_tally(const Common& c, std::chrono::seconds timeout, std::chrono::milliseconds interval);
 int cmd_publish(const Common& c, const std::filesystem::path& dir);

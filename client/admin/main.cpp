@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
+#include "tabella/util/cli_parse.h"
 
 int main(int argc, char** argv) {
   using namespace tabella::admin;
@@ -48,6 +49,10 @@ int main(int argc, char** argv) {
   g_add->add_option("--name", g_name, "Guardian's name")->required();
   g_add->add_option("--public-key", g_key, "Public key (64 hex, from tabella-guardian keygen)")
       ->required();
+  std::string g_fpr;
+  g_add->add_option("--expect-fingerprint", g_fpr,
+                    "Fingerprint the guardian read out (from their keygen); enrolment stops if "
+                    "it differs");
 
   auto* kiosks = app.add_subcommand("kiosks", "Kiosk enrolment and revocation");
   kiosks->require_subcommand(1);
@@ -72,8 +77,13 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::Range(1, 100000));
   t_issue->add_option("--precinct", t_precinct, "Precinct")->required();
-  t_issue->add_option("--out", t_out, "Output directory (created; files must not exist)")
+  t_issue
+      ->add_option("--out", t_out,
+                   "Output directory (created). A re-run over the same directory commits "
+                   "whichever of its tokens.csv the record does not hold yet")
       ->required();
+  bool force = false;
+  t_issue->add_flag("--force", force, "Issue tokens even for a precinct no enrolled kiosk serves");
 
   auto* key = app.add_subcommand("key", "The joint election key");
   key->require_subcommand(1);
@@ -86,6 +96,8 @@ int main(int argc, char** argv) {
   auto* p_open = polls->add_subcommand("open", "Open the polls: kiosks may cast ballots");
   auto* p_close = polls->add_subcommand("close", "Close the polls: no more ballots or tokens");
   p_open->add_option("--note", p_note, "Note published with the entry");
+  p_open->add_flag("--force", force,
+                   "Open even with no kiosk enrolled, or after the ballot file's end date");
   p_close->add_option("--note", p_note, "Note published with the entry");
 
   auto* status = app.add_subcommand("status", "Entries, ballots per kiosk, tokens, guardians");
@@ -103,25 +115,21 @@ int main(int argc, char** argv) {
       "publish", "Export the record to DIR/record.jsonl, verify it, write results.txt/.html");
   publish->add_option("DIR", dir, "Output directory")->required();
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
+  if (auto code = tabella::parse_command_line(app, argc, argv)) return *code;
 
   if (keygen->parsed()) return cmd_keygen(common);
   if (init->parsed()) return cmd_init(common, ballot);
-  if (g_add->parsed()) return cmd_guardians_add(common, g_index, g_name, g_key);
+  if (g_add->parsed()) return cmd_guardians_add(common, g_index, g_name, g_key, g_fpr);
   if (k_enrol->parsed()) return cmd_kiosks_enrol(common, k_key, k_fpr, k_name, k_precinct);
   if (k_revoke->parsed()) return cmd_kiosks_revoke(common, k_key, k_reason);
-  if (t_issue->parsed()) return cmd_tokens_issue(common, t_count, t_precinct, t_out);
+  if (t_issue->parsed()) return cmd_tokens_issue(common, t_count, t_precinct, t_out, force);
   if (k_publish->parsed()) return cmd_key_publish(common);
-  if (p_open->parsed()) return cmd_polls(common, /*open=*/true, p_note);
+  if (p_open->parsed()) return cmd_polls(common, /*open=*/true, p_note, force);
   if (p_close->parsed()) return cmd_polls(common, /*open=*/false, p_note);
   if (status->parsed()) return cmd_status(common);
   if (tally->parsed()) {
     return cmd_tally(common, std::chrono::seconds(timeout), std::chrono::milliseconds(interval_ms));
   }
   if (publish->parsed()) return cmd_publish(common, dir);
-  return 2;
+  return tabella::kExitUsage;
 }

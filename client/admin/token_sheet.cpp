@@ -1,34 +1,21 @@
 #include "token_sheet.h"
 
-#include <cairo-pdf.h>
-#include <cairo.h>
-#include <fontconfig/fontconfig.h>
 #include <qrencode.h>
 
 #include <memory>
+
+#include "pdf_document.h"
 
 namespace tabella::admin {
 
 namespace {
 
-constexpr double kPageWidth = 595.28;  // A4 in points
-constexpr double kPageHeight = 841.89;
+constexpr double kPageWidth = PdfDocument::kPageWidth;
+constexpr double kPageHeight = PdfDocument::kPageHeight;
 constexpr int kColumns = 2;
 constexpr int kRows = 5;
 constexpr double kMargin = 28;
 
-cairo_status_t append_bytes(void* closure, const unsigned char* data, unsigned int length) {
-  auto* out = static_cast<Bytes*>(closure);
-  out->insert(out->end(), data, data + length);
-  return CAIRO_STATUS_SUCCESS;
-}
-
-struct SurfaceDeleter {
-  void operator()(cairo_surface_t* s) const { cairo_surface_destroy(s); }
-};
-struct ContextDeleter {
-  void operator()(cairo_t* c) const { cairo_destroy(c); }
-};
 struct QrDeleter {
   void operator()(QRcode* q) const { QRcode_free(q); }
 };
@@ -51,29 +38,15 @@ Status draw_qr(cairo_t* cr, const std::string& text, double x, double y, double 
   return {};
 }
 
-void text_at(cairo_t* cr, double x, double y, double size, bool bold, const std::string& text) {
-  cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL,
-                         bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-  cairo_set_font_size(cr, size);
-  cairo_move_to(cr, x, y);
-  cairo_show_text(cr, text.c_str());
-}
-
 }  // namespace
 
 Result<Bytes> render_token_pdf(const TokenSheet& sheet) {
   if (sheet.tokens.size() > 100000) {
     return make_error(ErrorCode::kLimit, "at most 100000 tokens per sheet", "count");
   }
-  Bytes out;
-  std::unique_ptr<cairo_surface_t, SurfaceDeleter> surface(
-      cairo_pdf_surface_create_for_stream(append_bytes, &out, kPageWidth, kPageHeight));
-  if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS) {
-    return make_error(ErrorCode::kIo, "cairo cannot create a PDF surface");
-  }
-  cairo_pdf_surface_restrict_to_version(surface.get(), CAIRO_PDF_VERSION_1_5);
-  std::unique_ptr<cairo_t, ContextDeleter> cr(cairo_create(surface.get()));
-  cairo_t* c = cr.get();
+  auto doc = PdfDocument::create();
+  if (!doc) return doc.error();
+  cairo_t* c = (*doc)->cr();
   const double slip_w = (kPageWidth - 2 * kMargin) / kColumns;
   const double slip_h = (kPageHeight - 2 * kMargin) / kRows;
   const std::size_t per_page = kColumns * kRows;
@@ -93,31 +66,18 @@ Result<Bytes> render_token_pdf(const TokenSheet& sheet) {
     // Text.
     cairo_set_source_rgb(c, 0, 0, 0);
     std::string title = sheet.title.size() > 48 ? sheet.title.substr(0, 45) + "..." : sheet.title;
-    text_at(c, x + 12, y + 22, 10, true, title);
-    text_at(c, x + 12, y + 38, 8, false, "Precinct " + sheet.precinct);
-    text_at(c, x + 12, y + 52, 8, false, "Voter token - single use");
+    (*doc)->text_at(x + 12, y + 22, 10, true, title);
+    (*doc)->text_at(x + 12, y + 38, 8, false, "Precinct " + sheet.precinct);
+    (*doc)->text_at(x + 12, y + 52, 8, false, "Voter token - single use");
     double qr = slip_h - 70;
     TABELLA_TRY(draw_qr(c, sheet.tokens[i], x + slip_w - qr - 8, y + 8, qr));
     cairo_set_source_rgb(c, 0, 0, 0);
-    text_at(c, x + 12, y + slip_h - 22, 13, true, sheet.tokens[i]);
-    text_at(c, x + 12, y + slip_h - 8, 6.5, false,
-            "Type or scan this code at the kiosk. It works once.");
-    text_at(c, x + slip_w - 40, y + slip_h - 8, 6.5, false, "#" + std::to_string(i + 1));
+    (*doc)->text_at(x + 12, y + slip_h - 22, 13, true, sheet.tokens[i]);
+    (*doc)->text_at(x + 12, y + slip_h - 8, 6.5, false,
+                    "Type or scan this code at the kiosk. It works once.");
+    (*doc)->text_at(x + slip_w - 40, y + slip_h - 8, 6.5, false, "#" + std::to_string(i + 1));
   }
-  cairo_show_page(c);
-  cr.reset();
-  cairo_surface_finish(surface.get());
-  if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS) {
-    return make_error(ErrorCode::kIo,
-                      std::string("cairo failed: ") +
-                          cairo_status_to_string(cairo_surface_status(surface.get())));
-  }
-  surface.reset();
-  // Release cairo's and fontconfig's process-wide caches (both re-initialise on the next use),
-  // so leak checkers see no memory left behind by a rendering.
-  cairo_debug_reset_static_data();
-  FcFini();
-  return out;
+  return (*doc)->finish();
 }
 
 }  // namespace tabella::admin

@@ -34,6 +34,7 @@
 #include "tabella/client/ledger_client.h"
 #include "tabella/client/record_mirror.h"
 #include "tabella/election/tally.h"
+#include "tabella/util/cli_parse.h"
 
 namespace {
 
@@ -227,9 +228,15 @@ int cmd_ceremony(const Options& o) {
     auto loaded = guardian::GuardianState::load(state_path(o), passphrase.text);
     if (!loaded) return fail(o, loaded.error());
     if (loaded->index != me || (loaded->secrets && loaded->secrets->quorum() != m.quorum)) {
-      return fail(
-          o, make_error(ErrorCode::kConflict,
-                        "the state file belongs to another guardian or election", state_path(o)));
+      return fail(o, make_error(ErrorCode::kConflict,
+                                loaded->index != me
+                                    ? "this is guardian " + std::to_string(loaded->index) +
+                                          "'s state file, not guardian " + std::to_string(me) +
+                                          "'s (--index " + std::to_string(me) +
+                                          "); give this guardian's own file with --state"
+                                    : "this state file is from another election (its quorum "
+                                      "differs from this election's)",
+                                state_path(o)));
     }
     gs.emplace(std::move(*loaded));
     out << tag(o) << "resuming from " << state_path(o) << "\n";
@@ -480,7 +487,11 @@ int cmd_decrypt(const Options& o) {
   auto gs = guardian::GuardianState::load(state_path(o), passphrase.text);
   if (!gs) return fail(o, gs.error());
   if (gs->index != o.index) {
-    return fail(o, make_error(ErrorCode::kConflict, "the state file belongs to another guardian",
+    return fail(o, make_error(ErrorCode::kConflict,
+                              "this is guardian " + std::to_string(gs->index) +
+                                  "'s state file, not guardian " + std::to_string(o.index) +
+                                  "'s (--index " + std::to_string(o.index) +
+                                  "); give this guardian's own file with --state",
                               state_path(o)));
   }
   if (!gs->share) {
@@ -499,6 +510,22 @@ int cmd_decrypt(const Options& o) {
                          (phase < record::Phase::kTallied ? ": no encrypted tally yet" : "")};
   });
   if (!st.ok()) return fail(o, st.error());
+  // The share must be this election's guardian i's: s_i*G is its public share key (the
+  // commitments' sum, published with the election key). A state file of another election (or
+  // of a ceremony that was restarted) is caught here, before anything is computed or posted.
+  const auto& share_keys = s->state().snapshot().public_share_keys;
+  if (auto it = share_keys.find(o.index);
+      it == share_keys.end() || !(Point::base_mul(*gs->share) == it->second)) {
+    return fail(o, make_error(ErrorCode::kConflict,
+                              "this state file holds guardian " + std::to_string(o.index) +
+                                  "'s share of another key ceremony (another election, or a "
+                                  "ceremony run again): it does not match guardian " +
+                                  std::to_string(o.index) + "'s public share key in election " +
+                                  s->state().manifest()->election_id +
+                                  ". Give the state file this guardian saved in this election's "
+                                  "ceremony",
+                              state_path(o)));
+  }
   if (s->state().guardians().at(o.index).decrypted ||
       s->state().phase() == record::Phase::kFinished) {
     std::cout << tag(o) << "nothing to do: already decrypted or the result is published\n";
@@ -556,11 +583,7 @@ int main(int argc, char** argv) {
       "Show the published encrypted tally, check it, and after confirmation post this "
       "guardian's partial decryption");
   decrypt->add_flag("--yes", o.yes, "Do not ask for confirmation (scripts)");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
+  if (auto code = tabella::parse_command_line(app, argc, argv)) return *code;
   if (keygen->parsed()) return cmd_keygen(o);
   if (ceremony->parsed()) return cmd_ceremony(o);
   if (decrypt->parsed()) return cmd_decrypt(o);

@@ -23,6 +23,7 @@
 #include "tabella/client/cli_support.h"
 #include "tabella/client/key_files.h"
 #include "tabella/client/kiosk_client.h"
+#include "tabella/util/cli_parse.h"
 
 namespace {
 
@@ -195,11 +196,7 @@ int main(int argc, char** argv) {
   std::string ballots_file;
   run->add_option("--ballots", ballots_file,
                   "Write every ballot's short code, cast/challenged and marks (JSON) to this file");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
+  if (auto code = tabella::parse_command_line(app, argc, argv)) return *code;
 
   if (keygen->parsed()) {
     SigningKey key = SigningKey::generate();

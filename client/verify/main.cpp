@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "tabella/util/cli_parse.h"
 #include "verifier.h"
 
 int main(int argc, char** argv) {
@@ -29,12 +30,7 @@ int main(int argc, char** argv) {
   app.add_option("--ledger-key", options.ledger_key,
                  "ledger verifier key (name+id+key); default: the one in the election entry");
   app.add_flag("-q,--quiet", quiet, "no progress output");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return e.get_exit_code() == 0 ? 0 : (code == 0 ? 0 : 2);
-  }
+  if (auto code = tabella::parse_command_line(app, argc, argv)) return *code;
 
   const bool show_progress = !quiet && !json && isatty(STDERR_FILENO);
   auto last = std::chrono::steady_clock::now();

@@ -1,5 +1,6 @@
 // Unit tests of the client library pieces that need no server: URL parsing, transport errors,
-// the token PDF, private files, the guardian state file, and the view state and evidence files.
+// the token PDF, private files, the guardian state file, the view state and evidence files, and
+// the published results' arithmetic (winners, ties, under-votes) and formats.
 // (Receipts are checked by common's ledger::check_receipt: tests/unit/receipt_test.cpp.)
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -7,8 +8,11 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
+#include "canvass_report.h"
 #include "guardian_state.h"
+#include "results_report.h"
 #include "tabella/client/http_client.h"
 #include "tabella/client/key_files.h"
 #include "tabella/client/ledger_client.h"
@@ -21,6 +25,124 @@
 
 namespace tabella::client {
 namespace {
+
+// A two-contest election (vote for one; vote for up to two) with a referendum, in two languages.
+admin::PublishedResults sample_results() {
+  auto m = election::parse_manifest(R"({"format": "tabella-election/1", "election_id": "t-2026",
+    "origin": "tabella.example/t-2026", "languages": ["en", "es"],
+    "title": {"en": "Test, \"quoted\"", "es": "Prueba"}, "start": "2026-11-03T07:00:00Z",
+    "end": "2026-11-03T20:00:00Z", "guardians": {"count": 1, "quorum": 1}, "contests": [
+    {"id": "mayor", "kind": "candidate", "title": {"en": "Mayor", "es": "Alcaldía"}, "instructions": {"en": "Vote.", "es": "Vote."}, "max": 1,
+     "choices": [{"id": "a", "label": {"en": "Ann, Jr.", "es": "Ann, Jr."}, "party": {"en": "P1", "es": "P1"}},
+                 {"id": "b", "label": {"en": "Bob", "es": "Bob"}, "party": {"en": "P2", "es": "P2"}}]},
+    {"id": "council", "kind": "candidate", "title": {"en": "Council", "es": "Concejo"}, "instructions": {"en": "Vote.", "es": "Vote."}, "max": 2,
+     "choices": [{"id": "c", "label": {"en": "Cy", "es": "Cy"}, "party": {"en": "P1", "es": "P1"}},
+                 {"id": "d", "label": {"en": "Di", "es": "Di"}, "party": {"en": "P2", "es": "P2"}},
+                 {"id": "e", "label": {"en": "Ed", "es": "Ed"}, "party": {"en": "P2", "es": "P2"}}]},
+    {"id": "bond", "kind": "referendum", "title": {"en": "Bond", "es": "Bono"}, "instructions": {"en": "Vote.", "es": "Vote."}, "max": 1,
+     "choices": [{"id": "yes", "label": {"en": "Yes", "es": "Sí"}},
+                 {"id": "no", "label": {"en": "No", "es": "No"}}]}]})");
+  EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().describe());
+  admin::PublishedResults r;
+  r.manifest = *m;
+  r.cast_count = 10;
+  r.counts = {{6, 3}, {7, 5, 5}, {4, 4}};
+  r.kiosks = {{"k1", "P-01", "AAAA", false, 6, 1},
+              {"k2", "P-02", "BBBB", false, 3, 0},
+              {"k3", "P-01", "CCCC", true, 1, 0}};
+  r.q_hex = "q";
+  r.authority_fingerprint = "FPR";
+  r.checkpoint_root_hex = "root";
+  return r;
+}
+
+TEST(ResultsReport, WinnersTiesUndervotesAndBlankBallots) {
+  auto r = sample_results();
+  auto mayor = admin::contest_summary(r, 0);
+  EXPECT_EQ(mayor.seats, 1u);
+  EXPECT_EQ(mayor.votes, 9u);
+  EXPECT_EQ(mayor.undervotes, 1u);  // 1 seat x 10 ballots - 9
+  ASSERT_TRUE(mayor.blank.has_value());
+  EXPECT_EQ(*mayor.blank, 1u);
+  EXPECT_EQ(mayor.winners, std::vector<std::size_t>{0});
+  EXPECT_TRUE(mayor.tied.empty());
+  // Two seats; 7, 5, 5: the first seat is won, the second is a tie between d and e.
+  auto council = admin::contest_summary(r, 1);
+  EXPECT_EQ(council.seats, 2u);
+  EXPECT_EQ(council.undervotes, 3u);        // 2 x 10 - 17
+  EXPECT_FALSE(council.blank.has_value());  // vote for up to two: marks do not give ballots
+  EXPECT_EQ(council.winners, std::vector<std::size_t>{0});
+  EXPECT_EQ(council.tied, (std::vector<std::size_t>{1, 2}));
+  auto bond = admin::contest_summary(r, 2);
+  EXPECT_TRUE(bond.winners.empty());
+  EXPECT_EQ(bond.tied, (std::vector<std::size_t>{0, 1}));
+  // No votes at all: no winner.
+  r.counts[0] = {0, 0};
+  EXPECT_TRUE(admin::contest_summary(r, 0).winners.empty());
+  EXPECT_TRUE(admin::contest_summary(r, 0).tied.empty());
+  auto precincts = admin::precinct_totals(r);
+  ASSERT_EQ(precincts.size(), 2u);
+  EXPECT_EQ(precincts[0].first, "P-01");
+  EXPECT_EQ(precincts[0].second.first, 7u);  // k1 6 + k3 1
+  EXPECT_EQ(precincts[0].second.second, 1u);
+}
+
+TEST(ResultsReport, CsvQuotesAndNistJsonCarriesEveryLanguage) {
+  auto r = sample_results();
+  std::string csv = admin::results_csv(r);
+  EXPECT_EQ(csv.substr(0, csv.find("\r\n")),
+            "contest_id,contest_kind,contest_title_en,contest_title_es,choice_id,choice_label_en,"
+            "choice_label_es,party,votes,ballots_cast,seats,undervotes,overvotes,outcome");
+  EXPECT_NE(
+      csv.find("mayor,candidate,Mayor,Alcaldía,a,\"Ann, Jr.\",\"Ann, Jr.\",P1,6,10,1,1,0,winner"),
+      std::string::npos)
+      << csv;
+  EXPECT_NE(csv.find("council,candidate,Council,Concejo,d,Di,Di,P2,5,10,2,3,0,tie"),
+            std::string::npos);
+  auto doc = nlohmann::json::parse(admin::results_nist_json(r, "2026-11-04T01:00:00Z"));
+  EXPECT_EQ(doc["@type"], "ElectionResults.ElectionReport");
+  EXPECT_EQ(doc["GeneratedDate"], "2026-11-04T01:00:00Z");
+  const auto& e = doc["Election"][0];
+  EXPECT_EQ(e["Name"]["Text"].size(), 2u);
+  EXPECT_EQ(e["StartDate"], "2026-11-03");
+  ASSERT_EQ(e["Contest"].size(), 3u);
+  EXPECT_EQ(e["Contest"][1]["@type"], "ElectionResults.CandidateContest");
+  EXPECT_EQ(e["Contest"][1]["NumberElected"], 2);
+  EXPECT_EQ(e["Contest"][1]["VoteVariation"], "n-of-m");
+  EXPECT_EQ(e["Contest"][1]["BallotSelection"][2]["VoteCounts"][0]["Count"], 5);
+  EXPECT_EQ(e["Contest"][2]["@type"], "ElectionResults.BallotMeasureContest");
+  EXPECT_EQ(e["Contest"][2]["BallotSelection"][0]["Selection"]["Text"][1]["Content"], "Sí");
+  // Two parties, referenced by the candidates; three kiosks under two precincts.
+  EXPECT_EQ(doc["Party"].size(), 2u);
+  std::size_t devices = 0;
+  for (const auto& u : doc["GpUnit"]) devices += u["@type"] == "ElectionResults.ReportingDevice";
+  EXPECT_EQ(devices, 3u);
+  std::string html = admin::results_html(r);
+  EXPECT_NE(html.find("Test, &quot;quoted&quot;"), std::string::npos);
+  EXPECT_NE(html.find("Alcaldía"), std::string::npos);
+  EXPECT_NE(html.find("TIE for the last seat"), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+}
+
+TEST(ResultsReport, CanvassPdfPaginates) {
+  // The page tree's "/Count N".
+  auto pages = [](const Bytes& pdf) {
+    std::string text(pdf.begin(), pdf.end());
+    std::size_t at = text.find("/Count ");
+    return at == std::string::npos ? 0 : std::stoul(text.substr(at + 7));
+  };
+  auto r = sample_results();
+  auto one = admin::render_canvass_pdf(r, "2026-11-04T01:00:00Z");
+  ASSERT_TRUE(one.ok()) << one.error().describe();
+  ASSERT_GT(one->size(), 1000u);
+  EXPECT_EQ(std::string(one->begin(), one->begin() + 5), "%PDF-");
+  EXPECT_EQ(pages(*one), 1u);
+  // 120 kiosks: the per-kiosk lines run onto further pages.
+  for (int i = 0; i < 120; ++i) r.kiosks.push_back({"kiosk", "P-09", "FPR", false, 1, 0});
+  auto more = admin::render_canvass_pdf(r, "2026-11-04T01:00:00Z");
+  ASSERT_TRUE(more.ok());
+  EXPECT_GE(pages(*more), 3u);
+}
 
 TEST(Url, ParsesAndNormalises) {
   auto u = Url::parse("http://127.0.0.1:8640/");

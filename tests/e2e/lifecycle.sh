@@ -4,7 +4,9 @@
 # 2 kiosks, tokens, polls, ballots (some challenged) through tabella-voters, polls close, a tally
 # with one guardian absent, publish, and tabella-verify on the published record. The published
 # counts must equal the plaintext totals the voter simulator cast. Error paths: a wrong authority
-# key, closing the polls twice, issuing tokens after close, a tally below quorum.
+# key, issuing tokens after close, a tally below quorum, a second election on the same ledger,
+# another guardian's state file, risky actions without --force. Every step run twice succeeds
+# the second time and says "already done at index N".
 #
 # Usage: lifecycle.sh BIN_DIR SOURCE_DIR   (BIN_DIR holds tabella-ledger, tabella-admin, ...)
 set -euo pipefail
@@ -15,9 +17,11 @@ CHALLENGED=${E2E_CHALLENGED:-2}
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tabella-e2e.XXXXXX")
 LEDGER_PID=""
+LEDGER2_PID=""
 BG_PIDS=()
 cleanup() {
   for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  if [ -n "$LEDGER2_PID" ]; then kill "$LEDGER2_PID" 2>/dev/null || true; fi
   if [ -n "$LEDGER_PID" ]; then kill "$LEDGER_PID" 2>/dev/null || true; wait "$LEDGER_PID" 2>/dev/null || true; fi
   if [ "${KEEP_WORK:-0}" = 1 ]; then echo "work dir kept: $WORK"; else rm -rf "$WORK"; fi
 }
@@ -33,6 +37,14 @@ expect_failure() {
   if out=$("$@" 2>&1); then fail "$what: succeeded but should have failed"; fi
   echo "$out" | grep -Eq "$pattern" || fail "$what: message '$out' does not match /$pattern/"
   echo "   refused as expected: $(echo "$out" | head -1)"
+}
+# expect_again "what" cmd...: a step repeated succeeds and says where it was done.
+expect_again() {
+  local what="$1"; shift
+  local out
+  out=$("$@" 2>&1) || fail "$what: a repeated step failed: $out"
+  echo "$out" | grep -Eq "already done at index [0-9]+" || fail "$what: no 'already done': $out"
+  echo "   repeated: $(echo "$out" | head -1)"
 }
 
 ADMIN=("$BIN/tabella-admin")
@@ -66,6 +78,13 @@ expect_failure "init with a key the ledger does not know" "permission|author|401
 
 step "init"
 "${A[@]}" init --ballot "$BALLOT"
+expect_again "init repeated" "${A[@]}" init --ballot "$BALLOT"
+python3 -c "
+import json,sys; m=json.load(open(sys.argv[1])); m['election_id']='other-election'
+m['title']={'en':'Another election','es':'Otra elección'}; json.dump(m, open('other.json','w'))" "$BALLOT"
+expect_failure "a second election on the same ledger" \
+  "this ledger already holds election demo-general-2026 \(.*\); a ledger serves one election" \
+  "${A[@]}" init --ballot other.json
 expect_failure "guardian enrolment signed by another key" "wrong authority key" \
   "$BIN/tabella-admin" --ledger "$URL" --key other.key guardians add --index 1 --name x \
   --public-key "$AUTH"
@@ -75,8 +94,16 @@ for i in 1 2 3; do
   "$BIN/tabella-guardian" --index "$i" --key "g$i.key" keygen --json > "g$i.json"
   (umask 077; echo "passphrase of guardian $i" > "g$i.pass")
   pk=$(python3 -c "import json;print(json.load(open('g$i.json'))['public_key'])" )
-  "${A[@]}" guardians add --index "$i" --name "Guardian $i" --public-key "$pk"
+  fp=$(python3 -c "import json;print(json.load(open('g$i.json'))['fingerprint'])" )
+  if [ "$i" = 1 ]; then
+    expect_failure "guardian with a wrong fingerprint" "fingerprint mismatch" "${A[@]}" guardians add \
+      --index 1 --name "Guardian 1" --public-key "$pk" --expect-fingerprint AAAA-AAAA-AAAA-AAAA
+  fi
+  "${A[@]}" guardians add --index "$i" --name "Guardian $i" --public-key "$pk" --expect-fingerprint "$fp"
 done
+expect_again "guardians add repeated" "${A[@]}" guardians add --index 3 --name "Guardian 3" --public-key "$pk"
+expect_failure "another key for an enrolled guardian" "guardian 1 is already enrolled .* with another key" \
+  "${A[@]}" guardians add --index 1 --name "Guardian 1" --public-key "$pk"
 expect_failure "key publish before the ceremony" "not complete" "${A[@]}" key publish
 for i in 1 2 3; do
   "$BIN/tabella-guardian" --ledger "$URL" --index "$i" --key "g$i.key" --state "g$i.state" --passphrase-file "g$i.pass" \
@@ -92,6 +119,10 @@ grep -h "complete" ceremony*.log
 
 step "key publish, kiosks, tokens, polls open"
 "${A[@]}" key publish
+expect_again "key publish repeated" "${A[@]}" key publish
+expect_failure "tally before the polls were ever opened" "cannot tally \(phase keyed\): the polls were never opened" \
+  "${A[@]}" tally --timeout 1
+expect_failure "polls open with no kiosk" "no kiosk is enrolled.*--force" "${A[@]}" polls open
 for k in 1 2; do
   "$BIN/tabella-voters" keygen --out "kiosk$k.key" --json > "kiosk$k.json"
   pk=$(python3 -c "import json;print(json.load(open('kiosk$k.json'))['public_key'])")
@@ -102,11 +133,26 @@ for k in 1 2; do
   fi
   "${A[@]}" kiosks enrol --public-key "$pk" --expect-fingerprint "$fp" --name "kiosk-$k" --precinct P1
 done
+expect_again "kiosks enrol repeated" "${A[@]}" kiosks enrol --public-key "$pk" --name kiosk-2 --precinct P1
+"$BIN/tabella-voters" keygen --out kiosk3.key --json > kiosk3.json
+pk3=$(python3 -c "import json;print(json.load(open('kiosk3.json'))['public_key'])")
+"${A[@]}" kiosks enrol --public-key "$pk3" --name "kiosk-3" --precinct P2
+"${A[@]}" kiosks revoke --public-key "$pk3" --reason "test of a revocation"
+expect_again "kiosks revoke repeated" "${A[@]}" kiosks revoke --public-key "$pk3"
+expect_failure "tokens for a precinct no kiosk serves" "no enrolled kiosk serves precinct 'P2'.*--force" \
+  "${A[@]}" tokens issue --count 1 --precinct P2 --out tokens-p2
 "${A[@]}" tokens issue --count $((BALLOTS + 2)) --precinct P1 --out tokens
+expect_again "tokens issue repeated over the same --out" \
+  "${A[@]}" tokens issue --count $((BALLOTS + 2)) --precinct P1 --out tokens
 [ "$(stat -c %a tokens/tokens.csv)" = 600 ] || fail "tokens.csv is not 0600"
 head -c 5 tokens/tokens.pdf | grep -q '%PDF' || fail "tokens.pdf is not a PDF"
 [ "$(wc -l < tokens/tokens.csv)" = $((BALLOTS + 3)) ] || fail "tokens.csv has the wrong number of lines"
-"${A[@]}" polls open
+# The demo ballot's end date (2026-11-03T20:00:00Z) may be past: opening then needs --force.
+if [ "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \> "$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['end'])" "$BALLOT")" ]; then
+  expect_failure "polls open after the end date" "end date .* has passed.*--force" "${A[@]}" polls open
+fi
+"${A[@]}" polls open --force
+expect_again "polls open repeated" "${A[@]}" polls open
 
 step "ballots through tabella-voters"
 "$BIN/tabella-voters" run --ledger "$URL" --kiosk-key kiosk1.key --kiosk-key kiosk2.key \
@@ -123,7 +169,7 @@ expect_failure "a spent token" "spent" "$BIN/tabella-voters" run --ledger "$URL"
 
 step "polls close (twice), tokens after close"
 "${A[@]}" polls close
-expect_failure "closing the polls twice" "already closed" "${A[@]}" polls close
+expect_again "polls close repeated" "${A[@]}" polls close
 expect_failure "tokens after close" "closed" "${A[@]}" tokens issue --count 1 --precinct P1 --out tokens2
 
 echo "not the passphrase" > wrong.pass
@@ -132,6 +178,10 @@ expect_failure "decrypt with a wrong passphrase" "wrong passphrase" \
   --passphrase-file wrong.pass decrypt
 expect_failure "decrypt without a passphrase and no terminal" "needs a passphrase" \
   "$BIN/tabella-guardian" --ledger "$URL" --index 2 --key g2.key --state g2.state decrypt < /dev/null
+
+expect_failure "another guardian's state file" "this is guardian 3's state file, not guardian 2's" \
+  "$BIN/tabella-guardian" --ledger "$URL" --index 2 --key g2.key --state g3.state \
+  --passphrase-file g3.pass decrypt --yes
 
 step "tally below quorum (only guardian 2 decrypts)"
 "$BIN/tabella-guardian" --ledger "$URL" --index 2 --key g2.key --state g2.state --passphrase-file g2.pass --timeout 60 \
@@ -142,6 +192,30 @@ expect_failure "tally with 1 of 2 partial decryptions" "below quorum.*1 partial 
   "${A[@]}" tally --timeout 3 --poll-interval-ms 200
 wait "${BG_PIDS[0]}" || fail "guardian 2 decrypt failed"
 BG_PIDS=()
+
+step "a guardian state file from another election's ceremony is caught before anything is posted"
+# A one-guardian election on a second ledger, where guardian 1 (same signing key) runs a ceremony.
+python3 -c "
+import json,sys; m=json.load(open(sys.argv[1])); m['election_id']='other-1'; m['origin']='tabella.example/other-1'
+m['guardians']={'count':1,'quorum':1}; json.dump(m, open('other-1.json','w'))" "$BALLOT"
+"$BIN/tabella-admin" --key other-1.key keygen --json > other-1-key.json
+"$BIN/tabella-ledger" --data-dir ledger2 --origin tabella.example/other-1 --listen 127.0.0.1:0 \
+  --authority-key "$(python3 -c "import json;print(json.load(open('other-1-key.json'))['public_key'])")" \
+  --checkpoint-interval 250ms > ledger2.out 2> ledger2.err &
+LEDGER2_PID=$!
+for _ in $(seq 1 100); do grep -q '^listening on ' ledger2.out 2>/dev/null && break; sleep 0.1; done
+URL2=$(sed -n 's/^listening on //p' ledger2.out | head -1)
+[ -n "$URL2" ] || fail "the second tabella-ledger did not start"
+"$BIN/tabella-admin" --ledger "$URL2" --key other-1.key init --ballot other-1.json > /dev/null
+"$BIN/tabella-admin" --ledger "$URL2" --key other-1.key guardians add --index 1 --name "Guardian 1" \
+  --public-key "$(python3 -c "import json;print(json.load(open('g1.json'))['public_key'])")" > /dev/null
+"$BIN/tabella-guardian" --ledger "$URL2" --index 1 --key g1.key --state other-1-g1.state \
+  --passphrase-file g1.pass --timeout 60 --poll-interval-ms 200 ceremony > other-1-ceremony.log 2>&1 \
+  || { cat other-1-ceremony.log; fail "the second election's ceremony"; }
+kill "$LEDGER2_PID"; wait "$LEDGER2_PID" 2>/dev/null || true; LEDGER2_PID=""
+expect_failure "another election's state file" "share of another key ceremony.*does not match guardian 1's public share key" \
+  "$BIN/tabella-guardian" --ledger "$URL" --index 1 --key g1.key --state other-1-g1.state --view g1.view \
+  --passphrase-file g1.pass --timeout 5 decrypt --yes
 
 step "decrypt asks first: shows the tally it would decrypt, posts nothing unless confirmed"
 out=$(echo no | "$BIN/tabella-guardian" --ledger "$URL" --index 3 --key g3.key --state g3.state --passphrase-file g3.pass \
@@ -170,8 +244,99 @@ PY
 step "status, publish, tabella-verify"
 "${A[@]}" status
 "${A[@]}" publish published
-for f in record.jsonl results.txt results.html; do [ -s "published/$f" ] || fail "published/$f missing"; done
-grep -q '<svg' published/results.html || fail "results.html has no chart"
+for f in record.jsonl results.txt results.html results.csv results-nist-1500-100.json canvass-report.pdf; do
+  [ -s "published/$f" ] || fail "published/$f missing"
+done
+head -c 5 published/canvass-report.pdf | grep -q '%PDF' || fail "canvass-report.pdf is not a PDF"
+python3 - "$BALLOT" <<'PY2' || fail "the published results files"
+import csv, json, re, sys
+v = json.load(open("voters.json"))
+m = json.load(open(sys.argv[1]))
+langs = m["languages"]
+cast = {c: {ch: n for ch, n in per.items()} for c, per in v["counts"].items()}
+choices = {c["id"]: c for c in m["contests"]}
+
+# results.csv: one row per contest and choice, counts equal what the voters cast.
+rows = list(csv.DictReader(open("published/results.csv", newline="")))
+assert len(rows) == sum(len(c["choices"]) for c in m["contests"]), len(rows)
+for r in rows:
+    assert int(r["votes"]) == cast[r["contest_id"]][r["choice_id"]], r
+    assert int(r["ballots_cast"]) == v["cast"] and r["overvotes"] == "0", r
+    for l in langs:
+        assert r["choice_label_" + l], (l, r)
+for cid, c in choices.items():
+    seats = c.get("max", 1) if c["kind"] == "candidate" else 1
+    marks = sum(cast[cid].values())
+    mine = [r for r in rows if r["contest_id"] == cid]
+    assert all(int(r["undervotes"]) == c.get("max", 1) * v["cast"] - marks for r in mine), cid
+    counts = sorted(cast[cid].values(), reverse=True)
+    winners = [r["choice_id"] for r in mine if r["outcome"] == "winner"]
+    tied = [r["choice_id"] for r in mine if r["outcome"] == "tie"]
+    if not tied:  # a clear result: the top `seats` choices with votes
+        assert len(winners) == min(seats, len([n for n in counts if n > 0])), (cid, winners)
+        assert all(cast[cid][w] >= counts[min(seats, len(counts)) - 1] for w in winners), cid
+
+# NIST SP 1500-100 v2 JSON: the structure its schema requires, the same counts.
+d = json.load(open("published/results-nist-1500-100.json"))
+def need(o, keys, what):
+    missing = [k for k in keys if k not in o]
+    assert not missing, (what, missing)
+need(d, ["@type", "Format", "GeneratedDate", "Issuer", "IssuerAbbreviation", "SequenceEnd",
+         "SequenceStart", "Status", "VendorApplicationId", "Election", "GpUnit"], "ElectionReport")
+assert d["@type"] == "ElectionResults.ElectionReport" and d["Format"] in ("summary-contest", "precinct-level")
+assert d["Status"] in ("certified", "correction", "pre-election", "recount", "unofficial-complete", "unofficial-partial")
+assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", d["GeneratedDate"])
+units = {u["@id"]: u for u in d["GpUnit"]}
+for u in d["GpUnit"]:
+    assert u["@type"] in ("ElectionResults.ReportingUnit", "ElectionResults.ReportingDevice"), u
+    if u["@type"] == "ElectionResults.ReportingUnit": need(u, ["Type", "@id"], "ReportingUnit")
+    for sub in u.get("ComposingGpUnitIds", []): assert sub in units, sub
+devices = [u for u in d["GpUnit"] if u["@type"] == "ElectionResults.ReportingDevice"]
+assert len(devices) == 3 and sum(u["SummaryCounts"][0]["BallotsCast"] for u in devices) == v["cast"]
+e = d["Election"][0]
+need(e, ["@type", "ElectionScopeId", "EndDate", "Name", "StartDate", "Type", "Contest"], "Election")
+assert e["ElectionScopeId"] in units
+assert {t["Language"] for t in e["Name"]["Text"]} == set(langs), e["Name"]
+cands = {c["@id"]: c for c in e.get("Candidate", [])}
+for c in cands.values(): need(c, ["BallotName", "@id"], "Candidate")
+parties = {p["@id"] for p in d.get("Party", [])}
+for c in cands.values(): assert "PartyId" not in c or c["PartyId"] in parties, c
+assert len(e["Contest"]) == len(m["contests"])
+for con in e["Contest"]:
+    need(con, ["@type", "@id", "Name", "ElectoralDistrictId", "BallotSelection"], "Contest")
+    assert con["ElectoralDistrictId"] in units
+    cid = con["@id"][len("contest-"):]
+    if choices[cid]["kind"] == "referendum":
+        assert con["@type"] == "ElectionResults.BallotMeasureContest", con["@type"]
+    else:
+        assert con["@type"] == "ElectionResults.CandidateContest", con["@type"]
+        need(con, ["VotesAllowed"], "CandidateContest")
+        assert con["VotesAllowed"] == choices[cid].get("max", 1)
+    assert con["SummaryCounts"][0]["BallotsCast"] == v["cast"] and con["SummaryCounts"][0]["Overvotes"] == 0
+    for sel in con["BallotSelection"]:
+        need(sel, ["@id", "@type", "VoteCounts"], "ContestSelection")
+        if sel["@type"] == "ElectionResults.CandidateSelection":
+            assert sel["CandidateIds"] and all(i in cands for i in sel["CandidateIds"]), sel
+            choice = sel["CandidateIds"][0][len("cand-" + cid + "-"):]
+        else:
+            assert sel["@type"] == "ElectionResults.BallotMeasureSelection", sel["@type"]
+            need(sel, ["Selection"], "BallotMeasureSelection")
+            choice = sel["@id"][len("sel-" + cid + "-"):]
+        vc = sel["VoteCounts"][0]
+        need(vc, ["Count", "Type"], "VoteCounts")
+        assert vc["Type"] == "total" and vc["Count"] == cast[cid][choice], (cid, choice, vc)
+
+# results.html: self-contained, charts, both languages, the election's identity.
+h = open("published/results.html", encoding="utf-8").read()
+assert h.count("<svg") >= len(m["contests"]) + 1, "a chart per contest and per kiosk"
+assert not re.search(r'<(script|link|img)\b|src=', h), "results.html loads something"
+q = next(i["Value"] for i in e["ExternalIdentifier"] if i["OtherType"] == "tabella-election-hash-q")
+root = next(i["Value"] for i in e["ExternalIdentifier"] if i["OtherType"] == "tabella-final-checkpoint-root")
+fpr = next(i["Value"] for i in e["ExternalIdentifier"] if i["OtherType"] == "tabella-authority-fingerprint")
+for needle in (q, root, fpr, m["title"]["en"], m["title"]["es"], "Over-votes", "Under-votes", "kiosk-1"):
+    assert needle in h, needle
+print("   results.csv, results-nist-1500-100.json and results.html match the %d ballots cast" % v["cast"])
+PY2
 "$BIN/tabella-verify" published/record.jsonl > verify.out || { cat verify.out; fail "tabella-verify rejected the record"; }
 tail -3 verify.out
 

@@ -14,6 +14,7 @@
 #include "tabella/server/log.h"
 #include "tabella/server/metrics.h"
 #include "tabella/server/witness/witness_service.h"
+#include "tabella/util/cli_parse.h"
 
 namespace tabella::server::witness {
 
@@ -36,7 +37,7 @@ int run_witness(int argc, char** argv) {
   app.add_option("--poll", poll, "How often to read the ledger's checkpoint")
       ->capture_default_str();
   app.add_flag("--print-verifier-key", print_key, "Print the witness verifier key and exit");
-  CLI11_PARSE(app, argc, argv);
+  if (auto code = tabella::parse_command_line(app, argc, argv)) return *code;
   if (!ledger::is_valid_key_name(name)) {
     std::cerr << "--name: not a valid key name\n";
     return 2;

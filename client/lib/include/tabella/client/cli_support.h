@@ -10,14 +10,15 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "tabella/util/exit_codes.h"
 #include "tabella/util/result.h"
 
 namespace tabella::client {
 
-// Exit codes of the tools: 0 success, 1 the operation failed (refused, verification failed,
-// timed out), 2 bad usage or unreadable input.
-inline constexpr int kExitFailure = 1;
-inline constexpr int kExitUsage = 2;
+// Exit codes of the tools (tabella/util/exit_codes.h): 0 success, 1 the operation failed
+// (refused, verification failed, timed out), 2 bad usage or unreadable input.
+using tabella::kExitFailure;
+using tabella::kExitUsage;
 
 // Prints "<program>: error: <field>: <message>" on stderr (or, with json, a JSON object
 // {"ok": false, "error": code, "message", "field"} on stdout) and returns kExitFailure.
