@@ -1321,8 +1321,19 @@ void ElectionLedger::register_routes(Router& router, Committer& committer, Threa
       }
     }
     auto c = m->latest_cosigned();
+    auto p = m->published();
+    // The manifest's witness policy, so a client can name the members that did not cosign.
+    json members = json::array();
+    std::uint32_t quorum = 0;
+    if (p->snapshot && p->snapshot->manifest) {
+      quorum = p->snapshot->manifest->witness_quorum;
+      for (const auto& w : p->snapshot->manifest->witnesses) members.push_back(w.name);
+    }
     respond(json_ok(json{{"witnessed", m->witnessed.load()},
+                         {"size", p->size},
                          {"cosigned_size", c ? c->size : 0},
+                         {"quorum", quorum},
+                         {"members", std::move(members)},
                          {"witnesses", std::move(list)}}
                         .dump()));
   });
