@@ -91,38 +91,31 @@ step "3. Three witnesses start, the election names them (quorum 2), and the ledg
 # Three organisations each run a witness: it follows the ledger, replays and checks every entry,
 # and cosigns a checkpoint only if it extends what it cosigned before. Their keys are made here;
 # the election's manifest (published in entry 0) names them, so no one can swap them later.
-LEDGER_PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 WITNESS_ORGS=(riverton-league-of-voters.example riverton-university.example riverton-courier.example)
-WITNESS_URLS=()
 for org in "${WITNESS_ORGS[@]}"; do
-  "$BIN/server/witness/tabella-witness" --ledger "http://127.0.0.1:$LEDGER_PORT" \
-    --listen 127.0.0.1:0 --data-dir "$OUT/witness-$org" --name "witness.$org" --poll 100ms \
-    > "witness-$org.out" 2> "witness-$org.log" &
-  WITNESS_PIDS+=($!)
-done
-for org in "${WITNESS_ORGS[@]}"; do
-  for _ in $(seq 1 100); do
-    grep -q '^witness key ' "witness-$org.out" 2>/dev/null && break
-    sleep 0.1
-  done
-  url=$(sed -n 's/^listening on //p' "witness-$org.out" | head -1)
-  [ -n "$url" ] || { echo "witness $org did not start"; cat "witness-$org.log"; exit 1; }
-  WITNESS_URLS+=("$url")
-  echo "   witness.$org at $url: $(sed -n 's/^witness key //p' "witness-$org.out")"
+  "$BIN/server/witness/tabella-witness" --data-dir "$OUT/witness-$org" --name "witness.$org" \
+    --print-verifier-key > "witness-$org.vkey"
+  echo "   witness.$org: $(cat "witness-$org.vkey")"
 done
 python3 - "$ROOT/ballots/demo-general.json" "$BALLOT" "${WITNESS_ORGS[@]}" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
-members = []
-for org in sys.argv[3:]:
-    key = open("witness-%s.out" % org).read().split("witness key ", 1)[1].split()[0]
-    members.append({"name": "witness." + org, "key": key})
+members = [{"name": "witness." + org, "key": open("witness-%s.vkey" % org).read().strip()}
+           for org in sys.argv[3:]]
 doc["witnesses"] = {"quorum": 2, "members": members}
 json.dump(doc, open(sys.argv[2], "w"), indent=2, ensure_ascii=False)
 PY
 echo "   election definition: $BALLOT (ballots/demo-general.json + these witnesses, quorum 2)"
+# Free ports for the witnesses: the ledger is told their URLs, they follow the ledger.
+read -r -a WITNESS_PORTS <<< "$(python3 -c '
+import socket
+socks = [socket.socket() for _ in range(3)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))')"
+WITNESS_URLS=()
+for p in "${WITNESS_PORTS[@]}"; do WITNESS_URLS+=("http://127.0.0.1:$p"); done
 "$BIN/server/tabella-ledger" --data-dir "$OUT/ledger-data" --origin "$ORIGIN" \
-  --authority-key "$AUTH" --listen "127.0.0.1:$LEDGER_PORT" \
+  --authority-key "$AUTH" --listen 127.0.0.1:0 \
   --witness "$(IFS=,; echo "${WITNESS_URLS[*]}")" > ledger.out 2> ledger.log &
 LEDGER_PID=$!
 for _ in $(seq 1 100); do
@@ -133,6 +126,22 @@ done
 URL=$(sed -n 's/^listening on //p' ledger.out | head -1)
 [ -n "$URL" ] || { echo "the ledger did not start"; cat ledger.log; exit 1; }
 echo "   ledger at $URL (pid $LEDGER_PID, data in $OUT/ledger-data)"
+for i in 0 1 2; do
+  org=${WITNESS_ORGS[$i]}
+  "$BIN/server/witness/tabella-witness" --ledger "$URL" --listen "127.0.0.1:${WITNESS_PORTS[$i]}" \
+    --data-dir "$OUT/witness-$org" --name "witness.$org" --poll 200ms \
+    > "witness-$org.out" 2> "witness-$org.log" &
+  WITNESS_PIDS+=($!)
+done
+for org in "${WITNESS_ORGS[@]}"; do
+  for _ in $(seq 1 100); do
+    grep -q '^listening on ' "witness-$org.out" 2>/dev/null && break
+    sleep 0.1
+  done
+  grep -q '^listening on ' "witness-$org.out" ||
+    { echo "witness $org did not start"; cat "witness-$org.log"; exit 1; }
+  echo "   witness.$org follows it, at $(sed -n 's/^listening on //p' "witness-$org.out")"
+done
 ADMIN=("$ADMIN_BIN" --ledger "$URL" --key authority.key)
 took
 

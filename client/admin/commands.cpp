@@ -579,17 +579,19 @@ Status wait_for_final_cosignature(const Common& c, LedgerClient& ledger) {
       progress << line << "\n" << std::flush;
       last_line = line;
     }
-    if (std::chrono::steady_clock::now() >= deadline) {
+    // A ledger started without --witness collects no cosignature: waiting cannot help.
+    if (std::chrono::steady_clock::now() >= deadline || urls.empty()) {
       std::string names;
       for (const auto& b : behind) names += (names.empty() ? "" : ", ") + b;
-      return make_error(ErrorCode::kIo,
-                        "the witnesses did not cosign the final checkpoint (size " +
-                            std::to_string(size) + ", quorum " + std::to_string(quorum) +
-                            ") within --cosign-wait " + std::to_string(c.cosign_wait_s) +
-                            " s; not cosigned by: " +
-                            (names.empty() ? "(the ledger reports no witness)" : names) +
-                            ". Check those witnesses (GET /v1/witnesses) and run publish again.",
-                        "--cosign-wait");
+      return make_error(
+          ErrorCode::kIo,
+          "the witnesses did not cosign the final checkpoint (size " + std::to_string(size) +
+              ", quorum " + std::to_string(quorum) + ")" +
+              (urls.empty() ? std::string()
+                            : " within --cosign-wait " + std::to_string(c.cosign_wait_s) + " s") +
+              "; not cosigned by: " + (names.empty() ? "(the ledger reports no witness)" : names) +
+              ". Check those witnesses (GET /v1/witnesses) and run publish again.",
+          "--cosign-wait");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
