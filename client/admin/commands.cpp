@@ -553,6 +553,14 @@ Status wait_for_final_cosignature(const Common& c, LedgerClient& ledger) {
     std::uint32_t done = 0;
     const json members = w->value("members", json::array());
     const json urls = w->value("witnesses", json::array());
+    // Witness URLs that never told the ledger who they are (no answer to /witness/status).
+    std::string unknown;
+    for (const auto& u : urls) {
+      if (!u.value("name", std::string()).empty()) continue;
+      std::string why = u.value("last_error", std::string());
+      unknown += (unknown.empty() ? "" : ", ") + u.value("url", std::string()) +
+                 (why.empty() ? "" : " (" + why + ")");
+    }
     for (const auto& name_json : members) {
       const std::string name = name_json.get<std::string>();
       const json* seen = nullptr;
@@ -564,7 +572,8 @@ Status wait_for_final_cosignature(const Common& c, LedgerClient& ledger) {
         continue;
       }
       if (seen == nullptr) {
-        behind.push_back(name + " (no --witness URL at the ledger)");
+        behind.push_back(name + (unknown.empty() ? " (no --witness URL at the ledger)"
+                                                 : " (not reached by the ledger)"));
       } else {
         std::string why = seen->value("last_error", std::string());
         behind.push_back(name + " at " + seen->value("url", std::string()) + " (cosigned size " +
@@ -590,6 +599,7 @@ Status wait_for_final_cosignature(const Common& c, LedgerClient& ledger) {
               (urls.empty() ? std::string()
                             : " within --cosign-wait " + std::to_string(c.cosign_wait_s) + " s") +
               "; not cosigned by: " + (names.empty() ? "(the ledger reports no witness)" : names) +
+              (unknown.empty() ? "" : "; witness URLs that never answered the ledger: " + unknown) +
               ". Check those witnesses (GET /v1/witnesses) and run publish again.",
           "--cosign-wait");
     }
