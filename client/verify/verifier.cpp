@@ -109,7 +109,7 @@ class Run {
   std::vector<PendingCheckpoint> checkpoints_;
   bool signatures_checked_ = false;
   std::string ledger_key_from_record_;
-  std::uint64_t next_index_ = 0;  // the index the next entry line must carry (check 27)
+  std::uint64_t next_index_ = 0;  // the index the next entry line should carry (check 27)
 };
 
 void Run::verify_checkpoint_signatures() {
@@ -433,23 +433,26 @@ Result<Report> Run::run(const std::filesystem::path& path) {
     }
     auto& entry = std::get<record::RecordEntry>(**item);
     if (entry.index != next_index_) {
-      // The entry takes the next position of the tree all the same: the checkpoints then show
-      // whether the record is the signed log (checks 22 and 24).
-      fail(next_index_, "record", kCheckRecordSequence,
-           "line " + std::to_string(reader->line()) + " holds entry " +
-               std::to_string(entry.index) + " where entry " + std::to_string(next_index_) +
-               " was expected: " +
-               (entry.index > next_index_
-                    ? (entry.index - next_index_ == 1
-                           ? "entry " + std::to_string(next_index_) + " is missing"
-                           : "entries " + std::to_string(next_index_) + ".." +
-                                 std::to_string(entry.index - 1) + " are missing")
-                    : "an entry is repeated or out of place"));
-      entry.index = next_index_;
+      // The entry takes the next position of the tree all the same (the checkpoints then show
+      // whether the record is the signed log: checks 22 and 24) and keeps the index its line
+      // states; the sequence goes on from there, so one gap is reported once.
+      const std::uint64_t expected = next_index_;
+      std::string why = "line " + std::to_string(reader->line()) + " holds entry " +
+                        std::to_string(entry.index) + " where entry " + std::to_string(expected) +
+                        " was expected: ";
+      if (entry.index == expected + 1) {
+        why += "entry " + std::to_string(expected) + " is missing";
+      } else if (entry.index > expected) {
+        why += "entries " + std::to_string(expected) + ".." + std::to_string(entry.index - 1) +
+               " are missing";
+      } else {
+        why += "an entry is repeated or out of place";
+      }
+      fail(expected, "record", kCheckRecordSequence, std::move(why));
     } else {
       pass(kCheckRecordSequence);
     }
-    ++next_index_;
+    next_index_ = entry.index + 1;
     batch.entries.push_back(std::move(entry));
     if (batch.entries.size() == kBatch) {
       submit(std::move(batch));

@@ -611,6 +611,8 @@ TEST(CompletenessTest, AMissingEntryIsNamedFirst) {
   EXPECT_EQ(f.index, gone);
   EXPECT_NE(f.why.find("entry " + std::to_string(gone) + " is missing"), std::string::npos)
       << f.why;
+  // One gap, one check-27 failure: the lines after it are in sequence again.
+  EXPECT_EQ(r->checks[record::kCheckRecordSequence - 1].failed, 1u) << format_report(*r);
   // The report lists the consequences after it.
   std::string text_report = format_report(*r);
   EXPECT_NE(text_report.find("Then:"), std::string::npos) << text_report;
