@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
 # The Tabella demo: a whole election on one machine, end to end, with real cryptography.
 #   installs missing packages, builds the release preset (only the programs it needs), starts a
-#   ledger on 127.0.0.1 (free port, temporary data dir) and runs ballots/demo-general.json:
+#   ledger on 127.0.0.1 (free port, temporary data dir) followed by three independent witnesses
+#   (tabella-witness; three organisations named in the election's manifest, quorum 2, so every
+#   receipt and the published record carry their cosignatures) and runs ballots/demo-general.json
+#   with those witnesses added (build/demo/election.json):
 #   authority key + election, 3 guardians (quorum 2) with concurrent key ceremonies, the joint
 #   key, 3 kiosks, 200 voter tokens, polls open; 190 ballots through the voter simulator on two
 #   simulated kiosks (tabella-voters, client/lib's KioskClient; 3 challenged first and opened)
 #   and 10 through the real kiosk program's own code path (tabella-kiosk --simulate-voters:
 #   the Qt kiosk's view-model, queue and HTTP ledger client, headless, with its first-run key
 #   enrolled by fingerprint; 1 challenged first), polls close, a tally with guardian 1 absent,
-#   the published record and results, and tabella-verify re-checking everything.
+#   the published record and results (its final checkpoint covers every entry and carries the
+#   witnesses' cosignatures), and tabella-verify re-checking everything.
 # Usage: deploy/demo.sh [--keep]
 #   --keep: stop after the voting, with the polls still open, the ledger running and 5 voter
 #   tokens unused (build/demo/tokens/unused.csv), and print the command that opens the kiosk
 #   window against that ledger (poll-worker PIN 0000) and the commands that finish the election.
 # Output: build/demo/ (replaced on every run). Exits non-zero if any step fails. Leaves no
-# process running (with --keep: only the ledger, whose pid it prints).
+# process running (with --keep: only the ledger and its witnesses, whose pids it prints).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -28,10 +32,14 @@ OUT="$ROOT/build/demo"
 BIN="${DEMO_BUILD_DIR:-$ROOT/build/release}"  # DEMO_BUILD_DIR: use an existing build, skip step 1
 
 LEDGER_PID=""
+WITNESS_PIDS=()
 BG=()
 cleanup() {
   local rc=$?
   for p in "${BG[@]}"; do kill "$p" 2>/dev/null || true; done
+  if [ "$KEEP" = 0 ] || [ "$rc" != 0 ]; then
+    for p in "${WITNESS_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  fi
   if [ -n "$LEDGER_PID" ] && { [ "$KEEP" = 0 ] || [ "$rc" != 0 ]; }; then
     kill "$LEDGER_PID" 2>/dev/null || true
     wait "$LEDGER_PID" 2>/dev/null || true
@@ -57,7 +65,7 @@ if [ -z "${DEMO_BUILD_DIR:-}" ]; then
   cmake --preset release > "$ROOT/build/demo-configure.log" 2>&1 ||
     { cat "$ROOT/build/demo-configure.log"; exit 1; }
   cmake --build --preset release --target tabella-ledger tabella-admin tabella-guardian \
-    tabella-voters tabella-verify tabella-kiosk
+    tabella-voters tabella-verify tabella-kiosk tabella-witness
 else
   echo "   using the existing build in $BIN"
 fi
@@ -69,8 +77,9 @@ cd "$OUT"
 ADMIN_BIN="$BIN/client/admin/tabella-admin"
 GUARDIAN_BIN="$BIN/client/guardian/tabella-guardian"
 KIOSK_BIN="$BIN/client/kiosk/tabella-kiosk"
-BALLOT="$ROOT/ballots/demo-general.json"
-ORIGIN=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['origin'])" "$BALLOT")
+BALLOT="$OUT/election.json"  # ballots/demo-general.json with the three witnesses (step 3)
+ORIGIN=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['origin'])" \
+  "$ROOT/ballots/demo-general.json")
 
 step "2. The election authority creates its signing key"
 "$ADMIN_BIN" --key authority.key keygen --json > authority.json
@@ -78,9 +87,36 @@ AUTH=$(field authority.json public_key)
 echo "   authority key $AUTH (fingerprint $(field authority.json fingerprint))"
 took
 
-step "3. The ledger starts on 127.0.0.1 (free port), trusting only that authority"
+step "3. Three witnesses start, the election names them (quorum 2), and the ledger starts"
+# Three organisations each run a witness: it follows the ledger, replays and checks every entry,
+# and cosigns a checkpoint only if it extends what it cosigned before. Their keys are made here;
+# the election's manifest (published in entry 0) names them, so no one can swap them later.
+WITNESS_ORGS=(riverton-league-of-voters.example riverton-university.example riverton-courier.example)
+for org in "${WITNESS_ORGS[@]}"; do
+  "$BIN/server/witness/tabella-witness" --data-dir "$OUT/witness-$org" --name "witness.$org" \
+    --print-verifier-key > "witness-$org.vkey"
+  echo "   witness.$org: $(cat "witness-$org.vkey")"
+done
+python3 - "$ROOT/ballots/demo-general.json" "$BALLOT" "${WITNESS_ORGS[@]}" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+members = [{"name": "witness." + org, "key": open("witness-%s.vkey" % org).read().strip()}
+           for org in sys.argv[3:]]
+doc["witnesses"] = {"quorum": 2, "members": members}
+json.dump(doc, open(sys.argv[2], "w"), indent=2, ensure_ascii=False)
+PY
+echo "   election definition: $BALLOT (ballots/demo-general.json + these witnesses, quorum 2)"
+# Free ports for the witnesses: the ledger is told their URLs, they follow the ledger.
+read -r -a WITNESS_PORTS <<< "$(python3 -c '
+import socket
+socks = [socket.socket() for _ in range(3)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))')"
+WITNESS_URLS=()
+for p in "${WITNESS_PORTS[@]}"; do WITNESS_URLS+=("http://127.0.0.1:$p"); done
 "$BIN/server/tabella-ledger" --data-dir "$OUT/ledger-data" --origin "$ORIGIN" \
-  --authority-key "$AUTH" --listen 127.0.0.1:0 > ledger.out 2> ledger.log &
+  --authority-key "$AUTH" --listen 127.0.0.1:0 \
+  --witness "$(IFS=,; echo "${WITNESS_URLS[*]}")" > ledger.out 2> ledger.log &
 LEDGER_PID=$!
 for _ in $(seq 1 100); do
   grep -q '^listening on ' ledger.out 2>/dev/null && break
@@ -90,6 +126,22 @@ done
 URL=$(sed -n 's/^listening on //p' ledger.out | head -1)
 [ -n "$URL" ] || { echo "the ledger did not start"; cat ledger.log; exit 1; }
 echo "   ledger at $URL (pid $LEDGER_PID, data in $OUT/ledger-data)"
+for i in 0 1 2; do
+  org=${WITNESS_ORGS[$i]}
+  "$BIN/server/witness/tabella-witness" --ledger "$URL" --listen "127.0.0.1:${WITNESS_PORTS[$i]}" \
+    --data-dir "$OUT/witness-$org" --name "witness.$org" --poll 200ms \
+    > "witness-$org.out" 2> "witness-$org.log" &
+  WITNESS_PIDS+=($!)
+done
+for org in "${WITNESS_ORGS[@]}"; do
+  for _ in $(seq 1 100); do
+    grep -q '^listening on ' "witness-$org.out" 2>/dev/null && break
+    sleep 0.1
+  done
+  grep -q '^listening on ' "witness-$org.out" ||
+    { echo "witness $org did not start"; cat "witness-$org.log"; exit 1; }
+  echo "   witness.$org follows it, at $(sed -n 's/^listening on //p' "witness-$org.out")"
+done
 ADMIN=("$ADMIN_BIN" --ledger "$URL" --key authority.key)
 took
 
@@ -164,6 +216,7 @@ if [ "$KEEP" = 1 ]; then
   printf '\n\033[1mDemo stopped with the polls open (--keep) after %.0fs.\033[0m\n' \
     "$(awk -v a="$(date +%s.%N)" -v b="$T0" "BEGIN{print a-b}")"
   echo "The ledger is running at $URL (pid $LEDGER_PID; data in $OUT/ledger-data)."
+  echo "Its three witnesses are running too (pids ${WITNESS_PIDS[*]})."
   echo "$VOTERS ballots are cast; $SPARE_TOKENS voting codes are unused, in $OUT/tokens/unused.csv:"
   cut -d, -f1 tokens/unused.csv | sed 's/^/  /'
   echo
@@ -181,7 +234,7 @@ if [ "$KEEP" = 1 ]; then
   echo "  $ADMIN_BIN --ledger $URL --key authority.key tally --timeout 300"
   echo "  $ADMIN_BIN --ledger $URL --key authority.key publish published"
   echo "  $BIN/client/verify/tabella-verify published/record.jsonl"
-  echo "Stop the ledger with: kill $LEDGER_PID"
+  echo "Stop the ledger and the witnesses with: kill $LEDGER_PID ${WITNESS_PIDS[*]}"
   exit 0
 fi
 
@@ -212,7 +265,22 @@ took
 step "13. Anyone re-checks the whole election with tabella-verify"
 "$BIN/client/verify/tabella-verify" published/record.jsonl > published/verify.txt ||
   { cat published/verify.txt; exit 1; }
-grep -E '^\[|^Record|^Election' published/verify.txt | sed 's/^/   /' | head -30
+grep -E '^\[|^Record|^Election' published/verify.txt | sed 's/^/   /' | head -40
+# The record proves its own completeness: its final checkpoint covers every entry and carries
+# the cosignatures of at least 2 of the 3 witnesses (checks 23 and 24, re-checked here by hand).
+python3 - published/record.jsonl "${WITNESS_ORGS[@]}" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+entries = sum(1 for l in lines if "entry" in l)
+final = [l["checkpoint"] for l in lines if "checkpoint" in l][-1]
+size = int(final.split("\n")[1])
+signers = {l.split(" ")[1] for l in final.split("\n\n", 1)[1].splitlines() if l.startswith("\u2014 ")}
+cosigned = [o for o in sys.argv[2:] if "witness." + o in signers]
+assert size == entries, (size, entries)
+assert len(cosigned) >= 2, signers
+print("   final checkpoint: size %d = the record's %d entries, cosigned by %s"
+      % (size, entries, ", ".join("witness." + o for o in cosigned)))
+PY
 python3 - "$URL" "$(sed -n 's/^Public key: //p' kiosk-3-enrol.txt)" kiosk-3-voters.json <<'PY'
 import json, sys, urllib.request
 k = json.load(urllib.request.urlopen(sys.argv[1] + "/v1/kiosks/" + sys.argv[2]))

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <memory>
 #include <sstream>
+#include <thread>
 
 #include "canvass_report.h"
 #include "results_report.h"
@@ -814,9 +815,89 @@ int cmd_tally(const Common& c, std::chrono::seconds timeout, std::chrono::millis
               text.str());
 }
 
+// Witnessed elections: waits (at most --cosign-wait) until the witnesses' quorum cosigned a
+// checkpoint of the whole log, so that the export ends with it (tabella-verify checks 23, 24),
+// printing who has cosigned what. The timeout error names the witnesses that did not answer.
+Status wait_for_final_cosignature(const Common& c, LedgerClient& ledger) {
+  std::ostream& progress = c.json ? std::cerr : std::cout;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(c.cosign_wait_s);
+  std::string last_line;
+  for (;;) {
+    auto w = ledger.witnesses();
+    if (!w) return w.error();
+    if (!w->value("witnessed", false)) return Status::success();  // no witnesses named
+    const std::uint64_t size = w->value("size", std::uint64_t{0});
+    const std::uint64_t cosigned = w->value("cosigned_size", std::uint64_t{0});
+    const auto quorum = w->value("quorum", 0u);
+    if (cosigned >= size) {
+      if (!last_line.empty()) {
+        progress << "the witnesses cosigned the final checkpoint (size " << size << ")\n";
+      }
+      return Status::success();
+    }
+    // Per manifest member: the size its cosignature covers, as the ledger knows it.
+    std::vector<std::string> behind;
+    std::uint32_t done = 0;
+    const json members = w->value("members", json::array());
+    const json urls = w->value("witnesses", json::array());
+    // Witness URLs that never told the ledger who they are (no answer to /witness/status).
+    std::string unknown;
+    for (const auto& u : urls) {
+      if (!u.value("name", std::string()).empty()) continue;
+      std::string why = u.value("last_error", std::string());
+      unknown += (unknown.empty() ? "" : ", ") + u.value("url", std::string()) +
+                 (why.empty() ? "" : " (" + why + ")");
+    }
+    for (const auto& name_json : members) {
+      const std::string name = name_json.get<std::string>();
+      const json* seen = nullptr;
+      for (const auto& u : urls) {
+        if (u.value("name", std::string()) == name) seen = &u;
+      }
+      if (seen != nullptr && seen->value("size", std::uint64_t{0}) >= size) {
+        ++done;
+        continue;
+      }
+      if (seen == nullptr) {
+        behind.push_back(name + (unknown.empty() ? " (no --witness URL at the ledger)"
+                                                 : " (not reached by the ledger)"));
+      } else {
+        std::string why = seen->value("last_error", std::string());
+        behind.push_back(name + " at " + seen->value("url", std::string()) + " (cosigned size " +
+                         std::to_string(seen->value("size", std::uint64_t{0})) +
+                         (why.empty() ? "" : "; last error: " + why) + ")");
+      }
+    }
+    std::string line = "waiting for the witnesses to cosign the final checkpoint (size " +
+                       std::to_string(size) + "): " + std::to_string(done) + " of quorum " +
+                       std::to_string(quorum) + " so far";
+    if (line != last_line) {
+      progress << line << "\n" << std::flush;
+      last_line = line;
+    }
+    // A ledger started without --witness collects no cosignature: waiting cannot help.
+    if (std::chrono::steady_clock::now() >= deadline || urls.empty()) {
+      std::string names;
+      for (const auto& b : behind) names += (names.empty() ? "" : ", ") + b;
+      return make_error(
+          ErrorCode::kIo,
+          "the witnesses did not cosign the final checkpoint (size " + std::to_string(size) +
+              ", quorum " + std::to_string(quorum) + ")" +
+              (urls.empty() ? std::string()
+                            : " within --cosign-wait " + std::to_string(c.cosign_wait_s) + " s") +
+              "; not cosigned by: " + (names.empty() ? "(the ledger reports no witness)" : names) +
+              (unknown.empty() ? "" : "; witness URLs that never answered the ledger: " + unknown) +
+              ". Check those witnesses (GET /v1/witnesses) and run publish again.",
+          "--cosign-wait");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
 int cmd_publish(const Common& c, const std::filesystem::path& dir) {
   auto ledger = LedgerClient::connect(c.ledger);
   if (!ledger) return fail(c, ledger.error());
+  if (Status st = wait_for_final_cosignature(c, *ledger); !st.ok()) return fail(c, st.error());
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec)
@@ -824,8 +905,7 @@ int cmd_publish(const Common& c, const std::filesystem::path& dir) {
   auto record_path = dir / "record.jsonl";
   Status exported = ledger->export_record(record_path);
   if (!exported.ok()) return fail(c, exported.error());
-  verify::Options options;
-  options.require_complete = true;
+  verify::Options options;  // the published record must be complete (check 26)
   auto report = verify::verify_record(record_path, options);
   if (!report) return fail(c, report.error());
   {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cassert>
 #include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -24,14 +25,32 @@ using record::ElectionState;
 
 constexpr std::size_t kBatch = 256;
 constexpr std::uint64_t kNoIndex = UINT64_MAX;
-// record::all_checks() number 23 (docs/spec.md section 11).
-constexpr int kCheckWitnessCosignatures = 23;
+using record::kCheckFinalCheckpoint;
+using record::kCheckFinalSignature;
+using record::kCheckRecordComplete;
+using record::kCheckRecordSequence;
+using record::kCheckWitnessCosignatures;
+// How many failures the text report lists (--json lists all).
+constexpr std::size_t kFailuresShown = 5;
 
 struct PendingCheckpoint {
   std::optional<ledger::Note> note;              // when the signed note parses
   std::optional<ledger::Checkpoint> checkpoint;  // when its body parses
   bool root_checked = false;
+  std::optional<std::string> signature_error;  // set by check 21 when the signature is refused
 };
+
+// Root cause first: failures of entries (and of the record's sequence) in log order, each before
+// the checkpoint failures it causes at the same position (a changed entry breaks the root of every
+// checkpoint after it); record-level failures last, in the order they were found.
+void order_failures(std::vector<Failure>& failures) {
+  std::stable_sort(failures.begin(), failures.end(), [](const Failure& a, const Failure& b) {
+    auto key = [](const Failure& f) {
+      return std::make_pair(f.index, f.type == "checkpoint" ? 1 : 0);
+    };
+    return key(a) < key(b);
+  });
+}
 
 class Run {
  public:
@@ -51,7 +70,11 @@ class Run {
   }
   void pass(int check, std::uint64_t n = 1) { check_ref(check).passed += n; }
   CheckResult& check_ref(int number) {
-    return report_.checks[static_cast<std::size_t>(number - 1)];
+    for (auto& c : report_.checks) {
+      if (c.number == number) return c;
+    }
+    assert(false && "a check number missing from record::all_checks()");
+    return report_.checks.front();
   }
   bool stop() const { return options_.fail_fast && !report_.failures.empty(); }
 
@@ -72,6 +95,9 @@ class Run {
   void add_checkpoint(const std::string& text);
   void verify_checkpoint_signatures();
   void check_roots(std::uint64_t index);
+  // The record's final checkpoint: the largest size, the last of that size in record order.
+  const PendingCheckpoint* final_checkpoint() const;
+  void check_final_checkpoint();
   void check_witness_cosignatures();
   void finish();
 
@@ -83,6 +109,7 @@ class Run {
   std::vector<PendingCheckpoint> checkpoints_;
   bool signatures_checked_ = false;
   std::string ledger_key_from_record_;
+  std::uint64_t next_index_ = 0;  // the index the next entry line should carry (check 27)
 };
 
 void Run::verify_checkpoint_signatures() {
@@ -90,16 +117,19 @@ void Run::verify_checkpoint_signatures() {
   std::string key = options_.ledger_key;
   if (key.empty()) key = ledger_key_from_record_;
   if (checkpoints_.empty()) return;
+  auto refuse_all = [this](const std::string& why) {
+    for (auto& cp : checkpoints_) cp.signature_error = why;
+    fail(kNoIndex, "checkpoint", record::kCheckCheckpointSignatures, why);
+  };
   if (key.empty()) {
-    fail(kNoIndex, "checkpoint", record::kCheckCheckpointSignatures,
-         "the record has checkpoints but no ledger key (neither in the election entry nor "
-         "--ledger-key)");
+    refuse_all(
+        "the record has checkpoints but no ledger key (neither in the election entry nor "
+        "--ledger-key)");
     return;
   }
   auto verifier = ledger::NoteVerifier::from_verifier_key(key);
   if (!verifier.ok()) {
-    fail(kNoIndex, "checkpoint", record::kCheckCheckpointSignatures,
-         "ledger key: " + verifier.error().describe());
+    refuse_all("ledger key: " + verifier.error().describe());
     return;
   }
   for (std::size_t i = 0; i < checkpoints_.size(); ++i) {
@@ -108,14 +138,16 @@ void Run::verify_checkpoint_signatures() {
     std::string where = "checkpoint " + std::to_string(i);
     auto st = verifier->verify(*cp.note);
     if (!st.ok()) {
+      cp.signature_error = st.error().describe();
       fail(kNoIndex, "checkpoint", record::kCheckCheckpointSignatures,
-           where + ": " + st.error().describe());
+           where + ": " + *cp.signature_error);
       continue;
     }
     if (state_.manifest() != nullptr && cp.checkpoint->origin != state_.manifest()->origin) {
+      cp.signature_error = "origin \"" + cp.checkpoint->origin + "\" is not the election's log \"" +
+                           state_.manifest()->origin + "\"";
       fail(kNoIndex, "checkpoint", record::kCheckCheckpointSignatures,
-           where + ": origin \"" + cp.checkpoint->origin + "\" is not the election's log \"" +
-               state_.manifest()->origin + "\"");
+           where + ": " + *cp.signature_error);
       continue;
     }
     pass(record::kCheckCheckpointSignatures);
@@ -227,18 +259,60 @@ void Run::apply(Batch& b) {
   if (options_.progress) options_.progress(report_.entries);
 }
 
-// Check 23: when the manifest names witnesses, the latest checkpoint of the record (the largest
-// size; the last one of that size in record order) carries valid cosignature/v1 lines by at
-// least witness_quorum distinct listed witnesses. A listed key that is not a cosignature
-// verifier key of the listed name cannot count towards the quorum.
-void Run::check_witness_cosignatures() {
-  const election::Manifest* m = state_.manifest();
-  if (m == nullptr || m->witnesses.empty() || m->witness_quorum == 0) return;
+const PendingCheckpoint* Run::final_checkpoint() const {
   const PendingCheckpoint* latest = nullptr;
   for (const auto& cp : checkpoints_) {
     if (!cp.note || !cp.checkpoint) continue;  // reported by check 21
     if (latest == nullptr || cp.checkpoint->size >= latest->checkpoint->size) latest = &cp;
   }
+  return latest;
+}
+
+// Checks 24 and 25: the final checkpoint covers exactly the record's entries and is the ledger's.
+// A record whose last entries no signed checkpoint covers could have been cut short or extended
+// by anyone; a record without checkpoints proves nothing about the log it claims to be.
+void Run::check_final_checkpoint() {
+  const std::uint64_t n = tree_.size();
+  const PendingCheckpoint* last = final_checkpoint();
+  if (last == nullptr) {
+    fail(kNoIndex, "record", kCheckFinalCheckpoint,
+         checkpoints_.empty() ? "the record holds no checkpoint: no ledger signature covers its " +
+                                    std::to_string(n) + " entries"
+                              : "the record holds no well-formed checkpoint (see check 21)");
+    return;
+  }
+  const std::uint64_t size = last->checkpoint->size;
+  if (size < n) {
+    fail(kNoIndex, "record", kCheckFinalCheckpoint,
+         "the final checkpoint covers " + std::to_string(size) + " of the record's " +
+             std::to_string(n) + " entries: entries " + std::to_string(size) + ".." +
+             std::to_string(n - 1) + " are in no signed checkpoint");
+  } else if (size > n) {
+    fail(kNoIndex, "record", kCheckFinalCheckpoint,
+         "the final checkpoint has size " + std::to_string(size) + " but the record holds " +
+             std::to_string(n) + " entries: entries " + std::to_string(n) + ".." +
+             std::to_string(size - 1) + " are missing from the record");
+  } else {
+    pass(kCheckFinalCheckpoint);
+  }
+  if (last->signature_error) {
+    fail(kNoIndex, "checkpoint", kCheckFinalSignature,
+         "the final checkpoint (size " + std::to_string(size) +
+             ") is not the ledger's: " + *last->signature_error);
+  } else {
+    pass(kCheckFinalSignature);
+  }
+}
+
+// Check 23: when the manifest names witnesses, the final checkpoint of the record (the largest
+// size; the last one of that size in record order; check 24 makes it cover the whole record)
+// carries valid cosignature/v1 lines by at least witness_quorum distinct listed witnesses. A
+// listed key that is not a cosignature verifier key of the listed name cannot count towards
+// the quorum.
+void Run::check_witness_cosignatures() {
+  const election::Manifest* m = state_.manifest();
+  if (m == nullptr || m->witnesses.empty() || m->witness_quorum == 0) return;
+  const PendingCheckpoint* latest = final_checkpoint();
   const std::string need = std::to_string(m->witness_quorum) + " of " +
                            std::to_string(m->witnesses.size()) + " witnesses";
   if (latest == nullptr) {
@@ -265,7 +339,7 @@ void Run::check_witness_cosignatures() {
     return;
   }
   fail(kNoIndex, "checkpoint", kCheckWitnessCosignatures,
-       "the latest checkpoint (size " + std::to_string(latest->checkpoint->size) +
+       "the final checkpoint (size " + std::to_string(latest->checkpoint->size) +
            ") lacks cosignatures by " + need + ": " + st.error().message +
            (unusable.empty()
                 ? ""
@@ -275,6 +349,7 @@ void Run::check_witness_cosignatures() {
 void Run::finish() {
   if (tree_.size() == 0) check_roots(kNoIndex);
   if (!signatures_checked_) verify_checkpoint_signatures();
+  check_final_checkpoint();
   check_witness_cosignatures();
   for (const auto& cp : checkpoints_) {
     if (cp.checkpoint && !cp.root_checked) {
@@ -288,9 +363,15 @@ void Run::finish() {
   report_.complete = state_.phase() == record::Phase::kFinished;
   report_.ballots_cast = state_.cast_count();
   report_.ballots_challenged = state_.challenged_count();
-  if (options_.require_complete && !report_.complete) {
-    fail(kNoIndex, "record", 20, "the record has no result (phase: " + report_.phase + ")");
+  if (report_.complete) {
+    pass(kCheckRecordComplete);
+  } else if (!options_.in_progress) {
+    fail(kNoIndex, "record", kCheckRecordComplete,
+         "the record ends before the result (phase " + report_.phase +
+             "): a published record must end with the result entry, or entries are missing at "
+             "its end (--in-progress audits an election that is still running)");
   }
+  order_failures(report_.failures);
   if (report_.complete && state_.manifest() != nullptr) {
     const auto& m = *state_.manifest();
     const auto& r = *state_.result();
@@ -307,6 +388,7 @@ void Run::finish() {
 
 Result<Report> Run::run(const std::filesystem::path& path) {
   auto start = std::chrono::steady_clock::now();
+  report_.in_progress = options_.in_progress;
   auto reader = record::RecordReader::open(path);
   if (!reader.ok()) return reader.error();
   // Phase 1 of the next batch runs on threads-1 helper threads while this thread applies the
@@ -349,7 +431,29 @@ Result<Report> Run::run(const std::filesystem::path& path) {
       ++report_.checkpoints;
       continue;
     }
-    batch.entries.push_back(std::move(std::get<record::RecordEntry>(**item)));
+    auto& entry = std::get<record::RecordEntry>(**item);
+    if (entry.index != next_index_) {
+      // The entry takes the next position of the tree all the same (the checkpoints then show
+      // whether the record is the signed log: checks 22 and 24) and keeps the index its line
+      // states; the sequence goes on from there, so one gap is reported once.
+      const std::uint64_t expected = next_index_;
+      std::string why = "line " + std::to_string(reader->line()) + " holds entry " +
+                        std::to_string(entry.index) + " where entry " + std::to_string(expected) +
+                        " was expected: ";
+      if (entry.index == expected + 1) {
+        why += "entry " + std::to_string(expected) + " is missing";
+      } else if (entry.index > expected) {
+        why += "entries " + std::to_string(expected) + ".." + std::to_string(entry.index - 1) +
+               " are missing";
+      } else {
+        why += "an entry is repeated or out of place";
+      }
+      fail(expected, "record", kCheckRecordSequence, std::move(why));
+    } else {
+      pass(kCheckRecordSequence);
+    }
+    next_index_ = entry.index + 1;
+    batch.entries.push_back(std::move(entry));
     if (batch.entries.size() == kBatch) {
       submit(std::move(batch));
       batch = Batch{};
@@ -387,21 +491,28 @@ std::string format_report(const Report& r) {
     out << "\n";
   }
   if (!r.failures.empty()) {
+    // The first failure is the root cause (order_failures); the others may follow from it.
+    auto where = [](const Failure& f) {
+      return f.index != UINT64_MAX ? "entry " + std::to_string(f.index) + " (" + f.type + ")"
+                                   : f.type;
+    };
     const auto& f = r.failures.front();
-    out << "\nFirst failure: ";
-    if (f.index != UINT64_MAX)
-      out << "entry " << f.index << " (" << f.type << ")";
-    else
-      out << f.type;
-    out << ", check " << f.check << ": " << f.why << "\n";
-    if (r.failures.size() > 1)
-      out << "(" << r.failures.size() - 1 << " more failures; --json lists all)\n";
+    out << "\nFirst failure: " << where(f) << ", check " << f.check << ": " << f.why << "\n";
+    std::size_t shown = std::min(r.failures.size(), kFailuresShown);
+    if (shown > 1) out << "Then:\n";
+    for (std::size_t i = 1; i < shown; ++i) {
+      const auto& g = r.failures[i];
+      out << "  " << where(g) << ", check " << g.check << ": " << g.why << "\n";
+    }
+    if (r.failures.size() > shown)
+      out << "(" << r.failures.size() - shown << " more failures; --json lists all)\n";
   }
   if (!r.result_lines.empty()) {
     out << "\nResult:\n";
     for (const auto& l : r.result_lines) out << "  " << l << "\n";
   } else if (!r.complete) {
-    out << "\nNote: the record has no result yet (phase " << r.phase << ").\n";
+    out << "\nNote: the record has no result yet (phase " << r.phase << ")"
+        << (r.in_progress ? "; audited as in progress (--in-progress)" : "") << ".\n";
   }
   char secs[64];
   std::snprintf(secs, sizeof secs, "%.2f", r.seconds);
@@ -420,6 +531,7 @@ std::string report_json(const Report& r) {
   j["ballots_challenged"] = r.ballots_challenged;
   j["phase"] = r.phase;
   j["complete"] = r.complete;
+  j["in_progress"] = r.in_progress;
   j["seconds"] = r.seconds;
   j["checks"] = nlohmann::json::array();
   for (const auto& c : r.checks) {

@@ -34,13 +34,16 @@ struct Failure {
 
 struct Report {
   std::vector<CheckResult> checks;
-  std::vector<Failure> failures;  // in record order; the first is the first bad entry
+  // Root cause first: entry failures in log order, each before the checkpoint failures it causes,
+  // then record-level failures (no covering checkpoint, no result).
+  std::vector<Failure> failures;
   std::uint64_t entries = 0;
   std::uint64_t checkpoints = 0;
   std::uint64_t ballots_cast = 0;
   std::uint64_t ballots_challenged = 0;
-  std::string phase;      // the election's phase at the end of the record
-  bool complete = false;  // a result entry closes the record
+  std::string phase;         // the election's phase at the end of the record
+  bool complete = false;     // a result entry closes the record
+  bool in_progress = false;  // audited with Options::in_progress
   std::string election_id;
   std::string title;
   std::vector<std::string> result_lines;  // human-readable counts, when complete
@@ -49,10 +52,12 @@ struct Report {
 };
 
 struct Options {
-  unsigned threads = 0;           // 0: all cores
-  bool fail_fast = false;         // stop at the first failure
-  bool require_complete = false;  // a record without a result fails
-  std::string ledger_key;         // overrides the key named in the election entry
+  unsigned threads = 0;    // 0: all cores
+  bool fail_fast = false;  // stop at the first failure
+  // An audit while the election runs: the record need not end with the result (check 26 is not
+  // applied); it must still end with a checkpoint covering every entry (check 24).
+  bool in_progress = false;
+  std::string ledger_key;  // overrides the key named in the election entry
   // Called now and then with (entries verified so far); may be empty.
   std::function<void(std::uint64_t)> progress;
 };

@@ -936,6 +936,15 @@ void ElectionLedger::after_commit(const Status& committed) {
     }
     m.apply_tokens(m.batch_tokens);
     m.publish(snapshot_changed);
+    // The result closes the record: its covering checkpoint is stored (and, through publish(),
+    // offered to the witnesses) now, not at the next --checkpoint-interval tick.
+    if (m.batch_types.count("result") != 0) {
+      Status st = publish_checkpoint();
+      if (!st.ok()) {
+        log_event(LogLevel::kError, "checkpoint_store_failed",
+                  {{"message", st.error().describe()}});
+      }
+    }
   } else {
     log_event(LogLevel::kError, "commit_failed", {{"message", committed.error().describe()}});
     Status st = m.rebuild();
@@ -1225,8 +1234,12 @@ void ElectionLedger::register_routes(Router& router, Committer& committer, Threa
     respond(json_ok(json{{"from", *from}, {"to", *to}, {"proof", hex_list(*proof)}}.dump()));
   });
 
-  // GET /v1/export: the record as of now.
-  auto export_now = [m](const Responder& respond) {
+  // GET /v1/export: the record as of now. It ends with a checkpoint of its own size (docs/spec.md
+  // §12; tabella-verify check 24): the cosigned one when the witnesses covered the whole record,
+  // else the ledger-signed checkpoint of that size, stored first so that it is durable.
+  auto export_now = [m, self](const Responder& respond) {
+    if (Status st = self->publish_checkpoint(); !st.ok())
+      return respond(error_response(st.error()));
     // The size is fixed when the export starts; checkpoints are read then too (all <= size).
     auto p = m->published();
     std::optional<StoredCheckpoint> cosigned_cp = m->latest_cosigned();
@@ -1245,8 +1258,12 @@ void ElectionLedger::register_routes(Router& router, Committer& committer, Threa
     for (const auto& cp : *cps) {
       if (cp.size <= end) cur->head += json{{"checkpoint", cp.note}}.dump() + "\n";
     }
-    // Last: the cosigned checkpoint is the record's latest of its size (check 23).
+    // Last: the checkpoint of the record's size. The cosigned one comes after any ledger-only
+    // note of its size, so that it is the record's final checkpoint (checks 23 and 24).
     if (cosigned_cp) cur->head += json{{"checkpoint", cosigned_cp->note}}.dump() + "\n";
+    if (end > 0 && (!cosigned_cp || cosigned_cp->size < end)) {
+      cur->head += json{{"checkpoint", p->receipt_note}}.dump() + "\n";
+    }
     cur->end = end;
     Response r;
     r.content_type = "application/x-ndjson";
@@ -1304,8 +1321,19 @@ void ElectionLedger::register_routes(Router& router, Committer& committer, Threa
       }
     }
     auto c = m->latest_cosigned();
+    auto p = m->published();
+    // The manifest's witness policy, so a client can name the members that did not cosign.
+    json members = json::array();
+    std::uint32_t quorum = 0;
+    if (p->snapshot && p->snapshot->manifest) {
+      quorum = p->snapshot->manifest->witness_quorum;
+      for (const auto& w : p->snapshot->manifest->witnesses) members.push_back(w.name);
+    }
     respond(json_ok(json{{"witnessed", m->witnessed.load()},
+                         {"size", p->size},
                          {"cosigned_size", c ? c->size : 0},
+                         {"quorum", quorum},
+                         {"members", std::move(members)},
                          {"witnesses", std::move(list)}}
                         .dump()));
   });

@@ -260,11 +260,28 @@ TEST_F(WitnessCosignTest, ReceiptsCheckpointAndExportCarryAQuorum) {
   auto report = verify::verify_record(file, verify::Options{});
   ASSERT_TRUE(report.ok()) << report.error().describe();
   EXPECT_TRUE(report->ok()) << verify::format_report(*report);
-  bool check23 = false;
   for (const auto& c : report->checks) {
-    if (c.number == 23) check23 = c.passed > 0 && c.failed == 0;
+    // 23: the final checkpoint is cosigned; 24, 25: it covers the record and is the ledger's.
+    if (c.number >= 23 && c.number <= 26) {
+      EXPECT_TRUE(c.passed > 0 && c.failed == 0) << verify::format_report(*report);
+    }
   }
-  EXPECT_TRUE(check23) << verify::format_report(*report);
+  // The export ends with the cosigned checkpoint of its full size.
+  {
+    std::istringstream body(exported->body);
+    std::string l, final_note;
+    std::uint64_t entries = 0;
+    while (std::getline(body, l)) {
+      json j = json::parse(l);
+      if (j.contains("checkpoint")) final_note = j["checkpoint"];
+      if (j.contains("entry")) ++entries;
+    }
+    auto final_cp = ledger::open_checkpoint(final_note, *log_verifier_);
+    ASSERT_TRUE(final_cp.ok()) << final_cp.error().describe();
+    EXPECT_EQ(final_cp->size, entries);
+    EXPECT_EQ(entries, sim_.entries.size());
+    EXPECT_TRUE(ledger::check_cosignature_quorum(final_note, verifiers_, 2).ok()) << final_note;
+  }
 
   // The same record without its cosigned checkpoint fails check 23 (the check is not vacuous).
   std::string stripped;
@@ -283,6 +300,54 @@ TEST_F(WitnessCosignTest, ReceiptsCheckpointAndExportCarryAQuorum) {
   auto bad = verify::verify_record(bad_file, verify::Options{});
   ASSERT_TRUE(bad.ok());
   EXPECT_FALSE(bad->ok());
+}
+
+// tabella-admin publish waits for the witnesses' quorum on the checkpoint of the whole log: with
+// one of three witnesses up it times out naming the two that did not cosign (and exports
+// nothing); with a second one back it publishes a record whose final checkpoint is cosigned.
+TEST_F(WitnessCosignTest, PublishWaitsForTheFinalCosignatureAndNamesTheMissingWitnesses) {
+  make_election(3, 0);
+  std::uint16_t ledger_port = free_port();
+  Process ledger(ledger_args({0, 1, 2}, ledger_port, "100ms"));
+  start_witness(0, ledger_port);
+  HttpClient client(ledger_port);
+  for (std::size_t i = 0; i < sim_.entries.size(); ++i) {
+    expect_receipt(submit(client, i)["receipt"], i, false);
+  }
+  const std::string url = "http://127.0.0.1:" + std::to_string(ledger_port);
+  auto w = json::parse(client.get("/v1/witnesses")->body);
+  EXPECT_EQ(w["size"], sim_.entries.size()) << w.dump();
+  EXPECT_EQ(w["quorum"], 2) << w.dump();
+  EXPECT_EQ(w["members"].size(), 3u) << w.dump();
+
+  auto out = dir_.path() / "published";
+  auto refused = testing::run_program(
+      {TABELLA_ADMIN_BIN, "--ledger", url, "--cosign-wait", "1", "publish", out.string()}, "",
+      std::chrono::seconds(120));
+  EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find("did not cosign the final checkpoint (size " +
+                             std::to_string(sim_.entries.size()) + ", quorum 2)"),
+            std::string::npos)
+      << refused.err;
+  // The two witnesses that are down: by name, and their URLs with the ledger's error.
+  for (std::size_t i : {1u, 2u}) {
+    EXPECT_NE(refused.err.find(witnesses_[i].name), std::string::npos) << refused.err;
+    EXPECT_NE(refused.err.find(witnesses_[i].url() + " ("), std::string::npos) << refused.err;
+  }
+  EXPECT_EQ(refused.err.find(witnesses_[0].name), std::string::npos) << refused.err;
+  EXPECT_NE(refused.out.find("waiting for the witnesses to cosign the final checkpoint"),
+            std::string::npos)
+      << refused.out;
+  EXPECT_FALSE(std::filesystem::exists(out / "record.jsonl"));
+
+  start_witness(1, ledger_port);
+  auto published = testing::run_program(
+      {TABELLA_ADMIN_BIN, "--ledger", url, "--cosign-wait", "120", "publish", out.string()}, "",
+      std::chrono::seconds(180));
+  ASSERT_EQ(published.exit_code, 0) << published.out << published.err;
+  auto report = verify::verify_record(out / "record.jsonl", verify::Options{});
+  ASSERT_TRUE(report.ok()) << report.error().describe();
+  EXPECT_TRUE(report->ok()) << verify::format_report(*report);
 }
 
 TEST_F(WitnessCosignTest, WitnessWhoseKeyIsNotInTheManifestIsRefusedAtStart) {

@@ -404,6 +404,9 @@ TEST(VerifyTest, EveryCheckHasATamperingThatFailsIt) {
   covered.insert(record::kCheckCheckpointSignatures);  // CheckpointTest below
   covered.insert(record::kCheckLogRoots);
   covered.insert(23);  // witness-cosignatures: WitnessCosignatureTest below
+  // CompletenessTest below.
+  covered.insert({record::kCheckFinalCheckpoint, record::kCheckFinalSignature,
+                  record::kCheckRecordComplete, record::kCheckRecordSequence});
   for (const auto& c : record::all_checks()) {
     EXPECT_TRUE(covered.count(c.number))
         << "no tampering test for check " << c.number << " " << c.name;
@@ -456,6 +459,189 @@ TEST(CheckpointTest, BadSignatureAndWrongRootAreCaught) {
   }
 }
 
+// ---- Checks 24..27: a complete record proves its own completeness. ----
+
+// Signs checkpoints of a simulated record with a test ledger key (the verifier is told the key
+// with Options::ledger_key), so a test can cover any prefix it builds.
+struct TestLedger {
+  SigningKey key = SigningKey::generate();
+  ledger::NoteSigner signer{"tabella.example/demo-general-2026", key};
+  Options options() const {
+    Options o;
+    o.ledger_key = signer.verifier_key();
+    return o;
+  }
+  std::string sign(const SimElection& s, std::size_t size,
+                   const std::string& origin = "tabella.example/demo-general-2026") const {
+    ledger::MemoryHashStore tree;
+    for (std::size_t i = 0; i < size; ++i) tree.append_entry(s.entries[i]);
+    ledger::Checkpoint cp{origin, tree.size(), tree.root(), {}};
+    std::string body = cp.body();
+    return ledger::format_note(ledger::Note{body, {signer.sign(body)}});
+  }
+  // Every checkpoint size of `s` re-signed by this ledger, keeping only sizes <= the record's.
+  void resign_all(SimElection& s) const {
+    std::vector<std::string> out;
+    for (const auto& note : s.checkpoints) {
+      auto n = ledger::parse_note(note);
+      auto cp = ledger::Checkpoint::parse(n->text);
+      if (cp->size <= s.entries.size()) out.push_back(sign(s, cp->size));
+    }
+    s.checkpoints = std::move(out);
+  }
+};
+
+std::vector<int> failed_checks(const Report& r) {
+  std::vector<int> out;
+  for (const auto& c : r.checks) {
+    if (c.failed != 0) out.push_back(c.number);
+  }
+  return out;
+}
+
+TEST(CompletenessTest, ARecordWithoutCheckpointsFails) {
+  SimElection s = small_election();
+  s.checkpoints.clear();
+  Report r = run(s, "no-checkpoints");
+  ASSERT_FALSE(r.ok()) << format_report(r);
+  EXPECT_EQ(failed_checks(r), std::vector<int>{record::kCheckFinalCheckpoint}) << format_report(r);
+  EXPECT_NE(r.failures.front().why.find("holds no checkpoint"), std::string::npos)
+      << r.failures.front().why;
+  // Not even an audit in progress accepts entries no signature covers.
+  Options o;
+  o.in_progress = true;
+  EXPECT_FALSE(run(s, "no-checkpoints-ip", o).ok());
+}
+
+// The shipped demo's old export: the last entries (tally, decryptions, result) after the final
+// checkpoint.
+TEST(CompletenessTest, EntriesAfterTheFinalCheckpointFail) {
+  SimElection s = small_election();
+  s.checkpoints.pop_back();  // the checkpoint of the full size
+  Report r = run(s, "uncovered-tail");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(failed_checks(r), std::vector<int>{record::kCheckFinalCheckpoint}) << format_report(r);
+  EXPECT_NE(r.failures.front().why.find("are in no signed checkpoint"), std::string::npos)
+      << r.failures.front().why;
+}
+
+TEST(CompletenessTest, ARecordCutBeforeTheTallyFails) {
+  TestLedger ledger;
+  SimElection full = small_election();
+  const std::size_t tally = full.find(EntryType::kEncryptedTally);
+  // Cut before the tally, keeping every checkpoint that still fits.
+  SimElection cut = full;
+  cut.entries.resize(tally);
+  ledger.resign_all(cut);
+  Report r = run(cut, "cut-fitting", ledger.options());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.failures.front().check, record::kCheckFinalCheckpoint) << format_report(r);
+  // ... and with a ledger-signed checkpoint of the cut size (every size is signed): only the
+  // missing result gives it away.
+  cut.checkpoints.push_back(ledger.sign(cut, tally));
+  r = run(cut, "cut-covered", ledger.options());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(failed_checks(r), std::vector<int>{record::kCheckRecordComplete}) << format_report(r);
+  EXPECT_EQ(r.failures.front().index, UINT64_MAX);
+  EXPECT_NE(r.failures.front().why.find("ends before the result"), std::string::npos);
+  // An audit during the election accepts a covered prefix...
+  Options in_progress = ledger.options();
+  in_progress.in_progress = true;
+  r = run(cut, "cut-in-progress", in_progress);
+  EXPECT_TRUE(r.ok()) << format_report(r);
+  EXPECT_EQ(r.checks[record::kCheckRecordComplete - 1].passed, 0u);
+  // ... but not one whose last entries no checkpoint covers.
+  cut.checkpoints.pop_back();
+  r = run(cut, "cut-in-progress-uncovered", in_progress);
+  EXPECT_EQ(failed_checks(r), std::vector<int>{record::kCheckFinalCheckpoint}) << format_report(r);
+  // Cut, keeping every checkpoint: the final one names the missing entries first.
+  SimElection kept = full;
+  kept.entries.resize(tally);
+  r = run(kept, "cut-all-checkpoints");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.failures.front().check, record::kCheckFinalCheckpoint) << format_report(r);
+  EXPECT_NE(r.failures.front().why.find("missing from the record"), std::string::npos)
+      << r.failures.front().why;
+}
+
+TEST(CompletenessTest, TheFinalCheckpointMustBeTheLedgers) {
+  TestLedger other;
+  SimElection s = small_election();
+  // A covering checkpoint signed by someone else (verified with the election's ledger key).
+  s.checkpoints.back() = other.sign(s, s.entries.size());
+  Report r = run(s, "final-foreign");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(failed_checks(r),
+            (std::vector<int>{record::kCheckCheckpointSignatures, record::kCheckFinalSignature}))
+      << format_report(r);
+  // The ledger's key, but another log's origin.
+  SimElection t = small_election();
+  other.resign_all(t);
+  t.checkpoints.back() = other.sign(t, t.entries.size(), "tabella.example/another-log");
+  r = run(t, "final-origin", other.options());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(failed_checks(r),
+            (std::vector<int>{record::kCheckCheckpointSignatures, record::kCheckFinalSignature}))
+      << format_report(r);
+  // Re-signed by the key the auditor was told: it verifies.
+  other.resign_all(t);
+  EXPECT_TRUE(run(t, "final-resigned", other.options()).ok());
+}
+
+// A line removed from the middle of the record is a verification failure (check 27, exit 1),
+// named first, not a file that cannot be read.
+TEST(CompletenessTest, AMissingEntryIsNamedFirst) {
+  SimElection s = small_election();
+  const std::size_t gone = s.find(EntryType::kCastBallot, 2);
+  auto path = temp_record("missing-entry");
+  s.write(path);
+  std::ifstream in(path);
+  std::string text, line;
+  while (std::getline(in, line)) {
+    auto j = nlohmann::json::parse(line);
+    if (!j.contains("index") || j["index"] != gone) text += line + "\n";
+  }
+  in.close();
+  std::ofstream(path, std::ios::trunc) << text;
+  auto r = verify_record(path, {});
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  ASSERT_FALSE(r->ok());
+  const Failure& f = r->failures.front();
+  EXPECT_EQ(f.check, record::kCheckRecordSequence) << format_report(*r);
+  EXPECT_EQ(f.index, gone);
+  EXPECT_NE(f.why.find("entry " + std::to_string(gone) + " is missing"), std::string::npos)
+      << f.why;
+  // One gap, one check-27 failure: the lines after it are in sequence again.
+  EXPECT_EQ(r->checks[record::kCheckRecordSequence - 1].failed, 1u) << format_report(*r);
+  // The report lists the consequences after it.
+  std::string text_report = format_report(*r);
+  EXPECT_NE(text_report.find("Then:"), std::string::npos) << text_report;
+  std::string bin = TABELLA_VERIFY_BIN;
+  int st = std::system((bin + " -q " + path.string() + " > /dev/null 2>&1").c_str());
+  EXPECT_EQ(WEXITSTATUS(st), 1);
+  std::filesystem::remove(path);
+}
+
+// A flipped byte in a cast ballot is reported as that entry's signature failure, not as the
+// log-root failure of the checkpoint signed right after it.
+TEST(CompletenessTest, AFlippedByteIsReportedAtItsEntryBeforeTheCheckpoints) {
+  TestLedger ledger;
+  SimElection s = small_election();
+  const std::size_t target = s.find(EntryType::kCastBallot, 1);
+  ledger.resign_all(s);
+  s.checkpoints.push_back(ledger.sign(s, target + 1));  // signed right after the ballot
+  s.checkpoints.push_back(ledger.sign(s, s.entries.size()));
+  ASSERT_TRUE(run(s, "flipped-before", ledger.options()).ok());
+  s.entries[target].back() ^= 1;  // the last byte of its signature
+  Report r = run(s, "flipped", ledger.options());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.failures.front().check, record::kCheckSignature) << format_report(r);
+  EXPECT_EQ(r.failures.front().index, target);
+  ASSERT_GE(r.failures.size(), 2u);
+  EXPECT_EQ(r.failures[1].check, record::kCheckLogRoots) << format_report(r);
+  EXPECT_EQ(r.failures[1].index, target);
+}
+
 // An election whose manifest names two witnesses with quorum 2 (demo-general plus a
 // "witnesses" block), and the witnesses' signers.
 struct WitnessedElection {
@@ -464,31 +650,41 @@ struct WitnessedElection {
   ledger::CosignatureSigner w1{"witness-one.test/w", key1};
   ledger::CosignatureSigner w2{"witness-two.test/w", key2};
   SimElection sim;
-  WitnessedElection() {
+  std::filesystem::path manifest_file;
+  explicit WitnessedElection(std::uint32_t ballots = 3) {
     std::ifstream in(std::string(TABELLA_SOURCE_DIR) + "/ballots/demo-general.json");
     nlohmann::json doc = nlohmann::json::parse(in);
     doc["witnesses"] = {{"quorum", 2},
                         {"members",
                          {{{"name", w1.name()}, {"key", w1.verifier_key()}},
                           {{"name", w2.name()}, {"key", w2.verifier_key()}}}}};
-    auto file = temp_record("witness-manifest").replace_extension(".json");
-    std::ofstream(file) << doc.dump(2);
+    manifest_file = temp_record("witness-manifest").replace_extension(".json");
+    std::ofstream(manifest_file) << doc.dump(2);
+    sim = simulate(ballots);
+  }
+  // Another election of the same manifest, authority and seed: it shares a prefix with `sim`
+  // (up to the token commitments, whose count is the number of ballots).
+  SimElection simulate(std::uint32_t ballots) const {
     SimOptions o;
-    o.ballots = 3;
+    o.ballots = ballots;
     o.challenged = 1;
     o.seed = "verify-witness";
     o.manifest_file =
-        std::filesystem::relative(file, std::filesystem::path(TABELLA_SOURCE_DIR)).string();
-    sim = testing::simulate_election(o);
+        std::filesystem::relative(manifest_file, std::filesystem::path(TABELLA_SOURCE_DIR))
+            .string();
+    return testing::simulate_election(o);
   }
   // Adds `signer`'s cosignature line to checkpoint i.
   void cosign(std::size_t i, const ledger::CosignatureSigner& signer) {
-    auto note = ledger::parse_note(sim.checkpoints[i]);
+    cosign_note(sim.checkpoints[i], signer);
+  }
+  static void cosign_note(std::string& checkpoint, const ledger::CosignatureSigner& signer) {
+    auto note = ledger::parse_note(checkpoint);
     ASSERT_TRUE(note.ok());
     auto line = ledger::format_signature_line(signer.sign(note->text, 1700000000));
-    auto signed_note = ledger::add_signature_lines(sim.checkpoints[i], line);
+    auto signed_note = ledger::add_signature_lines(checkpoint, line);
     ASSERT_TRUE(signed_note.ok()) << signed_note.error().describe();
-    sim.checkpoints[i] = *signed_note;
+    checkpoint = *signed_note;
   }
 };
 
@@ -576,6 +772,41 @@ TEST(WitnessCosignatureTest, CosignaturesOnAnOlderCheckpointDoNotCount) {
   // The same witness's line over the right body: the quorum is met.
   e.cosign(last, e.w2);
   EXPECT_TRUE(run(e.sim, "wit-last").ok());
+}
+
+// Two forks of one election share a prefix, and the witnesses cosigned only a checkpoint of that
+// prefix (size 1). Each fork is complete and ledger-signed, yet neither verifies: cut down to
+// the cosigned checkpoint its entries are not covered (check 24), and with its own final
+// checkpoint that one lacks the quorum (check 23).
+TEST(WitnessCosignatureTest, ForksCosignedOnlyOnTheirCommonPrefixFail) {
+  WitnessedElection e(3);
+  SimElection a = e.sim;
+  SimElection b = e.simulate(4);
+  ASSERT_EQ(a.entries[0], b.entries[0]);
+  ASSERT_NE(a.entries.size(), b.entries.size());
+  for (SimElection* fork : {&a, &b}) {
+    SCOPED_TRACE(fork == &a ? "fork a" : "fork b");
+    // Checkpoints: size 0, size 1 (the common prefix), ..., the fork's full size.
+    auto size1 = ledger::Checkpoint::parse(ledger::parse_note(fork->checkpoints[1])->text);
+    ASSERT_EQ(size1->size, 1u);
+    WitnessedElection::cosign_note(fork->checkpoints[1], e.w1);
+    WitnessedElection::cosign_note(fork->checkpoints[1], e.w2);
+    // The operator publishes only the checkpoints the witnesses cosigned.
+    SimElection shown = *fork;
+    shown.checkpoints.resize(2);
+    Report r = run(shown, "fork-cosigned-prefix");
+    ASSERT_FALSE(r.ok()) << format_report(r);
+    EXPECT_EQ(failed_checks(r), std::vector<int>{record::kCheckFinalCheckpoint})
+        << format_report(r);
+    // With every ledger-signed checkpoint: the final one is not cosigned.
+    r = run(*fork, "fork-all");
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(failed_checks(r), std::vector<int>{23}) << format_report(r);
+    EXPECT_NE(r.failures.front().why.find("final checkpoint (size " +
+                                          std::to_string(fork->entries.size()) + ")"),
+              std::string::npos)
+        << r.failures.front().why;
+  }
 }
 
 TEST(VerifyCliTest, ExitCodes) {

@@ -200,6 +200,10 @@ Status LedgerClient::fetch_all(std::uint64_t start, const std::function<Status(L
   return {};
 }
 
+Result<json> LedgerClient::witnesses() {
+  return get_json("/v1/witnesses", "cannot read the witnesses' state");
+}
+
 Status LedgerClient::export_record(const std::filesystem::path& path) {
   auto r = http_.download("/v1/export", path);
   if (!r) return r.error();

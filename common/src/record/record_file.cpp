@@ -79,12 +79,9 @@ Result<std::optional<RecordItem>> RecordReader::next() {
     return line_error(line_, ErrorCode::kInvalidEncoding,
                       "expected {\"index\":N,\"type\":...,\"entry\":\"<base64>\"}");
   }
+  // An index out of sequence (a missing, repeated or moved entry) is returned as it is: whether
+  // the entries form the signed log is the verifier's question, not a reading error.
   auto index = j["index"].get<std::uint64_t>();
-  if (index != next_index_) {
-    return line_error(line_, ErrorCode::kInvalidEncoding,
-                      "entry index " + std::to_string(index) + " where " +
-                          std::to_string(next_index_) + " was expected");
-  }
   auto bytes = from_base64(j["entry"].get<std::string>());
   if (!bytes.ok()) return bytes.error().with_prefix("line " + std::to_string(line_) + ".entry");
   if (j.contains("type")) {

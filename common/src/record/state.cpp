@@ -674,8 +674,17 @@ const std::vector<CheckInfo>& all_checks() {
       {22, "log-roots",
        "the entries hash to the root of every checkpoint (so all checkpoints are consistent)"},
       {23, "witness-cosignatures",
-       "when the manifest names witnesses, the latest checkpoint carries valid cosignatures by "
+       "when the manifest names witnesses, the final checkpoint carries valid cosignatures by "
        "at least witness_quorum of them"},
+      {24, "final-checkpoint",
+       "the record holds checkpoints and the final one covers every entry (its size is the "
+       "number of entries)"},
+      {25, "final-signature",
+       "the final checkpoint carries the ledger key's signature and the election's origin"},
+      {26, "record-complete",
+       "the record ends with the result (not checked for an --in-progress audit)"},
+      {27, "record-sequence",
+       "entry lines carry the indices 0, 1, 2, ... in order: none missing, repeated or moved"},
   };
   return checks;
 }

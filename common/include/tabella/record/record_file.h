@@ -47,8 +47,10 @@ class RecordReader {
   static Result<RecordReader> open(const std::filesystem::path& path);
 
   const RecordHeader& header() const { return header_; }
-  // The next checkpoint or entry; std::nullopt at the end. Entry indices must count up from 0;
-  // a checkpoint after the first entry is an error. Errors name the line ("line 17: ...").
+  // The next checkpoint or entry; std::nullopt at the end. A checkpoint after the first entry is
+  // an error. Errors name the line ("line 17: ..."). Entry indices should count up from 0; an
+  // entry is returned with the index its line states, so the caller can report a missing,
+  // repeated or moved entry (tabella-verify check 27) instead of failing to read.
   Result<std::optional<RecordItem>> next();
   std::uint64_t line() const { return line_; }
 

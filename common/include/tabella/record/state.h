@@ -72,6 +72,11 @@ struct CheckInfo {
 inline constexpr int kCheckSignature = 2;
 inline constexpr int kCheckCheckpointSignatures = 21;
 inline constexpr int kCheckLogRoots = 22;
+inline constexpr int kCheckWitnessCosignatures = 23;
+inline constexpr int kCheckFinalCheckpoint = 24;
+inline constexpr int kCheckFinalSignature = 25;
+inline constexpr int kCheckRecordComplete = 26;
+inline constexpr int kCheckRecordSequence = 27;
 const std::vector<CheckInfo>& all_checks();
 // Which check an error on an entry of this type belongs to.
 int classify_failure(EntryType type, const Error& error);

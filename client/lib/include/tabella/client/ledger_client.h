@@ -92,6 +92,8 @@ class LedgerClient {
   // longer), in pages, in order; stops at the first error, or when `sink` returns an error.
   Status fetch_all(std::uint64_t start, const std::function<Status(LogEntry&&)>& sink,
                    std::uint64_t end = UINT64_MAX);
+  // GET /v1/witnesses: the cosigner's view (docs/api.md), as sent.
+  Result<nlohmann::json> witnesses();
   // GET /v1/export into a record file (record_file.h) at `path`.
   Status export_record(const std::filesystem::path& path);
   // GET /log-key: the C2SP verifier key of the ledger's checkpoint signer.
