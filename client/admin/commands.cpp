@@ -105,6 +105,35 @@ Result<client::Submitted> submit(Session& s, EntryType type, Bytes body) {
   return sub;
 }
 
+// polls-close names the tree head of the checked view and every kiosk's chain head (checks 30,
+// 31). A ballot appended between reading the log and closing makes the ledger refuse it (the log
+// moved on): read again and close over the longer view, a few times.
+Result<client::Submitted> close_polls(Session& s, const std::string& note,
+                                      record::TreeHead& closed_over) {
+  constexpr int kAttempts = 5;
+  for (int attempt = 1;; ++attempt) {
+    if (s.mirror->view().verified_size() != s.mirror->size()) {
+      return make_error(ErrorCode::kConflict,
+                        "the view to close is not covered by an accepted checkpoint");
+    }
+    auto body = s.state().polls_close_body(client::unix_now(), note);
+    closed_over = body.log;
+    auto sub = submit(s, EntryType::kPollsClose, body.encode());
+    if (sub || attempt == kAttempts || sub.error().code != ErrorCode::kConflict ||
+        sub.error().field.find("log.size") == std::string::npos) {
+      return sub;
+    }
+    std::cerr << "the log grew to more than " << body.log.size
+              << " entries while closing; reading it again\n";
+    TABELLA_TRY(s.mirror->sync());
+    if (s.state().phase() != record::Phase::kOpen) {
+      return make_error(ErrorCode::kConflict,
+                        "polls were closed meanwhile (phase " +
+                            std::string(record::phase_name(s.state().phase())) + ")");
+    }
+  }
+}
+
 json receipt_json(const client::Submitted& s) {
   return {{"index", s.index}, {"entry_id", to_hex(s.entry_id)}, {"tree_size", s.receipt.tree_size}};
 }
@@ -658,16 +687,21 @@ int cmd_polls(const Common& c, bool open, const std::string& note, bool force) {
       return fail(c, ok.error());
     }
   }
-  record::PollsBody body{client::unix_now(),
-                         note.empty() ? (open ? "polls open" : "polls closed") : note};
-  auto sub = submit(*s, open ? EntryType::kPollsOpen : EntryType::kPollsClose, body.encode());
+  const std::string text_note = note.empty() ? (open ? "polls open" : "polls closed") : note;
+  record::TreeHead closed_over;
+  Result<client::Submitted> sub =
+      open ? submit(*s, EntryType::kPollsOpen,
+                    record::PollsBody{client::unix_now(), text_note}.encode())
+           : close_polls(*s, text_note, closed_over);
   if (!sub) return fail(c, sub.error());
   const auto& st = s->state();
   std::string text =
       open ? "polls are open: " + std::to_string(st.kiosks().size()) + " kiosks enrolled, " +
                  std::to_string(st.tokens_committed()) + " tokens committed\n"
            : "polls are closed: " + std::to_string(st.cast_count()) + " ballots cast, " +
-                 std::to_string(st.challenged_count()) + " challenged\n";
+                 std::to_string(st.challenged_count()) + " challenged; closed over the log of " +
+                 std::to_string(closed_over.size) + " entries, root " + to_hex(closed_over.root) +
+                 "\n";
   return done(c,
               {{"phase", phase_text(*s)},
                {"ballots_cast", st.cast_count()},
@@ -751,7 +785,7 @@ int cmd_tally(const Common& c, std::chrono::seconds timeout, std::chrono::millis
     }
     progress << "tallying the " << st.cast_count() << " cast ballots of the checked view ("
              << client::describe_view(*s->mirror) << ")\n";
-    auto body = s->mirror->tally()->finish(s->mirror->size());
+    auto body = st.tally_body();  // names polls-close and the tree head it sums (check 32)
     auto sub = submit(*s, EntryType::kEncryptedTally, body.encode());
     if (!sub) return fail(c, sub.error());
     progress << "encrypted tally of " << body.cast_count << " ballots published (entry "
@@ -790,6 +824,7 @@ int cmd_tally(const Common& c, std::chrono::seconds timeout, std::chrono::millis
     DlogTable dlog(std::max<std::uint64_t>(tally.cast_count, 1));
     auto result = election::combine_tally(*st.context(), tally, partials, dlog);
     if (!result) return fail(c, result.error());
+    if (Status bound = st.bind_result(*result); !bound.ok()) return fail(c, bound.error());
     auto sub = submit(*s, EntryType::kResult, result->encode());
     if (!sub) return fail(c, sub.error());
     progress << "result published (entry " << sub->index << ")\n";

@@ -442,11 +442,16 @@ Status confirm_decryption(const Options& o, Session& s) {
     return make_error(ErrorCode::kConflict,
                       "the tally entry is not covered by a checkpoint this guardian accepted");
   }
-  // Recomputed here from the ballots read (the rules engine checked it too, check 16): a tally
-  // over another set of ballots than those of the checked view is refused.
-  if (tally.log_size <= *close || tally.log_size > *tally_at ||
-      tally.cast_count != st.cast_count() ||
-      mirror.tally()->finish(tally.log_size).encode() != tally.encode()) {
+  // Recomputed here from the ballots read (the rules engine checked it too, checks 18 and 32): a
+  // tally over another set of ballots than those of the checked view is refused.
+  auto sum = mirror.tally()->finish(tally.log_size);
+  sum.polls_close_index = tally.polls_close_index;
+  sum.polls_close_hash = tally.polls_close_hash;
+  sum.log_root = tally.log_root;
+  auto named_root = mirror.view().root_at(std::min(tally.log_size, mirror.view().size()));
+  if (tally.log_size <= *close || tally.log_size > *tally_at || tally.polls_close_index != *close ||
+      !named_root || *named_root != tally.log_root || tally.cast_count != st.cast_count() ||
+      sum.encode() != tally.encode()) {
     return make_error(ErrorCode::kInvalidProof,
                       "the encrypted tally (entry " + std::to_string(*tally_at) +
                           ") is not the sum of exactly the " + std::to_string(st.cast_count()) +
@@ -536,6 +541,7 @@ int cmd_decrypt(const Options& o) {
                                            *s->state().encrypted_tally());
   gs->share.reset();
   if (!partial) return fail(o, partial.error());
+  partial->tally_hash = s->state().tally_hash();  // check 33
   auto sub = post(*s, EntryType::kPartialDecryption, partial->encode());
   if (!sub) return fail(o, sub.error());
   if (o.json) {

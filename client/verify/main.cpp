@@ -4,12 +4,71 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <mutex>
+#include <optional>
+#include <thread>
 
+#include "tabella/client/ledger_client.h"
 #include "tabella/util/cli_parse.h"
 #include "verifier.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+bool is_url(const std::string& s) {
+  return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0;
+}
+
+// "https://ledger.example/v1/export" and "https://ledger.example/" name the same ledger.
+std::string ledger_base(std::string url) {
+  for (const char* tail : {"/v1/export", "/"}) {
+    const std::string t = tail;
+    if (url.size() > t.size() && url.compare(url.size() - t.size(), t.size(), t) == 0) {
+      url.resize(url.size() - t.size());
+    }
+  }
+  return url;
+}
+
+// Streams GET /v1/export into `path`, printing the bytes received every second (the HTTP client
+// writes the body to the file as it arrives; a second thread watches the file grow).
+tabella::Status download_record(tabella::client::LedgerClient& ledger, const fs::path& path,
+                                bool progress) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  std::thread watcher;
+  if (progress) {
+    watcher = std::thread([&] {
+      std::unique_lock<std::mutex> lock(mu);
+      while (!cv.wait_for(lock, std::chrono::seconds(1), [&] { return done; })) {
+        std::error_code ec;
+        auto bytes = fs::file_size(path, ec);
+        if (!ec) {
+          std::fprintf(stderr, "  fetching the record from %s: %.1f MB\n",
+                       ledger.url().text.c_str(), static_cast<double>(bytes) / 1e6);
+        }
+      }
+    });
+  }
+  tabella::Status st = ledger.export_record(path);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    done = true;
+  }
+  cv.notify_all();
+  if (watcher.joinable()) watcher.join();
+  return st;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -21,8 +80,17 @@ int main(int argc, char** argv) {
   tabella::verify::Options options;
   bool json = false;
   bool quiet = false;
-  app.add_option("record", path, "record file (record.jsonl) or a directory holding one")
+  app.add_option("record", path,
+                 "record file (record.jsonl), a directory holding one, or a ledger URL "
+                 "(http[s]://host[:port][/prefix], optionally ending in /v1/export): the record is "
+                 "fetched from it and the ledger's current checkpoint checked against it "
+                 "(check 36)")
       ->required();
+  std::string save;
+  app.add_option("--save", save, "with a ledger URL: keep the fetched record in this file");
+  std::string ledger_url;
+  app.add_option("--ledger", ledger_url,
+                 "check this ledger's current checkpoint against the record file (check 36)");
   app.add_flag("--json", json, "print the report as JSON");
   app.add_option("-j,--threads", options.threads, "worker threads (default: all cores)");
   app.add_flag("--fail-fast", options.fail_fast, "stop at the first failing entry");
@@ -36,6 +104,11 @@ int main(int argc, char** argv) {
       ->excludes(in_progress);
   app.add_option("--ledger-key", options.ledger_key,
                  "ledger verifier key (name+id+key); default: the one in the election entry");
+  app.add_option("--expect-authority", options.expect_authority,
+                 "fail unless the election's authority key is this one (its fingerprint, "
+                 "ABCD-EFGH-IJKL-MNOP, or its 64 hex digits), as published by the authority");
+  app.add_option("--expect-q", options.expect_q,
+                 "fail unless the election's base hash Q is this one (64 hex digits)");
   app.add_flag("-q,--quiet", quiet, "no progress output");
   if (auto code = tabella::parse_command_line(app, argc, argv)) return *code;
 
@@ -53,11 +126,51 @@ int main(int argc, char** argv) {
                    show_progress ? "" : "\n");
     };
   }
-  auto report = tabella::verify::verify_record(path, options);
+  // A ledger URL: fetch the export into a file (streamed, with progress), verify it, then check
+  // the ledger's current checkpoint against it.
+  std::optional<tabella::client::LedgerClient> ledger;
+  fs::path fetched;
+  if (is_url(path)) ledger_url = path;
+  if (!ledger_url.empty()) {
+    auto connected = tabella::client::LedgerClient::connect(ledger_base(ledger_url));
+    if (!connected) {
+      std::cerr << "tabella-verify: " << connected.error().describe() << "\n";
+      return 2;
+    }
+    ledger.emplace(std::move(*connected));
+    options.from_ledger = true;
+  }
+  if (is_url(path)) {
+    fetched = !save.empty() ? fs::path(save)
+                            : fs::temp_directory_path() /
+                                  ("tabella-verify-" + std::to_string(getpid()) + ".jsonl");
+    if (!quiet && !json) {
+      std::fprintf(stderr, "fetching the record from %s\n", ledger->url().text.c_str());
+    }
+    tabella::Status got = download_record(*ledger, fetched, !quiet && !json);
+    if (!got.ok()) {
+      std::cerr << "tabella-verify: cannot fetch the record: " << got.error().describe() << "\n";
+      if (save.empty()) fs::remove(fetched);
+      return 2;
+    }
+  }
+  auto report = tabella::verify::verify_record(is_url(path) ? fetched.string() : path, options);
   if (show_progress) std::fputs("\r\033[K", stderr);
+  if (is_url(path) && save.empty()) fs::remove(fetched);
   if (!report.ok()) {
     std::cerr << "tabella-verify: cannot read the record: " << report.error().describe() << "\n";
     return 2;
+  }
+  if (ledger) {
+    auto note = ledger->checkpoint();
+    if (!note) {
+      std::cerr << "tabella-verify: cannot read the ledger's checkpoint: "
+                << note.error().describe() << "\n";
+      return 2;
+    }
+    tabella::verify::check_ledger_checkpoint(
+        *report, *note,
+        [&](std::uint64_t from, std::uint64_t to) { return ledger->consistency_proof(from, to); });
   }
   std::cout << (json ? tabella::verify::report_json(*report) + "\n"
                      : tabella::verify::format_report(*report));

@@ -9,7 +9,9 @@
 #include <sstream>
 #include <thread>
 
+#include "tabella/election/manifest.h"
 #include "tabella/ledger/checkpoint.h"
+#include "tabella/ledger/log_trust.h"
 #include "tabella/ledger/merkle.h"
 #include "tabella/ledger/note.h"
 #include "tabella/ledger/witness.h"
@@ -32,6 +34,18 @@ using record::kCheckRecordSequence;
 using record::kCheckWitnessCosignatures;
 // How many failures the text report lists (--json lists all).
 constexpr std::size_t kFailuresShown = 5;
+constexpr int kCheckPinnedIdentity = 35;
+constexpr int kCheckLedgerConsistency = 36;
+
+// Upper case without separators: "abcd-efgh ijkl" -> "ABCDEFGHIJKL".
+std::string normalised(std::string_view text) {
+  std::string out;
+  for (char ch : text) {
+    if (ch == '-' || ch == ' ' || ch == ':') continue;
+    out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(ch))));
+  }
+  return out;
+}
 
 struct PendingCheckpoint {
   std::optional<ledger::Note> note;              // when the signed note parses
@@ -58,6 +72,13 @@ class Run {
     for (const auto& c : record::all_checks()) {
       report_.checks.push_back({c.number, c.name, c.description, 0, 0});
     }
+    // Check 35 is reported only when the auditor pinned something.
+    // Checks 35 and 36 are listed only when the auditor pinned something or gave a ledger URL.
+    const bool pinned = !o.expect_authority.empty() || !o.expect_q.empty();
+    std::erase_if(report_.checks, [&](const CheckResult& c) {
+      return (c.number == kCheckPinnedIdentity && !pinned) ||
+             (c.number == kCheckLedgerConsistency && !o.from_ledger);
+    });
     threads_ = o.threads != 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   }
 
@@ -69,6 +90,7 @@ class Run {
     report_.failures.push_back({index, std::move(type), check, std::move(why)});
   }
   void pass(int check, std::uint64_t n = 1) { check_ref(check).passed += n; }
+  // Check numbers have gaps (docs/spec.md §11): look the number up.
   CheckResult& check_ref(int number) {
     for (auto& c : report_.checks) {
       if (c.number == number) return c;
@@ -99,6 +121,7 @@ class Run {
   const PendingCheckpoint* final_checkpoint() const;
   void check_final_checkpoint();
   void check_witness_cosignatures();
+  void record_identity(const record::CheckedEntry& election, std::uint64_t index);
   void finish();
 
   Options options_;
@@ -252,11 +275,44 @@ void Run::apply(Batch& b) {
       ledger_key_from_record_ = body.ledger_key;
       report_.election_id = state_.manifest()->election_id;
       report_.title = state_.manifest()->title.in(state_.manifest()->languages.front());
+      record_identity(*c, item.index);
       verify_checkpoint_signatures();
     }
   }
   report_.entries += batch.size();
   if (options_.progress) options_.progress(report_.entries);
+}
+
+// The election's identity, from the election entry, and check 35 against the auditor's pins.
+void Run::record_identity(const record::CheckedEntry& election, std::uint64_t index) {
+  const election::Manifest& m = *state_.manifest();
+  Identity& id = report_.identity;
+  id.q = to_hex(*state_.snapshot().q);
+  id.manifest_hash = to_hex(election::manifest_hash(m));
+  id.authority_key = to_hex(state_.authority());
+  auto key = VerifyKey::from_bytes(state_.authority());
+  id.authority_fingerprint = key ? key->fingerprint() : "";
+  id.ledger_key = std::get<record::ElectionBody>(election.body).ledger_key;
+  id.witness_quorum = m.witness_quorum;
+  for (const auto& w : m.witnesses) id.witnesses.emplace_back(w.name, w.key);
+  if (options_.expect_authority.empty() && options_.expect_q.empty()) return;
+  const std::string type = "election";
+  bool ok = true;
+  if (!options_.expect_authority.empty()) {
+    const std::string want = normalised(options_.expect_authority);
+    if (want != normalised(id.authority_key) && want != normalised(id.authority_fingerprint)) {
+      ok = false;
+      fail(index, type, kCheckPinnedIdentity,
+           "the election's authority key is " + id.authority_fingerprint + " (" + id.authority_key +
+               "), not the expected " + options_.expect_authority);
+    }
+  }
+  if (!options_.expect_q.empty() && normalised(options_.expect_q) != normalised(id.q)) {
+    ok = false;
+    fail(index, type, kCheckPinnedIdentity,
+         "the election's Q is " + id.q + ", not the expected " + options_.expect_q);
+  }
+  if (ok) pass(kCheckPinnedIdentity);
 }
 
 const PendingCheckpoint* Run::final_checkpoint() const {
@@ -348,6 +404,15 @@ void Run::check_witness_cosignatures() {
 
 void Run::finish() {
   if (tree_.size() == 0) check_roots(kNoIndex);
+  if (const PendingCheckpoint* latest = final_checkpoint()) {
+    report_.identity.checkpoint_size = latest->checkpoint->size;
+    report_.identity.checkpoint_root = to_hex(latest->checkpoint->root);
+  }
+  if (report_.identity.q.empty() &&
+      (!options_.expect_authority.empty() || !options_.expect_q.empty())) {
+    fail(kNoIndex, "record", kCheckPinnedIdentity,
+         "the record defines no election to compare with the expected authority or Q");
+  }
   if (!signatures_checked_) verify_checkpoint_signatures();
   check_final_checkpoint();
   check_witness_cosignatures();
@@ -359,6 +424,8 @@ void Run::finish() {
     }
   }
   if (tree_.size() == 0) fail(kNoIndex, "record", 4, "the record holds no entries");
+  report_.manifest = state_.snapshot().manifest;
+  report_.record_root = tree_.root();
   report_.phase = std::string(record::phase_name(state_.phase()));
   report_.complete = state_.phase() == record::Phase::kFinished;
   report_.ballots_cast = state_.cast_count();
@@ -474,10 +541,80 @@ Result<Report> verify_record(const std::filesystem::path& path, const Options& o
   return run.run(path);
 }
 
+void check_ledger_checkpoint(
+    Report& report, std::string_view signed_note,
+    const std::function<Result<std::vector<ledger::Hash>>(std::uint64_t, std::uint64_t)>&
+        consistency_proof) {
+  auto it = std::find_if(report.checks.begin(), report.checks.end(),
+                         [](const CheckResult& c) { return c.number == kCheckLedgerConsistency; });
+  if (it == report.checks.end()) {
+    for (const auto& c : record::all_checks()) {
+      if (c.number == kCheckLedgerConsistency) {
+        report.checks.push_back({c.number, c.name, c.description, 0, 0});
+      }
+    }
+    it = std::prev(report.checks.end());
+  }
+  CheckResult& check = *it;
+  auto fail = [&](std::string why) {
+    ++check.failed;
+    report.failures.push_back({kNoIndex, "ledger checkpoint", kCheckLedgerConsistency,
+                               "the ledger's current checkpoint: " + std::move(why)});
+  };
+  if (!report.manifest) return fail("the record defines no election to check it against");
+  auto trust = ledger::LogTrust::make(*report.manifest, report.identity.ledger_key);
+  if (!trust) return fail(trust.error().describe());
+  ledger::LogCheck cp = ledger::check_ledger_signature(signed_note, *trust);
+  if (cp.final()) ledger::check_cosignatures(signed_note, *trust, cp);
+  if (!cp.final()) {
+    return fail(std::string(ledger::log_fault_name(cp.fault)) + ": " + cp.detail);
+  }
+  const std::uint64_t m = report.entries;
+  const std::uint64_t n = cp.checkpoint.size;
+  const std::string sizes =
+      "(ledger size " + std::to_string(n) + ", record size " + std::to_string(m) + ")";
+  // One log is a prefix of the other: PROOF(smaller, larger) from the ledger links the roots (a
+  // cosigned checkpoint may lag the export by the entries not yet cosigned).
+  const std::uint64_t lo = std::min(m, n), hi = std::max(m, n);
+  std::vector<ledger::Hash> proof;
+  if (lo != hi) {
+    auto p = consistency_proof(lo, hi);
+    if (!p) return fail("no consistency proof " + sizes + ": " + p.error().describe());
+    proof = std::move(*p);
+  }
+  const ledger::Hash& root_lo = m <= n ? report.record_root : cp.checkpoint.root;
+  const ledger::Hash& root_hi = m <= n ? cp.checkpoint.root : report.record_root;
+  Status st = ledger::verify_consistency(lo, hi, root_lo, root_hi, proof);
+  if (!st.ok()) {
+    return fail("its log and the record are not one history " + sizes + ": " +
+                st.error().describe() + " (evidence of a fork)");
+  }
+  ++check.passed;
+}
+
 std::string format_report(const Report& r) {
   std::ostringstream out;
   out << "Election: " << (r.title.empty() ? "(unknown)" : r.title);
   if (!r.election_id.empty()) out << " [" << r.election_id << "]";
+  const Identity& id = r.identity;
+  if (!id.q.empty()) {
+    out << "\n  Q:                " << id.q << "\n  manifest hash:    " << id.manifest_hash
+        << "\n  authority:        " << id.authority_fingerprint << " (key " << id.authority_key
+        << ")\n  ledger key:       " << (id.ledger_key.empty() ? "(none)" : id.ledger_key)
+        << "\n  witnesses:        ";
+    if (id.witnesses.empty()) {
+      out << "none";
+    } else {
+      out << "quorum " << id.witness_quorum << " of " << id.witnesses.size();
+      for (const auto& [name, key] : id.witnesses) out << "\n    " << name << "  " << key;
+    }
+  }
+  out << "\n  final checkpoint: ";
+  if (id.checkpoint_size) {
+    out << "size " << *id.checkpoint_size << ", root " << id.checkpoint_root;
+  } else {
+    out << "none";
+  }
   out << "\nRecord: " << r.entries << " entries, " << r.checkpoints << " checkpoints, "
       << r.ballots_cast << " ballots cast, " << r.ballots_challenged << " challenged; phase "
       << r.phase << "\n\n";
@@ -524,6 +661,22 @@ std::string report_json(const Report& r) {
   nlohmann::json j;
   j["ok"] = r.ok();
   j["election_id"] = r.election_id;
+  const Identity& id = r.identity;
+  nlohmann::json identity = {{"q", id.q},
+                             {"manifest_hash", id.manifest_hash},
+                             {"authority_key", id.authority_key},
+                             {"authority_fingerprint", id.authority_fingerprint},
+                             {"ledger_key", id.ledger_key},
+                             {"witness_quorum", id.witness_quorum},
+                             {"witnesses", nlohmann::json::array()},
+                             {"final_checkpoint", nullptr}};
+  for (const auto& [name, key] : id.witnesses) {
+    identity["witnesses"].push_back({{"name", name}, {"key", key}});
+  }
+  if (id.checkpoint_size) {
+    identity["final_checkpoint"] = {{"size", *id.checkpoint_size}, {"root", id.checkpoint_root}};
+  }
+  j["identity"] = identity;
   j["title"] = r.title;
   j["entries"] = r.entries;
   j["checkpoints"] = r.checkpoints;

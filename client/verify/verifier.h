@@ -8,10 +8,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "tabella/election/manifest.h"
+#include "tabella/ledger/merkle.h"
 #include "tabella/record/entry.h"
 #include "tabella/util/result.h"
 
@@ -32,7 +35,25 @@ struct Failure {
   std::string why;
 };
 
+// Who and what the record is about: what an auditor compares with what the authority published
+// (and may pin with --expect-authority / --expect-q, check 35).
+struct Identity {
+  std::string q;                      // hex, the election base hash Q
+  std::string manifest_hash;          // hex
+  std::string authority_key;          // hex, raw Ed25519 public key
+  std::string authority_fingerprint;  // "ABCD-EFGH-IJKL-MNOP"
+  std::string ledger_key;             // C2SP note verifier key from the election entry
+  std::vector<std::pair<std::string, std::string>> witnesses;  // (name, verifier key)
+  std::uint32_t witness_quorum = 0;
+  // The latest checkpoint (largest size, last in record order), when the record has one.
+  std::optional<std::uint64_t> checkpoint_size;
+  std::string checkpoint_root;  // hex
+};
+
 struct Report {
+  Identity identity;
+  std::shared_ptr<const election::Manifest> manifest;  // when the record defines the election
+  ledger::Hash record_root{};                          // MTH of all the record's entries
   std::vector<CheckResult> checks;
   // Root cause first: entry failures in log order, each before the checkpoint failures it causes,
   // then record-level failures (no covering checkpoint, no result).
@@ -58,6 +79,12 @@ struct Options {
   // applied); it must still end with a checkpoint covering every entry (check 24).
   bool in_progress = false;
   std::string ledger_key;  // overrides the key named in the election entry
+  // Pins (check 35): the authority's key as its fingerprint or 64 hex digits, Q as hex. Empty:
+  // not pinned.
+  std::string expect_authority;
+  std::string expect_q;
+  // The record came from a ledger URL: check 36 (check_ledger_checkpoint) is listed.
+  bool from_ledger = false;
   // Called now and then with (entries verified so far); may be empty.
   std::function<void(std::uint64_t)> progress;
 };
@@ -65,6 +92,17 @@ struct Options {
 // Verifies the record at `path` (file or directory). Err only when the input cannot be read at
 // all (exit code 2); every check failure is in the Report (exit code 1).
 Result<Report> verify_record(const std::filesystem::path& path, const Options& options);
+
+// Check 36, for a record fetched from a ledger: the ledger's current checkpoint (`signed_note`,
+// as GET /checkpoint served it) is signed by the election's ledger key for its origin, carries
+// the witnesses' quorum when the manifest names witnesses, and its log extends the record:
+// equal roots at equal size, or `consistency_proof(record size, checkpoint size)` (the ledger's
+// PROOF(m, n)) verifies from the record's root to the checkpoint's. Adds the pass or the failure
+// to `report`.
+void check_ledger_checkpoint(
+    Report& report, std::string_view signed_note,
+    const std::function<Result<std::vector<ledger::Hash>>(std::uint64_t, std::uint64_t)>&
+        consistency_proof);
 
 std::string format_report(const Report& report);  // the human form
 std::string report_json(const Report& report);    // --json

@@ -513,7 +513,8 @@ struct ElectionLedger::Impl {
         if (!entry) return entry.error().with_prefix("stored entry " + std::to_string(index));
         auto body = record::decode_body(entry->type, entry->body);
         if (!body) return body.error().with_prefix("stored entry " + std::to_string(index));
-        CheckedEntry c{std::move(*entry), std::move(*body), sha256(bytes), true};
+        CheckedEntry c{std::move(*entry), std::move(*body), sha256(bytes), true,
+                       ledger::leaf_hash(bytes)};
         Status st = state.apply(c);
         if (!st.ok()) {
           return make_error(ErrorCode::kConflict, "stored entry " + std::to_string(index) +
@@ -848,7 +849,8 @@ Result<std::shared_ptr<const void>> ElectionLedger::pre_verify(ByteView entry) c
   if (st.ok()) {
     auto body = record::decode_body(decoded->type, decoded->body);
     if (body) {
-      checked.emplace(CheckedEntry{std::move(*decoded), std::move(*body), sha256(entry), false});
+      checked.emplace(CheckedEntry{std::move(*decoded), std::move(*body), sha256(entry), false,
+                                   ledger::leaf_hash(entry)});
       st = impl_->gate(checked->entry, &checked->body, view);
     } else {
       st = body.error();

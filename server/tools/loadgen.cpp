@@ -462,7 +462,8 @@ double replay_once(const std::vector<Bytes>& entries, std::size_t n) {
     if (!entry) return -1;
     auto body = record::decode_body(entry->type, entry->body);
     if (!body) return -1;
-    record::CheckedEntry c{std::move(*entry), std::move(*body), sha256(entries[i]), true};
+    record::CheckedEntry c{std::move(*entry), std::move(*body), sha256(entries[i]), true,
+                           ledger::leaf_hash(entries[i])};
     if (!state.apply(c).ok()) return -1;
   }
   return thread_cpu_seconds() - c0;

@@ -277,6 +277,23 @@ void LedgerCluster::run(Kill kill) {
   ASSERT_FALSE(HasFailure());
   if (kill == Kill::kLedgerNode) start_node(2);  // rebuilds what it missed from etcd
 
+  // The closing entries, bound to the log as the cluster ordered it (checks 30..34).
+  {
+    HttpClient c(nodes_[0].port);
+    json entries;
+    for (int i = 0; i < 100; ++i) {
+      entries = json::parse(c.get("/v1/entries?start=0&count=1000")->body)["entries"];
+      if (entries.size() == close) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_EQ(entries.size(), close);
+    std::vector<Bytes> log;
+    for (const auto& e : entries) log.push_back(*from_base64(e["entry"].get<std::string>()));
+    auto closing = testing::finish_over(sim, log, o.absent);
+    ASSERT_EQ(closing.size(), sim.entries.size() - close);
+    std::copy(closing.begin(), closing.end(),
+              sim.entries.begin() + static_cast<std::ptrdiff_t>(close));
+  }
   for (std::size_t i = close; i < sim.entries.size(); ++i) ASSERT_TRUE(submit(i, i % 3)) << i;
   // Resubmitting anything is idempotent on every node.
   for (std::size_t k = 0; k < 3; ++k) {

@@ -114,9 +114,20 @@ TEST(ElectionCrashTest, KillNineKeepsEveryAcknowledgedBallotAndTheRecordVerifies
     EXPECT_EQ(page["entries"][index]["entry"], to_base64(sim.entries[pos]))
         << "acknowledged entry " << pos << " lost or moved";
   }
-  // The rest of the election, in order; acknowledged or stored ones come back as duplicates.
+  // The rest of the ballots, in order; acknowledged or stored ones come back as duplicates. Then
+  // the closing entries, bound to the log as the ledger ordered it (checks 30..34).
+  std::vector<Bytes> rest(sim.entries.begin(),
+                          sim.entries.begin() + static_cast<std::ptrdiff_t>(close));
   for (std::size_t i = 0; i < sim.entries.size(); ++i) {
-    auto r = client.post("/v1/entries", post_body(sim.entries[i]));
+    if (i == close) {
+      page = json::parse(client.get("/v1/entries?start=0&count=1000")->body);
+      std::vector<Bytes> log;
+      for (const auto& e : page["entries"])
+        log.push_back(*from_base64(e["entry"].get<std::string>()));
+      for (auto& closing : testing::finish_over(sim, log)) rest.push_back(std::move(closing));
+    }
+    if (i >= rest.size()) break;
+    auto r = client.post("/v1/entries", post_body(rest[i]));
     ASSERT_TRUE(r.ok());
     ASSERT_EQ(r->status, 200u) << i << ": " << r->body;
     json j = json::parse(r->body);

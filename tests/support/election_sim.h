@@ -4,6 +4,7 @@
 // a given seed. Tests tamper with the result to prove each verification check can fail.
 #pragma once
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -23,6 +24,7 @@
 #include "tabella/record/bodies.h"
 #include "tabella/record/entry.h"
 #include "tabella/record/record_file.h"
+#include "tabella/record/state.h"
 
 namespace tabella::testing {
 
@@ -120,8 +122,11 @@ inline SimElection simulate_election(const SimOptions& o) {
   const Digest q =
       election::base_hash(election::manifest_hash(manifest), authority.verify_key().bytes());
   sim.q = q;
+  ledger::MemoryHashStore log;  // the tree of the entries so far (tree heads, checks 30, 32)
   auto add = [&](EntryType type, Bytes body, const SigningKey& key) {
     sim.entries.push_back(Entry::make(type, q, std::move(body), key).encode());
+    log.append_entry(sim.entries.back());
+    return sha256(sim.entries.back());  // the entry hash
   };
   std::uint64_t clock = 1767225600;  // 2026-01-01
 
@@ -232,6 +237,7 @@ inline SimElection simulate_election(const SimOptions& o) {
     sim.expected_counts[c].assign(manifest.contests[c].choices.size(), 0);
   }
   std::vector<std::uint64_t> sequence(o.kiosks, 0);
+  std::vector<std::uint64_t> kiosk_cast(o.kiosks, 0), kiosk_challenged(o.kiosks, 0);
   std::uint32_t cast = 0, challenged = 0;
   for (std::uint32_t n = 0; cast < o.ballots || challenged < o.challenged; ++n) {
     bool challenge = challenged < o.challenged && (n % 5 == 1 || cast == o.ballots);
@@ -253,10 +259,12 @@ inline SimElection simulate_election(const SimOptions& o) {
       add(EntryType::kChallengedBallot, election::open_ballot(enc->first, enc->second).encode(),
           kiosks[kiosk]);
       ++challenged;
+      ++kiosk_challenged[kiosk];
     } else {
       add(EntryType::kCastBallot,
           CastBallotBody{enc->first, election::token_hash(q, tokens[cast])}.encode(),
           kiosks[kiosk]);
+      ++kiosk_cast[kiosk];
       for (std::size_t c = 0; c < enc->second.marks.size(); ++c) {
         for (std::size_t j = 0; j < enc->second.marks[c].size(); ++j) {
           sim.expected_counts[c][j] += enc->second.marks[c][j];
@@ -265,7 +273,16 @@ inline SimElection simulate_election(const SimOptions& o) {
       ++cast;
     }
   }
-  add(EntryType::kPollsClose, PollsBody{clock + 86400, "polls closed"}.encode(), authority);
+  // polls-close: the tree head before it and every kiosk's chain head, by key (checks 30, 31).
+  PollsCloseBody close{clock + 86400, "polls closed", {log.size(), log.root()}, {}};
+  for (std::uint32_t i = 0; i < o.kiosks; ++i) {
+    close.kiosks.push_back(
+        {kiosks[i].verify_key().bytes(), heads[i], kiosk_cast[i], kiosk_challenged[i]});
+  }
+  std::sort(close.kiosks.begin(), close.kiosks.end(),
+            [](const KioskHead& a, const KioskHead& b) { return a.key < b.key; });
+  const std::uint64_t close_index = log.size();
+  const Digest close_hash = add(EntryType::kPollsClose, close.encode(), authority);
 
   if (o.finish) {
     // Tally over the cast ballots.
@@ -275,19 +292,26 @@ inline SimElection simulate_election(const SimOptions& o) {
       if (e->type == EntryType::kCastBallot) acc.add(CastBallotBody::decode(e->body)->ballot);
     }
     auto tally = acc.finish(sim.entries.size());
-    add(EntryType::kEncryptedTally, tally.encode(), authority);
+    tally.polls_close_index = close_index;
+    tally.polls_close_hash = close_hash;
+    tally.log_root = log.root();
+    const Digest tally_hash = add(EntryType::kEncryptedTally, tally.encode(), authority);
     std::vector<PartialDecryptionBody> partials;
+    std::map<std::uint32_t, Digest> partial_hashes;
     for (std::uint32_t l = 1; l <= o.guardians; ++l) {
       if (o.absent.count(l) != 0) continue;
       Scalar s = combine_shares(received[l - 1]);
       auto p = election::partial_decrypt(ctx, l, s, tally, rng);
       if (!p.ok()) throw std::runtime_error(p.error().describe());
+      p->tally_hash = tally_hash;
       partials.push_back(*p);
-      add(EntryType::kPartialDecryption, p->encode(), guardian_keys[l - 1]);
+      partial_hashes[l] = add(EntryType::kPartialDecryption, p->encode(), guardian_keys[l - 1]);
     }
     DlogTable dlog(std::max<std::uint64_t>(tally.cast_count, 1));
     auto result = election::combine_tally(ctx, tally, partials, dlog);
     if (!result.ok()) throw std::runtime_error(result.error().describe());
+    result->tally_hash = tally_hash;
+    for (auto g : result->guardians) result->partial_hashes.push_back(partial_hashes.at(g));
     add(EntryType::kResult, result->encode(), authority);
   }
 
@@ -306,6 +330,54 @@ inline SimElection simulate_election(const SimOptions& o) {
     if (at.count(i + 1) != 0) sign_checkpoint();
   }
   return sim;
+}
+
+// The authority's and guardians' closing entries for a log that holds this election's entries in
+// another order than the simulation's (ballots of several kiosks submitted concurrently): the
+// polls-close, tally, partial decryptions and result bound to that log (checks 30..34), as
+// tabella-admin and tabella-guardian would sign them over it. `log` ends before polls-close;
+// only the first `count` of these entries are made (1: polls-close, 2: and the tally).
+inline std::vector<Bytes> finish_over(const SimElection& sim, const std::vector<Bytes>& log,
+                                      const std::set<std::uint32_t>& absent = {},
+                                      std::size_t count = SIZE_MAX) {
+  using namespace record;
+  ElectionState state;
+  auto apply = [&state](const Bytes& bytes) {
+    auto c = precheck(bytes, state.snapshot());
+    if (!c.ok()) throw std::runtime_error(c.error().describe());
+    auto st = state.apply(*c);
+    if (!st.ok()) throw std::runtime_error(st.error().describe());
+  };
+  for (const auto& bytes : log) apply(bytes);
+  std::vector<Bytes> out;
+  const SigningKey& authority = *sim.keys.at(sim.authority);
+  auto add = [&](EntryType type, Bytes body, const SigningKey& key) {
+    out.push_back(Entry::make(type, sim.q, std::move(body), key).encode());
+    apply(out.back());
+  };
+  add(EntryType::kPollsClose, state.polls_close_body(1767312000, "polls closed").encode(),
+      authority);
+  if (count == 1) return out;
+  add(EntryType::kEncryptedTally, state.tally_body().encode(), authority);
+  if (count == 2) return out;
+  SeededRng rng("finish-over");
+  std::vector<PartialDecryptionBody> partials;
+  for (std::uint32_t l = 1; l <= sim.manifest.guardians; ++l) {
+    if (absent.count(l) != 0) continue;
+    auto p = election::partial_decrypt(*state.context(), l, sim.guardian_shares[l - 1],
+                                       *state.encrypted_tally(), rng);
+    if (!p.ok()) throw std::runtime_error(p.error().describe());
+    p->tally_hash = state.tally_hash();
+    partials.push_back(*p);
+    add(EntryType::kPartialDecryption, p->encode(), *sim.keys.at(sim.guardian_keys[l - 1]));
+  }
+  DlogTable dlog(std::max<std::uint64_t>(state.encrypted_tally()->cast_count, 1));
+  auto result = election::combine_tally(*state.context(), *state.encrypted_tally(), partials, dlog);
+  if (!result.ok()) throw std::runtime_error(result.error().describe());
+  auto bound = state.bind_result(*result);
+  if (!bound.ok()) throw std::runtime_error(bound.error().describe());
+  add(EntryType::kResult, result->encode(), authority);
+  return out;
 }
 
 }  // namespace tabella::testing

@@ -88,6 +88,23 @@ TEST(RecordEntryTest, BodiesRoundTrip) {
   EXPECT_EQ(r2->counts, r.counts);
   EXPECT_EQ(r2->guardians, r.guardians);
 
+  // The bindings to the log (docs/spec.md §10.2, checks 30..34) survive the round trip.
+  r.tally_hash = Digest{7};
+  r.partial_hashes = {Digest{8}, Digest{9}};
+  r2 = ResultBody::decode(r.encode());
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ(r2->tally_hash, r.tally_hash);
+  EXPECT_EQ(r2->partial_hashes, r.partial_hashes);
+  PollsCloseBody c{1767225600, "closed", {42, Digest{3}}, {{PublicKeyBytes{4}, Digest{5}, 6, 1}}};
+  auto c2 = PollsCloseBody::decode(c.encode());
+  ASSERT_TRUE(c2.ok());
+  EXPECT_EQ(c2->log, c.log);
+  EXPECT_EQ(c2->kiosks, c.kiosks);
+  EXPECT_EQ(c2->note, "closed");
+  // More kiosks than one polls-close may list are refused before allocating.
+  Bytes many = Writer().u64(1).text("n").u64(1).raw(Digest{}).u32(0xffffffff).bytes();
+  EXPECT_EQ(PollsCloseBody::decode(many).error().code, ErrorCode::kLimit);
+
   // A count field claiming more items than the limit is refused before allocating.
   Bytes hostile = Writer().text("p").u32(0xffffffff).bytes();
   auto h = TokenCommitmentsBody::decode(hostile);

@@ -8,7 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "support/election_sim.h"
+#include "tabella/election/manifest.h"
 #include "tabella/ledger/checkpoint.h"
+#include "tabella/ledger/merkle.h"
 #include "tabella/ledger/note.h"
 #include "tabella/ledger/witness.h"
 #include "tabella/record/state.h"
@@ -366,6 +368,103 @@ std::vector<Tamper> tamperings() {
          s.resign(i, b.encode());
          return i;
        }},
+      {"polls-close names a wrong root", 30,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kPollsClose);
+         auto b = body_of<PollsCloseBody>(s, i);
+         b.log.root[0] ^= 1;
+         s.resign(i, b.encode());
+         return i;
+       }},
+      {"polls-close names a shorter log", 30,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kPollsClose);
+         auto b = body_of<PollsCloseBody>(s, i);
+         b.log.size -= 1;
+         s.resign(i, b.encode());
+         return i;
+       }},
+      // The operator drops every kiosk's last ballot from the record it publishes; the chains
+      // still hold (each kiosk's earlier ballots are intact) but polls-close, signed over the
+      // full log, no longer matches the log before it.
+      {"each kiosk's last ballot dropped", 30,
+       [](SimElection& s) {
+         std::size_t close = s.find(EntryType::kPollsClose);
+         std::set<PublicKeyBytes> seen;
+         for (std::size_t i = close; i-- > 0;) {
+           auto t = s.entry(i).type;
+           if (t != EntryType::kCastBallot && t != EntryType::kChallengedBallot) continue;
+           if (seen.insert(s.entry(i).author).second) {
+             s.entries.erase(s.entries.begin() + static_cast<std::ptrdiff_t>(i));
+             --close;
+           }
+         }
+         return close;
+       }},
+      {"polls-close understates a kiosk's ballots", 31,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kPollsClose);
+         auto b = body_of<PollsCloseBody>(s, i);
+         b.kiosks[1].cast -= 1;
+         s.resign(i, b.encode());
+         return i;
+       }},
+      {"polls-close names a kiosk's earlier chain head", 31,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kPollsClose);
+         auto b = body_of<PollsCloseBody>(s, i);
+         b.kiosks[0].chain_head[3] ^= 1;
+         s.resign(i, b.encode());
+         return i;
+       }},
+      {"polls-close leaves out a kiosk", 31,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kPollsClose);
+         auto b = body_of<PollsCloseBody>(s, i);
+         b.kiosks.pop_back();
+         s.resign(i, b.encode());
+         return i;
+       }},
+      {"tally names another polls-close", 32,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kEncryptedTally);
+         auto b = body_of<EncryptedTallyBody>(s, i);
+         b.polls_close_hash[0] ^= 1;
+         s.resign(i, b.encode());
+         return i;
+       }},
+      {"tally names a wrong root", 32,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kEncryptedTally);
+         auto b = body_of<EncryptedTallyBody>(s, i);
+         b.log_root[31] ^= 1;
+         s.resign(i, b.encode());
+         return i;
+       }},
+      {"partial decryption names another tally", 33,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kPartialDecryption, 1);
+         auto b = body_of<PartialDecryptionBody>(s, i);
+         b.tally_hash[0] ^= 1;
+         s.resign(i, b.encode());
+         return i;
+       }},
+      {"result names another tally", 34,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kResult);
+         auto b = body_of<ResultBody>(s, i);
+         b.tally_hash[0] ^= 1;
+         s.resign(i, b.encode());
+         return i;
+       }},
+      {"result names another partial decryption", 34,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kResult);
+         auto b = body_of<ResultBody>(s, i);
+         b.partial_hashes[1][0] ^= 1;
+         s.resign(i, b.encode());
+         return i;
+       }},
   };
 }
 
@@ -407,10 +506,155 @@ TEST(VerifyTest, EveryCheckHasATamperingThatFailsIt) {
   // CompletenessTest below.
   covered.insert({record::kCheckFinalCheckpoint, record::kCheckFinalSignature,
                   record::kCheckRecordComplete, record::kCheckRecordSequence});
+  covered.insert(35);  // pinned-identity: FabricatedElectionIsRefusedUnderExpectAuthority
+  covered.insert(36);  // ledger-consistency: LedgerCheckpointOfAnotherHistoryFails (and
+                       // tests/integration/verify_url_test.cpp against a real ledger)
   for (const auto& c : record::all_checks()) {
     EXPECT_TRUE(covered.count(c.number))
         << "no tampering test for check " << c.number << " " << c.name;
   }
+}
+
+// The report starts with the election's identity, as the authority published it.
+TEST(VerifyTest, ReportShowsTheElectionsIdentity) {
+  const SimElection& sim = small_election();
+  Report r = run(sim, "identity");
+  ASSERT_TRUE(r.ok()) << format_report(r);
+  auto key = VerifyKey::from_bytes(sim.authority);
+  ASSERT_TRUE(key.ok());
+  EXPECT_EQ(r.identity.q, to_hex(sim.q));
+  EXPECT_EQ(r.identity.manifest_hash, to_hex(election::manifest_hash(sim.manifest)));
+  EXPECT_EQ(r.identity.authority_key, to_hex(sim.authority));
+  EXPECT_EQ(r.identity.authority_fingerprint, key->fingerprint());
+  EXPECT_EQ(r.identity.ledger_key, sim.ledger_key);
+  ASSERT_TRUE(r.identity.checkpoint_size.has_value());
+  EXPECT_EQ(*r.identity.checkpoint_size, sim.entries.size());
+  ledger::MemoryHashStore tree;
+  for (const auto& e : sim.entries) tree.append_entry(e);
+  EXPECT_EQ(r.identity.checkpoint_root, to_hex(tree.root()));
+  std::string text = format_report(r);
+  EXPECT_LT(text.find(to_hex(sim.q)), text.find("Record:")) << text;
+  EXPECT_NE(text.find(key->fingerprint()), std::string::npos) << text;
+  EXPECT_NE(text.find("final checkpoint: size " + std::to_string(sim.entries.size())),
+            std::string::npos)
+      << text;
+  auto j = nlohmann::json::parse(report_json(r));
+  EXPECT_EQ(j["identity"]["q"], to_hex(sim.q));
+  EXPECT_EQ(j["identity"]["authority_fingerprint"], key->fingerprint());
+  EXPECT_EQ(j["identity"]["final_checkpoint"]["size"], sim.entries.size());
+  // No pin: check 35 is not listed.
+  for (const auto& c : r.checks) EXPECT_NE(c.number, 35);
+}
+
+// A record made from scratch for the same ballot definition, with its own authority, guardian,
+// kiosk and ledger keys, verifies on its own; pinned to the real authority (or Q) it is refused.
+TEST(VerifyTest, FabricatedElectionIsRefusedUnderExpectAuthority) {
+  const SimElection& real = small_election();
+  SimElection fake = testing::simulate_election([] {
+    SimOptions o;
+    o.ballots = 12;
+    o.challenged = 3;
+    o.seed = "someone-else";
+    return o;
+  }());
+  ASSERT_EQ(real.manifest.election_id, fake.manifest.election_id);
+  ASSERT_TRUE(run(fake, "fake").ok());
+  const std::string fingerprint = VerifyKey::from_bytes(real.authority)->fingerprint();
+
+  Options pinned;
+  pinned.expect_authority = fingerprint;
+  Report honest = run(real, "pinned-real", pinned);
+  EXPECT_TRUE(honest.ok()) << format_report(honest);
+  pinned.expect_authority = to_hex(real.authority);  // hex works too
+  pinned.expect_q = to_hex(real.q);
+  honest = run(real, "pinned-real-hex", pinned);
+  EXPECT_TRUE(honest.ok()) << format_report(honest);
+  bool listed = false;
+  for (const auto& c : honest.checks) {
+    if (c.number == 35) listed = c.passed == 1 && c.failed == 0;
+  }
+  EXPECT_TRUE(listed);
+
+  pinned = Options{};
+  pinned.expect_authority = fingerprint;
+  Report r = run(fake, "pinned-fake", pinned);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.failures.front().check, 35);
+  EXPECT_EQ(r.failures.front().index, 0u);
+  EXPECT_NE(r.failures.front().why.find(fingerprint), std::string::npos) << r.failures.front().why;
+  pinned = Options{};
+  pinned.expect_q = to_hex(real.q);
+  r = run(fake, "pinned-fake-q", pinned);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.failures.front().check, 35);
+
+  // The program: exit 1 under the real authority's fingerprint, 0 under the fake's own.
+  auto path = temp_record("fabricated");
+  fake.write(path);
+  std::string bin = TABELLA_VERIFY_BIN;
+  int refused = std::system(
+      (bin + " -q --expect-authority " + fingerprint + " " + path.string() + " > /dev/null")
+          .c_str());
+  EXPECT_EQ(WEXITSTATUS(refused), 1);
+  int own = std::system((bin + " -q --expect-authority " + to_hex(fake.authority) + " " +
+                         path.string() + " > /dev/null")
+                            .c_str());
+  EXPECT_EQ(WEXITSTATUS(own), 0);
+  std::filesystem::remove(path);
+}
+
+// Check 36 on the engine: the ledger's checkpoint of the same history passes; a checkpoint signed
+// by the same ledger key over another history of the same election (other ballots) fails, as
+// does one that is not the election's ledger's.
+TEST(VerifyTest, LedgerCheckpointOfAnotherHistoryFails) {
+  const SimElection& real = small_election();
+  const SimElection other = testing::simulate_election([] {
+    SimOptions o;
+    o.ballots = 13;
+    o.challenged = 3;
+    o.seed = "verify-small";  // same keys
+    return o;
+  }());
+  ASSERT_EQ(other.ledger_key, real.ledger_key);
+  ledger::MemoryHashStore other_tree;
+  for (const auto& e : other.entries) other_tree.append_entry(e);
+  auto other_proof = [&](std::uint64_t m, std::uint64_t n) {
+    return ledger::consistency_proof(m, n, other_tree);
+  };
+  auto no_proof = [](std::uint64_t, std::uint64_t) -> Result<std::vector<ledger::Hash>> {
+    return std::vector<ledger::Hash>{};
+  };
+  auto verdict = [](const Report& r) {
+    for (const auto& c : r.checks) {
+      if (c.number == 36) return std::make_pair(c.passed, c.failed);
+    }
+    return std::make_pair(std::uint64_t{0}, std::uint64_t{0});
+  };
+
+  Report honest = run(real, "ledger-honest");
+  check_ledger_checkpoint(honest, real.checkpoints.back(), no_proof);
+  EXPECT_TRUE(honest.ok()) << format_report(honest);
+  EXPECT_EQ(verdict(honest), std::make_pair(std::uint64_t{1}, std::uint64_t{0}));
+
+  Report forked = run(real, "ledger-fork");
+  check_ledger_checkpoint(forked, other.checkpoints.back(), other_proof);
+  ASSERT_FALSE(forked.ok());
+  EXPECT_EQ(forked.failures.back().check, 36);
+  EXPECT_NE(forked.failures.back().why.find("not one history"), std::string::npos)
+      << forked.failures.back().why;
+
+  Report stranger = run(real, "ledger-stranger");
+  const SimElection fake = testing::simulate_election([] {
+    SimOptions o;
+    o.ballots = 2;
+    o.challenged = 0;
+    o.seed = "another-ledger";
+    return o;
+  }());
+  check_ledger_checkpoint(stranger, fake.checkpoints.back(), no_proof);
+  ASSERT_FALSE(stranger.ok());
+  EXPECT_NE(stranger.failures.back().why.find("bad-ledger-signature"), std::string::npos)
+      << stranger.failures.back().why;
 }
 
 TEST(VerifyTest, AChangedByteInAnyEntryTypeIsCaught) {

@@ -156,6 +156,17 @@ Status MemoryLedger::append_as_authority(record::EntryType type, Bytes body) {
   return {};
 }
 
+Status MemoryLedger::close_polls() {
+  std::lock_guard<std::mutex> lock(mu_);
+  assert(authority_);
+  auto body = state_.polls_close_body(static_cast<std::uint64_t>(std::time(nullptr)), "closed");
+  auto r = append_locked(record::Entry::make(record::EntryType::kPollsClose, *state_.snapshot().q,
+                                             body.encode(), *authority_)
+                             .encode());
+  if (!r.ok()) return r.error();
+  return {};
+}
+
 std::unique_ptr<LedgerClient> MemoryLedger::make_client() {
   return std::make_unique<MemoryLedgerClient>(this);
 }

@@ -41,6 +41,8 @@ class MemoryLedger {
   std::vector<Bytes> entries() const;
   // Appends an authority-signed entry (e.g. polls-close). REQUIRES: authority key given.
   Status append_as_authority(record::EntryType type, Bytes body);
+  // Appends the authority's polls-close over the log as it stands (docs/spec.md checks 30, 31).
+  Status close_polls();
   void set_authority(std::shared_ptr<const SigningKey> authority) { authority_ = authority; }
 
   // Witnesses (the manifest's witnesses.members): every receipt's checkpoint carries

@@ -483,10 +483,7 @@ TEST_F(KioskTest, LostAnswerIsResentIdenticallyAndRecordedOnce) {
 
 TEST_F(KioskTest, RefusedBallotIsSurfacedNotDropped) {
   auto m = open_model();
-  ASSERT_TRUE(demo_.ledger
-                  ->append_as_authority(record::EntryType::kPollsClose,
-                                        record::PollsBody{1, "closed"}.encode())
-                  .ok());
+  ASSERT_TRUE(demo_.ledger->close_polls().ok());
   vote(*m, demo_.tokens[0], {{0}, {}, {}});
   seal(*m);
   m->cast();

@@ -286,6 +286,39 @@ Result<PollsBody> PollsBody::decode(ByteView bytes) {
   return b;
 }
 
+Bytes PollsCloseBody::encode() const {
+  Writer w;
+  w.u64(time).text(note).u64(log.size).raw(log.root).count(kiosks.size());
+  for (const auto& k : kiosks) w.raw(k.key).raw(k.chain_head).u64(k.cast).u64(k.challenged);
+  return std::move(w).bytes();
+}
+
+Result<PollsCloseBody> PollsCloseBody::decode(ByteView bytes) {
+  Reader r(bytes);
+  PollsCloseBody b;
+  TABELLA_READ(time, r.u64("time"));
+  TABELLA_READ(note, r.text("note", kMaxText));
+  TABELLA_READ(size, r.u64("log.size"));
+  b.time = time;
+  b.note = std::move(note);
+  b.log.size = size;
+  TABELLA_TRY(read_fixed(r, b.log.root, "log.root"));
+  TABELLA_READ(n, r.count("kiosks", kMaxKiosks));
+  b.kiosks.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    auto& k = b.kiosks[i];
+    std::string path = at("kiosks", i);
+    TABELLA_TRY(read_fixed(r, k.key, path + ".key"));
+    TABELLA_TRY(read_fixed(r, k.chain_head, path + ".chain_head"));
+    TABELLA_READ(cast, r.u64(path + ".cast"));
+    TABELLA_READ(challenged, r.u64(path + ".challenged"));
+    k.cast = cast;
+    k.challenged = challenged;
+  }
+  TABELLA_TRY(r.finish("polls-close"));
+  return b;
+}
+
 // ---------------------------------------------------------------- ballots
 
 void EncryptedBallot::write(Writer& w) const {
@@ -380,7 +413,8 @@ Result<ChallengedBallotBody> ChallengedBallotBody::decode(ByteView bytes) {
 
 Bytes EncryptedTallyBody::encode() const {
   Writer w;
-  w.u64(log_size).u64(cast_count).count(contests.size());
+  w.u64(polls_close_index).raw(polls_close_hash).u64(log_size).raw(log_root);
+  w.u64(cast_count).count(contests.size());
   for (const auto& c : contests) {
     w.count(c.size());
     for (const auto& ct : c) w.raw(ct.encode());
@@ -391,9 +425,13 @@ Bytes EncryptedTallyBody::encode() const {
 Result<EncryptedTallyBody> EncryptedTallyBody::decode(ByteView bytes) {
   Reader r(bytes);
   EncryptedTallyBody b;
+  TABELLA_READ(close, r.u64("polls_close_index"));
+  b.polls_close_index = close;
+  TABELLA_TRY(read_fixed(r, b.polls_close_hash, "polls_close_hash"));
   TABELLA_READ(size, r.u64("log_size"));
-  TABELLA_READ(cast, r.u64("cast_count"));
   b.log_size = size;
+  TABELLA_TRY(read_fixed(r, b.log_root, "log_root"));
+  TABELLA_READ(cast, r.u64("cast_count"));
   b.cast_count = cast;
   TABELLA_READ(nc, r.count("contests", 256));
   b.contests.resize(nc);
@@ -410,7 +448,7 @@ Result<EncryptedTallyBody> EncryptedTallyBody::decode(ByteView bytes) {
 
 Bytes PartialDecryptionBody::encode() const {
   Writer w;
-  w.u32(index).count(contests.size());
+  w.u32(index).raw(tally_hash).count(contests.size());
   for (const auto& c : contests) {
     w.count(c.size());
     for (const auto& s : c) w.point(s.share).raw(s.proof.encode());
@@ -423,6 +461,7 @@ Result<PartialDecryptionBody> PartialDecryptionBody::decode(ByteView bytes) {
   PartialDecryptionBody b;
   TABELLA_READ(index, r.u32("index"));
   b.index = index;
+  TABELLA_TRY(read_fixed(r, b.tally_hash, "tally_hash"));
   TABELLA_READ(nc, r.count("contests", 256));
   b.contests.resize(nc);
   for (std::size_t c = 0; c < nc; ++c) {
@@ -440,8 +479,12 @@ Result<PartialDecryptionBody> PartialDecryptionBody::decode(ByteView bytes) {
 
 Bytes ResultBody::encode() const {
   Writer w;
-  w.count(guardians.size());
-  for (auto g : guardians) w.u32(g);
+  // One list of (guardian, partial decryption's entry hash) pairs; a missing hash encodes as
+  // zeros, which no entry has (check 34 refuses it).
+  w.raw(tally_hash).count(guardians.size());
+  for (std::size_t i = 0; i < guardians.size(); ++i) {
+    w.u32(guardians[i]).raw(i < partial_hashes.size() ? partial_hashes[i] : Digest{});
+  }
   w.u64(cast_count).count(counts.size());
   for (const auto& c : counts) {
     w.count(c.size());
@@ -453,10 +496,13 @@ Bytes ResultBody::encode() const {
 Result<ResultBody> ResultBody::decode(ByteView bytes) {
   Reader r(bytes);
   ResultBody b;
+  TABELLA_TRY(read_fixed(r, b.tally_hash, "tally_hash"));
   TABELLA_READ(ng, r.count("guardians", 64));
+  b.partial_hashes.resize(ng);
   for (std::size_t i = 0; i < ng; ++i) {
     TABELLA_READ(g, r.u32(at("guardians", i)));
     b.guardians.push_back(g);
+    TABELLA_TRY(read_fixed(r, b.partial_hashes[i], at("partial_hashes", i)));
   }
   TABELLA_READ(cast, r.u64("cast_count"));
   b.cast_count = cast;

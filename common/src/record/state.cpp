@@ -71,7 +71,7 @@ Result<Body> decode_body(EntryType type, ByteView body) {
     case EntryType::kPollsOpen:
       return decode_as<PollsBody>(body);
     case EntryType::kPollsClose:
-      return decode_as<PollsBody>(body);
+      return decode_as<PollsCloseBody>(body);
     case EntryType::kCastBallot:
       return decode_as<CastBallotBody>(body);
     case EntryType::kChallengedBallot:
@@ -123,7 +123,8 @@ Result<CheckedEntry> precheck(ByteView entry_bytes, const Snapshot& snapshot) {
   if (!sig.ok()) return sig.error();
   auto body = decode_body(entry->type, entry->body);
   if (!body.ok()) return body.error();
-  CheckedEntry c{std::move(*entry), std::move(*body), sha256(entry_bytes), false};
+  CheckedEntry c{std::move(*entry), std::move(*body), sha256(entry_bytes), false,
+                 ledger::leaf_hash(entry_bytes)};
   bool done = false;
   auto st = check_proofs(c, snapshot, &done);
   if (!st.ok()) return st.error();
@@ -255,8 +256,144 @@ Status ElectionState::apply(const CheckedEntry& c) {
     if (!st.ok()) return st;
   }
   auto st = apply_body(c);
-  if (st.ok()) ++size_;
+  if (st.ok()) {
+    ++size_;
+    tree_.append(c.leaf ? *c.leaf : ledger::leaf_hash(c.entry.encode()));
+  }
   return st;
+}
+
+std::vector<KioskHead> ElectionState::kiosk_heads() const {
+  std::vector<KioskHead> out;
+  out.reserve(kiosks_.size());
+  for (const auto& [key, k] : kiosks_) out.push_back({key, k.chain_head, k.cast, k.challenged});
+  return out;
+}
+
+PollsCloseBody ElectionState::polls_close_body(std::uint64_t time, std::string note) const {
+  return PollsCloseBody{time, std::move(note), tree_head(), kiosk_heads()};
+}
+
+EncryptedTallyBody ElectionState::tally_body() const {
+  EncryptedTallyBody b = tally_->finish(size_);
+  b.polls_close_index = polls_close_index_;
+  b.polls_close_hash = polls_close_hash_;
+  b.log_root = tree_.root();
+  return b;
+}
+
+Status ElectionState::bind_result(ResultBody& result) const {
+  result.tally_hash = tally_hash_;
+  result.partial_hashes.clear();
+  for (std::size_t i = 0; i < result.guardians.size(); ++i) {
+    auto it = partial_hashes_.find(result.guardians[i]);
+    if (it == partial_hashes_.end()) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "guardian " + std::to_string(result.guardians[i]) +
+                            " has no partial decryption in the record",
+                        "body.guardians[" + std::to_string(i) + "]");
+    }
+    result.partial_hashes.push_back(it->second);
+  }
+  return {};
+}
+
+// Checks 30 and 31: polls-close names the log it closes and where every kiosk's chain stands.
+Status ElectionState::check_polls_close(const PollsCloseBody& b) const {
+  if (b.log.size != size_) {  // the log moved on (or back) since the authority read it
+    return conflict("polls-close names a log of " + std::to_string(b.log.size) +
+                        " entries; it would be entry " + std::to_string(size_),
+                    "body.log.size");
+  }
+  if (b.log.root != tree_.root()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "polls-close names root " + to_hex(b.log.root) + " for the " +
+                          std::to_string(size_) + " entries before it, whose root is " +
+                          to_hex(tree_.root()),
+                      "body.log.root");
+  }
+  const auto heads = kiosk_heads();
+  if (b.kiosks.size() != heads.size()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "polls-close lists " + std::to_string(b.kiosks.size()) +
+                          " kiosks; the record enrolled " + std::to_string(heads.size()),
+                      "body.kiosks");
+  }
+  for (std::size_t i = 0; i < heads.size(); ++i) {
+    const KioskHead& got = b.kiosks[i];
+    const KioskHead& want = heads[i];
+    std::string field = "body.kiosks[" + std::to_string(i) + "]";
+    if (got.key != want.key) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "kiosk " + to_hex(got.key) + " is not the enrolled kiosk " +
+                            to_hex(want.key) + " (kiosks are listed by key)",
+                        field + ".key");
+    }
+    if (got.cast != want.cast || got.challenged != want.challenged) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "kiosk " + to_hex(got.key) + ": polls-close says " +
+                            std::to_string(got.cast) + " cast and " +
+                            std::to_string(got.challenged) + " challenged, the record has " +
+                            std::to_string(want.cast) + " and " + std::to_string(want.challenged),
+                        field + ".cast");
+    }
+    if (got.chain_head != want.chain_head) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "kiosk " + to_hex(got.key) + ": polls-close names chain head " +
+                            to_hex(got.chain_head) + ", the record's last ballot code is " +
+                            to_hex(want.chain_head),
+                        field + ".chain_head");
+    }
+  }
+  return {};
+}
+
+// Check 32: the tally names the polls-close entry and the tree head of the log it sums.
+Status ElectionState::check_tally_binding(const EncryptedTallyBody& b) const {
+  if (b.polls_close_index != polls_close_index_ || b.polls_close_hash != polls_close_hash_) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "the tally names polls-close entry " + std::to_string(b.polls_close_index) +
+                          " (" + to_hex(b.polls_close_hash) + "); the record's is entry " +
+                          std::to_string(polls_close_index_) + " (" + to_hex(polls_close_hash_) +
+                          ")",
+                      "body.polls_close_hash");
+  }
+  if (b.log_size != size_) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "tally covers " + std::to_string(b.log_size) + " entries, expected " +
+                          std::to_string(size_),
+                      "body.log_size");
+  }
+  if (b.log_root != tree_.root()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "the tally names root " + to_hex(b.log_root) + " for the " +
+                          std::to_string(size_) + " entries before it, whose root is " +
+                          to_hex(tree_.root()),
+                      "body.log_root");
+  }
+  return {};
+}
+
+// Check 34: the result names the tally and the partial decryptions it combines.
+Status ElectionState::check_result_binding(const ResultBody& b) const {
+  if (b.tally_hash != tally_hash_) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "the result names tally " + to_hex(b.tally_hash) +
+                          "; the record's encrypted tally is " + to_hex(tally_hash_),
+                      "body.tally_hash");
+  }
+  for (std::size_t i = 0; i < b.guardians.size(); ++i) {
+    auto it = partial_hashes_.find(b.guardians[i]);
+    if (it == partial_hashes_.end()) continue;  // check 20 names the missing partial
+    if (i >= b.partial_hashes.size() || b.partial_hashes[i] != it->second) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "the result names another partial decryption for guardian " +
+                            std::to_string(b.guardians[i]) + " than the record's " +
+                            to_hex(it->second),
+                        "body.partial_hashes[" + std::to_string(i) + "]");
+    }
+  }
+  return {};
 }
 
 Status ElectionState::apply_body(const CheckedEntry& c) {
@@ -487,6 +624,11 @@ Status ElectionState::apply_body(const CheckedEntry& c) {
       if (kiosks_.count(b.key) != 0 || guardian_keys_.count(b.key) != 0 || b.key == authority_) {
         return conflict("this key is already enrolled", "body.key");
       }
+      if (kiosks_.size() >= kMaxKiosks) {
+        return conflict("an election has at most " + std::to_string(kMaxKiosks) +
+                            " kiosks (polls-close lists them all in one entry)",
+                        "body.key");
+      }
       if (!VerifyKey::from_bytes(b.key).ok()) {
         return make_error(ErrorCode::kInvalidEncoding, "not an Ed25519 public key", "body.key");
       }
@@ -534,6 +676,9 @@ Status ElectionState::apply_body(const CheckedEntry& c) {
       if (phase_ != Phase::kOpen) {
         return conflict(phase_ < Phase::kOpen ? "polls are not open" : "polls are already closed");
       }
+      TABELLA_TRY(check_polls_close(std::get<PollsCloseBody>(c.body)));
+      polls_close_index_ = size_;
+      polls_close_hash_ = c.id;
       phase_ = Phase::kClosed;
       return {};
     }
@@ -573,13 +718,8 @@ Status ElectionState::apply_body(const CheckedEntry& c) {
                                                 : "the tally is already published");
       }
       const auto& b = std::get<EncryptedTallyBody>(c.body);
-      EncryptedTallyBody expected = tally_->finish(size_);
-      if (b.log_size != size_) {
-        return make_error(ErrorCode::kInvalidArgument,
-                          "tally covers " + std::to_string(b.log_size) + " entries, expected " +
-                              std::to_string(size_),
-                          "body.log_size");
-      }
+      TABELLA_TRY(check_tally_binding(b));
+      EncryptedTallyBody expected = tally_body();
       if (b.cast_count != expected.cast_count) {
         return make_error(ErrorCode::kInvalidArgument,
                           "tally counts " + std::to_string(b.cast_count) +
@@ -591,6 +731,7 @@ Status ElectionState::apply_body(const CheckedEntry& c) {
                           "encrypted tally is not the sum of the cast ballots", "body.contests");
       }
       encrypted_tally_ = b;
+      tally_hash_ = c.id;
       phase_ = Phase::kTallied;
       return {};
     }
@@ -602,10 +743,17 @@ Status ElectionState::apply_body(const CheckedEntry& c) {
       if (partials_.count(b.index) != 0) {
         return conflict("guardian " + std::to_string(b.index) + " already decrypted");
       }
+      if (b.tally_hash != tally_hash_) {  // check 33
+        return make_error(ErrorCode::kInvalidArgument,
+                          "the partial decryption names tally " + to_hex(b.tally_hash) +
+                              "; the record's encrypted tally is " + to_hex(tally_hash_),
+                          "body.tally_hash");
+      }
       auto st = election::verify_partial_decryption(
           *snapshot_.context, snapshot_.public_share_keys.at(b.index), *encrypted_tally_, b);
       if (!st.ok()) return st.error().with_prefix("body");
       partials_.emplace(b.index, b);
+      partial_hashes_.emplace(b.index, c.id);
       guardians_[b.index].decrypted = true;
       return {};
     }
@@ -626,6 +774,7 @@ Status ElectionState::apply_body(const CheckedEntry& c) {
       }
       auto st = election::verify_result(*snapshot_.context, *encrypted_tally_, used, b);
       if (!st.ok()) return st.error().with_prefix("body");
+      TABELLA_TRY(check_result_binding(b));
       result_ = b;
       phase_ = Phase::kFinished;
       return {};
@@ -685,6 +834,24 @@ const std::vector<CheckInfo>& all_checks() {
        "the record ends with the result (not checked for an --in-progress audit)"},
       {27, "record-sequence",
        "entry lines carry the indices 0, 1, 2, ... in order: none missing, repeated or moved"},
+      {30, "close-tree-head",
+       "polls-close names the tree head (size, root) of the log just before it"},
+      {31, "close-kiosk-heads",
+       "polls-close lists every enrolled kiosk with its last ballot code and its cast and "
+       "challenged counts as the record has them"},
+      {32, "tally-binding",
+       "the encrypted tally names the polls-close entry (index, hash) and the tree head of the "
+       "log it sums"},
+      {33, "decryption-binding", "every partial decryption names the encrypted tally's hash"},
+      {34, "result-binding",
+       "the result names the encrypted tally's hash and the hash of every partial decryption it "
+       "combines"},
+      {35, "pinned-identity",
+       "the election's authority key and Q are the ones the auditor expects (--expect-authority, "
+       "--expect-q; reported only when given)"},
+      {36, "ledger-consistency",
+       "for a record fetched from a ledger URL: the ledger's current checkpoint is signed, "
+       "cosigned by the witness quorum, and its log extends the record (consistency proof)"},
   };
   return checks;
 }
@@ -720,7 +887,10 @@ int classify_failure(EntryType type, const Error& error) {
     case EntryType::kTokenCommitments:
       return error.code == ErrorCode::kConflict && !has("token") ? 13 : 12;
     case EntryType::kPollsOpen:
+      return 13;
     case EntryType::kPollsClose:
+      if (has("body.log")) return 30;
+      if (has("body.kiosks")) return 31;
       return 13;
     case EntryType::kCastBallot:
     case EntryType::kChallengedBallot:
@@ -730,10 +900,12 @@ int classify_failure(EntryType type, const Error& error) {
       if (has("body")) return 14;
       return 13;
     case EntryType::kEncryptedTally:
+      if (has("polls_close") || has("log_size") || has("log_root")) return 32;
       return 18;
     case EntryType::kPartialDecryption:
-      return 19;
+      return has("tally_hash") ? 33 : 19;
     case EntryType::kResult:
+      if (has("tally_hash") || has("partial_hashes")) return 34;
       return 20;
   }
   return 1;
@@ -770,8 +942,10 @@ std::vector<int> checks_passed(EntryType type) {
       c.push_back(12);
       break;
     case EntryType::kPollsOpen:
-    case EntryType::kPollsClose:
       c.push_back(13);
+      break;
+    case EntryType::kPollsClose:
+      c.insert(c.end(), {13, 30, 31});
       break;
     case EntryType::kCastBallot:
       c.insert(c.end(), {13, 14, 15, 16});
@@ -780,13 +954,13 @@ std::vector<int> checks_passed(EntryType type) {
       c.insert(c.end(), {13, 14, 16, 17});
       break;
     case EntryType::kEncryptedTally:
-      c.insert(c.end(), {13, 18});
+      c.insert(c.end(), {13, 18, 32});
       break;
     case EntryType::kPartialDecryption:
-      c.push_back(19);
+      c.insert(c.end(), {19, 33});
       break;
     case EntryType::kResult:
-      c.push_back(20);
+      c.insert(c.end(), {20, 34});
       break;
   }
   return c;

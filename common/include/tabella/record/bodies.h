@@ -111,12 +111,43 @@ struct TokenCommitmentsBody {
   static Result<TokenCommitmentsBody> decode(ByteView bytes);
 };
 
-// polls-open and polls-close.
+// polls-open.
 struct PollsBody {
   std::uint64_t time = 0;  // seconds since the Unix epoch, UTC
   std::string note;
   Bytes encode() const;
   static Result<PollsBody> decode(ByteView bytes);
+};
+
+// A tree head of the log: MTH(D[0:size]) (RFC 6962) of the entries [0, size).
+struct TreeHead {
+  std::uint64_t size = 0;
+  Digest root{};
+  bool operator==(const TreeHead&) const = default;
+};
+
+// Where a kiosk's ballot chain stands (check 31): the code of its last ballot (the chain seed if
+// it has none) and how many ballots it cast and challenged.
+struct KioskHead {
+  PublicKeyBytes key{};
+  Digest chain_head{};
+  std::uint64_t cast = 0;
+  std::uint64_t challenged = 0;
+  bool operator==(const KioskHead&) const = default;
+};
+
+// At most this many kiosks per election, so that polls-close (80 bytes per kiosk) fits in one
+// entry (check 11).
+inline constexpr std::size_t kMaxKiosks = 700;
+
+// polls-close: commits to the log it closes (checks 30, 31).
+struct PollsCloseBody {
+  std::uint64_t time = 0;  // seconds since the Unix epoch, UTC
+  std::string note;
+  TreeHead log;                   // the log just before this entry (size = this entry's index)
+  std::vector<KioskHead> kiosks;  // every enrolled kiosk, revoked ones too, by key (bytes)
+  Bytes encode() const;
+  static Result<PollsCloseBody> decode(ByteView bytes);
 };
 
 struct EncryptedSelection {
@@ -153,7 +184,10 @@ struct ChallengedBallotBody {
 };
 
 struct EncryptedTallyBody {
-  std::uint64_t log_size = 0;  // the tally covers the cast ballots in entries [0, log_size)
+  std::uint64_t polls_close_index = 0;  // the polls-close entry (check 32) ...
+  Digest polls_close_hash{};            // ... and its entry hash SHA-256(entry_bytes)
+  std::uint64_t log_size = 0;  // the tally covers the cast ballots in entries [0, log_size) ...
+  Digest log_root{};           // ... whose tree head is (log_size, log_root)
   std::uint64_t cast_count = 0;
   std::vector<std::vector<Ciphertext>> contests;  // per contest, per selection
   Bytes encode() const;
@@ -167,13 +201,16 @@ struct DecryptionShare {
 
 struct PartialDecryptionBody {
   std::uint32_t index = 0;
+  Digest tally_hash{};  // entry hash of the encrypted tally it decrypts (check 33)
   std::vector<std::vector<DecryptionShare>> contests;
   Bytes encode() const;
   static Result<PartialDecryptionBody> decode(ByteView bytes);
 };
 
 struct ResultBody {
+  Digest tally_hash{};                   // entry hash of the encrypted tally (check 34)
   std::vector<std::uint32_t> guardians;  // the quorum whose partial decryptions were combined
+  std::vector<Digest> partial_hashes;    // their entry hashes, one per guardian, same order
   std::uint64_t cast_count = 0;
   std::vector<std::vector<std::uint64_t>> counts;
   Bytes encode() const;

@@ -23,6 +23,7 @@
 #include "tabella/crypto/threshold.h"
 #include "tabella/election/context.h"
 #include "tabella/election/tally.h"
+#include "tabella/ledger/merkle.h"
 #include "tabella/record/bodies.h"
 #include "tabella/record/entry.h"
 
@@ -39,18 +40,22 @@ enum class Phase {
 };
 std::string_view phase_name(Phase phase);
 
-using Body = std::variant<ElectionBody, GuardianEnrolmentBody, GuardianCommitmentsBody,
-                          GuardianSharesBody, GuardianComplaintBody, ElectionKeyBody,
-                          KioskEnrolmentBody, KioskRevocationBody, TokenCommitmentsBody, PollsBody,
-                          CastBallotBody, ChallengedBallotBody, EncryptedTallyBody,
-                          PartialDecryptionBody, ResultBody, SharesVerifiedBody, ShareRevealBody>;
+using Body =
+    std::variant<ElectionBody, GuardianEnrolmentBody, GuardianCommitmentsBody, GuardianSharesBody,
+                 GuardianComplaintBody, ElectionKeyBody, KioskEnrolmentBody, KioskRevocationBody,
+                 TokenCommitmentsBody, PollsBody, CastBallotBody, ChallengedBallotBody,
+                 EncryptedTallyBody, PartialDecryptionBody, ResultBody, SharesVerifiedBody,
+                 ShareRevealBody, PollsCloseBody>;
 
 // An entry decoded and, as far as the snapshot allowed, cryptographically checked.
 struct CheckedEntry {
   Entry entry;
   Body body;
-  Digest id{};
+  Digest id{};                  // SHA-256(entry_bytes): the entry hash
   bool proofs_checked = false;  // false when the snapshot lacked the keys the proofs need
+  // SHA-256(0x00 || entry_bytes), the Merkle leaf; precheck fills it, apply() computes it from
+  // the entry when absent.
+  std::optional<Digest> leaf;
 };
 
 // The constants precheck needs, shared read-only between threads.
@@ -77,6 +82,11 @@ inline constexpr int kCheckFinalCheckpoint = 24;
 inline constexpr int kCheckFinalSignature = 25;
 inline constexpr int kCheckRecordComplete = 26;
 inline constexpr int kCheckRecordSequence = 27;
+inline constexpr int kCheckCloseTreeHead = 30;
+inline constexpr int kCheckCloseKiosks = 31;
+inline constexpr int kCheckTallyBinding = 32;
+inline constexpr int kCheckDecryptionBinding = 33;
+inline constexpr int kCheckResultBinding = 34;
 const std::vector<CheckInfo>& all_checks();
 // Which check an error on an entry of this type belongs to.
 int classify_failure(EntryType type, const Error& error);
@@ -148,6 +158,21 @@ class ElectionState {
   std::uint64_t challenged_count() const { return challenged_; }
   const std::optional<EncryptedTallyBody>& encrypted_tally() const { return encrypted_tally_; }
   const std::optional<ResultBody>& result() const { return result_; }
+  // The tree head of the entries applied so far: (size(), MTH(D[0:size()])).
+  TreeHead tree_head() const { return {size_, tree_.root()}; }
+  // Every enrolled kiosk's chain head and counts, by key: what polls-close must carry (check 31).
+  std::vector<KioskHead> kiosk_heads() const;
+  // The bodies an entry appended now must carry to pass checks 30..34 (their producers build
+  // them here, so that what they sign is what the rules check).
+  // REQUIRES: phase() == kOpen
+  PollsCloseBody polls_close_body(std::uint64_t time, std::string note) const;
+  // REQUIRES: phase() == kClosed
+  EncryptedTallyBody tally_body() const;
+  // The encrypted tally's entry hash. REQUIRES: phase() >= kTallied
+  const Digest& tally_hash() const { return tally_hash_; }
+  // Fills result.tally_hash and result.partial_hashes for result.guardians.
+  // Errors: a guardian without a partial decryption in the record (kInvalidArgument).
+  Status bind_result(ResultBody& result) const;
   // The token hash's state: 0 unknown, 1 committed and unspent, 2 spent.
   int token_state(const Digest& token_hash) const;
 
@@ -157,6 +182,9 @@ class ElectionState {
   Result<std::uint32_t> require_author_guardian(const Entry& e, std::uint32_t claimed) const;
   Result<KioskState*> require_author_kiosk(const Entry& e);
   Status check_ballot_chain(const KioskState& kiosk, const EncryptedBallot& b) const;
+  Status check_polls_close(const PollsCloseBody& b) const;
+  Status check_tally_binding(const EncryptedTallyBody& b) const;
+  Status check_result_binding(const ResultBody& b) const;
 
   Phase phase_ = Phase::kEmpty;
   std::uint64_t size_ = 0;
@@ -174,6 +202,11 @@ class ElectionState {
   std::optional<EncryptedTallyBody> encrypted_tally_;
   std::map<std::uint32_t, PartialDecryptionBody> partials_;
   std::optional<ResultBody> result_;
+  ledger::MerkleBuilder tree_;  // of the entries applied (checks 30, 32)
+  std::uint64_t polls_close_index_ = 0;
+  Digest polls_close_hash_{};
+  Digest tally_hash_{};
+  std::map<std::uint32_t, Digest> partial_hashes_;
 };
 
 }  // namespace tabella::record
