@@ -94,8 +94,19 @@ void register_ledger_api(Router& router, const LedgerApi& api) {
         respond(outcome ? receipt(*outcome) : error_response(outcome.error()));
       });
     };
-    if (!a.pool.post(std::move(task))) {
-      respond(json_error(503, "unavailable", "the ledger is shutting down; retry later"));
+    switch (a.pool.try_post(std::move(task))) {
+      case ThreadPool::Admission::kQueued:
+        break;
+      case ThreadPool::Admission::kFull:
+        a.metrics.add_refusal("queue_full");
+        respond(retry_later("the verification queue is full (" +
+                                std::to_string(a.pool.max_queued()) +
+                                " entries wait); nothing was stored, send the same entry again",
+                            "queue"));
+        break;
+      case ThreadPool::Admission::kStopped:
+        respond(retry_later("the ledger is shutting down; nothing was stored", "server"));
+        break;
     }
   });
 

@@ -32,6 +32,12 @@ Response json_error(unsigned status, std::string_view code, std::string_view mes
   return r;
 }
 
+Response retry_later(std::string_view message, std::string_view field, unsigned seconds) {
+  Response r = json_error(503, "unavailable", message, field);
+  r.headers.emplace_back(std::string(kRetryAfterHeader), std::to_string(seconds));
+  return r;
+}
+
 unsigned http_status_for(const Error& error) {
   switch (error.code) {
     case ErrorCode::kInvalidArgument:
