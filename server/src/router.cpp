@@ -5,6 +5,8 @@
 #include <exception>
 #include <nlohmann/json.hpp>
 
+#include "tabella/server/storage.h"
+
 namespace tabella::server {
 
 std::string_view Request::header(std::string_view name) const {
@@ -63,6 +65,10 @@ unsigned http_status_for(const Error& error) {
 }
 
 Response error_response(const Error& error) {
+  // A full disk: nothing was stored, and it may be stored later; say so with Retry-After.
+  if (is_disk_full(error)) {
+    return retry_later(error.message, kDiskFullField, kDiskFullRetrySeconds);
+  }
   return json_error(http_status_for(error), error_code_name(error.code), error.message,
                     error.field);
 }

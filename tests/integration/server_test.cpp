@@ -748,3 +748,67 @@ TEST_F(ServerTest, OutOfDescriptorsBacksOffAndKeepsServing) {
 
 }  // namespace
 }  // namespace tabella::server
+
+namespace tabella::server {
+namespace {
+
+// Disk full, simulated with SQLite's max_page_count (the database may not grow: SQLITE_FULL, as
+// on a full file system; no small file system can be mounted here without root). The first
+// failed commit answers 503 + Retry-After with a precise message; later appends are refused at
+// once without touching the committer; reads and /healthz go on; once space is back, the same
+// entry is stored. Nothing is acknowledged that is not on disk.
+TEST_F(ServerTest, DiskFullIs503FastReadsGoOnAndWritesResume) {
+  {
+    TestLedger ledger(dir_.path());
+    HttpClient client(ledger.port());
+    ASSERT_EQ(client.post("/v1/entries", entry_body("before 0"))->status, 200u);
+    ASSERT_EQ(client.post("/v1/entries", entry_body("before 1"))->status, 200u);
+    ledger.storage->set_max_pages(1);  // never below the current size: no more growth
+    std::string big(40000, 'b');
+    auto full = client.post("/v1/entries", entry_body(big));
+    ASSERT_TRUE(full.ok()) << full.error().describe();
+    EXPECT_EQ(full->status, 503u) << full->body;
+    EXPECT_EQ(full->headers["retry-after"], "30");
+    json j = json::parse(full->body, nullptr, false);
+    EXPECT_EQ(j["field"], "disk");
+    EXPECT_NE(j["message"].get<std::string>().find("the disk is full"), std::string::npos) << j;
+    auto failures = [&] {
+      std::string m = client.get("/metrics")->body;
+      return m.find("tabella_ledger_commit_failures_total 1\n") != std::string::npos;
+    };
+    EXPECT_TRUE(failures());
+    for (int i = 0; i < 20; ++i) {
+      auto again = client.post("/v1/entries", entry_body(big + std::to_string(i)));
+      ASSERT_TRUE(again.ok());
+      EXPECT_EQ(again->status, 503u) << again->body;
+      EXPECT_EQ(json::parse(again->body, nullptr, false)["field"], "disk");
+    }
+    EXPECT_GE(ledger.metrics.refusals("disk_full"), 1u) << "refused before the committer";
+    EXPECT_TRUE(failures()) << "no further commit was attempted";
+    json health = body_of(client.get("/healthz"));
+    EXPECT_EQ(health["status"], "read_only");
+    EXPECT_EQ(health["writable"], false);
+    // Reads go on.
+    json page = body_of(client.get("/v1/entries?start=0&count=10"));
+    EXPECT_EQ(page["entries"].size(), 2u);
+    EXPECT_EQ(body_of(client.get("/v1/status"))["size"], 2);
+    // Space is back: after the next probe, the same entry is stored.
+    ledger.storage->set_max_pages(0);
+    Result<testing::HttpReply> stored = make_error(ErrorCode::kIo, "not sent");
+    for (int i = 0; i < 100; ++i) {
+      stored = client.post("/v1/entries", entry_body(big));
+      if (stored.ok() && stored->status != 503) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_TRUE(stored.ok());
+    EXPECT_EQ(stored->status, 200u) << stored->body;
+    EXPECT_EQ(json::parse(stored->body, nullptr, false)["index"], 2);
+    EXPECT_EQ(body_of(client.get("/healthz"))["writable"], true);
+  }
+  // Every acknowledged entry is on disk, and only those.
+  TestLedger reopened(dir_.path());
+  EXPECT_EQ(*reopened.storage->size(), 3u);
+}
+
+}  // namespace
+}  // namespace tabella::server
