@@ -493,15 +493,28 @@ TEST_F(ServerTest, FullVerificationQueueIs503WithRetryAfter) {
   TestLedger ledger(dir_.path(), {}, accept_all, blocking, /*max_queued=*/2);
   std::vector<std::thread> senders;
   std::vector<unsigned> statuses(4, 0);
+  // Two at a time: the first two must be running before the next two queue (sent together, a
+  // slow pool could leave all four queued, and the third would be refused).
+  bool full = true;
   for (int i = 0; i < 4; ++i) {
     senders.emplace_back([&, i] {
       HttpClient c(ledger.port());
       auto r = c.post("/v1/entries", entry_body("queued " + std::to_string(i)));
       statuses[static_cast<std::size_t>(i)] = r.ok() ? r->status : 0;
     });
+    if (i == 1) full = eventually([&] { return verifying == 2; });
   }
-  bool full = eventually([&] { return verifying == 2 && ledger.pool.queued() == 2; });
-  EXPECT_TRUE(full);
+  full = full && eventually([&] { return ledger.pool.queued() == 2; });
+  if (!full) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      release = true;
+    }
+    cv.notify_all();
+    for (auto& t : senders) t.join();
+    FAIL() << "the queue did not fill: " << verifying << " verifying, " << ledger.pool.queued()
+           << " queued";
+  }
   HttpClient client(ledger.port());
   auto start = std::chrono::steady_clock::now();
   auto refused = client.post("/v1/entries", entry_body("one too many"));
@@ -589,7 +602,9 @@ TEST_F(ServerTest, SlowHeadersAreCutOffAtTheHeaderTimeout) {
   std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
   EXPECT_TRUE(closed) << "still open after " << took.count() << " s";
   EXPECT_LT(took.count(), 9.0);
-  EXPECT_EQ(ledger.metrics.refusals("header_timeout"), 1u);
+  // Counted by the read's handler, which may run just after the client saw the close.
+  EXPECT_TRUE(eventually([&] { return ledger.metrics.refusals("header_timeout") == 1; }))
+      << ledger.metrics.refusals("header_timeout");
   HttpClient client(ledger.port());
   EXPECT_EQ(client.get("/healthz")->status, 200u);
 }
@@ -684,6 +699,13 @@ TEST_F(ServerTest, ConcurrentStreamsAreCapped) {
 // tight loop (a core at 100% and a log line per try). It now backs off and keeps serving the
 // connections it has, and accepts again once descriptors are free.
 TEST_F(ServerTest, OutOfDescriptorsBacksOffAndKeepsServing) {
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
+  // The sanitizers' own memory checks (UBSan's vptr check) open a pipe: with no descriptor left
+  // they report false errors. The release build runs this test.
+  GTEST_SKIP() << "needs a build without sanitizers (they need descriptors of their own)";
+#endif
+#endif
   TestLedger ledger(dir_.path());
   HttpClient existing(ledger.port());
   ASSERT_EQ(existing.get("/healthz")->status, 200u);
