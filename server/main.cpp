@@ -184,6 +184,31 @@ int main(int argc, char** argv) {
                  "Group commit under concurrent load: wait up to this long for more entries "
                  "before a transaction (0ms: never wait; a lone client never waits)")
       ->capture_default_str();
+  app.add_option("--max-queue", config.max_queue,
+                 "Entries waiting for verification at most; past it POST /v1/entries answers "
+                 "503 with Retry-After (0: no bound)")
+      ->capture_default_str();
+  app.add_option("--max-connections", config.max_connections,
+                 "Open connections at most (lowered to fit the open-files limit); past it 503 "
+                 "with Retry-After")
+      ->capture_default_str();
+  app.add_option("--max-connections-per-peer", config.max_connections_per_peer,
+                 "Open connections from one IP address at most (0: no bound)")
+      ->capture_default_str();
+  app.add_option("--max-exports", config.max_exports,
+                 "Concurrent GET /v1/export streams at most; past it 503 with Retry-After "
+                 "(0: no bound)")
+      ->capture_default_str();
+  std::string header_timeout = "10s";
+  app.add_option("--header-timeout", header_timeout,
+                 "A connection waiting for a request, or for the rest of its headers, is closed "
+                 "after this long")
+      ->capture_default_str();
+  std::string response_timeout = "30s";
+  app.add_option("--response-timeout", response_timeout,
+                 "A whole response (an export included) must be sent within this; a slower "
+                 "reader is disconnected")
+      ->capture_default_str();
   bool print_key = false;
   app.add_flag("--print-verifier-key", print_key,
                "Print the ledger's note verifier key (needs --origin) and exit");
@@ -225,6 +250,20 @@ int main(int argc, char** argv) {
     return 2;
   }
   config.commit_linger = *linger;
+  auto header_wait = tabella::server::parse_duration(header_timeout);
+  if (!header_wait || header_wait->count() == 0) {
+    std::cerr << "--header-timeout: "
+              << (header_wait ? "must be positive" : header_wait.error().message) << "\n";
+    return 2;
+  }
+  config.header_timeout = *header_wait;
+  auto response_wait = tabella::server::parse_duration(response_timeout);
+  if (!response_wait || response_wait->count() == 0) {
+    std::cerr << "--response-timeout: "
+              << (response_wait ? "must be positive" : response_wait.error().message) << "\n";
+    return 2;
+  }
+  config.response_timeout = *response_wait;
   if (!witnesses.empty() && config.origin.empty()) {
     std::cerr << "--witness needs --origin and --authority-key (the election ledger)\n";
     return 2;

@@ -73,7 +73,7 @@ int run_ledger(const ServerConfig& config, const LedgerHooks& hooks) {
         {{"entries", std::to_string(election->size())}, {"seconds", std::to_string(took.count())}});
   }
   if (election && cluster.remote != nullptr) election->set_cluster_mode(true);
-  ThreadPool pool(config.verify_threads ? config.verify_threads : cores);
+  ThreadPool pool(config.verify_threads ? config.verify_threads : cores, config.max_queue);
   Committer::Options committer_options;
   committer_options.remote = cluster.remote;
   committer_options.linger = config.commit_linger;
@@ -139,6 +139,11 @@ int run_ledger(const ServerConfig& config, const LedgerHooks& hooks) {
   http.port = listen->port;
   http.threads = config.threads ? config.threads : std::max<std::size_t>(2, cores);
   http.limits.body_limit = config.body_limit;
+  http.max_connections = config.max_connections;
+  http.max_connections_per_peer = config.max_connections_per_peer;
+  http.max_streams = config.max_exports;
+  http.header_timeout = config.header_timeout;
+  http.write_timeout = config.response_timeout;
   http.tls_cert_file = config.tls_cert;
   http.tls_key_file = config.tls_key;
   http.handle_signals = true;
@@ -157,7 +162,9 @@ int run_ledger(const ServerConfig& config, const LedgerHooks& hooks) {
              {"data_dir", config.data_dir},
              {"entries", std::to_string(*size)},
              {"io_threads", std::to_string(http.threads)},
-             {"verify_threads", std::to_string(pool.size())}});
+             {"verify_threads", std::to_string(pool.size())},
+             {"max_queue", std::to_string(pool.max_queued())},
+             {"max_connections", std::to_string(server.max_connections())}});
   std::printf("listening on %s\n", server.url().c_str());
   if (election) std::printf("verifier key %s\n", election->verifier_key().c_str());
   std::fflush(stdout);

@@ -1,6 +1,7 @@
 #include "tabella/server/committer.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -10,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "tabella/server/log.h"
 #include "tabella/server/metrics.h"
 
 namespace tabella::server {
@@ -124,6 +126,12 @@ struct Committer::Impl {
   bool busy_arrival = false;   // guarded by mu: an entry came while a batch was committing
   std::size_t last_batch = 0;  // guarded by mu: entries in the batch taken last
   std::optional<Error> fatal;  // committer thread: a remote entry the hooks refused
+  // Disk full: set when a commit failed for lack of space. Until a probe write fits again,
+  // batches are refused at once (no validation, no state to undo); handlers refuse before any
+  // verification while now < next_probe (writes_refused()).
+  std::atomic<bool> disk_full{false};
+  std::atomic<std::int64_t> next_probe{0};  // steady_clock ticks
+  std::optional<Error> disk_error;          // committer thread
   std::mutex join_mu;
   std::thread thread;
 
@@ -206,7 +214,46 @@ struct Committer::Impl {
     }
   }
 
+  static std::int64_t ticks(std::chrono::steady_clock::time_point t) {
+    return t.time_since_epoch().count();
+  }
+
+  // While the disk is full: probes once per disk_probe_interval; refuses the batch unless the
+  // probe's write fits. Returns false when the batch was refused (callbacks run).
+  bool disk_allows(std::vector<Pending>& batch) {
+    if (!disk_full) return true;
+    auto now = std::chrono::steady_clock::now();
+    Status probe = Status(*disk_error);
+    if (ticks(now) >= next_probe.load()) {
+      std::size_t bytes = 0;
+      for (const auto& p : batch) bytes += p.entry.size();
+      probe = storage.probe_write(bytes * 2 + 4096);  // the entries, their index and hashes
+      if (probe.ok()) {
+        disk_full = false;
+        log_event(LogLevel::kInfo, "disk_writable", {{"message", "writes are accepted again"}});
+        return true;
+      }
+      next_probe = ticks(now + options.disk_probe_interval);
+    }
+    for (auto& p : batch) p.done(probe.error());
+    return false;
+  }
+
+  void note_commit_error(Error error) {
+    if (!is_disk_full(error)) return;
+    error.field = std::string(kDiskFullField);
+    if (!disk_full) {
+      log_event(LogLevel::kError, "disk_full",
+                {{"message", error.describe()},
+                 {"action", "refusing writes (503) until space is freed; reads go on"}});
+    }
+    disk_error = error;
+    next_probe = ticks(std::chrono::steady_clock::now() + options.disk_probe_interval);
+    disk_full = true;
+  }
+
   void process(std::vector<Pending>& batch) {
+    if (!disk_allows(batch)) return;
     auto unreachable_since = std::chrono::steady_clock::now();
     auto backoff = std::chrono::milliseconds(25);
     for (std::size_t attempt = 0;; ++attempt) {
@@ -319,6 +366,7 @@ struct Committer::Impl {
         hooks.after_commit(Status::success());
       } else {
         commit_error = r.error();
+        note_commit_error(r.error());
         if (metrics) metrics->add_commit_failures(1);
         hooks.after_commit(Status(r.error()));
         if (!last && r.error().code == ErrorCode::kConflict && r.error().field == "etcd.size") {
@@ -389,6 +437,11 @@ void Committer::submit(Bytes entry, std::shared_ptr<const void> prepared, Append
     }
   }
   done(make_error(ErrorCode::kIo, "the ledger is shutting down; retry later"));
+}
+
+bool Committer::writes_refused() const {
+  return impl_->disk_full &&
+         Impl::ticks(std::chrono::steady_clock::now()) < impl_->next_probe.load();
 }
 
 void Committer::wake() {

@@ -39,7 +39,7 @@ constexpr std::string_view kAuthorField = "entry.author";
 // ElectionState's own permission errors (403) use the same field with other messages.
 constexpr std::string_view kUnknownAuthor = "unknown author: ";
 constexpr std::uint64_t kReplayChunk = 1024;
-constexpr std::uint64_t kExportChunk = 256;
+constexpr std::uint64_t kExportChunk = 32;  // entries per chunk: the memory one reader holds
 
 // State rows written with the batch (the ballot index).
 std::string ballot_key(const Digest& code) {
@@ -990,7 +990,7 @@ void ElectionLedger::register_routes(Router& router, Committer& committer, Threa
 
   router.add(
       "POST", "/v1/entries",
-      [m, self, &committer, &pool, reject](const Request& req, Responder respond) {
+      [m, self, metrics, &committer, &pool, reject](const Request& req, Responder respond) {
         // Fast path for the exact shape clients send; anything else goes through the parser.
         std::string parsed_text;
         std::string_view b64;
@@ -1084,8 +1084,27 @@ void ElectionLedger::register_routes(Router& router, Committer& committer, Threa
                                  });
                            });
         };
-        if (!pool.post(std::move(task))) {
-          respond(json_error(503, "unavailable", "the ledger is shutting down; retry later"));
+        if (committer.writes_refused()) {
+          if (metrics) metrics->add_refusal("disk_full");
+          return respond(error_response(
+              Error{ErrorCode::kIo,
+                    "the ledger's disk is full: nothing can be stored until space is freed (reads "
+                    "go on); send the same entry again later",
+                    std::string(kDiskFullField)}));
+        }
+        switch (pool.try_post(std::move(task))) {
+          case ThreadPool::Admission::kQueued:
+            break;
+          case ThreadPool::Admission::kFull:
+            if (metrics) metrics->add_refusal("queue_full");
+            respond(retry_later("the verification queue is full (" +
+                                    std::to_string(pool.max_queued()) +
+                                    " entries wait); nothing was stored, send the same entry again",
+                                "queue"));
+            break;
+          case ThreadPool::Admission::kStopped:
+            respond(retry_later("the ledger is shutting down; nothing was stored", "server"));
+            break;
         }
       });
 

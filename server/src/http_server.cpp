@@ -1,5 +1,7 @@
 #include "tabella/server/http_server.h"
 
+#include <sys/resource.h>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -7,12 +9,14 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <condition_variable>
 #include <csignal>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -40,28 +44,74 @@ class SessionBase {
   virtual void shutdown_if_idle() = 0;
 };
 
-// What every session shares: options, router, metrics and the registry used for shutdown.
+// What every session shares: options, router, metrics, the registry used for shutdown and the
+// counts behind the connection and stream bounds.
 struct ServerState {
   HttpServerOptions options;
   const Router& router;
   Metrics* metrics;
   std::atomic<bool> stopping{false};
+  std::size_t max_connections = 0;  // options.max_connections fitted to RLIMIT_NOFILE at start
   std::mutex mu;
   std::condition_variable cv;
   std::map<SessionBase*, std::weak_ptr<SessionBase>> sessions;  // guarded by mu
+  std::map<std::string, std::size_t> per_peer;                  // guarded by mu
+  std::size_t serving = 0;   // sessions not being refused; guarded by mu
+  std::size_t refusing = 0;  // sessions answering a connection refusal; guarded by mu
+  std::atomic<std::size_t> streams{0};
 
   ServerState(HttpServerOptions o, const Router& r, Metrics* m)
-      : options(std::move(o)), router(r), metrics(m) {}
+      : options(std::move(o)), router(r), metrics(m), max_connections(options.max_connections) {}
 
-  void add(const std::shared_ptr<SessionBase>& s) {
+  // Registers a new connection from `peer_address`. Returns the refusal reason when a bound is
+  // reached (the session then only answers 503), or an empty string.
+  std::string add(const std::shared_ptr<SessionBase>& s, const std::string& peer_address,
+                  bool* close_now) {
     std::lock_guard<std::mutex> lock(mu);
+    std::string reason;
+    if (max_connections != 0 && serving >= max_connections) {
+      reason = "connection_limit";
+    } else if (options.max_connections_per_peer != 0 &&
+               per_peer[peer_address] >= options.max_connections_per_peer) {
+      reason = "peer_connection_limit";
+    }
+    // Refusals are answered by a few sessions at a time; past that the socket is just closed.
+    *close_now = !reason.empty() && refusing >= kMaxRefusing;
+    if (*close_now) return reason;
     sessions.emplace(s.get(), s);
+    if (reason.empty()) {
+      ++serving;
+      ++per_peer[peer_address];
+    } else {
+      ++refusing;
+    }
+    return reason;
   }
-  void remove(SessionBase* s) {
+  void remove(SessionBase* s, const std::string& peer_address, bool refused) {
     std::lock_guard<std::mutex> lock(mu);
-    sessions.erase(s);
+    if (sessions.erase(s) == 0) return;
+    if (refused) {
+      --refusing;
+    } else {
+      --serving;
+      auto it = per_peer.find(peer_address);
+      if (it != per_peer.end() && --it->second == 0) per_peer.erase(it);
+    }
     if (sessions.empty()) cv.notify_all();
   }
+  bool acquire_stream() {
+    std::size_t n = streams.load();
+    do {
+      if (options.max_streams != 0 && n >= options.max_streams) return false;
+    } while (!streams.compare_exchange_weak(n, n + 1));
+    return true;
+  }
+  void release_stream() { --streams; }
+  void refuse(const char* reason) {
+    if (metrics) metrics->add_refusal(reason);
+  }
+
+  static constexpr std::size_t kMaxRefusing = 64;
 };
 
 // Errors that just mean "the peer went away": no log line at warn level.
@@ -78,18 +128,28 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
  public:
   template <class... Args>
-  explicit Session(ServerState& state, Args&&... args)
-      : state_(state), stream_(std::forward<Args>(args)...) {
+  explicit Session(ServerState& state, std::string peer_address, Args&&... args)
+      : state_(state),
+        stream_(std::forward<Args>(args)...),
+        peer_address_(std::move(peer_address)),
+        deadline_(stream_.get_executor()) {
     beast::error_code ec;
     auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
     if (!ec) peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
   }
-  ~Session() override { state_.remove(this); }
+  ~Session() override {
+    if (holds_stream_) state_.release_stream();
+    state_.remove(this, peer_address_, !refusal_.empty());
+  }
 
-  void start() {
+  // refusal: empty to serve the connection, else the bound it exceeds (answered 503, closed).
+  void start(std::string refusal) {
+    refusal_ = std::move(refusal);
     net::dispatch(stream_.get_executor(),
                   beast::bind_front_handler(&Session::on_start, this->shared_from_this()));
   }
+
+  const std::string& peer_address() const { return peer_address_; }
 
   void shutdown_if_idle() override {
     net::post(stream_.get_executor(), [self = this->shared_from_this()] {
@@ -103,6 +163,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
 
   void on_start() {
+    if (!refusal_.empty()) return refuse_connection();
     if constexpr (kTls) {
       phase_ = Phase::kHandshake;
       lowest().expires_after(state_.options.read_timeout);
@@ -111,6 +172,30 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
           beast::bind_front_handler(&Session::on_handshake, this->shared_from_this()));
     } else {
       do_read();
+    }
+  }
+
+  // Past a connection bound: a plain connection gets a 503 with Retry-After (the client knows to
+  // come back), then the bounded drain and close; a TLS one is closed before any handshake work.
+  void refuse_connection() {
+    state_.refuse(refusal_.c_str());
+    if constexpr (kTls) {
+      phase_ = Phase::kClosing;
+      beast::error_code ignored;
+      lowest().socket().close(ignored);
+    } else {
+      start_ = std::chrono::steady_clock::now();
+      request_.request_id = detail::choose_request_id("");
+      keep_alive_ = false;
+      Response r = retry_later(refusal_ == "peer_connection_limit"
+                                   ? "too many connections from this address (at most " +
+                                         std::to_string(state_.options.max_connections_per_peer) +
+                                         "); retry later"
+                                   : "too many open connections (at most " +
+                                         std::to_string(state_.max_connections) + "); retry later",
+                               "connections");
+      r.route = "unmatched";
+      send(std::move(r), /*drain=*/true);
     }
   }
 
@@ -125,6 +210,20 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     parser_.emplace();
     parser_->body_limit(state_.options.limits.body_limit);
     parser_->header_limit(state_.options.limits.header_limit);
+    // The idle wait and the headers share one deadline: a client trickling a header byte at a
+    // time (slowloris) is cut off header_timeout after the connection became ready for it.
+    lowest().expires_after(state_.options.header_timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&Session::on_header, this->shared_from_this()));
+  }
+
+  void on_header(beast::error_code ec, std::size_t bytes) {
+    if (ec == beast::error::timeout && (buffer_.size() > 0 || parser_->got_some())) {
+      state_.refuse("header_timeout");
+    }
+    if (ec || parser_->is_done()) return on_read(ec, bytes);
+    phase_ = Phase::kReading;
     lowest().expires_after(state_.options.read_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::on_read, this->shared_from_this()));
@@ -133,6 +232,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   void on_read(beast::error_code ec, std::size_t /*bytes*/) {
     start_ = std::chrono::steady_clock::now();
     if (ec == http::error::end_of_stream) return do_close();
+    if (ec == beast::error::timeout && parser_->is_header_done()) state_.refuse("body_timeout");
     if (ec && is_disconnect(ec)) return do_close();
     if (ec) {
       // A malformed or oversized request: answer with a JSON error, then close the connection
@@ -199,6 +299,18 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void send(Response r, bool drain) {
+    if (r.stream && !holds_stream_) {
+      if (!state_.acquire_stream()) {
+        state_.refuse("stream_limit");
+        std::string route = r.route;
+        r = retry_later("too many streamed responses (exports) at once (at most " +
+                            std::to_string(state_.options.max_streams) + "); retry later",
+                        "exports");
+        r.route = std::move(route);
+      } else {
+        holds_stream_ = true;
+      }
+    }
     ++served_;
     bool keep = keep_alive_ && !drain && !state_.stopping &&
                 served_ < state_.options.max_requests_per_connection;
@@ -218,7 +330,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
                {"in", std::to_string(request_.body.size())},
                {"out", std::to_string(r.body.size())}});
     phase_ = Phase::kWriting;
-    lowest().expires_after(state_.options.write_timeout);
+    arm_response_deadline();
     if (r.stream) return send_stream(std::move(r));
     http::async_write(
         stream_, *res_,
@@ -243,7 +355,6 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
   void next_chunk() {
     auto chunk = stream_fn_();
-    lowest().expires_after(state_.options.write_timeout);
     if (!chunk) {
       log_event(LogLevel::kError, "stream_failed",
                 {{"id", request_.request_id}, {"message", chunk.error().describe()}});
@@ -266,6 +377,11 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
                      });
   }
   void end_stream() {
+    disarm_response_deadline();
+    if (holds_stream_) {
+      holds_stream_ = false;
+      state_.release_stream();
+    }
     stream_fn_ = nullptr;
     stream_ser_.reset();
     stream_res_.reset();
@@ -273,7 +389,37 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     do_close();
   }
 
+  // One deadline for the whole response, chunks included (never renewed per write). Past it the
+  // connection is aborted (RST): a graceful close would leave the unsent rest in the kernel's
+  // send buffer, still trickling to the slow reader.
+  void arm_response_deadline() {
+    lowest().expires_never();
+    std::uint64_t generation = ++response_generation_;
+    deadline_.expires_after(state_.options.write_timeout);
+    deadline_.async_wait([weak = this->weak_from_this(), generation](beast::error_code ec) {
+      auto self = weak.lock();
+      if (ec || !self || self->response_generation_ != generation ||
+          self->phase_ != Phase::kWriting) {
+        return;
+      }
+      self->state_.refuse("response_timeout");
+      self->abort();
+    });
+  }
+  void disarm_response_deadline() {
+    ++response_generation_;
+    deadline_.cancel();
+  }
+  void abort() {
+    phase_ = Phase::kClosing;
+    beast::error_code ignored;
+    auto& socket = lowest().socket();
+    socket.set_option(net::socket_base::linger(true, 0), ignored);
+    socket.close(ignored);
+  }
+
   void on_write(bool keep, bool drain, beast::error_code ec, std::size_t /*bytes*/) {
+    disarm_response_deadline();
     res_.reset();
     if (ec) return fail(ec, "write");
     if (drain) return drain_then_close();
@@ -318,7 +464,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void fail(beast::error_code ec, const char* what) {
-    if (!is_disconnect(ec)) {
+    disarm_response_deadline();
+    if (!is_disconnect(ec) && !(ec == net::error::bad_descriptor && phase_ == Phase::kClosing)) {
       log_event(LogLevel::kWarn, "connection_error",
                 {{"peer", peer_}, {"op", what}, {"error", ec.message()}});
     }
@@ -345,12 +492,21 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   std::string peer_;
   std::vector<char> discard_;
   std::size_t discarded_ = 0;
+  std::string peer_address_;  // the IP address alone: the per-peer bound's key
+  std::string refusal_;       // non-empty: this connection is only refused
+  bool holds_stream_ = false;
+  net::steady_timer deadline_;  // the whole response's (arm_response_deadline)
+  std::uint64_t response_generation_ = 0;
 };
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   Listener(net::io_context& ioc, ServerState& state, ssl::context* tls)
-      : ioc_(ioc), acceptor_(net::make_strand(ioc)), state_(state), tls_(tls) {}
+      : ioc_(ioc),
+        acceptor_(net::make_strand(ioc)),
+        backoff_timer_(acceptor_.get_executor()),
+        state_(state),
+        tls_(tls) {}
 
   Status open(const tcp::endpoint& endpoint) {
     beast::error_code ec;
@@ -373,6 +529,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
     net::post(acceptor_.get_executor(), [self = shared_from_this()] {
       beast::error_code ec;
       self->acceptor_.close(ec);
+      self->backoff_timer_.cancel();
     });
   }
 
@@ -384,27 +541,80 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void on_accept(beast::error_code ec, tcp::socket socket) {
     if (ec) {
       if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+      if (is_resource_exhaustion(ec)) return back_off(ec);
       log_event(LogLevel::kWarn, "accept_error", {{"error", ec.message()}});
     } else if (!state_.stopping) {
-      std::shared_ptr<SessionBase> base;
+      backoff_ = std::chrono::milliseconds(0);
+      beast::error_code peer_ec;
+      auto ep = socket.remote_endpoint(peer_ec);
+      std::string address = peer_ec ? std::string() : ep.address().to_string();
       if (tls_) {
-        auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-            state_, std::move(socket), *tls_);
-        state_.add(s);
-        s->start();
+        start_session(std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+            state_, address, std::move(socket), *tls_));
       } else {
-        auto s = std::make_shared<Session<beast::tcp_stream>>(state_, std::move(socket));
-        state_.add(s);
-        s->start();
+        start_session(
+            std::make_shared<Session<beast::tcp_stream>>(state_, address, std::move(socket)));
       }
     }
     if (!state_.stopping && acceptor_.is_open()) do_accept();
   }
 
+  template <class S>
+  void start_session(const std::shared_ptr<S>& s) {
+    bool close_now = false;
+    std::string refusal = state_.add(s, s->peer_address(), &close_now);
+    if (close_now) {
+      state_.refuse(refusal.c_str());
+      return;  // the socket closes with s
+    }
+    s->start(std::move(refusal));
+  }
+
+  static bool is_resource_exhaustion(const beast::error_code& ec) {
+    return ec == net::error::no_descriptors || ec == net::error::no_buffer_space ||
+           ec == net::error::no_memory ||
+           (ec.category() == net::error::get_system_category() && ec.value() == ENFILE);
+  }
+
+  // Out of descriptors (or kernel memory): accepting again at once fails again, so wait (50 ms
+  // doubling to 1 s) while the open connections are served and some of them close. One log
+  // line per 10 s, with how many failures it stands for.
+  void back_off(const beast::error_code& ec) {
+    state_.refuse("fd_exhausted");
+    ++suppressed_;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_log_ >= std::chrono::seconds(10)) {
+      // strerror, not ec.message(): the sanitizers' checks behind a virtual call need a
+      // descriptor of their own, and there is none left.
+      log_event(LogLevel::kError, "accept_backoff",
+                {{"error", std::strerror(ec.value())},
+                 {"failures", std::to_string(suppressed_)},
+                 {"open_connections", std::to_string(open_connections())}});
+      last_log_ = now;
+      suppressed_ = 0;
+    }
+    backoff_ =
+        std::clamp(backoff_ * 2, std::chrono::milliseconds(50), std::chrono::milliseconds(1000));
+    backoff_timer_.expires_after(backoff_);
+    backoff_timer_.async_wait([self = shared_from_this()](beast::error_code wec) {
+      if (wec || self->state_.stopping || !self->acceptor_.is_open()) return;
+      self->do_accept();
+    });
+  }
+
+  std::size_t open_connections() {
+    std::lock_guard<std::mutex> lock(state_.mu);
+    return state_.serving;
+  }
+
   net::io_context& ioc_;
   tcp::acceptor acceptor_;
+  net::steady_timer backoff_timer_;
   ServerState& state_;
   ssl::context* tls_;
+  std::chrono::milliseconds backoff_{0};
+  std::chrono::steady_clock::time_point last_log_{};
+  std::uint64_t suppressed_ = 0;
 };
 
 }  // namespace
@@ -479,6 +689,19 @@ Status HttpServer::start() {
     return make_error(ErrorCode::kInvalidArgument, "'" + o.host + "' is not an IP address",
                       "listen");
   }
+  // Leave descriptors for the database, logs and the accept itself: a connection bound above
+  // the open-files limit would turn into EMFILE instead of a 503.
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY) {
+    constexpr std::size_t kReserved = 64;
+    std::size_t fit = files.rlim_cur > kReserved * 2 ? files.rlim_cur - kReserved : kReserved;
+    if (impl_->state.max_connections == 0 || impl_->state.max_connections > fit) {
+      log_event(LogLevel::kWarn, "connection_limit_lowered",
+                {{"max_connections", std::to_string(fit)},
+                 {"open_files_limit", std::to_string(files.rlim_cur)}});
+      impl_->state.max_connections = fit;
+    }
+  }
   impl_->listener =
       std::make_shared<Listener>(impl_->ioc, impl_->state, impl_->tls ? &*impl_->tls : nullptr);
   TABELLA_TRY(impl_->listener->open(tcp::endpoint(address, o.port)));
@@ -508,6 +731,15 @@ std::string HttpServer::url() const {
   const std::string& host = impl_->state.options.host;
   std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   return std::string(impl_->tls ? "https://" : "http://") + h + ":" + std::to_string(impl_->port);
+}
+
+std::size_t HttpServer::max_connections() const {
+  return impl_->state.max_connections;
+}
+
+std::size_t HttpServer::open_connections() const {
+  std::lock_guard<std::mutex> lock(impl_->state.mu);
+  return impl_->state.serving;
 }
 
 std::string HttpServer::wait_for_signal() {

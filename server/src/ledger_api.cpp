@@ -38,8 +38,14 @@ Response receipt(const AppendOutcome& outcome) {
 void register_ledger_api(Router& router, const LedgerApi& api) {
   LedgerApi a = api;  // copied into the handlers; references inside stay references
 
-  router.add("GET", "/healthz",
-             [](const Request&, Responder respond) { respond(json_ok(R"({"status":"ok"})")); });
+  // 200 while the process serves reads; "writable": false while the disk is full.
+  router.add("GET", "/healthz", [a](const Request&, Responder respond) {
+    bool full = a.committer.writes_refused();
+    json body = {{"status", full ? "read_only" : "ok"}, {"writable", !full}};
+    if (full)
+      body["reason"] = "the disk is full: appends are refused with 503 until space is freed";
+    respond(json_ok(body.dump()));
+  });
 
   router.add("GET", "/metrics", [a](const Request&, Responder respond) {
     Response r = json_ok(a.metrics.render());
@@ -94,8 +100,27 @@ void register_ledger_api(Router& router, const LedgerApi& api) {
         respond(outcome ? receipt(*outcome) : error_response(outcome.error()));
       });
     };
-    if (!a.pool.post(std::move(task))) {
-      respond(json_error(503, "unavailable", "the ledger is shutting down; retry later"));
+    if (a.committer.writes_refused()) {
+      a.metrics.add_refusal("disk_full");
+      return respond(error_response(
+          Error{ErrorCode::kIo,
+                "the ledger's disk is full: nothing can be stored until space is freed (reads "
+                "go on); send the same entry again later",
+                std::string(kDiskFullField)}));
+    }
+    switch (a.pool.try_post(std::move(task))) {
+      case ThreadPool::Admission::kQueued:
+        break;
+      case ThreadPool::Admission::kFull:
+        a.metrics.add_refusal("queue_full");
+        respond(retry_later("the verification queue is full (" +
+                                std::to_string(a.pool.max_queued()) +
+                                " entries wait); nothing was stored, send the same entry again",
+                            "queue"));
+        break;
+      case ThreadPool::Admission::kStopped:
+        respond(retry_later("the ledger is shutting down; nothing was stored", "server"));
+        break;
     }
   });
 

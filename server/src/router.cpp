@@ -5,6 +5,8 @@
 #include <exception>
 #include <nlohmann/json.hpp>
 
+#include "tabella/server/storage.h"
+
 namespace tabella::server {
 
 std::string_view Request::header(std::string_view name) const {
@@ -29,6 +31,12 @@ Response json_error(unsigned status, std::string_view code, std::string_view mes
   r.status = status;
   // Outside bytes may reach the message: replace invalid UTF-8 instead of throwing.
   r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
+Response retry_later(std::string_view message, std::string_view field, unsigned seconds) {
+  Response r = json_error(503, "unavailable", message, field);
+  r.headers.emplace_back(std::string(kRetryAfterHeader), std::to_string(seconds));
   return r;
 }
 
@@ -57,6 +65,14 @@ unsigned http_status_for(const Error& error) {
 }
 
 Response error_response(const Error& error) {
+  // A full disk: nothing was stored, and it may be stored later; say so with Retry-After.
+  if (is_disk_full(error)) {
+    return retry_later(error.message, kDiskFullField, kDiskFullRetrySeconds);
+  }
+  // A cluster node that cannot read the cluster log (an etcd election): retry shortly.
+  if (error.code == ErrorCode::kIo && error.field == "cluster") {
+    return retry_later(error.message, "cluster", 1);
+  }
   return json_error(http_status_for(error), error_code_name(error.code), error.message,
                     error.field);
 }

@@ -54,16 +54,26 @@ struct StmtFinalizer {
 using Db = std::unique_ptr<sqlite3, DbCloser>;
 using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
 
+// A full disk (or the max_pages limit) is told apart: field kDiskFullField, a clear message.
+Error io_error(int rc, const std::string& what, const std::string& text) {
+  if ((rc & 0xff) == SQLITE_FULL) {
+    return make_error(ErrorCode::kIo,
+                      "the disk is full: nothing more can be stored (" + what + ": " + text + ")",
+                      std::string(kDiskFullField));
+  }
+  return make_error(ErrorCode::kIo, what + ": " + text);
+}
+
 Error db_error(sqlite3* db, const std::string& what) {
-  return make_error(ErrorCode::kIo, what + ": " + sqlite3_errmsg(db));
+  return io_error(sqlite3_extended_errcode(db), what, sqlite3_errmsg(db));
 }
 
 Status exec(sqlite3* db, const char* sql, const char* what) {
   char* msg = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
+  if (int rc = sqlite3_exec(db, sql, nullptr, nullptr, &msg); rc != SQLITE_OK) {
     std::string text = msg ? msg : "unknown error";
     sqlite3_free(msg);
-    return make_error(ErrorCode::kIo, std::string(what) + ": " + text);
+    return io_error(rc, what, text);
   }
   return Status::success();
 }
@@ -262,6 +272,11 @@ struct SqliteStorage::Impl {
     return st;
   }
 
+  void set_max_pages(std::uint64_t pages) {
+    std::string sql = "PRAGMA max_page_count=" + std::to_string(pages);
+    (void)exec(wdb(), sql.c_str(), "max_page_count");
+  }
+
   Status migrate() {
     TABELLA_TRY(exec(wdb(), "BEGIN IMMEDIATE", "begin migration"));
     Status st = migrate_locked();
@@ -380,6 +395,7 @@ Result<std::unique_ptr<SqliteStorage>> SqliteStorage::open(const std::filesystem
   if (!writer) return writer.error();
   impl->writer.db = std::move(*writer);
   TABELLA_TRY(set_pragmas(impl->wdb()));
+  if (options.max_pages != 0) impl->set_max_pages(options.max_pages);
   TABELLA_TRY(impl->migrate());
   auto reader = open_db(file, false, options.busy_timeout);
   if (!reader) return reader.error();
@@ -405,6 +421,27 @@ Result<int> SqliteStorage::stored_schema_version() {
 Result<std::uint64_t> SqliteStorage::size() {
   TABELLA_READER_GUARD();
   return Impl::read_size(impl_->r_size);
+}
+
+void SqliteStorage::set_max_pages(std::uint64_t pages) {
+  std::lock_guard<std::mutex> lock(impl_->writer.mu);
+  impl_->set_max_pages(pages == 0 ? 4294967294u : pages);
+}
+
+Status Storage::probe_write(std::size_t) {
+  return Status::success();
+}
+
+Status SqliteStorage::probe_write(std::size_t bytes) {
+  std::lock_guard<std::mutex> lock(impl_->writer.mu);
+  if (impl_->closed) return make_error(ErrorCode::kIo, "storage is closed");
+  TABELLA_TRY(exec(impl_->wdb(), "BEGIN IMMEDIATE", "probe"));
+  std::string sql =
+      "INSERT OR REPLACE INTO state(key, value) VALUES ('tabella/disk-probe', zeroblob(" +
+      std::to_string(bytes) + "))";
+  Status st = exec(impl_->wdb(), sql.c_str(), "probe write");
+  (void)exec(impl_->wdb(), "ROLLBACK", "probe rollback");
+  return st;
 }
 
 Result<std::vector<std::uint64_t>> SqliteStorage::append_batch(std::vector<Bytes> entries,

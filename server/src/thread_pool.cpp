@@ -4,7 +4,7 @@
 
 namespace tabella::server {
 
-ThreadPool::ThreadPool(std::size_t threads) {
+ThreadPool::ThreadPool(std::size_t threads, std::size_t max_queued) : max_queued_(max_queued) {
   assert(threads >= 1);
   threads_.reserve(threads);
   for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
@@ -22,6 +22,22 @@ bool ThreadPool::post(std::function<void()> task) {
   }
   cv_.notify_one();
   return true;
+}
+
+ThreadPool::Admission ThreadPool::try_post(std::function<void()> task) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return Admission::kStopped;
+    if (max_queued_ != 0 && tasks_.size() >= max_queued_) return Admission::kFull;
+    tasks_.push_back(std::move(task));
+  }
+  cv_.notify_one();
+  return Admission::kQueued;
+}
+
+std::size_t ThreadPool::queued() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return tasks_.size();
 }
 
 void ThreadPool::stop() {

@@ -431,6 +431,11 @@ Posted post_entry(testing::HttpClient& client, const std::string& body) {
       return p;
     }
     ++p.retries;
+    // A well-behaved kiosk: a busy ledger's Retry-After is honoured.
+    if (r.ok() && r->status == 503 && r->headers.count("retry-after")) {
+      std::this_thread::sleep_for(std::chrono::seconds(std::stoi(r->headers["retry-after"])));
+      continue;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min(20u * (attempt + 1), 500u)));
   }
 }
@@ -483,6 +488,7 @@ int main(int argc, char** argv) {
   std::string ledger_bin, etcd_bin, work_dir;
   std::uint32_t ballots = 2000;
   std::uint32_t refused = 0;
+  std::uint32_t hostile = 0;
   std::string manifest_file;
   std::uint32_t connections = 8;
   std::uint32_t cluster_nodes = 0;
@@ -501,6 +507,11 @@ int main(int argc, char** argv) {
                  "After the ballots, send this many requests of each refused kind (bad "
                  "signature, unenrolled key, spent token, stored duplicate, oversized) on one "
                  "connection and report the ledger's CPU per request (/proc, node 0)");
+  app.add_option("--hostile", hostile,
+                 "During the ballot run, this many more connections flood node 0 with ballots "
+                 "signed by an unenrolled key (valid proofs, refused 401) as fast as they can; "
+                 "the kiosks' latency is then the latency under that flood")
+      ->capture_default_str();
   app.add_option("--connections", connections,
                  "Concurrent connections (= kiosks; each kiosk's ballots in order on one)")
       ->capture_default_str();
@@ -748,6 +759,34 @@ int main(int argc, char** argv) {
   std::vector<double> node_cpu0, etcd_cpu0;
   for (const auto& n : nodes) node_cpu0.push_back(process_cpu_seconds(n.pid));
   for (const auto& m : etcd) etcd_cpu0.push_back(process_cpu_seconds(m.pid));
+  // Hostile connections (--hostile): the same unenrolled-key ballot, again and again.
+  std::atomic<bool> hostile_stop{false};
+  std::vector<std::thread> flooders;
+  std::mutex hostile_mu;
+  std::map<unsigned, std::uint64_t> hostile_statuses;  // guarded by hostile_mu
+  if (hostile > 0 && !by_kiosk.empty()) {
+    const record::Entry stored = sim.entry(by_kiosk.begin()->second.front());
+    SigningKey stranger = SigningKey::generate();
+    std::string body =
+        json{{"entry",
+              to_base64(record::Entry::make(stored.type, stored.base_hash, stored.body, stranger)
+                            .encode())}}
+            .dump();
+    for (std::uint32_t h = 0; h < hostile; ++h) {
+      flooders.emplace_back([&, body] {
+        testing::HttpClient client(nodes[0].port);
+        std::map<unsigned, std::uint64_t> seen;
+        while (!hostile_stop) {
+          auto r = client.post("/v1/entries", body);
+          ++seen[r.ok() ? r->status : 0];
+          if (!r.ok()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        std::lock_guard<std::mutex> lock(hostile_mu);
+        for (const auto& [st, n] : seen) hostile_statuses[st] += n;
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));  // the flood is on before the kiosks
+  }
   double own0 = own_cpu_seconds();
   auto start = Clock::now();
   std::vector<std::thread> clients;
@@ -780,6 +819,15 @@ int main(int argc, char** argv) {
   }
   for (auto& c : clients) c.join();
   std::chrono::duration<double> took = Clock::now() - start;
+  hostile_stop = true;
+  for (auto& f : flooders) f.join();
+  if (hostile > 0) {
+    std::string seen;
+    for (const auto& [st, n] : hostile_statuses) {
+      seen += (seen.empty() ? "" : ", ") + std::to_string(n) + "x HTTP " + std::to_string(st);
+    }
+    std::printf("hostile: %u connections sent %s during the run\n", hostile, seen.c_str());
+  }
   double own_cpu = own_cpu_seconds() - own0;
   std::vector<double> node_cpu, etcd_cpu;
   for (std::size_t i = 0; i < node_count; ++i) {

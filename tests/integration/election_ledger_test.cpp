@@ -7,7 +7,11 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <functional>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "support/election_sim.h"
 #include "support/http_client.h"
@@ -86,8 +90,9 @@ std::shared_ptr<const SigningKey> ledger_key_of(const SimElection& sim) {
 
 // One ledger process worth of parts, wired like run_ledger().
 struct Node {
-  Node(const std::filesystem::path& dir, const SimElection& sim, const std::string& origin = {})
-      : storage(*SqliteStorage::open(dir)) {
+  Node(const std::filesystem::path& dir, const SimElection& sim, const std::string& origin = {},
+       std::size_t max_queue = 0)
+      : storage(*SqliteStorage::open(dir)), pool(2, max_queue) {
     LedgerIdentity id{origin.empty() ? sim.manifest.origin : origin, sim.authority,
                       ledger_key_of(sim)};
     auto opened = ElectionLedger::open(storage, id, &metrics);
@@ -117,7 +122,7 @@ struct Node {
   FlakyStorage storage;
   Metrics metrics;
   std::unique_ptr<ElectionLedger> ledger;
-  ThreadPool pool{2};
+  ThreadPool pool;
   std::unique_ptr<Committer> committer;
   Router router;
   std::unique_ptr<HttpServer> server;
@@ -734,6 +739,82 @@ TEST_F(ElectionLedgerTest, FailedCommitLeavesNoTreeHashBehind) {
     ASSERT_EQ(j["index"], i);
     expect_valid_receipt(j["receipt"], s.entries[i], i, s.ledger_key);
   }
+}
+
+// Issue 11: a full verification queue answers 503 + Retry-After at once; the client library
+// (LedgerClient, under KioskClient and the kiosk) sends the same ballot again after the delay,
+// a bounded number of times, and the ledger stores it exactly once.
+TEST_F(ElectionLedgerTest, FullQueueIs503AndClientsResendTheSameBallot) {
+  TempDir dir;
+  const SimElection& s = sim();
+  Node node(dir.path(), s, {}, /*max_queue=*/1);
+  HttpClient client(node.port());
+  std::size_t first_ballot = s.find(EntryType::kCastBallot);
+  post_range(client, 0, first_ballot);
+  // Both pool threads busy and one task waiting: the queue is full.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  std::atomic<int> busy{0};
+  auto block = [&] {
+    ++busy;
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return release; });
+  };
+  auto unblock = [&] {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      release = true;
+    }
+    cv.notify_all();
+  };
+  struct Unblock {
+    std::function<void()> f;
+    ~Unblock() { f(); }
+  } unblock_on_exit{unblock};  // the pool's threads must finish before the node stops
+  for (int i = 0; i < 3; ++i) node.pool.post(block);
+  for (int i = 0; i < 2000 && (busy < 2 || node.pool.queued() < 1); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(node.pool.queued(), 1u);
+  std::string url = "http://127.0.0.1:" + std::to_string(node.port());
+
+  // Bounded: with the queue kept full, the client gives up after busy_retries resends.
+  client::HttpOptions impatient;
+  impatient.busy_retries = 2;
+  auto lc = client::LedgerClient::connect(url, impatient);
+  ASSERT_TRUE(lc.ok());
+  auto start = std::chrono::steady_clock::now();
+  auto refused = lc->submit_bytes(s.entries[first_ballot]);
+  std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("verification queue is full"), std::string::npos)
+      << refused.error().describe();
+  EXPECT_EQ(refused.error().field, "queue");
+  EXPECT_EQ(node.metrics.refusals("queue_full"), 3u);  // the first try and two resends
+  EXPECT_GE(took.count(), 2.0) << "Retry-After: 1 was not honoured";
+  EXPECT_EQ(parse(client.get("/v1/status"))["size"], first_ballot) << "nothing was stored";
+
+  // The default client waits it out: the queue frees up while it waits, and the same ballot
+  // is stored once, at its index, with a receipt.
+  auto patient = client::LedgerClient::connect(url);
+  ASSERT_TRUE(patient.ok());
+  std::thread freer([&] {
+    for (int i = 0; i < 2000 && node.metrics.refusals("queue_full") < 4; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    unblock();
+  });
+  auto stored = patient->submit_bytes(s.entries[first_ballot]);
+  freer.join();
+  ASSERT_TRUE(stored.ok()) << stored.error().describe();
+  EXPECT_EQ(stored->index, first_ballot);
+  EXPECT_FALSE(stored->duplicate);
+  EXPECT_GE(node.metrics.refusals("queue_full"), 4u);
+  auto again = patient->submit_bytes(s.entries[first_ballot]);
+  ASSERT_TRUE(again.ok()) << again.error().describe();
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(parse(client.get("/v1/status"))["size"], first_ballot + 1);
 }
 
 TEST(LedgerKey, CreatedWithMode0600AndReloaded) {

@@ -12,6 +12,7 @@
 #include <charconv>
 #include <fstream>
 #include <optional>
+#include <thread>
 
 namespace tabella::client {
 
@@ -226,6 +227,17 @@ struct HttpClient::Impl {
     return req;
   }
 
+  // exchange(), again while the server answers 503 + Retry-After (HttpOptions::busy_retries).
+  Result<HttpResponse> exchange_retrying(http::verb verb, std::string_view target,
+                                         const std::string& body,
+                                         const std::filesystem::path* file);
+  unsigned jitter() {
+    jitter_state = jitter_state * 1103515245u + 12345u;
+    return jitter_state >> 16;
+  }
+  unsigned jitter_state = static_cast<unsigned>(
+      std::chrono::steady_clock::now().time_since_epoch().count() & 0xffffffffu);
+
   // One exchange; `file` set: a 200 body is streamed there.
   Result<HttpResponse> exchange(http::verb verb, std::string_view target, std::string body,
                                 const std::filesystem::path* file) {
@@ -245,6 +257,7 @@ struct HttpClient::Impl {
       HttpResponse out;
       out.status = parser.get().result_int();
       out.content_type = std::string(parser.get()[http::field::content_type]);
+      out.retry_after = parse_retry_after(parser.get()[http::field::retry_after]);
       bool to_file = file != nullptr && out.status == 200;
       std::ofstream sink;
       if (to_file) {
@@ -292,6 +305,37 @@ struct HttpClient::Impl {
   }
 };
 
+std::optional<std::chrono::seconds> parse_retry_after(std::string_view value) {
+  std::uint32_t n = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (value.empty() || ec != std::errc() || end != value.data() + value.size() || n > 86400) {
+    return std::nullopt;
+  }
+  return std::chrono::seconds(n);
+}
+
+Result<HttpResponse> HttpClient::Impl::exchange_retrying(http::verb verb, std::string_view target,
+                                                         const std::string& body,
+                                                         const std::filesystem::path* file) {
+  std::chrono::milliseconds waited{0};
+  for (int retries = 0;; ++retries) {
+    auto r = exchange(verb, target, body, file);
+    if (!r || r->status != 503 || !r->retry_after || retries >= options.busy_retries) {
+      if (r) r->retries = retries;
+      return r;
+    }
+    // A little jitter, so that clients refused together do not all come back together.
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(*r->retry_after) +
+                std::chrono::milliseconds(jitter() % 250);
+    if (waited + wait > options.max_retry_wait) {
+      r->retries = retries;
+      return r;
+    }
+    std::this_thread::sleep_for(wait);
+    waited += wait;
+  }
+}
+
 Result<HttpClient> HttpClient::create(std::string_view base_url, HttpOptions options) {
   auto url = Url::parse(base_url);
   if (!url) return url.error();
@@ -309,16 +353,16 @@ HttpClient::HttpClient(HttpClient&&) noexcept = default;
 HttpClient& HttpClient::operator=(HttpClient&&) noexcept = default;
 
 Result<HttpResponse> HttpClient::get(std::string_view target) {
-  return impl_->exchange(http::verb::get, target, {}, nullptr);
+  return impl_->exchange_retrying(http::verb::get, target, {}, nullptr);
 }
 
 Result<HttpResponse> HttpClient::post_json(std::string_view target, std::string body) {
-  return impl_->exchange(http::verb::post, target, std::move(body), nullptr);
+  return impl_->exchange_retrying(http::verb::post, target, body, nullptr);
 }
 
 Result<HttpResponse> HttpClient::download(std::string_view target,
                                           const std::filesystem::path& path) {
-  return impl_->exchange(http::verb::get, target, {}, &path);
+  return impl_->exchange_retrying(http::verb::get, target, {}, &path);
 }
 
 const Url& HttpClient::url() const {

@@ -127,6 +127,10 @@ class Committer {
     // while its entry commits). linger 0 disables it.
     std::chrono::microseconds linger{10000};
     std::size_t linger_target = 16;
+    // After a commit failed because the disk is full (kIo, field kDiskFullField): batches are
+    // refused at once with that error, and Storage::probe_write is tried at most this often;
+    // when the probe fits, writes resume.
+    std::chrono::milliseconds disk_probe_interval{1000};
   };
 
   // storage and metrics (may be null) must outlive the Committer.
@@ -143,6 +147,10 @@ class Committer {
   }
   // With the pre-verifier's product, handed to BatchHooks::validate.
   void submit(Bytes entry, std::shared_ptr<const void> prepared, AppendCallback done);
+
+  // True while the disk is known to be full and the next probe is not due: a handler refuses
+  // the append at once (503), before any verification. Any thread.
+  bool writes_refused() const;
 
   // Cluster mode: catch up with the cluster log soon, even with nothing queued.
   void wake();

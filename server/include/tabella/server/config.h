@@ -27,6 +27,13 @@ struct ServerConfig {
   std::string tls_key;
   std::chrono::milliseconds checkpoint_interval{1000};
   std::chrono::milliseconds commit_linger{10};  // Committer::Options::linger
+  // Bounds against overload and strangers (http_server.h, docs/api.md "Limits").
+  std::size_t max_queue = 256;                 // entries waiting for verification; then 503
+  std::size_t max_connections = 1024;          // 0: only the open-files limit
+  std::size_t max_connections_per_peer = 256;  // 0: no per-address bound
+  std::size_t max_exports = 16;                // concurrent GET /v1/export streams; 0: no bound
+  std::chrono::milliseconds header_timeout{10000};    // idle + request headers
+  std::chrono::milliseconds response_timeout{30000};  // a whole response (an export included)
   // The election ledger (election_ledger.h); when origin is empty the ledger stores opaque
   // entries without validation (infrastructure tests only).
   std::string origin;         // C2SP log origin = the manifest's "origin"

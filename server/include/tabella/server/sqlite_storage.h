@@ -27,6 +27,9 @@ class SqliteStorage final : public Storage {
   struct Options {
     std::chrono::milliseconds busy_timeout{5000};
     bool create_if_missing = true;  // create the data dir and the file
+    // SQLite's max_page_count (pages of 4 KiB): a size quota; past it writes fail as on a full
+    // disk (kIo, field kDiskFullField). 0: no quota.
+    std::uint64_t max_pages = 0;
   };
 
   // Opens (creating and migrating as needed) <data_dir>/ledger.sqlite.
@@ -40,6 +43,10 @@ class SqliteStorage final : public Storage {
   ~SqliteStorage() override;
   SqliteStorage(const SqliteStorage&) = delete;
   SqliteStorage& operator=(const SqliteStorage&) = delete;
+
+  // Changes the size quota (Options::max_pages; 0: none) of the open database.
+  void set_max_pages(std::uint64_t pages);
+  Status probe_write(std::size_t bytes) override;
 
   // The version stored in the file (== kSchemaVersion after a successful open).
   Result<int> stored_schema_version();

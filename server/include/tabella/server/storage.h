@@ -103,8 +103,23 @@ class Storage {
   virtual Status put_cosigned_checkpoint(const StoredCheckpoint& checkpoint);
   virtual Result<std::optional<StoredCheckpoint>> latest_cosigned_checkpoint();
 
+  // Whether a write of about `bytes` would fit now, without changing anything (a transaction
+  // that is rolled back). A full disk is kIo with field kDiskFullField. Default: success.
+  virtual Status probe_write(std::size_t bytes);
+
   // Flushes and releases the backend; every later call fails with kIo. Idempotent.
   virtual Status close() = 0;
 };
+
+// The field of the kIo error a write fails with when the disk (or the database's size limit) is
+// full: the HTTP layer answers it 503 with Retry-After (router.h error_response).
+inline constexpr std::string_view kDiskFullField = "disk";
+// The error is a full disk's (its field may carry a prefix: "entries[3].disk").
+inline bool is_disk_full(const Error& error) {
+  std::string_view f = error.field;
+  return error.code == ErrorCode::kIo &&
+         (f == kDiskFullField || (f.size() > kDiskFullField.size() && f.ends_with(kDiskFullField) &&
+                                  f[f.size() - kDiskFullField.size() - 1] == '.'));
+}
 
 }  // namespace tabella::server

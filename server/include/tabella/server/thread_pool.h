@@ -2,6 +2,10 @@
 // expensive, independent work (proof and signature checks) so it runs neither on the HTTP I/O
 // threads nor serialised inside the committer.
 //
+// Admission: try_post() refuses new work once max_queued tasks wait (the caller answers 503 with
+// Retry-After instead of queueing without bound); post() always queues and is for work already
+// admitted (a receipt to build for an entry that is committed).
+//
 // Thread-safety: post() and stop() may be called from any thread. Tasks must not throw.
 #pragma once
 
@@ -17,14 +21,23 @@ namespace tabella::server {
 
 class ThreadPool {
  public:
-  // REQUIRES: threads >= 1
-  explicit ThreadPool(std::size_t threads);
+  // REQUIRES: threads >= 1. max_queued 0: try_post() never refuses for fullness.
+  explicit ThreadPool(std::size_t threads, std::size_t max_queued = 0);
   ~ThreadPool();  // stop()
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   // Queues a task. Returns false (and drops the task) once stop() has begun.
   bool post(std::function<void()> task);
+
+  enum class Admission { kQueued, kFull, kStopped };
+  // Queues a task unless max_queued tasks already wait (kFull) or stop() has begun (kStopped);
+  // the task is dropped unless kQueued.
+  Admission try_post(std::function<void()> task);
+
+  // Tasks waiting (not yet running).
+  std::size_t queued() const;
+  std::size_t max_queued() const { return max_queued_; }
 
   // Runs every task already queued, then joins the threads. Idempotent.
   void stop();
@@ -34,7 +47,8 @@ class ThreadPool {
  private:
   void run();
 
-  std::mutex mu_;
+  const std::size_t max_queued_;
+  mutable std::mutex mu_;
   std::mutex join_mu_;  // serialises concurrent stop() calls
   std::condition_variable cv_;
   std::deque<std::function<void()>> tasks_;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -34,13 +35,25 @@ struct HttpOptions {
   std::string peer_name = "server";          // in messages: "cannot reach <peer_name> at <url>"
   std::string ca_file;                       // extra trusted CA (PEM) for https; empty: system
   bool verify_tls = true;                    // false only for tests with self-signed certs
+  // A 503 with Retry-After (the server is busy: full queue, too many connections; nothing was
+  // done) is sent again after the delay it asks for, at most busy_retries times and while the
+  // delays add up to at most max_retry_wait; then that 503 is returned. Every request of the
+  // ledger's API may be repeated: an entry sent twice is stored once (docs/api.md).
+  int busy_retries = 5;
+  std::chrono::milliseconds max_retry_wait{20000};
 };
 
 struct HttpResponse {
   unsigned status = 0;
   std::string content_type;
   std::string body;
+  // Retry-After in seconds (the delta-seconds form; an HTTP date is ignored), if sent.
+  std::optional<std::chrono::seconds> retry_after;
+  int retries = 0;  // how many times a busy server's 503 made the client send it again
 };
+
+// "120" -> 120 s; anything else (an HTTP-date, junk, more than a day) -> nullopt.
+std::optional<std::chrono::seconds> parse_retry_after(std::string_view value);
 
 class HttpClient {
  public:
@@ -52,8 +65,9 @@ class HttpClient {
   HttpClient& operator=(const HttpClient&) = delete;
 
   // Sends one request to prefix + target (target starts with '/'). A connection the server
-  // closed while idle is re-opened once, transparently. Any HTTP status is a success here; kIo
-  // when the server cannot be reached or the exchange fails, kLimit past body_limit.
+  // closed while idle is re-opened once, transparently; a busy server's 503 + Retry-After is
+  // retried as HttpOptions says. Any HTTP status is a success here; kIo when the server cannot
+  // be reached or the exchange fails, kLimit past body_limit.
   Result<HttpResponse> get(std::string_view target);
   Result<HttpResponse> post_json(std::string_view target, std::string body);
 
