@@ -318,7 +318,7 @@ TEST_P(KioskWindowTest, EveryKeyActsOnOneScreenAndTheSealedBallotHoldsWhatTheKey
   auto* next = window_->findChild<QPushButton*>(QStringLiteral("next"));
   ASSERT_NE(next, nullptr);
   // (The test loads no UI translation: the kiosk's own strings are in English here.)
-  EXPECT_EQ(next->text(), QStringLiteral("Back to review"));
+  EXPECT_EQ(next->accessibleName(), QStringLiteral("Back to review"));
   tab_to(QStringLiteral("next"));
   key(Qt::Key_Return);
   settle();
