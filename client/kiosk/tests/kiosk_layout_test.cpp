@@ -137,6 +137,11 @@ class KioskLayoutTest : public ::testing::TestWithParam<const char*> {
         {
           model_->set_text_size(size);
           model_->set_contrast(mode);
+          // A setting is the voter's activity: the countdown is started again to be measured.
+          if (screen == QStringLiteral("idle-warning")) {
+            model_->on_idle_timeout();
+            EXPECT_TRUE(model_->idle_warning());
+          }
           settle();
           window_->rebuild();
           settle();

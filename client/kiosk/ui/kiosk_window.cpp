@@ -136,14 +136,15 @@ void KioskWindow::update_idle_warning() {
     return;
   }
   const int s = model_->idle_seconds_left();
+  const QString when = s == 1 ? tr("1 second") : tr("%1 seconds").arg(s);
   QString text = model_->sealed_not_cast()
                      ? tr("Your ballot is sealed but NOT cast yet. If you do not continue, it "
                           "will be discarded and NOT counted, and the screen will be cleared in "
-                          "%n second(s).",
-                          nullptr, s)
-                     : tr("The screen will be cleared for the next voter in %n second(s) and "
-                          "your choices will be lost.",
-                          nullptr, s);
+                          "%1.")
+                           .arg(when)
+                     : tr("The screen will be cleared for the next voter in %1 and your choices "
+                          "will be lost.")
+                           .arg(when);
   text += QStringLiteral("\n\n") + tr("Press any key or touch the screen to continue voting.");
   idle_text_->setText(text);
   idle_text_->setAccessibleName(text);
@@ -332,6 +333,7 @@ void KioskWindow::apply_style() {
     QLineEdit { background: %7; border: 6px solid %8; border-radius: 6px; padding: 8px;
                 font-family: monospace; font-size: %9px; }
     QLineEdit:focus { border-color: %6; }
+    QLabel[role="title"] { border: 5px solid transparent; border-radius: 6px; padding: 0 6px; }
     QLabel:focus { border: 5px solid %6; border-radius: 6px; }
   )")
              .arg(hex(t.accent), hex(t.accent_fg), hex(t.sel_bg), hex(t.sel_border), hex(t.muted),
@@ -374,6 +376,7 @@ void KioskWindow::rebuild() {
   // then a list (choices, review, checked ballot) is split into screens until the page fits.
   stack_rows_.clear();
   list_page_size_ = 0;
+  drop_optional_ = false;
   for (int attempt = 0; attempt < 64; ++attempt) {
     build_page();
     if (page_fits()) break;
@@ -393,6 +396,8 @@ void KioskWindow::rebuild() {
       // rebuild with those rows stacked
     } else if (list_count_ > 1 && list_page_size_ != 1) {
       list_page_size_ = (list_page_size_ == 0 ? list_count_ : list_page_size_) - 1;
+    } else if (!drop_optional_) {
+      drop_optional_ = true;
     } else {
       break;  // nothing more to try: layout_problems() tells what does not fit
     }
@@ -706,9 +711,10 @@ void KioskWindow::page_message(QVBoxLayout* l, const QString& title, const QStri
 void KioskWindow::page_welcome(QVBoxLayout* l) {
   header(l);
   l->addWidget(label(tr("Welcome"), QStringLiteral("title")));
-  l->addWidget(
-      label(tr("Choose your language, text size and colours, then start. Tab and the "
-               "arrow keys move, Enter chooses, Escape goes back.")));
+  if (!drop_optional_)
+    l->addWidget(
+        label(tr("Choose your language, text size and colours, then start. Tab and the "
+                 "arrow keys move, Enter chooses, Escape goes back.")));
   // Three settings; at the largest text they are split into screens like a long contest.
   paged_list(
       l, 3,
@@ -784,9 +790,10 @@ void KioskWindow::page_token(QVBoxLayout* l) {
   header(l);
   l->addWidget(label(model_->recasting() ? tr("Enter a new voting code") : tr("Your voting code"),
                      QStringLiteral("title")));
-  l->addWidget(
-      label(tr("Type the code printed on the card a poll worker gave you, or scan it. "
-               "Capital or small letters and spaces do not matter.")));
+  if (!drop_optional_)
+    l->addWidget(
+        label(tr("Type the code printed on the card a poll worker gave you, or scan it. "
+                 "Capital or small letters and spaces do not matter.")));
   auto* edit = new QLineEdit;
   edit->setObjectName(QStringLiteral("token"));
   edit->setPlaceholderText(QStringLiteral("ABCD-EFGH-JKLM-NPQR"));
@@ -950,9 +957,10 @@ void KioskWindow::page_tracking(QVBoxLayout* l) {
   code_row->addWidget(code);
   code_row->addStretch(1);
   l->addLayout(code_row);
-  l->addWidget(
-      label(tr("Or check it first: the kiosk shows what it sealed. A checked ballot is NOT "
-               "counted, and you vote again.")));
+  if (!drop_optional_)
+    l->addWidget(
+        label(tr("Or check it first: the kiosk shows what it sealed. A checked ballot is NOT "
+                 "counted, and you vote again.")));
   l->addStretch(1);
   auto* cast = button(
       QStringLiteral("cast"), tr("Cast my ballot"), tr("Record your ballot. It will be counted."),

@@ -114,6 +114,7 @@ class KioskWindow : public QWidget {
   // Layout state of the page on screen, chosen by rebuild() so that everything fits.
   std::vector<bool> stack_rows_;  // by place on the page: a row of controls laid out vertically
   int list_page_size_ = 0;        // items of the paged list per screen, 0 = all
+  bool drop_optional_ = false;    // last resort: leave out help texts said elsewhere too
   int list_first_ = 0;            // first item shown
   int list_count_ = 0;            // items of the paged list on this page (0: none)
   std::vector<QBoxLayout*> rows_;
