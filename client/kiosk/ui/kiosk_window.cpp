@@ -51,8 +51,12 @@ class WrapButton : public QPushButton {
     sp.setHeightForWidth(true);
     setSizePolicy(sp);
   }
+  // Wide enough for the text on one line (a word-wrapped label's own hint is narrower), so a
+  // row of buttons that is too wide is stacked rather than squeezed.
   QSize sizeHint() const override {
-    return layout()->sizeHint().expandedTo(QSize(64, minimumHeight()));
+    const QMargins m = layout()->contentsMargins();
+    const int w = text_->fontMetrics().horizontalAdvance(text_->text()) + m.left() + m.right() + 2;
+    return QSize(std::max(64, w), std::max(minimumHeight(), heightForWidth(w)));
   }
   QSize minimumSizeHint() const override {
     return QSize(std::max(64, layout()->minimumSize().width()), minimumHeight());
@@ -293,7 +297,9 @@ double KioskWindow::contrast_ratio(const QColor& a, const QColor& b) {
 }
 
 void KioskWindow::apply_style() {
-  const int px = text_px(model_->text_size());
+  // The poll worker's screens are staff screens: the voter's largest sizes do not apply there.
+  const bool staff = model_->screen() == Screen::kPin || model_->screen() == Screen::kPollWorker;
+  const int px = text_px(staff ? std::min(model_->text_size(), 1) : model_->text_size());
   const Theme t = theme(model_->contrast());
   // Rules are appended in order; %-arguments stay below ten per chunk for readability.
   QString css = QStringLiteral(R"(
@@ -542,8 +548,13 @@ void KioskWindow::header(QVBoxLayout* l, const QString& progress) {
                tr("Colours: %1. Press for %2.").arg(modes[model_->contrast()], modes[next_mode]),
                [this, next_mode] { model_->set_contrast(next_mode); });
     contrast->setProperty("nav", true);
-    h->addWidget(size, 0, Qt::AlignTop);
-    h->addWidget(contrast, 0, Qt::AlignTop);
+    // The two buttons stay side by side; when the header is too wide they go under the title.
+    auto* buttons = new QHBoxLayout;
+    buttons->setSpacing(12);
+    if (h->direction() == QBoxLayout::TopToBottom) buttons->addStretch(1);
+    buttons->addWidget(size, 0, Qt::AlignTop);
+    buttons->addWidget(contrast, 0, Qt::AlignTop);
+    h->addLayout(buttons);
   }
   l->addLayout(h);
 }
@@ -561,8 +572,10 @@ void KioskWindow::paged_list(QVBoxLayout* l, int count, const std::function<QWid
   for (int i = first; i < last; ++i) l->addWidget(item(i));
   if (!paged) return;
   auto* r = row();
-  auto* range = label(range_text.arg(first + 1).arg(last).arg(count), QStringLiteral("heading"));
+  auto* range = label(range_text.arg(first + 1).arg(last).arg(count), QStringLiteral("heading"),
+                      /*wrap=*/false);
   range->setObjectName(QStringLiteral("page-range"));
+  range->setAlignment(Qt::AlignCenter);
   if (first > 0) {
     auto* prev = button(QStringLiteral("previous-page"), QStringLiteral("▲  ") + previous_text,
                         previous_text, [this, first, per] {
@@ -573,7 +586,7 @@ void KioskWindow::paged_list(QVBoxLayout* l, int count, const std::function<QWid
     prev->setProperty("nav", true);
     r->addWidget(prev);
   }
-  r->addWidget(range, 1, Qt::AlignCenter);
+  r->addWidget(range, 1);
   if (last < count) {
     auto* more = button(QStringLiteral("more-page"), QStringLiteral("▼  ") + more_text,
                         tr("%1 (%2 more).").arg(more_text).arg(count - last), [this, last] {
