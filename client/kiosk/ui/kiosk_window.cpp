@@ -1000,8 +1000,10 @@ void KioskWindow::page_tracking(QVBoxLayout* l) {
 void KioskWindow::page_challenged(QVBoxLayout* l) {
   header(l);
   l->addWidget(label(tr("Checked ballot: NOT counted"), QStringLiteral("title")));
-  l->addWidget(label(
-      tr("The ballot with tracking code %1 contained:").arg(model_->receipt().tracking_code)));
+  // (The tracking code is also on the printout; left out when the page needs the room.)
+  if (!drop_optional_)
+    l->addWidget(label(
+        tr("The ballot with tracking code %1 contained:").arg(model_->receipt().tracking_code)));
   const auto rows = model_->challenge_rows();
   paged_list(
       l, static_cast<int>(rows.size()),
