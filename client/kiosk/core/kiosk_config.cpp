@@ -35,6 +35,7 @@ Result<KioskConfig> load_config(const QString& path, const QString& default_data
   c.data_dir = s.value(QStringLiteral("data_dir"), c.data_dir).toString();
   c.pin_hash = s.value(QStringLiteral("pin_hash")).toString();
   c.printer = s.value(QStringLiteral("printer")).toString();
+  c.public_url = s.value(QStringLiteral("public_url")).toString();
   const QString auth = s.value(QStringLiteral("authority_key")).toString();
   if (!auth.isEmpty()) {
     auto b = from_hex(auth.toStdString());
@@ -73,6 +74,7 @@ Status save_config(const KioskConfig& c, const QString& path) {
   s.setValue(QStringLiteral("idle_timeout_s"), c.idle_timeout_s);
   s.setValue(QStringLiteral("network_timeout_s"), c.network_timeout_s);
   s.setValue(QStringLiteral("printer"), c.printer);
+  if (!c.public_url.isEmpty()) s.setValue(QStringLiteral("public_url"), c.public_url);
   s.endGroup();
   s.sync();
   if (s.status() != QSettings::NoError) {

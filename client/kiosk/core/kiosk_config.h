@@ -9,6 +9,8 @@
 //   idle_timeout_s = 120                     (voter inactivity reset)
 //   network_timeout_s = 15                   (per ledger request; above the ledger's --cosign-wait)
 //   printer       = <printer name>           (optional; receipts are always written as PDF)
+//   public_url    = https://...               (optional; the bulletin board voters look ballots up
+//                                              on, /ballot/<code>; default: ledger_url)
 //
 // PIN hash: PBKDF2-HMAC-SHA256(pin, salt = 16 random bytes, iterations), 32 bytes; only the
 // hash is stored, and it is compared in constant time.
@@ -36,6 +38,7 @@ struct KioskConfig {
   int idle_timeout_s = 120;
   int network_timeout_s = 15;
   QString printer;
+  QString public_url;
 
   QString key_path() const;
   QString db_path() const;

@@ -14,8 +14,18 @@ namespace tabella::kiosk {
 KioskModel::KioskModel(Options options, QObject* parent)
     : QObject(parent), options_(std::move(options)) {
   idle_timer_.setSingleShot(true);
-  idle_timer_.setInterval(options_.idle_timeout_ms);
+  idle_timer_.setInterval(options_.idle_timeout_ms - warning_ms());
   connect(&idle_timer_, &QTimer::timeout, this, &KioskModel::on_idle_timeout);
+  countdown_timer_.setInterval(250);
+  connect(&countdown_timer_, &QTimer::timeout, this, [this] {
+    if (!idle_warning_) return;
+    if (QDateTime::currentMSecsSinceEpoch() >= idle_deadline_ms_) {
+      end_idle_warning();
+      reset();
+      return;
+    }
+    emit idle_changed();
+  });
   patience_timer_.setSingleShot(true);
   patience_timer_.setInterval(options_.cast_patience_ms);
   connect(&patience_timer_, &QTimer::timeout, this, [this] {
@@ -171,12 +181,31 @@ void KioskModel::on_chain_changed(const ChainState& chain) {
 }
 
 void KioskModel::on_status(const PollStatus& status) {
+  const PollStatus& o = poll_status_;
+  const bool same =
+      o.checked == status.checked && o.reachable == status.reachable &&
+      o.ledger_phase == status.ledger_phase && o.queue_length == status.queue_length &&
+      o.awaiting_cosignatures == status.awaiting_cosignatures && o.cast_here == status.cast_here &&
+      o.challenged_here == status.challenged_here && o.rejected.size() == status.rejected.size() &&
+      o.last_error == status.last_error && o.kiosk_open == status.kiosk_open;
   poll_status_ = status;
   ++status_reports_;
+  const bool closed_before = polls_closed();
+  const bool open_before = kiosk_open_;
   kiosk_open_ = status.kiosk_open;
-  if (screen_ == Screen::kWelcome && !kiosk_open_) set_screen(Screen::kClosed);
-  if (screen_ == Screen::kClosed && kiosk_open_) set_screen(Screen::kWelcome);
-  emit changed();
+  if (screen_ == Screen::kWelcome && idle_screen() == Screen::kClosed) {
+    set_screen(Screen::kClosed);
+    return;
+  }
+  if (screen_ == Screen::kClosed && idle_screen() == Screen::kWelcome) {
+    set_screen(Screen::kWelcome);
+    return;
+  }
+  // Only a screen that shows the status is redrawn: a voter's screen is left alone.
+  if ((screen_ == Screen::kPollWorker && !same) ||
+      (screen_ == Screen::kClosed &&
+       (closed_before != polls_closed() || open_before != kiosk_open_)))
+    emit changed();
 }
 
 // ---------------------------------------------------------------------------------- views
@@ -303,8 +332,9 @@ void KioskModel::set_screen(Screen s) {
 }
 
 void KioskModel::touch() {
+  end_idle_warning();
   const bool default_look =
-      text_size_ == 0 && !high_contrast_ &&
+      text_size_ == 0 && contrast_ == 0 &&
       (!election_ ||
        language_ == QString::fromStdString(election_->context->manifest.languages[0]));
   if (screen_ == Screen::kStarting || screen_ == Screen::kUnavailable ||
@@ -320,9 +350,32 @@ void KioskModel::user_activity() {
   touch();
 }
 
+int KioskModel::warning_ms() const {
+  return std::min(options_.idle_warning_ms, options_.idle_timeout_ms / 2);
+}
+
+int KioskModel::idle_seconds_left() const {
+  if (!idle_warning_) return 0;
+  const qint64 left = idle_deadline_ms_ - QDateTime::currentMSecsSinceEpoch();
+  return left <= 0 ? 0 : static_cast<int>((left + 999) / 1000);
+}
+
+void KioskModel::end_idle_warning() {
+  if (!idle_warning_) return;
+  idle_warning_ = false;
+  countdown_timer_.stop();
+  emit idle_changed();
+}
+
+bool KioskModel::polls_closed() const {
+  if (!poll_status_.checked || !poll_status_.reachable) return false;  // offline: keep voting
+  const std::string& p = poll_status_.ledger_phase;
+  return !(p.empty() || p == "empty" || p == "setup" || p == "keyed" || p == "open");
+}
+
 Screen KioskModel::idle_screen() const {
   if (!election_) return Screen::kUnavailable;
-  return kiosk_open_ ? Screen::kWelcome : Screen::kClosed;
+  return kiosk_open_ && !polls_closed() ? Screen::kWelcome : Screen::kClosed;
 }
 
 void KioskModel::choose_language(const QString& tag) {
@@ -339,19 +392,19 @@ void KioskModel::choose_language(const QString& tag) {
 }
 
 void KioskModel::set_text_size(int size) {
-  text_size_ = std::clamp(size, 0, 2);
+  text_size_ = std::clamp(size, 0, kTextSizes - 1);
   touch();
   emit changed();
 }
 
-void KioskModel::set_high_contrast(bool on) {
-  high_contrast_ = on;
+void KioskModel::set_contrast(int mode) {
+  contrast_ = std::clamp(mode, 0, kContrastModes - 1);
   touch();
   emit changed();
 }
 
 void KioskModel::start_voting() {
-  if (screen_ != Screen::kWelcome || !election_ || !kiosk_open_) return;
+  if (screen_ != Screen::kWelcome || !election_ || !kiosk_open_ || polls_closed()) return;
   set_screen(Screen::kToken);
 }
 
@@ -569,9 +622,7 @@ void KioskModel::cast() {
   receipt_.election_title = election_title();
   receipt_.tracking_code = QString::fromStdString(election::short_code(pending_->code));
   receipt_.code_hex = QString::fromStdString(to_hex(pending_->code));
-  receipt_.lookup = options_.ledger_url.isEmpty()
-                        ? receipt_.code_hex
-                        : options_.ledger_url + QStringLiteral("/v1/ballots/") + receipt_.code_hex;
+  receipt_.lookup = lookup_url(receipt_.tracking_code);
   receipt_.time = QDateTime::currentDateTimeUtc();
   working_text_ = tr("Recording your ballot…");
   submit_entry(EntryKind::kCast, entry);
@@ -645,12 +696,59 @@ void KioskModel::wipe_voter() {
 void KioskModel::reset() {
   wipe_voter();
   text_size_ = 0;
-  high_contrast_ = false;
+  contrast_ = 0;
   if (election_ && language_ != QString::fromStdString(election_->context->manifest.languages[0])) {
     language_ = QString::fromStdString(election_->context->manifest.languages[0]);
     emit language_changed(language_);
   }
   set_screen(idle_screen());
+}
+
+QString KioskModel::refusal_text(const RejectedEntry& r) {
+  const Error& e = r.error;
+  const bool cast = r.kind == EntryKind::kCast;
+  if (e.field == "body.token_hash") {
+    if (e.message.find("spent") != std::string::npos)
+      return tr(
+          "a voting code was used twice — the voter was asked for a new code; the same "
+          "sealed ballot is cast with it");
+    return tr(
+        "a voting code that is not valid for this election was typed — the voter was "
+        "asked for a valid code");
+  }
+  if (e.message.find("polls") != std::string::npos || e.message.find("phase") != std::string::npos)
+    return cast ? tr("a ballot arrived when the polls were not open — it was not counted")
+                : tr("a checked ballot arrived when the polls were not open");
+  if (e.field.find("seq") != std::string::npos || e.field.find("prev") != std::string::npos ||
+      e.message.find("chain") != std::string::npos)
+    return tr(
+        "a ballot arrived out of order after an earlier one was refused — the election "
+        "office must review this kiosk's ballots");
+  if (e.message.find("revoked") != std::string::npos ||
+      e.message.find("kiosk") != std::string::npos)
+    return tr(
+        "this kiosk is not allowed to record ballots (not enrolled or removed) — call the "
+        "election office");
+  return tr("refused by the election record (%1) — call the election office")
+      .arg(QString::fromStdString(e.describe()));
+}
+
+QString KioskModel::phase_text(const std::string& phase) {
+  if (phase == "open") return tr("polls open");
+  if (phase == "empty" || phase == "setup" || phase == "keyed") return tr("polls not yet open");
+  if (phase == "closed") return tr("polls closed");
+  return tr("polls closed, counting (%1)").arg(QString::fromStdString(phase));
+}
+
+QString KioskModel::lookup_url(const QString& tracking_code) const {
+  QString base = options_.public_url.isEmpty() ? options_.ledger_url : options_.public_url;
+  while (base.endsWith(QLatin1Char('/'))) base.chop(1);
+  if (base.isEmpty()) return tracking_code;
+  QString url = base + QStringLiteral("/ballot/") + tracking_code;
+  // The board's page in the voter's language (the first language is its default).
+  if (election_ && language_ != QString::fromStdString(election_->context->manifest.languages[0]))
+    url += QStringLiteral("?lang=") + language_;
+  return url;
 }
 
 void KioskModel::on_idle_timeout() {
@@ -673,7 +771,13 @@ void KioskModel::on_idle_timeout() {
     case Screen::kTracking:
     case Screen::kChallenged:
     case Screen::kCastDone:
-      reset();
+      // "Are you still voting?": the session is cleared when the countdown runs out.
+      if (!idle_warning_) {
+        idle_warning_ = true;
+        idle_deadline_ms_ = QDateTime::currentMSecsSinceEpoch() + warning_ms();
+        countdown_timer_.start();
+        emit idle_changed();
+      }
       return;
   }
 }

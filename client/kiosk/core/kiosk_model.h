@@ -109,7 +109,13 @@ class KioskModel : public QObject, private DispatcherListener {
     std::optional<PublicKeyBytes> authority;
     QString pin_hash;  // empty: poll-worker mode cannot be entered
     QString ledger_url;
+    // Where a voter looks a ballot up (the bulletin board's /ballot/<code> page); empty: the
+    // ledger_url, which serves the board too.
+    QString public_url;
     int idle_timeout_ms = 120000;
+    // The last part of idle_timeout_ms is a visible "Are you still voting?" countdown (at most
+    // half of the timeout).
+    int idle_warning_ms = 30000;
     int cast_patience_ms = 8000;  // then "recorded on this kiosk, confirmation pending"
     int retry_interval_ms = 10000;
     int status_interval_ms = 15000;
@@ -128,8 +134,14 @@ class KioskModel : public QObject, private DispatcherListener {
   QString election_title() const;
   std::vector<LanguageOption> languages() const;
   QString language() const { return language_; }
-  int text_size() const { return text_size_; }  // 0 standard, 1 large, 2 extra large
-  bool high_contrast() const { return high_contrast_; }
+  // 0 standard, 1 large, 2 extra large, 3 largest (kTextSizes settings).
+  int text_size() const { return text_size_; }
+  static constexpr int kTextSizes = 4;
+  // 0 standard (dark on light), 1 high contrast dark (white on black), 2 high contrast light
+  // (black on white) (kContrastModes settings).
+  int contrast() const { return contrast_; }
+  static constexpr int kContrastModes = 3;
+  bool high_contrast() const { return contrast_ != 0; }
   QString notice() const { return notice_; }  // the current explanation or error, if any
   QString token_text() const { return QString::fromStdString(token_); }
   bool recasting() const { return recasting_; }
@@ -150,6 +162,24 @@ class KioskModel : public QObject, private DispatcherListener {
   QString kiosk_public_key_hex() const;
   const PollStatus& poll_status() const { return poll_status_; }
   bool kiosk_open() const { return kiosk_open_; }
+  // The ledger reports that the polls have closed (phase "closed" or later): no session starts,
+  // whatever the kiosk's own open/closed switch says.
+  bool polls_closed() const;
+  // The inactivity countdown: true while "Are you still voting?" is shown; the seconds left
+  // before the session is cleared. Any activity ends it (idle_changed() on start, tick, end).
+  bool idle_warning() const { return idle_warning_; }
+  // A refused entry in plain words for the poll worker ("a voting code was used twice — the voter
+  // was given a new code"), not the ledger's technical message.
+  static QString refusal_text(const RejectedEntry& r);
+  // The ledger's phase ("open", "closed", ...) in words.
+  static QString phase_text(const std::string& phase);
+  // The bulletin board's page for a tracking code, what the receipt's QR code holds:
+  // <public_url or ledger_url>/ballot/<code>[?lang=<voter's language>].
+  QString lookup_url(const QString& tracking_code) const;
+  int idle_seconds_left() const;
+  // True while a sealed ballot exists that is not cast (the tracking screen): the warning says
+  // it is NOT cast and is discarded on timeout.
+  bool sealed_not_cast() const { return pending_.has_value() && screen_ == Screen::kTracking; }
   std::uint64_t next_sequence() const { return chain_.sequence + 1; }
   // The loaded election (nullptr until ready): what a driver such as the voter simulator needs
   // to name choices by id. Read-only.
@@ -163,7 +193,8 @@ class KioskModel : public QObject, private DispatcherListener {
   // ---- voter actions (each counts as activity and restarts the inactivity timer)
   void choose_language(const QString& tag);
   void set_text_size(int size);
-  void set_high_contrast(bool on);
+  void set_contrast(int mode);
+  void set_high_contrast(bool on) { set_contrast(on ? 1 : 0); }
   void start_voting();
   void submit_token(const QString& typed);
   void toggle_choice(int choice);
@@ -186,12 +217,15 @@ class KioskModel : public QObject, private DispatcherListener {
 
   // Ends the voter's session now (Done, timeout): wipes every secret and returns to Welcome.
   void reset();
-  // The inactivity timer fired (public for tests).
+  // The inactivity timer fired (public for tests): starts the visible countdown on a voter's
+  // screen (the session is cleared when it runs out), leaves poll-worker mode at once.
   void on_idle_timeout();
 
  signals:
   void changed();
   void language_changed(const QString& tag);
+  // The inactivity countdown started, ticked or ended (no change of screen).
+  void idle_changed();
 
  private:
   // DispatcherListener (called on this thread)
@@ -211,6 +245,8 @@ class KioskModel : public QObject, private DispatcherListener {
   void submit_entry(EntryKind kind, const Bytes& entry);
   Screen idle_screen() const;
   void wipe_voter();
+  int warning_ms() const;
+  void end_idle_warning();
 
   Options options_;
   QThread thread_;
@@ -218,6 +254,9 @@ class KioskModel : public QObject, private DispatcherListener {
   QTimer idle_timer_;
   QTimer patience_timer_;
   QTimer pin_lock_timer_;
+  QTimer countdown_timer_;
+  bool idle_warning_ = false;
+  qint64 idle_deadline_ms_ = 0;  // QDateTime::currentMSecsSinceEpoch() when the session ends
 
   std::shared_ptr<const KioskElection> election_;
   ChainState chain_;
@@ -229,7 +268,7 @@ class KioskModel : public QObject, private DispatcherListener {
 
   QString language_;
   int text_size_ = 0;
-  bool high_contrast_ = false;
+  int contrast_ = 0;
   QString notice_;
   QString working_text_;
   QString unavailable_text_;

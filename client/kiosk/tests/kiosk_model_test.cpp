@@ -300,7 +300,9 @@ TEST_F(KioskTest, CastIsRecordedWithAVerifiedReceiptThenReset) {
   EXPECT_EQ(m->receipt().outcome, CastOutcome::kRecorded);
   EXPECT_EQ(m->receipt().tracking_code, code);
   EXPECT_FALSE(m->receipt().checkpoint.isEmpty());
-  EXPECT_TRUE(m->receipt().lookup.startsWith(QStringLiteral("http://ledger.test/v1/ballots/")));
+  // The QR code leads to the bulletin board's page for this tracking code (the ledger serves the
+  // board when no public_url is configured).
+  EXPECT_EQ(m->receipt().lookup, QStringLiteral("http://ledger.test/ballot/") + code);
   EXPECT_EQ(ledger_count(record::EntryType::kCastBallot), 1u);
   auto rec = demo_.ledger->kiosk(key_->verify_key().bytes());
   EXPECT_EQ(rec->last_sequence, 1u);
@@ -405,6 +407,56 @@ TEST_F(KioskTest, InactivityResetsAndWipesSecrets) {
   EXPECT_EQ(m->language(), QStringLiteral("en"));
 }
 
+TEST_F(KioskTest, InactivityShowsACountdownFirstAndActivityKeepsTheSession) {
+  // 1 s of quiet, the last half of it a visible countdown.
+  auto m = open_model(/*idle_ms=*/1000);
+  vote(*m, demo_.tokens[0], {{0}, {1}, {}});
+  seal(*m);
+  ASSERT_EQ(m->screen(), Screen::kTracking);
+  int ticks = 0;
+  QObject::connect(m.get(), &KioskModel::idle_changed, m.get(), [&] { ++ticks; });
+  ASSERT_TRUE(wait_for([&] { return m->idle_warning(); }, 5000));
+  // The warning is on the sealed ballot: it is not cast, and the session is still whole.
+  EXPECT_TRUE(m->sealed_not_cast());
+  EXPECT_TRUE(m->holds_voter_data());
+  EXPECT_EQ(m->screen(), Screen::kTracking);
+  EXPECT_GE(m->idle_seconds_left(), 0);
+  EXPECT_LE(m->idle_seconds_left(), 1);
+  // The voter is still there: the warning goes, the ballot stays.
+  m->user_activity();
+  EXPECT_FALSE(m->idle_warning());
+  EXPECT_EQ(m->screen(), Screen::kTracking);
+  EXPECT_TRUE(m->holds_voter_data());
+  EXPECT_GE(ticks, 2);  // shown, then hidden
+  // Quiet again: warning, then the session is cleared and nothing was cast.
+  ASSERT_TRUE(wait_for([&] { return m->idle_warning(); }, 5000));
+  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kWelcome; }, 5000));
+  EXPECT_FALSE(m->idle_warning());
+  EXPECT_FALSE(m->holds_voter_data());
+  EXPECT_EQ(demo_.ledger->submissions(), 0u);
+}
+
+TEST_F(KioskTest, RefusalsAreExplainedInPlainWords) {
+  RejectedEntry r;
+  r.kind = EntryKind::kCast;
+  r.error = make_error(ErrorCode::kConflict, "token already spent", "body.token_hash");
+  EXPECT_TRUE(KioskModel::refusal_text(r).contains(QStringLiteral("used twice")));
+  r.error = make_error(ErrorCode::kConflict, "token not committed", "body.token_hash");
+  EXPECT_TRUE(KioskModel::refusal_text(r).contains(QStringLiteral("not valid")));
+  r.error = make_error(ErrorCode::kConflict, "polls are not open");
+  EXPECT_TRUE(KioskModel::refusal_text(r).contains(QStringLiteral("polls were not open")));
+  r.error =
+      make_error(ErrorCode::kConflict, "does not follow the kiosk's chain", "body.ballot.prev");
+  EXPECT_TRUE(KioskModel::refusal_text(r).contains(QStringLiteral("out of order")));
+  // No ledger jargon for the poll worker.
+  for (const char* msg : {"token already spent", "polls are not open"}) {
+    r.error = make_error(ErrorCode::kConflict, msg, "body.token_hash");
+    EXPECT_FALSE(KioskModel::refusal_text(r).contains(QStringLiteral("body.")));
+  }
+  EXPECT_EQ(KioskModel::phase_text("open"), QStringLiteral("polls open"));
+  EXPECT_EQ(KioskModel::phase_text("closed"), QStringLiteral("polls closed"));
+}
+
 TEST_F(KioskTest, ExplicitResetWipesEverything) {
   auto m = open_model();
   vote(*m, demo_.tokens[0], {{0}, {1}, {}});
@@ -483,9 +535,10 @@ TEST_F(KioskTest, LostAnswerIsResentIdenticallyAndRecordedOnce) {
 
 TEST_F(KioskTest, RefusedBallotIsSurfacedNotDropped) {
   auto m = open_model();
-  ASSERT_TRUE(demo_.ledger->close_polls().ok());
   vote(*m, demo_.tokens[0], {{0}, {}, {}});
   seal(*m);
+  // The polls close while the voter is at the tracking screen.
+  ASSERT_TRUE(demo_.ledger->close_polls().ok());
   m->cast();
   ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
   EXPECT_EQ(m->receipt().outcome, CastOutcome::kRefused);
@@ -494,6 +547,22 @@ TEST_F(KioskTest, RefusedBallotIsSurfacedNotDropped) {
   EXPECT_NE(m->poll_status().rejected[0].error.message.find("polls"), std::string::npos);
   EXPECT_EQ(m->next_sequence(), 1u);  // the chain follows the ledger again
   m->done();
+  EXPECT_FALSE(m->holds_voter_data());
+}
+
+TEST_F(KioskTest, ClosedPollsStopNewSessionsWhateverTheKioskSwitchSays) {
+  auto m = open_model();
+  ASSERT_EQ(m->screen(), Screen::kWelcome);
+  EXPECT_FALSE(m->polls_closed());
+  ASSERT_TRUE(demo_.ledger->close_polls().ok());
+  m->retry_delivery();  // asks for a status report now
+  ASSERT_TRUE(wait_for([&] { return m->polls_closed(); }));
+  EXPECT_TRUE(m->kiosk_open());             // the poll worker's switch is still "open" ...
+  EXPECT_EQ(m->screen(), Screen::kClosed);  // ... but the welcome screen says closed
+  m->reset();
+  EXPECT_EQ(m->screen(), Screen::kClosed);
+  m->start_voting();
+  EXPECT_EQ(m->screen(), Screen::kClosed);
   EXPECT_FALSE(m->holds_voter_data());
 }
 

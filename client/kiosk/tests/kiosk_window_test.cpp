@@ -288,6 +288,24 @@ TEST_P(KioskWindowTest, EveryKeyActsOnOneScreenAndTheSealedBallotHoldsWhatTheKey
   key(Qt::Key_Return);
   ASSERT_TRUE(wait_for([&] { return model_->screen() == Screen::kTracking; }));
   settle();
+  // "Are you still voting?" over the sealed ballot: it says the ballot is NOT cast, and the first
+  // key only dismisses it — the Enter aimed at the focused "Cast my ballot" casts nothing.
+  ASSERT_EQ(focus_name(), QStringLiteral("cast"));
+  model_->on_idle_timeout();
+  settle();
+  ASSERT_TRUE(model_->idle_warning());
+  auto* warning = window_->findChild<QWidget*>(QStringLiteral("idle-warning"));
+  ASSERT_NE(warning, nullptr);
+  EXPECT_TRUE(warning->isVisible());
+  auto* warning_text = window_->findChild<QLabel*>(QStringLiteral("idle-text"));
+  ASSERT_NE(warning_text, nullptr);
+  EXPECT_TRUE(warning_text->text().contains(QStringLiteral("NOT cast")));
+  key(Qt::Key_Return);
+  settle();
+  EXPECT_FALSE(model_->idle_warning());
+  EXPECT_FALSE(warning->isVisible());
+  EXPECT_EQ(model_->screen(), Screen::kTracking) << "the key that dismissed the warning cast";
+  EXPECT_EQ(demo_.ledger->submissions(), 0u);
   tab_to(QStringLiteral("challenge"));
   key(Qt::Key_Return);
   ASSERT_TRUE(wait_for([&] { return model_->screen() == Screen::kChallenged; }));
@@ -318,7 +336,7 @@ TEST_P(KioskWindowTest, EveryKeyActsOnOneScreenAndTheSealedBallotHoldsWhatTheKey
   auto* next = window_->findChild<QPushButton*>(QStringLiteral("next"));
   ASSERT_NE(next, nullptr);
   // (The test loads no UI translation: the kiosk's own strings are in English here.)
-  EXPECT_EQ(next->text(), QStringLiteral("Back to review"));
+  EXPECT_EQ(next->accessibleName(), QStringLiteral("Back to review"));
   tab_to(QStringLiteral("next"));
   key(Qt::Key_Return);
   settle();

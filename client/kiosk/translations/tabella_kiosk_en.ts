@@ -119,6 +119,50 @@
         <source>Wrong PIN.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>a voting code was used twice — the voter was asked for a new code; the same sealed ballot is cast with it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a voting code that is not valid for this election was typed — the voter was asked for a valid code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a ballot arrived when the polls were not open — it was not counted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a checked ballot arrived when the polls were not open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a ballot arrived out of order after an earlier one was refused — the election office must review this kiosk&apos;s ballots</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>this kiosk is not allowed to record ballots (not enrolled or removed) — call the election office</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>refused by the election record (%1) — call the election office</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>polls open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>polls not yet open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>polls closed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>polls closed, counting (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>tabella::kiosk::KioskWindow</name>
@@ -608,6 +652,158 @@
     </message>
     <message>
         <source>Recorded on this kiosk; confirmation from the election record is pending.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Are you still voting?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>1 second</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 seconds</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your ballot is sealed but NOT cast yet. If you do not continue, it will be discarded and NOT counted, and the screen will be cleared in %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The screen will be cleared for the next voter in %1 and your choices will be lost.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Press any key or touch the screen to continue voting.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The polls are closed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Voting has ended. This kiosk does not accept ballots any more.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Largest</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Standard colours</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>White on black</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Black on white</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Text size is %1. Press for %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Contrast</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Colours: %1. Press for %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 (%2 more).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose your language, text size and colours, then start. Tab and the arrow keys move, Enter chooses, Escape goes back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show the screen in %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settings %1 to %2 of %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>More settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Previous settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choices %1 to %2 of %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>More choices</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Previous choices</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Contests %1 to %2 of %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>More contests</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Previous contests</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>NOT cast yet: only &quot;Cast my ballot&quot; counts it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Or check it first: the kiosk shows what it sealed. A checked ballot is NOT counted, and you vote again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check this ballot</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>To check your ballot later, scan the QR code, or look up your tracking code on the election&apos;s public website.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not accepting ballots: the polls are closed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Election record</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Refused by the election record: %1 — contact the election office</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Full tracking code: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your ballot was recorded on the election record.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your ballot is saved on this kiosk and will be sent to the election record.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>How to check your ballot: scan the QR code or open the address below. The page must show your tracking code as a cast ballot. If it does not, tell the election office.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -119,6 +119,50 @@
         <source>Wrong PIN.</source>
         <translation>PIN incorrecto.</translation>
     </message>
+    <message>
+        <source>a voting code was used twice — the voter was asked for a new code; the same sealed ballot is cast with it</source>
+        <translation>un código de votación se usó dos veces — se pidió al votante un código nuevo; la misma boleta sellada se emite con él</translation>
+    </message>
+    <message>
+        <source>a voting code that is not valid for this election was typed — the voter was asked for a valid code</source>
+        <translation>se escribió un código de votación que no es válido para esta elección — se pidió al votante un código válido</translation>
+    </message>
+    <message>
+        <source>a ballot arrived when the polls were not open — it was not counted</source>
+        <translation>llegó una boleta cuando la votación no estaba abierta — no se contó</translation>
+    </message>
+    <message>
+        <source>a checked ballot arrived when the polls were not open</source>
+        <translation>llegó una boleta verificada cuando la votación no estaba abierta</translation>
+    </message>
+    <message>
+        <source>a ballot arrived out of order after an earlier one was refused — the election office must review this kiosk&apos;s ballots</source>
+        <translation>llegó una boleta fuera de orden después de que se rechazara una anterior — la oficina electoral debe revisar las boletas de este quiosco</translation>
+    </message>
+    <message>
+        <source>this kiosk is not allowed to record ballots (not enrolled or removed) — call the election office</source>
+        <translation>este quiosco no puede registrar boletas (no registrado o retirado) — llame a la oficina electoral</translation>
+    </message>
+    <message>
+        <source>refused by the election record (%1) — call the election office</source>
+        <translation>rechazada por el registro de la elección (%1) — llame a la oficina electoral</translation>
+    </message>
+    <message>
+        <source>polls open</source>
+        <translation>votación abierta</translation>
+    </message>
+    <message>
+        <source>polls not yet open</source>
+        <translation>la votación aún no está abierta</translation>
+    </message>
+    <message>
+        <source>polls closed</source>
+        <translation>votación cerrada</translation>
+    </message>
+    <message>
+        <source>polls closed, counting (%1)</source>
+        <translation>votación cerrada, en escrutinio (%1)</translation>
+    </message>
 </context>
 <context>
     <name>tabella::kiosk::KioskWindow</name>
@@ -609,6 +653,158 @@
     <message>
         <source>Recorded on this kiosk; confirmation from the election record is pending.</source>
         <translation>Registrada en este quiosco; la confirmación del registro de la elección está pendiente.</translation>
+    </message>
+    <message>
+        <source>Are you still voting?</source>
+        <translation>¿Sigue votando?</translation>
+    </message>
+    <message>
+        <source>1 second</source>
+        <translation>1 segundo</translation>
+    </message>
+    <message>
+        <source>%1 seconds</source>
+        <translation>%1 segundos</translation>
+    </message>
+    <message>
+        <source>Your ballot is sealed but NOT cast yet. If you do not continue, it will be discarded and NOT counted, and the screen will be cleared in %1.</source>
+        <translation>Su boleta está sellada pero NO emitida. Si no continúa, se descartará, NO se contará y la pantalla se borrará en %1.</translation>
+    </message>
+    <message>
+        <source>The screen will be cleared for the next voter in %1 and your choices will be lost.</source>
+        <translation>La pantalla se borrará para el próximo votante en %1 y se perderán sus opciones.</translation>
+    </message>
+    <message>
+        <source>Press any key or touch the screen to continue voting.</source>
+        <translation>Pulse cualquier tecla o toque la pantalla para seguir votando.</translation>
+    </message>
+    <message>
+        <source>The polls are closed</source>
+        <translation>La votación está cerrada</translation>
+    </message>
+    <message>
+        <source>Voting has ended. This kiosk does not accept ballots any more.</source>
+        <translation>La votación ha terminado. Este quiosco ya no acepta boletas.</translation>
+    </message>
+    <message>
+        <source>Largest</source>
+        <translation>Máximo</translation>
+    </message>
+    <message>
+        <source>Standard colours</source>
+        <translation>Colores normales</translation>
+    </message>
+    <message>
+        <source>White on black</source>
+        <translation>Blanco sobre negro</translation>
+    </message>
+    <message>
+        <source>Black on white</source>
+        <translation>Negro sobre blanco</translation>
+    </message>
+    <message>
+        <source>Text size is %1. Press for %2.</source>
+        <translation>Tamaño del texto: %1. Pulse para %2.</translation>
+    </message>
+    <message>
+        <source>Contrast</source>
+        <translation>Contraste</translation>
+    </message>
+    <message>
+        <source>Colours: %1. Press for %2.</source>
+        <translation>Colores: %1. Pulse para %2.</translation>
+    </message>
+    <message>
+        <source>%1 (%2 more).</source>
+        <translation>%1 (%2 más).</translation>
+    </message>
+    <message>
+        <source>Choose your language, text size and colours, then start. Tab and the arrow keys move, Enter chooses, Escape goes back.</source>
+        <translation>Elija su idioma, el tamaño del texto y los colores, y comience. Tab y las flechas mueven, Intro elige, Escape vuelve atrás.</translation>
+    </message>
+    <message>
+        <source>Show the screen in %1.</source>
+        <translation>Mostrar la pantalla en %1.</translation>
+    </message>
+    <message>
+        <source>Settings %1 to %2 of %3</source>
+        <translation>Ajustes %1 a %2 de %3</translation>
+    </message>
+    <message>
+        <source>More settings</source>
+        <translation>Más ajustes</translation>
+    </message>
+    <message>
+        <source>Previous settings</source>
+        <translation>Ajustes anteriores</translation>
+    </message>
+    <message>
+        <source>Choices %1 to %2 of %3</source>
+        <translation>Opciones %1 a %2 de %3</translation>
+    </message>
+    <message>
+        <source>More choices</source>
+        <translation>Más opciones</translation>
+    </message>
+    <message>
+        <source>Previous choices</source>
+        <translation>Opciones anteriores</translation>
+    </message>
+    <message>
+        <source>Contests %1 to %2 of %3</source>
+        <translation>Contiendas %1 a %2 de %3</translation>
+    </message>
+    <message>
+        <source>More contests</source>
+        <translation>Más contiendas</translation>
+    </message>
+    <message>
+        <source>Previous contests</source>
+        <translation>Contiendas anteriores</translation>
+    </message>
+    <message>
+        <source>NOT cast yet: only &quot;Cast my ballot&quot; counts it.</source>
+        <translation>AÚN NO emitida: solo «Emitir mi boleta» la cuenta.</translation>
+    </message>
+    <message>
+        <source>Or check it first: the kiosk shows what it sealed. A checked ballot is NOT counted, and you vote again.</source>
+        <translation>O verifíquela antes: el quiosco muestra lo que selló. Una boleta verificada NO se cuenta y usted vota de nuevo.</translation>
+    </message>
+    <message>
+        <source>Check this ballot</source>
+        <translation>Verificar esta boleta</translation>
+    </message>
+    <message>
+        <source>To check your ballot later, scan the QR code, or look up your tracking code on the election&apos;s public website.</source>
+        <translation>Para comprobar su boleta más tarde, escanee el código QR o busque su código de seguimiento en el sitio web público de la elección.</translation>
+    </message>
+    <message>
+        <source>not accepting ballots: the polls are closed</source>
+        <translation>no acepta boletas: la votación está cerrada</translation>
+    </message>
+    <message>
+        <source>Election record</source>
+        <translation>Registro de la elección</translation>
+    </message>
+    <message>
+        <source>Refused by the election record: %1 — contact the election office</source>
+        <translation>Rechazadas por el registro de la elección: %1 — avise a la oficina electoral</translation>
+    </message>
+    <message>
+        <source>Full tracking code: %1</source>
+        <translation>Código de seguimiento completo: %1</translation>
+    </message>
+    <message>
+        <source>Your ballot was recorded on the election record.</source>
+        <translation>Su boleta quedó registrada en el registro de la elección.</translation>
+    </message>
+    <message>
+        <source>Your ballot is saved on this kiosk and will be sent to the election record.</source>
+        <translation>Su boleta está guardada en este quiosco y se enviará al registro de la elección.</translation>
+    </message>
+    <message>
+        <source>How to check your ballot: scan the QR code or open the address below. The page must show your tracking code as a cast ballot. If it does not, tell the election office.</source>
+        <translation>Cómo comprobar su boleta: escanee el código QR o abra la dirección de abajo. La página debe mostrar su código de seguimiento como boleta emitida. Si no es así, avise a la oficina electoral.</translation>
     </message>
 </context>
 </TS>

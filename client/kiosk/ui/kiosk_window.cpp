@@ -4,6 +4,7 @@
 
 #include <QApplication>
 #include <QDir>
+#include <QFontMetrics>
 #include <QFrame>
 #include <QGridLayout>
 #include <QHBoxLayout>
@@ -16,6 +17,8 @@
 #include <QPushButton>
 #include <QScrollArea>
 #include <QVBoxLayout>
+#include <algorithm>
+#include <cmath>
 
 namespace tabella::kiosk {
 
@@ -30,6 +33,47 @@ QLabel* label(const QString& text, const QString& role = QString(), bool wrap = 
   return l;
 }
 
+// A push button whose text wraps onto more lines instead of being cut: its text is a word-wrapped
+// label, and its height follows its width.
+class WrapButton : public QPushButton {
+ public:
+  WrapButton(const QString& text, Qt::Alignment align) {
+    text_ = new QLabel(text, this);
+    text_->setObjectName(QStringLiteral("button-text"));
+    text_->setWordWrap(true);
+    text_->setTextFormat(Qt::PlainText);
+    text_->setAlignment(align | Qt::AlignVCenter);
+    text_->setAttribute(Qt::WA_TransparentForMouseEvents);
+    auto* l = new QHBoxLayout(this);
+    l->setContentsMargins(20, 8, 20, 8);
+    l->addWidget(text_);
+    QSizePolicy sp(QSizePolicy::Preferred, QSizePolicy::Preferred);
+    sp.setHeightForWidth(true);
+    setSizePolicy(sp);
+  }
+  // Wide enough for the text on one line (a word-wrapped label's own hint is narrower), so a
+  // row of buttons that is too wide is stacked rather than squeezed.
+  QSize sizeHint() const override {
+    const QMargins m = layout()->contentsMargins();
+    const int w = text_->fontMetrics().horizontalAdvance(text_->text()) + m.left() + m.right() + 2;
+    return QSize(std::max(64, w), std::max(minimumHeight(), heightForWidth(w)));
+  }
+  QSize minimumSizeHint() const override {
+    return QSize(std::max(64, layout()->minimumSize().width()), minimumHeight());
+  }
+  bool hasHeightForWidth() const override { return true; }
+  int heightForWidth(int w) const override {
+    return std::max(minimumHeight(), layout()->totalHeightForWidth(w));
+  }
+
+ private:
+  QLabel* text_;
+};
+
+QString hex(const QColor& c) {
+  return c.name(QColor::HexRgb);
+}
+
 }  // namespace
 
 KioskWindow::KioskWindow(KioskModel* model, QString receipts_dir, QString printer, QWidget* parent)
@@ -41,6 +85,25 @@ KioskWindow::KioskWindow(KioskModel* model, QString receipts_dir, QString printe
   setWindowTitle(tr("Tabella voting kiosk"));
   auto* outer = new QVBoxLayout(this);
   outer->setContentsMargins(0, 0, 0, 0);
+  // The window keeps the size it is given (the screen's): a page never grows it past the screen;
+  // rebuild() pages and stacks the content until it fits instead.
+  outer->setSizeConstraint(QLayout::SetNoConstraint);
+  // "Are you still voting?": drawn over the page, updated in place every second.
+  idle_overlay_ = new QFrame(this);
+  idle_overlay_->setObjectName(QStringLiteral("idle-warning"));
+  auto* ol = new QVBoxLayout(idle_overlay_);
+  ol->setContentsMargins(40, 40, 40, 40);
+  ol->addStretch(1);
+  auto* ot = label(tr("Are you still voting?"), QStringLiteral("title"));
+  ot->setAlignment(Qt::AlignHCenter);
+  ol->addWidget(ot);
+  idle_text_ = label(QString());
+  idle_text_->setObjectName(QStringLiteral("idle-text"));
+  idle_text_->setAlignment(Qt::AlignHCenter);
+  ol->addWidget(idle_text_);
+  ol->addStretch(1);
+  idle_overlay_->hide();
+  connect(model_, &KioskModel::idle_changed, this, &KioskWindow::update_idle_warning);
   // A model change (a screen change above all) is shown only after the input event that caused
   // it has been handled completely: the rebuild is queued, and until it runs every key and
   // pointer event is dropped. So the Enter that submits a code or a PIN cannot reach the next
@@ -64,6 +127,36 @@ void KioskWindow::schedule_rebuild() {
   QMetaObject::invokeMethod(this, &KioskWindow::rebuild, Qt::QueuedConnection);
 }
 
+void KioskWindow::resizeEvent(QResizeEvent* event) {
+  QWidget::resizeEvent(event);
+  idle_overlay_->setGeometry(rect());
+  // What fits, and so the paging and stacking, depends on the window's size.
+  if (page_ != nullptr) schedule_rebuild();
+}
+
+void KioskWindow::update_idle_warning() {
+  if (!model_->idle_warning()) {
+    idle_overlay_->hide();
+    return;
+  }
+  const int s = model_->idle_seconds_left();
+  const QString when = s == 1 ? tr("1 second") : tr("%1 seconds").arg(s);
+  QString text = model_->sealed_not_cast()
+                     ? tr("Your ballot is sealed but NOT cast yet. If you do not continue, it "
+                          "will be discarded and NOT counted, and the screen will be cleared in "
+                          "%1.")
+                           .arg(when)
+                     : tr("The screen will be cleared for the next voter in %1 and your choices "
+                          "will be lost.")
+                           .arg(when);
+  text += QStringLiteral("\n\n") + tr("Press any key or touch the screen to continue voting.");
+  idle_text_->setText(text);
+  idle_text_->setAccessibleName(text);
+  idle_overlay_->setGeometry(rect());
+  idle_overlay_->show();
+  idle_overlay_->raise();
+}
+
 bool KioskWindow::eventFilter(QObject* watched, QEvent* event) {
   const bool ours =
       watched == this || (watched->isWidgetType() && isAncestorOf(static_cast<QWidget*>(watched)));
@@ -74,6 +167,11 @@ bool KioskWindow::eventFilter(QObject* watched, QEvent* event) {
       if (!ours) break;
       // A screen change is on its way: this key was meant for the screen being left.
       if (rebuild_pending_) return true;
+      // The inactivity warning is on: a key only says "I am still here".
+      if (idle_overlay_->isVisible()) {
+        if (event->type() == QEvent::KeyPress) model_->user_activity();
+        return true;
+      }
       // A held key repeats: it must not choose, un-choose or advance again and again.
       const auto* k = static_cast<QKeyEvent*>(event);
       if (k->isAutoRepeat() && (k->key() == Qt::Key_Return || k->key() == Qt::Key_Enter ||
@@ -85,6 +183,10 @@ bool KioskWindow::eventFilter(QObject* watched, QEvent* event) {
     case QEvent::MouseButtonRelease:
     case QEvent::MouseButtonDblClick:
       if (ours && rebuild_pending_) return true;
+      if (ours && idle_overlay_->isVisible()) {
+        if (event->type() == QEvent::MouseButtonPress) model_->user_activity();
+        return true;
+      }
       break;
     default:
       break;
@@ -134,7 +236,7 @@ void KioskWindow::keyPressEvent(QKeyEvent* event) {
 QPushButton* KioskWindow::button(const QString& name, const QString& text,
                                  const QString& description, const std::function<void()>& action,
                                  bool primary) {
-  auto* b = new QPushButton(text);
+  auto* b = new WrapButton(text, primary ? Qt::AlignHCenter : Qt::AlignLeft);
   b->setObjectName(name);
   b->setAccessibleName(text);
   b->setAccessibleDescription(description);
@@ -150,60 +252,104 @@ QPushButton* KioskWindow::button(const QString& name, const QString& text,
   return b;
 }
 
+int KioskWindow::text_px(int size) {
+  // VVSG 2.0 7.1-G: at least four sizes from about 3.5 mm to 9 mm capitals (on a 15" kiosk
+  // screen at 1024 x 768, one pixel is about 0.3 mm).
+  static const int kSizes[KioskModel::kTextSizes] = {20, 26, 32, 40};
+  return kSizes[std::clamp(size, 0, KioskModel::kTextSizes - 1)];
+}
+
+Theme KioskWindow::theme(int mode) {
+  switch (mode) {
+    case 1:  // high contrast, dark: white on black, yellow/green/cyan accents
+      return Theme{QColor("#000000"), QColor("#ffffff"), QColor("#000000"), QColor("#ffff00"),
+                   QColor("#000000"), QColor("#ffffff"), QColor("#003300"), QColor("#00ff00"),
+                   QColor("#000000"), QColor("#ffff00"), QColor("#00ffff"), QColor("#c8c8c8")};
+    case 2:  // high contrast, light: black on white, dark blue/green accents
+      return Theme{QColor("#ffffff"), QColor("#000000"), QColor("#ffffff"), QColor("#00007a"),
+                   QColor("#ffffff"), QColor("#000000"), QColor("#d9ffd9"), QColor("#005000"),
+                   QColor("#ffffff"), QColor("#000000"), QColor("#c000c0"), QColor("#3a3a3a")};
+    default:  // standard: dark on a warm light grey, blue accent
+      return Theme{QColor("#f6f5f0"), QColor("#141414"), QColor("#ffffff"), QColor("#0b4f8a"),
+                   QColor("#ffffff"), QColor("#6f6f6f"), QColor("#e1f0dc"), QColor("#1e7b34"),
+                   QColor("#fff1c2"), QColor("#5c3d00"), QColor("#e07000"), QColor("#545454")};
+  }
+}
+
+std::vector<TextPair> KioskWindow::text_pairs(int mode) {
+  const Theme t = theme(mode);
+  return {{"text on the page", t.fg, t.bg},       {"text on a button or card", t.fg, t.card},
+          {"main button", t.accent_fg, t.accent}, {"notice", t.warn_fg, t.warn_bg},
+          {"chosen choice", t.fg, t.sel_bg},      {"choice that is not available", t.muted, t.card},
+          {"inactivity warning", t.fg, t.bg}};
+}
+
+double KioskWindow::contrast_ratio(const QColor& a, const QColor& b) {
+  auto lum = [](const QColor& c) {
+    auto ch = [](double v) {
+      return v <= 0.03928 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4);
+    };
+    return 0.2126 * ch(c.redF()) + 0.7152 * ch(c.greenF()) + 0.0722 * ch(c.blueF());
+  };
+  const double la = lum(a);
+  const double lb = lum(b);
+  return (std::max(la, lb) + 0.05) / (std::min(la, lb) + 0.05);
+}
+
 void KioskWindow::apply_style() {
-  static const int kSizes[] = {20, 27, 36};
-  const int px = kSizes[model_->text_size()];
-  const bool hc = model_->high_contrast();
-  const QString bg = hc ? QStringLiteral("#000000") : QStringLiteral("#f6f5f0");
-  const QString fg = hc ? QStringLiteral("#ffffff") : QStringLiteral("#141414");
-  const QString card = hc ? QStringLiteral("#000000") : QStringLiteral("#ffffff");
-  const QString accent = hc ? QStringLiteral("#ffff00") : QStringLiteral("#0b4f8a");
-  const QString accent_fg = hc ? QStringLiteral("#000000") : QStringLiteral("#ffffff");
-  const QString border = hc ? QStringLiteral("#ffffff") : QStringLiteral("#8a8a8a");
-  const QString sel_bg = hc ? QStringLiteral("#003300") : QStringLiteral("#e1f0dc");
-  const QString sel_border = hc ? QStringLiteral("#00ff00") : QStringLiteral("#1e7b34");
-  const QString warn_bg = hc ? QStringLiteral("#000000") : QStringLiteral("#fff1c2");
-  const QString warn_fg = hc ? QStringLiteral("#ffff00") : QStringLiteral("#5c3d00");
-  const QString focus = hc ? QStringLiteral("#00ffff") : QStringLiteral("#e07000");
-  setStyleSheet(
-      QStringLiteral(R"(
-    QWidget#kiosk, QWidget#page, QScrollArea, QScrollArea > QWidget > QWidget { background: %1; }
+  // The poll worker's screens are staff screens: the voter's largest sizes do not apply there.
+  const bool staff = model_->screen() == Screen::kPin || model_->screen() == Screen::kPollWorker;
+  const int px = text_px(staff ? std::min(model_->text_size(), 1) : model_->text_size());
+  const Theme t = theme(model_->contrast());
+  // Rules are appended in order; %-arguments stay below ten per chunk for readability.
+  QString css = QStringLiteral(R"(
+    QWidget#kiosk, QWidget#page { background: %1; }
     QWidget { color: %2; font-size: %3px; }
     QLabel[role="title"] { font-size: %4px; font-weight: bold; }
     QLabel[role="heading"] { font-size: %5px; font-weight: bold; }
     QLabel[role="small"] { font-size: %6px; }
-    QLabel[role="code"] { font-size: %7px; font-weight: bold; font-family: monospace;
-                          letter-spacing: 2px; }
-    QLabel[role="notice"] { background: %8; color: %9; border: 2px solid %9; padding: 12px;
-                            border-radius: 6px; }
-    QFrame[role="card"] { background: %10; border: 2px solid %11; border-radius: 8px; }
-    QFrame[role="card"][undervote="true"] { background: %8; border: 3px solid %9; }
-    QPushButton { background: %10; border: 2px solid %11; border-radius: 8px; padding: 10px 18px;
-                  text-align: left; }
-    QPushButton[primary="true"] { background: %12; color: %13; border-color: %12;
-                                  font-weight: bold; text-align: center; }
-    QPushButton[nav="true"] { text-align: center; }
-    QPushButton[selected="true"] { background: %14; border: 4px solid %15; font-weight: bold; }
-    QPushButton[available="false"] { color: %11; }
-    QPushButton:focus { border: 5px solid %16; padding: 7px 15px; }
-    QScrollBar:vertical { width: 28px; }
-    QLineEdit { background: %10; border: 3px solid %11; border-radius: 6px; padding: 10px;
-                font-family: monospace; font-size: %7px; }
-    QLineEdit:focus { border: 5px solid %16; }
-    QLabel:focus { border: 5px solid %16; border-radius: 6px; }
+    QLabel[role="code"] { font-size: %7px; font-weight: bold; font-family: monospace; }
   )")
-          .arg(bg, fg)
-          .arg(px)
-          .arg(px * 3 / 2)
-          .arg(px * 5 / 4)
-          .arg(px * 4 / 5)
-          .arg(px * 2)
-          .arg(warn_bg, warn_fg, card, border, accent, accent_fg, sel_bg, sel_border, focus));
+                    .arg(hex(t.bg), hex(t.fg))
+                    .arg(px)
+                    .arg(px <= 26 ? px * 3 / 2 : px * 5 / 4)
+                    .arg(px <= 26 ? px * 5 / 4 : px * 11 / 10)
+                    .arg(std::max(18, px * 4 / 5))
+                    .arg(std::min(px * 3 / 2, 52));
+  css += QStringLiteral(R"(
+    QLabel[role="notice"] { background: %1; color: %2; border: 3px solid %2; padding: 12px;
+                            border-radius: 6px; font-weight: bold; }
+    QFrame[role="card"] { background: %3; border: 2px solid %4; border-radius: 8px; }
+    QFrame[role="card"][undervote="true"] { background: %1; border: 3px solid %2; }
+    QFrame[role="card"][undervote="true"] QLabel { color: %2; }
+    QFrame#idle-warning { background: %5; border: 8px solid %6; }
+    QPushButton { background: %3; border: 2px solid %4; border-radius: 8px; }
+    QPushButton QLabel { background: transparent; }
+  )")
+             .arg(hex(t.warn_bg), hex(t.warn_fg), hex(t.card), hex(t.border), hex(t.bg),
+                  hex(t.warn_fg));
+  css += QStringLiteral(R"(
+    QPushButton[primary="true"] { background: %1; border-color: %1; }
+    QPushButton[primary="true"] QLabel { color: %2; font-weight: bold; }
+    QPushButton[selected="true"] { background: %3; border: 4px solid %4; }
+    QPushButton[selected="true"] QLabel { font-weight: bold; }
+    QPushButton[available="false"] { border-style: dashed; }
+    QPushButton[available="false"] QLabel { color: %5; }
+    QPushButton:focus { border: 6px solid %6; }
+    QLineEdit { background: %7; border: 6px solid %8; border-radius: 6px; padding: 8px;
+                font-family: monospace; font-size: %9px; }
+    QLineEdit:focus { border-color: %6; }
+    QLabel[role="title"] { border: 5px solid transparent; border-radius: 6px; padding: 0 6px; }
+    QLabel:focus { border: 5px solid %6; border-radius: 6px; }
+  )")
+             .arg(hex(t.accent), hex(t.accent_fg), hex(t.sel_bg), hex(t.sel_border), hex(t.muted),
+                  hex(t.focus), hex(t.card), hex(t.border))
+             .arg(std::min(px * 3 / 2, 52));
+  setStyleSheet(css);
 }
 
 void KioskWindow::rebuild() {
   rebuild_pending_ = false;
-  ++generation_;
   // Focus is restored by name only when the same screen is rebuilt (a choice toggled, a setting
   // changed); a new screen starts at its own first control, never at a leftover name.
   const int contest_index = model_->screen() == Screen::kContest ? model_->contest().index : -1;
@@ -212,6 +358,9 @@ void KioskWindow::rebuild() {
   shown_contest_ = contest_index;
   focus_name_.clear();
   if (QWidget* f = focusWidget(); same_screen && f != nullptr) focus_name_ = f->objectName();
+  if (!focus_after_.isEmpty()) focus_name_ = focus_after_;
+  focus_after_.clear();
+  if (!same_screen) list_first_ = 0;
   // What the voter is typing survives a rebuild of the same screen (the periodic status report
   // changes the model too): a half-typed code must never be wiped.
   QString typed;
@@ -227,18 +376,73 @@ void KioskWindow::rebuild() {
     layout()->removeWidget(page_);
     page_->hide();
     page_->deleteLater();
+    page_ = nullptr;
   }
+  // Build the page, then make it fit the window: rows of controls that are too wide are stacked,
+  // then a list (choices, review, checked ballot) is split into screens until the page fits.
+  stack_rows_.clear();
+  list_page_size_ = 0;
+  drop_optional_ = false;
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    build_page();
+    if (page_fits()) break;
+    // Only the rows that are too wide are stacked (the pages are built the same way each time,
+    // so a row is known by its place).
+    bool wide = false;
+    const int avail = width() - page_->layout()->contentsMargins().left() -
+                      page_->layout()->contentsMargins().right();
+    stack_rows_.resize(rows_.size(), false);
+    for (std::size_t i = 0; i < rows_.size(); ++i) {
+      if (!stack_rows_[i] && rows_[i]->sizeHint().width() > avail) {
+        stack_rows_[i] = true;
+        wide = true;
+      }
+    }
+    if (wide) {
+      // rebuild with those rows stacked
+    } else if (list_count_ > 1 && list_page_size_ != 1) {
+      list_page_size_ = (list_page_size_ == 0 ? list_count_ : list_page_size_) - 1;
+    } else if (!drop_optional_) {
+      drop_optional_ = true;
+    } else {
+      break;  // nothing more to try: layout_problems() tells what does not fit
+    }
+    layout()->removeWidget(page_);
+    delete page_;
+    page_ = nullptr;
+  }
+  if (!typed.isEmpty()) {
+    if (auto* e = page_->findChild<QLineEdit*>()) {
+      e->setText(typed);
+      e->setCursorPosition(cursor);
+    }
+  }
+  // Restore keyboard focus, else focus the first control.
+  QWidget* target = focus_name_.isEmpty() ? nullptr : page_->findChild<QWidget*>(focus_name_);
+  if (target == nullptr) {
+    for (auto* w : page_->findChildren<QWidget*>()) {
+      if (w->focusPolicy() & Qt::TabFocus) {
+        if (target == nullptr || w->property("first").toBool()) target = w;
+        if (w->property("first").toBool()) break;
+      }
+    }
+  }
+  if (target != nullptr) target->setFocus(Qt::OtherFocusReason);
+  update_idle_warning();
+}
+
+void KioskWindow::build_page() {
+  ++generation_;
+  rows_.clear();
+  list_count_ = 0;
   page_ = new QWidget;
   page_->setObjectName(QStringLiteral("page"));
   auto* l = new QVBoxLayout(page_);
-  l->setContentsMargins(40, 28, 40, 28);
-  l->setSpacing(16);
-  // Header: the election, on every voter screen.
-  if (model_->ready()) {
-    auto* head = label(model_->election_title(), QStringLiteral("small"));
-    head->setObjectName(QStringLiteral("election-title"));
-    l->addWidget(head);
-  }
+  const bool big = model_->text_size() >= 2;
+  l->setContentsMargins(big ? 20 : 32, big ? 10 : 20, big ? 20 : 32, big ? 10 : 20);
+  l->setSpacing(big ? 8 : 12);
+  // In the window first, so that the style sheet applies before the page is measured.
+  layout()->addWidget(page_);
   switch (model_->screen()) {
     case Screen::kStarting:
       page_message(l, tr("Starting"), tr("The kiosk is getting ready. Please wait."));
@@ -247,8 +451,11 @@ void KioskWindow::rebuild() {
       page_message(l, tr("Kiosk not ready"), model_->unavailable_text());
       break;
     case Screen::kClosed:
-      page_message(l, tr("This kiosk is closed"),
-                   tr("Voting is not open at this kiosk. Please ask a poll worker."));
+      page_message(l,
+                   model_->polls_closed() ? tr("The polls are closed") : tr("This kiosk is closed"),
+                   model_->polls_closed()
+                       ? tr("Voting has ended. This kiosk does not accept ballots any more.")
+                       : tr("Voting is not open at this kiosk. Please ask a poll worker."));
       break;
     case Screen::kWelcome:
       page_welcome(l);
@@ -281,25 +488,116 @@ void KioskWindow::rebuild() {
       page_poll_worker(l);
       break;
   }
-  layout()->addWidget(page_);
+  page_->ensurePolished();
+  for (auto* w : page_->findChildren<QWidget*>()) w->ensurePolished();
   page_->show();
-  if (!typed.isEmpty()) {
-    if (auto* e = page_->findChild<QLineEdit*>()) {
-      e->setText(typed);
-      e->setCursorPosition(cursor);
-    }
+  layout()->activate();
+  page_->layout()->activate();
+}
+
+bool KioskWindow::page_fits() const {
+  QLayout* l = page_->layout();
+  const int need =
+      l->hasHeightForWidth() ? l->totalHeightForWidth(width()) : l->totalSizeHint().height();
+  if (need > height()) return false;
+  if (l->totalMinimumSize().width() > width()) return false;
+  const int avail = width() - l->contentsMargins().left() - l->contentsMargins().right();
+  for (QBoxLayout* r : rows_) {
+    if (r->direction() == QBoxLayout::LeftToRight && r->sizeHint().width() > avail) return false;
   }
-  // Restore keyboard focus, else focus the first control.
-  QWidget* target = focus_name_.isEmpty() ? nullptr : page_->findChild<QWidget*>(focus_name_);
-  if (target == nullptr) {
-    for (auto* w : page_->findChildren<QWidget*>()) {
-      if (w->focusPolicy() & Qt::TabFocus) {
-        if (target == nullptr || w->property("first").toBool()) target = w;
-        if (w->property("first").toBool()) break;
-      }
-    }
+  return true;
+}
+
+QBoxLayout* KioskWindow::row() {
+  const std::size_t i = rows_.size();
+  const bool stack = i < stack_rows_.size() && stack_rows_[i];
+  auto* r = new QBoxLayout(stack ? QBoxLayout::TopToBottom : QBoxLayout::LeftToRight);
+  r->setSpacing(12);
+  rows_.push_back(r);
+  return r;
+}
+
+void KioskWindow::header(QVBoxLayout* l, const QString& progress) {
+  if (!model_->ready()) return;
+  auto* h = row();
+  auto* col = new QVBoxLayout;
+  auto* head =
+      label(progress.isEmpty() ? model_->election_title()
+                               : model_->election_title() + QStringLiteral(" · ") + progress,
+            QStringLiteral("small"));
+  head->setObjectName(QStringLiteral("election-title"));
+  col->addWidget(head);
+  h->addLayout(col, 1);
+  // The display settings are reachable on every voter screen (VVSG 2.0 7.1-D), one press each.
+  const bool voter = model_->screen() == Screen::kToken || model_->screen() == Screen::kContest ||
+                     model_->screen() == Screen::kReview || model_->screen() == Screen::kTracking ||
+                     model_->screen() == Screen::kChallenged ||
+                     model_->screen() == Screen::kCastDone;
+  if (voter) {
+    const QString sizes[] = {tr("Standard"), tr("Large"), tr("Extra large"), tr("Largest")};
+    const QString modes[] = {tr("Standard colours"), tr("White on black"), tr("Black on white")};
+    const int next_size = (model_->text_size() + 1) % KioskModel::kTextSizes;
+    const int next_mode = (model_->contrast() + 1) % KioskModel::kContrastModes;
+    auto* size = button(
+        QStringLiteral("text-size"), tr("Text size"),
+        tr("Text size is %1. Press for %2.").arg(sizes[model_->text_size()], sizes[next_size]),
+        [this, next_size] { model_->set_text_size(next_size); });
+    size->setProperty("nav", true);
+    auto* contrast =
+        button(QStringLiteral("contrast"), tr("Contrast"),
+               tr("Colours: %1. Press for %2.").arg(modes[model_->contrast()], modes[next_mode]),
+               [this, next_mode] { model_->set_contrast(next_mode); });
+    contrast->setProperty("nav", true);
+    // The two buttons stay side by side; when the header is too wide they go under the title.
+    auto* buttons = new QHBoxLayout;
+    buttons->setSpacing(12);
+    if (h->direction() == QBoxLayout::TopToBottom) buttons->addStretch(1);
+    buttons->addWidget(size, 0, Qt::AlignTop);
+    buttons->addWidget(contrast, 0, Qt::AlignTop);
+    h->addLayout(buttons);
   }
-  if (target != nullptr) target->setFocus(Qt::OtherFocusReason);
+  l->addLayout(h);
+}
+
+void KioskWindow::paged_list(QVBoxLayout* l, int count, const std::function<QWidget*(int)>& item,
+                             const QString& range_text, const QString& more_text,
+                             const QString& previous_text) {
+  list_count_ = count;
+  const int per = list_page_size_ == 0 ? count : list_page_size_;
+  list_first_ = std::clamp(list_first_, 0, std::max(0, count - 1));
+  if (per >= count) list_first_ = 0;
+  const int first = list_first_;
+  const int last = std::min(count, first + per);  // exclusive
+  const bool paged = per < count;
+  for (int i = first; i < last; ++i) l->addWidget(item(i));
+  if (!paged) return;
+  auto* r = row();
+  auto* range = label(range_text.arg(first + 1).arg(last).arg(count), QStringLiteral("heading"),
+                      /*wrap=*/false);
+  range->setObjectName(QStringLiteral("page-range"));
+  range->setAlignment(Qt::AlignCenter);
+  if (first > 0) {
+    auto* prev = button(QStringLiteral("previous-page"), QStringLiteral("▲  ") + previous_text,
+                        previous_text, [this, first, per] {
+                          list_first_ = std::max(0, first - per);
+                          focus_after_ = QStringLiteral("previous-page");
+                          schedule_rebuild();
+                        });
+    prev->setProperty("nav", true);
+    r->addWidget(prev);
+  }
+  r->addWidget(range, 1);
+  if (last < count) {
+    auto* more = button(QStringLiteral("more-page"), QStringLiteral("▼  ") + more_text,
+                        tr("%1 (%2 more).").arg(more_text).arg(count - last), [this, last] {
+                          list_first_ = last;
+                          focus_after_ = QStringLiteral("more-page");
+                          schedule_rebuild();
+                        });
+    more->setProperty("nav", true);
+    r->addWidget(more);
+  }
+  l->addLayout(r);
 }
 
 void KioskWindow::focus_changed(QWidget* now) {
@@ -312,7 +610,85 @@ void KioskWindow::focus_changed(QWidget* now) {
   }
 }
 
+QStringList KioskWindow::layout_problems() const {
+  QStringList out;
+  if (page_ == nullptr) return {QStringLiteral("no page")};
+  const QRect win = rect();
+  auto name = [](const QWidget* w) {
+    QString n = w->objectName();
+    if (auto* lab = qobject_cast<const QLabel*>(w); lab != nullptr && !lab->text().isEmpty())
+      n += QStringLiteral(" \"") + lab->text().left(40) + QStringLiteral("\"");
+    if (n.isEmpty()) n = w->accessibleName().left(40);
+    return QString::fromLatin1(w->metaObject()->className()) + QStringLiteral(" ") + n;
+  };
+  std::vector<std::pair<const QWidget*, QRect>> leaves;
+  QList<QWidget*> all = page_->findChildren<QWidget*>();
+  if (idle_overlay_->isVisible()) all += idle_overlay_->findChildren<QWidget*>();
+  for (const QWidget* w : all) {
+    if (!w->isVisibleTo(this)) continue;
+    const QRect r(w->mapTo(this, QPoint(0, 0)), w->size());
+    if (!win.contains(r))
+      out << QStringLiteral("off the window: %1 at %2,%3 %4x%5")
+                 .arg(name(w))
+                 .arg(r.x())
+                 .arg(r.y())
+                 .arg(r.width())
+                 .arg(r.height());
+    // A widget sticking out of its parent is cut by it, whatever room the window has.
+    if (const QWidget* parent = w->parentWidget();
+        parent != nullptr && parent != this &&
+        !QRect(QPoint(0, 0), parent->size()).contains(QRect(w->pos(), w->size())))
+      out << QStringLiteral("cut by its parent: %1").arg(name(w));
+    const bool in_button = qobject_cast<const QPushButton*>(w->parentWidget()) != nullptr;
+    if (auto* lab = qobject_cast<const QLabel*>(w)) {
+      QSize need = lab->sizeHint();
+      if (lab->wordWrap())
+        need = QSize(lab->minimumSizeHint().width(), lab->heightForWidth(w->width()));
+      if (w->width() < need.width() || w->height() < need.height())
+        out << QStringLiteral("text cut: %1 is %2x%3, needs %4x%5")
+                   .arg(name(w))
+                   .arg(w->width())
+                   .arg(w->height())
+                   .arg(need.width())
+                   .arg(need.height());
+      if (!in_button) leaves.emplace_back(w, r);
+    } else if (auto* b = qobject_cast<const QPushButton*>(w)) {
+      if (w->height() < b->heightForWidth(w->width()) || w->width() < b->minimumSizeHint().width())
+        out << QStringLiteral("button cut: %1 is %2x%3")
+                   .arg(name(w))
+                   .arg(w->width())
+                   .arg(w->height());
+      if (w->height() < 64 || w->width() < 64)
+        out << QStringLiteral("target too small: %1 is %2x%3")
+                   .arg(name(w))
+                   .arg(w->width())
+                   .arg(w->height());
+      leaves.emplace_back(w, r);
+    } else if (qobject_cast<const QLineEdit*>(w) != nullptr) {
+      if (w->height() < w->sizeHint().height())
+        out << QStringLiteral("field cut: %1 is %2 high, needs %3")
+                   .arg(name(w))
+                   .arg(w->height())
+                   .arg(w->sizeHint().height());
+      leaves.emplace_back(w, r);
+    }
+  }
+  for (std::size_t i = 0; i < leaves.size(); ++i) {
+    for (std::size_t j = i + 1; j < leaves.size(); ++j) {
+      const auto& [a, ra] = leaves[i];
+      const auto& [b, rb] = leaves[j];
+      if (a->isAncestorOf(b) || b->isAncestorOf(a)) continue;
+      // The warning is drawn over the page on purpose.
+      if (idle_overlay_->isAncestorOf(a) != idle_overlay_->isAncestorOf(b)) continue;
+      if (ra.intersects(rb)) out << QStringLiteral("overlap: %1 and %2").arg(name(a), name(b));
+    }
+  }
+  if (size() != win.size()) out << QStringLiteral("window resized");
+  return out;
+}
+
 void KioskWindow::page_message(QVBoxLayout* l, const QString& title, const QString& text) {
+  header(l);
   l->addStretch(1);
   l->addWidget(label(title, QStringLiteral("title")));
   l->addWidget(label(text));
@@ -338,56 +714,74 @@ void KioskWindow::page_message(QVBoxLayout* l, const QString& title, const QStri
                       tr("For poll workers only: opens the PIN screen."),
                       [this] { model_->enter_poll_worker(); });
     pw->setProperty("nav", true);
-    auto* row = new QHBoxLayout;
-    row->addStretch(1);
-    row->addWidget(pw);
-    l->addLayout(row);
+    auto* r = row();
+    r->addStretch(1);
+    r->addWidget(pw);
+    l->addLayout(r);
   }
 }
 
 void KioskWindow::page_welcome(QVBoxLayout* l) {
+  header(l);
   l->addWidget(label(tr("Welcome"), QStringLiteral("title")));
-  l->addWidget(
-      label(tr("You can choose your language, a larger text size or high contrast "
-               "before you start. Use the Tab and arrow keys to move, Enter to choose, "
-               "Escape to go back.")));
-  l->addWidget(label(tr("Language"), QStringLiteral("heading")));
-  auto* langs = new QHBoxLayout;
-  for (const auto& lang : model_->languages()) {
-    auto* b = button(QStringLiteral("lang-") + lang.tag, lang.name,
-                     tr("Show the ballot and the kiosk in %1.").arg(lang.name),
-                     [this, tag = lang.tag] { model_->choose_language(tag); });
-    b->setProperty("selected", lang.tag == model_->language());
-    b->setProperty("nav", true);
-    b->setAccessibleDescription(b->accessibleDescription() +
-                                (lang.tag == model_->language() ? tr(" Selected.") : QString()));
-    langs->addWidget(b);
-  }
-  langs->addStretch(1);
-  l->addLayout(langs);
-  l->addWidget(label(tr("Text size"), QStringLiteral("heading")));
-  auto* sizes = new QHBoxLayout;
-  const QString names[] = {tr("Standard"), tr("Large"), tr("Extra large")};
-  for (int i = 0; i < 3; ++i) {
-    auto* b = button(QStringLiteral("size-%1").arg(i), names[i],
-                     tr("Set the text size to %1.").arg(names[i]),
-                     [this, i] { model_->set_text_size(i); });
-    b->setProperty("selected", model_->text_size() == i);
-    b->setProperty("nav", true);
-    sizes->addWidget(b);
-  }
-  sizes->addStretch(1);
-  l->addLayout(sizes);
-  auto* hc = button(QStringLiteral("contrast"),
-                    model_->high_contrast() ? tr("High contrast: on") : tr("High contrast: off"),
-                    tr("Switch between normal colours and white text on black."),
-                    [this] { model_->set_high_contrast(!model_->high_contrast()); });
-  hc->setProperty("selected", model_->high_contrast());
-  hc->setProperty("nav", true);
-  auto* hrow = new QHBoxLayout;
-  hrow->addWidget(hc);
-  hrow->addStretch(1);
-  l->addLayout(hrow);
+  if (!drop_optional_)
+    l->addWidget(
+        label(tr("Choose your language, text size and colours, then start. Tab and the "
+                 "arrow keys move, Enter chooses, Escape goes back.")));
+  // Three settings; at the largest text they are split into screens like a long contest.
+  paged_list(
+      l, 3,
+      [this](int section) -> QWidget* {
+        auto* box = new QWidget;
+        auto* v = new QVBoxLayout(box);
+        v->setContentsMargins(0, 0, 0, 0);
+        v->setSizeConstraint(QLayout::SetMinimumSize);
+        v->setSpacing(6);
+        auto* r = row();
+        if (section == 0) {
+          v->addWidget(label(tr("Language"), QStringLiteral("heading")));
+          for (const auto& lang : model_->languages()) {
+            auto* b = button(QStringLiteral("lang-") + lang.tag, lang.name,
+                             tr("Show the ballot and the kiosk in %1.").arg(lang.name),
+                             [this, tag = lang.tag] { model_->choose_language(tag); });
+            b->setProperty("selected", lang.tag == model_->language());
+            b->setProperty("nav", true);
+            b->setAccessibleDescription(b->accessibleDescription() + (lang.tag == model_->language()
+                                                                          ? tr(" Selected.")
+                                                                          : QString()));
+            r->addWidget(b);
+          }
+        } else if (section == 1) {
+          v->addWidget(label(tr("Text size"), QStringLiteral("heading")));
+          const QString names[] = {tr("Standard"), tr("Large"), tr("Extra large"), tr("Largest")};
+          for (int i = 0; i < KioskModel::kTextSizes; ++i) {
+            auto* b = button(QStringLiteral("size-%1").arg(i), names[i],
+                             tr("Set the text size to %1.").arg(names[i]) +
+                                 (model_->text_size() == i ? tr(" Selected.") : QString()),
+                             [this, i] { model_->set_text_size(i); });
+            b->setProperty("selected", model_->text_size() == i);
+            b->setProperty("nav", true);
+            r->addWidget(b);
+          }
+        } else {
+          v->addWidget(label(tr("Contrast"), QStringLiteral("heading")));
+          const QString mode_names[] = {tr("Standard colours"), tr("White on black"),
+                                        tr("Black on white")};
+          for (int i = 0; i < KioskModel::kContrastModes; ++i) {
+            auto* b = button(QStringLiteral("contrast-%1").arg(i), mode_names[i],
+                             tr("Show the screen in %1.").arg(mode_names[i]) +
+                                 (model_->contrast() == i ? tr(" Selected.") : QString()),
+                             [this, i] { model_->set_contrast(i); });
+            b->setProperty("selected", model_->contrast() == i);
+            b->setProperty("nav", true);
+            r->addWidget(b);
+          }
+        }
+        r->addStretch(1);
+        v->addLayout(r);
+        return box;
+      },
+      tr("Settings %1 to %2 of %3"), tr("More settings"), tr("Previous settings"));
   l->addStretch(1);
   auto* start = button(
       QStringLiteral("start"), tr("Start voting"),
@@ -395,23 +789,24 @@ void KioskWindow::page_welcome(QVBoxLayout* l) {
       /*primary=*/true);
   start->setProperty("first", true);
   start->setMinimumHeight(84);
-  l->addWidget(start);
   auto* pw = button(QStringLiteral("poll-worker"), tr("Poll worker"),
                     tr("For poll workers only: opens the PIN screen."),
                     [this] { model_->enter_poll_worker(); });
   pw->setProperty("nav", true);
-  auto* row = new QHBoxLayout;
-  row->addStretch(1);
-  row->addWidget(pw);
-  l->addLayout(row);
+  auto* r = row();
+  r->addWidget(start, 1);
+  r->addWidget(pw);
+  l->addLayout(r);
 }
 
 void KioskWindow::page_token(QVBoxLayout* l) {
+  header(l);
   l->addWidget(label(model_->recasting() ? tr("Enter a new voting code") : tr("Your voting code"),
                      QStringLiteral("title")));
-  l->addWidget(
-      label(tr("Type the code printed on the card a poll worker gave you, or scan it. "
-               "Capital or small letters and spaces do not matter.")));
+  if (!drop_optional_)
+    l->addWidget(
+        label(tr("Type the code printed on the card a poll worker gave you, or scan it. "
+                 "Capital or small letters and spaces do not matter.")));
   auto* edit = new QLineEdit;
   edit->setObjectName(QStringLiteral("token"));
   edit->setPlaceholderText(QStringLiteral("ABCD-EFGH-JKLM-NPQR"));
@@ -430,7 +825,7 @@ void KioskWindow::page_token(QVBoxLayout* l) {
     l->addWidget(n);
   }
   l->addStretch(1);
-  auto* nav = new QHBoxLayout;
+  auto* nav = row();
   if (!model_->recasting()) {
     auto* back = button(QStringLiteral("back"), tr("Back"), tr("Return to the welcome screen."),
                         [this] { model_->back(); });
@@ -448,10 +843,7 @@ void KioskWindow::page_token(QVBoxLayout* l) {
 
 void KioskWindow::page_contest(QVBoxLayout* l) {
   const ContestView v = model_->contest();
-  auto* top = new QHBoxLayout;
-  top->addWidget(label(v.progress, QStringLiteral("small")));
-  top->addStretch(1);
-  l->addLayout(top);
+  header(l, v.progress);
   // Focus starts on the contest's title (read first by a screen reader), not on a choice or on
   // "Next contest": Enter, Enter, Enter must not choose or skip anything unseen.
   auto* title = label(v.title, QStringLiteral("title"));
@@ -464,47 +856,39 @@ void KioskWindow::page_contest(QVBoxLayout* l) {
     title->setAccessibleDescription(v.rule);
   l->addWidget(title);
   if (!v.instructions.isEmpty()) l->addWidget(label(v.instructions));
-  l->addWidget(label(v.rule, QStringLiteral("heading")));
-  // The choices scroll when they do not fit (many candidates, extra large text).
-  auto* area = new QScrollArea;
-  area->setWidgetResizable(true);
-  area->setFrameShape(QFrame::NoFrame);
-  area->setFocusPolicy(Qt::NoFocus);
-  auto* inner = new QWidget;
-  auto* list = new QVBoxLayout(inner);
-  list->setContentsMargins(0, 0, 0, 0);
-  list->setSpacing(10);
-  for (std::size_t j = 0; j < v.choices.size(); ++j) {
-    const auto& c = v.choices[j];
-    QString text = (c.selected ? QStringLiteral("☑  ") : QStringLiteral("☐  ")) + c.label;
-    if (!c.party.isEmpty()) text += QStringLiteral("  —  ") + c.party;
-    QString desc = c.selected ? tr("Chosen. Press to remove this choice.")
-                   : c.available
-                       ? tr("Not chosen. Press to choose.")
-                       : tr("Not available: you have already chosen %1, the most allowed. Remove "
-                            "a choice first.")
-                             .arg(v.max);
-    auto* b = button(QStringLiteral("choice-%1").arg(j), text, desc,
-                     [this, j] { model_->toggle_choice(static_cast<int>(j)); });
-    b->setAccessibleName(c.label +
-                         (c.party.isEmpty() ? QString() : QStringLiteral(", ") + c.party));
-    b->setProperty("selected", c.selected);
-    b->setProperty("available", c.available);
-    b->setMinimumHeight(72);
-    list->addWidget(b);
-  }
-  list->addStretch(1);
-  area->setWidget(inner);
-  l->addWidget(area, 1);
-  auto* status = label(v.status);
+  auto* status = label(v.rule + QStringLiteral(" ") + v.status, QStringLiteral("heading"));
   status->setObjectName(QStringLiteral("status"));
   l->addWidget(status);
+  // The choices are split into screens when they do not all fit ("More choices").
+  paged_list(
+      l, static_cast<int>(v.choices.size()),
+      [this, &v](int j) -> QWidget* {
+        const auto& c = v.choices[static_cast<std::size_t>(j)];
+        QString text = (c.selected ? QStringLiteral("☑  ") : QStringLiteral("☐  ")) + c.label;
+        if (!c.party.isEmpty()) text += QStringLiteral("  —  ") + c.party;
+        QString desc = c.selected ? tr("Chosen. Press to remove this choice.")
+                       : c.available
+                           ? tr("Not chosen. Press to choose.")
+                           : tr("Not available: you have already chosen %1, the most allowed. "
+                                "Remove a choice first.")
+                                 .arg(v.max);
+        auto* b = button(QStringLiteral("choice-%1").arg(j), text, desc,
+                         [this, j] { model_->toggle_choice(j); });
+        b->setAccessibleName(c.label +
+                             (c.party.isEmpty() ? QString() : QStringLiteral(", ") + c.party));
+        b->setProperty("selected", c.selected);
+        b->setProperty("available", c.available);
+        b->setMinimumHeight(72);
+        return b;
+      },
+      tr("Choices %1 to %2 of %3"), tr("More choices"), tr("Previous choices"));
+  l->addStretch(1);
   if (!model_->notice().isEmpty()) {
     auto* n = label(model_->notice(), QStringLiteral("notice"));
     n->setObjectName(QStringLiteral("notice"));
     l->addWidget(n);
   }
-  auto* nav = new QHBoxLayout;
+  auto* nav = row();
   auto* back = button(QStringLiteral("back"), tr("Back"), tr("Go to the previous step."),
                       [this] { model_->back(); });
   back->setProperty("nav", true);
@@ -523,41 +907,39 @@ void KioskWindow::page_contest(QVBoxLayout* l) {
 }
 
 void KioskWindow::page_review(QVBoxLayout* l) {
+  header(l);
   l->addWidget(label(tr("Review your choices"), QStringLiteral("title")));
   l->addWidget(
       label(tr("Check every contest. Contests marked in yellow have fewer choices than "
                "allowed. Choose \"Change\" to edit a contest.")));
-  auto* area = new QScrollArea;
-  area->setWidgetResizable(true);
-  area->setFrameShape(QFrame::NoFrame);
-  auto* inner = new QWidget;
-  auto* rows = new QVBoxLayout(inner);
-  rows->setSpacing(10);
-  for (const auto& r : model_->review()) {
-    auto* card = new QFrame;
-    card->setProperty("role", QStringLiteral("card"));
-    card->setProperty("undervote", r.undervote);
-    auto* g = new QHBoxLayout(card);
-    auto* col = new QVBoxLayout;
-    col->addWidget(label(r.title, QStringLiteral("heading")));
-    col->addWidget(
-        label(r.choices.isEmpty() ? tr("(blank)") : r.choices.join(QStringLiteral(", "))));
-    if (!r.note.isEmpty())
-      col->addWidget(label(QStringLiteral("⚠ ") + r.note, QStringLiteral("small")));
-    g->addLayout(col, 1);
-    auto* edit = button(QStringLiteral("edit-%1").arg(r.contest), tr("Change"),
-                        tr("Change your choices for %1.").arg(r.title),
-                        [this, c = r.contest] { model_->edit_contest(c); });
-    edit->setProperty("nav", true);
-    edit->setAccessibleName(tr("Change %1").arg(r.title));
-    g->addWidget(edit);
-    rows->addWidget(card);
-  }
-  rows->addStretch(1);
-  area->setWidget(inner);
-  l->addWidget(area, 1);
+  const auto rows = model_->review();
+  paged_list(
+      l, static_cast<int>(rows.size()),
+      [this, &rows](int i) -> QWidget* {
+        const auto& r = rows[static_cast<std::size_t>(i)];
+        auto* card = new QFrame;
+        card->setProperty("role", QStringLiteral("card"));
+        card->setProperty("undervote", r.undervote);
+        auto* g = new QHBoxLayout(card);
+        auto* col = new QVBoxLayout;
+        col->addWidget(label(r.title, QStringLiteral("heading")));
+        col->addWidget(
+            label(r.choices.isEmpty() ? tr("(blank)") : r.choices.join(QStringLiteral(", "))));
+        if (!r.note.isEmpty())
+          col->addWidget(label(QStringLiteral("⚠ ") + r.note, QStringLiteral("small")));
+        g->addLayout(col, 1);
+        auto* edit = button(QStringLiteral("edit-%1").arg(r.contest), tr("Change"),
+                            tr("Change your choices for %1.").arg(r.title),
+                            [this, c = r.contest] { model_->edit_contest(c); });
+        edit->setProperty("nav", true);
+        edit->setAccessibleName(tr("Change %1").arg(r.title));
+        g->addWidget(edit, 0, Qt::AlignVCenter);
+        return card;
+      },
+      tr("Contests %1 to %2 of %3"), tr("More contests"), tr("Previous contests"));
+  l->addStretch(1);
   if (!model_->notice().isEmpty()) l->addWidget(label(model_->notice(), QStringLiteral("notice")));
-  auto* nav = new QHBoxLayout;
+  auto* nav = row();
   auto* back = button(QStringLiteral("back"), tr("Back"), tr("Go to the last contest."),
                       [this] { model_->back(); });
   back->setProperty("nav", true);
@@ -573,17 +955,25 @@ void KioskWindow::page_review(QVBoxLayout* l) {
 }
 
 void KioskWindow::page_tracking(QVBoxLayout* l) {
+  header(l);
   l->addWidget(label(tr("Your ballot is sealed"), QStringLiteral("title")));
-  l->addWidget(label(tr("Your tracking code:")));
-  auto* code = label(model_->tracking_code(), QStringLiteral("code"));
+  // Unmistakable: sealing is not casting.
+  auto* not_cast =
+      label(tr("NOT cast yet: only \"Cast my ballot\" counts it."), QStringLiteral("notice"));
+  not_cast->setObjectName(QStringLiteral("not-cast"));
+  l->addWidget(not_cast);
+  auto* code_row = row();
+  code_row->addWidget(label(tr("Your tracking code:")));
+  auto* code = label(model_->tracking_code(), QStringLiteral("code"), /*wrap=*/false);
   code->setObjectName(QStringLiteral("tracking-code"));
   code->setAccessibleName(tr("Tracking code %1").arg(model_->tracking_code()));
-  l->addWidget(code);
-  l->addWidget(
-      label(tr("Cast your ballot to have it counted. Or, if you want to make sure the "
-               "kiosk sealed your choices correctly, check it: the kiosk then shows what "
-               "it sealed and publishes it, that ballot is NOT counted, and you vote "
-               "again.")));
+  code_row->addWidget(code);
+  code_row->addStretch(1);
+  l->addLayout(code_row);
+  if (!drop_optional_)
+    l->addWidget(
+        label(tr("Or check it first: the kiosk shows what it sealed. A checked ballot is NOT "
+                 "counted, and you vote again.")));
   l->addStretch(1);
   auto* cast = button(
       QStringLiteral("cast"), tr("Cast my ballot"), tr("Record your ballot. It will be counted."),
@@ -591,40 +981,47 @@ void KioskWindow::page_tracking(QVBoxLayout* l) {
   cast->setProperty("first", true);
   cast->setMinimumHeight(84);
   l->addWidget(cast);
-  auto* row = new QHBoxLayout;
+  auto* r = row();
   auto* back = button(QStringLiteral("back"), tr("Change my choices"),
                       tr("Go back to the review. This sealed ballot is discarded."),
                       [this] { model_->back(); });
   back->setProperty("nav", true);
-  row->addWidget(back);
-  row->addStretch(1);
-  auto* check = button(QStringLiteral("challenge"), tr("Check this ballot (not counted)"),
+  r->addWidget(back);
+  r->addStretch(1);
+  auto* check = button(QStringLiteral("challenge"), tr("Check this ballot"),
                        tr("Open this sealed ballot to verify it. It will not be counted and you "
                           "will vote again."),
                        [this] { model_->challenge(); });
   check->setProperty("nav", true);
-  row->addWidget(check);
-  l->addLayout(row);
+  r->addWidget(check);
+  l->addLayout(r);
 }
 
 void KioskWindow::page_challenged(QVBoxLayout* l) {
+  header(l);
   l->addWidget(label(tr("Checked ballot: NOT counted"), QStringLiteral("title")));
-  l->addWidget(label(
-      tr("The ballot with tracking code %1 contained:").arg(model_->receipt().tracking_code)));
-  auto* grid = new QGridLayout;
-  int row = 0;
-  for (const auto& r : model_->challenge_rows()) {
-    grid->addWidget(label(r.title, QStringLiteral("heading")), row, 0);
-    grid->addWidget(
-        label(r.choices.isEmpty() ? tr("(blank)") : r.choices.join(QStringLiteral(", "))), row, 1);
-    ++row;
-  }
-  grid->setColumnStretch(1, 1);
-  l->addLayout(grid);
+  // (The tracking code is also on the printout; left out when the page needs the room.)
+  if (!drop_optional_)
+    l->addWidget(label(
+        tr("The ballot with tracking code %1 contained:").arg(model_->receipt().tracking_code)));
+  const auto rows = model_->challenge_rows();
+  paged_list(
+      l, static_cast<int>(rows.size()),
+      [&rows](int i) -> QWidget* {
+        const auto& r = rows[static_cast<std::size_t>(i)];
+        auto* card = new QFrame;
+        card->setProperty("role", QStringLiteral("card"));
+        auto* col = new QVBoxLayout(card);
+        col->addWidget(label(r.title, QStringLiteral("heading")));
+        col->addWidget(
+            label(r.choices.isEmpty() ? tr("(blank)") : r.choices.join(QStringLiteral(", "))));
+        return card;
+      },
+      tr("Contests %1 to %2 of %3"), tr("More contests"), tr("Previous contests"));
   if (!model_->notice().isEmpty()) l->addWidget(label(model_->notice(), QStringLiteral("notice")));
   l->addWidget(label(tr("If this is not what you chose, tell a poll worker.")));
   l->addStretch(1);
-  auto* nav = new QHBoxLayout;
+  auto* nav = row();
   auto* print =
       button(QStringLiteral("print"), tr("Print"), tr("Print what this checked ballot contained."),
              [this] { print_receipt(/*challenged=*/true); });
@@ -641,6 +1038,7 @@ void KioskWindow::page_challenged(QVBoxLayout* l) {
 }
 
 void KioskWindow::page_cast_done(QVBoxLayout* l) {
+  header(l);
   const auto& r = model_->receipt();
   switch (r.outcome) {
     case CastOutcome::kRecorded:
@@ -662,28 +1060,27 @@ void KioskWindow::page_cast_done(QVBoxLayout* l) {
       break;
   }
   if (r.outcome != CastOutcome::kRefused) {
-    auto* row = new QHBoxLayout;
+    auto* box = row();
     auto* col = new QVBoxLayout;
     col->addWidget(label(tr("Tracking code:")));
-    auto* code = label(r.tracking_code, QStringLiteral("code"));
+    auto* code = label(r.tracking_code, QStringLiteral("code"), /*wrap=*/false);
+    code->setObjectName(QStringLiteral("tracking-code"));
     code->setAccessibleName(tr("Tracking code %1").arg(r.tracking_code));
     col->addWidget(code);
-    col->addWidget(label(tr("Use it to find your ballot on the election record later."),
-                         QStringLiteral("small")));
-    if (!r.checkpoint.isEmpty()) {
-      col->addWidget(label(tr("Checkpoint: %1").arg(r.checkpoint), QStringLiteral("small")));
-    }
+    col->addWidget(
+        label(tr("To check your ballot later, scan the QR code, or look up your "
+                 "tracking code on the election's public website.")));
     col->addStretch(1);
-    row->addLayout(col, 1);
+    box->addLayout(col, 1);
     auto* qr = new QLabel;
-    qr->setPixmap(QPixmap::fromImage(qr_image(r.lookup, 6)));
+    qr->setObjectName(QStringLiteral("qr"));
+    qr->setPixmap(QPixmap::fromImage(qr_image(r.lookup, 4)));
     qr->setAccessibleName(tr("QR code of your tracking code"));
-    qr->setStyleSheet(QStringLiteral("background: white; padding: 8px;"));
-    row->addWidget(qr, 0, Qt::AlignTop);
-    l->addLayout(row);
+    box->addWidget(qr, 0, Qt::AlignTop);
+    l->addLayout(box);
   }
   l->addStretch(1);
-  auto* nav = new QHBoxLayout;
+  auto* nav = row();
   if (r.outcome != CastOutcome::kRefused) {
     auto* print =
         button(QStringLiteral("print"), tr("Print receipt"),
@@ -701,6 +1098,7 @@ void KioskWindow::page_cast_done(QVBoxLayout* l) {
 }
 
 void KioskWindow::page_pin(QVBoxLayout* l) {
+  header(l);
   l->addWidget(label(tr("Poll worker"), QStringLiteral("title")));
   l->addWidget(label(tr("Enter the poll-worker PIN.")));
   auto* edit = new QLineEdit;
@@ -714,7 +1112,7 @@ void KioskWindow::page_pin(QVBoxLayout* l) {
   l->addWidget(edit);
   if (!model_->notice().isEmpty()) l->addWidget(label(model_->notice(), QStringLiteral("notice")));
   l->addStretch(1);
-  auto* nav = new QHBoxLayout;
+  auto* nav = row();
   auto* back = button(QStringLiteral("back"), tr("Cancel"), tr("Return to the voter screen."),
                       [this] { model_->back(); });
   back->setProperty("nav", true);
@@ -728,20 +1126,25 @@ void KioskWindow::page_pin(QVBoxLayout* l) {
 
 void KioskWindow::page_poll_worker(QVBoxLayout* l) {
   const auto& s = model_->poll_status();
+  header(l);
   l->addWidget(label(tr("Poll worker"), QStringLiteral("title")));
   auto* grid = new QGridLayout;
-  int row = 0;
+  int line = 0;
   auto add = [&](const QString& k, const QString& v) {
-    grid->addWidget(label(k, QStringLiteral("heading")), row, 0);
+    grid->addWidget(label(k, QStringLiteral("heading")), line, 0);
     auto* value = label(v);
     value->setAccessibleName(k + QStringLiteral(": ") + v);
-    grid->addWidget(value, row, 1);
-    ++row;
+    grid->addWidget(value, line, 1);
+    ++line;
   };
-  add(tr("Kiosk"), model_->kiosk_open() ? tr("open") : tr("closed"));
-  add(tr("Ledger"), !s.checked    ? tr("checking…")
-                    : s.reachable ? tr("reachable (%1)").arg(QString::fromStdString(s.ledger_phase))
-                                  : tr("NOT reachable"));
+  // One state, never two that contradict each other: the ledger's closed polls win over the
+  // kiosk's own switch.
+  add(tr("Kiosk"), model_->polls_closed() ? tr("not accepting ballots: the polls are closed")
+                                          : (model_->kiosk_open() ? tr("open") : tr("closed")));
+  add(tr("Election record"), !s.checked ? tr("checking…")
+                             : s.reachable
+                                 ? tr("reachable (%1)").arg(KioskModel::phase_text(s.ledger_phase))
+                                 : tr("NOT reachable"));
   add(tr("Waiting to be sent"), QString::number(s.queue_length));
   add(tr("Ballots cast here"), QString::number(s.cast_here));
   add(tr("Ballots checked here"), QString::number(s.challenged_here));
@@ -749,16 +1152,17 @@ void KioskWindow::page_poll_worker(QVBoxLayout* l) {
   grid->setColumnStretch(1, 1);
   l->addLayout(grid);
   if (!s.rejected.empty()) {
-    l->addWidget(
-        label(tr("Refused by the ledger: %1 — contact the election office").arg(s.rejected.size()),
-              QStringLiteral("notice")));
-    for (const auto& r : s.rejected) {
-      l->addWidget(label(tr("#%1 %2, sequence %3: %4")
-                             .arg(r.id)
-                             .arg(r.kind == EntryKind::kCast ? tr("cast") : tr("checked"))
-                             .arg(r.sequence)
-                             .arg(QString::fromStdString(r.error.describe())),
-                         QStringLiteral("small")));
+    l->addWidget(label(tr("Refused by the election record: %1 — contact the election office")
+                           .arg(s.rejected.size()),
+                       QStringLiteral("notice")));
+    // The newest three, in plain words; the election office reads the full list in kiosk.db.
+    const std::size_t from = s.rejected.size() > 3 ? s.rejected.size() - 3 : 0;
+    for (std::size_t i = from; i < s.rejected.size(); ++i) {
+      const auto& r = s.rejected[i];
+      auto* w = label(QStringLiteral("#%1: %2").arg(r.id).arg(KioskModel::refusal_text(r)),
+                      QStringLiteral("small"));
+      w->setToolTip(QString::fromStdString(r.error.describe()));
+      l->addWidget(w);
     }
   }
   if (!s.last_error.empty() && !s.reachable) {
@@ -766,7 +1170,7 @@ void KioskWindow::page_poll_worker(QVBoxLayout* l) {
                        QStringLiteral("small")));
   }
   l->addStretch(1);
-  auto* nav = new QHBoxLayout;
+  auto* nav = row();
   auto* open = button(
       QStringLiteral("open-close"),
       model_->kiosk_open() ? tr("Close this kiosk") : tr("Open this kiosk"),
@@ -815,30 +1219,47 @@ void KioskWindow::draw_receipt(QPagedPaintDevice* device, bool challenged) {
   const QRect page = p.viewport();
   const int w = page.width();
   int y = 0;
-  auto line = [&](const QString& text, int pt, bool bold = false) {
+  // Every line is wrapped inside the page's margins; `anywhere` also breaks a long code.
+  auto line = [&](const QString& text, int pt, bool bold = false, bool anywhere = false) {
     QFont f(QStringLiteral("Sans"), pt);
     f.setBold(bold);
     p.setFont(f);
+    const int flags = anywhere ? Qt::TextWrapAnywhere : Qt::TextWordWrap;
     QRect box(0, y, w, page.height() - y);
-    QRect used = p.boundingRect(box, Qt::TextWordWrap, text);
-    p.drawText(box, Qt::TextWordWrap, text);
+    QRect used = p.boundingRect(box, flags, text);
+    p.drawText(box, flags, text);
     y += used.height() + used.height() / 3;
   };
-  line(r.election_title, 16, true);
-  line(challenged ? tr("Checked ballot — NOT counted") : tr("Ballot receipt"), 14, true);
-  line(tr("Tracking code: %1").arg(r.tracking_code), 14, true);
-  line(tr("Ballot code: %1").arg(r.code_hex), 8);
-  line(tr("Time (UTC): %1").arg(r.time.toString(Qt::ISODate)), 10);
+  line(r.election_title, 14, true);
+  line(challenged ? tr("Checked ballot — NOT counted") : tr("Ballot receipt"), 13, true);
+  line(tr("Tracking code:"), 10);
+  // The short code on one line, never broken (it is the one voters type).
+  {
+    QFont f(QStringLiteral("Monospace"), 16);
+    f.setBold(true);
+    while (f.pointSize() > 8 && QFontMetrics(f, device).horizontalAdvance(r.tracking_code) > w)
+      f.setPointSize(f.pointSize() - 1);
+    p.setFont(f);
+    const int h = QFontMetrics(f, device).height();
+    p.drawText(QRect(0, y, w, h), Qt::AlignLeft | Qt::AlignVCenter, r.tracking_code);
+    y += h + h / 3;
+  }
+  // The full code in groups of eight, wrapped inside the margins.
+  QString full;
+  for (int i = 0; i < r.code_hex.size(); i += 8)
+    full += r.code_hex.mid(i, 8).toUpper() + QLatin1Char(' ');
+  line(tr("Full tracking code: %1").arg(full.trimmed()), 7, false, true);
+  line(tr("Time (UTC): %1").arg(r.time.toString(Qt::ISODate)), 9);
   if (challenged) {
     for (const auto& row : model_->challenge_rows()) {
       line(row.title + QStringLiteral(": ") +
                (row.choices.isEmpty() ? tr("(blank)") : row.choices.join(QStringLiteral(", "))),
-           11);
+           10);
     }
   } else {
     line(r.outcome == CastOutcome::kRecorded
-             ? tr("Recorded. Checkpoint: %1").arg(r.checkpoint)
-             : tr("Recorded on this kiosk; confirmation from the election record is pending."),
+             ? tr("Your ballot was recorded on the election record.")
+             : tr("Your ballot is saved on this kiosk and will be sent to the election record."),
          10);
     QImage qr = qr_image(r.lookup, 8);
     if (!qr.isNull()) {
@@ -846,7 +1267,11 @@ void KioskWindow::draw_receipt(QPagedPaintDevice* device, bool challenged) {
       p.drawImage(QRect(0, y, side, side), qr);
       y += side + 20;
     }
-    line(r.lookup, 8);
+    line(tr("How to check your ballot: scan the QR code or open the address below. The page "
+            "must show your tracking code as a cast ballot. If it does not, tell the election "
+            "office."),
+         9);
+    line(r.lookup, 8, false, true);
   }
 }
 

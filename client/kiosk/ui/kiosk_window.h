@@ -7,18 +7,37 @@
 // Thread-safety: UI thread only.
 #pragma once
 
+#include <QColor>
 #include <QImage>
 #include <QPointer>
 #include <QString>
+#include <QStringList>
 #include <QWidget>
+#include <functional>
+#include <vector>
 
 #include "core/kiosk_model.h"
 
+class QBoxLayout;
+class QFrame;
+class QLabel;
 class QVBoxLayout;
 class QPagedPaintDevice;
 class QPushButton;
 
 namespace tabella::kiosk {
+
+// The colours of one contrast mode (KioskModel::contrast()).
+struct Theme {
+  QColor bg, fg, card, accent, accent_fg, border, sel_bg, sel_border, warn_bg, warn_fg, focus,
+      muted;
+};
+
+// A text drawn on a background, for the contrast check (WCAG 2 ratio, VVSG 2.0 asks >= 4.5:1).
+struct TextPair {
+  const char* what;
+  QColor text, background;
+};
 
 class KioskWindow : public QWidget {
   Q_OBJECT
@@ -35,8 +54,21 @@ class KioskWindow : public QWidget {
   // A QR code of `text` (libqrencode, level M), `scale` pixels per module; null on failure.
   static QImage qr_image(const QString& text, int scale);
 
+  // Text size setting (0..KioskModel::kTextSizes-1) -> body text pixel size.
+  static int text_px(int size);
+  static Theme theme(int contrast_mode);
+  // Every text colour on every background the style sheet of `contrast_mode` uses.
+  static std::vector<TextPair> text_pairs(int contrast_mode);
+  static double contrast_ratio(const QColor& a, const QColor& b);
+
+  // What is wrong with the page on screen, one line per fault: a widget outside the window,
+  // text cut (a label or button smaller than its text needs at its width), controls overlapping,
+  // a touch target under 64 x 64 px. Empty when the page is laid out cleanly.
+  QStringList layout_problems() const;
+
  protected:
   void keyPressEvent(QKeyEvent* event) override;
+  void resizeEvent(QResizeEvent* event) override;
   bool eventFilter(QObject* watched, QEvent* event) override;
 
  private:
@@ -44,7 +76,19 @@ class KioskWindow : public QWidget {
                       const std::function<void()>& action, bool primary = false);
   void schedule_rebuild();
   void apply_style();
+  void build_page();
+  bool page_fits() const;
   void focus_changed(QWidget* now);
+  void update_idle_warning();
+  // The election's title and, on voter screens, the text size and contrast controls.
+  void header(QVBoxLayout* l, const QString& progress = QString());
+  // A row of controls that is laid out vertically when it is wider than the page.
+  QBoxLayout* row();
+  // Items [first, first + page size) of `count`, with "Previous"/"More" controls and a range
+  // ("Choices 5-7 of 7") when they do not all fit on the screen.
+  void paged_list(QVBoxLayout* l, int count, const std::function<QWidget*(int)>& item,
+                  const QString& range_text, const QString& more_text,
+                  const QString& previous_text);
   void page_welcome(QVBoxLayout* l);
   void page_message(QVBoxLayout* l, const QString& title, const QString& text);
   void page_token(QVBoxLayout* l);
@@ -67,6 +111,16 @@ class KioskWindow : public QWidget {
   unsigned generation_ = 0;  // counts rebuilt pages; a button acts only for its own page
   Screen shown_screen_ = Screen::kStarting;
   int shown_contest_ = -1;
+  // Layout state of the page on screen, chosen by rebuild() so that everything fits.
+  std::vector<bool> stack_rows_;  // by place on the page: a row of controls laid out vertically
+  int list_page_size_ = 0;        // items of the paged list per screen, 0 = all
+  bool drop_optional_ = false;    // last resort: leave out help texts said elsewhere too
+  int list_first_ = 0;            // first item shown
+  int list_count_ = 0;            // items of the paged list on this page (0: none)
+  std::vector<QBoxLayout*> rows_;
+  QString focus_after_;  // a control to focus after the next rebuild (paging)
+  QFrame* idle_overlay_ = nullptr;
+  QLabel* idle_text_ = nullptr;
 };
 
 }  // namespace tabella::kiosk

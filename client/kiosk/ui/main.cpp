@@ -5,6 +5,8 @@
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFile>
+#include <QGuiApplication>
+#include <QScreen>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QThread>
@@ -133,6 +135,7 @@ int screenshots(const QString& out, const QString& manifest_path, Translations& 
   model.start();
   if (!pump_until([&] { return model.ready(); })) return fail("demo election did not load");
   int count = 0;
+  int faults = 0;
   QString suffix;
   auto shot = [&](const QString& name) {
     pump_until([] { return false; }, 60);  // let layouts settle and deleteLater run
@@ -140,6 +143,11 @@ int screenshots(const QString& out, const QString& manifest_path, Translations& 
     QCoreApplication::processEvents();
     const QString path = QDir(out).filePath(name + suffix + QStringLiteral(".png"));
     if (!window.grab().save(path)) std::fprintf(stderr, "cannot write %s\n", qPrintable(path));
+    // The same geometry check as kiosk_layout_test: nothing cut, overlapping or off the window.
+    for (const QString& problem : window.layout_problems()) {
+      std::fprintf(stderr, "%s: %s\n", qPrintable(path), qPrintable(problem));
+      ++faults;
+    }
     ++count;
   };
   suffix.clear();
@@ -151,12 +159,12 @@ int screenshots(const QString& out, const QString& manifest_path, Translations& 
   model.leave_poll_worker();
   std::size_t token = 0;
   for (const QString& lang : {QStringLiteral("en"), QStringLiteral("es")}) {
-    for (const bool contrast : {false, true}) {
-      suffix = QStringLiteral("-") + lang +
-               (contrast ? QStringLiteral("-contrast") : QStringLiteral("-normal"));
+    for (const int contrast : {0, 1, 2}) {
+      static const char* const kModes[] = {"-normal", "-contrast", "-light"};
+      suffix = QStringLiteral("-") + lang + QString::fromLatin1(kModes[contrast]);
       model.reset();
       model.choose_language(lang);
-      model.set_high_contrast(contrast);
+      model.set_contrast(contrast);
       shot(QStringLiteral("welcome"));
       model.start_voting();
       model.submit_token(QStringLiteral("ABCD-EFGH"));  // shows the explanation
@@ -185,7 +193,7 @@ int screenshots(const QString& out, const QString& manifest_path, Translations& 
       shot(QStringLiteral("cast-done"));
       model.done();
       model.choose_language(lang);
-      model.set_high_contrast(contrast);
+      model.set_contrast(contrast);
       model.enter_poll_worker();
       model.submit_pin(QStringLiteral("1234"));
       shot(QStringLiteral("pin"));
@@ -196,16 +204,31 @@ int screenshots(const QString& out, const QString& manifest_path, Translations& 
     }
   }
   // Text sizes.
-  for (int size = 1; size <= 2; ++size) {
-    suffix = QStringLiteral("-en-size%1").arg(size);
-    model.reset();
-    model.set_text_size(size);
-    shot(QStringLiteral("welcome"));
-    model.start_voting();
-    model.submit_token(QString::fromStdString(demo->election.tokens[token++]));
-    model.next();
-    model.toggle_choice(0);
-    shot(QStringLiteral("contest-2"));
+  for (const QString& lang : {QStringLiteral("en"), QStringLiteral("es")}) {
+    for (int size = 1; size < KioskModel::kTextSizes; ++size) {
+      suffix = QStringLiteral("-%1-size%2").arg(lang).arg(size);
+      model.reset();
+      model.choose_language(lang);
+      model.set_text_size(size);
+      shot(QStringLiteral("welcome"));
+      model.start_voting();
+      model.submit_token(QString::fromStdString(demo->election.tokens[token++]));
+      shot(QStringLiteral("contest-1"));
+      model.next();
+      model.toggle_choice(0);
+      shot(QStringLiteral("contest-2"));
+      model.next();
+      shot(QStringLiteral("contest-3"));
+      model.next();
+      shot(QStringLiteral("review"));
+      model.encrypt();
+      pump_until([&] { return model.screen() == Screen::kTracking; });
+      shot(QStringLiteral("tracking"));
+      model.on_idle_timeout();  // "Are you still voting?" over a sealed, uncast ballot
+      shot(QStringLiteral("idle-warning"));
+      model.user_activity();
+      model.back();
+    }
   }
   // A kiosk that is not enrolled: shows its key for the official.
   {
@@ -226,8 +249,8 @@ int screenshots(const QString& out, const QString& manifest_path, Translations& 
     ++count;
   }
   // The printed receipt as an image of its PDF is not rendered here; the PDF is written.
-  std::printf("%d screenshots in %s\n", count, qPrintable(out));
-  return 0;
+  std::printf("%d screenshots in %s, %d layout faults\n", count, qPrintable(out), faults);
+  return faults == 0 ? 0 : 1;
 }
 
 }  // namespace
@@ -240,7 +263,10 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--simulate-voters" || a.rfind("--simulate-voters=", 0) == 0) headless = true;
-    if (a == "--enrol" || a == "--init-config" || a == "--set-pin") windowless = true;
+    // --help and --version print and exit: no display needed (they used to abort without one).
+    if (a == "--enrol" || a == "--init-config" || a == "--set-pin" || a == "--help" || a == "-h" ||
+        a == "-?" || a == "--help-all" || a == "--version" || a == "-v")
+      windowless = true;
   }
   std::unique_ptr<QCoreApplication> app_ptr = headless || windowless
                                                   ? std::make_unique<QCoreApplication>(argc, argv)
@@ -288,7 +314,15 @@ int main(int argc, char** argv) {
                                QStringLiteral("Render every screen in every language, normal and "
                                               "high contrast, to PNG files in DIR, and exit."),
                                QStringLiteral("dir"));
-  QCommandLineOption full_opt(QStringLiteral("fullscreen"), QStringLiteral("Full screen."));
+  QCommandLineOption full_opt(
+      QStringLiteral("fullscreen"),
+      QStringLiteral("Fill the whole screen (works without a window manager)."));
+  QCommandLineOption public_opt(
+      QStringLiteral("public-url"),
+      QStringLiteral("The bulletin board voters look ballots up on: the receipt's QR code "
+                     "points at <url>/ballot/<tracking code> (overrides public_url; default the "
+                     "ledger URL, which serves the board)."),
+      QStringLiteral("url"));
   QCommandLineOption sim_opt(
       QStringLiteral("simulate-voters"),
       QStringLiteral("Headless (no window): N voters vote through this kiosk's own code path "
@@ -322,8 +356,8 @@ int main(int argc, char** argv) {
                                              "(tracking codes, outcomes, plaintext totals)."),
                               QStringLiteral("file"));
   p.addOptions({config_opt, ledger_opt, data_opt, init_opt, pin_opt, enrol_opt, demo_opt,
-                manifest_opt, shots_opt, full_opt, sim_opt, tokens_opt, skip_opt, challenge_opt,
-                seed_opt, drain_opt, pin_stdin_opt, json_opt});
+                manifest_opt, shots_opt, full_opt, public_opt, sim_opt, tokens_opt, skip_opt,
+                challenge_opt, seed_opt, drain_opt, pin_stdin_opt, json_opt});
   p.process(app);
 
   if (headless && (p.isSet(shots_opt) || p.isSet(full_opt))) {
@@ -339,6 +373,7 @@ int main(int argc, char** argv) {
   if (!config.ok()) return fail(config.error().describe());
   if (p.isSet(ledger_opt)) config->ledger_url = p.value(ledger_opt);
   if (p.isSet(data_opt)) config->data_dir = p.value(data_opt);
+  if (p.isSet(public_opt)) config->public_url = p.value(public_opt);
   if (p.isSet(pin_opt)) {
     std::string pin;
     std::getline(std::cin, pin);
@@ -362,6 +397,7 @@ int main(int argc, char** argv) {
     if (!d.ok()) return fail(d.error().describe());
     demo = std::move(*d);
     o = demo_options(*demo, demo_dir.path(), "0000");
+    if (p.isSet(public_opt)) o.public_url = p.value(public_opt);
     std::printf("Demo election; poll-worker PIN 0000. Voting codes:\n");
     for (const auto& t : demo->election.tokens) std::printf("  %s\n", t.c_str());
   } else {
@@ -387,6 +423,7 @@ int main(int argc, char** argv) {
     o.authority = config->authority_key;
     o.pin_hash = config->pin_hash;
     o.ledger_url = config->ledger_url;
+    o.public_url = config->public_url;
     o.idle_timeout_ms = config->idle_timeout_s * 1000;
   }
   if (headless) {
@@ -416,10 +453,16 @@ int main(int argc, char** argv) {
   KioskWindow window(&model,
                      demo ? demo_dir.filePath(QStringLiteral("receipts")) : config->receipts_dir(),
                      config->printer);
-  window.resize(1024, 768);
+  // Never larger than the screen: the pages are laid out (paged, stacked) for the window's size.
+  const QRect screen = QGuiApplication::primaryScreen() != nullptr
+                           ? QGuiApplication::primaryScreen()->geometry()
+                           : QRect(0, 0, 1024, 768);
   if (p.isSet(full_opt)) {
+    // Without a window manager nobody resizes the window: give it the screen's geometry.
+    window.setGeometry(screen);
     window.showFullScreen();
   } else {
+    window.resize(QSize(1024, 768).boundedTo(screen.size()));
     window.show();
   }
   model.start();
