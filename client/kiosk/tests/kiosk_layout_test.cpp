@@ -194,7 +194,9 @@ TEST_P(KioskLayoutTest, EveryScreenFitsAtEverySizeLanguageAndContrast) {
   model_->leave_poll_worker();
   settle();
   model_->choose_language(lang);
-  if (lang != QStringLiteral("en")) ASSERT_FALSE(translator_.isEmpty()) << "no UI translation";
+  if (lang != QStringLiteral("en")) {
+    ASSERT_FALSE(translator_.isEmpty()) << "no UI translation";
+  }
   check_all(QStringLiteral("welcome"));
   model_->start_voting();
   model_->submit_token(QStringLiteral("ABCD-EFGH"));  // not complete: the notice is shown
