@@ -13,6 +13,7 @@
 #include "tabella/record/bodies.h"
 #include "tabella/record/entry.h"
 #include "tabella/record/record_file.h"
+#include "tabella/util/html.h"
 
 namespace tabella::admin {
 
@@ -22,32 +23,6 @@ std::string percent(std::uint64_t n, std::uint64_t total) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f%%", total == 0 ? 0.0 : 100.0 * n / total);
   return buf;
-}
-
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 std::string lang0(const election::Manifest& m) {
@@ -322,20 +297,21 @@ std::string results_html(const PublishedResults& r) {
   std::string lang = lang0(m);
   // The default language's text, with the other languages' after it in a quieter style.
   auto both = [&](const election::LocalizedText& t) {
-    std::string out = escape(t.in(lang));
+    std::string out = html_escape(t.in(lang));
     for (std::size_t i = 1; i < m.languages.size(); ++i) {
       const std::string& other = t.in(m.languages[i]);
       if (!other.empty() && other != t.in(lang)) {
-        out += " <span class=\"alt\" lang=\"" + escape(m.languages[i]) + "\">/ " + escape(other) +
-               "</span>";
+        out += " <span class=\"alt\" lang=\"" + html_escape(m.languages[i]) + "\">/ " +
+               html_escape(other) + "</span>";
       }
     }
     return out;
   };
   std::ostringstream o;
-  o << "<!DOCTYPE html>\n<html lang=\"" << escape(lang) << "\">\n<head><meta charset=\"utf-8\">\n"
+  o << "<!DOCTYPE html>\n<html lang=\"" << html_escape(lang)
+    << "\">\n<head><meta charset=\"utf-8\">\n"
     << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-    << "<title>" << escape(m.title.in(lang)) << " - results</title>\n"
+    << "<title>" << html_escape(m.title.in(lang)) << " - results</title>\n"
     << "<style>body{font-family:DejaVu Sans,Arial,sans-serif;max-width:56em;margin:2em auto;"
        "padding:0 1em;color:#222}h2{margin-top:2em}code,pre{font-size:.8em;word-break:break-all}"
        ".ok{color:#176117}.bad{color:#a11}.alt{color:#666;font-weight:normal}"
@@ -344,8 +320,8 @@ std::string results_html(const PublishedResults& r) {
        "dl.id dt{font-weight:bold;margin-top:.4em}dl.id dd{margin-left:1em}</style>\n"
        "</head>\n<body>\n";
   o << "<h1>" << both(m.title) << "</h1>\n";
-  o << "<p>Election <code>" << escape(m.election_id) << "</code>. Ballots cast: <b>" << r.cast_count
-    << "</b>; challenged and opened (not counted): " << r.challenged_count
+  o << "<p>Election <code>" << html_escape(m.election_id) << "</code>. Ballots cast: <b>"
+    << r.cast_count << "</b>; challenged and opened (not counted): " << r.challenged_count
     << ". Decrypted by guardians";
   for (std::size_t i = 0; i < r.guardians.size(); ++i) o << (i ? ", " : " ") << r.guardians[i];
   o << " (quorum " << m.quorum << " of " << m.guardians << ").</p>\n";
@@ -359,12 +335,12 @@ std::string results_html(const PublishedResults& r) {
     std::uint64_t top = 1;
     for (auto n : r.counts[c]) top = std::max(top, n);
     o << "<h2>" << both(contest.title) << "</h2>\n";
-    o << "<p class=\"win\">" << escape(outcome_text(r, c, sum)) << "</p>\n";
+    o << "<p class=\"win\">" << html_escape(outcome_text(r, c, sum)) << "</p>\n";
     const int bar_h = 26, label_w = 240, chart_w = 300, pad = 6;
     int height = static_cast<int>(contest.choices.size()) * (bar_h + pad) + pad;
     o << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << label_w + chart_w + 150
       << "\" height=\"" << height << "\" role=\"img\" aria-label=\""
-      << escape(contest.title.in(lang)) << "\">\n";
+      << html_escape(contest.title.in(lang)) << "\">\n";
     for (std::size_t j = 0; j < contest.choices.size(); ++j) {
       int y = pad + static_cast<int>(j) * (bar_h + pad);
       int w = static_cast<int>(static_cast<double>(chart_w) * static_cast<double>(r.counts[c][j]) /
@@ -372,7 +348,8 @@ std::string results_html(const PublishedResults& r) {
       const auto& ch = contest.choices[j];
       bool won = contains(sum.winners, j);
       o << "  <text x=\"0\" y=\"" << y + 17 << "\" font-size=\"13\""
-        << (won ? " font-weight=\"bold\"" : "") << ">" << escape(ch.label.in(lang)) << "</text>\n";
+        << (won ? " font-weight=\"bold\"" : "") << ">" << html_escape(ch.label.in(lang))
+        << "</text>\n";
       o << "  <rect x=\"" << label_w << "\" y=\"" << y << "\" width=\"" << std::max(w, 1)
         << "\" height=\"" << bar_h << "\" fill=\"" << (won ? "#1f5f99" : "#7fa6cc") << "\"/>\n";
       o << "  <text x=\"" << label_w + std::max(w, 1) + 6 << "\" y=\"" << y + 17
@@ -395,10 +372,10 @@ std::string results_html(const PublishedResults& r) {
       << "</td></tr><tr><td>Votes (marks) counted; vote for up to " << contest.max
       << "</td><td class=\"n\">" << sum.votes << "</td></tr><tr><td>Under-votes (marks left unused)"
       << "</td><td class=\"n\">" << sum.undervotes << "</td></tr><tr><td>Blank ballots</td><td"
-      << (sum.blank ? " class=\"n\">" : ">") << escape(blank_text(sum))
+      << (sum.blank ? " class=\"n\">" : ">") << html_escape(blank_text(sum))
       << "</td></tr><tr><td>Over-votes</td><td class=\"n\">0</td></tr></table>\n";
   }
-  o << "<p>" << escape(kOvervoteText) << "</p>\n";
+  o << "<p>" << html_escape(kOvervoteText) << "</p>\n";
   o << "<h2>Ballots per kiosk and per precinct</h2>\n<p>The result is decrypted as one total, so "
        "the record holds no vote counts per kiosk; it does show where each ballot was cast.</p>\n";
   std::uint64_t top = 1;
@@ -412,8 +389,8 @@ std::string results_html(const PublishedResults& r) {
     int y = 4 + static_cast<int>(i) * row_h;
     int w = static_cast<int>(static_cast<double>(chart_w) * static_cast<double>(k.cast) /
                              static_cast<double>(top));
-    o << "  <text x=\"0\" y=\"" << y + 14 << "\" font-size=\"12\">" << escape(k.name) << " ("
-      << escape(k.precinct) << ")</text>\n  <rect x=\"" << label_w << "\" y=\"" << y
+    o << "  <text x=\"0\" y=\"" << y + 14 << "\" font-size=\"12\">" << html_escape(k.name) << " ("
+      << html_escape(k.precinct) << ")</text>\n  <rect x=\"" << label_w << "\" y=\"" << y
       << "\" width=\"" << std::max(w, 1) << "\" height=\"" << row_h - 4
       << "\" fill=\"#7fa6cc\"/>\n  <text x=\"" << label_w + std::max(w, 1) + 6 << "\" y=\""
       << y + 14 << "\" font-size=\"12\">" << k.cast << "</text>\n";
@@ -421,24 +398,24 @@ std::string results_html(const PublishedResults& r) {
   o << "</svg>\n<table><tr><th>Kiosk</th><th>Precinct</th><th>Fingerprint</th><th>Cast</th>"
        "<th>Challenged</th></tr>\n";
   for (const auto& k : r.kiosks) {
-    o << "<tr><td>" << escape(k.name) << (k.revoked ? " (revoked)" : "") << "</td><td>"
-      << escape(k.precinct) << "</td><td><code>" << escape(k.fingerprint)
+    o << "<tr><td>" << html_escape(k.name) << (k.revoked ? " (revoked)" : "") << "</td><td>"
+      << html_escape(k.precinct) << "</td><td><code>" << html_escape(k.fingerprint)
       << "</code></td><td class=\"n\">" << k.cast << "</td><td class=\"n\">" << k.challenged
       << "</td></tr>\n";
   }
   o << "</table>\n<table><tr><th>Precinct</th><th>Cast</th><th>Challenged</th></tr>\n";
   for (const auto& [p, n] : precinct_totals(r)) {
-    o << "<tr><td>" << escape(p) << "</td><td class=\"n\">" << n.first << "</td><td class=\"n\">"
-      << n.second << "</td></tr>\n";
+    o << "<tr><td>" << html_escape(p) << "</td><td class=\"n\">" << n.first
+      << "</td><td class=\"n\">" << n.second << "</td></tr>\n";
   }
   o << "</table>\n";
   o << "<h2>The election's identity</h2>\n<dl class=\"id\"><dt>Election hash Q</dt><dd><code>"
     << r.q_hex << "</code></dd><dt>Authority key fingerprint</dt><dd><code>"
-    << escape(r.authority_fingerprint) << "</code> (key <code>" << r.authority_hex
+    << html_escape(r.authority_fingerprint) << "</code> (key <code>" << r.authority_hex
     << "</code>)</dd><dt>Final checkpoint</dt><dd>size " << r.checkpoint_size << ", root <code>"
     << r.checkpoint_root_hex << "</code></dd><dt>Manifest hash</dt><dd><code>"
     << r.manifest_hash_hex << "</code></dd><dt>Record</dt><dd>" << r.log_size
-    << " entries</dd></dl>\n<pre>" << escape(r.checkpoint_note) << "</pre>\n"
+    << " entries</dd></dl>\n<pre>" << html_escape(r.checkpoint_note) << "</pre>\n"
     << "<p>Anyone can re-check every ballot proof, signature and the tally with "
        "<code>tabella-verify record.jsonl</code>.</p>\n</body>\n</html>\n";
   return o.str();

@@ -16,6 +16,7 @@
 #include "tabella/record/bodies.h"
 #include "tabella/record/entry.h"
 #include "tabella/util/bytes.h"
+#include "tabella/util/html.h"
 #include "web_assets.h"
 
 namespace tabella::server {
@@ -128,33 +129,6 @@ Result<Election> load_election(const Router& router) {
 
 // ------------------------------------------------------------------------------------ HTML
 
-std::string esc(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 // JSON inside <script type="application/json">: "<" escaped so no text can close the element.
 std::string script_json(const json& doc) {
   std::string text = doc.dump();
@@ -195,7 +169,8 @@ Lang pick_lang(const Request& req, const election::Manifest* manifest) {
 
 // "?lang=xx" or "&lang=xx" appended to a link so the language follows the visitor.
 std::string with_lang(const std::string& href, const Lang& lang) {
-  return href + (href.find('?') == std::string::npos ? "?" : "&amp;") + "lang=" + esc(lang.tag);
+  return href + (href.find('?') == std::string::npos ? "?" : "&amp;") +
+         "lang=" + html_escape(lang.tag);
 }
 
 std::string phase_name(const std::string& phase, const Lang& l) {
@@ -221,16 +196,16 @@ std::string render(const Page& page, const Lang& lang, const Election* election)
   std::string election_title =
       election != nullptr ? election->manifest.title.in(lang.tag) : std::string("Tabella");
   std::string h =
-      "<!DOCTYPE html>\n<html lang=\"" + esc(lang.tag) +
+      "<!DOCTYPE html>\n<html lang=\"" + html_escape(lang.tag) +
       "\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
       "<title>" +
-      esc(page.title) + " — " + esc(election_title) +
+      html_escape(page.title) + " — " + html_escape(election_title) +
       "</title>\n<link rel=\"stylesheet\" href=\"/assets/board.css\">\n</head>\n<body>\n";
   h += "<a class=\"skip\" href=\"#main\">" +
        std::string(lang.t("Skip to content", "Ir al contenido")) +
        "</a>\n<header>\n<p class=\"site\"><a href=\"" + with_lang("/", lang) + "\">" +
-       esc(election_title) + "</a></p>\n<nav aria-label=\"" + lang.t("Main", "Principal") +
+       html_escape(election_title) + "</a></p>\n<nav aria-label=\"" + lang.t("Main", "Principal") +
        "\"><ul>\n";
   h += "<li><a href=\"" + with_lang("/", lang) + "\">" + lang.t("Election", "Elección") +
        "</a></li>";
@@ -244,18 +219,18 @@ std::string render(const Page& page, const Lang& lang, const Election* election)
     for (const auto& l : election->manifest.languages) {
       std::string name = l == "es" ? "Español" : l == "en" ? "English" : l;
       if (l == lang.tag) {
-        h += "<li><span aria-current=\"true\">" + esc(name) + "</span></li>";
+        h += "<li><span aria-current=\"true\">" + html_escape(name) + "</span></li>";
       } else {
-        std::string href = esc(page.path) +
+        std::string href = html_escape(page.path) +
                            (page.path.find('?') == std::string::npos ? "?" : "&amp;") +
-                           "lang=" + esc(l);
-        h += "<li><a href=\"" + href + "\" hreflang=\"" + esc(l) + "\" lang=\"" + esc(l) + "\">" +
-             esc(name) + "</a></li>";
+                           "lang=" + html_escape(l);
+        h += "<li><a href=\"" + href + "\" hreflang=\"" + html_escape(l) + "\" lang=\"" +
+             html_escape(l) + "\">" + html_escape(name) + "</a></li>";
       }
     }
     h += "</ul></nav>\n";
   }
-  h += "</header>\n<main id=\"main\">\n<h1>" + esc(page.title) + "</h1>\n" + page.body +
+  h += "</header>\n<main id=\"main\">\n<h1>" + html_escape(page.title) + "</h1>\n" + page.body +
        "</main>\n<footer><p>" +
        lang.t("This board is read-only. Every number on it can be checked: ",
               "Este tablero es de solo lectura. Cada dato se puede comprobar: ") +
@@ -292,7 +267,7 @@ Response error_page(const Request& req, const Election* election, unsigned statu
   page.title = status == 404 ? lang.t("Not found", "No encontrado")
                              : lang.t("Not available", "No disponible");
   page.path = req.path;
-  page.body = "<p class=\"bad\" role=\"alert\">" + esc(message) + "</p>\n";
+  page.body = "<p class=\"bad\" role=\"alert\">" + html_escape(message) + "</p>\n";
   return html(render(page, lang, election), status);
 }
 
@@ -383,7 +358,7 @@ Response election_page(const Router& router, const Request& req) {
        std::string(l.t("Check your ballot", "Compruebe su papeleta")) +
        "</h2>\n<form action=\"/ballot\" method=\"get\">\n<input type=\"hidden\" name=\"lang\" "
        "value=\"" +
-       esc(l.tag) + "\">\n<label for=\"code\">" +
+       html_escape(l.tag) + "\">\n<label for=\"code\">" +
        l.t("Tracking code (as printed on your receipt)",
            "Código de seguimiento (como figura en su recibo)") +
        "</label>\n<input id=\"code\" name=\"code\" autocomplete=\"off\" "
@@ -395,9 +370,9 @@ Response election_page(const Router& router, const Request& req) {
   b += "<section aria-labelledby=\"summary-h\">\n<h2 id=\"summary-h\">" +
        std::string(l.t("Summary", "Resumen")) + "</h2>\n<dl class=\"facts\">\n";
   b += "<dt>" + std::string(l.t("Phase", "Fase")) + "</dt><dd id=\"phase\">" +
-       esc(phase_name(st.value("phase", ""), l)) + "</dd>\n";
-  b += "<dt>" + std::string(l.t("Polls", "Votación")) + "</dt><dd>" + esc(m.start) + " – " +
-       esc(m.end) + "</dd>\n";
+       html_escape(phase_name(st.value("phase", ""), l)) + "</dd>\n";
+  b += "<dt>" + std::string(l.t("Polls", "Votación")) + "</dt><dd>" + html_escape(m.start) + " – " +
+       html_escape(m.end) + "</dd>\n";
   b += "<dt>" + std::string(l.t("Ballots cast", "Papeletas emitidas")) + "</dt><dd id=\"cast\">" +
        std::to_string(st.value("ballots_cast", 0)) + "</dd>\n";
   b += "<dt>" +
@@ -417,10 +392,10 @@ Response election_page(const Router& router, const Request& req) {
        "</th><th scope=\"col\" class=\"num\">" + l.t("Challenged", "Impugnadas") +
        "</th></tr></thead>\n<tbody>\n";
   for (const json& k : st.value("kiosks", json::array())) {
-    b += "<tr><th scope=\"row\">" + esc(k.value("name", "")) +
+    b += "<tr><th scope=\"row\">" + html_escape(k.value("name", "")) +
          (k.value("revoked", false) ? std::string(" (") + l.t("revoked", "revocado") + ")" : "") +
-         "</th><td>" + esc(k.value("precinct", "")) + "</td><td><code>" +
-         esc(k.value("fingerprint", "")) + "</code></td><td class=\"num\">" +
+         "</th><td>" + html_escape(k.value("precinct", "")) + "</td><td><code>" +
+         html_escape(k.value("fingerprint", "")) + "</code></td><td class=\"num\">" +
          std::to_string(k.value("cast", 0)) + "</td><td class=\"num\">" +
          std::to_string(k.value("challenged", 0)) + "</td></tr>\n";
   }
@@ -437,8 +412,8 @@ Response election_page(const Router& router, const Request& req) {
                         : g.value("shared", false)    ? l.t("key shares sent", "partes enviadas")
                         : g.value("committed", false) ? l.t("committed", "compromiso publicado")
                                                       : l.t("enrolled", "inscrito");
-    b += "<li>" + esc(g.value("name", "")) + " — " + esc(state) + " <code>" +
-         esc(short_hex(g.value("key", ""))) + "</code></li>\n";
+    b += "<li>" + html_escape(g.value("name", "")) + " — " + html_escape(state) + " <code>" +
+         html_escape(short_hex(g.value("key", ""))) + "</code></li>\n";
   }
   b += "</ul>\n</section>\n";
 
@@ -450,9 +425,9 @@ Response election_page(const Router& router, const Request& req) {
            "Testigos independientes lo cofirman solo si amplía lo que ya vieron.") +
        "</p>\n<dl class=\"facts\">\n<dt>" + l.t("Size", "Tamaño") + "</dt><dd id=\"cp-size\">" +
        std::to_string(cp.size) + "</dd>\n<dt>" + l.t("Root hash", "Hash raíz") +
-       "</dt><dd><code class=\"wrap\">" + esc(root_hex(cp.root_base64)) + "</code></dd>\n<dt>" +
-       l.t("Time", "Hora") + "</dt><dd>" +
-       (cp.time ? esc(utc_time(*cp.time))
+       "</dt><dd><code class=\"wrap\">" + html_escape(root_hex(cp.root_base64)) +
+       "</code></dd>\n<dt>" + l.t("Time", "Hora") + "</dt><dd>" +
+       (cp.time ? html_escape(utc_time(*cp.time))
                 : std::string(l.t("not timestamped (no witness cosignature yet)",
                                   "sin hora (aún sin cofirma de testigos)"))) +
        "</dd>\n</dl>\n";
@@ -462,7 +437,7 @@ Response election_page(const Router& router, const Request& req) {
          l.t("witnesses must cosign.", "testigos deben cofirmar.") + "</p>\n<ul>\n";
     for (const auto& w : m.witnesses) {
       bool signed_it = std::find(cp.signers.begin(), cp.signers.end(), w.name) != cp.signers.end();
-      b += "<li>" + esc(w.name) + " — " +
+      b += "<li>" + html_escape(w.name) + " — " +
            (signed_it
                 ? std::string("<span class=\"ok\">") +
                       l.t("cosigned this checkpoint", "cofirmó este punto de control") + "</span>"
@@ -477,7 +452,7 @@ Response election_page(const Router& router, const Request& req) {
          "</p>\n";
   }
   b += "<details><summary>" + std::string(l.t("Signed checkpoint text", "Texto firmado")) +
-       "</summary><pre>" + esc(cp.note) + "</pre></details>\n</section>\n";
+       "</summary><pre>" + html_escape(cp.note) + "</pre></details>\n</section>\n";
 
   b += "<section aria-labelledby=\"dl-h\">\n<h2 id=\"dl-h\">" +
        std::string(l.t("Check the whole election", "Compruebe toda la elección")) + "</h2>\n<p>" +
@@ -488,7 +463,7 @@ Response election_page(const Router& router, const Request& req) {
        "</a></p>\n<pre><code>tabella-verify record.jsonl</code></pre>\n<p>" +
        l.t("The ledger's checkpoint key, pinned by the election entry:",
            "La clave de puntos de control del registro, fijada por la entrada de la elección:") +
-       " <code class=\"wrap\">" + esc(election->ledger_key) + "</code></p>\n</section>\n";
+       " <code class=\"wrap\">" + html_escape(election->ledger_key) + "</code></p>\n</section>\n";
   return html(render(page, l, &*election));
 }
 
@@ -523,8 +498,8 @@ std::string challenged_choices(const election::Manifest& m, const record::Challe
   std::string b = "<dl class=\"choices\" id=\"claimed-choices\">\n";
   for (std::size_t i = 0; i < m.contests.size() && i < c.choices.size(); ++i) {
     const auto& contest = m.contests[i];
-    b += "<dt>" + esc(contest.title.in(l.tag)) + "</dt><dd data-contest=\"" + esc(contest.id) +
-         "\">";
+    b += "<dt>" + html_escape(contest.title.in(l.tag)) + "</dt><dd data-contest=\"" +
+         html_escape(contest.id) + "\">";
     std::vector<std::string> marked;
     for (std::size_t j = 0; j < contest.choices.size() && j < c.choices[i].size(); ++j) {
       if (c.choices[i][j] == 1) marked.push_back(contest.choices[j].label.in(l.tag));
@@ -533,7 +508,7 @@ std::string challenged_choices(const election::Manifest& m, const record::Challe
       b += l.t("(no choice marked)", "(ninguna opción marcada)");
     } else {
       for (std::size_t k = 0; k < marked.size(); ++k) {
-        b += (k ? ", " : "") + esc(marked[k]);
+        b += (k ? ", " : "") + html_escape(marked[k]);
       }
     }
     b += "</dd>\n";
@@ -570,8 +545,8 @@ Response ballot_page(const Router& router, const Request& req) {
                                           "like ABCD-EFGH-IJKL-MNOP.",
                                           "Esto no es un código de seguimiento. Un código tiene "
                                           "la forma ABCD-EFGH-IJKL-MNOP.")) +
-                "</p>\n<p>" + l.t("You typed:", "Usted escribió:") + " <code>" + esc(typed) +
-                "</code></p>\n";
+                "</p>\n<p>" + l.t("You typed:", "Usted escribió:") + " <code>" +
+                html_escape(typed) + "</code></p>\n";
     return html(render(page, l, &*election), missing ? 404 : 400);
   }
   const json& ballot = *found;
@@ -595,11 +570,11 @@ Response ballot_page(const Router& router, const Request& req) {
                                    "Esta papeleta fue <strong>emitida</strong> y se contará.")) +
       "</p>\n";
   b += "<dl class=\"facts\">\n<dt>" + std::string(l.t("Tracking code", "Código de seguimiento")) +
-       "</dt><dd><code id=\"short-code\">" + esc(ballot.value("short_code", "")) +
+       "</dt><dd><code id=\"short-code\">" + html_escape(ballot.value("short_code", "")) +
        "</code></dd>\n<dt>" + l.t("Full code", "Código completo") +
-       "</dt><dd><code class=\"wrap\">" + esc(ballot.value("code", "")) + "</code></dd>\n<dt>" +
-       l.t("Kiosk", "Quiosco") + "</dt><dd>" +
-       esc(kiosk_name(election->status, ballot.value("kiosk", ""))) + ", " +
+       "</dt><dd><code class=\"wrap\">" + html_escape(ballot.value("code", "")) +
+       "</code></dd>\n<dt>" + l.t("Kiosk", "Quiosco") + "</dt><dd>" +
+       html_escape(kiosk_name(election->status, ballot.value("kiosk", ""))) + ", " +
        l.t("ballot number", "papeleta número") + " " +
        std::to_string(ballot.value("sequence", std::uint64_t{0})) + "</dd>\n<dt>" +
        l.t("Place in the record", "Posición en el registro") + "</dt><dd id=\"index\">" +
@@ -747,8 +722,8 @@ Response board_page(const Router& router, const Request& req) {
     b += "<p>" + std::string(l.t("No ballots here.", "No hay papeletas aquí.")) + "</p>\n";
   for (const auto& [kiosk, rows] : by_kiosk) {
     std::string name = kiosk_name(election->status, kiosk);
-    b += "<section><h2>" + esc(name) + "</h2>\n<div class=\"scroll\"><table>\n<caption>" +
-         esc(name) + ": " + std::to_string(rows.size()) + " " +
+    b += "<section><h2>" + html_escape(name) + "</h2>\n<div class=\"scroll\"><table>\n<caption>" +
+         html_escape(name) + ": " + std::to_string(rows.size()) + " " +
          l.t("ballots on this page", "papeletas en esta página") +
          "</caption>\n<thead><tr><th scope=\"col\" class=\"num\">" + l.t("No.", "N.º") +
          "</th><th scope=\"col\">" + l.t("Tracking code", "Código de seguimiento") +
@@ -757,7 +732,8 @@ Response board_page(const Router& router, const Request& req) {
          "</th></tr></thead>\n<tbody>\n";
     for (const auto& r : rows) {
       b += "<tr><td class=\"num\">" + std::to_string(r.sequence) + "</td><td><a href=\"" +
-           with_lang("/ballot/" + r.code, l) + "\"><code>" + esc(r.code) + "</code></a></td><td>" +
+           with_lang("/ballot/" + r.code, l) + "\"><code>" + html_escape(r.code) +
+           "</code></a></td><td>" +
            (r.challenged ? l.t("challenged", "impugnada") : l.t("cast", "emitida")) +
            "</td><td class=\"num\">" + std::to_string(r.index) + "</td></tr>\n";
     }
@@ -852,8 +828,8 @@ Response results_page(const Router& router, const Request& req) {
     for (auto n : counts) at_or_above += n >= cut ? 1 : 0;
     bool tie = cut > 0 && at_or_above > contest.max;
     std::string id = "contest-" + contest.id;
-    b += "<section aria-labelledby=\"" + esc(id) + "\">\n<h2 id=\"" + esc(id) + "\">" +
-         esc(contest.title.in(l.tag)) +
+    b += "<section aria-labelledby=\"" + html_escape(id) + "\">\n<h2 id=\"" + html_escape(id) +
+         "\">" + html_escape(contest.title.in(l.tag)) +
          "</h2>\n<div class=\"scroll\"><table class=\"results\">\n"
          "<thead><tr><th scope=\"col\">" +
          l.t("Choice", "Opción") + "</th><th scope=\"col\" class=\"num\">" + l.t("Votes", "Votos") +
@@ -866,8 +842,8 @@ Response results_page(const Router& router, const Request& req) {
       std::string pct_text = std::to_string(pct / 10) + "." + std::to_string(pct % 10) + "%";
       std::string party = contest.choices[j].party.in(l.tag);
       b += "<tr" + std::string(winner ? " class=\"winner\"" : "") + "><th scope=\"row\">" +
-           esc(contest.choices[j].label.in(l.tag)) +
-           (party.empty() ? "" : " <span class=\"party\">(" + esc(party) + ")</span>") +
+           html_escape(contest.choices[j].label.in(l.tag)) +
+           (party.empty() ? "" : " <span class=\"party\">(" + html_escape(party) + ")</span>") +
            (winner ? std::string(" <strong class=\"tag\">") + l.t("winner", "ganador") + "</strong>"
                    : "") +
            "</th><td class=\"num\">" + std::to_string(n) + "</td><td class=\"bar-col\">" +
@@ -964,7 +940,7 @@ std::string render_markdown(std::string_view doc) {
       open = 0;
     }
     if (kind == 0) continue;
-    std::string body = inline_markdown(esc(b.substr(1)));
+    std::string body = inline_markdown(html_escape(b.substr(1)));
     if (kind == 'p') {
       out += "<p>" + body + "</p>\n";
     } else {

@@ -20,6 +20,7 @@
 #include "core/kiosk_store.h"
 #include "core/memory_ledger.h"
 #include "core/voter_simulator.h"
+#include "qt_wait.h"
 #include "tabella/election/token.h"
 #include "tabella/record/bodies.h"
 #include "tabella/record/entry.h"
@@ -27,15 +28,7 @@
 namespace tabella::kiosk {
 namespace {
 
-bool wait_for(const std::function<bool()>& pred, int ms = 20000) {
-  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-    QThread::msleep(2);
-  }
-  return true;
-}
+using testing::wait_for;
 
 const std::string& pin_hash() {
   static const std::string h = hash_pin("2468", 1000);

@@ -24,24 +24,13 @@
 #include "core/kiosk_config.h"
 #include "core/kiosk_model.h"
 #include "core/memory_ledger.h"
+#include "qt_wait.h"
 
 namespace tabella::kiosk {
 namespace {
 
-bool wait_for(const std::function<bool()>& pred, int ms = 30000) {
-  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-    QThread::msleep(2);
-  }
-  return true;
-}
-
-// Lets queued work (the window's rebuild) run, as the event loop does between two keystrokes.
-void settle() {
-  for (int i = 0; i < 5; ++i) QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
-}
+using testing::settle;
+using testing::wait_for;
 
 class KioskWindowTest : public ::testing::TestWithParam<const char*> {
  protected:
