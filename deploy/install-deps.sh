@@ -17,10 +17,16 @@ PACKAGES=(
   fonts-dejavu-core
   # clustered ledger
   etcd-server etcd-client
-  # the bulletin board: its browser checks are bundled with node/npm (server/web/package-lock.json)
-  # and tested in headless chromium
-  nodejs npm chromium
+  # the bulletin board is tested in headless chromium
+  chromium
 )
+
+# The bulletin board's browser checks are bundled with node and npm (server/web/package-lock.json).
+# Any Node.js >= 18 with its npm will do: where `node` and `npm` already run (for instance a
+# NodeSource nodejs, which ships its own npm and conflicts with Debian's npm package), nothing is
+# added; otherwise Debian's nodejs and npm are installed.
+if ! command -v node >/dev/null 2>&1; then PACKAGES+=(nodejs); fi
+if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
