@@ -49,6 +49,10 @@ std::string file_for(const std::string& url, const std::string& lang) {
   if (t.path == "/board") {
     return l + "/board-" + (t.query.count("from") ? t.query["from"] : std::string("0")) + ".html";
   }
+  if (t.path == "/checkpoints") {
+    return l + "/checkpoints-" + (t.query.count("from") ? t.query["from"] : std::string("0")) +
+           ".html";
+  }
   if (t.path == "/results" || t.path == "/voters" || t.path == "/auditors") {
     return l + t.path + ".html";
   }
@@ -134,20 +138,23 @@ Result<std::size_t> write_static_board(const std::string& ledger_url, const fs::
   for (const auto& lang : langs) {
     std::vector<std::string> targets = {"/", "/results", "/voters", "/auditors"};
     std::set<std::string> ballots;
-    // The tracking-code pages, following each page's "later" link; every ballot they list.
-    std::string next = "/board?from=0";
-    while (!next.empty()) {
-      targets.push_back(next);
-      auto page = fetch(with_lang(next, lang));
-      if (!page) return page.error();
-      static const std::regex ballot("href=\"(/ballot/[A-Z0-9-]+)");
-      for (auto it = std::sregex_iterator(page->begin(), page->end(), ballot);
-           it != std::sregex_iterator(); ++it) {
-        ballots.insert((*it)[1].str());
+    // The paged lists (tracking codes, checkpoints), following each page's "later" link; every
+    // ballot they list.
+    for (const std::string list : {"/board", "/checkpoints"}) {
+      const std::regex rel("href=\"(" + list + "\\?from=[0-9]+)[^\"]*\" rel=\"next\"");
+      std::string next = list + "?from=0";
+      while (!next.empty()) {
+        targets.push_back(next);
+        auto page = fetch(with_lang(next, lang));
+        if (!page) return page.error();
+        static const std::regex ballot("href=\"(/ballot/[A-Z0-9-]+)");
+        for (auto it = std::sregex_iterator(page->begin(), page->end(), ballot);
+             it != std::sregex_iterator(); ++it) {
+          ballots.insert((*it)[1].str());
+        }
+        std::smatch later;
+        next = std::regex_search(*page, later, rel) ? later[1].str() : std::string();
       }
-      std::smatch later;
-      static const std::regex rel("href=\"(/board\\?from=[0-9]+)[^\"]*\" rel=\"next\"");
-      next = std::regex_search(*page, later, rel) ? later[1].str() : std::string();
     }
     targets.insert(targets.end(), ballots.begin(), ballots.end());
     for (const auto& target : targets) {

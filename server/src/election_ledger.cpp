@@ -1371,6 +1371,32 @@ void ElectionLedger::register_routes(Router& router, Committer& committer, Threa
     respond(std::move(r));
   });
 
+  // GET /v1/checkpoints?start=<u64>&count=<u64>: the ledger's stored checkpoints, in size order,
+  // from the `start`-th (0 = the first), at most `count` (1..1000, default 100); and the latest
+  // cosigned one (docs/api.md). The bulletin board lists them; the record's export carries them.
+  router.add("GET", "/v1/checkpoints", [m](const Request& req, Responder respond) {
+    auto start = query_u64(req, "start", 0);
+    if (!start) return respond(error_response(start.error()));
+    auto count = query_u64(req, "count", 100);
+    if (!count) return respond(error_response(count.error()));
+    if (*count == 0 || *count > 1000) {
+      return respond(error_response(
+          Error{ErrorCode::kOutOfRange, "count must be between 1 and 1000", "count"}));
+    }
+    auto cps = m->storage.list_checkpoints();
+    if (!cps) return respond(error_response(cps.error()));
+    json list = json::array();
+    for (std::uint64_t i = *start; i < cps->size() && i - *start < *count; ++i) {
+      list.push_back({{"size", (*cps)[i].size}, {"note", (*cps)[i].note}});
+    }
+    auto c = m->latest_cosigned();
+    respond(json_ok(json{{"total", cps->size()},
+                         {"start", *start},
+                         {"checkpoints", std::move(list)},
+                         {"cosigned", c ? json{{"size", c->size}, {"note", c->note}} : json()}}
+                        .dump()));
+  });
+
   router.add("GET", "/checkpoint", [m](const Request&, Responder respond) {
     std::string note;
     {

@@ -24,8 +24,9 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::uint64_t kBoardPage = 1000;   // log entries per board page
-constexpr std::uint64_t kFetchCount = 1000;  // the most GET /v1/entries returns at once
+constexpr std::uint64_t kBoardPage = 1000;      // log entries per board page
+constexpr std::uint64_t kFetchCount = 1000;     // the most GET /v1/entries returns at once
+constexpr std::uint64_t kCheckpointPage = 100;  // checkpoints per page of /checkpoints
 
 // ------------------------------------------------------------------------------ in-process API
 
@@ -211,6 +212,8 @@ std::string render(const Page& page, const Lang& lang, const Election* election)
        "</a></li>";
   h += "<li><a href=\"" + with_lang("/board", lang) + "\">" +
        lang.t("Tracking codes", "Códigos de seguimiento") + "</a></li>";
+  h += "<li><a href=\"" + with_lang("/checkpoints", lang) + "\">" +
+       lang.t("Checkpoints", "Puntos de control") + "</a></li>";
   h += "<li><a href=\"" + with_lang("/results", lang) + "\">" + lang.t("Results", "Resultados") +
        "</a></li>\n</ul></nav>\n";
   if (election != nullptr && election->manifest.languages.size() > 1) {
@@ -452,7 +455,10 @@ Response election_page(const Router& router, const Request& req) {
          "</p>\n";
   }
   b += "<details><summary>" + std::string(l.t("Signed checkpoint text", "Texto firmado")) +
-       "</summary><pre>" + html_escape(cp.note) + "</pre></details>\n</section>\n";
+       "</summary><pre>" + html_escape(cp.note) + "</pre></details>\n<p><a href=\"" +
+       with_lang("/checkpoints", l) + "\">" +
+       l.t("Every checkpoint of this election", "Todos los puntos de control de esta elección") +
+       "</a></p>\n</section>\n";
 
   b += "<section aria-labelledby=\"dl-h\">\n<h2 id=\"dl-h\">" +
        std::string(l.t("Check the whole election", "Compruebe toda la elección")) + "</h2>\n<p>" +
@@ -752,6 +758,106 @@ Response board_page(const Router& router, const Request& req) {
   return html(render(page, l, &*election));
 }
 
+// Every stored checkpoint, in size order, paged: size, root, time, who signed it. The record's
+// export carries the same notes; tabella-verify checks each one (docs/spec.md §11, checks 21-25).
+Response checkpoints_page(const Router& router, const Request& req) {
+  auto election = load_election(router);
+  if (!election) {
+    return error_page(req, nullptr, 503, "The election has not been published on this ledger yet.");
+  }
+  const auto& m = election->manifest;
+  Lang l = pick_lang(req, &m);
+  std::uint64_t from = 0;
+  if (auto it = req.query.find("from"); it != req.query.end()) {
+    from = std::strtoull(it->second.c_str(), nullptr, 10);
+    from -= from % kCheckpointPage;
+  }
+  auto doc =
+      call_json(router, "/v1/checkpoints",
+                {{"start", std::to_string(from)}, {"count", std::to_string(kCheckpointPage)}});
+  if (!doc) return error_page(req, &*election, 503, doc.error().message);
+  std::uint64_t total = (*doc).value("total", std::uint64_t{0});
+  Page page;
+  page.title = l.t("Checkpoints", "Puntos de control");
+  page.path = "/checkpoints?from=" + std::to_string(from);
+  std::string& b = page.body;
+  // Who signed: the ledger (the note's origin) or a witness of the manifest, by name.
+  auto signed_by = [&](const CheckpointView& cp) {
+    std::string out;
+    for (const auto& s : cp.signers) {
+      std::string name = s == m.origin ? std::string(l.t("ledger", "registro")) : s;
+      out += (out.empty() ? "" : ", ") + html_escape(name);
+    }
+    return out;
+  };
+  b += "<p>" +
+       std::string(l.t("The ledger signs a checkpoint, a promise of the whole record up to a "
+                       "size, as the record grows; witnesses cosign the ones that extend what "
+                       "they saw. tabella-verify checks every one of them against the record "
+                       "(see ",
+                       "El registro firma un punto de control, una promesa del registro completo "
+                       "hasta un tamaño, a medida que crece; los testigos cofirman los que amplían "
+                       "lo que vieron. tabella-verify comprueba cada uno con el registro (vea ")) +
+       "<a href=\"" + with_lang("/auditors", l) + "\">" +
+       l.t("how to check the election", "cómo comprobar la elección") + "</a>).</p>\n";
+  const json& cosigned = (*doc)["cosigned"];
+  if (cosigned.is_object()) {
+    CheckpointView cp = parse_checkpoint(cosigned.value("note", ""));
+    b += "<section aria-labelledby=\"cosigned-h\">\n<h2 id=\"cosigned-h\">" +
+         std::string(l.t("Latest cosigned checkpoint", "Último punto de control cofirmado")) +
+         "</h2>\n<dl class=\"facts\">\n<dt>" + l.t("Size", "Tamaño") +
+         "</dt><dd id=\"cosigned-size\">" + std::to_string(cp.size) + "</dd>\n<dt>" +
+         l.t("Root hash", "Hash raíz") + "</dt><dd><code class=\"wrap\">" +
+         html_escape(root_hex(cp.root_base64)) + "</code></dd>\n<dt>" +
+         l.t("Signed by", "Firmado por") + "</dt><dd id=\"cosigned-by\">" + signed_by(cp) +
+         "</dd>\n<dt>" + l.t("Time", "Hora") + "</dt><dd>" +
+         (cp.time ? html_escape(utc_time(*cp.time)) : std::string("—")) + "</dd>\n</dl>\n" +
+         "<details><summary>" + l.t("Signed checkpoint text", "Texto firmado") + "</summary><pre>" +
+         html_escape(cp.note) + "</pre></details>\n</section>\n";
+  }
+  const json& list = (*doc)["checkpoints"];
+  b += "<section aria-labelledby=\"all-h\">\n<h2 id=\"all-h\">" +
+       std::string(
+           l.t("Checkpoints signed by the ledger", "Puntos de control firmados por el registro")) +
+       "</h2>\n<p>" + std::to_string(list.empty() ? 0 : from + 1) + "–" +
+       std::to_string(from + list.size()) + " " + l.t("of", "de") + " " + std::to_string(total) +
+       ".</p>\n";
+  if (list.empty()) {
+    b += "<p>" + std::string(l.t("No checkpoints here.", "No hay puntos de control aquí.")) +
+         "</p>\n";
+  } else {
+    b += "<div class=\"scroll\"><table id=\"checkpoints\">\n<thead><tr><th scope=\"col\" "
+         "class=\"num\">" +
+         std::string(l.t("Size (entries)", "Tamaño (entradas)")) + "</th><th scope=\"col\">" +
+         l.t("Root hash", "Hash raíz") + "</th><th scope=\"col\">" +
+         l.t("Signed by", "Firmado por") + "</th><th scope=\"col\">" + l.t("Time", "Hora") +
+         "</th></tr></thead>\n<tbody>\n";
+    for (const json& item : list) {
+      CheckpointView cp = parse_checkpoint(item.value("note", ""));
+      std::string root = root_hex(cp.root_base64);
+      b += "<tr><td class=\"num\">" + std::to_string(cp.size) + "</td><td><code title=\"" +
+           html_escape(root) + "\">" + html_escape(short_hex(root)) + "</code></td><td>" +
+           signed_by(cp) + "</td><td>" +
+           (cp.time ? html_escape(utc_time(*cp.time)) : std::string("—")) + "</td></tr>\n";
+    }
+    b += "</tbody></table></div>\n";
+  }
+  b += "</section>\n<nav aria-label=\"" + std::string(l.t("Pages", "Páginas")) +
+       "\" class=\"pager\">";
+  if (from > 0) {
+    b += "<a href=\"" +
+         with_lang("/checkpoints?from=" + std::to_string(from - kCheckpointPage), l) +
+         "\" rel=\"prev\">← " + l.t("Earlier", "Anteriores") + "</a> ";
+  }
+  if (from + kCheckpointPage < total) {
+    b += "<a href=\"" +
+         with_lang("/checkpoints?from=" + std::to_string(from + kCheckpointPage), l) +
+         "\" rel=\"next\">" + l.t("Later", "Siguientes") + " →</a>";
+  }
+  b += "</nav>\n";
+  return html(render(page, l, &*election));
+}
+
 // The result entry, searched from the end of the log (it follows the partial decryptions).
 Result<std::optional<record::ResultBody>> find_result(const Router& router, std::uint64_t size) {
   std::uint64_t end = size;
@@ -997,6 +1103,8 @@ void register_web_board(Router& router) {
              [r](const Request& req, Responder respond) { respond(ballot_page(*r, req)); });
   router.add("GET", "/board",
              [r](const Request& req, Responder respond) { respond(board_page(*r, req)); });
+  router.add("GET", "/checkpoints",
+             [r](const Request& req, Responder respond) { respond(checkpoints_page(*r, req)); });
   router.add("GET", "/results",
              [r](const Request& req, Responder respond) { respond(results_page(*r, req)); });
   router.add("GET", "/voters", [r](const Request& req, Responder respond) {

@@ -5,6 +5,7 @@
 //   - a lying server (a proxy in this test changes one byte of an inclusion proof or of a
 //     ciphertext, or serves a checkpoint signed by another key) -> the page says a check failed;
 //   - without JavaScript the pages still read (server-rendered);
+//   - every checkpoint listed (live and static);
 //   - screenshots of every page in both languages, desktop and phone sizes.
 //   - the static copy of `tabella-admin publish`, served as plain files: lookup and checks work.
 // Usage: node board_browser.mjs LEDGER_URL WORK_DIR SCREENSHOT_DIR PUBLISHED_DIR
@@ -222,9 +223,24 @@ try {
     check(got.status === 200, `static board links the record (${record}): HTTP ${got.status}`);
     await shot(home, 'static-election-es');
   }
+  // 5b. every checkpoint listed, the latest among them, on the live board and its static copy
+  {
+    const note = await (await fetch(`${ledger}/checkpoint`)).text();
+    const latest = Number(note.split('\n')[1]);
+    for (const url of [`${ledger}/checkpoints`, `${staticUrl}/board/en/checkpoints-0.html`]) {
+      const page = await open(desktop, url);
+      const sizes = await page.$$eval('#checkpoints tbody tr td:first-child',
+                                      (tds) => tds.map((td) => Number(td.textContent)));
+      const ordered = sizes.every((v, i) => i === 0 || v > sizes[i - 1]);
+      check(page.status === 200 && sizes.length > 0 && ordered && sizes.includes(latest),
+            `checkpoints page ${url}: sizes ${sizes.slice(-3).join(',')}... include ${latest}, in order`);
+      await page.close();
+    }
+  }
   // 6. screenshots of every page in both languages, desktop and phone
   for (const lang of ['en', 'es']) {
     for (const [name, p] of [['election', '/'], ['board', '/board'], ['results', '/results'],
+                             ['checkpoints', '/checkpoints'],
                              ['voters', '/voters'], ['auditors', '/auditors'],
                              ['ballot-challenged', `/ballot/${challenged[0].short_code}`]]) {
       for (const [ctxName, ctx] of [['desktop', desktop], ['phone', phone]]) {
