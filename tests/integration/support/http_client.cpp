@@ -1,5 +1,7 @@
 #include "support/http_client.h"
 
+#include <poll.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -21,7 +23,19 @@ struct HttpClient::Impl {
   std::optional<beast::tcp_stream> stream;
   beast::flat_buffer buffer;
 
+  // A kept-alive connection that the server has closed meanwhile (it closes idle connections
+  // after its header timeout, 10 s by default, which a slow step of a test can exceed) reads as
+  // ready with nothing to read: it is dropped and a new one is made.
+  bool stale() {
+    if (buffer.size() != 0) return false;
+    pollfd p{};
+    p.fd = stream->socket().native_handle();
+    p.events = POLLIN;
+    return ::poll(&p, 1, 0) != 0;
+  }
+
   Status connect() {
+    if (stream && stale()) stream.reset();
     if (stream) return Status::success();
     beast::error_code ec;
     stream.emplace(ioc);
