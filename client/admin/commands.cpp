@@ -971,7 +971,7 @@ int cmd_publish(const Common& c, const std::filesystem::path& dir) {
                           "): " + f.why + "; see " + (dir / "verify-report.txt").string()));
   }
   // The board as a static site, for an office to host anywhere (static_board.h).
-  auto board = write_static_board(c.ledger, dir);
+  auto board = write_static_board(c.ledger, dir, c.json ? &std::cerr : &std::cout);
   if (!board) return fail(c, board.error());
   text += "\nboard:   " + (dir / "board" / "index.html").string() + " (" + std::to_string(*board) +
           " pages, a static copy of the ledger's bulletin board)";

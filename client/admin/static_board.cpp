@@ -102,7 +102,8 @@ Status write_file(const fs::path& path, const std::string& bytes) {
 
 }  // namespace
 
-Result<std::size_t> write_static_board(const std::string& ledger_url, const fs::path& dir) {
+Result<std::size_t> write_static_board(const std::string& ledger_url, const fs::path& dir,
+                                       std::ostream* progress) {
   client::HttpOptions options;
   options.peer_name = "ledger";
   auto http = client::HttpClient::create(ledger_url, options);
@@ -138,6 +139,7 @@ Result<std::size_t> write_static_board(const std::string& ledger_url, const fs::
   for (const auto& lang : langs) {
     std::vector<std::string> targets = {"/", "/results", "/voters", "/auditors"};
     std::set<std::string> ballots;
+    std::map<std::string, std::string> crawled;  // the list pages, fetched once
     // The paged lists (tracking codes, checkpoints), following each page's "later" link; every
     // ballot they list.
     for (const std::string list : {"/board", "/checkpoints"}) {
@@ -147,6 +149,7 @@ Result<std::size_t> write_static_board(const std::string& ledger_url, const fs::
         targets.push_back(next);
         auto page = fetch(with_lang(next, lang));
         if (!page) return page.error();
+        crawled[next] = *page;
         static const std::regex ballot("href=\"(/ballot/[A-Z0-9-]+)");
         for (auto it = std::sregex_iterator(page->begin(), page->end(), ballot);
              it != std::sregex_iterator(); ++it) {
@@ -157,8 +160,16 @@ Result<std::size_t> write_static_board(const std::string& ledger_url, const fs::
       }
     }
     targets.insert(targets.end(), ballots.begin(), ballots.end());
+    if (progress != nullptr) {
+      *progress << "board (" << lang << "): writing " << targets.size() << " pages" << std::endl;
+    }
     for (const auto& target : targets) {
-      auto page = fetch(with_lang(target, lang));
+      if (progress != nullptr && pages % 100 == 0 && pages > 0) {
+        *progress << "board: " << pages << " pages written" << std::endl;
+      }
+      auto known = crawled.find(target);
+      auto page = known != crawled.end() ? Result<std::string>(std::move(known->second))
+                                         : fetch(with_lang(target, lang));
       if (!page) return page.error();
       std::string file = file_for(target, lang);
       std::string up;

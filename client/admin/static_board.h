@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <ostream>
 #include <string>
 
 #include "tabella/util/result.h"
@@ -16,8 +17,9 @@ namespace tabella::admin {
 
 // Writes <dir>/board/ (index.html redirects to the default language). The record is linked as
 // ../record.jsonl. Returns the number of pages written; kIo when a page cannot be fetched or a
-// file written.
+// file written. With `progress`, a line per language and every 100 pages goes there.
 Result<std::size_t> write_static_board(const std::string& ledger_url,
-                                       const std::filesystem::path& dir);
+                                       const std::filesystem::path& dir,
+                                       std::ostream* progress = nullptr);
 
 }  // namespace tabella::admin

@@ -1068,8 +1068,12 @@ Response doc_page(const Router& router, const Request& req, const std::string& f
   Page page;
   page.title = l.t(title_en, title_es);
   page.path = req.path;
-  for (const auto& a : web_assets()) {
-    if (a.name == file) page.body = render_markdown(a.bytes);
+  // The page's language version (voters.es.md) when there is one, else the English file.
+  std::string localized = file.substr(0, file.size() - 3) + "." + l.tag + ".md";
+  for (const std::string& name : {localized, file}) {
+    for (const auto& a : web_assets()) {
+      if (a.name == name && page.body.empty()) page.body = render_markdown(a.bytes);
+    }
   }
   return html(render(page, l, e));
 }

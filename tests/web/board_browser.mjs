@@ -249,6 +249,11 @@ try {
         if (p.startsWith('/ballot/')) await verdict(page);
         const htmlLang = await page.getAttribute('html', 'lang');
         check(htmlLang === lang, `${name} ${lang}: <html lang="${htmlLang}">`);
+        if (name === 'voters' || name === 'auditors') {
+          const text = await page.textContent('main');
+          const spanish = /vote de nuevo|Descargue el registro/.test(text);
+          check(spanish === (lang === 'es'), `${name} ${lang}: the guide is written in ${lang}`);
+        }
         // nothing wider than the screen on a phone
         if (ctxName === 'phone') {
           const wide = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
