@@ -83,6 +83,10 @@ int run_ledger(const ServerConfig& config, const LedgerHooks& hooks) {
                      storage, hooks.validator ? hooks.validator : Validator(accept_all),
                      committer_options, &metrics);
   Committer& committer = *committer_owner;
+  // Started on a full disk: reads are served, appends refused until space is back.
+  if (election && election->disk_full_at_open()) {
+    committer.report_disk_full(*election->disk_full_at_open());
+  }
   // Cluster mode: catch up now and whenever the cluster log grows.
   if (cluster.set_listener) cluster.set_listener([&committer] { committer.wake(); });
   if (cluster.remote != nullptr) committer.wake();

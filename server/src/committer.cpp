@@ -444,6 +444,14 @@ bool Committer::writes_refused() const {
          Impl::ticks(std::chrono::steady_clock::now()) < impl_->next_probe.load();
 }
 
+bool Committer::disk_full() const {
+  return impl_->disk_full;
+}
+
+void Committer::report_disk_full(const Error& error) {
+  impl_->note_commit_error(error);
+}
+
 void Committer::wake() {
   {
     std::lock_guard<std::mutex> lock(impl_->mu);

@@ -370,8 +370,9 @@ struct ElectionLedger::Impl {
 
   // Witnesses. `witnessed`: the manifest names witnesses (receipts then report "cosigned").
   std::atomic<bool> witnessed{false};
-  bool manifest_seen = false;  // committer thread (and open()): witnesses checked
-  bool opened = false;         // open() finished its own witness check
+  bool manifest_seen = false;              // committer thread (and open()): witnesses checked
+  bool opened = false;                     // open() finished its own witness check
+  std::optional<Error> disk_full_at_open;  // set once by open()
   std::chrono::milliseconds cosign_wait{10000};
   // Declared last: destroyed (its threads joined) before the members its callbacks use.
   std::unique_ptr<Cosigner> cosigner;
@@ -789,8 +790,22 @@ Result<std::unique_ptr<ElectionLedger>> ElectionLedger::open(Storage& storage,
   impl->opened = true;
   if (impl->cosigner) impl->cosigner->offer(pub->size, pub->receipt_note);
   std::unique_ptr<ElectionLedger> out(new ElectionLedger(std::move(impl)));
-  TABELLA_TRY(out->publish_checkpoint());
+  // The checkpoint of the replayed size. On a full disk the record is still served, read-only:
+  // GET /checkpoint and the export sign that size on the fly, nothing new is stored.
+  if (Status st = out->publish_checkpoint(); !st.ok()) {
+    if (!is_disk_full(st.error())) return st.error();
+    log_event(LogLevel::kError, "started_read_only",
+              {{"message", st.error().describe()},
+               {"action",
+                "started read-only: serving the stored record, refusing appends (503) "
+                "until space is freed"}});
+    out->impl_->disk_full_at_open = st.error();
+  }
   return out;
+}
+
+const std::optional<Error>& ElectionLedger::disk_full_at_open() const {
+  return impl_->disk_full_at_open;
 }
 
 std::string ElectionLedger::verifier_key() const {
@@ -1259,7 +1274,8 @@ void ElectionLedger::register_routes(Router& router, Committer& committer, Threa
   // §12; tabella-verify check 24): the cosigned one when the witnesses covered the whole record,
   // else the ledger-signed checkpoint of that size, stored first so that it is durable.
   auto export_now = [m, self](const Responder& respond) {
-    if (Status st = self->publish_checkpoint(); !st.ok())
+    // On a full disk the export still ends with the checkpoint of its size, signed now.
+    if (Status st = self->publish_checkpoint(); !st.ok() && !is_disk_full(st.error()))
       return respond(error_response(st.error()));
     // The size is fixed when the export starts; checkpoints are read then too (all <= size).
     auto p = m->published();

@@ -40,7 +40,7 @@ void register_ledger_api(Router& router, const LedgerApi& api) {
 
   // 200 while the process serves reads; "writable": false while the disk is full.
   router.add("GET", "/healthz", [a](const Request&, Responder respond) {
-    bool full = a.committer.writes_refused();
+    bool full = a.committer.disk_full();
     json body = {{"status", full ? "read_only" : "ok"}, {"writable", !full}};
     if (full)
       body["reason"] = "the disk is full: appends are refused with 503 until space is freed";

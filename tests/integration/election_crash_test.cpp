@@ -33,10 +33,24 @@ using testing::TempDir;
 class LedgerProcess : public testing::ListeningProcess {
  public:
   LedgerProcess(const std::filesystem::path& dir, const std::string& origin,
-                const std::string& authority_hex)
-      : ListeningProcess({TABELLA_LEDGER_BIN, "--listen", "127.0.0.1:0", "--data-dir", dir.string(),
-                          "--origin", origin, "--authority-key", authority_hex, "--threads", "2",
-                          "--checkpoint-interval", "100ms"}) {}
+                const std::string& authority_hex, const std::vector<std::string>& extra = {},
+                const std::string& checkpoint_interval = "100ms")
+      : ListeningProcess(command(dir, origin, authority_hex, extra, checkpoint_interval)) {}
+
+ private:
+  static std::vector<std::string> command(const std::filesystem::path& dir,
+                                          const std::string& origin,
+                                          const std::string& authority_hex,
+                                          const std::vector<std::string>& extra,
+                                          const std::string& checkpoint_interval) {
+    std::vector<std::string> args{
+        TABELLA_LEDGER_BIN, "--listen",  "127.0.0.1:0", "--data-dir",
+        dir.string(),       "--origin",  origin,        "--authority-key",
+        authority_hex,      "--threads", "2",           "--checkpoint-interval",
+        checkpoint_interval};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  }
 };
 
 std::string post_body(ByteView entry) {
@@ -160,6 +174,120 @@ TEST(ElectionCrashTest, KillNineKeepsEveryAcknowledgedBallotAndTheRecordVerifies
   int st = ledger.signal_and_wait(SIGTERM);
   ASSERT_TRUE(WIFEXITED(st));
   EXPECT_EQ(WEXITSTATUS(st), 0);
+}
+
+// A small real file system (tmpfs), filled up: the disk is really full. Needs root (CI and the
+// README's commands run as root); unmounted at the end.
+class FullFileSystem {
+ public:
+  explicit FullFileSystem(const std::filesystem::path& at) : at_(at) {
+    std::filesystem::create_directories(at_);
+    std::string cmd = "mount -t tmpfs -o size=4m tabella-full " + at_.string() + " 2>/dev/null";
+    mounted_ = std::system(cmd.c_str()) == 0;
+  }
+  ~FullFileSystem() {
+    if (mounted_) (void)std::system(("umount " + at_.string()).c_str());
+  }
+  FullFileSystem(const FullFileSystem&) = delete;
+  FullFileSystem& operator=(const FullFileSystem&) = delete;
+  bool mounted() const { return mounted_; }
+  // Writes a filler file until the file system refuses (ENOSPC).
+  void fill() {
+    int fd = ::open((at_ / "filler").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    std::vector<char> block(4096, 'x');
+    while (::write(fd, block.data(), block.size()) > 0) {
+    }
+    for (char c = 'x'; ::write(fd, &c, 1) > 0;) {
+    }
+    ::close(fd);
+  }
+  void free_space() { std::filesystem::remove(at_ / "filler"); }
+
+ private:
+  std::filesystem::path at_;
+  bool mounted_ = false;
+};
+
+// A restart during a disk-full incident keeps the public record online. The ledger was killed
+// with entries that no stored checkpoint covers, so start-up must store one, on a file system
+// that is full: it starts read-only, says so in /healthz, serves the entries, the checkpoint and
+// an export that verifies, and refuses appends with 503; once space is freed, appends resume.
+TEST(ElectionCrashTest, StartsReadOnlyOnAFullDiskAndServesTheRecord) {
+  testing::SimOptions o;
+  o.kiosks = 1;
+  o.ballots = 6;
+  o.challenged = 0;
+  auto sim = testing::simulate_election(o);
+  TempDir dir;
+  FullFileSystem fs(dir.path() / "small");
+  if (!fs.mounted()) GTEST_SKIP() << "mounting a 4 MiB tmpfs needs root";
+  const auto data = dir.path() / "small" / "ledger";
+  auto parsed = ledger::parse_verifier_key(sim.ledger_key);
+  PublicKeyBytes pk{};
+  std::copy(parsed->public_key.begin(), parsed->public_key.end(), pk.begin());
+  std::filesystem::create_directories(data);
+  ASSERT_TRUE(sim.keys.at(pk)->save_pem((data / "ledger.key").string()).ok());
+  const std::string origin = sim.manifest.origin;
+  const std::string authority = to_hex(sim.authority);
+  const std::size_t stored = sim.find(record::EntryType::kCastBallot) + 3;
+  {
+    // No checkpoint is stored while it runs (1 h interval), and SIGKILL skips the one at exit.
+    LedgerProcess ledger(data, origin, authority, {}, "1h");
+    ASSERT_NE(ledger.port(), 0);
+    HttpClient client(ledger.port());
+    for (std::size_t i = 0; i < stored; ++i) {
+      auto r = client.post("/v1/entries", post_body(sim.entries[i]));
+      ASSERT_TRUE(r.ok());
+      ASSERT_EQ(r->status, 200u) << i << ": " << r->body;
+    }
+    ledger.signal_and_wait(SIGKILL);
+  }
+  fs.fill();
+  LedgerProcess ledger(data, origin, authority);
+  ASSERT_NE(ledger.port(), 0) << "the ledger must start on a full disk";
+  HttpClient client(ledger.port());
+  json health = json::parse(client.get("/healthz")->body);
+  EXPECT_EQ(health["status"], "read_only") << health;
+  EXPECT_EQ(health["writable"], false);
+  EXPECT_EQ(json::parse(client.get("/v1/status")->body)["size"], stored);
+  json page = json::parse(client.get("/v1/entries?start=0&count=1000")->body);
+  ASSERT_EQ(page["entries"].size(), stored);
+  for (std::size_t i = 0; i < stored; ++i) {
+    EXPECT_EQ(page["entries"][i]["entry"], to_base64(sim.entries[i])) << i;
+  }
+  std::string note = client.get("/checkpoint")->body;
+  EXPECT_EQ(note.substr(note.find('\n') + 1, std::to_string(stored).size() + 1),
+            std::to_string(stored) + "\n")
+      << note;
+  auto exported = client.get("/v1/export");
+  ASSERT_EQ(exported->status, 200u) << exported->body;
+  auto file = dir.path() / "export.jsonl";
+  std::ofstream(file, std::ios::binary) << exported->body;
+  verify::Options vo;
+  vo.in_progress = true;
+  auto report = verify::verify_record(file, vo);
+  ASSERT_TRUE(report.ok()) << report.error().describe();
+  EXPECT_TRUE(report->ok()) << verify::format_report(*report);
+  // Appends are refused, precisely, and nothing is stored.
+  auto refused = client.post("/v1/entries", post_body(sim.entries[stored]));
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->status, 503u) << refused->body;
+  EXPECT_EQ(json::parse(refused->body)["field"], "disk") << refused->body;
+  EXPECT_EQ(json::parse(client.get("/v1/status")->body)["size"], stored);
+  // Space is back: after the next probe (1 s), the same entry is stored.
+  fs.free_space();
+  Result<testing::HttpReply> appended = make_error(ErrorCode::kIo, "not sent");
+  for (int i = 0; i < 100; ++i) {
+    appended = client.post("/v1/entries", post_body(sim.entries[stored]));
+    if (appended.ok() && appended->status != 503) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(appended.ok());
+  EXPECT_EQ(appended->status, 200u) << appended->body;
+  EXPECT_EQ(json::parse(appended->body)["index"], stored);
+  EXPECT_EQ(json::parse(client.get("/healthz")->body)["writable"], true);
+  int st = ledger.signal_and_wait(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << st;
 }
 
 }  // namespace

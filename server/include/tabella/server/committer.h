@@ -152,6 +152,15 @@ class Committer {
   // the append at once (503), before any verification. Any thread.
   bool writes_refused() const;
 
+  // True from a commit (or start-up write) that failed on a full disk until a probe write fits
+  // again: what /healthz reports. Any thread.
+  bool disk_full() const;
+
+  // The disk is known to be full before any commit (the ledger started on a full disk): appends
+  // are refused as after a failed commit, until a probe write fits. Call at start-up, before
+  // requests are served.
+  void report_disk_full(const Error& error);
+
   // Cluster mode: catch up with the cluster log soon, even with nothing queued.
   void wake();
 

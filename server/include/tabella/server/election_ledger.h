@@ -118,6 +118,11 @@ class ElectionLedger final : public BatchHooks {
   // since the last one (one small transaction). Call every --checkpoint-interval.
   Status publish_checkpoint();
 
+  // Set when open() could not store the start-up checkpoint because the disk (or --db-quota) is
+  // full: the ledger serves the stored record read-only and the committer refuses appends (503)
+  // until a probe write fits. Empty otherwise.
+  const std::optional<Error>& disk_full_at_open() const;
+
   // The record endpoints of docs/api.md (POST/GET /v1/entries, /v1/status, /v1/receipt,
   // /v1/ballots/*, /v1/kiosks/*, /v1/proof/*, /v1/export, /log-key, /checkpoint, /tile/*).
   // committer and pool must outlive the router's use.
