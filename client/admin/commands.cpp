@@ -569,7 +569,9 @@ int cmd_tokens_issue(const Common& c, std::uint32_t count, const std::string& pr
   }
   if (!std::filesystem::exists(out / "tokens.pdf", ec)) {
     const auto& m = *s->state().manifest();
-    auto pdf = render_token_pdf({m.title.in(m.languages[0]), precinct, tokens});
+    // A test election's slips say so before the title (token_sheet.h cuts long titles).
+    auto pdf = render_token_pdf(
+        {(m.test ? "TEST - " : "") + m.title.in(m.languages[0]), precinct, tokens});
     if (!pdf) return fail(c, pdf.error());
     Status wrote = client::write_private_file(out / "tokens.pdf", *pdf, /*overwrite=*/false);
     if (!wrote.ok()) return fail(c, wrote.error());

@@ -679,9 +679,6 @@ TEST(ManifestJsonTest, ToJsonRoundTrips) {
   }
 }
 
-}  // namespace
-}  // namespace tabella::election
-
 // A test election (logic and accuracy testing): "test": true, an origin ending in "/test"; its
 // canonical bytes are the real election's followed by str("test"), so its hash (and Q) differ.
 TEST(ManifestTestElection, DerivedTestElectionHasItsOwnOriginAndHash) {
@@ -729,3 +726,6 @@ TEST(ManifestTestElection, TestFlagAndOriginSuffixMustAgree) {
   doc["test"] = false;  // explicitly real
   EXPECT_FALSE(load_ok(doc).test);
 }
+
+}  // namespace
+}  // namespace tabella::election
