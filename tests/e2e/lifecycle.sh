@@ -59,7 +59,7 @@ expect_failure() {
   local what="$1" pattern="$2"; shift 2
   local out
   if out=$("$@" 2>&1); then fail "$what: succeeded but should have failed"; fi
-  echo "$out" | grep -Eq "$pattern" || fail "$what: message '$out' does not match /$pattern/"
+  grep -Eq "$pattern" <<< "$out" || fail "$what: message '$out' does not match /$pattern/"
   echo "   refused as expected: $(echo "$out" | head -1)"
 }
 # expect_again "what" cmd...: a step repeated succeeds and says where it was done.
@@ -67,7 +67,7 @@ expect_again() {
   local what="$1"; shift
   local out
   out=$("$@" 2>&1) || fail "$what: a repeated step failed: $out"
-  echo "$out" | grep -Eq "already done at index [0-9]+" || fail "$what: no 'already done': $out"
+  grep -Eq "already done at index [0-9]+" <<< "$out" || fail "$what: no 'already done': $out"
   echo "   repeated: $(echo "$out" | head -1)"
 }
 
@@ -347,10 +347,10 @@ expect_failure "another election's state file" "share of another key ceremony.*d
 step "decrypt asks first: shows the tally it would decrypt, posts nothing unless confirmed"
 out=$(echo no | "$BIN/tabella-guardian" --ledger "$URL" --index 3 --key g3.key --state g3.state --passphrase-file g3.pass \
   --timeout 60 decrypt 2>&1) && fail "decrypt without confirmation succeeded"
-echo "$out" | grep -q "cast ballots:   $BALLOTS " || fail "decrypt does not show the cast ballots: $out"
-echo "$out" | grep -q "polls closed:   entry [0-9]*; tree head size" || fail "no polls-close tree head: $out"
-echo "$out" | grep -q "signed by the ledger (the election names no witnesses)" || fail "no witness line: $out"
-echo "$out" | grep -q "not confirmed; nothing was posted" || fail "refusal message: $out"
+grep -q "cast ballots:   $BALLOTS " <<< "$out" || fail "decrypt does not show the cast ballots: $out"
+grep -q "polls closed:   entry [0-9]*; tree head size" <<< "$out" || fail "no polls-close tree head: $out"
+grep -q "signed by the ledger (the election names no witnesses)" <<< "$out" || fail "no witness line: $out"
+grep -q "not confirmed; nothing was posted" <<< "$out" || fail "refusal message: $out"
 echo "   refused as expected: not confirmed"
 [ -s g3.view ] && [ -s authority.view ] || fail "the view state files were not written"
 
