@@ -12,6 +12,8 @@ PACKAGES=(
   libqrencode-dev libcairo2-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3
+  # the TLS certificate of the lifecycle test (and of docs/admin-guide.md)
+  openssl
   # Qt 6 kiosk (widgets, print support, translations) and a virtual display for screenshots
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libgl-dev xvfb xauth
   fonts-dejavu-core

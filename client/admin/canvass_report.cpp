@@ -49,7 +49,9 @@ Result<Bytes> render_canvass_pdf(const PublishedResults& r, const std::string& g
   const std::size_t pages = (lines.size() + per_page - 1) / per_page;
   for (std::size_t page = 0; page < pages; ++page) {
     if (page > 0) cairo_show_page(d.cr());
-    d.text_at(kMargin, kMargin + 12, 15, true, "Canvass report");
+    d.text_at(
+        kMargin, kMargin + 12, 15, true,
+        m.test ? "TEST - canvass report of a test election, not a real result" : "Canvass report");
     std::string title;
     for (const auto& l : m.languages) {
       const std::string& t = m.title.in(l);

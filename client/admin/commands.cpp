@@ -15,11 +15,13 @@
 #include "tabella/client/key_files.h"
 #include "tabella/client/ledger_client.h"
 #include "tabella/client/record_mirror.h"
+#include "tabella/client/test_deck.h"
 #include "tabella/crypto/dlog.h"
 #include "tabella/election/context.h"
 #include "tabella/election/manifest.h"
 #include "tabella/election/tally.h"
 #include "tabella/election/token.h"
+#include "test_deck_pdf.h"
 #include "token_sheet.h"
 #include "verifier.h"
 
@@ -306,9 +308,14 @@ int cmd_keygen(const Common& c) {
                   "\nStart the ledger with --authority-key " + vk.to_hex() + "\n");
 }
 
-int cmd_init(const Common& c, const std::filesystem::path& ballot) {
+int cmd_init(const Common& c, const std::filesystem::path& ballot, bool test) {
   auto manifest = election::load_manifest_file(ballot);
   if (!manifest) return fail(c, manifest.error().with_prefix(ballot.string()));
+  if (test && !manifest->test) {
+    // The logic-and-accuracy test of this ballot file: its own origin, hence its own Q.
+    manifest = election::derive_test_manifest(*manifest);
+    if (!manifest) return fail(c, manifest.error().with_prefix(ballot.string()));
+  }
   auto key = load_authority(c);
   if (!key) return fail(c, key.error());
   auto ledger = LedgerClient::connect(c.ledger);
@@ -389,12 +396,17 @@ int cmd_init(const Common& c, const std::filesystem::path& ballot) {
   return done(c,
               {{"election_id", m.election_id},
                {"q", to_hex(q)},
+               {"test", m.test},
+               {"origin", m.origin},
                {"ledger_key", *log_key},
                {"guardians", m.guardians},
                {"quorum", m.quorum},
                {"receipt", receipt_json(*sub)}},
-              "election defined: " + m.title.in(lang) + " (" + m.election_id +
-                  ")\n  Q = " + to_hex(q) + "\n  " + std::to_string(m.contests.size()) +
+              std::string(m.test ? "TEST election defined (logic and accuracy test, not the real "
+                                   "election): "
+                                 : "election defined: ") +
+                  m.title.in(lang) + " (" + m.election_id + ")\n  origin: " + m.origin +
+                  "\n  Q = " + to_hex(q) + "\n  " + std::to_string(m.contests.size()) +
                   " contests, " + std::to_string(m.guardians) + " guardians (quorum " +
                   std::to_string(m.quorum) + ")\n  ledger key: " + *log_key + "\n  entry " +
                   std::to_string(sub->index) + ", receipt verified\n");
@@ -557,7 +569,9 @@ int cmd_tokens_issue(const Common& c, std::uint32_t count, const std::string& pr
   }
   if (!std::filesystem::exists(out / "tokens.pdf", ec)) {
     const auto& m = *s->state().manifest();
-    auto pdf = render_token_pdf({m.title.in(m.languages[0]), precinct, tokens});
+    // A test election's slips say so before the title (token_sheet.h cuts long titles).
+    auto pdf = render_token_pdf(
+        {(m.test ? "TEST - " : "") + m.title.in(m.languages[0]), precinct, tokens});
     if (!pdf) return fail(c, pdf.error());
     Status wrote = client::write_private_file(out / "tokens.pdf", *pdf, /*overwrite=*/false);
     if (!wrote.ok()) return fail(c, wrote.error());
@@ -990,6 +1004,113 @@ int cmd_publish(const Common& c, const std::filesystem::path& dir) {
                   ", " + (dir / "results.html").string() + ", " + (dir / "results.csv").string() +
                   ", " + (dir / "results-nist-1500-100.json").string() + ", " +
                   (dir / "canvass-report.pdf").string() + "\n");
+}
+
+int cmd_test_deck(const Common& c, const std::filesystem::path& ballot,
+                  const std::filesystem::path& out) {
+  auto manifest = election::load_manifest_file(ballot);
+  if (!manifest) return fail(c, manifest.error().with_prefix(ballot.string()));
+  if (!manifest->test) {
+    manifest = election::derive_test_manifest(*manifest);
+    if (!manifest) return fail(c, manifest.error().with_prefix(ballot.string()));
+  }
+  const client::TestDeck deck = client::make_test_deck(*manifest);
+  auto pdf = render_test_deck_pdf(*manifest, deck);
+  if (!pdf) return fail(c, pdf.error().with_prefix("test-deck.pdf"));
+  std::error_code ec;
+  std::filesystem::create_directories(out, ec);
+  if (ec) {
+    return fail(c, make_error(ErrorCode::kIo, "cannot create directory: " + ec.message(), out));
+  }
+  const std::string text = client::to_json(deck).dump(1) + "\n";
+  for (const auto& [name, bytes] : {std::pair{std::string("test-deck.json"), as_bytes(text)},
+                                    std::pair{std::string("test-deck.pdf"), ByteView(*pdf)}}) {
+    std::ofstream f(out / name, std::ios::binary | std::ios::trunc);
+    f.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
+    if (!f) return fail(c, make_error(ErrorCode::kIo, "cannot write", (out / name).string()));
+  }
+  return done(c,
+              {{"ballots", deck.ballots.size()},
+               {"test_origin", manifest->origin},
+               {"deck", (out / "test-deck.json").string()},
+               {"pdf", (out / "test-deck.pdf").string()}},
+              "test deck of " + std::to_string(deck.ballots.size()) + " pre-marked ballots for " +
+                  manifest->election_id + ":\n  " + (out / "test-deck.pdf").string() +
+                  " (print: the ballots to mark at the kiosks, and the expected tally)\n  " +
+                  (out / "test-deck.json").string() +
+                  " (the same, for tabella-voters --deck and tabella-admin test-deck check)\n"
+                  "The test election runs on a ledger of its own: start it with --origin " +
+                  manifest->origin + " and define it with `tabella-admin init --test`.\n");
+}
+
+int cmd_test_deck_check(const Common& c, const std::filesystem::path& deck_file,
+                        const std::filesystem::path& record) {
+  verify::Options options;
+  auto report = verify::verify_record(record, options);
+  if (!report) return fail(c, report.error());
+  if (!report->ok()) {
+    const auto& f = report->failures.front();
+    return fail(c, make_error(ErrorCode::kInvalidProof,
+                              "the record FAILS verification (check " + std::to_string(f.check) +
+                                  "): " + f.why + "; nothing to compare",
+                              record.string()));
+  }
+  auto results = read_results(record);
+  if (!results) return fail(c, results.error().with_prefix(record.string()));
+  const auto& m = results->manifest;
+  if (!m.test) {
+    return fail(c, make_error(ErrorCode::kConflict,
+                              "this is the record of the real election " + m.election_id +
+                                  " (origin " + m.origin +
+                                  "), not of a test election; a test deck is cast and checked "
+                                  "only in the test election (tabella-admin init --test)",
+                              record.string()));
+  }
+  std::ifstream deck_in(deck_file, std::ios::binary);
+  if (!deck_in) return fail(c, make_error(ErrorCode::kIo, "cannot open file", deck_file.string()));
+  auto doc = json::parse(deck_in, nullptr, /*allow_exceptions=*/false);
+  auto deck = client::parse_test_deck(doc, m);
+  if (!deck) return fail(c, deck.error().with_prefix(deck_file.string()));
+  const client::DeckCheck check =
+      client::compare_test_deck(*deck, m, results->counts, results->cast_count);
+  std::ostringstream out;
+  const std::string lang = m.languages.front();
+  out << "TEST election " << m.election_id << " (" << m.title.in(lang) << "), Q " << results->q_hex
+      << "\n";
+  out << (check.expected_ballots == check.counted_ballots ? "PASS" : "FAIL")
+      << "  ballots cast: expected " << check.expected_ballots << ", counted "
+      << check.counted_ballots << "\n";
+  json contests = json::array();
+  std::size_t failed = 0;
+  for (std::size_t i = 0; i < check.contests.size(); ++i) {
+    const auto& cc = check.contests[i];
+    out << (cc.pass ? "PASS" : "FAIL") << "  " << cc.contest_id << " ("
+        << m.contests[i].title.in(lang) << ")\n";
+    for (const auto& d : cc.differences) out << "        " << d << "\n";
+    if (!cc.pass) ++failed;
+    contests.push_back(
+        {{"contest_id", cc.contest_id}, {"pass", cc.pass}, {"differences", cc.differences}});
+  }
+  out << (check.pass ? "logic and accuracy test PASSED: the tally equals the expected counts\n"
+                     : "logic and accuracy test FAILED: " + std::to_string(failed) + " of " +
+                           std::to_string(check.contests.size()) +
+                           " contests differ from the expected counts" +
+                           (check.expected_ballots == check.counted_ballots
+                                ? std::string()
+                                : ", and the number of ballots differs") +
+                           "; do not open the real election before the cause is found\n");
+  json j = {{"pass", check.pass},
+            {"expected_ballots", check.expected_ballots},
+            {"counted_ballots", check.counted_ballots},
+            {"contests", std::move(contests)}};
+  if (c.json) {
+    j["ok"] = check.pass;
+    client::print_json(j);
+  } else {
+    std::cout << out.str();
+  }
+  return check.pass ? 0 : client::kExitFailure;
 }
 
 }  // namespace tabella::admin

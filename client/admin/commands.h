@@ -33,7 +33,9 @@ std::string board_url(const Common& c);
 
 // Each returns the process exit code (0 success, 1 failure, 2 usage) after printing.
 int cmd_keygen(const Common& c);
-int cmd_init(const Common& c, const std::filesystem::path& ballot);
+// test: define the ballot file's test election instead (election::derive_test_manifest: "test":
+// true, origin + "/test"), for logic and accuracy testing on a ledger of its own.
+int cmd_init(const Common& c, const std::filesystem::path& ballot, bool test = false);
 // A repeated step (init, guardians add, kiosks enrol/revoke, key publish, polls open/close)
 // that the record shows already done succeeds and says "already done at index N"; the same step
 // with different data (another key for an enrolled guardian index) is refused.
@@ -52,5 +54,14 @@ int cmd_polls(const Common& c, bool open, const std::string& note, bool force = 
 int cmd_status(const Common& c);
 int cmd_tally(const Common& c, std::chrono::seconds timeout, std::chrono::milliseconds interval);
 int cmd_publish(const Common& c, const std::filesystem::path& dir);
+// Logic and accuracy testing (client/test_deck.h): writes out/test-deck.json and out/test-deck.pdf
+// for the ballot file (no ledger needed).
+int cmd_test_deck(const Common& c, const std::filesystem::path& ballot,
+                  const std::filesystem::path& out);
+// Verifies the published record of a test election and compares its result with the deck's
+// expected counts: PASS/FAIL per contest; exit 1 unless every contest and the ballot count match.
+// Refuses the record of a real election.
+int cmd_test_deck_check(const Common& c, const std::filesystem::path& deck,
+                        const std::filesystem::path& record);
 
 }  // namespace tabella::admin

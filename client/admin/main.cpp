@@ -1,6 +1,7 @@
 // tabella-admin: the election official's tool. Thin: parses the command line (CLI11) and calls
 // the commands in commands.cpp. `tabella-admin <command> --help` documents each command.
 #include <CLI/CLI.hpp>
+#include <iostream>
 
 #include "commands.h"
 #include "tabella/util/cli_parse.h"
@@ -11,7 +12,8 @@ int main(int argc, char** argv) {
   CLI::App app{
       "tabella-admin: define, run, tally and publish an election on a Tabella ledger.\n"
       "Lifecycle: keygen, init, guardians add, (guardians run their ceremony), key publish,\n"
-      "kiosks enrol, tokens issue, polls open, polls close, tally, publish."};
+      "kiosks enrol, tokens issue, polls open, polls close, tally, publish.\n"
+      "Before the election: test-deck, and the same steps with init --test on a test ledger."};
   app.require_subcommand(1);
   app.fallthrough();
   app.add_option("--ledger", common.ledger, "Ledger base URL")->capture_default_str();
@@ -37,6 +39,10 @@ int main(int argc, char** argv) {
   init->add_option("--ballot", ballot, "Election definition (JSON, docs/ballot-format.md)")
       ->required()
       ->check(CLI::ExistingFile);
+  bool test = false;
+  init->add_flag("--test", test,
+                 "Define the ballot file's TEST election (logic and accuracy testing): marked "
+                 "test, origin <origin>/test, on a ledger of its own");
 
   auto* guardians = app.add_subcommand("guardians", "Guardian enrolment");
   guardians->require_subcommand(1);
@@ -115,10 +121,39 @@ int main(int argc, char** argv) {
       "publish", "Export the record to DIR/record.jsonl, verify it, write results.txt/.html");
   publish->add_option("DIR", dir, "Output directory")->required();
 
+  std::string deck_out = "test-deck", deck_file, deck_record;
+  auto* test_deck = app.add_subcommand(
+      "test-deck",
+      "Logic and accuracy test: write a deck of pre-marked test ballots (test-deck.pdf) and its "
+      "expected tally (test-deck.json) for the ballot file; `test-deck check` compares a test "
+      "election's result with it");
+  test_deck->require_subcommand(0, 1);
+  test_deck->add_option("--ballot", ballot, "Election definition (JSON)")->check(CLI::ExistingFile);
+  test_deck->add_option("--out", deck_out, "Output directory (created)")->capture_default_str();
+  auto* deck_check = test_deck->add_subcommand(
+      "check",
+      "Verify a test election's published record and compare its result with the deck: PASS or "
+      "FAIL per contest, exit 1 on any FAIL");
+  deck_check->add_option("--deck", deck_file, "test-deck.json")
+      ->required()
+      ->check(CLI::ExistingFile);
+  deck_check->add_option("--record", deck_record, "The test election's published record.jsonl")
+      ->required()
+      ->check(CLI::ExistingFile);
+
   if (auto code = tabella::parse_command_line(app, argc, argv)) return *code;
 
   if (keygen->parsed()) return cmd_keygen(common);
-  if (init->parsed()) return cmd_init(common, ballot);
+  if (init->parsed()) return cmd_init(common, ballot, test);
+  if (deck_check->parsed()) return cmd_test_deck_check(common, deck_file, deck_record);
+  if (test_deck->parsed()) {
+    if (ballot.empty()) {
+      std::cerr << "tabella-admin test-deck: --ballot is required\nRun with --help for more "
+                   "information.\n";
+      return tabella::kExitUsage;
+    }
+    return cmd_test_deck(common, ballot, deck_out);
+  }
   if (g_add->parsed()) return cmd_guardians_add(common, g_index, g_name, g_key, g_fpr);
   if (k_enrol->parsed()) return cmd_kiosks_enrol(common, k_key, k_fpr, k_name, k_precinct);
   if (k_revoke->parsed()) return cmd_kiosks_revoke(common, k_key, k_reason);

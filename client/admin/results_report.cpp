@@ -237,10 +237,14 @@ std::string csv_field(const std::string& v) {
 
 }  // namespace
 
+const char* const kTestBanner =
+    "TEST ELECTION - a logic and accuracy test, not a real election result";
+
 std::string results_text(const PublishedResults& r) {
   const auto& m = r.manifest;
   std::string lang = lang0(m);
   std::ostringstream o;
+  if (m.test) o << kTestBanner << "\n";
   o << all_languages(m.title, m) << " (" << m.election_id << ")\n";
   o << "Ballots cast: " << r.cast_count
     << "   challenged (opened, not counted): " << r.challenged_count << "\n";
@@ -319,6 +323,10 @@ std::string results_html(const PublishedResults& r) {
        "border-bottom:1px solid #ddd}td.n{text-align:right}.win{font-weight:bold}"
        "dl.id dt{font-weight:bold;margin-top:.4em}dl.id dd{margin-left:1em}</style>\n"
        "</head>\n<body>\n";
+  if (m.test) {
+    o << "<p style=\"border:3px solid #a11;color:#a11;font-weight:bold;padding:.5em\">"
+      << html_escape(kTestBanner) << "</p>\n";
+  }
   o << "<h1>" << both(m.title) << "</h1>\n";
   o << "<p>Election <code>" << html_escape(m.election_id) << "</code>. Ballots cast: <b>"
     << r.cast_count << "</b>; challenged and opened (not counted): " << r.challenged_count
@@ -428,7 +436,7 @@ std::string results_csv(const PublishedResults& r) {
   for (const auto& l : m.languages) o << ",contest_title_" << l;
   o << ",choice_id";
   for (const auto& l : m.languages) o << ",choice_label_" << l;
-  o << ",party,votes,ballots_cast,seats,undervotes,overvotes,outcome\r\n";
+  o << ",party,votes,ballots_cast,seats,undervotes,overvotes,outcome,test\r\n";
   for (std::size_t c = 0; c < m.contests.size(); ++c) {
     const auto& contest = m.contests[c];
     auto sum = contest_summary(r, c);
@@ -443,7 +451,7 @@ std::string results_csv(const PublishedResults& r) {
         << (contains(sum.winners, j) ? "winner"
             : contains(sum.tied, j)  ? "tie"
                                      : "")
-        << "\r\n";
+        << (m.test ? ",TEST" : ",") << "\r\n";
     }
   }
   return o.str();
@@ -617,7 +625,7 @@ std::string results_nist_json(const PublishedResults& r, const std::string& gene
       {"SequenceEnd", 1},
       {"Status", "unofficial-complete"},
       {"VendorApplicationId", "Tabella tabella-admin"},
-      {"IsTest", false},
+      {"IsTest", m.test},
       {"Notes", "Decrypted from the verifiable record (Q " + r.q_hex + "; final checkpoint size " +
                     std::to_string(r.checkpoint_size) + ", root " + r.checkpoint_root_hex + "); " +
                     (r.verified ? "every check of tabella-verify passed" : "verification FAILED") +

@@ -75,6 +75,9 @@ std::vector<std::pair<std::string, std::pair<std::uint64_t, std::uint64_t>>> pre
 // Reads the record file. kNotFound when the record has no result entry yet.
 Result<PublishedResults> read_results(const std::filesystem::path& record);
 
+// The first line of every results file of a test election (manifest.test).
+extern const char* const kTestBanner;
+
 std::string results_text(const PublishedResults& r);
 std::string results_html(const PublishedResults& r);
 std::string results_csv(const PublishedResults& r);

@@ -9,6 +9,7 @@
 //   tabella-voters keygen --out kiosk-1.key
 //   tabella-voters run --ledger URL --kiosk-key k1.key --kiosk-key k2.key --tokens tokens.csv
 //                      --count 200 --challenge 3
+//   tabella-voters run --ledger URL --kiosk-key k1.key --tokens tokens.csv --deck test-deck.json
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
@@ -16,6 +17,7 @@
 #include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -23,6 +25,7 @@
 #include "tabella/client/cli_support.h"
 #include "tabella/client/key_files.h"
 #include "tabella/client/kiosk_client.h"
+#include "tabella/client/test_deck.h"
 #include "tabella/util/cli_parse.h"
 
 namespace {
@@ -100,9 +103,12 @@ void confirm_all(client::KioskClient& kiosk, const std::vector<client::BallotRec
   }
 }
 
+// deck: a test deck's JSON (client/test_deck.h), or null for random ballots; this kiosk casts
+// its ballots deck_offset, deck_offset + 1, ...
 void run_kiosk(const std::string& url, const std::string& key_file,
                const std::vector<std::string>& tokens, std::uint64_t count, std::uint64_t challenge,
-               std::uint64_t seed, Totals& totals) {
+               std::uint64_t seed, const nlohmann::json& deck_json, std::size_t deck_offset,
+               Totals& totals) {
   auto fail = [&](const std::string& what, const Error& e) {
     std::lock_guard lock(totals.mu);
     totals.errors.push_back(key_file + ": " + what + ": " + e.describe());
@@ -115,11 +121,28 @@ void run_kiosk(const std::string& url, const std::string& key_file,
   auto kiosk = client::KioskClient::start(std::move(*ledger), std::move(*key));
   if (!kiosk) return fail("start", kiosk.error());
   const auto& m = kiosk->context().manifest;
+  std::optional<client::TestDeck> deck;
+  if (!deck_json.is_null()) {
+    if (!m.test) {
+      return fail("--deck", make_error(ErrorCode::kConflict,
+                                       "the ledger holds the real election " + m.election_id +
+                                           "; a test deck is cast only in its test election"));
+    }
+    auto parsed = client::parse_test_deck(deck_json, m);
+    if (!parsed) return fail("--deck", parsed.error());
+    if (deck_offset + count > parsed->ballots.size()) {
+      return fail("--deck", make_error(ErrorCode::kInvalidArgument,
+                                       "the deck has " + std::to_string(parsed->ballots.size()) +
+                                           " ballots, fewer than --count"));
+    }
+    deck = std::move(*parsed);
+  }
   std::mt19937_64 rng(seed);
   // Receipts acknowledged but not yet cosigned by the witnesses' quorum: confirmed at the end.
   std::vector<client::BallotReceipt> awaiting;
   for (std::uint64_t i = 0; i < count; ++i) {
-    election::PlaintextBallot ballot = random_ballot(m, rng);
+    election::PlaintextBallot ballot =
+        deck ? deck->ballots[deck_offset + i] : random_ballot(m, rng);
     if (i < challenge) {
       auto pending = kiosk->encrypt(ballot);
       if (!pending) return fail("encrypt", pending.error());
@@ -188,7 +211,13 @@ int main(int argc, char** argv) {
       ->required();
   run->add_option("--tokens", tokens_file, "tokens.csv from `tabella-admin tokens issue`")
       ->required();
-  run->add_option("--count", count, "Ballots to cast (in total)")->required();
+  auto* count_opt = run->add_option("--count", count, "Ballots to cast (in total)");
+  std::string deck_file;
+  run->add_option(
+         "--deck", deck_file,
+         "Cast the pre-marked ballots of this test deck (test-deck.json from tabella-admin "
+         "test-deck) in order instead of random ones; --count defaults to all of them")
+      ->check(CLI::ExistingFile);
   run->add_option("--challenge", challenge, "Ballots challenged (opened) first, then cast")
       ->capture_default_str();
   run->add_option("--seed", seed, "Seed of the random choices (0: random)");
@@ -215,6 +244,22 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  nlohmann::json deck_json;
+  if (!deck_file.empty()) {
+    std::ifstream in(deck_file);
+    deck_json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (deck_json.is_discarded() || !deck_json.contains("ballots") ||
+        !deck_json["ballots"].is_array()) {
+      return client::report_error(
+          kProgram, make_error(ErrorCode::kInvalidArgument, "not a test deck (JSON)", deck_file),
+          json);
+    }
+    if (count_opt->count() == 0) count = deck_json["ballots"].size();
+  } else if (count_opt->count() == 0) {
+    std::cerr << kProgram << " run: --count is required (or --deck)\n"
+              << "Run with --help for more information.\n";
+    return tabella::kExitUsage;
+  }
   auto tokens = read_tokens(tokens_file);
   if (!tokens) return client::report_error(kProgram, tokens.error(), json);
   if (tokens->size() < count) {
@@ -238,7 +283,7 @@ int main(int argc, char** argv) {
                                   tokens->begin() + static_cast<std::ptrdiff_t>(offset + n));
     offset += n;
     threads.emplace_back(run_kiosk, url, keys[i], std::move(mine), n, std::min(ch, n), seed + i,
-                         std::ref(totals));
+                         std::cref(deck_json), offset - n, std::ref(totals));
   }
   for (auto& t : threads) t.join();
   if (!ballots_file.empty()) {

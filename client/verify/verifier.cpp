@@ -594,6 +594,10 @@ void check_ledger_checkpoint(
 
 std::string format_report(const Report& r) {
   std::ostringstream out;
+  // A test election's record (manifest "test": true, spec section 7.2) is never a real result.
+  if (r.manifest && r.manifest->test) {
+    out << "TEST ELECTION: a logic and accuracy test record, not a real election's\n";
+  }
   out << "Election: " << (r.title.empty() ? "(unknown)" : r.title);
   if (!r.election_id.empty()) out << " [" << r.election_id << "]";
   const Identity& id = r.identity;
@@ -661,6 +665,7 @@ std::string report_json(const Report& r) {
   nlohmann::json j;
   j["ok"] = r.ok();
   j["election_id"] = r.election_id;
+  j["test"] = r.manifest && r.manifest->test;
   const Identity& id = r.identity;
   nlohmann::json identity = {{"q", id.q},
                              {"manifest_hash", id.manifest_hash},

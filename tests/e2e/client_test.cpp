@@ -16,11 +16,13 @@
 #include "tabella/client/http_client.h"
 #include "tabella/client/key_files.h"
 #include "tabella/client/ledger_client.h"
+#include "tabella/client/test_deck.h"
 #include "tabella/client/view_state.h"
 #include "tabella/election/token.h"
 #include "tabella/ledger/checkpoint.h"
 #include "tabella/ledger/merkle.h"
 #include "tabella/ledger/note.h"
+#include "test_deck_pdf.h"
 #include "token_sheet.h"
 
 namespace tabella::client {
@@ -92,7 +94,7 @@ TEST(ResultsReport, CsvQuotesAndNistJsonCarriesEveryLanguage) {
   std::string csv = admin::results_csv(r);
   EXPECT_EQ(csv.substr(0, csv.find("\r\n")),
             "contest_id,contest_kind,contest_title_en,contest_title_es,choice_id,choice_label_en,"
-            "choice_label_es,party,votes,ballots_cast,seats,undervotes,overvotes,outcome");
+            "choice_label_es,party,votes,ballots_cast,seats,undervotes,overvotes,outcome,test");
   EXPECT_NE(
       csv.find("mayor,candidate,Mayor,Alcaldía,a,\"Ann, Jr.\",\"Ann, Jr.\",P1,6,10,1,1,0,winner"),
       std::string::npos)
@@ -142,6 +144,103 @@ TEST(ResultsReport, CanvassPdfPaginates) {
   auto more = admin::render_canvass_pdf(r, "2026-11-04T01:00:00Z");
   ASSERT_TRUE(more.ok());
   EXPECT_GE(pages(*more), 3u);
+}
+
+// The page tree's "/Count N" of a PDF.
+std::size_t pdf_pages(const Bytes& pdf) {
+  std::string text(pdf.begin(), pdf.end());
+  std::size_t at = text.find("/Count ");
+  return at == std::string::npos ? 0 : std::stoul(text.substr(at + 7));
+}
+
+TEST(ResultsReport, TestElectionIsMarkedTestInEveryFormat) {
+  auto r = sample_results();
+  auto real_csv = admin::results_csv(r);
+  EXPECT_EQ(real_csv.find("TEST"), std::string::npos);
+  EXPECT_EQ(admin::results_text(r).find("TEST"), std::string::npos);
+  auto t = election::derive_test_manifest(r.manifest);
+  ASSERT_TRUE(t.ok());
+  r.manifest = *t;
+  EXPECT_EQ(admin::results_text(r).rfind(admin::kTestBanner, 0), 0u);
+  EXPECT_NE(admin::results_html(r).find(admin::kTestBanner), std::string::npos);
+  auto csv = admin::results_csv(r);
+  EXPECT_NE(csv.find(",winner,TEST\r\n"), std::string::npos) << csv;
+  auto doc = nlohmann::json::parse(admin::results_nist_json(r, "2026-11-04T01:00:00Z"));
+  EXPECT_EQ(doc["IsTest"], true);
+}
+
+TEST(TestDeck, EveryChoiceHasItsOwnCountAndTheLastBallotIsBlank) {
+  const auto m = sample_results().manifest;
+  const TestDeck deck = make_test_deck(m);
+  // mayor: a 1, b 2 (vote for one: 2 ballots); council: c 1, d 2, e 3 packed two to a ballot
+  // (3 ballots); bond: yes 1, no 2; then one blank ballot.
+  ASSERT_EQ(deck.ballots.size(), 4u);
+  EXPECT_EQ(deck.counts.at("mayor"), (std::map<std::string, std::uint64_t>{{"a", 1}, {"b", 2}}));
+  EXPECT_EQ(deck.counts.at("council"),
+            (std::map<std::string, std::uint64_t>{{"c", 1}, {"d", 2}, {"e", 3}}));
+  EXPECT_EQ(deck.counts.at("bond"), (std::map<std::string, std::uint64_t>{{"yes", 1}, {"no", 2}}));
+  EXPECT_EQ(deck.undervotes.at("mayor"), 1u);    // 4 ballots, 3 marks
+  EXPECT_EQ(deck.undervotes.at("council"), 2u);  // 8 places, 6 marks
+  for (const auto& b : deck.ballots) EXPECT_TRUE(election::validate(m, b).ok());
+  for (const auto& c : deck.ballots.back().contests) EXPECT_TRUE(c.choice_ids.empty());
+  // The JSON form reads back for the test election of the same ballot file.
+  auto test = election::derive_test_manifest(m);
+  ASSERT_TRUE(test.ok());
+  auto back = parse_test_deck(nlohmann::json::parse(to_json(deck).dump()), *test);
+  ASSERT_TRUE(back.ok()) << back.error().describe();
+  EXPECT_EQ(back->counts, deck.counts);
+  EXPECT_EQ(back->ballots.size(), deck.ballots.size());
+  auto pdf = admin::render_test_deck_pdf(*test, deck);
+  ASSERT_TRUE(pdf.ok());
+  EXPECT_EQ(pdf_pages(*pdf), deck.ballots.size() + 1);  // a page per ballot, the expected tally
+}
+
+TEST(TestDeck, RefusesAnEditedExpectedTallyAndAnotherElectionsDeck) {
+  const auto m = sample_results().manifest;
+  auto doc = to_json(make_test_deck(m));
+  auto edited = doc;
+  edited["expected"]["counts"]["mayor"]["a"] = 2;
+  auto e = parse_test_deck(edited, m);
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error().field, "expected");
+  auto other = m;
+  other.contests[0].choices[0].id = "z";
+  auto o = parse_test_deck(doc, other);
+  ASSERT_FALSE(o.ok());
+  EXPECT_NE(o.error().message.find("make the deck from the same ballot file"), std::string::npos);
+  auto bad_ballot = doc;
+  bad_ballot["ballots"][0]["choices"]["mayor"] = {"a", "b"};  // an over-vote
+  EXPECT_FALSE(parse_test_deck(bad_ballot, m).ok());
+}
+
+TEST(TestDeck, ComparisonPassesOrFailsPerContest) {
+  const auto m = sample_results().manifest;
+  const TestDeck deck = make_test_deck(m);
+  std::vector<std::vector<std::uint64_t>> counts = {{1, 2}, {1, 2, 3}, {1, 2}};
+  auto ok = compare_test_deck(deck, m, counts, 4);
+  EXPECT_TRUE(ok.pass);
+  for (const auto& c : ok.contests) EXPECT_TRUE(c.pass) << c.contest_id;
+  // One ballot altered in the council contest: a vote moved from e to c.
+  auto altered = counts;
+  altered[1] = {2, 2, 2};
+  auto a = compare_test_deck(deck, m, altered, 4);
+  EXPECT_FALSE(a.pass);
+  EXPECT_TRUE(a.contests[0].pass);
+  EXPECT_FALSE(a.contests[1].pass);
+  EXPECT_TRUE(a.contests[2].pass);
+  EXPECT_EQ(a.contests[1].differences,
+            (std::vector<std::string>{"choice c: expected 1, counted 2",
+                                      "choice e: expected 3, counted 2"}));
+  // The blank ballot missing: the same votes, one ballot fewer, so every contest's under-votes
+  // differ.
+  auto missing = compare_test_deck(deck, m, counts, 3);
+  EXPECT_FALSE(missing.pass);
+  EXPECT_EQ(missing.counted_ballots, 3u);
+  for (const auto& c : missing.contests) {
+    EXPECT_FALSE(c.pass) << c.contest_id;
+    ASSERT_EQ(c.differences.size(), 1u);
+    EXPECT_EQ(c.differences[0].rfind("under-votes: expected", 0), 0u);
+  }
 }
 
 TEST(Url, ParsesAndNormalises) {

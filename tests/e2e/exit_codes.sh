@@ -36,6 +36,9 @@ expect 2 "tabella-admin tokens issue --count abc" "$BIN/tabella-admin" tokens is
 expect 0 "tabella-admin polls open --help" "$BIN/tabella-admin" polls open --help
 expect 2 "tabella-guardian without --index" "$BIN/tabella-guardian" keygen
 expect 2 "tabella-verify without a record" "$BIN/tabella-verify"
+expect 2 "tabella-admin test-deck without --ballot" "$BIN/tabella-admin" test-deck --out d
+expect 2 "tabella-admin test-deck check without --record" "$BIN/tabella-admin" test-deck check --deck /dev/null
+expect 2 "tabella-voters run without --count or --deck" "$BIN/tabella-voters" run --kiosk-key k --tokens t
 expect 2 "tabella-voters run without --tokens" "$BIN/tabella-voters" run --kiosk-key k --count 1
 expect 2 "tabella-ledger --threads abc" "$BIN/tabella-ledger" --threads abc
 expect 2 "tabella-witness --listen (no value)" "$BIN/tabella-witness" --listen

@@ -8,9 +8,18 @@
 # another guardian's state file, risky actions without --force. Every step run twice succeeds
 # the second time and says "already done at index N".
 #
+# Before the real election, the logic and accuracy test as docs/admin-guide.md describes it: a
+# test deck, the test election (init --test) on a ledger of its own served over TLS, the deck
+# cast, tallied, published and compared (PASS per contest); the test record is marked TEST and
+# fails the real election's --expect-q.
+#
+# The guide and this script are kept in lock-step: every tabella-* command is run through a
+# wrapper that logs its arguments, and guide_commands.py checks at the end that each command of
+# docs/admin-guide.md was run here (same program and subcommand, its options a subset).
+#
 # Usage: lifecycle.sh BIN_DIR SOURCE_DIR   (BIN_DIR holds tabella-ledger, tabella-admin, ...)
 set -euo pipefail
-BIN="$1"
+REAL_BIN="$1"
 SRC="$2"
 BALLOTS=${E2E_BALLOTS:-10}
 CHALLENGED=${E2E_CHALLENGED:-2}
@@ -28,6 +37,21 @@ cleanup() {
 trap cleanup EXIT
 cd "$WORK"
 
+# The programs, through wrappers that log every invocation (one line, arguments separated by
+# the byte 0x1f) for the guide check.
+BIN="$WORK/bin"
+mkdir -p "$BIN"
+for p in "$REAL_BIN"/tabella-*; do
+  cat > "$BIN/$(basename "$p")" <<WRAP
+#!/usr/bin/env bash
+line="$(basename "$p")"
+for a in "\$@"; do line+=\$'\\x1f'"\$a"; done
+printf '%s\\n' "\$line" >> "$WORK/commands.log"
+exec "$p" "\$@"
+WRAP
+  chmod +x "$BIN/$(basename "$p")"
+done
+
 fail() { echo "FAIL: $*" >&2; [ -f ledger.err ] && tail -5 ledger.err >&2; exit 1; }
 step() { echo "== $*"; }
 # expect_failure "what" "regex the message must match" cmd...
@@ -35,7 +59,7 @@ expect_failure() {
   local what="$1" pattern="$2"; shift 2
   local out
   if out=$("$@" 2>&1); then fail "$what: succeeded but should have failed"; fi
-  echo "$out" | grep -Eq "$pattern" || fail "$what: message '$out' does not match /$pattern/"
+  grep -Eq "$pattern" <<< "$out" || fail "$what: message '$out' does not match /$pattern/"
   echo "   refused as expected: $(echo "$out" | head -1)"
 }
 # expect_again "what" cmd...: a step repeated succeeds and says where it was done.
@@ -43,7 +67,7 @@ expect_again() {
   local what="$1"; shift
   local out
   out=$("$@" 2>&1) || fail "$what: a repeated step failed: $out"
-  echo "$out" | grep -Eq "already done at index [0-9]+" || fail "$what: no 'already done': $out"
+  grep -Eq "already done at index [0-9]+" <<< "$out" || fail "$what: no 'already done': $out"
   echo "   repeated: $(echo "$out" | head -1)"
 }
 
@@ -56,6 +80,106 @@ step "authority key"
 AUTH=$(python3 -c "import json;print(json.load(open('keygen.json'))['public_key'])")
 [ "$(stat -c %a authority.key)" = 600 ] || fail "authority key is not 0600"
 expect_failure "keygen over an existing key" "already exists" "$BIN/tabella-admin" --key authority.key keygen
+
+# wait_listening OUTFILE PID: the URL the ledger prints once it listens.
+wait_listening() {
+  for _ in $(seq 1 100); do
+    grep -q '^listening on ' "$1" 2>/dev/null && break
+    kill -0 "$2" 2>/dev/null || fail "tabella-ledger exited"
+    sleep 0.1
+  done
+  sed -n 's/^listening on //p' "$1" | head -1
+}
+# polls_open_args BALLOT: --force when the ballot's end date has passed (the demo's may have).
+polls_open_args() {
+  if [ "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \> "$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['end'])" "$1")" ]; then
+    echo --force
+  fi
+}
+
+step "guardian and kiosk keys (the same for the test election and the real one)"
+for i in 1 2 3; do
+  "$BIN/tabella-guardian" --index "$i" --key "g$i.key" keygen --json > "g$i.json"
+  (umask 077; echo "passphrase of guardian $i" > "g$i.pass")
+done
+for k in 1 2; do
+  "$BIN/tabella-voters" keygen --out "kiosk$k.key" --json > "kiosk$k.json"
+done
+jget() { python3 -c "import json,sys;print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
+
+step "logic and accuracy test: the test deck"
+"$BIN/tabella-admin" test-deck --ballot "$BALLOT" --out deck
+head -c 5 deck/test-deck.pdf | grep -q '%PDF' || fail "test-deck.pdf is not a PDF"
+DECK_N=$(python3 -c "import json;print(len(json.load(open('deck/test-deck.json'))['ballots']))")
+echo "   $DECK_N test ballots"
+
+step "logic and accuracy test: the test election on its own ledger, over TLS"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+  -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+  -keyout ledger-tls.key -out ledger-tls.crt 2> /dev/null
+TEST_ORIGIN="$ORIGIN/test"
+"$BIN/tabella-ledger" --data-dir test-ledger --origin "$TEST_ORIGIN" --authority-key "$AUTH" \
+  --listen 127.0.0.1:0 --tls-cert ledger-tls.crt --tls-key ledger-tls.key \
+  --checkpoint-interval 250ms > test-ledger.out 2> test-ledger.err &
+LEDGER2_PID=$!
+TURL=$(wait_listening test-ledger.out "$LEDGER2_PID")
+case "$TURL" in https://*) echo "   $TURL" ;; *) fail "the test ledger does not serve https: '$TURL'" ;; esac
+# The clients trust the ledger's own certificate (not from a public CA) through OpenSSL's
+# SSL_CERT_FILE.
+export SSL_CERT_FILE="$WORK/ledger-tls.crt"
+T=("$BIN/tabella-admin" --ledger "$TURL" --key authority.key --view authority-test.view)
+"${T[@]}" init --test --ballot "$BALLOT" | tee test-init.out
+grep -q "^TEST election defined" test-init.out || fail "init --test does not say TEST"
+grep -q "origin: $TEST_ORIGIN" test-init.out || fail "the test origin"
+TEST_Q=$(sed -n 's/^  Q = //p' test-init.out)
+for i in 1 2 3; do
+  "${T[@]}" guardians add --index "$i" --name "Guardian $i" --public-key "$(jget "g$i.json" public_key)" \
+    --expect-fingerprint "$(jget "g$i.json" fingerprint)" > /dev/null
+done
+for i in 1 2 3; do
+  "$BIN/tabella-guardian" --ledger "$TURL" --index "$i" --key "g$i.key" --state "g$i-test.state" \
+    --passphrase-file "g$i.pass" --timeout 120 --poll-interval-ms 200 ceremony > "test-ceremony$i.log" 2>&1 &
+  BG_PIDS+=($!)
+done
+for p in "${BG_PIDS[@]}"; do wait "$p" || { cat test-ceremony*.log; fail "a test ceremony failed"; }; done
+BG_PIDS=()
+"${T[@]}" key publish > /dev/null
+"${T[@]}" kiosks enrol --public-key "$(jget kiosk1.json public_key)" \
+  --expect-fingerprint "$(jget kiosk1.json fingerprint)" --name kiosk-1 --precinct P1 > /dev/null
+# A kiosk set up as docs/kiosk.md says (when the kiosk is built): configuration, PIN, key; it is
+# enrolled in the test election (it casts nothing here: tests/e2e/kiosk.sh votes through it).
+if [ -x "$REAL_BIN/tabella-kiosk" ]; then
+  mkdir -p qkiosk
+  K=("$BIN/tabella-kiosk" --config "$WORK/qkiosk/kiosk.conf")
+  "${K[@]}" --ledger "$TURL" --data-dir "$WORK/qkiosk" --init-config > /dev/null
+  echo 2468 | "${K[@]}" --set-pin > /dev/null
+  "${K[@]}" --enrol > qkiosk-enrol.out
+  "${T[@]}" kiosks enrol --public-key "$(sed -n 's/^Public key: //p' qkiosk-enrol.out)" \
+    --expect-fingerprint "$(sed -n 's/^Fingerprint: //p' qkiosk-enrol.out)" --name kiosk-q --precinct P1 > /dev/null
+fi
+"${T[@]}" tokens issue --count "$DECK_N" --precinct P1 --out test-tokens > /dev/null
+"${T[@]}" polls open $(polls_open_args "$BALLOT") > /dev/null
+"$BIN/tabella-voters" run --ledger "$TURL" --kiosk-key kiosk1.key --tokens test-tokens/tokens.csv \
+  --deck deck/test-deck.json --json > test-voters.json || { cat test-voters.json; fail "casting the deck"; }
+"${T[@]}" polls close > /dev/null
+for i in 1 2; do
+  "$BIN/tabella-guardian" --ledger "$TURL" --index "$i" --key "g$i.key" --state "g$i-test.state" \
+    --passphrase-file "g$i.pass" --timeout 120 --poll-interval-ms 200 decrypt --yes > "test-decrypt$i.log" 2>&1 &
+  BG_PIDS+=($!)
+done
+"${T[@]}" tally --timeout 120 --poll-interval-ms 200 > /dev/null || fail "the test tally"
+for p in "${BG_PIDS[@]}"; do wait "$p" || { cat test-decrypt*.log; fail "a test decryption failed"; }; done
+BG_PIDS=()
+"${T[@]}" publish test-published > /dev/null
+"$BIN/tabella-admin" test-deck check --deck deck/test-deck.json --record test-published/record.jsonl \
+  | tee test-check.out || fail "the test deck's check failed"
+[ "$(grep -c '^PASS  ' test-check.out)" = 4 ] || fail "not PASS for the ballots and each of 3 contests"
+grep -q "^TEST ELECTION" test-published/results.txt || fail "results.txt does not say TEST"
+grep -q "^TEST ELECTION" test-published/verify-report.txt || fail "the verifier report does not say TEST"
+python3 -c "import json;assert json.load(open('test-published/results-nist-1500-100.json'))['IsTest'] is True" \
+  || fail "the NIST export does not say IsTest"
+kill "$LEDGER2_PID"; wait "$LEDGER2_PID" 2>/dev/null || true; LEDGER2_PID=""
+unset SSL_CERT_FILE
 
 step "start tabella-ledger on an ephemeral port"
 "$BIN/tabella-ledger" --data-dir ledger --origin "$ORIGIN" --authority-key "$AUTH" \
@@ -76,8 +200,11 @@ step "wrong authority key"
 expect_failure "init with a key the ledger does not know" "permission|author|401|403" \
   "$BIN/tabella-admin" --ledger "$URL" --key other.key init --ballot "$BALLOT"
 
-step "init"
-"${A[@]}" init --ballot "$BALLOT"
+step "init (the real election starts clean: its own ledger, origin and view state file)"
+"${A[@]}" init --ballot "$BALLOT" | tee init.out
+REAL_Q=$(sed -n 's/^  Q = //p' init.out)
+[ -n "$REAL_Q" ] && [ "$REAL_Q" != "$TEST_Q" ] || fail "the test election's Q must differ from the real one's"
+grep -q TEST init.out && fail "the real election says TEST"
 expect_again "init repeated" "${A[@]}" init --ballot "$BALLOT"
 python3 -c "
 import json,sys; m=json.load(open(sys.argv[1])); m['election_id']='other-election'
@@ -91,8 +218,6 @@ expect_failure "guardian enrolment signed by another key" "wrong authority key" 
 
 step "guardians: keygen, enrol, concurrent ceremonies"
 for i in 1 2 3; do
-  "$BIN/tabella-guardian" --index "$i" --key "g$i.key" keygen --json > "g$i.json"
-  (umask 077; echo "passphrase of guardian $i" > "g$i.pass")
   pk=$(python3 -c "import json;print(json.load(open('g$i.json'))['public_key'])" )
   fp=$(python3 -c "import json;print(json.load(open('g$i.json'))['fingerprint'])" )
   if [ "$i" = 1 ]; then
@@ -124,7 +249,6 @@ expect_failure "tally before the polls were ever opened" "cannot tally \(phase k
   "${A[@]}" tally --timeout 1
 expect_failure "polls open with no kiosk" "no kiosk is enrolled.*--force" "${A[@]}" polls open
 for k in 1 2; do
-  "$BIN/tabella-voters" keygen --out "kiosk$k.key" --json > "kiosk$k.json"
   pk=$(python3 -c "import json;print(json.load(open('kiosk$k.json'))['public_key'])")
   fp=$(python3 -c "import json;print(json.load(open('kiosk$k.json'))['fingerprint'])")
   if [ "$k" = 1 ]; then
@@ -164,6 +288,9 @@ v = json.load(open("voters.json"))
 assert v["ok"] and v["errors"] == [], v
 print("   %d cast, %d challenged, %.1f ballots/s" % (v["cast"], v["challenged"], v["ballots_per_second"]))
 PY
+expect_failure "a test deck cast in the real election" "cast only in its test election" \
+  "$BIN/tabella-voters" run --ledger "$URL" --kiosk-key kiosk1.key --tokens tokens/tokens.csv \
+  --deck deck/test-deck.json
 expect_failure "a spent token" "spent" "$BIN/tabella-voters" run --ledger "$URL" \
   --kiosk-key kiosk1.key --tokens tokens/tokens.csv --count 1
 
@@ -220,10 +347,10 @@ expect_failure "another election's state file" "share of another key ceremony.*d
 step "decrypt asks first: shows the tally it would decrypt, posts nothing unless confirmed"
 out=$(echo no | "$BIN/tabella-guardian" --ledger "$URL" --index 3 --key g3.key --state g3.state --passphrase-file g3.pass \
   --timeout 60 decrypt 2>&1) && fail "decrypt without confirmation succeeded"
-echo "$out" | grep -q "cast ballots:   $BALLOTS " || fail "decrypt does not show the cast ballots: $out"
-echo "$out" | grep -q "polls closed:   entry [0-9]*; tree head size" || fail "no polls-close tree head: $out"
-echo "$out" | grep -q "signed by the ledger (the election names no witnesses)" || fail "no witness line: $out"
-echo "$out" | grep -q "not confirmed; nothing was posted" || fail "refusal message: $out"
+grep -q "cast ballots:   $BALLOTS " <<< "$out" || fail "decrypt does not show the cast ballots: $out"
+grep -q "polls closed:   entry [0-9]*; tree head size" <<< "$out" || fail "no polls-close tree head: $out"
+grep -q "signed by the ledger (the election names no witnesses)" <<< "$out" || fail "no witness line: $out"
+grep -q "not confirmed; nothing was posted" <<< "$out" || fail "refusal message: $out"
 echo "   refused as expected: not confirmed"
 [ -s g3.view ] && [ -s authority.view ] || fail "the view state files were not written"
 
@@ -243,7 +370,7 @@ PY
 
 step "status, publish, tabella-verify"
 "${A[@]}" status
-"${A[@]}" publish published
+"${A[@]}" --cosign-wait 60 publish published
 for f in record.jsonl results.txt results.html results.csv results-nist-1500-100.json canvass-report.pdf; do
   [ -s "published/$f" ] || fail "published/$f missing"
 done
@@ -337,8 +464,15 @@ for needle in (q, root, fpr, m["title"]["en"], m["title"]["es"], "Over-votes", "
     assert needle in h, needle
 print("   results.csv, results-nist-1500-100.json and results.html match the %d ballots cast" % v["cast"])
 PY2
-"$BIN/tabella-verify" published/record.jsonl > verify.out || { cat verify.out; fail "tabella-verify rejected the record"; }
+"$BIN/tabella-verify" --expect-authority "$(jget keygen.json fingerprint)" --expect-q "$REAL_Q" \
+  published/record.jsonl > verify.out || { cat verify.out; fail "tabella-verify rejected the record"; }
 tail -3 verify.out
+
+step "a test record never passes for the real election"
+expect_failure "the test record pinned to the real election's Q" "the election's Q is $TEST_Q, not the expected $REAL_Q" \
+  "$BIN/tabella-verify" --expect-q "$REAL_Q" test-published/record.jsonl
+expect_failure "the real record checked as a test election" "not of a test election" \
+  "$BIN/tabella-admin" test-deck check --deck deck/test-deck.json --record published/record.jsonl
 
 step "a tampered record fails tabella-verify"
 python3 - <<'PY'
@@ -353,4 +487,10 @@ open("tampered.jsonl", "w").write("\n".join(lines) + "\n")
 PY
 if "$BIN/tabella-verify" tampered.jsonl > tampered.out 2>&1; then fail "tampered record verified"; fi
 echo "   tampered record rejected"
+
+step "every command of docs/admin-guide.md was run above"
+SKIP=()
+[ -x "$REAL_BIN/tabella-kiosk" ] || SKIP=(--skip-program tabella-kiosk)
+python3 "$SRC/tests/e2e/guide_commands.py" "${SKIP[@]}" "$SRC/docs/admin-guide.md" commands.log \
+  || fail "docs/admin-guide.md and this test are out of step"
 echo "PASS"

@@ -679,5 +679,53 @@ TEST(ManifestJsonTest, ToJsonRoundTrips) {
   }
 }
 
+// A test election (logic and accuracy testing): "test": true, an origin ending in "/test"; its
+// canonical bytes are the real election's followed by str("test"), so its hash (and Q) differ.
+TEST(ManifestTestElection, DerivedTestElectionHasItsOwnOriginAndHash) {
+  Manifest real = load_ok(base_doc());
+  auto t = derive_test_manifest(real);
+  ASSERT_TRUE(t.ok());
+  EXPECT_TRUE(t->test);
+  EXPECT_EQ(t->origin, "tabella.example/test-2026/test");
+  Bytes rb = canonical_bytes(real);
+  Manifest same_origin = *t;
+  same_origin.origin = real.origin;
+  Bytes tb = canonical_bytes(same_origin);
+  ASSERT_EQ(tb.size(), rb.size() + 8);
+  EXPECT_TRUE(std::equal(rb.begin(), rb.end(), tb.begin()));
+  EXPECT_EQ(to_hex(ByteView(tb).subspan(rb.size())), "00000004" + to_hex(as_bytes("test")));
+  EXPECT_NE(manifest_hash(*t), manifest_hash(real));
+  // The JSON form carries "test": true and reads back; a real manifest's has no "test" field.
+  json j = to_json(*t);
+  EXPECT_EQ(j["test"], true);
+  EXPECT_FALSE(to_json(real).contains("test"));
+  EXPECT_EQ(load_ok(j), *t);
+  EXPECT_FALSE(derive_test_manifest(*t).ok());  // already a test election
+}
+
+TEST(ManifestTestElection, TestFlagAndOriginSuffixMustAgree) {
+  json doc = base_doc();
+  doc["test"] = true;  // the origin lacks "/test"
+  auto r = parse_manifest(doc.dump());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("origin: a test election's origin must end in \"/test\""),
+            std::string::npos)
+      << r.error().message;
+  doc = base_doc();
+  doc["origin"] = "tabella.example/test-2026/test";  // a real election with a test origin
+  r = parse_manifest(doc.dump());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("is reserved for test elections"), std::string::npos);
+  doc = base_doc();
+  doc["test"] = "yes";
+  r = parse_manifest(doc.dump());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("test: expected a boolean"), std::string::npos)
+      << r.error().message;
+  doc = base_doc();
+  doc["test"] = false;  // explicitly real
+  EXPECT_FALSE(load_ok(doc).test);
+}
+
 }  // namespace
 }  // namespace tabella::election

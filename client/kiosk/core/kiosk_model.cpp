@@ -215,7 +215,14 @@ QString KioskModel::text(const election::LocalizedText& t) const {
 }
 
 QString KioskModel::election_title() const {
-  return election_ ? text(election_->context->manifest.title) : QString();
+  if (!election_) return QString();
+  const QString title = text(election_->context->manifest.title);
+  // A test election (logic and accuracy testing) says so on every screen's header and slip.
+  return test_election() ? tr("TEST ELECTION — %1").arg(title) : title;
+}
+
+bool KioskModel::test_election() const {
+  return election_ && election_->context->manifest.test;
 }
 
 std::vector<LanguageOption> KioskModel::languages() const {

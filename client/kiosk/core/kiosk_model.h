@@ -131,7 +131,10 @@ class KioskModel : public QObject, private DispatcherListener {
   // ---- what the screens show
   Screen screen() const { return screen_; }
   bool ready() const { return election_ != nullptr; }
+  // "TEST ELECTION — <title>" for a test election (manifest "test": true): every screen's header
+  // and every slip carry the title.
   QString election_title() const;
+  bool test_election() const;
   std::vector<LanguageOption> languages() const;
   QString language() const { return language_; }
   // 0 standard, 1 large, 2 extra large, 3 largest (kTextSizes settings).

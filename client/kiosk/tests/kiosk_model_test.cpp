@@ -67,8 +67,10 @@ class KioskTest : public ::testing::Test {
   }
 
   void load(const std::string& manifest_file, std::size_t witnesses = 0,
-            std::uint32_t witness_quorum = 0) {
+            std::uint32_t witness_quorum = 0, bool test = false) {
     auto m = election::load_manifest_file(std::string(TABELLA_SOURCE_DIR) + "/" + manifest_file);
+    ASSERT_TRUE(m.ok()) << m.error().describe();
+    if (test) m = election::derive_test_manifest(*m);
     ASSERT_TRUE(m.ok()) << m.error().describe();
     std::vector<MemoryLedger::Witness> named;
     for (std::size_t i = 0; i < witnesses; ++i) {
@@ -310,6 +312,29 @@ TEST_F(KioskTest, CastIsRecordedWithAVerifiedReceiptThenReset) {
   ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
   EXPECT_EQ(m->receipt().outcome, CastOutcome::kRecorded);
   EXPECT_EQ(demo_.ledger->kiosk(key_->verify_key().bytes())->last_sequence, 2u);
+}
+
+// A test election (logic and accuracy testing) says TEST on every screen's header and on the
+// slip; the real election does not.
+TEST_F(KioskTest, TestElectionSaysTestOnEveryHeaderAndSlip) {
+  {
+    auto real = open_model();
+    EXPECT_FALSE(real->test_election());
+    EXPECT_FALSE(real->election_title().contains(QStringLiteral("TEST")));
+  }
+  load("ballots/demo-general.json", 0, 0, /*test=*/true);
+  dir_.remove();
+  ASSERT_TRUE(QDir().mkpath(dir_.path()));
+  auto m = open_model();
+  EXPECT_TRUE(m->test_election());
+  EXPECT_TRUE(m->election_title().startsWith(QStringLiteral("TEST ELECTION — ")))
+      << m->election_title().toStdString();
+  vote(*m, demo_.tokens[0], {{0}, {}, {}});
+  seal(*m);
+  m->cast();
+  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
+  EXPECT_EQ(m->receipt().outcome, CastOutcome::kRecorded);
+  EXPECT_TRUE(m->receipt().election_title.startsWith(QStringLiteral("TEST ELECTION — ")));
 }
 
 TEST_F(KioskTest, ChallengeShowsWhatWasEncryptedAndIsNeverCounted) {

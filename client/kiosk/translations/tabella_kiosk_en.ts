@@ -4,6 +4,10 @@
 <context>
     <name>tabella::kiosk::KioskModel</name>
     <message>
+        <source>TEST ELECTION — %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>This kiosk is not yet enrolled for this election. Please ask a poll worker.</source>
         <translation type="unfinished"></translation>
     </message>

@@ -4,6 +4,10 @@
 <context>
     <name>tabella::kiosk::KioskModel</name>
     <message>
+        <source>TEST ELECTION — %1</source>
+        <translation>ELECCIÓN DE PRUEBA — %1</translation>
+    </message>
+    <message>
         <source>This kiosk is not yet enrolled for this election. Please ask a poll worker.</source>
         <translation>Este quiosco aún no está registrado para esta elección. Pida ayuda a un trabajador electoral.</translation>
     </message>

@@ -311,6 +311,7 @@ class Decoder {
   void decode_guardians(const json& doc, Manifest& m);
   void decode_witnesses(const json& doc, Manifest& m);
   void decode_contests(const json& doc, Manifest& m);
+  void decode_test(const json& doc, Manifest& m);
   std::optional<Contest> decode_contest(const json& j, const std::string& path);
   std::optional<Choice> decode_choice(const json& j, const std::string& path, ContestKind kind,
                                       bool check_yes_no);
@@ -326,7 +327,7 @@ Manifest Decoder::decode(const json& doc) {
   if (!expect_object(doc, root)) return m;
   reject_unknown(doc, root,
                  {"format", "election_id", "origin", "languages", "title", "start", "end",
-                  "guardians", "witnesses", "contests"});
+                  "guardians", "witnesses", "contests", "test"});
 
   if (const json* f = get(doc, root, "format", true)) {
     if (auto s = string_value(*f, "format")) {
@@ -361,7 +362,32 @@ Manifest Decoder::decode(const json& doc) {
   decode_guardians(doc, m);
   decode_witnesses(doc, m);
   decode_contests(doc, m);
+  decode_test(doc, m);
   return m;
+}
+
+// "test": true marks a test election; its origin, and only its, ends in "/test", so a test log's
+// checkpoints can never pass for the real election's.
+void Decoder::decode_test(const json& doc, Manifest& m) {
+  if (const json* f = get(doc, "", "test", false)) {
+    if (f->is_boolean()) {
+      m.test = f->get<bool>();
+    } else {
+      wrong_type("test", "a boolean", *f);
+    }
+  }
+  if (m.origin.empty()) return;
+  const bool suffixed =
+      m.origin.size() > kTestOriginSuffix.size() && m.origin.ends_with(kTestOriginSuffix);
+  if (m.test && !suffixed) {
+    fail("origin", ErrorCode::kInvalidArgument,
+         "a test election's origin must end in \"" + std::string(kTestOriginSuffix) + "\", got " +
+             json_quote(m.origin));
+  } else if (!m.test && suffixed) {
+    fail("origin", ErrorCode::kInvalidArgument,
+         "an origin ending in \"" + std::string(kTestOriginSuffix) +
+             "\" is reserved for test elections (\"test\": true), got " + json_quote(m.origin));
+  }
 }
 
 void Decoder::decode_languages(const json& doc, Manifest& m) {
@@ -914,7 +940,25 @@ json to_json(const Manifest& m) {
                         {"choices", std::move(choices)}});
   }
   doc["contests"] = std::move(contests);
+  if (m.test) doc["test"] = true;
   return doc;
+}
+
+Result<Manifest> derive_test_manifest(const Manifest& real) {
+  if (real.test) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "election " + real.election_id + " is a test election already", "test");
+  }
+  Manifest t = real;
+  t.test = true;
+  t.origin += kTestOriginSuffix;
+  if (t.origin.size() > kMaxOriginLength) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "the test origin " + t.origin + " would be longer than " +
+                          std::to_string(kMaxOriginLength) + " bytes",
+                      "origin");
+  }
+  return t;
 }
 
 // docs/spec.md, "Election manifest": the field order below is normative.
@@ -941,6 +985,7 @@ Bytes canonical_bytes(const Manifest& m) {
       put_text(w, ch.party);
     }
   }
+  if (m.test) w.text("test");  // only a test election's bytes carry this trailing item
   return std::move(w).bytes();
 }
 

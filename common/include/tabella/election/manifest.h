@@ -29,6 +29,8 @@ namespace tabella::election {
 
 inline constexpr std::string_view kManifestFormat = "tabella-election/1";
 inline constexpr std::string_view kManifestHashTag = "tabella/v1/manifest";
+// The origin of a test election is its real election's origin with this suffix.
+inline constexpr std::string_view kTestOriginSuffix = "/test";
 
 // Limits (docs/ballot-format.md, "Limits"). Text lengths are in UTF-8 bytes.
 inline constexpr std::size_t kMaxDocumentSize = 4u << 20;  // JSON text, bytes
@@ -107,6 +109,9 @@ struct Manifest {
   std::vector<Witness> witnesses;      // may be empty
   std::uint32_t witness_quorum = 0;    // 0 iff no witnesses, else 1..witnesses.size()
   std::vector<Contest> contests;       // ballot order
+  // A logic-and-accuracy test election (docs/ballot-format.md, "Test elections"): its origin
+  // ends in kTestOriginSuffix, and only a test election's does.
+  bool test = false;
 
   // nullptr when no contest has this id.
   const Contest* find_contest(std::string_view id) const;
@@ -124,6 +129,10 @@ std::vector<Error> validate_manifest_json(const nlohmann::json& doc);
 Result<Manifest> parse_manifest(std::string_view json_text);
 // Reads a file (at most kMaxDocumentSize bytes) and parses it; I/O errors name the path.
 Result<Manifest> load_manifest_file(const std::filesystem::path& path);
+
+// The test election of a real one: test = true, origin + kTestOriginSuffix, everything else the
+// same. kInvalidArgument when `real` is a test election already or the origin would be too long.
+Result<Manifest> derive_test_manifest(const Manifest& real);
 
 // The JSON form; parse_manifest(to_json(m).dump()) == m for every loaded manifest m.
 nlohmann::json to_json(const Manifest& manifest);
