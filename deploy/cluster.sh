@@ -9,7 +9,8 @@
 #
 # Options:
 #   --bin DIR            build tree (DIR/server/tabella-ledger, DIR/client/admin/tabella-admin,
-#                        DIR/server/witness/tabella-witness); default build/release
+#                        DIR/server/witness/tabella-witness); default build/release, built
+#                        first (release preset) when these programs are missing there
 #   --dir DIR            state directory (etcd members m0..m2, nodes n0..n2, witnesses w0..w2, logs)
 #   --origin O           the manifest's origin (default: ballots/demo-general.json's)
 #   --authority-key HEX  the election authority's public key (default: DIR/authority.key's, made once)
@@ -113,6 +114,12 @@ start() {
       exit 1
     fi
   done
+  if [[ $bin == "$root/build/release" && ( ! -x $ledger_bin || ! -x $admin_bin || ! -x $witness_bin ) ]]; then
+    echo "building tabella-ledger, tabella-admin and tabella-witness (release preset) ..."
+    (cd "$root" && cmake --preset release >/dev/null &&
+      cmake --build --preset release --target tabella-ledger tabella-admin tabella-witness) ||
+      { echo "cluster.sh: the build failed (deploy/install-deps.sh installs what it needs)" >&2; exit 1; }
+  fi
   for b in "$ledger_bin" "$admin_bin"; do
     [[ -x $b ]] || { echo "cluster.sh: $b not found (build it, or give --bin)" >&2; exit 1; }
   done
