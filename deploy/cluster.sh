@@ -1,34 +1,183 @@
 #!/usr/bin/env bash
-# deploy/cluster.sh start|stop|status [--bin DIR] [--dir STATE_DIR] [--origin O --authority-key HEX]
-#                                     [--key-file LEDGER_KEY]
-# A 3-member etcd cluster and 3 tabella-ledger nodes on 127.0.0.1 (docs/cluster.md).
-#   etcd members m0..m2: client ports 2379, 22379, 32379; peer ports 2380, 22380, 32380
-#   ledger nodes n0..n2: http://127.0.0.1:8641..8643, data dirs STATE_DIR/n0..n2, all signing
-#   checkpoints with one ledger key (--key-file; default STATE_DIR/ledger.key, created once)
-# The ledger nodes are started only if this tabella-ledger has --cluster (see docs/cluster.md,
-# "Status of the wiring"); otherwise only etcd is started and the script says so.
+# deploy/cluster.sh start|stop|status [options]: a whole Tabella cluster on 127.0.0.1 for a demo
+# election (docs/cluster.md section 2): 3 etcd members, 3 tabella-ledger nodes on them and 3
+# witnesses (tabella-witness, witness i following node i; every node pushes its checkpoints to all
+# three). With no options it uses the build in build/release, keeps its state in
+# $TABELLA_CLUSTER_DIR (default /tmp/tabella-cluster), makes an authority key there when none is
+# given (authority.key, 0600), and writes election.json: ballots/demo-general.json with the three
+# witnesses named in the manifest (quorum 2), ready for `tabella-admin init --ballot`.
+#
+# Options:
+#   --bin DIR            build tree (DIR/server/tabella-ledger, DIR/client/admin/tabella-admin,
+#                        DIR/server/witness/tabella-witness); default build/release, built
+#                        first (release preset) when these programs are missing there
+#   --dir DIR            state directory (etcd members m0..m2, nodes n0..n2, witnesses w0..w2, logs)
+#   --origin O           the manifest's origin (default: ballots/demo-general.json's)
+#   --authority-key HEX  the election authority's public key (default: DIR/authority.key's, made once)
+#   --key-file F         the ledger key every node signs with (default DIR/ledger.key, made once)
+#   --base-port N        ports N..N+11 (etcd clients N..N+2, etcd peers N+3..N+5, nodes N+6..N+8,
+#                        witnesses N+9..N+11); default etcd 2379/22379/32379 (peers +1), nodes
+#                        8641..8643, witnesses 8651..8653
+#   --witness NAME=DIR   a witness's name and data dir (give three; its key is made there if
+#                        missing); default witness-0.tabella.example=DIR/w0 ...
+#   --no-witnesses       start no witnesses (nodes get no --witness)
+#
+# Writes DIR/nodes.txt and DIR/witnesses.txt (one URL a line). `stop` stops every process `start`
+# started (pids in DIR/*.pid); a start that fails stops whatever it had started.
 set -euo pipefail
-cmd=${1:-}; shift || true
-bin=build/release/server; dir=${TABELLA_CLUSTER_DIR:-/tmp/tabella-cluster}; origin=""; authority=""; key_file=""
+root=$(cd "$(dirname "$0")/.." && pwd)
+cmd=${1:-}
+shift || true
+bin=$root/build/release
+dir=${TABELLA_CLUSTER_DIR:-/tmp/tabella-cluster}
+origin=""
+authority=""
+key_file=""
+base_port=""
+witness_specs=()
+with_witnesses=1
+usage() {
+  sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+}
 while [[ $# -gt 0 ]]; do
   case $1 in
-    --bin) bin=$2; shift 2;; --dir) dir=$2; shift 2;;
-    --origin) origin=$2; shift 2;; --authority-key) authority=$2; shift 2;;
+    --bin) bin=$2; shift 2;;
+    --dir) dir=$2; shift 2;;
+    --origin) origin=$2; shift 2;;
+    --authority-key) authority=$2; shift 2;;
     --key-file) key_file=$2; shift 2;;
-    *) echo "unknown option $1" >&2; exit 2;;
+    --base-port) base_port=$2; shift 2;;
+    --witness) witness_specs+=("$2"); shift 2;;
+    --no-witnesses) with_witnesses=0; shift;;
+    -h|--help) usage; exit 0;;
+    *) echo "cluster.sh: unknown option $1 (--help lists them)" >&2; exit 2;;
   esac
 done
-client_ports=(2379 22379 32379); peer_ports=(2380 22380 32380); ledger_ports=(8641 8642 8643)
+# An older --bin named the server directory itself.
+[[ -x $bin/tabella-ledger && ! -x $bin/server/tabella-ledger ]] && bin=$(dirname "$bin")
+ledger_bin=$bin/server/tabella-ledger
+witness_bin=$bin/server/witness/tabella-witness
+admin_bin=$bin/client/admin/tabella-admin
+
+if [[ -n $base_port ]]; then
+  [[ $base_port =~ ^[0-9]+$ && $base_port -ge 1024 && $base_port -le 65520 ]] ||
+    { echo "cluster.sh: --base-port must be 1024..65520" >&2; exit 2; }
+  client_ports=($base_port $((base_port + 1)) $((base_port + 2)))
+  peer_ports=($((base_port + 3)) $((base_port + 4)) $((base_port + 5)))
+  ledger_ports=($((base_port + 6)) $((base_port + 7)) $((base_port + 8)))
+  witness_ports=($((base_port + 9)) $((base_port + 10)) $((base_port + 11)))
+else
+  client_ports=(2379 22379 32379); peer_ports=(2380 22380 32380)
+  ledger_ports=(8641 8642 8643); witness_ports=(8651 8652 8653)
+fi
 initial=""; endpoints=""
 for i in 0 1 2; do
   initial+="${initial:+,}m$i=http://127.0.0.1:${peer_ports[$i]}"
   endpoints+="${endpoints:+,}127.0.0.1:${client_ports[$i]}"
 done
 
+alive() { [[ -f $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# Stops the processes of DIR/*.pid: witnesses, then nodes, then etcd (TERM, KILL after 10 s).
+stop() {
+  local f pid stopped=0
+  for f in "$dir"/w?.pid "$dir"/n?.pid "$dir"/m?.pid; do
+    [[ -f $f ]] || continue
+    pid=$(cat "$f")
+    if kill "$pid" 2>/dev/null; then
+      for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+      stopped=$((stopped + 1))
+    fi
+    rm -f "$f"
+  done
+  echo "stopped $stopped processes"
+}
+
+# Waits for "listening on URL" in a process's stdout file; fails if the process exits first.
+wait_listening() {
+  local out=$1 pidfile=$2 what=$3
+  for _ in $(seq 300); do
+    grep -q '^listening on ' "$out" 2>/dev/null && return 0
+    alive "$pidfile" || { echo "cluster.sh: $what exited; its log:" >&2; cat "${out%.out}.log" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "cluster.sh: $what did not start within 30 s; its log:" >&2
+  cat "${out%.out}.log" >&2
+  return 1
+}
+
 start() {
+  for f in "$dir"/m?.pid "$dir"/n?.pid "$dir"/w?.pid; do
+    if alive "$f"; then
+      echo "cluster.sh: already running (pid $(cat "$f") from $f); run '$0 stop --dir $dir' first" >&2
+      exit 1
+    fi
+  done
+  if [[ $bin == "$root/build/release" && ( ! -x $ledger_bin || ! -x $admin_bin || ! -x $witness_bin ) ]]; then
+    echo "building tabella-ledger, tabella-admin and tabella-witness (release preset) ..."
+    (cd "$root" && cmake --preset release >/dev/null &&
+      cmake --build --preset release --target tabella-ledger tabella-admin tabella-witness) ||
+      { echo "cluster.sh: the build failed (deploy/install-deps.sh installs what it needs)" >&2; exit 1; }
+  fi
+  for b in "$ledger_bin" "$admin_bin"; do
+    [[ -x $b ]] || { echo "cluster.sh: $b not found (build it, or give --bin)" >&2; exit 1; }
+  done
+  "$ledger_bin" --help | grep -q -- --cluster ||
+    { echo "cluster.sh: $ledger_bin has no --cluster option" >&2; exit 1; }
+  command -v etcd >/dev/null && command -v etcdctl >/dev/null ||
+    { echo "cluster.sh: etcd and etcdctl are needed (deploy/install-deps.sh)" >&2; exit 1; }
   mkdir -p "$dir"
+  rm -f "$dir"/nodes.txt "$dir"/witnesses.txt
+  # From here on a failure stops whatever was started.
+  trap 'rc=$?; if [[ $rc != 0 ]]; then echo "cluster.sh: start failed; stopping what it started" >&2; stop >&2; fi' EXIT
+
+  if [[ -z $origin ]]; then
+    origin=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["origin"])' \
+      "$root/ballots/demo-general.json")
+  fi
+  if [[ -z $authority ]]; then
+    if [[ -f $dir/authority.key && ! -f $dir/authority.json ]]; then
+      echo "cluster.sh: $dir/authority.key exists without authority.json; give --authority-key" >&2
+      exit 2
+    fi
+    if [[ ! -f $dir/authority.key ]]; then
+      "$admin_bin" --key "$dir/authority.key" keygen --json >"$dir/authority.json"
+    fi
+    authority=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["public_key"])' \
+      "$dir/authority.json")
+    echo "authority key: $authority (private key $dir/authority.key)"
+  fi
+
+  # Witness keys first: the manifest must name them.
+  names=(); wdirs=()
+  if [[ $with_witnesses = 1 ]]; then
+    [[ -x $witness_bin ]] || { echo "cluster.sh: $witness_bin not found" >&2; exit 1; }
+    if [[ ${#witness_specs[@]} -eq 0 ]]; then
+      witness_specs=("witness-0.tabella.example=$dir/w0" "witness-1.tabella.example=$dir/w1"
+                     "witness-2.tabella.example=$dir/w2")
+    fi
+    [[ ${#witness_specs[@]} -eq 3 ]] || { echo "cluster.sh: give --witness three times" >&2; exit 2; }
+    for spec in "${witness_specs[@]}"; do
+      names+=("${spec%%=*}"); wdirs+=("${spec#*=}")
+    done
+    for i in 0 1 2; do
+      "$witness_bin" --data-dir "${wdirs[$i]}" --name "${names[$i]}" --print-verifier-key \
+        >"$dir/w$i.vkey"
+    done
+    python3 - "$root/ballots/demo-general.json" "$dir/election.json" "$origin" \
+      "${names[@]}" "$dir/w0.vkey" "$dir/w1.vkey" "$dir/w2.vkey" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+doc["origin"] = sys.argv[3]
+names, keys = sys.argv[4:7], sys.argv[7:10]
+doc["witnesses"] = {"quorum": 2, "members": [
+    {"name": n, "key": open(k).read().strip()} for n, k in zip(names, keys)]}
+json.dump(doc, open(sys.argv[2], "w"), indent=2, ensure_ascii=False)
+PY
+  fi
+
   for i in 0 1 2; do
-    if [[ -f $dir/m$i.pid ]] && kill -0 "$(cat "$dir/m$i.pid")" 2>/dev/null; then continue; fi
     state=new; [[ -d $dir/m$i/member ]] && state=existing
     etcd --name m$i --data-dir "$dir/m$i" \
       --listen-client-urls http://127.0.0.1:${client_ports[$i]} \
@@ -40,42 +189,84 @@ start() {
       >"$dir/m$i.log" 2>&1 &
     echo $! >"$dir/m$i.pid"
   done
-  for _ in $(seq 50); do
-    ETCDCTL_API=3 etcdctl --endpoints="$endpoints" endpoint health >/dev/null 2>&1 && break
+  healthy=0
+  for _ in $(seq 100); do
+    for i in 0 1 2; do
+      alive "$dir/m$i.pid" || { echo "cluster.sh: etcd member m$i exited; its log:" >&2; tail -20 "$dir/m$i.log" >&2; exit 1; }
+    done
+    if ETCDCTL_API=3 etcdctl --endpoints="$endpoints" endpoint health >/dev/null 2>&1; then
+      healthy=1; break
+    fi
     sleep 0.2
   done
-  ETCDCTL_API=3 etcdctl --endpoints="$endpoints" endpoint status -w table
-  if ! "$bin/tabella-ledger" --help 2>/dev/null | grep -q -- --cluster; then
-    echo "etcd is up; $bin/tabella-ledger has no --cluster option yet: ledger nodes not started"
-    return 0
-  fi
-  [[ -n $origin && -n $authority ]] || { echo "--origin and --authority-key are required" >&2; exit 2; }
+  [[ $healthy = 1 ]] || { echo "cluster.sh: etcd did not become healthy within 20 s (logs: $dir/m?.log)" >&2; exit 1; }
+  echo "etcd members: http://${endpoints//,/ http://}"
+
   key_file=${key_file:-$dir/ledger.key}
-  # Created once here (0600) so that every node signs with the same key.
-  echo "ledger verifier key: $("$bin/tabella-ledger" --print-verifier-key --origin "$origin" \
+  # Made once here (0600) so that every node signs with the same key.
+  echo "ledger verifier key: $("$ledger_bin" --print-verifier-key --origin "$origin" \
     --key-file "$key_file")"
+  witness_arg=()
+  if [[ $with_witnesses = 1 ]]; then
+    urls=""
+    for i in 0 1 2; do urls+="${urls:+,}http://127.0.0.1:${witness_ports[$i]}"; done
+    witness_arg=(--witness "$urls")
+  fi
   for i in 0 1 2; do
-    "$bin/tabella-ledger" --cluster "etcd://$endpoints" --data-dir "$dir/n$i" \
+    "$ledger_bin" --cluster "etcd://$endpoints" --data-dir "$dir/n$i" \
       --listen 127.0.0.1:${ledger_ports[$i]} --origin "$origin" --authority-key "$authority" \
-      --key-file "$key_file" >"$dir/n$i.log" 2>&1 &
+      --key-file "$key_file" "${witness_arg[@]}" >"$dir/n$i.out" 2>"$dir/n$i.log" &
     echo $! >"$dir/n$i.pid"
   done
-  echo "ledger nodes: http://127.0.0.1:8641 http://127.0.0.1:8642 http://127.0.0.1:8643"
+  for i in 0 1 2; do
+    wait_listening "$dir/n$i.out" "$dir/n$i.pid" "ledger node n$i"
+    echo "http://127.0.0.1:${ledger_ports[$i]}" >>"$dir/nodes.txt"
+  done
+  echo "ledger nodes: $(tr '\n' ' ' <"$dir/nodes.txt")"
+
+  if [[ $with_witnesses = 1 ]]; then
+    for i in 0 1 2; do
+      "$witness_bin" --ledger "http://127.0.0.1:${ledger_ports[$i]}" \
+        --listen "127.0.0.1:${witness_ports[$i]}" --data-dir "${wdirs[$i]}" --name "${names[$i]}" \
+        --poll 200ms >"$dir/w$i.out" 2>"$dir/w$i.log" &
+      echo $! >"$dir/w$i.pid"
+    done
+    for i in 0 1 2; do
+      wait_listening "$dir/w$i.out" "$dir/w$i.pid" "witness w$i"
+      echo "http://127.0.0.1:${witness_ports[$i]}" >>"$dir/witnesses.txt"
+    done
+    echo "witnesses: $(tr '\n' ' ' <"$dir/witnesses.txt")(${names[*]}; witness i follows node i)"
+    echo "election definition naming them: $dir/election.json"
+  fi
+  trap - EXIT
+  if [[ -f $dir/authority.key ]]; then
+    echo "define the election:"
+    echo "  $admin_bin --ledger $(head -1 "$dir/nodes.txt") --key $dir/authority.key init --ballot $dir/election.json"
+  fi
+  echo "stop everything: $0 stop --dir $dir"
 }
 
-stop() {
-  for f in "$dir"/n?.pid "$dir"/m?.pid; do
-    [[ -f $f ]] || continue
-    pid=$(cat "$f"); kill "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    rm -f "$f"
+status() {
+  ETCDCTL_API=3 etcdctl --endpoints="$endpoints" endpoint status -w table || true
+  for i in 0 1 2; do
+    if alive "$dir/n$i.pid"; then
+      echo "node n$i http://127.0.0.1:${ledger_ports[$i]}: pid $(cat "$dir/n$i.pid"), checkpoint:"
+      curl -s "http://127.0.0.1:${ledger_ports[$i]}/checkpoint" | sed -n '2,3s/^/  /p' || true
+    else
+      echo "node n$i: not running"
+    fi
   done
-  echo stopped
+  for i in 0 1 2; do
+    if alive "$dir/w$i.pid"; then
+      echo "witness w$i http://127.0.0.1:${witness_ports[$i]}: pid $(cat "$dir/w$i.pid")"
+    fi
+  done
 }
 
 case $cmd in
   start) start;;
   stop) stop;;
-  status) ETCDCTL_API=3 etcdctl --endpoints="$endpoints" endpoint status -w table;;
-  *) echo "usage: $0 start|stop|status [--bin DIR] [--dir DIR] [--origin O --authority-key HEX]" >&2; exit 2;;
+  status) status;;
+  -h|--help|help) usage;;
+  *) echo "usage: $0 start|stop|status [options] (--help lists them)" >&2; exit 2;;
 esac

@@ -13,22 +13,33 @@
 #   enrolled by fingerprint; 1 challenged first), polls close, a tally with guardian 1 absent,
 #   the published record and results (its final checkpoint covers every entry and carries the
 #   witnesses' cosignatures), and tabella-verify re-checking everything.
-# Usage: deploy/demo.sh [--keep]
+# Usage: deploy/demo.sh [--keep] [--cluster]
 #   --keep: stop after the voting, with the polls still open, the ledger running and 5 voter
 #   tokens unused (build/demo/tokens/unused.csv), and print the command that opens the kiosk
 #   window against that ledger (poll-worker PIN 0000) and the commands that finish the election.
+#   --cluster: the same election over 3 ledger nodes on a 3-member etcd (deploy/cluster.sh, free
+#   ports, state in build/demo/cluster): witness i follows node i and every node pushes its
+#   checkpoints to all three; guardian i and kiosk i use node i, the official uses node 1 (n0);
+#   at the end every node must serve the same log.
 # Output: build/demo/ (replaced on every run). Exits non-zero if any step fails. Leaves no
 # process running (with --keep: only the ledger and its witnesses, whose pids it prints).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 KEEP=0
-[ "${1:-}" = "--keep" ] && KEEP=1
+CLUSTER=0
+for arg in "$@"; do
+  case $arg in
+    --keep) KEEP=1;;
+    --cluster) CLUSTER=1;;
+    *) echo "usage: deploy/demo.sh [--keep] [--cluster]" >&2; exit 2;;
+  esac
+done
 VOTERS=${DEMO_VOTERS:-200}
 KIOSK_VOTERS=$(( VOTERS >= 20 ? VOTERS / 20 : 1 ))  # through tabella-kiosk's own code path
 SIM_VOTERS=$(( VOTERS - KIOSK_VOTERS ))              # through tabella-voters
 SPARE_TOKENS=$(( KEEP ? 5 : 0 ))                      # --keep: left for the kiosk window
-OUT="$ROOT/build/demo"
+OUT="${DEMO_OUT:-$ROOT/build/demo}"  # DEMO_OUT: another output directory (tests)
 BIN="${DEMO_BUILD_DIR:-$ROOT/build/release}"  # DEMO_BUILD_DIR: use an existing build, skip step 1
 
 LEDGER_PID=""
@@ -43,6 +54,9 @@ cleanup() {
   if [ -n "$LEDGER_PID" ] && { [ "$KEEP" = 0 ] || [ "$rc" != 0 ]; }; then
     kill "$LEDGER_PID" 2>/dev/null || true
     wait "$LEDGER_PID" 2>/dev/null || true
+  fi
+  if [ "$CLUSTER" = 1 ] && { [ "$KEEP" = 0 ] || [ "$rc" != 0 ]; }; then
+    "$ROOT/deploy/cluster.sh" stop --dir "$OUT/cluster" > /dev/null 2>&1 || true
   fi
   [ "$rc" = 0 ] || echo "demo: FAILED (exit $rc); logs in $OUT" >&2
 }
@@ -114,6 +128,37 @@ for s in socks: s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in socks))')"
 WITNESS_URLS=()
 for p in "${WITNESS_PORTS[@]}"; do WITNESS_URLS+=("http://127.0.0.1:$p"); done
+if [ "$CLUSTER" = 1 ]; then
+  # 12 free consecutive ports for etcd (clients, peers), the nodes and the witnesses.
+  BASE=$(python3 -c '
+import random, socket
+for _ in range(200):
+    base = random.randrange(20000, 60000)
+    socks = []
+    try:
+        for p in range(base, base + 12):
+            s = socket.socket(); socks.append(s); s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        for s in socks: s.close()
+    print(base); break')
+  CLUSTER_ARGS=(--bin "$BIN" --dir "$OUT/cluster" --origin "$ORIGIN" --authority-key "$AUTH"
+                --base-port "$BASE")
+  for org in "${WITNESS_ORGS[@]}"; do
+    CLUSTER_ARGS+=(--witness "witness.$org=$OUT/witness-$org")
+  done
+  "$ROOT/deploy/cluster.sh" start "${CLUSTER_ARGS[@]}" > cluster-start.log 2>&1 ||
+    { cat cluster-start.log; exit 1; }
+  mapfile -t NODES < cluster/nodes.txt
+  mapfile -t WITNESS_URLS < cluster/witnesses.txt
+  URL=${NODES[0]}
+  echo "   etcd: 3 members on ports $BASE..$((BASE + 2)) (deploy/cluster.sh, state in $OUT/cluster)"
+  for i in 0 1 2; do
+    echo "   ledger node n$i at ${NODES[$i]}; witness.${WITNESS_ORGS[$i]} follows it, at ${WITNESS_URLS[$i]}"
+  done
+  echo "   every node pushes its checkpoints to the three witnesses"
+else
 "$BIN/server/tabella-ledger" --data-dir "$OUT/ledger-data" --origin "$ORIGIN" \
   --authority-key "$AUTH" --listen 127.0.0.1:0 \
   --witness "$(IFS=,; echo "${WITNESS_URLS[*]}")" > ledger.out 2> ledger.log &
@@ -142,6 +187,8 @@ for org in "${WITNESS_ORGS[@]}"; do
     { echo "witness $org did not start"; cat "witness-$org.log"; exit 1; }
   echo "   witness.$org follows it, at $(sed -n 's/^listening on //p' "witness-$org.out")"
 done
+NODES=("$URL" "$URL" "$URL")
+fi
 ADMIN=("$ADMIN_BIN" --ledger "$URL" --key authority.key)
 took
 
@@ -157,7 +204,7 @@ for i in 1 2 3; do
     --public-key "$(field "guardian-$i.json" public_key)" | sed 's/^/   /'
 done
 for i in 1 2 3; do
-  "$GUARDIAN_BIN" --ledger "$URL" --index "$i" --key "guardian-$i.key" --state "guardian-$i.state" --passphrase-file "guardian-$i.pass" \
+  "$GUARDIAN_BIN" --ledger "${NODES[$((i - 1))]}" --index "$i" --key "guardian-$i.key" --state "guardian-$i.state" --passphrase-file "guardian-$i.pass" \
     --timeout 300 --poll-interval-ms 200 ceremony > "ceremony-$i.log" 2>&1 &
   BG+=($!)
 done
@@ -179,7 +226,7 @@ for k in 1 2; do
 done
 # Kiosk 3 is the Qt kiosk program: its configuration, poll-worker PIN and first-run key.
 KIOSK=("$KIOSK_BIN" --config "$OUT/kiosk-3/kiosk.conf")
-"${KIOSK[@]}" --ledger "$URL" --data-dir "$OUT/kiosk-3" --init-config > /dev/null
+"${KIOSK[@]}" --ledger "${NODES[2]}" --data-dir "$OUT/kiosk-3" --init-config > /dev/null
 echo 0000 | "${KIOSK[@]}" --set-pin > /dev/null
 "${KIOSK[@]}" --enrol > kiosk-3-enrol.txt
 sed 's/^/   tabella-kiosk: /' kiosk-3-enrol.txt | grep -E 'Fingerprint|Public key'
@@ -193,9 +240,29 @@ sed 's/^/   tabella-kiosk: /' kiosk-3-enrol.txt | grep -E 'Fingerprint|Public ke
 took
 
 step "8. $SIM_VOTERS voters vote at the two simulated kiosks (3 challenge a ballot first and see it opened)"
+if [ "$CLUSTER" = 0 ]; then
 "$BIN/client/tools/tabella-voters" run --ledger "$URL" --kiosk-key kiosk-1.key \
   --kiosk-key kiosk-2.key --tokens tokens/tokens.csv --count "$SIM_VOTERS" --challenge 3 |
   sed 's/^/   /'
+else
+  # Kiosk 1 votes through node n0 and kiosk 2 through node n1, at the same time, each with its
+  # own share of the tokens (kiosk 3, below, uses node n2).
+  HALF=$(( SIM_VOTERS / 2 ))
+  (umask 077
+   { head -1 tokens/tokens.csv; sed -n "2,$((HALF + 1))p" tokens/tokens.csv; } > tokens/kiosk-1.csv
+   { head -1 tokens/tokens.csv; sed -n "$((HALF + 2)),$((SIM_VOTERS + 1))p" tokens/tokens.csv; } \
+     > tokens/kiosk-2.csv)
+  for k in 1 2; do
+    n=$(( k == 1 ? HALF : SIM_VOTERS - HALF ))
+    "$BIN/client/tools/tabella-voters" run --ledger "${NODES[$((k - 1))]}" --kiosk-key "kiosk-$k.key" \
+      --tokens "tokens/kiosk-$k.csv" --count "$n" --challenge $(( k == 1 ? 2 : 1 )) \
+      > "voters-$k.log" 2>&1 &
+    BG+=($!)
+  done
+  for p in "${BG[@]}"; do wait "$p" || { cat voters-*.log; exit 1; }; done
+  BG=()
+  for k in 1 2; do sed "s|^|   kiosk-$k via ${NODES[$((k - 1))]}: |" "voters-$k.log"; done
+fi
 took
 
 step "9. $KIOSK_VOTERS voters vote through the kiosk program itself (tabella-kiosk, headless; 1 checks a ballot first)"
@@ -234,7 +301,11 @@ if [ "$KEEP" = 1 ]; then
   echo "  $ADMIN_BIN --ledger $URL --key authority.key tally --timeout 300"
   echo "  $ADMIN_BIN --ledger $URL --key authority.key publish published"
   echo "  $BIN/client/verify/tabella-verify published/record.jsonl"
+  if [ "$CLUSTER" = 1 ]; then
+    echo "Stop the cluster (etcd, nodes, witnesses) with: $ROOT/deploy/cluster.sh stop --dir $OUT/cluster"
+  else
   echo "Stop the ledger and the witnesses with: kill $LEDGER_PID ${WITNESS_PIDS[*]}"
+  fi
   exit 0
 fi
 
@@ -247,7 +318,7 @@ step "11. Tally: guardians 2 and 3 decrypt, guardian 1 is absent (quorum 2 of 3)
 TALLY=$!
 BG+=($TALLY)
 for i in 2 3; do
-  "$GUARDIAN_BIN" --ledger "$URL" --index "$i" --key "guardian-$i.key" --state "guardian-$i.state" --passphrase-file "guardian-$i.pass" \
+  "$GUARDIAN_BIN" --ledger "${NODES[$((i - 1))]}" --index "$i" --key "guardian-$i.key" --state "guardian-$i.state" --passphrase-file "guardian-$i.pass" \
     --timeout 300 --poll-interval-ms 200 decrypt --yes > "decrypt-$i.log" 2>&1 &
   BG+=($!)
 done
@@ -289,6 +360,22 @@ assert k["cast"] == v["cast"] and k["challenged"] == v["challenged"], (k, v)
 print("   in the record: %d ballots cast and %d checked by kiosk-3, the tabella-kiosk program"
       % (k["cast"], k["challenged"]))
 PY
+if [ "$CLUSTER" = 1 ]; then
+  # Every node rebuilt the same log from etcd: same size and root (the checkpoint's body).
+  python3 - "${NODES[@]}" <<'PY'
+import sys, time, urllib.request
+bodies = []
+for _ in range(100):
+    bodies = [urllib.request.urlopen(u + "/checkpoint").read().decode().split("\n\n")[0]
+              for u in sys.argv[1:]]
+    if len(set(bodies)) == 1:
+        break
+    time.sleep(0.1)
+assert len(set(bodies)) == 1, bodies
+print("   all 3 ledger nodes serve the same log: size %s, root %s"
+      % (bodies[0].split("\n")[1], bodies[0].split("\n")[2]))
+PY
+fi
 took
 
 printf '\n\033[1mDemo complete in %.0fs.\033[0m\n' "$(awk -v a="$(date +%s.%N)" -v b="$T0" "BEGIN{print a-b}")"

@@ -68,9 +68,10 @@ int run_ledger(const ServerConfig& config, const LedgerHooks& hooks) {
               {{"verifier_key", election->verifier_key()},
                {"file", ledger_key_path(config)},
                {"created", created ? "true" : "false"}});
-    log_event(
-        LogLevel::kInfo, "replayed",
-        {{"entries", std::to_string(election->size())}, {"seconds", std::to_string(took.count())}});
+    log_event(LogLevel::kInfo, "replayed",
+              {{"entries", std::to_string(election->size())},
+               {"seconds", std::to_string(took.count())},
+               {"from_stored_state", election->resumed_from_stored_state() ? "true" : "false"}});
   }
   if (election && cluster.remote != nullptr) election->set_cluster_mode(true);
   ThreadPool pool(config.verify_threads ? config.verify_threads : cores, config.max_queue);

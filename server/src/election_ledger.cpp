@@ -39,6 +39,32 @@ constexpr std::string_view kAuthorField = "entry.author";
 // ElectionState's own permission errors (403) use the same field with other messages.
 constexpr std::string_view kUnknownAuthor = "unknown author: ";
 constexpr std::uint64_t kReplayChunk = 1024;
+
+// Start-up from stored state (docs/cluster.md, "Start-up from stored state"): rows written in the
+// transaction of every batch while the polls are open, so that a restart (or a lost cluster race
+// that cannot be undone in memory) need not decode every ballot again.
+//   resume/open             ElectionState::OpenTotals as of the batch's last entry
+//   resume/entry/<index>    (empty) an entry after polls-open that is not a ballot
+//   resume/spent/<index>    the token hash of the cast ballot at <index>
+constexpr std::string_view kResumeTotalsKey = "resume/open";
+constexpr std::string_view kResumeEntryPrefix = "resume/entry/";
+constexpr std::string_view kResumeSpentPrefix = "resume/spent/";
+
+std::string resume_key(std::string_view prefix, std::uint64_t index) {
+  std::string digits = std::to_string(index);
+  return std::string(prefix) + std::string(20 - digits.size(), '0') + digits;
+}
+
+// The <index> of a resume/entry/ or resume/spent/ key.
+Result<std::uint64_t> resume_key_index(std::string_view key, std::string_view prefix) {
+  std::string_view digits = key.substr(prefix.size());
+  std::uint64_t index = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+  if (digits.size() != 20 || ec != std::errc() || end != digits.data() + digits.size()) {
+    return make_error(ErrorCode::kInvalidEncoding, "malformed state row key", std::string(key));
+  }
+  return index;
+}
 constexpr std::uint64_t kExportChunk = 32;  // entries per chunk: the memory one reader holds
 
 // State rows written with the batch (the ballot index).
@@ -360,6 +386,15 @@ struct ElectionLedger::Impl {
   std::atomic<bool> broken{false};
   bool cluster = false;  // set before serving (set_cluster_mode)
 
+  // Committer thread. The resume/ rows are complete since polls-open (this node applied
+  // polls-open itself, or resumed from complete rows): only then is resume/open written.
+  bool resume_tracking = false;
+  bool resumed_from_stored = false;  // the last rebuild()
+  // A batch is being validated: state.begin_batch() was called and batch_builder is the tree
+  // before it, for the undo of a batch whose append failed (a lost cluster race).
+  bool in_batch = false;
+  ledger::MerkleBuilder batch_builder;
+
   mutable std::mutex pub_mu;
   std::shared_ptr<const Published> pub;  // guarded by pub_mu
 
@@ -495,43 +530,121 @@ struct ElectionLedger::Impl {
     return v;
   }
 
-  // Replays the stored log into a fresh state (no signature or proof checks: every stored entry
-  // passed them when it was appended) and resumes the Merkle frontier.
+  // Applies one stored entry to the state (no signature or proof checks: every stored entry
+  // passed them when it was appended).
+  Status apply_stored(std::uint64_t index, const Bytes& bytes) {
+    auto entry = record::Entry::decode(bytes);
+    if (!entry) return entry.error().with_prefix("stored entry " + std::to_string(index));
+    auto body = record::decode_body(entry->type, entry->body);
+    if (!body) return body.error().with_prefix("stored entry " + std::to_string(index));
+    CheckedEntry c{std::move(*entry), std::move(*body), sha256(bytes), true,
+                   ledger::leaf_hash(bytes)};
+    Status st = state.apply(c);
+    if (!st.ok()) {
+      return make_error(ErrorCode::kConflict, "stored entry " + std::to_string(index) +
+                                                  " does not replay: " + st.error().describe());
+    }
+    return Status::success();
+  }
+
+  // Applies the stored entries [from, to) in order.
+  Status replay(std::uint64_t from, std::uint64_t to) {
+    for (std::uint64_t start = from; start < to; start += kReplayChunk) {
+      auto chunk = storage.read_range(start, std::min<std::uint64_t>(kReplayChunk, to - start));
+      if (!chunk) return chunk.error();
+      if (chunk->empty()) {
+        return make_error(ErrorCode::kNotFound,
+                          "stored entry " + std::to_string(start) + " is missing");
+      }
+      for (std::size_t i = 0; i < chunk->size(); ++i) {
+        TABELLA_TRY(apply_stored(start + i, (*chunk)[i]));
+      }
+    }
+    return Status::success();
+  }
+
+  // The state from the resume/ rows: the entries up to polls-open, the other non-ballot entries
+  // since, the stored totals and spent tokens, then the entries after the totals. False when
+  // there are no stored totals; an error when they do not check out (the caller replays).
+  Result<bool> resume_from_stored(std::uint64_t size) {
+    auto row = storage.get_state(kResumeTotalsKey);
+    if (!row) return row.error();
+    if (!*row) return false;
+    auto totals = record::ElectionState::OpenTotals::decode(**row);
+    if (!totals) return totals.error().with_prefix(std::string(kResumeTotalsKey));
+    if (totals->size > size || totals->open_index >= totals->size) {
+      return make_error(ErrorCode::kConflict, "stored totals cover " +
+                                                  std::to_string(totals->size) +
+                                                  " entries of a log of " + std::to_string(size));
+    }
+    auto others = storage.scan_state(kResumeEntryPrefix);
+    if (!others) return others.error();
+    auto spent_rows = storage.scan_state(kResumeSpentPrefix);
+    if (!spent_rows) return spent_rows.error();
+    state = record::ElectionState();
+    TABELLA_TRY(replay(0, totals->open_index + 1));
+    for (const auto& [key, value] : *others) {
+      auto index = resume_key_index(key, kResumeEntryPrefix);
+      if (!index) return index.error();
+      if (*index >= totals->size) break;
+      if (*index <= totals->open_index) {
+        return make_error(ErrorCode::kConflict, "state row before polls-open", key);
+      }
+      auto one = storage.read_range(*index, 1);
+      if (!one) return one.error();
+      if (one->size() != 1) return make_error(ErrorCode::kNotFound, "no stored entry", key);
+      TABELLA_TRY(apply_stored(*index, one->front()));
+    }
+    std::vector<Digest> spent;
+    spent.reserve(spent_rows->size());
+    for (const auto& [key, value] : *spent_rows) {
+      auto index = resume_key_index(key, kResumeSpentPrefix);
+      if (!index) return index.error();
+      if (*index >= totals->size) break;
+      if (value.size() != Digest().size()) {
+        return make_error(ErrorCode::kInvalidEncoding, "not a token hash", key);
+      }
+      Digest d{};
+      std::copy(value.begin(), value.end(), d.begin());
+      spent.push_back(d);
+    }
+    auto tree = ledger::MerkleBuilder::resume(totals->size, reader);
+    if (!tree) return tree.error().with_prefix("merkle tree");
+    TABELLA_TRY(state.resume_open(*totals, spent, std::move(*tree)));
+    TABELLA_TRY(replay(totals->size, size));
+    return true;
+  }
+
+  // Rebuilds the in-memory state from storage: from the stored totals when there are usable
+  // ones, else by replaying the whole log; then resumes the Merkle frontier.
   Status rebuild() {
     state = record::ElectionState();
-    std::vector<std::pair<Digest, bool>> tokens;
+    in_batch = false;
     auto size = storage.size();
     if (!size) return size.error();
     reader.forget_from(*size);  // hashes of a batch that did not commit
-    for (std::uint64_t start = 0; start < *size; start += kReplayChunk) {
-      auto chunk = storage.read_range(start, kReplayChunk);
-      if (!chunk) return chunk.error();
-      if (chunk->empty()) break;
-      for (std::size_t i = 0; i < chunk->size(); ++i) {
-        std::uint64_t index = start + i;
-        const Bytes& bytes = (*chunk)[i];
-        auto entry = record::Entry::decode(bytes);
-        if (!entry) return entry.error().with_prefix("stored entry " + std::to_string(index));
-        auto body = record::decode_body(entry->type, entry->body);
-        if (!body) return body.error().with_prefix("stored entry " + std::to_string(index));
-        CheckedEntry c{std::move(*entry), std::move(*body), sha256(bytes), true,
-                       ledger::leaf_hash(bytes)};
-        Status st = state.apply(c);
-        if (!st.ok()) {
-          return make_error(ErrorCode::kConflict, "stored entry " + std::to_string(index) +
-                                                      " does not replay: " + st.error().describe());
-        }
-        note_tokens(c.body, tokens);
+    auto resumed_state = resume_from_stored(*size);
+    resumed_from_stored = resumed_state && *resumed_state;
+    if (resumed_from_stored) {
+      resume_tracking = true;
+    } else {
+      if (!resumed_state && resumed_state.error().code != ErrorCode::kNotFound) {
+        log_event(LogLevel::kWarn, "stored_state_unusable",
+                  {{"message", resumed_state.error().describe() + "; replaying the whole log"}});
       }
+      state = record::ElectionState();
+      TABELLA_TRY(replay(0, *size));
+      // Rows written by an earlier version (or not at all) may be missing: no totals from now
+      // on in this election unless polls-open is still to come.
+      resume_tracking = state.phase() < record::Phase::kOpen;
     }
     auto resumed = ledger::MerkleBuilder::resume(*size, reader);
     if (!resumed) return resumed.error().with_prefix("merkle tree");
     builder = std::move(*resumed);
     {
       std::unique_lock<std::shared_mutex> lock(tokens_mu);
-      committed_tokens.clear();
+      committed_tokens = state.tokens();
     }
-    apply_tokens(tokens);
     publish(true);
     return Status::success();
   }
@@ -891,6 +1004,11 @@ Status ElectionLedger::validate(ByteView entry, const std::shared_ptr<const void
   if (m.broken) {
     return make_error(ErrorCode::kIo, "the ledger failed to recover from a storage error");
   }
+  if (!m.in_batch) {
+    m.in_batch = true;
+    m.state.begin_batch();
+    m.batch_builder = m.builder;
+  }
   std::optional<CheckedEntry> local;
   const CheckedEntry* c = static_cast<const CheckedEntry*>(prepared.get());
   if (c == nullptr) {
@@ -906,7 +1024,20 @@ Status ElectionLedger::validate(ByteView entry, const std::shared_ptr<const void
   TABELLA_TRY(m.check_author(e));
   bool first = m.state.phase() == record::Phase::kEmpty && e.type == EntryType::kElection;
   if (first) TABELLA_TRY(m.check_first_entry(*c));
+  const record::Phase phase_before = m.state.phase();
   TABELLA_TRY(m.state.apply(*c));
+  if (m.state.phase() == record::Phase::kOpen) {
+    if (phase_before == record::Phase::kKeyed) {
+      m.resume_tracking = true;  // polls-open: the resume/ rows start here
+    } else if (m.resume_tracking) {
+      if (auto* cast = std::get_if<record::CastBallotBody>(&c->body)) {
+        view.put_state(resume_key(kResumeSpentPrefix, view.index()),
+                       Bytes(cast->token_hash.begin(), cast->token_hash.end()));
+      } else if (e.type != EntryType::kChallengedBallot) {
+        view.put_state(resume_key(kResumeEntryPrefix, view.index()), Bytes());
+      }
+    }
+  }
 
   // Accepted: index rows for ballots.
   const record::EncryptedBallot* ballot = nullptr;
@@ -939,6 +1070,13 @@ void ElectionLedger::before_commit(std::uint64_t first_index, const std::vector<
     }
     m.reader.remember(completed);
   }
+  if (m.state.phase() == record::Phase::kOpen) {
+    if (m.resume_tracking) {
+      view.put_state(std::string(kResumeTotalsKey), m.state.open_totals().encode());
+    } else {
+      view.delete_state(std::string(kResumeTotalsKey));
+    }
+  }
 }
 
 void ElectionLedger::after_commit(const Status& committed) {
@@ -964,15 +1102,28 @@ void ElectionLedger::after_commit(const Status& committed) {
     }
   } else {
     log_event(LogLevel::kError, "commit_failed", {{"message", committed.error().describe()}});
-    Status st = m.rebuild();
-    if (!st.ok()) {
-      m.broken = true;
-      log_event(LogLevel::kError, "rebuild_failed", {{"message", st.error().describe()}});
+    // Undo the batch in memory when it held only ballots (O(batch)); else rebuild from storage.
+    if (m.in_batch && m.state.rollback_batch()) {
+      m.builder = m.batch_builder;
+      m.reader.forget_from(m.builder.size());
+      if (m.metrics) m.metrics->add_rollbacks(1);
+    } else {
+      Status st = m.rebuild();
+      if (m.metrics) m.metrics->add_rebuilds(1);
+      if (!st.ok()) {
+        m.broken = true;
+        log_event(LogLevel::kError, "rebuild_failed", {{"message", st.error().describe()}});
+      }
     }
   }
+  m.in_batch = false;
   m.batch_types.clear();
   m.batch_tokens.clear();
   m.batch_ballots = 0;
+}
+
+bool ElectionLedger::resumed_from_stored_state() const {
+  return impl_->resumed_from_stored;
 }
 
 Status ElectionLedger::publish_checkpoint() {

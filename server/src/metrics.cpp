@@ -112,6 +112,10 @@ std::string Metrics::render() const {
           commits_.load());
   counter(out, "tabella_ledger_commit_failures_total", "Transactions that failed to commit.",
           commit_failures_.load());
+  counter(out, "tabella_ledger_batch_rollbacks_total",
+          "Failed commits (lost cluster races) undone in memory.", rollbacks_.load());
+  counter(out, "tabella_ledger_state_rebuilds_total",
+          "Failed commits after which the state was rebuilt from storage.", rebuilds_.load());
   counter(out, "tabella_ledger_duplicate_appends_total",
           "Appends answered with the index of an identical stored entry.", duplicates_.load());
   counter(out, "tabella_ledger_proof_checks_total",

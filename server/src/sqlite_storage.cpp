@@ -183,6 +183,7 @@ struct SqliteStorage::Impl {
   sqlite3_stmt* r_range = nullptr;
   sqlite3_stmt* r_find = nullptr;
   sqlite3_stmt* r_get_state = nullptr;
+  sqlite3_stmt* r_scan_state = nullptr;
   sqlite3_stmt* r_get_hash = nullptr;
   sqlite3_stmt* r_latest_cp = nullptr;
   sqlite3_stmt* r_get_cp = nullptr;
@@ -354,6 +355,8 @@ struct SqliteStorage::Impl {
         rd(r_range, "SELECT idx, data FROM entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx"));
     TABELLA_TRY(rd(r_find, "SELECT idx FROM entries WHERE hash = ?1"));
     TABELLA_TRY(rd(r_get_state, "SELECT value FROM state WHERE key = ?1"));
+    TABELLA_TRY(
+        rd(r_scan_state, "SELECT key, value FROM state WHERE key >= ?1 AND key < ?2 ORDER BY key"));
     TABELLA_TRY(rd(r_get_hash, "SELECT hash FROM tree_hashes WHERE level = ?1 AND idx = ?2"));
     TABELLA_TRY(rd(r_latest_cp, kLatestCp));
     TABELLA_TRY(rd(r_get_cp, kGetCp));
@@ -430,6 +433,10 @@ void SqliteStorage::set_max_pages(std::uint64_t pages) {
 
 Status Storage::probe_write(std::size_t) {
   return Status::success();
+}
+
+Result<std::vector<std::pair<std::string, Bytes>>> Storage::scan_state(std::string_view) {
+  return make_error(ErrorCode::kNotFound, "this storage cannot list state rows");
 }
 
 Status SqliteStorage::probe_write(std::size_t bytes) {
@@ -525,6 +532,30 @@ Result<std::optional<Bytes>> SqliteStorage::get_state(std::string_view key) {
   if (rc == SQLITE_DONE) return std::optional<Bytes>();
   if (rc != SQLITE_ROW) return db_error(impl_->reader.db.get(), "read state");
   return std::optional<Bytes>(column_blob(s, 0));
+}
+
+Result<std::vector<std::pair<std::string, Bytes>>> SqliteStorage::scan_state(
+    std::string_view prefix) {
+  if (prefix.empty() || static_cast<unsigned char>(prefix.back()) >= 0x7f) {
+    return make_error(ErrorCode::kInvalidArgument, "state prefix must end in an ASCII character",
+                      "prefix");
+  }
+  std::string end(prefix);
+  end.back() = static_cast<char>(end.back() + 1);  // the first key after every prefix match
+  TABELLA_READER_GUARD();
+  sqlite3_stmt* s = impl_->r_scan_state;
+  ScopedReset reset(s);
+  bind_text(s, 1, prefix);
+  bind_text(s, 2, end);
+  std::vector<std::pair<std::string, Bytes>> out;
+  int rc = SQLITE_OK;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    const auto* key = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+    int len = sqlite3_column_bytes(s, 0);
+    out.emplace_back(std::string(key ? key : "", static_cast<std::size_t>(len)), column_blob(s, 1));
+  }
+  if (rc != SQLITE_DONE) return db_error(impl_->reader.db.get(), "scan state");
+  return out;
 }
 
 Status SqliteStorage::put_state(std::vector<StateWrite> writes) {

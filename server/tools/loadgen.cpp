@@ -456,7 +456,7 @@ double thread_cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-// Replays entries [0, n) as ElectionLedger's rebuild does after a failed commit (decode and
+// Replays entries [0, n) as ElectionLedger's rebuild does without stored state (decode and
 // apply, no signature or proof checks) and returns the CPU seconds it took, or -1 if an entry
 // does not replay.
 double replay_once(const std::vector<Bytes>& entries, std::size_t n) {
@@ -940,14 +940,17 @@ int main(int argc, char** argv) {
     const std::size_t final_size = first_ballot + acked;
     double replay_setup = rebuild_cpu_seconds(sim.entries, first_ballot);
     double replay_full = rebuild_cpu_seconds(sim.entries, final_size);
+    double rollbacks = sum_nodes("tabella_ledger_batch_rollbacks_total");
+    double rebuilds = sum_nodes("tabella_ledger_state_rebuilds_total");
     std::printf(
-        "conflicts: %.0f of %.0f append attempts lost the etcd race (%.0f%%); each makes the node "
-        "rebuild its state from its local copy: an in-process replay (decode + apply) costs "
-        "%.1f ms CPU for the %zu setup entries + %.2f ms per ballot = %.1f ms at the final %zu "
-        "entries; the nodes' publish stage (which includes the rebuilds) took %.2f s CPU\n",
+        "conflicts: %.0f of %.0f append attempts lost the etcd race (%.0f%%); %.0f undone in "
+        "memory (O(batch)), %.0f rebuilt from stored state; a full replay (decode + apply, a "
+        "start without stored state) would cost %.1f ms CPU for the %zu setup entries + %.2f ms "
+        "per ballot = %.1f ms at the final %zu entries; the nodes' publish stage (which includes "
+        "undos and rebuilds) took %.2f s CPU\n",
         failures, commits + failures,
-        commits + failures > 0 ? 100 * failures / (commits + failures) : 0.0, 1000 * replay_setup,
-        first_ballot,
+        commits + failures > 0 ? 100 * failures / (commits + failures) : 0.0, rollbacks, rebuilds,
+        1000 * replay_setup, first_ballot,
         acked > 0 ? 1000 * (replay_full - replay_setup) / static_cast<double>(acked) : 0.0,
         1000 * replay_full, final_size, publish);
     std::printf("client retries: %llu\n", static_cast<unsigned long long>(retries.load()));

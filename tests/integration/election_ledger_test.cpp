@@ -48,8 +48,21 @@ class FlakyStorage final : public Storage {
       --fail_appends;
       return make_error(ErrorCode::kIo, "injected commit failure");
     }
+    {
+      // A lost cluster race: "another node" appended these entries first (RaceRemote serves them).
+      std::lock_guard<std::mutex> lock(race_mu);
+      if (!race_winners.empty()) {
+        won_race = std::move(race_winners);
+        race_winners.clear();
+        return make_error(ErrorCode::kConflict, "another node appended first", "etcd.size");
+      }
+    }
     return s_->append_batch(std::move(e), std::move(fx));
   }
+  std::mutex race_mu;
+  std::vector<Bytes> race_winners;  // guarded by race_mu: the next append loses the race to these
+  std::vector<Bytes> won_race;      // guarded by race_mu: what the cluster log has beyond ours
+  SqliteStorage& sqlite() { return *s_; }
   Result<std::vector<Bytes>> read_range(std::uint64_t a, std::uint64_t n) override {
     return s_->read_range(a, n);
   }
@@ -57,6 +70,9 @@ class FlakyStorage final : public Storage {
     return s_->find_by_hash(h);
   }
   Result<std::optional<Bytes>> get_state(std::string_view k) override { return s_->get_state(k); }
+  Result<std::vector<std::pair<std::string, Bytes>>> scan_state(std::string_view p) override {
+    return s_->scan_state(p);
+  }
   Status put_state(std::vector<StateWrite> w) override { return s_->put_state(std::move(w)); }
   Result<std::optional<Digest>> get_hash(std::uint32_t l, std::uint64_t i) override {
     return s_->get_hash(l, i);
@@ -81,6 +97,27 @@ class FlakyStorage final : public Storage {
   std::unique_ptr<SqliteStorage> s_;
 };
 
+// The cluster side of a node over FlakyStorage: serves the entries that won a race.
+class RaceRemote final : public RemoteLog {
+ public:
+  explicit RaceRemote(FlakyStorage& s) : s_(s) {}
+  Result<std::vector<Bytes>> fetch_remote(std::size_t) override {
+    std::lock_guard<std::mutex> lock(s_.race_mu);
+    std::vector<Bytes> out = std::move(s_.won_race);
+    s_.won_race.clear();
+    return out;
+  }
+  Status apply_remote(std::uint64_t first, std::vector<Bytes> entries, BatchEffects fx) override {
+    auto r = s_.sqlite().append_batch(std::move(entries), std::move(fx));
+    if (!r) return r.error();
+    if (r->empty() || r->front() != first) return make_error(ErrorCode::kConflict, "moved");
+    return Status::success();
+  }
+
+ private:
+  FlakyStorage& s_;
+};
+
 std::shared_ptr<const SigningKey> ledger_key_of(const SimElection& sim) {
   auto parsed = ledger::parse_verifier_key(sim.ledger_key);
   PublicKeyBytes pk{};
@@ -91,14 +128,16 @@ std::shared_ptr<const SigningKey> ledger_key_of(const SimElection& sim) {
 // One ledger process worth of parts, wired like run_ledger().
 struct Node {
   Node(const std::filesystem::path& dir, const SimElection& sim, const std::string& origin = {},
-       std::size_t max_queue = 0)
-      : storage(*SqliteStorage::open(dir)), pool(2, max_queue) {
+       std::size_t max_queue = 0, bool racing = false)
+      : storage(*SqliteStorage::open(dir)), remote(storage), pool(2, max_queue) {
     LedgerIdentity id{origin.empty() ? sim.manifest.origin : origin, sim.authority,
                       ledger_key_of(sim)};
     auto opened = ElectionLedger::open(storage, id, &metrics);
     EXPECT_TRUE(opened.ok()) << (opened.ok() ? "" : opened.error().describe());
     ledger = std::move(*opened);
-    committer = std::make_unique<Committer>(storage, *ledger, Committer::Options{}, &metrics);
+    Committer::Options committer_options;
+    if (racing) committer_options.remote = &remote;
+    committer = std::make_unique<Committer>(storage, *ledger, committer_options, &metrics);
     LedgerApi api{storage, *committer, pool, metrics, {}};
     api.entry_routes = false;
     register_ledger_api(router, api);
@@ -120,6 +159,7 @@ struct Node {
   std::uint16_t port() const { return server->port(); }
 
   FlakyStorage storage;
+  RaceRemote remote;
   Metrics metrics;
   std::unique_ptr<ElectionLedger> ledger;
   ThreadPool pool;
@@ -698,6 +738,90 @@ TEST_F(ElectionLedgerTest, RestartRebuildsStateAndKeepsTheCheckpoint) {
   }
 }
 
+// Start-up from stored state: a restart while the polls are open (and after the result) takes
+// the stored open-phase totals, not a replay of every ballot, and serves exactly what the
+// ledger served before; the election then goes on (kiosk chains, spent tokens, tally).
+TEST_F(ElectionLedgerTest, RestartFromStoredStateServesTheSameState) {
+  TempDir dir;
+  const SimElection& s = sim();
+  std::size_t half = s.find(EntryType::kCastBallot, 3);
+  std::string status_before, checkpoint_before;
+  {
+    Node node(dir.path(), s);
+    EXPECT_FALSE(node.ledger->resumed_from_stored_state());
+    HttpClient client(node.port());
+    post_range(client, 0, half);
+    ASSERT_TRUE(node.ledger->publish_checkpoint().ok());
+    status_before = client.get("/v1/status")->body;
+    checkpoint_before = client.get("/checkpoint")->body;
+  }
+  {
+    Node node(dir.path(), s);
+    EXPECT_TRUE(node.ledger->resumed_from_stored_state());
+    HttpClient client(node.port());
+    EXPECT_EQ(client.get("/v1/status")->body, status_before);
+    EXPECT_EQ(client.get("/checkpoint")->body, checkpoint_before);
+    // A ballot stored before the restart, sent again, is answered with its index.
+    auto again = parse(client.post("/v1/entries", post_body(s.entries[half - 1])));
+    EXPECT_EQ(again["index"], half - 1);
+    post_range(client, half, s.entries.size());
+    ASSERT_TRUE(node.ledger->publish_checkpoint().ok());
+    status_before = client.get("/v1/status")->body;
+    checkpoint_before = client.get("/checkpoint")->body;
+    EXPECT_EQ(parse(client.get("/v1/status"))["phase"], "finished");
+  }
+  {
+    Node node(dir.path(), s);  // the totals as of the last open batch, then the rest replayed
+    EXPECT_TRUE(node.ledger->resumed_from_stored_state());
+    HttpClient client(node.port());
+    EXPECT_EQ(client.get("/v1/status")->body, status_before);
+    EXPECT_EQ(client.get("/checkpoint")->body, checkpoint_before);
+  }
+}
+
+// Stored totals that do not check out (a spent-token row missing, a wrong root, a truncated
+// row) are not used: the ledger replays the whole log and serves the same state.
+TEST_F(ElectionLedgerTest, DamagedStoredStateIsReplayedInstead) {
+  const SimElection& s = sim();
+  std::size_t half = s.find(EntryType::kCastBallot, 3);
+  for (int damage = 0; damage < 3; ++damage) {
+    SCOPED_TRACE(damage);
+    TempDir dir;
+    std::string status_before;
+    {
+      Node node(dir.path(), s);
+      HttpClient client(node.port());
+      post_range(client, 0, half);
+      status_before = client.get("/v1/status")->body;
+    }
+    {
+      auto storage = *SqliteStorage::open(dir.path());
+      auto totals = *storage->get_state("resume/open");
+      ASSERT_TRUE(totals.has_value());
+      auto spent = *storage->scan_state("resume/spent/");
+      ASSERT_FALSE(spent.empty());
+      std::vector<StateWrite> writes;
+      if (damage == 0) writes.push_back({spent.front().first, std::nullopt});
+      if (damage == 1) {
+        (*totals)[9] ^= 1;  // a byte of the root (after version and size)
+        writes.push_back({"resume/open", *totals});
+      }
+      if (damage == 2) {
+        totals->resize(totals->size() - 1);
+        writes.push_back({"resume/open", *totals});
+      }
+      ASSERT_TRUE(storage->put_state(std::move(writes)).ok());
+      ASSERT_TRUE(storage->close().ok());
+    }
+    Node node(dir.path(), s);
+    EXPECT_FALSE(node.ledger->resumed_from_stored_state());
+    HttpClient client(node.port());
+    EXPECT_EQ(client.get("/v1/status")->body, status_before);
+    post_range(client, half, s.entries.size());
+    EXPECT_EQ(parse(client.get("/v1/status"))["phase"], "finished");
+  }
+}
+
 TEST_F(ElectionLedgerTest, FailedCommitLeavesNoTraceInMemory) {
   TempDir dir;
   const SimElection& s = sim();
@@ -711,9 +835,63 @@ TEST_F(ElectionLedgerTest, FailedCommitLeavesNoTraceInMemory) {
   json status = parse(client.get("/v1/status"));
   EXPECT_EQ(status["size"], first_ballot);
   EXPECT_EQ(status["tokens_spent"], 0);
+  // A batch of ballots is undone in memory, without a rebuild from storage.
+  EXPECT_EQ(node.metrics.rollbacks(), 1u);
+  EXPECT_EQ(node.metrics.rebuilds(), 0u);
   // Had the state kept the failed ballot, the token would be spent and the chain advanced.
-  post_range(client, first_ballot, s.entries.size());
+  std::size_t close = s.find(EntryType::kPollsClose);
+  post_range(client, first_ballot, close);
+  // A failed polls-close (not a ballot) is not undone in memory: the state is rebuilt.
+  node.storage.fail_appends = 1;
+  r = client.post("/v1/entries", post_body(s.entries[close]));
+  EXPECT_EQ(r->status, 500u) << r->body;
+  EXPECT_EQ(node.metrics.rebuilds(), 1u);
+  EXPECT_EQ(parse(client.get("/v1/status"))["phase"], "open");
+  post_range(client, close, s.entries.size());
   EXPECT_EQ(parse(client.get("/v1/status"))["phase"], "finished");
+}
+
+// A lost cluster race (docs/cluster.md section 1): another node appended a ballot first. The
+// node's batch of ballots is undone in memory in O(batch), not rebuilt from storage; the node
+// catches up, validates its batch again after the other node's ballot, and both are stored once
+// with a verifying receipt; the node ends in the same state as one that never raced.
+TEST_F(ElectionLedgerTest, LostRaceIsUndoneInMemory) {
+  TempDir dir, reference_dir;
+  const SimElection& s = sim();
+  std::size_t first_ballot = s.find(EntryType::kCastBallot);
+  ASSERT_NE(s.entry(first_ballot + 1).author, s.entry(first_ballot).author);
+  Node node(dir.path(), s, {}, 0, /*racing=*/true);
+  HttpClient client(node.port());
+  post_range(client, 0, first_ballot + 2);
+  std::string status_before = client.get("/v1/status")->body;
+  // Kiosk A's next ballot loses the race to kiosk B's next ballot.
+  std::size_t a = first_ballot + 2, b = first_ballot + 3;
+  ASSERT_NE(s.entry(a).author, s.entry(b).author);
+  for (std::size_t i : {a, b}) {
+    ASSERT_TRUE(s.entry(i).type == EntryType::kCastBallot ||
+                s.entry(i).type == EntryType::kChallengedBallot);
+  }
+  {
+    std::lock_guard<std::mutex> lock(node.storage.race_mu);
+    node.storage.race_winners = {s.entries[b]};
+  }
+  auto posted = parse(client.post("/v1/entries", post_body(s.entries[a])));
+  ASSERT_EQ(posted["index"], first_ballot + 3) << posted.dump();
+  expect_valid_receipt(posted["receipt"], s.entries[a], first_ballot + 3, s.ledger_key);
+  EXPECT_EQ(node.metrics.rollbacks(), 1u);
+  EXPECT_EQ(node.metrics.rebuilds(), 0u);
+  EXPECT_EQ(parse(client.post("/v1/entries", post_body(s.entries[b])))["index"], first_ballot + 2);
+  // The same entries in the same order, without a race.
+  Node reference(reference_dir.path(), s);
+  HttpClient ref(reference.port());
+  post_range(ref, 0, first_ballot + 2);
+  EXPECT_EQ(ref.get("/v1/status")->body, status_before);
+  EXPECT_EQ(parse(ref.post("/v1/entries", post_body(s.entries[b])))["index"], first_ballot + 2);
+  auto ref_posted = parse(ref.post("/v1/entries", post_body(s.entries[a])));
+  EXPECT_EQ(ref_posted["index"], first_ballot + 3);
+  EXPECT_EQ(client.get("/v1/status")->body, ref.get("/v1/status")->body);
+  // Same size and root: the same signed checkpoint in both receipts.
+  EXPECT_EQ(posted["receipt"]["checkpoint"], ref_posted["receipt"]["checkpoint"]);
 }
 
 // A failed COMMIT of another entry at the same index: the tree hashes the ledger keeps in

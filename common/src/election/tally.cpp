@@ -142,6 +142,25 @@ void TallyAccumulator::merge(const TallyAccumulator& other) {
   count_ += other.count_;
 }
 
+Result<TallyAccumulator> TallyAccumulator::resume(const Manifest& manifest,
+                                                  std::vector<std::vector<Ciphertext>> sums,
+                                                  std::uint64_t count) {
+  TallyAccumulator t(manifest);
+  if (sums.size() != t.sums_.size()) {
+    return make_error(ErrorCode::kInvalidArgument, "tally sums do not have the manifest's shape",
+                      "contests");
+  }
+  for (std::size_t c = 0; c < sums.size(); ++c) {
+    if (sums[c].size() != t.sums_[c].size()) {
+      return make_error(ErrorCode::kInvalidArgument, "tally sums do not have the manifest's shape",
+                        "contests[" + std::to_string(c) + "]");
+    }
+  }
+  t.sums_ = std::move(sums);
+  t.count_ = count;
+  return t;
+}
+
 record::EncryptedTallyBody TallyAccumulator::finish(std::uint64_t log_size) const {
   record::EncryptedTallyBody body;
   body.log_size = log_size;

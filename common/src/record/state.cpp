@@ -2,6 +2,7 @@
 
 #include "tabella/election/ballot.h"
 #include "tabella/ledger/note.h"
+#include "tabella/util/canonical.h"
 
 namespace tabella::record {
 
@@ -255,12 +256,192 @@ Status ElectionState::apply(const CheckedEntry& c) {
     auto st = check_proofs(c, snapshot_, &done);
     if (!st.ok()) return st;
   }
+  // begin_batch(): what rollback_batch() needs, kept only while only ballots are applied.
+  const bool ballot = e.type == EntryType::kCastBallot || e.type == EntryType::kChallengedBallot;
+  std::optional<KioskState> kiosk_before;
+  if (mark_.active && mark_.ballots_only && ballot && mark_.kiosks.count(e.author) == 0) {
+    if (auto it = kiosks_.find(e.author); it != kiosks_.end()) kiosk_before = it->second;
+  }
   auto st = apply_body(c);
   if (st.ok()) {
+    if (mark_.active && mark_.ballots_only) {
+      if (!ballot) {
+        mark_.ballots_only = false;
+        mark_.kiosks.clear();
+        mark_.spent_tokens.clear();
+      } else {
+        if (kiosk_before) mark_.kiosks.emplace(e.author, std::move(*kiosk_before));
+        if (auto* cast = std::get_if<CastBallotBody>(&c.body)) {
+          mark_.spent_tokens.push_back(cast->token_hash);
+        }
+      }
+    }
     ++size_;
     tree_.append(c.leaf ? *c.leaf : ledger::leaf_hash(c.entry.encode()));
   }
   return st;
+}
+
+void ElectionState::begin_batch() {
+  mark_ = Mark{};
+  mark_.active = true;
+  mark_.size = size_;
+  mark_.spent = spent_;
+  mark_.challenged = challenged_;
+  mark_.tree = tree_;
+  mark_.tally = tally_;
+}
+
+bool ElectionState::rollback_batch() {
+  if (!mark_.active || !mark_.ballots_only) {
+    mark_ = Mark{};
+    return false;
+  }
+  for (const Digest& t : mark_.spent_tokens) tokens_[t] = false;
+  for (auto& [key, before] : mark_.kiosks) kiosks_[key] = std::move(before);
+  size_ = mark_.size;
+  spent_ = mark_.spent;
+  challenged_ = mark_.challenged;
+  tree_ = std::move(mark_.tree);
+  tally_ = std::move(mark_.tally);
+  mark_ = Mark{};
+  return true;
+}
+
+Bytes ElectionState::OpenTotals::encode() const {
+  Writer w;
+  w.u8(1).u64(size).raw(root).u64(open_index).u64(cast).u64(challenged);
+  w.count(sums.size());
+  for (const auto& contest : sums) {
+    w.count(contest.size());
+    for (const auto& c : contest) w.raw(c.encode());
+  }
+  w.count(kiosks.size());
+  for (const auto& k : kiosks) {
+    w.raw(k.key).u64(k.last_sequence).u64(k.cast).u64(k.challenged).raw(k.chain_head);
+  }
+  return std::move(w).bytes();
+}
+
+Result<ElectionState::OpenTotals> ElectionState::OpenTotals::decode(ByteView bytes) {
+  Reader r(bytes);
+  OpenTotals t;
+  auto version = r.u8("version");
+  if (!version) return version.error();
+  if (*version != 1) {
+    return make_error(ErrorCode::kInvalidEncoding, "unknown version " + std::to_string(*version),
+                      "version");
+  }
+  auto u64 = [&r](std::string_view what, std::uint64_t& out) -> Status {
+    auto v = r.u64(what);
+    if (!v) return v.error();
+    out = *v;
+    return {};
+  };
+  auto raw32 = [&r](std::string_view what, std::array<std::uint8_t, 32>& out) -> Status {
+    auto v = r.raw(32, what);
+    if (!v) return v.error();
+    std::copy(v->begin(), v->end(), out.begin());
+    return {};
+  };
+  TABELLA_TRY(u64("size", t.size));
+  TABELLA_TRY(raw32("root", t.root));
+  TABELLA_TRY(u64("open_index", t.open_index));
+  TABELLA_TRY(u64("cast", t.cast));
+  TABELLA_TRY(u64("challenged", t.challenged));
+  auto contests = r.count("sums", 1024);
+  if (!contests) return contests.error();
+  t.sums.resize(*contests);
+  for (auto& contest : t.sums) {
+    auto n = r.count("sums[]", 4096);
+    if (!n) return n.error();
+    contest.resize(*n);
+    for (auto& c : contest) {
+      auto alpha = r.raw(Point::kSize, "alpha");
+      if (!alpha) return alpha.error();
+      auto a = Point::decode_allow_identity(*alpha);
+      if (!a) return a.error();
+      auto beta = r.raw(Point::kSize, "beta");
+      if (!beta) return beta.error();
+      auto b = Point::decode_allow_identity(*beta);
+      if (!b) return b.error();
+      c.alpha = std::move(*a);
+      c.beta = std::move(*b);
+    }
+  }
+  auto kiosks = r.count("kiosks", kMaxKiosks);
+  if (!kiosks) return kiosks.error();
+  t.kiosks.resize(*kiosks);
+  for (auto& k : t.kiosks) {
+    TABELLA_TRY(raw32("kiosks[].key", k.key));
+    TABELLA_TRY(u64("kiosks[].last_sequence", k.last_sequence));
+    TABELLA_TRY(u64("kiosks[].cast", k.cast));
+    TABELLA_TRY(u64("kiosks[].challenged", k.challenged));
+    TABELLA_TRY(raw32("kiosks[].chain_head", k.chain_head));
+  }
+  TABELLA_TRY(r.finish("open totals"));
+  return t;
+}
+
+ElectionState::OpenTotals ElectionState::open_totals() const {
+  OpenTotals t;
+  t.size = size_;
+  t.root = tree_.root();
+  t.open_index = open_index_;
+  t.cast = tally_ ? tally_->count() : 0;
+  t.challenged = challenged_;
+  if (tally_) t.sums = tally_->sums();
+  for (const auto& [key, k] : kiosks_) {
+    if (k.cast == 0 && k.challenged == 0) continue;
+    t.kiosks.push_back({key, k.last_sequence, k.cast, k.challenged, k.chain_head});
+  }
+  return t;
+}
+
+Status ElectionState::resume_open(const OpenTotals& t, const std::vector<Digest>& spent,
+                                  ledger::MerkleBuilder tree) {
+  auto refuse = [](const std::string& why) {
+    return make_error(ErrorCode::kConflict, "stored open-phase totals: " + why);
+  };
+  if (phase_ != Phase::kOpen || open_index_ != t.open_index) {
+    return refuse("the polls-open entry is not at " + std::to_string(t.open_index));
+  }
+  if (size_ > t.size) return refuse("more entries replayed than the totals cover");
+  if (tree.size() != t.size || tree.root() != t.root) {
+    return refuse("the stored tree's root at " + std::to_string(t.size) + " differs");
+  }
+  if (spent.size() != t.cast || t.cast + t.challenged > t.size) {
+    return refuse("the ballot counts do not add up");
+  }
+  auto tally = election::TallyAccumulator::resume(*snapshot_.manifest, t.sums, t.cast);
+  if (!tally) return tally.error().with_prefix("stored open-phase totals");
+  std::uint64_t cast = 0, challenged = 0;
+  for (const auto& k : t.kiosks) {
+    if (kiosks_.count(k.key) == 0) return refuse("a kiosk with ballots is not enrolled");
+    cast += k.cast;
+    challenged += k.challenged;
+  }
+  if (cast != t.cast || challenged != t.challenged) {
+    return refuse("the kiosks' counts do not add up");
+  }
+  for (const Digest& h : spent) {
+    auto it = tokens_.find(h);
+    if (it == tokens_.end() || it->second) return refuse("a spent token is unknown or twice");
+    it->second = true;
+  }
+  for (const auto& k : t.kiosks) {
+    KioskState& s = kiosks_[k.key];
+    s.last_sequence = k.last_sequence;
+    s.cast = k.cast;
+    s.challenged = k.challenged;
+    s.chain_head = k.chain_head;
+  }
+  tally_ = std::move(*tally);
+  spent_ = t.cast;
+  challenged_ = t.challenged;
+  size_ = t.size;
+  tree_ = std::move(tree);
+  return {};
 }
 
 std::vector<KioskHead> ElectionState::kiosk_heads() const {
@@ -668,6 +849,7 @@ Status ElectionState::apply_body(const CheckedEntry& c) {
       if (phase_ == Phase::kSetup) return conflict("the election key is not yet published");
       if (phase_ != Phase::kKeyed) return conflict("polls were already opened");
       phase_ = Phase::kOpen;
+      open_index_ = size_;
       tally_.emplace(*snapshot_.manifest);
       return {};
     }

@@ -330,6 +330,10 @@ Result<std::optional<std::uint64_t>> EtcdStorage::find_by_hash(const Digest& ent
 Result<std::optional<Bytes>> EtcdStorage::get_state(std::string_view key) {
   return local_->get_state(key);
 }
+Result<std::vector<std::pair<std::string, Bytes>>> EtcdStorage::scan_state(
+    std::string_view prefix) {
+  return local_->scan_state(prefix);
+}
 Status EtcdStorage::put_state(std::vector<StateWrite> writes) {
   return local_->put_state(std::move(writes));
 }

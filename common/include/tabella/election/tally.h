@@ -47,6 +47,12 @@ class TallyAccumulator {
   // The encrypted-tally body covering the log entries [0, log_size).
   record::EncryptedTallyBody finish(std::uint64_t log_size) const;
   std::uint64_t count() const { return count_; }
+  const std::vector<std::vector<Ciphertext>>& sums() const { return sums_; }
+  // An accumulator holding these sums of `count` ballots (start-up from stored state).
+  // Errors: sums not of the manifest's shape (kInvalidArgument).
+  static Result<TallyAccumulator> resume(const Manifest& manifest,
+                                         std::vector<std::vector<Ciphertext>> sums,
+                                         std::uint64_t count);
 
  private:
   std::vector<std::vector<Ciphertext>> sums_;

@@ -175,6 +175,45 @@ class ElectionState {
   Status bind_result(ResultBody& result) const;
   // The token hash's state: 0 unknown, 1 committed and unspent, 2 spent.
   int token_state(const Digest& token_hash) const;
+  // Every committed token hash -> spent.
+  const std::map<Digest, bool>& tokens() const { return tokens_; }
+
+  // ---- Start-up from stored state (a ledger that restarts without decoding every ballot again).
+  // While the polls are open, OpenTotals is everything the ballots applied since polls-open
+  // changed besides the spent tokens; a ledger stores it with each batch, with the position of
+  // polls-open, the positions of the other entries applied since and each ballot's token.
+  struct OpenTotals {
+    struct Kiosk {
+      PublicKeyBytes key{};
+      std::uint64_t last_sequence = 0, cast = 0, challenged = 0;
+      Digest chain_head{};
+    };
+    std::uint64_t size = 0;        // entries applied
+    ledger::Hash root{};           // MTH of those entries
+    std::uint64_t open_index = 0;  // the polls-open entry
+    std::uint64_t cast = 0, challenged = 0;
+    std::vector<std::vector<Ciphertext>> sums;  // the tally so far, per contest, per selection
+    std::vector<Kiosk> kiosks;                  // every kiosk that has a ballot
+    Bytes encode() const;
+    static Result<OpenTotals> decode(ByteView bytes);
+  };
+  // REQUIRES: phase() == kOpen
+  OpenTotals open_totals() const;
+  std::uint64_t open_index() const { return open_index_; }
+  // Puts the totals back into a state that applied the entries [0, totals.open_index] and, in
+  // order, every entry after it up to totals.size that is not a ballot; `spent` are the tokens of
+  // the cast ballots, `tree` the Merkle tree of the first totals.size entries. Checks what it can
+  // cheaply (phase, root, kiosks enrolled, tokens committed once, counts agree); on error the
+  // state is unusable: replay instead.
+  Status resume_open(const OpenTotals& totals, const std::vector<Digest>& spent,
+                     ledger::MerkleBuilder tree);
+
+  // ---- Undoing a batch (a ledger whose append lost a race in cluster mode). begin_batch()
+  // marks the state; rollback_batch() puts it back as it was at the mark in O(entries since) and
+  // returns true when only ballots were applied since; false when another entry was (the caller
+  // replays the log instead). Each call of begin_batch() replaces the mark.
+  void begin_batch();
+  bool rollback_batch();
 
  private:
   Status apply_body(const CheckedEntry& c);
@@ -207,6 +246,18 @@ class ElectionState {
   Digest polls_close_hash_{};
   Digest tally_hash_{};
   std::map<std::uint32_t, Digest> partial_hashes_;
+  std::uint64_t open_index_ = 0;  // the polls-open entry, once applied
+  // begin_batch(): what rollback_batch() restores.
+  struct Mark {
+    bool active = false;
+    bool ballots_only = true;
+    std::uint64_t size = 0, spent = 0, challenged = 0;
+    ledger::MerkleBuilder tree;
+    std::optional<election::TallyAccumulator> tally;
+    std::map<PublicKeyBytes, KioskState> kiosks;  // as before their first ballot since the mark
+    std::vector<Digest> spent_tokens;
+  };
+  Mark mark_;
 };
 
 }  // namespace tabella::record

@@ -89,6 +89,10 @@ class ElectionLedger final : public BatchHooks {
   std::string verifier_key() const;
   // Committed log size.
   std::uint64_t size() const;
+  // Whether the last rebuild of the in-memory state (at open, or after a failed commit that could
+  // not be undone in memory) started from the stored open-phase totals instead of replaying the
+  // whole log (docs/cluster.md, "Start-up from stored state"). Committer thread, or before serving.
+  bool resumed_from_stored_state() const;
 
   // For the node's own witness (ledger::Witness::RootCheck): success iff `checkpoint`'s root
   // is this node's tree root at that size. kNotFound when the node has not committed that many

@@ -48,6 +48,11 @@ class Metrics {
   std::uint64_t proof_checks() const { return proof_checks_.load(); }
   void add_rejected(std::uint64_t n) { rejected_ += n; }
   void add_commit_failures(std::uint64_t n) { commit_failures_ += n; }
+  // After a failed commit: the batch undone in memory, or the state rebuilt from storage.
+  void add_rollbacks(std::uint64_t n) { rollbacks_ += n; }
+  void add_rebuilds(std::uint64_t n) { rebuilds_ += n; }
+  std::uint64_t rollbacks() const { return rollbacks_.load(); }
+  std::uint64_t rebuilds() const { return rebuilds_.load(); }
   // Election ledger counters: appended entries by type name ("cast-ballot"), rejected
   // submissions by reason (the error code name, "unknown_author" for 401s), ballots (cast and
   // challenged), fsyncs (transactions: batches and stored checkpoints).
@@ -86,6 +91,8 @@ class Metrics {
   std::atomic<std::uint64_t> proof_checks_{0};
   std::atomic<std::uint64_t> rejected_{0};
   std::atomic<std::uint64_t> commit_failures_{0};
+  std::atomic<std::uint64_t> rollbacks_{0};
+  std::atomic<std::uint64_t> rebuilds_{0};
 };
 
 }  // namespace tabella::server

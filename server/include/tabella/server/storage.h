@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tabella/crypto/hash.h"
@@ -71,6 +72,9 @@ class Storage {
 
   // Key/value state as of the last committed batch.
   virtual Result<std::optional<Bytes>> get_state(std::string_view key) = 0;
+  // Every state row whose key starts with `prefix`, by key. Default: kNotFound (callers
+  // that can do without, e.g. start-up from stored state, then replay the log).
+  virtual Result<std::vector<std::pair<std::string, Bytes>>> scan_state(std::string_view prefix);
   // State changes outside of an append (administrative rows), durable on return.
   virtual Status put_state(std::vector<StateWrite> writes) = 0;
 

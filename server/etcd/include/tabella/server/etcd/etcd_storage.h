@@ -73,6 +73,7 @@ class EtcdStorage final : public Storage {
   Result<std::vector<Bytes>> read_range(std::uint64_t start, std::uint64_t count) override;
   Result<std::optional<std::uint64_t>> find_by_hash(const Digest& entry_hash) override;
   Result<std::optional<Bytes>> get_state(std::string_view key) override;
+  Result<std::vector<std::pair<std::string, Bytes>>> scan_state(std::string_view prefix) override;
   Status put_state(std::vector<StateWrite> writes) override;
   Result<std::optional<Digest>> get_hash(std::uint32_t level, std::uint64_t index) override;
   Status put_hashes(std::vector<HashWrite> hashes) override;
