@@ -3,16 +3,15 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <deque>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
 
 #include "tabella/server/log.h"
 #include "tabella/server/metrics.h"
+#include "tabella/util/mutex.h"
 
 namespace tabella::server {
 
@@ -116,15 +115,16 @@ struct Committer::Impl {
   Options options;
   Metrics* metrics;
 
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<Pending> queue;  // guarded by mu
-  bool stopping = false;      // guarded by mu
-  bool woken = false;         // guarded by mu
-  // guarded by mu: false from taking a batch until its commit is done (callbacks then run).
-  bool idle = true;
-  bool busy_arrival = false;   // guarded by mu: an entry came while a batch was committing
-  std::size_t last_batch = 0;  // guarded by mu: entries in the batch taken last
+  Mutex mu;
+  CondVar cv;
+  std::deque<Pending> queue TABELLA_GUARDED_BY(mu);
+  bool stopping TABELLA_GUARDED_BY(mu) = false;
+  bool woken TABELLA_GUARDED_BY(mu) = false;
+  // False from taking a batch until its commit is done (callbacks then run).
+  bool idle TABELLA_GUARDED_BY(mu) = true;
+  // An entry came while a batch was committing.
+  bool busy_arrival TABELLA_GUARDED_BY(mu) = false;
+  std::size_t last_batch TABELLA_GUARDED_BY(mu) = 0;  // entries in the batch taken last
   std::optional<Error> fatal;  // committer thread: a remote entry the hooks refused
   // Disk full: set when a commit failed for lack of space. Until a probe write fits again,
   // batches are refused at once (no validation, no state to undo); handlers refuse before any
@@ -132,8 +132,8 @@ struct Committer::Impl {
   std::atomic<bool> disk_full{false};
   std::atomic<std::int64_t> next_probe{0};  // steady_clock ticks
   std::optional<Error> disk_error;          // committer thread
-  std::mutex join_mu;
-  std::thread thread;
+  Mutex join_mu;
+  std::thread thread TABELLA_GUARDED_BY(join_mu);
 
   Impl(Storage& s, Validator v, Options o, Metrics* m)
       : storage(s),
@@ -148,16 +148,18 @@ struct Committer::Impl {
     for (;;) {
       std::vector<Pending> batch;
       {
-        std::unique_lock<std::mutex> lock(mu);
+        MutexLock lock(mu);
         idle = true;
-        cv.wait(lock, [this] { return stopping || woken || !queue.empty(); });
+        while (!stopping && !woken && queue.empty()) cv.wait(mu);
         if (queue.empty() && stopping) return;  // stopping and drained
         // Concurrent clients (entries came in while the previous batch was committing, or it
         // held several): give the next batch a moment to fill.
         if (options.linger.count() > 0 && !stopping && !queue.empty() &&
             queue.size() < options.linger_target && (busy_arrival || last_batch > 1)) {
-          cv.wait_for(lock, options.linger,
-                      [this] { return stopping || queue.size() >= options.linger_target; });
+          const auto until = std::chrono::steady_clock::now() + options.linger;
+          while (!stopping && queue.size() < options.linger_target) {
+            if (!cv.wait_until(mu, until)) break;
+          }
         }
         idle = false;
         busy_arrival = false;
@@ -380,7 +382,7 @@ struct Committer::Impl {
     }
     {
       // From here on an arrival may be a client answering its own receipt: not concurrency.
-      std::lock_guard<std::mutex> lock(mu);
+      MutexLock lock(mu);
       idle = true;
     }
 
@@ -411,11 +413,13 @@ struct Committer::Impl {
 
 Committer::Committer(Storage& storage, Validator validator, Options options, Metrics* metrics)
     : impl_(std::make_unique<Impl>(storage, std::move(validator), options, metrics)) {
+  MutexLock lock(impl_->join_mu);
   impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
 }
 
 Committer::Committer(Storage& storage, BatchHooks& hooks, Options options, Metrics* metrics)
     : impl_(std::make_unique<Impl>(storage, hooks, options, metrics)) {
+  MutexLock lock(impl_->join_mu);
   impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
 }
 
@@ -425,7 +429,7 @@ Committer::~Committer() {
 
 void Committer::submit(Bytes entry, std::shared_ptr<const void> prepared, AppendCallback done) {
   {
-    std::lock_guard<std::mutex> lock(impl_->mu);
+    MutexLock lock(impl_->mu);
     if (!impl_->stopping) {
       impl_->queue.push_back(Pending{std::move(entry), std::move(prepared), std::move(done)});
       if (!impl_->idle) impl_->busy_arrival = true;
@@ -446,7 +450,7 @@ bool Committer::writes_refused() const {
 
 void Committer::wake() {
   {
-    std::lock_guard<std::mutex> lock(impl_->mu);
+    MutexLock lock(impl_->mu);
     impl_->woken = true;
   }
   impl_->cv.notify_one();
@@ -454,11 +458,11 @@ void Committer::wake() {
 
 void Committer::stop() {
   {
-    std::lock_guard<std::mutex> lock(impl_->mu);
+    MutexLock lock(impl_->mu);
     impl_->stopping = true;
   }
   impl_->cv.notify_all();
-  std::lock_guard<std::mutex> join_lock(impl_->join_mu);
+  MutexLock join_lock(impl_->join_mu);
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 
