@@ -200,7 +200,9 @@ TEST(Config, ParseListen) {
   ASSERT_TRUE(b.ok());
   EXPECT_EQ(b->host, "::1");
   EXPECT_EQ(b->port, 0);
-  for (const char* bad : {"127.0.0.1", "127.0.0.1:65536", ":80", "::1:80", "h:-1", "h:8a"}) {
+  // "[[::1]]:80" and "a]:80": brackets are the IPv6 literal's, never part of the host.
+  for (const char* bad : {"127.0.0.1", "127.0.0.1:65536", ":80", "::1:80", "h:-1", "h:8a",
+                          "[[::1]]:80", "a]:80", "[a]b]:80"}) {
     auto r = parse_listen(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().field, "listen");
@@ -241,6 +243,7 @@ TEST(Config, JsonText) {
   EXPECT_EQ((*r)[1], (std::pair<std::string, std::string>{"threads", "4"}));
   EXPECT_FALSE(parse_config_text(R"({"threads": [1]})").ok());
   EXPECT_FALSE(parse_config_text(R"({"threads": )").ok());
+  EXPECT_FALSE(parse_config_text(R"({"": "x"})").ok());  // an empty key names no option
 }
 
 TEST(Log, KeyValueLineWithQuoting) {
