@@ -269,9 +269,9 @@ struct Committer::Impl {
         // "does not follow" the ones another node appended). Wait for the cluster a bounded
         // time, then answer "unavailable" (503: the client retries), never a 4xx.
         if (std::chrono::steady_clock::now() - unreachable_since > kUnreachableWait) {
-          Error e{ErrorCode::kIo,
-                  "the cluster log cannot be read (" + st.error().describe() + "); retry later",
-                  "cluster"};
+          Error e = make_unavailable(
+              "the cluster log cannot be read (" + st.error().describe() + "); retry later",
+              "cluster", 1);
           for (auto& p : batch) p.done(e);
           return;
         }
@@ -440,7 +440,7 @@ void Committer::submit(Bytes entry, std::shared_ptr<const void> prepared, Append
       return;
     }
   }
-  done(make_error(ErrorCode::kIo, "the ledger is shutting down; retry later"));
+  done(make_unavailable("the ledger is shutting down; retry later", "server", 1));
 }
 
 bool Committer::writes_refused() const {
