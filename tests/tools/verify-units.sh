@@ -20,8 +20,17 @@ done
 # Any message is a finding (an unknown key, a bad value, a missing binary).
 out=$(cd "$WORK" && systemd-analyze verify --man=no ./*.service 2>&1) || { echo "$out"; exit 1; }
 if [ -n "$out" ]; then echo "$out"; exit 1; fi
-# The --config file parses and the data dir in ExecStart is the StateDirectory.
-"$BIN/tabella-ledger" --config "$SRC/deploy/examples/ledger.conf" --help > /dev/null
+# The example config is read without an error (an unknown key is one) and the data dir in
+# ExecStart is the StateDirectory.
+"$BIN/tabella-ledger" --config "$SRC/deploy/examples/ledger.conf" --data-dir "$WORK/data" \
+  --print-verifier-key > /dev/null
+{ cat "$SRC/deploy/examples/ledger.conf"; echo "tls_kye = /x"; } > "$WORK/misspelt.conf"
+if "$BIN/tabella-ledger" --config "$WORK/misspelt.conf" --data-dir "$WORK/data" \
+  --print-verifier-key > /dev/null 2> "$WORK/misspelt.err"; then
+  echo "a config file with a misspelt key was accepted" >&2
+  exit 1
+fi
+grep -q "tls" "$WORK/misspelt.err" || { cat "$WORK/misspelt.err"; exit 1; }
 grep -q -- '--data-dir /var/lib/tabella-ledger' "$SRC/deploy/systemd/tabella-ledger.service"
 grep -q -- '--data-dir /var/lib/tabella-witness' "$SRC/deploy/systemd/tabella-witness.service"
 echo "verify-units: $(ls "$WORK" | wc -l) units ok"
