@@ -33,4 +33,4 @@ fi
 grep -q "tls" "$WORK/misspelt.err" || { cat "$WORK/misspelt.err"; exit 1; }
 grep -q -- '--data-dir /var/lib/tabella-ledger' "$SRC/deploy/systemd/tabella-ledger.service"
 grep -q -- '--data-dir /var/lib/tabella-witness' "$SRC/deploy/systemd/tabella-witness.service"
-echo "verify-units: $(ls "$WORK" | wc -l) units ok"
+echo "verify-units: $(ls "$WORK"/*.service | wc -l) units ok"
