@@ -241,8 +241,10 @@ struct Committer::Impl {
     return false;
   }
 
-  void note_commit_error(Error error) {
-    if (!is_disk_full(error)) return;
+  // Returns the error the batch's callbacks get: a full disk's with the plain field "disk",
+  // whatever prefix the storage gave it (docs/api.md).
+  Error note_commit_error(Error error) {
+    if (!is_disk_full(error)) return error;
     error.field = std::string(kDiskFullField);
     if (!disk_full) {
       log_event(LogLevel::kError, "disk_full",
@@ -252,6 +254,7 @@ struct Committer::Impl {
     disk_error = error;
     next_probe = ticks(std::chrono::steady_clock::now() + options.disk_probe_interval);
     disk_full = true;
+    return error;
   }
 
   void process(std::vector<Pending>& batch) {
@@ -367,8 +370,7 @@ struct Committer::Impl {
         }
         hooks.after_commit(Status::success());
       } else {
-        commit_error = r.error();
-        note_commit_error(r.error());
+        commit_error = note_commit_error(r.error());
         if (metrics) metrics->add_commit_failures(1);
         hooks.after_commit(Status(r.error()));
         if (!last && r.error().code == ErrorCode::kConflict && r.error().field == "etcd.size") {
