@@ -5,6 +5,9 @@ target_compile_options(tabella_warnings INTERFACE
   -Woverloaded-virtual -Wimplicit-fallthrough
   # GCC's -Wnull-dereference fires inside Boost.Asio's inlined scheduler code at -O2; clang's is precise.
   $<$<CXX_COMPILER_ID:Clang>:-Wnull-dereference>
+  # Lock discipline: members marked TABELLA_GUARDED_BY (tabella/util/mutex.h) are only touched
+  # with their mutex held; checked at compile time.
+  $<$<CXX_COMPILER_ID:Clang>:-Wthread-safety>
   $<$<BOOL:${TABELLA_WERROR}>:-Werror>
   # GCC 12 reports false -Wrestrict positives inside libstdc++'s std::string (GCC bug 105329).
   $<$<CXX_COMPILER_ID:GNU>:-Wno-restrict>)
@@ -16,6 +19,13 @@ if(TABELLA_SANITIZE)
   target_compile_options(tabella_sanitizers INTERFACE
     -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
   target_link_options(tabella_sanitizers INTERFACE -fsanitize=address,undefined)
+endif()
+if(TABELLA_TSAN)
+  if(TABELLA_SANITIZE)
+    message(FATAL_ERROR "TABELLA_TSAN and TABELLA_SANITIZE cannot be combined")
+  endif()
+  target_compile_options(tabella_sanitizers INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+  target_link_options(tabella_sanitizers INTERFACE -fsanitize=thread)
 endif()
 
 add_library(tabella_options INTERFACE)

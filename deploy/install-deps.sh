@@ -21,6 +21,8 @@ PACKAGES=(
   etcd-server etcd-client
   # the bulletin board is tested in headless chromium
   chromium
+  # operations: online backups (deploy/backup-ledger.sh), systemd-analyze verify on deploy/systemd
+  sqlite3 systemd
 )
 
 # The bulletin board's browser checks are bundled with node and npm (server/web/package-lock.json).

@@ -135,6 +135,8 @@ int main(int argc, char** argv) {
   app.set_config("--config", "",
                  "Config file: key = value lines or a JSON object; "
                  "the command line wins");
+  // A misspelt key ("tls_kye") must not silently leave a setting at its default.
+  app.allow_config_extras(CLI::config_extras_mode::error);
   app.add_option("--listen", config.listen, "host:port to listen on (port 0: ephemeral)")
       ->capture_default_str();
   app.add_option("--data-dir", config.data_dir, "Directory holding ledger.sqlite")

@@ -3,16 +3,15 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <deque>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
 
 #include "tabella/server/log.h"
 #include "tabella/server/metrics.h"
+#include "tabella/util/mutex.h"
 
 namespace tabella::server {
 
@@ -116,15 +115,16 @@ struct Committer::Impl {
   Options options;
   Metrics* metrics;
 
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<Pending> queue;  // guarded by mu
-  bool stopping = false;      // guarded by mu
-  bool woken = false;         // guarded by mu
-  // guarded by mu: false from taking a batch until its commit is done (callbacks then run).
-  bool idle = true;
-  bool busy_arrival = false;   // guarded by mu: an entry came while a batch was committing
-  std::size_t last_batch = 0;  // guarded by mu: entries in the batch taken last
+  Mutex mu;
+  CondVar cv;
+  std::deque<Pending> queue TABELLA_GUARDED_BY(mu);
+  bool stopping TABELLA_GUARDED_BY(mu) = false;
+  bool woken TABELLA_GUARDED_BY(mu) = false;
+  // False from taking a batch until its commit is done (callbacks then run).
+  bool idle TABELLA_GUARDED_BY(mu) = true;
+  // An entry came while a batch was committing.
+  bool busy_arrival TABELLA_GUARDED_BY(mu) = false;
+  std::size_t last_batch TABELLA_GUARDED_BY(mu) = 0;  // entries in the batch taken last
   std::optional<Error> fatal;  // committer thread: a remote entry the hooks refused
   // Disk full: set when a commit failed for lack of space. Until a probe write fits again,
   // batches are refused at once (no validation, no state to undo); handlers refuse before any
@@ -132,8 +132,8 @@ struct Committer::Impl {
   std::atomic<bool> disk_full{false};
   std::atomic<std::int64_t> next_probe{0};  // steady_clock ticks
   std::optional<Error> disk_error;          // committer thread
-  std::mutex join_mu;
-  std::thread thread;
+  Mutex join_mu;
+  std::thread thread TABELLA_GUARDED_BY(join_mu);
 
   Impl(Storage& s, Validator v, Options o, Metrics* m)
       : storage(s),
@@ -148,16 +148,18 @@ struct Committer::Impl {
     for (;;) {
       std::vector<Pending> batch;
       {
-        std::unique_lock<std::mutex> lock(mu);
+        MutexLock lock(mu);
         idle = true;
-        cv.wait(lock, [this] { return stopping || woken || !queue.empty(); });
+        while (!stopping && !woken && queue.empty()) cv.wait(mu);
         if (queue.empty() && stopping) return;  // stopping and drained
         // Concurrent clients (entries came in while the previous batch was committing, or it
         // held several): give the next batch a moment to fill.
         if (options.linger.count() > 0 && !stopping && !queue.empty() &&
             queue.size() < options.linger_target && (busy_arrival || last_batch > 1)) {
-          cv.wait_for(lock, options.linger,
-                      [this] { return stopping || queue.size() >= options.linger_target; });
+          const auto until = std::chrono::steady_clock::now() + options.linger;
+          while (!stopping && queue.size() < options.linger_target) {
+            if (!cv.wait_until(mu, until)) break;
+          }
         }
         idle = false;
         busy_arrival = false;
@@ -239,8 +241,10 @@ struct Committer::Impl {
     return false;
   }
 
-  void note_commit_error(Error error) {
-    if (!is_disk_full(error)) return;
+  // Returns the error the batch's callbacks get: a full disk's with the plain field "disk",
+  // whatever prefix the storage gave it (docs/api.md).
+  Error note_commit_error(Error error) {
+    if (!is_disk_full(error)) return error;
     error.field = std::string(kDiskFullField);
     if (!disk_full) {
       log_event(LogLevel::kError, "disk_full",
@@ -250,6 +254,7 @@ struct Committer::Impl {
     disk_error = error;
     next_probe = ticks(std::chrono::steady_clock::now() + options.disk_probe_interval);
     disk_full = true;
+    return error;
   }
 
   void process(std::vector<Pending>& batch) {
@@ -267,9 +272,9 @@ struct Committer::Impl {
         // "does not follow" the ones another node appended). Wait for the cluster a bounded
         // time, then answer "unavailable" (503: the client retries), never a 4xx.
         if (std::chrono::steady_clock::now() - unreachable_since > kUnreachableWait) {
-          Error e{ErrorCode::kIo,
-                  "the cluster log cannot be read (" + st.error().describe() + "); retry later",
-                  "cluster"};
+          Error e = make_unavailable(
+              "the cluster log cannot be read (" + st.error().describe() + "); retry later",
+              "cluster", 1);
           for (auto& p : batch) p.done(e);
           return;
         }
@@ -365,8 +370,7 @@ struct Committer::Impl {
         }
         hooks.after_commit(Status::success());
       } else {
-        commit_error = r.error();
-        note_commit_error(r.error());
+        commit_error = note_commit_error(r.error());
         if (metrics) metrics->add_commit_failures(1);
         hooks.after_commit(Status(r.error()));
         if (!last && r.error().code == ErrorCode::kConflict && r.error().field == "etcd.size") {
@@ -380,7 +384,7 @@ struct Committer::Impl {
     }
     {
       // From here on an arrival may be a client answering its own receipt: not concurrency.
-      std::lock_guard<std::mutex> lock(mu);
+      MutexLock lock(mu);
       idle = true;
     }
 
@@ -411,11 +415,13 @@ struct Committer::Impl {
 
 Committer::Committer(Storage& storage, Validator validator, Options options, Metrics* metrics)
     : impl_(std::make_unique<Impl>(storage, std::move(validator), options, metrics)) {
+  MutexLock lock(impl_->join_mu);
   impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
 }
 
 Committer::Committer(Storage& storage, BatchHooks& hooks, Options options, Metrics* metrics)
     : impl_(std::make_unique<Impl>(storage, hooks, options, metrics)) {
+  MutexLock lock(impl_->join_mu);
   impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
 }
 
@@ -425,7 +431,7 @@ Committer::~Committer() {
 
 void Committer::submit(Bytes entry, std::shared_ptr<const void> prepared, AppendCallback done) {
   {
-    std::lock_guard<std::mutex> lock(impl_->mu);
+    MutexLock lock(impl_->mu);
     if (!impl_->stopping) {
       impl_->queue.push_back(Pending{std::move(entry), std::move(prepared), std::move(done)});
       if (!impl_->idle) impl_->busy_arrival = true;
@@ -436,7 +442,7 @@ void Committer::submit(Bytes entry, std::shared_ptr<const void> prepared, Append
       return;
     }
   }
-  done(make_error(ErrorCode::kIo, "the ledger is shutting down; retry later"));
+  done(make_unavailable("the ledger is shutting down; retry later", "server", 1));
 }
 
 bool Committer::writes_refused() const {
@@ -454,7 +460,7 @@ void Committer::report_disk_full(const Error& error) {
 
 void Committer::wake() {
   {
-    std::lock_guard<std::mutex> lock(impl_->mu);
+    MutexLock lock(impl_->mu);
     impl_->woken = true;
   }
   impl_->cv.notify_one();
@@ -462,11 +468,11 @@ void Committer::wake() {
 
 void Committer::stop() {
   {
-    std::lock_guard<std::mutex> lock(impl_->mu);
+    MutexLock lock(impl_->mu);
     impl_->stopping = true;
   }
   impl_->cv.notify_all();
-  std::lock_guard<std::mutex> join_lock(impl_->join_mu);
+  MutexLock join_lock(impl_->join_mu);
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 

@@ -50,6 +50,9 @@ Result<ListenAddress> parse_listen(std::string_view text) {
     return bad("IPv6 addresses need brackets: [::1]:8640");
   }
   if (host.empty()) return bad("empty host");
+  if (host.find_first_of("[]") != std::string_view::npos) {
+    return bad("brackets only around an IPv6 address: [::1]:8640");
+  }
   ListenAddress out;
   out.host = std::string(host);
   if (!parse_uint(port, out.port)) return bad("port must be 0..65535");
@@ -112,6 +115,7 @@ Result<std::vector<std::pair<std::string, std::string>>> parse_config_text(std::
       return make_error(ErrorCode::kInvalidArgument, "config file is not a valid JSON object");
     }
     for (const auto& [key, value] : j.items()) {
+      if (key.empty()) return make_error(ErrorCode::kInvalidArgument, "empty key");
       if (value.is_string()) {
         out.emplace_back(normalise_key(key), value.get<std::string>());
       } else if (value.is_number_unsigned() || value.is_boolean()) {

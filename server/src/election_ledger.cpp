@@ -1253,10 +1253,8 @@ void ElectionLedger::register_routes(Router& router, Committer& committer, Threa
         if (committer.writes_refused()) {
           if (metrics) metrics->add_refusal("disk_full");
           return respond(error_response(
-              Error{ErrorCode::kIo,
-                    "the ledger's disk is full: nothing can be stored until space is freed (reads "
-                    "go on); send the same entry again later",
-                    std::string(kDiskFullField)}));
+              disk_full_error("the ledger's disk is full: nothing can be stored until space is "
+                              "freed (reads go on); send the same entry again later")));
         }
         switch (pool.try_post(std::move(task))) {
           case ThreadPool::Admission::kQueued:

@@ -103,10 +103,8 @@ void register_ledger_api(Router& router, const LedgerApi& api) {
     if (a.committer.writes_refused()) {
       a.metrics.add_refusal("disk_full");
       return respond(error_response(
-          Error{ErrorCode::kIo,
-                "the ledger's disk is full: nothing can be stored until space is freed (reads "
-                "go on); send the same entry again later",
-                std::string(kDiskFullField)}));
+          disk_full_error("the ledger's disk is full: nothing can be stored until space is "
+                          "freed (reads go on); send the same entry again later")));
     }
     switch (a.pool.try_post(std::move(task))) {
       case ThreadPool::Admission::kQueued:

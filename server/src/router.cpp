@@ -60,18 +60,16 @@ unsigned http_status_for(const Error& error) {
     case ErrorCode::kIo:
     case ErrorCode::kCrypto:
       return 500;
+    case ErrorCode::kUnavailable:
+      return 503;
   }
   return 500;
 }
 
 Response error_response(const Error& error) {
-  // A full disk: nothing was stored, and it may be stored later; say so with Retry-After.
-  if (is_disk_full(error)) {
-    return retry_later(error.message, kDiskFullField, kDiskFullRetrySeconds);
-  }
-  // A cluster node that cannot read the cluster log (an etcd election): retry shortly.
-  if (error.code == ErrorCode::kIo && error.field == "cluster") {
-    return retry_later(error.message, "cluster", 1);
+  // Nothing was done, and the same request may succeed later: say when, with Retry-After.
+  if (error.code == ErrorCode::kUnavailable) {
+    return retry_later(error.message, error.field, error.retry_after == 0 ? 1 : error.retry_after);
   }
   return json_error(http_status_for(error), error_code_name(error.code), error.message,
                     error.field);

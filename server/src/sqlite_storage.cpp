@@ -57,9 +57,8 @@ using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
 // A full disk (or the max_pages limit) is told apart: field kDiskFullField, a clear message.
 Error io_error(int rc, const std::string& what, const std::string& text) {
   if ((rc & 0xff) == SQLITE_FULL) {
-    return make_error(ErrorCode::kIo,
-                      "the disk is full: nothing more can be stored (" + what + ": " + text + ")",
-                      std::string(kDiskFullField));
+    return disk_full_error("the disk is full: nothing more can be stored (" + what + ": " + text +
+                           ")");
   }
   return make_error(ErrorCode::kIo, what + ": " + text);
 }

@@ -4,8 +4,10 @@
 
 namespace tabella::server {
 
-ThreadPool::ThreadPool(std::size_t threads, std::size_t max_queued) : max_queued_(max_queued) {
+ThreadPool::ThreadPool(std::size_t threads, std::size_t max_queued)
+    : max_queued_(max_queued), thread_count_(threads) {
   assert(threads >= 1);
+  MutexLock lock(join_mu_);
   threads_.reserve(threads);
   for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
 }
@@ -16,7 +18,7 @@ ThreadPool::~ThreadPool() {
 
 bool ThreadPool::post(std::function<void()> task) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (stopping_) return false;
     tasks_.push_back(std::move(task));
   }
@@ -26,7 +28,7 @@ bool ThreadPool::post(std::function<void()> task) {
 
 ThreadPool::Admission ThreadPool::try_post(std::function<void()> task) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (stopping_) return Admission::kStopped;
     if (max_queued_ != 0 && tasks_.size() >= max_queued_) return Admission::kFull;
     tasks_.push_back(std::move(task));
@@ -36,17 +38,17 @@ ThreadPool::Admission ThreadPool::try_post(std::function<void()> task) {
 }
 
 std::size_t ThreadPool::queued() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return tasks_.size();
 }
 
 void ThreadPool::stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
-  std::lock_guard<std::mutex> join_lock(join_mu_);
+  MutexLock join_lock(join_mu_);
   for (std::thread& t : threads_) {
     if (t.joinable()) t.join();
   }
@@ -56,8 +58,8 @@ void ThreadPool::run() {
   for (;;) {
     std::function<void()> task;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+      MutexLock lock(mu_);
+      while (!stopping_ && tasks_.empty()) cv_.wait(mu_);
       if (tasks_.empty()) return;  // stopping and drained
       task = std::move(tasks_.front());
       tasks_.pop_front();

@@ -8,6 +8,7 @@
 #include "tabella/server/config.h"
 #include "tabella/server/http_parse.h"
 #include "tabella/server/log.h"
+#include "tabella/server/storage.h"
 
 namespace tabella::server {
 namespace {
@@ -118,10 +119,34 @@ TEST(ErrorMapping, StatusPerCode) {
                       {ErrorCode::kOutOfRange, 400},      {ErrorCode::kNotFound, 404},
                       {ErrorCode::kPermission, 403},      {ErrorCode::kConflict, 409},
                       {ErrorCode::kLimit, 413},           {ErrorCode::kIo, 500},
-                      {ErrorCode::kCrypto, 500}};
+                      {ErrorCode::kCrypto, 500},          {ErrorCode::kUnavailable, 503}};
   for (const Row& row : rows) {
     Response r = error_response(make_error(row.code, "why", "where"));
     expect_json_error(r, row.status, error_code_name(row.code), "where");
+    EXPECT_EQ(error_code_from_name(error_code_name(row.code)), row.code);
+  }
+  EXPECT_EQ(error_code_from_name("no_such_code"), std::nullopt);
+}
+
+// Whether a refusal is worth retrying is the error's kind, whatever its field: kUnavailable is
+// 503 with Retry-After (its retry_after, at least 1 s); no other kind carries Retry-After.
+TEST(ErrorMapping, UnavailableIs503WithRetryAfterWhateverTheField) {
+  auto retry_after = [](const Response& r) -> std::string {
+    for (const auto& [k, v] : r.headers) {
+      if (k == kRetryAfterHeader) return v;
+    }
+    return "";
+  };
+  Response r = error_response(make_unavailable("try later", "anything", 7));
+  expect_json_error(r, 503, "unavailable", "anything");
+  EXPECT_EQ(retry_after(r), "7");
+  EXPECT_EQ(retry_after(error_response(make_unavailable("soon", "", 0))), "1");
+  EXPECT_EQ(retry_after(error_response(disk_full_error("full"))), "30");
+  // The old special cases by field name are gone: a kIo error on "cluster" or "disk" is a 500.
+  for (const char* field : {"cluster", "disk"}) {
+    Response io = error_response(make_error(ErrorCode::kIo, "broken", field));
+    expect_json_error(io, 500, "io_error", field);
+    EXPECT_EQ(retry_after(io), "");
   }
 }
 
@@ -200,7 +225,9 @@ TEST(Config, ParseListen) {
   ASSERT_TRUE(b.ok());
   EXPECT_EQ(b->host, "::1");
   EXPECT_EQ(b->port, 0);
-  for (const char* bad : {"127.0.0.1", "127.0.0.1:65536", ":80", "::1:80", "h:-1", "h:8a"}) {
+  // "[[::1]]:80" and "a]:80": brackets are the IPv6 literal's, never part of the host.
+  for (const char* bad : {"127.0.0.1", "127.0.0.1:65536", ":80", "::1:80", "h:-1", "h:8a",
+                          "[[::1]]:80", "a]:80", "[a]b]:80"}) {
     auto r = parse_listen(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().field, "listen");
@@ -241,6 +268,7 @@ TEST(Config, JsonText) {
   EXPECT_EQ((*r)[1], (std::pair<std::string, std::string>{"threads", "4"}));
   EXPECT_FALSE(parse_config_text(R"({"threads": [1]})").ok());
   EXPECT_FALSE(parse_config_text(R"({"threads": )").ok());
+  EXPECT_FALSE(parse_config_text(R"({"": "x"})").ok());  // an empty key names no option
 }
 
 TEST(Log, KeyValueLineWithQuoting) {

@@ -8,7 +8,8 @@ namespace tabella::kiosk {
 namespace {
 
 bool transient(const Error& e) {
-  return e.code == ErrorCode::kIo || e.code == ErrorCode::kCrypto;
+  return e.code == ErrorCode::kIo || e.code == ErrorCode::kCrypto ||
+         e.code == ErrorCode::kUnavailable;
 }
 
 }  // namespace

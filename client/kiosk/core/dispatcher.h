@@ -118,7 +118,8 @@ class Dispatcher : public QObject {
  private:
   template <class F>
   void notify(F&& f);
-  // Sends the queue; returns true if the queue is now empty.
+  // Sends the queue, oldest first, until a transport failure or a receipt that does not verify
+  // ends the round (see deliver() above).
   void deliver_round();
   void after_rejection(const QueuedEntry& refused, bool newest);
   void publish_status();

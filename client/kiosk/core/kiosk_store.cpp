@@ -81,10 +81,7 @@ EntryKind kind_from(const std::string& s) {
 }
 
 ErrorCode code_from(const std::string& name) {
-  for (int c = 0; c <= static_cast<int>(ErrorCode::kCrypto); ++c) {
-    if (name == error_code_name(static_cast<ErrorCode>(c))) return static_cast<ErrorCode>(c);
-  }
-  return ErrorCode::kInvalidArgument;
+  return error_code_from_name(name).value_or(ErrorCode::kInvalidArgument);
 }
 
 }  // namespace

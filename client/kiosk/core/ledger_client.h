@@ -4,11 +4,12 @@
 //
 // Calls block until the ledger answers or the implementation's timeout passes; the kiosk only
 // ever calls them on its dispatcher thread (core/dispatcher.h), never on the UI thread.
-// Errors: ErrorCode::kIo means "could not reach the ledger or it failed internally (5xx)": the
-// caller keeps the entry and retries. Any other code is the ledger's own verdict on the request
-// (kConflict: token spent, polls closed, chain mismatch; kInvalidProof; ...), with its message and
-// field as the ledger sent them.
-// Thread-safety: an implementation is used by one thread at a time (the dispatcher's).
+// Errors: ErrorCode::kIo means "could not reach the ledger or it failed internally (5xx)", and
+// kUnavailable "the ledger did nothing and asks to be asked again later (503: disk full, busy,
+// restarting)": in both cases the caller keeps the entry and retries. Any other code is the
+// ledger's own verdict on the request (kConflict: token spent, polls closed, chain mismatch;
+// kInvalidProof; ...), with its message and field as the ledger sent them. Thread-safety: an
+// implementation is used by one thread at a time (the dispatcher's).
 #pragma once
 
 #include <cstdint>

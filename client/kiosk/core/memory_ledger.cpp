@@ -24,7 +24,10 @@ class MemoryLedgerClient final : public LedgerClient {
   Result<Receipt> submit(ByteView entry) override { return l_->submit(entry); }
   Result<LedgerStatus> status() override {
     auto k = l_->election();  // reachability
-    if (!k.ok() && k.error().code == ErrorCode::kIo) return k.error();
+    if (!k.ok() &&
+        (k.error().code == ErrorCode::kIo || k.error().code == ErrorCode::kUnavailable)) {
+      return k.error();
+    }
     return l_->status();
   }
   Result<KioskRecord> kiosk(const PublicKeyBytes& key) override { return l_->kiosk(key); }

@@ -11,14 +11,6 @@ using namespace detail;
 
 namespace {
 
-std::optional<ErrorCode> code_from_name(const std::string& name) {
-  for (int c = 0; c <= static_cast<int>(ErrorCode::kCrypto); ++c) {
-    auto code = static_cast<ErrorCode>(c);
-    if (name == error_code_name(code)) return code;
-  }
-  return std::nullopt;
-}
-
 ErrorCode code_from_status(unsigned status) {
   switch (status) {
     case 400:
@@ -34,6 +26,8 @@ ErrorCode code_from_status(unsigned status) {
       return ErrorCode::kLimit;
     case 422:
       return ErrorCode::kInvalidProof;
+    case 503:
+      return ErrorCode::kUnavailable;
     default:
       return ErrorCode::kIo;
   }
@@ -47,7 +41,7 @@ Error error_from_response(unsigned status, const std::string& body, const std::s
   if (j.is_object() && j.contains("message") && j["message"].is_string()) {
     ErrorCode code = code_from_status(status);
     if (j.contains("error") && j["error"].is_string()) {
-      if (auto c = code_from_name(j["error"].get<std::string>())) code = *c;
+      if (auto c = error_code_from_name(j["error"].get<std::string>())) code = *c;
     }
     std::string field =
         j.contains("field") && j["field"].is_string() ? j["field"].get<std::string>() : "";
@@ -88,7 +82,11 @@ Result<LedgerClient> LedgerClient::connect(std::string_view url, HttpOptions opt
 Result<json> LedgerClient::json_or_error(Result<HttpResponse> response, const std::string& doing) {
   if (!response) return response.error();
   if (response->status < 200 || response->status >= 300) {
-    return error_from_response(response->status, response->body, doing);
+    Error e = error_from_response(response->status, response->body, doing);
+    if (e.code == ErrorCode::kUnavailable && response->retry_after) {
+      e.retry_after = static_cast<std::uint32_t>(response->retry_after->count());
+    }
+    return e;
   }
   json j = json::parse(response->body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) {

@@ -30,8 +30,18 @@ const char* error_code_name(ErrorCode code) {
       return "io_error";
     case ErrorCode::kCrypto:
       return "crypto_error";
+    case ErrorCode::kUnavailable:
+      return "unavailable";
   }
   return "unknown";
+}
+
+std::optional<ErrorCode> error_code_from_name(std::string_view name) {
+  for (int c = 0; c <= static_cast<int>(ErrorCode::kUnavailable); ++c) {
+    const auto code = static_cast<ErrorCode>(c);
+    if (name == error_code_name(code)) return code;
+  }
+  return std::nullopt;
 }
 
 namespace {

@@ -4,7 +4,10 @@
 #pragma once
 
 #include <cassert>
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -22,14 +25,22 @@ enum class ErrorCode {
   kLimit,       // too large / past a bound
   kIo,          // file or network failure
   kCrypto,      // an OpenSSL failure that should not happen
+  // Temporarily unable, and nothing was done: the same request may succeed later (a full disk,
+  // an unreachable cluster log, a server shutting down). HTTP 503 with Retry-After.
+  kUnavailable,
 };
 
+// "invalid_argument", ... "unavailable": the "error" of an HTTP error body.
 const char* error_code_name(ErrorCode code);
+// The inverse of error_code_name; nullopt for any other text.
+std::optional<ErrorCode> error_code_from_name(std::string_view name);
 
 struct Error {
   ErrorCode code = ErrorCode::kInvalidArgument;
   std::string message;
   std::string field;  // where: a JSON path, a field name or an entry index; may be empty
+  // kUnavailable: seconds after which trying again makes sense (0: soon, the caller's default).
+  std::uint32_t retry_after = 0;
 
   // "field: message" (or just the message).
   std::string describe() const { return field.empty() ? message : field + ": " + message; }
@@ -43,6 +54,10 @@ struct Error {
 
 inline Error make_error(ErrorCode code, std::string message, std::string field = {}) {
   return Error{code, std::move(message), std::move(field)};
+}
+// A kUnavailable error: try again after retry_after seconds.
+inline Error make_unavailable(std::string message, std::string field, std::uint32_t retry_after) {
+  return Error{ErrorCode::kUnavailable, std::move(message), std::move(field), retry_after};
 }
 
 template <class T>

@@ -1,7 +1,7 @@
 // The ledger process: opens storage, starts the pre-verification pool, the committer and the
 // HTTP server, prints "listening on <url>" on stdout, serves until SIGINT/SIGTERM, then shuts
-// down in order (HTTP drained -> pool -> committer -> storage closed). Subcommands of
-// tabella-ledger (serve, later init, witness) call into functions like this one.
+// down in order (HTTP drained -> pool -> committer -> storage closed). main.cpp calls it for
+// `tabella-ledger`; `tabella-ledger witness` runs server/witness's run_witness instead.
 //
 // Thread-safety: call from main only.
 #pragma once

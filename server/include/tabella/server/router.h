@@ -55,18 +55,16 @@ Response json_error(unsigned status, std::string_view code, std::string_view mes
                     std::string_view field = {});
 // The HTTP status for an Error: invalid input 400 (kInvalidArgument, kInvalidEncoding,
 // kOutOfRange), kInvalidProof/kInvalidSignature 422, kNotFound 404, kPermission 403, kConflict
-// 409, kLimit 413, kIo/kCrypto 500.
+// 409, kLimit 413, kIo/kCrypto 500, kUnavailable 503.
 unsigned http_status_for(const Error& error);
+// The error body {"error": error_code_name(code), "message", "field"} with that status; a
+// kUnavailable error is answered by retry_later with its retry_after (at least 1 s).
 Response error_response(const Error& error);
 // 503 {"error": "unavailable", ...} with `Retry-After: <seconds>`: the server is busy or cannot
 // store now, nothing was done, and the same request may be sent again after that delay. field
 // says which bound refused it ("queue", "connections", "exports", "disk", ...).
 Response retry_later(std::string_view message, std::string_view field, unsigned seconds = 1);
 inline constexpr std::string_view kRetryAfterHeader = "Retry-After";
-// Retry-After of a write refused because the disk is full (kIo with field "disk", which
-// error_response answers with retry_later): long enough for an operator to act, longer than the
-// client library waits on its own, so a kiosk reports it instead of waiting.
-inline constexpr unsigned kDiskFullRetrySeconds = 30;
 // A 200 JSON response with the given serialised JSON body.
 Response json_ok(std::string body, unsigned status = 200);
 

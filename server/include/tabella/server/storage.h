@@ -108,20 +108,27 @@ class Storage {
   virtual Result<std::optional<StoredCheckpoint>> latest_cosigned_checkpoint();
 
   // Whether a write of about `bytes` would fit now, without changing anything (a transaction
-  // that is rolled back). A full disk is kIo with field kDiskFullField. Default: success.
+  // that is rolled back). A full disk is disk_full_error(). Default: success.
   virtual Status probe_write(std::size_t bytes);
 
   // Flushes and releases the backend; every later call fails with kIo. Idempotent.
   virtual Status close() = 0;
 };
 
-// The field of the kIo error a write fails with when the disk (or the database's size limit) is
-// full: the HTTP layer answers it 503 with Retry-After (router.h error_response).
+// A write fails with kUnavailable, field kDiskFullField and retry_after kDiskFullRetrySeconds
+// when the disk (or the database's size limit) is full: the HTTP layer answers it 503 with
+// Retry-After (router.h error_response), and the committer refuses writes until space is freed.
 inline constexpr std::string_view kDiskFullField = "disk";
+// Long enough for an operator to act, longer than the client library waits on its own, so a
+// kiosk reports it instead of waiting.
+inline constexpr std::uint32_t kDiskFullRetrySeconds = 30;
+inline Error disk_full_error(std::string message) {
+  return make_unavailable(std::move(message), std::string(kDiskFullField), kDiskFullRetrySeconds);
+}
 // The error is a full disk's (its field may carry a prefix: "entries[3].disk").
 inline bool is_disk_full(const Error& error) {
   std::string_view f = error.field;
-  return error.code == ErrorCode::kIo &&
+  return error.code == ErrorCode::kUnavailable &&
          (f == kDiskFullField || (f.size() > kDiskFullField.size() && f.ends_with(kDiskFullField) &&
                                   f[f.size() - kDiskFullField.size() - 1] == '.'));
 }

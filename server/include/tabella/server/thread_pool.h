@@ -9,13 +9,13 @@
 // Thread-safety: post() and stop() may be called from any thread. Tasks must not throw.
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
+
+#include "tabella/util/mutex.h"
 
 namespace tabella::server {
 
@@ -42,18 +42,19 @@ class ThreadPool {
   // Runs every task already queued, then joins the threads. Idempotent.
   void stop();
 
-  std::size_t size() const { return threads_.size(); }
+  std::size_t size() const { return thread_count_; }
 
  private:
   void run();
 
   const std::size_t max_queued_;
-  mutable std::mutex mu_;
-  std::mutex join_mu_;  // serialises concurrent stop() calls
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> tasks_;
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;
+  const std::size_t thread_count_;
+  mutable Mutex mu_;
+  CondVar cv_;
+  std::deque<std::function<void()>> tasks_ TABELLA_GUARDED_BY(mu_);
+  bool stopping_ TABELLA_GUARDED_BY(mu_) = false;
+  Mutex join_mu_;  // serialises concurrent stop() calls
+  std::vector<std::thread> threads_ TABELLA_GUARDED_BY(join_mu_);
 };
 
 }  // namespace tabella::server

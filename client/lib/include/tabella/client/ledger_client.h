@@ -6,7 +6,8 @@
 //
 // Errors: the ledger's JSON error {"error", "message", "field"} becomes an Error with the same
 // code (error_code_name), field and message ("ledger refused the entry (409): ..."); transport
-// failures are kIo ("cannot reach ledger at http://127.0.0.1:8640: connection refused").
+// failures are kIo ("cannot reach ledger at http://127.0.0.1:8640: connection refused"). A 503
+// is kUnavailable, with the Retry-After seconds in Error::retry_after: nothing was done, retry.
 // Thread-safety: thread-compatible; one LedgerClient per thread (it owns one HTTP connection).
 #pragma once
 
