@@ -455,7 +455,7 @@ bool Committer::disk_full() const {
 }
 
 void Committer::report_disk_full(const Error& error) {
-  impl_->note_commit_error(error);
+  (void)impl_->note_commit_error(error);
 }
 
 void Committer::wake() {
