@@ -247,7 +247,7 @@ std::vector<Tamper> tamperings() {
          s.resign(k, b.encode());
          return k;
        }},
-      {"kiosk revoked after polls close", 11,
+      {"kiosk revoked after polls close", 13,
        [](SimElection& s) {
          std::size_t c = s.find(EntryType::kPollsClose);
          KioskRevocationBody r{
@@ -320,7 +320,8 @@ std::vector<Tamper> tamperings() {
          }
          return s.entries.size();
        }},
-      {"ballot duplicated", 16,
+      // The copy spends its token again: check 15 runs before 16 (docs/spec.md §11.1).
+      {"ballot duplicated", 15,
        [](SimElection& s) {
          std::size_t i = s.find(EntryType::kCastBallot, 2);
          s.entries.insert(s.entries.begin() + static_cast<std::ptrdiff_t>(i + 1), s.entries[i]);
@@ -365,6 +366,198 @@ std::vector<Tamper> tamperings() {
          std::size_t i = s.find(EntryType::kResult);
          auto b = body_of<ResultBody>(s, i);
          b.counts[0][0] += 1;
+         s.resign(i, b.encode());
+         return i;
+       }},
+      // ---- One check per fault, and the order of one entry's checks (docs/spec.md §11.1). ----
+      {"range-proof scalar not below n", 1,
+       [](SimElection& s) {
+         // The first response of contest 0's first selection proof: u64 seq, prev (32), u32 C,
+         // u32 S, ciphertext (66), u32 proof length, lo and hi (16), c_0 (32), then v_0.
+         std::size_t i = s.find(EntryType::kCastBallot, 1);
+         Bytes body = s.entry(i).body;
+         std::fill_n(body.begin() + 8 + 32 + 4 + 4 + 66 + 4 + 16 + 32, 32, 0xff);
+         s.resign(i, body);
+         return i;
+       }},
+      {"share addressed to guardian 0", 1,
+       [](SimElection& s) {
+         // u32 index, u32 count, then field(share): u32 length, u32 sender, u32 recipient.
+         std::size_t i = s.find(EntryType::kGuardianShares, 1);
+         Bytes body = s.entry(i).body;
+         std::fill_n(body.begin() + 4 + 4 + 4 + 4, 4, 0);
+         s.resign(i, body);
+         return i;
+       }},
+      {"body malformed and signature wrong", 1,
+       [](SimElection& s) {
+         // Check 1 (the whole layout) runs before check 2.
+         std::size_t i = s.find(EntryType::kKioskEnrolment);
+         auto e = s.entry(i);
+         e.body.push_back(0);  // a trailing byte; the old signature no longer verifies
+         s.entries[i] = e.encode();
+         return i;
+       }},
+      {"title of 257 bytes", 4,
+       [](SimElection& s) {
+         auto b = body_of<ElectionBody>(s, 0);
+         auto j = nlohmann::json::parse(b.manifest_json);
+         j["title"][s.manifest.languages[0]] = std::string(257, 'T');
+         b.manifest_json = j.dump();
+         s.resign(0, b.encode());
+         return std::size_t{0};
+       }},
+      {"no ledger key", 4,
+       [](SimElection& s) {
+         auto b = body_of<ElectionBody>(s, 0);
+         b.ledger_key.clear();
+         s.resign(0, b.encode());
+         return std::size_t{0};
+       }},
+      {"ledger key named by another origin", 4,
+       [](SimElection& s) {
+         auto b = body_of<ElectionBody>(s, 0);
+         b.ledger_key =
+             ledger::NoteSigner("another.example/log", SigningKey::generate()).verifier_key();
+         s.resign(0, b.encode());
+         return std::size_t{0};
+       }},
+      {"record starting with a kiosk enrolment", 4,
+       [](SimElection& s) {
+         std::size_t k = s.find(EntryType::kKioskEnrolment);
+         std::swap(s.entries[0], s.entries[k]);
+         return std::size_t{0};
+       }},
+      {"second election entry", 4,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kPollsOpen);
+         s.entries.insert(s.entries.begin() + static_cast<std::ptrdiff_t>(i), s.entries[0]);
+         return i;
+       }},
+      {"wrong Q and a bad ballot proof", 3,
+       [](SimElection& s) {
+         // Check 3 runs before the proofs (14), wherever they were computed.
+         std::size_t i = s.find(EntryType::kCastBallot, 3);
+         auto b = body_of<CastBallotBody>(s, i);
+         auto& p = b.ballot.contests[0].selections[0].proof;
+         p.responses[0] = p.responses[0] + Scalar::from_u64(1);
+         Digest other = s.q;
+         other[0] ^= 1;
+         s.resign(i, b.encode(), other);
+         return i;
+       }},
+      {"bad ballot proof signed by the authority", 5,
+       [](SimElection& s) {
+         // Check 5 runs before the proofs (14).
+         std::size_t i = s.find(EntryType::kCastBallot, 3);
+         auto b = body_of<CastBallotBody>(s, i);
+         auto& p = b.ballot.contests[0].selections[0].proof;
+         p.responses[0] = p.responses[0] + Scalar::from_u64(1);
+         s.resign(i, b.encode());
+         s.resign_as(i, s.authority);
+         return i;
+       }},
+      {"guardian enrolled after the key", 13,
+       [](SimElection& s) {
+         std::size_t g = s.find(EntryType::kGuardianEnrolment, 0);
+         std::size_t k = s.find(EntryType::kElectionKey);
+         auto b = body_of<GuardianEnrolmentBody>(s, g);
+         b.index = 99;  // also out of range: check 13 (phase) runs before check 6
+         Bytes e = Entry::make(EntryType::kGuardianEnrolment, s.q, b.encode(),
+                               *s.keys.at(s.authority))
+                       .encode();
+         s.entries.insert(s.entries.begin() + static_cast<std::ptrdiff_t>(k + 1), e);
+         return k + 1;
+       }},
+      {"tokens committed after polls close", 13,
+       [](SimElection& s) {
+         std::size_t c = s.find(EntryType::kPollsClose);
+         TokenCommitmentsBody t{"late", {Digest{}}};
+         t.token_hashes[0][0] = 7;
+         s.entries.insert(
+             s.entries.begin() + static_cast<std::ptrdiff_t>(c + 1),
+             Entry::make(EntryType::kTokenCommitments, s.q, t.encode(), *s.keys.at(s.authority))
+                 .encode());
+         return c + 1;
+       }},
+      {"tally before polls close", 13,
+       [](SimElection& s) {
+         std::size_t c = s.find(EntryType::kPollsClose);
+         std::size_t t = s.find(EntryType::kEncryptedTally);
+         s.entries.insert(s.entries.begin() + static_cast<std::ptrdiff_t>(c), s.entries[t]);
+         return c;
+       }},
+      {"complaint after the election key", 13,
+       [](SimElection& s) {
+         std::size_t k = s.find(EntryType::kElectionKey);
+         auto g2 = s.entry(s.find(EntryType::kSharesVerified, 1)).author;
+         GuardianComplaintBody c{2, 1, "too late"};
+         s.entries.insert(
+             s.entries.begin() + static_cast<std::ptrdiff_t>(k + 1),
+             Entry::make(EntryType::kGuardianComplaint, s.q, c.encode(), *s.keys.at(g2)).encode());
+         return k + 1;
+       }},
+      {"polls close before they open", 13,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kPollsClose);
+         auto b = body_of<PollsCloseBody>(s, i);
+         b.time = body_of<PollsBody>(s, s.find(EntryType::kPollsOpen)).time - 1;
+         s.resign(i, b.encode());
+         return i;
+       }},
+      {"polls open after the year 9999", 13,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kPollsOpen);
+         auto b = body_of<PollsBody>(s, i);
+         b.time = 253402300800;
+         s.resign(i, b.encode());
+         return i;
+       }},
+      {"complaint accusing guardian 0", 9,
+       [](SimElection& s) {
+         std::size_t v = s.find(EntryType::kSharesVerified, 1);
+         GuardianComplaintBody c{2, 0, "no such guardian"};
+         s.entries[v] = Entry::make(EntryType::kGuardianComplaint, s.q, c.encode(),
+                                    *s.keys.at(s.entry(v).author))
+                            .encode();
+         return v;
+       }},
+      {"complaint accusing its own author", 9,
+       [](SimElection& s) {
+         std::size_t v = s.find(EntryType::kSharesVerified, 1);
+         GuardianComplaintBody c{2, 2, "itself"};
+         s.entries[v] = Entry::make(EntryType::kGuardianComplaint, s.q, c.encode(),
+                                    *s.keys.at(s.entry(v).author))
+                            .encode();
+         return v;
+       }},
+      {"challenged ballot repeated with a wrong opening", 16,
+       [](SimElection& s) {
+         // Check 16 (the copy's sequence number repeats) runs before check 17 (its opening).
+         std::size_t i = s.find(EntryType::kChallengedBallot);
+         auto b = body_of<ChallengedBallotBody>(s, i);
+         b.nonces[0][0] = b.nonces[0][0] + Scalar::from_u64(1);
+         Bytes copy = Entry::make(EntryType::kChallengedBallot, s.q, b.encode(),
+                                  *s.keys.at(s.entry(i).author))
+                          .encode();
+         s.entries.insert(s.entries.begin() + static_cast<std::ptrdiff_t>(i + 1), copy);
+         return i + 1;
+       }},
+      {"tally with wrong sums and a wrong root", 18,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kEncryptedTally);
+         auto b = body_of<EncryptedTallyBody>(s, i);
+         std::swap(b.contests[0][0], b.contests[0][1]);
+         b.log_root[0] ^= 1;
+         s.resign(i, b.encode());
+         return i;
+       }},
+      {"partial decryption with a bad proof naming another tally", 19,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kPartialDecryption);
+         auto b = body_of<PartialDecryptionBody>(s, i);
+         b.contests[0][0].proof.response = b.contests[0][0].proof.response + Scalar::from_u64(1);
+         b.tally_hash[0] ^= 1;
          s.resign(i, b.encode());
          return i;
        }},

@@ -56,6 +56,10 @@ struct CheckedEntry {
   // SHA-256(0x00 || entry_bytes), the Merkle leaf; precheck fills it, apply() computes it from
   // the entry when absent.
   std::optional<Digest> leaf;
+  // When proofs_checked: the failure of the commitment or ballot proofs (checks 7, 14) and of a
+  // challenged ballot's opening (check 17). apply() reports them in the order of the checks.
+  std::optional<Error> proof_error;
+  std::optional<Error> opening_error;
 };
 
 // The constants precheck needs, shared read-only between threads.
@@ -93,13 +97,16 @@ int classify_failure(EntryType type, const Error& error);
 // The checks an accepted entry of this type has passed.
 std::vector<int> checks_passed(EntryType type);
 
-// Decode, signature (check 2), and the entry's proofs when the snapshot allows (checks 7, 14, 15,
-// 17). Errors carry the failing field; the caller adds the entry index.
+// Decode (check 1: envelope, then body) and signature (check 2): errors carry the failing field;
+// the caller adds the entry index. Then the entry's proofs when the snapshot allows (checks 7,
+// 14, 17): their failures are kept in the CheckedEntry and reported by ElectionState::apply in
+// the order of docs/spec.md §11.1.
 Result<CheckedEntry> precheck(ByteView entry_bytes, const Snapshot& snapshot);
 
-// The proofs precheck left unchecked (checks 7, 14, 15) as far as `snapshot` allows; sets
-// checked.proofs_checked when it did them. Lets a caller run cheap checks (author, phase, token)
-// between precheck(bytes, Snapshot{}) -- decode and signature only -- and the costly proofs.
+// The proofs precheck left unchecked (checks 7, 14, 17) as far as `snapshot` allows; sets
+// checked.proofs_checked when it did them and returns their failure. Lets a caller run cheap
+// checks (author, phase, token) between precheck(bytes, Snapshot{}) -- decode and signature
+// only -- and the costly proofs.
 Status complete_proofs(CheckedEntry& checked, const Snapshot& snapshot);
 
 struct KioskState {
@@ -177,10 +184,12 @@ class ElectionState {
   int token_state(const Digest& token_hash) const;
 
  private:
-  Status apply_body(const CheckedEntry& c);
+  Status apply_body(const CheckedEntry& c, const std::optional<Error>& opening_error);
+  Status check_author(const CheckedEntry& c) const;  // check 5
+  Status check_phase(const CheckedEntry& c) const;   // check 13
   Status require_author_authority(const Entry& e) const;
   Result<std::uint32_t> require_author_guardian(const Entry& e, std::uint32_t claimed) const;
-  Result<KioskState*> require_author_kiosk(const Entry& e);
+  Status require_author_kiosk(const Entry& e) const;
   Status check_ballot_chain(const KioskState& kiosk, const EncryptedBallot& b) const;
   Status check_polls_close(const PollsCloseBody& b) const;
   Status check_tally_binding(const EncryptedTallyBody& b) const;
@@ -203,6 +212,7 @@ class ElectionState {
   std::map<std::uint32_t, PartialDecryptionBody> partials_;
   std::optional<ResultBody> result_;
   ledger::MerkleBuilder tree_;  // of the entries applied (checks 30, 32)
+  std::uint64_t polls_open_time_ = 0;
   std::uint64_t polls_close_index_ = 0;
   Digest polls_close_hash_{};
   Digest tally_hash_{};
