@@ -850,7 +850,7 @@ Result<std::shared_ptr<const void>> ElectionLedger::pre_verify(ByteView entry) c
     auto body = record::decode_body(decoded->type, decoded->body);
     if (body) {
       checked.emplace(CheckedEntry{std::move(*decoded), std::move(*body), sha256(entry), false,
-                                   ledger::leaf_hash(entry), std::nullopt, std::nullopt});
+                                   ledger::leaf_hash(entry)});
       st = impl_->gate(checked->entry, &checked->body, view);
     } else {
       st = body.error();
