@@ -295,7 +295,8 @@ void Run::apply(Batch& b) {
       continue;
     }
     for (int n : record::checks_passed(c->entry.type)) pass(n);
-    if (const auto* polls = std::get_if<record::PollsBody>(&c->body)) note_time("opened", polls->time);
+    if (const auto* polls = std::get_if<record::PollsBody>(&c->body))
+      note_time("opened", polls->time);
     if (const auto* close = std::get_if<record::PollsCloseBody>(&c->body)) {
       note_time("closed", close->time);
     }

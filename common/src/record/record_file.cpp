@@ -53,15 +53,16 @@ Status check_members(const nlohmann::json& j, std::uint64_t line,
   }
   for (std::string_view key : members) {
     if (!j.contains(key)) {
-      return line_error(line, ErrorCode::kInvalidEncoding,
-                        "member \"" + std::string(key) + "\" is missing; expected " +
-                            std::string(what));
+      return line_error(
+          line, ErrorCode::kInvalidEncoding,
+          "member \"" + std::string(key) + "\" is missing; expected " + std::string(what));
     }
   }
   return {};
 }
 
-constexpr std::string_view kHeaderShape = R"({"format":"tabella-record/1","origin":"<log origin>"})";
+constexpr std::string_view kHeaderShape =
+    R"({"format":"tabella-record/1","origin":"<log origin>"})";
 constexpr std::string_view kCheckpointShape = R"({"checkpoint":"<signed note>"})";
 constexpr std::string_view kEntryShape = R"({"index":N,"type":"<entry type>","entry":"<base64>"})";
 }  // namespace
@@ -141,9 +142,9 @@ Result<std::optional<RecordItem>> RecordReader::next() {
                           (*j)["index"].dump());
   }
   if (!(*j)["type"].is_string() || !(*j)["entry"].is_string()) {
-    return line_error(line_, ErrorCode::kInvalidEncoding,
-                      "\"type\" and \"entry\" must be strings; expected " +
-                          std::string(kEntryShape));
+    return line_error(
+        line_, ErrorCode::kInvalidEncoding,
+        "\"type\" and \"entry\" must be strings; expected " + std::string(kEntryShape));
   }
   // An index out of sequence (a missing, repeated or moved entry) is returned as it is: whether
   // the entries form the signed log is the verifier's question, not a reading error.

@@ -41,9 +41,8 @@ Status check_entry_sizes(const election::Manifest& m) {
       return make_error(ErrorCode::kInvalidArgument,
                         std::string("a ") + type + " entry for this manifest (" +
                             std::to_string(m.contests.size()) + " contests, " +
-                            std::to_string(selections) + " selections) is " +
-                            std::to_string(size) + " bytes; an entry is at most " +
-                            std::to_string(kMaxEntrySize) +
+                            std::to_string(selections) + " selections) is " + std::to_string(size) +
+                            " bytes; an entry is at most " + std::to_string(kMaxEntrySize) +
                             ": split the ballot into smaller elections or fewer choices",
                         "manifest.contests");
     }
@@ -155,9 +154,9 @@ static ProofOutcome check_proofs(const CheckedEntry& c, const Snapshot& s) {
 }
 
 static void keep(CheckedEntry& c, ProofOutcome&& o) {
-  c.proofs_checked = o.done;
-  c.proof_error = std::move(o.proofs);
-  c.opening_error = std::move(o.opening);
+  c.proofs_checked.done = o.done;
+  c.proofs_checked.proofs = std::move(o.proofs);
+  c.proofs_checked.opening = std::move(o.opening);
 }
 
 // Check 1 (envelope, then body), check 2 (signature), then the proofs the snapshot allows.
@@ -175,15 +174,15 @@ Result<CheckedEntry> precheck(ByteView entry_bytes, const Snapshot& snapshot) {
   auto sig = entry->verify_signature();  // check 2
   if (!sig.ok()) return sig.error();
   CheckedEntry c{std::move(*entry), std::move(*body), sha256(entry_bytes), false,
-                 ledger::leaf_hash(entry_bytes),     std::nullopt,       std::nullopt};
+                 ledger::leaf_hash(entry_bytes)};
   keep(c, check_proofs(c, snapshot));
   return c;
 }
 
 Status complete_proofs(CheckedEntry& checked, const Snapshot& snapshot) {
   if (!checked.proofs_checked) keep(checked, check_proofs(checked, snapshot));
-  if (checked.proof_error) return *checked.proof_error;
-  if (checked.opening_error) return *checked.opening_error;
+  if (checked.proofs_checked.proofs) return *checked.proofs_checked.proofs;
+  if (checked.proofs_checked.opening) return *checked.proofs_checked.opening;
   return {};
 }
 
@@ -304,10 +303,10 @@ Status ElectionState::check_phase(const CheckedEntry& c) const {
       if (phase_ != Phase::kKeyed) return refuse("polls were already opened");
       const auto& b = std::get<PollsBody>(c.body);
       if (b.time > kMaxPollsTime) {
-        return make_error(ErrorCode::kOutOfRange,
-                          "polls-open time " + std::to_string(b.time) +
-                              " is after 9999-12-31T23:59:59Z",
-                          "body.time");
+        return make_error(
+            ErrorCode::kOutOfRange,
+            "polls-open time " + std::to_string(b.time) + " is after 9999-12-31T23:59:59Z",
+            "body.time");
       }
       return {};
     }
@@ -423,14 +422,14 @@ Status ElectionState::apply(const CheckedEntry& c) {
   }
   TABELLA_TRY(check_author(c));  // check 5
   TABELLA_TRY(check_phase(c));   // check 13
-  std::optional<Error> opening_error = c.opening_error;
+  std::optional<Error> opening_error = c.proofs_checked.opening;
   if (!c.proofs_checked) {
     // The snapshot used for precheck lacked keys the proofs need; check them now.
     ProofOutcome o = check_proofs(c, snapshot_);
     if (o.proofs) return *o.proofs;
     opening_error = std::move(o.opening);
-  } else if (c.proof_error) {
-    return *c.proof_error;  // check 7 or 14
+  } else if (c.proofs_checked.proofs) {
+    return *c.proofs_checked.proofs;  // check 7 or 14
   }
   auto st = apply_body(c, opening_error);
   if (st.ok()) {
@@ -594,10 +593,11 @@ Status ElectionState::apply_body(const CheckedEntry& c, const std::optional<Erro
       // key named by the log's origin. Without it the record could prove nothing about its log.
       auto ledger_key = ledger::NoteVerifier::from_verifier_key(b.ledger_key);
       if (!ledger_key.ok()) {
-        return make_error(ErrorCode::kInvalidArgument,
-                          "ledger_key \"" + b.ledger_key +
-                              "\" is not an Ed25519 note verifier key: " + ledger_key.error().message,
-                          "ledger_key");
+        return make_error(
+            ErrorCode::kInvalidArgument,
+            "ledger_key \"" + b.ledger_key +
+                "\" is not an Ed25519 note verifier key: " + ledger_key.error().message,
+            "ledger_key");
       }
       if (ledger_key->name() != m->origin) {
         return make_error(ErrorCode::kInvalidArgument,

@@ -47,19 +47,28 @@ using Body =
                  EncryptedTallyBody, PartialDecryptionBody, ResultBody, SharesVerifiedBody,
                  ShareRevealBody, PollsCloseBody>;
 
+// Whether an entry's proofs were checked (checks 7, 14, 17) and, if so, their failures: the
+// commitment or ballot proofs, and a challenged ballot's opening. apply() reports a failure in
+// the order of docs/spec.md §11.1, after the author and the phase. Converts from bool, so
+// callers that replay entries checked before can say `true`.
+struct ProofCheck {
+  bool done = false;
+  std::optional<Error> proofs;
+  std::optional<Error> opening;
+  ProofCheck() = default;
+  ProofCheck(bool checked) : done(checked) {}  // NOLINT(google-explicit-constructor)
+  explicit operator bool() const { return done; }
+};
+
 // An entry decoded and, as far as the snapshot allowed, cryptographically checked.
 struct CheckedEntry {
   Entry entry;
   Body body;
-  Digest id{};                  // SHA-256(entry_bytes): the entry hash
-  bool proofs_checked = false;  // false when the snapshot lacked the keys the proofs need
+  Digest id{};                // SHA-256(entry_bytes): the entry hash
+  ProofCheck proofs_checked;  // false when the snapshot lacked the keys the proofs need
   // SHA-256(0x00 || entry_bytes), the Merkle leaf; precheck fills it, apply() computes it from
   // the entry when absent.
   std::optional<Digest> leaf;
-  // When proofs_checked: the failure of the commitment or ballot proofs (checks 7, 14) and of a
-  // challenged ballot's opening (check 17). apply() reports them in the order of the checks.
-  std::optional<Error> proof_error;
-  std::optional<Error> opening_error;
 };
 
 // The constants precheck needs, shared read-only between threads.
