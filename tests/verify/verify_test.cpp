@@ -1444,6 +1444,28 @@ TEST(WitnessCosignatureTest, CosignaturesOnAnOlderCheckpointDoNotCount) {
   EXPECT_TRUE(run(e.sim, "wit-last").ok());
 }
 
+// A witness line twice (same name and key id, another time) makes the final checkpoint a
+// malformed note: check 21 refuses it first, and the witness is never counted twice (§11.2,
+// check 23). The final checkpoint is then the one before, which leaves entries uncovered.
+TEST(WitnessCosignatureTest, AWitnessCosigningTwiceMakesTheCheckpointMalformed) {
+  WitnessedElection e;
+  const std::size_t last = e.sim.checkpoints.size() - 1;
+  e.cosign(last, e.w1);
+  auto note = ledger::parse_note(e.sim.checkpoints[last]);
+  ASSERT_TRUE(note.ok());
+  // add_signature_lines skips a key already on the note: append the second line by hand.
+  e.sim.checkpoints[last] += ledger::format_signature_line(e.w1.sign(note->text, 1700000001));
+  Report r = run(e.sim, "wit-twice");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.failures.front().check, record::kCheckCheckpointSignatures) << format_report(r);
+  EXPECT_NE(r.failures.front().why.find("checkpoint " + std::to_string(last)), std::string::npos)
+      << r.failures.front().why;
+  std::vector<int> failed = failed_checks(r);
+  EXPECT_TRUE(std::find(failed.begin(), failed.end(), record::kCheckFinalCheckpoint) !=
+              failed.end())
+      << format_report(r);
+}
+
 // Two forks of one election share a prefix, and the witnesses cosigned only a checkpoint of that
 // prefix (size 1). Each fork is complete and ledger-signed, yet neither verifies: cut down to
 // the cosigned checkpoint its entries are not covered (check 24), and with its own final
