@@ -955,10 +955,10 @@ const std::vector<CheckInfo>& all_checks() {
       {2, "signatures", "every entry's Ed25519 signature verifies over its signing bytes"},
       {3, "election-binding", "every entry carries the election's base hash Q"},
       {4, "election-definition",
-       "the first entry defines the election: valid canonical manifest, Q = H(manifest, "
-       "authority)"},
+       "the first entry defines the election: valid canonical manifest whose entries fit, ledger "
+       "and witness keys, Q = H(manifest, authority)"},
       {5, "authority", "every entry is signed by a key allowed to author its type"},
-      {6, "guardian-enrolment", "guardians enrolled once each, indices 1..n, during setup"},
+      {6, "guardian-enrolment", "guardians enrolled once each, indices 1..n"},
       {7, "guardian-commitments",
        "Feldman commitments with valid Schnorr proofs, k coefficients, one set per guardian"},
       {8, "guardian-shares", "every guardian sent one encrypted share to each other guardian"},
@@ -967,10 +967,11 @@ const std::vector<CheckInfo>& all_checks() {
        "was answered by a share-reveal that matches the accused's commitments"},
       {10, "joint-key", "K is the sum of the guardians' constant commitments and Q-bar = H(Q, K)"},
       {11, "kiosks",
-       "kiosks enrolled once, in no other role, revoked only if enrolled, both before polls "
-       "close"},
-      {12, "token-commitments", "voter-token hashes committed once each, before polls close"},
-      {13, "polls", "setup -> keyed -> open -> closed -> tallied -> finished, in this order"},
+       "kiosks enrolled once, in no other role, revoked only if enrolled and not yet revoked"},
+      {12, "token-commitments", "voter-token hashes committed once each"},
+      {13, "polls",
+       "every entry in a phase that allows its type (setup -> keyed -> open -> closed -> "
+       "tallied -> finished); polls-close not before polls-open"},
       {14, "ballot-proofs", "every ballot's 0/1 selection proofs and contest limit proofs verify"},
       {15, "tokens", "every cast ballot spends a committed token, at most once"},
       {16, "ballot-chains",
