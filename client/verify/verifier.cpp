@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cassert>
 #include <chrono>
+#include <ctime>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -122,6 +123,8 @@ class Run {
   void check_final_checkpoint();
   void check_witness_cosignatures();
   void record_identity(const record::CheckedEntry& election, std::uint64_t index);
+  // A note (not a failure) when the polls opened or closed outside the manifest's window.
+  void note_time(const char* what, std::uint64_t time);
   void finish();
 
   Options options_;
@@ -133,7 +136,29 @@ class Run {
   bool signatures_checked_ = false;
   std::string ledger_key_from_record_;
   std::uint64_t next_index_ = 0;  // the index the next entry line should carry (check 27)
+  std::string header_origin_;     // the record header's origin (check 4)
 };
+
+// RFC 3339 UTC, whole seconds: the form of the manifest's start and end, which compare as bytes.
+std::string rfc3339(std::uint64_t time) {
+  std::time_t t = static_cast<std::time_t>(time);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char out[32];
+  std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return out;
+}
+
+void Run::note_time(const char* what, std::uint64_t time) {
+  const election::Manifest* m = state_.manifest();
+  if (m == nullptr) return;
+  const std::string at = rfc3339(time);
+  if (at < m->start || at > m->end) {
+    report_.notes.push_back(std::string("the polls ") + what + " at " + at +
+                            ", outside the manifest's window " + m->start + " .. " + m->end +
+                            " (not a failure: docs/spec.md §11.3)");
+  }
+}
 
 void Run::verify_checkpoint_signatures() {
   signatures_checked_ = true;
@@ -270,7 +295,17 @@ void Run::apply(Batch& b) {
       continue;
     }
     for (int n : record::checks_passed(c->entry.type)) pass(n);
+    if (const auto* polls = std::get_if<record::PollsBody>(&c->body))
+      note_time("opened", polls->time);
+    if (const auto* close = std::get_if<record::PollsCloseBody>(&c->body)) {
+      note_time("closed", close->time);
+    }
     if (c->entry.type == record::EntryType::kElection) {
+      if (header_origin_ != state_.manifest()->origin) {
+        fail(kNoIndex, "record", 4,
+             "the record header names origin \"" + header_origin_ +
+                 "\" but the election's log is \"" + state_.manifest()->origin + "\"");
+      }
       const auto& body = std::get<record::ElectionBody>(c->body);
       ledger_key_from_record_ = body.ledger_key;
       report_.election_id = state_.manifest()->election_id;
@@ -458,6 +493,7 @@ Result<Report> Run::run(const std::filesystem::path& path) {
   report_.in_progress = options_.in_progress;
   auto reader = record::RecordReader::open(path);
   if (!reader.ok()) return reader.error();
+  header_origin_ = reader->header().origin;
   // Phase 1 of the next batch runs on threads-1 helper threads while this thread applies the
   // previous one (phase 2), then joins them on phase 1 before it reads on: the rules, the
   // Merkle tree and the reading are the serial part, and they overlap the proofs without more
@@ -648,6 +684,7 @@ std::string format_report(const Report& r) {
     if (r.failures.size() > shown)
       out << "(" << r.failures.size() - shown << " more failures; --json lists all)\n";
   }
+  for (const auto& n : r.notes) out << "\nNote: " << n << "\n";
   if (!r.result_lines.empty()) {
     out << "\nResult:\n";
     for (const auto& l : r.result_lines) out << "  " << l << "\n";
@@ -706,6 +743,7 @@ std::string report_json(const Report& r) {
     j["failures"].push_back(fj);
   }
   j["result"] = r.result_lines;
+  j["notes"] = r.notes;
   return j.dump(2);
 }
 

@@ -68,6 +68,9 @@ struct Report {
   std::string election_id;
   std::string title;
   std::vector<std::string> result_lines;  // human-readable counts, when complete
+  // Facts an auditor should see that are not failures (docs/spec.md §11.3): polls opened or
+  // closed outside the manifest's window.
+  std::vector<std::string> notes;
   double seconds = 0;
   bool ok() const { return failures.empty(); }
 };

@@ -355,7 +355,15 @@ inline std::vector<Bytes> finish_over(const SimElection& sim, const std::vector<
     out.push_back(Entry::make(type, sim.q, std::move(body), key).encode());
     apply(out.back());
   };
-  add(EntryType::kPollsClose, state.polls_close_body(1767312000, "polls closed").encode(),
+  // Not before the polls opened (check 13): a live ledger's polls open at the time of the run.
+  std::uint64_t close_time = 1767312000;
+  for (const auto& bytes : log) {
+    auto e = Entry::decode(bytes);
+    if (e && e->type == EntryType::kPollsOpen) {
+      close_time = std::max(close_time, PollsBody::decode(e->body)->time);
+    }
+  }
+  add(EntryType::kPollsClose, state.polls_close_body(close_time, "polls closed").encode(),
       authority);
   if (count == 1) return out;
   add(EntryType::kEncryptedTally, state.tally_body().encode(), authority);

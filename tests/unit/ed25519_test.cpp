@@ -74,6 +74,51 @@ TEST(Ed25519Test, NonPointPublicKeyNeverVerifies) {
   EXPECT_FALSE(pub->verify(Bytes{1}, Bytes(64, 0)).ok());
 }
 
+// docs/spec.md §6.1.1 states exactly what verification accepts (OpenSSL 3's Ed25519): these
+// cases pin it, so that another library can be configured to match.
+TEST(Ed25519Test, StrictnessIsAsTheSpecStates) {
+  const Bytes msg = {'t', 'a', 'b'};
+  SigningKey key = SigningKey::generate();
+  SignatureBytes sig = key.sign(msg);
+  ASSERT_TRUE(key.verify_key().verify(msg, sig).ok());
+  // S + L (L = 2^252 + 27742317777372353535851937790883648493, little-endian): the same S mod L,
+  // not canonical: refused.
+  const Bytes order = *from_hex("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
+  SignatureBytes high = sig;
+  unsigned carry = 0;
+  for (std::size_t i = 0; i < 32; ++i) {
+    unsigned v = high[32 + i] + order[i] + carry;
+    high[32 + i] = static_cast<std::uint8_t>(v);
+    carry = v >> 8;
+  }
+  ASSERT_EQ(carry, 0u);
+  EXPECT_FALSE(key.verify_key().verify(msg, high).ok()) << "S >= L must be refused";
+  // A small-order public key: the identity point (y = 1). With R = identity and S = 0 the
+  // cofactorless equation [S]B = R + [h]A holds for every message: accepted by the signature
+  // check, which is why check 11 and the enrolments do not make a key trustworthy (§6.1.1).
+  Bytes identity(32, 0);
+  identity[0] = 1;
+  Bytes forged(64, 0);
+  forged[0] = 1;  // R = identity, S = 0
+  auto small = VerifyKey::from_bytes(identity);
+  ASSERT_TRUE(small.ok());
+  EXPECT_TRUE(small->verify(msg, forged).ok()) << "small-order key";
+  EXPECT_TRUE(small->verify(Bytes{1, 2}, forged).ok()) << "small-order key, another message";
+  // The identity written non-canonically (y = p + 1): the key decodes (y is reduced mod p) and
+  // the same forgery verifies.
+  Bytes noncanonical(32, 0xff);
+  noncanonical[0] = 0xee;
+  noncanonical[31] = 0x7f;
+  auto odd = VerifyKey::from_bytes(noncanonical);
+  ASSERT_TRUE(odd.ok());
+  EXPECT_TRUE(odd->verify(msg, forged).ok()) << "non-canonical A";
+  // R written non-canonically: R is compared as bytes with the canonical encoding of
+  // [S]B - [h]A, so it is refused.
+  Bytes forged_r = forged;
+  std::copy(noncanonical.begin(), noncanonical.end(), forged_r.begin());
+  EXPECT_FALSE(small->verify(msg, forged_r).ok()) << "non-canonical R";
+}
+
 TEST(Ed25519Test, Fingerprint) {
   auto key = SigningKey::from_seed(Bytes(32, 7));
   ASSERT_TRUE(key.ok());

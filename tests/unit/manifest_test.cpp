@@ -729,3 +729,41 @@ TEST(ManifestTestElection, TestFlagAndOriginSuffixMustAgree) {
 
 }  // namespace
 }  // namespace tabella::election
+
+namespace tabella::election {
+namespace {
+
+// docs/spec.md §7.7: the canonical JSON text of the §7.5 example, byte for byte, and the
+// escaping of every character class a manifest string can hold.
+TEST(CanonicalJsonTest, KnownAnswers) {
+  const std::string tiny = R"({"format":"tabella-election/1","election_id":"tiny",)"
+                           R"("origin":"t.example/tiny","languages":["en"],"title":{"en":"T"},)"
+                           R"("start":"2026-01-01T00:00:00Z","end":"2026-01-02T00:00:00Z",)"
+                           R"("guardians":{"count":1,"quorum":1},"contests":[{"id":"q",)"
+                           R"("kind":"referendum","title":{"en":"Q"},"instructions":{"en":"?"},)"
+                           R"("choices":[{"id":"yes","label":{"en":"Yes"}},)"
+                           R"({"id":"no","label":{"en":"No"}}]}]})";
+  auto m = parse_manifest(tiny);
+  ASSERT_TRUE(m.ok()) << m.error().describe();
+  EXPECT_EQ(to_json(*m).dump(),
+            R"({"contests":[{"choices":[{"id":"yes","label":{"en":"Yes"}},{"id":"no","label":)"
+            R"({"en":"No"}}],"id":"q","instructions":{"en":"?"},"kind":"referendum","max":1,)"
+            R"("min":0,"title":{"en":"Q"}}],"election_id":"tiny","end":"2026-01-02T00:00:00Z",)"
+            R"("format":"tabella-election/1","guardians":{"count":1,"quorum":1},)"
+            R"("languages":["en"],"origin":"t.example/tiny","start":"2026-01-01T00:00:00Z",)"
+            R"("title":{"en":"T"}})");
+  // Instructions with a quote, a backslash, a slash, U+2028, a non-BMP character, a non-ASCII
+  // letter and a line feed, written with JSON escapes: only ", \ and the line feed are escaped.
+  auto doc = nlohmann::json::parse(tiny);
+  doc["contests"][0]["instructions"]["en"] = "Say \"yes\" \\ a/b \u2028 \U0001F600 \u00e9\nthen";
+  auto e = parse_manifest(doc.dump(-1, ' ', /*ensure_ascii=*/true));
+  ASSERT_TRUE(e.ok()) << e.error().describe();
+  const std::string text = to_json(*e).dump();
+  const Bytes hex = *from_hex(
+      "7b22656e223a22536179205c227965735c22205c5c20612f6220e280a820f09f988020c3a95c6e7468656e227d");
+  const std::string want(hex.begin(), hex.end());
+  EXPECT_NE(text.find(want), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace tabella::election

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "support/election_sim.h"
 #include "tabella/election/manifest.h"
@@ -247,7 +248,7 @@ std::vector<Tamper> tamperings() {
          s.resign(k, b.encode());
          return k;
        }},
-      {"kiosk revoked after polls close", 11,
+      {"kiosk revoked after polls close", 13,
        [](SimElection& s) {
          std::size_t c = s.find(EntryType::kPollsClose);
          KioskRevocationBody r{
@@ -320,7 +321,8 @@ std::vector<Tamper> tamperings() {
          }
          return s.entries.size();
        }},
-      {"ballot duplicated", 16,
+      // The copy spends its token again: check 15 runs before 16 (docs/spec.md §11.1).
+      {"ballot duplicated", 15,
        [](SimElection& s) {
          std::size_t i = s.find(EntryType::kCastBallot, 2);
          s.entries.insert(s.entries.begin() + static_cast<std::ptrdiff_t>(i + 1), s.entries[i]);
@@ -365,6 +367,198 @@ std::vector<Tamper> tamperings() {
          std::size_t i = s.find(EntryType::kResult);
          auto b = body_of<ResultBody>(s, i);
          b.counts[0][0] += 1;
+         s.resign(i, b.encode());
+         return i;
+       }},
+      // ---- One check per fault, and the order of one entry's checks (docs/spec.md §11.1). ----
+      {"range-proof scalar not below n", 1,
+       [](SimElection& s) {
+         // The first response of contest 0's first selection proof: u64 seq, prev (32), u32 C,
+         // u32 S, ciphertext (66), u32 proof length, lo and hi (16), c_0 (32), then v_0.
+         std::size_t i = s.find(EntryType::kCastBallot, 1);
+         Bytes body = s.entry(i).body;
+         std::fill_n(body.begin() + 8 + 32 + 4 + 4 + 66 + 4 + 16 + 32, 32, 0xff);
+         s.resign(i, body);
+         return i;
+       }},
+      {"share addressed to guardian 0", 1,
+       [](SimElection& s) {
+         // u32 index, u32 count, then field(share): u32 length, u32 sender, u32 recipient.
+         std::size_t i = s.find(EntryType::kGuardianShares, 1);
+         Bytes body = s.entry(i).body;
+         std::fill_n(body.begin() + 4 + 4 + 4 + 4, 4, 0);
+         s.resign(i, body);
+         return i;
+       }},
+      {"body malformed and signature wrong", 1,
+       [](SimElection& s) {
+         // Check 1 (the whole layout) runs before check 2.
+         std::size_t i = s.find(EntryType::kKioskEnrolment);
+         auto e = s.entry(i);
+         e.body.push_back(0);  // a trailing byte; the old signature no longer verifies
+         s.entries[i] = e.encode();
+         return i;
+       }},
+      {"title of 257 bytes", 4,
+       [](SimElection& s) {
+         auto b = body_of<ElectionBody>(s, 0);
+         auto j = nlohmann::json::parse(b.manifest_json);
+         j["title"][s.manifest.languages[0]] = std::string(257, 'T');
+         b.manifest_json = j.dump();
+         s.resign(0, b.encode());
+         return std::size_t{0};
+       }},
+      {"no ledger key", 4,
+       [](SimElection& s) {
+         auto b = body_of<ElectionBody>(s, 0);
+         b.ledger_key.clear();
+         s.resign(0, b.encode());
+         return std::size_t{0};
+       }},
+      {"ledger key named by another origin", 4,
+       [](SimElection& s) {
+         auto b = body_of<ElectionBody>(s, 0);
+         b.ledger_key =
+             ledger::NoteSigner("another.example/log", SigningKey::generate()).verifier_key();
+         s.resign(0, b.encode());
+         return std::size_t{0};
+       }},
+      {"record starting with a kiosk enrolment", 4,
+       [](SimElection& s) {
+         std::size_t k = s.find(EntryType::kKioskEnrolment);
+         std::swap(s.entries[0], s.entries[k]);
+         return std::size_t{0};
+       }},
+      {"second election entry", 4,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kPollsOpen);
+         s.entries.insert(s.entries.begin() + static_cast<std::ptrdiff_t>(i), s.entries[0]);
+         return i;
+       }},
+      {"wrong Q and a bad ballot proof", 3,
+       [](SimElection& s) {
+         // Check 3 runs before the proofs (14), wherever they were computed.
+         std::size_t i = s.find(EntryType::kCastBallot, 3);
+         auto b = body_of<CastBallotBody>(s, i);
+         auto& p = b.ballot.contests[0].selections[0].proof;
+         p.responses[0] = p.responses[0] + Scalar::from_u64(1);
+         Digest other = s.q;
+         other[0] ^= 1;
+         s.resign(i, b.encode(), other);
+         return i;
+       }},
+      {"bad ballot proof signed by the authority", 5,
+       [](SimElection& s) {
+         // Check 5 runs before the proofs (14).
+         std::size_t i = s.find(EntryType::kCastBallot, 3);
+         auto b = body_of<CastBallotBody>(s, i);
+         auto& p = b.ballot.contests[0].selections[0].proof;
+         p.responses[0] = p.responses[0] + Scalar::from_u64(1);
+         s.resign(i, b.encode());
+         s.resign_as(i, s.authority);
+         return i;
+       }},
+      {"guardian enrolled after the key", 13,
+       [](SimElection& s) {
+         std::size_t g = s.find(EntryType::kGuardianEnrolment, 0);
+         std::size_t k = s.find(EntryType::kElectionKey);
+         auto b = body_of<GuardianEnrolmentBody>(s, g);
+         b.index = 99;  // also out of range: check 13 (phase) runs before check 6
+         Bytes e =
+             Entry::make(EntryType::kGuardianEnrolment, s.q, b.encode(), *s.keys.at(s.authority))
+                 .encode();
+         s.entries.insert(s.entries.begin() + static_cast<std::ptrdiff_t>(k + 1), e);
+         return k + 1;
+       }},
+      {"tokens committed after polls close", 13,
+       [](SimElection& s) {
+         std::size_t c = s.find(EntryType::kPollsClose);
+         TokenCommitmentsBody t{"late", {Digest{}}};
+         t.token_hashes[0][0] = 7;
+         s.entries.insert(
+             s.entries.begin() + static_cast<std::ptrdiff_t>(c + 1),
+             Entry::make(EntryType::kTokenCommitments, s.q, t.encode(), *s.keys.at(s.authority))
+                 .encode());
+         return c + 1;
+       }},
+      {"tally before polls close", 13,
+       [](SimElection& s) {
+         std::size_t c = s.find(EntryType::kPollsClose);
+         std::size_t t = s.find(EntryType::kEncryptedTally);
+         s.entries.insert(s.entries.begin() + static_cast<std::ptrdiff_t>(c), s.entries[t]);
+         return c;
+       }},
+      {"complaint after the election key", 13,
+       [](SimElection& s) {
+         std::size_t k = s.find(EntryType::kElectionKey);
+         auto g2 = s.entry(s.find(EntryType::kSharesVerified, 1)).author;
+         GuardianComplaintBody c{2, 1, "too late"};
+         s.entries.insert(
+             s.entries.begin() + static_cast<std::ptrdiff_t>(k + 1),
+             Entry::make(EntryType::kGuardianComplaint, s.q, c.encode(), *s.keys.at(g2)).encode());
+         return k + 1;
+       }},
+      {"polls close before they open", 13,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kPollsClose);
+         auto b = body_of<PollsCloseBody>(s, i);
+         b.time = body_of<PollsBody>(s, s.find(EntryType::kPollsOpen)).time - 1;
+         s.resign(i, b.encode());
+         return i;
+       }},
+      {"polls open after the year 9999", 13,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kPollsOpen);
+         auto b = body_of<PollsBody>(s, i);
+         b.time = 253402300800;
+         s.resign(i, b.encode());
+         return i;
+       }},
+      {"complaint accusing guardian 0", 9,
+       [](SimElection& s) {
+         std::size_t v = s.find(EntryType::kSharesVerified, 1);
+         GuardianComplaintBody c{2, 0, "no such guardian"};
+         s.entries[v] = Entry::make(EntryType::kGuardianComplaint, s.q, c.encode(),
+                                    *s.keys.at(s.entry(v).author))
+                            .encode();
+         return v;
+       }},
+      {"complaint accusing its own author", 9,
+       [](SimElection& s) {
+         std::size_t v = s.find(EntryType::kSharesVerified, 1);
+         GuardianComplaintBody c{2, 2, "itself"};
+         s.entries[v] = Entry::make(EntryType::kGuardianComplaint, s.q, c.encode(),
+                                    *s.keys.at(s.entry(v).author))
+                            .encode();
+         return v;
+       }},
+      {"challenged ballot repeated with a wrong opening", 16,
+       [](SimElection& s) {
+         // Check 16 (the copy's sequence number repeats) runs before check 17 (its opening).
+         std::size_t i = s.find(EntryType::kChallengedBallot);
+         auto b = body_of<ChallengedBallotBody>(s, i);
+         b.nonces[0][0] = b.nonces[0][0] + Scalar::from_u64(1);
+         Bytes copy = Entry::make(EntryType::kChallengedBallot, s.q, b.encode(),
+                                  *s.keys.at(s.entry(i).author))
+                          .encode();
+         s.entries.insert(s.entries.begin() + static_cast<std::ptrdiff_t>(i + 1), copy);
+         return i + 1;
+       }},
+      {"tally with wrong sums and a wrong root", 18,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kEncryptedTally);
+         auto b = body_of<EncryptedTallyBody>(s, i);
+         std::swap(b.contests[0][0], b.contests[0][1]);
+         b.log_root[0] ^= 1;
+         s.resign(i, b.encode());
+         return i;
+       }},
+      {"partial decryption with a bad proof naming another tally", 19,
+       [](SimElection& s) {
+         std::size_t i = s.find(EntryType::kPartialDecryption);
+         auto b = body_of<PartialDecryptionBody>(s, i);
+         b.contests[0][0].proof.response = b.contests[0][0].proof.response + Scalar::from_u64(1);
+         b.tally_hash[0] ^= 1;
          s.resign(i, b.encode());
          return i;
        }},
@@ -497,6 +691,159 @@ INSTANTIATE_TEST_SUITE_P(AllChecks, TamperTest, ::testing::ValuesIn(tamperings()
                            return n;
                          });
 
+// ---- The record file's lines (docs/spec.md §12.1): what a malformed line means. ----
+
+// A change to the record file's text and its verdict: check 0 means the file cannot be read
+// (tabella-verify exits 2, the error naming the line), any other number the first failing check.
+struct LineTamper {
+  const char* name;
+  int check;
+  const char* error;  // check 0: a part of the read error
+  std::function<void(std::vector<std::string>& lines, std::size_t first_entry)> apply;
+};
+
+std::vector<LineTamper> line_tamperings() {
+  static const auto replace = [](std::string& line, const std::string& from,
+                                 const std::string& to) {
+    auto at = line.find(from);
+    if (at == std::string::npos) throw std::runtime_error("no " + from + " in " + line);
+    line.replace(at, from.size(), to);
+  };
+  return {
+      {"duplicate entry member", 0, "member \"entry\" appears twice",
+       [](std::vector<std::string>& l, std::size_t e) {
+         auto other = nlohmann::json::parse(l[e + 4]);
+         // A reader keeping the first member would see entry 3, one keeping the last entry 4.
+         l[e + 3].pop_back();
+         l[e + 3] += ",\"entry\":" + other["entry"].dump() + "}";
+       }},
+      {"unknown member in an entry line", 0, "unknown member \"note\"",
+       [](std::vector<std::string>& l, std::size_t e) {
+         replace(l[e + 2], "{", "{\"note\":\"x\",");
+       }},
+      {"unknown member in the header", 0, "unknown member \"version\"",
+       [](std::vector<std::string>& l, std::size_t) { replace(l[0], "{", "{\"version\":1,"); }},
+      {"header without origin", 0, "member \"origin\" is missing",
+       [](std::vector<std::string>& l, std::size_t) { l[0] = R"({"format":"tabella-record/1"})"; }},
+      {"header naming another origin", 4, "",
+       [](std::vector<std::string>& l, std::size_t) {
+         l[0] = R"({"format":"tabella-record/1","origin":"another.example/log"})";
+       }},
+      {"index written 23.0", 0, "\"index\" must be a non-negative integer",
+       [](std::vector<std::string>& l, std::size_t e) {
+         replace(l[e + 23], "\"index\":23", "\"index\":23.0");
+       }},
+      {"index written -0", 0, "\"index\" must be a non-negative integer",
+       [](std::vector<std::string>& l, std::size_t e) {
+         replace(l[e], "\"index\":0", "\"index\":-0");
+       }},
+      {"index gap", 27, "",
+       [](std::vector<std::string>& l, std::size_t e) {
+         l.erase(l.begin() + static_cast<std::ptrdiff_t>(e + 5));
+       }},
+      {"type disagreeing with the entry", 0, "but the entry's own type is",
+       [](std::vector<std::string>& l, std::size_t e) {
+         replace(l[e], "\"type\":\"election\"", "\"type\":\"result\"");
+       }},
+      {"checkpoint after the entries", 0, "checkpoint after the first entry",
+       [](std::vector<std::string>& l, std::size_t e) { l.push_back(l[e - 1]); }},
+      {"entry not base64", 0, "invalid base64",
+       [](std::vector<std::string>& l, std::size_t e) {
+         auto j = nlohmann::json::parse(l[e + 1]);
+         std::string b64 = j["entry"];
+         j["entry"] = "*" + b64.substr(1);  // same length, one character outside the alphabet
+         l[e + 1] = j.dump();
+       }},
+      {"entry with non-canonical base64 padding bits", 0, "non-canonical base64",
+       [](std::vector<std::string>& l, std::size_t e) {
+         for (std::size_t i = e;; ++i) {
+           auto j = nlohmann::json::parse(l[i]);
+           std::string b64 = j["entry"];
+           if (b64.size() < 2 || b64[b64.size() - 1] != '=' || b64[b64.size() - 2] == '=') {
+             continue;  // one '=': the last character's low 2 bits are padding
+           }
+           char& c = b64[b64.size() - 2];
+           c = static_cast<char>(c == 'A' ? 'B' : c == 'a' ? 'b' : c + 1);
+           j["entry"] = b64;
+           l[i] = j.dump();
+           return;
+         }
+       }},
+      {"entry line without type", 0, "member \"type\" is missing",
+       [](std::vector<std::string>& l, std::size_t e) {
+         auto j = nlohmann::json::parse(l[e + 1]);
+         j.erase("type");
+         l[e + 1] = j.dump();
+       }},
+      {"a line that is not JSON", 0, "not a JSON object",
+       [](std::vector<std::string>& l, std::size_t e) { l[e + 2].resize(l[e + 2].size() / 2); }},
+  };
+}
+
+class LineTamperTest : public ::testing::TestWithParam<LineTamper> {};
+
+TEST_P(LineTamperTest, IsJudgedAsTheSpecSays) {
+  const LineTamper& t = GetParam();
+  const SimElection& sim = small_election();
+  auto path = temp_record("line-tamper");
+  sim.write(path);
+  std::vector<std::string> lines;
+  {
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+  }
+  t.apply(lines, 1 + sim.checkpoints.size());
+  {
+    std::ofstream out(path, std::ios::trunc);
+    for (const auto& line : lines) out << line << "\n";
+  }
+  auto r = verify_record(path, {});
+  if (t.check == 0) {
+    ASSERT_FALSE(r.ok()) << t.name << ": read, expected a read error";
+    EXPECT_NE(r.error().describe().find(t.error), std::string::npos) << r.error().describe();
+    EXPECT_EQ(r.error().field.rfind("line ", 0), 0u) << r.error().describe();
+    std::string bin = TABELLA_VERIFY_BIN;
+    int st = std::system((bin + " -q " + path.string() + " > /dev/null 2>&1").c_str());
+    EXPECT_EQ(WEXITSTATUS(st), 2) << t.name;
+  } else {
+    ASSERT_TRUE(r.ok()) << t.name << ": " << r.error().describe();
+    ASSERT_FALSE(r->ok()) << t.name;
+    EXPECT_EQ(r->failures.front().check, t.check) << t.name << ":\n" << format_report(*r);
+  }
+  std::filesystem::remove(path);
+}
+
+INSTANTIATE_TEST_SUITE_P(RecordLines, LineTamperTest, ::testing::ValuesIn(line_tamperings()),
+                         [](const auto& test_info) {
+                           std::string n = test_info.param.name;
+                           for (auto& ch : n) {
+                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                           }
+                           return n;
+                         });
+
+// Empty lines after the header are ignored; JSON whitespace around and inside a line is allowed.
+TEST(RecordLinesTest, EmptyLinesAndSpacesAreAccepted) {
+  const SimElection& sim = small_election();
+  auto path = temp_record("line-spaces");
+  sim.write(path);
+  std::vector<std::string> lines;
+  {
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+  }
+  {
+    std::ofstream out(path, std::ios::trunc);
+    for (const auto& line : lines) {
+      out << " " << line << " \n\n";
+    }
+  }
+  auto r = verify_record(path, {});
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  EXPECT_TRUE(r->ok()) << format_report(*r);
+  std::filesystem::remove(path);
+}
+
 TEST(VerifyTest, EveryCheckHasATamperingThatFailsIt) {
   std::set<int> covered;
   for (const auto& t : tamperings()) covered.insert(t.check);
@@ -512,6 +859,58 @@ TEST(VerifyTest, EveryCheckHasATamperingThatFailsIt) {
   for (const auto& c : record::all_checks()) {
     EXPECT_TRUE(covered.count(c.number))
         << "no tampering test for check " << c.number << " " << c.name;
+  }
+}
+
+// docs/spec.md §14 lists, per check, the records that fail it first: exactly the data-driven
+// tamperings above (same name, same check) and named tests for the rest, every check at least
+// once. The table and the tests cannot drift apart.
+TEST(ConformanceTest, TheSpecListsEveryExample) {
+  std::ifstream in(std::string(TABELLA_SOURCE_DIR) + "/docs/spec.md");
+  ASSERT_TRUE(in) << "docs/spec.md";
+  std::string line;
+  bool inside = false;
+  std::map<std::string, std::pair<int, std::string>> listed;  // name -> (check, test)
+  const std::regex row(R"(^\| (\d+|exit 2) \| `([^`]+)` \| ([A-Za-z.]+) \|$)");
+  while (std::getline(in, line)) {
+    if (line.rfind("## ", 0) == 0) inside = line.rfind("## 14. Conformance examples", 0) == 0;
+    std::smatch m;
+    if (!inside || !std::regex_match(line, m, row)) continue;
+    int check = m[1] == "exit 2" ? 0 : std::stoi(m[1]);
+    EXPECT_TRUE(listed.emplace(m[2], std::make_pair(check, m[3])).second) << "twice: " << m[2];
+  }
+  ASSERT_FALSE(listed.empty()) << "no table in docs/spec.md §14";
+  std::set<int> covered;
+  auto expect_listed = [&](const std::string& name, int check, const std::string& test) {
+    auto it = listed.find(name);
+    if (it == listed.end()) {
+      ADD_FAILURE() << "docs/spec.md §14 does not list the " << test << " example \"" << name
+                    << "\" (check " << check << ")";
+      return;
+    }
+    EXPECT_EQ(it->second.first, check) << name;
+    EXPECT_EQ(it->second.second, test) << name;
+    listed.erase(it);
+    covered.insert(check);
+  };
+  for (const auto& t : tamperings()) expect_listed(t.name, t.check, "TamperTest");
+  for (const auto& t : line_tamperings()) expect_listed(t.name, t.check, "LineTamperTest");
+  // The rest name an existing test of this file.
+  std::set<std::string> tests;
+  const auto* unit = ::testing::UnitTest::GetInstance();
+  for (int i = 0; i < unit->total_test_suite_count(); ++i) {
+    const auto* suite = unit->GetTestSuite(i);
+    for (int j = 0; j < suite->total_test_count(); ++j) {
+      tests.insert(std::string(suite->name()) + "." + suite->GetTestInfo(j)->name());
+    }
+  }
+  for (const auto& [name, check_test] : listed) {
+    EXPECT_TRUE(tests.count(check_test.second)) << name << ": no test " << check_test.second;
+    covered.insert(check_test.first);
+  }
+  for (const auto& c : record::all_checks()) {
+    EXPECT_TRUE(covered.count(c.number))
+        << "docs/spec.md §14 has no example for check " << c.number;
   }
 }
 
@@ -961,6 +1360,33 @@ TEST(WitnessCosignatureTest, AManifestListingOneKeyTwiceIsRefused) {
   EXPECT_NE(f.why.find("same public key"), std::string::npos) << f.why;
 }
 
+// A witness key must be a cosignature/v1 verifier key of its listed name whose key id is the
+// one computed from name and key (check 4); otherwise it could never count towards the quorum.
+TEST(WitnessCosignatureTest, AWitnessKeyWithAWrongKeyIdIsRefused) {
+  SigningKey witness_key = SigningKey::generate();
+  ledger::CosignatureSigner w{"witness-a.test/w", witness_key};
+  std::string key = w.verifier_key();  // name+<8 hex>+<base64>
+  const auto plus = key.find('+');
+  key[plus + 1] = key[plus + 1] == '0' ? '1' : '0';
+  std::ifstream in(std::string(TABELLA_SOURCE_DIR) + "/ballots/demo-general.json");
+  nlohmann::json doc = nlohmann::json::parse(in);
+  doc["witnesses"] = {{"quorum", 1}, {"members", {{{"name", w.name()}, {"key", key}}}}};
+  auto file = temp_record("witness-keyid-manifest").replace_extension(".json");
+  std::ofstream(file) << doc.dump(2);
+  SimOptions o;
+  o.ballots = 2;
+  o.challenged = 0;
+  o.seed = "verify-witness-keyid";
+  o.manifest_file =
+      std::filesystem::relative(file, std::filesystem::path(TABELLA_SOURCE_DIR)).string();
+  Report r = run(testing::simulate_election(o), "witness-keyid");
+  ASSERT_FALSE(r.ok());
+  const Failure& f = r.failures.front();
+  EXPECT_EQ(f.check, 4) << f.why;
+  EXPECT_EQ(f.index, 0u) << f.why;
+  EXPECT_NE(f.why.find("key id"), std::string::npos) << f.why;
+}
+
 bool only_check_23_fails(const Report& r) {
   if (r.ok() || r.failures.empty()) return false;
   for (const auto& f : r.failures) {
@@ -1018,6 +1444,30 @@ TEST(WitnessCosignatureTest, CosignaturesOnAnOlderCheckpointDoNotCount) {
   EXPECT_TRUE(run(e.sim, "wit-last").ok());
 }
 
+// A witness line twice (same name and key id, another time) makes the final checkpoint a
+// malformed note: check 21 refuses it and the witness is never counted twice (§11.2, check 23).
+// The final checkpoint is then the one before, which leaves entries uncovered: check 24, the
+// record's failure, is reported first (§11, "Reporting").
+TEST(WitnessCosignatureTest, AWitnessCosigningTwiceMakesTheCheckpointMalformed) {
+  WitnessedElection e;
+  const std::size_t last = e.sim.checkpoints.size() - 1;
+  e.cosign(last, e.w1);
+  auto note = ledger::parse_note(e.sim.checkpoints[last]);
+  ASSERT_TRUE(note.ok());
+  // add_signature_lines skips a key already on the note: append the second line by hand.
+  e.sim.checkpoints[last] += ledger::format_signature_line(e.w1.sign(note->text, 1700000001));
+  Report r = run(e.sim, "wit-twice");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.failures.front().check, record::kCheckFinalCheckpoint) << format_report(r);
+  bool malformed = false;
+  for (const auto& f : r.failures) {
+    malformed =
+        malformed || (f.check == record::kCheckCheckpointSignatures &&
+                      f.why.find("checkpoint " + std::to_string(last)) != std::string::npos);
+  }
+  EXPECT_TRUE(malformed) << format_report(r);
+}
+
 // Two forks of one election share a prefix, and the witnesses cosigned only a checkpoint of that
 // prefix (size 1). Each fork is complete and ledger-signed, yet neither verifies: cut down to
 // the cosigned checkpoint its entries are not covered (check 24), and with its own final
@@ -1051,6 +1501,92 @@ TEST(WitnessCosignatureTest, ForksCosignedOnlyOnTheirCommonPrefixFail) {
               std::string::npos)
         << r.failures.front().why;
   }
+}
+
+// ---- Size limits (docs/spec.md §10.4). ----
+
+// The formulas of §10.4 give the exact size of every entry the manifest shapes.
+TEST(EntrySizeTest, FormulasMatchTheEncodings) {
+  const SimElection& sim = small_election();
+  const record::ManifestEntrySizes want = record::manifest_entry_sizes(sim.manifest);
+  std::set<EntryType> seen;
+  for (std::size_t i = 0; i < sim.entries.size(); ++i) {
+    const std::size_t size = sim.entries[i].size();
+    switch (sim.entry(i).type) {
+      case EntryType::kCastBallot:
+        EXPECT_EQ(size, want.cast_ballot);
+        break;
+      case EntryType::kChallengedBallot:
+        EXPECT_EQ(size, want.challenged_ballot);
+        break;
+      case EntryType::kEncryptedTally:
+        EXPECT_EQ(size, want.encrypted_tally);
+        break;
+      case EntryType::kPartialDecryption:
+        EXPECT_EQ(size, want.partial_decryption);
+        break;
+      case EntryType::kResult: {
+        auto b = body_of<record::ResultBody>(sim, i);
+        EXPECT_EQ(size + (sim.manifest.guardians - b.guardians.size()) * 36, want.result);
+        break;
+      }
+      default:
+        continue;
+    }
+    seen.insert(sim.entry(i).type);
+  }
+  EXPECT_EQ(seen.size(), 5u);
+}
+
+// Four approval contests of 80 choices (at most 64 marks each) make a valid manifest, but no
+// ballot for it fits in an entry: the election entry is refused (check 4), with the reason.
+TEST(EntrySizeTest, AManifestWhoseBallotsCannotFitIsRefused) {
+  std::ifstream in(std::string(TABELLA_SOURCE_DIR) + "/ballots/demo-general.json");
+  nlohmann::json doc = nlohmann::json::parse(in);
+  nlohmann::json contests = nlohmann::json::array();
+  for (int c = 0; c < 4; ++c) {
+    nlohmann::json choices = nlohmann::json::array();
+    for (int j = 0; j < 80; ++j) {
+      nlohmann::json label = nlohmann::json::object();
+      for (const auto& lang : doc["languages"])
+        label[lang.get<std::string>()] = "C" + std::to_string(j);
+      choices.push_back({{"id", "c" + std::to_string(j)}, {"label", label}});
+    }
+    nlohmann::json title = nlohmann::json::object();
+    for (const auto& lang : doc["languages"]) title[lang.get<std::string>()] = "Q";
+    contests.push_back({{"id", "q" + std::to_string(c)},
+                        {"kind", "approval"},
+                        {"max", 64},
+                        {"title", title},
+                        {"instructions", title},
+                        {"choices", choices}});
+  }
+  doc["contests"] = contests;
+  auto m = election::parse_manifest(doc.dump());
+  ASSERT_TRUE(m.ok()) << m.error().describe();
+  EXPECT_GT(record::manifest_entry_sizes(*m).cast_ballot, record::kMaxEntrySize);
+  // A record of the election entry alone, covered by a ledger checkpoint.
+  TestLedger ledger;
+  SigningKey authority = SigningKey::generate();
+  ledger::NoteSigner signer(m->origin, ledger.key);
+  const Digest q = election::base_hash(election::manifest_hash(*m), authority.verify_key().bytes());
+  SimElection s;
+  s.manifest = *m;
+  s.entries.push_back(
+      record::Entry::make(
+          EntryType::kElection, q,
+          record::ElectionBody{election::to_json(*m).dump(), signer.verifier_key()}.encode(),
+          authority)
+          .encode());
+  s.checkpoints.push_back(ledger.sign(s, 1, m->origin));
+  Report r = run(s, "too-large", ledger.options());
+  ASSERT_FALSE(r.ok());
+  const Failure& f = r.failures.front();
+  EXPECT_EQ(f.check, 4) << format_report(r);
+  EXPECT_EQ(f.index, 0u);
+  EXPECT_NE(f.why.find("a cast-ballot entry for this manifest (4 contests, 320 selections) is"),
+            std::string::npos)
+      << f.why;
 }
 
 TEST(VerifyCliTest, ExitCodes) {

@@ -1,5 +1,7 @@
 #include "tabella/record/bodies.h"
 
+#include "tabella/crypto/share_encryption.h"
+#include "tabella/record/entry.h"
 #include "tabella/util/canonical.h"
 
 namespace tabella::record {
@@ -7,6 +9,11 @@ namespace tabella::record {
 namespace {
 
 constexpr std::size_t kMaxText = 4096;
+// The manifest's own limits (docs/spec.md §7.2): a body never holds more contests, choices per
+// contest or guardians than a valid manifest can define.
+constexpr std::size_t kMaxContestsInBody = election::kMaxContests;
+constexpr std::size_t kMaxChoicesInBody = election::kMaxChoices;
+constexpr std::size_t kMaxGuardiansInBody = election::kMaxGuardians;
 
 // Early-return helpers that keep decode functions flat.
 #define TABELLA_READ(var, expr)              \
@@ -121,7 +128,7 @@ Result<GuardianCommitmentsBody> GuardianCommitmentsBody::decode(ByteView bytes) 
   GuardianCommitmentsBody b;
   TABELLA_READ(index, r.u32("index"));
   b.index = index;
-  TABELLA_READ(k, r.count("coefficients", 64));
+  TABELLA_READ(k, r.count("coefficients", kMaxGuardiansInBody));
   for (std::size_t j = 0; j < k; ++j) {
     TABELLA_READ(c, r.point(at("coefficients", j)));
     TABELLA_READ(p, read_proof64<SchnorrProof>(r, at("proofs", j)));
@@ -148,9 +155,13 @@ Result<GuardianSharesBody> GuardianSharesBody::decode(ByteView bytes) {
   GuardianSharesBody b;
   TABELLA_READ(index, r.u32("index"));
   b.index = index;
-  TABELLA_READ(n, r.count("shares", 64));
+  TABELLA_READ(n, r.count("shares", kMaxGuardiansInBody - 1));
   for (std::size_t i = 0; i < n; ++i) {
-    TABELLA_READ(s, r.field(at("shares", i), 1024));
+    TABELLA_READ(s, r.field(at("shares", i), EncryptedShare::kSize));
+    // Each share decodes as docs/spec.md §5.5 says (89 bytes, sender and recipient >= 1, X a
+    // point): part of the body's layout (check 1). Its addressing is check 8.
+    auto share = EncryptedShare::decode(s);
+    if (!share.ok()) return share.error().with_prefix(at("shares", i));
     b.shares.emplace_back(s.begin(), s.end());
   }
   TABELLA_TRY(r.finish("guardian-shares"));
@@ -338,11 +349,11 @@ Result<EncryptedBallot> EncryptedBallot::read(Reader& r) {
   TABELLA_READ(seq, r.u64("ballot.sequence"));
   b.sequence = seq;
   TABELLA_TRY(read_fixed(r, b.previous_code, "ballot.previous_code"));
-  TABELLA_READ(nc, r.count("ballot.contests", 256));
+  TABELLA_READ(nc, r.count("ballot.contests", kMaxContestsInBody));
   b.contests.resize(nc);
   for (std::size_t c = 0; c < nc; ++c) {
     std::string cpath = at("ballot.contests", c);
-    TABELLA_READ(ns, r.count(cpath + ".selections", 128));
+    TABELLA_READ(ns, r.count(cpath + ".selections", kMaxChoicesInBody));
     auto& contest = b.contests[c];
     for (std::size_t s = 0; s < ns; ++s) {
       std::string spath = at(cpath + ".selections", s);
@@ -392,11 +403,11 @@ Result<ChallengedBallotBody> ChallengedBallotBody::decode(ByteView bytes) {
   ChallengedBallotBody b;
   TABELLA_READ(ballot, EncryptedBallot::read(r));
   b.ballot = std::move(ballot);
-  TABELLA_READ(nc, r.count("choices", 256));
+  TABELLA_READ(nc, r.count("choices", kMaxContestsInBody));
   b.choices.resize(nc);
   b.nonces.resize(nc);
   for (std::size_t c = 0; c < nc; ++c) {
-    TABELLA_READ(ns, r.count(at("choices", c), 128));
+    TABELLA_READ(ns, r.count(at("choices", c), kMaxChoicesInBody));
     for (std::size_t s = 0; s < ns; ++s) {
       std::string path = at(at("choices", c), s);
       TABELLA_READ(v, r.u8(path));
@@ -433,10 +444,10 @@ Result<EncryptedTallyBody> EncryptedTallyBody::decode(ByteView bytes) {
   TABELLA_TRY(read_fixed(r, b.log_root, "log_root"));
   TABELLA_READ(cast, r.u64("cast_count"));
   b.cast_count = cast;
-  TABELLA_READ(nc, r.count("contests", 256));
+  TABELLA_READ(nc, r.count("contests", kMaxContestsInBody));
   b.contests.resize(nc);
   for (std::size_t c = 0; c < nc; ++c) {
-    TABELLA_READ(ns, r.count(at("contests", c), 128));
+    TABELLA_READ(ns, r.count(at("contests", c), kMaxChoicesInBody));
     for (std::size_t s = 0; s < ns; ++s) {
       TABELLA_READ(ct, read_tally_ciphertext(r, at(at("contests", c), s)));
       b.contests[c].push_back(std::move(ct));
@@ -462,10 +473,10 @@ Result<PartialDecryptionBody> PartialDecryptionBody::decode(ByteView bytes) {
   TABELLA_READ(index, r.u32("index"));
   b.index = index;
   TABELLA_TRY(read_fixed(r, b.tally_hash, "tally_hash"));
-  TABELLA_READ(nc, r.count("contests", 256));
+  TABELLA_READ(nc, r.count("contests", kMaxContestsInBody));
   b.contests.resize(nc);
   for (std::size_t c = 0; c < nc; ++c) {
-    TABELLA_READ(ns, r.count(at("contests", c), 128));
+    TABELLA_READ(ns, r.count(at("contests", c), kMaxChoicesInBody));
     for (std::size_t s = 0; s < ns; ++s) {
       std::string path = at(at("contests", c), s);
       TABELLA_READ(share, read_point_allow_identity(r, path + ".share"));
@@ -497,7 +508,7 @@ Result<ResultBody> ResultBody::decode(ByteView bytes) {
   Reader r(bytes);
   ResultBody b;
   TABELLA_TRY(read_fixed(r, b.tally_hash, "tally_hash"));
-  TABELLA_READ(ng, r.count("guardians", 64));
+  TABELLA_READ(ng, r.count("guardians", kMaxGuardiansInBody));
   b.partial_hashes.resize(ng);
   for (std::size_t i = 0; i < ng; ++i) {
     TABELLA_READ(g, r.u32(at("guardians", i)));
@@ -506,10 +517,10 @@ Result<ResultBody> ResultBody::decode(ByteView bytes) {
   }
   TABELLA_READ(cast, r.u64("cast_count"));
   b.cast_count = cast;
-  TABELLA_READ(nc, r.count("counts", 256));
+  TABELLA_READ(nc, r.count("counts", kMaxContestsInBody));
   b.counts.resize(nc);
   for (std::size_t c = 0; c < nc; ++c) {
-    TABELLA_READ(ns, r.count(at("counts", c), 128));
+    TABELLA_READ(ns, r.count(at("counts", c), kMaxChoicesInBody));
     for (std::size_t s = 0; s < ns; ++s) {
       TABELLA_READ(v, r.u64(at(at("counts", c), s)));
       b.counts[c].push_back(v);
@@ -517,6 +528,33 @@ Result<ResultBody> ResultBody::decode(ByteView bytes) {
   }
   TABELLA_TRY(r.finish("result"));
   return b;
+}
+
+ManifestEntrySizes manifest_entry_sizes(const election::Manifest& m) {
+  // field(magic) field(type) field(Q) field(author) field(body) field(signature)
+  auto entry = [](EntryType type, std::size_t body) {
+    return 4 + kEntryMagic.size() + 4 + entry_type_name(type).size() + 4 + 32 + 4 + 32 + 4 + body +
+           4 + 64;
+  };
+  constexpr std::size_t kCiphertext = 66, kProof = 64, kZeroOneProof = 16 + 2 * kProof;
+  std::size_t ballot = 8 + 32 + 4, opening = 4, tally = 8 + 32 + 8 + 32 + 8 + 4,
+              partial = 4 + 32 + 4, counts = 8 + 4;
+  for (const auto& c : m.contests) {
+    const std::size_t s = c.choices.size();
+    ballot += 4 + s * (kCiphertext + 4 + kZeroOneProof) + 4 + 16 +
+              kProof * (static_cast<std::size_t>(c.max) - c.min + 1);
+    opening += 4 + s * (1 + 32);
+    tally += 4 + s * kCiphertext;
+    partial += 4 + s * (33 + kProof);
+    counts += 4 + s * 8;
+  }
+  ManifestEntrySizes out;
+  out.cast_ballot = entry(EntryType::kCastBallot, ballot + 32);
+  out.challenged_ballot = entry(EntryType::kChallengedBallot, ballot + opening);
+  out.encrypted_tally = entry(EntryType::kEncryptedTally, tally);
+  out.partial_decryption = entry(EntryType::kPartialDecryption, partial);
+  out.result = entry(EntryType::kResult, 32 + 4 + std::size_t{m.guardians} * (4 + 32) + counts);
+  return out;
 }
 
 #undef TABELLA_READ

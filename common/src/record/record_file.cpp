@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "tabella/record/entry.h"
 
@@ -13,6 +15,56 @@ namespace {
 Error line_error(std::uint64_t line, ErrorCode code, const std::string& message) {
   return make_error(code, message, "line " + std::to_string(line));
 }
+
+// One line of the record (docs/spec.md §12.1): a JSON object, no member repeated.
+// nlohmann::json keeps the last of two equal keys, so duplicates are caught while parsing.
+Result<nlohmann::json> parse_object(const std::string& text, std::uint64_t line,
+                                    std::string_view what) {
+  std::set<std::string> keys;
+  std::string duplicate;
+  auto callback = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    if (event == nlohmann::json::parse_event_t::key && depth == 1 && parsed.is_string()) {
+      if (!keys.insert(parsed.get<std::string>()).second && duplicate.empty()) {
+        duplicate = parsed.get<std::string>();
+      }
+    }
+    return true;
+  };
+  auto j = nlohmann::json::parse(text, callback, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return line_error(line, ErrorCode::kInvalidEncoding,
+                      "not a JSON object (truncated file?); expected " + std::string(what));
+  }
+  if (!duplicate.empty()) {
+    return line_error(line, ErrorCode::kInvalidEncoding,
+                      "member \"" + duplicate + "\" appears twice; expected " + std::string(what));
+  }
+  return j;
+}
+
+// Its members are exactly `members`.
+Status check_members(const nlohmann::json& j, std::uint64_t line,
+                     std::initializer_list<std::string_view> members, std::string_view what) {
+  for (const auto& [key, value] : j.items()) {
+    if (std::find(members.begin(), members.end(), key) == members.end()) {
+      return line_error(line, ErrorCode::kInvalidEncoding,
+                        "unknown member \"" + key + "\"; expected " + std::string(what));
+    }
+  }
+  for (std::string_view key : members) {
+    if (!j.contains(key)) {
+      return line_error(
+          line, ErrorCode::kInvalidEncoding,
+          "member \"" + std::string(key) + "\" is missing; expected " + std::string(what));
+    }
+  }
+  return {};
+}
+
+constexpr std::string_view kHeaderShape =
+    R"({"format":"tabella-record/1","origin":"<log origin>"})";
+constexpr std::string_view kCheckpointShape = R"({"checkpoint":"<signed note>"})";
+constexpr std::string_view kEntryShape = R"({"index":N,"type":"<entry type>","entry":"<base64>"})";
 }  // namespace
 
 Result<RecordReader> RecordReader::open(const std::filesystem::path& path) {
@@ -30,19 +82,24 @@ Result<RecordReader> RecordReader::open(const std::filesystem::path& path) {
     return make_error(ErrorCode::kInvalidEncoding, "empty record file " + file.string());
   }
   r.line_ = 1;
-  auto j = nlohmann::json::parse(first, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("format") || !j["format"].is_string()) {
+  if (first.size() > kMaxRecordLine) {
+    return line_error(1, ErrorCode::kLimit,
+                      "line longer than " + std::to_string(kMaxRecordLine) + " bytes");
+  }
+  const std::string header = "the record header " + std::string(kHeaderShape);
+  auto j = parse_object(first, 1, header);
+  if (!j.ok()) return j.error();
+  TABELLA_TRY(check_members(*j, 1, {"format", "origin"}, header));
+  if (!(*j)["format"].is_string() || !(*j)["origin"].is_string()) {
     return line_error(1, ErrorCode::kInvalidEncoding,
-                      "the first line must be the record header {\"format\":\"" +
-                          std::string(kRecordFormat) + "\",...}");
+                      "\"format\" and \"origin\" must be strings; expected the record header " +
+                          std::string(kHeaderShape));
   }
-  if (j["format"].get<std::string>() != kRecordFormat) {
+  if ((*j)["format"].get<std::string>() != kRecordFormat) {
     return line_error(1, ErrorCode::kInvalidEncoding,
-                      "unsupported record format \"" + j["format"].get<std::string>() + "\"");
+                      "unsupported record format \"" + (*j)["format"].get<std::string>() + "\"");
   }
-  if (j.contains("origin") && j["origin"].is_string()) {
-    r.header_.origin = j["origin"].get<std::string>();
-  }
+  r.header_.origin = (*j)["origin"].get<std::string>();
   return r;
 }
 
@@ -61,37 +118,47 @@ Result<std::optional<RecordItem>> RecordReader::next() {
     return line_error(line_, ErrorCode::kLimit,
                       "line longer than " + std::to_string(kMaxRecordLine) + " bytes");
   }
-  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
-    return line_error(line_, ErrorCode::kInvalidEncoding, "not a JSON object (truncated file?)");
-  }
-  if (j.contains("checkpoint")) {
-    if (!j["checkpoint"].is_string()) {
+  const std::string what = "a checkpoint line " + std::string(kCheckpointShape) +
+                           " or an entry line " + std::string(kEntryShape);
+  auto j = parse_object(text, line_, what);
+  if (!j.ok()) return j.error();
+  if (j->contains("checkpoint")) {
+    TABELLA_TRY(check_members(*j, line_, {"checkpoint"}, what));
+    if (!(*j)["checkpoint"].is_string()) {
       return line_error(line_, ErrorCode::kInvalidEncoding, "checkpoint must be a string");
     }
     if (next_index_ != 0) {
       return line_error(line_, ErrorCode::kInvalidEncoding, "checkpoint after the first entry");
     }
-    return std::optional<RecordItem>(RecordCheckpoint{j["checkpoint"].get<std::string>()});
+    return std::optional<RecordItem>(RecordCheckpoint{(*j)["checkpoint"].get<std::string>()});
   }
-  if (!j.contains("index") || !j["index"].is_number_unsigned() || !j.contains("entry") ||
-      !j["entry"].is_string()) {
+  TABELLA_TRY(check_members(*j, line_, {"index", "type", "entry"}, what));
+  // A JSON integer without sign, fraction or exponent, 0 .. 2^64 - 1 ("23.0", "-0", "1e3" are not).
+  // nlohmann::json reads digits without a sign as unsigned, "-0" and "-1" as signed.
+  if (!(*j)["index"].is_number_unsigned()) {
     return line_error(line_, ErrorCode::kInvalidEncoding,
-                      "expected {\"index\":N,\"type\":...,\"entry\":\"<base64>\"}");
+                      "\"index\" must be a non-negative integer written without fraction or "
+                      "exponent, got " +
+                          (*j)["index"].dump());
+  }
+  if (!(*j)["type"].is_string() || !(*j)["entry"].is_string()) {
+    return line_error(
+        line_, ErrorCode::kInvalidEncoding,
+        "\"type\" and \"entry\" must be strings; expected " + std::string(kEntryShape));
   }
   // An index out of sequence (a missing, repeated or moved entry) is returned as it is: whether
   // the entries form the signed log is the verifier's question, not a reading error.
-  auto index = j["index"].get<std::uint64_t>();
-  auto bytes = from_base64(j["entry"].get<std::string>());
+  auto index = (*j)["index"].get<std::uint64_t>();
+  auto bytes = from_base64((*j)["entry"].get<std::string>());
   if (!bytes.ok()) return bytes.error().with_prefix("line " + std::to_string(line_) + ".entry");
-  if (j.contains("type")) {
-    auto decoded = Entry::decode(*bytes);
-    if (decoded.ok() && (!j["type"].is_string() ||
-                         j["type"].get<std::string>() != entry_type_name(decoded->type))) {
-      return line_error(line_, ErrorCode::kInvalidEncoding,
-                        "\"type\" does not match the entry's own type \"" +
-                            std::string(entry_type_name(decoded->type)) + "\"");
-    }
+  // `type` repeats the entry's type: compared when the envelope decodes (an entry check 1
+  // refuses is reported by the verifier, whatever its line says).
+  const std::string type = (*j)["type"].get<std::string>();
+  if (auto decoded = Entry::decode(*bytes);
+      decoded.ok() && type != entry_type_name(decoded->type)) {
+    return line_error(line_, ErrorCode::kInvalidEncoding,
+                      "\"type\" is \"" + type + "\" but the entry's own type is \"" +
+                          std::string(entry_type_name(decoded->type)) + "\"");
   }
   ++next_index_;
   return std::optional<RecordItem>(RecordEntry{index, std::move(*bytes)});

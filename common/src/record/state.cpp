@@ -1,12 +1,16 @@
 #include "tabella/record/state.h"
 
 #include "tabella/election/ballot.h"
+#include "tabella/ledger/checkpoint.h"
 #include "tabella/ledger/note.h"
 #include "tabella/util/canonical.h"
 
 namespace tabella::record {
 
 namespace {
+
+// The latest time a polls entry may state: 9999-12-31T23:59:59Z, the manifest's last second.
+constexpr std::uint64_t kMaxPollsTime = 253402300799;
 
 Error conflict(std::string message, std::string field = {}) {
   return make_error(ErrorCode::kConflict, std::move(message), std::move(field));
@@ -20,6 +24,31 @@ Result<Body> decode_as(ByteView body) {
   auto r = T::decode(body);
   if (!r.ok()) return r.error().with_prefix("body");
   return Body(std::move(*r));
+}
+
+// Check 4: every entry this manifest shapes fits in an entry (docs/spec.md §10.4).
+Status check_entry_sizes(const election::Manifest& m) {
+  const ManifestEntrySizes sizes = manifest_entry_sizes(m);
+  std::size_t selections = 0;
+  for (const auto& c : m.contests) selections += c.choices.size();
+  const std::pair<const char*, std::size_t> all[] = {
+      {"cast-ballot", sizes.cast_ballot},
+      {"challenged-ballot", sizes.challenged_ballot},
+      {"encrypted-tally", sizes.encrypted_tally},
+      {"partial-decryption", sizes.partial_decryption},
+      {"result", sizes.result}};
+  for (const auto& [type, size] : all) {
+    if (size > kMaxEntrySize) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        std::string("a ") + type + " entry for this manifest (" +
+                            std::to_string(m.contests.size()) + " contests, " +
+                            std::to_string(selections) + " selections) is " + std::to_string(size) +
+                            " bytes; an entry is at most " + std::to_string(kMaxEntrySize) +
+                            ": split the ballot into smaller elections or fewer choices",
+                        "manifest.contests");
+    }
+  }
+  return {};
 }
 
 GuardianCommitments to_commitments(const GuardianCommitmentsBody& b) {
@@ -91,54 +120,70 @@ Result<Body> decode_body(EntryType type, ByteView body) {
   return make_error(ErrorCode::kInvalidEncoding, "unknown entry type", "entry.type");
 }
 
-// Check 7 (guardian proofs), 14-15 (ballot proofs, openings) and 17 (decryption proofs), as far
-// as the snapshot holds the keys they need; apply() finishes what is left.
-static Status check_proofs(const CheckedEntry& c, const Snapshot& s, bool* done) {
-  *done = false;
+// The proofs of checks 7 (guardian commitments) and 14 (ballots) and the opening of a challenged
+// ballot (check 17), as far as the snapshot holds the keys they need. Their failures are kept,
+// not returned: apply() reports them in the order of docs/spec.md §11.1 (after the author and
+// the phase), so that the check an entry fails does not depend on when its proofs ran.
+struct ProofOutcome {
+  bool done = false;
+  std::optional<Error> proofs;
+  std::optional<Error> opening;
+};
+
+static ProofOutcome check_proofs(const CheckedEntry& c, const Snapshot& s) {
+  ProofOutcome out;
   if (auto* b = std::get_if<GuardianCommitmentsBody>(&c.body)) {
-    if (!s.q || !s.manifest) return {};
+    if (!s.q || !s.manifest) return out;
     auto st = to_commitments(*b).verify(*s.q, s.manifest->quorum);
-    if (!st.ok()) return st.error().with_prefix("body");
-    *done = true;
-    return {};
+    if (!st.ok()) out.proofs = st.error().with_prefix("body");
+    out.done = true;
+    return out;
   }
-  if (!s.context) return {};
+  if (!s.context) return out;
   const auto& ctx = *s.context;
   if (auto* b = std::get_if<CastBallotBody>(&c.body)) {
     auto st = election::verify_ballot(ctx, b->ballot);
-    if (!st.ok()) return st.error().with_prefix("body.ballot");
+    if (!st.ok()) out.proofs = st.error().with_prefix("body.ballot");
   } else if (auto* ch = std::get_if<ChallengedBallotBody>(&c.body)) {
     auto st = election::verify_ballot(ctx, ch->ballot);
-    if (!st.ok()) return st.error().with_prefix("body.ballot");
+    if (!st.ok()) out.proofs = st.error().with_prefix("body.ballot");
     auto opened = election::verify_opening(ctx, *ch);
-    if (!opened.ok()) return opened.error().with_prefix("body.opening");
+    if (!opened.ok()) out.opening = opened.error().with_prefix("body.opening");
   }
-  *done = true;
-  return {};
+  out.done = true;
+  return out;
 }
 
+static void keep(CheckedEntry& c, ProofOutcome&& o) {
+  c.proofs_checked.done = o.done;
+  c.proofs_checked.proofs = std::move(o.proofs);
+  c.proofs_checked.opening = std::move(o.opening);
+}
+
+// Check 1 (envelope, then body), check 2 (signature), then the proofs the snapshot allows.
 Result<CheckedEntry> precheck(ByteView entry_bytes, const Snapshot& snapshot) {
+  // Whatever a decoder refuses (a length, a count, a point, a scalar >= n, an index 0) is a
+  // malformed entry: check 1, reported as kInvalidEncoding (kLimit for a limit).
+  auto malformed = [](Error e) {
+    if (e.code != ErrorCode::kLimit) e.code = ErrorCode::kInvalidEncoding;
+    return e;
+  };
   auto entry = Entry::decode(entry_bytes);  // check 1
-  if (!entry.ok()) return entry.error();
+  if (!entry.ok()) return malformed(entry.error());
+  auto body = decode_body(entry->type, entry->body);  // check 1
+  if (!body.ok()) return malformed(body.error());
   auto sig = entry->verify_signature();  // check 2
   if (!sig.ok()) return sig.error();
-  auto body = decode_body(entry->type, entry->body);
-  if (!body.ok()) return body.error();
   CheckedEntry c{std::move(*entry), std::move(*body), sha256(entry_bytes), false,
                  ledger::leaf_hash(entry_bytes)};
-  bool done = false;
-  auto st = check_proofs(c, snapshot, &done);
-  if (!st.ok()) return st.error();
-  c.proofs_checked = done;
+  keep(c, check_proofs(c, snapshot));
   return c;
 }
 
 Status complete_proofs(CheckedEntry& checked, const Snapshot& snapshot) {
-  if (checked.proofs_checked) return {};
-  bool done = false;
-  auto st = check_proofs(checked, snapshot, &done);
-  if (!st.ok()) return st.error();
-  checked.proofs_checked = done;
+  if (!checked.proofs_checked) keep(checked, check_proofs(checked, snapshot));
+  if (checked.proofs_checked.proofs) return *checked.proofs_checked.proofs;
+  if (checked.proofs_checked.opening) return *checked.proofs_checked.opening;
   return {};
 }
 
@@ -171,11 +216,130 @@ Result<std::uint32_t> ElectionState::require_author_guardian(const Entry& e,
   return it->second;
 }
 
-Result<KioskState*> ElectionState::require_author_kiosk(const Entry& e) {
+Status ElectionState::require_author_kiosk(const Entry& e) const {
   auto it = kiosks_.find(e.author);
   if (it == kiosks_.end()) return permission("the author is not an enrolled kiosk");
   if (it->second.revoked) return permission("the kiosk has been revoked");
-  return &it->second;
+  return {};
+}
+
+// Check 5: who may write this type (docs/spec.md §10.3).
+Status ElectionState::check_author(const CheckedEntry& c) const {
+  const Entry& e = c.entry;
+  auto guardian = [&](std::uint32_t index) -> Status {
+    auto g = require_author_guardian(e, index);
+    if (!g.ok()) return g.error();
+    return {};
+  };
+  switch (e.type) {
+    case EntryType::kElection:
+      return {};  // entry 0's author is the authority
+    case EntryType::kGuardianEnrolment:
+    case EntryType::kElectionKey:
+    case EntryType::kKioskEnrolment:
+    case EntryType::kKioskRevocation:
+    case EntryType::kTokenCommitments:
+    case EntryType::kPollsOpen:
+    case EntryType::kPollsClose:
+    case EntryType::kEncryptedTally:
+    case EntryType::kResult:
+      return require_author_authority(e);
+    case EntryType::kCastBallot:
+    case EntryType::kChallengedBallot:
+      return require_author_kiosk(e);
+    case EntryType::kGuardianCommitments:
+      return guardian(std::get<GuardianCommitmentsBody>(c.body).index);
+    case EntryType::kGuardianShares:
+      return guardian(std::get<GuardianSharesBody>(c.body).index);
+    case EntryType::kGuardianComplaint:
+      return guardian(std::get<GuardianComplaintBody>(c.body).index);
+    case EntryType::kSharesVerified:
+      return guardian(std::get<SharesVerifiedBody>(c.body).index);
+    case EntryType::kShareReveal:
+      return guardian(std::get<ShareRevealBody>(c.body).index);
+    case EntryType::kPartialDecryption:
+      return guardian(std::get<PartialDecryptionBody>(c.body).index);
+  }
+  return permission("unknown entry type");
+}
+
+// Check 13: the phase allows this type (docs/spec.md §10.3), and the polls' times are in order.
+Status ElectionState::check_phase(const CheckedEntry& c) const {
+  const EntryType t = c.entry.type;
+  auto refuse = [&](std::string why) {
+    return make_error(ErrorCode::kConflict,
+                      std::string(entry_type_name(t)) + " is not allowed in phase " +
+                          std::string(phase_name(phase_)) + ": " + std::move(why),
+                      "phase");
+  };
+  switch (phase_) {
+    case Phase::kEmpty:
+      return {};  // check 4 decides the first entry
+    case Phase::kFinished:
+      return refuse("the result has been published; the record is complete");
+    default:
+      break;
+  }
+  switch (t) {
+    case EntryType::kElection:
+      return {};  // check 4
+    case EntryType::kGuardianEnrolment:
+    case EntryType::kGuardianCommitments:
+    case EntryType::kGuardianShares:
+    case EntryType::kGuardianComplaint:
+    case EntryType::kSharesVerified:
+    case EntryType::kShareReveal:
+      if (phase_ != Phase::kSetup) return refuse("the key ceremony is over");
+      return {};
+    case EntryType::kElectionKey:
+      if (phase_ != Phase::kSetup) return refuse("the election key is already published");
+      return {};
+    case EntryType::kKioskEnrolment:
+    case EntryType::kKioskRevocation:
+    case EntryType::kTokenCommitments:
+      if (phase_ >= Phase::kClosed) return refuse("polls are closed");
+      return {};
+    case EntryType::kPollsOpen: {
+      if (phase_ == Phase::kSetup) return refuse("the election key is not yet published");
+      if (phase_ != Phase::kKeyed) return refuse("polls were already opened");
+      const auto& b = std::get<PollsBody>(c.body);
+      if (b.time > kMaxPollsTime) {
+        return make_error(
+            ErrorCode::kOutOfRange,
+            "polls-open time " + std::to_string(b.time) + " is after 9999-12-31T23:59:59Z",
+            "body.time");
+      }
+      return {};
+    }
+    case EntryType::kPollsClose:
+    case EntryType::kCastBallot:
+    case EntryType::kChallengedBallot: {
+      if (phase_ != Phase::kOpen) {
+        return refuse(phase_ < Phase::kOpen ? "polls are not open" : "polls are closed");
+      }
+      if (t != EntryType::kPollsClose) return {};
+      const auto& b = std::get<PollsCloseBody>(c.body);
+      if (b.time < polls_open_time_ || b.time > kMaxPollsTime) {
+        return make_error(ErrorCode::kOutOfRange,
+                          "polls-close time " + std::to_string(b.time) +
+                              " is before the polls-open time " + std::to_string(polls_open_time_) +
+                              " or after 9999-12-31T23:59:59Z",
+                          "body.time");
+      }
+      return {};
+    }
+    case EntryType::kEncryptedTally:
+      if (phase_ != Phase::kClosed) {
+        return refuse(phase_ < Phase::kClosed ? "polls are not closed"
+                                              : "the tally is already published");
+      }
+      return {};
+    case EntryType::kPartialDecryption:
+    case EntryType::kResult:
+      if (phase_ != Phase::kTallied) return refuse("there is no encrypted tally");
+      return {};
+  }
+  return refuse("unknown entry type");
 }
 
 Status ElectionState::check_ballot_chain(const KioskState& kiosk, const EncryptedBallot& b) const {
@@ -239,6 +403,8 @@ Status ElectionState::ceremony_complete() const {
   return conflict("the key ceremony is not complete: " + why, "complaints");
 }
 
+// The order of one entry's checks (docs/spec.md §11.1): 1 and 2 ran in precheck; then 3, 4, 5,
+// 13, the proofs (7, 14), and the type's own checks in increasing number.
 Status ElectionState::apply(const CheckedEntry& c) {
   const Entry& e = c.entry;
   if (phase_ != Phase::kEmpty && e.base_hash != *snapshot_.q) {  // check 3
@@ -247,14 +413,24 @@ Status ElectionState::apply(const CheckedEntry& c) {
         "entry is bound to election " + to_hex(e.base_hash) + ", not " + to_hex(*snapshot_.q),
         "entry.base_hash");
   }
-  if (phase_ == Phase::kFinished) {
-    return conflict("the result has been published; the record is complete");
+  if (phase_ == Phase::kEmpty && e.type != EntryType::kElection) {  // check 4
+    return conflict(
+        "the record must start with an election entry, got " + std::string(entry_type_name(e.type)),
+        "entry.type");
   }
+  if (phase_ != Phase::kEmpty && e.type == EntryType::kElection) {
+    return conflict("the election is already defined (entry 0)", "entry.type");
+  }
+  TABELLA_TRY(check_author(c));  // check 5
+  TABELLA_TRY(check_phase(c));   // check 13
+  std::optional<Error> opening_error = c.proofs_checked.opening;
   if (!c.proofs_checked) {
     // The snapshot used for precheck lacked keys the proofs need; check them now.
-    bool done = false;
-    auto st = check_proofs(c, snapshot_, &done);
-    if (!st.ok()) return st;
+    ProofOutcome o = check_proofs(c, snapshot_);
+    if (o.proofs) return *o.proofs;
+    opening_error = std::move(o.opening);
+  } else if (c.proofs_checked.proofs) {
+    return *c.proofs_checked.proofs;  // check 7 or 14
   }
   // begin_batch(): what rollback_batch() needs, kept only while only ballots are applied.
   const bool ballot = e.type == EntryType::kCastBallot || e.type == EntryType::kChallengedBallot;
@@ -262,7 +438,7 @@ Status ElectionState::apply(const CheckedEntry& c) {
   if (mark_.active && mark_.ballots_only && ballot && mark_.kiosks.count(e.author) == 0) {
     if (auto it = kiosks_.find(e.author); it != kiosks_.end()) kiosk_before = it->second;
   }
-  auto st = apply_body(c);
+  auto st = apply_body(c, opening_error);
   if (st.ok()) {
     if (mark_.active && mark_.ballots_only) {
       if (!ballot) {
@@ -577,28 +753,53 @@ Status ElectionState::check_result_binding(const ResultBody& b) const {
   return {};
 }
 
-Status ElectionState::apply_body(const CheckedEntry& c) {
+// The type's own checks, after 3, 4, 5, 13 and the proofs (apply()); on failure nothing changes.
+Status ElectionState::apply_body(const CheckedEntry& c, const std::optional<Error>& opening_error) {
   const Entry& e = c.entry;
-  if (phase_ == Phase::kEmpty && e.type != EntryType::kElection) {
-    return conflict(
-        "the record must start with an election entry, got " + std::string(entry_type_name(e.type)),
-        "entry.type");
-  }
   switch (e.type) {
     case EntryType::kElection: {  // check 4
-      if (phase_ != Phase::kEmpty) return conflict("the election is already defined");
       const auto& b = std::get<ElectionBody>(c.body);
       auto m = election::parse_manifest(b.manifest_json);
-      if (!m.ok()) return m.error().with_prefix("body.manifest");
+      if (!m.ok()) {
+        Error err = m.error().with_prefix("manifest");
+        err.code = ErrorCode::kInvalidArgument;  // the body decoded; its manifest is invalid
+        return err;
+      }
       if (election::to_json(*m).dump() != b.manifest_json) {
         return make_error(ErrorCode::kInvalidArgument,
-                          "manifest text is not in canonical JSON form", "body.manifest");
+                          "manifest text is not in canonical JSON form", "manifest");
+      }
+      TABELLA_TRY(check_entry_sizes(*m));
+      // The ledger that signs this log's checkpoints (checks 21..25): an Ed25519 note verifier
+      // key named by the log's origin. Without it the record could prove nothing about its log.
+      auto ledger_key = ledger::NoteVerifier::from_verifier_key(b.ledger_key);
+      if (!ledger_key.ok()) {
+        return make_error(
+            ErrorCode::kInvalidArgument,
+            "ledger_key \"" + b.ledger_key +
+                "\" is not an Ed25519 note verifier key: " + ledger_key.error().message,
+            "ledger_key");
+      }
+      if (ledger_key->name() != m->origin) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          "ledger_key is named \"" + ledger_key->name() +
+                              "\"; it must be the log's origin \"" + m->origin + "\"",
+                          "ledger_key");
       }
       // One witness key under two names would count twice towards the quorum (check 23).
       std::map<Bytes, std::size_t> witness_keys;
       for (std::size_t i = 0; i < m->witnesses.size(); ++i) {
+        std::string field = "manifest.witnesses.members[" + std::to_string(i) + "].key";
         auto vk = ledger::parse_verifier_key(m->witnesses[i].key);
-        if (!vk.ok()) continue;  // such a key never counts (check 23)
+        if (!vk.ok()) return vk.error().with_prefix(field);
+        auto cv = ledger::CosignatureVerifier::from_verifier_key(m->witnesses[i].key);
+        if (!cv.ok() || cv->name() != m->witnesses[i].name) {
+          return make_error(ErrorCode::kInvalidArgument,
+                            "witness " + std::to_string(i) +
+                                ": not a cosignature/v1 verifier key (type 0x04) named \"" +
+                                m->witnesses[i].name + "\"",
+                            field);
+        }
         Bytes id = vk->public_key;
         id.insert(id.begin(), vk->sig_type);
         auto [it, fresh] = witness_keys.emplace(std::move(id), i);
@@ -607,7 +808,7 @@ Status ElectionState::apply_body(const CheckedEntry& c) {
                             "witness " + std::to_string(i) +
                                 " has the same public key as witness " +
                                 std::to_string(it->second) + " under another name",
-                            "body.manifest.witnesses.members[" + std::to_string(i) + "].key");
+                            field);
         }
       }
       Digest q = election::base_hash(election::manifest_hash(*m), e.author);
@@ -623,8 +824,6 @@ Status ElectionState::apply_body(const CheckedEntry& c) {
       return {};
     }
     case EntryType::kGuardianEnrolment: {  // check 6
-      TABELLA_TRY(require_author_authority(e));
-      if (phase_ != Phase::kSetup) return conflict("guardians can only be enrolled during setup");
       const auto& b = std::get<GuardianEnrolmentBody>(c.body);
       if (b.index < 1 || b.index > snapshot_.manifest->guardians) {
         return make_error(ErrorCode::kOutOfRange,
@@ -645,9 +844,6 @@ Status ElectionState::apply_body(const CheckedEntry& c) {
     }
     case EntryType::kGuardianCommitments: {  // check 7
       const auto& b = std::get<GuardianCommitmentsBody>(c.body);
-      auto g = require_author_guardian(e, b.index);
-      if (!g.ok()) return g.error();
-      if (phase_ != Phase::kSetup) return conflict("the key ceremony is over");
       auto& gs = guardians_[b.index];
       if (gs.commitments) return conflict("this guardian already posted its commitments");
       gs.commitments = to_commitments(b);
@@ -655,9 +851,6 @@ Status ElectionState::apply_body(const CheckedEntry& c) {
     }
     case EntryType::kGuardianShares: {  // check 8
       const auto& b = std::get<GuardianSharesBody>(c.body);
-      auto g = require_author_guardian(e, b.index);
-      if (!g.ok()) return g.error();
-      if (phase_ != Phase::kSetup) return conflict("the key ceremony is over");
       const auto& m = *snapshot_.manifest;
       if (guardians_.size() != m.guardians) {
         return conflict("shares can only be sent once all guardians are enrolled");
@@ -694,9 +887,6 @@ Status ElectionState::apply_body(const CheckedEntry& c) {
     }
     case EntryType::kGuardianComplaint: {  // check 9
       const auto& b = std::get<GuardianComplaintBody>(c.body);
-      auto g = require_author_guardian(e, b.index);
-      if (!g.ok()) return g.error();
-      if (phase_ != Phase::kSetup) return conflict("the key ceremony is over");
       if (guardians_.count(b.accused) == 0 || b.accused == b.index) {
         return make_error(ErrorCode::kInvalidArgument, "no such other guardian", "body.accused");
       }
@@ -717,9 +907,6 @@ Status ElectionState::apply_body(const CheckedEntry& c) {
     }
     case EntryType::kSharesVerified: {  // check 9
       const auto& b = std::get<SharesVerifiedBody>(c.body);
-      auto g = require_author_guardian(e, b.index);
-      if (!g.ok()) return g.error();
-      if (phase_ != Phase::kSetup) return conflict("the key ceremony is over");
       for (const auto& [index, gs] : guardians_) {
         if (!gs.shared) {
           return conflict("shares can only be verified once every guardian sent them (" +
@@ -742,9 +929,6 @@ Status ElectionState::apply_body(const CheckedEntry& c) {
     }
     case EntryType::kShareReveal: {  // check 9
       const auto& b = std::get<ShareRevealBody>(c.body);
-      auto g = require_author_guardian(e, b.index);
-      if (!g.ok()) return g.error();
-      if (phase_ != Phase::kSetup) return conflict("the key ceremony is over");
       auto it = complaints_.find(std::make_pair(b.recipient, b.index));
       if (it == complaints_.end()) {
         return conflict("guardian " + std::to_string(b.recipient) +
@@ -769,8 +953,6 @@ Status ElectionState::apply_body(const CheckedEntry& c) {
       return {};
     }
     case EntryType::kElectionKey: {  // check 10
-      TABELLA_TRY(require_author_authority(e));
-      if (phase_ != Phase::kSetup) return conflict("the election key is already published");
       TABELLA_TRY(ceremony_complete());
       const auto& m = *snapshot_.manifest;
       std::vector<GuardianCommitments> all;
@@ -799,8 +981,6 @@ Status ElectionState::apply_body(const CheckedEntry& c) {
       return {};
     }
     case EntryType::kKioskEnrolment: {  // check 11
-      TABELLA_TRY(require_author_authority(e));
-      if (phase_ >= Phase::kClosed) return conflict("polls are closed");
       const auto& b = std::get<KioskEnrolmentBody>(c.body);
       if (kiosks_.count(b.key) != 0 || guardian_keys_.count(b.key) != 0 || b.key == authority_) {
         return conflict("this key is already enrolled", "body.key");
@@ -820,9 +1000,6 @@ Status ElectionState::apply_body(const CheckedEntry& c) {
       return {};
     }
     case EntryType::kKioskRevocation: {
-      TABELLA_TRY(require_author_authority(e));
-      if (phase_ >= Phase::kClosed)
-        return conflict("polls are closed; kiosks can no longer change");
       const auto& b = std::get<KioskRevocationBody>(c.body);
       auto it = kiosks_.find(b.key);
       if (it == kiosks_.end()) return conflict("no such kiosk", "body.key");
@@ -831,8 +1008,6 @@ Status ElectionState::apply_body(const CheckedEntry& c) {
       return {};
     }
     case EntryType::kTokenCommitments: {  // check 12
-      TABELLA_TRY(require_author_authority(e));
-      if (phase_ >= Phase::kClosed) return conflict("polls are closed; no more tokens");
       const auto& b = std::get<TokenCommitmentsBody>(c.body);
       std::set<Digest> batch;
       for (std::size_t i = 0; i < b.token_hashes.size(); ++i) {
@@ -845,63 +1020,53 @@ Status ElectionState::apply_body(const CheckedEntry& c) {
       return {};
     }
     case EntryType::kPollsOpen: {  // check 13
-      TABELLA_TRY(require_author_authority(e));
-      if (phase_ == Phase::kSetup) return conflict("the election key is not yet published");
-      if (phase_ != Phase::kKeyed) return conflict("polls were already opened");
+      polls_open_time_ = std::get<PollsBody>(c.body).time;
       phase_ = Phase::kOpen;
       open_index_ = size_;
       tally_.emplace(*snapshot_.manifest);
       return {};
     }
     case EntryType::kPollsClose: {
-      TABELLA_TRY(require_author_authority(e));
-      if (phase_ != Phase::kOpen) {
-        return conflict(phase_ < Phase::kOpen ? "polls are not open" : "polls are already closed");
-      }
       TABELLA_TRY(check_polls_close(std::get<PollsCloseBody>(c.body)));
       polls_close_index_ = size_;
       polls_close_hash_ = c.id;
       phase_ = Phase::kClosed;
       return {};
     }
-    case EntryType::kCastBallot: {  // check 14
-      auto kiosk = require_author_kiosk(e);
-      if (!kiosk.ok()) return kiosk.error();
-      if (phase_ != Phase::kOpen) return conflict("polls are not open");
+    case EntryType::kCastBallot: {  // checks 15, 16 (14 in apply)
+      KioskState& kiosk = kiosks_.at(e.author);
       const auto& b = std::get<CastBallotBody>(c.body);
-      TABELLA_TRY(check_ballot_chain(**kiosk, b.ballot));
       auto tok = tokens_.find(b.token_hash);
       if (tok == tokens_.end()) return conflict("voter token is not committed", "body.token_hash");
       if (tok->second) return conflict("voter token already spent", "body.token_hash");
+      TABELLA_TRY(check_ballot_chain(kiosk, b.ballot));
       tok->second = true;
       ++spent_;
-      (*kiosk)->last_sequence = b.ballot.sequence;
-      (*kiosk)->chain_head = election::ballot_code(*snapshot_.q, e.author, b.ballot);
-      ++(*kiosk)->cast;
+      kiosk.last_sequence = b.ballot.sequence;
+      kiosk.chain_head = election::ballot_code(*snapshot_.q, e.author, b.ballot);
+      ++kiosk.cast;
       tally_->add(b.ballot);
       return {};
     }
-    case EntryType::kChallengedBallot: {  // check 15
-      auto kiosk = require_author_kiosk(e);
-      if (!kiosk.ok()) return kiosk.error();
-      if (phase_ != Phase::kOpen) return conflict("polls are not open");
+    case EntryType::kChallengedBallot: {  // checks 16, 17 (14 in apply)
+      KioskState& kiosk = kiosks_.at(e.author);
       const auto& b = std::get<ChallengedBallotBody>(c.body);
-      TABELLA_TRY(check_ballot_chain(**kiosk, b.ballot));
-      (*kiosk)->last_sequence = b.ballot.sequence;
-      (*kiosk)->chain_head = election::ballot_code(*snapshot_.q, e.author, b.ballot);
-      ++(*kiosk)->challenged;
+      TABELLA_TRY(check_ballot_chain(kiosk, b.ballot));
+      if (opening_error) return *opening_error;  // check 17
+      kiosk.last_sequence = b.ballot.sequence;
+      kiosk.chain_head = election::ballot_code(*snapshot_.q, e.author, b.ballot);
+      ++kiosk.challenged;
       ++challenged_;
       return {};
     }
-    case EntryType::kEncryptedTally: {  // check 16
-      TABELLA_TRY(require_author_authority(e));
-      if (phase_ != Phase::kClosed) {
-        return conflict(phase_ < Phase::kClosed ? "polls are not closed"
-                                                : "the tally is already published");
-      }
+    case EntryType::kEncryptedTally: {  // checks 18, 32
       const auto& b = std::get<EncryptedTallyBody>(c.body);
-      TABELLA_TRY(check_tally_binding(b));
       EncryptedTallyBody expected = tally_body();
+      // Check 18 compares the sums; the bindings (polls-close, tree head) are check 32's.
+      expected.polls_close_index = b.polls_close_index;
+      expected.polls_close_hash = b.polls_close_hash;
+      expected.log_size = b.log_size;
+      expected.log_root = b.log_root;
       if (b.cast_count != expected.cast_count) {
         return make_error(ErrorCode::kInvalidArgument,
                           "tally counts " + std::to_string(b.cast_count) +
@@ -912,36 +1077,32 @@ Status ElectionState::apply_body(const CheckedEntry& c) {
         return make_error(ErrorCode::kInvalidArgument,
                           "encrypted tally is not the sum of the cast ballots", "body.contests");
       }
+      TABELLA_TRY(check_tally_binding(b));
       encrypted_tally_ = b;
       tally_hash_ = c.id;
       phase_ = Phase::kTallied;
       return {};
     }
-    case EntryType::kPartialDecryption: {  // check 17
+    case EntryType::kPartialDecryption: {  // checks 19, 33
       const auto& b = std::get<PartialDecryptionBody>(c.body);
-      auto g = require_author_guardian(e, b.index);
-      if (!g.ok()) return g.error();
-      if (phase_ != Phase::kTallied) return conflict("there is no encrypted tally to decrypt");
       if (partials_.count(b.index) != 0) {
         return conflict("guardian " + std::to_string(b.index) + " already decrypted");
       }
+      auto st = election::verify_partial_decryption(
+          *snapshot_.context, snapshot_.public_share_keys.at(b.index), *encrypted_tally_, b);
+      if (!st.ok()) return st.error().with_prefix("body");
       if (b.tally_hash != tally_hash_) {  // check 33
         return make_error(ErrorCode::kInvalidArgument,
                           "the partial decryption names tally " + to_hex(b.tally_hash) +
                               "; the record's encrypted tally is " + to_hex(tally_hash_),
                           "body.tally_hash");
       }
-      auto st = election::verify_partial_decryption(
-          *snapshot_.context, snapshot_.public_share_keys.at(b.index), *encrypted_tally_, b);
-      if (!st.ok()) return st.error().with_prefix("body");
       partials_.emplace(b.index, b);
       partial_hashes_.emplace(b.index, c.id);
       guardians_[b.index].decrypted = true;
       return {};
     }
-    case EntryType::kResult: {  // check 18
-      TABELLA_TRY(require_author_authority(e));
-      if (phase_ != Phase::kTallied) return conflict("there is no encrypted tally");
+    case EntryType::kResult: {  // checks 20, 34
       const auto& b = std::get<ResultBody>(c.body);
       std::vector<PartialDecryptionBody> used;
       for (std::size_t i = 0; i < b.guardians.size(); ++i) {
@@ -976,10 +1137,10 @@ const std::vector<CheckInfo>& all_checks() {
       {2, "signatures", "every entry's Ed25519 signature verifies over its signing bytes"},
       {3, "election-binding", "every entry carries the election's base hash Q"},
       {4, "election-definition",
-       "the first entry defines the election: valid canonical manifest, Q = H(manifest, "
-       "authority)"},
+       "the first entry defines the election: valid canonical manifest whose entries fit, ledger "
+       "and witness keys, Q = H(manifest, authority)"},
       {5, "authority", "every entry is signed by a key allowed to author its type"},
-      {6, "guardian-enrolment", "guardians enrolled once each, indices 1..n, during setup"},
+      {6, "guardian-enrolment", "guardians enrolled once each, indices 1..n"},
       {7, "guardian-commitments",
        "Feldman commitments with valid Schnorr proofs, k coefficients, one set per guardian"},
       {8, "guardian-shares", "every guardian sent one encrypted share to each other guardian"},
@@ -988,10 +1149,11 @@ const std::vector<CheckInfo>& all_checks() {
        "was answered by a share-reveal that matches the accused's commitments"},
       {10, "joint-key", "K is the sum of the guardians' constant commitments and Q-bar = H(Q, K)"},
       {11, "kiosks",
-       "kiosks enrolled once, in no other role, revoked only if enrolled, both before polls "
-       "close"},
-      {12, "token-commitments", "voter-token hashes committed once each, before polls close"},
-      {13, "polls", "setup -> keyed -> open -> closed -> tallied -> finished, in this order"},
+       "kiosks enrolled once, in no other role, revoked only if enrolled and not yet revoked"},
+      {12, "token-commitments", "voter-token hashes committed once each"},
+      {13, "polls",
+       "every entry in a phase that allows its type (setup -> keyed -> open -> closed -> "
+       "tallied -> finished); polls-close not before polls-open"},
       {14, "ballot-proofs", "every ballot's 0/1 selection proofs and contest limit proofs verify"},
       {15, "tokens", "every cast ballot spends a committed token, at most once"},
       {16, "ballot-chains",
@@ -1047,6 +1209,8 @@ int classify_failure(EntryType type, const Error& error) {
       (f.rfind("entry", 0) == 0 || f.rfind("body", 0) == 0 || f.empty())) {
     return 1;
   }
+  if (f == "phase") return 13;      // check_phase
+  if (f == "entry.type") return 4;  // the first entry, or a second election entry
   auto has = [&f](const char* s) { return f.find(s) != std::string::npos; };
   switch (type) {
     case EntryType::kElection:
@@ -1067,7 +1231,7 @@ int classify_failure(EntryType type, const Error& error) {
     case EntryType::kKioskRevocation:
       return 11;
     case EntryType::kTokenCommitments:
-      return error.code == ErrorCode::kConflict && !has("token") ? 13 : 12;
+      return 12;
     case EntryType::kPollsOpen:
       return 13;
     case EntryType::kPollsClose:

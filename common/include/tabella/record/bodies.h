@@ -15,6 +15,7 @@
 #include "tabella/crypto/hash.h"
 #include "tabella/crypto/range_proof.h"
 #include "tabella/crypto/schnorr.h"
+#include "tabella/election/manifest.h"
 #include "tabella/util/canonical.h"
 #include "tabella/util/result.h"
 
@@ -216,5 +217,18 @@ struct ResultBody {
   Bytes encode() const;
   static Result<ResultBody> decode(ByteView bytes);
 };
+
+// The largest entry (envelope included, docs/spec.md §10.1) of each type whose size the manifest
+// fixes (docs/spec.md §10.4): a cast ballot, a challenged ballot, the encrypted tally, one
+// guardian's partial decryption, and the result combining all n_g guardians. Check 4 refuses a
+// manifest for which any of them exceeds kMaxEntrySize: no such entry could be appended.
+struct ManifestEntrySizes {
+  std::size_t cast_ballot = 0;
+  std::size_t challenged_ballot = 0;
+  std::size_t encrypted_tally = 0;
+  std::size_t partial_decryption = 0;
+  std::size_t result = 0;
+};
+ManifestEntrySizes manifest_entry_sizes(const election::Manifest& m);
 
 }  // namespace tabella::record
