@@ -42,6 +42,9 @@
 
 namespace tabella::kiosk {
 
+struct PollReport;
+enum class PollReportKind;
+
 struct ReadyInfo {
   std::shared_ptr<const KioskElection> election;
   ChainState chain;
@@ -86,6 +89,7 @@ class DispatcherListener {
   virtual void on_submitted(const SubmitReport& report) = 0;
   virtual void on_chain_changed(const ChainState& chain) = 0;
   virtual void on_status(const PollStatus& status) = 0;
+  virtual void on_poll_report(std::uint64_t request, const PollReport& report) = 0;
 };
 
 struct DispatcherOptions {
@@ -114,6 +118,10 @@ class Dispatcher : public QObject {
   void deliver();
   void refresh_status();
   void set_kiosk_open(bool open);
+  // Gathers what a poll worker's report needs (this kiosk's store; the ledger's status, its
+  // record of this kiosk and, for the closed report, the polls-close entry) and reports
+  // make_poll_report()'s result (core/poll_report.h) -> on_poll_report(request, ...).
+  void poll_report(std::uint64_t request, PollReportKind kind);
 
  private:
   template <class F>

@@ -326,6 +326,10 @@ void KioskModel::set_screen(Screen s) {
       s != Screen::kChallenged && s != Screen::kPin) {
     notice_.clear();
   }
+  if (s != Screen::kPollWorker) {
+    poll_report_.reset();
+    report_request_ = 0;
+  }
   screen_ = s;
   touch();
   emit changed();
@@ -823,6 +827,24 @@ void KioskModel::set_kiosk_open(bool open) {
   QMetaObject::invokeMethod(
       d, [d, open] { d->set_kiosk_open(open); }, Qt::QueuedConnection);
   touch();
+}
+
+void KioskModel::request_poll_report(PollReportKind kind) {
+  if (screen_ != Screen::kPollWorker || dispatcher_ == nullptr) return;
+  Dispatcher* d = dispatcher_;
+  const std::uint64_t request = next_report_++;
+  report_request_ = request;
+  poll_report_.reset();
+  QMetaObject::invokeMethod(
+      d, [d, request, kind] { d->poll_report(request, kind); }, Qt::QueuedConnection);
+  touch();
+}
+
+void KioskModel::on_poll_report(std::uint64_t request, const PollReport& report) {
+  if (request != report_request_ || screen_ != Screen::kPollWorker) return;
+  report_request_ = 0;
+  poll_report_ = report;
+  emit poll_report_ready();
 }
 
 void KioskModel::retry_delivery() {

@@ -19,6 +19,7 @@
 #include "tabella/crypto/hash.h"
 #include "tabella/ledger/merkle.h"
 #include "tabella/ledger/receipt.h"
+#include "tabella/record/bodies.h"
 #include "tabella/util/bytes.h"
 #include "tabella/util/result.h"
 
@@ -42,6 +43,8 @@ struct KioskRecord {
   Digest chain_head{};
   std::uint64_t cast = 0;
   std::uint64_t challenged = 0;
+  std::string name;      // as enrolled (kiosk-enrolment entry)
+  std::string precinct;  // as enrolled
 };
 
 // The two entries that define what a kiosk encrypts under: the election entry (index 0: the
@@ -65,6 +68,9 @@ class LedgerClient {
   // The election and election-key entries (GET /v1/entries); kNotFound while the election key is
   // not yet published.
   virtual Result<ElectionEntries> election() = 0;
+  // The polls-close entry's body (GET /v1/entries, newest first); kNotFound while the polls are
+  // not closed. For the poll worker's polls-closed report.
+  virtual Result<record::PollsCloseBody> polls_close() = 0;
 };
 
 }  // namespace tabella::kiosk

@@ -29,6 +29,7 @@ class MemoryLedgerClient final : public LedgerClient {
   }
   Result<KioskRecord> kiosk(const PublicKeyBytes& key) override { return l_->kiosk(key); }
   Result<ElectionEntries> election() override { return l_->election(); }
+  Result<record::PollsCloseBody> polls_close() override { return l_->polls_close(); }
 
  private:
   MemoryLedger* l_;  // the ledger outlives its clients (shared_ptr held by the creator)
@@ -112,7 +113,20 @@ Result<KioskRecord> MemoryLedger::kiosk(const PublicKeyBytes& key) const {
     return make_error(ErrorCode::kNotFound, "no kiosk with this key is enrolled", "key");
   }
   const auto& k = it->second;
-  return KioskRecord{k.revoked, k.last_sequence, k.chain_head, k.cast, k.challenged};
+  return KioskRecord{k.revoked,    k.last_sequence,  k.chain_head,        k.cast,
+                     k.challenged, k.enrolment.name, k.enrolment.precinct};
+}
+
+Result<record::PollsCloseBody> MemoryLedger::polls_close() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!reachable_) return unreachable();
+  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
+    auto e = record::Entry::decode(*it);
+    if (e.ok() && e->type == record::EntryType::kPollsClose) {
+      return record::PollsCloseBody::decode(e->body);
+    }
+  }
+  return make_error(ErrorCode::kNotFound, "the polls are not closed", "polls_close");
 }
 
 Result<ElectionEntries> MemoryLedger::election() const {

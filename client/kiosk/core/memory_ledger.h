@@ -34,6 +34,7 @@ class MemoryLedger {
   LedgerStatus status() const;
   Result<KioskRecord> kiosk(const PublicKeyBytes& key) const;
   Result<ElectionEntries> election() const;
+  Result<record::PollsCloseBody> polls_close() const;
 
   void set_reachable(bool reachable);  // false: every call fails with kIo
   std::uint64_t size() const;

@@ -11,8 +11,6 @@
 
 namespace tabella::kiosk {
 
-namespace {
-
 bool pump_until(const std::function<bool()>& pred, int ms) {
   const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
   while (!pred()) {
@@ -22,6 +20,8 @@ bool pump_until(const std::function<bool()>& pred, int ms) {
   }
   return true;
 }
+
+namespace {
 
 // Asks the dispatcher for a delivery round and waits for the status it reports afterwards.
 bool fresh_status(KioskModel& model, int ms) {
