@@ -335,6 +335,44 @@ void Dispatcher::poll_report(std::uint64_t request, PollReportKind kind) {
   notify([request, report](DispatcherListener& l) { l.on_poll_report(request, report); });
 }
 
+void Dispatcher::check_token(std::uint64_t request, Digest token_hash) {
+  TokenCheck check;
+  auto answer = [&] {
+    notify([request, check](DispatcherListener& l) { l.on_token_checked(request, check); });
+  };
+  if (!client_) {
+    check.error = make_error(ErrorCode::kIo, "not connected to the election record", "ledger");
+    return answer();
+  }
+  if (precinct_.empty()) {
+    auto k = client_->kiosk(options_.kiosk_key);
+    if (!k.ok()) {
+      check.error = k.error();
+      return answer();
+    }
+    precinct_ = k->precinct;
+  }
+  check.kiosk_precinct = precinct_;
+  auto t = client_->token(token_hash);
+  if (!t.ok()) {
+    if (t.error().code == ErrorCode::kNotFound) {
+      check.verdict = TokenCheck::Verdict::kNotCommitted;
+    } else {
+      check.error = t.error();
+    }
+    return answer();
+  }
+  check.precinct = t->precinct;
+  if (t->spent) {
+    check.verdict = TokenCheck::Verdict::kSpent;
+  } else if (t->precinct != precinct_) {
+    check.verdict = TokenCheck::Verdict::kOtherPrecinct;
+  } else {
+    check.verdict = TokenCheck::Verdict::kValid;
+  }
+  answer();
+}
+
 void Dispatcher::publish_status() {
   if (store_) {
     if (auto p = store_->pending(); p.ok()) {

@@ -221,6 +221,8 @@ class KioskModel : public QObject, private DispatcherListener {
   // The last report made, if any; cleared when the poll-worker screen is left.
   const std::optional<PollReport>& poll_report() const { return poll_report_; }
   bool poll_report_busy() const { return report_request_ != 0; }
+  // True while a typed voting code is being checked with the ledger (the code screen says so).
+  bool token_check_busy() const { return token_request_ != 0; }
 
   // Ends the voter's session now (Done, timeout): wipes every secret and returns to Welcome.
   void reset();
@@ -245,6 +247,7 @@ class KioskModel : public QObject, private DispatcherListener {
   void on_chain_changed(const ChainState& chain) override;
   void on_status(const PollStatus& status) override;
   void on_poll_report(std::uint64_t request, const PollReport& report) override;
+  void on_token_checked(std::uint64_t request, const TokenCheck& check) override;
 
   void set_screen(Screen s);
   void touch();
@@ -288,6 +291,8 @@ class KioskModel : public QObject, private DispatcherListener {
   std::optional<PollReport> poll_report_;
   std::uint64_t report_request_ = 0;  // awaited report, 0 for none
   std::uint64_t next_report_ = 1;
+  std::uint64_t token_request_ = 0;  // awaited token check, 0 for none
+  std::uint64_t next_token_request_ = 1;
 
   // The voter's session.
   std::string token_;

@@ -47,6 +47,12 @@ struct KioskRecord {
   std::string precinct;  // as enrolled
 };
 
+// GET /v1/tokens/<hash>: a voting code as the ledger holds it.
+struct TokenRecord {
+  bool spent = false;
+  std::string precinct;  // of the token-commitments entry that committed it
+};
+
 // The two entries that define what a kiosk encrypts under: the election entry (index 0: the
 // manifest and the ledger's checkpoint key, signed by the authority) and the election-key entry
 // (the joint key K). Canonical entry bytes (record/entry.h).
@@ -71,6 +77,9 @@ class LedgerClient {
   // The polls-close entry's body (GET /v1/entries, newest first); kNotFound while the polls are
   // not closed. For the poll worker's polls-closed report.
   virtual Result<record::PollsCloseBody> polls_close() = 0;
+  // GET /v1/tokens/<hex of H("tabella/v1/voter-token"; Q, token)>; kNotFound when no such token
+  // is committed.
+  virtual Result<TokenRecord> token(const Digest& token_hash) = 0;
 };
 
 }  // namespace tabella::kiosk

@@ -82,6 +82,9 @@ void vote(KioskModel& model, const SimulationOptions& o, const std::string& toke
   model.choose_language(v.language);
   model.start_voting();
   model.submit_token(QString::fromStdString(token));
+  // The kiosk checks the code with the ledger before the first contest.
+  if (!pump_until([&] { return !model.token_check_busy(); }, o.step_timeout_ms))
+    return fail(QStringLiteral("voting code: the check did not finish"));
   if (model.screen() != Screen::kContest)
     return fail(QStringLiteral("voting code: ") + model.notice());
 

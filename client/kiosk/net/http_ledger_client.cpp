@@ -72,6 +72,22 @@ class HttpLedgerClient final : public LedgerClient {
     return out;
   }
 
+  Result<TokenRecord> token(const Digest& token_hash) override {
+    auto j = c_.token(token_hash);
+    if (!j.ok()) return j.error();
+    TokenRecord t;
+    auto state = j->find("state");
+    auto precinct = j->find("precinct");
+    if (state == j->end() || !state->is_string() || precinct == j->end() ||
+        !precinct->is_string()) {
+      return make_error(ErrorCode::kInvalidArgument, "the ledger's token answer lacks its fields",
+                        "state");
+    }
+    t.spent = *state == "spent";
+    t.precinct = *precinct;
+    return t;
+  }
+
   Result<record::PollsCloseBody> polls_close() override {
     // polls-close follows every ballot: read the log backwards, a page at a time.
     std::uint64_t size = 0;

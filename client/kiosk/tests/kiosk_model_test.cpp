@@ -53,6 +53,7 @@ class LossyClient final : public LedgerClient {
   Result<KioskRecord> kiosk(const PublicKeyBytes& k) override { return inner_->kiosk(k); }
   Result<ElectionEntries> election() override { return inner_->election(); }
   Result<record::PollsCloseBody> polls_close() override { return inner_->polls_close(); }
+  Result<TokenRecord> token(const Digest& h) override { return inner_->token(h); }
 
  private:
   std::unique_ptr<LedgerClient> inner_;
@@ -128,6 +129,8 @@ class KioskTest : public ::testing::Test {
     m.start_voting();
     ASSERT_EQ(m.screen(), Screen::kToken);
     m.submit_token(QString::fromStdString(token));
+    // The code is checked with the ledger before any contest is shown.
+    ASSERT_TRUE(wait_for([&] { return !m.token_check_busy(); }));
     ASSERT_EQ(m.screen(), Screen::kContest) << m.notice().toStdString();
     for (const auto& contest : marks) {
       for (int j : contest) m.toggle_choice(j);
@@ -201,7 +204,7 @@ TEST_F(KioskTest, TokenFormIsCheckedLocally) {
   std::string typed;
   for (char c : t) typed += c == '-' ? ' ' : static_cast<char>(std::tolower(c));
   m->submit_token(QString::fromStdString(typed));
-  EXPECT_EQ(m->screen(), Screen::kContest);
+  EXPECT_TRUE(wait_for([&] { return m->screen() == Screen::kContest; }));
 }
 
 TEST_F(KioskTest, ContestLimitsUndervotesAndNavigation) {
@@ -209,7 +212,7 @@ TEST_F(KioskTest, ContestLimitsUndervotesAndNavigation) {
   m->choose_language(QStringLiteral("es"));
   m->start_voting();
   m->submit_token(QString::fromStdString(demo_.tokens[0]));
-  ASSERT_EQ(m->screen(), Screen::kContest);
+  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kContest; }));
   auto v = m->contest();
   EXPECT_EQ(v.title, QStringLiteral("Alcaldía"));  // the ballot's own Spanish text
   EXPECT_EQ(v.count, 3);
@@ -270,6 +273,7 @@ TEST_F(KioskTest, MinimumIsEnforcedBeforeNext) {
   auto m = open_model();
   m->start_voting();
   m->submit_token(QString::fromStdString(demo_.tokens[0]));
+  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kContest; }));
   m->next();  // question 1: min 0
   ASSERT_EQ(m->contest().index, 1);
   m->next();  // question 2: min 1
@@ -359,7 +363,11 @@ TEST_F(KioskTest, SpentTokenIsExplainedAndAnotherTokenCastsTheSameBallot) {
   m->cast();
   ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
   m->done();
-  vote(*m, demo_.tokens[0], {{1}, {}, {}});  // the same token again
+  // The same token again, typed while the ledger cannot be reached: the code screen accepts it
+  // and says the check is pending; the ledger refuses it at cast.
+  demo_.ledger->set_reachable(false);
+  vote(*m, demo_.tokens[0], {{1}, {}, {}});
+  demo_.ledger->set_reachable(true);
   seal(*m);
   const QString code = m->tracking_code();
   m->cast();
@@ -381,6 +389,38 @@ TEST_F(KioskTest, SpentTokenIsExplainedAndAnotherTokenCastsTheSameBallot) {
   EXPECT_EQ(ledger_count(record::EntryType::kCastBallot), 2u);
   // Refusals stay visible to poll workers.
   ASSERT_TRUE(wait_for([&] { return m->poll_status().rejected.size() == 2; }));
+}
+
+TEST_F(KioskTest, VotingCodeIsCheckedWithTheLedgerBeforeAnythingIsMarked) {
+  auto m = open_model();
+  auto refused = [&](const std::string& token) {
+    m->start_voting();
+    m->submit_token(QString::fromStdString(token));
+    EXPECT_TRUE(m->token_check_busy());
+    EXPECT_EQ(m->screen(), Screen::kToken);  // nothing to mark until the ledger answers
+    EXPECT_TRUE(wait_for([&] { return !m->token_check_busy(); }));
+    EXPECT_EQ(m->screen(), Screen::kToken);
+    EXPECT_TRUE(m->token_text().isEmpty());
+    const QString why = m->notice();
+    m->back();
+    return why;
+  };
+  EXPECT_TRUE(refused("AAAA-AAAA-AAAA-AAAA").contains(QStringLiteral("not valid")));
+  vote(*m, demo_.tokens[0], {{0}, {}, {}});
+  EXPECT_TRUE(m->notice().isEmpty());
+  seal(*m);
+  m->cast();
+  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
+  m->done();
+  EXPECT_TRUE(refused(demo_.tokens[0]).contains(QStringLiteral("already been used")));
+  // Offline: accepted, and the voter is told the check is pending.
+  demo_.ledger->set_reachable(false);
+  m->start_voting();
+  m->submit_token(QString::fromStdString(demo_.tokens[1]));
+  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kContest; }));
+  EXPECT_TRUE(m->notice().contains(QStringLiteral("could not be checked")));
+  demo_.ledger->set_reachable(true);
+  EXPECT_EQ(ledger_count(record::EntryType::kCastBallot), 1u);
 }
 
 TEST_F(KioskTest, InactivityResetsAndWipesSecrets) {

@@ -186,6 +186,9 @@ TEST_P(KioskWindowTest, EveryKeyActsOnOneScreenAndTheSealedBallotHoldsWhatTheKey
   key(Qt::Key_Return);
   key(Qt::Key_Space);
   settle();
+  // The code is checked with the ledger; the contest comes with the answer.
+  ASSERT_TRUE(wait_for([&] { return !model_->token_check_busy(); }));
+  settle();
   ASSERT_EQ(model_->screen(), Screen::kContest);
   EXPECT_TRUE(marked().isEmpty()) << "the code's Enter chose " << marked().join(",").toStdString();
   EXPECT_EQ(focus_name(), QStringLiteral("contest-title"));
@@ -219,6 +222,8 @@ TEST_P(KioskWindowTest, EveryKeyActsOnOneScreenAndTheSealedBallotHoldsWhatTheKey
   focus()->setProperty("text", QString());
   type(demo_.tokens[0]);
   key(Qt::Key_Enter);  // the keypad's Enter
+  settle();
+  ASSERT_TRUE(wait_for([&] { return !model_->token_check_busy(); }));
   settle();
   ASSERT_EQ(model_->screen(), Screen::kContest);
   EXPECT_EQ(marked(), QStringList{mayor}) << "going back and re-entering the code changed it";
@@ -383,7 +388,7 @@ TEST_P(KioskWindowTest, PollWorkerScreenWritesTheReportsAsPdf) {
   // One ballot cast, then the polls close.
   model_->start_voting();
   model_->submit_token(QString::fromStdString(demo_.tokens[0]));
-  ASSERT_EQ(model_->screen(), Screen::kContest);
+  ASSERT_TRUE(wait_for([&] { return model_->screen() == Screen::kContest; }));
   model_->toggle_choice(0);
   for (int i = 0; i < 3; ++i) model_->next();
   ASSERT_EQ(model_->screen(), Screen::kReview);

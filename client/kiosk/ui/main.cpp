@@ -170,6 +170,7 @@ int screenshots(const QString& out, const QString& manifest_path, Translations& 
       model.submit_token(QStringLiteral("ABCD-EFGH"));  // shows the explanation
       shot(QStringLiteral("token"));
       model.submit_token(QString::fromStdString(demo->election.tokens[token++]));
+      pump_until([&] { return model.screen() == Screen::kContest; });
       model.toggle_choice(1);
       shot(QStringLiteral("contest-1"));
       model.next();
@@ -213,6 +214,7 @@ int screenshots(const QString& out, const QString& manifest_path, Translations& 
       shot(QStringLiteral("welcome"));
       model.start_voting();
       model.submit_token(QString::fromStdString(demo->election.tokens[token++]));
+      pump_until([&] { return model.screen() == Screen::kContest; });
       shot(QStringLiteral("contest-1"));
       model.next();
       model.toggle_choice(0);
