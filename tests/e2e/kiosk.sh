@@ -188,7 +188,10 @@ echo 2468 | "${K[@]}" --poll-report closed --report-out closed-report.pdf > repo
   || { cat report.out; fail "the polls-closed report lists a problem or was refused"; }
 KR=$(get "$URL/v1/kiosks/$KEY_HEX")
 HEAD=$(python3 -c "import json,sys;print(json.loads(sys.argv[1])['chain_head'])" "$KR")
-pdftotext closed-report.pdf closed-report.txt || fail "pdftotext"
+pdftotext closed-report.pdf closed-report.pdf.txt || fail "pdftotext"
+# The PDF's ligatures ("fi", and "ff" inside a hex code) come back as one character each.
+python3 -c "import sys,unicodedata;print(unicodedata.normalize('NFKC',open(sys.argv[1]).read()))" \
+  closed-report.pdf.txt > closed-report.txt
 grep -q "Ballots cast: 4" closed-report.txt && grep -q "not counted): 1" closed-report.txt \
   && grep -q "$HEAD" closed-report.txt && grep -q "Precinct: P1" closed-report.txt \
   || { cat closed-report.txt; fail "the polls-closed report differs from the ledger's record"; }
