@@ -17,6 +17,8 @@ PACKAGES=(
   # Qt 6 kiosk (widgets, print support, translations) and a virtual display for screenshots
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libgl-dev xvfb xauth
   fonts-dejavu-core
+  # the kiosk's poll-worker reports are read back from their PDF in tests (pdftotext)
+  poppler-utils
   # clustered ledger
   etcd-server etcd-client
   # the bulletin board is tested in headless chromium

@@ -360,28 +360,50 @@ struct ElectionLedger::Impl {
   ledger::MerkleBuilder builder;
   std::map<std::string, std::uint64_t> batch_types;
   std::uint64_t batch_ballots = 0;
-  // Voter tokens as of the last commit (false: committed, true: spent), for the gate in
-  // pre_verify; the committer thread writes it after a commit, pool threads read it.
+  // Voter tokens as of the last commit (spent or not, and the precinct of their commitment), for
+  // the gate in pre_verify and GET /v1/tokens/<hash>; the committer thread writes it after a
+  // commit, pool threads read it.
+  struct TokenRow {
+    bool spent = false;
+    std::shared_ptr<const std::string> precinct;
+  };
+  struct TokenChange {
+    Digest hash{};
+    bool spent = false;
+    std::shared_ptr<const std::string> precinct;  // a commitment's; null for a spend
+  };
   mutable std::shared_mutex tokens_mu;
-  std::map<Digest, bool> committed_tokens;
-  std::vector<std::pair<Digest, bool>> batch_tokens;  // committer thread: this batch's changes
+  std::map<Digest, TokenRow> committed_tokens;
+  std::vector<TokenChange> batch_tokens;   // committer thread: this batch's changes
+  std::vector<TokenChange> replay_tokens;  // committer thread: commitments seen by rebuild()
 
-  static void note_tokens(const record::Body& body, std::vector<std::pair<Digest, bool>>& out) {
+  static void note_tokens(const record::Body& body, std::vector<TokenChange>& out) {
     if (auto* t = std::get_if<record::TokenCommitmentsBody>(&body)) {
-      for (const Digest& h : t->token_hashes) out.emplace_back(h, false);
+      auto precinct = std::make_shared<const std::string>(t->precinct);
+      for (const Digest& h : t->token_hashes) out.push_back({h, false, precinct});
     } else if (auto* cast = std::get_if<record::CastBallotBody>(&body)) {
-      out.emplace_back(cast->token_hash, true);
+      out.push_back({cast->token_hash, true, nullptr});
     }
   }
-  void apply_tokens(const std::vector<std::pair<Digest, bool>>& changes) {
+  void apply_tokens(const std::vector<TokenChange>& changes) {
     std::unique_lock<std::shared_mutex> lock(tokens_mu);
-    for (const auto& [h, spent] : changes) committed_tokens[h] = spent;
+    for (const auto& c : changes) {
+      TokenRow& row = committed_tokens[c.hash];
+      row.spent = c.spent;
+      if (c.precinct) row.precinct = c.precinct;
+    }
   }
   int committed_token_state(const Digest& h) const {
     std::shared_lock<std::shared_mutex> lock(tokens_mu);
     auto it = committed_tokens.find(h);
     if (it == committed_tokens.end()) return 0;
-    return it->second ? 2 : 1;
+    return it->second.spent ? 2 : 1;
+  }
+  std::optional<TokenRow> committed_token(const Digest& h) const {
+    std::shared_lock<std::shared_mutex> lock(tokens_mu);
+    auto it = committed_tokens.find(h);
+    if (it == committed_tokens.end()) return std::nullopt;
+    return it->second;
   }
   std::atomic<bool> broken{false};
   bool cluster = false;  // set before serving (set_cluster_mode)
@@ -544,6 +566,10 @@ struct ElectionLedger::Impl {
       return make_error(ErrorCode::kConflict, "stored entry " + std::to_string(index) +
                                                   " does not replay: " + st.error().describe());
     }
+    // The precincts of the token commitments (the spent flags come from the state).
+    if (std::holds_alternative<record::TokenCommitmentsBody>(c.body)) {
+      note_tokens(c.body, replay_tokens);
+    }
     return Status::success();
   }
 
@@ -620,6 +646,7 @@ struct ElectionLedger::Impl {
   Status rebuild() {
     state = record::ElectionState();
     in_batch = false;
+    replay_tokens.clear();
     auto size = storage.size();
     if (!size) return size.error();
     reader.forget_from(*size);  // hashes of a batch that did not commit
@@ -633,6 +660,7 @@ struct ElectionLedger::Impl {
                   {{"message", resumed_state.error().describe() + "; replaying the whole log"}});
       }
       state = record::ElectionState();
+      replay_tokens.clear();
       TABELLA_TRY(replay(0, *size));
       // Rows written by an earlier version (or not at all) may be missing: no totals from now
       // on in this election unless polls-open is still to come.
@@ -643,7 +671,9 @@ struct ElectionLedger::Impl {
     builder = std::move(*resumed);
     {
       std::unique_lock<std::shared_mutex> lock(tokens_mu);
-      committed_tokens = state.tokens();
+      committed_tokens.clear();
+      for (const auto& c : replay_tokens) committed_tokens[c.hash].precinct = c.precinct;
+      for (const auto& [hash, spent] : state.tokens()) committed_tokens[hash].spent = spent;
     }
     publish(true);
     return Status::success();
@@ -1379,6 +1409,29 @@ void ElectionLedger::register_routes(Router& router, Committer& committer, Threa
       return respond(json_error(404, "not_found", "no kiosk is enrolled with this key", "key"));
     }
     respond(json_ok(Published::kiosk_json(it->second).dump()));
+  });
+
+  // A voting code's state, for a kiosk checking a code as it is typed: asked by the token's hash
+  // H("tabella/v1/voter-token"; Q, token) (what the record's token-commitments list) and answered
+  // for that hash only: committed or not, spent or not, the precinct it was committed for.
+  router.add("GET", "/v1/tokens/*", [m](const Request& req, Responder respond) {
+    const std::string text = req.path.substr(std::string_view("/v1/tokens/").size());
+    auto raw = from_hex(text);
+    if (text.size() != 64 || !raw || raw->size() != 32) {
+      return respond(error_response(
+          Error{ErrorCode::kInvalidArgument, "not a token hash (64 hex digits)", "token_hash"}));
+    }
+    Digest h{};
+    std::copy(raw->begin(), raw->end(), h.begin());
+    auto row = m->committed_token(h);
+    if (!row) {
+      return respond(
+          json_error(404, "not_found", "no voting code with this hash is committed", "token_hash"));
+    }
+    respond(json_ok(json{{"token_hash", to_hex(h)},
+                         {"state", row->spent ? "spent" : "unspent"},
+                         {"precinct", row->precinct ? *row->precinct : std::string()}}
+                        .dump()));
   });
 
   router.add("GET", "/v1/proof/inclusion", [m](const Request& req, Responder respond) {

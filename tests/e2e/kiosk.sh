@@ -88,6 +88,7 @@ grep -q "Public key: $KEY_HEX" enrol2.out || fail "a second --enrol changed the 
 
 # No kiosk is enrolled yet (and the demo ballot's end date may be past): both need --force.
 "${A[@]}" tokens issue --count 6 --precinct P1 --out tokens --force > /dev/null 2>&1
+"${A[@]}" tokens issue --count 1 --precinct P2 --out tokens-p2 --force > /dev/null 2>&1
 "${A[@]}" polls open --force > /dev/null 2>&1
 
 step "a kiosk that is not enrolled serves no voter"
@@ -117,6 +118,28 @@ S=$(get "$URL/v1/status")
 [ "$(python3 -c "import json,sys;d=json.loads(sys.argv[1]);print(d['ballots_cast'], d['ballots_challenged'])" "$S")" = "3 1" ] \
   || fail "ledger status after 3 voters: $S"
 echo "   ledger: 3 cast, 1 challenged; every tracking code found"
+
+step "a voting code is checked with the ledger as it is typed: spent, other precinct, unknown"
+SIZE_BEFORE=$(python3 -c "import json,sys;print(json.loads(sys.argv[1])['size'])" "$(get "$URL/v1/status")")
+if echo 2468 | "${K[@]}" --simulate-voters 1 --tokens tokens/tokens.csv --pin-stdin \
+    --drain-timeout 0 > spent.out 2>&1; then
+  cat spent.out; fail "a spent voting code was accepted"
+fi
+grep -q "voting code: This voting code has already been used" spent.out \
+  || { cat spent.out; fail "the spent code was not refused on the code screen"; }
+if echo 2468 | "${K[@]}" --simulate-voters 1 --tokens tokens-p2/tokens.csv --pin-stdin \
+    --drain-timeout 0 > precinct.out 2>&1; then
+  cat precinct.out; fail "a voting code of another precinct was accepted"
+fi
+grep -q "voting code: This voting code is for another polling place (P2), not this one (P1)" precinct.out \
+  || { cat precinct.out; fail "the other precinct's code was not refused on the code screen"; }
+[ "$(python3 -c "import json,sys;print(json.loads(sys.argv[1])['size'])" "$(get "$URL/v1/status")")" = "$SIZE_BEFORE" ] \
+  || fail "a refused code still sent an entry to the ledger"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/v1/tokens/$(printf '%064d' 0)")
+[ "$code" = 404 ] || fail "GET /v1/tokens/<unknown hash> answered $code, not 404"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/v1/tokens/xyz")
+[ "$code" = 400 ] || fail "GET /v1/tokens/xyz answered $code, not 400"
+echo "   refused on the code screen, nothing sent: $(grep -o 'This voting code[^;]*' spent.out | head -1)"
 
 step "offline: the ledger is killed, a voter casts, the ballot waits in the kiosk's queue"
 kill -9 "$LEDGER_PID"; wait "$LEDGER_PID" 2>/dev/null || true; LEDGER_PID=""
@@ -161,6 +184,18 @@ echo "   delivered exactly once: ledger 4 cast (tokens spent 4), kiosk record ca
 
 step "polls close, tally, publish, tabella-verify"
 "${A[@]}" polls close > /dev/null
+echo 2468 | "${K[@]}" --poll-report closed --report-out closed-report.pdf > report.out 2>&1 \
+  || { cat report.out; fail "the polls-closed report lists a problem or was refused"; }
+KR=$(get "$URL/v1/kiosks/$KEY_HEX")
+HEAD=$(python3 -c "import json,sys;print(json.loads(sys.argv[1])['chain_head'])" "$KR")
+pdftotext closed-report.pdf closed-report.pdf.txt || fail "pdftotext"
+# The PDF's ligatures ("fi", and "ff" inside a hex code) come back as one character each.
+python3 -c "import sys,unicodedata;print(unicodedata.normalize('NFKC',open(sys.argv[1]).read()))" \
+  closed-report.pdf.txt > closed-report.txt
+grep -q "Ballots cast: 4" closed-report.txt && grep -q "not counted): 1" closed-report.txt \
+  && grep -q "$HEAD" closed-report.txt && grep -q "Precinct: P1" closed-report.txt \
+  || { cat closed-report.txt; fail "the polls-closed report differs from the ledger's record"; }
+echo "   polls-closed report: 4 cast, 1 checked, chain head ${HEAD:0:16}... as the ledger's polls-close names"
 for i in 2 3; do
   "$BIN/tabella-guardian" --ledger "$URL" --index "$i" --key "g$i.key" --state "g$i.state" --passphrase-file "g$i.pass" \
     --timeout 120 --poll-interval-ms 200 decrypt --yes > "decrypt$i.log" 2>&1 &

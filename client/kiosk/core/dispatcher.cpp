@@ -1,5 +1,6 @@
 #include "core/dispatcher.h"
 
+#include "core/poll_report.h"
 #include "tabella/record/bodies.h"
 #include "tabella/record/entry.h"
 
@@ -298,6 +299,79 @@ void Dispatcher::refresh_status() {
 void Dispatcher::set_kiosk_open(bool open) {
   if (store_ && store_->set_kiosk_open(open).ok()) status_.kiosk_open = open;
   publish_status();
+}
+
+void Dispatcher::poll_report(std::uint64_t request, PollReportKind kind) {
+  PollReportInputs in;
+  in.kind = kind;
+  in.election = election_;
+  in.kiosk_key = options_.kiosk_key;
+  in.time = QDateTime::currentDateTimeUtc();
+  if (store_) {
+    if (auto c = store_->chain_state(); c.ok() && *c) in.chain = **c;
+  }
+  publish_status();  // the store's counts, queue and refused entries, as of now
+  in.local = status_;
+  if (!client_) {
+    in.ledger_error = make_error(ErrorCode::kIo, "not connected to the election record", "ledger");
+  } else if (auto st = client_->status(); !st.ok()) {
+    in.ledger_error = st.error();
+  } else {
+    in.ledger_status = *st;
+    if (auto k = client_->kiosk(options_.kiosk_key); k.ok()) {
+      in.ledger_kiosk = *k;
+    } else {
+      in.ledger_error = k.error();
+    }
+    if (kind == PollReportKind::kClosed) {
+      if (auto pc = client_->polls_close(); pc.ok()) {
+        in.polls_close = std::move(*pc);
+      } else if (pc.error().code != ErrorCode::kNotFound) {
+        in.ledger_status.reset();  // not "not closed yet": the closing entry could not be read
+        in.ledger_error = pc.error();
+      }
+    }
+  }
+  PollReport report = make_poll_report(in);
+  notify([request, report](DispatcherListener& l) { l.on_poll_report(request, report); });
+}
+
+void Dispatcher::check_token(std::uint64_t request, Digest token_hash) {
+  TokenCheck check;
+  auto answer = [&] {
+    notify([request, check](DispatcherListener& l) { l.on_token_checked(request, check); });
+  };
+  if (!client_) {
+    check.error = make_error(ErrorCode::kIo, "not connected to the election record", "ledger");
+    return answer();
+  }
+  if (precinct_.empty()) {
+    auto k = client_->kiosk(options_.kiosk_key);
+    if (!k.ok()) {
+      check.error = k.error();
+      return answer();
+    }
+    precinct_ = k->precinct;
+  }
+  check.kiosk_precinct = precinct_;
+  auto t = client_->token(token_hash);
+  if (!t.ok()) {
+    if (t.error().code == ErrorCode::kNotFound) {
+      check.verdict = TokenCheck::Verdict::kNotCommitted;
+    } else {
+      check.error = t.error();
+    }
+    return answer();
+  }
+  check.precinct = t->precinct;
+  if (t->spent) {
+    check.verdict = TokenCheck::Verdict::kSpent;
+  } else if (t->precinct != precinct_) {
+    check.verdict = TokenCheck::Verdict::kOtherPrecinct;
+  } else {
+    check.verdict = TokenCheck::Verdict::kValid;
+  }
+  answer();
 }
 
 void Dispatcher::publish_status() {

@@ -42,6 +42,9 @@
 
 namespace tabella::kiosk {
 
+struct PollReport;
+enum class PollReportKind;
+
 struct ReadyInfo {
   std::shared_ptr<const KioskElection> election;
   ChainState chain;
@@ -77,6 +80,21 @@ struct PollStatus {
   bool kiosk_open = false;
 };
 
+// A voting code checked with the ledger as it is typed.
+struct TokenCheck {
+  enum class Verdict {
+    kValid,          // committed, unspent, for this kiosk's precinct
+    kNotCommitted,   // no such code in this election
+    kSpent,          // already used for a cast ballot
+    kOtherPrecinct,  // committed for another precinct
+    kUnchecked,      // the ledger could not be asked (offline): accepted, checked at cast
+  };
+  Verdict verdict = Verdict::kUnchecked;
+  std::string precinct;        // the code's (kOtherPrecinct)
+  std::string kiosk_precinct;  // this kiosk's
+  Error error;                 // kUnchecked: why
+};
+
 class DispatcherListener {
  public:
   virtual ~DispatcherListener() = default;
@@ -86,6 +104,8 @@ class DispatcherListener {
   virtual void on_submitted(const SubmitReport& report) = 0;
   virtual void on_chain_changed(const ChainState& chain) = 0;
   virtual void on_status(const PollStatus& status) = 0;
+  virtual void on_poll_report(std::uint64_t request, const PollReport& report) = 0;
+  virtual void on_token_checked(std::uint64_t request, const TokenCheck& check) = 0;
 };
 
 struct DispatcherOptions {
@@ -114,6 +134,13 @@ class Dispatcher : public QObject {
   void deliver();
   void refresh_status();
   void set_kiosk_open(bool open);
+  // Gathers what a poll worker's report needs (this kiosk's store; the ledger's status, its
+  // record of this kiosk and, for the closed report, the polls-close entry) and reports
+  // make_poll_report()'s result (core/poll_report.h) -> on_poll_report(request, ...).
+  void poll_report(std::uint64_t request, PollReportKind kind);
+  // Asks the ledger about one voting code (by its hash) and this kiosk's precinct ->
+  // on_token_checked(request, ...).
+  void check_token(std::uint64_t request, Digest token_hash);
 
  private:
   template <class F>
@@ -135,6 +162,7 @@ class Dispatcher : public QObject {
   bool ready_ = false;
   bool delivering_ = false;
   PollStatus status_;
+  std::string precinct_;  // this kiosk's, from the ledger's record of it (once known)
   std::map<std::int64_t, std::uint64_t> tickets_;  // queue id -> ticket awaiting a report
   QTimer* retry_timer_;
   QTimer* status_timer_;

@@ -333,6 +333,11 @@ void KioskModel::set_screen(Screen s) {
       s != Screen::kChallenged && s != Screen::kPin) {
     notice_.clear();
   }
+  if (s != Screen::kPollWorker) {
+    poll_report_.reset();
+    report_request_ = 0;
+  }
+  if (s != Screen::kToken) token_request_ = 0;  // a late answer is for a screen left
   screen_ = s;
   touch();
   emit changed();
@@ -428,14 +433,67 @@ void KioskModel::submit_token(const QString& typed) {
     emit changed();
     return;
   }
+  if (token_request_ != 0) return;  // the code before it is being checked (a scanner's Enter)
   token_ = std::move(*t);
   notice_.clear();
   if (recasting_ && pending_) {
     cast();
     return;
   }
-  contest_ = 0;
-  set_screen(Screen::kContest);
+  // Checked with the ledger before anything is marked; the answer comes to on_token_checked.
+  if (dispatcher_ == nullptr || !election_) {
+    contest_ = 0;
+    set_screen(Screen::kContest);
+    return;
+  }
+  Dispatcher* d = dispatcher_;
+  const std::uint64_t request = next_token_request_++;
+  token_request_ = request;
+  const Digest hash = election::token_hash(election_->context->q, token_);
+  QMetaObject::invokeMethod(
+      d, [d, request, hash] { d->check_token(request, hash); }, Qt::QueuedConnection);
+  notice_ = tr("Checking your voting code…");
+  touch();
+  emit changed();
+}
+
+void KioskModel::on_token_checked(std::uint64_t request, const TokenCheck& check) {
+  if (request != token_request_) return;
+  token_request_ = 0;
+  if (screen_ != Screen::kToken) return;  // the voter left (Back, timeout): nothing to do
+  using V = TokenCheck::Verdict;
+  if (check.verdict == V::kValid || check.verdict == V::kUnchecked) {
+    notice_ = check.verdict == V::kValid
+                  ? QString()
+                  : tr("Your voting code could not be checked now because the election record "
+                       "cannot be reached. You can vote; the code is checked when your ballot "
+                       "is cast.");
+    contest_ = 0;
+    set_screen(Screen::kContest);
+    return;
+  }
+  secure_zero(token_.data(), token_.size());
+  token_.clear();
+  switch (check.verdict) {
+    case V::kSpent:
+      notice_ =
+          tr("This voting code has already been used. Please ask a poll worker for a new "
+             "code.");
+      break;
+    case V::kOtherPrecinct:
+      notice_ = tr("This voting code is for another polling place (%1), not this one (%2). "
+                   "Please ask a poll worker.")
+                    .arg(QString::fromStdString(check.precinct),
+                         QString::fromStdString(check.kiosk_precinct));
+      break;
+    default:
+      notice_ =
+          tr("This voting code is not valid for this election. Please check it and try "
+             "again, or ask a poll worker.");
+      break;
+  }
+  touch();
+  emit changed();
 }
 
 void KioskModel::toggle_choice(int choice) {
@@ -830,6 +888,24 @@ void KioskModel::set_kiosk_open(bool open) {
   QMetaObject::invokeMethod(
       d, [d, open] { d->set_kiosk_open(open); }, Qt::QueuedConnection);
   touch();
+}
+
+void KioskModel::request_poll_report(PollReportKind kind) {
+  if (screen_ != Screen::kPollWorker || dispatcher_ == nullptr) return;
+  Dispatcher* d = dispatcher_;
+  const std::uint64_t request = next_report_++;
+  report_request_ = request;
+  poll_report_.reset();
+  QMetaObject::invokeMethod(
+      d, [d, request, kind] { d->poll_report(request, kind); }, Qt::QueuedConnection);
+  touch();
+}
+
+void KioskModel::on_poll_report(std::uint64_t request, const PollReport& report) {
+  if (request != report_request_ || screen_ != Screen::kPollWorker) return;
+  report_request_ = 0;
+  poll_report_ = report;
+  emit poll_report_ready();
 }
 
 void KioskModel::retry_delivery() {

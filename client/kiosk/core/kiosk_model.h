@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "core/dispatcher.h"
+#include "core/poll_report.h"
 #include "tabella/election/ballot.h"
 
 namespace tabella::kiosk {
@@ -217,6 +218,14 @@ class KioskModel : public QObject, private DispatcherListener {
   void set_kiosk_open(bool open);
   void retry_delivery();
   void leave_poll_worker();
+  // Asks for the polls-opened or polls-closed report (core/poll_report.h), on the poll-worker
+  // screen only; poll_report_ready() when it is made or refused (PollReport::produced).
+  void request_poll_report(PollReportKind kind);
+  // The last report made, if any; cleared when the poll-worker screen is left.
+  const std::optional<PollReport>& poll_report() const { return poll_report_; }
+  bool poll_report_busy() const { return report_request_ != 0; }
+  // True while a typed voting code is being checked with the ledger (the code screen says so).
+  bool token_check_busy() const { return token_request_ != 0; }
 
   // Ends the voter's session now (Done, timeout): wipes every secret and returns to Welcome.
   void reset();
@@ -229,6 +238,8 @@ class KioskModel : public QObject, private DispatcherListener {
   void language_changed(const QString& tag);
   // The inactivity countdown started, ticked or ended (no change of screen).
   void idle_changed();
+  // A requested poll-worker report is ready (poll_report()).
+  void poll_report_ready();
 
  private:
   // DispatcherListener (called on this thread)
@@ -238,6 +249,8 @@ class KioskModel : public QObject, private DispatcherListener {
   void on_submitted(const SubmitReport& report) override;
   void on_chain_changed(const ChainState& chain) override;
   void on_status(const PollStatus& status) override;
+  void on_poll_report(std::uint64_t request, const PollReport& report) override;
+  void on_token_checked(std::uint64_t request, const TokenCheck& check) override;
 
   void set_screen(Screen s);
   void touch();
@@ -278,6 +291,11 @@ class KioskModel : public QObject, private DispatcherListener {
   QString technical_detail_;
   bool not_enrolled_ = false;
   int pin_failures_ = 0;
+  std::optional<PollReport> poll_report_;
+  std::uint64_t report_request_ = 0;  // awaited report, 0 for none
+  std::uint64_t next_report_ = 1;
+  std::uint64_t token_request_ = 0;  // awaited token check, 0 for none
+  std::uint64_t next_token_request_ = 1;
 
   // The voter's session.
   std::string token_;

@@ -20,6 +20,7 @@
 #include "tabella/crypto/hash.h"
 #include "tabella/ledger/merkle.h"
 #include "tabella/ledger/receipt.h"
+#include "tabella/record/bodies.h"
 #include "tabella/util/bytes.h"
 #include "tabella/util/result.h"
 
@@ -43,6 +44,14 @@ struct KioskRecord {
   Digest chain_head{};
   std::uint64_t cast = 0;
   std::uint64_t challenged = 0;
+  std::string name;      // as enrolled (kiosk-enrolment entry)
+  std::string precinct;  // as enrolled
+};
+
+// GET /v1/tokens/<hash>: a voting code as the ledger holds it.
+struct TokenRecord {
+  bool spent = false;
+  std::string precinct;  // of the token-commitments entry that committed it
 };
 
 // The two entries that define what a kiosk encrypts under: the election entry (index 0: the
@@ -66,6 +75,12 @@ class LedgerClient {
   // The election and election-key entries (GET /v1/entries); kNotFound while the election key is
   // not yet published.
   virtual Result<ElectionEntries> election() = 0;
+  // The polls-close entry's body (GET /v1/entries, newest first); kNotFound while the polls are
+  // not closed. For the poll worker's polls-closed report.
+  virtual Result<record::PollsCloseBody> polls_close() = 0;
+  // GET /v1/tokens/<hex of H("tabella/v1/voter-token"; Q, token)>; kNotFound when no such token
+  // is committed.
+  virtual Result<TokenRecord> token(const Digest& token_hash) = 0;
 };
 
 }  // namespace tabella::kiosk

@@ -32,6 +32,8 @@ class MemoryLedgerClient final : public LedgerClient {
   }
   Result<KioskRecord> kiosk(const PublicKeyBytes& key) override { return l_->kiosk(key); }
   Result<ElectionEntries> election() override { return l_->election(); }
+  Result<record::PollsCloseBody> polls_close() override { return l_->polls_close(); }
+  Result<TokenRecord> token(const Digest& token_hash) override { return l_->token(token_hash); }
 
  private:
   MemoryLedger* l_;  // the ledger outlives its clients (shared_ptr held by the creator)
@@ -115,7 +117,42 @@ Result<KioskRecord> MemoryLedger::kiosk(const PublicKeyBytes& key) const {
     return make_error(ErrorCode::kNotFound, "no kiosk with this key is enrolled", "key");
   }
   const auto& k = it->second;
-  return KioskRecord{k.revoked, k.last_sequence, k.chain_head, k.cast, k.challenged};
+  return KioskRecord{k.revoked,    k.last_sequence,  k.chain_head,        k.cast,
+                     k.challenged, k.enrolment.name, k.enrolment.precinct};
+}
+
+Result<TokenRecord> MemoryLedger::token(const Digest& token_hash) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!reachable_) return unreachable();
+  const int state = state_.token_state(token_hash);
+  if (state == 0) {
+    return make_error(ErrorCode::kNotFound, "no voting code with this hash is committed",
+                      "token_hash");
+  }
+  TokenRecord out;
+  out.spent = state == 2;
+  for (const auto& bytes : entries_) {
+    auto e = record::Entry::decode(bytes);
+    if (!e.ok() || e->type != record::EntryType::kTokenCommitments) continue;
+    auto body = record::TokenCommitmentsBody::decode(e->body);
+    if (!body.ok()) continue;
+    for (const Digest& h : body->token_hashes) {
+      if (h == token_hash) out.precinct = body->precinct;
+    }
+  }
+  return out;
+}
+
+Result<record::PollsCloseBody> MemoryLedger::polls_close() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!reachable_) return unreachable();
+  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
+    auto e = record::Entry::decode(*it);
+    if (e.ok() && e->type == record::EntryType::kPollsClose) {
+      return record::PollsCloseBody::decode(e->body);
+    }
+  }
+  return make_error(ErrorCode::kNotFound, "the polls are not closed", "polls_close");
 }
 
 Result<ElectionEntries> MemoryLedger::election() const {

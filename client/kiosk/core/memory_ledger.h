@@ -34,6 +34,8 @@ class MemoryLedger {
   LedgerStatus status() const;
   Result<KioskRecord> kiosk(const PublicKeyBytes& key) const;
   Result<ElectionEntries> election() const;
+  Result<record::PollsCloseBody> polls_close() const;
+  Result<TokenRecord> token(const Digest& token_hash) const;
 
   void set_reachable(bool reachable);  // false: every call fails with kIo
   std::uint64_t size() const;

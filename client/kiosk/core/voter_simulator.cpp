@@ -11,8 +11,6 @@
 
 namespace tabella::kiosk {
 
-namespace {
-
 bool pump_until(const std::function<bool()>& pred, int ms) {
   const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
   while (!pred()) {
@@ -22,6 +20,8 @@ bool pump_until(const std::function<bool()>& pred, int ms) {
   }
   return true;
 }
+
+namespace {
 
 // Asks the dispatcher for a delivery round and waits for the status it reports afterwards.
 bool fresh_status(KioskModel& model, int ms) {
@@ -82,6 +82,9 @@ void vote(KioskModel& model, const SimulationOptions& o, const std::string& toke
   model.choose_language(v.language);
   model.start_voting();
   model.submit_token(QString::fromStdString(token));
+  // The kiosk checks the code with the ledger before the first contest.
+  if (!pump_until([&] { return !model.token_check_busy(); }, o.step_timeout_ms))
+    return fail(QStringLiteral("voting code: the check did not finish"));
   if (model.screen() != Screen::kContest)
     return fail(QStringLiteral("voting code: ") + model.notice());
 

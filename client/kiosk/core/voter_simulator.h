@@ -73,6 +73,10 @@ struct SimulationReport {
   }
 };
 
+// Runs the event loop (QCoreApplication::processEvents) until `pred` holds or `ms` pass; false on
+// timeout. What a driver without a window waits with.
+bool pump_until(const std::function<bool()>& pred, int ms);
+
 // Runs the voters one after another on `model` (started; it is waited for). Returns an error
 // only when the kiosk cannot serve voters at all (election not loaded, not enrolled, closed and
 // the PIN does not open it); a voter's failure is in that voter's row. `on_voter` is called as

@@ -40,7 +40,8 @@ class HttpLedgerClient final : public LedgerClient {
   Result<KioskRecord> kiosk(const PublicKeyBytes& key) override {
     auto k = c_.kiosk(key);
     if (!k.ok()) return k.error();
-    return KioskRecord{k->revoked, k->last_sequence, k->chain_head, k->cast, k->challenged};
+    return KioskRecord{k->revoked,    k->last_sequence, k->chain_head, k->cast,
+                       k->challenged, k->name,          k->precinct};
   }
 
   Result<ElectionEntries> election() override {
@@ -69,6 +70,44 @@ class HttpLedgerClient final : public LedgerClient {
                         "election_key");
     }
     return out;
+  }
+
+  Result<TokenRecord> token(const Digest& token_hash) override {
+    auto j = c_.token(token_hash);
+    if (!j.ok()) return j.error();
+    TokenRecord t;
+    auto state = j->find("state");
+    auto precinct = j->find("precinct");
+    if (state == j->end() || !state->is_string() || precinct == j->end() ||
+        !precinct->is_string()) {
+      return make_error(ErrorCode::kInvalidArgument, "the ledger's token answer lacks its fields",
+                        "state");
+    }
+    t.spent = *state == "spent";
+    t.precinct = *precinct;
+    return t;
+  }
+
+  Result<record::PollsCloseBody> polls_close() override {
+    // polls-close follows every ballot: read the log backwards, a page at a time.
+    std::uint64_t size = 0;
+    auto first = c_.entries(0, 1, &size);
+    if (!first.ok()) return first.error();
+    constexpr std::uint64_t kPage = 1000;
+    for (std::uint64_t end = size; end > 0;) {
+      const std::uint64_t start = end > kPage ? end - kPage : 0;
+      auto page = c_.entries(start, static_cast<std::uint32_t>(end - start));
+      if (!page.ok()) return page.error();
+      if (page->empty()) break;
+      for (auto it = page->rbegin(); it != page->rend(); ++it) {
+        auto decoded = record::Entry::decode(it->bytes);
+        if (decoded.ok() && decoded->type == record::EntryType::kPollsClose) {
+          return record::PollsCloseBody::decode(decoded->body);
+        }
+      }
+      end = start;
+    }
+    return make_error(ErrorCode::kNotFound, "the polls are not closed", "polls_close");
   }
 
  private:

@@ -192,7 +192,7 @@ TEST_P(KioskLayoutTest, EveryScreenFitsAtEverySizeLanguageAndContrast) {
   model_->submit_token(QStringLiteral("ABCD-EFGH"));  // not complete: the notice is shown
   check_all(QStringLiteral("token"));
   model_->submit_token(QString::fromStdString(demo_.tokens[0]));
-  ASSERT_EQ(model_->screen(), Screen::kContest);
+  ASSERT_TRUE(wait_for([&] { return model_->screen() == Screen::kContest; }));
   model_->toggle_choice(1);
   check_all(QStringLiteral("contest-1"));
   model_->next();

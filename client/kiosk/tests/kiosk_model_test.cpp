@@ -52,6 +52,8 @@ class LossyClient final : public LedgerClient {
   Result<LedgerStatus> status() override { return inner_->status(); }
   Result<KioskRecord> kiosk(const PublicKeyBytes& k) override { return inner_->kiosk(k); }
   Result<ElectionEntries> election() override { return inner_->election(); }
+  Result<record::PollsCloseBody> polls_close() override { return inner_->polls_close(); }
+  Result<TokenRecord> token(const Digest& h) override { return inner_->token(h); }
 
  private:
   std::unique_ptr<LedgerClient> inner_;
@@ -129,6 +131,8 @@ class KioskTest : public ::testing::Test {
     m.start_voting();
     ASSERT_EQ(m.screen(), Screen::kToken);
     m.submit_token(QString::fromStdString(token));
+    // The code is checked with the ledger before any contest is shown.
+    ASSERT_TRUE(wait_for([&] { return !m.token_check_busy(); }));
     ASSERT_EQ(m.screen(), Screen::kContest) << m.notice().toStdString();
     for (const auto& contest : marks) {
       for (int j : contest) m.toggle_choice(j);
@@ -202,7 +206,7 @@ TEST_F(KioskTest, TokenFormIsCheckedLocally) {
   std::string typed;
   for (char c : t) typed += c == '-' ? ' ' : static_cast<char>(std::tolower(c));
   m->submit_token(QString::fromStdString(typed));
-  EXPECT_EQ(m->screen(), Screen::kContest);
+  EXPECT_TRUE(wait_for([&] { return m->screen() == Screen::kContest; }));
 }
 
 TEST_F(KioskTest, ContestLimitsUndervotesAndNavigation) {
@@ -210,7 +214,7 @@ TEST_F(KioskTest, ContestLimitsUndervotesAndNavigation) {
   m->choose_language(QStringLiteral("es"));
   m->start_voting();
   m->submit_token(QString::fromStdString(demo_.tokens[0]));
-  ASSERT_EQ(m->screen(), Screen::kContest);
+  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kContest; }));
   auto v = m->contest();
   EXPECT_EQ(v.title, QStringLiteral("Alcaldía"));  // the ballot's own Spanish text
   EXPECT_EQ(v.count, 3);
@@ -271,6 +275,7 @@ TEST_F(KioskTest, MinimumIsEnforcedBeforeNext) {
   auto m = open_model();
   m->start_voting();
   m->submit_token(QString::fromStdString(demo_.tokens[0]));
+  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kContest; }));
   m->next();  // question 1: min 0
   ASSERT_EQ(m->contest().index, 1);
   m->next();  // question 2: min 1
@@ -383,7 +388,11 @@ TEST_F(KioskTest, SpentTokenIsExplainedAndAnotherTokenCastsTheSameBallot) {
   m->cast();
   ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
   m->done();
-  vote(*m, demo_.tokens[0], {{1}, {}, {}});  // the same token again
+  // The same token again, typed while the ledger cannot be reached: the code screen accepts it
+  // and says the check is pending; the ledger refuses it at cast.
+  demo_.ledger->set_reachable(false);
+  vote(*m, demo_.tokens[0], {{1}, {}, {}});
+  demo_.ledger->set_reachable(true);
   seal(*m);
   const QString code = m->tracking_code();
   m->cast();
@@ -405,6 +414,38 @@ TEST_F(KioskTest, SpentTokenIsExplainedAndAnotherTokenCastsTheSameBallot) {
   EXPECT_EQ(ledger_count(record::EntryType::kCastBallot), 2u);
   // Refusals stay visible to poll workers.
   ASSERT_TRUE(wait_for([&] { return m->poll_status().rejected.size() == 2; }));
+}
+
+TEST_F(KioskTest, VotingCodeIsCheckedWithTheLedgerBeforeAnythingIsMarked) {
+  auto m = open_model();
+  auto refused = [&](const std::string& token) {
+    m->start_voting();
+    m->submit_token(QString::fromStdString(token));
+    EXPECT_TRUE(m->token_check_busy());
+    EXPECT_EQ(m->screen(), Screen::kToken);  // nothing to mark until the ledger answers
+    EXPECT_TRUE(wait_for([&] { return !m->token_check_busy(); }));
+    EXPECT_EQ(m->screen(), Screen::kToken);
+    EXPECT_TRUE(m->token_text().isEmpty());
+    const QString why = m->notice();
+    m->back();
+    return why;
+  };
+  EXPECT_TRUE(refused("AAAA-AAAA-AAAA-AAAA").contains(QStringLiteral("not valid")));
+  vote(*m, demo_.tokens[0], {{0}, {}, {}});
+  EXPECT_TRUE(m->notice().isEmpty());
+  seal(*m);
+  m->cast();
+  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
+  m->done();
+  EXPECT_TRUE(refused(demo_.tokens[0]).contains(QStringLiteral("already been used")));
+  // Offline: accepted, and the voter is told the check is pending.
+  demo_.ledger->set_reachable(false);
+  m->start_voting();
+  m->submit_token(QString::fromStdString(demo_.tokens[1]));
+  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kContest; }));
+  EXPECT_TRUE(m->notice().contains(QStringLiteral("could not be checked")));
+  demo_.ledger->set_reachable(true);
+  EXPECT_EQ(ledger_count(record::EntryType::kCastBallot), 1u);
 }
 
 TEST_F(KioskTest, InactivityResetsAndWipesSecrets) {
@@ -582,6 +623,140 @@ TEST_F(KioskTest, ClosedPollsStopNewSessionsWhateverTheKioskSwitchSays) {
   m->start_voting();
   EXPECT_EQ(m->screen(), Screen::kClosed);
   EXPECT_FALSE(m->holds_voter_data());
+}
+
+// The poll worker's reports, made on the poll-worker screen from the dispatcher's data.
+class PollReportTest : public KioskTest {
+ protected:
+  std::optional<PollReport> report(KioskModel& m, PollReportKind kind) {
+    if (m.screen() != Screen::kPollWorker) {
+      m.enter_poll_worker();
+      m.submit_pin(QStringLiteral("2468"));
+    }
+    EXPECT_EQ(m.screen(), Screen::kPollWorker);
+    m.request_poll_report(kind);
+    EXPECT_TRUE(m.poll_report_busy());
+    EXPECT_TRUE(wait_for([&] { return m.poll_report().has_value(); }));
+    EXPECT_FALSE(m.poll_report_busy());
+    return m.poll_report();
+  }
+  record::PollsCloseBody polls_close_entry() {
+    auto entries = demo_.ledger->entries();
+    auto e = record::Entry::decode(entries.back());
+    EXPECT_EQ(e->type, record::EntryType::kPollsClose);
+    return *record::PollsCloseBody::decode(e->body);
+  }
+};
+
+TEST_F(PollReportTest, OpenedZeroReportThenClosedReportEqualsThePollsCloseEntry) {
+  auto m = open_model();
+  auto opened = report(*m, PollReportKind::kOpened);
+  ASSERT_TRUE(opened && opened->produced) << opened->refusal.toStdString();
+  EXPECT_TRUE(opened->ok()) << opened->problems.join(QStringLiteral("; ")).toStdString();
+  EXPECT_EQ(opened->cast, 0u);
+  EXPECT_EQ(opened->challenged, 0u);
+  EXPECT_EQ(opened->queued, 0u);
+  EXPECT_EQ(opened->kiosk_name, QStringLiteral("kiosk-1"));
+  EXPECT_EQ(opened->precinct, QStringLiteral("precinct-1"));
+  EXPECT_EQ(opened->fingerprint, m->kiosk_fingerprint());
+  EXPECT_EQ(opened->election_id, QStringLiteral("demo-general-2026"));
+  EXPECT_EQ(opened->state, QStringLiteral("open for voters"));
+  const auto rec = demo_.ledger->kiosk(key_->verify_key().bytes());
+  EXPECT_EQ(opened->chain_head, rec->chain_head);  // the chain seed: no ballot yet
+  const QString text = opened->lines().join(QLatin1Char('\n'));
+  EXPECT_TRUE(text.contains(QStringLiteral("Zero report: no ballot"))) << text.toStdString();
+  EXPECT_TRUE(text.contains(QStringLiteral("Kiosk fingerprint: ") + m->kiosk_fingerprint()));
+  EXPECT_TRUE(text.contains(QString::fromStdString(to_hex(rec->chain_head))));
+
+  // The polls are open: no polls-closed report, and the reason in plain words.
+  auto early = report(*m, PollReportKind::kClosed);
+  ASSERT_TRUE(early);
+  EXPECT_FALSE(early->produced);
+  EXPECT_TRUE(early->refusal.contains(QStringLiteral("not closed yet")));
+  m->leave_poll_worker();
+
+  // Two ballots cast, one checked.
+  vote(*m, demo_.tokens[0], {{0}, {}, {}});
+  seal(*m);
+  m->challenge();
+  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kChallenged; }));
+  m->challenge_done();
+  seal(*m);
+  m->cast();
+  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
+  m->done();
+  vote(*m, demo_.tokens[1], {{1}, {}, {}});
+  seal(*m);
+  m->cast();
+  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
+  ASSERT_EQ(m->receipt().outcome, CastOutcome::kRecorded);
+  const QString last_code = m->receipt().code_hex;
+  m->done();
+
+  ASSERT_TRUE(demo_.ledger->close_polls().ok());
+  m->retry_delivery();
+  ASSERT_TRUE(wait_for([&] { return m->polls_closed(); }));
+  auto late = report(*m, PollReportKind::kOpened);
+  ASSERT_TRUE(late);
+  EXPECT_FALSE(late->produced);
+  EXPECT_TRUE(late->refusal.contains(QStringLiteral("already closed")));
+
+  auto closed = report(*m, PollReportKind::kClosed);
+  ASSERT_TRUE(closed && closed->produced) << closed->refusal.toStdString();
+  EXPECT_TRUE(closed->ok()) << closed->problems.join(QStringLiteral("; ")).toStdString();
+  const auto close = polls_close_entry();
+  ASSERT_EQ(close.kiosks.size(), 1u);
+  EXPECT_EQ(close.kiosks[0].key, key_->verify_key().bytes());
+  EXPECT_EQ(closed->cast, close.kiosks[0].cast);
+  EXPECT_EQ(closed->challenged, close.kiosks[0].challenged);
+  EXPECT_EQ(closed->chain_head, close.kiosks[0].chain_head);
+  EXPECT_EQ(closed->cast, 2u);
+  EXPECT_EQ(closed->challenged, 1u);
+  EXPECT_EQ(QString::fromStdString(to_hex(closed->chain_head)), last_code);  // the last ballot
+  EXPECT_EQ(closed->last_sequence, 3u);
+  // One state: the kiosk's switch is still "open", but the report never says so.
+  EXPECT_TRUE(m->kiosk_open());
+  EXPECT_EQ(closed->state, QStringLiteral("not accepting ballots: the polls are closed"));
+  const QString closed_text = closed->lines().join(QLatin1Char('\n'));
+  EXPECT_FALSE(closed_text.contains(QStringLiteral("open for voters")));
+  EXPECT_TRUE(closed_text.contains(QStringLiteral("Ballots cast: 2")));
+  EXPECT_TRUE(closed_text.contains(QStringLiteral("Nothing to report")));
+  m->leave_poll_worker();
+  EXPECT_FALSE(m->poll_report().has_value());
+}
+
+TEST_F(PollReportTest, RefusedBallotIsExplainedAndReported) {
+  auto m = open_model();
+  vote(*m, demo_.tokens[0], {{0}, {}, {}});
+  seal(*m);
+  ASSERT_TRUE(demo_.ledger->close_polls().ok());  // while the voter is at the tracking screen
+  m->cast();
+  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
+  ASSERT_EQ(m->receipt().outcome, CastOutcome::kRefused);
+  m->done();
+  auto closed = report(*m, PollReportKind::kClosed);
+  ASSERT_TRUE(closed && closed->produced) << closed->refusal.toStdString();
+  EXPECT_FALSE(closed->ok());
+  EXPECT_EQ(closed->cast, 0u);
+  EXPECT_EQ(closed->rejected, 1u);
+  ASSERT_EQ(closed->refused.size(), 1);
+  EXPECT_TRUE(closed->refused[0].contains(QStringLiteral("when the polls were not open")));
+  EXPECT_TRUE(closed->lines().join(QLatin1Char('\n')).contains(closed->refused[0]));
+}
+
+TEST_F(PollReportTest, UnreachableLedgerRefusesTheClosedReportAndMarksTheOpenedOne) {
+  auto m = open_model();
+  demo_.ledger->set_reachable(false);
+  auto closed = report(*m, PollReportKind::kClosed);
+  ASSERT_TRUE(closed);
+  EXPECT_FALSE(closed->produced);
+  EXPECT_TRUE(closed->refusal.contains(QStringLiteral("cannot be reached")));
+  auto opened = report(*m, PollReportKind::kOpened);
+  ASSERT_TRUE(opened && opened->produced);
+  EXPECT_FALSE(opened->ok());  // counts are the kiosk's own: said so
+  EXPECT_TRUE(opened->kiosk_name.isEmpty());
+  EXPECT_TRUE(
+      opened->problems.join(QLatin1Char(' ')).contains(QStringLiteral("could not be reached")));
 }
 
 TEST_F(KioskTest, NotEnrolledKioskShowsItsKey) {

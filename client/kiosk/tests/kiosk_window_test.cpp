@@ -12,6 +12,7 @@
 #include <QApplication>
 #include <QKeyEvent>
 #include <QLabel>
+#include <QProcess>
 #include <QPushButton>
 #include <QTemporaryDir>
 #include <QTest>
@@ -25,6 +26,9 @@
 #include "core/kiosk_model.h"
 #include "core/memory_ledger.h"
 #include "qt_wait.h"
+#include "tabella/record/bodies.h"
+#include "tabella/record/entry.h"
+#include "ui/poll_report_pdf.h"
 
 namespace tabella::kiosk {
 namespace {
@@ -182,6 +186,9 @@ TEST_P(KioskWindowTest, EveryKeyActsOnOneScreenAndTheSealedBallotHoldsWhatTheKey
   key(Qt::Key_Return);
   key(Qt::Key_Space);
   settle();
+  // The code is checked with the ledger; the contest comes with the answer.
+  ASSERT_TRUE(wait_for([&] { return !model_->token_check_busy(); }));
+  settle();
   ASSERT_EQ(model_->screen(), Screen::kContest);
   EXPECT_TRUE(marked().isEmpty()) << "the code's Enter chose " << marked().join(",").toStdString();
   EXPECT_EQ(focus_name(), QStringLiteral("contest-title"));
@@ -215,6 +222,8 @@ TEST_P(KioskWindowTest, EveryKeyActsOnOneScreenAndTheSealedBallotHoldsWhatTheKey
   focus()->setProperty("text", QString());
   type(demo_.tokens[0]);
   key(Qt::Key_Enter);  // the keypad's Enter
+  settle();
+  ASSERT_TRUE(wait_for([&] { return !model_->token_check_busy(); }));
   settle();
   ASSERT_EQ(model_->screen(), Screen::kContest);
   EXPECT_EQ(marked(), QStringList{mayor}) << "going back and re-entering the code changed it";
@@ -332,6 +341,87 @@ TEST_P(KioskWindowTest, EveryKeyActsOnOneScreenAndTheSealedBallotHoldsWhatTheKey
   ASSERT_EQ(model_->screen(), Screen::kReview);
 
   EXPECT_EQ(model_->review()[1].choices, council);
+}
+
+// The poll-worker screen's reports, read back from the PDF they wrote (pdftotext): the closed
+// report names the counts and chain head the ledger's polls-close entry names for this kiosk.
+TEST_P(KioskWindowTest, PollWorkerScreenWritesTheReportsAsPdf) {
+  auto pdf_text = [](const QString& path) {
+    QProcess p;
+    p.start(QStringLiteral("pdftotext"), {QStringLiteral("-layout"), path, QStringLiteral("-")});
+    EXPECT_TRUE(p.waitForFinished(60000)) << "pdftotext (poppler-utils) did not run";
+    EXPECT_EQ(p.exitCode(), 0) << p.readAllStandardError().toStdString();
+    // The PDF's "fi" ligatures come back as one character: compare compatibility-normalised.
+    return QString::fromUtf8(p.readAllStandardOutput()).normalized(QString::NormalizationForm_KC);
+  };
+  auto report_by_button = [&](const QString& name) {
+    settle();
+    auto* b = window_->findChild<QPushButton*>(name);
+    EXPECT_NE(b, nullptr) << name.toStdString();
+    if (b == nullptr) return QString();
+    b->click();
+    EXPECT_TRUE(wait_for([&] { return !window_->last_poll_report().isEmpty(); }));
+    settle();
+    return window_->last_poll_report();
+  };
+  open_kiosk_by_keys();
+  model_->enter_poll_worker();
+  model_->submit_pin(QStringLiteral("2468"));
+  ASSERT_EQ(model_->screen(), Screen::kPollWorker);
+  const QString opened = pdf_text(report_by_button(QStringLiteral("report-opened")));
+  EXPECT_TRUE(opened.contains(QStringLiteral("Polls-opened report (zero report)")))
+      << opened.toStdString();
+  EXPECT_TRUE(opened.contains(QStringLiteral("Zero report: no ballot")));
+  EXPECT_TRUE(opened.contains(QStringLiteral("Kiosk fingerprint: ") + model_->kiosk_fingerprint()));
+  EXPECT_TRUE(opened.contains(QStringLiteral("Precinct: precinct-1")));
+  // Closed report while the polls are open: refused on screen, no file.
+  auto* closed_button = window_->findChild<QPushButton*>(QStringLiteral("report-closed"));
+  ASSERT_NE(closed_button, nullptr);
+  closed_button->click();
+  ASSERT_TRUE(wait_for([&] { return model_->poll_report().has_value(); }));
+  settle();
+  EXPECT_FALSE(model_->poll_report()->produced);
+  EXPECT_TRUE(window_->last_poll_report().isEmpty());
+  model_->leave_poll_worker();
+  settle();
+
+  // One ballot cast, then the polls close.
+  model_->start_voting();
+  model_->submit_token(QString::fromStdString(demo_.tokens[0]));
+  ASSERT_TRUE(wait_for([&] { return model_->screen() == Screen::kContest; }));
+  model_->toggle_choice(0);
+  for (int i = 0; i < 3; ++i) model_->next();
+  ASSERT_EQ(model_->screen(), Screen::kReview);
+  model_->encrypt();
+  ASSERT_TRUE(wait_for([&] { return model_->screen() == Screen::kTracking; }));
+  model_->cast();
+  ASSERT_TRUE(wait_for([&] { return model_->screen() == Screen::kCastDone; }));
+  ASSERT_EQ(model_->receipt().outcome, CastOutcome::kRecorded);
+  const QString code = model_->receipt().code_hex;
+  model_->done();
+  ASSERT_TRUE(demo_.ledger->close_polls().ok());
+  ASSERT_TRUE(wait_for([&] { return model_->polls_closed(); }));
+  settle();
+  model_->enter_poll_worker();
+  model_->submit_pin(QStringLiteral("2468"));
+  ASSERT_EQ(model_->screen(), Screen::kPollWorker);
+  const QString closed = pdf_text(report_by_button(QStringLiteral("report-closed")));
+  auto entry = record::Entry::decode(demo_.ledger->entries().back());
+  ASSERT_EQ(entry->type, record::EntryType::kPollsClose);
+  auto close = record::PollsCloseBody::decode(entry->body);
+  ASSERT_TRUE(close.ok());
+  ASSERT_EQ(close->kiosks.size(), 1u);
+  const auto& head = close->kiosks[0];
+  EXPECT_EQ(QString::fromStdString(to_hex(head.chain_head)), code);
+  EXPECT_TRUE(closed.contains(QStringLiteral("Polls-closed report"))) << closed.toStdString();
+  EXPECT_TRUE(closed.contains(QStringLiteral("Ballots cast: %1").arg(head.cast)));
+  EXPECT_TRUE(
+      closed.contains(QStringLiteral("Ballots checked (opened for checking, not counted): %1")
+                          .arg(head.challenged)));
+  EXPECT_TRUE(closed.contains(QString::fromStdString(to_hex(head.chain_head))));
+  EXPECT_TRUE(closed.contains(QStringLiteral("the polls are closed")));
+  EXPECT_FALSE(closed.contains(QStringLiteral("open for voters")));
+  EXPECT_TRUE(closed.contains(QStringLiteral("Nothing to report")));
 }
 
 INSTANTIATE_TEST_SUITE_P(Languages, KioskWindowTest, ::testing::Values("en", "es"));

@@ -88,6 +88,26 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Checking your voting code…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your voting code could not be checked now because the election record cannot be reached. You can vote; the code is checked when your ballot is cast.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This voting code has already been used. Please ask a poll worker for a new code.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This voting code is for another polling place (%1), not this one (%2). Please ask a poll worker.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This voting code is not valid for this election. Please check it and try again, or ask a poll worker.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>You have already chosen %1, the most allowed in this contest. To choose this one, first remove one of your choices.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -616,6 +636,30 @@
     </message>
     <message>
         <source>Send now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Making the report…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 saved: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Polls-opened report</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Print the zero report: this kiosk's counts at the opening.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Polls-closed report</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Print the closing report: this kiosk's counts and last ballot as the election record's closing entry names them.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -88,6 +88,26 @@
         <translation>Ese código de votación está incompleto o tiene un error. Un código de votación tiene 16 letras y números, como ABCD-EFGH-JKLM-NPQR. Revíselo e inténtelo de nuevo.</translation>
     </message>
     <message>
+        <source>Checking your voting code…</source>
+        <translation>Comprobando su código de votación…</translation>
+    </message>
+    <message>
+        <source>Your voting code could not be checked now because the election record cannot be reached. You can vote; the code is checked when your ballot is cast.</source>
+        <translation>Su código de votación no se pudo comprobar ahora porque no se puede conectar con el registro electoral. Puede votar; el código se comprobará cuando emita su voto.</translation>
+    </message>
+    <message>
+        <source>This voting code has already been used. Please ask a poll worker for a new code.</source>
+        <translation>Este código de votación ya se usó. Pida un código nuevo a un trabajador electoral.</translation>
+    </message>
+    <message>
+        <source>This voting code is for another polling place (%1), not this one (%2). Please ask a poll worker.</source>
+        <translation>Este código de votación es de otro lugar de votación (%1), no de este (%2). Pida ayuda a un trabajador electoral.</translation>
+    </message>
+    <message>
+        <source>This voting code is not valid for this election. Please check it and try again, or ask a poll worker.</source>
+        <translation>Este código de votación no es válido para esta elección. Revíselo e inténtelo de nuevo, o pida ayuda a un trabajador electoral.</translation>
+    </message>
+    <message>
         <source>You have already chosen %1, the most allowed in this contest. To choose this one, first remove one of your choices.</source>
         <translation>Ya eligió %1, el máximo permitido en esta contienda. Para elegir esta opción, primero quite una de sus opciones.</translation>
     </message>
@@ -617,6 +637,30 @@
     <message>
         <source>Send now</source>
         <translation>Enviar ahora</translation>
+    </message>
+    <message>
+        <source>Making the report…</source>
+        <translation>Preparando el informe…</translation>
+    </message>
+    <message>
+        <source>%1 saved: %2</source>
+        <translation>%1 guardado: %2</translation>
+    </message>
+    <message>
+        <source>Polls-opened report</source>
+        <translation>Informe de apertura</translation>
+    </message>
+    <message>
+        <source>Print the zero report: this kiosk's counts at the opening.</source>
+        <translation>Imprimir el informe cero: los recuentos de este quiosco en la apertura.</translation>
+    </message>
+    <message>
+        <source>Polls-closed report</source>
+        <translation>Informe de cierre</translation>
+    </message>
+    <message>
+        <source>Print the closing report: this kiosk's counts and last ballot as the election record's closing entry names them.</source>
+        <translation>Imprimir el informe de cierre: los recuentos y la última boleta de este quiosco según la entrada de cierre del registro electoral.</translation>
     </message>
     <message>
         <source>Try to send waiting ballots to the ledger now.</source>

@@ -1,6 +1,8 @@
 #include "ui/headless.h"
 
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -10,8 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "core/poll_report.h"
 #include "core/voter_simulator.h"
 #include "tabella/util/bytes.h"
+#include "ui/poll_report_pdf.h"
 
 namespace tabella::kiosk {
 
@@ -179,6 +183,55 @@ int run_headless(KioskModel::Options options, const HeadlessArgs& args) {
     }
   }
   return r.all_confirmed() ? 0 : 1;
+}
+
+int run_poll_report(KioskModel::Options options, const QString& kind, const QString& out) {
+  PollReportKind k;
+  if (kind == QStringLiteral("opened")) {
+    k = PollReportKind::kOpened;
+  } else if (kind == QStringLiteral("closed")) {
+    k = PollReportKind::kClosed;
+  } else {
+    return usage("--poll-report takes \"opened\" or \"closed\", not \"" + kind.toStdString() +
+                 "\"");
+  }
+  std::string pin;
+  std::getline(std::cin, pin);
+  KioskModel model(std::move(options));
+  model.start();
+  if (!pump_until([&] { return model.ready() || model.not_enrolled(); }, 120000) ||
+      !model.ready()) {
+    std::fprintf(stderr, "tabella-kiosk: the election is not loaded: %s\n",
+                 qPrintable(model.technical_detail().isEmpty() ? model.unavailable_text()
+                                                               : model.technical_detail()));
+    secure_zero(pin.data(), pin.size());
+    return 1;
+  }
+  model.enter_poll_worker();
+  model.submit_pin(QString::fromStdString(pin));
+  secure_zero(pin.data(), pin.size());
+  if (model.screen() != Screen::kPollWorker) {
+    std::fprintf(stderr, "tabella-kiosk: poll-worker PIN refused: %s\n",
+                 qPrintable(model.notice()));
+    return 1;
+  }
+  model.request_poll_report(k);
+  if (!pump_until([&] { return model.poll_report().has_value(); }, 120000)) {
+    std::fprintf(stderr, "tabella-kiosk: the report was not made in time\n");
+    return 1;
+  }
+  const PollReport report = *model.poll_report();
+  model.leave_poll_worker();
+  for (const QString& line : report.lines()) std::printf("%s\n", qPrintable(line));
+  if (!report.produced) return 1;
+  QString path = out;
+  if (QFileInfo(out).isDir()) path = QDir(out).filePath(poll_report_file_name(report));
+  if (auto s = write_poll_report_pdf(report, path); !s.ok()) {
+    std::fprintf(stderr, "tabella-kiosk: %s\n", s.error().describe().c_str());
+    return 1;
+  }
+  std::printf("wrote %s\n", qPrintable(path));
+  return report.ok() ? 0 : 1;
 }
 
 }  // namespace tabella::kiosk

@@ -29,4 +29,12 @@ struct HeadlessArgs {
 // or pending and then delivered from the queue), 1 otherwise, 2 for bad arguments.
 int run_headless(KioskModel::Options options, const HeadlessArgs& args);
 
+// tabella-kiosk --poll-report opened|closed: the poll worker's report without a window. Waits for
+// the election, enters poll-worker mode with the PIN from the first line of standard input, asks
+// for the report, prints its lines and writes the PDF to `out` (a directory: the report's own
+// file name in it). Exit status 0 when the report was made and lists no problem; 1 when it was
+// refused (the reason is printed, no file), lists problems (the file is written), or the PIN is
+// wrong; 2 for bad arguments. REQUIRES: a QGuiApplication (the PDF's fonts).
+int run_poll_report(KioskModel::Options options, const QString& kind, const QString& out);
+
 }  // namespace tabella::kiosk

@@ -20,6 +20,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ui/poll_report_pdf.h"
+
 namespace tabella::kiosk {
 
 namespace {
@@ -109,6 +111,10 @@ KioskWindow::KioskWindow(KioskModel* model, QString receipts_dir, QString printe
   // pointer event is dropped. So the Enter that submits a code or a PIN cannot reach the next
   // screen's widgets (issue 12: it selected the first candidate, toggled the kiosk open/closed).
   connect(model_, &KioskModel::changed, this, &KioskWindow::schedule_rebuild);
+  connect(model_, &KioskModel::poll_report_ready, this, [this] {
+    save_poll_report();
+    schedule_rebuild();
+  });
   qApp->installEventFilter(this);
   connect(qApp, &QApplication::focusChanged, this,
           [this](QWidget*, QWidget* now) { focus_changed(now); });
@@ -1169,6 +1175,24 @@ void KioskWindow::page_poll_worker(QVBoxLayout* l) {
     l->addWidget(label(tr("Last error: %1").arg(QString::fromStdString(s.last_error)),
                        QStringLiteral("small")));
   }
+  // The reports: what was made (or why not) and where it was written.
+  if (model_->poll_report_busy()) {
+    l->addWidget(label(tr("Making the report…"), QStringLiteral("small")));
+  } else if (const auto& rep = model_->poll_report()) {
+    l->addWidget(rep->produced ? label(tr("%1 saved: %2").arg(rep->heading, report_path_),
+                                       QStringLiteral("small"))
+                               : label(rep->refusal, QStringLiteral("notice")));
+  }
+  auto* reports = row();
+  reports->addWidget(button(QStringLiteral("report-opened"), tr("Polls-opened report"),
+                            tr("Print the zero report: this kiosk's counts at the opening."),
+                            [this] { model_->request_poll_report(PollReportKind::kOpened); }));
+  reports->addWidget(button(QStringLiteral("report-closed"), tr("Polls-closed report"),
+                            tr("Print the closing report: this kiosk's counts and last ballot as "
+                               "the election record's closing entry names them."),
+                            [this] { model_->request_poll_report(PollReportKind::kClosed); }));
+  reports->addStretch(1);
+  l->addLayout(reports);
   l->addStretch(1);
   auto* nav = row();
   auto* open = button(
@@ -1273,6 +1297,22 @@ void KioskWindow::draw_receipt(QPagedPaintDevice* device, bool challenged) {
          9);
     line(r.lookup, 8, false, true);
   }
+}
+
+QString KioskWindow::save_poll_report() {
+  report_path_.clear();
+  const auto& rep = model_->poll_report();
+  if (!rep || !rep->produced) return QString();
+  QDir().mkpath(receipts_dir_);
+  const QString path = QDir(receipts_dir_).filePath(poll_report_file_name(*rep));
+  if (!write_poll_report_pdf(*rep, path).ok()) return QString();
+  if (!printer_.isEmpty()) {
+    QPrinter printer(QPrinter::HighResolution);
+    printer.setPrinterName(printer_);
+    if (printer.isValid()) draw_poll_report(*rep, &printer);
+  }
+  report_path_ = path;
+  return path;
 }
 
 QString KioskWindow::print_receipt(bool challenged) {

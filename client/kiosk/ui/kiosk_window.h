@@ -50,6 +50,11 @@ class KioskWindow : public QWidget {
   void rebuild();
   // Writes the receipt (cast) or the challenged ballot's contents as PDF; returns the path.
   QString print_receipt(bool challenged);
+  // Writes the model's poll-worker report (KioskModel::poll_report()) as PDF next to the
+  // receipts (and prints it when a printer is configured); returns the path, empty when the
+  // report was refused. Called when the report is ready.
+  QString save_poll_report();
+  QString last_poll_report() const { return report_path_; }
 
   // A QR code of `text` (libqrencode, level M), `scale` pixels per module; null on failure.
   static QImage qr_image(const QString& text, int scale);
@@ -107,6 +112,7 @@ class KioskWindow : public QWidget {
   QWidget* page_ = nullptr;
   QString focus_name_;
   QString last_print_;
+  QString report_path_;
   bool rebuild_pending_ = false;
   unsigned generation_ = 0;  // counts rebuilt pages; a button acts only for its own page
   Screen shown_screen_ = Screen::kStarting;

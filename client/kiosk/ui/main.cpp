@@ -170,6 +170,7 @@ int screenshots(const QString& out, const QString& manifest_path, Translations& 
       model.submit_token(QStringLiteral("ABCD-EFGH"));  // shows the explanation
       shot(QStringLiteral("token"));
       model.submit_token(QString::fromStdString(demo->election.tokens[token++]));
+      pump_until([&] { return model.screen() == Screen::kContest; });
       model.toggle_choice(1);
       shot(QStringLiteral("contest-1"));
       model.next();
@@ -213,6 +214,7 @@ int screenshots(const QString& out, const QString& manifest_path, Translations& 
       shot(QStringLiteral("welcome"));
       model.start_voting();
       model.submit_token(QString::fromStdString(demo->election.tokens[token++]));
+      pump_until([&] { return model.screen() == Screen::kContest; });
       shot(QStringLiteral("contest-1"));
       model.next();
       model.toggle_choice(0);
@@ -260,17 +262,26 @@ int main(int argc, char** argv) {
   // window, so no QApplication: no display or platform plugin at all.
   bool headless = false;
   bool windowless = false;
+  bool report = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
+    if (a == "--poll-report" || a.rfind("--poll-report=", 0) == 0) report = true;
     if (a == "--simulate-voters" || a.rfind("--simulate-voters=", 0) == 0) headless = true;
     // --help and --version print and exit: no display needed (they used to abort without one).
     if (a == "--enrol" || a == "--init-config" || a == "--set-pin" || a == "--help" || a == "-h" ||
         a == "-?" || a == "--help-all" || a == "--version" || a == "-v")
       windowless = true;
   }
-  std::unique_ptr<QCoreApplication> app_ptr = headless || windowless
-                                                  ? std::make_unique<QCoreApplication>(argc, argv)
-                                                  : std::make_unique<QApplication>(argc, argv);
+  // --poll-report draws a PDF (fonts: a QGuiApplication) but shows no window: without a display
+  // it renders offscreen.
+  if (report && !windowless && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") &&
+      qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")) {
+    qputenv("QT_QPA_PLATFORM", "offscreen");
+  }
+  std::unique_ptr<QCoreApplication> app_ptr =
+      headless || windowless ? std::make_unique<QCoreApplication>(argc, argv)
+      : report               ? std::make_unique<QGuiApplication>(argc, argv)
+                             : std::make_unique<QApplication>(argc, argv);
   QCoreApplication& app = *app_ptr;
   QApplication::setApplicationName(QStringLiteral("tabella-kiosk"));
   QApplication::setApplicationVersion(QStringLiteral("0.1.0"));
@@ -355,13 +366,29 @@ int main(int argc, char** argv) {
                               QStringLiteral("With --simulate-voters: write a JSON summary "
                                              "(tracking codes, outcomes, plaintext totals)."),
                               QStringLiteral("file"));
-  p.addOptions({config_opt, ledger_opt, data_opt, init_opt, pin_opt, enrol_opt, demo_opt,
-                manifest_opt, shots_opt, full_opt, public_opt, sim_opt, tokens_opt, skip_opt,
-                challenge_opt, seed_opt, drain_opt, pin_stdin_opt, json_opt});
+  QCommandLineOption report_opt(
+      QStringLiteral("poll-report"),
+      QStringLiteral("Make the poll worker's polls-opened (zero) or polls-closed report without a "
+                     "window: reads the poll-worker PIN from the first line of standard input, "
+                     "prints the report and writes it as PDF (see --report-out). Exit status 0 "
+                     "when it lists no problem."),
+      QStringLiteral("opened|closed"));
+  QCommandLineOption report_out_opt(
+      QStringLiteral("report-out"),
+      QStringLiteral("With --poll-report: the PDF file, or a directory for the report's own name "
+                     "(default: the receipts directory)."),
+      QStringLiteral("path"));
+  p.addOptions({config_opt, ledger_opt,   data_opt,      init_opt, pin_opt,    enrol_opt,
+                demo_opt,   manifest_opt, shots_opt,     full_opt, public_opt, sim_opt,
+                tokens_opt, skip_opt,     challenge_opt, seed_opt, drain_opt,  pin_stdin_opt,
+                json_opt,   report_opt,   report_out_opt});
   p.process(app);
 
   if (headless && (p.isSet(shots_opt) || p.isSet(full_opt))) {
     return fail("--simulate-voters has no window: no --screenshots or --fullscreen");
+  }
+  if (report && (headless || p.isSet(shots_opt) || p.isSet(full_opt))) {
+    return fail("--poll-report has no window and simulates no voters");
   }
   if (p.isSet(shots_opt)) {
     return screenshots(p.value(shots_opt), p.value(manifest_opt), translations);
@@ -445,6 +472,14 @@ int main(int argc, char** argv) {
     h.json_file = p.value(json_opt);
     if (demo) h.tokens = demo->election.tokens;  // --demo: the in-process election's codes
     return run_headless(std::move(o), h);
+  }
+  if (report) {
+    QString out = p.value(report_out_opt);
+    if (out.isEmpty()) {
+      out = demo ? demo_dir.filePath(QStringLiteral("receipts")) : config->receipts_dir();
+      QDir().mkpath(out);
+    }
+    return run_poll_report(std::move(o), p.value(report_opt), out);
   }
   if (windowless) return fail("--enrol, --init-config and --set-pin do not open the window");
   KioskModel model(o);

@@ -267,6 +267,10 @@ Result<KioskInfo> LedgerClient::kiosk(const PublicKeyBytes& key) {
   return KioskInfo::from_json(*j);
 }
 
+Result<nlohmann::json> LedgerClient::token(const Digest& token_hash) {
+  return get_json("/v1/tokens/" + to_hex(token_hash), "cannot check a voting code");
+}
+
 Result<Receipt> LedgerClient::receipt(std::uint64_t index) {
   auto j = get_json("/v1/receipt?index=" + std::to_string(index),
                     "cannot read the receipt of entry " + std::to_string(index));

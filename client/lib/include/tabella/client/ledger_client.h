@@ -105,6 +105,9 @@ class LedgerClient {
   Result<BallotInfo> ballot(std::string_view code);
   // GET /v1/kiosks/<hex>; kNotFound when the kiosk is not enrolled.
   Result<KioskInfo> kiosk(const PublicKeyBytes& key);
+  // GET /v1/tokens/<hex>: a voting code's state by its hash ({"token_hash", "state": "unspent" |
+  // "spent", "precinct"}); kNotFound when no such token is committed.
+  Result<nlohmann::json> token(const Digest& token_hash);
   // GET /v1/receipt?index=N.
   Result<Receipt> receipt(std::uint64_t index);
   // GET /v1/proof/consistency?from=&to=: RFC 9162 PROOF(from, D[0:to]) as the ledger serves it
