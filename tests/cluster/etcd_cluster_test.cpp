@@ -87,8 +87,9 @@ class EtcdCluster : public ::testing::Test {
     }
   }
 
+  // Up to 60 s: three etcd members electing a leader on a loaded 2-core machine took over 10 s.
   bool wait_healthy() {
-    for (int i = 0; i < 100; ++i) {
+    for (int i = 0; i < 600; ++i) {
       auto r = witness::http_fetch(endpoints_[0], "GET", "/health");
       if (r && r->status == 200 && r->body.find("true") != std::string::npos) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
