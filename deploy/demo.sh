@@ -24,6 +24,10 @@
 # Output: build/demo/ (replaced on every run). Exits non-zero if any step fails. Leaves no
 # process running (with --keep: only the ledger and its witnesses, whose pids it prints).
 set -euo pipefail
+# DEMO_BUILD_DIR and DEMO_OUT may be relative to where the demo was started.
+for v in DEMO_BUILD_DIR DEMO_OUT; do
+  if [ -n "${!v:-}" ] && [ "${!v#/}" = "${!v}" ]; then export "$v=$PWD/${!v}"; fi
+done
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 KEEP=0
