@@ -10,15 +10,8 @@
 set -euo pipefail
 BIN="$1"
 SRC="$2"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/tabella-backup.XXXXXX")
-LEDGER_PID=""
-cleanup() {
-  if [ -n "$LEDGER_PID" ]; then kill "$LEDGER_PID" 2>/dev/null || true; wait "$LEDGER_PID" 2>/dev/null || true; fi
-  if [ "${KEEP_WORK:-0}" = 1 ]; then echo "work dir kept: $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-cd "$WORK"
-fail() { echo "FAIL: $*" >&2; [ -f ledger.err ] && tail -5 ledger.err >&2; exit 1; }
+source "$SRC/tests/e2e/harness.sh"
+e2e_setup backup
 step() { echo "== $*"; }
 json_field() { python3 -c "import json,sys;print(json.load(sys.stdin)[sys.argv[1]])" "$1"; }
 size_of() { python3 -c "import json,sys,urllib.request;print(json.load(urllib.request.urlopen(sys.argv[1]+'/v1/status'))['size'])" "$1"; }

@@ -9,15 +9,8 @@
 set -euo pipefail
 BIN="$1"
 SRC="$2"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/tabella-deck.XXXXXX")
-LEDGER_PID=""
-cleanup() {
-  if [ -n "$LEDGER_PID" ]; then kill "$LEDGER_PID" 2>/dev/null || true; wait "$LEDGER_PID" 2>/dev/null || true; fi
-  if [ "${KEEP_WORK:-0}" = 1 ]; then echo "work dir kept: $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-cd "$WORK"
-fail() { echo "FAIL: $*" >&2; [ -f ledger.err ] && tail -5 ledger.err >&2; exit 1; }
+source "$SRC/tests/e2e/harness.sh"
+e2e_setup deck
 jget() { python3 -c "import json,sys;print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
 
 python3 -c "

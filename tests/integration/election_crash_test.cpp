@@ -65,10 +65,7 @@ TEST(ElectionCrashTest, KillNineKeepsEveryAcknowledgedBallotAndTheRecordVerifies
   auto sim = testing::simulate_election(o);
   TempDir dir;
   // The ledger key the simulated election entry names.
-  auto parsed = ledger::parse_verifier_key(sim.ledger_key);
-  PublicKeyBytes pk{};
-  std::copy(parsed->public_key.begin(), parsed->public_key.end(), pk.begin());
-  ASSERT_TRUE(sim.keys.at(pk)->save_pem((dir.path() / "ledger.key").string()).ok());
+  ASSERT_TRUE(sim.ledger_signing_key().save_pem((dir.path() / "ledger.key").string()).ok());
   const std::string origin = sim.manifest.origin;
   const std::string authority = to_hex(sim.authority);
 
@@ -222,11 +219,8 @@ TEST(ElectionCrashTest, StartsReadOnlyOnAFullDiskAndServesTheRecord) {
   FullFileSystem fs(dir.path() / "small");
   if (!fs.mounted()) GTEST_SKIP() << "mounting a 4 MiB tmpfs needs root";
   const auto data = dir.path() / "small" / "ledger";
-  auto parsed = ledger::parse_verifier_key(sim.ledger_key);
-  PublicKeyBytes pk{};
-  std::copy(parsed->public_key.begin(), parsed->public_key.end(), pk.begin());
   std::filesystem::create_directories(data);
-  ASSERT_TRUE(sim.keys.at(pk)->save_pem((data / "ledger.key").string()).ok());
+  ASSERT_TRUE(sim.ledger_signing_key().save_pem((data / "ledger.key").string()).ok());
   const std::string origin = sim.manifest.origin;
   const std::string authority = to_hex(sim.authority);
   const std::size_t stored = sim.find(record::EntryType::kCastBallot) + 3;

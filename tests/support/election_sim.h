@@ -62,6 +62,15 @@ struct SimElection {
   std::vector<Bytes> guardian_secrets;
   std::vector<Scalar> guardian_shares;
 
+  // The checkpoint signer's key (the ledger key the election entry names), for a real ledger
+  // started on this election.
+  const SigningKey& ledger_signing_key() const {
+    auto parsed = ledger::parse_verifier_key(ledger_key);
+    PublicKeyBytes pk{};
+    std::copy(parsed->public_key.begin(), parsed->public_key.end(), pk.begin());
+    return *keys.at(pk);
+  }
+
   // Replaces entry i with the same type and author but another body (or Q), properly signed.
   void resign(std::size_t i, const Bytes& body) { resign(i, body, q); }
   void resign(std::size_t i, const Bytes& body, const Digest& base_hash) {
