@@ -6,7 +6,7 @@ set -euo pipefail
 
 PACKAGES=(
   # toolchain
-  build-essential cmake ninja-build pkg-config git clang clang-format libclang-rt-14-dev
+  build-essential cmake ninja-build pkg-config git clang clang-format libclang-rt-14-dev lld
   # libraries
   libssl-dev libsqlite3-dev libboost1.81-dev nlohmann-json3-dev libcli11-dev
   libqrencode-dev libcairo2-dev

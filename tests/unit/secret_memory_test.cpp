@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -54,16 +55,23 @@ int count_in_memory(const Masked& masked_be) {
       buf.resize(n);
       ssize_t got = ::pread(fd, buf.data(), n, static_cast<off_t>(at));
       if (got < 32) continue;
-      for (ssize_t i = 0; i + 32 <= got; ++i) {
-        // Unmask on the fly: the plain secret never exists in this function.
-        if ((buf[i] ^ kMask) != masked_be[0] && (buf[i] ^ kMask) != masked_le[0]) continue;
-        bool be = true, le = true;
-        for (int j = 0; j < 32 && (be || le); ++j) {
-          std::uint8_t b = buf[i + j] ^ kMask;
-          be = be && b == masked_be[j];
-          le = le && b == masked_le[j];
+      // memchr jumps to each place where the first byte matches (a byte-by-byte loop took
+      // 30 s per scan in the sanitizer build); the rest is compared unmasking on the fly, so the
+      // plain secret never exists in this function.
+      for (const Masked* pattern : std::array<const Masked*, 2>{&masked_be, &masked_le}) {
+        const std::uint8_t first = (*pattern)[0] ^ kMask;
+        const std::uint8_t* p = buf.data();
+        const std::uint8_t* end = buf.data() + got;
+        while (end - p >= 32) {
+          const auto* hit = static_cast<const std::uint8_t*>(
+              std::memchr(p, first, static_cast<std::size_t>(end - p - 31)));
+          if (hit == nullptr) break;
+          bool match = true;
+          for (int j = 1; j < 32 && match; ++j) match = (hit[j] ^ kMask) == (*pattern)[j];
+          const auto i = static_cast<std::uint64_t>(hit - buf.data());
+          if (match && (i < chunk || at + chunk >= hi)) ++found;
+          p = hit + 1;
         }
-        if ((be || le) && (static_cast<std::uint64_t>(i) < chunk || at + chunk >= hi)) ++found;
       }
     }
   }
