@@ -26,6 +26,7 @@
 # started (pids in DIR/*.pid); a start that fails stops whatever it had started.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/deploy/lib/tabella.sh"
 cmd=${1:-}
 shift || true
 bin=$root/build/release
@@ -94,15 +95,12 @@ stop() {
   echo "stopped $stopped processes"
 }
 
-# Waits for "listening on URL" in a process's stdout file; fails if the process exits first.
+# Waits for "listening on URL" in a process's stdout file; fails, showing its log, if the
+# process exits first or does not listen within 30 s.
 wait_listening() {
   local out=$1 pidfile=$2 what=$3
-  for _ in $(seq 300); do
-    grep -q '^listening on ' "$out" 2>/dev/null && return 0
-    alive "$pidfile" || { echo "cluster.sh: $what exited; its log:" >&2; cat "${out%.out}.log" >&2; return 1; }
-    sleep 0.1
-  done
-  echo "cluster.sh: $what did not start within 30 s; its log:" >&2
+  tb_wait_listening "$out" "$(cat "$pidfile")" 30 > /dev/null && return 0
+  echo "cluster.sh: $what did not start; its log:" >&2
   cat "${out%.out}.log" >&2
   return 1
 }

@@ -74,7 +74,8 @@ step() {
   STEP_T=$now
 }
 took() { printf '   (%.1fs)\n' "$(awk -v a="$(date +%s.%N)" -v b="$STEP_T" "BEGIN{print a-b}")"; }
-field() { python3 -c "import json,sys;print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
+source "$ROOT/deploy/lib/tabella.sh"
+field() { tb_json "$1" "$2"; }
 
 step "1. Packages and build (release preset)"
 if [ -z "${DEMO_BUILD_DIR:-}" ]; then
@@ -96,8 +97,7 @@ ADMIN_BIN="$BIN/client/admin/tabella-admin"
 GUARDIAN_BIN="$BIN/client/guardian/tabella-guardian"
 KIOSK_BIN="$BIN/client/kiosk/tabella-kiosk"
 BALLOT="$OUT/election.json"  # ballots/demo-general.json with the three witnesses (step 3)
-ORIGIN=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['origin'])" \
-  "$ROOT/ballots/demo-general.json")
+ORIGIN=$(tb_origin "$ROOT/ballots/demo-general.json")
 
 step "2. The election authority creates its signing key"
 "$ADMIN_BIN" --key authority.key keygen --json > authority.json
@@ -167,13 +167,8 @@ else
   --authority-key "$AUTH" --listen 127.0.0.1:0 \
   --witness "$(IFS=,; echo "${WITNESS_URLS[*]}")" > ledger.out 2> ledger.log &
 LEDGER_PID=$!
-for _ in $(seq 1 100); do
-  grep -q '^listening on ' ledger.out 2>/dev/null && break
-  kill -0 "$LEDGER_PID" 2>/dev/null || { cat ledger.log; exit 1; }
-  sleep 0.1
-done
-URL=$(sed -n 's/^listening on //p' ledger.out | head -1)
-[ -n "$URL" ] || { echo "the ledger did not start"; cat ledger.log; exit 1; }
+URL=$(tb_wait_listening ledger.out "$LEDGER_PID" 10) ||
+  { echo "the ledger did not start"; cat ledger.log; exit 1; }
 echo "   ledger at $URL (pid $LEDGER_PID, data in $OUT/ledger-data)"
 for i in 0 1 2; do
   org=${WITNESS_ORGS[$i]}
@@ -182,14 +177,11 @@ for i in 0 1 2; do
     > "witness-$org.out" 2> "witness-$org.log" &
   WITNESS_PIDS+=($!)
 done
-for org in "${WITNESS_ORGS[@]}"; do
-  for _ in $(seq 1 100); do
-    grep -q '^listening on ' "witness-$org.out" 2>/dev/null && break
-    sleep 0.1
-  done
-  grep -q '^listening on ' "witness-$org.out" ||
+for i in 0 1 2; do
+  org=${WITNESS_ORGS[$i]}
+  wurl=$(tb_wait_listening "witness-$org.out" "${WITNESS_PIDS[$i]}" 10) ||
     { echo "witness $org did not start"; cat "witness-$org.log"; exit 1; }
-  echo "   witness.$org follows it, at $(sed -n 's/^listening on //p' "witness-$org.out")"
+  echo "   witness.$org follows it, at $wurl"
 done
 NODES=("$URL" "$URL" "$URL")
 fi

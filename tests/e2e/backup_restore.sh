@@ -12,27 +12,17 @@ BIN="$1"
 SRC="$2"
 source "$SRC/tests/e2e/harness.sh"
 e2e_setup backup
-step() { echo "== $*"; }
-json_field() { python3 -c "import json,sys;print(json.load(sys.stdin)[sys.argv[1]])" "$1"; }
+json_field() { tb_json - "$1"; }
 size_of() { python3 -c "import json,sys,urllib.request;print(json.load(urllib.request.urlopen(sys.argv[1]+'/v1/status'))['size'])" "$1"; }
 
 BALLOT="$SRC/ballots/demo-general.json"
-ORIGIN=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['origin'])" "$BALLOT")
+ORIGIN=$(tb_origin "$BALLOT")
 "$BIN/tabella-admin" --key authority.key keygen --json > keygen.json
 AUTH=$(json_field public_key < keygen.json)
 
 start_ledger() {  # start_ledger DATA_DIR
-  : > ledger.out
-  "$BIN/tabella-ledger" --data-dir "$1" --origin "$ORIGIN" --authority-key "$AUTH" \
-    --listen 127.0.0.1:0 --checkpoint-interval 250ms > ledger.out 2> ledger.err &
-  LEDGER_PID=$!
-  for _ in $(seq 1 150); do
-    grep -q '^listening on ' ledger.out 2>/dev/null && break
-    kill -0 "$LEDGER_PID" 2>/dev/null || fail "tabella-ledger exited"
-    sleep 0.1
-  done
-  URL=$(sed -n 's/^listening on //p' ledger.out | head -1)
-  [ -n "$URL" ] || fail "tabella-ledger did not print its URL"
+  e2e_start_ledger --data-dir "$1" --origin "$ORIGIN" --authority-key "$AUTH" \
+    --listen 127.0.0.1:0 --checkpoint-interval 250ms
 }
 stop_ledger() {
   kill -TERM "$LEDGER_PID"
@@ -114,12 +104,7 @@ cp backup/ledger.sqlite keyless/
 "$BIN/tabella-ledger" --data-dir keyless --origin "$ORIGIN" --authority-key "$AUTH" \
   --listen 127.0.0.1:0 --checkpoint-interval 250ms > ledger.out 2> keyless.err &
 LEDGER_PID=$!
-for _ in $(seq 1 150); do
-  grep -q '^listening on ' ledger.out 2>/dev/null && break
-  kill -0 "$LEDGER_PID" 2>/dev/null || break
-  sleep 0.1
-done
-URL=$(sed -n 's/^listening on //p' ledger.out | head -1)
+URL=$(tb_wait_listening ledger.out "$LEDGER_PID" 15 2>/dev/null) || URL=""
 if [ -z "$URL" ]; then
   wait "$LEDGER_PID" && fail "tabella-ledger without its key exited with status 0"
   LEDGER_PID=""

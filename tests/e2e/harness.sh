@@ -1,15 +1,36 @@
-# Shared prologue of the end-to-end scripts, sourced after `set -euo pipefail`:
-#   e2e_setup NAME   makes and enters a work dir ($WORK), stops $LEDGER_PID (when set) and
-#                    removes the work dir on exit (KEEP_WORK=1 keeps it)
-#   fail MSG         prints MSG and the ledger's last log lines (ledger.err), exits 1
+# Shared prologue of the end-to-end scripts, sourced after `set -euo pipefail` with BIN (the
+# directory of the tabella-* programs) set. Builds on deploy/lib/tabella.sh (tb_json,
+# tb_origin, tb_wait_listening, tb_stop), which deploy/demo.sh and deploy/cluster.sh use too.
+#   e2e_setup NAME          makes and enters a work dir ($WORK); on exit stops $LEDGER_PID (and
+#                           $LEDGER2_PID, a second ledger, when set) and every pid in BG_PIDS,
+#                           and removes the work dir (KEEP_WORK=1 keeps it)
+#   e2e_start_ledger ARGS   starts "$BIN/tabella-ledger" ARGS (stdout ledger.out, stderr appended
+#                           to ledger.err), sets LEDGER_PID and URL once it listens, or fails
+#   fail MSG                prints MSG and the ledger's last log lines (ledger.err), exits 1
+#   step MSG                prints a step heading
+#   jget FILE KEY           a member of a JSON file (tb_json)
+source "$(dirname "${BASH_SOURCE[0]}")/../../deploy/lib/tabella.sh"
+
 e2e_setup() {
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/tabella-$1.XXXXXX")
   LEDGER_PID=""
+  BG_PIDS=()
   trap e2e_cleanup EXIT
   cd "$WORK"
 }
 e2e_cleanup() {
+  local p
+  for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  if [ -n "${LEDGER2_PID:-}" ]; then kill "$LEDGER2_PID" 2>/dev/null || true; fi
   if [ -n "$LEDGER_PID" ]; then kill "$LEDGER_PID" 2>/dev/null || true; wait "$LEDGER_PID" 2>/dev/null || true; fi
   if [ "${KEEP_WORK:-0}" = 1 ]; then echo "work dir kept: $WORK"; else rm -rf "$WORK"; fi
 }
+e2e_start_ledger() {
+  : > ledger.out
+  "$BIN/tabella-ledger" "$@" > ledger.out 2>> ledger.err &
+  LEDGER_PID=$!
+  URL=$(tb_wait_listening ledger.out "$LEDGER_PID" 30) || fail "tabella-ledger did not start"
+}
 fail() { echo "FAIL: $*" >&2; [ -f ledger.err ] && tail -5 ledger.err >&2; exit 1; }
+step() { echo "== $*"; }
+jget() { tb_json "$1" "$2"; }

@@ -17,43 +17,23 @@ set -euo pipefail
 BIN="$1"
 SRC="$2"
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/tabella-e2e-kiosk.XXXXXX")
-LEDGER_PID=""
-BG_PIDS=()
-cleanup() {
-  for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  if [ -n "$LEDGER_PID" ]; then kill "$LEDGER_PID" 2>/dev/null || true; wait "$LEDGER_PID" 2>/dev/null || true; fi
-  if [ "${KEEP_WORK:-0}" = 1 ]; then echo "work dir kept: $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-cd "$WORK"
-
-fail() { echo "FAIL: $*" >&2; [ -f ledger.err ] && tail -5 ledger.err >&2; exit 1; }
-step() { echo "== $*"; }
+source "$SRC/tests/e2e/harness.sh"
+e2e_setup e2e-kiosk
 json() { python3 -c "import json,sys;d=json.load(open(sys.argv[1]));print(eval(sys.argv[2]))" "$@"; }
 get() { python3 -c "import json,sys,urllib.request;print(json.dumps(json.load(urllib.request.urlopen(sys.argv[1]))))" "$1"; }
 
 BALLOT="$SRC/ballots/demo-general.json"
-ORIGIN=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['origin'])" "$BALLOT")
+ORIGIN=$(tb_origin "$BALLOT")
 
 start_ledger() {  # start_ledger LISTEN
-  : > ledger.out
-  "$BIN/tabella-ledger" --data-dir ledger --origin "$ORIGIN" --authority-key "$AUTH" \
-    --listen "$1" --checkpoint-interval 250ms > ledger.out 2>> ledger.err &
-  LEDGER_PID=$!
-  for _ in $(seq 1 200); do
-    grep -q '^listening on ' ledger.out 2>/dev/null && return 0
-    kill -0 "$LEDGER_PID" 2>/dev/null || fail "tabella-ledger exited"
-    sleep 0.1
-  done
-  fail "tabella-ledger did not start"
+  e2e_start_ledger --data-dir ledger --origin "$ORIGIN" --authority-key "$AUTH" \
+    --listen "$1" --checkpoint-interval 250ms
 }
 
 step "authority, ledger, election, guardians, joint key"
 "$BIN/tabella-admin" --key authority.key keygen --json > keygen.json
 AUTH=$(json keygen.json "d['public_key']")
 start_ledger 127.0.0.1:0
-URL=$(sed -n 's/^listening on //p' ledger.out | head -1)
 PORT=${URL##*:}
 echo "   $URL"
 A=("$BIN/tabella-admin" --ledger "$URL" --key authority.key)

@@ -24,18 +24,9 @@ SRC="$2"
 BALLOTS=${E2E_BALLOTS:-10}
 CHALLENGED=${E2E_CHALLENGED:-2}
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/tabella-e2e.XXXXXX")
-LEDGER_PID=""
-LEDGER2_PID=""
-BG_PIDS=()
-cleanup() {
-  for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  if [ -n "$LEDGER2_PID" ]; then kill "$LEDGER2_PID" 2>/dev/null || true; fi
-  if [ -n "$LEDGER_PID" ]; then kill "$LEDGER_PID" 2>/dev/null || true; wait "$LEDGER_PID" 2>/dev/null || true; fi
-  if [ "${KEEP_WORK:-0}" = 1 ]; then echo "work dir kept: $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-cd "$WORK"
+source "$SRC/tests/e2e/harness.sh"
+e2e_setup e2e
+LEDGER2_PID=""  # the test election's ledger; stopped on exit by the harness too
 
 # The programs, through wrappers that log every invocation (one line, arguments separated by
 # the byte 0x1f) for the guide check.
@@ -52,8 +43,6 @@ WRAP
   chmod +x "$BIN/$(basename "$p")"
 done
 
-fail() { echo "FAIL: $*" >&2; [ -f ledger.err ] && tail -5 ledger.err >&2; exit 1; }
-step() { echo "== $*"; }
 # expect_failure "what" "regex the message must match" cmd...
 expect_failure() {
   local what="$1" pattern="$2"; shift 2
@@ -73,23 +62,16 @@ expect_again() {
 
 ADMIN=("$BIN/tabella-admin")
 BALLOT="$SRC/ballots/demo-general.json"
-ORIGIN=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['origin'])" "$BALLOT")
+ORIGIN=$(tb_origin "$BALLOT")
 
 step "authority key"
 "$BIN/tabella-admin" --key authority.key keygen --json > keygen.json
-AUTH=$(python3 -c "import json;print(json.load(open('keygen.json'))['public_key'])")
+AUTH=$(jget "keygen.json" public_key)
 [ "$(stat -c %a authority.key)" = 600 ] || fail "authority key is not 0600"
 expect_failure "keygen over an existing key" "already exists" "$BIN/tabella-admin" --key authority.key keygen
 
 # wait_listening OUTFILE PID: the URL the ledger prints once it listens.
-wait_listening() {
-  for _ in $(seq 1 100); do
-    grep -q '^listening on ' "$1" 2>/dev/null && break
-    kill -0 "$2" 2>/dev/null || fail "tabella-ledger exited"
-    sleep 0.1
-  done
-  sed -n 's/^listening on //p' "$1" | head -1
-}
+wait_listening() { tb_wait_listening "$1" "$2" 10 || fail "tabella-ledger did not start"; }
 # polls_open_args BALLOT: --force when the ballot's end date has passed (the demo's may have).
 polls_open_args() {
   if [ "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \> "$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['end'])" "$1")" ]; then
@@ -105,7 +87,6 @@ done
 for k in 1 2; do
   "$BIN/tabella-voters" keygen --out "kiosk$k.key" --json > "kiosk$k.json"
 done
-jget() { python3 -c "import json,sys;print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
 
 step "logic and accuracy test: the test deck"
 "$BIN/tabella-admin" test-deck --ballot "$BALLOT" --out deck
@@ -218,8 +199,8 @@ expect_failure "guardian enrolment signed by another key" "wrong authority key" 
 
 step "guardians: keygen, enrol, concurrent ceremonies"
 for i in 1 2 3; do
-  pk=$(python3 -c "import json;print(json.load(open('g$i.json'))['public_key'])" )
-  fp=$(python3 -c "import json;print(json.load(open('g$i.json'))['fingerprint'])" )
+  pk=$(jget "g$i.json" public_key)
+  fp=$(jget "g$i.json" fingerprint)
   if [ "$i" = 1 ]; then
     expect_failure "guardian with a wrong fingerprint" "fingerprint mismatch" "${A[@]}" guardians add \
       --index 1 --name "Guardian 1" --public-key "$pk" --expect-fingerprint AAAA-AAAA-AAAA-AAAA
@@ -249,8 +230,8 @@ expect_failure "tally before the polls were ever opened" "cannot tally \(phase k
   "${A[@]}" tally --timeout 1
 expect_failure "polls open with no kiosk" "no kiosk is enrolled.*--force" "${A[@]}" polls open
 for k in 1 2; do
-  pk=$(python3 -c "import json;print(json.load(open('kiosk$k.json'))['public_key'])")
-  fp=$(python3 -c "import json;print(json.load(open('kiosk$k.json'))['fingerprint'])")
+  pk=$(jget "kiosk$k.json" public_key)
+  fp=$(jget "kiosk$k.json" fingerprint)
   if [ "$k" = 1 ]; then
     expect_failure "enrol with a wrong fingerprint" "fingerprint mismatch" "${A[@]}" kiosks enrol \
       --public-key "$pk" --expect-fingerprint AAAA-AAAA-AAAA-AAAA --name x --precinct p
@@ -259,7 +240,7 @@ for k in 1 2; do
 done
 expect_again "kiosks enrol repeated" "${A[@]}" kiosks enrol --public-key "$pk" --name kiosk-2 --precinct P1
 "$BIN/tabella-voters" keygen --out kiosk3.key --json > kiosk3.json
-pk3=$(python3 -c "import json;print(json.load(open('kiosk3.json'))['public_key'])")
+pk3=$(jget "kiosk3.json" public_key)
 "${A[@]}" kiosks enrol --public-key "$pk3" --name "kiosk-3" --precinct P2
 "${A[@]}" kiosks revoke --public-key "$pk3" --reason "test of a revocation"
 expect_again "kiosks revoke repeated" "${A[@]}" kiosks revoke --public-key "$pk3"
@@ -327,7 +308,7 @@ import json,sys; m=json.load(open(sys.argv[1])); m['election_id']='other-1'; m['
 m['guardians']={'count':1,'quorum':1}; json.dump(m, open('other-1.json','w'))" "$BALLOT"
 "$BIN/tabella-admin" --key other-1.key keygen --json > other-1-key.json
 "$BIN/tabella-ledger" --data-dir ledger2 --origin tabella.example/other-1 --listen 127.0.0.1:0 \
-  --authority-key "$(python3 -c "import json;print(json.load(open('other-1-key.json'))['public_key'])")" \
+  --authority-key "$(jget "other-1-key.json" public_key)" \
   --checkpoint-interval 250ms > ledger2.out 2> ledger2.err &
 LEDGER2_PID=$!
 for _ in $(seq 1 100); do grep -q '^listening on ' ledger2.out 2>/dev/null && break; sleep 0.1; done
@@ -335,7 +316,7 @@ URL2=$(sed -n 's/^listening on //p' ledger2.out | head -1)
 [ -n "$URL2" ] || fail "the second tabella-ledger did not start"
 "$BIN/tabella-admin" --ledger "$URL2" --key other-1.key init --ballot other-1.json > /dev/null
 "$BIN/tabella-admin" --ledger "$URL2" --key other-1.key guardians add --index 1 --name "Guardian 1" \
-  --public-key "$(python3 -c "import json;print(json.load(open('g1.json'))['public_key'])")" > /dev/null
+  --public-key "$(jget "g1.json" public_key)" > /dev/null
 "$BIN/tabella-guardian" --ledger "$URL2" --index 1 --key g1.key --state other-1-g1.state \
   --passphrase-file g1.pass --timeout 60 --poll-interval-ms 200 ceremony > other-1-ceremony.log 2>&1 \
   || { cat other-1-ceremony.log; fail "the second election's ceremony"; }

@@ -11,7 +11,6 @@ BIN="$1"
 SRC="$2"
 source "$SRC/tests/e2e/harness.sh"
 e2e_setup deck
-jget() { python3 -c "import json,sys;print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
 
 python3 -c "
 import json,sys; m=json.load(open(sys.argv[1])); m['guardians']={'count':1,'quorum':1}
@@ -20,12 +19,8 @@ ORIGIN="$(jget ballot.json origin)/test"
 
 "$BIN/tabella-admin" --key authority.key keygen --json > key.json
 "$BIN/tabella-admin" test-deck --ballot ballot.json --out deck > /dev/null
-"$BIN/tabella-ledger" --data-dir ledger --origin "$ORIGIN" --authority-key "$(jget key.json public_key)" \
-  --listen 127.0.0.1:0 --checkpoint-interval 250ms > ledger.out 2> ledger.err &
-LEDGER_PID=$!
-for _ in $(seq 1 100); do grep -q '^listening on ' ledger.out 2>/dev/null && break; sleep 0.1; done
-URL=$(sed -n 's/^listening on //p' ledger.out | head -1)
-[ -n "$URL" ] || fail "tabella-ledger did not start"
+e2e_start_ledger --data-dir ledger --origin "$ORIGIN" --authority-key "$(jget key.json public_key)" \
+  --listen 127.0.0.1:0 --checkpoint-interval 250ms
 A=("$BIN/tabella-admin" --ledger "$URL" --key authority.key)
 "${A[@]}" init --test --ballot ballot.json > /dev/null
 "$BIN/tabella-guardian" --index 1 --key g1.key keygen --json > g1.json

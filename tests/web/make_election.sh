@@ -10,27 +10,22 @@
 set -euo pipefail
 BIN="$1"; SRC="$2"; WORK="$3"; BALLOTS=${4:-6}; CHALLENGED=${5:-2}
 cd "$WORK"
+source "$SRC/deploy/lib/tabella.sh"
 fail() { echo "FAIL: $*" >&2; [ -f ledger.err ] && tail -5 ledger.err >&2; exit 1; }
 BALLOT="$SRC/ballots/demo-general.json"
-ORIGIN=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['origin'])" "$BALLOT")
+ORIGIN=$(tb_origin "$BALLOT")
 "$BIN/tabella-admin" --key authority.key keygen --json > keygen.json
-AUTH=$(python3 -c "import json;print(json.load(open('keygen.json'))['public_key'])")
+AUTH=$(tb_json keygen.json public_key)
 "$BIN/tabella-ledger" --data-dir ledger --origin "$ORIGIN" --authority-key "$AUTH" \
   --listen 127.0.0.1:0 --checkpoint-interval 250ms > ledger.out 2> ledger.err &
 echo $! > ledger.pid
-for _ in $(seq 1 200); do
-  grep -q '^listening on ' ledger.out 2>/dev/null && break
-  kill -0 "$(cat ledger.pid)" 2>/dev/null || fail "tabella-ledger exited"
-  sleep 0.1
-done
-URL=$(sed -n 's/^listening on //p' ledger.out | head -1)
-[ -n "$URL" ] || fail "tabella-ledger did not print its URL"
+URL=$(tb_wait_listening ledger.out "$(cat ledger.pid)" 20) || fail "tabella-ledger did not start"
 echo "$URL" > url
 A=("$BIN/tabella-admin" --ledger "$URL" --key authority.key)
 "${A[@]}" init --ballot "$BALLOT" > /dev/null
 for i in 1 2 3; do
   "$BIN/tabella-guardian" --index "$i" --key "g$i.key" keygen --json > "g$i.json"
-  pk=$(python3 -c "import json;print(json.load(open('g$i.json'))['public_key'])")
+  pk=$(tb_json "g$i.json" public_key)
   "${A[@]}" guardians add --index "$i" --name "Guardian $i" --public-key "$pk" > /dev/null
 done
 PIDS=()
@@ -44,8 +39,8 @@ for p in "${PIDS[@]}"; do wait "$p" || { cat ceremony*.log; fail "a ceremony fai
 "${A[@]}" key publish > /dev/null
 for k in 1 2; do
   "$BIN/tabella-voters" keygen --out "kiosk$k.key" --json > "kiosk$k.json"
-  pk=$(python3 -c "import json;print(json.load(open('kiosk$k.json'))['public_key'])")
-  fp=$(python3 -c "import json;print(json.load(open('kiosk$k.json'))['fingerprint'])")
+  pk=$(tb_json "kiosk$k.json" public_key)
+  fp=$(tb_json "kiosk$k.json" fingerprint)
   "${A[@]}" kiosks enrol --public-key "$pk" --expect-fingerprint "$fp" --name "kiosk-$k" \
     --precinct P1 > /dev/null
 done
