@@ -17,6 +17,7 @@
 #include "support/http_client.h"
 #include "support/temp_dir.h"
 #include "tabella/client/ledger_client.h"
+#include "tabella/election/token.h"
 #include "tabella/ledger/tiles.h"
 #include "tabella/record/state.h"
 #include "tabella/server/committer.h"
@@ -675,6 +676,75 @@ TEST_F(ElectionLedgerTest, CheapChecksComeBeforeProofs) {
     expect_refused(signed_by(kiosk, body), 409, "conflict", "voter token already spent",
                    "token spent");
   }
+}
+
+// A kiosk casting with a voter token committed for another precinct (check 15, issue 12): the
+// kiosk's own look-up (GET /v1/tokens/<hash>) is not the only guard; the ledger refuses the ballot
+// at append with the token errors' status and field, with or without a valid proof (before it
+// pays for the proof), and the log does not grow. The token's precinct survives a restart.
+TEST_F(ElectionLedgerTest, TokenOfAnotherPrecinctIsRefusedAtAppend) {
+  TempDir dir;
+  const SimElection& s = sim();
+  std::size_t first_ballot = s.find(EntryType::kCastBallot);
+  const std::string other_token = election::generate_token();
+  const Digest other_hash = election::token_hash(s.q, other_token);
+  const Bytes other_commitment =
+      record::Entry::make(EntryType::kTokenCommitments, s.q,
+                          record::TokenCommitmentsBody{"precinct-2", {other_hash}}.encode(),
+                          *s.keys.at(s.authority))
+          .encode();
+  record::Entry ballot = s.entry(first_ballot);
+  const SigningKey& kiosk = *s.keys.at(ballot.author);  // enrolled for precinct-1
+  auto cast_with = [&](const Digest& token, bool break_proof) {
+    auto body = *record::CastBallotBody::decode(ballot.body);
+    body.token_hash = token;
+    if (break_proof) {
+      auto& ct = body.ballot.contests[0].selections[0].ciphertext;
+      std::swap(ct.alpha, ct.beta);
+    }
+    return record::Entry::make(EntryType::kCastBallot, s.q, body.encode(), kiosk).encode();
+  };
+  const std::string token_path = "/v1/tokens/" + to_hex(other_hash);
+  {
+    Node node(dir.path(), s);
+    HttpClient client(node.port());
+    post_range(client, 0, first_ballot);
+    auto posted = client.post("/v1/entries", post_body(other_commitment));
+    ASSERT_TRUE(posted.ok());
+    ASSERT_EQ(posted->status, 200u) << posted->body;
+    const json size_before = parse(client.get("/v1/status"))["size"];
+    ASSERT_EQ(size_before, first_ballot + 1);
+    for (bool break_proof : {false, true}) {
+      std::uint64_t proofs_before = node.metrics.proof_checks();
+      auto r = client.post("/v1/entries", post_body(cast_with(other_hash, break_proof)));
+      ASSERT_TRUE(r.ok());
+      EXPECT_EQ(r->status, 409u) << r->body;
+      json j = json::parse(r->body, nullptr, false);
+      EXPECT_EQ(j["error"], "conflict") << r->body;
+      EXPECT_EQ(j["field"], "body.token_hash") << r->body;
+      EXPECT_EQ(j["message"],
+                "voter token was committed for precinct \"precinct-2\"; this kiosk is enrolled "
+                "for precinct \"precinct-1\"");
+      EXPECT_EQ(node.metrics.proof_checks(), proofs_before) << "a proof was verified";
+      EXPECT_EQ(parse(client.get("/v1/status"))["size"], size_before);
+    }
+    json token = parse(client.get(token_path));
+    EXPECT_EQ(token["state"], "unspent");
+    EXPECT_EQ(token["precinct"], "precinct-2");
+    // The same ballot with a token of its own precinct is accepted.
+    auto r = client.post("/v1/entries", post_body(s.entries[first_ballot]));
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->status, 200u) << r->body;
+  }
+  // Restarted: the precinct comes back from the replayed record, and the rule still holds.
+  Node node(dir.path(), s);
+  HttpClient client(node.port());
+  EXPECT_EQ(parse(client.get(token_path))["precinct"], "precinct-2");
+  auto r = client.post("/v1/entries", post_body(cast_with(other_hash, false)));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 409u) << r->body;
+  EXPECT_NE(r->body.find("committed for precinct \\\"precinct-2\\\""), std::string::npos)
+      << r->body;
 }
 
 TEST_F(ElectionLedgerTest, FirstEntryMustMatchOriginAuthorityAndKey) {
