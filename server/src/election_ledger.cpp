@@ -25,6 +25,7 @@
 #include "tabella/record/state.h"
 #include "tabella/server/cosigner.h"
 #include "tabella/server/log.h"
+#include "tabella/util/canonical.h"
 
 namespace tabella::server {
 
@@ -75,16 +76,9 @@ std::string short_key(std::string_view short_code) {
   return "ballot-short/" + std::string(short_code);
 }
 
-Bytes u64be(std::uint64_t v) {
-  Bytes out(8);
-  for (int i = 7; i >= 0; --i, v >>= 8) out[static_cast<std::size_t>(i)] = v & 0xff;
-  return out;
-}
 std::optional<std::uint64_t> read_u64be(const Bytes& b) {
   if (b.size() != 8) return std::nullopt;
-  std::uint64_t v = 0;
-  for (auto c : b) v = (v << 8) | c;
-  return v;
+  return load_u64be(b);
 }
 
 Error unknown_author(std::string message) {
@@ -1095,7 +1089,7 @@ Status ElectionLedger::validate(ByteView entry, const std::shared_ptr<const void
   if (auto* ch = std::get_if<record::ChallengedBallotBody>(&c->body)) ballot = &ch->ballot;
   if (ballot != nullptr) {
     Digest code = election::ballot_code(e.base_hash, e.author, *ballot);
-    view.put_state(ballot_key(code), u64be(view.index()));
+    view.put_state(ballot_key(code), Writer().u64(view.index()).bytes());
     Bytes code_bytes(code.begin(), code.end());
     view.put_state(short_key(election::short_code(code)), std::move(code_bytes));
     ++m.batch_ballots;

@@ -12,6 +12,8 @@
 #include <string>
 #include <system_error>
 
+#include "tabella/util/canonical.h"
+
 namespace tabella::server {
 
 Storage::~Storage() = default;
@@ -604,7 +606,7 @@ Result<std::optional<StoredCheckpoint>> Storage::latest_cosigned_checkpoint() {
                       std::string(kCosignedCheckpointKey));
   }
   StoredCheckpoint cp;
-  for (std::size_t i = 0; i < 8; ++i) cp.size = (cp.size << 8) | b[i];
+  cp.size = load_u64be(b);
   cp.note.assign(b.begin() + 8, b.end());
   return std::optional<StoredCheckpoint>(std::move(cp));
 }
@@ -626,9 +628,7 @@ Status Storage::put_cosigned_checkpoint(const StoredCheckpoint& checkpoint) {
                           " is older than the stored size " + std::to_string((*stored)->size),
                       "size");
   }
-  Bytes row(8);
-  for (std::size_t i = 0; i < 8; ++i) row[i] = (checkpoint.size >> (56 - 8 * i)) & 0xff;
-  row.insert(row.end(), checkpoint.note.begin(), checkpoint.note.end());
+  Bytes row = Writer().u64(checkpoint.size).raw(as_bytes(checkpoint.note)).bytes();
   std::vector<StateWrite> writes;
   writes.push_back(StateWrite{std::string(kCosignedCheckpointKey), std::move(row)});
   return put_state(std::move(writes));
