@@ -317,7 +317,7 @@ TEST_F(ElectionLedgerTest, WholeElectionWithReceiptsPermissionsAndExport) {
   }
   // The client library reports it, so tabella-admin can refuse a repeated command.
   {
-    auto lc = client::LedgerClient::connect("http://127.0.0.1:" + std::to_string(node.port()));
+    auto lc = client::LedgerConnection::connect("http://127.0.0.1:" + std::to_string(node.port()));
     ASSERT_TRUE(lc.ok()) << lc.error().message;
     auto again = lc->submit_bytes(s.entries[5]);
     ASSERT_TRUE(again.ok()) << again.error().message;
@@ -990,7 +990,7 @@ TEST_F(ElectionLedgerTest, FailedCommitLeavesNoTreeHashBehind) {
 }
 
 // Issue 11: a full verification queue answers 503 + Retry-After at once; the client library
-// (LedgerClient, under KioskClient and the kiosk) sends the same ballot again after the delay,
+// (LedgerConnection, under KioskClient and the kiosk) sends the same ballot again after the delay,
 // a bounded number of times, and the ledger stores it exactly once.
 TEST_F(ElectionLedgerTest, FullQueueIs503AndClientsResendTheSameBallot) {
   TempDir dir;
@@ -1030,7 +1030,7 @@ TEST_F(ElectionLedgerTest, FullQueueIs503AndClientsResendTheSameBallot) {
   // Bounded: with the queue kept full, the client gives up after busy_retries resends.
   client::HttpOptions impatient;
   impatient.busy_retries = 2;
-  auto lc = client::LedgerClient::connect(url, impatient);
+  auto lc = client::LedgerConnection::connect(url, impatient);
   ASSERT_TRUE(lc.ok());
   auto start = std::chrono::steady_clock::now();
   auto refused = lc->submit_bytes(s.entries[first_ballot]);
@@ -1045,7 +1045,7 @@ TEST_F(ElectionLedgerTest, FullQueueIs503AndClientsResendTheSameBallot) {
 
   // The default client waits it out: the queue frees up while it waits, and the same ballot
   // is stored once, at its index, with a receipt.
-  auto patient = client::LedgerClient::connect(url);
+  auto patient = client::LedgerConnection::connect(url);
   ASSERT_TRUE(patient.ok());
   std::thread freer([&] {
     for (int i = 0; i < 2000 && node.metrics.refusals("queue_full") < 4; ++i) {
