@@ -89,7 +89,8 @@ bool is_valid_key_name(std::string_view name) {
   for (std::size_t i = 0; i < name.size();) {
     char32_t cp;
     std::size_t len = utf8_decode(name, i, cp);
-    if (len == 0 || cp == U'+' || cp < 0x20 || is_unicode_space(cp)) return false;
+    const bool control = cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);  // Unicode Cc
+    if (len == 0 || cp == U'+' || control || is_unicode_space(cp)) return false;
     i += len;
   }
   return true;
