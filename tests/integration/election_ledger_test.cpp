@@ -119,20 +119,13 @@ class RaceRemote final : public RemoteLog {
   FlakyStorage& s_;
 };
 
-std::shared_ptr<const SigningKey> ledger_key_of(const SimElection& sim) {
-  auto parsed = ledger::parse_verifier_key(sim.ledger_key);
-  PublicKeyBytes pk{};
-  std::copy(parsed->public_key.begin(), parsed->public_key.end(), pk.begin());
-  return sim.keys.at(pk);
-}
-
 // One ledger process worth of parts, wired like run_ledger().
 struct Node {
   Node(const std::filesystem::path& dir, const SimElection& sim, const std::string& origin = {},
        std::size_t max_queue = 0, bool racing = false)
       : storage(*SqliteStorage::open(dir)), remote(storage), pool(2, max_queue) {
     LedgerIdentity id{origin.empty() ? sim.manifest.origin : origin, sim.authority,
-                      ledger_key_of(sim)};
+                      sim.shared_ledger_signing_key()};
     auto opened = ElectionLedger::open(storage, id, &metrics);
     EXPECT_TRUE(opened.ok()) << (opened.ok() ? "" : opened.error().describe());
     ledger = std::move(*opened);
