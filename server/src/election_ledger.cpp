@@ -1615,14 +1615,12 @@ void ElectionLedger::register_routes(Router& router, Committer& committer, Threa
       return respond(error_response(
           Error{ErrorCode::kOutOfRange, "count must be between 1 and 1000", "count"}));
     }
-    auto cps = m->storage.list_checkpoints();
-    if (!cps) return respond(error_response(cps.error()));
+    auto page = m->storage.checkpoint_page(*start, *count);
+    if (!page) return respond(error_response(page.error()));
     json list = json::array();
-    for (std::uint64_t i = *start; i < cps->size() && i - *start < *count; ++i) {
-      list.push_back({{"size", (*cps)[i].size}, {"note", (*cps)[i].note}});
-    }
+    for (const auto& cp : page->checkpoints) list.push_back({{"size", cp.size}, {"note", cp.note}});
     auto c = m->latest_cosigned();
-    respond(json_ok(json{{"total", cps->size()},
+    respond(json_ok(json{{"total", page->total},
                          {"start", *start},
                          {"checkpoints", std::move(list)},
                          {"cosigned", c ? json{{"size", c->size}, {"note", c->note}} : json()}}

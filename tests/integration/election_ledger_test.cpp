@@ -92,6 +92,9 @@ class FlakyStorage final : public Storage {
   Result<std::vector<StoredCheckpoint>> list_checkpoints() override {
     return s_->list_checkpoints();
   }
+  Result<CheckpointPage> checkpoint_page(std::uint64_t start, std::uint64_t count) override {
+    return s_->checkpoint_page(start, count);
+  }
   Status close() override { return s_->close(); }
 
  private:
@@ -738,6 +741,44 @@ TEST_F(ElectionLedgerTest, TokenOfAnotherPrecinctIsRefusedAtAppend) {
   EXPECT_EQ(r->status, 409u) << r->body;
   EXPECT_NE(r->body.find("committed for precinct \\\"precinct-2\\\""), std::string::npos)
       << r->body;
+}
+
+// GET /v1/checkpoints pages through the stored checkpoints (a ranged read, not the whole list
+// per page) and refuses a count outside 1..1000 with 400 out_of_range, field "count".
+TEST_F(ElectionLedgerTest, CheckpointListIsPagedAndBounded) {
+  TempDir dir;
+  const SimElection& s = sim();
+  Node node(dir.path(), s);
+  HttpClient client(node.port());
+  for (std::size_t end : {std::size_t{2}, std::size_t{4}, std::size_t{6}, std::size_t{8}}) {
+    post_range(client, end - 2, end);
+    ASSERT_TRUE(node.ledger->publish_checkpoint().ok());
+  }
+  auto all = node.storage.list_checkpoints();
+  ASSERT_TRUE(all.ok());
+  ASSERT_GE(all->size(), 4u);
+  json page = parse(client.get("/v1/checkpoints?start=1&count=2"));
+  EXPECT_EQ(page["total"], all->size());
+  EXPECT_EQ(page["start"], 1u);
+  ASSERT_EQ(page["checkpoints"].size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(page["checkpoints"][i]["size"], (*all)[i + 1].size);
+    EXPECT_EQ(page["checkpoints"][i]["note"], (*all)[i + 1].note);
+  }
+  json last = parse(client.get("/v1/checkpoints?start=" + std::to_string(all->size() - 1)));
+  ASSERT_EQ(last["checkpoints"].size(), 1u);
+  EXPECT_EQ(last["checkpoints"][0]["size"], all->back().size);
+  json beyond = parse(client.get("/v1/checkpoints?start=18446744073709551615&count=1000"));
+  EXPECT_TRUE(beyond["checkpoints"].empty());
+  EXPECT_EQ(beyond["total"], all->size());
+  for (const char* count : {"0", "1001"}) {
+    auto r = client.get(std::string("/v1/checkpoints?count=") + count);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->status, 400u) << count << ": " << r->body;
+    json j = json::parse(r->body, nullptr, false);
+    EXPECT_EQ(j["error"], "out_of_range") << r->body;
+    EXPECT_EQ(j["field"], "count") << r->body;
+  }
 }
 
 TEST_F(ElectionLedgerTest, FirstEntryMustMatchOriginAuthorityAndKey) {
