@@ -29,7 +29,7 @@ namespace tabella::admin {
 
 namespace {
 
-using client::LedgerClient;
+using client::LedgerConnection;
 using client::RecordMirror;
 using nlohmann::json;
 using record::EntryType;
@@ -50,7 +50,7 @@ client::RecordMirror::Options mirror_options(const Common& c) {
 // The authority's working set: its key, the ledger, and a checked replay of the record.
 struct Session {
   std::unique_ptr<SigningKey> key;
-  std::unique_ptr<LedgerClient> ledger;
+  std::unique_ptr<LedgerConnection> ledger;
   std::unique_ptr<RecordMirror> mirror;
 
   const record::ElectionState& state() const { return mirror->state(); }
@@ -69,9 +69,9 @@ Result<Session> open_session(const Common& c) {
   auto key = load_authority(c);
   if (!key) return key.error();
   s.key = std::move(*key);
-  auto ledger = LedgerClient::connect(c.ledger);
+  auto ledger = LedgerConnection::connect(c.ledger);
   if (!ledger) return ledger.error();
-  s.ledger = std::make_unique<LedgerClient>(std::move(*ledger));
+  s.ledger = std::make_unique<LedgerConnection>(std::move(*ledger));
   s.mirror = std::make_unique<RecordMirror>(*s.ledger, mirror_options(c));
   TABELLA_TRY(s.mirror->sync());
   if (s.state().phase() == record::Phase::kEmpty) {
@@ -318,7 +318,7 @@ int cmd_init(const Common& c, const std::filesystem::path& ballot, bool test) {
   }
   auto key = load_authority(c);
   if (!key) return fail(c, key.error());
-  auto ledger = LedgerClient::connect(c.ledger);
+  auto ledger = LedgerConnection::connect(c.ledger);
   if (!ledger) return fail(c, ledger.error());
   Digest q = election::base_hash(election::manifest_hash(*manifest), (*key)->verify_key().bytes());
   // A ledger serves one election: a second init either repeats this one (success, nothing new)
@@ -724,7 +724,7 @@ int cmd_polls(const Common& c, bool open, const std::string& note, bool force) {
 }
 
 int cmd_status(const Common& c) {
-  auto ledger = LedgerClient::connect(c.ledger);
+  auto ledger = LedgerConnection::connect(c.ledger);
   if (!ledger) return fail(c, ledger.error());
   auto st = ledger->status();
   if (!st) return fail(c, st.error());
@@ -867,7 +867,7 @@ int cmd_tally(const Common& c, std::chrono::seconds timeout, std::chrono::millis
 // Witnessed elections: waits (at most --cosign-wait) until the witnesses' quorum cosigned a
 // checkpoint of the whole log, so that the export ends with it (tabella-verify checks 23, 24),
 // printing who has cosigned what. The timeout error names the witnesses that did not answer.
-Status wait_for_final_cosignature(const Common& c, LedgerClient& ledger) {
+Status wait_for_final_cosignature(const Common& c, LedgerConnection& ledger) {
   std::ostream& progress = c.json ? std::cerr : std::cout;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(c.cosign_wait_s);
   std::string last_line;
@@ -944,7 +944,7 @@ Status wait_for_final_cosignature(const Common& c, LedgerClient& ledger) {
 }
 
 int cmd_publish(const Common& c, const std::filesystem::path& dir) {
-  auto ledger = LedgerClient::connect(c.ledger);
+  auto ledger = LedgerConnection::connect(c.ledger);
   if (!ledger) return fail(c, ledger.error());
   if (Status st = wait_for_final_cosignature(c, *ledger); !st.ok()) return fail(c, st.error());
   std::error_code ec;

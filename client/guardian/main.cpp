@@ -158,7 +158,7 @@ int cmd_keygen(const Options& o) {
 // The ledger, the guardian's key, and a checked replay of the record.
 struct Session {
   std::unique_ptr<SigningKey> key;
-  std::unique_ptr<client::LedgerClient> ledger;
+  std::unique_ptr<client::LedgerConnection> ledger;
   std::unique_ptr<client::RecordMirror> mirror;
   const record::ElectionState& state() const { return mirror->state(); }
   Digest q() const { return *state().snapshot().q; }  // snapshot() is a copy
@@ -171,9 +171,9 @@ Result<Session> open_session(const Options& o) {
       "create one with `tabella-guardian keygen --index " + std::to_string(o.index) + "`");
   if (!key) return key.error();
   s.key = std::make_unique<SigningKey>(std::move(*key));
-  auto ledger = client::LedgerClient::connect(o.ledger);
+  auto ledger = client::LedgerConnection::connect(o.ledger);
   if (!ledger) return ledger.error();
-  s.ledger = std::make_unique<client::LedgerClient>(std::move(*ledger));
+  s.ledger = std::make_unique<client::LedgerConnection>(std::move(*ledger));
   client::RecordMirror::Options mo;
   mo.view_state = view_path(o);
   mo.cosign_wait = std::chrono::seconds(o.cosign_wait_s);

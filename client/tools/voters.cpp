@@ -116,7 +116,7 @@ void run_kiosk(const std::string& url, const std::string& key_file,
   auto key =
       client::load_signing_key(key_file, "kiosk key", "create one with `tabella-voters keygen`");
   if (!key) return fail("key", key.error());
-  auto ledger = client::LedgerClient::connect(url);
+  auto ledger = client::LedgerConnection::connect(url);
   if (!ledger) return fail("ledger", ledger.error());
   auto kiosk = client::KioskClient::start(std::move(*ledger), std::move(*key));
   if (!kiosk) return fail("start", kiosk.error());

@@ -39,7 +39,7 @@ std::string ledger_base(std::string url) {
 
 // Streams GET /v1/export into `path`, printing the bytes received every second (the HTTP client
 // writes the body to the file as it arrives; a second thread watches the file grow).
-tabella::Status download_record(tabella::client::LedgerClient& ledger, const fs::path& path,
+tabella::Status download_record(tabella::client::LedgerConnection& ledger, const fs::path& path,
                                 bool progress) {
   std::mutex mu;
   std::condition_variable cv;
@@ -128,11 +128,11 @@ int main(int argc, char** argv) {
   }
   // A ledger URL: fetch the export into a file (streamed, with progress), verify it, then check
   // the ledger's current checkpoint against it.
-  std::optional<tabella::client::LedgerClient> ledger;
+  std::optional<tabella::client::LedgerConnection> ledger;
   fs::path fetched;
   if (is_url(path)) ledger_url = path;
   if (!ledger_url.empty()) {
-    auto connected = tabella::client::LedgerClient::connect(ledger_base(ledger_url));
+    auto connected = tabella::client::LedgerConnection::connect(ledger_base(ledger_url));
     if (!connected) {
       std::cerr << "tabella-verify: " << connected.error().describe() << "\n";
       return 2;

@@ -2,9 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
-#include <condition_variable>
 #include <map>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
@@ -14,6 +12,7 @@
 #include "tabella/ledger/witness.h"
 #include "tabella/server/log.h"
 #include "tabella/server/witness/http_fetch.h"
+#include "tabella/util/mutex.h"
 
 namespace tabella::server {
 
@@ -55,7 +54,8 @@ struct Cosigner::Impl {
   struct Peer {
     std::string url;
     witness::HttpEndpoint endpoint;
-    // Guarded by Impl::mu.
+    // Guarded by Impl::mu (the analysis cannot name another object's mutex; the functions that
+    // touch them require it). url, endpoint and thread are set before the threads start.
     std::string verifier_key;                             // from /witness/status; empty until known
     std::optional<ledger::CosignatureVerifier> verifier;  // set iff a manifest member
     bool refused = false;                                 // key known, not a member
@@ -63,7 +63,7 @@ struct Cosigner::Impl {
     std::optional<Target> job;  // set while busy
     std::uint64_t collected = 0, failed = 0;
     std::string last_error;
-    std::condition_variable cv;
+    CondVar cv;
     std::thread thread;
   };
   struct Waiter {
@@ -75,34 +75,35 @@ struct Cosigner::Impl {
   Options options;
   LedgerView view;
 
-  mutable std::mutex mu;
-  std::condition_variable cv;  // the coordinator
-  bool stopping = false;
-  bool stopped = false;
-  std::vector<std::unique_ptr<Peer>> peers;
-  bool configured = false;
-  std::uint32_t quorum = 0;
-  std::vector<election::Witness> members;
-  std::optional<Target> latest;  // offered
-  std::optional<StoredCheckpoint> cosigned;
-  bool round_active = false;
-  bool storing = false;  // a cosigned note is being stored
-  Target round;
-  std::map<std::size_t, std::string> lines;  // peer index -> its line, for `round`
-  std::set<std::size_t> assigned;            // peers given `round`
-  std::size_t outstanding = 0;
-  Clock::time_point next_round_at{};
-  std::uint64_t round_counter = 0;
-  std::vector<Waiter> waiters;
+  mutable Mutex mu;
+  CondVar cv;  // the coordinator
+  bool stopping TABELLA_GUARDED_BY(mu) = false;
+  bool stopped TABELLA_GUARDED_BY(mu) = false;
+  std::vector<std::unique_ptr<Peer>> peers;  // the vector is fixed before the threads start
+  bool configured TABELLA_GUARDED_BY(mu) = false;
+  std::uint32_t quorum TABELLA_GUARDED_BY(mu) = 0;
+  std::vector<election::Witness> members TABELLA_GUARDED_BY(mu);
+  std::optional<Target> latest TABELLA_GUARDED_BY(mu);  // offered
+  std::optional<StoredCheckpoint> cosigned TABELLA_GUARDED_BY(mu);
+  bool round_active TABELLA_GUARDED_BY(mu) = false;
+  bool storing TABELLA_GUARDED_BY(mu) = false;  // a cosigned note is being stored
+  Target round TABELLA_GUARDED_BY(mu);
+  // peer index -> its line, for `round`
+  std::map<std::size_t, std::string> lines TABELLA_GUARDED_BY(mu);
+  std::set<std::size_t> assigned TABELLA_GUARDED_BY(mu);  // peers given `round`
+  std::size_t outstanding TABELLA_GUARDED_BY(mu) = 0;
+  Clock::time_point next_round_at TABELLA_GUARDED_BY(mu){};
+  std::uint64_t round_counter TABELLA_GUARDED_BY(mu) = 0;
+  std::vector<Waiter> waiters TABELLA_GUARDED_BY(mu);
   std::thread coordinator;
 
-  bool pending_work() const {
+  bool pending_work() const TABELLA_REQUIRES(mu) {
     return configured && latest && latest->size > 0 && (!cosigned || latest->size > cosigned->size);
   }
-  bool usable(const Peer& p) const { return configured && !p.refused; }
+  bool usable(const Peer& p) const TABELLA_REQUIRES(mu) { return configured && !p.refused; }
 
-  // REQUIRES: mu held. Matches a peer whose key is known with the manifest's members.
-  void match(Peer& p) {
+  // Matches a peer whose key is known with the manifest's members.
+  void match(Peer& p) TABELLA_REQUIRES(mu) {
     if (!configured || p.verifier_key.empty() || p.verifier || p.refused) return;
     for (const auto& m : members) {
       if (!same_witness_key(p.verifier_key, m.key)) continue;
@@ -115,13 +116,12 @@ struct Cosigner::Impl {
     p.refused = true;
   }
 
-  std::string not_member_message(const Peer& p) const {
+  std::string not_member_message(const Peer& p) const TABELLA_REQUIRES(mu) {
     return "witness " + p.url + " has the key " + p.verifier_key +
            ", which is not one of the manifest's witnesses.members";
   }
 
-  // REQUIRES: mu held.
-  void assign(std::size_t i) {
+  void assign(std::size_t i) TABELLA_REQUIRES(mu) {
     Peer& p = *peers[i];
     p.job = round;
     assigned.insert(i);
@@ -129,8 +129,7 @@ struct Cosigner::Impl {
     p.cv.notify_one();
   }
 
-  // REQUIRES: mu held.
-  void maybe_start_round(Clock::time_point now) {
+  void maybe_start_round(Clock::time_point now) TABELLA_REQUIRES(mu) {
     if (round_active || storing || !pending_work() || now < next_round_at) return;
     round = Target{++round_counter, latest->size, latest->note};
     lines.clear();
@@ -147,7 +146,8 @@ struct Cosigner::Impl {
   }
 
   // Takes the waiters satisfied by `size` (or all of them when stopping) out of the list.
-  std::vector<std::function<void()>> take_satisfied(std::uint64_t size, bool ok) {
+  std::vector<std::function<void()>> take_satisfied(std::uint64_t size, bool ok)
+      TABELLA_REQUIRES(mu) {
     std::vector<std::function<void()>> out;
     for (auto it = waiters.begin(); it != waiters.end();) {
       if (it->min_size <= size || !ok) {
@@ -160,8 +160,8 @@ struct Cosigner::Impl {
     return out;
   }
 
-  void coordinate() {
-    std::unique_lock<std::mutex> lock(mu);
+  void coordinate() TABELLA_EXCLUDES(mu) {
+    mu.lock();
     while (!stopping) {
       auto now = Clock::now();
       std::vector<std::function<void()>> expired;
@@ -174,17 +174,18 @@ struct Cosigner::Impl {
         }
       }
       if (!expired.empty()) {
-        lock.unlock();
+        mu.unlock();
         for (auto& f : expired) f();
-        lock.lock();
+        mu.lock();
         continue;
       }
       maybe_start_round(now);
       auto wake = now + std::chrono::hours(1);
       for (const auto& w : waiters) wake = std::min(wake, w.deadline);
       if (pending_work() && !round_active) wake = std::min(wake, next_round_at);
-      cv.wait_until(lock, wake);
+      cv.wait_until(mu, wake);
     }
+    mu.unlock();
   }
 
   // Outside mu. GET /witness/status -> verifier_key.
@@ -209,28 +210,36 @@ struct Cosigner::Impl {
     return key;
   }
 
-  // Sleeps `d` unless stopping. REQUIRES: lock held on mu.
-  bool sleep(std::unique_lock<std::mutex>& lock, Peer& p, std::chrono::milliseconds d) {
-    return !p.cv.wait_for(lock, d, [&] { return stopping; });
+  // Sleeps `d` unless stopping; false when stopping.
+  bool sleep(Peer& p, std::chrono::milliseconds d) TABELLA_REQUIRES(mu) {
+    const auto until = Clock::now() + d;
+    while (!stopping && p.cv.wait_until(mu, until)) {
+    }
+    return !stopping;
   }
 
   // One submission of `t` to `p` (the protocol at the top of cosigner.h). Returns the verified
   // cosignature line. Called without mu held.
-  Result<std::string> submit(Peer& p, const Target& t) {
-    std::unique_lock<std::mutex> lock(mu);
+  Result<std::string> submit(Peer& p, const Target& t) TABELLA_EXCLUDES(mu) {
+    mu.lock();
     if (p.verifier_key.empty()) {
-      lock.unlock();
+      mu.unlock();
       auto key = fetch_key(p);
       if (!key) return key.error();
-      lock.lock();
+      mu.lock();
       p.verifier_key = *key;
       match(p);
     }
-    if (p.refused) return make_error(ErrorCode::kPermission, not_member_message(p), p.url);
-    if (!p.verifier) return make_error(ErrorCode::kIo, "the manifest is not known yet", p.url);
-    const ledger::CosignatureVerifier verifier = *p.verifier;
+    std::optional<Error> refusal;
+    if (p.refused) {
+      refusal = make_error(ErrorCode::kPermission, not_member_message(p), p.url);
+    } else if (!p.verifier) {
+      refusal = make_error(ErrorCode::kIo, "the manifest is not known yet", p.url);
+    }
+    const std::optional<ledger::CosignatureVerifier> verifier = p.verifier;
     std::uint64_t old = p.size;
-    lock.unlock();
+    mu.unlock();
+    if (refusal) return *refusal;
 
     bool size_retried = false;
     int unavailable = 0;
@@ -260,9 +269,9 @@ struct Cosigner::Impl {
         if (!with_line) return with_line.error().with_prefix(p.url + " cosignature");
         auto note = ledger::parse_note(*with_line);
         if (!note) return note.error().with_prefix(p.url + " cosignature");
-        auto verified = verifier.verify(*note);
+        auto verified = verifier->verify(*note);
         if (!verified) return verified.error().with_prefix(p.url + " cosignature");
-        std::lock_guard<std::mutex> relock(mu);
+        MutexLock relock(mu);
         p.size = std::max(p.size, t.size);
         return reply->body;
       }
@@ -278,15 +287,15 @@ struct Cosigner::Impl {
         }
         size_retried = true;
         old = m;
-        std::lock_guard<std::mutex> relock(mu);
+        MutexLock relock(mu);
         p.size = m;
         continue;
       }
       if (reply->status == 503 && unavailable < k503Retries) {
         ++unavailable;
-        lock.lock();
-        bool slept = sleep(lock, p, backoff);
-        lock.unlock();
+        mu.lock();
+        bool slept = sleep(p, backoff);
+        mu.unlock();
         if (!slept) return make_error(ErrorCode::kIo, "stopping", p.url);
         backoff *= 2;
         continue;
@@ -299,9 +308,9 @@ struct Cosigner::Impl {
     }
   }
 
-  // REQUIRES: lock held. Handles one finished submission; may release the lock to store.
-  void finish(std::unique_lock<std::mutex>& lock, std::size_t i, const Target& t,
-              const Result<std::string>& line) {
+  // Handles one finished submission; releases mu while it stores and calls waiters back.
+  void finish(std::size_t i, const Target& t, const Result<std::string>& line)
+      TABELLA_REQUIRES(mu) {
     Peer& p = *peers[i];
     if (line) {
       ++p.collected;
@@ -340,9 +349,9 @@ struct Cosigner::Impl {
       }
       StoredCheckpoint cp{t.size, std::move(*note)};
       storing = true;
-      lock.unlock();
+      mu.unlock();
       Status stored = view.store(cp);
-      lock.lock();
+      mu.lock();
       storing = false;
       if (!stored.ok()) {
         log_event(LogLevel::kError, "cosign_store_failed",
@@ -354,9 +363,9 @@ struct Cosigner::Impl {
       if (!cosigned || cp.size > cosigned->size) cosigned = cp;
       auto ready = take_satisfied(cosigned->size, true);
       cv.notify_all();
-      lock.unlock();
+      mu.unlock();
       for (auto& f : ready) f();
-      lock.lock();
+      mu.lock();
       return;
     }
     if (outstanding == 0) {
@@ -370,20 +379,21 @@ struct Cosigner::Impl {
     cv.notify_all();
   }
 
-  void work(std::size_t i) {
+  void work(std::size_t i) TABELLA_EXCLUDES(mu) {
     Peer& p = *peers[i];
-    std::unique_lock<std::mutex> lock(mu);
+    mu.lock();
     for (;;) {
-      p.cv.wait(lock, [&] { return stopping || p.job.has_value(); });
-      if (stopping) return;
+      while (!stopping && !p.job.has_value()) p.cv.wait(mu);
+      if (stopping) break;
       Target t = *p.job;
-      lock.unlock();
+      mu.unlock();
       Result<std::string> line = submit(p, t);
-      lock.lock();
+      mu.lock();
       p.job.reset();
-      if (stopping) return;
-      finish(lock, i, t, line);
+      if (stopping) break;
+      finish(i, t, line);
     }
+    mu.unlock();
   }
 };
 
@@ -417,7 +427,10 @@ Result<std::unique_ptr<Cosigner>> Cosigner::create(Options options, LedgerView l
   }
   impl->options = std::move(options);
   impl->view = std::move(ledger);
-  impl->cosigned = std::move(restored);
+  {
+    MutexLock lock(impl->mu);
+    impl->cosigned = std::move(restored);
+  }
   // Keys: asked in parallel; a witness that does not answer now is asked again later.
   {
     std::vector<std::thread> ask;
@@ -445,7 +458,7 @@ Result<std::unique_ptr<Cosigner>> Cosigner::create(Options options, LedgerView l
 }
 
 Status Cosigner::set_witnesses(std::span<const election::Witness> members, std::uint32_t quorum) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   if (members.empty() || quorum == 0) {
     impl_->configured = false;
     return make_error(ErrorCode::kInvalidArgument,
@@ -478,14 +491,14 @@ Status Cosigner::set_witnesses(std::span<const election::Witness> members, std::
 }
 
 void Cosigner::offer(std::uint64_t size, std::string note) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   if (impl_->latest && impl_->latest->size >= size) return;
   impl_->latest = Impl::Target{0, size, std::move(note)};
   impl_->cv.notify_all();
 }
 
 bool Cosigner::can_reach_quorum() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   if (!impl_->configured) return false;
   std::size_t usable = 0;
   for (const auto& p : impl_->peers) usable += p->refused ? 0 : 1;
@@ -493,29 +506,29 @@ bool Cosigner::can_reach_quorum() const {
 }
 
 std::optional<StoredCheckpoint> Cosigner::latest_cosigned() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   return impl_->cosigned;
 }
 
 void Cosigner::wait_for(std::uint64_t min_size, std::chrono::steady_clock::time_point deadline,
                         std::function<void(bool)> done) {
-  std::unique_lock<std::mutex> lock(impl_->mu);
-  if (impl_->cosigned && impl_->cosigned->size >= min_size) {
-    lock.unlock();
-    done(true);
-    return;
+  std::optional<bool> now;  // answered at once: ok or not
+  {
+    MutexLock lock(impl_->mu);
+    if (impl_->cosigned && impl_->cosigned->size >= min_size) {
+      now = true;
+    } else if (impl_->stopping) {
+      now = false;
+    } else {
+      impl_->waiters.push_back(Impl::Waiter{min_size, deadline, std::move(done)});
+      impl_->cv.notify_all();
+    }
   }
-  if (impl_->stopping) {
-    lock.unlock();
-    done(false);
-    return;
-  }
-  impl_->waiters.push_back(Impl::Waiter{min_size, deadline, std::move(done)});
-  impl_->cv.notify_all();
+  if (now) done(*now);
 }
 
 std::vector<Cosigner::WitnessStats> Cosigner::stats() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   std::vector<WitnessStats> out;
   for (const auto& p : impl_->peers) {
     WitnessStats s;
@@ -560,7 +573,7 @@ std::string Cosigner::render_metrics() const {
 void Cosigner::stop() {
   std::vector<std::function<void()>> pending;
   {
-    std::lock_guard<std::mutex> lock(impl_->mu);
+    MutexLock lock(impl_->mu);
     if (impl_->stopped) return;
     impl_->stopped = true;
     impl_->stopping = true;
@@ -572,7 +585,7 @@ void Cosigner::stop() {
     if (p->thread.joinable()) p->thread.join();
   }
   {
-    std::lock_guard<std::mutex> lock(impl_->mu);
+    MutexLock lock(impl_->mu);
     pending = impl_->take_satisfied(0, false);
   }
   for (auto& f : pending) f();

@@ -25,6 +25,7 @@
 #include "tabella/record/state.h"
 #include "tabella/server/cosigner.h"
 #include "tabella/server/log.h"
+#include "tabella/util/canonical.h"
 
 namespace tabella::server {
 
@@ -75,16 +76,9 @@ std::string short_key(std::string_view short_code) {
   return "ballot-short/" + std::string(short_code);
 }
 
-Bytes u64be(std::uint64_t v) {
-  Bytes out(8);
-  for (int i = 7; i >= 0; --i, v >>= 8) out[static_cast<std::size_t>(i)] = v & 0xff;
-  return out;
-}
 std::optional<std::uint64_t> read_u64be(const Bytes& b) {
   if (b.size() != 8) return std::nullopt;
-  std::uint64_t v = 0;
-  for (auto c : b) v = (v << 8) | c;
-  return v;
+  return load_u64be(b);
 }
 
 Error unknown_author(std::string message) {
@@ -374,8 +368,7 @@ struct ElectionLedger::Impl {
   };
   mutable std::shared_mutex tokens_mu;
   std::map<Digest, TokenRow> committed_tokens;
-  std::vector<TokenChange> batch_tokens;   // committer thread: this batch's changes
-  std::vector<TokenChange> replay_tokens;  // committer thread: commitments seen by rebuild()
+  std::vector<TokenChange> batch_tokens;  // committer thread: this batch's changes
 
   static void note_tokens(const record::Body& body, std::vector<TokenChange>& out) {
     if (auto* t = std::get_if<record::TokenCommitmentsBody>(&body)) {
@@ -398,6 +391,11 @@ struct ElectionLedger::Impl {
     auto it = committed_tokens.find(h);
     if (it == committed_tokens.end()) return 0;
     return it->second.spent ? 2 : 1;
+  }
+  // REQUIRES: committed_token_state(h) != 0
+  std::string committed_token_precinct(const Digest& h) const {
+    std::shared_lock<std::shared_mutex> lock(tokens_mu);
+    return *committed_tokens.at(h).precinct;
   }
   std::optional<TokenRow> committed_token(const Digest& h) const {
     std::shared_lock<std::shared_mutex> lock(tokens_mu);
@@ -566,10 +564,6 @@ struct ElectionLedger::Impl {
       return make_error(ErrorCode::kConflict, "stored entry " + std::to_string(index) +
                                                   " does not replay: " + st.error().describe());
     }
-    // The precincts of the token commitments (the spent flags come from the state).
-    if (std::holds_alternative<record::TokenCommitmentsBody>(c.body)) {
-      note_tokens(c.body, replay_tokens);
-    }
     return Status::success();
   }
 
@@ -646,7 +640,6 @@ struct ElectionLedger::Impl {
   Status rebuild() {
     state = record::ElectionState();
     in_batch = false;
-    replay_tokens.clear();
     auto size = storage.size();
     if (!size) return size.error();
     reader.forget_from(*size);  // hashes of a batch that did not commit
@@ -660,7 +653,6 @@ struct ElectionLedger::Impl {
                   {{"message", resumed_state.error().describe() + "; replaying the whole log"}});
       }
       state = record::ElectionState();
-      replay_tokens.clear();
       TABELLA_TRY(replay(0, *size));
       // Rows written by an earlier version (or not at all) may be missing: no totals from now
       // on in this election unless polls-open is still to come.
@@ -672,8 +664,13 @@ struct ElectionLedger::Impl {
     {
       std::unique_lock<std::shared_mutex> lock(tokens_mu);
       committed_tokens.clear();
-      for (const auto& c : replay_tokens) committed_tokens[c.hash].precinct = c.precinct;
-      for (const auto& [hash, spent] : state.tokens()) committed_tokens[hash].spent = spent;
+      std::vector<std::shared_ptr<const std::string>> precincts;
+      for (const auto& p : state.precincts()) {
+        precincts.push_back(std::make_shared<const std::string>(p));
+      }
+      for (const auto& [hash, t] : state.tokens()) {
+        committed_tokens[hash] = TokenRow{t.spent, precincts[t.precinct]};
+      }
     }
     publish(true);
     return Status::success();
@@ -697,14 +694,15 @@ struct ElectionLedger::Impl {
   }
 
   // The cheap checks that decide whether an entry's proofs are worth verifying: author's role for
-  // this entry type, phase, voter token. Run after decode and signature, before the proofs, so a
-  // request that cannot succeed costs no proof verification (docs/api.md, "Order of checks").
-  // The same errors (code, message, field) record::ElectionState::apply gives; apply still runs
-  // on the committer thread, so this only refuses earlier, never accepts anything.
-  // View: phase(), authority(), is_guardian(key), kiosk_revoked(key) (nullopt: not a kiosk),
-  // q() and token_state(hash) of the committed state it reads.
-  // `body` may be null (not decoded yet: decoding a ballot's group elements costs more than the
-  // signature): then the token is not checked.
+  // this entry type, phase, voter token (committed, unspent, of the kiosk's precinct). Run after
+  // decode and signature, before the proofs, so a request that cannot succeed costs no proof
+  // verification (docs/api.md, "Order of checks"). The same errors (code, message, field)
+  // record::ElectionState::apply gives; apply still runs on the committer thread, so this only
+  // refuses earlier, never accepts anything. View: phase(), authority(), is_guardian(key),
+  // kiosk_revoked(key) (nullopt: not a kiosk), q(), token_state(hash), token_precinct(hash) and
+  // kiosk_precinct(key) of the committed state it reads. `body` may be null (not decoded yet:
+  // decoding a ballot's group elements costs more than the signature): then the token is not
+  // checked.
   template <class View>
   Status gate(const record::Entry& e, const record::Body* body, const View& v) const {
     if (v.phase() == record::Phase::kEmpty) {
@@ -756,6 +754,8 @@ struct ElectionLedger::Impl {
           if (token == 2) {
             return make_error(ErrorCode::kConflict, "voter token already spent", "body.token_hash");
           }
+          TABELLA_TRY(record::check_token_precinct(v.token_precinct(cast->token_hash),
+                                                   v.kiosk_precinct(e.author)));
         }
         return Status::success();
       }
@@ -778,6 +778,12 @@ struct ElectionLedger::Impl {
     }
     std::optional<Digest> q() const { return p.snapshot ? p.snapshot->q : std::nullopt; }
     int token_state(const Digest& h) const { return m.committed_token_state(h); }
+    // REQUIRES: token_state(h) != 0
+    std::string token_precinct(const Digest& h) const { return m.committed_token_precinct(h); }
+    // REQUIRES: kiosk_revoked(k) has a value
+    const std::string& kiosk_precinct(const PublicKeyBytes& k) const {
+      return p.kiosks.at(to_hex(k)).enrolment->precinct;
+    }
   };
   // The gate's view of the committer's own state (committer thread).
   struct StateGateView {
@@ -797,6 +803,14 @@ struct ElectionLedger::Impl {
     }
     std::optional<Digest> q() const { return s.snapshot().q; }
     int token_state(const Digest& h) const { return s.token_state(h); }
+    // REQUIRES: token_state(h) != 0
+    const std::string& token_precinct(const Digest& h) const {
+      return s.precincts()[s.tokens().at(h).precinct];
+    }
+    // REQUIRES: kiosk_revoked(k) has a value
+    const std::string& kiosk_precinct(const PublicKeyBytes& k) const {
+      return s.kiosks().at(k).enrolment.precinct;
+    }
   };
 
   Status check_first_entry(const CheckedEntry& c) const {
@@ -1075,7 +1089,7 @@ Status ElectionLedger::validate(ByteView entry, const std::shared_ptr<const void
   if (auto* ch = std::get_if<record::ChallengedBallotBody>(&c->body)) ballot = &ch->ballot;
   if (ballot != nullptr) {
     Digest code = election::ballot_code(e.base_hash, e.author, *ballot);
-    view.put_state(ballot_key(code), u64be(view.index()));
+    view.put_state(ballot_key(code), Writer().u64(view.index()).bytes());
     Bytes code_bytes(code.begin(), code.end());
     view.put_state(short_key(election::short_code(code)), std::move(code_bytes));
     ++m.batch_ballots;
@@ -1601,14 +1615,12 @@ void ElectionLedger::register_routes(Router& router, Committer& committer, Threa
       return respond(error_response(
           Error{ErrorCode::kOutOfRange, "count must be between 1 and 1000", "count"}));
     }
-    auto cps = m->storage.list_checkpoints();
-    if (!cps) return respond(error_response(cps.error()));
+    auto page = m->storage.checkpoint_page(*start, *count);
+    if (!page) return respond(error_response(page.error()));
     json list = json::array();
-    for (std::uint64_t i = *start; i < cps->size() && i - *start < *count; ++i) {
-      list.push_back({{"size", (*cps)[i].size}, {"note", (*cps)[i].note}});
-    }
+    for (const auto& cp : page->checkpoints) list.push_back({{"size", cp.size}, {"note", cp.note}});
     auto c = m->latest_cosigned();
-    respond(json_ok(json{{"total", cps->size()},
+    respond(json_ok(json{{"total", page->total},
                          {"start", *start},
                          {"checkpoints", std::move(list)},
                          {"cosigned", c ? json{{"size", c->size}, {"note", c->note}} : json()}}

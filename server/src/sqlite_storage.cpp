@@ -12,6 +12,8 @@
 #include <string>
 #include <system_error>
 
+#include "tabella/util/canonical.h"
+
 namespace tabella::server {
 
 Storage::~Storage() = default;
@@ -188,6 +190,8 @@ struct SqliteStorage::Impl {
   sqlite3_stmt* r_get_cp = nullptr;
   sqlite3_stmt* r_version = nullptr;
   sqlite3_stmt* r_list_cp = nullptr;
+  sqlite3_stmt* r_page_cp = nullptr;
+  sqlite3_stmt* r_count_cp = nullptr;
   std::map<std::size_t, sqlite3_stmt*> r_get_hashes;  // by number of hashes; guarded by reader.mu
 
   ~Impl() {
@@ -361,6 +365,9 @@ struct SqliteStorage::Impl {
     TABELLA_TRY(rd(r_get_cp, kGetCp));
     TABELLA_TRY(rd(r_version, "SELECT MAX(version) FROM schema_version"));
     TABELLA_TRY(rd(r_list_cp, "SELECT size, note FROM checkpoints ORDER BY size"));
+    TABELLA_TRY(
+        rd(r_page_cp, "SELECT size, note FROM checkpoints ORDER BY size LIMIT ?2 OFFSET ?1"));
+    TABELLA_TRY(rd(r_count_cp, "SELECT COUNT(*) FROM checkpoints"));
     return Status::success();
   }
 };
@@ -604,9 +611,20 @@ Result<std::optional<StoredCheckpoint>> Storage::latest_cosigned_checkpoint() {
                       std::string(kCosignedCheckpointKey));
   }
   StoredCheckpoint cp;
-  for (std::size_t i = 0; i < 8; ++i) cp.size = (cp.size << 8) | b[i];
+  cp.size = load_u64be(b);
   cp.note.assign(b.begin() + 8, b.end());
   return std::optional<StoredCheckpoint>(std::move(cp));
+}
+
+Result<Storage::CheckpointPage> Storage::checkpoint_page(std::uint64_t start, std::uint64_t count) {
+  auto all = list_checkpoints();
+  if (!all) return all.error();
+  CheckpointPage page;
+  page.total = all->size();
+  for (std::uint64_t i = start; i < all->size() && i - start < count; ++i) {
+    page.checkpoints.push_back(std::move((*all)[i]));
+  }
+  return page;
 }
 
 Status Storage::put_cosigned_checkpoint(const StoredCheckpoint& checkpoint) {
@@ -626,9 +644,7 @@ Status Storage::put_cosigned_checkpoint(const StoredCheckpoint& checkpoint) {
                           " is older than the stored size " + std::to_string((*stored)->size),
                       "size");
   }
-  Bytes row(8);
-  for (std::size_t i = 0; i < 8; ++i) row[i] = (checkpoint.size >> (56 - 8 * i)) & 0xff;
-  row.insert(row.end(), checkpoint.note.begin(), checkpoint.note.end());
+  Bytes row = Writer().u64(checkpoint.size).raw(as_bytes(checkpoint.note)).bytes();
   std::vector<StateWrite> writes;
   writes.push_back(StateWrite{std::string(kCosignedCheckpointKey), std::move(row)});
   return put_state(std::move(writes));
@@ -677,11 +693,10 @@ Result<std::vector<std::optional<Digest>>> SqliteStorage::get_hashes(std::span<c
   return out;
 }
 
-Result<std::vector<StoredCheckpoint>> SqliteStorage::list_checkpoints() {
-  TABELLA_READER_GUARD();
-  sqlite3_stmt* s = impl_->r_list_cp;
+namespace {
+// Every (size, note) row `s` yields.
+Status read_checkpoint_rows(sqlite3_stmt* s, std::vector<StoredCheckpoint>& out) {
   ScopedReset reset(s);
-  std::vector<StoredCheckpoint> out;
   int rc;
   while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
     StoredCheckpoint cp;
@@ -690,8 +705,34 @@ Result<std::vector<StoredCheckpoint>> SqliteStorage::list_checkpoints() {
     cp.note.assign(text ? text : "", static_cast<std::size_t>(sqlite3_column_bytes(s, 1)));
     out.push_back(std::move(cp));
   }
-  if (rc != SQLITE_DONE) return db_error(impl_->reader.db.get(), "list checkpoints");
+  if (rc != SQLITE_DONE) return db_error(sqlite3_db_handle(s), "list checkpoints");
+  return Status::success();
+}
+}  // namespace
+
+Result<std::vector<StoredCheckpoint>> SqliteStorage::list_checkpoints() {
+  TABELLA_READER_GUARD();
+  std::vector<StoredCheckpoint> out;
+  TABELLA_TRY(read_checkpoint_rows(impl_->r_list_cp, out));
   return out;
+}
+
+Result<Storage::CheckpointPage> SqliteStorage::checkpoint_page(std::uint64_t start,
+                                                               std::uint64_t count) {
+  TABELLA_READER_GUARD();
+  CheckpointPage page;
+  {
+    sqlite3_stmt* s = impl_->r_count_cp;
+    ScopedReset reset(s);
+    if (sqlite3_step(s) != SQLITE_ROW) return db_error(impl_->reader.db.get(), "count checkpoints");
+    page.total = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
+  }
+  if (start >= page.total || count == 0) return page;
+  // Both fit an int64 now: start < total, and the limit is at most total.
+  bind_u64(impl_->r_page_cp, 1, start);
+  bind_u64(impl_->r_page_cp, 2, std::min(count, page.total));
+  TABELLA_TRY(read_checkpoint_rows(impl_->r_page_cp, page.checkpoints));
+  return page;
 }
 
 Status SqliteStorage::put_hashes(std::vector<HashWrite> hashes) {

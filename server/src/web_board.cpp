@@ -13,6 +13,8 @@
 
 #include "tabella/election/ballot.h"
 #include "tabella/election/manifest.h"
+#include "tabella/ledger/checkpoint.h"
+#include "tabella/ledger/note.h"
 #include "tabella/record/bodies.h"
 #include "tabella/record/entry.h"
 #include "tabella/util/bytes.h"
@@ -289,39 +291,27 @@ std::string kiosk_name(const json& status, const std::string& key) {
 struct CheckpointView {
   std::string note;
   std::uint64_t size = 0;
-  std::string root_base64;
+  std::string root_hex;
   std::vector<std::string> signers;   // key names on the signature lines, in order
   std::optional<std::uint64_t> time;  // newest cosignature timestamp, seconds
 };
 
+// What the pages show of a signed checkpoint the ledger serves (signatures are not checked
+// here: the browser checks run in the page). A note that does not parse shows as size 0.
 CheckpointView parse_checkpoint(std::string note) {
   CheckpointView cp;
   cp.note = std::move(note);
-  std::vector<std::string> lines;
-  std::size_t pos = 0;
-  while (pos < cp.note.size()) {
-    std::size_t nl = cp.note.find('\n', pos);
-    if (nl == std::string::npos) nl = cp.note.size();
-    lines.push_back(cp.note.substr(pos, nl - pos));
-    pos = nl + 1;
+  auto parsed = ledger::parse_note(cp.note);
+  if (!parsed) return cp;
+  if (auto body = ledger::Checkpoint::parse(parsed->text)) {
+    cp.size = body->size;
+    cp.root_hex = to_hex(body->root);
   }
-  if (lines.size() >= 3) {
-    cp.size = std::strtoull(lines[1].c_str(), nullptr, 10);
-    cp.root_base64 = lines[2];
-  }
-  const std::string dash = "\xe2\x80\x94 ";  // "— "
-  for (const auto& line : lines) {
-    if (line.rfind(dash, 0) != 0) continue;
-    std::string rest = line.substr(dash.size());
-    std::size_t sp = rest.find(' ');
-    if (sp == std::string::npos) continue;
-    cp.signers.push_back(rest.substr(0, sp));
-    auto sig = from_base64(rest.substr(sp + 1));
-    // cosignature/v1: key id (4) || timestamp (8, big-endian) || signature (64)
-    if (sig && sig->size() == 76) {
-      std::uint64_t t = 0;
-      for (std::size_t i = 4; i < 12; ++i) t = (t << 8) | (*sig)[i];
-      if (!cp.time || t > *cp.time) cp.time = t;
+  for (const auto& sig : parsed->signatures) {
+    cp.signers.push_back(sig.key_name);
+    // cosignature/v1: timestamp (8) || signature (64); the ledger's own signature is not one.
+    if (auto cosig = ledger::decode_cosignature(sig.signature)) {
+      if (!cp.time || cosig->timestamp > *cp.time) cp.time = cosig->timestamp;
     }
   }
   return cp;
@@ -334,11 +324,6 @@ std::string utc_time(std::uint64_t seconds) {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
   return buf;
-}
-
-std::string root_hex(const std::string& root_base64) {
-  auto raw = from_base64(root_base64);
-  return raw ? to_hex(*raw) : root_base64;
 }
 
 // ------------------------------------------------------------------------------------ pages
@@ -428,8 +413,8 @@ Response election_page(const Router& router, const Request& req) {
            "Testigos independientes lo cofirman solo si amplía lo que ya vieron.") +
        "</p>\n<dl class=\"facts\">\n<dt>" + l.t("Size", "Tamaño") + "</dt><dd id=\"cp-size\">" +
        std::to_string(cp.size) + "</dd>\n<dt>" + l.t("Root hash", "Hash raíz") +
-       "</dt><dd><code class=\"wrap\">" + html_escape(root_hex(cp.root_base64)) +
-       "</code></dd>\n<dt>" + l.t("Time", "Hora") + "</dt><dd>" +
+       "</dt><dd><code class=\"wrap\">" + html_escape(cp.root_hex) + "</code></dd>\n<dt>" +
+       l.t("Time", "Hora") + "</dt><dd>" +
        (cp.time ? html_escape(utc_time(*cp.time))
                 : std::string(l.t("not timestamped (no witness cosignature yet)",
                                   "sin hora (aún sin cofirma de testigos)"))) +
@@ -808,12 +793,11 @@ Response checkpoints_page(const Router& router, const Request& req) {
          "</h2>\n<dl class=\"facts\">\n<dt>" + l.t("Size", "Tamaño") +
          "</dt><dd id=\"cosigned-size\">" + std::to_string(cp.size) + "</dd>\n<dt>" +
          l.t("Root hash", "Hash raíz") + "</dt><dd><code class=\"wrap\">" +
-         html_escape(root_hex(cp.root_base64)) + "</code></dd>\n<dt>" +
-         l.t("Signed by", "Firmado por") + "</dt><dd id=\"cosigned-by\">" + signed_by(cp) +
-         "</dd>\n<dt>" + l.t("Time", "Hora") + "</dt><dd>" +
-         (cp.time ? html_escape(utc_time(*cp.time)) : std::string("—")) + "</dd>\n</dl>\n" +
-         "<details><summary>" + l.t("Signed checkpoint text", "Texto firmado") + "</summary><pre>" +
-         html_escape(cp.note) + "</pre></details>\n</section>\n";
+         html_escape(cp.root_hex) + "</code></dd>\n<dt>" + l.t("Signed by", "Firmado por") +
+         "</dt><dd id=\"cosigned-by\">" + signed_by(cp) + "</dd>\n<dt>" + l.t("Time", "Hora") +
+         "</dt><dd>" + (cp.time ? html_escape(utc_time(*cp.time)) : std::string("—")) +
+         "</dd>\n</dl>\n" + "<details><summary>" + l.t("Signed checkpoint text", "Texto firmado") +
+         "</summary><pre>" + html_escape(cp.note) + "</pre></details>\n</section>\n";
   }
   const json& list = (*doc)["checkpoints"];
   b += "<section aria-labelledby=\"all-h\">\n<h2 id=\"all-h\">" +
@@ -834,7 +818,7 @@ Response checkpoints_page(const Router& router, const Request& req) {
          "</th></tr></thead>\n<tbody>\n";
     for (const json& item : list) {
       CheckpointView cp = parse_checkpoint(item.value("note", ""));
-      std::string root = root_hex(cp.root_base64);
+      const std::string& root = cp.root_hex;
       b += "<tr><td class=\"num\">" + std::to_string(cp.size) + "</td><td><code title=\"" +
            html_escape(root) + "\">" + html_escape(short_hex(root)) + "</code></td><td>" +
            signed_by(cp) + "</td><td>" +

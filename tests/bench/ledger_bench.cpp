@@ -4,6 +4,7 @@
 #include "tabella/crypto/ed25519.h"
 #include "tabella/ledger/checkpoint.h"
 #include "tabella/ledger/merkle.h"
+#include "tabella/util/canonical.h"
 
 namespace {
 
@@ -49,9 +50,7 @@ const MemoryHashStore& million_tree() {
   static MemoryHashStore* store = [] {
     auto* s = new MemoryHashStore;
     for (std::uint32_t i = 0; i < 1000000; ++i) {
-      std::uint8_t e[4] = {static_cast<std::uint8_t>(i >> 24), static_cast<std::uint8_t>(i >> 16),
-                           static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)};
-      s->append(leaf_hash(ByteView(e, 4)));
+      s->append(leaf_hash(u32be(i)));
     }
     return s;
   }();

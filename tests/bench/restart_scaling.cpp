@@ -48,13 +48,6 @@ double cpu_seconds() {
   std::exit(1);
 }
 
-std::shared_ptr<const SigningKey> ledger_key_of(const testing::SimElection& sim) {
-  auto parsed = ledger::parse_verifier_key(sim.ledger_key);
-  PublicKeyBytes pk{};
-  std::copy(parsed->public_key.begin(), parsed->public_key.end(), pk.begin());
-  return sim.keys.at(pk);
-}
-
 // Submits entries (with their pre-verified products, or null) and waits for every answer.
 void submit_all(server::Committer& committer, const std::vector<Bytes>& entries,
                 const std::vector<std::shared_ptr<const void>>& prepared) {
@@ -146,7 +139,7 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "simulating the election's setup ...\n");
   testing::SimElection sim = testing::simulate_election(o);
   std::size_t first_ballot = sim.find(EntryType::kCastBallot);
-  server::LedgerIdentity id{sim.manifest.origin, sim.authority, ledger_key_of(sim)};
+  server::LedgerIdentity id{sim.manifest.origin, sim.authority, sim.shared_ledger_signing_key()};
 
   // Templates: the first ballot of each kiosk (sequence 1, previous code = the chain seed).
   std::vector<std::pair<PublicKeyBytes, record::CastBallotBody>> kiosks;

@@ -263,7 +263,7 @@ TEST(Url, ParsesAndNormalises) {
 
 TEST(HttpClient, ConnectionRefusedSaysWhere) {
   // Port 1 on loopback: nothing listens there.
-  auto ledger = LedgerClient::connect("http://127.0.0.1:1");
+  auto ledger = LedgerConnection::connect("http://127.0.0.1:1");
   ASSERT_TRUE(ledger.ok());
   auto st = ledger->status();
   ASSERT_FALSE(st.ok());

@@ -54,11 +54,10 @@ struct World {
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     storage = std::move(*SqliteStorage::open(dir));
-    auto parsed = ledger::parse_verifier_key(sim.ledger_key);
-    PublicKeyBytes pk{};
-    std::copy(parsed->public_key.begin(), parsed->public_key.end(), pk.begin());
     auto opened = ElectionLedger::open(
-        *storage, LedgerIdentity{sim.manifest.origin, sim.authority, sim.keys.at(pk)}, &metrics);
+        *storage,
+        LedgerIdentity{sim.manifest.origin, sim.authority, sim.shared_ledger_signing_key()},
+        &metrics);
     if (!opened) std::abort();
     ledger = std::move(*opened);
     committer = std::make_unique<Committer>(*storage, *ledger, Committer::Options{}, &metrics);

@@ -17,6 +17,7 @@
 #include "support/http_client.h"
 #include "support/temp_dir.h"
 #include "tabella/client/ledger_client.h"
+#include "tabella/election/token.h"
 #include "tabella/ledger/tiles.h"
 #include "tabella/record/state.h"
 #include "tabella/server/committer.h"
@@ -91,6 +92,9 @@ class FlakyStorage final : public Storage {
   Result<std::vector<StoredCheckpoint>> list_checkpoints() override {
     return s_->list_checkpoints();
   }
+  Result<CheckpointPage> checkpoint_page(std::uint64_t start, std::uint64_t count) override {
+    return s_->checkpoint_page(start, count);
+  }
   Status close() override { return s_->close(); }
 
  private:
@@ -118,20 +122,13 @@ class RaceRemote final : public RemoteLog {
   FlakyStorage& s_;
 };
 
-std::shared_ptr<const SigningKey> ledger_key_of(const SimElection& sim) {
-  auto parsed = ledger::parse_verifier_key(sim.ledger_key);
-  PublicKeyBytes pk{};
-  std::copy(parsed->public_key.begin(), parsed->public_key.end(), pk.begin());
-  return sim.keys.at(pk);
-}
-
 // One ledger process worth of parts, wired like run_ledger().
 struct Node {
   Node(const std::filesystem::path& dir, const SimElection& sim, const std::string& origin = {},
        std::size_t max_queue = 0, bool racing = false)
       : storage(*SqliteStorage::open(dir)), remote(storage), pool(2, max_queue) {
     LedgerIdentity id{origin.empty() ? sim.manifest.origin : origin, sim.authority,
-                      ledger_key_of(sim)};
+                      sim.shared_ledger_signing_key()};
     auto opened = ElectionLedger::open(storage, id, &metrics);
     EXPECT_TRUE(opened.ok()) << (opened.ok() ? "" : opened.error().describe());
     ledger = std::move(*opened);
@@ -316,7 +313,7 @@ TEST_F(ElectionLedgerTest, WholeElectionWithReceiptsPermissionsAndExport) {
   }
   // The client library reports it, so tabella-admin can refuse a repeated command.
   {
-    auto lc = client::LedgerClient::connect("http://127.0.0.1:" + std::to_string(node.port()));
+    auto lc = client::LedgerConnection::connect("http://127.0.0.1:" + std::to_string(node.port()));
     ASSERT_TRUE(lc.ok()) << lc.error().message;
     auto again = lc->submit_bytes(s.entries[5]);
     ASSERT_TRUE(again.ok()) << again.error().message;
@@ -677,6 +674,113 @@ TEST_F(ElectionLedgerTest, CheapChecksComeBeforeProofs) {
   }
 }
 
+// A kiosk casting with a voter token committed for another precinct (check 15, issue 12): the
+// kiosk's own look-up (GET /v1/tokens/<hash>) is not the only guard; the ledger refuses the ballot
+// at append with the token errors' status and field, with or without a valid proof (before it
+// pays for the proof), and the log does not grow. The token's precinct survives a restart.
+TEST_F(ElectionLedgerTest, TokenOfAnotherPrecinctIsRefusedAtAppend) {
+  TempDir dir;
+  const SimElection& s = sim();
+  std::size_t first_ballot = s.find(EntryType::kCastBallot);
+  const std::string other_token = election::generate_token();
+  const Digest other_hash = election::token_hash(s.q, other_token);
+  const Bytes other_commitment =
+      record::Entry::make(EntryType::kTokenCommitments, s.q,
+                          record::TokenCommitmentsBody{"precinct-2", {other_hash}}.encode(),
+                          *s.keys.at(s.authority))
+          .encode();
+  record::Entry ballot = s.entry(first_ballot);
+  const SigningKey& kiosk = *s.keys.at(ballot.author);  // enrolled for precinct-1
+  auto cast_with = [&](const Digest& token, bool break_proof) {
+    auto body = *record::CastBallotBody::decode(ballot.body);
+    body.token_hash = token;
+    if (break_proof) {
+      auto& ct = body.ballot.contests[0].selections[0].ciphertext;
+      std::swap(ct.alpha, ct.beta);
+    }
+    return record::Entry::make(EntryType::kCastBallot, s.q, body.encode(), kiosk).encode();
+  };
+  const std::string token_path = "/v1/tokens/" + to_hex(other_hash);
+  {
+    Node node(dir.path(), s);
+    HttpClient client(node.port());
+    post_range(client, 0, first_ballot);
+    auto posted = client.post("/v1/entries", post_body(other_commitment));
+    ASSERT_TRUE(posted.ok());
+    ASSERT_EQ(posted->status, 200u) << posted->body;
+    const json size_before = parse(client.get("/v1/status"))["size"];
+    ASSERT_EQ(size_before, first_ballot + 1);
+    for (bool break_proof : {false, true}) {
+      std::uint64_t proofs_before = node.metrics.proof_checks();
+      auto r = client.post("/v1/entries", post_body(cast_with(other_hash, break_proof)));
+      ASSERT_TRUE(r.ok());
+      EXPECT_EQ(r->status, 409u) << r->body;
+      json j = json::parse(r->body, nullptr, false);
+      EXPECT_EQ(j["error"], "conflict") << r->body;
+      EXPECT_EQ(j["field"], "body.token_hash") << r->body;
+      EXPECT_EQ(j["message"],
+                "voter token was committed for precinct \"precinct-2\"; this kiosk is enrolled "
+                "for precinct \"precinct-1\"");
+      EXPECT_EQ(node.metrics.proof_checks(), proofs_before) << "a proof was verified";
+      EXPECT_EQ(parse(client.get("/v1/status"))["size"], size_before);
+    }
+    json token = parse(client.get(token_path));
+    EXPECT_EQ(token["state"], "unspent");
+    EXPECT_EQ(token["precinct"], "precinct-2");
+    // The same ballot with a token of its own precinct is accepted.
+    auto r = client.post("/v1/entries", post_body(s.entries[first_ballot]));
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->status, 200u) << r->body;
+  }
+  // Restarted: the precinct comes back from the replayed record, and the rule still holds.
+  Node node(dir.path(), s);
+  HttpClient client(node.port());
+  EXPECT_EQ(parse(client.get(token_path))["precinct"], "precinct-2");
+  auto r = client.post("/v1/entries", post_body(cast_with(other_hash, false)));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 409u) << r->body;
+  EXPECT_NE(r->body.find("committed for precinct \\\"precinct-2\\\""), std::string::npos)
+      << r->body;
+}
+
+// GET /v1/checkpoints pages through the stored checkpoints (a ranged read, not the whole list
+// per page) and refuses a count outside 1..1000 with 400 out_of_range, field "count".
+TEST_F(ElectionLedgerTest, CheckpointListIsPagedAndBounded) {
+  TempDir dir;
+  const SimElection& s = sim();
+  Node node(dir.path(), s);
+  HttpClient client(node.port());
+  for (std::size_t end : {std::size_t{2}, std::size_t{4}, std::size_t{6}, std::size_t{8}}) {
+    post_range(client, end - 2, end);
+    ASSERT_TRUE(node.ledger->publish_checkpoint().ok());
+  }
+  auto all = node.storage.list_checkpoints();
+  ASSERT_TRUE(all.ok());
+  ASSERT_GE(all->size(), 4u);
+  json page = parse(client.get("/v1/checkpoints?start=1&count=2"));
+  EXPECT_EQ(page["total"], all->size());
+  EXPECT_EQ(page["start"], 1u);
+  ASSERT_EQ(page["checkpoints"].size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(page["checkpoints"][i]["size"], (*all)[i + 1].size);
+    EXPECT_EQ(page["checkpoints"][i]["note"], (*all)[i + 1].note);
+  }
+  json last = parse(client.get("/v1/checkpoints?start=" + std::to_string(all->size() - 1)));
+  ASSERT_EQ(last["checkpoints"].size(), 1u);
+  EXPECT_EQ(last["checkpoints"][0]["size"], all->back().size);
+  json beyond = parse(client.get("/v1/checkpoints?start=18446744073709551615&count=1000"));
+  EXPECT_TRUE(beyond["checkpoints"].empty());
+  EXPECT_EQ(beyond["total"], all->size());
+  for (const char* count : {"0", "1001"}) {
+    auto r = client.get(std::string("/v1/checkpoints?count=") + count);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->status, 400u) << count << ": " << r->body;
+    json j = json::parse(r->body, nullptr, false);
+    EXPECT_EQ(j["error"], "out_of_range") << r->body;
+    EXPECT_EQ(j["field"], "count") << r->body;
+  }
+}
+
 TEST_F(ElectionLedgerTest, FirstEntryMustMatchOriginAuthorityAndKey) {
   const SimElection& s = sim();
   {
@@ -920,7 +1024,7 @@ TEST_F(ElectionLedgerTest, FailedCommitLeavesNoTreeHashBehind) {
 }
 
 // Issue 11: a full verification queue answers 503 + Retry-After at once; the client library
-// (LedgerClient, under KioskClient and the kiosk) sends the same ballot again after the delay,
+// (LedgerConnection, under KioskClient and the kiosk) sends the same ballot again after the delay,
 // a bounded number of times, and the ledger stores it exactly once.
 TEST_F(ElectionLedgerTest, FullQueueIs503AndClientsResendTheSameBallot) {
   TempDir dir;
@@ -960,7 +1064,7 @@ TEST_F(ElectionLedgerTest, FullQueueIs503AndClientsResendTheSameBallot) {
   // Bounded: with the queue kept full, the client gives up after busy_retries resends.
   client::HttpOptions impatient;
   impatient.busy_retries = 2;
-  auto lc = client::LedgerClient::connect(url, impatient);
+  auto lc = client::LedgerConnection::connect(url, impatient);
   ASSERT_TRUE(lc.ok());
   auto start = std::chrono::steady_clock::now();
   auto refused = lc->submit_bytes(s.entries[first_ballot]);
@@ -975,7 +1079,7 @@ TEST_F(ElectionLedgerTest, FullQueueIs503AndClientsResendTheSameBallot) {
 
   // The default client waits it out: the queue frees up while it waits, and the same ballot
   // is stored once, at its index, with a receipt.
-  auto patient = client::LedgerClient::connect(url);
+  auto patient = client::LedgerConnection::connect(url);
   ASSERT_TRUE(patient.ok());
   std::thread freer([&] {
     for (int i = 0; i < 2000 && node.metrics.refusals("queue_full") < 4; ++i) {

@@ -174,6 +174,18 @@ TEST(SqliteStorage, Checkpoints) {
   // Older than the latest, or beyond the log: refused.
   EXPECT_EQ(s->append_checkpoint({1, "old\n"}).error().code, ErrorCode::kConflict);
   EXPECT_EQ(s->append_checkpoint({4, "future\n"}).error().code, ErrorCode::kOutOfRange);
+  // A page of the list, by position in size order; the total whatever the page.
+  auto page = s->checkpoint_page(1, 5);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->total, 2u);
+  ASSERT_EQ(page->checkpoints.size(), 1u);
+  EXPECT_EQ(page->checkpoints[0].size, 3u);
+  EXPECT_EQ(page->checkpoints[0].note, "note at 3\n");
+  EXPECT_EQ(s->checkpoint_page(0, 1)->checkpoints.at(0).size, 2u);
+  EXPECT_EQ(s->checkpoint_page(0, 1)->checkpoints.size(), 1u);
+  EXPECT_TRUE(s->checkpoint_page(2, 1)->checkpoints.empty());
+  EXPECT_TRUE(s->checkpoint_page(UINT64_MAX, UINT64_MAX)->checkpoints.empty());
+  EXPECT_EQ(s->checkpoint_page(0, UINT64_MAX)->checkpoints.size(), 2u);
 }
 
 TEST(SqliteStorage, ClosedStorageFails) {

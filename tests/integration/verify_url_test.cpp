@@ -46,10 +46,7 @@ class Ledger {
  public:
   Ledger(const std::filesystem::path& dir, const testing::SimElection& sim) {
     std::filesystem::create_directories(dir);
-    auto parsed = ledger::parse_verifier_key(sim.ledger_key);
-    PublicKeyBytes pk{};
-    std::copy(parsed->public_key.begin(), parsed->public_key.end(), pk.begin());
-    EXPECT_TRUE(sim.keys.at(pk)->save_pem((dir / "ledger.key").string()).ok());
+    EXPECT_TRUE(sim.ledger_signing_key().save_pem((dir / "ledger.key").string()).ok());
     process_ = std::make_unique<testing::ListeningProcess>(std::vector<std::string>{
         TABELLA_LEDGER_BIN, "--listen", "127.0.0.1:0", "--data-dir", dir.string(), "--origin",
         sim.manifest.origin, "--authority-key", to_hex(sim.authority), "--threads", "2",

@@ -337,11 +337,7 @@ class ViewAttackTest : public ::testing::Test {
     // The ledger with the simulation's ledger key, and the witnesses following it.
     auto ledger_dir = dir_.path() / "ledger";
     std::filesystem::create_directories(ledger_dir);
-    auto parsed = ledger::parse_verifier_key(sim_.ledger_key);
-    ASSERT_TRUE(parsed.ok());
-    PublicKeyBytes ledger_pk{};
-    std::copy(parsed->public_key.begin(), parsed->public_key.end(), ledger_pk.begin());
-    ledger_key_ = sim_.keys.at(ledger_pk);
+    ledger_key_ = sim_.shared_ledger_signing_key();
     ASSERT_TRUE(ledger_key_->save_pem((ledger_dir / "ledger.key").string()).ok());
     const std::uint16_t ledger_port = testing::free_port();
     testing::LedgerArgs args{TABELLA_LEDGER_BIN,     ledger_dir, sim_.manifest.origin,

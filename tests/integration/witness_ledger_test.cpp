@@ -44,11 +44,7 @@ TEST(WitnessLedgerTest, FollowsCosignsAndKeepsEvidenceOfAFork) {
   TempDir dir;
   auto ledger_dir = dir.path() / "ledger";
   std::filesystem::create_directories(ledger_dir);
-  auto parsed = ledger::parse_verifier_key(sim.ledger_key);
-  ASSERT_TRUE(parsed.ok());
-  PublicKeyBytes pk{};
-  std::copy(parsed->public_key.begin(), parsed->public_key.end(), pk.begin());
-  const SigningKey& ledger_key = *sim.keys.at(pk);
+  const SigningKey& ledger_key = sim.ledger_signing_key();
   ASSERT_TRUE(ledger_key.save_pem((ledger_dir / "ledger.key").string()).ok());
   const std::string origin = sim.manifest.origin;
 
@@ -165,11 +161,7 @@ TEST(WitnessLedgerTest, LedgerNodeWitnessCosignsOnlyItsOwnRoot) {
   o.challenged = 0;
   auto sim = testing::simulate_election(o);
   TempDir dir;
-  auto parsed = ledger::parse_verifier_key(sim.ledger_key);
-  ASSERT_TRUE(parsed.ok());
-  PublicKeyBytes pk{};
-  std::copy(parsed->public_key.begin(), parsed->public_key.end(), pk.begin());
-  const SigningKey& ledger_key = *sim.keys.at(pk);
+  const SigningKey& ledger_key = sim.ledger_signing_key();
   ASSERT_TRUE(ledger_key.save_pem((dir.path() / "ledger.key").string()).ok());
   const std::string origin = sim.manifest.origin;
   Process ledger({TABELLA_LEDGER_BIN, "--listen", "127.0.0.1:0", "--data-dir", dir.path().string(),

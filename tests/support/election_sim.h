@@ -63,12 +63,13 @@ struct SimElection {
   std::vector<Scalar> guardian_shares;
 
   // The checkpoint signer's key (the ledger key the election entry names), for a real ledger
-  // started on this election.
-  const SigningKey& ledger_signing_key() const {
+  // started on this election; shared_ledger_signing_key() for an in-process LedgerIdentity.
+  const SigningKey& ledger_signing_key() const { return *shared_ledger_signing_key(); }
+  const std::shared_ptr<const SigningKey>& shared_ledger_signing_key() const {
     auto parsed = ledger::parse_verifier_key(ledger_key);
     PublicKeyBytes pk{};
     std::copy(parsed->public_key.begin(), parsed->public_key.end(), pk.begin());
-    return *keys.at(pk);
+    return keys.at(pk);
   }
 
   // Replaces entry i with the same type and author but another body (or Q), properly signed.

@@ -293,14 +293,19 @@ std::vector<BrokenCase> broken_cases() {
        },
        "contests[2].choices[0].party: a referendum choice has no party"},
       {"bad origin: space", [](json& d) { d["origin"] = "tabella example/x"; },
-       "origin: invalid origin \"tabella example/x\": use 1 to 255 printable ASCII characters "
-       "without spaces or '+'"},
+       "origin: invalid origin \"tabella example/x\": use 1 to 255 bytes of UTF-8 without white "
+       "space, control characters or '+'"},
       {"bad origin: plus", [](json& d) { d["origin"] = "tabella.example/a+b"; },
-       "origin: invalid origin \"tabella.example/a+b\": use 1 to 255 printable ASCII characters "
-       "without spaces or '+'"},
-      {"bad origin: non-ASCII", [](json& d) { d["origin"] = "tabella.example/ñ"; },
-       "origin: invalid origin \"tabella.example/ñ\": use 1 to 255 printable ASCII characters "
-       "without spaces or '+'"},
+       "origin: invalid origin \"tabella.example/a+b\": use 1 to 255 bytes of UTF-8 without white "
+       "space, control characters or '+'"},
+      // The origin is a signed-note key name (the ledger's key is named by it): the one rule of
+      // ledger::is_valid_key_name, Unicode white space included ("ñ" alone is fine).
+      {"bad origin: no-break space", [](json& d) { d["origin"] = "tabella.example/\u00a0x"; },
+       "origin: invalid origin \"tabella.example/\u00a0x\": use 1 to 255 bytes of UTF-8 without "
+       "white space, control characters or '+'"},
+      {"bad origin: DEL", [](json& d) { d["origin"] = "tabella.example/\x7f"; },
+       "origin: invalid origin \"tabella.example/\x7f\": use 1 to 255 bytes of UTF-8 without "
+       "white space, control characters or '+'"},
       {"quorum greater than guardians", [](json& d) { d["guardians"]["quorum"] = 4; },
        "guardians.quorum: must be between 1 and guardians.count (3), got 4"},
       {"quorum zero", [](json& d) { d["guardians"]["quorum"] = 0; },
@@ -334,8 +339,8 @@ std::vector<BrokenCase> broken_cases() {
        [](json& d) { d["witnesses"]["members"].push_back(d["witnesses"]["members"][0]); },
        "witnesses.members[1].name: duplicate witness name \"witness.example/w1\""},
       {"witness key with space", [](json& d) { d["witnesses"]["members"][0]["key"] = "a b"; },
-       "witnesses.members[0].key: invalid verifier key: use 1 to 1024 printable ASCII characters "
-       "without spaces"},
+       "witnesses.members[0].key: invalid verifier key: use 1 to 1024 bytes of UTF-8 without white "
+       "space or control characters, as name+key id+key"},
       {"empty witness list", [](json& d) { d["witnesses"]["members"] = json::array(); },
        "witnesses.members: must list at least one witness (omit \"witnesses\" for none)"},
       {"root not an object", [](json& d) { d = json::array(); },

@@ -187,7 +187,10 @@ TEST(NoteTest, KeyNames) {
                         "b"));  // U+00A0
   EXPECT_FALSE(
       is_valid_key_name("a\xE3\x80\x80"
-                        "b"));  // U+3000
+                        "b"));                                 // U+3000
+  EXPECT_FALSE(is_valid_key_name("a\x7f"));                    // DEL
+  EXPECT_FALSE(is_valid_key_name("a\xC2\x9F"));                // U+009F, a C1 control
+  EXPECT_TRUE(is_valid_key_name("tabella.example/\xC3\xB1"));  // U+00F1: not only ASCII
 }
 
 // ------------------------------------------------------------------------------ Checkpoints

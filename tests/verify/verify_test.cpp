@@ -306,6 +306,16 @@ std::vector<Tamper> tamperings() {
          s.resign(i, b.encode());
          return i;
        }},
+      {"token of another precinct", 15,
+       [](SimElection& s) {
+         // The tokens are committed for a precinct no kiosk is enrolled for: the first ballot
+         // spends one at a kiosk of precinct-1.
+         std::size_t t = s.find(EntryType::kTokenCommitments);
+         auto b = body_of<record::TokenCommitmentsBody>(s, t);
+         b.precinct = "precinct-2";
+         s.resign(t, b.encode());
+         return s.find(EntryType::kCastBallot);
+       }},
       {"ballot dropped", 16,
        [](SimElection& s) {
          // The kiosk's next ballot no longer chains.

@@ -8,7 +8,7 @@
 
 namespace tabella::client {
 
-Result<KioskClient> KioskClient::start(LedgerClient ledger, SigningKey key) {
+Result<KioskClient> KioskClient::start(LedgerConnection ledger, SigningKey key) {
   KioskClient k(std::move(ledger), std::move(key));
   TABELLA_TRY(k.load_election());
   TABELLA_TRY(k.resync());

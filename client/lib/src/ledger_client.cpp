@@ -72,14 +72,15 @@ Result<KioskInfo> KioskInfo::from_json(const json& j) {
   return k;
 }
 
-Result<LedgerClient> LedgerClient::connect(std::string_view url, HttpOptions options) {
+Result<LedgerConnection> LedgerConnection::connect(std::string_view url, HttpOptions options) {
   if (options.peer_name == "server") options.peer_name = "ledger";
   auto http = HttpClient::create(url, std::move(options));
   if (!http) return http.error();
-  return LedgerClient(std::move(*http));
+  return LedgerConnection(std::move(*http));
 }
 
-Result<json> LedgerClient::json_or_error(Result<HttpResponse> response, const std::string& doing) {
+Result<json> LedgerConnection::json_or_error(Result<HttpResponse> response,
+                                             const std::string& doing) {
   if (!response) return response.error();
   if (response->status < 200 || response->status >= 300) {
     Error e = error_from_response(response->status, response->body, doing);
@@ -96,15 +97,15 @@ Result<json> LedgerClient::json_or_error(Result<HttpResponse> response, const st
   return j;
 }
 
-Result<json> LedgerClient::get_json(const std::string& target, const std::string& doing) {
+Result<json> LedgerConnection::get_json(const std::string& target, const std::string& doing) {
   return json_or_error(http_.get(target), doing);
 }
 
-Result<Submitted> LedgerClient::submit(const record::Entry& entry) {
+Result<Submitted> LedgerConnection::submit(const record::Entry& entry) {
   return submit_bytes(entry.encode());
 }
 
-Result<Submitted> LedgerClient::submit_bytes(ByteView entry_bytes) {
+Result<Submitted> LedgerConnection::submit_bytes(ByteView entry_bytes) {
   std::string type = "entry";
   if (auto e = record::Entry::decode(entry_bytes)) type = std::string(entry_type_name(e->type));
   std::string doing = "the ledger refused the " + type + " entry";
@@ -130,12 +131,12 @@ Result<Submitted> LedgerClient::submit_bytes(ByteView entry_bytes) {
   return s;
 }
 
-Result<json> LedgerClient::status() {
+Result<json> LedgerConnection::status() {
   return get_json("/v1/status", "cannot read the status");
 }
 
-Result<std::vector<LogEntry>> LedgerClient::entries(std::uint64_t start, std::uint32_t count,
-                                                    std::uint64_t* log_size) {
+Result<std::vector<LogEntry>> LedgerConnection::entries(std::uint64_t start, std::uint32_t count,
+                                                        std::uint64_t* log_size) {
   auto j =
       get_json("/v1/entries?start=" + std::to_string(start) + "&count=" + std::to_string(count),
                "cannot read entries from " + std::to_string(start));
@@ -177,8 +178,9 @@ Result<std::vector<LogEntry>> LedgerClient::entries(std::uint64_t start, std::ui
   return out;
 }
 
-Status LedgerClient::fetch_all(std::uint64_t start, const std::function<Status(LogEntry&&)>& sink,
-                               std::uint64_t end) {
+Status LedgerConnection::fetch_all(std::uint64_t start,
+                                   const std::function<Status(LogEntry&&)>& sink,
+                                   std::uint64_t end) {
   while (start < end) {
     std::uint64_t size = 0;
     auto count = static_cast<std::uint32_t>(std::min<std::uint64_t>(1000, end - start));
@@ -198,18 +200,18 @@ Status LedgerClient::fetch_all(std::uint64_t start, const std::function<Status(L
   return {};
 }
 
-Result<json> LedgerClient::witnesses() {
+Result<json> LedgerConnection::witnesses() {
   return get_json("/v1/witnesses", "cannot read the witnesses' state");
 }
 
-Status LedgerClient::export_record(const std::filesystem::path& path) {
+Status LedgerConnection::export_record(const std::filesystem::path& path) {
   auto r = http_.download("/v1/export", path);
   if (!r) return r.error();
   if (r->status != 200) return error_from_response(r->status, r->body, "cannot export the record");
   return {};
 }
 
-Result<std::string> LedgerClient::log_key() {
+Result<std::string> LedgerConnection::log_key() {
   auto r = http_.get("/log-key");
   if (!r) return r.error();
   if (r->status != 200) return error_from_response(r->status, r->body, "cannot read the log key");
@@ -225,7 +227,7 @@ Result<std::string> LedgerClient::log_key() {
   return key;
 }
 
-Result<std::string> LedgerClient::checkpoint() {
+Result<std::string> LedgerConnection::checkpoint() {
   auto r = http_.get("/checkpoint");
   if (!r) return r.error();
   if (r->status != 200)
@@ -233,7 +235,7 @@ Result<std::string> LedgerClient::checkpoint() {
   return r->body;
 }
 
-Result<BallotInfo> LedgerClient::ballot(std::string_view code) {
+Result<BallotInfo> LedgerConnection::ballot(std::string_view code) {
   std::string path;
   for (char c : code) {
     if (std::isalnum(static_cast<unsigned char>(c)) || c == '-') path += c;
@@ -261,25 +263,25 @@ Result<BallotInfo> LedgerClient::ballot(std::string_view code) {
   return b;
 }
 
-Result<KioskInfo> LedgerClient::kiosk(const PublicKeyBytes& key) {
+Result<KioskInfo> LedgerConnection::kiosk(const PublicKeyBytes& key) {
   auto j = get_json("/v1/kiosks/" + to_hex(key), "cannot read kiosk " + to_hex(key));
   if (!j) return j.error();
   return KioskInfo::from_json(*j);
 }
 
-Result<nlohmann::json> LedgerClient::token(const Digest& token_hash) {
+Result<nlohmann::json> LedgerConnection::token(const Digest& token_hash) {
   return get_json("/v1/tokens/" + to_hex(token_hash), "cannot check a voting code");
 }
 
-Result<Receipt> LedgerClient::receipt(std::uint64_t index) {
+Result<Receipt> LedgerConnection::receipt(std::uint64_t index) {
   auto j = get_json("/v1/receipt?index=" + std::to_string(index),
                     "cannot read the receipt of entry " + std::to_string(index));
   if (!j) return j.error();
   return Receipt::from_json(*j);
 }
 
-Result<std::vector<ledger::Hash>> LedgerClient::consistency_proof(std::uint64_t from,
-                                                                  std::uint64_t to) {
+Result<std::vector<ledger::Hash>> LedgerConnection::consistency_proof(std::uint64_t from,
+                                                                      std::uint64_t to) {
   auto j =
       get_json("/v1/proof/consistency?from=" + std::to_string(from) + "&to=" + std::to_string(to),
                "cannot read the consistency proof from size " + std::to_string(from) + " to " +

@@ -3,14 +3,14 @@
 #include <cassert>
 #include <string>
 
+#include "tabella/util/canonical.h"
+
 namespace tabella {
 namespace {
 
 // Bytes 1..8 of the compressed encoding (the top of x), big-endian; 0 for the identity.
 std::uint64_t key_of(const Point::Encoding& e) {
-  std::uint64_t k = 0;
-  for (int i = 1; i <= 8; ++i) k = (k << 8) | e[static_cast<std::size_t>(i)];
-  return k;
+  return load_u64be(ByteView(e).subspan(1));
 }
 
 // ceil(sqrt(v)) for v >= 1.

@@ -10,6 +10,7 @@
 #include <cstdlib>
 
 #include "group_internal.h"
+#include "tabella/util/canonical.h"
 
 namespace tabella {
 namespace detail {
@@ -146,7 +147,8 @@ using detail::store_bn;
 
 Scalar Scalar::from_u64(std::uint64_t v) {
   Scalar s;
-  for (int i = 0; i < 8; ++i) s.bytes_[31 - i] = static_cast<std::uint8_t>(v >> (8 * i));
+  const auto be = u64be(v);
+  std::copy(be.begin(), be.end(), s.bytes_.end() - 8);
   return s;
 }
 

@@ -4,6 +4,7 @@
 
 #include "group_internal.h"
 #include "tabella/crypto/group.h"
+#include "tabella/util/canonical.h"
 
 namespace tabella {
 
@@ -17,9 +18,8 @@ void update(EVP_MD_CTX* ctx, const void* data, std::size_t len) {
   if (EVP_DigestUpdate(ctx, data, len) != 1) detail::crypto_fail("EVP_DigestUpdate");
 }
 void put_len(EVP_MD_CTX* ctx, std::size_t len) {
-  std::uint8_t b[4] = {static_cast<std::uint8_t>(len >> 24), static_cast<std::uint8_t>(len >> 16),
-                       static_cast<std::uint8_t>(len >> 8), static_cast<std::uint8_t>(len)};
-  update(ctx, b, 4);
+  const auto b = u32be(static_cast<std::uint32_t>(len));
+  update(ctx, b.data(), b.size());
 }
 }  // namespace
 
@@ -51,9 +51,7 @@ Hasher& Hasher::add(ByteView field) {
 }
 
 Hasher& Hasher::add_u64(std::uint64_t value) {
-  std::uint8_t b[8];
-  for (int i = 0; i < 8; ++i) b[i] = static_cast<std::uint8_t>(value >> (56 - 8 * i));
-  return add(ByteView(b, 8));
+  return add(ByteView(u64be(value)));
 }
 
 Hasher& Hasher::add(const Point& point) {

@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "tabella/util/canonical.h"
+
 namespace tabella {
 
 void SystemRng::fill(std::span<std::uint8_t> out) {
@@ -35,15 +37,14 @@ void SeededRng::fill(std::span<std::uint8_t> out) {
   std::size_t done = 0;
   while (done < out.size()) {
     if (used_ == sizeof block_) {
-      std::uint8_t ctr[8];
-      for (int i = 0; i < 8; ++i) ctr[i] = static_cast<std::uint8_t>(counter_ >> (56 - 8 * i));
+      const auto ctr = u64be(counter_);
       ++counter_;
       EVP_MD_CTX* ctx = EVP_MD_CTX_new();
       unsigned int len = 0;
       if (ctx == nullptr || EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) != 1 ||
           EVP_DigestUpdate(ctx, kTag, sizeof kTag - 1) != 1 ||
           EVP_DigestUpdate(ctx, seed_.data(), seed_.size()) != 1 ||
-          EVP_DigestUpdate(ctx, ctr, sizeof ctr) != 1 ||
+          EVP_DigestUpdate(ctx, ctr.data(), ctr.size()) != 1 ||
           EVP_DigestFinal_ex(ctx, block_, &len) != 1) {
         std::abort();
       }

@@ -3,6 +3,8 @@
 #include <cassert>
 #include <string>
 
+#include "tabella/util/canonical.h"
+
 namespace tabella {
 namespace {
 
@@ -29,13 +31,8 @@ Point first_shifted_beta(const Ciphertext& c, std::uint64_t lo) {
 }
 
 void put_u64(Bytes& out, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::uint8_t>(v >> (56 - 8 * i)));
-}
-
-std::uint64_t get_u64(ByteView b) {
-  std::uint64_t v = 0;
-  for (std::size_t i = 0; i < 8; ++i) v = (v << 8) | b[i];
-  return v;
+  const auto be = u64be(v);
+  out.insert(out.end(), be.begin(), be.end());
 }
 
 }  // namespace
@@ -149,8 +146,8 @@ Result<RangeProof> RangeProof::decode(ByteView bytes) {
         "range proof must start with 16 bytes (lo, hi), got " + std::to_string(bytes.size()));
   }
   RangeProof p;
-  p.lo = get_u64(bytes.first(8));
-  p.hi = get_u64(bytes.subspan(8, 8));
+  p.lo = load_u64be(bytes);
+  p.hi = load_u64be(bytes.subspan(8));
   if (p.lo > p.hi) {
     return make_error(ErrorCode::kInvalidEncoding,
                       "lo " + std::to_string(p.lo) + " is greater than hi " + std::to_string(p.hi),

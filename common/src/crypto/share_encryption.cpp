@@ -11,6 +11,7 @@
 #include <string>
 
 #include "group_internal.h"
+#include "tabella/util/canonical.h"
 
 namespace tabella {
 namespace {
@@ -24,15 +25,8 @@ constexpr std::size_t kBindingSize = kLabelSize + 4 + 4 + Point::kSize;
 using Binding = std::array<std::uint8_t, kBindingSize>;
 
 void put_u32(std::uint8_t* out, std::uint32_t v) {
-  out[0] = static_cast<std::uint8_t>(v >> 24);
-  out[1] = static_cast<std::uint8_t>(v >> 16);
-  out[2] = static_cast<std::uint8_t>(v >> 8);
-  out[3] = static_cast<std::uint8_t>(v);
-}
-
-std::uint32_t get_u32(const std::uint8_t* in) {
-  return (std::uint32_t{in[0]} << 24) | (std::uint32_t{in[1]} << 16) | (std::uint32_t{in[2]} << 8) |
-         std::uint32_t{in[3]};
+  const auto be = u32be(v);
+  std::copy(be.begin(), be.end(), out);
 }
 
 Binding make_binding(std::uint32_t sender, std::uint32_t recipient, const Point& ephemeral) {
@@ -208,8 +202,8 @@ Result<EncryptedShare> EncryptedShare::decode(ByteView bytes) {
                                                        std::to_string(bytes.size()));
   }
   EncryptedShare out;
-  out.sender = get_u32(bytes.data());
-  out.recipient = get_u32(bytes.data() + 4);
+  out.sender = load_u32be(bytes);
+  out.recipient = load_u32be(bytes.subspan(4));
   if (out.sender == 0) {
     return make_error(ErrorCode::kOutOfRange, "guardian indices start at 1", "sender");
   }

@@ -10,7 +10,8 @@ namespace tabella {
 namespace {
 
 void append_u32(Bytes& out, std::uint32_t v) {
-  for (int s = 24; s >= 0; s -= 8) out.push_back(static_cast<std::uint8_t>(v >> s));
+  const auto be = u32be(v);
+  out.insert(out.end(), be.begin(), be.end());
 }
 
 Bytes label(std::string_view text) {
@@ -182,7 +183,8 @@ SecretBytes GuardianSecrets::encode() const {
   SecretBytes out(8 + Scalar::kSize * (coefficients_.size() + 1));
   std::uint8_t* p = out.data();
   for (std::uint32_t v : {index_, quorum()}) {
-    for (int s = 24; s >= 0; s -= 8) *p++ = static_cast<std::uint8_t>(v >> s);
+    const auto be = u32be(v);
+    p = std::copy(be.begin(), be.end(), p);
   }
   for (const Scalar& a : coefficients_) p = std::copy(a.encode().begin(), a.encode().end(), p);
   std::copy(encryption_secret_.encode().begin(), encryption_secret_.encode().end(), p);

@@ -184,7 +184,8 @@ Bytes with_index(const Bytes& prefix, std::uint32_t j) {
   Bytes out;
   out.reserve(prefix.size() + 4);
   out.insert(out.end(), prefix.begin(), prefix.end());
-  for (int s = 24; s >= 0; s -= 8) out.push_back(static_cast<std::uint8_t>(j >> s));
+  const auto be = u32be(j);
+  out.insert(out.end(), be.begin(), be.end());
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "tabella/ledger/note.h"
 #include "tabella/util/canonical.h"
 
 namespace tabella::election {
@@ -181,15 +182,21 @@ bool valid_utc_time(std::string_view s) {
   return day <= days && hour <= 23 && minute <= 59 && second <= 59;
 }
 
-// A C2SP checkpoint origin / signed-note key name: printable ASCII, no space, no '+'.
+// The origin and the witness names are signed-note key names (docs/spec.md §6.3.1).
 bool valid_note_name(std::string_view s, std::size_t max_len) {
-  if (s.empty() || s.size() > max_len) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7F && c != '+'; });
+  return s.size() <= max_len && ledger::is_valid_key_name(s);
 }
 
-bool printable_ascii_token(std::string_view s, std::size_t max_len) {
-  if (s.empty() || s.size() > max_len) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7F; });
+// A witness's verifier key, `name+hex8(key id)+base64(key)`: every '+'-separated part a key
+// name (check 4 parses it further).
+bool valid_verifier_key_text(std::string_view s, std::size_t max_len) {
+  if (s.size() > max_len) return false;
+  for (std::size_t start = 0;;) {
+    const std::size_t plus = s.find('+', start);
+    if (!ledger::is_valid_key_name(s.substr(start, plus - start))) return false;
+    if (plus == std::string_view::npos) return true;
+    start = plus + 1;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -350,7 +357,7 @@ Manifest Decoder::decode(const json& doc) {
       } else {
         fail("origin", ErrorCode::kInvalidArgument,
              "invalid origin " + json_quote(*s) + ": use 1 to " + std::to_string(kMaxOriginLength) +
-                 " printable ASCII characters without spaces or '+'");
+                 " bytes of UTF-8 without white space, control characters or '+'");
       }
     }
   }
@@ -533,7 +540,7 @@ void Decoder::decode_witnesses(const json& doc, Manifest& m) {
           fail(path + ".name", ErrorCode::kInvalidArgument,
                "invalid witness name " + json_quote(*s) + ": use 1 to " +
                    std::to_string(kMaxWitnessNameLength) +
-                   " printable ASCII characters without spaces or '+'");
+                   " bytes of UTF-8 without white space, control characters or '+'");
           s.reset();
         } else if (s && !names.insert(*s).second) {
           fail(path + ".name", ErrorCode::kInvalidArgument,
@@ -545,10 +552,11 @@ void Decoder::decode_witnesses(const json& doc, Manifest& m) {
       }
       if (const json* f = get(item, path, "key", true)) {
         auto s = string_value(*f, path + ".key");
-        if (s && !printable_ascii_token(*s, kMaxWitnessKeyLength)) {
+        if (s && !valid_verifier_key_text(*s, kMaxWitnessKeyLength)) {
           fail(path + ".key", ErrorCode::kInvalidArgument,
                "invalid verifier key: use 1 to " + std::to_string(kMaxWitnessKeyLength) +
-                   " printable ASCII characters without spaces");
+                   " bytes of UTF-8 without white space or control characters, as "
+                   "name+key id+key");
           s.reset();
         }
         if (s) wit.key = *s;

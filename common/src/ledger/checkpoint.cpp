@@ -3,6 +3,8 @@
 #include <cassert>
 #include <cstdio>
 
+#include "tabella/util/canonical.h"
+
 namespace tabella::ledger {
 
 namespace {
@@ -143,8 +145,7 @@ Result<Cosignature> decode_cosignature(ByteView signature) {
                           std::to_string(signature.size()) + " bytes");
   }
   Cosignature c;
-  for (int i = 0; i < 8; ++i)
-    c.timestamp = (c.timestamp << 8) | signature[static_cast<std::size_t>(i)];
+  c.timestamp = load_u64be(signature);
   if (c.timestamp > kMaxCosignatureTime) {
     return make_error(ErrorCode::kOutOfRange, "cosignature timestamp exceeds 2^63 - 1");
   }

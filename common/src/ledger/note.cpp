@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "tabella/crypto/hash.h"
+#include "tabella/util/canonical.h"
 
 namespace tabella::ledger {
 
@@ -77,15 +78,6 @@ int hex_digit(char c) {
   return -1;
 }
 
-std::uint32_t read_u32be(const std::uint8_t* p) {
-  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
-         std::uint32_t{p[3]};
-}
-
-void put_u32be(Bytes& out, std::uint32_t v) {
-  for (int s = 24; s >= 0; s -= 8) out.push_back(static_cast<std::uint8_t>(v >> s));
-}
-
 std::string line_field(std::size_t line) {
   return "signature line " + std::to_string(line + 1);
 }
@@ -97,7 +89,8 @@ bool is_valid_key_name(std::string_view name) {
   for (std::size_t i = 0; i < name.size();) {
     char32_t cp;
     std::size_t len = utf8_decode(name, i, cp);
-    if (len == 0 || cp == U'+' || cp < 0x20 || is_unicode_space(cp)) return false;
+    const bool control = cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);  // Unicode Cc
+    if (len == 0 || cp == U'+' || control || is_unicode_space(cp)) return false;
     i += len;
   }
   return true;
@@ -109,7 +102,7 @@ std::uint32_t note_key_id(std::string_view name, std::uint8_t sig_type, ByteView
   buf.push_back(sig_type);
   buf.insert(buf.end(), public_key.begin(), public_key.end());
   Digest d = sha256(buf);
-  return read_u32be(d.data());
+  return load_u32be(d);
 }
 
 std::string format_verifier_key(std::string_view name, std::uint8_t sig_type, ByteView public_key) {
@@ -228,7 +221,7 @@ Result<Note> parse_note(std::string_view s) {
                             " bytes; needs a 4-byte key id and at least one signature byte",
                         line_field(line_no));
     }
-    sig.key_id = read_u32be(raw->data());
+    sig.key_id = load_u32be(*raw);
     sig.signature.assign(raw->begin() + 4, raw->end());
     if (!seen.emplace(sig.key_name, sig.key_id).second) {
       return make_error(ErrorCode::kInvalidArgument,
@@ -247,9 +240,7 @@ std::string format_note(const Note& note) {
   out += '\n';
   for (const NoteSignature& sig : note.signatures) {
     assert(is_valid_key_name(sig.key_name));
-    Bytes raw;
-    put_u32be(raw, sig.key_id);
-    raw.insert(raw.end(), sig.signature.begin(), sig.signature.end());
+    const Bytes raw = Writer().u32(sig.key_id).raw(sig.signature).bytes();
     out += kSigPrefix;
     out += sig.key_name;
     out += ' ';

@@ -1,5 +1,7 @@
 #include "tabella/record/state.h"
 
+#include <algorithm>
+
 #include "tabella/election/ballot.h"
 #include "tabella/ledger/checkpoint.h"
 #include "tabella/ledger/note.h"
@@ -187,12 +189,19 @@ Status complete_proofs(CheckedEntry& checked, const Snapshot& snapshot) {
   return {};
 }
 
+Status check_token_precinct(const std::string& token_precinct, const std::string& kiosk_precinct) {
+  if (token_precinct == kiosk_precinct) return {};
+  return conflict("voter token was committed for precinct \"" + token_precinct +
+                      "\"; this kiosk is enrolled for precinct \"" + kiosk_precinct + "\"",
+                  "body.token_hash");
+}
+
 ElectionState::ElectionState() = default;
 
 int ElectionState::token_state(const Digest& token_hash) const {
   auto it = tokens_.find(token_hash);
   if (it == tokens_.end()) return 0;
-  return it->second ? 2 : 1;
+  return it->second.spent ? 2 : 1;
 }
 
 Status ElectionState::require_author_authority(const Entry& e) const {
@@ -473,7 +482,7 @@ bool ElectionState::rollback_batch() {
     mark_ = Mark{};
     return false;
   }
-  for (const Digest& t : mark_.spent_tokens) tokens_[t] = false;
+  for (const Digest& t : mark_.spent_tokens) tokens_.at(t).spent = false;
   for (auto& [key, before] : mark_.kiosks) kiosks_[key] = std::move(before);
   size_ = mark_.size;
   spent_ = mark_.spent;
@@ -602,8 +611,10 @@ Status ElectionState::resume_open(const OpenTotals& t, const std::vector<Digest>
   }
   for (const Digest& h : spent) {
     auto it = tokens_.find(h);
-    if (it == tokens_.end() || it->second) return refuse("a spent token is unknown or twice");
-    it->second = true;
+    if (it == tokens_.end() || it->second.spent) {
+      return refuse("a spent token is unknown or twice");
+    }
+    it->second.spent = true;
   }
   for (const auto& k : t.kiosks) {
     KioskState& s = kiosks_[k.key];
@@ -1016,7 +1027,10 @@ Status ElectionState::apply_body(const CheckedEntry& c, const std::optional<Erro
                           "body.token_hashes[" + std::to_string(i) + "]");
         }
       }
-      for (const auto& h : b.token_hashes) tokens_.emplace(h, false);
+      auto known = std::find(precincts_.begin(), precincts_.end(), b.precinct);
+      const auto precinct = static_cast<std::uint32_t>(known - precincts_.begin());
+      if (known == precincts_.end()) precincts_.push_back(b.precinct);
+      for (const auto& h : b.token_hashes) tokens_.emplace(h, Token{false, precinct});
       return {};
     }
     case EntryType::kPollsOpen: {  // check 13
@@ -1038,9 +1052,10 @@ Status ElectionState::apply_body(const CheckedEntry& c, const std::optional<Erro
       const auto& b = std::get<CastBallotBody>(c.body);
       auto tok = tokens_.find(b.token_hash);
       if (tok == tokens_.end()) return conflict("voter token is not committed", "body.token_hash");
-      if (tok->second) return conflict("voter token already spent", "body.token_hash");
+      if (tok->second.spent) return conflict("voter token already spent", "body.token_hash");
+      TABELLA_TRY(check_token_precinct(precincts_[tok->second.precinct], kiosk.enrolment.precinct));
       TABELLA_TRY(check_ballot_chain(kiosk, b.ballot));
-      tok->second = true;
+      tok->second.spent = true;
       ++spent_;
       kiosk.last_sequence = b.ballot.sequence;
       kiosk.chain_head = election::ballot_code(*snapshot_.q, e.author, b.ballot);
@@ -1155,7 +1170,8 @@ const std::vector<CheckInfo>& all_checks() {
        "every entry in a phase that allows its type (setup -> keyed -> open -> closed -> "
        "tallied -> finished); polls-close not before polls-open"},
       {14, "ballot-proofs", "every ballot's 0/1 selection proofs and contest limit proofs verify"},
-      {15, "tokens", "every cast ballot spends a committed token, at most once"},
+      {15, "tokens",
+       "every cast ballot spends a committed token of its kiosk's precinct, at most once"},
       {16, "ballot-chains",
        "per kiosk, ballot sequence numbers count up and each names the previous ballot code"},
       {17, "challenges", "challenged ballots open to their ciphertexts and are not counted"},

@@ -1,6 +1,32 @@
 #include "tabella/util/canonical.h"
 
+#include <cassert>
+
 namespace tabella {
+
+std::array<std::uint8_t, 4> u32be(std::uint32_t v) {
+  return {static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),
+          static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
+}
+
+std::array<std::uint8_t, 8> u64be(std::uint64_t v) {
+  std::array<std::uint8_t, 8> out{};
+  for (std::size_t i = 0; i < 8; ++i) out[i] = static_cast<std::uint8_t>(v >> (56 - 8 * i));
+  return out;
+}
+
+std::uint32_t load_u32be(ByteView in) {
+  assert(in.size() >= 4);
+  return (std::uint32_t{in[0]} << 24) | (std::uint32_t{in[1]} << 16) | (std::uint32_t{in[2]} << 8) |
+         std::uint32_t{in[3]};
+}
+
+std::uint64_t load_u64be(ByteView in) {
+  assert(in.size() >= 8);
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < 8; ++i) v = (v << 8) | in[i];
+  return v;
+}
 
 Writer& Writer::u8(std::uint8_t v) {
   out_.push_back(v);
@@ -8,13 +34,11 @@ Writer& Writer::u8(std::uint8_t v) {
 }
 
 Writer& Writer::u32(std::uint32_t v) {
-  for (int i = 3; i >= 0; --i) out_.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-  return *this;
+  return raw(u32be(v));
 }
 
 Writer& Writer::u64(std::uint64_t v) {
-  for (int i = 7; i >= 0; --i) out_.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-  return *this;
+  return raw(u64be(v));
 }
 
 Writer& Writer::field(ByteView bytes) {
@@ -59,17 +83,13 @@ Result<std::uint8_t> Reader::u8(std::string_view what) {
 Result<std::uint32_t> Reader::u32(std::string_view what) {
   auto r = raw(4, what);
   if (!r.ok()) return r.error();
-  std::uint32_t v = 0;
-  for (std::uint8_t b : *r) v = v << 8 | b;
-  return v;
+  return load_u32be(*r);
 }
 
 Result<std::uint64_t> Reader::u64(std::string_view what) {
   auto r = raw(8, what);
   if (!r.ok()) return r.error();
-  std::uint64_t v = 0;
-  for (std::uint8_t b : *r) v = v << 8 | b;
-  return v;
+  return load_u64be(*r);
 }
 
 Result<ByteView> Reader::field(std::string_view what, std::size_t max_len) {

@@ -358,6 +358,10 @@ Result<std::optional<StoredCheckpoint>> EtcdStorage::get_checkpoint(std::uint64_
 Result<std::vector<StoredCheckpoint>> EtcdStorage::list_checkpoints() {
   return local_->list_checkpoints();
 }
+Result<Storage::CheckpointPage> EtcdStorage::checkpoint_page(std::uint64_t start,
+                                                             std::uint64_t count) {
+  return local_->checkpoint_page(start, count);
+}
 Status EtcdStorage::close() {
   stopping_.store(true);
   if (watcher_.joinable()) watcher_.join();

@@ -45,7 +45,8 @@ struct Note {
 };
 
 // A key name is non-empty valid UTF-8 with no Unicode white space, no '+', and no control
-// character.
+// character (U+0000..U+001F, U+007F..U+009F): docs/spec.md §6.3.1. The one rule for names of
+// keys, also the election manifest's origin and witness names.
 bool is_valid_key_name(std::string_view name);
 
 // key id = u32be(SHA-256(name || 0x0A || sig_type || public_key)[0:4]).

@@ -118,6 +118,10 @@ Result<CheckedEntry> precheck(ByteView entry_bytes, const Snapshot& snapshot);
 // only -- and the costly proofs.
 Status complete_proofs(CheckedEntry& checked, const Snapshot& snapshot);
 
+// Check 15's precinct rule: only a kiosk enrolled for the precinct of a token's commitment may
+// spend it. Errors: the precincts differ (kConflict, field "body.token_hash", naming both).
+Status check_token_precinct(const std::string& token_precinct, const std::string& kiosk_precinct);
+
 struct KioskState {
   KioskEnrolmentBody enrolment;
   bool revoked = false;
@@ -191,8 +195,17 @@ class ElectionState {
   Status bind_result(ResultBody& result) const;
   // The token hash's state: 0 unknown, 1 committed and unspent, 2 spent.
   int token_state(const Digest& token_hash) const;
-  // Every committed token hash -> spent.
-  const std::map<Digest, bool>& tokens() const { return tokens_; }
+  // A committed voter token: spent or not, and the precinct of the token-commitments entry that
+  // committed it (an index into precincts()). Only a kiosk enrolled for that precinct may spend
+  // it (check 15).
+  struct Token {
+    bool spent = false;
+    std::uint32_t precinct = 0;
+  };
+  // Every committed token hash -> its state.
+  const std::map<Digest, Token>& tokens() const { return tokens_; }
+  // The distinct precincts token-commitments entries named, in the order they first appeared.
+  const std::vector<std::string>& precincts() const { return precincts_; }
 
   // ---- Start-up from stored state (a ledger that restarts without decoding every ballot again).
   // While the polls are open, OpenTotals is everything the ballots applied since polls-open
@@ -252,7 +265,8 @@ class ElectionState {
   std::map<std::pair<std::uint32_t, std::uint32_t>, Complaint> complaints_;
   std::map<std::uint32_t, std::string> disqualified_;
   std::map<PublicKeyBytes, KioskState> kiosks_;
-  std::map<Digest, bool> tokens_;  // hash -> spent
+  std::map<Digest, Token> tokens_;
+  std::vector<std::string> precincts_;  // Token::precinct indexes it
   std::uint64_t spent_ = 0;
   std::uint64_t challenged_ = 0;
   std::optional<election::TallyAccumulator> tally_;

@@ -10,6 +10,7 @@
 // Thread-safety: value types, not shared.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -19,6 +20,15 @@
 #include "tabella/util/result.h"
 
 namespace tabella {
+
+// u32be / u64be: fixed-width big-endian integers, for code that fills or reads a buffer of known
+// size (Writer and Reader use them too).
+std::array<std::uint8_t, 4> u32be(std::uint32_t v);
+std::array<std::uint8_t, 8> u64be(std::uint64_t v);
+// REQUIRES: in.size() >= 4
+std::uint32_t load_u32be(ByteView in);
+// REQUIRES: in.size() >= 8
+std::uint64_t load_u64be(ByteView in);
 
 class Writer {
  public:

@@ -97,6 +97,14 @@ class Storage {
   virtual Result<std::optional<StoredCheckpoint>> get_checkpoint(std::uint64_t size) = 0;
   // Every stored checkpoint, by increasing size (the record export starts with them).
   virtual Result<std::vector<StoredCheckpoint>> list_checkpoints() = 0;
+  // The stored checkpoints from the `start`-th (0 = the smallest size) on, at most `count`, and
+  // how many are stored in all: one page of GET /v1/checkpoints. The default reads
+  // list_checkpoints(); SqliteStorage reads only the page.
+  struct CheckpointPage {
+    std::vector<StoredCheckpoint> checkpoints;
+    std::uint64_t total = 0;
+  };
+  virtual Result<CheckpointPage> checkpoint_page(std::uint64_t start, std::uint64_t count);
 
   // The latest cosigned checkpoint: a checkpoint note with witness cosignature lines appended
   // (docs/cluster.md section 4). Only the latest is kept; put replaces it, durable on return, and

@@ -73,7 +73,7 @@ class KioskClient {
   // Loads the election and the kiosk's chain. Errors: the election key is not yet published
   // (kConflict), the kiosk is not enrolled (kNotFound) or revoked (kPermission), a record that
   // does not match its own hashes (kInvalidArgument), transport errors (kIo).
-  static Result<KioskClient> start(LedgerClient ledger, SigningKey key);
+  static Result<KioskClient> start(LedgerConnection ledger, SigningKey key);
 
   const election::ElectionContext& context() const { return *context_; }
   const PublicKeyBytes& kiosk_key() const { return key_.verify_key().bytes(); }
@@ -97,16 +97,16 @@ class KioskClient {
   // Re-reads the chain from the ledger (after an error, or when resuming).
   Status resync();
 
-  LedgerClient& ledger() { return ledger_; }
+  LedgerConnection& ledger() { return ledger_; }
 
  private:
-  KioskClient(LedgerClient ledger, SigningKey key)
+  KioskClient(LedgerConnection ledger, SigningKey key)
       : ledger_(std::move(ledger)), key_(std::move(key)) {}
   Status load_election();
   Status check_setup_view(const ledger::LogView& view);
   Result<BallotReceipt> submit(PendingBallot& pending, const record::Entry& entry);
 
-  LedgerClient ledger_;
+  LedgerConnection ledger_;
   SigningKey key_;
   std::shared_ptr<const election::ElectionContext> context_;
   std::optional<ledger::LogTrust> trust_;

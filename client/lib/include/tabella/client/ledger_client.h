@@ -1,5 +1,7 @@
-// LedgerClient: the ledger's HTTP API (docs/api.md) as typed calls — submit an entry and get its
-// receipt, read status, entries, ballots and kiosks, export the record.
+// LedgerConnection: the ledger's HTTP API (docs/api.md) as typed calls — submit an entry and get
+// its receipt, read status, entries, ballots and kiosks, export the record. (Not the kiosk's
+// LedgerClient interface, client/kiosk/core/ledger_client.h, which its net/ adapter implements
+// over this class.)
 //
 // Receipts are checked with ledger::check_receipt (common/include/tabella/ledger/receipt.h), the
 // check every client shares; this class only carries them.
@@ -8,7 +10,7 @@
 // code (error_code_name), field and message ("ledger refused the entry (409): ..."); transport
 // failures are kIo ("cannot reach ledger at http://127.0.0.1:8640: connection refused"). A 503
 // is kUnavailable, with the Retry-After seconds in Error::retry_after: nothing was done, retry.
-// Thread-safety: thread-compatible; one LedgerClient per thread (it owns one HTTP connection).
+// Thread-safety: thread-compatible; one LedgerConnection per thread (it owns one HTTP connection).
 #pragma once
 
 #include <cstdint>
@@ -75,10 +77,10 @@ struct BallotInfo {
   Receipt receipt;
 };
 
-class LedgerClient {
+class LedgerConnection {
  public:
   // kInvalidArgument for a malformed URL. No connection is made yet.
-  static Result<LedgerClient> connect(std::string_view url, HttpOptions options = {});
+  static Result<LedgerConnection> connect(std::string_view url, HttpOptions options = {});
 
   // POST /v1/entries. The receipt is returned as sent; check it with ledger::check_receipt.
   Result<Submitted> submit(const record::Entry& entry);
@@ -117,13 +119,17 @@ class LedgerClient {
   const Url& url() const { return http_.url(); }
 
  private:
-  explicit LedgerClient(HttpClient http) : http_(std::move(http)) {}
+  explicit LedgerConnection(HttpClient http) : http_(std::move(http)) {}
   // The body of a 2xx JSON response, or the ledger's error mapped to an Error.
   Result<nlohmann::json> get_json(const std::string& target, const std::string& doing);
   Result<nlohmann::json> json_or_error(Result<HttpResponse> response, const std::string& doing);
 
   HttpClient http_;
 };
+
+// The name this class had before it was told apart from the kiosk's LedgerClient interface; only
+// client/kiosk/net still uses it. REMOVE once that adapter names LedgerConnection.
+using LedgerClient = LedgerConnection;
 
 // The ledger's JSON error body, mapped to an Error; `doing` opens the message.
 Error error_from_response(unsigned status, const std::string& body, const std::string& doing);

@@ -14,7 +14,7 @@
 // a fork or a rollback the evidence (both checkpoints) is written next to the view state file
 // and the error names it (view_state.h).
 // Ballots are summed into a TallyAccumulator and then dropped; every other entry is kept.
-// Thread-safety: thread-compatible; the LedgerClient it uses must not be used concurrently.
+// Thread-safety: thread-compatible; the LedgerConnection it uses must not be used concurrently.
 #pragma once
 
 #include <chrono>
@@ -45,8 +45,8 @@ class RecordMirror {
   };
 
   // REQUIRES: ledger outlives this mirror
-  explicit RecordMirror(LedgerClient& ledger) : RecordMirror(ledger, Options()) {}
-  RecordMirror(LedgerClient& ledger, Options options)
+  explicit RecordMirror(LedgerConnection& ledger) : RecordMirror(ledger, Options()) {}
+  RecordMirror(LedgerConnection& ledger, Options options)
       : ledger_(&ledger), options_(std::move(options)) {}
 
   // Fetches, replays and anchors the new entries (see the top of this file). Errors: an entry
@@ -96,7 +96,7 @@ class RecordMirror {
   Error refuse(const ledger::LogCheck& check, const std::string& offered,
                const std::vector<ledger::Hash>* ledger_proof);
 
-  LedgerClient* ledger_;
+  LedgerConnection* ledger_;
   Options options_;
   bool state_loaded_ = false;
   record::ElectionState state_;

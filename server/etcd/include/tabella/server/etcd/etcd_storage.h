@@ -82,6 +82,7 @@ class EtcdStorage final : public Storage {
   Result<std::optional<StoredCheckpoint>> latest_checkpoint() override;
   Result<std::optional<StoredCheckpoint>> get_checkpoint(std::uint64_t size) override;
   Result<std::vector<StoredCheckpoint>> list_checkpoints() override;
+  Result<CheckpointPage> checkpoint_page(std::uint64_t start, std::uint64_t count) override;
   Status close() override;
 
   // Cluster side.
