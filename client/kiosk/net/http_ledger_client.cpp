@@ -118,7 +118,7 @@ class HttpLedgerClient final : public LedgerClient {
 
 Result<std::unique_ptr<LedgerClient>> make_http_ledger_client(std::string_view url,
                                                               std::chrono::milliseconds timeout) {
-  client::HttpOptions options;
+  http::Options options;
   options.timeout = timeout;
   options.peer_name = "ledger";
   auto c = client::LedgerClient::connect(url, options);

@@ -72,14 +72,15 @@ Result<KioskInfo> KioskInfo::from_json(const json& j) {
   return k;
 }
 
-Result<LedgerClient> LedgerClient::connect(std::string_view url, HttpOptions options) {
+Result<LedgerClient> LedgerClient::connect(std::string_view url, http::Options options) {
   if (options.peer_name == "server") options.peer_name = "ledger";
-  auto http = HttpClient::create(url, std::move(options));
+  auto http = http::Client::create(url, std::move(options));
   if (!http) return http.error();
   return LedgerClient(std::move(*http));
 }
 
-Result<json> LedgerClient::json_or_error(Result<HttpResponse> response, const std::string& doing) {
+Result<json> LedgerClient::json_or_error(Result<http::Response> response,
+                                         const std::string& doing) {
   if (!response) return response.error();
   if (response->status < 200 || response->status >= 300) {
     Error e = error_from_response(response->status, response->body, doing);

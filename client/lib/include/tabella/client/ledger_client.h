@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "tabella/client/http_client.h"
 #include "tabella/election/manifest.h"
+#include "tabella/http/client.h"
 #include "tabella/ledger/checkpoint.h"
 #include "tabella/ledger/merkle.h"
 #include "tabella/ledger/note.h"
@@ -78,7 +78,7 @@ struct BallotInfo {
 class LedgerClient {
  public:
   // kInvalidArgument for a malformed URL. No connection is made yet.
-  static Result<LedgerClient> connect(std::string_view url, HttpOptions options = {});
+  static Result<LedgerClient> connect(std::string_view url, http::Options options = {});
 
   // POST /v1/entries. The receipt is returned as sent; check it with ledger::check_receipt.
   Result<Submitted> submit(const record::Entry& entry);
@@ -114,15 +114,15 @@ class LedgerClient {
   // (unchecked: LogView::check verifies it).
   Result<std::vector<ledger::Hash>> consistency_proof(std::uint64_t from, std::uint64_t to);
 
-  const Url& url() const { return http_.url(); }
+  const http::Url& url() const { return http_.url(); }
 
  private:
-  explicit LedgerClient(HttpClient http) : http_(std::move(http)) {}
+  explicit LedgerClient(http::Client http) : http_(std::move(http)) {}
   // The body of a 2xx JSON response, or the ledger's error mapped to an Error.
   Result<nlohmann::json> get_json(const std::string& target, const std::string& doing);
-  Result<nlohmann::json> json_or_error(Result<HttpResponse> response, const std::string& doing);
+  Result<nlohmann::json> json_or_error(Result<http::Response> response, const std::string& doing);
 
-  HttpClient http_;
+  http::Client http_;
 };
 
 // The ledger's JSON error body, mapped to an Error; `doing` opens the message.
