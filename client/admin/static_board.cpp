@@ -6,7 +6,7 @@
 #include <set>
 #include <vector>
 
-#include "tabella/client/http_client.h"
+#include "tabella/http/client.h"
 
 namespace tabella::admin {
 namespace {
@@ -104,12 +104,12 @@ Status write_file(const fs::path& path, const std::string& bytes) {
 
 Result<std::size_t> write_static_board(const std::string& ledger_url, const fs::path& dir,
                                        std::ostream* progress) {
-  client::HttpOptions options;
+  http::Options options;
   options.peer_name = "ledger";
-  auto http = client::HttpClient::create(ledger_url, options);
-  if (!http) return http.error();
+  auto ledger = http::Client::create(ledger_url, options);
+  if (!ledger) return ledger.error();
   auto fetch = [&](const std::string& target) -> Result<std::string> {
-    auto r = http->get(target);
+    auto r = ledger->get(target);
     if (!r) return r.error();
     if (r->status != 200) {
       return Error{ErrorCode::kIo,

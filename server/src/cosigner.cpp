@@ -7,11 +7,11 @@
 #include <set>
 #include <thread>
 
+#include "tabella/http/client.h"
 #include "tabella/ledger/checkpoint.h"
 #include "tabella/ledger/note.h"
 #include "tabella/ledger/witness.h"
 #include "tabella/server/log.h"
-#include "tabella/server/witness/http_fetch.h"
 #include "tabella/util/mutex.h"
 
 namespace tabella::server {
@@ -53,7 +53,7 @@ struct Cosigner::Impl {
   };
   struct Peer {
     std::string url;
-    witness::HttpEndpoint endpoint;
+    http::Url endpoint;
     // Guarded by Impl::mu (the analysis cannot name another object's mutex; the functions that
     // touch them require it). url, endpoint and thread are set before the threads start.
     std::string verifier_key;                             // from /witness/status; empty until known
@@ -188,12 +188,20 @@ struct Cosigner::Impl {
     mu.unlock();
   }
 
+  // One request to a witness: a 503 is the cosigner's to retry (submit), not the client's.
+  http::Options fetch_options(std::uint64_t body_limit) const {
+    http::Options o;
+    o.timeout = options.request_timeout;
+    o.body_limit = body_limit;
+    o.peer_name = "witness";
+    o.busy_retries = 0;
+    return o;
+  }
+
   // Outside mu. GET /witness/status -> verifier_key.
   Result<std::string> fetch_key(const Peer& p) const {
-    witness::FetchOptions fo;
-    fo.timeout = options.request_timeout;
-    fo.body_limit = 1u << 20;
-    auto r = witness::http_fetch(p.endpoint, "GET", "/witness/status", {}, fo);
+    auto r = http::fetch(p.endpoint, http::Request{"GET", "/witness/status", {}, {}, {}},
+                         fetch_options(1u << 20));
     if (!r) return r.error().with_prefix(p.url);
     if (r->status != 200) {
       return make_error(ErrorCode::kIo, "GET /witness/status answered " + std::to_string(r->status),
@@ -258,11 +266,11 @@ struct Cosigner::Impl {
       }
       std::string body =
           ledger::format_add_checkpoint(ledger::AddCheckpointRequest{old, *proof, t.note});
-      witness::FetchOptions fo;
-      fo.timeout = options.request_timeout;
-      fo.body_limit = 64u << 10;
-      fo.content_type = "text/plain; charset=utf-8";
-      auto reply = witness::http_fetch(p.endpoint, "POST", "/add-checkpoint", body, fo);
+      auto reply = http::fetch(
+          p.endpoint,
+          http::Request{
+              "POST", "/add-checkpoint", std::move(body), "text/plain; charset=utf-8", {}},
+          fetch_options(64u << 10));
       if (!reply) return reply.error().with_prefix(p.url);
       if (reply->status == 200) {
         auto with_line = ledger::add_signature_lines(t.note, reply->body);
@@ -408,14 +416,14 @@ Result<std::unique_ptr<Cosigner>> Cosigner::create(Options options, LedgerView l
   auto impl = std::make_unique<Impl>();
   std::set<std::string> seen;
   for (const auto& url : options.urls) {
-    auto ep = witness::parse_http_url(url);
+    auto ep = http::Url::parse(url, http::kEndpointRules);
     if (!ep) {
       return make_error(
           ErrorCode::kInvalidArgument,
           "'" + url + "' is not a witness URL like http://host:port (" + ep.error().message + ")",
           "witness");
     }
-    std::string id = ep->host + ":" + std::to_string(ep->port);
+    std::string id = ep->authority();
     if (!seen.insert(id).second) {
       return make_error(ErrorCode::kInvalidArgument, "witness " + url + " is given twice",
                         "witness");

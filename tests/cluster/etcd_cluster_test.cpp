@@ -17,6 +17,7 @@
 #include <set>
 #include <thread>
 
+#include "tabella/http/client.h"
 #include "tabella/server/etcd/etcd_storage.h"
 #include "tabella/server/sqlite_storage.h"
 
@@ -49,7 +50,10 @@ class EtcdCluster : public ::testing::Test {
       members_.push_back(m);
     }
     for (auto& m : members_) start_member(m, initial);
-    for (auto& m : members_) endpoints_.push_back({"127.0.0.1", m.client_port});
+    for (auto& m : members_) {
+      endpoints_.push_back(
+          *http::Url::parse("127.0.0.1:" + std::to_string(m.client_port), http::kEndpointRules));
+    }
     ASSERT_TRUE(wait_healthy()) << "etcd cluster did not become healthy";
   }
 
@@ -87,10 +91,18 @@ class EtcdCluster : public ::testing::Test {
     }
   }
 
+  // One request to a member, as the storage sends them (no resending after a 503).
+  static http::Outcome<http::Response> ask(const http::Url& member, const http::Request& request) {
+    http::Options o;
+    o.timeout = std::chrono::milliseconds(5000);
+    o.busy_retries = 0;
+    return http::fetch(member, request, o);
+  }
+
   // Up to 60 s: three etcd members electing a leader on a loaded 2-core machine took over 10 s.
   bool wait_healthy() {
     for (int i = 0; i < 600; ++i) {
-      auto r = witness::http_fetch(endpoints_[0], "GET", "/health");
+      auto r = ask(endpoints_[0], http::Request{"GET", "/health", {}, {}, {}});
       if (r && r->status == 200 && r->body.find("true") != std::string::npos) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -101,7 +113,8 @@ class EtcdCluster : public ::testing::Test {
   int leader() {
     for (std::size_t i = 0; i < members_.size(); ++i) {
       if (members_[i].pid < 0) continue;
-      auto r = witness::http_fetch(endpoints_[i], "POST", "/v3/maintenance/status", "{}");
+      auto r = ask(endpoints_[i],
+                   http::Request{"POST", "/v3/maintenance/status", "{}", "application/json", {}});
       if (!r || r->status != 200) continue;
       json doc = json::parse(r->body);
       std::string leader_id = doc.value("leader", "");
@@ -125,7 +138,7 @@ class EtcdCluster : public ::testing::Test {
 
   fs::path dir_;
   std::vector<Member> members_;
-  std::vector<HttpEndpoint> endpoints_;
+  std::vector<http::Url> endpoints_;
 };
 
 // What a node's committer does with the cluster: catch up (remote entries applied to the local

@@ -2,6 +2,8 @@
 // the token PDF, private files, the guardian state file, the view state and evidence files, and
 // the published results' arithmetic (winners, ties, under-votes) and formats.
 // (Receipts are checked by common's ledger::check_receipt: tests/unit/receipt_test.cpp.)
+#include "tabella/http/client.h"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -13,7 +15,6 @@
 #include "canvass_report.h"
 #include "guardian_state.h"
 #include "results_report.h"
-#include "tabella/client/http_client.h"
 #include "tabella/client/key_files.h"
 #include "tabella/client/ledger_client.h"
 #include "tabella/client/test_deck.h"
@@ -244,21 +245,53 @@ TEST(TestDeck, ComparisonPassesOrFailsPerContest) {
 }
 
 TEST(Url, ParsesAndNormalises) {
-  auto u = Url::parse("http://127.0.0.1:8640/");
+  auto u = http::Url::parse("http://127.0.0.1:8640/");
   ASSERT_TRUE(u.ok());
   EXPECT_EQ(u->host, "127.0.0.1");
   EXPECT_EQ(u->port, 8640);
   EXPECT_EQ(u->prefix, "");
   EXPECT_EQ(u->text, "http://127.0.0.1:8640");
-  auto v6 = Url::parse("https://[::1]/ledger");
+  auto v6 = http::Url::parse("https://[::1]/ledger");
   ASSERT_TRUE(v6.ok());
   EXPECT_EQ(v6->host, "::1");
   EXPECT_EQ(v6->port, 443);
   EXPECT_EQ(v6->prefix, "/ledger");
+  EXPECT_EQ(v6->authority(), "[::1]:443");
   for (const char* bad : {"127.0.0.1:8640", "http://", "http://h:0", "http://h:99999",
                           "http://h:12x", "ftp://h", "http://u@h", "http://h/x?y=1"}) {
-    EXPECT_FALSE(Url::parse(bad).ok()) << bad;
+    EXPECT_FALSE(http::Url::parse(bad).ok()) << bad;
   }
+}
+
+TEST(Url, BareHostAndPortWhereTheCallerAllowsIt) {
+  // Witness and etcd endpoints: "host:port" means http, and the port must be written out.
+  const http::UrlRules endpoint{"http", /*require_port=*/true};
+  auto bare = http::Url::parse("localhost:22379", endpoint);
+  ASSERT_TRUE(bare.ok()) << bare.error().describe();
+  EXPECT_EQ(bare->text, "http://localhost:22379");
+  auto v6 = http::Url::parse("[::1]:2379", endpoint);
+  ASSERT_TRUE(v6.ok()) << v6.error().describe();
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_TRUE(http::Url::parse("https://w.example:443/", endpoint).ok());
+  for (const char* bad : {"127.0.0.1", "http://127.0.0.1", "ftp://h:21", "h:x"}) {
+    EXPECT_FALSE(http::Url::parse(bad, endpoint).ok()) << bad;
+  }
+}
+
+TEST(HttpClient, FailuresAreTyped) {
+  auto bad = http::Client::create("ledger.example:8640");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.failure(), http::Failure::kUrl);
+  // Port 1 on loopback: nothing listens there.
+  auto refused = http::Client::create("http://127.0.0.1:1");
+  ASSERT_TRUE(refused.ok());
+  auto r = refused->get("/v1/status");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.failure(), http::Failure::kConnect);
+  EXPECT_EQ(r.error().code, ErrorCode::kIo);
+  EXPECT_EQ(http::parse_retry_after("120"), std::chrono::seconds(120));
+  EXPECT_FALSE(http::parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT").has_value());
+  EXPECT_FALSE(http::parse_retry_after("86401").has_value());
 }
 
 TEST(HttpClient, ConnectionRefusedSaysWhere) {

@@ -1062,7 +1062,7 @@ TEST_F(ElectionLedgerTest, FullQueueIs503AndClientsResendTheSameBallot) {
   std::string url = "http://127.0.0.1:" + std::to_string(node.port());
 
   // Bounded: with the queue kept full, the client gives up after busy_retries resends.
-  client::HttpOptions impatient;
+  http::Options impatient;
   impatient.busy_retries = 2;
   auto lc = client::LedgerConnection::connect(url, impatient);
   ASSERT_TRUE(lc.ok());

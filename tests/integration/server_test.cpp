@@ -194,6 +194,24 @@ TEST_F(ServerTest, MalformedRequestIs400) {
   EXPECT_EQ(json::parse(r->body)["error"], "invalid_argument");
 }
 
+// The client's body limit: a reply past it is a typed failure, never a cut body, and the same
+// client goes on with a request whose reply fits.
+TEST_F(ServerTest, ClientStopsAtItsBodyLimit) {
+  TestLedger ledger(dir_.path());
+  http::Options o;
+  o.body_limit = 64;
+  auto client = http::Client::create("http://127.0.0.1:" + std::to_string(ledger.port()), o);
+  ASSERT_TRUE(client.ok()) << client.error().describe();
+  auto big = client->get("/metrics");
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(big.failure(), http::Failure::kTooLarge) << big.error().describe();
+  EXPECT_EQ(big.error().code, ErrorCode::kLimit);
+  auto small = client->get("/healthz");
+  ASSERT_TRUE(small.ok()) << small.error().describe();
+  EXPECT_EQ(small->status, 200u);
+  EXPECT_EQ(json::parse(small->body)["status"], "ok");
+}
+
 // Sends raw bytes on a fresh connection and reads everything until the server closes it (or
 // 20 s pass: then `closed` is false).
 struct RawExchange {

@@ -11,7 +11,7 @@ namespace {
 
 class HttpLedgerClient final : public LedgerClient {
  public:
-  explicit HttpLedgerClient(client::LedgerClient c) : c_(std::move(c)) {}
+  explicit HttpLedgerClient(client::LedgerConnection c) : c_(std::move(c)) {}
 
   Result<Receipt> submit(ByteView entry) override {
     auto s = c_.submit_bytes(entry);
@@ -111,17 +111,17 @@ class HttpLedgerClient final : public LedgerClient {
   }
 
  private:
-  client::LedgerClient c_;
+  client::LedgerConnection c_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<LedgerClient>> make_http_ledger_client(std::string_view url,
                                                               std::chrono::milliseconds timeout) {
-  client::HttpOptions options;
+  http::Options options;
   options.timeout = timeout;
   options.peer_name = "ledger";
-  auto c = client::LedgerClient::connect(url, options);
+  auto c = client::LedgerConnection::connect(url, options);
   if (!c.ok()) return c.error();
   return std::unique_ptr<LedgerClient>(new HttpLedgerClient(std::move(*c)));
 }

@@ -1,5 +1,5 @@
 // The kiosk's LedgerClient over HTTP: a thin adapter over client/lib's synchronous
-// tabella::client::LedgerClient (Boost.Beast), so the kiosk and the other clients speak the API
+// tabella::client::LedgerConnection (Boost.Beast), so the kiosk and the other clients speak the API
 // of docs/api.md through one implementation. Transport failures and 5xx answers come back as
 // kIo (retry later); every other ledger error keeps its code, message and field.
 // Thread-safety: one thread at a time (the kiosk's dispatcher thread); see ledger_client.h.

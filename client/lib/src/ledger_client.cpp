@@ -72,14 +72,14 @@ Result<KioskInfo> KioskInfo::from_json(const json& j) {
   return k;
 }
 
-Result<LedgerConnection> LedgerConnection::connect(std::string_view url, HttpOptions options) {
+Result<LedgerConnection> LedgerConnection::connect(std::string_view url, http::Options options) {
   if (options.peer_name == "server") options.peer_name = "ledger";
-  auto http = HttpClient::create(url, std::move(options));
+  auto http = http::Client::create(url, std::move(options));
   if (!http) return http.error();
   return LedgerConnection(std::move(*http));
 }
 
-Result<json> LedgerConnection::json_or_error(Result<HttpResponse> response,
+Result<json> LedgerConnection::json_or_error(Result<http::Response> response,
                                              const std::string& doing) {
   if (!response) return response.error();
   if (response->status < 200 || response->status >= 300) {

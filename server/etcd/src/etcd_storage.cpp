@@ -3,22 +3,22 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "tabella/http/client.h"
+
 namespace tabella::server::etcd {
 
 using json = nlohmann::json;
-using witness::FetchOptions;
-using witness::http_fetch;
 
-Result<std::vector<HttpEndpoint>> parse_etcd_url(std::string_view url) {
+Result<std::vector<http::Url>> parse_etcd_url(std::string_view url) {
   if (url.substr(0, 7) != "etcd://") {
     return make_error(ErrorCode::kInvalidArgument, "must start with etcd://", "cluster");
   }
   url.remove_prefix(7);
-  std::vector<HttpEndpoint> out;
+  std::vector<http::Url> out;
   while (!url.empty()) {
     auto comma = url.find(',');
     auto item = url.substr(0, comma);
-    auto ep = witness::parse_http_url(item);
+    auto ep = http::Url::parse(item, http::kEndpointRules);
     if (!ep) return ep.error().with_prefix("cluster");
     out.push_back(*ep);
     if (comma == std::string_view::npos) break;
@@ -69,9 +69,12 @@ struct EtcdStorage::Client {
     Error last{ErrorCode::kIo, "no etcd endpoint", "etcd"};
     for (std::size_t attempt = 0;; ++attempt) {
       std::size_t i = (start + attempt) % options.endpoints.size();
-      FetchOptions fo;
-      fo.timeout = std::chrono::milliseconds(2000);
-      auto r = http_fetch(options.endpoints[i], "POST", path, text, fo);
+      http::Options o;
+      o.timeout = std::chrono::milliseconds(2000);
+      o.peer_name = "etcd member";
+      o.busy_retries = 0;  // failover to the next member instead
+      auto r = http::fetch(options.endpoints[i],
+                           http::Request{"POST", path, text, "application/json", {}}, o);
       if (r && r->status == 200) {
         json doc = json::parse(r->body, nullptr, /*allow_exceptions=*/false);
         if (doc.is_discarded()) {
@@ -83,8 +86,7 @@ struct EtcdStorage::Client {
       }
       if (r) {
         last = Error{ErrorCode::kIo,
-                     "etcd member " + options.endpoints[i].host + ":" +
-                         std::to_string(options.endpoints[i].port) + " answered " +
+                     "etcd member " + options.endpoints[i].authority() + " answered " +
                          std::to_string(r->status) + ": " + r->body.substr(0, 200),
                      "etcd" + path};
         // 4xx other than 408/429: the request itself is wrong; do not retry elsewhere.
@@ -301,9 +303,12 @@ void EtcdStorage::watch_loop() {
       }
       return !stopping_.load();
     };
-    Status st =
-        witness::http_stream(options_.endpoints[member % options_.endpoints.size()], "POST",
-                             "/v3/watch", req.dump(), notify, [this] { return !stopping_.load(); });
+    http::Options o;
+    o.timeout = std::chrono::milliseconds(3000);
+    o.peer_name = "etcd member";
+    auto watcher = http::Client::create(options_.endpoints[member % options_.endpoints.size()], o);
+    auto st = watcher.stream(http::Request{"POST", "/v3/watch", req.dump(), "application/json", {}},
+                             notify, [this] { return !stopping_.load(); });
     if (stopping_.load()) break;
     // Idle timeouts end the stream every second; a failure moves to the next member. Either
     // way, tell the listener once (a change may have happened while not watching).
@@ -311,7 +316,7 @@ void EtcdStorage::watch_loop() {
       std::lock_guard<std::mutex> lock(listener_mu_);
       if (listener_) listener_();
     }
-    if (!st.ok() && st.error().message != "idle timeout") {
+    if (!st.ok()) {
       ++member;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }

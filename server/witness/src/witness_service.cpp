@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tabella/http/client.h"
 #include "tabella/server/log.h"
 
 namespace tabella::server::witness {
@@ -38,7 +39,11 @@ LogFollower::LogFollower(Options options, ledger::Witness& witness)
     : options_(std::move(options)), witness_(witness) {}
 
 Result<std::string> LogFollower::get(const std::string& target) const {
-  auto r = http_fetch(endpoint_, "GET", target);
+  http::Options o;
+  o.timeout = std::chrono::milliseconds(5000);
+  o.peer_name = "ledger";
+  o.busy_retries = 0;  // the next poll is the retry
+  auto r = http::fetch(endpoint_, http::Request{"GET", target, {}, {}, {}}, o);
   if (!r) return r.error();
   if (r->status != 200) {
     return make_error(ErrorCode::kIo,
@@ -49,7 +54,7 @@ Result<std::string> LogFollower::get(const std::string& target) const {
 }
 
 Status LogFollower::start() {
-  auto ep = parse_http_url(options_.ledger_url);
+  auto ep = http::Url::parse(options_.ledger_url, http::kEndpointRules);
   if (!ep) return ep.error().with_prefix("ledger");
   endpoint_ = *ep;
   auto key = get("/log-key");

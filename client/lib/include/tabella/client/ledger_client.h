@@ -21,8 +21,8 @@
 #include <string>
 #include <vector>
 
-#include "tabella/client/http_client.h"
 #include "tabella/election/manifest.h"
+#include "tabella/http/client.h"
 #include "tabella/ledger/checkpoint.h"
 #include "tabella/ledger/merkle.h"
 #include "tabella/ledger/note.h"
@@ -80,7 +80,7 @@ struct BallotInfo {
 class LedgerConnection {
  public:
   // kInvalidArgument for a malformed URL. No connection is made yet.
-  static Result<LedgerConnection> connect(std::string_view url, HttpOptions options = {});
+  static Result<LedgerConnection> connect(std::string_view url, http::Options options = {});
 
   // POST /v1/entries. The receipt is returned as sent; check it with ledger::check_receipt.
   Result<Submitted> submit(const record::Entry& entry);
@@ -116,20 +116,16 @@ class LedgerConnection {
   // (unchecked: LogView::check verifies it).
   Result<std::vector<ledger::Hash>> consistency_proof(std::uint64_t from, std::uint64_t to);
 
-  const Url& url() const { return http_.url(); }
+  const http::Url& url() const { return http_.url(); }
 
  private:
-  explicit LedgerConnection(HttpClient http) : http_(std::move(http)) {}
+  explicit LedgerConnection(http::Client http) : http_(std::move(http)) {}
   // The body of a 2xx JSON response, or the ledger's error mapped to an Error.
   Result<nlohmann::json> get_json(const std::string& target, const std::string& doing);
-  Result<nlohmann::json> json_or_error(Result<HttpResponse> response, const std::string& doing);
+  Result<nlohmann::json> json_or_error(Result<http::Response> response, const std::string& doing);
 
-  HttpClient http_;
+  http::Client http_;
 };
-
-// The name this class had before it was told apart from the kiosk's LedgerClient interface; only
-// client/kiosk/net still uses it. REMOVE once that adapter names LedgerConnection.
-using LedgerClient = LedgerConnection;
 
 // The ledger's JSON error body, mapped to an Error; `doing` opens the message.
 Error error_from_response(unsigned status, const std::string& body, const std::string& doing);

@@ -39,18 +39,16 @@
 #include <thread>
 #include <vector>
 
+#include "tabella/http/url.h"
 #include "tabella/server/storage.h"
-#include "tabella/server/witness/http_fetch.h"
 
 namespace tabella::server::etcd {
 
-using witness::HttpEndpoint;
-
 // "etcd://host:port,host:port" (also "http://..." items) -> endpoints. kInvalidArgument.
-Result<std::vector<HttpEndpoint>> parse_etcd_url(std::string_view url);
+Result<std::vector<http::Url>> parse_etcd_url(std::string_view url);
 
 struct EtcdOptions {
-  std::vector<HttpEndpoint> endpoints;
+  std::vector<http::Url> endpoints;
   std::string origin;                        // the log origin: keys live under /tabella/<origin>/
   std::size_t max_txn_entries = 100;         // etcd's --max-txn-ops default is 128
   std::size_t max_txn_bytes = 1u << 20;      // etcd's --max-request-bytes default is 1.5 MiB

@@ -22,11 +22,11 @@
 #include <mutex>
 #include <string>
 
+#include "tabella/http/url.h"
 #include "tabella/ledger/merkle.h"
 #include "tabella/ledger/witness.h"
 #include "tabella/record/state.h"
 #include "tabella/server/router.h"
-#include "tabella/server/witness/http_fetch.h"
 
 namespace tabella::server::witness {
 
@@ -77,7 +77,7 @@ class LogFollower {
 
   Options options_;
   ledger::Witness& witness_;
-  HttpEndpoint endpoint_;
+  http::Url endpoint_;
   std::string origin_;
   std::string log_key_;
   std::mutex replay_mu_;  // one replay at a time (poller and on-demand catch-up)
