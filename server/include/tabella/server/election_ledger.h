@@ -106,6 +106,21 @@ class ElectionLedger final : public BatchHooks {
   // record::CheckedEntry) goes to Committer::submit.
   Result<std::shared_ptr<const void>> pre_verify(ByteView entry) const;
 
+  // pre_verify in two parts. admit() is the cheap part, run on the I/O thread before the entry
+  // is queued for the pool: size limit, duplicate lookup, decode, signature, the author's role
+  // for the entry type and the phase. An entry it refuses is answered at once and never waits
+  // in the verification queue beside an honest one. verify_admitted() is the rest, on the pool:
+  // body decode, voter token, proofs. pre_verify(e) == verify_admitted(e, admit(e)).
+  struct Admitted {
+    std::shared_ptr<const void> decoded;  // the decoded record::Entry; null: already stored
+    // The pool's fair-queueing flow (ThreadPool::try_post): the author's key in hex, or
+    // "stored" for an entry already in the log.
+    std::string flow;
+  };
+  Result<Admitted> admit(ByteView entry) const;
+  Result<std::shared_ptr<const void>> verify_admitted(ByteView entry,
+                                                      const Admitted& admitted) const;
+
   // Cluster mode (docs/cluster.md): this node's committed state may lag the cluster log, so an
   // entry pre_verify() refuses is not refused at once but handed to the committer without a
   // product: validate() prechecks it again after the committer caught up. Call before serving.
