@@ -18,9 +18,10 @@ SRC="$2"
 source "$SRC/tests/e2e/harness.sh"
 e2e_setup bad-share
 BG_PIDS=()
+BAD_PID=""
 LEDGER2_PID=""
 cleanup_all() {
-  for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${BG_PIDS[@]}" $BAD_PID; do kill "$p" 2>/dev/null || true; done
   if [ -n "$LEDGER2_PID" ]; then kill "$LEDGER2_PID" 2>/dev/null || true; wait "$LEDGER2_PID" 2>/dev/null || true; fi
   e2e_cleanup
 }
@@ -121,6 +122,7 @@ grep -h "complain\|reveal" one-g1.log one-g3.log | sed 's/^/   /'
 "${A[@]}" key publish > key-publish.out || { cat key-publish.out; fail "key publish after the reveal"; }
 grep -q "election key published" key-publish.out || fail "key publish: $(cat key-publish.out)"
 wait "$BAD_PID" || { cat one-g3.log; fail "bad-guardian failed"; }
+BAD_PID=""
 grep -q "revealed the true share" one-g3.log || { cat one-g3.log; fail "guardian 3 did not reveal"; }
 record_entries "$URL" > record1.txt
 grep -q "guardian-complaint 1 3$" record1.txt || { cat record1.txt; fail "no complaint by 1 naming 3 in the record"; }
@@ -171,6 +173,7 @@ BAD_PID=$!
 ceremony "$URL2" two 1
 ceremony "$URL2" two 2
 wait "$BAD_PID" || { cat two-g3.log; fail "bad-guardian failed"; }
+BAD_PID=""
 grep -q "leaving it unanswered" two-g3.log || { cat two-g3.log; fail "no complaint reached guardian 3"; }
 # Guardian 2 checked its shares; wait until its shares-verified is in the record too.
 for _ in $(seq 1 300); do
