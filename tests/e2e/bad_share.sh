@@ -156,9 +156,10 @@ for contest, per in v["counts"].items():
         assert t["counts"][contest][choice] == n, (contest, choice)
 print("   result by guardians %s matches the %d ballots cast" % (t["guardians"], v["cast"]))
 PY
-"${A[@]}" publish published > publish.out || { cat publish.out; fail "publish"; }
-"$BIN/tabella-verify" --expect-authority "$(jget authority.json fingerprint)" published/record.jsonl \
-  > verify.out || { cat verify.out; fail "tabella-verify rejected the record"; }
+# The record straight from the ledger (tabella-admin publish would also render the board and the
+# reports, which take long on a loaded machine and are tested elsewhere).
+"$BIN/tabella-verify" --expect-authority "$(jget authority.json fingerprint)" --save record.jsonl \
+  "$URL" > verify.out || { cat verify.out; fail "tabella-verify rejected the record"; }
 tail -n 2 verify.out | sed 's/^/   /'
 kill "$LEDGER_PID"; wait "$LEDGER_PID" 2>/dev/null || true; LEDGER_PID=""
 
