@@ -1,8 +1,9 @@
 // ElectionLedger: the election record layer of tabella-ledger. It turns the generic pieces
 // (Storage, Committer, ThreadPool, Router) into the ledger of docs/api.md:
 //
-//   POST /v1/entries: record::precheck (decode, signature, proofs) on the pool, then, in the
-//   committer, in log order, ElectionState::apply plus the ledger's own rules for the first
+//   POST /v1/entries: admit() (size, duplicate, decode, signature, author's role, phase) on the
+//   I/O thread, verify_admitted() (body, token, proofs) on the pool in the author's turn, then,
+//   in the committer, in log order, ElectionState::apply plus the ledger's own rules for the first
 //   entry (author = --authority-key, manifest origin = --origin, ledger_key = this ledger's
 //   verifier key). Accepted entries are appended with their Merkle hashes (every completed
 //   subtree, merkle.h) and ballot-code index rows in ONE transaction; after COMMIT a checkpoint
