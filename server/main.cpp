@@ -211,6 +211,11 @@ int main(int argc, char** argv) {
                  "A whole response (an export included) must be sent within this; a slower "
                  "reader is disconnected")
       ->capture_default_str();
+  std::string refusal_pause = "1s";
+  app.add_option("--refusal-pause", refusal_pause,
+                 "After answering 401/403 (an unknown key, or a key in the wrong role), wait this "
+                 "long before reading that connection's next request; 0 turns it off")
+      ->capture_default_str();
   bool print_key = false;
   app.add_flag("--print-verifier-key", print_key,
                "Print the ledger's note verifier key (needs --origin) and exit");
@@ -266,6 +271,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   config.response_timeout = *response_wait;
+  auto pause = tabella::server::parse_duration(refusal_pause);
+  if (!pause) {
+    std::cerr << "--refusal-pause: " << pause.error().message << "\n";
+    return 2;
+  }
+  config.refusal_pause = *pause;
   if (!witnesses.empty() && config.origin.empty()) {
     std::cerr << "--witness needs --origin and --authority-key (the election ledger)\n";
     return 2;

@@ -149,6 +149,7 @@ int run_ledger(const ServerConfig& config, const LedgerHooks& hooks) {
   http.max_streams = config.max_exports;
   http.header_timeout = config.header_timeout;
   http.write_timeout = config.response_timeout;
+  http.refusal_pause = config.refusal_pause;
   http.tls_cert_file = config.tls_cert;
   http.tls_key_file = config.tls_key;
   http.handle_signals = true;

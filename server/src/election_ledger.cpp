@@ -997,48 +997,61 @@ std::uint64_t ElectionLedger::size() const {
 }
 
 Result<std::shared_ptr<const void>> ElectionLedger::pre_verify(ByteView entry) const {
+  auto admitted = admit(entry);
+  if (!admitted) return admitted.error();
+  return verify_admitted(entry, *admitted);
+}
+
+// Inside an entry of allowed size, a length past a decoder's bound is malformed input.
+static Error as_malformed(Error e) {
+  if (e.code == ErrorCode::kLimit) e.code = ErrorCode::kInvalidEncoding;
+  return e;
+}
+
+Result<ElectionLedger::Admitted> ElectionLedger::admit(ByteView entry) const {
   if (entry.size() > record::kMaxEntrySize) {
     return make_error(ErrorCode::kLimit,
                       "entry has " + std::to_string(entry.size()) + " bytes; at most " +
                           std::to_string(record::kMaxEntrySize) + " are allowed",
                       "entry");
   }
-  StageTimer timer(impl_->metrics, "precheck");
   // Cheapest first (docs/api.md, "Order of checks"): a stored entry is answered as a duplicate
   // without any check (it passed them all when it was appended); the committer finds it again.
   auto stored = impl_->storage.find_by_hash(sha256(entry));
   if (!stored) return stored.error();
-  if (*stored) return std::shared_ptr<const void>();
+  if (*stored) return Admitted{nullptr, "stored"};
   // Envelope and signature, then author and phase before the body is decoded (a ballot's group
-  // elements cost more to decode than the signature to check), then the token, then the proofs.
+  // elements cost more to decode than the signature to check).
+  auto decoded = record::Entry::decode(entry);
+  if (!decoded) return as_malformed(decoded.error());
+  if (Status st = decoded->verify_signature(); !st.ok()) return as_malformed(st.error());
+  auto p = impl_->published();
+  if (Status st = impl_->gate(*decoded, nullptr, Impl::PublishedGateView{*p, *impl_}); !st.ok()) {
+    return as_malformed(st.error());
+  }
+  std::string flow = to_hex(decoded->author);
+  return Admitted{std::make_shared<const record::Entry>(std::move(*decoded)), std::move(flow)};
+}
+
+Result<std::shared_ptr<const void>> ElectionLedger::verify_admitted(
+    ByteView entry, const Admitted& admitted) const {
+  if (!admitted.decoded) return std::shared_ptr<const void>();  // stored: a duplicate
+  StageTimer timer(impl_->metrics, "precheck");
+  // Then the token (against the latest committed state), and only then the proofs.
+  const auto& decoded = *static_cast<const record::Entry*>(admitted.decoded.get());
   auto p = impl_->published();
   Impl::PublishedGateView view{*p, *impl_};
-  auto decoded = record::Entry::decode(entry);
-  Status st = decoded ? Status::success() : Status(decoded.error());
-  if (st.ok()) st = decoded->verify_signature();
-  if (st.ok()) st = impl_->gate(*decoded, nullptr, view);
-  std::optional<CheckedEntry> checked;
-  if (st.ok()) {
-    auto body = record::decode_body(decoded->type, decoded->body);
-    if (body) {
-      checked.emplace(CheckedEntry{std::move(*decoded), std::move(*body), sha256(entry), false,
-                                   ledger::leaf_hash(entry)});
-      st = impl_->gate(checked->entry, &checked->body, view);
-    } else {
-      st = body.error();
-    }
+  auto body = record::decode_body(decoded.type, decoded.body);
+  if (!body) return as_malformed(body.error());
+  CheckedEntry checked{decoded, std::move(*body), sha256(entry), false, ledger::leaf_hash(entry)};
+  if (Status st = impl_->gate(checked.entry, &checked.body, view); !st.ok()) {
+    return as_malformed(st.error());
   }
-  if (st.ok()) {
-    if (impl_->metrics) impl_->metrics->add_proof_checks(1);
-    st = record::complete_proofs(*checked, *p->snapshot);
+  if (impl_->metrics) impl_->metrics->add_proof_checks(1);
+  if (Status st = record::complete_proofs(checked, *p->snapshot); !st.ok()) {
+    return as_malformed(st.error());
   }
-  if (!st.ok()) {
-    Error e = st.error();
-    // Inside an entry of allowed size, a length past a decoder's bound is malformed input.
-    if (e.code == ErrorCode::kLimit) e.code = ErrorCode::kInvalidEncoding;
-    return e;
-  }
-  return std::shared_ptr<const void>(std::make_shared<const CheckedEntry>(std::move(*checked)));
+  return std::shared_ptr<const void>(std::make_shared<const CheckedEntry>(std::move(checked)));
 }
 
 Status ElectionLedger::validate(ByteView entry, const std::shared_ptr<const void>& prepared,
@@ -1241,9 +1254,24 @@ void ElectionLedger::register_routes(Router& router, Committer& committer, Threa
         }
         auto bytes = from_base64(b64);
         if (!bytes) return respond(reject(bytes.error().with_prefix("entry")));
-        auto task = [m, self, &committer, &pool, reject, respond,
+        if (committer.writes_refused()) {
+          if (metrics) metrics->add_refusal("disk_full");
+          return respond(error_response(
+              disk_full_error("the ledger's disk is full: nothing can be stored until space is "
+                              "freed (reads go on); send the same entry again later")));
+        }
+        // The cheap checks here, on the I/O thread: an entry they refuse is answered now and
+        // never waits in the verification queue beside an honest one; an admitted one waits in
+        // its author's flow, so that one author's flood delays another's entries by at most one
+        // of its own (ThreadPool). Cluster mode: a refusal may be this node lagging the cluster
+        // log; the pool task decides, as below.
+        auto admitted = self->admit(*bytes);
+        if (!admitted && !m->cluster) return respond(reject(admitted.error()));
+        std::string flow = admitted ? admitted->flow : "unadmitted";
+        auto task = [m, self, &committer, &pool, reject, respond, admitted = std::move(admitted),
                      entry = std::move(*bytes)]() mutable {
-          auto prepared = self->pre_verify(entry);
+          auto prepared = admitted ? self->verify_admitted(entry, *admitted)
+                                   : Result<std::shared_ptr<const void>>(admitted.error());
           std::shared_ptr<const void> product;
           std::string type;
           if (prepared && *prepared) {
@@ -1294,13 +1322,7 @@ void ElectionLedger::register_routes(Router& router, Committer& committer, Threa
                                  });
                            });
         };
-        if (committer.writes_refused()) {
-          if (metrics) metrics->add_refusal("disk_full");
-          return respond(error_response(
-              disk_full_error("the ledger's disk is full: nothing can be stored until space is "
-                              "freed (reads go on); send the same entry again later")));
-        }
-        switch (pool.try_post(std::move(task))) {
+        switch (pool.try_post(std::move(flow), std::move(task))) {
           case ThreadPool::Admission::kQueued:
             break;
           case ThreadPool::Admission::kFull:

@@ -132,7 +132,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       : state_(state),
         stream_(std::forward<Args>(args)...),
         peer_address_(std::move(peer_address)),
-        deadline_(stream_.get_executor()) {
+        deadline_(stream_.get_executor()),
+        pause_(stream_.get_executor()) {
     beast::error_code ec;
     auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
     if (!ec) peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -312,6 +313,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       }
     }
     ++served_;
+    refused_answer_ = r.status == 401 || r.status == 403;
     bool keep = keep_alive_ && !drain && !state_.stopping &&
                 served_ < state_.options.max_requests_per_connection;
     res_.emplace(detail::to_beast(r, version_, keep, request_.request_id));
@@ -424,6 +426,14 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (ec) return fail(ec, "write");
     if (drain) return drain_then_close();
     if (!keep) return do_close();
+    if (refused_answer_ && state_.options.refusal_pause.count() > 0) {
+      // A refused client's next request waits (HttpServerOptions::refusal_pause).
+      pause_.expires_after(state_.options.refusal_pause);
+      return pause_.async_wait([self = this->shared_from_this()](beast::error_code wait_ec) {
+        if (wait_ec) return self->do_close();
+        self->do_read();
+      });
+    }
     do_read();
   }
 
@@ -495,7 +505,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   std::string peer_address_;  // the IP address alone: the per-peer bound's key
   std::string refusal_;       // non-empty: this connection is only refused
   bool holds_stream_ = false;
-  net::steady_timer deadline_;  // the whole response's (arm_response_deadline)
+  net::steady_timer deadline_;   // the whole response's (arm_response_deadline)
+  net::steady_timer pause_;      // refusal_pause before the next read
+  bool refused_answer_ = false;  // the last response was 401 or 403
   std::uint64_t response_generation_ = 0;
 };
 

@@ -20,18 +20,22 @@ bool ThreadPool::post(std::function<void()> task) {
   {
     MutexLock lock(mu_);
     if (stopping_) return false;
-    tasks_.push_back(std::move(task));
+    admitted_.push_back(std::move(task));
+    ++queued_;
   }
   cv_.notify_one();
   return true;
 }
 
-ThreadPool::Admission ThreadPool::try_post(std::function<void()> task) {
+ThreadPool::Admission ThreadPool::try_post(std::string flow, std::function<void()> task) {
   {
     MutexLock lock(mu_);
     if (stopping_) return Admission::kStopped;
-    if (max_queued_ != 0 && tasks_.size() >= max_queued_) return Admission::kFull;
-    tasks_.push_back(std::move(task));
+    if (max_queued_ != 0 && queued_ >= max_queued_) return Admission::kFull;
+    auto& queue = flows_[flow];
+    if (queue.empty()) turns_.push_back(std::move(flow));
+    queue.push_back(std::move(task));
+    ++queued_;
   }
   cv_.notify_one();
   return Admission::kQueued;
@@ -39,7 +43,28 @@ ThreadPool::Admission ThreadPool::try_post(std::function<void()> task) {
 
 std::size_t ThreadPool::queued() const {
   MutexLock lock(mu_);
-  return tasks_.size();
+  return queued_;
+}
+
+std::function<void()> ThreadPool::next() {
+  std::function<void()> task;
+  if (!admitted_.empty()) {
+    task = std::move(admitted_.front());
+    admitted_.pop_front();
+  } else if (!turns_.empty()) {
+    // The flow whose turn it is gives one task, then goes to the back of the line if it has more.
+    auto it = flows_.find(turns_.front());
+    turns_.pop_front();
+    task = std::move(it->second.front());
+    it->second.pop_front();
+    if (it->second.empty()) {
+      flows_.erase(it);
+    } else {
+      turns_.push_back(it->first);
+    }
+  }
+  --queued_;  // called only with queued_ > 0: one of the two branches took a task
+  return task;
 }
 
 void ThreadPool::stop() {
@@ -59,10 +84,9 @@ void ThreadPool::run() {
     std::function<void()> task;
     {
       MutexLock lock(mu_);
-      while (!stopping_ && tasks_.empty()) cv_.wait(mu_);
-      if (tasks_.empty()) return;  // stopping and drained
-      task = std::move(tasks_.front());
-      tasks_.pop_front();
+      while (!stopping_ && queued_ == 0) cv_.wait(mu_);
+      if (queued_ == 0) return;  // stopping and drained
+      task = next();
     }
     task();
   }

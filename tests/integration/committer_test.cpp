@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <future>
 #include <mutex>
@@ -278,6 +279,55 @@ TEST(ThreadPool, RunsEverythingBeforeStop) {
   EXPECT_EQ(n.load(), 1000);
   EXPECT_FALSE(pool.post([&] { ++n; }));
   pool.stop();  // idempotent
+}
+
+// Fair queueing: a flow with many queued tasks (one author's flood) delays another flow's task
+// by one of its own, not by all of them; work already admitted (post) goes first. The order is
+// observed with the pool's only thread held until everything is queued, so it does not depend
+// on timing.
+TEST(ThreadPool, FlowsTakeTurnsAndAdmittedWorkGoesFirst) {
+  ThreadPool pool(1, /*max_queued=*/60);
+  std::promise<void> started, release;
+  std::shared_future<void> released = release.get_future().share();
+  ASSERT_TRUE(pool.post([&] {
+    started.set_value();
+    released.wait();
+  }));
+  started.get_future().wait();  // the thread is busy: everything below waits in the queue
+  std::mutex mu;
+  std::vector<std::string> order;
+  auto record = [&](std::string what) {
+    return [&, what] {
+      std::lock_guard<std::mutex> lock(mu);
+      order.push_back(what);
+    };
+  };
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_EQ(pool.try_post("flood", record("flood " + std::to_string(i))),
+              ThreadPool::Admission::kQueued);
+  }
+  ASSERT_EQ(pool.try_post("kiosk", record("kiosk")), ThreadPool::Admission::kQueued);
+  ASSERT_EQ(pool.try_post("flood", record("flood 50")), ThreadPool::Admission::kQueued);
+  ASSERT_EQ(pool.try_post(record("anonymous")), ThreadPool::Admission::kQueued);
+  ASSERT_TRUE(pool.post(record("receipt")));
+  EXPECT_EQ(pool.queued(), 54u);
+  // The bound counts every flow and post() together.
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_EQ(pool.try_post("other " + std::to_string(i), record("other")),
+              ThreadPool::Admission::kQueued);
+  }
+  EXPECT_EQ(pool.try_post("kiosk", record("refused")), ThreadPool::Admission::kFull);
+  EXPECT_EQ(pool.queued(), 60u);
+  release.set_value();
+  pool.stop();
+  ASSERT_EQ(order.size(), 60u);
+  // Admitted work first; then one task per flow in turn, in the order the flows arrived.
+  std::vector<std::string> head(order.begin(), order.begin() + 10);
+  EXPECT_EQ(head, (std::vector<std::string>{"receipt", "flood 0", "kiosk", "anonymous", "other",
+                                            "other", "other", "other", "other", "other"}));
+  EXPECT_EQ(order[10], "flood 1");
+  EXPECT_EQ(order.back(), "flood 50");  // within a flow, FIFO
+  EXPECT_EQ(std::count(order.begin(), order.end(), "refused"), 0);
 }
 
 }  // namespace

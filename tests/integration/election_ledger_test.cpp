@@ -9,6 +9,7 @@
 
 #include <condition_variable>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -1097,6 +1098,85 @@ TEST_F(ElectionLedgerTest, FullQueueIs503AndClientsResendTheSameBallot) {
   ASSERT_TRUE(again.ok()) << again.error().describe();
   EXPECT_TRUE(again->duplicate);
   EXPECT_EQ(parse(client.get("/v1/status"))["size"], first_ballot + 1);
+}
+
+// The author/role/phase gate runs before an entry is queued for verification: with the pool's
+// threads held and room for one queued entry, refused ballots (signed by a key nobody enrolled)
+// are still answered 401 at once, none of them is queued, and they never take the one place an
+// honest kiosk's ballot needs. Nothing here depends on timing: a refused ballot that was queued
+// would hang until the pool is released.
+TEST_F(ElectionLedgerTest, RefusedEntriesNeverWaitInTheVerificationQueue) {
+  TempDir dir;
+  const SimElection& s = sim();
+  Node node(dir.path(), s, {}, /*max_queue=*/1);
+  HttpClient client(node.port());
+  std::size_t first_ballot = s.find(EntryType::kCastBallot);
+  post_range(client, 0, first_ballot);
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  bool let_go_done = false;
+  auto let_go = [&] {
+    if (!let_go_done) release.set_value();
+    let_go_done = true;
+  };
+  std::atomic<int> busy{0};
+  std::promise<Result<testing::HttpReply>> honest_reply;
+  std::thread kiosk;
+  struct OnExit {
+    std::function<void()> f;
+    ~OnExit() { f(); }
+  } on_exit{[&] {  // the pool's threads and the kiosk must finish before the node stops
+    let_go();
+    if (kiosk.joinable()) kiosk.join();
+  }};
+  for (int i = 0; i < 2; ++i) {
+    node.pool.post([&] {
+      ++busy;
+      released.wait();
+    });
+  }
+  for (int i = 0; i < 2000 && busy < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(busy.load(), 2);
+  ASSERT_EQ(node.pool.queued(), 0u);
+
+  const record::Entry honest = s.entry(first_ballot);
+  SigningKey stranger = SigningKey::generate();
+  const Bytes hostile =
+      record::Entry::make(honest.type, honest.base_hash, honest.body, stranger).encode();
+  auto flood = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      auto r = client.post("/v1/entries", post_body(hostile));
+      ASSERT_TRUE(r.ok());
+      ASSERT_EQ(r->status, 401u) << r->body;
+      ASSERT_EQ(node.pool.queued(), 0u);  // never queued
+    }
+  };
+  flood(100);
+  // The honest ballot waits in the queue (the pool is held) ...
+  kiosk = std::thread([&] {
+    HttpClient own(node.port());
+    honest_reply.set_value(own.post("/v1/entries", post_body(s.entries[first_ballot])));
+  });
+  for (int i = 0; i < 2000 && node.pool.queued() < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(node.pool.queued(), 1u);
+  // ... and the queue is full, yet refused ballots are still answered 401, not 503, and not queued.
+  for (int i = 0; i < 100; ++i) {
+    auto r = client.post("/v1/entries", post_body(hostile));
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->status, 401u) << r->body;
+  }
+  EXPECT_EQ(node.pool.queued(), 1u);
+  EXPECT_EQ(node.metrics.refusals("queue_full"), 0u);
+  let_go();
+  kiosk.join();
+  auto reply = honest_reply.get_future().get();
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(reply->status, 200u) << reply->body;
+  EXPECT_EQ(json::parse(reply->body)["index"], first_ballot);
 }
 
 TEST(LedgerKey, CreatedWithMode0600AndReloaded) {

@@ -322,6 +322,43 @@ TEST_F(ServerTest, KeepAliveServesManyRequestsOnOneConnection) {
   EXPECT_TRUE(client.get("/healthz").ok());  // reconnects
 }
 
+// refusal_pause: after a 401/403 the connection's next request waits; other connections are
+// served meanwhile. The pause is a lower bound on a timer (load only lengthens it); the other
+// connection is checked by order (answered while the refused one still waits), not by a clock.
+TEST_F(ServerTest, RefusedConnectionWaitsBeforeItsNextRequest) {
+  HttpServerOptions options;
+  options.refusal_pause = std::chrono::milliseconds(3000);
+  auto routes = [](Router& router) {
+    router.add("POST", "/deny", [](const Request&, Responder respond) {
+      respond(json_error(401, "permission_denied", "unknown author", "entry.author"));
+    });
+  };
+  TestLedger ledger(dir_.path(), options, accept_all, {}, 0, routes);
+  HttpClient refused(ledger.port());
+  auto first = refused.post("/deny", "{}");
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->status, 401u);
+  std::atomic<bool> refused_done{false};
+  auto start = std::chrono::steady_clock::now();
+  std::thread again([&] {
+    auto r = refused.get("/healthz");  // the same connection: waits for the pause
+    EXPECT_TRUE(r.ok() && r->status == 200u);
+    refused_done = true;
+  });
+  HttpClient other(ledger.port());
+  auto r = other.get("/healthz");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 200u);
+  EXPECT_FALSE(refused_done.load()) << "the other connection waited for the refused one's pause";
+  again.join();
+  std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took.count(), 2.9);
+  // A 200 answer sets no pause: the next request on that connection is not held.
+  auto next = other.get("/healthz");
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->status, 200u);
+}
+
 TEST_F(ServerTest, PreVerifierAndValidatorPlugIn) {
   auto pre = [](ByteView e) -> Status {
     if (to_string(e).find("unsigned") != std::string::npos) {

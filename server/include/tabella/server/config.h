@@ -34,6 +34,7 @@ struct ServerConfig {
   std::size_t max_exports = 16;                // concurrent GET /v1/export streams; 0: no bound
   std::chrono::milliseconds header_timeout{10000};    // idle + request headers
   std::chrono::milliseconds response_timeout{30000};  // a whole response (an export included)
+  std::chrono::milliseconds refusal_pause{0};         // HttpServerOptions::refusal_pause
   // The election ledger (election_ledger.h); when origin is empty the ledger stores opaque
   // entries without validation (infrastructure tests only).
   std::string origin;         // C2SP log origin = the manifest's "origin"

@@ -1,8 +1,9 @@
 // ElectionLedger: the election record layer of tabella-ledger. It turns the generic pieces
 // (Storage, Committer, ThreadPool, Router) into the ledger of docs/api.md:
 //
-//   POST /v1/entries: record::precheck (decode, signature, proofs) on the pool, then, in the
-//   committer, in log order, ElectionState::apply plus the ledger's own rules for the first
+//   POST /v1/entries: admit() (size, duplicate, decode, signature, author's role, phase) on the
+//   I/O thread, verify_admitted() (body, token, proofs) on the pool in the author's turn, then,
+//   in the committer, in log order, ElectionState::apply plus the ledger's own rules for the first
 //   entry (author = --authority-key, manifest origin = --origin, ledger_key = this ledger's
 //   verifier key). Accepted entries are appended with their Merkle hashes (every completed
 //   subtree, merkle.h) and ballot-code index rows in ONE transaction; after COMMIT a checkpoint
@@ -105,6 +106,21 @@ class ElectionLedger final : public BatchHooks {
   // against the latest committed state; only then the proofs. The product (a
   // record::CheckedEntry) goes to Committer::submit.
   Result<std::shared_ptr<const void>> pre_verify(ByteView entry) const;
+
+  // pre_verify in two parts. admit() is the cheap part, run on the I/O thread before the entry
+  // is queued for the pool: size limit, duplicate lookup, decode, signature, the author's role
+  // for the entry type and the phase. An entry it refuses is answered at once and never waits
+  // in the verification queue beside an honest one. verify_admitted() is the rest, on the pool:
+  // body decode, voter token, proofs. pre_verify(e) == verify_admitted(e, admit(e)).
+  struct Admitted {
+    std::shared_ptr<const void> decoded;  // the decoded record::Entry; null: already stored
+    // The pool's fair-queueing flow (ThreadPool::try_post): the author's key in hex, or
+    // "stored" for an entry already in the log.
+    std::string flow;
+  };
+  Result<Admitted> admit(ByteView entry) const;
+  Result<std::shared_ptr<const void>> verify_admitted(ByteView entry,
+                                                      const Admitted& admitted) const;
 
   // Cluster mode (docs/cluster.md): this node's committed state may lag the cluster log, so an
   // entry pre_verify() refuses is not refused at once but handed to the committer without a

@@ -57,6 +57,10 @@ struct HttpServerOptions {
   std::size_t max_connections = 1024;          // open at once; 0: no bound
   std::size_t max_connections_per_peer = 256;  // from one IP address; 0: no bound
   std::size_t max_streams = 16;                // streamed responses (exports) at once; 0: no bound
+  // After answering 401 or 403 (a request from a key that may not write), wait this long before
+  // reading the connection's next request (a timer; no thread waits). A client that keeps
+  // sending refused requests is slowed down; an honest one never gets these answers. 0: none.
+  std::chrono::milliseconds refusal_pause{0};
   std::chrono::milliseconds shutdown_grace{10000};  // in-flight requests get this long on stop()
   std::string tls_cert_file;    // PEM chain; TLS is on when both files are given
   std::string tls_key_file;     // PEM private key

@@ -1,10 +1,17 @@
-// ThreadPool: a fixed set of std::threads running posted tasks in FIFO order. Used for
-// expensive, independent work (proof and signature checks) so it runs neither on the HTTP I/O
-// threads nor serialised inside the committer.
+// ThreadPool: a fixed set of std::threads running posted tasks. Used for expensive, independent
+// work (proof and signature checks) so it runs neither on the HTTP I/O threads nor serialised
+// inside the committer.
 //
 // Admission: try_post() refuses new work once max_queued tasks wait (the caller answers 503 with
 // Retry-After instead of queueing without bound); post() always queues and is for work already
 // admitted (a receipt to build for an entry that is committed).
+//
+// Order: work already admitted (post) runs first, in FIFO order: it finishes requests whose
+// entries are stored. New work (try_post) is queued per flow (the election ledger's flow is the
+// entry's author key) and the flows take turns, one task each, in the order they became
+// non-empty; within a flow, FIFO. One flow with many queued tasks therefore delays another
+// flow's next task by at most one of its own, not by all of them (fair queueing; docs/api.md,
+// "Order of checks").
 //
 // Thread-safety: post() and stop() may be called from any thread. Tasks must not throw.
 #pragma once
@@ -12,6 +19,8 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <map>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -31,9 +40,11 @@ class ThreadPool {
   bool post(std::function<void()> task);
 
   enum class Admission { kQueued, kFull, kStopped };
-  // Queues a task unless max_queued tasks already wait (kFull) or stop() has begun (kStopped);
-  // the task is dropped unless kQueued.
-  Admission try_post(std::function<void()> task);
+  // Queues a task in `flow` unless max_queued tasks (of all flows and post() together) already
+  // wait (kFull) or stop() has begun (kStopped); the task is dropped unless kQueued.
+  Admission try_post(std::string flow, std::function<void()> task);
+  // The same in the flow "" (callers that have no notion of who sent the work).
+  Admission try_post(std::function<void()> task) { return try_post({}, std::move(task)); }
 
   // Tasks waiting (not yet running).
   std::size_t queued() const;
@@ -46,12 +57,17 @@ class ThreadPool {
 
  private:
   void run();
+  // The next task to run (admitted first, then the next flow's turn), or empty.
+  std::function<void()> next() TABELLA_REQUIRES(mu_);
 
   const std::size_t max_queued_;
   const std::size_t thread_count_;
   mutable Mutex mu_;
   CondVar cv_;
-  std::deque<std::function<void()>> tasks_ TABELLA_GUARDED_BY(mu_);
+  std::deque<std::function<void()>> admitted_ TABELLA_GUARDED_BY(mu_);  // post()
+  std::map<std::string, std::deque<std::function<void()>>> flows_ TABELLA_GUARDED_BY(mu_);
+  std::deque<std::string> turns_ TABELLA_GUARDED_BY(mu_);  // the non-empty flows, next first
+  std::size_t queued_ TABELLA_GUARDED_BY(mu_) = 0;         // tasks in admitted_ and flows_
   bool stopping_ TABELLA_GUARDED_BY(mu_) = false;
   Mutex join_mu_;  // serialises concurrent stop() calls
   std::vector<std::thread> threads_ TABELLA_GUARDED_BY(join_mu_);
