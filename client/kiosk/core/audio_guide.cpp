@@ -118,7 +118,7 @@ QString AudioGuide::screen_text() const {
       QString t = tr("Review your choices. %1 contests.").arg(rows.size());
       if (blank > 0)
         t += QLatin1Char(' ') +
-             tr("%1 of them have fewer choices than allowed.").arg(static_cast<int>(blank));
+             tr("Contests with fewer choices than allowed: %1.").arg(static_cast<int>(blank));
       t += QLatin1Char(' ') +
            tr("Press down to hear each contest; select on a contest changes it. The last item "
               "seals your ballot.");
@@ -290,11 +290,14 @@ bool AudioGuide::key(AudioKey k) {
       acted_ = false;
       return true;
     }
-    case AudioKey::kBack:
+    case AudioKey::kBack: {
+      const QString before = screen_key();
       model_->back();
-      if (screen_key() == shown_key_)
+      // A new screen was spoken by on_changed(); else there was nowhere to go back to.
+      if (screen_key() == before)
         say(tr("There is no going back from here.") + QLatin1Char(' ') + screen_text());
       return true;
+    }
     case AudioKey::kRepeat:
       say_position();
       return true;

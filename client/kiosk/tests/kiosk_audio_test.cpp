@@ -12,6 +12,7 @@
 
 #include <QApplication>
 #include <QDir>
+#include <QFile>
 #include <QKeyEvent>
 #include <QLabel>
 #include <QPushButton>
@@ -225,7 +226,8 @@ TEST_P(KioskAudioTest, AWholeVoteReviewChallengeAndCastEyesFree) {
   // The review: three contests, one blank; each read in turn.
   ASSERT_EQ(model_->screen(), Screen::kReview);
   EXPECT_SAID(said(), t("Review your choices. 3 contests.", "Revise sus opciones. 3 contiendas."),
-              t("1 of them have fewer", "1 de ellas tiene"));
+              t("Contests with fewer choices than allowed: 1.",
+                "Contiendas con menos opciones de las permitidas: 1."));
   press(Qt::Key_Down);
   EXPECT_SAID(said(), mayor);
   press(Qt::Key_Down);
@@ -235,7 +237,11 @@ TEST_P(KioskAudioTest, AWholeVoteReviewChallengeAndCastEyesFree) {
   // Back goes to the last contest, and forward again.
   press(Qt::Key_Escape);
   ASSERT_EQ(model_->screen(), Screen::kContest);
-  EXPECT_SAID(said(), t("Contest 3 of 3", "Contienda 3 de 3"));
+  {
+    const QString back = said();
+    EXPECT_SAID(back, t("Contest 3 of 3", "Contienda 3 de 3"));
+    EXPECT_FALSE(back.contains(t("no going back", "no se puede volver"))) << back.toStdString();
+  }
   down_to(t("Review my choices", "Revisar mis opciones"));
   press(Qt::Key_Return);
   ASSERT_EQ(model_->screen(), Screen::kReview);
@@ -320,6 +326,12 @@ TEST_P(KioskAudioTest, AWholeVoteReviewChallengeAndCastEyesFree) {
   EXPECT_FALSE(guide_->headphones());
   EXPECT_FALSE(panel->isVisible());
   EXPECT_SAID(said(), t("Your session has ended", "Su sesión ha terminado"));
+  if (!shots.isEmpty()) {
+    QFile f(QDir(QString::fromLocal8Bit(shots))
+                .filePath(QStringLiteral("transcript-%1.txt").arg(lang)));
+    ASSERT_TRUE(f.open(QIODevice::WriteOnly));
+    f.write(sink_.lines.join(QStringLiteral("\n")).toUtf8());
+  }
 }
 
 TEST_P(KioskAudioTest, KeysMeanNothingToTheGuideWhenItIsOffOrOnPollWorkerScreens) {
