@@ -716,7 +716,7 @@
     </message>
     <message>
         <source>Your ballot is sealed but NOT cast yet. If you do not continue, it will be discarded and NOT counted, and the screen will be cleared in %1.</source>
-        <translation>Su boleta está sellada pero NO emitida. Si no continúa, se descartará, NO se contará y la pantalla se borrará en %1.</translation>
+        <translation>Su boleta está sellada pero AÚN NO depositada. Si no continúa, se descartará, NO se contará y la pantalla se borrará en %1.</translation>
     </message>
     <message>
         <source>The screen will be cleared for the next voter in %1 and your choices will be lost.</source>
@@ -812,7 +812,7 @@
     </message>
     <message>
         <source>NOT cast yet: only &quot;Cast my ballot&quot; counts it.</source>
-        <translation>AÚN NO emitida: solo «Emitir mi boleta» la cuenta.</translation>
+        <translation>AÚN NO depositada: solo «Depositar mi boleta» la cuenta.</translation>
     </message>
     <message>
         <source>Or check it first: the kiosk shows what it sealed. A checked ballot is NOT counted, and you vote again.</source>
@@ -852,7 +852,7 @@
     </message>
     <message>
         <source>How to check your ballot: scan the QR code or open the address below. The page must show your tracking code as a cast ballot. If it does not, tell the election office.</source>
-        <translation>Cómo comprobar su boleta: escanee el código QR o abra la dirección de abajo. La página debe mostrar su código de seguimiento como boleta emitida. Si no es así, avise a la oficina electoral.</translation>
+        <translation>Cómo comprobar su boleta: escanee el código QR o abra la dirección de abajo. La página debe mostrar su código de seguimiento como boleta depositada. Si no es así, avise a la oficina electoral.</translation>
     </message>
     <message>
         <source>Audio ballot in use</source>
