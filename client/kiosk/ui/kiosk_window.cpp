@@ -542,6 +542,11 @@ void KioskWindow::rebuild() {
   }
   // Restore keyboard focus, else focus the first control.
   QWidget* target = focus_name_.isEmpty() ? nullptr : page_->findChild<QWidget*>(focus_name_);
+  // Paged to the last (first) screen of a list: "More" ("Previous") is gone, focus the other one.
+  if (target == nullptr && focus_name_ == QStringLiteral("more-page"))
+    target = page_->findChild<QWidget*>(QStringLiteral("previous-page"));
+  if (target == nullptr && focus_name_ == QStringLiteral("previous-page"))
+    target = page_->findChild<QWidget*>(QStringLiteral("more-page"));
   if (target == nullptr) {
     for (auto* w : page_->findChildren<QWidget*>()) {
       if (w->focusPolicy() & Qt::TabFocus) {
@@ -689,8 +694,9 @@ void KioskWindow::paged_list(QVBoxLayout* l, int count, const std::function<QWid
   list_count_ = count;
   const int per = list_page_size_ == 0 ? count : list_page_size_;
   list_first_ = std::clamp(list_first_, 0, std::max(0, count - 1));
-  if (per >= count) list_first_ = 0;
-  const int first = list_first_;
+  // The voter's place in the list is kept while rebuild() tries page sizes (its first try shows
+  // everything): resetting it there sent "More choices" back to the first choice every time.
+  const int first = per >= count ? 0 : list_first_;
   const int last = std::min(count, first + per);  // exclusive
   const bool paged = per < count;
   for (int i = first; i < last; ++i) l->addWidget(item(i));
@@ -700,9 +706,20 @@ void KioskWindow::paged_list(QVBoxLayout* l, int count, const std::function<QWid
                       /*wrap=*/false);
   range->setObjectName(QStringLiteral("page-range"));
   range->setAlignment(Qt::AlignCenter);
+  // With both controls the range goes on its own line above them: three in a row are too wide
+  // at the largest text, and stacked they no longer fit under a long contest's title.
+  // As a last resort (drop_optional_) that line is left out: the controls' accessible
+  // descriptions still say where the voter is.
+  const bool both = first > 0 && last < count;
+  const QString where = range->text();
+  if (both && !drop_optional_)
+    l->addWidget(range);
+  else if (both)
+    delete range;
   if (first > 0) {
     auto* prev = button(QStringLiteral("previous-page"), QStringLiteral("▲  ") + previous_text,
-                        previous_text, [this, first, per] {
+                        previous_text + QStringLiteral(" (") + where + QStringLiteral(")."),
+                        [this, first, per] {
                           list_first_ = std::max(0, first - per);
                           focus_after_ = QStringLiteral("previous-page");
                           schedule_rebuild();
@@ -710,14 +727,19 @@ void KioskWindow::paged_list(QVBoxLayout* l, int count, const std::function<QWid
     prev->setProperty("nav", true);
     r->addWidget(prev);
   }
-  r->addWidget(range, 1);
+  if (both)
+    r->addStretch(1);
+  else
+    r->addWidget(range, 1);
   if (last < count) {
-    auto* more = button(QStringLiteral("more-page"), QStringLiteral("▼  ") + more_text,
-                        tr("%1 (%2 more).").arg(more_text).arg(count - last), [this, last] {
-                          list_first_ = last;
-                          focus_after_ = QStringLiteral("more-page");
-                          schedule_rebuild();
-                        });
+    auto* more =
+        button(QStringLiteral("more-page"), QStringLiteral("▼  ") + more_text,
+               tr("%1 (%2 more).").arg(more_text).arg(count - last) + QStringLiteral(" ") + where,
+               [this, last] {
+                 list_first_ = last;
+                 focus_after_ = QStringLiteral("more-page");
+                 schedule_rebuild();
+               });
     more->setProperty("nav", true);
     r->addWidget(more);
   }
@@ -991,7 +1013,9 @@ void KioskWindow::page_contest(QVBoxLayout* l) {
   else
     title->setAccessibleDescription(v.rule);
   l->addWidget(title);
-  if (!v.instructions.isEmpty()) l->addWidget(label(v.instructions));
+  // The ballot's instructions are also the title's accessible description (and spoken by the
+  // audio ballot): left out only when the page needs the room.
+  if (!v.instructions.isEmpty() && !drop_optional_) l->addWidget(label(v.instructions));
   auto* status = label(v.rule + QStringLiteral(" ") + v.status, QStringLiteral("heading"));
   status->setObjectName(QStringLiteral("status"));
   l->addWidget(status);

@@ -143,8 +143,12 @@ int screenshots(const QString& out, const QString& manifest_path, Translations& 
   int faults = 0;
   QString suffix;
   auto shot = [&](const QString& name) {
-    pump_until([] { return false; }, 60);  // let layouts settle and deleteLater run
-    window.rebuild();
+    // Show the model's last change: one rebuild (the one it scheduled, else one now), then let
+    // the old page's deleteLater run.
+    const bool pending = window.rebuild_pending();
+    if (!pump_until([&] { return !window.rebuild_pending(); }))
+      std::fprintf(stderr, "the window did not show the model's change\n");
+    if (!pending) window.rebuild();
     QCoreApplication::processEvents();
     const QString path = QDir(out).filePath(name + suffix + QStringLiteral(".png"));
     if (!window.grab().save(path)) std::fprintf(stderr, "cannot write %s\n", qPrintable(path));
