@@ -17,6 +17,9 @@ PACKAGES=(
   # Qt 6 kiosk (widgets, print support, translations) and a virtual display for screenshots
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libgl-dev xvfb xauth
   fonts-dejavu-core
+  # the kiosk's audio ballot: Qt TextToSpeech and its offline engine (flite)
+  # (qt6-speech-dev's CMake package needs Qt6QmlIntegration from qt6-declarative-dev)
+  qt6-speech-dev qt6-speech-flite-plugin qt6-declarative-dev
   # the kiosk's poll-worker reports are read back from their PDF in tests (pdftotext)
   poppler-utils
   # clustered ledger

@@ -759,6 +759,7 @@ void KioskModel::wipe_voter() {
 }
 
 void KioskModel::reset() {
+  emit session_cleared();
   wipe_voter();
   text_size_ = 0;
   contrast_ = 0;

@@ -240,6 +240,8 @@ class KioskModel : public QObject, private DispatcherListener {
   void idle_changed();
   // A requested poll-worker report is ready (poll_report()).
   void poll_report_ready();
+  // reset() is clearing the voter's session (Done, inactivity): emitted before anything is wiped.
+  void session_cleared();
 
  private:
   // DispatcherListener (called on this thread)

@@ -11,10 +11,6 @@ namespace tabella::kiosk {
 
 namespace {
 
-QString tr(const char* text) {
-  return QCoreApplication::translate("tabella::kiosk::PollReport", text);
-}
-
 bool closed_phase(const std::string& p) {
   return !(p.empty() || p == "empty" || p == "setup" || p == "keyed" || p == "open");
 }
@@ -34,11 +30,15 @@ PollReport make_poll_report(const PollReportInputs& in) {
   r.kind = in.kind;
   r.time = in.time.toUTC();
   const bool opened = in.kind == PollReportKind::kOpened;
-  r.heading = opened ? tr("Polls-opened report (zero report)") : tr("Polls-closed report");
+  r.heading =
+      opened ? QCoreApplication::translate("tabella::kiosk::PollReport",
+                                           "Polls-opened report (zero report)")
+             : QCoreApplication::translate("tabella::kiosk::PollReport", "Polls-closed report");
   if (!in.election) {
-    r.refusal =
-        tr("This kiosk has not loaded the election yet, so no report can be made. Check that "
-           "it is enrolled and can reach the election record, then try again.");
+    r.refusal = QCoreApplication::translate(
+        "tabella::kiosk::PollReport",
+        "This kiosk has not loaded the election yet, so no report can be made. Check that "
+        "it is enrolled and can reach the election record, then try again.");
     return r;
   }
   const auto& m = in.election->context->manifest;
@@ -56,17 +56,19 @@ PollReport make_poll_report(const PollReportInputs& in) {
   const bool reached = in.ledger_status.has_value();
   const std::string phase = reached ? in.ledger_status->phase : std::string();
   const bool closed = (reached && closed_phase(phase)) || in.polls_close.has_value();
-  r.phase =
-      reached
-          ? KioskModel::phase_text(phase)
-          : tr("could not be reached (%1)").arg(QString::fromStdString(in.ledger_error.describe()));
+  r.phase = reached ? KioskModel::phase_text(phase)
+                    : QCoreApplication::translate("tabella::kiosk::PollReport",
+                                                  "could not be reached (%1)")
+                          .arg(QString::fromStdString(in.ledger_error.describe()));
   // One state, never "open" once the polls have closed.
   if (closed) {
-    r.state = tr("not accepting ballots: the polls are closed");
+    r.state = QCoreApplication::translate("tabella::kiosk::PollReport",
+                                          "not accepting ballots: the polls are closed");
   } else if (in.local.kiosk_open) {
-    r.state = tr("open for voters");
+    r.state = QCoreApplication::translate("tabella::kiosk::PollReport", "open for voters");
   } else {
-    r.state = tr("closed to voters (a poll worker can open it)");
+    r.state = QCoreApplication::translate("tabella::kiosk::PollReport",
+                                          "closed to voters (a poll worker can open it)");
   }
   r.queued = in.local.queue_length;
   r.rejected = in.local.rejected.size();
@@ -76,9 +78,10 @@ PollReport make_poll_report(const PollReportInputs& in) {
 
   if (opened) {
     if (closed) {
-      r.refusal =
-          tr("The polls are already closed, so there is no polls-opened report to make. Print the "
-             "polls-closed report instead.");
+      r.refusal = QCoreApplication::translate(
+          "tabella::kiosk::PollReport",
+          "The polls are already closed, so there is no polls-opened report to make. Print the "
+          "polls-closed report instead.");
       return r;
     }
     if (in.ledger_kiosk) {
@@ -91,33 +94,40 @@ PollReport make_poll_report(const PollReportInputs& in) {
       r.challenged = in.local.challenged_here;
       r.last_sequence = in.chain.sequence;
       r.chain_head = in.chain.head;
-      r.problems.push_back(
-          tr("The election record could not be reached: the counts are this kiosk's own, and its "
-             "name and precinct are not shown. Print the report again when the network is back."));
+      r.problems.push_back(QCoreApplication::translate(
+          "tabella::kiosk::PollReport",
+          "The election record could not be reached: the counts are this kiosk's own, and its "
+          "name and precinct are not shown. Print the report again when the network is back."));
     }
     if (r.cast != 0 || r.challenged != 0 || in.local.cast_here != 0 ||
         in.local.challenged_here != 0) {
-      r.problems.push_back(
-          tr("This is NOT a zero report: ballots were already cast or checked on this kiosk."));
+      r.problems.push_back(QCoreApplication::translate(
+          "tabella::kiosk::PollReport",
+          "This is NOT a zero report: ballots were already cast or checked on this kiosk."));
     }
   } else {
     if (!in.polls_close) {
       r.refusal =
           reached
-              ? tr("The polls are not closed yet, so the polls-closed report cannot be made. It "
-                   "can be printed once the election office has closed the polls.")
-              : tr("The election record cannot be reached. The polls-closed report needs its "
-                   "closing entry, which names this kiosk's counts: try again when the network "
-                   "is back.");
+              ? QCoreApplication::translate(
+                    "tabella::kiosk::PollReport",
+                    "The polls are not closed yet, so the polls-closed report cannot be made. It "
+                    "can be printed once the election office has closed the polls.")
+              : QCoreApplication::translate(
+                    "tabella::kiosk::PollReport",
+                    "The election record cannot be reached. The polls-closed report needs its "
+                    "closing entry, which names this kiosk's counts: try again when the network "
+                    "is back.");
       return r;
     }
     const auto& heads = in.polls_close->kiosks;
     auto head = std::find_if(heads.begin(), heads.end(),
                              [&](const record::KioskHead& h) { return h.key == in.kiosk_key; });
     if (head == heads.end()) {
-      r.problems.push_back(
-          tr("The election record's closing entry does not name this kiosk: it was not enrolled "
-             "for this election. Call the election office."));
+      r.problems.push_back(QCoreApplication::translate(
+          "tabella::kiosk::PollReport",
+          "The election record's closing entry does not name this kiosk: it was not enrolled "
+          "for this election. Call the election office."));
       r.cast = in.local.cast_here;
       r.challenged = in.local.challenged_here;
       r.chain_head = in.chain.head;
@@ -129,9 +139,11 @@ PollReport make_poll_report(const PollReportInputs& in) {
       r.last_sequence = in.ledger_kiosk ? in.ledger_kiosk->last_sequence : in.chain.sequence;
       if (in.chain.head != head->chain_head) {
         r.problems.push_back(
-            tr("The last ballot this kiosk sealed (number %1, code %2) is not the last one the "
-               "election record holds for it (code %3): ballots of this kiosk are missing from "
-               "the record. Call the election office.")
+            QCoreApplication::translate(
+                "tabella::kiosk::PollReport",
+                "The last ballot this kiosk sealed (number %1, code %2) is not the last one the "
+                "election record holds for it (code %3): ballots of this kiosk are missing from "
+                "the record. Call the election office.")
                 .arg(in.chain.sequence)
                 .arg(code_text(in.chain.head), code_text(head->chain_head)));
       }
@@ -139,15 +151,21 @@ PollReport make_poll_report(const PollReportInputs& in) {
   }
   if (r.queued != 0) {
     r.problems.push_back(
-        opened ? tr("%1 ballots are waiting on this kiosk to be sent to the election record.")
+        opened ? QCoreApplication::translate(
+                     "tabella::kiosk::PollReport",
+                     "%1 ballots are waiting on this kiosk to be sent to the election record.")
                      .arg(r.queued)
-               : tr("%1 ballots are still on this kiosk and were never confirmed by the election "
-                    "record: they are NOT counted. Call the election office.")
+               : QCoreApplication::translate(
+                     "tabella::kiosk::PollReport",
+                     "%1 ballots are still on this kiosk and were never confirmed by the election "
+                     "record: they are NOT counted. Call the election office.")
                      .arg(r.queued));
   }
   if (r.rejected != 0) {
     r.problems.push_back(
-        tr("The election record refused %1 entries from this kiosk (listed above).")
+        QCoreApplication::translate(
+            "tabella::kiosk::PollReport",
+            "The election record refused %1 entries from this kiosk (listed above).")
             .arg(r.rejected));
   }
   r.produced = true;
@@ -161,36 +179,63 @@ QStringList PollReport::lines() const {
     l << refusal;
     return l;
   }
-  const QString none = tr("(unknown: the election record could not be reached)");
-  l << tr("Election: %1").arg(election_title);
-  l << tr("Election identity: %1 (record %2)").arg(election_id, origin);
-  l << tr("Kiosk: %1").arg(kiosk_name.isEmpty() ? none : kiosk_name);
-  l << tr("Kiosk fingerprint: %1").arg(fingerprint);
-  l << tr("Precinct: %1").arg(precinct.isEmpty() ? none : precinct);
-  l << tr("Time: %1 UTC").arg(time.toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")));
-  l << tr("Kiosk state: %1").arg(state);
-  l << tr("Election record: %1").arg(phase);
+  const QString none = QCoreApplication::translate(
+      "tabella::kiosk::PollReport", "(unknown: the election record could not be reached)");
+  l << QCoreApplication::translate("tabella::kiosk::PollReport", "Election: %1")
+           .arg(election_title);
+  l << QCoreApplication::translate("tabella::kiosk::PollReport",
+                                   "Election identity: %1 (record %2)")
+           .arg(election_id, origin);
+  l << QCoreApplication::translate("tabella::kiosk::PollReport", "Kiosk: %1")
+           .arg(kiosk_name.isEmpty() ? none : kiosk_name);
+  l << QCoreApplication::translate("tabella::kiosk::PollReport", "Kiosk fingerprint: %1")
+           .arg(fingerprint);
+  l << QCoreApplication::translate("tabella::kiosk::PollReport", "Precinct: %1")
+           .arg(precinct.isEmpty() ? none : precinct);
+  l << QCoreApplication::translate("tabella::kiosk::PollReport", "Time: %1 UTC")
+           .arg(time.toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")));
+  l << QCoreApplication::translate("tabella::kiosk::PollReport", "Kiosk state: %1").arg(state);
+  l << QCoreApplication::translate("tabella::kiosk::PollReport", "Election record: %1").arg(phase);
   if (kind == PollReportKind::kClosed) {
-    l << tr("Counts and last ballot as the election record's polls-close entry names them:");
+    l << QCoreApplication::translate(
+        "tabella::kiosk::PollReport",
+        "Counts and last ballot as the election record's polls-close entry names them:");
   }
-  l << tr("Ballots cast: %1").arg(cast);
-  l << tr("Ballots checked (opened for checking, not counted): %1").arg(challenged);
-  l << tr("Waiting on this kiosk to be sent: %1").arg(queued);
-  l << tr("Refused by the election record: %1").arg(rejected);
+  l << QCoreApplication::translate("tabella::kiosk::PollReport", "Ballots cast: %1").arg(cast);
+  l << QCoreApplication::translate("tabella::kiosk::PollReport",
+                                   "Ballots checked (opened for checking, not counted): %1")
+           .arg(challenged);
+  l << QCoreApplication::translate("tabella::kiosk::PollReport",
+                                   "Waiting on this kiosk to be sent: %1")
+           .arg(queued);
+  l << QCoreApplication::translate("tabella::kiosk::PollReport",
+                                   "Refused by the election record: %1")
+           .arg(rejected);
   for (const QString& s : refused) l << QStringLiteral("  - ") + s;
-  l << tr("Ballots sealed on this kiosk (last number): %1").arg(last_sequence);
-  l << tr("Chain head (the last ballot's code): %1").arg(code_text(chain_head));
+  l << QCoreApplication::translate("tabella::kiosk::PollReport",
+                                   "Ballots sealed on this kiosk (last number): %1")
+           .arg(last_sequence);
+  l << QCoreApplication::translate("tabella::kiosk::PollReport",
+                                   "Chain head (the last ballot's code): %1")
+           .arg(code_text(chain_head));
   l << QStringLiteral("  ") + QString::fromStdString(to_hex(chain_head));
   if (kind == PollReportKind::kOpened && cast == 0 && challenged == 0) {
-    l << tr("Zero report: no ballot has been cast or checked on this kiosk.");
+    l << QCoreApplication::translate(
+        "tabella::kiosk::PollReport",
+        "Zero report: no ballot has been cast or checked on this kiosk.");
   }
   if (problems.isEmpty()) {
-    l << tr("Nothing to report: every ballot of this kiosk is in the election record.");
+    l << QCoreApplication::translate(
+        "tabella::kiosk::PollReport",
+        "Nothing to report: every ballot of this kiosk is in the election record.");
   } else {
-    l << tr("To report to the election office:");
+    l << QCoreApplication::translate("tabella::kiosk::PollReport",
+                                     "To report to the election office:");
     for (const QString& s : problems) l << QStringLiteral("  - ") + s;
   }
-  l << tr("Poll worker: ____________________    Poll worker: ____________________");
+  l << QCoreApplication::translate(
+      "tabella::kiosk::PollReport",
+      "Poll worker: ____________________    Poll worker: ____________________");
   return l;
 }
 

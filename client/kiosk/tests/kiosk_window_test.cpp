@@ -17,6 +17,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
+#include <QTranslator>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -33,7 +34,6 @@
 namespace tabella::kiosk {
 namespace {
 
-using testing::settle;
 using testing::wait_for;
 
 class KioskWindowTest : public ::testing::TestWithParam<const char*> {
@@ -61,6 +61,15 @@ class KioskWindowTest : public ::testing::TestWithParam<const char*> {
     o.cast_patience_ms = 20000;
     o.status_interval_ms = 100;
     model_ = std::make_unique<KioskModel>(o);
+    // The kiosk's strings in the voter's language, as tabella-kiosk swaps them.
+    QObject::connect(model_.get(), &KioskModel::language_changed, model_.get(),
+                     [this](const QString& tag) {
+                       QCoreApplication::removeTranslator(&translator_);
+                       if (tag != QStringLiteral("en") &&
+                           translator_.load(QStringLiteral(TABELLA_BINARY_DIR "/tabella_kiosk_") +
+                                            tag + QStringLiteral(".qm")))
+                         QCoreApplication::installTranslator(&translator_);
+                     });
     window_ =
         std::make_unique<KioskWindow>(model_.get(), dir_.filePath(QStringLiteral("r")), QString());
     window_->resize(1024, 768);
@@ -74,6 +83,19 @@ class KioskWindowTest : public ::testing::TestWithParam<const char*> {
   void TearDown() override {
     window_.reset();
     model_.reset();
+    QCoreApplication::removeTranslator(&translator_);
+  }
+
+  // Lets the window show the model's state, as the event loop does between two keystrokes:
+  // waits until no rebuild is pending (a condition, not a time: a loaded machine is slower).
+  void settle() {
+    testing::settle();
+    EXPECT_TRUE(wait_for([&] { return !window_->rebuild_pending(); }))
+        << "the window did not show the model's change";
+    testing::settle();
+  }
+  QString t(const char* en, const char* es) const {
+    return QString::fromUtf8(QString::fromLatin1(GetParam()) == QStringLiteral("es") ? es : en);
   }
 
   QWidget* focus() const { return QApplication::focusWidget(); }
@@ -124,7 +146,10 @@ class KioskWindowTest : public ::testing::TestWithParam<const char*> {
     settle();
     ASSERT_EQ(model_->screen(), Screen::kPollWorker);
     settle();
-    wait_for([] { return false; }, 300);  // a status poll or two
+    // A status report or two (every 100 ms) must not act on the screen either.
+    const auto reports = model_->status_reports();
+    EXPECT_TRUE(wait_for([&] { return model_->status_reports() >= reports + 2; }));
+    settle();
     EXPECT_FALSE(model_->kiosk_open()) << "the PIN's Enter opened the kiosk";
     ASSERT_EQ(focus_name(), QStringLiteral("exit"));
     key(Qt::Key_Return);  // on the poll-worker screen's first control, "Exit": harmless
@@ -152,6 +177,7 @@ class KioskWindowTest : public ::testing::TestWithParam<const char*> {
   DemoElection demo_;
   std::unique_ptr<KioskModel> model_;
   std::unique_ptr<KioskWindow> window_;
+  QTranslator translator_;
 };
 
 TEST_P(KioskWindowTest, EveryKeyActsOnOneScreenAndTheSealedBallotHoldsWhatTheKeysChose) {
@@ -297,7 +323,7 @@ TEST_P(KioskWindowTest, EveryKeyActsOnOneScreenAndTheSealedBallotHoldsWhatTheKey
   EXPECT_TRUE(warning->isVisible());
   auto* warning_text = window_->findChild<QLabel*>(QStringLiteral("idle-text"));
   ASSERT_NE(warning_text, nullptr);
-  EXPECT_TRUE(warning_text->text().contains(QStringLiteral("NOT cast")));
+  EXPECT_TRUE(warning_text->text().contains(t("NOT cast", "NO depositada")));
   key(Qt::Key_Return);
   settle();
   EXPECT_FALSE(model_->idle_warning());
@@ -334,7 +360,7 @@ TEST_P(KioskWindowTest, EveryKeyActsOnOneScreenAndTheSealedBallotHoldsWhatTheKey
   auto* next = window_->findChild<QPushButton*>(QStringLiteral("next"));
   ASSERT_NE(next, nullptr);
   // (The test loads no UI translation: the kiosk's own strings are in English here.)
-  EXPECT_EQ(next->accessibleName(), QStringLiteral("Back to review"));
+  EXPECT_EQ(next->accessibleName(), t("Back to review", "Volver a la revisión"));
   tab_to(QStringLiteral("next"));
   key(Qt::Key_Return);
   settle();
@@ -364,16 +390,25 @@ TEST_P(KioskWindowTest, PollWorkerScreenWritesTheReportsAsPdf) {
     settle();
     return window_->last_poll_report();
   };
+  // The report is in the kiosk's language (the one on screen when the poll worker makes it).
+  const QString lang = QString::fromLatin1(GetParam());
   open_kiosk_by_keys();
+  model_->choose_language(lang);
   model_->enter_poll_worker();
   model_->submit_pin(QStringLiteral("2468"));
   ASSERT_EQ(model_->screen(), Screen::kPollWorker);
   const QString opened = pdf_text(report_by_button(QStringLiteral("report-opened")));
-  EXPECT_TRUE(opened.contains(QStringLiteral("Polls-opened report (zero report)")))
+  EXPECT_TRUE(opened.contains(
+      t("Polls-opened report (zero report)", "Informe de apertura de la votación (informe cero)")))
       << opened.toStdString();
-  EXPECT_TRUE(opened.contains(QStringLiteral("Zero report: no ballot")));
-  EXPECT_TRUE(opened.contains(QStringLiteral("Kiosk fingerprint: ") + model_->kiosk_fingerprint()));
-  EXPECT_TRUE(opened.contains(QStringLiteral("Precinct: precinct-1")));
+  EXPECT_TRUE(opened.contains(t("Zero report: no ballot", "Informe cero: no se ha depositado")));
+  EXPECT_TRUE(opened.contains(t("Kiosk fingerprint: ", "Huella del quiosco: ") +
+                              model_->kiosk_fingerprint()));
+  EXPECT_TRUE(opened.contains(t("Precinct: precinct-1", "Distrito: precinct-1")));
+  EXPECT_TRUE(opened.contains(t("open for voters", "abierto a los votantes")));
+  if (lang != QStringLiteral("en")) {
+    EXPECT_FALSE(opened.contains(QStringLiteral("Ballots cast"))) << "English left in the report";
+  }
   // Closed report while the polls are open: refused on screen, no file.
   auto* closed_button = window_->findChild<QPushButton*>(QStringLiteral("report-closed"));
   ASSERT_NE(closed_button, nullptr);
@@ -402,6 +437,7 @@ TEST_P(KioskWindowTest, PollWorkerScreenWritesTheReportsAsPdf) {
   ASSERT_TRUE(demo_.ledger->close_polls().ok());
   ASSERT_TRUE(wait_for([&] { return model_->polls_closed(); }));
   settle();
+  model_->choose_language(lang);  // the session's end reset it
   model_->enter_poll_worker();
   model_->submit_pin(QStringLiteral("2468"));
   ASSERT_EQ(model_->screen(), Screen::kPollWorker);
@@ -413,15 +449,21 @@ TEST_P(KioskWindowTest, PollWorkerScreenWritesTheReportsAsPdf) {
   ASSERT_EQ(close->kiosks.size(), 1u);
   const auto& head = close->kiosks[0];
   EXPECT_EQ(QString::fromStdString(to_hex(head.chain_head)), code);
-  EXPECT_TRUE(closed.contains(QStringLiteral("Polls-closed report"))) << closed.toStdString();
-  EXPECT_TRUE(closed.contains(QStringLiteral("Ballots cast: %1").arg(head.cast)));
+  EXPECT_TRUE(closed.contains(t("Polls-closed report", "Informe de cierre de la votación")))
+      << closed.toStdString();
+  EXPECT_TRUE(closed.contains(t("Ballots cast: %1", "Boletas depositadas: %1").arg(head.cast)));
   EXPECT_TRUE(
-      closed.contains(QStringLiteral("Ballots checked (opened for checking, not counted): %1")
+      closed.contains(t("Ballots checked (opened for checking, not counted): %1",
+                        "Boletas verificadas (abiertas para verificarlas, no se cuentan): %1")
                           .arg(head.challenged)));
   EXPECT_TRUE(closed.contains(QString::fromStdString(to_hex(head.chain_head))));
-  EXPECT_TRUE(closed.contains(QStringLiteral("the polls are closed")));
-  EXPECT_FALSE(closed.contains(QStringLiteral("open for voters")));
-  EXPECT_TRUE(closed.contains(QStringLiteral("Nothing to report")));
+  EXPECT_TRUE(closed.contains(t("the polls are closed", "la votación está cerrada")));
+  EXPECT_FALSE(closed.contains(t("open for voters", "abierto a los votantes")));
+  EXPECT_TRUE(closed.contains(t("Nothing to report", "Nada que informar")));
+  // The ledger's phase comes in the same language.
+  EXPECT_TRUE(closed.contains(t("Election record: ", "Registro de la elección: ") +
+                              KioskModel::phase_text(model_->poll_status().ledger_phase)))
+      << closed.toStdString();
 }
 
 INSTANTIATE_TEST_SUITE_P(Languages, KioskWindowTest, ::testing::Values("en", "es"));

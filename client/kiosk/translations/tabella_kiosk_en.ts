@@ -854,5 +854,462 @@
         <source>How to check your ballot: scan the QR code or open the address below. The page must show your tracking code as a cast ballot. If it does not, tell the election office.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Audio ballot in use</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The screen is blank for the voter&apos;s privacy.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Audio ballot: on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Audio ballot</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The ballot is read aloud. Press to turn it off.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Have the ballot read aloud through headphones (or press F1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>NOT available: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1; %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>in use</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ready</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show the voter&apos;s screen</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Blank the voter&apos;s screen</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Headphone mode: the voter&apos;s screen shows only &quot;Audio ballot in use&quot; while the ballot is read aloud (privacy).</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>tabella::kiosk::AudioGuide</name>
+    <message>
+        <source>Audio ballot.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The screen is now blank, for your privacy. Press the same key to show it again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The screen is now shown.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Group %1: %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Selected.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not selected.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not available: you have already chosen %1, the most allowed in this contest. Remove a choice first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choice %1 of %2: %3. %4</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Use the up and down keys to move, select to choose, and back to go back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The kiosk is getting ready. Please wait.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This kiosk is not ready. Please ask a poll worker.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The polls are closed. This kiosk does not accept ballots any more.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This kiosk is closed. Please ask a poll worker.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Welcome to %1. %2 Press down to choose your language, then start voting.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter a new voting code. Your sealed ballot is kept and will be cast with the new code.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your voting code. Type the code on your card, or scan it, or ask a poll worker to enter it. Then press Enter.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 choices. Press down to hear them.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Review your choices. %1 contests.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Contests with fewer choices than allowed: %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Press down to hear each contest; select on a contest changes it. The last item seals your ballot.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Please wait.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your ballot is sealed. It is NOT cast yet: only Cast my ballot counts it. Your tracking code is: %1 Press down for Cast my ballot, Check this ballot, or Change my choices.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Checked ballot: NOT counted. The ballot with tracking code %1 contained:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>blank, no choice</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>If this is not what you chose, tell a poll worker. Press down, then select, to continue and vote.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your ballot has been cast and recorded. Thank you for voting. Your tracking code is: %1 Press down for Done.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your ballot is cast and saved on this kiosk; the election record will confirm it later. Your tracking code is: %1 Press down for Done.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your ballot was not recorded.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Please ask a poll worker.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Poll worker screen.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Press select to use this language.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Start voting.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Back to review.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Review my choices.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next contest.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Press select to change it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>These are my choices: seal my ballot. You can still check it or cast it next.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cast my ballot. It will be counted.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check this ballot. It is opened and NOT counted, and you vote again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Change my choices. This sealed ballot is discarded.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your tracking code is: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Continue and vote: back to your choices, to seal a new ballot.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Done. The screen is cleared for the next voter.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>End of this screen.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>There is no going back from here.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Volume %1 percent.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Faster.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Slower.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: selected.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: not selected.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>You are still voting. Continuing.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>1 second</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 seconds</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Are you still voting?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your ballot is sealed but NOT cast yet. If you do not continue, it will be discarded and NOT counted in %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your choices will be cleared in %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Press any key to continue voting.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your session has ended and the screen is cleared. The audio ballot is off.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>tabella::kiosk::PollReport</name>
+    <message>
+        <source>Polls-opened report (zero report)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Polls-closed report</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This kiosk has not loaded the election yet, so no report can be made. Check that it is enrolled and can reach the election record, then try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>could not be reached (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not accepting ballots: the polls are closed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>open for voters</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>closed to voters (a poll worker can open it)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The polls are already closed, so there is no polls-opened report to make. Print the polls-closed report instead.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The election record could not be reached: the counts are this kiosk&apos;s own, and its name and precinct are not shown. Print the report again when the network is back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This is NOT a zero report: ballots were already cast or checked on this kiosk.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The polls are not closed yet, so the polls-closed report cannot be made. It can be printed once the election office has closed the polls.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The election record cannot be reached. The polls-closed report needs its closing entry, which names this kiosk&apos;s counts: try again when the network is back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The election record&apos;s closing entry does not name this kiosk: it was not enrolled for this election. Call the election office.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The last ballot this kiosk sealed (number %1, code %2) is not the last one the election record holds for it (code %3): ballots of this kiosk are missing from the record. Call the election office.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 ballots are waiting on this kiosk to be sent to the election record.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 ballots are still on this kiosk and were never confirmed by the election record: they are NOT counted. Call the election office.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The election record refused %1 entries from this kiosk (listed above).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(unknown: the election record could not be reached)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Election: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Election identity: %1 (record %2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kiosk: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kiosk fingerprint: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Precinct: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Time: %1 UTC</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kiosk state: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Election record: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Counts and last ballot as the election record&apos;s polls-close entry names them:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ballots cast: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ballots checked (opened for checking, not counted): %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting on this kiosk to be sent: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Refused by the election record: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ballots sealed on this kiosk (last number): %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Chain head (the last ballot&apos;s code): %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Zero report: no ballot has been cast or checked on this kiosk.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing to report: every ballot of this kiosk is in the election record.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>To report to the election office:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Poll worker: ____________________    Poll worker: ____________________</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>tabella::kiosk::QtSpeechSink</name>
+    <message>
+        <source>No text-to-speech engine is installed (the package qt6-speech-flite-plugin): the audio ballot cannot speak.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The text-to-speech engine &quot;%1&quot; is not installed (installed: %2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>engine %1, voice %2 (%3)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>; no %1 voice: the text in %1 is read with this voice</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 </TS>

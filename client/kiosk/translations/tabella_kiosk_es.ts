@@ -716,7 +716,7 @@
     </message>
     <message>
         <source>Your ballot is sealed but NOT cast yet. If you do not continue, it will be discarded and NOT counted, and the screen will be cleared in %1.</source>
-        <translation>Su boleta está sellada pero NO emitida. Si no continúa, se descartará, NO se contará y la pantalla se borrará en %1.</translation>
+        <translation>Su boleta está sellada pero AÚN NO depositada. Si no continúa, se descartará, NO se contará y la pantalla se borrará en %1.</translation>
     </message>
     <message>
         <source>The screen will be cleared for the next voter in %1 and your choices will be lost.</source>
@@ -812,7 +812,7 @@
     </message>
     <message>
         <source>NOT cast yet: only &quot;Cast my ballot&quot; counts it.</source>
-        <translation>AÚN NO emitida: solo «Emitir mi boleta» la cuenta.</translation>
+        <translation>AÚN NO depositada: solo «Depositar mi boleta» la cuenta.</translation>
     </message>
     <message>
         <source>Or check it first: the kiosk shows what it sealed. A checked ballot is NOT counted, and you vote again.</source>
@@ -852,7 +852,464 @@
     </message>
     <message>
         <source>How to check your ballot: scan the QR code or open the address below. The page must show your tracking code as a cast ballot. If it does not, tell the election office.</source>
-        <translation>Cómo comprobar su boleta: escanee el código QR o abra la dirección de abajo. La página debe mostrar su código de seguimiento como boleta emitida. Si no es así, avise a la oficina electoral.</translation>
+        <translation>Cómo comprobar su boleta: escanee el código QR o abra la dirección de abajo. La página debe mostrar su código de seguimiento como boleta depositada. Si no es así, avise a la oficina electoral.</translation>
+    </message>
+    <message>
+        <source>Audio ballot in use</source>
+        <translation>Boleta de audio en uso</translation>
+    </message>
+    <message>
+        <source>The screen is blank for the voter&apos;s privacy.</source>
+        <translation>La pantalla está en blanco para la privacidad del votante.</translation>
+    </message>
+    <message>
+        <source>Audio ballot: on</source>
+        <translation>Boleta de audio: activada</translation>
+    </message>
+    <message>
+        <source>Audio ballot</source>
+        <translation>Boleta de audio</translation>
+    </message>
+    <message>
+        <source>The ballot is read aloud. Press to turn it off.</source>
+        <translation>La boleta se lee en voz alta. Pulse para apagarla.</translation>
+    </message>
+    <message>
+        <source>Have the ballot read aloud through headphones (or press F1).</source>
+        <translation>Escuchar la boleta en voz alta con auriculares (o pulse F1).</translation>
+    </message>
+    <message>
+        <source>NOT available: %1</source>
+        <translation>NO disponible: %1</translation>
+    </message>
+    <message>
+        <source>%1; %2</source>
+        <translation>%1; %2</translation>
+    </message>
+    <message>
+        <source>in use</source>
+        <translation>en uso</translation>
+    </message>
+    <message>
+        <source>ready</source>
+        <translation>lista</translation>
+    </message>
+    <message>
+        <source>Show the voter&apos;s screen</source>
+        <translation>Mostrar la pantalla del votante</translation>
+    </message>
+    <message>
+        <source>Blank the voter&apos;s screen</source>
+        <translation>Poner en blanco la pantalla del votante</translation>
+    </message>
+    <message>
+        <source>Headphone mode: the voter&apos;s screen shows only &quot;Audio ballot in use&quot; while the ballot is read aloud (privacy).</source>
+        <translation>Modo auriculares: la pantalla del votante solo muestra «Boleta de audio en uso» mientras la boleta se lee en voz alta (privacidad).</translation>
+    </message>
+</context>
+<context>
+    <name>tabella::kiosk::AudioGuide</name>
+    <message>
+        <source>Audio ballot.</source>
+        <translation>Boleta de audio.</translation>
+    </message>
+    <message>
+        <source>The screen is now blank, for your privacy. Press the same key to show it again.</source>
+        <translation>La pantalla está ahora en blanco, para su privacidad. Pulse la misma tecla para mostrarla de nuevo.</translation>
+    </message>
+    <message>
+        <source>The screen is now shown.</source>
+        <translation>La pantalla se muestra de nuevo.</translation>
+    </message>
+    <message>
+        <source>Group %1: %2.</source>
+        <translation>Grupo %1: %2.</translation>
+    </message>
+    <message>
+        <source>Selected.</source>
+        <translation>Seleccionado.</translation>
+    </message>
+    <message>
+        <source>Not selected.</source>
+        <translation>No seleccionado.</translation>
+    </message>
+    <message>
+        <source>Not available: you have already chosen %1, the most allowed in this contest. Remove a choice first.</source>
+        <translation>No disponible: ya eligió %1, el máximo permitido en esta contienda. Quite primero una opción.</translation>
+    </message>
+    <message>
+        <source>Choice %1 of %2: %3. %4</source>
+        <translation>Opción %1 de %2: %3. %4</translation>
+    </message>
+    <message>
+        <source>Use the up and down keys to move, select to choose, and back to go back.</source>
+        <translation>Use las teclas arriba y abajo para moverse, seleccionar para elegir y atrás para volver.</translation>
+    </message>
+    <message>
+        <source>The kiosk is getting ready. Please wait.</source>
+        <translation>El quiosco se está preparando. Espere, por favor.</translation>
+    </message>
+    <message>
+        <source>This kiosk is not ready. Please ask a poll worker.</source>
+        <translation>Este quiosco no está listo. Pida ayuda a un trabajador electoral.</translation>
+    </message>
+    <message>
+        <source>The polls are closed. This kiosk does not accept ballots any more.</source>
+        <translation>La votación está cerrada. Este quiosco ya no acepta boletas.</translation>
+    </message>
+    <message>
+        <source>This kiosk is closed. Please ask a poll worker.</source>
+        <translation>Este quiosco está cerrado. Pida ayuda a un trabajador electoral.</translation>
+    </message>
+    <message>
+        <source>Welcome to %1. %2 Press down to choose your language, then start voting.</source>
+        <translation>Bienvenido a %1. %2 Pulse abajo para elegir su idioma y después empezar a votar.</translation>
+    </message>
+    <message>
+        <source>Enter a new voting code. Your sealed ballot is kept and will be cast with the new code.</source>
+        <translation>Escriba un código de votación nuevo. Su boleta sellada se conserva y se depositará con el código nuevo.</translation>
+    </message>
+    <message>
+        <source>Your voting code. Type the code on your card, or scan it, or ask a poll worker to enter it. Then press Enter.</source>
+        <translation>Su código de votación. Escriba el código de su tarjeta, escanéelo o pida a un trabajador electoral que lo introduzca. Después pulse Intro.</translation>
+    </message>
+    <message>
+        <source>%1 choices. Press down to hear them.</source>
+        <translation>%1 opciones. Pulse abajo para escucharlas.</translation>
+    </message>
+    <message>
+        <source>Review your choices. %1 contests.</source>
+        <translation>Revise sus opciones. %1 contiendas.</translation>
+    </message>
+    <message>
+        <source>Contests with fewer choices than allowed: %1.</source>
+        <translation>Contiendas con menos opciones de las permitidas: %1.</translation>
+    </message>
+    <message>
+        <source>Press down to hear each contest; select on a contest changes it. The last item seals your ballot.</source>
+        <translation>Pulse abajo para escuchar cada contienda; seleccionar en una contienda la cambia. El último elemento sella su boleta.</translation>
+    </message>
+    <message>
+        <source>Please wait.</source>
+        <translation>Espere, por favor.</translation>
+    </message>
+    <message>
+        <source>Your ballot is sealed. It is NOT cast yet: only Cast my ballot counts it. Your tracking code is: %1 Press down for Cast my ballot, Check this ballot, or Change my choices.</source>
+        <translation>Su boleta está sellada. AÚN NO está depositada: solo Depositar mi boleta la cuenta. Su código de seguimiento es: %1 Pulse abajo para Depositar mi boleta, Verificar esta boleta o Cambiar mis opciones.</translation>
+    </message>
+    <message>
+        <source>Checked ballot: NOT counted. The ballot with tracking code %1 contained:</source>
+        <translation>Boleta verificada: NO se cuenta. La boleta con código de seguimiento %1 contenía:</translation>
+    </message>
+    <message>
+        <source>blank, no choice</source>
+        <translation>en blanco, sin ninguna opción</translation>
+    </message>
+    <message>
+        <source>If this is not what you chose, tell a poll worker. Press down, then select, to continue and vote.</source>
+        <translation>Si esto no es lo que eligió, dígaselo a un trabajador electoral. Pulse abajo y después seleccionar para continuar y votar.</translation>
+    </message>
+    <message>
+        <source>Your ballot has been cast and recorded. Thank you for voting. Your tracking code is: %1 Press down for Done.</source>
+        <translation>Su boleta ha sido depositada y registrada. Gracias por votar. Su código de seguimiento es: %1 Pulse abajo para Terminar.</translation>
+    </message>
+    <message>
+        <source>Your ballot is cast and saved on this kiosk; the election record will confirm it later. Your tracking code is: %1 Press down for Done.</source>
+        <translation>Su boleta está depositada y guardada en este quiosco; el registro de la elección la confirmará más tarde. Su código de seguimiento es: %1 Pulse abajo para Terminar.</translation>
+    </message>
+    <message>
+        <source>Your ballot was not recorded.</source>
+        <translation>Su boleta no fue registrada.</translation>
+    </message>
+    <message>
+        <source>Please ask a poll worker.</source>
+        <translation>Pida ayuda a un trabajador electoral.</translation>
+    </message>
+    <message>
+        <source>Poll worker screen.</source>
+        <translation>Pantalla del trabajador electoral.</translation>
+    </message>
+    <message>
+        <source>Press select to use this language.</source>
+        <translation>Pulse seleccionar para usar este idioma.</translation>
+    </message>
+    <message>
+        <source>Start voting.</source>
+        <translation>Empezar a votar.</translation>
+    </message>
+    <message>
+        <source>Back to review.</source>
+        <translation>Volver a la revisión.</translation>
+    </message>
+    <message>
+        <source>Review my choices.</source>
+        <translation>Revisar mis opciones.</translation>
+    </message>
+    <message>
+        <source>Next contest.</source>
+        <translation>Siguiente contienda.</translation>
+    </message>
+    <message>
+        <source>Press select to change it.</source>
+        <translation>Pulse seleccionar para cambiarla.</translation>
+    </message>
+    <message>
+        <source>These are my choices: seal my ballot. You can still check it or cast it next.</source>
+        <translation>Estas son mis opciones: sellar mi boleta. Después aún puede verificarla o depositarla.</translation>
+    </message>
+    <message>
+        <source>Cast my ballot. It will be counted.</source>
+        <translation>Depositar mi boleta. Se contará.</translation>
+    </message>
+    <message>
+        <source>Check this ballot. It is opened and NOT counted, and you vote again.</source>
+        <translation>Verificar esta boleta. Se abre y NO se cuenta, y usted vuelve a votar.</translation>
+    </message>
+    <message>
+        <source>Change my choices. This sealed ballot is discarded.</source>
+        <translation>Cambiar mis opciones. Esta boleta sellada se descarta.</translation>
+    </message>
+    <message>
+        <source>Your tracking code is: %1</source>
+        <translation>Su código de seguimiento es: %1</translation>
+    </message>
+    <message>
+        <source>Continue and vote: back to your choices, to seal a new ballot.</source>
+        <translation>Continuar y votar: volver a sus opciones para sellar una boleta nueva.</translation>
+    </message>
+    <message>
+        <source>Done. The screen is cleared for the next voter.</source>
+        <translation>Terminar. La pantalla se borra para el siguiente votante.</translation>
+    </message>
+    <message>
+        <source>End of this screen.</source>
+        <translation>Fin de esta pantalla.</translation>
+    </message>
+    <message>
+        <source>There is no going back from here.</source>
+        <translation>Desde aquí no se puede volver atrás.</translation>
+    </message>
+    <message>
+        <source>Volume %1 percent.</source>
+        <translation>Volumen %1 por ciento.</translation>
+    </message>
+    <message>
+        <source>Faster.</source>
+        <translation>Más rápido.</translation>
+    </message>
+    <message>
+        <source>Slower.</source>
+        <translation>Más lento.</translation>
+    </message>
+    <message>
+        <source>%1: selected.</source>
+        <translation>%1: seleccionado.</translation>
+    </message>
+    <message>
+        <source>%1: not selected.</source>
+        <translation>%1: no seleccionado.</translation>
+    </message>
+    <message>
+        <source>You are still voting. Continuing.</source>
+        <translation>Sigue votando. Continuamos.</translation>
+    </message>
+    <message>
+        <source>1 second</source>
+        <translation>1 segundo</translation>
+    </message>
+    <message>
+        <source>%1 seconds</source>
+        <translation>%1 segundos</translation>
+    </message>
+    <message>
+        <source>Are you still voting?</source>
+        <translation>¿Sigue votando?</translation>
+    </message>
+    <message>
+        <source>Your ballot is sealed but NOT cast yet. If you do not continue, it will be discarded and NOT counted in %1.</source>
+        <translation>Su boleta está sellada pero AÚN NO está depositada. Si no continúa, se descartará y NO se contará en %1.</translation>
+    </message>
+    <message>
+        <source>Your choices will be cleared in %1.</source>
+        <translation>Sus opciones se borrarán en %1.</translation>
+    </message>
+    <message>
+        <source>Press any key to continue voting.</source>
+        <translation>Pulse cualquier tecla para seguir votando.</translation>
+    </message>
+    <message>
+        <source>Your session has ended and the screen is cleared. The audio ballot is off.</source>
+        <translation>Su sesión ha terminado y la pantalla se ha borrado. La boleta de audio está apagada.</translation>
+    </message>
+</context>
+<context>
+    <name>tabella::kiosk::PollReport</name>
+    <message>
+        <source>Polls-opened report (zero report)</source>
+        <translation>Informe de apertura de la votación (informe cero)</translation>
+    </message>
+    <message>
+        <source>Polls-closed report</source>
+        <translation>Informe de cierre de la votación</translation>
+    </message>
+    <message>
+        <source>This kiosk has not loaded the election yet, so no report can be made. Check that it is enrolled and can reach the election record, then try again.</source>
+        <translation>Este quiosco aún no ha cargado la elección, así que no se puede hacer ningún informe. Compruebe que está registrado y que puede conectar con el registro de la elección, e inténtelo de nuevo.</translation>
+    </message>
+    <message>
+        <source>could not be reached (%1)</source>
+        <translation>no se pudo conectar (%1)</translation>
+    </message>
+    <message>
+        <source>not accepting ballots: the polls are closed</source>
+        <translation>no acepta boletas: la votación está cerrada</translation>
+    </message>
+    <message>
+        <source>open for voters</source>
+        <translation>abierto a los votantes</translation>
+    </message>
+    <message>
+        <source>closed to voters (a poll worker can open it)</source>
+        <translation>cerrado a los votantes (un trabajador electoral puede abrirlo)</translation>
+    </message>
+    <message>
+        <source>The polls are already closed, so there is no polls-opened report to make. Print the polls-closed report instead.</source>
+        <translation>La votación ya está cerrada, así que no hay informe de apertura que hacer. Imprima en su lugar el informe de cierre.</translation>
+    </message>
+    <message>
+        <source>The election record could not be reached: the counts are this kiosk&apos;s own, and its name and precinct are not shown. Print the report again when the network is back.</source>
+        <translation>No se pudo conectar con el registro de la elección: los recuentos son los de este quiosco y no se muestran su nombre ni su distrito. Vuelva a imprimir el informe cuando vuelva la red.</translation>
+    </message>
+    <message>
+        <source>This is NOT a zero report: ballots were already cast or checked on this kiosk.</source>
+        <translation>Este NO es un informe cero: ya se depositaron o verificaron boletas en este quiosco.</translation>
+    </message>
+    <message>
+        <source>The polls are not closed yet, so the polls-closed report cannot be made. It can be printed once the election office has closed the polls.</source>
+        <translation>La votación aún no está cerrada, así que no se puede hacer el informe de cierre. Se podrá imprimir cuando la oficina electoral haya cerrado la votación.</translation>
+    </message>
+    <message>
+        <source>The election record cannot be reached. The polls-closed report needs its closing entry, which names this kiosk&apos;s counts: try again when the network is back.</source>
+        <translation>No se puede conectar con el registro de la elección. El informe de cierre necesita su entrada de cierre, que indica los recuentos de este quiosco: inténtelo de nuevo cuando vuelva la red.</translation>
+    </message>
+    <message>
+        <source>The election record&apos;s closing entry does not name this kiosk: it was not enrolled for this election. Call the election office.</source>
+        <translation>La entrada de cierre del registro de la elección no nombra este quiosco: no estaba registrado para esta elección. Llame a la oficina electoral.</translation>
+    </message>
+    <message>
+        <source>The last ballot this kiosk sealed (number %1, code %2) is not the last one the election record holds for it (code %3): ballots of this kiosk are missing from the record. Call the election office.</source>
+        <translation>La última boleta que selló este quiosco (número %1, código %2) no es la última que el registro de la elección tiene de él (código %3): faltan boletas de este quiosco en el registro. Llame a la oficina electoral.</translation>
+    </message>
+    <message>
+        <source>%1 ballots are waiting on this kiosk to be sent to the election record.</source>
+        <translation>Boletas en este quiosco que esperan ser enviadas al registro de la elección: %1.</translation>
+    </message>
+    <message>
+        <source>%1 ballots are still on this kiosk and were never confirmed by the election record: they are NOT counted. Call the election office.</source>
+        <translation>Boletas que siguen en este quiosco y que el registro de la elección nunca confirmó: %1. NO se cuentan. Llame a la oficina electoral.</translation>
+    </message>
+    <message>
+        <source>The election record refused %1 entries from this kiosk (listed above).</source>
+        <translation>El registro de la elección rechazó %1 entradas de este quiosco (indicadas arriba).</translation>
+    </message>
+    <message>
+        <source>(unknown: the election record could not be reached)</source>
+        <translation>(desconocido: no se pudo conectar con el registro de la elección)</translation>
+    </message>
+    <message>
+        <source>Election: %1</source>
+        <translation>Elección: %1</translation>
+    </message>
+    <message>
+        <source>Election identity: %1 (record %2)</source>
+        <translation>Identidad de la elección: %1 (registro %2)</translation>
+    </message>
+    <message>
+        <source>Kiosk: %1</source>
+        <translation>Quiosco: %1</translation>
+    </message>
+    <message>
+        <source>Kiosk fingerprint: %1</source>
+        <translation>Huella del quiosco: %1</translation>
+    </message>
+    <message>
+        <source>Precinct: %1</source>
+        <translation>Distrito: %1</translation>
+    </message>
+    <message>
+        <source>Time: %1 UTC</source>
+        <translation>Hora: %1 UTC</translation>
+    </message>
+    <message>
+        <source>Kiosk state: %1</source>
+        <translation>Estado del quiosco: %1</translation>
+    </message>
+    <message>
+        <source>Election record: %1</source>
+        <translation>Registro de la elección: %1</translation>
+    </message>
+    <message>
+        <source>Counts and last ballot as the election record&apos;s polls-close entry names them:</source>
+        <translation>Recuentos y última boleta tal como los indica la entrada de cierre del registro de la elección:</translation>
+    </message>
+    <message>
+        <source>Ballots cast: %1</source>
+        <translation>Boletas depositadas: %1</translation>
+    </message>
+    <message>
+        <source>Ballots checked (opened for checking, not counted): %1</source>
+        <translation>Boletas verificadas (abiertas para verificarlas, no se cuentan): %1</translation>
+    </message>
+    <message>
+        <source>Waiting on this kiosk to be sent: %1</source>
+        <translation>En espera de envío en este quiosco: %1</translation>
+    </message>
+    <message>
+        <source>Refused by the election record: %1</source>
+        <translation>Rechazadas por el registro de la elección: %1</translation>
+    </message>
+    <message>
+        <source>Ballots sealed on this kiosk (last number): %1</source>
+        <translation>Boletas selladas en este quiosco (último número): %1</translation>
+    </message>
+    <message>
+        <source>Chain head (the last ballot&apos;s code): %1</source>
+        <translation>Cabeza de la cadena (código de la última boleta): %1</translation>
+    </message>
+    <message>
+        <source>Zero report: no ballot has been cast or checked on this kiosk.</source>
+        <translation>Informe cero: no se ha depositado ni verificado ninguna boleta en este quiosco.</translation>
+    </message>
+    <message>
+        <source>Nothing to report: every ballot of this kiosk is in the election record.</source>
+        <translation>Nada que informar: todas las boletas de este quiosco están en el registro de la elección.</translation>
+    </message>
+    <message>
+        <source>To report to the election office:</source>
+        <translation>Para informar a la oficina electoral:</translation>
+    </message>
+    <message>
+        <source>Poll worker: ____________________    Poll worker: ____________________</source>
+        <translation>Trabajador electoral: ____________________    Trabajador electoral: ____________________</translation>
+    </message>
+</context>
+<context>
+    <name>tabella::kiosk::QtSpeechSink</name>
+    <message>
+        <source>No text-to-speech engine is installed (the package qt6-speech-flite-plugin): the audio ballot cannot speak.</source>
+        <translation>No hay ningún motor de texto a voz instalado (el paquete qt6-speech-flite-plugin): la boleta de audio no puede hablar.</translation>
+    </message>
+    <message>
+        <source>The text-to-speech engine &quot;%1&quot; is not installed (installed: %2).</source>
+        <translation>El motor de texto a voz «%1» no está instalado (instalados: %2).</translation>
+    </message>
+    <message>
+        <source>engine %1, voice %2 (%3)</source>
+        <translation>motor %1, voz %2 (%3)</translation>
+    </message>
+    <message>
+        <source>; no %1 voice: the text in %1 is read with this voice</source>
+        <translation>; sin voz en %1: el texto en %1 se lee con esta voz</translation>
     </message>
 </context>
 </TS>

@@ -105,6 +105,22 @@ KioskWindow::KioskWindow(KioskModel* model, QString receipts_dir, QString printe
   ol->addWidget(idle_text_);
   ol->addStretch(1);
   idle_overlay_->hide();
+  // Headphone mode: the voter's screens are covered by a neutral panel (privacy).
+  headphone_panel_ = new QFrame(this);
+  headphone_panel_->setObjectName(QStringLiteral("headphone-panel"));
+  auto* hl = new QVBoxLayout(headphone_panel_);
+  hl->setContentsMargins(40, 40, 40, 40);
+  hl->addStretch(1);
+  auto* ht = label(QString(), QStringLiteral("title"));
+  ht->setObjectName(QStringLiteral("headphone-title"));
+  ht->setAlignment(Qt::AlignHCenter);
+  hl->addWidget(ht);
+  auto* hx = label(QString());
+  hx->setObjectName(QStringLiteral("headphone-text"));
+  hx->setAlignment(Qt::AlignHCenter);
+  hl->addWidget(hx);
+  hl->addStretch(1);
+  headphone_panel_->hide();
   connect(model_, &KioskModel::idle_changed, this, &KioskWindow::update_idle_warning);
   // A model change (a screen change above all) is shown only after the input event that caused
   // it has been handled completely: the rebuild is queued, and until it runs every key and
@@ -133,9 +149,94 @@ void KioskWindow::schedule_rebuild() {
   QMetaObject::invokeMethod(this, &KioskWindow::rebuild, Qt::QueuedConnection);
 }
 
+void KioskWindow::set_audio(AudioGuide* guide) {
+  audio_ = guide;
+  if (audio_ != nullptr) {
+    connect(audio_, &AudioGuide::mode_changed, this, &KioskWindow::schedule_rebuild);
+  }
+  schedule_rebuild();
+}
+
+void KioskWindow::update_headphone_panel() {
+  const bool staff = model_->screen() == Screen::kPin || model_->screen() == Screen::kPollWorker;
+  if (audio_ == nullptr || !audio_->headphones() || staff) {
+    headphone_panel_->hide();
+    return;
+  }
+  // Neutral: nothing of the ballot, the voter's choices or the screen's state.
+  auto* title = headphone_panel_->findChild<QLabel*>(QStringLiteral("headphone-title"));
+  auto* text = headphone_panel_->findChild<QLabel*>(QStringLiteral("headphone-text"));
+  title->setText(tr("Audio ballot in use"));
+  title->setAccessibleName(title->text());
+  text->setText(tr("The screen is blank for the voter's privacy."));
+  text->setAccessibleName(text->text());
+  headphone_panel_->setGeometry(rect());
+  headphone_panel_->show();
+  headphone_panel_->raise();
+}
+
+std::optional<AudioKey> KioskWindow::audio_key(const QKeyEvent& e, bool in_field) {
+  const bool keypad = (e.modifiers() & Qt::KeypadModifier) != 0;
+  switch (e.key()) {
+    case Qt::Key_Up:
+      return AudioKey::kUp;
+    case Qt::Key_Down:
+      return AudioKey::kDown;
+    case Qt::Key_Escape:
+    case Qt::Key_Back:
+      return AudioKey::kBack;
+    case Qt::Key_F1:
+    case Qt::Key_Help:
+      return AudioKey::kRepeat;
+    case Qt::Key_F2:
+      return AudioKey::kHeadphones;
+    case Qt::Key_VolumeUp:
+      return AudioKey::kVolumeUp;
+    case Qt::Key_VolumeDown:
+      return AudioKey::kVolumeDown;
+    default:
+      break;
+  }
+  if (in_field) return std::nullopt;  // Enter, Backspace and digits belong to the field
+  switch (e.key()) {
+    case Qt::Key_Return:
+    case Qt::Key_Enter:
+    case Qt::Key_Select:
+      return AudioKey::kSelect;
+    case Qt::Key_Backspace:
+      return AudioKey::kBack;
+    default:
+      break;
+  }
+  if (!keypad) return std::nullopt;
+  switch (e.key()) {
+    case Qt::Key_8:
+      return AudioKey::kUp;
+    case Qt::Key_2:
+      return AudioKey::kDown;
+    case Qt::Key_5:
+      return AudioKey::kSelect;
+    case Qt::Key_4:
+      return AudioKey::kBack;
+    case Qt::Key_0:
+      return AudioKey::kRepeat;
+    case Qt::Key_Plus:
+      return AudioKey::kVolumeUp;
+    case Qt::Key_Minus:
+      return AudioKey::kVolumeDown;
+    case Qt::Key_Asterisk:
+      return AudioKey::kFaster;
+    case Qt::Key_Slash:
+      return AudioKey::kSlower;
+    default:
+      return std::nullopt;
+  }
+}
+
 void KioskWindow::resizeEvent(QResizeEvent* event) {
   QWidget::resizeEvent(event);
   idle_overlay_->setGeometry(rect());
+  headphone_panel_->setGeometry(rect());
   // What fits, and so the paging and stacking, depends on the window's size.
   if (page_ != nullptr) schedule_rebuild();
 }
@@ -183,6 +284,21 @@ bool KioskWindow::eventFilter(QObject* watched, QEvent* event) {
       if (k->isAutoRepeat() && (k->key() == Qt::Key_Return || k->key() == Qt::Key_Enter ||
                                 k->key() == Qt::Key_Space || k->key() == Qt::Key_Select))
         return true;
+      // The audio ballot takes the keys of its layout (each acts once: held keys do not repeat).
+      if (audio_ != nullptr && audio_->active()) {
+        const bool in_field = qobject_cast<QLineEdit*>(focusWidget()) != nullptr;
+        if (const auto a = audio_key(*k, in_field)) {
+          if (event->type() != QEvent::KeyPress) return true;
+          if (k->isAutoRepeat()) return true;
+          if (audio_->key(*a)) return true;
+        }
+      } else if (audio_ != nullptr && event->type() == QEvent::KeyPress &&
+                 (k->key() == Qt::Key_F1 || k->key() == Qt::Key_Help) &&
+                 model_->screen() != Screen::kPin && model_->screen() != Screen::kPollWorker) {
+        // F1 (Help) starts the audio ballot on any voter screen.
+        audio_->set_active(true);
+        return true;
+      }
       break;
     }
     case QEvent::MouseButtonPress:
@@ -329,6 +445,7 @@ void KioskWindow::apply_style() {
     QFrame[role="card"][undervote="true"] { background: %1; border: 3px solid %2; }
     QFrame[role="card"][undervote="true"] QLabel { color: %2; }
     QFrame#idle-warning { background: %5; border: 8px solid %6; }
+    QFrame#headphone-panel { background: %5; }
     QPushButton { background: %3; border: 2px solid %4; border-radius: 8px; }
     QPushButton QLabel { background: transparent; }
   )")
@@ -425,6 +542,11 @@ void KioskWindow::rebuild() {
   }
   // Restore keyboard focus, else focus the first control.
   QWidget* target = focus_name_.isEmpty() ? nullptr : page_->findChild<QWidget*>(focus_name_);
+  // Paged to the last (first) screen of a list: "More" ("Previous") is gone, focus the other one.
+  if (target == nullptr && focus_name_ == QStringLiteral("more-page"))
+    target = page_->findChild<QWidget*>(QStringLiteral("previous-page"));
+  if (target == nullptr && focus_name_ == QStringLiteral("previous-page"))
+    target = page_->findChild<QWidget*>(QStringLiteral("more-page"));
   if (target == nullptr) {
     for (auto* w : page_->findChildren<QWidget*>()) {
       if (w->focusPolicy() & Qt::TabFocus) {
@@ -435,6 +557,7 @@ void KioskWindow::rebuild() {
   }
   if (target != nullptr) target->setFocus(Qt::OtherFocusReason);
   update_idle_warning();
+  update_headphone_panel();
 }
 
 void KioskWindow::build_page() {
@@ -571,8 +694,9 @@ void KioskWindow::paged_list(QVBoxLayout* l, int count, const std::function<QWid
   list_count_ = count;
   const int per = list_page_size_ == 0 ? count : list_page_size_;
   list_first_ = std::clamp(list_first_, 0, std::max(0, count - 1));
-  if (per >= count) list_first_ = 0;
-  const int first = list_first_;
+  // The voter's place in the list is kept while rebuild() tries page sizes (its first try shows
+  // everything): resetting it there sent "More choices" back to the first choice every time.
+  const int first = per >= count ? 0 : list_first_;
   const int last = std::min(count, first + per);  // exclusive
   const bool paged = per < count;
   for (int i = first; i < last; ++i) l->addWidget(item(i));
@@ -582,9 +706,20 @@ void KioskWindow::paged_list(QVBoxLayout* l, int count, const std::function<QWid
                       /*wrap=*/false);
   range->setObjectName(QStringLiteral("page-range"));
   range->setAlignment(Qt::AlignCenter);
+  // With both controls the range goes on its own line above them: three in a row are too wide
+  // at the largest text, and stacked they no longer fit under a long contest's title.
+  // As a last resort (drop_optional_) that line is left out: the controls' accessible
+  // descriptions still say where the voter is.
+  const bool both = first > 0 && last < count;
+  const QString where = range->text();
+  if (both && !drop_optional_)
+    l->addWidget(range);
+  else if (both)
+    delete range;
   if (first > 0) {
     auto* prev = button(QStringLiteral("previous-page"), QStringLiteral("▲  ") + previous_text,
-                        previous_text, [this, first, per] {
+                        previous_text + QStringLiteral(" (") + where + QStringLiteral(")."),
+                        [this, first, per] {
                           list_first_ = std::max(0, first - per);
                           focus_after_ = QStringLiteral("previous-page");
                           schedule_rebuild();
@@ -592,14 +727,19 @@ void KioskWindow::paged_list(QVBoxLayout* l, int count, const std::function<QWid
     prev->setProperty("nav", true);
     r->addWidget(prev);
   }
-  r->addWidget(range, 1);
+  if (both)
+    r->addStretch(1);
+  else
+    r->addWidget(range, 1);
   if (last < count) {
-    auto* more = button(QStringLiteral("more-page"), QStringLiteral("▼  ") + more_text,
-                        tr("%1 (%2 more).").arg(more_text).arg(count - last), [this, last] {
-                          list_first_ = last;
-                          focus_after_ = QStringLiteral("more-page");
-                          schedule_rebuild();
-                        });
+    auto* more =
+        button(QStringLiteral("more-page"), QStringLiteral("▼  ") + more_text,
+               tr("%1 (%2 more).").arg(more_text).arg(count - last) + QStringLiteral(" ") + where,
+               [this, last] {
+                 list_first_ = last;
+                 focus_after_ = QStringLiteral("more-page");
+                 schedule_rebuild();
+               });
     more->setProperty("nav", true);
     r->addWidget(more);
   }
@@ -630,6 +770,7 @@ QStringList KioskWindow::layout_problems() const {
   std::vector<std::pair<const QWidget*, QRect>> leaves;
   QList<QWidget*> all = page_->findChildren<QWidget*>();
   if (idle_overlay_->isVisible()) all += idle_overlay_->findChildren<QWidget*>();
+  if (headphone_panel_->isVisible()) all += headphone_panel_->findChildren<QWidget*>();
   for (const QWidget* w : all) {
     if (!w->isVisibleTo(this)) continue;
     const QRect r(w->mapTo(this, QPoint(0, 0)), w->size());
@@ -684,8 +825,9 @@ QStringList KioskWindow::layout_problems() const {
       const auto& [a, ra] = leaves[i];
       const auto& [b, rb] = leaves[j];
       if (a->isAncestorOf(b) || b->isAncestorOf(a)) continue;
-      // The warning is drawn over the page on purpose.
+      // The warning and the headphone panel are drawn over the page on purpose.
       if (idle_overlay_->isAncestorOf(a) != idle_overlay_->isAncestorOf(b)) continue;
+      if (headphone_panel_->isAncestorOf(a) != headphone_panel_->isAncestorOf(b)) continue;
       if (ra.intersects(rb)) out << QStringLiteral("overlap: %1 and %2").arg(name(a), name(b));
     }
   }
@@ -801,6 +943,16 @@ void KioskWindow::page_welcome(QVBoxLayout* l) {
   pw->setProperty("nav", true);
   auto* r = row();
   r->addWidget(start, 1);
+  if (audio_ != nullptr) {
+    const bool on = audio_->active();
+    auto* audio = button(QStringLiteral("audio"), on ? tr("Audio ballot: on") : tr("Audio ballot"),
+                         on ? tr("The ballot is read aloud. Press to turn it off.")
+                            : tr("Have the ballot read aloud through headphones (or press F1)."),
+                         [this, on] { audio_->set_active(!on); });
+    audio->setProperty("nav", true);
+    audio->setProperty("selected", on);
+    r->addWidget(audio);
+  }
   r->addWidget(pw);
   l->addLayout(r);
 }
@@ -861,7 +1013,9 @@ void KioskWindow::page_contest(QVBoxLayout* l) {
   else
     title->setAccessibleDescription(v.rule);
   l->addWidget(title);
-  if (!v.instructions.isEmpty()) l->addWidget(label(v.instructions));
+  // The ballot's instructions are also the title's accessible description (and spoken by the
+  // audio ballot): left out only when the page needs the room.
+  if (!v.instructions.isEmpty() && !drop_optional_) l->addWidget(label(v.instructions));
   auto* status = label(v.rule + QStringLiteral(" ") + v.status, QStringLiteral("heading"));
   status->setObjectName(QStringLiteral("status"));
   l->addWidget(status);
@@ -1155,6 +1309,13 @@ void KioskWindow::page_poll_worker(QVBoxLayout* l) {
   add(tr("Ballots cast here"), QString::number(s.cast_here));
   add(tr("Ballots checked here"), QString::number(s.challenged_here));
   add(tr("Kiosk fingerprint"), model_->kiosk_fingerprint());
+  if (audio_ != nullptr) {
+    const QString problem = audio_->sink()->problem();
+    add(tr("Audio ballot"), !problem.isEmpty()
+                                ? tr("NOT available: %1").arg(problem)
+                                : tr("%1; %2").arg(audio_->active() ? tr("in use") : tr("ready"),
+                                                   audio_->sink()->description()));
+  }
   grid->setColumnStretch(1, 1);
   l->addLayout(grid);
   if (!s.rejected.empty()) {
@@ -1191,6 +1352,18 @@ void KioskWindow::page_poll_worker(QVBoxLayout* l) {
                             tr("Print the closing report: this kiosk's counts and last ballot as "
                                "the election record's closing entry names them."),
                             [this] { model_->request_poll_report(PollReportKind::kClosed); }));
+  if (audio_ != nullptr) {
+    reports->addWidget(button(
+        QStringLiteral("headphones"),
+        audio_->headphones() ? tr("Show the voter's screen") : tr("Blank the voter's screen"),
+        tr("Headphone mode: the voter's screen shows only \"Audio ballot in use\" while the "
+           "ballot is read aloud (privacy)."),
+        [this] {
+          // Blanking the screen is for a voter listening: it turns the audio ballot on too.
+          if (!audio_->headphones()) audio_->set_active(true);
+          audio_->set_headphones(!audio_->headphones());
+        }));
+  }
   reports->addStretch(1);
   l->addLayout(reports);
   l->addStretch(1);

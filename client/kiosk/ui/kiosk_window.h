@@ -14,12 +14,15 @@
 #include <QStringList>
 #include <QWidget>
 #include <functional>
+#include <optional>
 #include <vector>
 
+#include "core/audio_guide.h"
 #include "core/kiosk_model.h"
 
 class QBoxLayout;
 class QFrame;
+class QKeyEvent;
 class QLabel;
 class QVBoxLayout;
 class QPagedPaintDevice;
@@ -48,6 +51,18 @@ class KioskWindow : public QWidget {
 
   // Rebuilds the page for the model's current screen.
   void rebuild();
+  // The audio ballot (nullptr: none). While it is active the keys of its layout (audio_key())
+  // go to it; in headphone mode a neutral "audio ballot in use" panel covers the voter's screens.
+  void set_audio(AudioGuide* guide);
+  // True while a model change is waiting to be shown (keys are dropped until it is): tests wait
+  // for this to be false instead of for a fixed time.
+  bool rebuild_pending() const { return rebuild_pending_; }
+  // The audio ballot's key for a key event, if it is one (docs/kiosk.md, "Audio ballot"):
+  // up/down arrows or keypad 8/2, Enter/Select or keypad 5, Escape/Back/Backspace or keypad 4 (the
+  // 4-key layout); volume keys or keypad +/-, keypad * and / for the speech rate; F1/Help or
+  // keypad 0 repeats; F2 blanks the screen. `in_field`: a text field has focus (the voting code):
+  // then only keys a typist or scanner never sends there count (no Enter, Backspace or digits).
+  static std::optional<AudioKey> audio_key(const QKeyEvent& event, bool in_field);
   // Writes the receipt (cast) or the challenged ballot's contents as PDF; returns the path.
   QString print_receipt(bool challenged);
   // Writes the model's poll-worker report (KioskModel::poll_report()) as PDF next to the
@@ -85,6 +100,7 @@ class KioskWindow : public QWidget {
   bool page_fits() const;
   void focus_changed(QWidget* now);
   void update_idle_warning();
+  void update_headphone_panel();
   // The election's title and, on voter screens, the text size and contrast controls.
   void header(QVBoxLayout* l, const QString& progress = QString());
   // A row of controls that is laid out vertically when it is wider than the page.
@@ -127,6 +143,8 @@ class KioskWindow : public QWidget {
   QString focus_after_;  // a control to focus after the next rebuild (paging)
   QFrame* idle_overlay_ = nullptr;
   QLabel* idle_text_ = nullptr;
+  AudioGuide* audio_ = nullptr;
+  QFrame* headphone_panel_ = nullptr;
 };
 
 }  // namespace tabella::kiosk

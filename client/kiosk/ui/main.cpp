@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 
+#include "core/audio_guide.h"
 #include "core/kiosk_config.h"
 #include "core/kiosk_model.h"
 #include "core/memory_ledger.h"
@@ -27,6 +28,7 @@
 #include "tabella/election/manifest.h"
 #include "ui/headless.h"
 #include "ui/kiosk_window.h"
+#include "ui/speech.h"
 
 using namespace tabella;
 using namespace tabella::kiosk;
@@ -36,12 +38,15 @@ namespace {
 // Swaps the UI translation when the voter picks a language (English is the source text).
 class Translations {
  public:
-  void use(const QString& tag) {
+  // False when there is no translation for `tag` (English is then used).
+  bool use(const QString& tag) {
     QCoreApplication::removeTranslator(&tr_);
     if (tag != QStringLiteral("en") &&
         tr_.load(QStringLiteral(":/i18n/tabella_kiosk_") + tag + QStringLiteral(".qm"))) {
       QCoreApplication::installTranslator(&tr_);
+      return true;
     }
+    return tag == QStringLiteral("en");
   }
 
  private:
@@ -138,8 +143,12 @@ int screenshots(const QString& out, const QString& manifest_path, Translations& 
   int faults = 0;
   QString suffix;
   auto shot = [&](const QString& name) {
-    pump_until([] { return false; }, 60);  // let layouts settle and deleteLater run
-    window.rebuild();
+    // Show the model's last change: one rebuild (the one it scheduled, else one now), then let
+    // the old page's deleteLater run.
+    const bool pending = window.rebuild_pending();
+    if (!pump_until([&] { return !window.rebuild_pending(); }))
+      std::fprintf(stderr, "the window did not show the model's change\n");
+    if (!pending) window.rebuild();
     QCoreApplication::processEvents();
     const QString path = QDir(out).filePath(name + suffix + QStringLiteral(".png"));
     if (!window.grab().save(path)) std::fprintf(stderr, "cannot write %s\n", qPrintable(path));
@@ -378,10 +387,15 @@ int main(int argc, char** argv) {
       QStringLiteral("With --poll-report: the PDF file, or a directory for the report's own name "
                      "(default: the receipts directory)."),
       QStringLiteral("path"));
-  p.addOptions({config_opt, ledger_opt,   data_opt,      init_opt, pin_opt,    enrol_opt,
-                demo_opt,   manifest_opt, shots_opt,     full_opt, public_opt, sim_opt,
-                tokens_opt, skip_opt,     challenge_opt, seed_opt, drain_opt,  pin_stdin_opt,
-                json_opt,   report_opt,   report_out_opt});
+  QCommandLineOption language_opt(
+      QStringLiteral("language"),
+      QStringLiteral("With --poll-report: the report's language (en, es; default en). On the "
+                     "poll-worker screen the report is in the kiosk's current language."),
+      QStringLiteral("tag"), QStringLiteral("en"));
+  p.addOptions({config_opt, ledger_opt,   data_opt,       init_opt,    pin_opt,    enrol_opt,
+                demo_opt,   manifest_opt, shots_opt,      full_opt,    public_opt, sim_opt,
+                tokens_opt, skip_opt,     challenge_opt,  seed_opt,    drain_opt,  pin_stdin_opt,
+                json_opt,   report_opt,   report_out_opt, language_opt});
   p.process(app);
 
   if (headless && (p.isSet(shots_opt) || p.isSet(full_opt))) {
@@ -479,15 +493,24 @@ int main(int argc, char** argv) {
       out = demo ? demo_dir.filePath(QStringLiteral("receipts")) : config->receipts_dir();
       QDir().mkpath(out);
     }
+    const QString lang = p.value(language_opt);
+    if (lang != QStringLiteral("en") && !translations.use(lang))
+      return fail("--language: no translation for \"" + lang.toStdString() + "\" (en, es)");
     return run_poll_report(std::move(o), p.value(report_opt), out);
   }
   if (windowless) return fail("--enrol, --init-config and --set-pin do not open the window");
   KioskModel model(o);
   QObject::connect(&model, &KioskModel::language_changed, &model,
                    [&translations](const QString& tag) { translations.use(tag); });
+  // The audio ballot's voice; a kiosk without one says so on the poll worker's screen.
+  QtSpeechSink speech;
+  if (!speech.problem().isEmpty())
+    std::fprintf(stderr, "tabella-kiosk: audio ballot: %s\n", qPrintable(speech.problem()));
+  AudioGuide guide(&model, &speech);
   KioskWindow window(&model,
                      demo ? demo_dir.filePath(QStringLiteral("receipts")) : config->receipts_dir(),
                      config->printer);
+  window.set_audio(&guide);
   // Never larger than the screen: the pages are laid out (paged, stacked) for the window's size.
   const QRect screen = QGuiApplication::primaryScreen() != nullptr
                            ? QGuiApplication::primaryScreen()->geometry()

@@ -1,0 +1,432 @@
+// The audio ballot, eyes-free, on the real KioskWindow (offscreen) with real key events: the
+// 4-key layout (up/down arrows, Enter, Escape) plus keypad volume and rate keys and F2 for
+// headphone mode. A recording SpeechSink keeps the transcript, which is checked step by step in
+// English and Spanish: the welcome, the voting code, each choice and its state (selected, not
+// selected, not available because the contest is full), the over-vote notice, a skipped contest,
+// the review with its blank contest, going back, the sealed ballot's NOT-cast state and its
+// tracking code spelled in groups, the inactivity countdown, a challenge (the opened contents
+// must be exactly the choices the keys made) and the cast. Headphone mode must cover the screen
+// with the neutral panel. The real Qt TextToSpeech (flite) engine is created once and must be
+// ready or say clearly why not. The ledger is the in-process MemoryLedger.
+#include <gtest/gtest.h>
+
+#include <QApplication>
+#include <QDir>
+#include <QFile>
+#include <QKeyEvent>
+#include <QLabel>
+#include <QPushButton>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTranslator>
+
+#include "core/audio_guide.h"
+#include "core/election_setup.h"
+#include "core/kiosk_config.h"
+#include "core/kiosk_model.h"
+#include "core/memory_ledger.h"
+#include "qt_wait.h"
+#include "ui/kiosk_window.h"
+#include "ui/speech.h"
+
+namespace tabella::kiosk {
+namespace {
+
+using testing::wait_for;
+
+class KioskAudioTest : public ::testing::TestWithParam<const char*> {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(dir_.isValid());
+    key_ = std::make_shared<const SigningKey>(SigningKey::generate());
+    auto m = election::load_manifest_file(std::string(TABELLA_SOURCE_DIR) +
+                                          "/ballots/demo-general.json");
+    ASSERT_TRUE(m.ok()) << m.error().describe();
+    SeededRng rng("kiosk-audio-test");
+    auto demo = make_demo_election(*m, {key_->verify_key().bytes()}, 3, rng);
+    ASSERT_TRUE(demo.ok()) << demo.error().describe();
+    demo_ = std::move(*demo);
+    KioskModel::Options o;
+    auto ledger = demo_.ledger;
+    o.client_factory = [ledger]() -> Result<std::unique_ptr<LedgerClient>> {
+      return ledger->make_client();
+    };
+    o.db_path = dir_.filePath(QStringLiteral("kiosk.db"));
+    o.kiosk_key = key_;
+    o.pin_hash = QString::fromStdString(hash_pin("2468", 1000));
+    o.ledger_url = QStringLiteral("http://ledger.test");
+    o.idle_timeout_ms = 3600 * 1000;
+    o.cast_patience_ms = 60000;
+    model_ = std::make_unique<KioskModel>(o);
+    // The kiosk's strings in the voter's language, as tabella-kiosk swaps them.
+    QObject::connect(model_.get(), &KioskModel::language_changed, model_.get(),
+                     [this](const QString& tag) {
+                       QCoreApplication::removeTranslator(&translator_);
+                       if (tag != QStringLiteral("en") &&
+                           translator_.load(QStringLiteral(TABELLA_BINARY_DIR "/tabella_kiosk_") +
+                                            tag + QStringLiteral(".qm")))
+                         QCoreApplication::installTranslator(&translator_);
+                     });
+    guide_ = std::make_unique<AudioGuide>(model_.get(), &sink_);
+    window_ =
+        std::make_unique<KioskWindow>(model_.get(), dir_.filePath(QStringLiteral("r")), QString());
+    window_->set_audio(guide_.get());
+    window_->resize(1024, 768);
+    window_->show();
+    QApplication::setActiveWindow(window_.get());
+    model_->start();
+    ASSERT_TRUE(wait_for([&] { return model_->ready(); }));
+    model_->enter_poll_worker();
+    model_->submit_pin(QStringLiteral("2468"));
+    model_->set_kiosk_open(true);
+    ASSERT_TRUE(wait_for([&] { return model_->kiosk_open(); }));
+    model_->leave_poll_worker();
+    ASSERT_TRUE(shown());
+    ASSERT_EQ(model_->screen(), Screen::kWelcome);
+  }
+
+  void TearDown() override {
+    window_.reset();
+    guide_.reset();
+    model_.reset();
+    QCoreApplication::removeTranslator(&translator_);
+  }
+
+  // The window shows the model's state (its rebuild ran): keys reach the screen on display.
+  bool shown() {
+    return wait_for([&] { return !window_->rebuild_pending(); }, 20000);
+  }
+  void press(Qt::Key k, Qt::KeyboardModifiers mods = Qt::NoModifier) {
+    QWidget* target =
+        QApplication::focusWidget() != nullptr ? QApplication::focusWidget() : window_.get();
+    QTest::keyClick(target, k, mods);
+    ASSERT_TRUE(shown());
+  }
+  // What was spoken since the last call (each say() on its own line).
+  QString said() {
+    QStringList out = sink_.lines.mid(heard_);
+    heard_ = static_cast<int>(sink_.lines.size());
+    return out.join(QStringLiteral("\n"));
+  }
+  QString t(const char* en, const char* es) const {
+    return QString::fromUtf8(QString::fromLatin1(GetParam()) == QStringLiteral("es") ? es : en);
+  }
+  // Moves down until the item spoken contains `what`.
+  void down_to(const QString& what) {
+    for (int i = 0; i < 12; ++i) {
+      press(Qt::Key_Down);
+      if (said().contains(what)) return;
+    }
+    FAIL() << "no item says " << what.toStdString();
+  }
+  QString label_of(int choice) const {
+    return model_->contest().choices[static_cast<std::size_t>(choice)].label;
+  }
+
+  QTemporaryDir dir_;
+  std::shared_ptr<const SigningKey> key_;
+  DemoElection demo_;
+  TranscriptSink sink_;
+  int heard_ = 0;
+  QTranslator translator_;
+  std::unique_ptr<KioskModel> model_;
+  std::unique_ptr<AudioGuide> guide_;
+  std::unique_ptr<KioskWindow> window_;
+};
+
+#define EXPECT_SAID(text, ...)                                                                   \
+  do {                                                                                           \
+    const QString heard_now = (text);                                                            \
+    for (const QString& want : {__VA_ARGS__})                                                    \
+      EXPECT_TRUE(heard_now.contains(want)) << "expected \"" << want.toStdString() << "\" in:\n" \
+                                            << heard_now.toStdString();                          \
+  } while (0)
+
+TEST_P(KioskAudioTest, AWholeVoteReviewChallengeAndCastEyesFree) {
+  const QString lang = QString::fromLatin1(GetParam());
+  // F1 turns the audio ballot on; the welcome screen is read.
+  press(Qt::Key_F1);
+  ASSERT_TRUE(guide_->active());
+  EXPECT_SAID(said(), QStringLiteral("Audio ballot."), QStringLiteral("Welcome"),
+              model_->election_title());
+  // The language, by the 4 keys: down to it, select.
+  if (lang != QStringLiteral("en")) {
+    down_to(QStringLiteral("Español"));
+    press(Qt::Key_Return);
+    ASSERT_EQ(model_->language(), lang);
+    EXPECT_EQ(sink_.language, lang);
+    EXPECT_SAID(said(), QStringLiteral("Español. Seleccionado."));
+  }
+  down_to(t("Start voting", "Empezar a votar"));
+  press(Qt::Key_Return);
+  ASSERT_EQ(model_->screen(), Screen::kToken);
+  EXPECT_SAID(said(), t("Your voting code", "Su código de votación"));
+  // The code is typed (or scanned) into the field and submitted with Enter.
+  QTest::keyClicks(QApplication::focusWidget(), QString::fromStdString(demo_.tokens[0]));
+  press(Qt::Key_Return);
+  ASSERT_TRUE(wait_for([&] { return model_->screen() == Screen::kContest; }));
+  ASSERT_TRUE(shown());
+  EXPECT_SAID(said(), t("Contest 1 of 3", "Contienda 1 de 3"), model_->contest().title,
+              t("4 choices", "4 opciones"));
+  EXPECT_EQ(guide_->position(), -1);
+
+  // Contest 1 (one choice): hear two choices, select the second.
+  press(Qt::Key_Down);
+  EXPECT_SAID(said(), t("Choice 1 of 4", "Opción 1 de 4"), label_of(0),
+              t("Not selected.", "No seleccionado."));
+  press(Qt::Key_Down);
+  press(Qt::Key_Return);
+  const QString mayor = label_of(1);
+  EXPECT_SAID(said(), mayor + t(": selected.", ": seleccionado."),
+              t("You have chosen 1 of 1.", "Ha elegido 1 de 1."));
+  press(Qt::Key_Up);
+  press(Qt::Key_Down);
+  EXPECT_SAID(said(), t("Choice 2 of 4", "Opción 2 de 4"), mayor, t("Selected.", "Seleccionado."));
+  down_to(t("Next contest", "Siguiente contienda"));
+  press(Qt::Key_Return);
+
+  // Contest 2 (up to two): choose the 1st and the 3rd; the 4th is refused (over-vote) and then
+  // said to be not available.
+  ASSERT_EQ(model_->contest().index, 1);
+  EXPECT_SAID(said(), t("Contest 2 of 3", "Contienda 2 de 3"),
+              t("Choose up to 2.", "Elija hasta 2."));
+  press(Qt::Key_Down);
+  press(Qt::Key_Return);
+  press(Qt::Key_Down);
+  press(Qt::Key_Down);
+  press(Qt::Key_Return);
+  const QStringList council{label_of(0), label_of(2)};
+  EXPECT_SAID(said(), label_of(2) + t(": selected.", ": seleccionado."),
+              t("You have chosen 2 of 2.", "Ha elegido 2 de 2."));
+  press(Qt::Key_Down);
+  EXPECT_SAID(said(), label_of(3), t("Not available", "No disponible"));
+  press(Qt::Key_Return);
+  ASSERT_FALSE(model_->notice().isEmpty());
+  EXPECT_SAID(said(), model_->notice());
+  // Keypad volume and rate keys.
+  press(Qt::Key_Plus, Qt::KeypadModifier);
+  EXPECT_SAID(said(), t("Volume 90 percent.", "Volumen 90 por ciento."));
+  EXPECT_NEAR(sink_.volume, 0.9, 1e-9);
+  press(Qt::Key_Asterisk, Qt::KeypadModifier);
+  EXPECT_SAID(said(), t("Faster.", "Más rápido."));
+  EXPECT_NEAR(sink_.rate, 0.25, 1e-9);
+  press(Qt::Key_Slash, Qt::KeypadModifier);
+  EXPECT_SAID(said(), t("Slower.", "Más lento."));
+  EXPECT_NEAR(sink_.rate, 0.0, 1e-9);
+  down_to(t("Next contest", "Siguiente contienda"));
+  press(Qt::Key_Return);
+
+  // Contest 3: skipped, left blank.
+  ASSERT_EQ(model_->contest().index, 2);
+  EXPECT_TRUE(model_->notice().isEmpty()) << "the over-vote notice followed to the next contest";
+  EXPECT_SAID(said(), t("Contest 3 of 3", "Contienda 3 de 3"));
+  down_to(t("Review my choices", "Revisar mis opciones"));
+  press(Qt::Key_Return);
+
+  // The review: three contests, one blank; each read in turn.
+  ASSERT_EQ(model_->screen(), Screen::kReview);
+  EXPECT_SAID(said(), t("Review your choices. 3 contests.", "Revise sus opciones. 3 contiendas."),
+              t("Contests with fewer choices than allowed: 1.",
+                "Contiendas con menos opciones de las permitidas: 1."));
+  press(Qt::Key_Down);
+  EXPECT_SAID(said(), mayor);
+  press(Qt::Key_Down);
+  EXPECT_SAID(said(), council.join(QStringLiteral(", ")));
+  press(Qt::Key_Down);
+  EXPECT_SAID(said(), t("blank, no choice", "en blanco, sin ninguna opción"));
+  // Back goes to the last contest, and forward again.
+  press(Qt::Key_Escape);
+  ASSERT_EQ(model_->screen(), Screen::kContest);
+  {
+    const QString back = said();
+    EXPECT_SAID(back, t("Contest 3 of 3", "Contienda 3 de 3"));
+    EXPECT_FALSE(back.contains(t("no going back", "no se puede volver"))) << back.toStdString();
+  }
+  down_to(t("Review my choices", "Revisar mis opciones"));
+  press(Qt::Key_Return);
+  ASSERT_EQ(model_->screen(), Screen::kReview);
+  down_to(t("These are my choices", "Estas son mis opciones"));
+  press(Qt::Key_Return);
+  ASSERT_TRUE(wait_for([&] { return model_->screen() == Screen::kTracking; }));
+  ASSERT_TRUE(shown());
+  // Sealed, NOT cast, and the tracking code spelled in groups.
+  const QString code = model_->tracking_code();
+  const QString spelled = AudioGuide::spell_code(code);
+  EXPECT_SAID(said(), t("Sealing your ballot", "Sellando su boleta"),
+              t("NOT cast yet", "AÚN NO está depositada"), spelled);
+  EXPECT_TRUE(spelled.startsWith(t("Group 1: ", "Grupo 1: ") + QString(code[0]) +
+                                 QStringLiteral(", ") + QString(code[1])))
+      << spelled.toStdString();
+
+  // Headphone mode (F2): the screen shows only the neutral panel.
+  press(Qt::Key_F2);
+  ASSERT_TRUE(guide_->headphones());
+  auto* panel = window_->findChild<QWidget*>(QStringLiteral("headphone-panel"));
+  ASSERT_NE(panel, nullptr);
+  EXPECT_TRUE(panel->isVisible());
+  EXPECT_EQ(panel->geometry(), window_->rect());
+  EXPECT_EQ(window_->findChild<QLabel*>(QStringLiteral("headphone-title"))->text(),
+            t("Audio ballot in use", "Boleta de audio en uso"));
+  EXPECT_TRUE(window_->layout_problems().isEmpty())
+      << window_->layout_problems().join(QStringLiteral("; ")).toStdString();
+  EXPECT_SAID(said(), t("The screen is now blank", "La pantalla está ahora en blanco"));
+  const QByteArray shots = qgetenv("KIOSK_AUDIO_SHOTS");
+  if (!shots.isEmpty()) {
+    QDir().mkpath(QString::fromLocal8Bit(shots));
+    window_->grab().save(QDir(QString::fromLocal8Bit(shots))
+                             .filePath(QStringLiteral("headphones-%1.png").arg(lang)));
+  }
+
+  // The inactivity countdown is spoken, with the NOT-cast warning; a key continues.
+  model_->on_idle_timeout();
+  ASSERT_TRUE(model_->idle_warning());
+  EXPECT_SAID(said(), t("Are you still voting?", "¿Sigue votando?"),
+              t("NOT cast yet", "NO está depositada"), t("30 seconds", "30 segundos"));
+  press(Qt::Key_Down);  // ends the warning, does nothing else
+  EXPECT_FALSE(model_->idle_warning());
+  EXPECT_EQ(model_->screen(), Screen::kTracking);
+  EXPECT_SAID(said(), t("You are still voting.", "Sigue votando."));
+
+  // Check (challenge) the ballot: what the kiosk sealed is read back, blank contest included,
+  // and it is exactly what the keys chose.
+  down_to(t("Check this ballot", "Verificar esta boleta"));
+  press(Qt::Key_Return);
+  ASSERT_TRUE(wait_for([&] { return model_->screen() == Screen::kChallenged; }));
+  ASSERT_TRUE(shown());
+  const auto rows = model_->challenge_rows();
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].choices, QStringList{mayor});
+  EXPECT_EQ(rows[1].choices, council);
+  EXPECT_TRUE(rows[2].choices.isEmpty());
+  EXPECT_SAID(said(), t("NOT counted", "NO se cuenta"), mayor, council.join(QStringLiteral(", ")),
+              t("blank, no choice", "en blanco, sin ninguna opción"), spelled);
+  down_to(t("Continue and vote", "Continuar y votar"));
+  press(Qt::Key_Return);
+  ASSERT_EQ(model_->screen(), Screen::kReview);
+  down_to(t("These are my choices", "Estas son mis opciones"));
+  press(Qt::Key_Return);
+  ASSERT_TRUE(wait_for([&] { return model_->screen() == Screen::kTracking; }));
+  ASSERT_TRUE(shown());
+  said();
+  // Cast.
+  down_to(t("Cast my ballot", "Depositar mi boleta"));
+  press(Qt::Key_Return);
+  ASSERT_TRUE(wait_for([&] { return model_->screen() == Screen::kCastDone; }));
+  ASSERT_TRUE(shown());
+  ASSERT_EQ(model_->receipt().outcome, CastOutcome::kRecorded);
+  EXPECT_SAID(said(), t("has been cast and recorded", "ha sido depositada y registrada"),
+              AudioGuide::spell_code(model_->receipt().tracking_code));
+  ASSERT_TRUE(wait_for([&] { return model_->poll_status().cast_here == 1; }));
+  EXPECT_EQ(model_->poll_status().challenged_here, 1u);
+  // Done: the session ends, the audio ballot and headphone mode with it.
+  down_to(t("Done", "Terminar"));
+  press(Qt::Key_Return);
+  EXPECT_EQ(model_->screen(), Screen::kWelcome);
+  EXPECT_FALSE(guide_->active());
+  EXPECT_FALSE(guide_->headphones());
+  EXPECT_FALSE(panel->isVisible());
+  EXPECT_SAID(said(), t("Your session has ended", "Su sesión ha terminado"));
+  if (!shots.isEmpty()) {
+    QFile f(QDir(QString::fromLocal8Bit(shots))
+                .filePath(QStringLiteral("transcript-%1.txt").arg(lang)));
+    ASSERT_TRUE(f.open(QIODevice::WriteOnly));
+    f.write(sink_.lines.join(QStringLiteral("\n")).toUtf8());
+  }
+}
+
+TEST_P(KioskAudioTest, KeysMeanNothingToTheGuideWhenItIsOffOrOnPollWorkerScreens) {
+  // Off: the arrows and Enter work the screen as usual; nothing is said.
+  press(Qt::Key_Down);
+  press(Qt::Key_Up);
+  EXPECT_TRUE(sink_.lines.isEmpty());
+  // On, then the poll worker's screens: their keys are theirs.
+  press(Qt::Key_F1);
+  said();
+  press(Qt::Key_P, Qt::ControlModifier | Qt::ShiftModifier);
+  ASSERT_EQ(model_->screen(), Screen::kPin);
+  QTest::keyClicks(QApplication::focusWidget(), QStringLiteral("2468"));
+  press(Qt::Key_Return);
+  ASSERT_EQ(model_->screen(), Screen::kPollWorker);
+  // The poll worker's screen says whether speech works, and can blank the voter's screen.
+  auto* blank = window_->findChild<QPushButton*>(QStringLiteral("headphones"));
+  ASSERT_NE(blank, nullptr);
+  blank->setFocus();
+  press(Qt::Key_Return);
+  EXPECT_TRUE(guide_->headphones());
+  auto* panel = window_->findChild<QWidget*>(QStringLiteral("headphone-panel"));
+  EXPECT_FALSE(panel->isVisible()) << "the poll worker's own screen must stay visible";
+  sink_.missing = QStringLiteral("no engine here");
+  window_->rebuild();
+  ASSERT_TRUE(wait_for([&] {
+    for (auto* l : window_->findChildren<QLabel*>())
+      if (l->text().contains(QStringLiteral("no engine here"))) return true;
+    return false;
+  }));
+  model_->leave_poll_worker();
+  ASSERT_TRUE(shown());
+  EXPECT_TRUE(panel->isVisible());
+}
+
+// The audio keys: the 4-key layout from arrows or the numeric keypad; in the voting-code field
+// Enter, Backspace and digits stay the field's.
+TEST(KioskAudioKeys, TheKeypadLayout) {
+  auto key = [](int k, Qt::KeyboardModifiers m, bool in_field) {
+    QKeyEvent e(QEvent::KeyPress, k, m);
+    return KioskWindow::audio_key(e, in_field);
+  };
+  EXPECT_EQ(key(Qt::Key_Up, Qt::NoModifier, false), AudioKey::kUp);
+  EXPECT_EQ(key(Qt::Key_8, Qt::KeypadModifier, false), AudioKey::kUp);
+  EXPECT_EQ(key(Qt::Key_2, Qt::KeypadModifier, false), AudioKey::kDown);
+  EXPECT_EQ(key(Qt::Key_5, Qt::KeypadModifier, false), AudioKey::kSelect);
+  EXPECT_EQ(key(Qt::Key_Return, Qt::NoModifier, false), AudioKey::kSelect);
+  EXPECT_EQ(key(Qt::Key_Enter, Qt::KeypadModifier, false), AudioKey::kSelect);
+  EXPECT_EQ(key(Qt::Key_Escape, Qt::NoModifier, true), AudioKey::kBack);
+  EXPECT_EQ(key(Qt::Key_4, Qt::KeypadModifier, false), AudioKey::kBack);
+  EXPECT_EQ(key(Qt::Key_Plus, Qt::KeypadModifier, false), AudioKey::kVolumeUp);
+  EXPECT_EQ(key(Qt::Key_VolumeDown, Qt::NoModifier, true), AudioKey::kVolumeDown);
+  EXPECT_EQ(key(Qt::Key_Asterisk, Qt::KeypadModifier, false), AudioKey::kFaster);
+  EXPECT_EQ(key(Qt::Key_Slash, Qt::KeypadModifier, false), AudioKey::kSlower);
+  EXPECT_EQ(key(Qt::Key_F2, Qt::NoModifier, true), AudioKey::kHeadphones);
+  EXPECT_EQ(key(Qt::Key_Return, Qt::NoModifier, true), std::nullopt);
+  EXPECT_EQ(key(Qt::Key_Backspace, Qt::NoModifier, true), std::nullopt);
+  EXPECT_EQ(key(Qt::Key_8, Qt::KeypadModifier, true), std::nullopt);
+  EXPECT_EQ(key(Qt::Key_Minus, Qt::NoModifier, false), std::nullopt);  // a code's dash
+  EXPECT_EQ(key(Qt::Key_A, Qt::NoModifier, false), std::nullopt);
+}
+
+// The real engine, once: Qt TextToSpeech with the flite plugin is created offscreen and is ready,
+// or says clearly why not (no audio hardware is needed to create it).
+TEST(KioskSpeech, TheRealEngineIsReadyOrSaysWhyNot) {
+  QtSpeechSink speech;
+  if (speech.problem().isEmpty()) {
+    EXPECT_TRUE(wait_for([&] { return speech.ready(); }, 10000));
+    EXPECT_TRUE(speech.description().contains(QStringLiteral("flite")))
+        << speech.description().toStdString();
+    speech.set_language(QStringLiteral("es"));
+    speech.set_volume(0);
+    speech.say(QStringLiteral("prueba"));
+    EXPECT_FALSE(speech.description().isEmpty());
+    std::printf("speech: %s\n", qPrintable(speech.description()));
+  } else {
+    std::printf("speech: not available: %s\n", qPrintable(speech.problem()));
+    EXPECT_GT(speech.problem().size(), 20);
+    EXPECT_FALSE(speech.ready());
+  }
+  // An engine that is not installed is an error in words, never a crash.
+  QtSpeechSink none(QStringLiteral("no-such-engine"));
+  EXPECT_TRUE(none.problem().contains(QStringLiteral("no-such-engine")))
+      << none.problem().toStdString();
+  EXPECT_FALSE(none.ready());
+  none.say(QStringLiteral("nothing"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Languages, KioskAudioTest, ::testing::Values("en", "es"));
+
+}  // namespace
+}  // namespace tabella::kiosk
+
+int main(int argc, char** argv) {
+  QApplication app(argc, argv);
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
