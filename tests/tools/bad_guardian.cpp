@@ -48,7 +48,7 @@ int run(const Options& o) {
   const std::string tag = "bad guardian " + std::to_string(o.index) + ": ";
   auto key = client::load_signing_key(o.key, "guardian key", "create it with tabella-guardian");
   if (!key) return fail(key.error());
-  auto ledger = client::LedgerClient::connect(o.ledger);
+  auto ledger = client::LedgerConnection::connect(o.ledger);
   if (!ledger) return fail(ledger.error());
   client::RecordMirror::Options mo;
   mo.view_state = o.view;
