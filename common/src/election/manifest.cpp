@@ -190,13 +190,18 @@ bool valid_note_name(std::string_view s, std::size_t max_len) {
 // A witness's verifier key, `name+hex8(key id)+base64(key)`: every '+'-separated part a key
 // name (check 4 parses it further).
 bool valid_verifier_key_text(std::string_view s, std::size_t max_len) {
+  // name+key id+key: the name follows the one key-name rule; the key id (hex) and the key
+  // (standard base64, whose alphabet includes '+') are printable ASCII without spaces.
   if (s.size() > max_len) return false;
-  for (std::size_t start = 0;;) {
-    const std::size_t plus = s.find('+', start);
-    if (!ledger::is_valid_key_name(s.substr(start, plus - start))) return false;
-    if (plus == std::string_view::npos) return true;
-    start = plus + 1;
+  const std::size_t plus = s.find('+');
+  if (plus == std::string_view::npos || !ledger::is_valid_key_name(s.substr(0, plus))) return false;
+  const std::string_view rest = s.substr(plus + 1);
+  if (rest.empty()) return false;
+  for (char c : rest) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b <= 0x20 || b >= 0x7F) return false;
   }
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
