@@ -105,6 +105,18 @@ TEST(ManifestTest, BaseDocumentLoadsWithDefaults) {
   EXPECT_TRUE(m.contests[0].choices[1].party.empty());
 }
 
+// A verifier key is name+key id+base64, and base64 uses '+': only the name part follows the
+// key-name rule (a key whose base64 held "++" or ended in '+' was once refused).
+TEST(ManifestTest, WitnessKeyWhoseBase64ContainsPlusLoads) {
+  json doc = base_doc();
+  doc["witnesses"]["members"][0]["key"] = "witness.example/w1+01020304+BA++/w8+";
+  Manifest m = load_ok(doc);
+  ASSERT_EQ(m.witnesses.size(), 1u);
+  EXPECT_EQ(m.witnesses[0].key, "witness.example/w1+01020304+BA++/w8+");
+  doc["witnesses"]["members"][0]["key"] = "+01020304+AQIDBA==";  // no name
+  EXPECT_FALSE(parse_manifest(doc.dump()).ok());
+}
+
 TEST(ManifestTest, LookupsAndLanguageFallback) {
   Manifest m = load_ok(base_doc());
   ASSERT_NE(m.find_contest("parks"), nullptr);
