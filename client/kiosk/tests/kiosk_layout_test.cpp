@@ -149,8 +149,9 @@ class KioskLayoutTest : public ::testing::TestWithParam<const char*> {
           ++checked_;
           // Pictures for a person to look at, when asked for: `tabella-kiosk --screenshots`
           // (ctest kiosk_screenshots) renders them already, so the suite renders each once.
-          if (!out_.isEmpty())
+          if (!out_.isEmpty()) {
             EXPECT_TRUE(window_->grab().save(QDir(out_).filePath(name + QStringLiteral(".png"))));
+          }
         }
       }
     }
@@ -232,9 +233,10 @@ TEST_P(KioskLayoutTest, EveryScreenFitsAtEverySizeLanguageAndContrast) {
     EXPECT_TRUE(window_->layout_problems().isEmpty())
         << "page " << page << ": "
         << window_->layout_problems().join(QStringLiteral("; ")).toStdString();
-    if (!out_.isEmpty())
+    if (!out_.isEmpty()) {
       EXPECT_TRUE(window_->grab().save(
           QDir(out_).filePath(QStringLiteral("contest-3-%1-page%2.png").arg(lang).arg(page + 1))));
+    }
     if (shown(QStringLiteral("more-page")) == nullptr) break;
     press(QStringLiteral("more-page"));
     // Focus stays on the paging control, not on a choice: Enter again pages on.
