@@ -24,6 +24,7 @@
 #include "core/kiosk_config.h"
 #include "core/kiosk_model.h"
 #include "core/memory_ledger.h"
+#include "kiosk_fixture.h"
 #include "qt_wait.h"
 #include "ui/kiosk_window.h"
 
@@ -60,29 +61,12 @@ class KioskLayoutTest : public ::testing::TestWithParam<const char*> {
     auto demo = make_demo_election(*m, {key_->verify_key().bytes()}, 4, rng);
     ASSERT_TRUE(demo.ok()) << demo.error().describe();
     demo_ = std::move(*demo);
-    KioskModel::Options o;
-    auto ledger = demo_.ledger;
-    o.client_factory = [ledger]() -> Result<std::unique_ptr<LedgerClient>> {
-      return ledger->make_client();
-    };
-    o.db_path = dir_.filePath(QStringLiteral("kiosk.db"));
-    o.kiosk_key = key_;
-    o.pin_hash = QString::fromStdString(hash_pin("2468", 1000));
+    KioskModel::Options o =
+        testing::demo_kiosk_options(demo_, dir_.filePath(QStringLiteral("kiosk.db")), key_);
     o.ledger_url = QStringLiteral("http://127.0.0.1:8640");
     o.public_url = QStringLiteral("https://results.riverton.example");
-    o.idle_timeout_ms = 3600 * 1000;
-    o.cast_patience_ms = 60000;
     model_ = std::make_unique<KioskModel>(o);
-    // The kiosk's own strings in the voter's language, as tabella-kiosk swaps them (the .qm files
-    // lrelease builds for it).
-    QObject::connect(model_.get(), &KioskModel::language_changed, model_.get(),
-                     [this](const QString& tag) {
-                       QCoreApplication::removeTranslator(&translator_);
-                       if (tag != QStringLiteral("en") &&
-                           translator_.load(QStringLiteral(TABELLA_BINARY_DIR "/tabella_kiosk_") +
-                                            tag + QStringLiteral(".qm")))
-                         QCoreApplication::installTranslator(&translator_);
-                     });
+    testing::follow_language(model_.get(), &translator_, QStringLiteral(TABELLA_BINARY_DIR));
     window_ =
         std::make_unique<KioskWindow>(model_.get(), dir_.filePath(QStringLiteral("r")), QString());
     window_->resize(1024, 768);
