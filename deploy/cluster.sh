@@ -85,11 +85,7 @@ stop() {
   for f in "$dir"/w?.pid "$dir"/n?.pid "$dir"/m?.pid; do
     [[ -f $f ]] || continue
     pid=$(cat "$f")
-    if kill "$pid" 2>/dev/null; then
-      for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-      stopped=$((stopped + 1))
-    fi
+    if tb_stop "$pid" 10; then stopped=$((stopped + 1)); fi
     rm -f "$f"
   done
   echo "stopped $stopped processes"

@@ -8,7 +8,8 @@
 #                              stdout file OUT and prints URL; returns 1, saying why on stderr,
 #                              when PID exits first or SECONDS (default 30) pass
 #   tb_stop PID [SECONDS]      SIGTERM, then SIGKILL after SECONDS (default 10); waits for it
-#                              when it is a child of this shell
+#                              when it is a child of this shell; returns 1 when PID was not
+#                              running
 
 tb_json() {
   python3 -c '
@@ -38,7 +39,7 @@ tb_wait_listening() {
 
 tb_stop() {
   local pid=$1 seconds=${2:-10} i
-  kill "$pid" 2>/dev/null || return 0
+  kill "$pid" 2>/dev/null || return 1
   for ((i = 0; i < seconds * 10; i++)); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
