@@ -525,7 +525,10 @@ TEST(ManifestHashTest, EveryContentChangeChangesTheHash) {
        }},
       {"guardians", [](json& d) { d["guardians"]["count"] = 4; }},
       {"quorum", [](json& d) { d["guardians"]["quorum"] = 3; }},
-      {"witness key", [](json& d) { d["witnesses"]["members"][0]["key"] = "other"; }},
+      {"witness key",
+       [](json& d) {
+         d["witnesses"]["members"][0]["key"] = "witness.example/w1+05060708+BQYHCA==";
+       }},
       {"no witnesses", [](json& d) { d.erase("witnesses"); }},
       {"contest order", [](json& d) { std::swap(d["contests"][0], d["contests"][1]); }},
       {"choice order",
