@@ -1,12 +1,11 @@
-// EtcdStorage against a real 3-member etcd cluster on 127.0.0.1: three ledger "nodes" (each an
-// EtcdStorage over its own SqliteStorage) append streams of distinct entries concurrently; the
-// etcd leader is killed mid-stream, and separately one node is killed and restarted. Afterwards
-// every acknowledged entry is in the log exactly once at its acknowledged position, and every
-// node's local copy equals the cluster log.
+// EtcdStorage against a real 3-member etcd cluster on 127.0.0.1 (tests/support/etcd_cluster.h):
+// three ledger "nodes" (each an EtcdStorage over its own SqliteStorage) append streams of distinct
+// entries concurrently; the etcd leader is killed mid-stream, and separately one node is killed and
+// restarted. Afterwards every acknowledged entry is in the log exactly once at its acknowledged
+// position, and every node's local copy equals the cluster log.
+#include "support/etcd_cluster.h"
+
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -27,12 +26,6 @@ namespace {
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 
-struct Member {
-  std::string name;
-  std::uint16_t client_port = 0, peer_port = 0;
-  pid_t pid = -1;
-};
-
 class EtcdCluster : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -40,88 +33,22 @@ class EtcdCluster : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("tabella-cluster-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    // Ports from the pid so parallel runs on one machine rarely collide.
-    auto base = static_cast<std::uint16_t>(30000 + (::getpid() % 2000) * 10);
-    std::string initial;
-    for (int i = 0; i < 3; ++i) {
-      Member m{"m" + std::to_string(i), static_cast<std::uint16_t>(base + 2 * i),
-               static_cast<std::uint16_t>(base + 2 * i + 1)};
-      initial += (i ? "," : "") + m.name + "=http://127.0.0.1:" + std::to_string(m.peer_port);
-      members_.push_back(m);
-    }
-    for (auto& m : members_) start_member(m, initial);
-    for (auto& m : members_) {
+    tabella::testing::EtcdClusterOptions o;
+    o.binary = TABELLA_ETCD_BIN;
+    o.dir = dir_;
+    o.quick_failover = true;
+    auto started = tabella::testing::EtcdCluster::start(std::move(o));
+    ASSERT_TRUE(started.ok()) << started.error().describe();
+    etcd_ = std::move(*started);
+    for (std::uint16_t port : etcd_->client_ports()) {
       endpoints_.push_back(
-          *http::Url::parse("127.0.0.1:" + std::to_string(m.client_port), http::kEndpointRules));
+          *http::Url::parse("127.0.0.1:" + std::to_string(port), http::kEndpointRules));
     }
-    ASSERT_TRUE(wait_healthy()) << "etcd cluster did not become healthy";
   }
 
   void TearDown() override {
-    for (auto& m : members_) kill_member(m);
+    etcd_.reset();
     if (!dir_.empty()) fs::remove_all(dir_);
-  }
-
-  void start_member(Member& m, const std::string& initial) {
-    std::string c = "http://127.0.0.1:" + std::to_string(m.client_port);
-    std::string p = "http://127.0.0.1:" + std::to_string(m.peer_port);
-    std::string data = (dir_ / m.name).string();
-    std::string log = (dir_ / (m.name + ".log")).string();
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a crashed test
-      FILE* f = std::freopen(log.c_str(), "w", stderr);
-      (void)f;
-      ::execl(TABELLA_ETCD_BIN, "etcd", "--name", m.name.c_str(), "--data-dir", data.c_str(),
-              "--listen-client-urls", c.c_str(), "--advertise-client-urls", c.c_str(),
-              "--listen-peer-urls", p.c_str(), "--initial-advertise-peer-urls", p.c_str(),
-              "--initial-cluster", initial.c_str(), "--initial-cluster-state", "new",
-              "--initial-cluster-token", "tabella-test", "--heartbeat-interval", "50",
-              "--election-timeout", "500", static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    m.pid = pid;
-  }
-
-  void kill_member(Member& m) {
-    if (m.pid > 0) {
-      ::kill(m.pid, SIGKILL);
-      ::waitpid(m.pid, nullptr, 0);
-      m.pid = -1;
-    }
-  }
-
-  // One request to a member, as the storage sends them (no resending after a 503).
-  static http::Outcome<http::Response> ask(const http::Url& member, const http::Request& request) {
-    http::Options o;
-    o.timeout = std::chrono::milliseconds(5000);
-    o.busy_retries = 0;
-    return http::fetch(member, request, o);
-  }
-
-  // Up to 60 s: three etcd members electing a leader on a loaded 2-core machine took over 10 s.
-  bool wait_healthy() {
-    for (int i = 0; i < 600; ++i) {
-      auto r = ask(endpoints_[0], http::Request{"GET", "/health", {}, {}, {}});
-      if (r && r->status == 200 && r->body.find("true") != std::string::npos) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
-  }
-
-  // The member that is the Raft leader (asked through any live member).
-  int leader() {
-    for (std::size_t i = 0; i < members_.size(); ++i) {
-      if (members_[i].pid < 0) continue;
-      auto r = ask(endpoints_[i],
-                   http::Request{"POST", "/v3/maintenance/status", "{}", "application/json", {}});
-      if (!r || r->status != 200) continue;
-      json doc = json::parse(r->body);
-      std::string leader_id = doc.value("leader", "");
-      std::string self = doc["header"].value("member_id", "");
-      if (!leader_id.empty() && leader_id == self) return static_cast<int>(i);
-    }
-    return -1;
   }
 
   std::unique_ptr<EtcdStorage> open_node(int n) {
@@ -137,7 +64,7 @@ class EtcdCluster : public ::testing::Test {
   }
 
   fs::path dir_;
-  std::vector<Member> members_;
+  std::unique_ptr<tabella::testing::EtcdCluster> etcd_;
   std::vector<http::Url> endpoints_;
 };
 
@@ -238,9 +165,9 @@ TEST_F(EtcdCluster, AppendsFromThreeNodesSurviveTheLeaderBeingKilled) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  int l = leader();
+  int l = etcd_->leader();
   ASSERT_GE(l, 0);
-  kill_member(members_[static_cast<std::size_t>(l)]);
+  etcd_->kill(static_cast<std::size_t>(l));
   std::size_t at_kill;
   {
     std::lock_guard<std::mutex> lock(acks.mu);

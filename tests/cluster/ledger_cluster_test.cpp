@@ -5,11 +5,8 @@
 // dir) or the etcd Raft leader is (the nodes' etcd clients move to the other members).
 // Afterwards every acknowledged entry is stored exactly once at its acknowledged index, every
 // node holds the same log and serves the same checkpoint.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -20,7 +17,9 @@
 #include <thread>
 
 #include "support/election_sim.h"
+#include "support/etcd_cluster.h"
 #include "support/http_client.h"
+#include "support/listening_process.h"
 
 namespace tabella {
 namespace {
@@ -28,46 +27,6 @@ namespace {
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 using testing::HttpClient;
-
-pid_t spawn(std::vector<std::string> args, const fs::path& stderr_file, int* stdout_fd) {
-  int out[2];
-  if (stdout_fd != nullptr && pipe(out) != 0) return -1;
-  pid_t pid = fork();
-  if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a crashed test
-    if (stdout_fd != nullptr) {
-      dup2(out[1], STDOUT_FILENO);
-      close(out[0]);
-      close(out[1]);
-    }
-    int err = open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    dup2(err, STDERR_FILENO);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  if (stdout_fd != nullptr) {
-    close(out[1]);
-    *stdout_fd = out[0];
-  }
-  return pid;
-}
-
-void stop(pid_t& pid, int sig = SIGKILL) {
-  if (pid > 0) {
-    kill(pid, sig);
-    waitpid(pid, nullptr, 0);
-    pid = -1;
-  }
-}
-
-struct Node {
-  pid_t pid = -1;
-  int out = -1;
-  std::uint16_t port = 0;
-};
 
 // What is SIGKILLed half-way through the ballots.
 enum class Kill { kLedgerNode, kEtcdLeader };
@@ -79,112 +38,47 @@ class LedgerCluster : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("tabella-ledger-cluster-" + std::to_string(getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    auto base = static_cast<std::uint16_t>(50000 + (getpid() % 1000) * 10);
-    std::string initial;
-    for (int i = 0; i < 3; ++i) {
-      peer_.push_back(static_cast<std::uint16_t>(base + 2 * i + 1));
-      client_.push_back(static_cast<std::uint16_t>(base + 2 * i));
-      initial += (i ? "," : "") + ("m" + std::to_string(i)) +
-                 "=http://127.0.0.1:" + std::to_string(peer_.back());
-      cluster_url_ +=
-          std::string(i ? "," : "etcd://") + "127.0.0.1:" + std::to_string(client_.back());
-    }
-    for (int i = 0; i < 3; ++i) {
-      std::string c = "http://127.0.0.1:" + std::to_string(client_[static_cast<std::size_t>(i)]);
-      std::string p = "http://127.0.0.1:" + std::to_string(peer_[static_cast<std::size_t>(i)]);
-      std::string name = "m" + std::to_string(i);
-      etcd_.push_back(spawn({TABELLA_ETCD_BIN,
-                             "--name",
-                             name,
-                             "--data-dir",
-                             (dir_ / name).string(),
-                             "--listen-client-urls",
-                             c,
-                             "--advertise-client-urls",
-                             c,
-                             "--listen-peer-urls",
-                             p,
-                             "--initial-advertise-peer-urls",
-                             p,
-                             "--initial-cluster",
-                             initial,
-                             "--initial-cluster-state",
-                             "new",
-                             "--initial-cluster-token",
-                             "tabella-ledger-test",
-                             "--heartbeat-interval",
-                             "50",
-                             "--election-timeout",
-                             "500"},
-                            dir_ / (name + ".log"), nullptr));
-    }
-    bool healthy = false;
-    for (int i = 0; i < 100 && !healthy; ++i) {
-      HttpClient c(client_[0]);
-      auto r = c.get("/health");
-      healthy = r.ok() && r->status == 200 && r->body.find("true") != std::string::npos;
-      if (!healthy) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    ASSERT_TRUE(healthy) << "etcd cluster did not become healthy";
+    testing::EtcdClusterOptions o;
+    o.binary = TABELLA_ETCD_BIN;
+    o.dir = dir_;
+    o.quick_failover = true;
+    auto started = testing::EtcdCluster::start(std::move(o));
+    ASSERT_TRUE(started.ok()) << started.error().describe();
+    etcd_ = std::move(*started);
   }
 
   void TearDown() override {
-    for (auto& n : nodes_) {
-      stop(n.pid);
-      if (n.out >= 0) close(n.out);
-    }
-    for (auto& pid : etcd_) stop(pid);
+    nodes_.clear();
+    etcd_.reset();
     if (!dir_.empty() && !HasFailure()) fs::remove_all(dir_);
   }
 
+  // (Re)starts ledger node i on its data dir, stderr appended to <dir>/nI.log.
   void start_node(std::size_t i) {
     if (nodes_.size() <= i) nodes_.resize(i + 1);
-    Node& n = nodes_[i];
-    if (n.out >= 0) close(n.out);
     auto data = dir_ / ("n" + std::to_string(i));
-    n.pid = spawn({TABELLA_LEDGER_BIN, "--listen", "127.0.0.1:0", "--data-dir", data.string(),
-                   "--origin", origin_, "--authority-key", authority_, "--threads", "2",
-                   "--checkpoint-interval", "100ms", "--cluster", cluster_url_},
-                  dir_ / ("n" + std::to_string(i) + ".log"), &n.out);
-    std::string line;
-    char c;
-    while (read(n.out, &c, 1) == 1 && c != '\n') line += c;
-    auto colon = line.rfind(':');
-    n.port = 0;
-    if (line.rfind("listening on http://", 0) == 0 && colon != std::string::npos) {
-      n.port = static_cast<std::uint16_t>(std::stoi(line.substr(colon + 1)));
-    }
-    ASSERT_NE(n.port, 0) << "node " << i << " first line: '" << line << "'";
+    auto options = testing::ListeningProcess::kill_at_end();
+    options.log_file = (dir_ / ("n" + std::to_string(i) + ".log")).string();
+    nodes_[i].reset();
+    nodes_[i] = std::make_unique<testing::ListeningProcess>(
+        std::vector<std::string>{TABELLA_LEDGER_BIN, "--listen", "127.0.0.1:0", "--data-dir",
+                                 data.string(), "--origin", origin_, "--authority-key", authority_,
+                                 "--threads", "2", "--checkpoint-interval", "100ms", "--cluster",
+                                 etcd_->ledger_url()},
+        std::move(options));
+    ASSERT_NE(nodes_[i]->port(), 0) << "node " << i;
   }
 
   void run(Kill kill);
 
   fs::path dir_;
-  std::vector<std::uint16_t> client_, peer_;
-  std::vector<pid_t> etcd_;
-  std::string cluster_url_;
-  std::vector<Node> nodes_;
+  std::unique_ptr<testing::EtcdCluster> etcd_;
+  std::vector<std::unique_ptr<testing::ListeningProcess>> nodes_;
   std::string origin_, authority_;
 };
 
 std::string post_body(ByteView entry) {
   return json{{"entry", to_base64(entry)}}.dump();
-}
-
-// The member that is the Raft leader (asked through any live member); -1 if none answers.
-int etcd_leader(const std::vector<std::uint16_t>& client_ports, const std::vector<pid_t>& pids) {
-  for (std::size_t i = 0; i < client_ports.size(); ++i) {
-    if (pids[i] < 0) continue;
-    HttpClient c(client_ports[i]);
-    auto r = c.post("/v3/maintenance/status", "{}");
-    if (!r.ok() || r->status != 200) continue;
-    json doc = json::parse(r->body, nullptr, false);
-    if (doc.is_discarded()) continue;
-    std::string leader_id = doc.value("leader", "");
-    std::string self = doc["header"].value("member_id", "");
-    if (!leader_id.empty() && leader_id == self) return static_cast<int>(i);
-  }
-  return -1;
 }
 
 // A whole election through 3 nodes; half-way through the ballots either ledger node 2 or the
@@ -226,7 +120,7 @@ void LedgerCluster::run(Kill kill) {
     for (int attempt = 0; attempt < 60; ++attempt) {
       std::size_t k = (first + static_cast<std::size_t>(attempt)) % 3;
       if (k == 2 && node2_dead) continue;
-      HttpClient c(nodes_[k].port);
+      HttpClient c(nodes_[k]->port());
       auto r = c.post("/v1/entries", post_body(sim.entries[pos]));
       if (!r.ok() || r->status >= 500) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -267,11 +161,11 @@ void LedgerCluster::run(Kill kill) {
   EXPECT_LT(at_kill, static_cast<int>(close - first_ballot)) << "killed after the stream ended";
   if (kill == Kill::kLedgerNode) {
     node2_dead = true;
-    stop(nodes_[2].pid);
+    nodes_[2]->signal_and_wait(SIGKILL);
   } else {
-    int l = etcd_leader(client_, etcd_);
+    int l = etcd_->leader();
     ASSERT_GE(l, 0) << "no etcd leader found";
-    stop(etcd_[static_cast<std::size_t>(l)]);  // Raft elects another; the nodes retry
+    etcd_->kill(static_cast<std::size_t>(l));  // Raft elects another; the nodes retry
   }
   for (auto& t : writers) t.join();
   ASSERT_FALSE(HasFailure());
@@ -279,7 +173,7 @@ void LedgerCluster::run(Kill kill) {
 
   // The closing entries, bound to the log as the cluster ordered it (checks 30..34).
   {
-    HttpClient c(nodes_[0].port);
+    HttpClient c(nodes_[0]->port());
     json entries;
     for (int i = 0; i < 100; ++i) {
       entries = json::parse(c.get("/v1/entries?start=0&count=1000")->body)["entries"];
@@ -297,7 +191,7 @@ void LedgerCluster::run(Kill kill) {
   for (std::size_t i = close; i < sim.entries.size(); ++i) ASSERT_TRUE(submit(i, i % 3)) << i;
   // Resubmitting anything is idempotent on every node.
   for (std::size_t k = 0; k < 3; ++k) {
-    HttpClient c(nodes_[k].port);
+    HttpClient c(nodes_[k]->port());
     auto r = c.post("/v1/entries", post_body(sim.entries[first_ballot]));
     ASSERT_TRUE(r.ok());
     ASSERT_EQ(r->status, 200u) << r->body;
@@ -309,7 +203,7 @@ void LedgerCluster::run(Kill kill) {
   ASSERT_EQ(acked.size(), n);
   std::string page0, checkpoint0;
   for (std::size_t k = 0; k < 3; ++k) {
-    HttpClient c(nodes_[k].port);
+    HttpClient c(nodes_[k]->port());
     json status;
     for (int i = 0; i < 100; ++i) {
       status = json::parse(c.get("/v1/status")->body);

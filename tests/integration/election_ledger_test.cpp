@@ -12,6 +12,7 @@
 #include <future>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <thread>
 
 #include "support/election_sim.h"
@@ -21,13 +22,9 @@
 #include "tabella/election/token.h"
 #include "tabella/ledger/tiles.h"
 #include "tabella/record/state.h"
-#include "tabella/server/committer.h"
-#include "tabella/server/http_server.h"
-#include "tabella/server/ledger_api.h"
+#include "tabella/server/ledger_node.h"
 #include "tabella/server/log.h"
-#include "tabella/server/metrics.h"
 #include "tabella/server/sqlite_storage.h"
-#include "tabella/server/thread_pool.h"
 #include "verifier.h"
 
 namespace tabella::server {
@@ -39,10 +36,10 @@ using testing::HttpClient;
 using testing::SimElection;
 using testing::TempDir;
 
-// SqliteStorage whose next append_batch can be made to fail (a failed COMMIT).
+// A storage (the node's SQLite) whose next append_batch can be made to fail (a failed COMMIT).
 class FlakyStorage final : public Storage {
  public:
-  explicit FlakyStorage(std::unique_ptr<SqliteStorage> s) : s_(std::move(s)) {}
+  explicit FlakyStorage(std::unique_ptr<Storage> s) : s_(std::move(s)) {}
   std::atomic<int> fail_appends{0};
   Result<std::uint64_t> size() override { return s_->size(); }
   Result<std::vector<std::uint64_t>> append_batch(std::vector<Bytes> e, BatchEffects fx) override {
@@ -64,7 +61,7 @@ class FlakyStorage final : public Storage {
   std::mutex race_mu;
   std::vector<Bytes> race_winners;  // guarded by race_mu: the next append loses the race to these
   std::vector<Bytes> won_race;      // guarded by race_mu: what the cluster log has beyond ours
-  SqliteStorage& sqlite() { return *s_; }
+  Storage& sqlite() { return *s_; }
   Result<std::vector<Bytes>> read_range(std::uint64_t a, std::uint64_t n) override {
     return s_->read_range(a, n);
   }
@@ -99,7 +96,7 @@ class FlakyStorage final : public Storage {
   Status close() override { return s_->close(); }
 
  private:
-  std::unique_ptr<SqliteStorage> s_;
+  std::unique_ptr<Storage> s_;
 };
 
 // The cluster side of a node over FlakyStorage: serves the entries that won a race.
@@ -123,47 +120,59 @@ class RaceRemote final : public RemoteLog {
   FlakyStorage& s_;
 };
 
-// One ledger process worth of parts, wired like run_ledger().
+// The election ledger as tabella-ledger runs it (LedgerNode), on 127.0.0.1:0 over a
+// FlakyStorage, with the simulation's ledger key; `racing` adds the RaceRemote as the cluster
+// side. No checkpoint timer (1 h): the tests publish checkpoints themselves.
 struct Node {
   Node(const std::filesystem::path& dir, const SimElection& sim, const std::string& origin = {},
        std::size_t max_queue = 0, bool racing = false)
-      : storage(*SqliteStorage::open(dir)), remote(storage), pool(2, max_queue) {
-    LedgerIdentity id{origin.empty() ? sim.manifest.origin : origin, sim.authority,
-                      sim.shared_ledger_signing_key()};
-    auto opened = ElectionLedger::open(storage, id, &metrics);
-    EXPECT_TRUE(opened.ok()) << (opened.ok() ? "" : opened.error().describe());
-    ledger = std::move(*opened);
-    Committer::Options committer_options;
-    if (racing) committer_options.remote = &remote;
-    committer = std::make_unique<Committer>(storage, *ledger, committer_options, &metrics);
-    LedgerApi api{storage, *committer, pool, metrics, {}};
-    api.entry_routes = false;
-    register_ledger_api(router, api);
-    ledger->register_routes(router, *committer, pool);
-    HttpServerOptions options;
-    options.host = "127.0.0.1";
-    options.port = 0;
-    server = std::make_unique<HttpServer>(options, router, &metrics);
-    Status st = server->start();
-    EXPECT_TRUE(st.ok());
-  }
-  ~Node() {
-    server->stop();
-    pool.stop();
-    committer->stop();
-    EXPECT_TRUE(ledger->publish_checkpoint().ok());
-    EXPECT_TRUE(storage.close().ok());
-  }
-  std::uint16_t port() const { return server->port(); }
+      : node(start(dir, sim, origin, max_queue, racing)),
+        storage(static_cast<FlakyStorage&>(node->storage())),
+        metrics(node->metrics()),
+        ledger(node->election()),
+        pool(node->pool()) {}
+  ~Node() { EXPECT_TRUE(node->stop().ok()); }
+  std::uint16_t port() const { return node->port(); }
 
-  FlakyStorage storage;
-  RaceRemote remote;
-  Metrics metrics;
-  std::unique_ptr<ElectionLedger> ledger;
-  ThreadPool pool;
-  std::unique_ptr<Committer> committer;
-  Router router;
-  std::unique_ptr<HttpServer> server;
+  static std::unique_ptr<LedgerNode> start(const std::filesystem::path& dir, const SimElection& sim,
+                                           const std::string& origin, std::size_t max_queue,
+                                           bool racing) {
+    ServerConfig config;
+    config.listen = "127.0.0.1:0";
+    config.data_dir = dir.string();
+    config.key_file = (dir / "ledger.key").string();
+    if (!std::filesystem::exists(config.key_file)) {
+      Status saved = sim.shared_ledger_signing_key()->save_pem(config.key_file);
+      if (!saved.ok()) throw std::runtime_error(saved.error().describe());
+    }
+    config.origin = origin.empty() ? sim.manifest.origin : origin;
+    config.authority_key = to_hex(sim.authority);
+    config.verify_threads = 2;
+    config.max_queue = max_queue;
+    config.threads = 2;
+    config.checkpoint_interval = std::chrono::hours(1);
+    LedgerHooks hooks;
+    hooks.cluster = [racing](std::unique_ptr<Storage> local) -> Result<ClusterStorage> {
+      auto flaky = std::make_unique<FlakyStorage>(std::move(local));
+      ClusterStorage wrapped;
+      if (racing) {
+        auto remote = std::make_shared<RaceRemote>(*flaky);
+        wrapped.remote = remote.get();
+        wrapped.owner = remote;
+      }
+      wrapped.storage = std::move(flaky);
+      return wrapped;
+    };
+    auto node = LedgerNode::start(config, hooks);
+    if (!node) throw std::runtime_error("ledger node: " + node.error().describe());
+    return std::move(*node);
+  }
+
+  std::unique_ptr<LedgerNode> node;
+  FlakyStorage& storage;
+  Metrics& metrics;
+  ElectionLedger* ledger;
+  ThreadPool& pool;
 };
 
 std::string post_body(ByteView entry) {

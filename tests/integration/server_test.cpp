@@ -15,17 +15,14 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <stdexcept>
 #include <thread>
 
 #include "support/http_client.h"
 #include "support/temp_dir.h"
-#include "tabella/server/committer.h"
-#include "tabella/server/http_server.h"
-#include "tabella/server/ledger_api.h"
+#include "tabella/server/ledger_node.h"
 #include "tabella/server/log.h"
-#include "tabella/server/metrics.h"
 #include "tabella/server/sqlite_storage.h"
-#include "tabella/server/thread_pool.h"
 
 namespace tabella::server {
 namespace {
@@ -34,41 +31,46 @@ using nlohmann::json;
 using testing::HttpClient;
 using testing::TempDir;
 
-// One ledger process worth of parts, wired like run_ledger() does.
+// The generic ledger as tabella-ledger runs it (LedgerNode), on 127.0.0.1:0 with the test's
+// HTTP options; its parts reachable for the checks.
 struct TestLedger {
   explicit TestLedger(const std::filesystem::path& dir, HttpServerOptions options = {},
                       Validator validator = accept_all, PreVerifier pre_verify = {},
                       std::size_t max_queued = 0,
                       const std::function<void(Router&)>& extra_routes = {})
-      : storage(std::move(*SqliteStorage::open(dir))),
-        pool(2, max_queued),
-        committer(*storage, std::move(validator), Committer::Options{}, &metrics) {
-    register_ledger_api(router,
-                        LedgerApi{*storage, committer, pool, metrics, std::move(pre_verify)});
-    if (extra_routes) extra_routes(router);
+      : node(start(dir, std::move(options), std::move(validator), std::move(pre_verify), max_queued,
+                   extra_routes)),
+        storage(static_cast<SqliteStorage*>(&node->storage())),  // no hooks.cluster: SQLite
+        metrics(node->metrics()),
+        pool(node->pool()),
+        server(&node->http_server()) {}
+  ~TestLedger() { EXPECT_TRUE(node->stop().ok()); }
+  std::uint16_t port() const { return node->port(); }
+
+  static std::unique_ptr<LedgerNode> start(const std::filesystem::path& dir,
+                                           HttpServerOptions options, Validator validator,
+                                           PreVerifier pre_verify, std::size_t max_queued,
+                                           const std::function<void(Router&)>& extra_routes) {
+    ServerConfig config;
+    config.data_dir = dir.string();
+    config.verify_threads = 2;
+    config.max_queue = max_queued;
+    LedgerHooks hooks;
+    hooks.validator = std::move(validator);
+    hooks.pre_verify = std::move(pre_verify);
+    if (extra_routes) hooks.add_routes = [extra_routes](Router& r, Storage&) { extra_routes(r); };
     options.host = "127.0.0.1";
     options.port = 0;
-    server = std::make_unique<HttpServer>(options, router, &metrics);
-    Status st = server->start();
-    EXPECT_TRUE(st.ok()) << (st.ok() ? "" : st.error().describe());
+    auto node = LedgerNode::start(config, hooks, std::move(options));
+    if (!node) throw std::runtime_error("ledger node: " + node.error().describe());
+    return std::move(*node);
   }
-  ~TestLedger() { shutdown(); }
-  void shutdown() {
-    if (!server) return;
-    server->stop();
-    pool.stop();
-    committer.stop();
-    EXPECT_TRUE(storage->close().ok());
-    server.reset();
-  }
-  std::uint16_t port() const { return server->port(); }
 
-  std::unique_ptr<SqliteStorage> storage;
-  Metrics metrics;
-  ThreadPool pool;
-  Committer committer;
-  Router router;
-  std::unique_ptr<HttpServer> server;
+  std::unique_ptr<LedgerNode> node;
+  SqliteStorage* storage;
+  Metrics& metrics;
+  ThreadPool& pool;
+  HttpServer* server;
 };
 
 std::string entry_body(std::string_view bytes) {

@@ -14,13 +14,9 @@
 #include "support/http_client.h"
 #include "support/temp_dir.h"
 #include "tabella/http/client.h"
-#include "tabella/server/committer.h"
 #include "tabella/server/http_server.h"
-#include "tabella/server/ledger_api.h"
+#include "tabella/server/ledger_node.h"
 #include "tabella/server/log.h"
-#include "tabella/server/metrics.h"
-#include "tabella/server/sqlite_storage.h"
-#include "tabella/server/thread_pool.h"
 
 namespace tabella::server {
 namespace {
@@ -64,34 +60,25 @@ bool make_self_signed(const std::filesystem::path& dir) {
          PEM_write_bio_PrivateKey(k.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1;
 }
 
-// The generic ledger API over TLS, wired as run_ledger() does.
+// The generic ledger over TLS as tabella-ledger runs it (LedgerNode with --tls-cert/--tls-key).
 struct TlsLedger {
-  TlsLedger(const std::filesystem::path& data, const std::filesystem::path& certs)
-      : storage(std::move(*SqliteStorage::open(data))),
-        pool(2),
-        committer(*storage, accept_all, Committer::Options{}, &metrics) {
-    register_ledger_api(router, LedgerApi{*storage, committer, pool, metrics, {}});
-    HttpServerOptions options;
-    options.port = 0;
-    options.tls_cert_file = (certs / "cert.pem").string();
-    options.tls_key_file = (certs / "key.pem").string();
-    server = std::make_unique<HttpServer>(options, router, &metrics);
-    started = server->start();
+  TlsLedger(const std::filesystem::path& data, const std::filesystem::path& certs) {
+    ServerConfig config;
+    config.listen = "127.0.0.1:0";
+    config.data_dir = data.string();
+    config.verify_threads = 2;
+    config.tls_cert = (certs / "cert.pem").string();
+    config.tls_key = (certs / "key.pem").string();
+    auto started_node = LedgerNode::start(config, LedgerHooks{});
+    if (started_node) {
+      node = std::move(*started_node);
+    } else {
+      started = started_node.error();
+    }
   }
-  ~TlsLedger() {
-    server->stop();
-    pool.stop();
-    committer.stop();
-    (void)storage->close();
-  }
-  std::string url() const { return "https://127.0.0.1:" + std::to_string(server->port()); }
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(node->port()); }
 
-  std::unique_ptr<SqliteStorage> storage;
-  Metrics metrics;
-  ThreadPool pool;
-  Committer committer;
-  Router router;
-  std::unique_ptr<HttpServer> server;
+  std::unique_ptr<LedgerNode> node;
   Status started;
 };
 
@@ -138,7 +125,7 @@ TEST_F(TlsTest, ClientNotTrustingTheCertificateIsRefused) {
 TEST_F(TlsTest, PlainHttpOnTheTlsPortGetsNoAnswer) {
   TlsLedger ledger(data_.path(), certs_.path());
   ASSERT_TRUE(ledger.started.ok()) << ledger.started.error().describe();
-  testing::HttpClient plain(ledger.server->port());
+  testing::HttpClient plain(ledger.node->port());
   auto r = plain.get("/v1/status");
   EXPECT_TRUE(!r.ok() || r->status == 0 || r->status >= 400)
       << "a plain request was answered: " << r->status;

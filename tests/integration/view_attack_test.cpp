@@ -27,7 +27,7 @@
 #include "support/http_client.h"
 #include "support/ledger_args.h"
 #include "support/listening_process.h"
-#include "support/run_program.h"
+#include "support/process.h"
 #include "support/temp_dir.h"
 #include "tabella/client/key_files.h"
 #include "tabella/election/tally.h"

@@ -19,18 +19,17 @@
 //   4. Checks that every ballot was acknowledged at a distinct index and that every node ends at
 //      the same size and the same checkpoint root; exits 1 otherwise.
 //
-// Every process it starts is stopped at the end, on an error, and on SIGINT/SIGTERM/SIGHUP (a
-// signal thread stops them and removes the work dir); children also get SIGKILL if loadgen dies
-// (PR_SET_PDEATHSIG).
+// Every process it starts (tests/support: testing::Process, testing::EtcdCluster) is stopped at
+// the end, on an error, and on SIGINT/SIGTERM/SIGHUP (a signal thread stops them and removes the
+// work dir); children also get SIGKILL if loadgen dies (PR_SET_PDEATHSIG).
+//
+// A measuring tool of the test suite, not a product: it builds its election with the test
+// simulator and runs the cluster tests (tests/cluster/loadgen_cluster_test.sh); see
+// docs/CONTRIBUTING.md.
 //
 // Thread-safety: a program; one thread per connection, plus the signal thread. The child list is
 // guarded by a mutex.
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,7 +49,9 @@
 #include <thread>
 
 #include "support/election_sim.h"
+#include "support/etcd_cluster.h"
 #include "support/http_client.h"
+#include "support/process.h"
 #include "support/temp_dir.h"
 #include "tabella/record/state.h"
 
@@ -83,81 +84,31 @@ std::string load_average() {
   return a + " " + b + " " + c;
 }
 
-// ---- Child processes: registered so that every exit path (and a signal) stops them. ----------
+// ---- Child processes: registered so that a signal stops them gracefully. ---------------------
+// Each is a testing::Process (tests/support/process.h): SIGTERM then SIGKILL when it goes out of
+// scope, and SIGKILL from the kernel if loadgen dies (PR_SET_PDEATHSIG).
 
 std::mutex g_children_mu;
 std::vector<pid_t> g_children;  // guarded by g_children_mu
 fs::path g_remove_on_signal;    // guarded by g_children_mu; the work dir when it is temporary
+
+void remember_child(pid_t pid) {
+  std::lock_guard<std::mutex> lock(g_children_mu);
+  if (pid > 0) g_children.push_back(pid);
+}
 
 void forget_child(pid_t pid) {
   std::lock_guard<std::mutex> lock(g_children_mu);
   g_children.erase(std::remove(g_children.begin(), g_children.end(), pid), g_children.end());
 }
 
-// SIGTERM, then SIGKILL after `grace`; reaps the child. Returns false if it had to be killed.
-bool stop_child(pid_t pid, std::chrono::milliseconds grace = std::chrono::seconds(10)) {
+// SIGTERM, then SIGKILL after 10 s; reaps the child. Returns false if it had to be killed.
+bool stop_child(testing::Process& process) {
+  pid_t pid = process.pid();
   if (pid <= 0) return true;
-  kill(pid, SIGTERM);
-  auto deadline = Clock::now() + grace;
-  for (;;) {
-    pid_t r = waitpid(pid, nullptr, WNOHANG);
-    if (r == pid || r < 0) {
-      forget_child(pid);
-      return true;
-    }
-    if (Clock::now() > deadline) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  kill(pid, SIGKILL);
-  waitpid(pid, nullptr, 0);
+  int status = process.stop(std::chrono::seconds(10));
   forget_child(pid);
-  return false;
-}
-
-bool child_alive(pid_t pid) {
-  return pid > 0 && waitpid(pid, nullptr, WNOHANG) == 0;
-}
-
-// Starts args[0] with stderr to `stderr_path` ("" = /dev/null) and, if stdout_fd is given,
-// stdout to a pipe whose read end is returned there. The child runs with signals unblocked
-// and dies with loadgen's main thread.
-pid_t spawn(const std::vector<std::string>& args, const std::string& stderr_path, int* stdout_fd) {
-  int out[2] = {-1, -1};
-  if (stdout_fd != nullptr && pipe(out) != 0) return -1;
-  std::vector<char*> argv;  // built before fork: the child only makes async-signal-safe calls
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  std::lock_guard<std::mutex> lock(g_children_mu);
-  pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid == 0) {
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);  // loadgen's threads block them for sigwait
-    signal(SIGINT, SIG_DFL);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);  // loadgen died before prctl
-    if (stdout_fd != nullptr) {
-      dup2(out[1], STDOUT_FILENO);
-      close(out[0]);
-      close(out[1]);
-    }
-    int err = stderr_path.empty() ? open("/dev/null", O_WRONLY)
-                                  : open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    dup2(err, STDERR_FILENO);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  if (pid > 0) g_children.push_back(pid);
-  if (stdout_fd != nullptr) {
-    close(out[1]);
-    if (pid > 0) {
-      *stdout_fd = out[0];
-    } else {
-      close(out[0]);
-    }
-  }
-  return pid;
+  return !(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 }
 
 // Blocks SIGINT/SIGTERM/SIGHUP in every thread and handles them on one thread: stops every
@@ -203,143 +154,31 @@ void install_signal_thread() {
 // ---- Processes under test ---------------------------------------------------------------------
 
 struct Node {
-  pid_t pid = -1;
+  std::unique_ptr<testing::Process> process;
   std::uint16_t port = 0;
-  std::string log;  // stderr file, "" = /dev/null
+  pid_t pid = -1;
 };
 
-// Starts tabella-ledger with `args` after the binary and reads its "listening on" line.
+// Starts tabella-ledger with `args` after the binary and reads its "listening on" line; its
+// stderr goes to `log` ("" = kept in memory only, shown when it does not start).
 Node start_ledger(const std::string& bin, const std::vector<std::string>& args,
                   const std::string& log) {
   std::vector<std::string> argv{bin};
   argv.insert(argv.end(), args.begin(), args.end());
-  int out = -1;
+  testing::Process::Options options;
+  options.log_file = log;
+  options.keep = 64u << 10;
   Node n;
-  n.log = log;
-  n.pid = spawn(argv, log, &out);
-  if (n.pid <= 0) return n;
-  std::string line;
-  char ch;
-  while (read(out, &ch, 1) == 1 && ch != '\n') line += ch;
-  close(out);
-  auto colon = line.rfind(':');
-  if (line.rfind("listening on http://", 0) == 0 && colon != std::string::npos) {
-    n.port = static_cast<std::uint16_t>(std::stoi(line.substr(colon + 1)));
+  n.process = std::make_unique<testing::Process>(std::move(argv), std::move(options));
+  n.pid = n.process->pid();
+  remember_child(n.pid);
+  auto port = n.process->wait_listening();
+  if (port) {
+    n.port = *port;
+  } else {
+    std::fprintf(stderr, "%s\n", port.error().describe().c_str());
   }
   return n;
-}
-
-// `n` distinct free TCP ports on 127.0.0.1: all bound at once (so distinct), then released.
-std::vector<std::uint16_t> free_ports(std::size_t n) {
-  std::vector<int> fds;
-  std::vector<std::uint16_t> ports;
-  for (std::size_t i = 0; i < n; ++i) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
-    socklen_t len = sizeof a;
-    if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-        getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-      if (fd >= 0) close(fd);
-      break;
-    }
-    fds.push_back(fd);
-    ports.push_back(ntohs(a.sin_port));
-  }
-  for (int fd : fds) close(fd);
-  return ports;
-}
-
-struct EtcdMember {
-  pid_t pid = -1;
-  std::uint16_t client_port = 0;
-  std::string log;
-};
-
-std::string tail_of(const std::string& path, std::size_t bytes = 1500) {
-  std::ifstream in(path);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return text.size() > bytes ? text.substr(text.size() - bytes) : text;
-}
-
-// Starts `members` etcd members on 127.0.0.1 with data dirs dir/mI, logs dir/mI.log, and waits
-// until every member reports healthy. Retries with fresh ports if a member exits (e.g. a port
-// taken between free_ports and etcd's bind).
-std::optional<std::vector<EtcdMember>> start_etcd(const std::string& bin, const fs::path& dir,
-                                                  std::size_t members) {
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    auto ports = free_ports(2 * members);
-    if (ports.size() != 2 * members) return std::nullopt;
-    std::string initial;
-    for (std::size_t i = 0; i < members; ++i) {
-      initial += (i ? "," : "") + ("m" + std::to_string(i)) +
-                 "=http://127.0.0.1:" + std::to_string(ports[2 * i + 1]);
-    }
-    std::string token =
-        "tabella-loadgen-" + std::to_string(getpid()) + "-" + std::to_string(attempt);
-    std::vector<EtcdMember> started;
-    for (std::size_t i = 0; i < members; ++i) {
-      std::string name = "m" + std::to_string(i);
-      std::string c = "http://127.0.0.1:" + std::to_string(ports[2 * i]);
-      std::string p = "http://127.0.0.1:" + std::to_string(ports[2 * i + 1]);
-      fs::path data = dir / (name + "-" + std::to_string(attempt));
-      EtcdMember m;
-      m.client_port = ports[2 * i];
-      m.log = (dir / (name + ".log")).string();
-      // The flags of deploy/cluster.sh; --metrics extensive adds server-side request timings.
-      m.pid = spawn({bin,
-                     "--name",
-                     name,
-                     "--data-dir",
-                     data.string(),
-                     "--listen-client-urls",
-                     c,
-                     "--advertise-client-urls",
-                     c,
-                     "--listen-peer-urls",
-                     p,
-                     "--initial-advertise-peer-urls",
-                     p,
-                     "--initial-cluster",
-                     initial,
-                     "--initial-cluster-state",
-                     "new",
-                     "--initial-cluster-token",
-                     token,
-                     "--max-txn-ops",
-                     "1024",
-                     "--max-request-bytes",
-                     "33554432",
-                     "--metrics",
-                     "extensive"},
-                    m.log, nullptr);
-      started.push_back(m);
-    }
-    bool healthy = false, exited = false;
-    auto deadline = Clock::now() + std::chrono::seconds(20);
-    while (!healthy && !exited && Clock::now() < deadline) {
-      healthy = true;
-      for (const auto& m : started) {
-        if (!child_alive(m.pid)) {
-          exited = true;
-          break;
-        }
-        testing::HttpClient c(m.client_port);
-        auto r = c.get("/health");
-        if (!r.ok() || r->status != 200 || r->body.find("true") == std::string::npos) {
-          healthy = false;
-        }
-      }
-      if (!healthy && !exited) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    if (healthy && !exited) return started;
-    for (const auto& m : started) stop_child(m.pid, std::chrono::seconds(2));
-    std::fprintf(stderr, "etcd did not become healthy (attempt %d); last log lines of m0:\n%s\n",
-                 attempt + 1, tail_of(started[0].log).c_str());
-  }
-  return std::nullopt;
 }
 
 // ---- Metrics ----------------------------------------------------------------------------------
@@ -654,15 +493,23 @@ int main(int argc, char** argv) {
   const std::string key_file = (dir / "ledger.key").string();
   if (!sim.keys.at(pk)->save_pem(key_file).ok()) return 1;
 
+  // The etcd members' pids and client ports (their processes are owned by etcd_cluster).
+  struct EtcdMember {
+    pid_t pid = -1;
+    std::uint16_t client_port = 0;
+  };
+  std::unique_ptr<testing::EtcdCluster> etcd_cluster;
   std::vector<EtcdMember> etcd;
   std::vector<Node> nodes;
   // Stops every node, then every etcd member; returns `code`.
   auto finish = [&](int code) {
     for (auto& n : nodes) {
-      if (!stop_child(n.pid)) std::fprintf(stderr, "a ledger node did not stop on SIGTERM\n");
+      if (!stop_child(*n.process)) std::fprintf(stderr, "a ledger node did not stop on SIGTERM\n");
     }
-    for (auto& m : etcd) {
-      if (!stop_child(m.pid)) std::fprintf(stderr, "an etcd member did not stop on SIGTERM\n");
+    for (std::size_t i = 0; i < etcd.size(); ++i) {
+      if (!stop_child(etcd_cluster->process(i))) {
+        std::fprintf(stderr, "an etcd member did not stop on SIGTERM\n");
+      }
     }
     return code;
   };
@@ -676,9 +523,19 @@ int main(int argc, char** argv) {
 
   std::string cluster_url;
   if (cluster) {
-    auto started = start_etcd(etcd_bin, dir, etcd_members);
-    if (!started) return fail("the etcd cluster did not start");
-    etcd = std::move(*started);
+    // The flags of deploy/cluster.sh; --metrics extensive adds server-side request timings.
+    testing::EtcdClusterOptions options;
+    options.binary = etcd_bin;
+    options.dir = dir;
+    options.members = etcd_members;
+    options.extra_args = {"--metrics", "extensive"};
+    auto started = testing::EtcdCluster::start(std::move(options));
+    if (!started) return fail(started.error().describe());
+    etcd_cluster = std::move(*started);
+    for (std::size_t i = 0; i < etcd_cluster->size(); ++i) {
+      etcd.push_back({etcd_cluster->process(i).pid(), etcd_cluster->client_port(i)});
+      remember_child(etcd.back().pid);
+    }
   }
   for (std::uint32_t i = 0; i < std::max(1u, cluster_nodes); ++i) {
     std::string name = "n" + std::to_string(i);
@@ -710,9 +567,9 @@ int main(int argc, char** argv) {
       args.push_back(url);
       if (i == 0) cluster_url = url;
     }
-    Node n = start_ledger(ledger_bin, args, log_path(name));
-    nodes.push_back(n);
-    if (n.port == 0) return fail("tabella-ledger node " + std::to_string(i) + " did not start");
+    nodes.push_back(start_ledger(ledger_bin, args, log_path(name)));
+    if (nodes.back().port == 0)
+      return fail("tabella-ledger node " + std::to_string(i) + " did not start");
   }
   const std::size_t node_count = nodes.size();
   if (cluster) {
@@ -1004,7 +861,7 @@ int main(int argc, char** argv) {
     }
   }
   for (std::size_t n = 0; n < node_count && problem.empty(); ++n) {
-    if (!child_alive(nodes[n].pid)) problem = "node " + std::to_string(n) + " exited";
+    if (!nodes[n].process->running()) problem = "node " + std::to_string(n) + " exited";
   }
   if (problem.empty()) {
     std::printf("check: %zu ballots acknowledged once each; %zu node%s at size %llu, root %s\n",
