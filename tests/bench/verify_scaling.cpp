@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   std::string manifest = "ballots/demo-general.json";
   std::string
       keep;  // --record FILE: write the record there and keep it (for profiling tabella-verify)
+  bool generate_only = false;  // with --record: write it and stop (tabella-verify runs it later)
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--ballots") == 0 && i + 1 < argc) {
       ballots = static_cast<std::uint32_t>(std::stoul(argv[++i]));
@@ -56,8 +57,11 @@ int main(int argc, char** argv) {
       manifest = argv[++i];
     } else if (std::strcmp(argv[i], "--record") == 0 && i + 1 < argc) {
       keep = argv[++i];
+    } else if (std::strcmp(argv[i], "--generate-only") == 0) {
+      generate_only = true;
     } else {
-      std::printf("usage: %s [--ballots N] [--manifest FILE] [--record FILE]\n", argv[0]);
+      std::printf("usage: %s [--ballots N] [--manifest FILE] [--record FILE [--generate-only]]\n",
+                  argv[0]);
       return std::strcmp(argv[i], "--help") == 0 ? 0 : 2;
     }
   }
@@ -76,6 +80,7 @@ int main(int argc, char** argv) {
   sim.write(path);
   std::printf("  generated in %.1f s, record %s (%.1f MB)\n", seconds_since(t0), path.c_str(),
               static_cast<double>(std::filesystem::file_size(path)) / 1e6);
+  if (generate_only && !keep.empty()) return 0;
 
   // The bound: double scalar multiplications per ballot, timed in this process.
   Point p = Point::base_mul(Scalar::random());
