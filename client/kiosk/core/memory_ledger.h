@@ -33,7 +33,7 @@ class MemoryLedger {
   Result<Receipt> submit(ByteView entry);
   LedgerStatus status() const;
   Result<KioskRecord> kiosk(const PublicKeyBytes& key) const;
-  Result<ElectionEntries> election() const;
+  Result<std::vector<Bytes>> election() const;
   Result<record::PollsCloseBody> polls_close() const;
   Result<TokenRecord> token(const Digest& token_hash) const;
 
