@@ -265,6 +265,7 @@ Result<DemoElection> make_demo_election(election::Manifest manifest,
   (*ledger)->set_authority(authority);
   demo.ledger = *ledger;
   demo.authority = authority;
+  demo.ledger_key = ledger_key;
   return demo;
 }
 

@@ -81,6 +81,7 @@ struct DemoElection {
   std::shared_ptr<MemoryLedger> ledger;
   std::vector<std::string> tokens;  // committed, unspent
   std::shared_ptr<const SigningKey> authority;
+  std::shared_ptr<const SigningKey> ledger_key;  // the election entry's: for a real ledger too
 };
 
 // REQUIRES: manifest is valid. The manifest's guardians/quorum are set to 1.
