@@ -6,7 +6,6 @@
 // record's rules refuse is refused by the kiosk at load, with the rule's error.
 #include <gtest/gtest.h>
 
-#include <QCoreApplication>
 #include <QTemporaryDir>
 #include <filesystem>
 
@@ -227,9 +226,3 @@ TEST_F(KioskEngineTest, SetupTheRulesRefuseIsRefusedAtLoad) {
 
 }  // namespace
 }  // namespace tabella::kiosk
-
-int main(int argc, char** argv) {
-  QCoreApplication app(argc, argv);
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
-}

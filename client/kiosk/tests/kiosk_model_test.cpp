@@ -1065,9 +1065,3 @@ TEST(PinTest, HashAndCheck) {
 
 }  // namespace
 }  // namespace tabella::kiosk
-
-int main(int argc, char** argv) {
-  QCoreApplication app(argc, argv);
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
-}
