@@ -224,5 +224,38 @@ TEST_F(KioskEngineTest, SetupTheRulesRefuseIsRefusedAtLoad) {
   EXPECT_EQ(model.technical_detail().toStdString(), e.describe());
 }
 
+// The setup is exactly the election entry up to the election key, signed by the pinned
+// authority: anything else is refused, naming what is wrong.
+TEST_F(KioskEngineTest, LoadRefusesWhatIsNotTheElectionsSetup) {
+  auto setup = demo_.ledger->election();
+  ASSERT_TRUE(setup.ok()) << setup.error().describe();
+  const auto authority = demo_.authority->verify_key().bytes();
+  ASSERT_TRUE(client::load_kiosk_election(*setup, authority).ok());
+
+  auto longer = *setup;  // the kiosk-enrolment entry that follows the election key
+  longer.push_back(demo_.ledger->entries().at(setup->size()));
+  auto e = client::load_kiosk_election(longer, authority);
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error().field, "setup") << e.error().describe();
+
+  auto shorter = *setup;  // the ceremony without its election key
+  shorter.pop_back();
+  e = client::load_kiosk_election(shorter, authority);
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error().code, ErrorCode::kConflict) << e.error().describe();
+  EXPECT_EQ(e.error().field, "election_key") << e.error().describe();
+
+  e = client::load_kiosk_election(*setup, kiosk_key().verify_key().bytes());
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error().code, ErrorCode::kPermission) << e.error().describe();
+  EXPECT_EQ(e.error().field, "election.author") << e.error().describe();
+
+  auto reordered = *setup;  // guardian commitments before the guardian's enrolment
+  std::swap(reordered[1], reordered[2]);
+  e = client::load_kiosk_election(reordered, authority);
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error().field.rfind("entry 1", 0), 0u) << e.error().describe();
+}
+
 }  // namespace
 }  // namespace tabella::kiosk
