@@ -26,6 +26,7 @@
 #include "tabella/client/key_files.h"
 #include "tabella/client/kiosk_client.h"
 #include "tabella/client/test_deck.h"
+#include "tabella/election/token.h"
 #include "tabella/util/cli_parse.h"
 
 namespace {

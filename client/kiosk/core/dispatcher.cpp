@@ -59,40 +59,36 @@ Status Dispatcher::load() {
   // The election: cached entries first (a kiosk restarts offline), else the ledger.
   auto cached = store_->election();
   if (!cached.ok()) return cached.error();
-  ElectionEntries entries;
+  std::vector<Bytes> setup;
   if (*cached) {
-    entries = **cached;
+    setup = std::move(**cached);
   } else {
     auto fetched = client_->election();
     if (!fetched.ok()) return fetched.error();
-    entries = std::move(*fetched);
+    setup = std::move(*fetched);
   }
-  auto el = load_election(entries, options_.authority);
+  auto el = client::load_kiosk_election(std::move(setup), options_.authority);
   if (!el.ok()) return el.error();
-  if (!*cached) TABELLA_TRY(store_->save_election(entries));
-  election_ = std::make_shared<const KioskElection>(std::move(*el));
+  if (!*cached) TABELLA_TRY(store_->save_election(el->setup));
+  engine_ = std::make_shared<const client::KioskEngine>(
+      std::make_shared<const KioskElection>(std::move(*el)), options_.kiosk_key);
 
   // The chain: ours if we have one (it may be ahead of the ledger: queued ballots), else the
   // ledger's record of this kiosk.
   auto chain = store_->chain_state();
   if (!chain.ok()) return chain.error();
   if (!*chain) {
-    auto rec = client_->kiosk(options_.kiosk_key);
-    if (!rec.ok()) {
-      Error e = rec.error();
-      if (e.code == ErrorCode::kNotFound) {
-        e.message = "this kiosk is not enrolled: " + e.message;
-        e.field = "kiosk_key";
-      }
-      return e;
-    }
-    TABELLA_TRY(store_->set_chain_state(ChainState{rec->last_sequence, rec->chain_head}));
+    auto rec = client_->kiosk(engine_->kiosk_key());
+    if (!rec.ok()) return engine_->enrolment_error(rec.error());
+    auto checked = engine_->chain_of(rec->revoked, ChainState{rec->last_sequence, rec->chain_head});
+    if (!checked.ok()) return checked.error();
+    TABELLA_TRY(store_->set_chain_state(*checked));
     chain = store_->chain_state();
     if (!chain.ok()) return chain.error();
   }
   auto open = store_->kiosk_open();
   if (!open.ok()) return open.error();
-  ReadyInfo info{election_, **chain, *open};
+  ReadyInfo info{engine_, **chain, *open};
   status_.kiosk_open = *open;
   ready_ = true;
   notify([info](DispatcherListener& l) { l.on_ready(info); });
@@ -202,7 +198,8 @@ void Dispatcher::deliver_round() {
       report(r);
       continue;
     }
-    const ledger::LogCheck cp = ledger::check_receipt(*receipt, q.entry, *election_->trust);
+    const ledger::LogCheck cp =
+        ledger::check_receipt(*receipt, q.entry, *engine_->election().trust);
     if (cp.awaiting()) {
       // In the ledger (a valid ledger-signed receipt) but not yet cosigned by the witnesses:
       // not final. Kept queued as acknowledged; asked again next round.
@@ -254,7 +251,7 @@ void Dispatcher::after_rejection(const QueuedEntry& refused, bool newest) {
     if (!p.acknowledged_index) return;  // later entries still chain onto it
   }
   std::optional<ChainState> chain;
-  auto rec = client_->kiosk(options_.kiosk_key);
+  auto rec = client_->kiosk(options_.kiosk_key->verify_key().bytes());
   if (rec.ok()) {
     chain = ChainState{rec->last_sequence, rec->chain_head};
   } else if (newest) {
@@ -304,8 +301,8 @@ void Dispatcher::set_kiosk_open(bool open) {
 void Dispatcher::poll_report(std::uint64_t request, PollReportKind kind) {
   PollReportInputs in;
   in.kind = kind;
-  in.election = election_;
-  in.kiosk_key = options_.kiosk_key;
+  in.election = engine_ ? engine_->election_ptr() : nullptr;
+  in.kiosk_key = options_.kiosk_key->verify_key().bytes();
   in.time = QDateTime::currentDateTimeUtc();
   if (store_) {
     if (auto c = store_->chain_state(); c.ok() && *c) in.chain = **c;
@@ -318,7 +315,7 @@ void Dispatcher::poll_report(std::uint64_t request, PollReportKind kind) {
     in.ledger_error = st.error();
   } else {
     in.ledger_status = *st;
-    if (auto k = client_->kiosk(options_.kiosk_key); k.ok()) {
+    if (auto k = client_->kiosk(options_.kiosk_key->verify_key().bytes()); k.ok()) {
       in.ledger_kiosk = *k;
     } else {
       in.ledger_error = k.error();
@@ -346,7 +343,7 @@ void Dispatcher::check_token(std::uint64_t request, Digest token_hash) {
     return answer();
   }
   if (precinct_.empty()) {
-    auto k = client_->kiosk(options_.kiosk_key);
+    auto k = client_->kiosk(options_.kiosk_key->verify_key().bytes());
     if (!k.ok()) {
       check.error = k.error();
       return answer();

@@ -1,8 +1,10 @@
 // The kiosk's worker: owns the SQLite store (kiosk_store.h) and the LedgerClient and runs on its
 // own QThread, so that no network call or fsync ever blocks the UI thread.
 //
-//   start()    loads the election (store, else ledger, then cached), the chain state (store,
-//              else the ledger's record of this kiosk), the open/closed flag -> on_ready
+//   start()    loads the election (its setup entries from the store, else from the ledger, then
+//              cached) with client::load_kiosk_election, the chain state (store, else the
+//              ledger's record of this kiosk, checked by KioskEngine::chain_of), the open/closed
+//              flag -> on_ready with the kiosk engine the view-model seals and signs with
 //   submit()   durably enqueues a signed entry together with the next chain state (one SQLite
 //              transaction) -> on_queued; then delivers the queue -> on_submitted for it
 //   deliver()  sends queued entries oldest first, each until the ledger answers: a verified
@@ -36,17 +38,19 @@
 #include <string>
 #include <vector>
 
-#include "core/election_setup.h"
 #include "core/kiosk_store.h"
 #include "core/ledger_client.h"
+#include "tabella/client/kiosk_engine.h"
 
 namespace tabella::kiosk {
 
 struct PollReport;
 enum class PollReportKind;
 
+using client::KioskElection;
+
 struct ReadyInfo {
-  std::shared_ptr<const KioskElection> election;
+  std::shared_ptr<const client::KioskEngine> engine;  // the election and this kiosk's key
   ChainState chain;
   bool kiosk_open = false;
 };
@@ -110,7 +114,7 @@ class DispatcherListener {
 
 struct DispatcherOptions {
   std::string db_path;
-  PublicKeyBytes kiosk_key{};
+  std::shared_ptr<const SigningKey> kiosk_key;
   std::optional<PublicKeyBytes> authority;  // pin the election's authority key
   int retry_interval_ms = 10000;            // queue delivery and start() retries
   int status_interval_ms = 15000;           // ledger status poll for the poll-worker screen
@@ -158,7 +162,7 @@ class Dispatcher : public QObject {
   QPointer<QObject> context_;
   std::unique_ptr<LedgerClient> client_;
   std::unique_ptr<KioskStore> store_;
-  std::shared_ptr<const KioskElection> election_;
+  std::shared_ptr<const client::KioskEngine> engine_;
   bool ready_ = false;
   bool delivering_ = false;
   PollStatus status_;

@@ -6,8 +6,6 @@
 
 #include "core/kiosk_config.h"
 #include "tabella/election/token.h"
-#include "tabella/record/bodies.h"
-#include "tabella/record/entry.h"
 
 namespace tabella::kiosk {
 
@@ -56,7 +54,7 @@ KioskModel::~KioskModel() {
 void KioskModel::start() {
   DispatcherOptions o;
   o.db_path = options_.db_path.toStdString();
-  o.kiosk_key = options_.kiosk_key->verify_key().bytes();
+  o.kiosk_key = options_.kiosk_key;
   o.authority = options_.authority;
   o.retry_interval_ms = options_.retry_interval_ms;
   o.status_interval_ms = options_.status_interval_ms;
@@ -73,25 +71,25 @@ void KioskModel::start() {
 // ------------------------------------------------------------------------------- listener
 
 void KioskModel::on_ready(const ReadyInfo& info) {
-  election_ = info.election;
+  engine_ = info.engine;
   chain_ = info.chain;
   kiosk_open_ = info.kiosk_open;
   poll_status_.kiosk_open = info.kiosk_open;
   not_enrolled_ = false;
   technical_detail_.clear();
-  const auto& langs = election_->context->manifest.languages;
+  const auto& langs = engine_->context().manifest.languages;
   if (std::find(langs.begin(), langs.end(), language_.toStdString()) == langs.end()) {
     language_ = QString::fromStdString(langs.front());
     emit language_changed(language_);
   }
-  marks_.assign(election_->context->manifest.contests.size(), {});
+  marks_.assign(engine_->context().manifest.contests.size(), {});
   if (screen_ == Screen::kStarting || screen_ == Screen::kUnavailable) set_screen(idle_screen());
   emit changed();
 }
 
 void KioskModel::on_not_ready(const Error& why) {
   technical_detail_ = QString::fromStdString(why.describe());
-  not_enrolled_ = why.field == "kiosk_key";
+  not_enrolled_ = why.code == ErrorCode::kNotFound && why.field == "kiosk_key";
   unavailable_text_ =
       not_enrolled_
           ? tr("This kiosk is not yet enrolled for this election. Please ask a poll worker.")
@@ -215,20 +213,20 @@ QString KioskModel::text(const election::LocalizedText& t) const {
 }
 
 QString KioskModel::election_title() const {
-  if (!election_) return QString();
-  const QString title = text(election_->context->manifest.title);
+  if (!engine_) return QString();
+  const QString title = text(engine_->context().manifest.title);
   // A test election (logic and accuracy testing) says so on every screen's header and slip.
   return test_election() ? tr("TEST ELECTION — %1").arg(title) : title;
 }
 
 bool KioskModel::test_election() const {
-  return election_ && election_->context->manifest.test;
+  return engine_ && engine_->context().manifest.test;
 }
 
 std::vector<LanguageOption> KioskModel::languages() const {
   std::vector<LanguageOption> out;
-  if (!election_) return out;
-  for (const auto& tag : election_->context->manifest.languages) {
+  if (!engine_) return out;
+  for (const auto& tag : engine_->context().manifest.languages) {
     QString q = QString::fromStdString(tag);
     // The language's own name without a country ("Español", not "Español de España").
     static const std::pair<const char*, const char*> kNames[] = {
@@ -249,13 +247,13 @@ std::vector<LanguageOption> KioskModel::languages() const {
 }
 
 int KioskModel::contest_count() const {
-  return election_ ? static_cast<int>(election_->context->manifest.contests.size()) : 0;
+  return engine_ ? static_cast<int>(engine_->context().manifest.contests.size()) : 0;
 }
 
 ContestView KioskModel::contest() const {
   ContestView v;
-  if (!election_ || contest_ >= contest_count()) return v;
-  const auto& c = election_->context->manifest.contests[static_cast<std::size_t>(contest_)];
+  if (!engine_ || contest_ >= contest_count()) return v;
+  const auto& c = engine_->context().manifest.contests[static_cast<std::size_t>(contest_)];
   const auto& marked = marks_[static_cast<std::size_t>(contest_)];
   v.index = contest_;
   v.count = contest_count();
@@ -287,8 +285,8 @@ ContestView KioskModel::contest() const {
 
 std::vector<ReviewRow> KioskModel::review() const {
   std::vector<ReviewRow> rows;
-  if (!election_) return rows;
-  const auto& m = election_->context->manifest;
+  if (!engine_) return rows;
+  const auto& m = engine_->context().manifest;
   for (std::size_t i = 0; i < m.contests.size(); ++i) {
     const auto& c = m.contests[i];
     ReviewRow r;
@@ -308,8 +306,7 @@ std::vector<ReviewRow> KioskModel::review() const {
 }
 
 QString KioskModel::tracking_code() const {
-  return pending_ ? QString::fromStdString(election::short_code(pending_->code))
-                  : receipt_.tracking_code;
+  return pending_ ? QString::fromStdString(pending_->short_code) : receipt_.tracking_code;
 }
 
 QString KioskModel::kiosk_fingerprint() const {
@@ -347,8 +344,7 @@ void KioskModel::touch() {
   end_idle_warning();
   const bool default_look =
       text_size_ == 0 && contrast_ == 0 &&
-      (!election_ ||
-       language_ == QString::fromStdString(election_->context->manifest.languages[0]));
+      (!engine_ || language_ == QString::fromStdString(engine_->context().manifest.languages[0]));
   if (screen_ == Screen::kStarting || screen_ == Screen::kUnavailable ||
       screen_ == Screen::kClosed ||
       (screen_ == Screen::kWelcome && !holds_voter_data() && default_look)) {
@@ -386,12 +382,12 @@ bool KioskModel::polls_closed() const {
 }
 
 Screen KioskModel::idle_screen() const {
-  if (!election_) return Screen::kUnavailable;
+  if (!engine_) return Screen::kUnavailable;
   return kiosk_open_ && !polls_closed() ? Screen::kWelcome : Screen::kClosed;
 }
 
 void KioskModel::choose_language(const QString& tag) {
-  if (!election_) return;
+  if (!engine_) return;
   for (const auto& l : languages()) {
     if (l.tag == tag) {
       language_ = tag;
@@ -416,7 +412,7 @@ void KioskModel::set_contrast(int mode) {
 }
 
 void KioskModel::start_voting() {
-  if (screen_ != Screen::kWelcome || !election_ || !kiosk_open_ || polls_closed()) return;
+  if (screen_ != Screen::kWelcome || !engine_ || !kiosk_open_ || polls_closed()) return;
   set_screen(Screen::kToken);
 }
 
@@ -441,7 +437,7 @@ void KioskModel::submit_token(const QString& typed) {
     return;
   }
   // Checked with the ledger before anything is marked; the answer comes to on_token_checked.
-  if (dispatcher_ == nullptr || !election_) {
+  if (dispatcher_ == nullptr || !engine_) {
     contest_ = 0;
     set_screen(Screen::kContest);
     return;
@@ -449,7 +445,7 @@ void KioskModel::submit_token(const QString& typed) {
   Dispatcher* d = dispatcher_;
   const std::uint64_t request = next_token_request_++;
   token_request_ = request;
-  const Digest hash = election::token_hash(election_->context->q, token_);
+  const Digest hash = engine_->token_hash(token_);
   QMetaObject::invokeMethod(
       d, [d, request, hash] { d->check_token(request, hash); }, Qt::QueuedConnection);
   notice_ = tr("Checking your voting code…");
@@ -497,8 +493,8 @@ void KioskModel::on_token_checked(std::uint64_t request, const TokenCheck& check
 }
 
 void KioskModel::toggle_choice(int choice) {
-  if (screen_ != Screen::kContest || !election_) return;
-  const auto& c = election_->context->manifest.contests[static_cast<std::size_t>(contest_)];
+  if (screen_ != Screen::kContest || !engine_) return;
+  const auto& c = engine_->context().manifest.contests[static_cast<std::size_t>(contest_)];
   if (choice < 0 || choice >= static_cast<int>(c.choices.size())) return;
   auto& marked = marks_[static_cast<std::size_t>(contest_)];
   notice_.clear();
@@ -524,7 +520,7 @@ void KioskModel::next() {
     return;
   }
   if (screen_ != Screen::kContest) return;
-  const auto& c = election_->context->manifest.contests[static_cast<std::size_t>(contest_)];
+  const auto& c = engine_->context().manifest.contests[static_cast<std::size_t>(contest_)];
   if (marks_[static_cast<std::size_t>(contest_)].size() < c.min) {
     notice_ = tr("Please choose at least %1 in this contest.").arg(c.min);
     touch();
@@ -598,7 +594,7 @@ void KioskModel::edit_contest(int contest) {
 
 election::PlaintextBallot KioskModel::plaintext() const {
   election::PlaintextBallot b;
-  const auto& m = election_->context->manifest;
+  const auto& m = engine_->context().manifest;
   for (std::size_t i = 0; i < m.contests.size(); ++i) {
     election::ContestMarks cm{m.contests[i].id, {}};
     for (int j : marks_[i])
@@ -617,36 +613,32 @@ void KioskModel::encrypt() {
 }
 
 void KioskModel::do_encrypt() {
-  if (screen_ != Screen::kWorking || !election_) return;
+  if (screen_ != Screen::kWorking || !engine_) return;
   auto pb = plaintext();
-  auto enc = election::encrypt_ballot(*election_->context, pb, chain_.sequence + 1, chain_.head);
+  auto sealed =
+      engine_->seal(pb, chain_, options_.rng != nullptr ? *options_.rng : SystemRng::instance());
   for (auto& c : pb.contests) c.choice_ids.clear();
-  if (!enc.ok()) {
+  if (!sealed.ok()) {
     notice_ = tr("Your choices could not be sealed. Please review them again.");
-    technical_detail_ = QString::fromStdString(enc.error().describe());
+    technical_detail_ = QString::fromStdString(sealed.error().describe());
     screen_ = Screen::kReview;
     touch();
     emit changed();
     return;
   }
-  Pending p;
-  p.ballot = std::move(enc->first);
-  p.secrets = std::move(enc->second);
-  p.code = election::ballot_code(election_->context->q, options_.kiosk_key->verify_key().bytes(),
-                                 p.ballot);
-  pending_ = std::move(p);
+  pending_ = std::move(*sealed);
   set_screen(Screen::kTracking);
 }
 
 void KioskModel::submit_entry(EntryKind kind, const Bytes& entry) {
   ticket_ = next_ticket_++;
   ticket_kind_ = kind;
-  const ChainState next{pending_->ballot.sequence, pending_->code};
+  const ChainState next = pending_->chain_after();
   chain_ = next;
   Dispatcher* d = dispatcher_;
   const std::uint64_t ticket = ticket_;
   const Digest code = pending_->code;
-  const std::uint64_t seq = pending_->ballot.sequence;
+  const std::uint64_t seq = pending_->sequence();
   QMetaObject::invokeMethod(
       d,
       [d, ticket, kind, entry, code, seq, next] {
@@ -660,8 +652,7 @@ void KioskModel::cast() {
   if ((screen_ != Screen::kTracking && !from_token) || !pending_ || token_.empty()) return;
   // The chain may have moved since encryption (a queued ballot refused and resynchronised):
   // such a ballot would be refused, so seal it afresh and show the new code.
-  if (pending_->ballot.sequence != chain_.sequence + 1 ||
-      pending_->ballot.previous_code != chain_.head) {
+  if (!client::KioskEngine::chains_onto(*pending_, chain_)) {
     if (pending_->secrets.marks.empty()) {
       pending_.reset();
       notice_ = tr("Your ballot could not be recorded. Please ask a poll worker for help.");
@@ -676,33 +667,37 @@ void KioskModel::cast() {
     return;
   }
   pending_->secrets.wipe();  // a cast ballot is never opened
-  record::CastBallotBody body{pending_->ballot,
-                              election::token_hash(election_->context->q, token_)};
+  auto entry = engine_->cast_entry(*pending_, token_);
   secure_zero(token_.data(), token_.size());
   token_.clear();
-  auto entry = record::Entry::make(record::EntryType::kCastBallot, election_->context->q,
-                                   body.encode(), *options_.kiosk_key)
-                   .encode();
+  if (!entry.ok()) {  // cannot happen: the token was normalised when typed
+    technical_detail_ = QString::fromStdString(entry.error().describe());
+    pending_.reset();
+    notice_ = tr("Your ballot could not be recorded. Please ask a poll worker for help.");
+    receipt_.outcome = CastOutcome::kRefused;
+    set_screen(Screen::kCastDone);
+    return;
+  }
   receipt_ = ReceiptView();
   receipt_.election_title = election_title();
-  receipt_.tracking_code = QString::fromStdString(election::short_code(pending_->code));
+  receipt_.tracking_code = QString::fromStdString(pending_->short_code);
   receipt_.code_hex = QString::fromStdString(to_hex(pending_->code));
   receipt_.lookup = lookup_url(receipt_.tracking_code);
   receipt_.time = QDateTime::currentDateTimeUtc();
   working_text_ = tr("Recording your ballot…");
-  submit_entry(EntryKind::kCast, entry);
+  submit_entry(EntryKind::kCast, *entry);
   set_screen(Screen::kWorking);
 }
 
 void KioskModel::challenge() {
   if (screen_ != Screen::kTracking || !pending_ || pending_->secrets.marks.empty()) return;
-  auto opened = election::open_ballot(pending_->ballot, pending_->secrets);
+  client::ChallengeEntry opened = engine_->challenge_entry(*pending_);
+  pending_->secrets.wipe();  // published in the entry; no copy stays here
   // Show what the kiosk really encrypted: recomputed from the opening, not from our marks.
   challenge_rows_.clear();
-  auto marks = election::verify_opening(*election_->context, opened);
-  const auto& m = election_->context->manifest;
-  if (marks.ok()) {
-    auto ids = election::marks_to_choice_ids(m, *marks);
+  const auto& m = engine_->context().manifest;
+  if (opened.choice_ids.ok()) {
+    const auto& ids = *opened.choice_ids;
     for (std::size_t c = 0; c < m.contests.size(); ++c) {
       ChallengeRow row{text(m.contests[c].title), {}};
       for (const auto& id : ids[c]) {
@@ -712,19 +707,17 @@ void KioskModel::challenge() {
       }
       challenge_rows_.push_back(row);
     }
+  } else {
+    technical_detail_ = QString::fromStdString(opened.choice_ids.error().describe());
   }
-  auto entry = record::Entry::make(record::EntryType::kChallengedBallot, election_->context->q,
-                                   opened.encode(), *options_.kiosk_key)
-                   .encode();
-  for (auto& row : opened.choices) secure_zero(row.data(), row.size());
   receipt_ = ReceiptView();
   receipt_.election_title = election_title();
-  receipt_.tracking_code = QString::fromStdString(election::short_code(pending_->code));
+  receipt_.tracking_code = QString::fromStdString(pending_->short_code);
   receipt_.code_hex = QString::fromStdString(to_hex(pending_->code));
   receipt_.time = QDateTime::currentDateTimeUtc();
   challenge_published_ = false;
   working_text_ = tr("Opening your ballot for checking…");
-  submit_entry(EntryKind::kChallenged, entry);
+  submit_entry(EntryKind::kChallenged, opened.entry);
   pending_.reset();  // the secrets are published now; a fresh encryption follows
   set_screen(Screen::kWorking);
 }
@@ -763,8 +756,8 @@ void KioskModel::reset() {
   wipe_voter();
   text_size_ = 0;
   contrast_ = 0;
-  if (election_ && language_ != QString::fromStdString(election_->context->manifest.languages[0])) {
-    language_ = QString::fromStdString(election_->context->manifest.languages[0]);
+  if (engine_ && language_ != QString::fromStdString(engine_->context().manifest.languages[0])) {
+    language_ = QString::fromStdString(engine_->context().manifest.languages[0]);
     emit language_changed(language_);
   }
   set_screen(idle_screen());
@@ -812,7 +805,7 @@ QString KioskModel::lookup_url(const QString& tracking_code) const {
   if (base.isEmpty()) return tracking_code;
   QString url = base + QStringLiteral("/ballot/") + tracking_code;
   // The board's page in the voter's language (the first language is its default).
-  if (election_ && language_ != QString::fromStdString(election_->context->manifest.languages[0]))
+  if (engine_ && language_ != QString::fromStdString(engine_->context().manifest.languages[0]))
     url += QStringLiteral("?lang=") + language_;
   return url;
 }

@@ -121,6 +121,9 @@ class KioskModel : public QObject, private DispatcherListener {
     int retry_interval_ms = 10000;
     int status_interval_ms = 15000;
     int pin_lockout_ms = 60000;  // after 5 wrong PINs
+    // Where ballot nonces come from; nullptr: SystemRng. Tests give a seeded source to compare
+    // the entries with the synchronous client's. Used on the model's thread only.
+    Rng* rng = nullptr;
   };
 
   explicit KioskModel(Options options, QObject* parent = nullptr);
@@ -131,7 +134,7 @@ class KioskModel : public QObject, private DispatcherListener {
 
   // ---- what the screens show
   Screen screen() const { return screen_; }
-  bool ready() const { return election_ != nullptr; }
+  bool ready() const { return engine_ != nullptr; }
   // "TEST ELECTION — <title>" for a test election (manifest "test": true): every screen's header
   // and every slip carry the title.
   QString election_title() const;
@@ -187,7 +190,9 @@ class KioskModel : public QObject, private DispatcherListener {
   std::uint64_t next_sequence() const { return chain_.sequence + 1; }
   // The loaded election (nullptr until ready): what a driver such as the voter simulator needs
   // to name choices by id. Read-only.
-  std::shared_ptr<const KioskElection> election() const { return election_; }
+  std::shared_ptr<const KioskElection> election() const {
+    return engine_ ? engine_->election_ptr() : nullptr;
+  }
   // How many status reports the dispatcher has sent so far: a report counted after a call to
   // retry_delivery() describes the queue as it is after everything submitted before that call.
   std::uint64_t status_reports() const { return status_reports_; }
@@ -276,7 +281,8 @@ class KioskModel : public QObject, private DispatcherListener {
   bool idle_warning_ = false;
   qint64 idle_deadline_ms_ = 0;  // QDateTime::currentMSecsSinceEpoch() when the session ends
 
-  std::shared_ptr<const KioskElection> election_;
+  // The kiosk engine (client/kiosk_engine.h): seals and signs; nullptr until ready.
+  std::shared_ptr<const client::KioskEngine> engine_;
   ChainState chain_;
   bool kiosk_open_ = false;
   PollStatus poll_status_;
@@ -304,12 +310,7 @@ class KioskModel : public QObject, private DispatcherListener {
   std::vector<std::set<int>> marks_;  // per contest, marked choice indices
   int contest_ = 0;
   bool return_to_review_ = false;
-  struct Pending {
-    record::EncryptedBallot ballot;
-    election::BallotSecrets secrets;
-    Digest code{};
-  };
-  std::optional<Pending> pending_;
+  std::optional<client::SealedBallot> pending_;
   bool recasting_ = false;
   std::uint64_t ticket_ = 0;  // awaited submission, 0 for none
   std::uint64_t next_ticket_ = 1;

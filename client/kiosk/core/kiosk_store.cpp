@@ -5,6 +5,8 @@
 #include <cstring>
 #include <ctime>
 
+#include "tabella/util/canonical.h"
+
 namespace tabella::kiosk {
 
 namespace {
@@ -158,24 +160,30 @@ Status KioskStore::put_meta(const char* key, ByteView value) {
   return {};
 }
 
-Result<std::optional<ElectionEntries>> KioskStore::election() {
-  auto a = get_meta("election");
-  if (!a.ok()) return a.error();
-  auto b = get_meta("election_key");
-  if (!b.ok()) return b.error();
-  if (!*a || !*b) return std::optional<ElectionEntries>();
-  return std::optional<ElectionEntries>(ElectionEntries{**a, **b});
+Result<std::optional<std::vector<Bytes>>> KioskStore::election() {
+  // A file written before the setup was kept whole ("election", "election_key" only) has none:
+  // the kiosk reads it from the ledger again.
+  auto blob = get_meta("setup");
+  if (!blob.ok()) return blob.error();
+  if (!*blob) return std::optional<std::vector<Bytes>>();
+  Reader r(**blob);
+  auto n = r.count("setup", 1u << 20);
+  if (!n.ok()) return n.error().with_prefix("kiosk store");
+  std::vector<Bytes> setup;
+  for (std::size_t i = 0; i < *n; ++i) {
+    auto e = r.field("setup entry");
+    if (!e.ok()) return e.error().with_prefix("kiosk store");
+    setup.emplace_back(e->begin(), e->end());
+  }
+  TABELLA_TRY(r.finish("setup"));
+  return std::optional<std::vector<Bytes>>(std::move(setup));
 }
 
-Status KioskStore::save_election(const ElectionEntries& entries) {
-  TABELLA_TRY(exec("BEGIN IMMEDIATE"));
-  Status s = put_meta("election", entries.election);
-  if (s.ok()) s = put_meta("election_key", entries.election_key);
-  if (!s.ok()) {
-    (void)exec("ROLLBACK");
-    return s;
-  }
-  return exec("COMMIT");
+Status KioskStore::save_election(const std::vector<Bytes>& setup) {
+  Writer w;
+  w.count(setup.size());
+  for (const auto& e : setup) w.field(e);
+  return put_meta("setup", w.bytes());
 }
 
 Result<std::optional<ChainState>> KioskStore::chain_state() {

@@ -1,8 +1,9 @@
-// The kiosk's local SQLite file (WAL, synchronous=FULL): the election entries it encrypts under,
+// The kiosk's local SQLite file (WAL, synchronous=FULL): the election's setup entries it loads,
 // its ballot chain state, the queue of signed entries not yet confirmed by the ledger, and the
 // record of delivered and rejected entries.
 //
-//   meta(key TEXT PRIMARY KEY, value BLOB)      election, election_key, chain_sequence,
+//   meta(key TEXT PRIMARY KEY, value BLOB)      setup (u32be count, then each entry as a
+//                                               u32be length and its bytes), chain_sequence,
 //                                               chain_head, kiosk_open
 //   queue(id INTEGER PRIMARY KEY AUTOINCREMENT, kind, entry, code, sequence, created,
 //         attempts, last_error, acknowledged_index)
@@ -28,18 +29,14 @@
 #include <vector>
 
 #include "core/ledger_client.h"
+#include "tabella/client/kiosk_engine.h"
 
 struct sqlite3;
 
 namespace tabella::kiosk {
 
-// (sequence of the kiosk's last ballot, its code): the next ballot has sequence + 1 and
-// previous_code = head.
-struct ChainState {
-  std::uint64_t sequence = 0;
-  Digest head{};
-  bool operator==(const ChainState&) const = default;
-};
+// The kiosk engine's chain (client/kiosk_engine.h).
+using client::ChainState;
 
 enum class EntryKind { kCast, kChallenged };
 
@@ -73,8 +70,9 @@ class KioskStore {
   KioskStore(const KioskStore&) = delete;
   KioskStore& operator=(const KioskStore&) = delete;
 
-  Result<std::optional<ElectionEntries>> election();
-  Status save_election(const ElectionEntries& entries);
+  // The election's setup entries (LedgerClient::election()); none before the first save.
+  Result<std::optional<std::vector<Bytes>>> election();
+  Status save_election(const std::vector<Bytes>& setup);
 
   Result<std::optional<ChainState>> chain_state();
   Status set_chain_state(const ChainState& chain);

@@ -54,14 +54,6 @@ struct TokenRecord {
   std::string precinct;  // of the token-commitments entry that committed it
 };
 
-// The two entries that define what a kiosk encrypts under: the election entry (index 0: the
-// manifest and the ledger's checkpoint key, signed by the authority) and the election-key entry
-// (the joint key K). Canonical entry bytes (record/entry.h).
-struct ElectionEntries {
-  Bytes election;
-  Bytes election_key;
-};
-
 class LedgerClient {
  public:
   virtual ~LedgerClient() = default;
@@ -72,9 +64,10 @@ class LedgerClient {
   virtual Result<LedgerStatus> status() = 0;
   // GET /v1/kiosks/<hex>; kNotFound when the key is not enrolled.
   virtual Result<KioskRecord> kiosk(const PublicKeyBytes& key) = 0;
-  // The election and election-key entries (GET /v1/entries); kNotFound while the election key is
-  // not yet published.
-  virtual Result<ElectionEntries> election() = 0;
+  // The election's setup (GET /v1/entries): the canonical bytes of the log's entries from the
+  // election entry up to and including the one publishing the election key, what the kiosk
+  // loads with client::load_kiosk_election. kConflict while the election key is not published.
+  virtual Result<std::vector<Bytes>> election() = 0;
   // The polls-close entry's body (GET /v1/entries, newest first); kNotFound while the polls are
   // not closed. For the poll worker's polls-closed report.
   virtual Result<record::PollsCloseBody> polls_close() = 0;

@@ -31,7 +31,7 @@ class MemoryLedgerClient final : public LedgerClient {
     return l_->status();
   }
   Result<KioskRecord> kiosk(const PublicKeyBytes& key) override { return l_->kiosk(key); }
-  Result<ElectionEntries> election() override { return l_->election(); }
+  Result<std::vector<Bytes>> election() override { return l_->election(); }
   Result<record::PollsCloseBody> polls_close() override { return l_->polls_close(); }
   Result<TokenRecord> token(const Digest& token_hash) override { return l_->token(token_hash); }
 
@@ -155,19 +155,15 @@ Result<record::PollsCloseBody> MemoryLedger::polls_close() const {
   return make_error(ErrorCode::kNotFound, "the polls are not closed", "polls_close");
 }
 
-Result<ElectionEntries> MemoryLedger::election() const {
+Result<std::vector<Bytes>> MemoryLedger::election() const {
   std::lock_guard<std::mutex> lock(mu_);
   if (!reachable_) return unreachable();
-  ElectionEntries out;
+  std::vector<Bytes> setup;
   for (const auto& bytes : entries_) {
-    auto e = record::Entry::decode(bytes);
-    if (e->type == record::EntryType::kElection) out.election = bytes;
-    if (e->type == record::EntryType::kElectionKey) {
-      out.election_key = bytes;
-      return out;
-    }
+    setup.push_back(bytes);
+    if (record::Entry::decode(bytes)->type == record::EntryType::kElectionKey) return setup;
   }
-  return make_error(ErrorCode::kNotFound, "the election key is not published yet", "election_key");
+  return make_error(ErrorCode::kConflict, "the election key is not published yet", "election_key");
 }
 
 void MemoryLedger::set_reachable(bool reachable) {
@@ -269,6 +265,7 @@ Result<DemoElection> make_demo_election(election::Manifest manifest,
   (*ledger)->set_authority(authority);
   demo.ledger = *ledger;
   demo.authority = authority;
+  demo.ledger_key = ledger_key;
   return demo;
 }
 

@@ -33,7 +33,7 @@ class MemoryLedger {
   Result<Receipt> submit(ByteView entry);
   LedgerStatus status() const;
   Result<KioskRecord> kiosk(const PublicKeyBytes& key) const;
-  Result<ElectionEntries> election() const;
+  Result<std::vector<Bytes>> election() const;
   Result<record::PollsCloseBody> polls_close() const;
   Result<TokenRecord> token(const Digest& token_hash) const;
 
@@ -81,6 +81,7 @@ struct DemoElection {
   std::shared_ptr<MemoryLedger> ledger;
   std::vector<std::string> tokens;  // committed, unspent
   std::shared_ptr<const SigningKey> authority;
+  std::shared_ptr<const SigningKey> ledger_key;  // the election entry's: for a real ledger too
 };
 
 // REQUIRES: manifest is valid. The manifest's guardians/quorum are set to 1.

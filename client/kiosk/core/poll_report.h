@@ -20,7 +20,6 @@
 #include <optional>
 
 #include "core/dispatcher.h"
-#include "core/election_setup.h"
 #include "core/kiosk_store.h"
 #include "core/ledger_client.h"
 #include "tabella/record/bodies.h"

@@ -7,8 +7,6 @@
 #include <numeric>
 #include <random>
 
-#include "core/election_setup.h"
-
 namespace tabella::kiosk {
 
 bool pump_until(const std::function<bool()>& pred, int ms) {

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "tabella/client/kiosk_client.h"
 #include "tabella/client/ledger_client.h"
 #include "tabella/record/entry.h"
 
@@ -44,32 +45,13 @@ class HttpLedgerClient final : public LedgerClient {
                        k->challenged, k->name,          k->precinct};
   }
 
-  Result<ElectionEntries> election() override {
-    ElectionEntries out;
-    bool have_key = false;
-    std::uint64_t start = 0, size = 0;
-    do {
-      auto page = c_.entries(start, 1000, &size);
-      if (!page.ok()) return page.error();
-      if (page->empty()) break;
-      for (auto& e : *page) {
-        auto decoded = record::Entry::decode(e.bytes);
-        if (!decoded.ok()) continue;
-        if (e.index == 0) out.election = e.bytes;
-        if (decoded->type == record::EntryType::kElectionKey) {
-          out.election_key = std::move(e.bytes);
-          have_key = true;
-          break;
-        }
-      }
-      start += page->size();
-    } while (!have_key && start < size);
-    if (out.election.empty() || !have_key) {
-      return make_error(ErrorCode::kNotFound,
-                        "the ledger has no election key yet (key ceremony not finished)",
-                        "election_key");
-    }
-    return out;
+  Result<std::vector<Bytes>> election() override {
+    // Read, replayed and checked against the log the ledger signed as tabella-voters does;
+    // the dispatcher loads the entries again with its pinned authority (and after a restart,
+    // from its own copy).
+    auto election = client::fetch_kiosk_election(c_, std::nullopt);
+    if (!election.ok()) return election.error();
+    return std::move(election->setup);
   }
 
   Result<TokenRecord> token(const Digest& token_hash) override {

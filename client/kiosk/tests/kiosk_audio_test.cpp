@@ -21,7 +21,6 @@
 #include <QTranslator>
 
 #include "core/audio_guide.h"
-#include "core/election_setup.h"
 #include "core/kiosk_config.h"
 #include "core/kiosk_model.h"
 #include "core/memory_ledger.h"

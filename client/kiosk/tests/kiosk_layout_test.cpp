@@ -20,7 +20,6 @@
 #include <functional>
 #include <set>
 
-#include "core/election_setup.h"
 #include "core/kiosk_config.h"
 #include "core/kiosk_model.h"
 #include "core/memory_ledger.h"

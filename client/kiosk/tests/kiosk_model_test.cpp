@@ -15,7 +15,6 @@
 #include <chrono>
 #include <functional>
 
-#include "core/election_setup.h"
 #include "core/kiosk_config.h"
 #include "core/kiosk_store.h"
 #include "core/memory_ledger.h"
@@ -51,7 +50,7 @@ class LossyClient final : public LedgerClient {
   }
   Result<LedgerStatus> status() override { return inner_->status(); }
   Result<KioskRecord> kiosk(const PublicKeyBytes& k) override { return inner_->kiosk(k); }
-  Result<ElectionEntries> election() override { return inner_->election(); }
+  Result<std::vector<Bytes>> election() override { return inner_->election(); }
   Result<record::PollsCloseBody> polls_close() override { return inner_->polls_close(); }
   Result<TokenRecord> token(const Digest& h) override { return inner_->token(h); }
 
@@ -866,7 +865,7 @@ class ReceiptTest : public KioskTest {
     KioskTest::SetUp();
     auto entries = demo_.ledger->election();
     ASSERT_TRUE(entries.ok());
-    auto el = load_election(*entries, demo_.authority->verify_key().bytes());
+    auto el = client::load_kiosk_election(*entries, demo_.authority->verify_key().bytes());
     ASSERT_TRUE(el.ok()) << el.error().describe();
     election_ = std::move(*el);
     // A challenged ballot is a valid entry to get a receipt for.
@@ -926,7 +925,7 @@ TEST_F(KioskTest, WitnessQuorumIsPartOfTheReceiptCheck) {
   load("ballots/demo-general.json", 3, 2);
   auto entries = demo_.ledger->election();
   ASSERT_TRUE(entries.ok());
-  auto el = load_election(*entries, demo_.authority->verify_key().bytes());
+  auto el = client::load_kiosk_election(*entries, demo_.authority->verify_key().bytes());
   ASSERT_TRUE(el.ok()) << el.error().describe();
   election::PlaintextBallot pb;
   auto enc = election::encrypt_ballot(
@@ -956,13 +955,13 @@ TEST_F(KioskTest, WitnessQuorumIsPartOfTheReceiptCheck) {
 
 TEST_F(ReceiptTest, ElectionFromAnotherAuthorityIsRefused) {
   auto entries = *demo_.ledger->election();
-  EXPECT_FALSE(load_election(entries, key_->verify_key().bytes()).ok());
+  EXPECT_FALSE(client::load_kiosk_election(entries, key_->verify_key().bytes()).ok());
   auto bad = entries;
-  bad.election_key.back() ^= 1;  // signature
-  EXPECT_FALSE(load_election(bad, std::nullopt).ok());
-  std::swap(bad.election, bad.election_key);
-  EXPECT_FALSE(load_election(bad, std::nullopt).ok());
-  EXPECT_TRUE(load_election(entries, std::nullopt).ok());
+  bad.back().back() ^= 1;  // the election-key entry's signature
+  EXPECT_FALSE(client::load_kiosk_election(bad, std::nullopt).ok());
+  std::swap(bad.front(), bad.back());
+  EXPECT_FALSE(client::load_kiosk_election(bad, std::nullopt).ok());
+  EXPECT_TRUE(client::load_kiosk_election(entries, std::nullopt).ok());
 }
 
 // ------------------------------------------------------------- simulated voters (headless)
@@ -1066,9 +1065,3 @@ TEST(PinTest, HashAndCheck) {
 
 }  // namespace
 }  // namespace tabella::kiosk
-
-int main(int argc, char** argv) {
-  QCoreApplication app(argc, argv);
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
-}

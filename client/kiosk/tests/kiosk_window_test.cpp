@@ -22,7 +22,6 @@
 #include <functional>
 #include <map>
 
-#include "core/election_setup.h"
 #include "core/kiosk_config.h"
 #include "core/kiosk_model.h"
 #include "core/memory_ledger.h"

@@ -4,71 +4,29 @@
 #include <thread>
 
 #include "tabella/ledger/log_view.h"
-#include "tabella/record/state.h"
+#include "tabella/record/entry.h"
 
 namespace tabella::client {
 
-Result<KioskClient> KioskClient::start(LedgerConnection ledger, SigningKey key) {
-  KioskClient k(std::move(ledger), std::move(key));
-  TABELLA_TRY(k.load_election());
-  TABELLA_TRY(k.resync());
-  return k;
-}
+namespace {
 
-Status KioskClient::load_election() {
-  // Replays the record's setup through the rules until the election key is published: the
-  // context is then exactly what the ledger and the verifier will check ballots against.
-  record::ElectionState state;
-  ledger::LogView view;  // the entries replayed, checked below against the signed log
-  std::string ledger_key;
-  std::uint64_t start = 0;
-  while (state.context() == nullptr) {
-    std::uint64_t size = 0;
-    auto page = ledger_.entries(start, 1000, &size);
-    if (!page) return page.error();
-    for (auto& e : *page) {
-      auto checked = record::precheck(e.bytes, state.snapshot());
-      if (!checked) return checked.error().with_prefix("entry " + std::to_string(e.index));
-      TABELLA_TRY(Status(state.apply(*checked)));
-      view.append(e.bytes);
-      if (auto* b = std::get_if<record::ElectionBody>(&checked->body)) ledger_key = b->ledger_key;
-      if (state.context() != nullptr) break;
-    }
-    start += page->size();
-    if (state.context() == nullptr && (page->empty() || start >= size)) {
-      return make_error(ErrorCode::kConflict,
-                        state.phase() == record::Phase::kEmpty
-                            ? "the ledger at " + ledger_.url().text + " holds no election yet"
-                            : "the election key is not published yet: the guardians' key "
-                              "ceremony must finish first");
-    }
-  }
-  if (state.phase() >= record::Phase::kClosed) {
-    return make_error(ErrorCode::kConflict, "polls are closed");
-  }
-  auto trust = ledger::LogTrust::make(*state.manifest(), ledger_key);
-  if (!trust) return trust.error();
-  trust_ = std::move(*trust);
-  TABELLA_TRY(check_setup_view(view));
-  context_ = state.snapshot().context;
-  return {};
-}
-
-Status KioskClient::check_setup_view(const ledger::LogView& view) {
-  // The setup entries read must be the start of the log the ledger signed (and the witnesses
-  // cosigned): PROOF(read, n) from the ledger against a checkpoint covering the last one read.
+// The setup entries read must be the start of the log the ledger signed (and the witnesses
+// cosigned): PROOF(read, n) from the ledger against a checkpoint covering the last one read.
+Status check_setup_view(LedgerConnection& ledger, const KioskElection& election) {
+  ledger::LogView view;
+  for (const auto& bytes : election.setup) view.append(bytes);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   for (;;) {
-    auto receipt = ledger_.receipt(view.size() - 1);
+    auto receipt = ledger.receipt(view.size() - 1);
     if (!receipt) return receipt.error();
-    auto signed_cp = ledger::check_ledger_signature(receipt->checkpoint, *trust_);
+    auto signed_cp = ledger::check_ledger_signature(receipt->checkpoint, *election.trust);
     std::vector<ledger::Hash> proof;
     if (signed_cp.final() && signed_cp.checkpoint.size > view.size()) {
-      auto p = ledger_.consistency_proof(view.size(), signed_cp.checkpoint.size);
+      auto p = ledger.consistency_proof(view.size(), signed_cp.checkpoint.size);
       if (!p) return p.error();
       proof = std::move(*p);
     }
-    ledger::LogCheck c = view.check_prefix(receipt->checkpoint, *trust_, proof);
+    ledger::LogCheck c = view.check_prefix(receipt->checkpoint, *election.trust, proof);
     if (c.final()) return {};
     if (!c.awaiting() || std::chrono::steady_clock::now() >= deadline) {
       Error e = c.error();
@@ -80,52 +38,75 @@ Status KioskClient::check_setup_view(const ledger::LogView& view) {
   }
 }
 
+}  // namespace
+
+Result<KioskElection> fetch_kiosk_election(LedgerConnection& ledger,
+                                           const std::optional<PublicKeyBytes>& authority) {
+  // The entries up to the election key (its type read from the envelope); the rules then judge
+  // them all in load_kiosk_election.
+  std::vector<Bytes> setup;
+  bool keyed = false;
+  std::uint64_t start = 0, size = 0;
+  while (!keyed) {
+    auto page = ledger.entries(start, 1000, &size);
+    if (!page) return page.error();
+    for (auto& e : *page) {
+      auto decoded = record::Entry::decode(e.bytes);
+      keyed = decoded && decoded->type == record::EntryType::kElectionKey;
+      setup.push_back(std::move(e.bytes));
+      if (keyed) break;
+    }
+    start += page->size();
+    if (!keyed && (page->empty() || start >= size)) {
+      return make_error(ErrorCode::kConflict,
+                        setup.empty()
+                            ? "the ledger at " + ledger.url().text + " holds no election yet"
+                            : "the election key is not published yet: the guardians' "
+                              "key ceremony must finish first",
+                        "election_key");
+    }
+  }
+  auto election = load_kiosk_election(std::move(setup), authority);
+  if (!election) return election.error();
+  TABELLA_TRY(check_setup_view(ledger, *election));
+  return election;
+}
+
+Result<KioskClient> KioskClient::start(LedgerConnection ledger, SigningKey key) {
+  auto election = fetch_kiosk_election(ledger, std::nullopt);
+  if (!election) return election.error();
+  KioskClient k(std::move(ledger),
+                KioskEngine(std::make_shared<const KioskElection>(std::move(*election)),
+                            std::make_shared<const SigningKey>(std::move(key))));
+  TABELLA_TRY(k.resync());
+  return k;
+}
+
 Status KioskClient::resync() {
   auto info = ledger_.kiosk(kiosk_key());
-  if (!info) {
-    if (info.error().code == ErrorCode::kNotFound) {
-      return make_error(ErrorCode::kNotFound, "this kiosk (fingerprint " +
-                                                  key_.verify_key().fingerprint() +
-                                                  ") is not enrolled in the election");
-    }
-    return info.error();
-  }
-  if (info->revoked) {
-    return make_error(ErrorCode::kPermission, "this kiosk's enrolment was revoked");
-  }
-  last_sequence_ = info->last_sequence;
-  chain_head_ = info->chain_head;
-  if (last_sequence_ == 0 && chain_head_ != election::chain_seed(context_->q, kiosk_key())) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "the ledger reports a chain head that is not this kiosk's chain seed",
-                      "chain_head");
-  }
+  if (!info) return engine_.enrolment_error(info.error());
+  auto chain = engine_.chain_of(info->revoked, ChainState{info->last_sequence, info->chain_head});
+  if (!chain) return chain.error();
+  chain_ = *chain;
   return {};
 }
 
-Result<PendingBallot> KioskClient::encrypt(const election::PlaintextBallot& ballot, Rng& rng) {
+Result<SealedBallot> KioskClient::encrypt(const election::PlaintextBallot& ballot, Rng& rng) {
   if (pending_) {
     return make_error(ErrorCode::kConflict,
                       "ballot " + std::to_string(*pending_) +
                           " is still pending: cast or challenge it before encrypting another");
   }
-  PendingBallot p;
-  p.sequence = last_sequence_ + 1;
-  auto enc = election::encrypt_ballot(*context_, ballot, p.sequence, chain_head_, rng);
-  if (!enc) return enc.error();
-  p.ballot = std::move(enc->first);
-  p.secrets = std::move(enc->second);
-  p.code = election::ballot_code(context_->q, kiosk_key(), p.ballot);
-  p.short_code = election::short_code(p.code);
-  pending_ = p.sequence;
-  return p;
+  auto sealed = engine_.seal(ballot, chain_, rng);
+  if (!sealed) return sealed.error();
+  pending_ = sealed->sequence();
+  return sealed;
 }
 
-Result<BallotReceipt> KioskClient::submit(PendingBallot& pending, const record::Entry& entry) {
-  if (!pending_ || *pending_ != pending.sequence || pending.ballot.previous_code != chain_head_) {
+Result<BallotReceipt> KioskClient::submit(SealedBallot& pending, const Bytes& bytes) {
+  if (!pending_ || *pending_ != pending.sequence() || !KioskEngine::chains_onto(pending, chain_)) {
     return make_error(ErrorCode::kConflict, "this ballot is not the kiosk's pending ballot");
   }
-  Bytes bytes = entry.encode();
   auto submitted = ledger_.submit_bytes(bytes);
   if (!submitted && submitted.error().code == ErrorCode::kIo) {
     // In transit: did it arrive? Identical bytes are idempotent, so one retry is safe.
@@ -133,7 +114,7 @@ Result<BallotReceipt> KioskClient::submit(PendingBallot& pending, const record::
   }
   if (!submitted) {
     Error err = submitted.error();
-    if (resync().ok() && chain_head_ == pending.code) {
+    if (resync().ok() && chain_.head == pending.code) {
       // The ledger has it after all (the answer was lost): fetch its receipt.
       auto found = ledger_.ballot(to_hex(pending.code));
       if (!found) return err;
@@ -145,7 +126,8 @@ Result<BallotReceipt> KioskClient::submit(PendingBallot& pending, const record::
       return err;
     }
   }
-  ledger::LogCheck check = ledger::check_receipt(submitted->receipt, bytes, *trust_);
+  ledger::LogCheck check =
+      ledger::check_receipt(submitted->receipt, bytes, *engine_.election().trust);
   if (!check.final() && !check.awaiting()) {
     Error err = check.error().with_prefix("receipt");
     err.message = "the ledger's receipt does not verify (" +
@@ -154,12 +136,11 @@ Result<BallotReceipt> KioskClient::submit(PendingBallot& pending, const record::
   }
   // Final, or awaiting the witnesses' cosignatures: either way the ledger signed a log holding
   // the ballot, so the chain moves on (sending it again would be a duplicate, not a new ballot).
-  last_sequence_ = pending.sequence;
-  chain_head_ = pending.code;
+  chain_ = pending.chain_after();
   pending_.reset();
   BallotReceipt r;
   r.index = submitted->index;
-  r.sequence = pending.sequence;
+  r.sequence = pending.sequence();
   r.code = pending.code;
   r.short_code = pending.short_code;
   r.receipt = std::move(submitted->receipt);
@@ -168,13 +149,10 @@ Result<BallotReceipt> KioskClient::submit(PendingBallot& pending, const record::
   return r;
 }
 
-Result<BallotReceipt> KioskClient::cast(PendingBallot& pending, std::string_view token) {
-  auto normalized = election::normalize_token(token);
-  if (!normalized) return normalized.error().with_prefix("token");
-  record::CastBallotBody body{pending.ballot, election::token_hash(context_->q, *normalized)};
-  auto entry =
-      record::Entry::make(record::EntryType::kCastBallot, context_->q, body.encode(), key_);
-  auto r = submit(pending, entry);
+Result<BallotReceipt> KioskClient::cast(SealedBallot& pending, std::string_view token) {
+  auto entry = engine_.cast_entry(pending, token);
+  if (!entry) return entry.error();
+  auto r = submit(pending, *entry);
   if (r) pending.secrets.wipe();
   return r;
 }
@@ -188,7 +166,8 @@ Result<BallotReceipt> KioskClient::confirm(const BallotReceipt& receipt) {
     return make_error(ErrorCode::kInvalidArgument,
                       "the ledger did not send entry " + std::to_string(receipt.index));
   }
-  ledger::LogCheck check = ledger::check_receipt(*fresh, entry->front().bytes, *trust_);
+  ledger::LogCheck check =
+      ledger::check_receipt(*fresh, entry->front().bytes, *engine_.election().trust);
   if (!check.final() && !check.awaiting()) {
     Error err = check.error().with_prefix("receipt");
     err.message = "the ledger's receipt does not verify (" +
@@ -208,16 +187,15 @@ Result<BallotReceipt> KioskClient::confirm(const BallotReceipt& receipt) {
   return r;
 }
 
-Result<ChallengeResult> KioskClient::challenge(PendingBallot& pending) {
-  record::ChallengedBallotBody opened = election::open_ballot(pending.ballot, pending.secrets);
-  auto entry =
-      record::Entry::make(record::EntryType::kChallengedBallot, context_->q, opened.encode(), key_);
-  auto r = submit(pending, entry);
+Result<ChallengeResult> KioskClient::challenge(SealedBallot& pending) {
+  ChallengeEntry opened = engine_.challenge_entry(pending);
+  auto r = submit(pending, opened.entry);
   if (!r) return r.error();
+  pending.secrets.wipe();
+  if (!opened.choice_ids) return opened.choice_ids.error();
   ChallengeResult out;
   out.receipt = std::move(*r);
-  out.choice_ids = election::marks_to_choice_ids(context_->manifest, pending.secrets.marks);
-  pending.secrets.wipe();
+  out.choice_ids = std::move(*opened.choice_ids);
   return out;
 }
 
