@@ -15,7 +15,6 @@
 #include "qt_wait.h"
 #include "support/ledger_args.h"
 #include "support/listening_process.h"
-#include "support/run_program.h"
 #include "tabella/client/kiosk_client.h"
 #include "tabella/crypto/threshold.h"
 #include "tabella/ledger/note.h"
