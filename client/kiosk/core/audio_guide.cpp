@@ -53,6 +53,13 @@ QString AudioGuide::screen_key() const {
   return k;
 }
 
+QStringList AudioGuide::missing_voices() const {
+  QStringList missing;
+  for (const LanguageOption& l : model_->languages())
+    if (!sink_->has_voice(l.tag)) missing << l.name;
+  return missing;
+}
+
 QString AudioGuide::spell_code(const QString& code) {
   const QStringList groups = code.split(QLatin1Char('-'), Qt::SkipEmptyParts);
   QStringList out;

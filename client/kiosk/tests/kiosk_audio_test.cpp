@@ -19,6 +19,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTranslator>
+#include <algorithm>
 
 #include "core/audio_guide.h"
 #include "core/election_setup.h"
@@ -27,6 +28,7 @@
 #include "core/memory_ledger.h"
 #include "kiosk_fixture.h"
 #include "qt_wait.h"
+#include "ui/espeak_speech.h"
 #include "ui/kiosk_window.h"
 #include "ui/speech.h"
 
@@ -402,6 +404,84 @@ TEST(KioskSpeech, TheRealEngineIsReadyOrSaysWhyNot) {
       << none.problem().toStdString();
   EXPECT_FALSE(none.ready());
   none.say(QStringLiteral("nothing"));
+}
+
+// A ballot language the engine has no voice for is a warning on the poll worker's screen (not
+// silence discovered by a voter): here the recording sink says it has no Spanish voice.
+TEST_P(KioskAudioTest, AMissingVoiceIsAWarningOnThePollWorkerScreen) {
+  model_->choose_language(QString::fromLatin1(GetParam()));
+  auto warning = [&] {
+    model_->enter_poll_worker();
+    model_->submit_pin(QStringLiteral("2468"));
+    EXPECT_TRUE(shown());
+    QString found;
+    for (const QLabel* l : window_->findChildren<QLabel*>()) {
+      if (l->isVisible() && l->property("role").toString() == QStringLiteral("notice") &&
+          l->text().contains(QStringLiteral("Español")))
+        found = l->text();
+    }
+    model_->leave_poll_worker();
+    EXPECT_TRUE(shown());
+    return found;
+  };
+  EXPECT_TRUE(guide_->missing_voices().isEmpty());
+  EXPECT_TRUE(warning().isEmpty());
+  sink_.no_voice << QStringLiteral("es");
+  EXPECT_EQ(guide_->missing_voices(), QStringList{QStringLiteral("Español")});
+  const QString w = warning();
+  EXPECT_TRUE(w.contains(t("NO voice", "NINGUNA voz"))) << w.toStdString();
+}
+
+// The kiosk's default voice, the real espeak-ng engine on this machine: it has a voice for every
+// language of the demo ballot, picks it from the ballot language, and really synthesises a
+// Spanish sentence (into memory: no sound card is needed) with the Spanish voice, which sounds
+// different from the English voice reading the same words.
+TEST(KioskSpeech, EspeakNgSpeaksEveryBallotLanguageIncludingSpanish) {
+  EspeakSpeechSink speech(EspeakSpeechSink::Output::kMemory);
+  if (speech.problem().contains(QStringLiteral("espeak-ng-data")))
+    GTEST_SKIP() << "espeak-ng-data is not installed: " << speech.problem().toStdString();
+  ASSERT_TRUE(speech.problem().isEmpty()) << speech.problem().toStdString();
+  auto m =
+      election::load_manifest_file(std::string(TABELLA_SOURCE_DIR) + "/ballots/demo-general.json");
+  ASSERT_TRUE(m.ok()) << m.error().describe();
+  ASSERT_GE(m->languages.size(), 2u);
+  for (const auto& lang : m->languages) {
+    const QString tag = QString::fromStdString(lang);
+    EXPECT_TRUE(speech.has_voice(tag)) << "no espeak-ng voice for ballot language " << lang;
+    speech.set_language(tag);
+    EXPECT_TRUE(speech.voice_language().startsWith(tag)) << speech.voice_language().toStdString();
+  }
+  const QString sentence =
+      QStringLiteral("Elija hasta dos candidatos. Su boleta todavía no ha sido depositada.");
+  speech.set_language(QStringLiteral("es"));
+  EXPECT_EQ(speech.voice_language(), QStringLiteral("es"));
+  EXPECT_FALSE(speech.description().contains(QStringLiteral("no ")))
+      << speech.description().toStdString();
+  speech.say(sentence);
+  const std::vector<short> spanish = speech.samples();
+  const double seconds = static_cast<double>(spanish.size()) / speech.sample_rate();
+  std::printf("espeak-ng: %s, %.2f s of audio, first audio after %.1f ms\n",
+              qPrintable(speech.description()), seconds, speech.first_audio_ms());
+  EXPECT_GT(seconds, 2.0);  // about 4.5 s at the normal rate: the whole sentence, not a blip
+  EXPECT_LT(seconds, 15.0);
+  EXPECT_GT(*std::max_element(spanish.begin(), spanish.end()), 3000);  // not silence
+  EXPECT_GE(speech.first_audio_ms(), 0.0);
+  // The same words read by the English voice are other sounds.
+  speech.set_language(QStringLiteral("en"));
+  speech.say(sentence);
+  const std::vector<short> english(speech.samples().begin() + static_cast<long>(spanish.size()),
+                                   speech.samples().end());
+  EXPECT_NE(english, spanish);
+  EXPECT_NE(english.size(), spanish.size());
+  // A language without a voice keeps the previous voice and says so.
+  speech.set_language(QStringLiteral("tlh"));
+  EXPECT_FALSE(speech.has_voice(QStringLiteral("tlh")));
+  EXPECT_TRUE(speech.description().contains(QStringLiteral("no ")))
+      << speech.description().toStdString();
+  // espeak-ng is one per process: a second voice says so instead of crashing.
+  EspeakSpeechSink second(EspeakSpeechSink::Output::kMemory);
+  EXPECT_FALSE(second.problem().isEmpty());
+  second.say(QStringLiteral("nada"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Languages, KioskAudioTest, ::testing::Values("en", "es"));

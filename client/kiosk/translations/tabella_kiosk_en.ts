@@ -906,6 +906,10 @@
         <source>Headphone mode: the voter&apos;s screen shows only &quot;Audio ballot in use&quot; while the ballot is read aloud (privacy).</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Audio ballot: NO voice for %1. Voters who choose it hear the ballot read by another language&apos;s voice. Install the voice (see the kiosk&apos;s installation guide) or call the election office.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>tabella::kiosk::AudioGuide</name>
@@ -1309,6 +1313,29 @@
     </message>
     <message>
         <source>; no %1 voice: the text in %1 is read with this voice</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>tabella::kiosk::EspeakSpeechSink</name>
+    <message>
+        <source>espeak-ng is already in use by another voice of this program</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the espeak-ng voices are not installed (the package espeak-ng-data): the audio ballot cannot speak</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>espeak-ng has no voice installed (the package espeak-ng-data)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no sound device: no sound card (/proc/asound/cards) and no PulseAudio or PipeWire server; connect the headphones&apos; sound card and restart the kiosk</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>engine espeak-ng, voice %1 (%2)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -906,6 +906,10 @@
         <source>Headphone mode: the voter&apos;s screen shows only &quot;Audio ballot in use&quot; while the ballot is read aloud (privacy).</source>
         <translation>Modo auriculares: la pantalla del votante solo muestra «Boleta de audio en uso» mientras la boleta se lee en voz alta (privacidad).</translation>
     </message>
+    <message>
+        <source>Audio ballot: NO voice for %1. Voters who choose it hear the ballot read by another language&apos;s voice. Install the voice (see the kiosk&apos;s installation guide) or call the election office.</source>
+        <translation>Boleta de audio: NINGUNA voz para %1. Quien la elija oirá la boleta leída con la voz de otro idioma. Instale la voz (vea la guía de instalación del quiosco) o llame a la oficina electoral.</translation>
+    </message>
 </context>
 <context>
     <name>tabella::kiosk::AudioGuide</name>
@@ -1310,6 +1314,29 @@
     <message>
         <source>; no %1 voice: the text in %1 is read with this voice</source>
         <translation>; sin voz en %1: el texto en %1 se lee con esta voz</translation>
+    </message>
+</context>
+<context>
+    <name>tabella::kiosk::EspeakSpeechSink</name>
+    <message>
+        <source>espeak-ng is already in use by another voice of this program</source>
+        <translation>espeak-ng ya lo usa otra voz de este programa</translation>
+    </message>
+    <message>
+        <source>the espeak-ng voices are not installed (the package espeak-ng-data): the audio ballot cannot speak</source>
+        <translation>las voces de espeak-ng no están instaladas (el paquete espeak-ng-data): la boleta de audio no puede hablar</translation>
+    </message>
+    <message>
+        <source>espeak-ng has no voice installed (the package espeak-ng-data)</source>
+        <translation>espeak-ng no tiene ninguna voz instalada (el paquete espeak-ng-data)</translation>
+    </message>
+    <message>
+        <source>no sound device: no sound card (/proc/asound/cards) and no PulseAudio or PipeWire server; connect the headphones&apos; sound card and restart the kiosk</source>
+        <translation>no hay dispositivo de sonido: ninguna tarjeta de sonido (/proc/asound/cards) ni servidor PulseAudio o PipeWire; conecte la tarjeta de sonido de los auriculares y reinicie el quiosco</translation>
+    </message>
+    <message>
+        <source>engine espeak-ng, voice %1 (%2)</source>
+        <translation>motor espeak-ng, voz %1 (%2)</translation>
     </message>
 </context>
 </TS>

@@ -1318,6 +1318,18 @@ void KioskWindow::page_poll_worker(QVBoxLayout* l) {
   }
   grid->setColumnStretch(1, 1);
   l->addLayout(grid);
+  // A ballot language without a voice is read by another language's voice: say so before a
+  // voter who needs it arrives.
+  if (audio_ != nullptr && audio_->sink()->problem().isEmpty()) {
+    const QStringList missing = audio_->missing_voices();
+    if (!missing.isEmpty()) {
+      l->addWidget(label(tr("Audio ballot: NO voice for %1. Voters who choose it hear the ballot "
+                            "read by another language's voice. Install the voice (see the "
+                            "kiosk's installation guide) or call the election office.")
+                             .arg(missing.join(QStringLiteral(", "))),
+                         QStringLiteral("notice")));
+    }
+  }
   if (!s.rejected.empty()) {
     l->addWidget(label(tr("Refused by the election record: %1 — contact the election office")
                            .arg(s.rejected.size()),

@@ -26,6 +26,7 @@
 #include "net/http_ledger_client.h"
 #endif
 #include "tabella/election/manifest.h"
+#include "ui/espeak_speech.h"
 #include "ui/headless.h"
 #include "ui/kiosk_window.h"
 #include "ui/speech.h"
@@ -392,6 +393,17 @@ int main(int argc, char** argv) {
       QStringLiteral("With --poll-report: the report's language (en, es; default en). On the "
                      "poll-worker screen the report is in the kiosk's current language."),
       QStringLiteral("tag"), QStringLiteral("en"));
+  QCommandLineOption speech_opt(
+      QStringLiteral("speech-engine"),
+      QStringLiteral("The audio ballot's voice: espeak-ng (default: English, Spanish and more, "
+                     "offline), or a Qt TextToSpeech engine (flite: English only; speechd: "
+                     "needs speech-dispatcher). Overrides speech_engine."),
+      QStringLiteral("name"));
+  QCommandLineOption scan_opt(
+      QStringLiteral("switch-scanning"),
+      QStringLiteral("Start with two-switch scanning on (one switch moves the highlight, the "
+                     "other selects; overrides switch_scanning)."));
+  p.addOptions({speech_opt, scan_opt});
   p.addOptions({config_opt, ledger_opt,   data_opt,       init_opt,    pin_opt,    enrol_opt,
                 demo_opt,   manifest_opt, shots_opt,      full_opt,    public_opt, sim_opt,
                 tokens_opt, skip_opt,     challenge_opt,  seed_opt,    drain_opt,  pin_stdin_opt,
@@ -415,6 +427,8 @@ int main(int argc, char** argv) {
   if (p.isSet(ledger_opt)) config->ledger_url = p.value(ledger_opt);
   if (p.isSet(data_opt)) config->data_dir = p.value(data_opt);
   if (p.isSet(public_opt)) config->public_url = p.value(public_opt);
+  if (p.isSet(speech_opt)) config->speech_engine = p.value(speech_opt);
+  if (p.isSet(scan_opt)) config->switch_scanning = true;
   if (p.isSet(pin_opt)) {
     std::string pin;
     std::getline(std::cin, pin);
@@ -503,10 +517,14 @@ int main(int argc, char** argv) {
   QObject::connect(&model, &KioskModel::language_changed, &model,
                    [&translations](const QString& tag) { translations.use(tag); });
   // The audio ballot's voice; a kiosk without one says so on the poll worker's screen.
-  QtSpeechSink speech;
-  if (!speech.problem().isEmpty())
-    std::fprintf(stderr, "tabella-kiosk: audio ballot: %s\n", qPrintable(speech.problem()));
-  AudioGuide guide(&model, &speech);
+  std::unique_ptr<SpeechSink> speech;
+  if (config->speech_engine == QStringLiteral("espeak-ng"))
+    speech = std::make_unique<EspeakSpeechSink>();
+  else
+    speech = std::make_unique<QtSpeechSink>(config->speech_engine);
+  if (!speech->problem().isEmpty())
+    std::fprintf(stderr, "tabella-kiosk: audio ballot: %s\n", qPrintable(speech->problem()));
+  AudioGuide guide(&model, speech.get());
   KioskWindow window(&model,
                      demo ? demo_dir.filePath(QStringLiteral("receipts")) : config->receipts_dir(),
                      config->printer);
