@@ -244,6 +244,16 @@ QStringList AudioGuide::items() const {
   return out;
 }
 
+void AudioGuide::announce(const QString& text) {
+  say(text);
+}
+
+void AudioGuide::choice_acted(int j) {
+  if (!active_ || model_->screen() != Screen::kContest) return;
+  acted_choice_ = j;
+  acted_ = true;
+}
+
 void AudioGuide::say(const QString& text) {
   if (active_ && !text.isEmpty()) sink_->say(text);
 }

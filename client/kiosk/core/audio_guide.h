@@ -97,6 +97,13 @@ class AudioGuide : public QObject {
   // poll-worker screen): the window then handles it as usual.
   bool key(AudioKey k);
 
+  // For two-switch scanning (the window moves a highlight over the screen's controls): says
+  // `text` now, when the guide is active.
+  void announce(const QString& text);
+  // The window acted on choice `j` of the contest on screen: its new state (or the over-vote
+  // notice) is said when the model has changed, as after the guide's own select.
+  void choice_acted(int j);
+
   // Position on the current screen: -1 the screen itself, else an index into items().
   int position() const { return position_; }
   // What each item of the current screen says when it is reached.

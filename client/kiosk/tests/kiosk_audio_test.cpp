@@ -406,6 +406,117 @@ TEST(KioskSpeech, TheRealEngineIsReadyOrSaysWhyNot) {
   none.say(QStringLiteral("nothing"));
 }
 
+// Two-switch scanning with the audio ballot on, driven by real key events: Space (the move
+// switch) steps the highlight through the screen's controls, announcing each; Enter (the select
+// switch) acts on it. A whole vote — language, code (scanned), three contests including a
+// refused over-vote, review, seal — then the check (challenge) decrypts the sealed ballot: it
+// holds exactly the choices the switches made.
+TEST_P(KioskAudioTest, TwoSwitchScanningAWholeVoteAnnouncedAndSealedAsChosen) {
+  const QString lang = QString::fromLatin1(GetParam());
+  // The poll worker turns scanning on (its own screen keeps the ordinary keys).
+  model_->enter_poll_worker();
+  model_->submit_pin(QStringLiteral("2468"));
+  ASSERT_TRUE(shown());
+  auto* toggle = window_->findChild<QPushButton*>(QStringLiteral("switch-scanning"));
+  ASSERT_NE(toggle, nullptr);
+  EXPECT_FALSE(window_->switch_scanning());
+  toggle->click();
+  ASSERT_TRUE(shown());
+  EXPECT_TRUE(window_->switch_scanning());
+  model_->leave_poll_worker();
+  ASSERT_TRUE(shown());
+  guide_->set_active(true);
+  ASSERT_TRUE(shown());
+  said();
+  auto focus_name = [] {
+    return QApplication::focusWidget() != nullptr ? QApplication::focusWidget()->objectName()
+                                                  : QString();
+  };
+  // Move switch until `name` is highlighted; every step is announced with the control's name.
+  auto scan_to = [&](const QString& name) {
+    for (int i = 0; i < 40 && focus_name() != name; ++i) {
+      press(Qt::Key_Space);
+      const QString heard = said();
+      const QWidget* f = QApplication::focusWidget();
+      ASSERT_NE(f, nullptr);
+      EXPECT_TRUE(heard.contains(f->accessibleName()))
+          << "reached " << f->objectName().toStdString() << ", heard: " << heard.toStdString();
+    }
+    ASSERT_EQ(focus_name(), name);
+  };
+  auto select = [&] { press(Qt::Key_Return); };
+  if (lang != QStringLiteral("en")) {
+    scan_to(QStringLiteral("lang-") + lang);
+    select();
+    ASSERT_EQ(model_->language(), lang);
+  }
+  scan_to(QStringLiteral("start"));
+  said();
+  select();
+  ASSERT_EQ(model_->screen(), Screen::kToken);
+  ASSERT_EQ(focus_name(), QStringLiteral("token"));
+  // The new screen is read, then where the highlight starts.
+  EXPECT_SAID(said(), t("Highlighted: Voting code.", "Resaltado: Código de votación."));
+  // The code comes from the scanner (its Enter is the field's, not the select switch's).
+  QTest::keyClicks(QApplication::focusWidget(), QString::fromStdString(demo_.tokens[0]));
+  press(Qt::Key_Return);
+  ASSERT_TRUE(wait_for([&] { return model_->screen() == Screen::kContest; }));
+  ASSERT_TRUE(shown());
+  EXPECT_TRUE(model_->contest().choices[0].selected == false);
+  said();
+  // Contest 1: the second choice.
+  scan_to(QStringLiteral("choice-1"));
+  const QString mayor = label_of(1);
+  select();
+  EXPECT_SAID(said(), mayor + t(": selected.", ": seleccionad"));
+  // The select switch on a chosen choice's neighbours never chose them: move on, to Next.
+  scan_to(QStringLiteral("next"));
+  select();
+  ASSERT_EQ(model_->contest().index, 1);
+  // Contest 2 (up to 2): the first and fourth; the third is refused with the notice spoken.
+  scan_to(QStringLiteral("choice-0"));
+  select();
+  const QString first = label_of(0);
+  scan_to(QStringLiteral("choice-3"));
+  select();
+  const QString fourth = label_of(3);
+  press(Qt::Key_Space);  // wraps nothing yet: the next choice
+  ASSERT_TRUE(focus_name().startsWith(QStringLiteral("choice-")));
+  ASSERT_NE(focus_name(), QStringLiteral("choice-0"));
+  said();
+  select();  // over-vote: refused
+  EXPECT_FALSE(model_->notice().isEmpty());
+  EXPECT_SAID(said(), model_->notice());
+  scan_to(QStringLiteral("next"));
+  select();
+  ASSERT_EQ(model_->contest().index, 2);
+  // Contest 3: past the end the highlight wraps to the first control, then on to the choice.
+  scan_to(QStringLiteral("next"));
+  press(Qt::Key_Space);
+  said();
+  EXPECT_NE(focus_name(), QStringLiteral("next"));
+  scan_to(QStringLiteral("choice-1"));
+  const QString measure = label_of(1);
+  select();
+  scan_to(QStringLiteral("next"));
+  select();
+  ASSERT_EQ(model_->screen(), Screen::kReview);
+  scan_to(QStringLiteral("seal"));
+  select();
+  ASSERT_TRUE(wait_for([&] { return model_->screen() == Screen::kTracking; }));
+  ASSERT_TRUE(shown());
+  scan_to(QStringLiteral("challenge"));
+  select();
+  ASSERT_TRUE(wait_for([&] { return model_->screen() == Screen::kChallenged; }));
+  ASSERT_TRUE(shown());
+  const auto rows = model_->challenge_rows();
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].choices, QStringList{mayor});
+  EXPECT_EQ(rows[1].choices, (QStringList{first, fourth}));
+  EXPECT_EQ(rows[2].choices, QStringList{measure});
+  EXPECT_EQ(demo_.ledger->submissions(), 1u);  // the challenged ballot only: nothing cast
+}
+
 // A ballot language the engine has no voice for is a warning on the poll worker's screen (not
 // silence discovered by a voter): here the recording sink says it has no Spanish voice.
 TEST_P(KioskAudioTest, AMissingVoiceIsAWarningOnThePollWorkerScreen) {

@@ -910,6 +910,22 @@
         <source>Audio ballot: NO voice for %1. Voters who choose it hear the ballot read by another language&apos;s voice. Install the voice (see the kiosk&apos;s installation guide) or call the election office.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Switch scanning: on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Switch scanning: off</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Two-switch scanning for voters who use switches: one switch (Space) moves the highlight to the next control, the other (Enter) selects it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Highlighted: %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>tabella::kiosk::AudioGuide</name>

@@ -910,6 +910,22 @@
         <source>Audio ballot: NO voice for %1. Voters who choose it hear the ballot read by another language&apos;s voice. Install the voice (see the kiosk&apos;s installation guide) or call the election office.</source>
         <translation>Boleta de audio: NINGUNA voz para %1. Quien la elija oirá la boleta leída con la voz de otro idioma. Instale la voz (vea la guía de instalación del quiosco) o llame a la oficina electoral.</translation>
     </message>
+    <message>
+        <source>Switch scanning: on</source>
+        <translation>Barrido con pulsadores: activado</translation>
+    </message>
+    <message>
+        <source>Switch scanning: off</source>
+        <translation>Barrido con pulsadores: desactivado</translation>
+    </message>
+    <message>
+        <source>Two-switch scanning for voters who use switches: one switch (Space) moves the highlight to the next control, the other (Enter) selects it.</source>
+        <translation>Barrido con dos pulsadores para votantes que usan pulsadores: uno (Espacio) mueve el resaltado al control siguiente, el otro (Intro) lo selecciona.</translation>
+    </message>
+    <message>
+        <source>Highlighted: %1.</source>
+        <translation>Resaltado: %1.</translation>
+    </message>
 </context>
 <context>
     <name>tabella::kiosk::AudioGuide</name>

@@ -2,6 +2,7 @@
 
 #include <qrencode.h>
 
+#include <QAbstractButton>
 #include <QApplication>
 #include <QDir>
 #include <QFontMetrics>
@@ -233,6 +234,58 @@ std::optional<AudioKey> KioskWindow::audio_key(const QKeyEvent& e, bool in_field
   }
 }
 
+void KioskWindow::set_switch_scanning(bool on) {
+  if (on == scanning_) return;
+  scanning_ = on;
+  schedule_rebuild();
+}
+
+void KioskWindow::scan_next() {
+  if (page_ == nullptr) return;
+  QWidget* start = focusWidget() != nullptr ? focusWidget() : this;
+  QWidget* w = start;
+  // The focus chain is the screen's order (the order Tab follows); only controls count.
+  for (int i = 0; i < 2000; ++i) {
+    w = w->nextInFocusChain();
+    if (w == nullptr || w == start) break;
+    const bool control =
+        qobject_cast<QAbstractButton*>(w) != nullptr || qobject_cast<QLineEdit*>(w) != nullptr;
+    if (control && page_->isAncestorOf(w) && w->isVisible() && w->isEnabled() &&
+        (w->focusPolicy() & Qt::TabFocus) != 0) {
+      w->setFocus(Qt::TabFocusReason);
+      scan_announce_ = false;
+      announce_focus();
+      return;
+    }
+  }
+}
+
+void KioskWindow::scan_select() {
+  auto* b = qobject_cast<QAbstractButton*>(focusWidget());
+  if (b == nullptr || page_ == nullptr || !page_->isAncestorOf(b)) {
+    announce_focus();  // not a control (the contest's title): say it again
+    return;
+  }
+  const QString name = b->objectName();
+  if (audio_ != nullptr && name.startsWith(QStringLiteral("choice-")))
+    audio_->choice_acted(name.mid(7).toInt());  // the guide says the choice's new state
+  else
+    scan_announce_ = true;  // on the same screen, say the control again (its new state)
+  b->click();
+}
+
+void KioskWindow::announce_focus() {
+  QWidget* f = focusWidget();
+  if (audio_ == nullptr || f == nullptr) return;
+  QString text = f->accessibleName();
+  const QString d = f->accessibleDescription();
+  if (!d.isEmpty()) {
+    if (!text.isEmpty() && !text.back().isPunct()) text += QLatin1Char('.');
+    text += QLatin1Char(' ') + d;
+  }
+  audio_->announce(text.trimmed());
+}
+
 void KioskWindow::resizeEvent(QResizeEvent* event) {
   QWidget::resizeEvent(event);
   idle_overlay_->setGeometry(rect());
@@ -284,6 +337,21 @@ bool KioskWindow::eventFilter(QObject* watched, QEvent* event) {
       if (k->isAutoRepeat() && (k->key() == Qt::Key_Return || k->key() == Qt::Key_Enter ||
                                 k->key() == Qt::Key_Space || k->key() == Qt::Key_Select))
         return true;
+      // Two-switch scanning on voter screens: the move switch steps the highlight through the
+      // screen's controls, the select switch acts on it (a text field takes its Enter itself).
+      const bool staff =
+          model_->screen() == Screen::kPin || model_->screen() == Screen::kPollWorker;
+      if (scanning_ && !staff &&
+          (k->key() == kScanMoveKey || ((k->key() == kScanSelectKey || k->key() == Qt::Key_Enter) &&
+                                        qobject_cast<QLineEdit*>(focusWidget()) == nullptr))) {
+        if (event->type() == QEvent::KeyPress && !k->isAutoRepeat()) {
+          if (k->key() == kScanMoveKey)
+            scan_next();
+          else
+            scan_select();
+        }
+        return true;
+      }
       // The audio ballot takes the keys of its layout (each acts once: held keys do not repeat).
       if (audio_ != nullptr && audio_->active()) {
         const bool in_field = qobject_cast<QLineEdit*>(focusWidget()) != nullptr;
@@ -556,6 +624,18 @@ void KioskWindow::rebuild() {
     }
   }
   if (target != nullptr) target->setFocus(Qt::OtherFocusReason);
+  if (scan_announce_) {
+    scan_announce_ = false;
+    if (same_screen) announce_focus();
+  }
+  // Scanning, a new screen: after what the screen says, which control the highlight starts on
+  // (so that a voter who cannot see it knows what the select switch would do).
+  if (scanning_ && !same_screen && audio_ != nullptr && audio_->active() &&
+      model_->screen() != Screen::kPin && model_->screen() != Screen::kPollWorker &&
+      focusWidget() != nullptr && page_->isAncestorOf(focusWidget())) {
+    audio_->announce(audio_->screen_text() + QLatin1Char(' ') +
+                     tr("Highlighted: %1.").arg(focusWidget()->accessibleName()));
+  }
   update_idle_warning();
   update_headphone_panel();
 }
@@ -1376,6 +1456,12 @@ void KioskWindow::page_poll_worker(QVBoxLayout* l) {
           audio_->set_headphones(!audio_->headphones());
         }));
   }
+  reports->addWidget(
+      button(QStringLiteral("switch-scanning"),
+             scanning_ ? tr("Switch scanning: on") : tr("Switch scanning: off"),
+             tr("Two-switch scanning for voters who use switches: one switch (Space) moves the "
+                "highlight to the next control, the other (Enter) selects it."),
+             [this] { set_switch_scanning(!scanning_); }));
   reports->addStretch(1);
   l->addLayout(reports);
   l->addStretch(1);

@@ -529,6 +529,7 @@ int main(int argc, char** argv) {
                      demo ? demo_dir.filePath(QStringLiteral("receipts")) : config->receipts_dir(),
                      config->printer);
   window.set_audio(&guide);
+  window.set_switch_scanning(config->switch_scanning);
   // Never larger than the screen: the pages are laid out (paged, stacked) for the window's size.
   const QRect screen = QGuiApplication::primaryScreen() != nullptr
                            ? QGuiApplication::primaryScreen()->geometry()
