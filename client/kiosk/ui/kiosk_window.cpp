@@ -643,6 +643,8 @@ void KioskWindow::rebuild() {
 void KioskWindow::build_page() {
   ++generation_;
   rows_.clear();
+  header_label_ = nullptr;
+  range_shown_.clear();
   list_count_ = 0;
   page_ = new QWidget;
   page_->setObjectName(QStringLiteral("page"));
@@ -735,6 +737,7 @@ void KioskWindow::header(QVBoxLayout* l, const QString& progress) {
                                : model_->election_title() + QStringLiteral(" · ") + progress,
             QStringLiteral("small"));
   head->setObjectName(QStringLiteral("election-title"));
+  header_label_ = head;
   col->addWidget(head);
   h->addLayout(col, 1);
   // The display settings are reachable on every voter screen (VVSG 2.0 7.1-D), one press each.
@@ -787,15 +790,20 @@ void KioskWindow::paged_list(QVBoxLayout* l, int count, const std::function<QWid
   range->setObjectName(QStringLiteral("page-range"));
   range->setAlignment(Qt::AlignCenter);
   // With both controls the range goes on its own line above them: three in a row are too wide
-  // at the largest text, and stacked they no longer fit under a long contest's title.
-  // As a last resort (drop_optional_) that line is left out: the controls' accessible
-  // descriptions still say where the voter is.
+  // at the largest text. As a last resort (drop_optional_, when that line does not fit under a
+  // long contest's title) it joins the header's line ("Contest 3 of 4 · Choices 4 to 4 of 8").
+  // It is never left out: the voter always sees where in the list the screen is.
   const bool both = first > 0 && last < count;
   const QString where = range->text();
-  if (both && !drop_optional_)
-    l->addWidget(range);
-  else if (both)
+  range_shown_ = where;
+  if (both && drop_optional_ && header_label_ != nullptr) {
+    header_label_->setText(header_label_->text() + QStringLiteral(" · ") + where);
+    header_label_->setAccessibleName(header_label_->text());
     delete range;
+    range = nullptr;
+  } else if (both) {
+    l->addWidget(range);
+  }
   if (first > 0) {
     auto* prev = button(QStringLiteral("previous-page"), QStringLiteral("▲  ") + previous_text,
                         previous_text + QStringLiteral(" (") + where + QStringLiteral(")."),
@@ -911,6 +919,20 @@ QStringList KioskWindow::layout_problems() const {
       if (ra.intersects(rb)) out << QStringLiteral("overlap: %1 and %2").arg(name(a), name(b));
     }
   }
+  // A list split into screens always says where the voter is in it ("Choices 4 to 4 of 8").
+  bool paged = false;
+  bool range = false;
+  for (const QWidget* w : page_->findChildren<QWidget*>()) {
+    if (!w->isVisibleTo(this)) continue;
+    const QString n = w->objectName();
+    if (n == QStringLiteral("more-page") || n == QStringLiteral("previous-page")) paged = true;
+    if (auto* lab = qobject_cast<const QLabel*>(w);
+        lab != nullptr && !range_shown_.isEmpty() && lab->text().contains(range_shown_))
+      range = true;
+  }
+  if (paged && !range)
+    out << QStringLiteral("a list split into screens without where the screen is in it (\"%1\")")
+               .arg(range_shown_);
   if (size() != win.size()) out << QStringLiteral("window resized");
   return out;
 }
@@ -1369,9 +1391,11 @@ void KioskWindow::page_poll_worker(QVBoxLayout* l) {
   header(l);
   l->addWidget(label(tr("Poll worker"), QStringLiteral("title")));
   auto* grid = new QGridLayout;
+  grid->setHorizontalSpacing(32);
   int line = 0;
   auto add = [&](const QString& k, const QString& v) {
-    grid->addWidget(label(k, QStringLiteral("heading")), line, 0);
+    // The names on one line each (wrapped, each took two lines and the page no longer fit).
+    grid->addWidget(label(k, QStringLiteral("heading"), /*wrap=*/false), line, 0);
     auto* value = label(v);
     value->setAccessibleName(k + QStringLiteral(": ") + v);
     grid->addWidget(value, line, 1);
@@ -1444,8 +1468,13 @@ void KioskWindow::page_poll_worker(QVBoxLayout* l) {
                             tr("Print the closing report: this kiosk's counts and last ballot as "
                                "the election record's closing entry names them."),
                             [this] { model_->request_poll_report(PollReportKind::kClosed); }));
+  reports->addStretch(1);
+  l->addLayout(reports);
+  // The voter's accessibility modes, on a row of their own (four controls in one row stack into
+  // a column taller than the screen at large text).
+  auto* access = row();
   if (audio_ != nullptr) {
-    reports->addWidget(button(
+    access->addWidget(button(
         QStringLiteral("headphones"),
         audio_->headphones() ? tr("Show the voter's screen") : tr("Blank the voter's screen"),
         tr("Headphone mode: the voter's screen shows only \"Audio ballot in use\" while the "
@@ -1456,14 +1485,14 @@ void KioskWindow::page_poll_worker(QVBoxLayout* l) {
           audio_->set_headphones(!audio_->headphones());
         }));
   }
-  reports->addWidget(
+  access->addWidget(
       button(QStringLiteral("switch-scanning"),
              scanning_ ? tr("Switch scanning: on") : tr("Switch scanning: off"),
              tr("Two-switch scanning for voters who use switches: one switch (Space) moves the "
                 "highlight to the next control, the other (Enter) selects it."),
              [this] { set_switch_scanning(!scanning_); }));
-  reports->addStretch(1);
-  l->addLayout(reports);
+  access->addStretch(1);
+  l->addLayout(access);
   l->addStretch(1);
   auto* nav = row();
   auto* open = button(

@@ -159,6 +159,8 @@ class KioskWindow : public QWidget {
   QLabel* idle_text_ = nullptr;
   AudioGuide* audio_ = nullptr;
   QFrame* headphone_panel_ = nullptr;
+  QLabel* header_label_ = nullptr;  // the page's header line (election, progress)
+  QString range_shown_;             // a paged list's "Choices 4 to 4 of 8" on this page
   bool scanning_ = false;
   bool scan_announce_ = false;  // announce the focused control after the next rebuild
 };
