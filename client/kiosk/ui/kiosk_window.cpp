@@ -98,6 +98,7 @@ KioskWindow::KioskWindow(KioskModel* model, QString receipts_dir, QString printe
   ol->setContentsMargins(40, 40, 40, 40);
   ol->addStretch(1);
   auto* ot = label(tr("Are you still voting?"), QStringLiteral("title"));
+  ot->setObjectName(QStringLiteral("idle-title"));  // retranslated when shown
   ot->setAlignment(Qt::AlignHCenter);
   ol->addWidget(ot);
   idle_text_ = label(QString());
@@ -310,6 +311,11 @@ void KioskWindow::update_idle_warning() {
                           "will be lost.")
                            .arg(when);
   text += QStringLiteral("\n\n") + tr("Press any key or touch the screen to continue voting.");
+  // In the voter's language (the overlay is built once, before any language is chosen).
+  if (auto* title = idle_overlay_->findChild<QLabel*>(QStringLiteral("idle-title"))) {
+    title->setText(tr("Are you still voting?"));
+    title->setAccessibleName(title->text());
+  }
   idle_text_->setText(text);
   idle_text_->setAccessibleName(text);
   idle_overlay_->setGeometry(rect());
@@ -593,8 +599,13 @@ void KioskWindow::rebuild() {
       // rebuild with those rows stacked
     } else if (list_count_ > 1 && list_page_size_ != 1) {
       list_page_size_ = (list_page_size_ == 0 ? list_count_ : list_page_size_) - 1;
+      // Rows are known by their place, and paging adds or changes rows: a row stacked for the
+      // last try's content (say "Previous" beside "Choices 2 to 8 of 8") would stay stacked for
+      // other content in its place. Only the first row (the header) keeps its measure.
+      stack_rows_.resize(std::min<std::size_t>(stack_rows_.size(), 1));
     } else if (!drop_optional_) {
       drop_optional_ = true;
+      stack_rows_.resize(std::min<std::size_t>(stack_rows_.size(), 1));
     } else {
       break;  // nothing more to try: layout_problems() tells what does not fit
     }
