@@ -28,7 +28,8 @@ endforeach()
 # missing voice, and a middle page of the long contest at Extra large and Largest text.
 foreach(lang en es)
   set(expected poll-worker-no-voice-${lang} headphones-${lang}-size0-normal
-               headphones-${lang}-size3-normal)
+               headphones-${lang}-size3-normal welcome-scanning-${lang}-size0-normal
+               welcome-scanning-${lang}-size3-normal)
   foreach(size 0 1 2 3)
     list(APPEND expected audio-scanning-${lang}-size${size}-normal)
   endforeach()

@@ -926,6 +926,10 @@
         <source>Highlighted: %1.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Choose your language, text size and colours, then start. Switch scanning: Space moves the highlight, Enter chooses.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>tabella::kiosk::AudioGuide</name>

@@ -926,6 +926,10 @@
         <source>Highlighted: %1.</source>
         <translation>Resaltado: %1.</translation>
     </message>
+    <message>
+        <source>Choose your language, text size and colours, then start. Switch scanning: Space moves the highlight, Enter chooses.</source>
+        <translation>Elija su idioma, el tamaño del texto y los colores, y comience. Barrido con pulsadores: Espacio mueve el resaltado, Intro elige.</translation>
+    </message>
 </context>
 <context>
     <name>tabella::kiosk::AudioGuide</name>

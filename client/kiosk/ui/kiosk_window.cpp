@@ -987,8 +987,10 @@ void KioskWindow::page_welcome(QVBoxLayout* l) {
   l->addWidget(label(tr("Welcome"), QStringLiteral("title")));
   if (!drop_optional_)
     l->addWidget(
-        label(tr("Choose your language, text size and colours, then start. Tab and the "
-                 "arrow keys move, Enter chooses, Escape goes back.")));
+        label(scanning_ ? tr("Choose your language, text size and colours, then start. Switch "
+                             "scanning: Space moves the highlight, Enter chooses.")
+                        : tr("Choose your language, text size and colours, then start. Tab and the "
+                             "arrow keys move, Enter chooses, Escape goes back.")));
   // Three settings; at the largest text they are split into screens like a long contest.
   paged_list(
       l, 3,

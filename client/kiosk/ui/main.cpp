@@ -262,11 +262,12 @@ int screenshots(const QString& out, const QString& manifest_path, Translations& 
       model.choose_language(lang);
       model.set_text_size(size);
       model.set_contrast(contrast);
+      guide.set_active(true);
+      window.set_switch_scanning(true);
+      if (size == 0 || size == KioskModel::kTextSizes - 1) shot(QStringLiteral("welcome-scanning"));
       model.start_voting();
       model.submit_token(QString::fromStdString(demo->election.tokens[token++]));
       pump_until([&] { return model.screen() == Screen::kContest; });
-      guide.set_active(true);
-      window.set_switch_scanning(true);
       pump_until([&] { return !window.rebuild_pending(); });
       QCoreApplication::processEvents();
       // The move switch, twice: from the contest's title to its second control.
