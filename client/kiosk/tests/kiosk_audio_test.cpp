@@ -517,6 +517,34 @@ TEST_P(KioskAudioTest, TwoSwitchScanningAWholeVoteAnnouncedAndSealedAsChosen) {
   EXPECT_EQ(demo_.ledger->submissions(), 1u);  // the challenged ballot only: nothing cast
 }
 
+// The accessibility settings of the configuration file: the voice engine and switch scanning at
+// start (tabella-kiosk's --speech-engine and --switch-scanning override them). A value that is
+// not true/false is refused with the key's name, not taken as false.
+TEST(KioskAccessConfig, SpeechEngineAndSwitchScanningAreReadWrittenAndChecked) {
+  QTemporaryDir dir;
+  ASSERT_TRUE(dir.isValid());
+  const QString path = dir.filePath(QStringLiteral("kiosk.conf"));
+  auto defaults = load_config(path, dir.path());
+  ASSERT_TRUE(defaults.ok()) << defaults.error().describe();
+  EXPECT_EQ(defaults->speech_engine, QStringLiteral("espeak-ng"));
+  EXPECT_FALSE(defaults->switch_scanning);
+  KioskConfig c = *defaults;
+  c.speech_engine = QStringLiteral("flite");
+  c.switch_scanning = true;
+  ASSERT_TRUE(save_config(c, path).ok());
+  auto back = load_config(path, dir.path());
+  ASSERT_TRUE(back.ok()) << back.error().describe();
+  EXPECT_EQ(back->speech_engine, QStringLiteral("flite"));
+  EXPECT_TRUE(back->switch_scanning);
+  QFile f(path);
+  ASSERT_TRUE(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+  f.write("[kiosk]\nswitch_scanning=yes please\n");
+  f.close();
+  auto bad = load_config(path, dir.path());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().field, "switch_scanning");
+}
+
 // A ballot language the engine has no voice for is a warning on the poll worker's screen (not
 // silence discovered by a voter): here the recording sink says it has no Spanish voice.
 TEST_P(KioskAudioTest, AMissingVoiceIsAWarningOnThePollWorkerScreen) {
