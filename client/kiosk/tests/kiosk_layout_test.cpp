@@ -20,6 +20,7 @@
 #include <functional>
 #include <set>
 
+#include "core/audio_guide.h"
 #include "core/election_setup.h"
 #include "core/kiosk_config.h"
 #include "core/kiosk_model.h"
@@ -69,6 +70,9 @@ class KioskLayoutTest : public ::testing::TestWithParam<const char*> {
     testing::follow_language(model_.get(), &translator_, QStringLiteral(TABELLA_BINARY_DIR));
     window_ =
         std::make_unique<KioskWindow>(model_.get(), dir_.filePath(QStringLiteral("r")), QString());
+    // As on a kiosk: the audio ballot's controls (welcome screen, poll-worker screen) are there.
+    guide_ = std::make_unique<AudioGuide>(model_.get(), &speech_);
+    window_->set_audio(guide_.get());
     window_->resize(1024, 768);
     window_->show();
     QApplication::setActiveWindow(window_.get());
@@ -82,6 +86,7 @@ class KioskLayoutTest : public ::testing::TestWithParam<const char*> {
 
   void TearDown() override {
     window_.reset();
+    guide_.reset();
     model_.reset();
     QCoreApplication::removeTranslator(&translator_);
   }
@@ -164,6 +169,8 @@ class KioskLayoutTest : public ::testing::TestWithParam<const char*> {
   std::shared_ptr<const SigningKey> key_;
   DemoElection demo_;
   std::unique_ptr<KioskModel> model_;
+  TranscriptSink speech_;
+  std::unique_ptr<AudioGuide> guide_;
   std::unique_ptr<KioskWindow> window_;
   QString out_;
   int checked_ = 0;
@@ -271,6 +278,10 @@ TEST_P(KioskLayoutTest, EveryScreenFitsAtEverySizeLanguageAndContrast) {
   model_->submit_pin(QStringLiteral("2468"));
   ASSERT_TRUE(wait_for([&] { return model_->poll_status().cast_here > 0; }));
   check_all(QStringLiteral("poll-worker"));
+  // With its longest state: the audio ballot's warning that a ballot language has no voice.
+  speech_.no_voice = QStringList{QStringLiteral("es")};
+  window_->rebuild();
+  check_all(QStringLiteral("poll-worker-no-voice"));
   EXPECT_GE(checked_, 13 * 8);
 }
 

@@ -907,7 +907,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Audio ballot: NO voice for %1. Voters who choose it hear the ballot read by another language&apos;s voice. Install the voice (see the kiosk&apos;s installation guide) or call the election office.</source>
+        <source>Audio ballot: NO voice for %1: it would be read by another language&apos;s voice. Install the voice or call the election office.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -900,23 +900,23 @@
     </message>
     <message>
         <source>Blank the voter&apos;s screen</source>
-        <translation>Poner en blanco la pantalla del votante</translation>
+        <translation>Ocultar la pantalla del votante</translation>
     </message>
     <message>
         <source>Headphone mode: the voter&apos;s screen shows only &quot;Audio ballot in use&quot; while the ballot is read aloud (privacy).</source>
         <translation>Modo auriculares: la pantalla del votante solo muestra «Boleta de audio en uso» mientras la boleta se lee en voz alta (privacidad).</translation>
     </message>
     <message>
-        <source>Audio ballot: NO voice for %1. Voters who choose it hear the ballot read by another language&apos;s voice. Install the voice (see the kiosk&apos;s installation guide) or call the election office.</source>
-        <translation>Boleta de audio: NINGUNA voz para %1. Quien la elija oirá la boleta leída con la voz de otro idioma. Instale la voz (vea la guía de instalación del quiosco) o llame a la oficina electoral.</translation>
+        <source>Audio ballot: NO voice for %1: it would be read by another language&apos;s voice. Install the voice or call the election office.</source>
+        <translation>Boleta de audio: NINGUNA voz para %1: se leería con la voz de otro idioma. Instale la voz o llame a la oficina electoral.</translation>
     </message>
     <message>
         <source>Switch scanning: on</source>
-        <translation>Barrido con pulsadores: activado</translation>
+        <translation>Barrido con pulsadores: sí</translation>
     </message>
     <message>
         <source>Switch scanning: off</source>
-        <translation>Barrido con pulsadores: desactivado</translation>
+        <translation>Barrido con pulsadores: no</translation>
     </message>
     <message>
         <source>Two-switch scanning for voters who use switches: one switch (Space) moves the highlight to the next control, the other (Enter) selects it.</source>

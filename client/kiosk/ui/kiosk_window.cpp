@@ -741,6 +741,9 @@ QBoxLayout* KioskWindow::row() {
 
 void KioskWindow::header(QVBoxLayout* l, const QString& progress) {
   if (!model_->ready()) return;
+  // The poll worker knows the election (and its reports name it): when the poll-worker screen
+  // needs the room (Large text, a warning), its header line goes first.
+  if (drop_optional_ && model_->screen() == Screen::kPollWorker) return;
   auto* h = row();
   auto* col = new QVBoxLayout;
   auto* head =
@@ -1405,6 +1408,7 @@ void KioskWindow::page_poll_worker(QVBoxLayout* l) {
   l->addWidget(label(tr("Poll worker"), QStringLiteral("title")));
   auto* grid = new QGridLayout;
   grid->setHorizontalSpacing(32);
+  grid->setVerticalSpacing(2);  // room for the buttons and a warning at Large text
   int line = 0;
   auto add = [&](const QString& k, const QString& v) {
     // The names on one line each (wrapped, each took two lines and the page no longer fit).
@@ -1440,9 +1444,8 @@ void KioskWindow::page_poll_worker(QVBoxLayout* l) {
   if (audio_ != nullptr && audio_->sink()->problem().isEmpty()) {
     const QStringList missing = audio_->missing_voices();
     if (!missing.isEmpty()) {
-      l->addWidget(label(tr("Audio ballot: NO voice for %1. Voters who choose it hear the ballot "
-                            "read by another language's voice. Install the voice (see the "
-                            "kiosk's installation guide) or call the election office.")
+      l->addWidget(label(tr("Audio ballot: NO voice for %1: it would be read by another "
+                            "language's voice. Install the voice or call the election office.")
                              .arg(missing.join(QStringLiteral(", "))),
                          QStringLiteral("notice")));
     }
