@@ -517,6 +517,26 @@ TEST_P(KioskAudioTest, TwoSwitchScanningAWholeVoteAnnouncedAndSealedAsChosen) {
   EXPECT_EQ(demo_.ledger->submissions(), 1u);  // the challenged ballot only: nothing cast
 }
 
+// The kiosk's own output (Output::kAudio, through the sound device): created, told the language,
+// silenced and made to speak, it never crashes or blocks; without a sound device (as here, in
+// CI) it says so in plain words for the poll worker's screen.
+TEST(KioskSpeech, EspeakNgToTheSoundDeviceSpeaksOrSaysWhyNot) {
+  EspeakSpeechSink speech;
+  if (speech.problem().contains(QStringLiteral("espeak-ng-data")))
+    GTEST_SKIP() << "espeak-ng-data is not installed: " << speech.problem().toStdString();
+  speech.set_language(QStringLiteral("es"));
+  EXPECT_EQ(speech.voice_language(), QStringLiteral("es"));
+  speech.set_volume(0);
+  speech.say(QStringLiteral("prueba"));
+  speech.stop();
+  EXPECT_TRUE(speech.description().contains(QStringLiteral("espeak-ng")));
+  if (!speech.problem().isEmpty()) {
+    std::printf("espeak-ng audio: %s\n", qPrintable(speech.problem()));
+    EXPECT_TRUE(speech.problem().contains(QStringLiteral("no sound device")))
+        << speech.problem().toStdString();
+  }
+}
+
 // The accessibility settings of the configuration file: the voice engine and switch scanning at
 // start (tabella-kiosk's --speech-engine and --switch-scanning override them). A value that is
 // not true/false is refused with the key's name, not taken as false.
