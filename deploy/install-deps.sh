@@ -20,6 +20,8 @@ PACKAGES=(
   # the kiosk's audio ballot: Qt TextToSpeech and its offline engine (flite)
   # (qt6-speech-dev's CMake package needs Qt6QmlIntegration from qt6-declarative-dev)
   qt6-speech-dev qt6-speech-flite-plugin qt6-declarative-dev
+  # the audio ballot's default voice, English and Spanish, in-process (no speech daemon)
+  libespeak-ng-dev espeak-ng-data
   # the kiosk's poll-worker reports are read back from their PDF in tests (pdftotext)
   poppler-utils
   # clustered ledger

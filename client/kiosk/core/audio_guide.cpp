@@ -53,6 +53,13 @@ QString AudioGuide::screen_key() const {
   return k;
 }
 
+QStringList AudioGuide::missing_voices() const {
+  QStringList missing;
+  for (const LanguageOption& l : model_->languages())
+    if (!sink_->has_voice(l.tag)) missing << l.name;
+  return missing;
+}
+
 QString AudioGuide::spell_code(const QString& code) {
   const QStringList groups = code.split(QLatin1Char('-'), Qt::SkipEmptyParts);
   QStringList out;
@@ -235,6 +242,16 @@ QStringList AudioGuide::items() const {
   QStringList out;
   for (const auto& i : build_items()) out << i.text;
   return out;
+}
+
+void AudioGuide::announce(const QString& text) {
+  say(text);
+}
+
+void AudioGuide::choice_acted(int j) {
+  if (!active_ || model_->screen() != Screen::kContest) return;
+  acted_choice_ = j;
+  acted_ = true;
 }
 
 void AudioGuide::say(const QString& text) {

@@ -41,6 +41,9 @@ class SpeechSink {
   virtual QString problem() const = 0;
   // What speaks (engine and voice), for the poll worker's screen.
   virtual QString description() const = 0;
+  // The engine has a voice for the language `tag` (a ballot language tag); without one the text
+  // is read by another language's voice, which the poll worker is warned of.
+  virtual bool has_voice(const QString& tag) const = 0;
 };
 
 // Records what would be said, one entry per say(); for tests and for a kiosk without speech.
@@ -53,12 +56,14 @@ class TranscriptSink : public SpeechSink {
   void set_volume(double v) override { volume = v; }
   QString problem() const override { return missing; }
   QString description() const override { return QStringLiteral("transcript"); }
+  bool has_voice(const QString& tag) const override { return !no_voice.contains(tag); }
 
   QStringList lines;
   QString language;
   double rate = 0;
   double volume = 1;
-  QString missing;  // what problem() reports
+  QString missing;       // what problem() reports
+  QStringList no_voice;  // languages has_voice() says no to
 };
 
 // The keys of the audio ballot (ui maps physical keys to these; docs/kiosk.md has the layout).
@@ -92,12 +97,22 @@ class AudioGuide : public QObject {
   // poll-worker screen): the window then handles it as usual.
   bool key(AudioKey k);
 
+  // For two-switch scanning (the window moves a highlight over the screen's controls): says
+  // `text` now, when the guide is active.
+  void announce(const QString& text);
+  // The window acted on choice `j` of the contest on screen: its new state (or the over-vote
+  // notice) is said when the model has changed, as after the guide's own select.
+  void choice_acted(int j);
+
   // Position on the current screen: -1 the screen itself, else an index into items().
   int position() const { return position_; }
   // What each item of the current screen says when it is reached.
   QStringList items() const;
   // What the current screen says when it opens.
   QString screen_text() const;
+  // The ballot's languages the sink has no voice for, as their names in their own language
+  // ("español"); the poll worker's screen warns of them.
+  QStringList missing_voices() const;
   double rate() const { return rate_; }
   double volume() const { return volume_; }
   SpeechSink* sink() const { return sink_; }

@@ -36,6 +36,15 @@ Result<KioskConfig> load_config(const QString& path, const QString& default_data
   c.pin_hash = s.value(QStringLiteral("pin_hash")).toString();
   c.printer = s.value(QStringLiteral("printer")).toString();
   c.public_url = s.value(QStringLiteral("public_url")).toString();
+  c.speech_engine = s.value(QStringLiteral("speech_engine"), c.speech_engine).toString();
+  const QString scanning = s.value(QStringLiteral("switch_scanning"), QStringLiteral("false"))
+                               .toString()
+                               .trimmed()
+                               .toLower();
+  if (scanning != QStringLiteral("true") && scanning != QStringLiteral("false")) {
+    return make_error(ErrorCode::kInvalidArgument, "must be true or false", "switch_scanning");
+  }
+  c.switch_scanning = scanning == QStringLiteral("true");
   const QString auth = s.value(QStringLiteral("authority_key")).toString();
   if (!auth.isEmpty()) {
     auto b = from_hex(auth.toStdString());
@@ -75,6 +84,9 @@ Status save_config(const KioskConfig& c, const QString& path) {
   s.setValue(QStringLiteral("network_timeout_s"), c.network_timeout_s);
   s.setValue(QStringLiteral("printer"), c.printer);
   if (!c.public_url.isEmpty()) s.setValue(QStringLiteral("public_url"), c.public_url);
+  s.setValue(QStringLiteral("speech_engine"), c.speech_engine);
+  s.setValue(QStringLiteral("switch_scanning"),
+             c.switch_scanning ? QStringLiteral("true") : QStringLiteral("false"));
   s.endGroup();
   s.sync();
   if (s.status() != QSettings::NoError) {

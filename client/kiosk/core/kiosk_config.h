@@ -11,6 +11,10 @@
 //   printer       = <printer name>           (optional; receipts are always written as PDF)
 //   public_url    = https://...               (optional; the bulletin board voters look ballots up
 //                                              on, /ballot/<code>; default: ledger_url)
+//   speech_engine = espeak-ng                (the audio ballot's voice: espeak-ng, or a Qt
+//                                              TextToSpeech engine: flite, speechd)
+//   switch_scanning = false                  (two-switch scanning on at start; the poll worker
+//                                              can turn it on and off)
 //
 // PIN hash: PBKDF2-HMAC-SHA256(pin, salt = 16 random bytes, iterations), 32 bytes; only the
 // hash is stored, and it is compared in constant time.
@@ -39,6 +43,8 @@ struct KioskConfig {
   int network_timeout_s = 15;
   QString printer;
   QString public_url;
+  QString speech_engine = QStringLiteral("espeak-ng");
+  bool switch_scanning = false;
 
   QString key_path() const;
   QString db_path() const;

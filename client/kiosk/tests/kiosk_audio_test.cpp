@@ -19,6 +19,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTranslator>
+#include <algorithm>
 
 #include "core/audio_guide.h"
 #include "core/kiosk_config.h"
@@ -26,6 +27,7 @@
 #include "core/memory_ledger.h"
 #include "kiosk_fixture.h"
 #include "qt_wait.h"
+#include "ui/espeak_speech.h"
 #include "ui/kiosk_window.h"
 #include "ui/speech.h"
 
@@ -401,6 +403,243 @@ TEST(KioskSpeech, TheRealEngineIsReadyOrSaysWhyNot) {
       << none.problem().toStdString();
   EXPECT_FALSE(none.ready());
   none.say(QStringLiteral("nothing"));
+}
+
+// Two-switch scanning with the audio ballot on, driven by real key events: Space (the move
+// switch) steps the highlight through the screen's controls, announcing each; Enter (the select
+// switch) acts on it. A whole vote — language, code (scanned), three contests including a
+// refused over-vote, review, seal — then the check (challenge) decrypts the sealed ballot: it
+// holds exactly the choices the switches made.
+TEST_P(KioskAudioTest, TwoSwitchScanningAWholeVoteAnnouncedAndSealedAsChosen) {
+  const QString lang = QString::fromLatin1(GetParam());
+  // The poll worker turns scanning on (its own screen keeps the ordinary keys).
+  model_->enter_poll_worker();
+  model_->submit_pin(QStringLiteral("2468"));
+  ASSERT_TRUE(shown());
+  auto* toggle = window_->findChild<QPushButton*>(QStringLiteral("switch-scanning"));
+  ASSERT_NE(toggle, nullptr);
+  EXPECT_FALSE(window_->switch_scanning());
+  toggle->click();
+  ASSERT_TRUE(shown());
+  EXPECT_TRUE(window_->switch_scanning());
+  model_->leave_poll_worker();
+  ASSERT_TRUE(shown());
+  guide_->set_active(true);
+  ASSERT_TRUE(shown());
+  said();
+  auto focus_name = [] {
+    return QApplication::focusWidget() != nullptr ? QApplication::focusWidget()->objectName()
+                                                  : QString();
+  };
+  // Move switch until `name` is highlighted; every step is announced with the control's name.
+  auto scan_to = [&](const QString& name) {
+    for (int i = 0; i < 40 && focus_name() != name; ++i) {
+      press(Qt::Key_Space);
+      const QString heard = said();
+      const QWidget* f = QApplication::focusWidget();
+      ASSERT_NE(f, nullptr);
+      EXPECT_TRUE(heard.contains(f->accessibleName()))
+          << "reached " << f->objectName().toStdString() << ", heard: " << heard.toStdString();
+    }
+    ASSERT_EQ(focus_name(), name);
+  };
+  auto select = [&] { press(Qt::Key_Return); };
+  if (lang != QStringLiteral("en")) {
+    scan_to(QStringLiteral("lang-") + lang);
+    select();
+    ASSERT_EQ(model_->language(), lang);
+  }
+  scan_to(QStringLiteral("start"));
+  said();
+  select();
+  ASSERT_EQ(model_->screen(), Screen::kToken);
+  ASSERT_EQ(focus_name(), QStringLiteral("token"));
+  // The new screen is read, then where the highlight starts.
+  EXPECT_SAID(said(), t("Highlighted: Voting code.", "Resaltado: Código de votación."));
+  // The code comes from the scanner (its Enter is the field's, not the select switch's).
+  QTest::keyClicks(QApplication::focusWidget(), QString::fromStdString(demo_.tokens[0]));
+  press(Qt::Key_Return);
+  ASSERT_TRUE(wait_for([&] { return model_->screen() == Screen::kContest; }));
+  ASSERT_TRUE(shown());
+  EXPECT_TRUE(model_->contest().choices[0].selected == false);
+  said();
+  // Contest 1: the second choice.
+  scan_to(QStringLiteral("choice-1"));
+  const QString mayor = label_of(1);
+  select();
+  EXPECT_SAID(said(), mayor + t(": selected.", ": seleccionad"));
+  // The select switch on a chosen choice's neighbours never chose them: move on, to Next.
+  scan_to(QStringLiteral("next"));
+  select();
+  ASSERT_EQ(model_->contest().index, 1);
+  // Contest 2 (up to 2): the first and fourth; the third is refused with the notice spoken.
+  scan_to(QStringLiteral("choice-0"));
+  select();
+  const QString first = label_of(0);
+  scan_to(QStringLiteral("choice-3"));
+  select();
+  const QString fourth = label_of(3);
+  press(Qt::Key_Space);  // wraps nothing yet: the next choice
+  ASSERT_TRUE(focus_name().startsWith(QStringLiteral("choice-")));
+  ASSERT_NE(focus_name(), QStringLiteral("choice-0"));
+  said();
+  select();  // over-vote: refused
+  EXPECT_FALSE(model_->notice().isEmpty());
+  EXPECT_SAID(said(), model_->notice());
+  scan_to(QStringLiteral("next"));
+  select();
+  ASSERT_EQ(model_->contest().index, 2);
+  // Contest 3: past the end the highlight wraps to the first control, then on to the choice.
+  scan_to(QStringLiteral("next"));
+  press(Qt::Key_Space);
+  said();
+  EXPECT_NE(focus_name(), QStringLiteral("next"));
+  scan_to(QStringLiteral("choice-1"));
+  const QString measure = label_of(1);
+  select();
+  scan_to(QStringLiteral("next"));
+  select();
+  ASSERT_EQ(model_->screen(), Screen::kReview);
+  scan_to(QStringLiteral("seal"));
+  select();
+  ASSERT_TRUE(wait_for([&] { return model_->screen() == Screen::kTracking; }));
+  ASSERT_TRUE(shown());
+  scan_to(QStringLiteral("challenge"));
+  select();
+  ASSERT_TRUE(wait_for([&] { return model_->screen() == Screen::kChallenged; }));
+  ASSERT_TRUE(shown());
+  const auto rows = model_->challenge_rows();
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].choices, QStringList{mayor});
+  EXPECT_EQ(rows[1].choices, (QStringList{first, fourth}));
+  EXPECT_EQ(rows[2].choices, QStringList{measure});
+  EXPECT_EQ(demo_.ledger->submissions(), 1u);  // the challenged ballot only: nothing cast
+}
+
+// The kiosk's own output (Output::kAudio, through the sound device): created, told the language,
+// silenced and made to speak, it never crashes or blocks; without a sound device (as here, in
+// CI) it says so in plain words for the poll worker's screen.
+TEST(KioskSpeech, EspeakNgToTheSoundDeviceSpeaksOrSaysWhyNot) {
+  EspeakSpeechSink speech;
+  if (speech.problem().contains(QStringLiteral("espeak-ng-data")))
+    GTEST_SKIP() << "espeak-ng-data is not installed: " << speech.problem().toStdString();
+  speech.set_language(QStringLiteral("es"));
+  EXPECT_EQ(speech.voice_language(), QStringLiteral("es"));
+  speech.set_volume(0);
+  speech.say(QStringLiteral("prueba"));
+  speech.stop();
+  EXPECT_TRUE(speech.description().contains(QStringLiteral("espeak-ng")));
+  if (!speech.problem().isEmpty()) {
+    std::printf("espeak-ng audio: %s\n", qPrintable(speech.problem()));
+    EXPECT_TRUE(speech.problem().contains(QStringLiteral("no sound device")))
+        << speech.problem().toStdString();
+  }
+}
+
+// The accessibility settings of the configuration file: the voice engine and switch scanning at
+// start (tabella-kiosk's --speech-engine and --switch-scanning override them). A value that is
+// not true/false is refused with the key's name, not taken as false.
+TEST(KioskAccessConfig, SpeechEngineAndSwitchScanningAreReadWrittenAndChecked) {
+  QTemporaryDir dir;
+  ASSERT_TRUE(dir.isValid());
+  const QString path = dir.filePath(QStringLiteral("kiosk.conf"));
+  auto defaults = load_config(path, dir.path());
+  ASSERT_TRUE(defaults.ok()) << defaults.error().describe();
+  EXPECT_EQ(defaults->speech_engine, QStringLiteral("espeak-ng"));
+  EXPECT_FALSE(defaults->switch_scanning);
+  KioskConfig c = *defaults;
+  c.speech_engine = QStringLiteral("flite");
+  c.switch_scanning = true;
+  ASSERT_TRUE(save_config(c, path).ok());
+  auto back = load_config(path, dir.path());
+  ASSERT_TRUE(back.ok()) << back.error().describe();
+  EXPECT_EQ(back->speech_engine, QStringLiteral("flite"));
+  EXPECT_TRUE(back->switch_scanning);
+  QFile f(path);
+  ASSERT_TRUE(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+  f.write("[kiosk]\nswitch_scanning=yes please\n");
+  f.close();
+  auto bad = load_config(path, dir.path());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().field, "switch_scanning");
+}
+
+// A ballot language the engine has no voice for is a warning on the poll worker's screen (not
+// silence discovered by a voter): here the recording sink says it has no Spanish voice.
+TEST_P(KioskAudioTest, AMissingVoiceIsAWarningOnThePollWorkerScreen) {
+  model_->choose_language(QString::fromLatin1(GetParam()));
+  auto warning = [&] {
+    model_->enter_poll_worker();
+    model_->submit_pin(QStringLiteral("2468"));
+    EXPECT_TRUE(shown());
+    QString found;
+    for (const QLabel* l : window_->findChildren<QLabel*>()) {
+      if (l->isVisible() && l->property("role").toString() == QStringLiteral("notice") &&
+          l->text().contains(QStringLiteral("Español")))
+        found = l->text();
+    }
+    model_->leave_poll_worker();
+    EXPECT_TRUE(shown());
+    return found;
+  };
+  EXPECT_TRUE(guide_->missing_voices().isEmpty());
+  EXPECT_TRUE(warning().isEmpty());
+  sink_.no_voice << QStringLiteral("es");
+  EXPECT_EQ(guide_->missing_voices(), QStringList{QStringLiteral("Español")});
+  const QString w = warning();
+  EXPECT_TRUE(w.contains(t("NO voice", "NINGUNA voz"))) << w.toStdString();
+}
+
+// The kiosk's default voice, the real espeak-ng engine on this machine: it has a voice for every
+// language of the demo ballot, picks it from the ballot language, and really synthesises a
+// Spanish sentence (into memory: no sound card is needed) with the Spanish voice, which sounds
+// different from the English voice reading the same words.
+TEST(KioskSpeech, EspeakNgSpeaksEveryBallotLanguageIncludingSpanish) {
+  EspeakSpeechSink speech(EspeakSpeechSink::Output::kMemory);
+  if (speech.problem().contains(QStringLiteral("espeak-ng-data")))
+    GTEST_SKIP() << "espeak-ng-data is not installed: " << speech.problem().toStdString();
+  ASSERT_TRUE(speech.problem().isEmpty()) << speech.problem().toStdString();
+  auto m =
+      election::load_manifest_file(std::string(TABELLA_SOURCE_DIR) + "/ballots/demo-general.json");
+  ASSERT_TRUE(m.ok()) << m.error().describe();
+  ASSERT_GE(m->languages.size(), 2u);
+  for (const auto& lang : m->languages) {
+    const QString tag = QString::fromStdString(lang);
+    EXPECT_TRUE(speech.has_voice(tag)) << "no espeak-ng voice for ballot language " << lang;
+    speech.set_language(tag);
+    EXPECT_TRUE(speech.voice_language().startsWith(tag)) << speech.voice_language().toStdString();
+  }
+  const QString sentence =
+      QStringLiteral("Elija hasta dos candidatos. Su boleta todavía no ha sido depositada.");
+  speech.set_language(QStringLiteral("es"));
+  EXPECT_EQ(speech.voice_language(), QStringLiteral("es"));
+  EXPECT_FALSE(speech.description().contains(QStringLiteral("no ")))
+      << speech.description().toStdString();
+  speech.say(sentence);
+  const std::vector<short> spanish = speech.samples();
+  const double seconds = static_cast<double>(spanish.size()) / speech.sample_rate();
+  std::printf("espeak-ng: %s, %.2f s of audio, first audio after %.1f ms\n",
+              qPrintable(speech.description()), seconds, speech.first_audio_ms());
+  EXPECT_GT(seconds, 2.0);  // about 4.5 s at the normal rate: the whole sentence, not a blip
+  EXPECT_LT(seconds, 15.0);
+  EXPECT_GT(*std::max_element(spanish.begin(), spanish.end()), 3000);  // not silence
+  EXPECT_GE(speech.first_audio_ms(), 0.0);
+  // The same words read by the English voice are other sounds.
+  speech.set_language(QStringLiteral("en"));
+  speech.say(sentence);
+  const std::vector<short> english(speech.samples().begin() + static_cast<long>(spanish.size()),
+                                   speech.samples().end());
+  EXPECT_NE(english, spanish);
+  EXPECT_NE(english.size(), spanish.size());
+  // A language without a voice keeps the previous voice and says so.
+  speech.set_language(QStringLiteral("tlh"));
+  EXPECT_FALSE(speech.has_voice(QStringLiteral("tlh")));
+  EXPECT_TRUE(speech.description().contains(QStringLiteral("no ")))
+      << speech.description().toStdString();
+  // espeak-ng is one per process: a second voice says so instead of crashing.
+  EspeakSpeechSink second(EspeakSpeechSink::Output::kMemory);
+  EXPECT_FALSE(second.problem().isEmpty());
+  second.say(QStringLiteral("nada"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Languages, KioskAudioTest, ::testing::Values("en", "es"));

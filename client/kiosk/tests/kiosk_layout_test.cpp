@@ -20,6 +20,7 @@
 #include <functional>
 #include <set>
 
+#include "core/audio_guide.h"
 #include "core/kiosk_config.h"
 #include "core/kiosk_model.h"
 #include "core/memory_ledger.h"
@@ -68,6 +69,9 @@ class KioskLayoutTest : public ::testing::TestWithParam<const char*> {
     testing::follow_language(model_.get(), &translator_, QStringLiteral(TABELLA_BINARY_DIR));
     window_ =
         std::make_unique<KioskWindow>(model_.get(), dir_.filePath(QStringLiteral("r")), QString());
+    // As on a kiosk: the audio ballot's controls (welcome screen, poll-worker screen) are there.
+    guide_ = std::make_unique<AudioGuide>(model_.get(), &speech_);
+    window_->set_audio(guide_.get());
     window_->resize(1024, 768);
     window_->show();
     QApplication::setActiveWindow(window_.get());
@@ -81,6 +85,7 @@ class KioskLayoutTest : public ::testing::TestWithParam<const char*> {
 
   void TearDown() override {
     window_.reset();
+    guide_.reset();
     model_.reset();
     QCoreApplication::removeTranslator(&translator_);
   }
@@ -163,6 +168,8 @@ class KioskLayoutTest : public ::testing::TestWithParam<const char*> {
   std::shared_ptr<const SigningKey> key_;
   DemoElection demo_;
   std::unique_ptr<KioskModel> model_;
+  TranscriptSink speech_;
+  std::unique_ptr<AudioGuide> guide_;
   std::unique_ptr<KioskWindow> window_;
   QString out_;
   int checked_ = 0;
@@ -201,32 +208,39 @@ TEST_P(KioskLayoutTest, EveryScreenFitsAtEverySizeLanguageAndContrast) {
   model_->toggle_choice(0);
   model_->toggle_choice(7);
   check_all(QStringLiteral("contest-3"));
-  model_->set_text_size(KioskModel::kTextSizes - 1);
-  settle();
-  window_->rebuild();
-  settle();
-  ASSERT_NE(shown(QStringLiteral("more-page")), nullptr)
-      << "8 long choices at the largest text on 1024x768 must be split into screens";
-  std::set<QString> seen;
-  for (int page = 0; page < 8; ++page) {
-    for (auto* b : window_->findChildren<QPushButton*>()) {
-      if (b->isVisible() && b->objectName().startsWith(QStringLiteral("choice-")))
-        seen.insert(b->objectName());
+  // At Extra large and Largest text, every page (the middle ones too) must fit and say where
+  // in the list it is (layout_problems() reports a paged list without "Choices 4 to 4 of 8").
+  for (int size = KioskModel::kTextSizes - 2; size < KioskModel::kTextSizes; ++size) {
+    model_->set_text_size(size);
+    settle();
+    window_->rebuild();
+    settle();
+    ASSERT_NE(shown(QStringLiteral("more-page")), nullptr)
+        << "8 long choices at text size " << size << " on 1024x768 must be split into screens";
+    std::set<QString> seen;
+    for (int page = 0; page < 8; ++page) {
+      for (auto* b : window_->findChildren<QPushButton*>()) {
+        if (b->isVisible() && b->objectName().startsWith(QStringLiteral("choice-")))
+          seen.insert(b->objectName());
+      }
+      EXPECT_TRUE(window_->layout_problems().isEmpty())
+          << "page " << page << ": "
+          << window_->layout_problems().join(QStringLiteral("; ")).toStdString();
+      if (!out_.isEmpty()) {
+        EXPECT_TRUE(window_->grab().save(QDir(out_).filePath(
+            QStringLiteral("contest-3-%1-size%2-page%3.png").arg(lang).arg(size).arg(page + 1))));
+      }
+      if (shown(QStringLiteral("more-page")) == nullptr) break;
+      press(QStringLiteral("more-page"));
+      // Focus stays on the paging control, not on a choice: Enter again pages on.
+      EXPECT_EQ(QApplication::focusWidget()->objectName().toStdString().substr(0, 4),
+                std::string(shown(QStringLiteral("more-page")) ? "more" : "prev"));
     }
-    EXPECT_TRUE(window_->layout_problems().isEmpty())
-        << "page " << page << ": "
-        << window_->layout_problems().join(QStringLiteral("; ")).toStdString();
-    if (!out_.isEmpty()) {
-      EXPECT_TRUE(window_->grab().save(
-          QDir(out_).filePath(QStringLiteral("contest-3-%1-page%2.png").arg(lang).arg(page + 1))));
-    }
-    if (shown(QStringLiteral("more-page")) == nullptr) break;
-    press(QStringLiteral("more-page"));
-    // Focus stays on the paging control, not on a choice: Enter again pages on.
-    EXPECT_EQ(QApplication::focusWidget()->objectName().toStdString().substr(0, 4),
-              std::string(shown(QStringLiteral("more-page")) ? "more" : "prev"));
+    EXPECT_EQ(seen.size(), 8u) << "some choices of the long contest were never shown";
+    // Back to the first page for the next size.
+    while (shown(QStringLiteral("previous-page")) != nullptr)
+      press(QStringLiteral("previous-page"));
   }
-  EXPECT_EQ(seen.size(), 8u) << "some choices of the long contest were never shown";
   model_->set_text_size(0);
   settle();
   model_->next();
@@ -263,6 +277,10 @@ TEST_P(KioskLayoutTest, EveryScreenFitsAtEverySizeLanguageAndContrast) {
   model_->submit_pin(QStringLiteral("2468"));
   ASSERT_TRUE(wait_for([&] { return model_->poll_status().cast_here > 0; }));
   check_all(QStringLiteral("poll-worker"));
+  // With its longest state: the audio ballot's warning that a ballot language has no voice.
+  speech_.no_voice = QStringList{QStringLiteral("es")};
+  window_->rebuild();
+  check_all(QStringLiteral("poll-worker-no-voice"));
   EXPECT_GE(checked_, 13 * 8);
 }
 

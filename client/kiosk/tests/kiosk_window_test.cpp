@@ -308,6 +308,9 @@ TEST_P(KioskWindowTest, EveryKeyActsOnOneScreenAndTheSealedBallotHoldsWhatTheKey
   auto* warning_text = window_->findChild<QLabel*>(QStringLiteral("idle-text"));
   ASSERT_NE(warning_text, nullptr);
   EXPECT_TRUE(warning_text->text().contains(t("NOT cast", "NO depositada")));
+  auto* warning_title = window_->findChild<QLabel*>(QStringLiteral("idle-title"));
+  ASSERT_NE(warning_title, nullptr);
+  EXPECT_EQ(warning_title->text(), t("Are you still voting?", "¿Sigue votando?"));
   key(Qt::Key_Return);
   settle();
   EXPECT_FALSE(model_->idle_warning());

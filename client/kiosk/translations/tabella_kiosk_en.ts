@@ -906,6 +906,30 @@
         <source>Headphone mode: the voter&apos;s screen shows only &quot;Audio ballot in use&quot; while the ballot is read aloud (privacy).</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Audio ballot: NO voice for %1: it would be read by another language&apos;s voice. Install the voice or call the election office.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Switch scanning: on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Switch scanning: off</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Two-switch scanning for voters who use switches: one switch (Space) moves the highlight to the next control, the other (Enter) selects it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Highlighted: %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose your language, text size and colours, then start. Switch scanning: Space moves the highlight, Enter chooses.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>tabella::kiosk::AudioGuide</name>
@@ -1309,6 +1333,29 @@
     </message>
     <message>
         <source>; no %1 voice: the text in %1 is read with this voice</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>tabella::kiosk::EspeakSpeechSink</name>
+    <message>
+        <source>espeak-ng is already in use by another voice of this program</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the espeak-ng voices are not installed (the package espeak-ng-data): the audio ballot cannot speak</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>espeak-ng has no voice installed (the package espeak-ng-data)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no sound device: no sound card (/proc/asound/cards) and no PulseAudio or PipeWire server; connect the headphones&apos; sound card and restart the kiosk</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>engine espeak-ng, voice %1 (%2)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -900,11 +900,35 @@
     </message>
     <message>
         <source>Blank the voter&apos;s screen</source>
-        <translation>Poner en blanco la pantalla del votante</translation>
+        <translation>Ocultar la pantalla del votante</translation>
     </message>
     <message>
         <source>Headphone mode: the voter&apos;s screen shows only &quot;Audio ballot in use&quot; while the ballot is read aloud (privacy).</source>
         <translation>Modo auriculares: la pantalla del votante solo muestra «Boleta de audio en uso» mientras la boleta se lee en voz alta (privacidad).</translation>
+    </message>
+    <message>
+        <source>Audio ballot: NO voice for %1: it would be read by another language&apos;s voice. Install the voice or call the election office.</source>
+        <translation>Boleta de audio: NINGUNA voz para %1: se leería con la voz de otro idioma. Instale la voz o llame a la oficina electoral.</translation>
+    </message>
+    <message>
+        <source>Switch scanning: on</source>
+        <translation>Barrido con pulsadores: sí</translation>
+    </message>
+    <message>
+        <source>Switch scanning: off</source>
+        <translation>Barrido con pulsadores: no</translation>
+    </message>
+    <message>
+        <source>Two-switch scanning for voters who use switches: one switch (Space) moves the highlight to the next control, the other (Enter) selects it.</source>
+        <translation>Barrido con dos pulsadores para votantes que usan pulsadores: uno (Espacio) mueve el resaltado al control siguiente, el otro (Intro) lo selecciona.</translation>
+    </message>
+    <message>
+        <source>Highlighted: %1.</source>
+        <translation>Resaltado: %1.</translation>
+    </message>
+    <message>
+        <source>Choose your language, text size and colours, then start. Switch scanning: Space moves the highlight, Enter chooses.</source>
+        <translation>Elija su idioma, el tamaño del texto y los colores, y comience. Barrido con pulsadores: Espacio mueve el resaltado, Intro elige.</translation>
     </message>
 </context>
 <context>
@@ -1310,6 +1334,29 @@
     <message>
         <source>; no %1 voice: the text in %1 is read with this voice</source>
         <translation>; sin voz en %1: el texto en %1 se lee con esta voz</translation>
+    </message>
+</context>
+<context>
+    <name>tabella::kiosk::EspeakSpeechSink</name>
+    <message>
+        <source>espeak-ng is already in use by another voice of this program</source>
+        <translation>espeak-ng ya lo usa otra voz de este programa</translation>
+    </message>
+    <message>
+        <source>the espeak-ng voices are not installed (the package espeak-ng-data): the audio ballot cannot speak</source>
+        <translation>las voces de espeak-ng no están instaladas (el paquete espeak-ng-data): la boleta de audio no puede hablar</translation>
+    </message>
+    <message>
+        <source>espeak-ng has no voice installed (the package espeak-ng-data)</source>
+        <translation>espeak-ng no tiene ninguna voz instalada (el paquete espeak-ng-data)</translation>
+    </message>
+    <message>
+        <source>no sound device: no sound card (/proc/asound/cards) and no PulseAudio or PipeWire server; connect the headphones&apos; sound card and restart the kiosk</source>
+        <translation>no hay dispositivo de sonido: ninguna tarjeta de sonido (/proc/asound/cards) ni servidor PulseAudio o PipeWire; conecte la tarjeta de sonido de los auriculares y reinicie el quiosco</translation>
+    </message>
+    <message>
+        <source>engine espeak-ng, voice %1 (%2)</source>
+        <translation>motor espeak-ng, voz %1 (%2)</translation>
     </message>
 </context>
 </TS>

@@ -2,6 +2,7 @@
 
 #include <qrencode.h>
 
+#include <QAbstractButton>
 #include <QApplication>
 #include <QDir>
 #include <QFontMetrics>
@@ -97,6 +98,7 @@ KioskWindow::KioskWindow(KioskModel* model, QString receipts_dir, QString printe
   ol->setContentsMargins(40, 40, 40, 40);
   ol->addStretch(1);
   auto* ot = label(tr("Are you still voting?"), QStringLiteral("title"));
+  ot->setObjectName(QStringLiteral("idle-title"));  // retranslated when shown
   ot->setAlignment(Qt::AlignHCenter);
   ol->addWidget(ot);
   idle_text_ = label(QString());
@@ -233,6 +235,58 @@ std::optional<AudioKey> KioskWindow::audio_key(const QKeyEvent& e, bool in_field
   }
 }
 
+void KioskWindow::set_switch_scanning(bool on) {
+  if (on == scanning_) return;
+  scanning_ = on;
+  schedule_rebuild();
+}
+
+void KioskWindow::scan_next() {
+  if (page_ == nullptr) return;
+  QWidget* start = focusWidget() != nullptr ? focusWidget() : this;
+  QWidget* w = start;
+  // The focus chain is the screen's order (the order Tab follows); only controls count.
+  for (int i = 0; i < 2000; ++i) {
+    w = w->nextInFocusChain();
+    if (w == nullptr || w == start) break;
+    const bool control =
+        qobject_cast<QAbstractButton*>(w) != nullptr || qobject_cast<QLineEdit*>(w) != nullptr;
+    if (control && page_->isAncestorOf(w) && w->isVisible() && w->isEnabled() &&
+        (w->focusPolicy() & Qt::TabFocus) != 0) {
+      w->setFocus(Qt::TabFocusReason);
+      scan_announce_ = false;
+      announce_focus();
+      return;
+    }
+  }
+}
+
+void KioskWindow::scan_select() {
+  auto* b = qobject_cast<QAbstractButton*>(focusWidget());
+  if (b == nullptr || page_ == nullptr || !page_->isAncestorOf(b)) {
+    announce_focus();  // not a control (the contest's title): say it again
+    return;
+  }
+  const QString name = b->objectName();
+  if (audio_ != nullptr && name.startsWith(QStringLiteral("choice-")))
+    audio_->choice_acted(name.mid(7).toInt());  // the guide says the choice's new state
+  else
+    scan_announce_ = true;  // on the same screen, say the control again (its new state)
+  b->click();
+}
+
+void KioskWindow::announce_focus() {
+  QWidget* f = focusWidget();
+  if (audio_ == nullptr || f == nullptr) return;
+  QString text = f->accessibleName();
+  const QString d = f->accessibleDescription();
+  if (!d.isEmpty()) {
+    if (!text.isEmpty() && !text.back().isPunct()) text += QLatin1Char('.');
+    text += QLatin1Char(' ') + d;
+  }
+  audio_->announce(text.trimmed());
+}
+
 void KioskWindow::resizeEvent(QResizeEvent* event) {
   QWidget::resizeEvent(event);
   idle_overlay_->setGeometry(rect());
@@ -257,6 +311,11 @@ void KioskWindow::update_idle_warning() {
                           "will be lost.")
                            .arg(when);
   text += QStringLiteral("\n\n") + tr("Press any key or touch the screen to continue voting.");
+  // In the voter's language (the overlay is built once, before any language is chosen).
+  if (auto* title = idle_overlay_->findChild<QLabel*>(QStringLiteral("idle-title"))) {
+    title->setText(tr("Are you still voting?"));
+    title->setAccessibleName(title->text());
+  }
   idle_text_->setText(text);
   idle_text_->setAccessibleName(text);
   idle_overlay_->setGeometry(rect());
@@ -284,6 +343,21 @@ bool KioskWindow::eventFilter(QObject* watched, QEvent* event) {
       if (k->isAutoRepeat() && (k->key() == Qt::Key_Return || k->key() == Qt::Key_Enter ||
                                 k->key() == Qt::Key_Space || k->key() == Qt::Key_Select))
         return true;
+      // Two-switch scanning on voter screens: the move switch steps the highlight through the
+      // screen's controls, the select switch acts on it (a text field takes its Enter itself).
+      const bool staff =
+          model_->screen() == Screen::kPin || model_->screen() == Screen::kPollWorker;
+      if (scanning_ && !staff &&
+          (k->key() == kScanMoveKey || ((k->key() == kScanSelectKey || k->key() == Qt::Key_Enter) &&
+                                        qobject_cast<QLineEdit*>(focusWidget()) == nullptr))) {
+        if (event->type() == QEvent::KeyPress && !k->isAutoRepeat()) {
+          if (k->key() == kScanMoveKey)
+            scan_next();
+          else
+            scan_select();
+        }
+        return true;
+      }
       // The audio ballot takes the keys of its layout (each acts once: held keys do not repeat).
       if (audio_ != nullptr && audio_->active()) {
         const bool in_field = qobject_cast<QLineEdit*>(focusWidget()) != nullptr;
@@ -525,8 +599,13 @@ void KioskWindow::rebuild() {
       // rebuild with those rows stacked
     } else if (list_count_ > 1 && list_page_size_ != 1) {
       list_page_size_ = (list_page_size_ == 0 ? list_count_ : list_page_size_) - 1;
+      // Rows are known by their place, and paging adds or changes rows: a row stacked for the
+      // last try's content (say "Previous" beside "Choices 2 to 8 of 8") would stay stacked for
+      // other content in its place. Only the first row (the header) keeps its measure.
+      stack_rows_.resize(std::min<std::size_t>(stack_rows_.size(), 1));
     } else if (!drop_optional_) {
       drop_optional_ = true;
+      stack_rows_.resize(std::min<std::size_t>(stack_rows_.size(), 1));
     } else {
       break;  // nothing more to try: layout_problems() tells what does not fit
     }
@@ -556,6 +635,18 @@ void KioskWindow::rebuild() {
     }
   }
   if (target != nullptr) target->setFocus(Qt::OtherFocusReason);
+  if (scan_announce_) {
+    scan_announce_ = false;
+    if (same_screen) announce_focus();
+  }
+  // Scanning, a new screen: after what the screen says, which control the highlight starts on
+  // (so that a voter who cannot see it knows what the select switch would do).
+  if (scanning_ && !same_screen && audio_ != nullptr && audio_->active() &&
+      model_->screen() != Screen::kPin && model_->screen() != Screen::kPollWorker &&
+      focusWidget() != nullptr && page_->isAncestorOf(focusWidget())) {
+    audio_->announce(audio_->screen_text() + QLatin1Char(' ') +
+                     tr("Highlighted: %1.").arg(focusWidget()->accessibleName()));
+  }
   update_idle_warning();
   update_headphone_panel();
 }
@@ -563,6 +654,8 @@ void KioskWindow::rebuild() {
 void KioskWindow::build_page() {
   ++generation_;
   rows_.clear();
+  header_label_ = nullptr;
+  range_shown_.clear();
   list_count_ = 0;
   page_ = new QWidget;
   page_->setObjectName(QStringLiteral("page"));
@@ -648,6 +741,9 @@ QBoxLayout* KioskWindow::row() {
 
 void KioskWindow::header(QVBoxLayout* l, const QString& progress) {
   if (!model_->ready()) return;
+  // The poll worker knows the election (and its reports name it): when the poll-worker screen
+  // needs the room (Large text, a warning), its header line goes first.
+  if (drop_optional_ && model_->screen() == Screen::kPollWorker) return;
   auto* h = row();
   auto* col = new QVBoxLayout;
   auto* head =
@@ -655,6 +751,7 @@ void KioskWindow::header(QVBoxLayout* l, const QString& progress) {
                                : model_->election_title() + QStringLiteral(" · ") + progress,
             QStringLiteral("small"));
   head->setObjectName(QStringLiteral("election-title"));
+  header_label_ = head;
   col->addWidget(head);
   h->addLayout(col, 1);
   // The display settings are reachable on every voter screen (VVSG 2.0 7.1-D), one press each.
@@ -707,15 +804,20 @@ void KioskWindow::paged_list(QVBoxLayout* l, int count, const std::function<QWid
   range->setObjectName(QStringLiteral("page-range"));
   range->setAlignment(Qt::AlignCenter);
   // With both controls the range goes on its own line above them: three in a row are too wide
-  // at the largest text, and stacked they no longer fit under a long contest's title.
-  // As a last resort (drop_optional_) that line is left out: the controls' accessible
-  // descriptions still say where the voter is.
+  // at the largest text. As a last resort (drop_optional_, when that line does not fit under a
+  // long contest's title) it joins the header's line ("Contest 3 of 4 · Choices 4 to 4 of 8").
+  // It is never left out: the voter always sees where in the list the screen is.
   const bool both = first > 0 && last < count;
   const QString where = range->text();
-  if (both && !drop_optional_)
-    l->addWidget(range);
-  else if (both)
+  range_shown_ = where;
+  if (both && drop_optional_ && header_label_ != nullptr) {
+    header_label_->setText(header_label_->text() + QStringLiteral(" · ") + where);
+    header_label_->setAccessibleName(header_label_->text());
     delete range;
+    range = nullptr;
+  } else if (both) {
+    l->addWidget(range);
+  }
   if (first > 0) {
     auto* prev = button(QStringLiteral("previous-page"), QStringLiteral("▲  ") + previous_text,
                         previous_text + QStringLiteral(" (") + where + QStringLiteral(")."),
@@ -831,6 +933,20 @@ QStringList KioskWindow::layout_problems() const {
       if (ra.intersects(rb)) out << QStringLiteral("overlap: %1 and %2").arg(name(a), name(b));
     }
   }
+  // A list split into screens always says where the voter is in it ("Choices 4 to 4 of 8").
+  bool paged = false;
+  bool range = false;
+  for (const QWidget* w : page_->findChildren<QWidget*>()) {
+    if (!w->isVisibleTo(this)) continue;
+    const QString n = w->objectName();
+    if (n == QStringLiteral("more-page") || n == QStringLiteral("previous-page")) paged = true;
+    if (auto* lab = qobject_cast<const QLabel*>(w);
+        lab != nullptr && !range_shown_.isEmpty() && lab->text().contains(range_shown_))
+      range = true;
+  }
+  if (paged && !range)
+    out << QStringLiteral("a list split into screens without where the screen is in it (\"%1\")")
+               .arg(range_shown_);
   if (size() != win.size()) out << QStringLiteral("window resized");
   return out;
 }
@@ -874,8 +990,10 @@ void KioskWindow::page_welcome(QVBoxLayout* l) {
   l->addWidget(label(tr("Welcome"), QStringLiteral("title")));
   if (!drop_optional_)
     l->addWidget(
-        label(tr("Choose your language, text size and colours, then start. Tab and the "
-                 "arrow keys move, Enter chooses, Escape goes back.")));
+        label(scanning_ ? tr("Choose your language, text size and colours, then start. Switch "
+                             "scanning: Space moves the highlight, Enter chooses.")
+                        : tr("Choose your language, text size and colours, then start. Tab and the "
+                             "arrow keys move, Enter chooses, Escape goes back.")));
   // Three settings; at the largest text they are split into screens like a long contest.
   paged_list(
       l, 3,
@@ -1289,9 +1407,12 @@ void KioskWindow::page_poll_worker(QVBoxLayout* l) {
   header(l);
   l->addWidget(label(tr("Poll worker"), QStringLiteral("title")));
   auto* grid = new QGridLayout;
+  grid->setHorizontalSpacing(32);
+  grid->setVerticalSpacing(2);  // room for the buttons and a warning at Large text
   int line = 0;
   auto add = [&](const QString& k, const QString& v) {
-    grid->addWidget(label(k, QStringLiteral("heading")), line, 0);
+    // The names on one line each (wrapped, each took two lines and the page no longer fit).
+    grid->addWidget(label(k, QStringLiteral("heading"), /*wrap=*/false), line, 0);
     auto* value = label(v);
     value->setAccessibleName(k + QStringLiteral(": ") + v);
     grid->addWidget(value, line, 1);
@@ -1318,6 +1439,17 @@ void KioskWindow::page_poll_worker(QVBoxLayout* l) {
   }
   grid->setColumnStretch(1, 1);
   l->addLayout(grid);
+  // A ballot language without a voice is read by another language's voice: say so before a
+  // voter who needs it arrives.
+  if (audio_ != nullptr && audio_->sink()->problem().isEmpty()) {
+    const QStringList missing = audio_->missing_voices();
+    if (!missing.isEmpty()) {
+      l->addWidget(label(tr("Audio ballot: NO voice for %1: it would be read by another "
+                            "language's voice. Install the voice or call the election office.")
+                             .arg(missing.join(QStringLiteral(", "))),
+                         QStringLiteral("notice")));
+    }
+  }
   if (!s.rejected.empty()) {
     l->addWidget(label(tr("Refused by the election record: %1 — contact the election office")
                            .arg(s.rejected.size()),
@@ -1352,8 +1484,13 @@ void KioskWindow::page_poll_worker(QVBoxLayout* l) {
                             tr("Print the closing report: this kiosk's counts and last ballot as "
                                "the election record's closing entry names them."),
                             [this] { model_->request_poll_report(PollReportKind::kClosed); }));
+  reports->addStretch(1);
+  l->addLayout(reports);
+  // The voter's accessibility modes, on a row of their own (four controls in one row stack into
+  // a column taller than the screen at large text).
+  auto* access = row();
   if (audio_ != nullptr) {
-    reports->addWidget(button(
+    access->addWidget(button(
         QStringLiteral("headphones"),
         audio_->headphones() ? tr("Show the voter's screen") : tr("Blank the voter's screen"),
         tr("Headphone mode: the voter's screen shows only \"Audio ballot in use\" while the "
@@ -1364,8 +1501,14 @@ void KioskWindow::page_poll_worker(QVBoxLayout* l) {
           audio_->set_headphones(!audio_->headphones());
         }));
   }
-  reports->addStretch(1);
-  l->addLayout(reports);
+  access->addWidget(
+      button(QStringLiteral("switch-scanning"),
+             scanning_ ? tr("Switch scanning: on") : tr("Switch scanning: off"),
+             tr("Two-switch scanning for voters who use switches: one switch (Space) moves the "
+                "highlight to the next control, the other (Enter) selects it."),
+             [this] { set_switch_scanning(!scanning_); }));
+  access->addStretch(1);
+  l->addLayout(access);
   l->addStretch(1);
   auto* nav = row();
   auto* open = button(

@@ -54,6 +54,16 @@ class KioskWindow : public QWidget {
   // The audio ballot (nullptr: none). While it is active the keys of its layout (audio_key())
   // go to it; in headphone mode a neutral "audio ballot in use" panel covers the voter's screens.
   void set_audio(AudioGuide* guide);
+  // Two-switch scanning (VVSG 2.0 7.2-J): on voter screens one switch (Space) moves the
+  // highlight (the keyboard focus) to the screen's next control, in order, wrapping at the end;
+  // the other (Enter) selects it. Each control reached is announced through the audio ballot
+  // when it is on. Poll-worker screens keep the ordinary keys. Set by the poll worker (or
+  // --switch-scanning / switch_scanning).
+  void set_switch_scanning(bool on);
+  bool switch_scanning() const { return scanning_; }
+  // The switches: the move and select keys (a switch interface is set up to send these).
+  static constexpr Qt::Key kScanMoveKey = Qt::Key_Space;
+  static constexpr Qt::Key kScanSelectKey = Qt::Key_Return;
   // True while a model change is waiting to be shown (keys are dropped until it is): tests wait
   // for this to be false instead of for a fixed time.
   bool rebuild_pending() const { return rebuild_pending_; }
@@ -101,6 +111,10 @@ class KioskWindow : public QWidget {
   void focus_changed(QWidget* now);
   void update_idle_warning();
   void update_headphone_panel();
+  // Scanning: the page's next control (a button or text field) after the focus, wrapping.
+  void scan_next();
+  void scan_select();
+  void announce_focus();
   // The election's title and, on voter screens, the text size and contrast controls.
   void header(QVBoxLayout* l, const QString& progress = QString());
   // A row of controls that is laid out vertically when it is wider than the page.
@@ -145,6 +159,10 @@ class KioskWindow : public QWidget {
   QLabel* idle_text_ = nullptr;
   AudioGuide* audio_ = nullptr;
   QFrame* headphone_panel_ = nullptr;
+  QLabel* header_label_ = nullptr;  // the page's header line (election, progress)
+  QString range_shown_;             // a paged list's "Choices 4 to 4 of 8" on this page
+  bool scanning_ = false;
+  bool scan_announce_ = false;  // announce the focused control after the next rebuild
 };
 
 }  // namespace tabella::kiosk

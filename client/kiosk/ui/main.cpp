@@ -6,6 +6,8 @@
 #include <QDir>
 #include <QFile>
 #include <QGuiApplication>
+#include <QKeyEvent>
+#include <QPushButton>
 #include <QScreen>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -26,6 +28,7 @@
 #include "net/http_ledger_client.h"
 #endif
 #include "tabella/election/manifest.h"
+#include "ui/espeak_speech.h"
 #include "ui/headless.h"
 #include "ui/kiosk_window.h"
 #include "ui/speech.h"
@@ -135,6 +138,11 @@ int screenshots(const QString& out, const QString& manifest_path, Translations& 
   QObject::connect(&model, &KioskModel::language_changed, &model,
                    [&translations](const QString& tag) { translations.use(tag); });
   KioskWindow window(&model, data.filePath(QStringLiteral("receipts")), QString());
+  // The audio ballot as on a kiosk (its header control, the poll worker's audio row), speaking
+  // into a transcript.
+  TranscriptSink speech;
+  AudioGuide guide(&model, &speech);
+  window.set_audio(&guide);
   window.resize(1024, 768);
   window.show();
   model.start();
@@ -239,6 +247,117 @@ int screenshots(const QString& out, const QString& manifest_path, Translations& 
       shot(QStringLiteral("idle-warning"));
       model.user_activity();
       model.back();
+    }
+  }
+  // The audio ballot and two-switch scanning: the header's "Audio ballot: on" with the scanning
+  // highlight moved by the move switch (a real key event) onto a choice, and the headphone-mode
+  // panel; every text size in the standard colours, both other contrast modes at standard size.
+  for (const QString& lang : {QStringLiteral("en"), QStringLiteral("es")}) {
+    const std::pair<int, int> looks[] = {{0, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 1}, {0, 2}};
+    for (const auto& [size, contrast] : looks) {
+      static const char* const kModes[] = {"normal", "contrast", "light"};
+      suffix =
+          QStringLiteral("-%1-size%2-%3").arg(lang).arg(size).arg(QLatin1String(kModes[contrast]));
+      model.reset();
+      model.choose_language(lang);
+      model.set_text_size(size);
+      model.set_contrast(contrast);
+      guide.set_active(true);
+      window.set_switch_scanning(true);
+      if (size == 0 || size == KioskModel::kTextSizes - 1) shot(QStringLiteral("welcome-scanning"));
+      model.start_voting();
+      model.submit_token(QString::fromStdString(demo->election.tokens[token++]));
+      pump_until([&] { return model.screen() == Screen::kContest; });
+      pump_until([&] { return !window.rebuild_pending(); });
+      QCoreApplication::processEvents();
+      // The move switch, twice: from the contest's title to its second control.
+      for (int i = 0; i < 2; ++i) {
+        QWidget* target = QApplication::focusWidget() != nullptr ? QApplication::focusWidget()
+                                                                 : static_cast<QWidget*>(&window);
+        QKeyEvent press(QEvent::KeyPress, KioskWindow::kScanMoveKey, Qt::NoModifier,
+                        QStringLiteral(" "));
+        QKeyEvent release(QEvent::KeyRelease, KioskWindow::kScanMoveKey, Qt::NoModifier,
+                          QStringLiteral(" "));
+        QCoreApplication::sendEvent(target, &press);
+        QCoreApplication::sendEvent(target, &release);
+      }
+      shot(QStringLiteral("audio-scanning"));
+      // The headphone panel is one centred message: the smallest and largest text suffice.
+      if (size == 0 || size == KioskModel::kTextSizes - 1) {
+        guide.set_headphones(true);
+        shot(QStringLiteral("headphones"));
+        guide.set_headphones(false);
+      }
+      guide.set_active(false);
+      window.set_switch_scanning(false);
+    }
+    // The poll worker's screen with the audio ballot's state, and its warning when a ballot
+    // language has no voice (here: the transcript claims to have no Spanish voice).
+    suffix = QStringLiteral("-") + lang;
+    model.reset();
+    model.choose_language(lang);
+    speech.no_voice = QStringList{QStringLiteral("es")};
+    model.enter_poll_worker();
+    model.submit_pin(QStringLiteral("0000"));
+    shot(QStringLiteral("poll-worker-no-voice"));
+    speech.no_voice.clear();
+    model.leave_poll_worker();
+  }
+  // A long contest (8 candidates with long names, tests/long-ballot.json) at the two largest text
+  // sizes in Spanish: every page of it, the middle ones with their "Opciones 4 a 4 de 8"
+  // (kiosk_layout_test pages it in both languages).
+  const QString long_ballot =
+      QStringLiteral(TABELLA_SOURCE_DIR "/client/kiosk/tests/long-ballot.json");
+  if (QFile::exists(long_ballot)) {
+    auto long_demo = make_demo(long_ballot);
+    if (!long_demo.ok()) return fail(long_demo.error().describe());
+    const QString dir = data.filePath(QStringLiteral("long"));
+    QDir().mkpath(dir);
+    auto lo = demo_options(*long_demo, dir, "0000");
+    lo.idle_timeout_ms = 3600 * 1000;
+    KioskModel m3(lo);
+    QObject::connect(&m3, &KioskModel::language_changed, &m3,
+                     [&translations](const QString& tag) { translations.use(tag); });
+    KioskWindow w3(&m3, dir, QString());
+    w3.resize(1024, 768);
+    w3.show();
+    m3.start();
+    if (!pump_until([&] { return m3.ready(); })) return fail("long demo election did not load");
+    m3.enter_poll_worker();
+    m3.submit_pin(QStringLiteral("0000"));
+    m3.set_kiosk_open(true);
+    pump_until([&] { return m3.kiosk_open(); });
+    m3.leave_poll_worker();
+    std::size_t long_token = 0;
+    for (const QString& lang : {QStringLiteral("es")}) {  // the longer texts
+      for (int size = 2; size < KioskModel::kTextSizes; ++size) {
+        m3.reset();
+        m3.choose_language(lang);
+        m3.set_text_size(size);
+        m3.start_voting();
+        m3.submit_token(QString::fromStdString(long_demo->election.tokens[long_token++]));
+        pump_until([&] { return m3.screen() == Screen::kContest; });
+        m3.next();
+        m3.next();
+        for (int page = 1; page <= 8; ++page) {
+          pump_until([&] { return !w3.rebuild_pending(); });
+          w3.rebuild();
+          QCoreApplication::processEvents();
+          const QString path = QDir(out).filePath(
+              QStringLiteral("long-contest-%1-size%2-page%3.png").arg(lang).arg(size).arg(page));
+          if (!w3.grab().save(path)) std::fprintf(stderr, "cannot write %s\n", qPrintable(path));
+          for (const QString& problem : w3.layout_problems()) {
+            std::fprintf(stderr, "%s: %s\n", qPrintable(path), qPrintable(problem));
+            ++faults;
+          }
+          ++count;
+          QPushButton* more = nullptr;
+          for (auto* b : w3.findChildren<QPushButton*>(QStringLiteral("more-page")))
+            if (b->isVisible()) more = b;
+          if (more == nullptr) break;
+          more->click();
+        }
+      }
     }
   }
   // A kiosk that is not enrolled: shows its key for the official.
@@ -392,6 +511,17 @@ int main(int argc, char** argv) {
       QStringLiteral("With --poll-report: the report's language (en, es; default en). On the "
                      "poll-worker screen the report is in the kiosk's current language."),
       QStringLiteral("tag"), QStringLiteral("en"));
+  QCommandLineOption speech_opt(
+      QStringLiteral("speech-engine"),
+      QStringLiteral("The audio ballot's voice: espeak-ng (default: English, Spanish and more, "
+                     "offline), or a Qt TextToSpeech engine (flite: English only; speechd: "
+                     "needs speech-dispatcher). Overrides speech_engine."),
+      QStringLiteral("name"));
+  QCommandLineOption scan_opt(
+      QStringLiteral("switch-scanning"),
+      QStringLiteral("Start with two-switch scanning on (one switch moves the highlight, the "
+                     "other selects; overrides switch_scanning)."));
+  p.addOptions({speech_opt, scan_opt});
   p.addOptions({config_opt, ledger_opt,   data_opt,       init_opt,    pin_opt,    enrol_opt,
                 demo_opt,   manifest_opt, shots_opt,      full_opt,    public_opt, sim_opt,
                 tokens_opt, skip_opt,     challenge_opt,  seed_opt,    drain_opt,  pin_stdin_opt,
@@ -415,6 +545,8 @@ int main(int argc, char** argv) {
   if (p.isSet(ledger_opt)) config->ledger_url = p.value(ledger_opt);
   if (p.isSet(data_opt)) config->data_dir = p.value(data_opt);
   if (p.isSet(public_opt)) config->public_url = p.value(public_opt);
+  if (p.isSet(speech_opt)) config->speech_engine = p.value(speech_opt);
+  if (p.isSet(scan_opt)) config->switch_scanning = true;
   if (p.isSet(pin_opt)) {
     std::string pin;
     std::getline(std::cin, pin);
@@ -503,14 +635,19 @@ int main(int argc, char** argv) {
   QObject::connect(&model, &KioskModel::language_changed, &model,
                    [&translations](const QString& tag) { translations.use(tag); });
   // The audio ballot's voice; a kiosk without one says so on the poll worker's screen.
-  QtSpeechSink speech;
-  if (!speech.problem().isEmpty())
-    std::fprintf(stderr, "tabella-kiosk: audio ballot: %s\n", qPrintable(speech.problem()));
-  AudioGuide guide(&model, &speech);
+  std::unique_ptr<SpeechSink> speech;
+  if (config->speech_engine == QStringLiteral("espeak-ng"))
+    speech = std::make_unique<EspeakSpeechSink>();
+  else
+    speech = std::make_unique<QtSpeechSink>(config->speech_engine);
+  if (!speech->problem().isEmpty())
+    std::fprintf(stderr, "tabella-kiosk: audio ballot: %s\n", qPrintable(speech->problem()));
+  AudioGuide guide(&model, speech.get());
   KioskWindow window(&model,
                      demo ? demo_dir.filePath(QStringLiteral("receipts")) : config->receipts_dir(),
                      config->printer);
   window.set_audio(&guide);
+  window.set_switch_scanning(config->switch_scanning);
   // Never larger than the screen: the pages are laid out (paged, stacked) for the window's size.
   const QRect screen = QGuiApplication::primaryScreen() != nullptr
                            ? QGuiApplication::primaryScreen()->geometry()

@@ -4,6 +4,7 @@
 #include <QLocale>
 #include <QTextToSpeech>
 #include <QVoice>
+#include <algorithm>
 
 namespace tabella::kiosk {
 
@@ -64,6 +65,14 @@ void QtSpeechSink::set_language(const QString& tag) {
   }
   language_voice_ = found;
   if (found) tts_->setLocale(best);
+}
+
+bool QtSpeechSink::has_voice(const QString& tag) const {
+  if (tts_ == nullptr) return false;
+  const QLocale want(tag);
+  const auto locales = tts_->availableLocales();
+  return std::any_of(locales.begin(), locales.end(),
+                     [&want](const QLocale& l) { return l.language() == want.language(); });
 }
 
 void QtSpeechSink::set_rate(double rate) {

@@ -29,6 +29,7 @@ class QtSpeechSink : public SpeechSink {
   void set_volume(double volume) override;
   QString problem() const override;
   QString description() const override;
+  bool has_voice(const QString& tag) const override;
 
   // The engine's state is Ready (or Speaking): it can speak now.
   bool ready() const;
