@@ -89,6 +89,18 @@ tabella::Result<tabella::server::ClusterStorage> open_cluster(
   cluster.set_listener = [raw](std::function<void()> listener) {
     raw->set_remote_listener(std::move(listener));
   };
+  cluster.metrics = [raw] {
+    return "# HELP tabella_ledger_etcd_txns_total etcd append transactions sent (one per chunk).\n"
+           "# TYPE tabella_ledger_etcd_txns_total counter\n"
+           "tabella_ledger_etcd_txns_total " +
+           std::to_string(raw->txn_count()) +
+           "\n"
+           "# HELP tabella_ledger_etcd_conflicts_total Append transactions that lost the race "
+           "(another node appended first).\n"
+           "# TYPE tabella_ledger_etcd_conflicts_total counter\n"
+           "tabella_ledger_etcd_conflicts_total " +
+           std::to_string(raw->conflict_count()) + "\n";
+  };
   cluster.storage = std::move(*opened);
   return cluster;
 }

@@ -53,11 +53,38 @@ Result<Bytes> kv_value(const json& kv) {
 
 }  // namespace
 
-// The JSON gateway with failover across members.
+// The JSON gateway with failover across members. Connections are kept alive: each member has a
+// few idle http::Clients (one per concurrent caller: the committer, the witness side, a
+// benchmark's reader), so a request costs no TCP handshake. A kept-alive connection the member
+// closed is re-opened once by http::Client; a transaction sent twice that way is harmless (its
+// compare fails and the read-back finds this node's own entries).
 struct EtcdStorage::Client {
   EtcdOptions options;
   std::mutex mu;
-  std::size_t preferred = 0;  // guarded by mu
+  std::size_t preferred = 0;                    // guarded by mu
+  std::vector<std::vector<http::Client>> idle;  // per endpoint; guarded by mu
+
+  http::Client take(std::size_t i) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (idle.size() < options.endpoints.size()) idle.resize(options.endpoints.size());
+      if (!idle[i].empty()) {
+        http::Client c = std::move(idle[i].back());
+        idle[i].pop_back();
+        return c;
+      }
+    }
+    http::Options o;
+    o.timeout = std::chrono::milliseconds(2000);
+    o.peer_name = "etcd member";
+    o.busy_retries = 0;  // failover to the next member instead
+    o.keep_alive = true;
+    return http::Client::create(options.endpoints[i], o);
+  }
+  void give_back(std::size_t i, http::Client c) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (idle[i].size() < 4) idle[i].push_back(std::move(c));
+  }
 
   Result<json> call(const std::string& path, const json& body) {
     auto deadline = std::chrono::steady_clock::now() + options.timeout;
@@ -70,12 +97,10 @@ struct EtcdStorage::Client {
     Error last{ErrorCode::kIo, "no etcd endpoint", "etcd"};
     for (std::size_t attempt = 0;; ++attempt) {
       std::size_t i = (start + attempt) % options.endpoints.size();
-      http::Options o;
-      o.timeout = std::chrono::milliseconds(2000);
-      o.peer_name = "etcd member";
-      o.busy_retries = 0;  // failover to the next member instead
-      auto r = http::fetch(options.endpoints[i],
-                           http::Request{"POST", path, text, "application/json", {}}, o);
+      http::Client client = take(i);
+      auto r = client.request(http::Request{"POST", path, text, "application/json", {}});
+      // A connection that failed is dropped; one that answered goes back to the pool.
+      if (r) give_back(i, std::move(client));
       if (r && r->status == 200) {
         json doc = json::parse(r->body, nullptr, /*allow_exceptions=*/false);
         if (doc.is_discarded()) {
