@@ -55,6 +55,8 @@ class ConfigFormat final : public CLI::Config {
 class EtcdRemote final : public tabella::server::RemoteLog {
  public:
   explicit EtcdRemote(tabella::server::etcd::EtcdStorage& storage) : storage_(storage) {}
+  tabella::Result<std::uint64_t> cluster_size() override { return storage_.cluster_size(); }
+  bool take_contended() override { return storage_.take_contended(); }
   tabella::Result<std::vector<tabella::Bytes>> fetch_remote(std::size_t max_entries) override {
     return storage_.fetch_remote(max_entries);
   }
@@ -86,6 +88,18 @@ tabella::Result<tabella::server::ClusterStorage> open_cluster(
   cluster.owner = remote;
   cluster.set_listener = [raw](std::function<void()> listener) {
     raw->set_remote_listener(std::move(listener));
+  };
+  cluster.metrics = [raw] {
+    return "# HELP tabella_ledger_etcd_txns_total etcd append transactions sent (one per chunk).\n"
+           "# TYPE tabella_ledger_etcd_txns_total counter\n"
+           "tabella_ledger_etcd_txns_total " +
+           std::to_string(raw->txn_count()) +
+           "\n"
+           "# HELP tabella_ledger_etcd_conflicts_total Append transactions that lost the race "
+           "(another node appended first).\n"
+           "# TYPE tabella_ledger_etcd_conflicts_total counter\n"
+           "tabella_ledger_etcd_conflicts_total " +
+           std::to_string(raw->conflict_count()) + "\n";
   };
   cluster.storage = std::move(*opened);
   return cluster;

@@ -183,15 +183,26 @@ struct Committer::Impl {
 
   // Cluster mode: applies the entries other nodes appended, through the hooks. A refused entry
   // is fatal (sticky); an unreachable cluster is not (the next append's compare settles it).
+  // Bounded: it goes to the cluster size read once at the start, not until a fetch comes back
+  // empty. A node appending without pause would otherwise keep this one catching up for as long
+  // as its clients last (each round here costs etcd round trips and a local commit, so it rarely
+  // sees an empty fetch); entries appended after the size was read make the append that follows
+  // lose the race, and the conflict retry catches up again.
   Status catch_up() {
     if (options.remote == nullptr) return Status::success();
     if (fatal) return Status(*fatal);
+    auto target = options.remote->cluster_size();
+    if (!target) return target.error();
     for (;;) {
-      auto remote = options.remote->fetch_remote(options.max_batch_entries);
-      if (!remote) return remote.error();
-      if (remote->empty()) return Status::success();
       auto base = storage.size();
       if (!base) return base.error();
+      if (*base >= *target) return Status::success();
+      const auto want = static_cast<std::size_t>(
+          std::min<std::uint64_t>(*target - *base, options.max_batch_entries));
+      auto remote = options.remote->fetch_remote(want);
+      if (!remote) return remote.error();
+      if (remote->empty()) return Status::success();
+      if (remote->size() > want) remote->resize(want);
       BatchViewImpl view(storage);
       for (std::size_t i = 0; i < remote->size(); ++i) {
         view.begin_entry(*base + i);
@@ -257,8 +268,29 @@ struct Committer::Impl {
     return error;
   }
 
+  // Cluster mode: after winning a race another node lost, let the others append first: wait
+  // until the cluster log grows past this node's copy (the watch wakes the committer), or at
+  // most contention_yield. Without it a node with a steady stream of clients would win nearly
+  // every race against a node that must first catch up with its entries.
+  void yield_if_contended() {
+    if (options.remote == nullptr || !options.remote->take_contended()) return;
+    const auto until = std::chrono::steady_clock::now() + options.contention_yield;
+    for (;;) {
+      auto cluster = options.remote->cluster_size();
+      auto local = storage.size();
+      if (!cluster || !local || *cluster > *local) return;
+      MutexLock lock(mu);
+      while (!stopping && !woken) {
+        if (!cv.wait_until(mu, until)) return;
+      }
+      if (stopping) return;
+      woken = false;
+    }
+  }
+
   void process(std::vector<Pending>& batch) {
     if (!disk_allows(batch)) return;
+    yield_if_contended();
     auto unreachable_since = std::chrono::steady_clock::now();
     auto backoff = std::chrono::milliseconds(25);
     for (std::size_t attempt = 0;; ++attempt) {

@@ -120,6 +120,7 @@ Status LedgerNode::wire(const ServerConfig& config, const LedgerHooks& hooks,
   }
   // Cluster mode: catch up now and whenever the cluster log grows.
   if (cluster_.set_listener) cluster_.set_listener([this] { committer_->wake(); });
+  if (cluster_.metrics) metrics_.add_source(cluster_.metrics);
   if (cluster_.remote != nullptr) committer_->wake();
 
   LedgerApi api{*storage_, *committer_, *pool_, metrics_, hooks.pre_verify};

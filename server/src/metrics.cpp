@@ -173,7 +173,18 @@ std::string Metrics::render() const {
       "# HELP tabella_ledger_commit_duration_seconds Time of one commit including fsync.\n"
       "# TYPE tabella_ledger_commit_duration_seconds histogram\n";
   commit_seconds_.render(out, "tabella_ledger_commit_duration_seconds", "");
+  std::vector<std::function<std::string()>> sources;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    sources = sources_;
+  }
+  for (const auto& source : sources) out += source();
   return out;
+}
+
+void Metrics::add_source(std::function<std::string()> source) {
+  std::lock_guard<std::mutex> lock(mu_);
+  sources_.push_back(std::move(source));
 }
 
 }  // namespace tabella::server

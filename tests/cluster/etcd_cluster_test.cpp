@@ -8,15 +8,20 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <fstream>
+#include <future>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "tabella/http/client.h"
+#include "tabella/server/committer.h"
 #include "tabella/server/etcd/etcd_storage.h"
 #include "tabella/server/sqlite_storage.h"
 
@@ -233,6 +238,159 @@ TEST_F(EtcdCluster, ARewrittenLocalCopyIsRefusedAtOpen) {
   auto s = EtcdStorage::open(o, std::move(*local));
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, ErrorCode::kConflict);
+}
+
+// Committer level: two nodes, each a real Committer over its own EtcdStorage, both under
+// continuous load from their own clients. A node's own entries come pre-verified (a `prepared`
+// product); the other node's entries cost it `kRemoteCost` of validation on the committer thread,
+// as a remote entry does. Each node must keep acknowledging entries while the other appends
+// without pause: no gap of more than kMaxGap between two of its acknowledgements. (With a
+// catch-up that runs until a fetch comes back empty, the node that falls behind first keeps
+// catching up while the other appends, and acknowledges nothing for the whole run.)
+class CostHooks final : public BatchHooks {
+ public:
+  Status validate(ByteView, const std::shared_ptr<const void>& prepared, BatchView&) override {
+    if (prepared == nullptr) std::this_thread::sleep_for(kRemoteCost);
+    return Status::success();
+  }
+  void before_commit(std::uint64_t, const std::vector<Bytes>&, BatchView&) override {}
+  void after_commit(const Status&) override {}
+  static constexpr std::chrono::microseconds kRemoteCost{6000};
+};
+
+class StorageRemote final : public RemoteLog {
+ public:
+  explicit StorageRemote(EtcdStorage& s) : s_(s) {}
+  Result<std::uint64_t> cluster_size() override { return s_.cluster_size(); }
+  bool take_contended() override { return s_.take_contended(); }
+  Result<std::vector<Bytes>> fetch_remote(std::size_t max) override { return s_.fetch_remote(max); }
+  Status apply_remote(std::uint64_t first, std::vector<Bytes> entries, BatchEffects fx) override {
+    return s_.apply_remote(first, std::move(entries), std::move(fx));
+  }
+
+ private:
+  EtcdStorage& s_;
+};
+
+TEST_F(EtcdCluster, TwoAppendingNodesBothMakeProgress) {
+  using Clock = std::chrono::steady_clock;
+  constexpr int kNodes = 2, kClients = 6;
+  constexpr auto kRun = std::chrono::seconds(6);
+  constexpr auto kMaxGap = std::chrono::milliseconds(2500);
+  std::vector<std::unique_ptr<EtcdStorage>> storages;
+  std::vector<std::unique_ptr<StorageRemote>> remotes;
+  std::vector<std::unique_ptr<CostHooks>> hooks;
+  std::vector<std::unique_ptr<Committer>> committers;
+  for (int n = 0; n < kNodes; ++n) {
+    storages.push_back(open_node(n));
+    remotes.push_back(std::make_unique<StorageRemote>(*storages.back()));
+    hooks.push_back(std::make_unique<CostHooks>());
+    Committer::Options o;
+    o.remote = remotes.back().get();
+    committers.push_back(std::make_unique<Committer>(*storages.back(), *hooks.back(), o));
+    storages.back()->set_remote_listener([c = committers.back().get()] { c->wake(); });
+  }
+  std::mutex mu;
+  std::vector<std::vector<Clock::time_point>> acked(kNodes);
+  std::vector<int> refused(kNodes, 0);
+  std::atomic<bool> running{true};
+  const auto start = Clock::now();
+  std::vector<std::thread> clients;
+  for (int n = 0; n < kNodes; ++n) {
+    for (int c = 0; c < kClients; ++c) {
+      clients.emplace_back([&, n, c] {
+        auto product = std::make_shared<const int>(1);  // "verified on this node's pool"
+        for (int i = 0; running.load(); ++i) {
+          std::string e =
+              "node" + std::to_string(n) + "-client" + std::to_string(c) + "-" + std::to_string(i);
+          std::promise<bool> done;
+          committers[static_cast<std::size_t>(n)]->submit(
+              Bytes(e.begin(), e.end()), product,
+              [&done](Result<AppendOutcome> r) { done.set_value(r.ok()); });
+          bool ok = done.get_future().get();
+          std::lock_guard<std::mutex> lock(mu);
+          if (ok) {
+            acked[static_cast<std::size_t>(n)].push_back(Clock::now());
+          } else {
+            ++refused[static_cast<std::size_t>(n)];
+          }
+        }
+      });
+    }
+  }
+  std::this_thread::sleep_for(kRun);
+  running = false;
+  const auto end = Clock::now();
+  for (auto& t : clients) t.join();
+  for (auto& s : storages) s->set_remote_listener(nullptr);
+  committers.clear();
+  for (int n = 0; n < kNodes; ++n) {
+    auto& times = acked[static_cast<std::size_t>(n)];
+    std::sort(times.begin(), times.end());
+    auto gap = Clock::duration::zero();
+    auto last = start;
+    std::size_t during = 0;
+    for (auto t : times) {
+      if (t > end) break;
+      gap = std::max(gap, t - last);
+      last = t;
+      ++during;
+    }
+    gap = std::max(gap, end - last);
+    std::printf(
+        "node %d: %zu acknowledged during the run, %d refused, longest gap %lld ms\n", n, during,
+        refused[static_cast<std::size_t>(n)],
+        static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(gap).count()));
+    EXPECT_LT(gap, kMaxGap) << "node " << n << " was starved while the other appended";
+    EXPECT_GE(during, 20u) << "node " << n;
+  }
+  // Both local copies end equal to the cluster log.
+  for (auto& s : storages) ASSERT_TRUE(catch_up(*s).ok());
+  auto size = storages[0]->cluster_size();
+  ASSERT_TRUE(size.ok());
+  EXPECT_EQ(*storages[0]->read_range(0, *size), *storages[1]->read_range(0, *size));
+}
+
+// Sockets of this machine (any state, TIME_WAIT included) with one end on one of `ports`.
+std::size_t sockets_on(const std::vector<std::uint16_t>& ports) {
+  std::size_t n = 0;
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(table);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string slot, local, remote;
+      fields >> slot >> local >> remote;
+      for (const std::string& end : {local, remote}) {
+        auto colon = end.rfind(':');
+        if (colon == std::string::npos) continue;
+        auto port = static_cast<std::uint16_t>(std::stoul(end.substr(colon + 1), nullptr, 16));
+        if (std::find(ports.begin(), ports.end(), port) != ports.end()) {
+          ++n;
+          break;
+        }
+      }
+    }
+  }
+  return n;
+}
+
+// The etcd client keeps its connections alive: 60 appends and as many size reads do not open a
+// connection each (with "Connection: close" they left 120+ sockets in TIME_WAIT).
+TEST_F(EtcdCluster, ConnectionsAreKeptAlive) {
+  auto node = open_node(0);
+  const std::size_t before = sockets_on(etcd_->client_ports());
+  for (int i = 0; i < 60; ++i) {
+    std::string e = "keep-alive-" + std::to_string(i);
+    ASSERT_TRUE(node->append_batch({Bytes(e.begin(), e.end())}, {}).ok());
+    ASSERT_TRUE(node->cluster_size().ok());
+  }
+  const std::size_t after = sockets_on(etcd_->client_ports());
+  std::printf("sockets on the etcd client ports: %zu before, %zu after 120 requests\n", before,
+              after);
+  EXPECT_LT(after, before + 20);
+  EXPECT_EQ(node->txn_count(), 60u);
 }
 
 TEST(EtcdUrl, Parses) {

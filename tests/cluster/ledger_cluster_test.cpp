@@ -202,6 +202,7 @@ void LedgerCluster::run(Kill kill) {
   const std::uint64_t n = sim.entries.size();
   ASSERT_EQ(acked.size(), n);
   std::string page0, checkpoint0;
+  long long txns = 0;
   for (std::size_t k = 0; k < 3; ++k) {
     HttpClient c(nodes_[k]->port());
     json status;
@@ -228,6 +229,17 @@ void LedgerCluster::run(Kill kill) {
       if (checkpoint.find("\n" + std::to_string(n) + "\n") != std::string::npos) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
+    // The etcd client's counters are on /metrics (since the process started: a restarted node
+    // may have sent none).
+    std::string metrics = c.get("/metrics")->body;
+    auto counter = [&metrics](const std::string& name) -> long long {
+      auto at = metrics.find("\n" + name + " ");
+      if (at == std::string::npos) return -1;
+      return std::stoll(metrics.substr(at + name.size() + 2));
+    };
+    EXPECT_GE(counter("tabella_ledger_etcd_txns_total"), 0) << "node " << k;
+    EXPECT_GE(counter("tabella_ledger_etcd_conflicts_total"), 0) << "node " << k;
+    txns += counter("tabella_ledger_etcd_txns_total");
     if (k == 0) {
       page0 = page;
       checkpoint0 = checkpoint;
@@ -237,6 +249,7 @@ void LedgerCluster::run(Kill kill) {
     }
   }
   EXPECT_NE(checkpoint0.find("\n" + std::to_string(n) + "\n"), std::string::npos) << checkpoint0;
+  EXPECT_GE(txns, 3) << "the nodes' /metrics count no etcd transactions";
 }
 
 }  // namespace

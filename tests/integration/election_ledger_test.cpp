@@ -103,6 +103,12 @@ class FlakyStorage final : public Storage {
 class RaceRemote final : public RemoteLog {
  public:
   explicit RaceRemote(FlakyStorage& s) : s_(s) {}
+  Result<std::uint64_t> cluster_size() override {
+    auto n = s_.sqlite().size();
+    if (!n) return n.error();
+    std::lock_guard<std::mutex> lock(s_.race_mu);
+    return *n + s_.won_race.size();
+  }
   Result<std::vector<Bytes>> fetch_remote(std::size_t) override {
     std::lock_guard<std::mutex> lock(s_.race_mu);
     std::vector<Bytes> out = std::move(s_.won_race);

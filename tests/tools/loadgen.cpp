@@ -84,6 +84,78 @@ std::string load_average() {
   return a + " " + b + " " + c;
 }
 
+// ---- CPU caps (--cpu-cap): one cgroup per process under test -----------------------------------
+// Each ledger node and each etcd member gets a cgroup of its own with a CPU quota, as if each ran
+// on a machine of its own with that much CPU: cgroup v2 `cpu.max` when a unified hierarchy has
+// the cpu controller (/sys/fs/cgroup or /sys/fs/cgroup/unified), else cgroup v1
+// `cpu.cfs_quota_us` / `cpu.cfs_period_us` under /sys/fs/cgroup/cpu. The groups are named
+// tabella-loadgen-<loadgen pid>-<process name> and removed once their processes have exited.
+
+std::mutex g_cgroups_mu;
+std::vector<fs::path> g_cgroups;  // guarded by g_cgroups_mu
+
+bool write_file(const fs::path& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  out.flush();
+  return static_cast<bool>(out);
+}
+
+// Puts `pid` (all its threads) into a new cgroup limited to `cpus` CPUs. Returns "" or why not.
+std::string cap_cpu(pid_t pid, const std::string& name, double cpus) {
+  const long period = 100000;  // µs
+  const long quota = std::max(1000L, static_cast<long>(cpus * static_cast<double>(period)));
+  const std::string group = "tabella-loadgen-" + std::to_string(::getpid()) + "-" + name;
+  for (const char* root : {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"}) {
+    std::ifstream controllers(fs::path(root) / "cgroup.controllers");
+    std::string word;
+    bool has_cpu = false;
+    while (controllers >> word) has_cpu |= word == "cpu";
+    if (!has_cpu) continue;
+    fs::path dir = fs::path(root) / group;
+    std::error_code ec;
+    (void)write_file(fs::path(root) / "cgroup.subtree_control", "+cpu");
+    if (!fs::create_directory(dir, ec) && ec) return "cannot create " + dir.string();
+    {
+      std::lock_guard<std::mutex> lock(g_cgroups_mu);
+      g_cgroups.push_back(dir);
+    }
+    if (!write_file(dir / "cpu.max", std::to_string(quota) + " " + std::to_string(period))) {
+      return "cannot write " + (dir / "cpu.max").string();
+    }
+    if (!write_file(dir / "cgroup.procs", std::to_string(pid))) {
+      return "cannot move pid " + std::to_string(pid) + " into " + dir.string();
+    }
+    return "";
+  }
+  fs::path dir = fs::path("/sys/fs/cgroup/cpu") / group;
+  std::error_code ec;
+  if (!fs::is_directory("/sys/fs/cgroup/cpu")) return "no cgroup cpu controller (v2 or v1)";
+  if (!fs::create_directory(dir, ec) && ec) return "cannot create " + dir.string();
+  {
+    std::lock_guard<std::mutex> lock(g_cgroups_mu);
+    g_cgroups.push_back(dir);
+  }
+  if (!write_file(dir / "cpu.cfs_period_us", std::to_string(period)) ||
+      !write_file(dir / "cpu.cfs_quota_us", std::to_string(quota))) {
+    return "cannot set the CPU quota of " + dir.string();
+  }
+  if (!write_file(dir / "cgroup.procs", std::to_string(pid))) {
+    return "cannot move pid " + std::to_string(pid) + " into " + dir.string();
+  }
+  return "";
+}
+
+// Removes the groups (their processes have exited).
+void remove_cgroups() {
+  std::vector<fs::path> dirs;
+  {
+    std::lock_guard<std::mutex> lock(g_cgroups_mu);
+    dirs.swap(g_cgroups);
+  }
+  for (const auto& d : dirs) ::rmdir(d.c_str());
+}
+
 // ---- Child processes: registered so that a signal stops them gracefully. ---------------------
 // Each is a testing::Process (tests/support/process.h): SIGTERM then SIGKILL when it goes out of
 // scope, and SIGKILL from the kernel if loadgen dies (PR_SET_PDEATHSIG).
@@ -145,6 +217,7 @@ void install_signal_thread() {
       kill(p, SIGKILL);
       waitpid(p, nullptr, 0);
     }
+    remove_cgroups();
     std::error_code ec;
     if (!dir.empty()) fs::remove_all(dir, ec);
     _exit(130);
@@ -333,6 +406,7 @@ int main(int argc, char** argv) {
   std::uint32_t cluster_nodes = 0;
   std::uint32_t etcd_members = 0;
   double rate = 0;
+  double cpu_cap = 0;
   std::string interval = "1s";
   CLI::App app{
       "tabella-loadgen: ballot throughput of tabella-ledger, single-node or a cluster of nodes "
@@ -376,6 +450,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 9));
   app.add_option("--etcd-bin", etcd_bin,
                  "Path of etcd for --cluster-nodes (default: etcd on PATH)");
+  app.add_option("--cpu-cap", cpu_cap,
+                 "Put each ledger node and each etcd member in a cgroup of its own limited to "
+                 "this many CPUs (e.g. 0.6), as if each had a machine of its own: cgroup v2 "
+                 "cpu.max, else v1 cpu.cfs_quota_us (needs write access to /sys/fs/cgroup). "
+                 "0: no cap")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 64.0));
   app.add_option("--work-dir", work_dir,
                  "Keep data dirs and logs (ledger stderr nI.log, etcd mI.log) in this new or "
                  "empty directory instead of a temporary one removed at the end");
@@ -511,6 +592,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "an etcd member did not stop on SIGTERM\n");
       }
     }
+    remove_cgroups();
     return code;
   };
   auto fail = [&](const std::string& what) {
@@ -535,6 +617,10 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < etcd_cluster->size(); ++i) {
       etcd.push_back({etcd_cluster->process(i).pid(), etcd_cluster->client_port(i)});
       remember_child(etcd.back().pid);
+      if (cpu_cap > 0) {
+        std::string why = cap_cpu(etcd.back().pid, "m" + std::to_string(i), cpu_cap);
+        if (!why.empty()) return fail("--cpu-cap: " + why);
+      }
     }
   }
   for (std::uint32_t i = 0; i < std::max(1u, cluster_nodes); ++i) {
@@ -570,8 +656,18 @@ int main(int argc, char** argv) {
     nodes.push_back(start_ledger(ledger_bin, args, log_path(name)));
     if (nodes.back().port == 0)
       return fail("tabella-ledger node " + std::to_string(i) + " did not start");
+    if (cpu_cap > 0) {
+      std::string why = cap_cpu(nodes.back().pid, name, cpu_cap);
+      if (!why.empty()) return fail("--cpu-cap: " + why);
+    }
   }
   const std::size_t node_count = nodes.size();
+  if (cpu_cap > 0) {
+    std::printf("cpu cap: %.2f CPU for each of %zu ledger node%s and %zu etcd member%s (%s)\n",
+                cpu_cap, node_count, node_count == 1 ? "" : "s", etcd.size(),
+                etcd.size() == 1 ? "" : "s",
+                g_cgroups.empty() ? "?" : g_cgroups.front().parent_path().c_str());
+  }
   if (cluster) {
     std::printf("cluster: %zu etcd member%s (%s), %zu ledger node%s (ports", etcd.size(),
                 etcd.size() == 1 ? "" : "s", cluster_url.c_str(), node_count,

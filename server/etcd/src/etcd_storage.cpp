@@ -1,5 +1,6 @@
 #include "tabella/server/etcd/etcd_storage.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -52,11 +53,38 @@ Result<Bytes> kv_value(const json& kv) {
 
 }  // namespace
 
-// The JSON gateway with failover across members.
+// The JSON gateway with failover across members. Connections are kept alive: each member has a
+// few idle http::Clients (one per concurrent caller: the committer, the witness side, a
+// benchmark's reader), so a request costs no TCP handshake. A kept-alive connection the member
+// closed is re-opened once by http::Client; a transaction sent twice that way is harmless (its
+// compare fails and the read-back finds this node's own entries).
 struct EtcdStorage::Client {
   EtcdOptions options;
   std::mutex mu;
-  std::size_t preferred = 0;  // guarded by mu
+  std::size_t preferred = 0;                    // guarded by mu
+  std::vector<std::vector<http::Client>> idle;  // per endpoint; guarded by mu
+
+  http::Client take(std::size_t i) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (idle.size() < options.endpoints.size()) idle.resize(options.endpoints.size());
+      if (!idle[i].empty()) {
+        http::Client c = std::move(idle[i].back());
+        idle[i].pop_back();
+        return c;
+      }
+    }
+    http::Options o;
+    o.timeout = std::chrono::milliseconds(2000);
+    o.peer_name = "etcd member";
+    o.busy_retries = 0;  // failover to the next member instead
+    o.keep_alive = true;
+    return http::Client::create(options.endpoints[i], o);
+  }
+  void give_back(std::size_t i, http::Client c) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (idle[i].size() < 4) idle[i].push_back(std::move(c));
+  }
 
   Result<json> call(const std::string& path, const json& body) {
     auto deadline = std::chrono::steady_clock::now() + options.timeout;
@@ -69,12 +97,10 @@ struct EtcdStorage::Client {
     Error last{ErrorCode::kIo, "no etcd endpoint", "etcd"};
     for (std::size_t attempt = 0;; ++attempt) {
       std::size_t i = (start + attempt) % options.endpoints.size();
-      http::Options o;
-      o.timeout = std::chrono::milliseconds(2000);
-      o.peer_name = "etcd member";
-      o.busy_retries = 0;  // failover to the next member instead
-      auto r = http::fetch(options.endpoints[i],
-                           http::Request{"POST", path, text, "application/json", {}}, o);
+      http::Client client = take(i);
+      auto r = client.request(http::Request{"POST", path, text, "application/json", {}});
+      // A connection that failed is dropped; one that answered goes back to the pool.
+      if (r) give_back(i, std::move(client));
       if (r && r->status == 200) {
         json doc = json::parse(r->body, nullptr, /*allow_exceptions=*/false);
         if (doc.is_discarded()) {
@@ -225,10 +251,17 @@ Result<std::vector<std::uint64_t>> EtcdStorage::append_batch(std::vector<Bytes> 
     success.push_back(
         json{{"requestPut",
               {{"key", b64(prefix() + "size")}, {"value", b64(std::to_string(pos + (j - i)))}}}});
+    // Fairness under contention: a transaction that loses bumps P contend (its failure branch);
+    // one that wins reads it back (its success branch), so a node learns, without an extra
+    // round trip, that another node lost a race since its own last append (contended()).
+    success.push_back(json{{"requestRange", {{"key", b64(prefix() + "contend")}}}});
+    json failure = json::array(
+        {json{{"requestPut", {{"key", b64(prefix() + "contend")}, {"value", b64("")}}}}});
     auto doc = client_->call(
-        "/v3/kv/txn", json{{"compare", compare}, {"success", success}, {"failure", json::array()}});
+        "/v3/kv/txn", json{{"compare", compare}, {"success", success}, {"failure", failure}});
     ++txns_;
     bool committed = doc && doc->value("succeeded", false);
+    if (committed) note_contend(*doc);
     if (!committed) {
       // Either someone else appended, or an earlier attempt of this very request committed
       // (a timeout after etcd applied it): the bytes at our positions tell.
@@ -263,7 +296,13 @@ Result<std::vector<std::uint64_t>> EtcdStorage::append_batch(std::vector<Bytes> 
 Result<std::vector<Bytes>> EtcdStorage::fetch_remote(std::size_t max_entries) {
   auto n = local_->size();
   if (!n) return n.error();
-  return client_->range(prefix(), *n, max_entries);
+  auto r = client_->range(prefix(), *n, max_entries);
+  if (!r) return r;
+  std::lock_guard<std::mutex> lock(fetched_mu_);
+  fetched_from_ = *n;
+  fetched_.clear();
+  for (const auto& e : *r) fetched_.push_back(sha256(e));
+  return r;
 }
 
 Status EtcdStorage::apply_remote(std::uint64_t first_index, std::vector<Bytes> entries,
@@ -277,14 +316,46 @@ Status EtcdStorage::apply_remote(std::uint64_t first_index, std::vector<Bytes> e
                           ", the local copy has " + std::to_string(*n),
                       "etcd");
   }
-  auto there = client_->range(prefix(), first_index, entries.size());
-  if (!there) return there.error();
-  if (*there != entries) {
-    return make_error(ErrorCode::kConflict, "the entries differ from the cluster's", "etcd");
+  bool fetched = false;
+  {
+    std::lock_guard<std::mutex> fetched_lock(fetched_mu_);
+    fetched = first_index == fetched_from_ && entries.size() <= fetched_.size() &&
+              std::equal(entries.begin(), entries.end(), fetched_.begin(),
+                         [](const Bytes& e, const Digest& h) { return sha256(e) == h; });
+  }
+  if (!fetched) {
+    auto there = client_->range(prefix(), first_index, entries.size());
+    if (!there) return there.error();
+    if (*there != entries) {
+      return make_error(ErrorCode::kConflict, "the entries differ from the cluster's", "etcd");
+    }
   }
   auto r = local_->append_batch(std::move(entries), std::move(effects));
   if (!r) return r.error();
   return Status::success();
+}
+
+void EtcdStorage::note_contend(const json& txn_answer) {
+  // The last response of the success branch is the range of P contend.
+  std::uint64_t revision = 0;
+  const auto& responses = txn_answer.value("responses", json::array());
+  if (!responses.empty()) {
+    const auto& range = responses.back().value("response_range", json::object());
+    const auto& kvs = range.value("kvs", json::array());
+    if (!kvs.empty()) {
+      try {
+        revision = std::stoull(kvs[0].value("mod_revision", std::string("0")));
+      } catch (const std::exception&) {
+        revision = 0;
+      }
+    }
+  }
+  std::uint64_t seen = contend_revision_.exchange(revision);
+  if (revision != seen) contended_.store(true);
+}
+
+bool EtcdStorage::take_contended() {
+  return contended_.exchange(false);
 }
 
 void EtcdStorage::set_remote_listener(std::function<void()> listener) {

@@ -23,8 +23,10 @@
 //
 // Cluster mode (Options::remote set, docs/cluster.md): the storage's appends are
 // compare-and-append on a shared log. Before every batch, and whenever wake() is called (the
-// cluster log grew), the committer catches up: it fetches the entries other nodes appended and
-// runs them through the same hooks (validate with no `prepared`, before_commit, after_commit)
+// cluster log grew), the committer catches up: it reads the cluster log's size once, fetches the
+// entries other nodes appended up to that size (never further: a node that appends without pause
+// cannot keep another one catching up forever; the append that follows settles any race) and runs
+// them through the same hooks (validate with no `prepared`, before_commit, after_commit)
 // before RemoteLog::apply_remote writes them with their effects. An entry the hooks refuse
 // stops the committer for good (every later submission fails with kConflict): this node must
 // not serve or extend that history. When append_batch fails with kConflict on field
@@ -98,11 +100,16 @@ class BatchHooks {
 class RemoteLog {
  public:
   virtual ~RemoteLog();
+  // The cluster log's size now (a linearizable read): what one catch-up goes to.
+  virtual Result<std::uint64_t> cluster_size() = 0;
   // Up to max_entries entries of the cluster log from the local size on (empty: caught up).
   virtual Result<std::vector<Bytes>> fetch_remote(std::size_t max_entries) = 0;
   // Writes entries the cluster committed (validated by the hooks) with their effects.
   virtual Status apply_remote(std::uint64_t first_index, std::vector<Bytes> entries,
                               BatchEffects effects) = 0;
+  // True (once) when another node lost an append race since this node's previous successful
+  // append: the committer lets the others go first before its next batch.
+  virtual bool take_contended() { return false; }
 };
 
 struct AppendOutcome {
@@ -119,6 +126,10 @@ class Committer {
     std::size_t max_batch_bytes = 32u << 20;
     RemoteLog* remote = nullptr;  // cluster mode; must outlive the Committer
     std::size_t max_conflict_retries = 50;
+    // Cluster mode, fairness: when RemoteLog::take_contended() says another node lost a race to
+    // this one, the next batch first waits until another node appended (the cluster log grew
+    // past this node's copy) or at most this long.
+    std::chrono::milliseconds contention_yield{200};
     // Group commit under load: when entries arrived while the previous batch was being
     // committed (concurrent clients), and fewer than linger_target are queued, the committer
     // waits up to `linger` for more before it starts the next transaction. A transaction with

@@ -45,6 +45,8 @@ struct ClusterStorage {
   std::shared_ptr<void> owner;
   // Registers the callback the storage calls when the cluster log grew (empty: unregister).
   std::function<void(std::function<void()>)> set_listener;
+  // Prometheus text about the cluster side, appended to GET /metrics (may be empty).
+  std::function<std::string()> metrics;
 };
 
 // How the record layer plugs in without the server knowing what an entry means.

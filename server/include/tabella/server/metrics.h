@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -71,6 +72,10 @@ class Metrics {
   std::uint64_t entries_appended() const { return entries_appended_.load(); }
   std::uint64_t commits() const { return commits_.load(); }
 
+  // More Prometheus text appended to render() (e.g. the cluster storage's counters). Call
+  // before serving; `source` must stay callable while render() may run.
+  void add_source(std::function<std::string()> source);
+
   std::string render() const;
 
  private:
@@ -80,6 +85,7 @@ class Metrics {
   std::map<std::string, std::uint64_t> rejections_;                     // guarded by mu_
   std::map<std::string, std::uint64_t> refusals_;                       // guarded by mu_
   std::map<std::string, double> stage_seconds_;                         // guarded by mu_
+  std::vector<std::function<std::string()>> sources_;                   // guarded by mu_
   std::atomic<std::uint64_t> ballots_{0};
   std::atomic<std::uint64_t> fsyncs_{0};
   Histogram latency_;

@@ -35,6 +35,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <thread>
 #include <vector>
@@ -90,8 +91,13 @@ class EtcdStorage final : public Storage {
   Result<std::vector<Bytes>> fetch_remote(std::size_t max_entries);
   // Writes entries the cluster already committed (from fetch_remote, after the caller
   // validated them) to the local copy with their effects. REQUIRES (else kConflict):
-  // first_index == size() and the bytes equal the cluster's.
+  // first_index == size() and the bytes equal the cluster's: equal to what the last
+  // fetch_remote returned at first_index (compared by SHA-256, no round trip), else read back.
   Status apply_remote(std::uint64_t first_index, std::vector<Bytes> entries, BatchEffects effects);
+  // True (once) when another node lost an append race since this node's previous successful
+  // append (seen in the answer of the latest one): the committer then lets the others append
+  // first (Committer::Options::contention_yield).
+  bool take_contended();
   // Called from the watcher thread when the cluster log grew. Set before serving.
   void set_remote_listener(std::function<void()> listener);
 
@@ -104,6 +110,7 @@ class EtcdStorage final : public Storage {
   EtcdStorage(EtcdOptions options, std::unique_ptr<Storage> local);
   void watch_loop();
   std::string prefix() const;
+  void note_contend(const nlohmann::json& txn_answer);
 
   EtcdOptions options_;
   std::unique_ptr<Storage> local_;
@@ -114,6 +121,12 @@ class EtcdStorage final : public Storage {
   std::atomic<bool> stopping_{false};
   std::thread watcher_;
   std::atomic<std::uint64_t> txns_{0}, conflicts_{0};
+  std::atomic<std::uint64_t> contend_revision_{0};  // P contend's mod_revision at the last append
+  std::atomic<bool> contended_{false};
+  // What the last fetch_remote returned: its first index and the entries' hashes.
+  std::mutex fetched_mu_;
+  std::uint64_t fetched_from_ = 0;  // guarded by fetched_mu_
+  std::vector<Digest> fetched_;     // guarded by fetched_mu_
 };
 
 }  // namespace tabella::server::etcd
