@@ -373,7 +373,7 @@ struct Committer::Impl {
         commit_error = note_commit_error(r.error());
         if (metrics) metrics->add_commit_failures(1);
         hooks.after_commit(Status(r.error()));
-        if (!last && r.error().code == ErrorCode::kConflict && r.error().field == "etcd.size") {
+        if (!last && r.error().reason == ErrorReason::kAppendRace) {
           return false;  // another node appended first: catch up and validate again
         }
       }

@@ -15,6 +15,7 @@
 #include <shared_mutex>
 #include <span>
 
+#include "tabella/api/messages.h"
 #include "tabella/election/ballot.h"
 #include "tabella/election/manifest.h"
 #include "tabella/ledger/checkpoint.h"
@@ -36,8 +37,8 @@ using record::CheckedEntry;
 using record::EntryType;
 
 constexpr std::string_view kAuthorField = "entry.author";
-// Unknown-author errors (401) are kPermission on kAuthorField with this message prefix;
-// ElectionState's own permission errors (403) use the same field with other messages.
+// Unknown-author errors (401) are kPermission on kAuthorField with reason kUnknownAuthor and
+// this message prefix; ElectionState's own permission errors (403) use the same field.
 constexpr std::string_view kUnknownAuthor = "unknown author: ";
 constexpr std::uint64_t kReplayChunk = 1024;
 
@@ -82,8 +83,8 @@ std::optional<std::uint64_t> read_u64be(const Bytes& b) {
 }
 
 Error unknown_author(std::string message) {
-  return Error{ErrorCode::kPermission, std::string(kUnknownAuthor) + message,
-               std::string(kAuthorField)};
+  return make_error(ErrorCode::kPermission, std::string(kUnknownAuthor) + message,
+                    std::string(kAuthorField), ErrorReason::kUnknownAuthor);
 }
 
 // Stored complete-subtree hashes read through Storage, get_many in one query.
@@ -221,42 +222,36 @@ struct Published {
   std::map<std::string, KioskRow> kiosks;  // by hex key
   std::shared_ptr<const std::map<PublicKeyBytes, record::KioskEnrolmentBody>> kiosk_enrolments;
 
-  static json kiosk_json(const KioskRow& k) {
-    return json{{"key", k.ids->first},
-                {"fingerprint", k.ids->second},
-                {"name", k.enrolment->name},
-                {"precinct", k.enrolment->precinct},
-                {"revoked", k.revoked},
-                {"cast", k.cast},
-                {"challenged", k.challenged},
-                {"last_sequence", k.last_sequence},
-                {"chain_head", to_hex(k.chain_head)}};
+  static api::KioskStatus kiosk_status(const KioskRow& k) {
+    api::KioskStatus out;
+    out.key = k.enrolment->key;
+    out.fingerprint = k.ids->second;
+    out.name = k.enrolment->name;
+    out.precinct = k.enrolment->precinct;
+    out.revoked = k.revoked;
+    out.cast = k.cast;
+    out.challenged = k.challenged;
+    out.last_sequence = k.last_sequence;
+    out.chain_head = k.chain_head;
+    return out;
   }
-  std::string status_json(const std::string& origin) const {
-    json g = json::array();
+  api::LedgerStatus status(const std::string& origin) const {
+    api::LedgerStatus out;
+    out.election_id = election_id;
+    out.origin = origin;
+    out.phase = phase;
+    out.size = size;
+    out.ballots_cast = ballots_cast;
+    out.ballots_challenged = ballots_challenged;
+    out.tokens_committed = tokens_committed;
+    out.tokens_spent = tokens_spent;
+    out.guardian_count = guardian_count;
+    out.quorum = quorum;
     for (const auto& r : guardians) {
-      g.push_back({{"index", r.index},
-                   {"name", r.name},
-                   {"key", r.key},
-                   {"committed", r.committed},
-                   {"shared", r.shared},
-                   {"decrypted", r.decrypted}});
+      out.guardians.push_back({r.index, r.name, r.key, r.committed, r.shared, r.decrypted});
     }
-    json k = json::array();
-    for (const auto& [hex, row] : kiosks) k.push_back(kiosk_json(row));
-    return json{{"election_id", election_id},
-                {"origin", origin},
-                {"phase", phase},
-                {"size", size},
-                {"ballots_cast", ballots_cast},
-                {"ballots_challenged", ballots_challenged},
-                {"tokens_committed", tokens_committed},
-                {"tokens_spent", tokens_spent},
-                {"guardian_count", guardian_count},
-                {"quorum", quorum},
-                {"guardians", std::move(g)},
-                {"kiosks", std::move(k)}}
-        .dump();
+    for (const auto& [hex, row] : kiosks) out.kiosks.push_back(kiosk_status(row));
+    return out;
   }
 };
 
@@ -318,9 +313,10 @@ json hex_list(const std::vector<ledger::Hash>& hashes) {
 }  // namespace
 
 Response entry_error_response(const Error& error) {
-  if (error.code == ErrorCode::kPermission && error.field == kAuthorField &&
-      error.message.rfind(kUnknownAuthor, 0) == 0) {
-    return json_error(401, error_code_name(error.code), error.message, error.field);
+  if (error.reason == ErrorReason::kUnknownAuthor) {
+    Response r = error_response(error);
+    r.status = 401;
+    return r;
   }
   return error_response(error);
 }
@@ -724,24 +720,31 @@ struct ElectionLedger::Impl {
     }
     if (v.phase() == record::Phase::kFinished) {
       return make_error(ErrorCode::kConflict,
-                        "the result has been published; the record is complete");
+                        "the result has been published; the record is complete", "",
+                        ErrorReason::kPhase);
     }
-    auto permission = [](std::string message) {
-      return make_error(ErrorCode::kPermission, std::move(message), "entry.author");
+    auto permission = [](std::string message, ErrorReason reason = ErrorReason::kNone) {
+      return make_error(ErrorCode::kPermission, std::move(message), "entry.author", reason);
     };
     switch (e.type) {
       case EntryType::kGuardianCommitments:
         if (!v.is_guardian(e.author)) return permission("the author is not an enrolled guardian");
         if (v.phase() != record::Phase::kSetup) {
-          return make_error(ErrorCode::kConflict, "the key ceremony is over");
+          return make_error(ErrorCode::kConflict, "the key ceremony is over", "",
+                            ErrorReason::kPhase);
         }
         return Status::success();
       case EntryType::kCastBallot:
       case EntryType::kChallengedBallot: {
-        if (!revoked) return permission("the author is not an enrolled kiosk");
-        if (*revoked) return permission("the kiosk has been revoked");
+        if (!revoked) {
+          return permission("the author is not an enrolled kiosk", ErrorReason::kKioskNotAllowed);
+        }
+        if (*revoked) {
+          return permission("the kiosk has been revoked", ErrorReason::kKioskNotAllowed);
+        }
         if (v.phase() != record::Phase::kOpen) {
-          return make_error(ErrorCode::kConflict, "polls are not open");
+          return make_error(ErrorCode::kConflict, "polls are not open", "",
+                            ErrorReason::kPollsNotOpen);
         }
         const record::CastBallotBody* cast =
             body ? std::get_if<record::CastBallotBody>(body) : nullptr;
@@ -749,10 +752,11 @@ struct ElectionLedger::Impl {
           int token = v.token_state(cast->token_hash);
           if (token == 0) {
             return make_error(ErrorCode::kConflict, "voter token is not committed",
-                              "body.token_hash");
+                              "body.token_hash", ErrorReason::kTokenNotCommitted);
           }
           if (token == 2) {
-            return make_error(ErrorCode::kConflict, "voter token already spent", "body.token_hash");
+            return make_error(ErrorCode::kConflict, "voter token already spent", "body.token_hash",
+                              ErrorReason::kTokenSpent);
           }
           TABELLA_TRY(record::check_token_precinct(v.token_precinct(cast->token_hash),
                                                    v.kiosk_precinct(e.author)));
@@ -835,14 +839,14 @@ struct ElectionLedger::Impl {
   // `leaf`: the entry's leaf hash when the caller has the entry (saves a read). When the
   // manifest names witnesses the receipt is against the latest cosigned checkpoint if it covers
   // the entry ("cosigned": true), else against `p` ("cosigned": false).
-  Result<json> receipt(std::uint64_t index, const Published& p,
-                       std::optional<ledger::Hash> leaf = std::nullopt) const {
+  Result<ledger::Receipt> receipt(std::uint64_t index, const Published& p,
+                                  std::optional<ledger::Hash> leaf = std::nullopt) const {
     if (!witnessed) return receipt_at(index, p.size, p.receipt_note, leaf);
     auto c = latest_cosigned();
     bool covered = c && c->size > index;
     auto r = covered ? receipt_at(index, c->size, c->note, leaf)
                      : receipt_at(index, p.size, p.receipt_note, leaf);
-    if (r) (*r)["cosigned"] = covered;
+    if (r) r->cosigned = covered;
     return r;
   }
 
@@ -854,8 +858,9 @@ struct ElectionLedger::Impl {
     return c && c->size > index;
   }
 
-  Result<json> receipt_at(std::uint64_t index, std::uint64_t size, const std::string& note,
-                          std::optional<ledger::Hash> leaf) const {
+  Result<ledger::Receipt> receipt_at(std::uint64_t index, std::uint64_t size,
+                                     const std::string& note,
+                                     std::optional<ledger::Hash> leaf) const {
     if (index >= size) {
       return make_error(
           ErrorCode::kNotFound,
@@ -868,11 +873,7 @@ struct ElectionLedger::Impl {
       if (!stored) return stored.error();
       leaf = *stored;
     }
-    return json{{"index", index},
-                {"leaf_hash", to_hex(*leaf)},
-                {"tree_size", size},
-                {"inclusion_proof", hex_list(*proof)},
-                {"checkpoint", note}};
+    return ledger::Receipt{index, *leaf, size, std::move(*proof), note, std::nullopt};
   }
 };
 
@@ -1292,35 +1293,31 @@ void ElectionLedger::register_routes(Router& router, Committer& committer, Threa
             type = record::entry_type_name(decoded->type);
           }
           ledger::Hash leaf = ledger::leaf_hash(entry);
-          committer.submit(std::move(entry), std::move(product),
-                           [m, &pool, reject, respond, type, leaf](Result<AppendOutcome> outcome) {
-                             if (!outcome) return respond(reject(outcome.error()));
-                             // Proof reads off the committer thread.
-                             auto build = [m, respond, type, leaf, o = *outcome]() {
-                               StageTimer timer(m->metrics, "receipt");
-                               auto p = m->published();
-                               auto receipt = m->receipt(o.index, *p, leaf);
-                               if (!receipt) return respond(error_response(receipt.error()));
-                               json out = {{"index", o.index},
-                                           {"entry_id", to_hex(o.hash)},
-                                           {"type", type},
-                                           {"duplicate", o.duplicate},
-                                           {"receipt", std::move(*receipt)}};
-                               respond(json_ok(out.dump()));
-                             };
-                             if (m->receipt_final(outcome->index)) {
-                               if (!pool.post(build)) build();
-                               return;
-                             }
-                             // Witnessed election: answer once a cosigned checkpoint covers
-                             // the entry, or after --cosign-wait with "cosigned": false.
-                             m->cosigner->wait_for(
-                                 outcome->index + 1,
-                                 std::chrono::steady_clock::now() + m->cosign_wait,
-                                 [&pool, build](bool) {
-                                   if (!pool.post(build)) build();
-                                 });
-                           });
+          committer.submit(
+              std::move(entry), std::move(product),
+              [m, &pool, reject, respond, type, leaf](Result<AppendOutcome> outcome) {
+                if (!outcome) return respond(reject(outcome.error()));
+                // Proof reads off the committer thread.
+                auto build = [m, respond, type, leaf, o = *outcome]() {
+                  StageTimer timer(m->metrics, "receipt");
+                  auto p = m->published();
+                  auto receipt = m->receipt(o.index, *p, leaf);
+                  if (!receipt) return respond(error_response(receipt.error()));
+                  api::SubmitReply reply{o.index, o.hash, type, o.duplicate, std::move(*receipt)};
+                  respond(json_ok(reply.to_json().dump()));
+                };
+                if (m->receipt_final(outcome->index)) {
+                  if (!pool.post(build)) build();
+                  return;
+                }
+                // Witnessed election: answer once a cosigned checkpoint covers
+                // the entry, or after --cosign-wait with "cosigned": false.
+                m->cosigner->wait_for(outcome->index + 1,
+                                      std::chrono::steady_clock::now() + m->cosign_wait,
+                                      [&pool, build](bool) {
+                                        if (!pool.post(build)) build();
+                                      });
+              });
         };
         switch (pool.try_post(std::move(flow), std::move(task))) {
           case ThreadPool::Admission::kQueued:
@@ -1369,14 +1366,14 @@ void ElectionLedger::register_routes(Router& router, Committer& committer, Threa
   });
 
   router.add("GET", "/v1/status", [m](const Request&, Responder respond) {
-    respond(json_ok(m->published()->status_json(m->id.origin)));
+    respond(json_ok(m->published()->status(m->id.origin).to_json().dump()));
   });
 
   router.add("GET", "/v1/receipt", [m](const Request& req, Responder respond) {
     auto index = query_u64(req, "index", std::nullopt);
     if (!index) return respond(error_response(index.error()));
     auto r = m->receipt(*index, *m->published());
-    respond(r ? json_ok(r->dump()) : error_response(r.error()));
+    respond(r ? json_ok(r->to_json().dump()) : error_response(r.error()));
   });
 
   router.add("GET", "/v1/ballots/*", [m](const Request& req, Responder respond) {
@@ -1426,14 +1423,14 @@ void ElectionLedger::register_routes(Router& router, Committer& committer, Threa
       sequence = ch->ballot.sequence;
     auto receipt = m->receipt(*index, *p);
     if (!receipt) return respond(error_response(receipt.error()));
-    json out = {{"index", *index},
-                {"type", std::string(record::entry_type_name(e->type))},
-                {"code", to_hex(*code)},
-                {"short_code", election::short_code(*code)},
-                {"kiosk", to_hex(e->author)},
-                {"sequence", sequence},
-                {"receipt", std::move(*receipt)}};
-    respond(json_ok(out.dump()));
+    api::BallotLookup out{*index,
+                          std::string(record::entry_type_name(e->type)),
+                          *code,
+                          election::short_code(*code),
+                          e->author,
+                          sequence,
+                          std::move(*receipt)};
+    respond(json_ok(out.to_json().dump()));
   });
 
   router.add("GET", "/v1/kiosks/*", [m](const Request& req, Responder respond) {
@@ -1444,7 +1441,7 @@ void ElectionLedger::register_routes(Router& router, Committer& committer, Threa
     if (it == p->kiosks.end()) {
       return respond(json_error(404, "not_found", "no kiosk is enrolled with this key", "key"));
     }
-    respond(json_ok(Published::kiosk_json(it->second).dump()));
+    respond(json_ok(Published::kiosk_status(it->second).to_json().dump()));
   });
 
   // A voting code's state, for a kiosk checking a code as it is typed: asked by the token's hash
@@ -1464,10 +1461,8 @@ void ElectionLedger::register_routes(Router& router, Committer& committer, Threa
       return respond(
           json_error(404, "not_found", "no voting code with this hash is committed", "token_hash"));
     }
-    respond(json_ok(json{{"token_hash", to_hex(h)},
-                         {"state", row->spent ? "spent" : "unspent"},
-                         {"precinct", row->precinct ? *row->precinct : std::string()}}
-                        .dump()));
+    api::TokenStatus out{h, row->spent, row->precinct ? *row->precinct : std::string()};
+    respond(json_ok(out.to_json().dump()));
   });
 
   router.add("GET", "/v1/proof/inclusion", [m](const Request& req, Responder respond) {

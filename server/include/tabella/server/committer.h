@@ -27,8 +27,8 @@
 // runs them through the same hooks (validate with no `prepared`, before_commit, after_commit)
 // before RemoteLog::apply_remote writes them with their effects. An entry the hooks refuse
 // stops the committer for good (every later submission fails with kConflict): this node must
-// not serve or extend that history. When append_batch fails with kConflict on field
-// "etcd.size" (another node appended first), the hooks roll back (after_commit with the
+// not serve or extend that history. When append_batch fails with kConflict, reason
+// kAppendRace (another node appended first), the hooks roll back (after_commit with the
 // error), the committer catches up and validates the whole batch again (entries now stored
 // become duplicates), at most max_conflict_retries times.
 //
