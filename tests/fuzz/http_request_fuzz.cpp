@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "http_fuzz_support.h"
+#include "support/accept_all_ledger.h"
 #include "tabella/server/committer.h"
 #include "tabella/server/http_parse.h"
 #include "tabella/server/ledger_api.h"
@@ -86,11 +87,13 @@ struct World {
   MemoryStorage storage;
   Metrics metrics;
   ThreadPool pool{1};
-  Committer committer{storage, accept_all, Committer::Options{}, &metrics};
+  testing::AcceptAllHooks hooks;
+  Committer committer{storage, hooks, Committer::Options{}, &metrics};
   Router router;
   World() {
     set_logging_enabled(false);
-    register_ledger_api(router, LedgerApi{storage, committer, pool, metrics, {}});
+    register_ledger_api(router, LedgerApi{committer, metrics});
+    testing::register_opaque_entry_routes(router, {storage, committer, pool, metrics, {}});
   }
 };
 
