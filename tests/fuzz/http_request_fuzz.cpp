@@ -1,6 +1,7 @@
 // Fuzz target: raw bytes -> the Beast request parser with the server's limits -> the Router with
-// the generic ledger routes (backed by an in-memory storage). Any input must produce either a
-// parse error mapped to a 4xx JSON reply or exactly one response from the router; never a crash.
+// /healthz, /metrics and the tests' opaque entry routes (tests/support/accept_all_ledger.h,
+// backed by an in-memory storage). Any input must produce either a parse error mapped to a 4xx
+// JSON reply or exactly one response from the router; never a crash.
 #include <algorithm>
 #include <condition_variable>
 #include <cstddef>
