@@ -211,9 +211,9 @@ TEST(ApiMessages, MalformedBodiesNameTheMember) {
        "reason"},
   };
   for (const auto& row : rows) {
-    Status st = row.parse();
-    ASSERT_FALSE(st.ok()) << row.name;
-    EXPECT_EQ(st.error().field, row.field) << row.name << ": " << st.error().describe();
+    Status parsed = row.parse();
+    ASSERT_FALSE(parsed.ok()) << row.name;
+    EXPECT_EQ(parsed.error().field, row.field) << row.name << ": " << parsed.error().describe();
   }
 }
 
