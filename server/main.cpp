@@ -1,8 +1,7 @@
 // tabella-ledger: the election ledger server. Thin: parses the command line (CLI11) and the
 // optional config file, then runs the ledger (server/src/app.cpp). `tabella-ledger witness ...`
-// runs the witness observer instead (server/witness; the options of tabella-witness). With
-// --origin and --authority-key it is the election ledger (validates every entry); without them
-// it stores opaque entries (infrastructure tests only).
+// runs the witness observer instead (server/witness; the options of tabella-witness). --origin
+// and --authority-key are required: the ledger records one election and validates every entry.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
@@ -169,9 +168,10 @@ int main(int argc, char** argv) {
                  "How often to sign a checkpoint (250ms, 1s, 2m)")
       ->capture_default_str();
   app.add_option("--origin", config.origin,
-                 "C2SP log origin: the manifest's \"origin\"; names the checkpoint key");
+                 "Required. C2SP log origin: the manifest's \"origin\"; names the checkpoint key");
   app.add_option("--authority-key", config.authority_key,
-                 "Hex Ed25519 public key of the election authority (signs the first entry)");
+                 "Required. Hex Ed25519 public key of the election authority (signs the first "
+                 "entry)");
   app.add_option("--key-file", config.key_file,
                  "Ledger key, PKCS#8 PEM (default <data-dir>/ledger.key; created 0600 if missing)");
   std::string cluster;
@@ -248,8 +248,10 @@ int main(int argc, char** argv) {
     std::cout << tabella::ledger::NoteSigner(config.origin, **key).verifier_key() << "\n";
     return 0;
   }
-  if (config.origin.empty() != config.authority_key.empty()) {
-    std::cerr << "--origin and --authority-key go together\n";
+  if (config.origin.empty() || config.authority_key.empty()) {
+    std::cerr << "tabella-ledger records one election: --origin (the manifest's origin) and "
+                 "--authority-key (the election authority's hex public key) are required; see "
+                 "--help\n";
     return 2;
   }
 
@@ -291,10 +293,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   config.refusal_pause = *pause;
-  if (!witnesses.empty() && config.origin.empty()) {
-    std::cerr << "--witness needs --origin and --authority-key (the election ledger)\n";
-    return 2;
-  }
   config.witnesses = std::move(witnesses);
   auto limit = tabella::server::parse_size(body_limit);
   if (!limit || *limit == 0) {
@@ -308,10 +306,6 @@ int main(int argc, char** argv) {
   }
   tabella::server::LedgerHooks hooks;
   if (!cluster.empty()) {
-    if (config.origin.empty()) {
-      std::cerr << "--cluster needs --origin and --authority-key\n";
-      return 2;
-    }
     if (auto endpoints = tabella::server::etcd::parse_etcd_url(cluster); !endpoints) {
       std::cerr << "--cluster: " << endpoints.error().message << "\n";
       return 2;
@@ -322,9 +316,8 @@ int main(int argc, char** argv) {
     };
   }
   if (!node_witness.empty()) {
-    if (config.origin.empty() || !tabella::ledger::is_valid_key_name(node_witness)) {
-      std::cerr << (config.origin.empty() ? "--node-witness needs --origin and --authority-key\n"
-                                          : "--node-witness: not a valid key name\n");
+    if (!tabella::ledger::is_valid_key_name(node_witness)) {
+      std::cerr << "--node-witness: not a valid key name\n";
       return 2;
     }
     hooks.add_election_routes = [name = node_witness, dir = config.data_dir](

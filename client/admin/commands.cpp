@@ -729,46 +729,33 @@ int cmd_status(const Common& c) {
   auto st = ledger->status();
   if (!st) return fail(c, st.error());
   if (c.json) {
-    json out = *st;
+    json out = st->to_json();
     out["ok"] = true;
     client::print_json(out);
     return 0;
   }
-  const json& j = *st;
-  auto u = [&j](const char* k) {
-    return j.contains(k) && j[k].is_number() ? j[k].get<std::uint64_t>() : 0;
-  };
-  auto str = [](const json& o, const char* k) {
-    return o.contains(k) && o[k].is_string() ? o[k].get<std::string>() : std::string("?");
-  };
   std::ostringstream o;
   o << "ledger " << ledger->url().text << "\n";
-  o << "  election:  " << str(j, "election_id") << "   phase: " << str(j, "phase")
-    << "   entries: " << u("size") << "\n";
-  o << "  ballots:   " << u("ballots_cast") << " cast, " << u("ballots_challenged")
+  o << "  election:  " << st->election_id << "   phase: " << st->phase << "   entries: " << st->size
+    << "\n";
+  o << "  ballots:   " << st->ballots_cast << " cast, " << st->ballots_challenged
     << " challenged\n";
-  o << "  tokens:    " << u("tokens_spent") << " spent of " << u("tokens_committed") << "\n";
-  if (j.contains("guardians") && j["guardians"].is_array()) {
-    std::size_t ready = 0;
-    for (const auto& g : j["guardians"]) {
-      if (g.value("committed", false) && g.value("shared", false)) ++ready;
-    }
-    o << "  guardians: " << ready << " of " << u("guardian_count") << " ready (quorum "
-      << u("quorum") << ")\n";
-    for (const auto& g : j["guardians"]) {
-      o << "    " << g.value("index", 0) << " " << str(g, "name")
-        << (g.value("committed", false) ? "  committed" : "  -")
-        << (g.value("shared", false) ? "  shared" : "  -")
-        << (g.value("decrypted", false) ? "  decrypted" : "") << "\n";
-    }
+  o << "  tokens:    " << st->tokens_spent << " spent of " << st->tokens_committed << "\n";
+  std::size_t ready = 0;
+  for (const auto& g : st->guardians) {
+    if (g.committed && g.shared) ++ready;
   }
-  if (j.contains("kiosks") && j["kiosks"].is_array()) {
-    o << "  kiosks:    " << j["kiosks"].size() << "\n";
-    for (const auto& k : j["kiosks"]) {
-      o << "    " << str(k, "name") << " (" << str(k, "precinct") << ", " << str(k, "fingerprint")
-        << ")" << (k.value("revoked", false) ? " REVOKED" : "") << ": " << k.value("cast", 0)
-        << " cast, " << k.value("challenged", 0) << " challenged\n";
-    }
+  o << "  guardians: " << ready << " of " << st->guardian_count << " ready (quorum " << st->quorum
+    << ")\n";
+  for (const auto& g : st->guardians) {
+    o << "    " << g.index << " " << g.name << (g.committed ? "  committed" : "  -")
+      << (g.shared ? "  shared" : "  -") << (g.decrypted ? "  decrypted" : "") << "\n";
+  }
+  o << "  kiosks:    " << st->kiosks.size() << "\n";
+  for (const auto& k : st->kiosks) {
+    o << "    " << k.name << " (" << k.precinct << ", " << k.fingerprint << ")"
+      << (k.revoked ? " REVOKED" : "") << ": " << k.cast << " cast, " << k.challenged
+      << " challenged\n";
   }
   std::cout << o.str();
   return 0;

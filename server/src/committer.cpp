@@ -19,10 +19,6 @@ BatchView::~BatchView() = default;
 BatchHooks::~BatchHooks() = default;
 RemoteLog::~RemoteLog() = default;
 
-Status accept_all(ByteView /*entry*/, BatchView& /*view*/) {
-  return Status::success();
-}
-
 namespace {
 
 // How long a batch waits for an unreachable cluster log before it is answered "unavailable".
@@ -32,20 +28,6 @@ struct Pending {
   Bytes entry;
   std::shared_ptr<const void> prepared;
   AppendCallback done;
-};
-
-// The plain Validator as BatchHooks.
-class FunctionHooks final : public BatchHooks {
- public:
-  explicit FunctionHooks(Validator v) : validator_(std::move(v)) {}
-  Status validate(ByteView entry, const std::shared_ptr<const void>&, BatchView& view) override {
-    return validator_(entry, view);
-  }
-  void before_commit(std::uint64_t, const std::vector<Bytes>&, BatchView&) override {}
-  void after_commit(const Status&) override {}
-
- private:
-  Validator validator_;
 };
 
 // The validator's window on the batch: committed storage under two overlays (the batch's
@@ -110,7 +92,6 @@ class BatchViewImpl final : public BatchView {
 
 struct Committer::Impl {
   Storage& storage;
-  std::unique_ptr<BatchHooks> owned_hooks;
   BatchHooks& hooks;
   Options options;
   Metrics* metrics;
@@ -135,12 +116,6 @@ struct Committer::Impl {
   Mutex join_mu;
   std::thread thread TABELLA_GUARDED_BY(join_mu);
 
-  Impl(Storage& s, Validator v, Options o, Metrics* m)
-      : storage(s),
-        owned_hooks(std::make_unique<FunctionHooks>(std::move(v))),
-        hooks(*owned_hooks),
-        options(o),
-        metrics(m) {}
   Impl(Storage& s, BatchHooks& h, Options o, Metrics* m)
       : storage(s), hooks(h), options(o), metrics(m) {}
 
@@ -405,7 +380,7 @@ struct Committer::Impl {
         commit_error = note_commit_error(r.error());
         if (metrics) metrics->add_commit_failures(1);
         hooks.after_commit(Status(r.error()));
-        if (!last && r.error().code == ErrorCode::kConflict && r.error().field == "etcd.size") {
+        if (!last && r.error().reason == ErrorReason::kAppendRace) {
           return false;  // another node appended first: catch up and validate again
         }
       }
@@ -444,12 +419,6 @@ struct Committer::Impl {
     return true;
   }
 };
-
-Committer::Committer(Storage& storage, Validator validator, Options options, Metrics* metrics)
-    : impl_(std::make_unique<Impl>(storage, std::move(validator), options, metrics)) {
-  MutexLock lock(impl_->join_mu);
-  impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
-}
 
 Committer::Committer(Storage& storage, BatchHooks& hooks, Options options, Metrics* metrics)
     : impl_(std::make_unique<Impl>(storage, hooks, options, metrics)) {

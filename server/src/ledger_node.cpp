@@ -74,7 +74,12 @@ Status LedgerNode::wire(const ServerConfig& config, const LedgerHooks& hooks,
   auto size = storage_->size();
   if (!size) return size.error();
 
-  // The election ledger (when an origin is configured): replays the stored log first.
+  if (config.origin.empty() && hooks.record == nullptr) {
+    return Error{ErrorCode::kInvalidArgument,
+                 "the ledger records one election: --origin and --authority-key are required",
+                 "origin"};
+  }
+  // The election ledger: replays the stored log first.
   if (!config.origin.empty()) {
     auto authority = from_hex(config.authority_key);
     if (!authority || authority->size() != 32) {
@@ -110,10 +115,9 @@ Status LedgerNode::wire(const ServerConfig& config, const LedgerHooks& hooks,
   committer_options.remote = cluster_.remote;
   committer_options.linger = config.commit_linger;
   committer_ =
-      election_ ? std::make_unique<Committer>(*storage_, *election_, committer_options, &metrics_)
-                : std::make_unique<Committer>(
-                      *storage_, hooks.validator ? hooks.validator : Validator(accept_all),
-                      committer_options, &metrics_);
+      election_
+          ? std::make_unique<Committer>(*storage_, *election_, committer_options, &metrics_)
+          : std::make_unique<Committer>(*storage_, *hooks.record, committer_options, &metrics_);
   // Started on a full disk: reads are served, appends refused until space is back.
   if (election_ && election_->disk_full_at_open()) {
     committer_->report_disk_full(*election_->disk_full_at_open());
@@ -123,12 +127,10 @@ Status LedgerNode::wire(const ServerConfig& config, const LedgerHooks& hooks,
   if (cluster_.metrics) metrics_.add_source(cluster_.metrics);
   if (cluster_.remote != nullptr) committer_->wake();
 
-  LedgerApi api{*storage_, *committer_, *pool_, metrics_, hooks.pre_verify};
-  api.entry_routes = !election_;
-  register_ledger_api(router_, api);
+  register_ledger_api(router_, LedgerApi{*committer_, metrics_});
   if (election_) election_->register_routes(router_, *committer_, *pool_);
   if (election_) register_web_board(router_);  // the public pages over the routes above
-  if (hooks.add_routes) hooks.add_routes(router_, *storage_);
+  if (hooks.add_routes) hooks.add_routes(router_, *this);
   if (election_ && hooks.add_election_routes) {
     TABELLA_TRY(hooks.add_election_routes(router_, *election_));
   }

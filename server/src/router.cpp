@@ -24,18 +24,24 @@ std::string_view Request::header(std::string_view name) const {
 
 Response json_error(unsigned status, std::string_view code, std::string_view message,
                     std::string_view field) {
-  nlohmann::json body = {{"error", std::string(code)},
-                         {"message", std::string(message)},
-                         {"field", std::string(field)}};
+  return error_body_response(
+      status, api::ErrorBody{std::string(code), std::string(message), std::string(field)});
+}
+
+Response error_body_response(unsigned status, const api::ErrorBody& body) {
   Response r;
   r.status = status;
-  // Outside bytes may reach the message: replace invalid UTF-8 instead of throwing.
-  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  r.body = body.dump();  // invalid UTF-8 from outside bytes in the message is replaced
   return r;
 }
 
 Response retry_later(std::string_view message, std::string_view field, unsigned seconds) {
-  Response r = json_error(503, "unavailable", message, field);
+  return retry_later(api::ErrorBody{"unavailable", std::string(message), std::string(field)},
+                     seconds);
+}
+
+Response retry_later(const api::ErrorBody& body, unsigned seconds) {
+  Response r = error_body_response(503, body);
   r.headers.emplace_back(std::string(kRetryAfterHeader), std::to_string(seconds));
   return r;
 }
@@ -69,10 +75,9 @@ unsigned http_status_for(const Error& error) {
 Response error_response(const Error& error) {
   // Nothing was done, and the same request may succeed later: say when, with Retry-After.
   if (error.code == ErrorCode::kUnavailable) {
-    return retry_later(error.message, error.field, error.retry_after == 0 ? 1 : error.retry_after);
+    return retry_later(api::ErrorBody::of(error), error.retry_after == 0 ? 1 : error.retry_after);
   }
-  return json_error(http_status_for(error), error_code_name(error.code), error.message,
-                    error.field);
+  return error_body_response(http_status_for(error), api::ErrorBody::of(error));
 }
 
 Response json_ok(std::string body, unsigned status) {

@@ -41,6 +41,8 @@ expect 2 "tabella-admin test-deck check without --record" "$BIN/tabella-admin" t
 expect 2 "tabella-voters run without --count or --deck" "$BIN/tabella-voters" run --kiosk-key k --tokens t
 expect 2 "tabella-voters run without --tokens" "$BIN/tabella-voters" run --kiosk-key k --count 1
 expect 2 "tabella-ledger --threads abc" "$BIN/tabella-ledger" --threads abc
+expect 2 "tabella-ledger without --origin" "$BIN/tabella-ledger" --listen 127.0.0.1:0 --data-dir d
+expect 2 "tabella-ledger --origin without --authority-key" "$BIN/tabella-ledger" --origin o.example/x --listen 127.0.0.1:0 --data-dir d
 expect 2 "tabella-witness --listen (no value)" "$BIN/tabella-witness" --listen
 # Refusals: the command line is fine, the operation is not.
 "$BIN/tabella-admin" --key a.key keygen > /dev/null || { echo "FAIL: keygen"; exit 1; }

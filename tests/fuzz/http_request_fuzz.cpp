@@ -1,6 +1,7 @@
 // Fuzz target: raw bytes -> the Beast request parser with the server's limits -> the Router with
-// the generic ledger routes (backed by an in-memory storage). Any input must produce either a
-// parse error mapped to a 4xx JSON reply or exactly one response from the router; never a crash.
+// /healthz, /metrics and the tests' opaque entry routes (tests/support/accept_all_ledger.h,
+// backed by an in-memory storage). Any input must produce either a parse error mapped to a 4xx
+// JSON reply or exactly one response from the router; never a crash.
 #include <algorithm>
 #include <condition_variable>
 #include <cstddef>
@@ -12,6 +13,7 @@
 #include <string_view>
 
 #include "http_fuzz_support.h"
+#include "support/accept_all_ledger.h"
 #include "tabella/server/committer.h"
 #include "tabella/server/http_parse.h"
 #include "tabella/server/ledger_api.h"
@@ -86,11 +88,13 @@ struct World {
   MemoryStorage storage;
   Metrics metrics;
   ThreadPool pool{1};
-  Committer committer{storage, accept_all, Committer::Options{}, &metrics};
+  testing::AcceptAllHooks hooks;
+  Committer committer{storage, hooks, Committer::Options{}, &metrics};
   Router router;
   World() {
     set_logging_enabled(false);
-    register_ledger_api(router, LedgerApi{storage, committer, pool, metrics, {}});
+    register_ledger_api(router, LedgerApi{committer, metrics});
+    testing::register_opaque_entry_routes(router, {storage, committer, pool, metrics, {}});
   }
 };
 

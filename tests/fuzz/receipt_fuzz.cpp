@@ -42,7 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto again = Receipt::from_json(r->to_json());
   check(again.ok() && again->index == r->index && again->leaf_hash == r->leaf_hash &&
         again->tree_size == r->tree_size && again->inclusion_proof == r->inclusion_proof &&
-        again->checkpoint == r->checkpoint);
+        again->checkpoint == r->checkpoint && again->cosigned == r->cosigned);
   const tabella::Bytes entry = {1, 2, 3};
   LogCheck c = check_receipt(*r, entry, trust());
   check(c.final() == (c.fault == LogFault::kNone));

@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "support/accept_all_ledger.h"
 #include "support/temp_dir.h"
 #include "tabella/server/metrics.h"
 #include "tabella/server/sqlite_storage.h"
@@ -40,7 +41,8 @@ TEST(Committer, ManyThreadsEveryAckPresentExactlyOnce) {
   std::mutex mu;
   std::map<std::uint64_t, Bytes> acked;  // index -> entry
   {
-    Committer committer(*storage, accept_all, Committer::Options{}, &metrics);
+    testing::AcceptAllHooks hooks;
+    Committer committer(*storage, hooks, Committer::Options{}, &metrics);
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([&, t] {
@@ -111,7 +113,8 @@ TEST(Committer, LingerFillsBatchesUnderConcurrentLoad) {
   options.linger = std::chrono::milliseconds(200);
   options.linger_target = kClients;
   {
-    Committer committer(*storage, accept_all, options, &metrics);
+    testing::AcceptAllHooks hooks;
+    Committer committer(*storage, hooks, options, &metrics);
     std::vector<std::thread> clients;
     for (int t = 0; t < kClients; ++t) {
       clients.emplace_back([&, t] {
@@ -140,7 +143,8 @@ TEST(Committer, LoneClientIsNotHeldByTheLinger) {
   auto storage = std::move(*SqliteStorage::open(dir.path()));
   Committer::Options options;
   options.linger = std::chrono::seconds(60);
-  Committer committer(*storage, accept_all, options);
+  testing::AcceptAllHooks hooks;
+  Committer committer(*storage, hooks, options);
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(submit_wait(committer, b("e" + std::to_string(i))).ok());
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
@@ -162,7 +166,8 @@ Status token_validator(ByteView entry, BatchView& view) {
 TEST(Committer, ValidatorSeesEarlierEntriesOfTheSameBatch) {
   TempDir dir;
   auto storage = std::move(*SqliteStorage::open(dir.path()));
-  Committer committer(*storage, token_validator, Committer::Options{});
+  testing::AcceptAllHooks hooks(token_validator);
+  Committer committer(*storage, hooks, Committer::Options{});
   // Submit everything before the committer can take any of it as one batch... or several: the
   // outcome must be the same either way.
   std::vector<std::promise<Result<AppendOutcome>>> promises(5);
@@ -195,15 +200,13 @@ TEST(Committer, ValidatorSeesEarlierEntriesOfTheSameBatch) {
 TEST(Committer, RejectedEntryEffectsAreDiscarded) {
   TempDir dir;
   auto storage = std::move(*SqliteStorage::open(dir.path()));
-  Committer committer(
-      *storage,
-      [](ByteView entry, BatchView& view) -> Status {
-        view.put_state("touched/" + to_string(entry), b("1"));
-        view.put_hash(0, view.index(), sha256(entry));
-        if (to_string(entry) == "bad") return make_error(ErrorCode::kPermission, "no");
-        return Status::success();
-      },
-      Committer::Options{});
+  testing::AcceptAllHooks hooks([](ByteView entry, BatchView& view) -> Status {
+    view.put_state("touched/" + to_string(entry), b("1"));
+    view.put_hash(0, view.index(), sha256(entry));
+    if (to_string(entry) == "bad") return make_error(ErrorCode::kPermission, "no");
+    return Status::success();
+  });
+  Committer committer(*storage, hooks, Committer::Options{});
   EXPECT_FALSE(submit_wait(committer, b("bad")).ok());
   EXPECT_TRUE(submit_wait(committer, b("good")).ok());
   EXPECT_FALSE(storage->get_state("touched/bad")->has_value());
@@ -215,13 +218,11 @@ TEST(Committer, DuplicatesReturnTheOriginalIndex) {
   TempDir dir;
   auto storage = std::move(*SqliteStorage::open(dir.path()));
   std::atomic<int> validated{0};
-  Committer committer(
-      *storage,
-      [&](ByteView, BatchView&) {
-        ++validated;
-        return Status::success();
-      },
-      Committer::Options{});
+  testing::AcceptAllHooks hooks([&](ByteView, BatchView&) {
+    ++validated;
+    return Status::success();
+  });
+  Committer committer(*storage, hooks, Committer::Options{});
   auto first = submit_wait(committer, b("same"));
   ASSERT_TRUE(first.ok());
   EXPECT_FALSE(first->duplicate);
@@ -245,7 +246,8 @@ TEST(Committer, DuplicatesReturnTheOriginalIndex) {
 TEST(Committer, StopDrainsAndThenRefuses) {
   TempDir dir;
   auto storage = std::move(*SqliteStorage::open(dir.path()));
-  Committer committer(*storage, accept_all, Committer::Options{});
+  testing::AcceptAllHooks hooks;
+  Committer committer(*storage, hooks, Committer::Options{});
   std::atomic<int> ok{0};
   for (int i = 0; i < 100; ++i) {
     committer.submit(b("e" + std::to_string(i)), [&](Result<AppendOutcome> r) {
@@ -264,7 +266,8 @@ TEST(Committer, StopDrainsAndThenRefuses) {
 TEST(Committer, CommitFailureFailsTheWholeBatch) {
   TempDir dir;
   auto storage = std::move(*SqliteStorage::open(dir.path()));
-  Committer committer(*storage, accept_all, Committer::Options{});
+  testing::AcceptAllHooks hooks;
+  Committer committer(*storage, hooks, Committer::Options{});
   ASSERT_TRUE(storage->close().ok());  // every storage call now fails
   auto r = submit_wait(committer, b("x"));
   ASSERT_FALSE(r.ok());

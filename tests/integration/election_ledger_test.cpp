@@ -53,7 +53,8 @@ class FlakyStorage final : public Storage {
       if (!race_winners.empty()) {
         won_race = std::move(race_winners);
         race_winners.clear();
-        return make_error(ErrorCode::kConflict, "another node appended first", "etcd.size");
+        return make_error(ErrorCode::kConflict, "another node appended first", "etcd.size",
+                          ErrorReason::kAppendRace);
       }
     }
     return s_->append_batch(std::move(e), std::move(fx));
@@ -502,13 +503,19 @@ TEST_F(ElectionLedgerTest, EveryRejectionReason) {
     EXPECT_TRUE(r.ok());
     return r.ok() ? r->status : 0u;
   };
+  // `reason`: the body's machine-readable reason (docs/api.md "Errors"), absent when empty.
   auto expect_rejected = [&](ByteView entry, unsigned want, const std::string& code,
-                             const char* why) {
+                             const char* why, const std::string& reason = {}) {
     auto r = client.post("/v1/entries", post_body(entry));
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->status, want) << why << ": " << r->body;
     json j = json::parse(r->body, nullptr, false);
     EXPECT_EQ(j["error"], code) << why;
+    if (reason.empty()) {
+      EXPECT_FALSE(j.contains("reason")) << why << ": " << r->body;
+    } else {
+      EXPECT_EQ(j.value("reason", ""), reason) << why << ": " << r->body;
+    }
   };
 
   record::Entry ballot = s.entry(first_ballot);
@@ -519,7 +526,7 @@ TEST_F(ElectionLedgerTest, EveryRejectionReason) {
   };
 
   // Polls not open yet.
-  expect_rejected(s.entries[first_ballot], 409, "conflict", "polls not open");
+  expect_rejected(s.entries[first_ballot], 409, "conflict", "polls not open", "polls_not_open");
   post_range(client, open, first_ballot);
 
   // Malformed: not base64, not JSON, not an entry, an unknown field.
@@ -547,7 +554,8 @@ TEST_F(ElectionLedgerTest, EveryRejectionReason) {
   {
     auto tampered = cast;
     tampered.token_hash[0] ^= 1;
-    expect_rejected(sign(tampered.encode()), 409, "conflict", "token not committed");
+    expect_rejected(sign(tampered.encode()), 409, "conflict", "token not committed",
+                    "token_not_committed");
   }
   // Chain mismatch: wrong sequence, wrong previous code.
   {
@@ -569,12 +577,11 @@ TEST_F(ElectionLedgerTest, EveryRejectionReason) {
     post_range(client, first_ballot + 1, next);
     auto body = *record::CastBallotBody::decode(s.entry(next).body);
     body.token_hash = cast.token_hash;
-    unsigned st = status_of(sign(body.encode()));
-    EXPECT_EQ(st, 409u) << "token spent";
+    expect_rejected(sign(body.encode()), 409, "conflict", "token spent", "token_spent");
     // Chain mismatch: the same real ballot re-posted out of order after its successor.
     body = *record::CastBallotBody::decode(s.entry(next).body);
     body.ballot.sequence += 1;
-    st = status_of(sign(body.encode()));
+    unsigned st = status_of(sign(body.encode()));
     EXPECT_TRUE(st == 409u || st == 422u) << "sequence gap";
     post_range(client, next, next + 1);
   }
@@ -591,7 +598,14 @@ TEST_F(ElectionLedgerTest, EveryRejectionReason) {
     log.push_back(*from_base64(e["entry"].get<std::string>()));
   }
   ASSERT_EQ(status_of(testing::finish_over(s, log, {}, /*count=*/1).front()), 200u);
-  expect_rejected(s.entries[last_ballot], 409, "conflict", "polls closed");
+  expect_rejected(s.entries[last_ballot], 409, "conflict", "polls closed", "polls_not_open");
+  // An author the ledger does not know: 401 with its reason, whatever the message says.
+  {
+    SigningKey stranger = *SigningKey::from_seed(Bytes(32, 0x5a));
+    expect_rejected(
+        record::Entry::make(EntryType::kCastBallot, s.q, cast.encode(), stranger).encode(), 401,
+        "permission_denied", "unknown author", "unknown_author");
+  }
   json status = parse(client.get("/v1/status"));
   EXPECT_EQ(status["phase"], "closed");
 }

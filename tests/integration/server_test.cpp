@@ -18,6 +18,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/accept_all_ledger.h"
 #include "support/http_client.h"
 #include "support/temp_dir.h"
 #include "tabella/server/ledger_node.h"
@@ -31,15 +32,17 @@ using nlohmann::json;
 using testing::HttpClient;
 using testing::TempDir;
 
-// The generic ledger as tabella-ledger runs it (LedgerNode), on 127.0.0.1:0 with the test's
-// HTTP options; its parts reachable for the checks.
+// The ledger node as tabella-ledger runs it (LedgerNode), with the tests' accept-all record layer
+// and opaque entry routes (tests/support/accept_all_ledger.h) in place of an election, on
+// 127.0.0.1:0 with the test's HTTP options; its parts reachable for the checks.
 struct TestLedger {
   explicit TestLedger(const std::filesystem::path& dir, HttpServerOptions options = {},
-                      Validator validator = accept_all, PreVerifier pre_verify = {},
-                      std::size_t max_queued = 0,
+                      testing::EntryCheck check = {},
+                      std::function<Status(ByteView)> pre_check = {}, std::size_t max_queued = 0,
                       const std::function<void(Router&)>& extra_routes = {})
-      : node(start(dir, std::move(options), std::move(validator), std::move(pre_verify), max_queued,
-                   extra_routes)),
+      : record(std::move(check)),
+        node(
+            start(dir, std::move(options), record, std::move(pre_check), max_queued, extra_routes)),
         storage(static_cast<SqliteStorage*>(&node->storage())),  // no hooks.cluster: SQLite
         metrics(node->metrics()),
         pool(node->pool()),
@@ -48,17 +51,22 @@ struct TestLedger {
   std::uint16_t port() const { return node->port(); }
 
   static std::unique_ptr<LedgerNode> start(const std::filesystem::path& dir,
-                                           HttpServerOptions options, Validator validator,
-                                           PreVerifier pre_verify, std::size_t max_queued,
+                                           HttpServerOptions options,
+                                           testing::AcceptAllHooks& record,
+                                           std::function<Status(ByteView)> pre_check,
+                                           std::size_t max_queued,
                                            const std::function<void(Router&)>& extra_routes) {
     ServerConfig config;
     config.data_dir = dir.string();
     config.verify_threads = 2;
     config.max_queue = max_queued;
     LedgerHooks hooks;
-    hooks.validator = std::move(validator);
-    hooks.pre_verify = std::move(pre_verify);
-    if (extra_routes) hooks.add_routes = [extra_routes](Router& r, Storage&) { extra_routes(r); };
+    hooks.record = &record;
+    hooks.add_routes = [pre_check, extra_routes](Router& r, LedgerNode& n) {
+      testing::register_opaque_entry_routes(
+          r, {n.storage(), n.committer(), n.pool(), n.metrics(), pre_check});
+      if (extra_routes) extra_routes(r);
+    };
     options.host = "127.0.0.1";
     options.port = 0;
     auto node = LedgerNode::start(config, hooks, std::move(options));
@@ -66,6 +74,7 @@ struct TestLedger {
     return std::move(*node);
   }
 
+  testing::AcceptAllHooks record;  // outlives the node
   std::unique_ptr<LedgerNode> node;
   SqliteStorage* storage;
   Metrics& metrics;
@@ -335,7 +344,7 @@ TEST_F(ServerTest, RefusedConnectionWaitsBeforeItsNextRequest) {
       respond(json_error(401, "permission_denied", "unknown author", "entry.author"));
     });
   };
-  TestLedger ledger(dir_.path(), options, accept_all, {}, 0, routes);
+  TestLedger ledger(dir_.path(), options, {}, {}, 0, routes);
   HttpClient refused(ledger.port());
   auto first = refused.post("/deny", "{}");
   ASSERT_TRUE(first.ok());
@@ -547,7 +556,7 @@ TEST_F(ServerTest, FullVerificationQueueIs503WithRetryAfter) {
     return Status::success();
   };
   // Two pool threads held in the pre-verifier, then two waiting: the fifth is refused.
-  TestLedger ledger(dir_.path(), {}, accept_all, blocking, /*max_queued=*/2);
+  TestLedger ledger(dir_.path(), {}, {}, blocking, /*max_queued=*/2);
   std::vector<std::thread> senders;
   std::vector<unsigned> statuses(4, 0);
   // Two at a time: the first two must be running before the next two queue (sent together, a
@@ -685,7 +694,7 @@ TEST_F(ServerTest, SlowReaderIsCutOffAtTheWholeResponseTimeout) {
   HttpServerOptions options;
   options.write_timeout = std::chrono::milliseconds(1500);
   StreamRoute stream;
-  TestLedger ledger(dir_.path(), options, accept_all, {}, 0, [&](Router& r) { stream.add(r); });
+  TestLedger ledger(dir_.path(), options, {}, {}, 0, [&](Router& r) { stream.add(r); });
   RawSocket reader(ledger.port(), /*rcvbuf=*/4096);
   ASSERT_TRUE(reader.send_all("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"));
   auto start = std::chrono::steady_clock::now();
@@ -716,7 +725,7 @@ TEST_F(ServerTest, ReaderThatNeverReadsHoldsBoundedMemoryAndIsDropped) {
   HttpServerOptions options;
   options.write_timeout = std::chrono::milliseconds(1000);
   StreamRoute stream;
-  TestLedger ledger(dir_.path(), options, accept_all, {}, 0, [&](Router& r) { stream.add(r); });
+  TestLedger ledger(dir_.path(), options, {}, {}, 0, [&](Router& r) { stream.add(r); });
   RawSocket reader(ledger.port(), /*rcvbuf=*/4096);
   ASSERT_TRUE(reader.send_all("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"));
   ASSERT_TRUE(eventually([&] { return ledger.metrics.refusals("response_timeout") == 1; }));
@@ -730,7 +739,7 @@ TEST_F(ServerTest, ConcurrentStreamsAreCapped) {
   HttpServerOptions options;
   options.max_streams = 2;
   StreamRoute stream;
-  TestLedger ledger(dir_.path(), options, accept_all, {}, 0, [&](Router& r) { stream.add(r); });
+  TestLedger ledger(dir_.path(), options, {}, {}, 0, [&](Router& r) { stream.add(r); });
   auto a = std::make_unique<RawSocket>(ledger.port(), 4096);
   auto b = std::make_unique<RawSocket>(ledger.port(), 4096);
   ASSERT_TRUE(a->send_all("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"));

@@ -11,6 +11,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "support/accept_all_ledger.h"
 #include "support/http_client.h"
 #include "support/temp_dir.h"
 #include "tabella/http/client.h"
@@ -60,7 +61,8 @@ bool make_self_signed(const std::filesystem::path& dir) {
          PEM_write_bio_PrivateKey(k.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1;
 }
 
-// The generic ledger over TLS as tabella-ledger runs it (LedgerNode with --tls-cert/--tls-key).
+// The ledger node over TLS as tabella-ledger runs it (LedgerNode with --tls-cert/--tls-key), with
+// the tests' accept-all record layer and opaque entry routes in place of an election.
 struct TlsLedger {
   TlsLedger(const std::filesystem::path& data, const std::filesystem::path& certs) {
     ServerConfig config;
@@ -69,7 +71,13 @@ struct TlsLedger {
     config.verify_threads = 2;
     config.tls_cert = (certs / "cert.pem").string();
     config.tls_key = (certs / "key.pem").string();
-    auto started_node = LedgerNode::start(config, LedgerHooks{});
+    LedgerHooks hooks;
+    hooks.record = &record;
+    hooks.add_routes = [](Router& r, LedgerNode& n) {
+      testing::register_opaque_entry_routes(
+          r, {n.storage(), n.committer(), n.pool(), n.metrics(), {}});
+    };
+    auto started_node = LedgerNode::start(config, hooks);
     if (started_node) {
       node = std::move(*started_node);
     } else {
@@ -78,6 +86,7 @@ struct TlsLedger {
   }
   std::string url() const { return "https://127.0.0.1:" + std::to_string(node->port()); }
 
+  testing::AcceptAllHooks record;  // outlives the node
   std::unique_ptr<LedgerNode> node;
   Status started;
 };

@@ -153,7 +153,7 @@ void KioskModel::on_submitted(const SubmitReport& report) {
   if (report.verdict == SubmitVerdict::kRejected && e.field == "body.token_hash") {
     // The ledger decides whether a token is committed and unspent. The encrypted ballot does not
     // contain the token, so it can be cast with another one.
-    const bool spent = e.message.find("spent") != std::string::npos;
+    const bool spent = e.reason == ErrorReason::kTokenSpent;
     notice_ = spent ? tr("This voting code has already been used. Please ask a poll worker for "
                          "a new code, then type it here. Your choices are kept.")
                     : tr("This voting code is not valid for this election. Please check it, or "
@@ -167,7 +167,7 @@ void KioskModel::on_submitted(const SubmitReport& report) {
   receipt_.outcome = CastOutcome::kRefused;
   pending_.reset();
   recasting_ = false;
-  notice_ = e.message.find("polls") != std::string::npos
+  notice_ = e.reason == ErrorReason::kPollsNotOpen
                 ? tr("Your ballot could not be recorded because voting is closed. Please ask a "
                      "poll worker for help.")
                 : tr("Your ballot could not be recorded. Please ask a poll worker for help.");
@@ -767,7 +767,7 @@ QString KioskModel::refusal_text(const RejectedEntry& r) {
   const Error& e = r.error;
   const bool cast = r.kind == EntryKind::kCast;
   if (e.field == "body.token_hash") {
-    if (e.message.find("spent") != std::string::npos)
+    if (e.reason == ErrorReason::kTokenSpent)
       return tr(
           "a voting code was used twice — the voter was asked for a new code; the same "
           "sealed ballot is cast with it");
@@ -775,16 +775,14 @@ QString KioskModel::refusal_text(const RejectedEntry& r) {
         "a voting code that is not valid for this election was typed — the voter was "
         "asked for a valid code");
   }
-  if (e.message.find("polls") != std::string::npos || e.message.find("phase") != std::string::npos)
+  if (e.reason == ErrorReason::kPollsNotOpen || e.reason == ErrorReason::kPhase)
     return cast ? tr("a ballot arrived when the polls were not open — it was not counted")
                 : tr("a checked ballot arrived when the polls were not open");
-  if (e.field.find("seq") != std::string::npos || e.field.find("prev") != std::string::npos ||
-      e.message.find("chain") != std::string::npos)
+  if (e.reason == ErrorReason::kKioskChain)
     return tr(
         "a ballot arrived out of order after an earlier one was refused — the election "
         "office must review this kiosk's ballots");
-  if (e.message.find("revoked") != std::string::npos ||
-      e.message.find("kiosk") != std::string::npos)
+  if (e.reason == ErrorReason::kKioskNotAllowed)
     return tr(
         "this kiosk is not allowed to record ballots (not enrolled or removed) — call the "
         "election office");

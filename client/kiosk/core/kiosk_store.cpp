@@ -113,7 +113,7 @@ Result<std::unique_ptr<KioskStore>> KioskStore::open(const std::string& path) {
       "CREATE TABLE IF NOT EXISTS rejected(id INTEGER PRIMARY KEY, kind TEXT NOT NULL,"
       " entry BLOB NOT NULL, code BLOB NOT NULL, sequence INTEGER NOT NULL,"
       " error_code TEXT NOT NULL, message TEXT NOT NULL, field TEXT NOT NULL,"
-      " rejected_at INTEGER NOT NULL);"));
+      " rejected_at INTEGER NOT NULL, reason TEXT NOT NULL DEFAULT '');"));
   // Files from before witness cosignatures lack queue.acknowledged_index: add it.
   {
     Stmt cols(db, "SELECT 1 FROM pragma_table_info('queue') WHERE name = 'acknowledged_index'");
@@ -122,6 +122,16 @@ Result<std::unique_ptr<KioskStore>> KioskStore::open(const std::string& path) {
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_error(db, "read queue columns");
     if (rc == SQLITE_DONE) {
       TABELLA_TRY(store->exec("ALTER TABLE queue ADD COLUMN acknowledged_index INTEGER"));
+    }
+  }
+  // Files from before error reasons lack rejected.reason (the ErrorReason's name): add it.
+  {
+    Stmt cols(db, "SELECT 1 FROM pragma_table_info('rejected') WHERE name = 'reason'");
+    if (!cols.ok()) return db_error(db, "read rejected columns");
+    int rc = cols.step();
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_error(db, "read rejected columns");
+    if (rc == SQLITE_DONE) {
+      TABELLA_TRY(store->exec("ALTER TABLE rejected ADD COLUMN reason TEXT NOT NULL DEFAULT ''"));
     }
   }
   return store;
@@ -321,8 +331,8 @@ Status KioskStore::mark_rejected(std::int64_t id, const Error& error,
   TABELLA_TRY(exec("BEGIN IMMEDIATE"));
   Stmt ins(db_,
            "INSERT OR REPLACE INTO rejected(id, kind, entry, code, sequence, error_code, message,"
-           " field, rejected_at) SELECT id, kind, entry, code, sequence, ?, ?, ?, ? FROM queue "
-           "WHERE id = ?");
+           " field, rejected_at, reason) SELECT id, kind, entry, code, sequence, ?, ?, ?, ?, ? "
+           "FROM queue WHERE id = ?");
   Stmt del(db_, "DELETE FROM queue WHERE id = ?");
   if (!ins.ok() || !del.ok()) {
     Error e = db_error(db_, "mark rejected");
@@ -333,7 +343,8 @@ Status KioskStore::mark_rejected(std::int64_t id, const Error& error,
   ins.bind(2, error.message);
   ins.bind(3, error.field);
   ins.bind(4, now());
-  ins.bind(5, id);
+  ins.bind(5, std::string(error_reason_name(error.reason)));
+  ins.bind(6, id);
   del.bind(1, id);
   if (ins.step() != SQLITE_DONE || del.step() != SQLITE_DONE) {
     Error e = db_error(db_, "mark rejected");
@@ -353,8 +364,8 @@ Status KioskStore::mark_rejected(std::int64_t id, const Error& error,
 
 Result<std::vector<RejectedEntry>> KioskStore::rejected() {
   Stmt s(db_,
-         "SELECT id, kind, code, sequence, error_code, message, field, rejected_at FROM rejected "
-         "ORDER BY id");
+         "SELECT id, kind, code, sequence, error_code, message, field, rejected_at, reason FROM "
+         "rejected ORDER BY id");
   if (!s.ok()) return db_error(db_, "read rejected");
   std::vector<RejectedEntry> out;
   int rc;
@@ -366,6 +377,7 @@ Result<std::vector<RejectedEntry>> KioskStore::rejected() {
     r.sequence = static_cast<std::uint64_t>(s.i64(3));
     r.error = make_error(code_from(s.text(4)), s.text(5), s.text(6));
     r.rejected_at = s.i64(7);
+    r.error.reason = error_reason_from_name(s.text(8)).value_or(ErrorReason::kNone);
     out.push_back(std::move(r));
   }
   if (rc != SQLITE_DONE) return db_error(db_, "read rejected");

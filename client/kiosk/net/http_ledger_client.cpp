@@ -27,14 +27,12 @@ class HttpLedgerClient final : public LedgerClient {
   }
 
   Result<LedgerStatus> status() override {
-    auto j = c_.status();
-    if (!j.ok()) return j.error();
+    auto st = c_.status();
+    if (!st.ok()) return st.error();
     LedgerStatus s;
-    if (auto it = j->find("phase"); it != j->end() && it->is_string()) s.phase = *it;
-    if (auto it = j->find("size"); it != j->end() && it->is_number_unsigned()) s.size = *it;
-    if (auto it = j->find("ballots_cast"); it != j->end() && it->is_number_unsigned()) {
-      s.ballots_cast = *it;
-    }
+    s.phase = st->phase;
+    s.size = st->size;
+    s.ballots_cast = st->ballots_cast;
     return s;
   }
 
@@ -55,18 +53,11 @@ class HttpLedgerClient final : public LedgerClient {
   }
 
   Result<TokenRecord> token(const Digest& token_hash) override {
-    auto j = c_.token(token_hash);
-    if (!j.ok()) return j.error();
+    auto token = c_.token(token_hash);
+    if (!token.ok()) return token.error();
     TokenRecord t;
-    auto state = j->find("state");
-    auto precinct = j->find("precinct");
-    if (state == j->end() || !state->is_string() || precinct == j->end() ||
-        !precinct->is_string()) {
-      return make_error(ErrorCode::kInvalidArgument, "the ledger's token answer lacks its fields",
-                        "state");
-    }
-    t.spent = *state == "spent";
-    t.precinct = *precinct;
+    t.spent = token->spent;
+    t.precinct = token->precinct;
     return t;
   }
 

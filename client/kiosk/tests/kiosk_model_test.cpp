@@ -497,15 +497,22 @@ TEST_F(KioskTest, InactivityShowsACountdownFirstAndActivityKeepsTheSession) {
 TEST_F(KioskTest, RefusalsAreExplainedInPlainWords) {
   RejectedEntry r;
   r.kind = EntryKind::kCast;
-  r.error = make_error(ErrorCode::kConflict, "token already spent", "body.token_hash");
+  // Decided by the reason, never by the message's words.
+  r.error = make_error(ErrorCode::kConflict, "x", "body.token_hash", ErrorReason::kTokenSpent);
   EXPECT_TRUE(KioskModel::refusal_text(r).contains(QStringLiteral("used twice")));
-  r.error = make_error(ErrorCode::kConflict, "token not committed", "body.token_hash");
+  r.error =
+      make_error(ErrorCode::kConflict, "spent", "body.token_hash", ErrorReason::kTokenNotCommitted);
   EXPECT_TRUE(KioskModel::refusal_text(r).contains(QStringLiteral("not valid")));
-  r.error = make_error(ErrorCode::kConflict, "polls are not open");
+  r.error = make_error(ErrorCode::kConflict, "x", "phase", ErrorReason::kPollsNotOpen);
   EXPECT_TRUE(KioskModel::refusal_text(r).contains(QStringLiteral("polls were not open")));
   r.error =
-      make_error(ErrorCode::kConflict, "does not follow the kiosk's chain", "body.ballot.prev");
+      make_error(ErrorCode::kConflict, "x", "body.ballot.previous_code", ErrorReason::kKioskChain);
   EXPECT_TRUE(KioskModel::refusal_text(r).contains(QStringLiteral("out of order")));
+  r.error = make_error(ErrorCode::kPermission, "x", "entry.author", ErrorReason::kKioskNotAllowed);
+  EXPECT_TRUE(KioskModel::refusal_text(r).contains(QStringLiteral("not allowed")));
+  // A message that mentions the polls without the reason is not taken for one.
+  r.error = make_error(ErrorCode::kConflict, "polls are not open");
+  EXPECT_FALSE(KioskModel::refusal_text(r).contains(QStringLiteral("polls were not open")));
   // No ledger jargon for the poll worker.
   for (const char* msg : {"token already spent", "polls are not open"}) {
     r.error = make_error(ErrorCode::kConflict, msg, "body.token_hash");
@@ -602,7 +609,7 @@ TEST_F(KioskTest, RefusedBallotIsSurfacedNotDropped) {
   EXPECT_EQ(m->receipt().outcome, CastOutcome::kRefused);
   EXPECT_TRUE(m->notice().contains(QStringLiteral("closed")));
   ASSERT_TRUE(wait_for([&] { return m->poll_status().rejected.size() == 1; }));
-  EXPECT_NE(m->poll_status().rejected[0].error.message.find("polls"), std::string::npos);
+  EXPECT_EQ(m->poll_status().rejected[0].error.reason, ErrorReason::kPollsNotOpen);
   EXPECT_EQ(m->next_sequence(), 1u);  // the chain follows the ledger again
   m->done();
   EXPECT_FALSE(m->holds_voter_data());

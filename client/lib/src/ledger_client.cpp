@@ -36,40 +36,15 @@ ErrorCode code_from_status(unsigned status) {
 }  // namespace
 
 Error error_from_response(unsigned status, const std::string& body, const std::string& doing) {
-  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
   std::string prefix = doing + " (HTTP " + std::to_string(status) + ")";
-  if (j.is_object() && j.contains("message") && j["message"].is_string()) {
-    ErrorCode code = code_from_status(status);
-    if (j.contains("error") && j["error"].is_string()) {
-      if (auto c = error_code_from_name(j["error"].get<std::string>())) code = *c;
-    }
-    std::string field =
-        j.contains("field") && j["field"].is_string() ? j["field"].get<std::string>() : "";
-    return make_error(code, prefix + ": " + j["message"].get<std::string>(), field);
+  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (auto b = api::ErrorBody::from_json(j)) {
+    Error e = make_error(b->code().value_or(code_from_status(status)), prefix + ": " + b->message,
+                         b->field, b->reason);
+    return e;
   }
   std::string text = body.substr(0, 200);
   return make_error(code_from_status(status), prefix + (text.empty() ? "" : ": " + text));
-}
-
-Result<KioskInfo> KioskInfo::from_json(const json& j) {
-  if (!j.is_object()) return missing("kiosk", "an object");
-  KioskInfo k;
-  auto key = get_hex<32>(j, "key");
-  if (!key) return key.error();
-  k.key = *key;
-  k.fingerprint = get_string(j, "fingerprint").ok() ? *get_string(j, "fingerprint") : "";
-  k.name = get_string(j, "name").ok() ? *get_string(j, "name") : "";
-  k.precinct = get_string(j, "precinct").ok() ? *get_string(j, "precinct") : "";
-  k.revoked = get_bool_or(j, "revoked", false);
-  auto seq = get_u64(j, "last_sequence");
-  if (!seq) return seq.error();
-  k.last_sequence = *seq;
-  auto head = get_hex<32>(j, "chain_head");
-  if (!head) return head.error();
-  k.chain_head = *head;
-  k.cast = get_u64(j, "cast").ok() ? *get_u64(j, "cast") : 0;
-  k.challenged = get_u64(j, "challenged").ok() ? *get_u64(j, "challenged") : 0;
-  return k;
 }
 
 Result<LedgerConnection> LedgerConnection::connect(std::string_view url, http::Options options) {
@@ -112,27 +87,17 @@ Result<Submitted> LedgerConnection::submit_bytes(ByteView entry_bytes) {
   auto j = json_or_error(
       http_.post_json("/v1/entries", json{{"entry", to_base64(entry_bytes)}}.dump()), doing);
   if (!j) return j.error();
-  Submitted s;
-  auto index = get_u64(*j, "index");
-  if (!index) return index.error().with_prefix("response");
-  s.index = *index;
-  if (auto id = get_hex<32>(*j, "entry_id")) s.entry_id = *id;
-  if (auto t = get_string(*j, "type")) s.type = *t;
-  if (auto d = j->find("duplicate"); d != j->end() && d->is_boolean()) s.duplicate = d->get<bool>();
-  auto it = j->find("receipt");
-  if (it == j->end()) return missing("response.receipt", "a receipt");
-  auto r = Receipt::from_json(*it);
-  if (!r) return r.error().with_prefix("response.receipt");
-  s.receipt = std::move(*r);
-  if (s.receipt.index != s.index) {
-    return make_error(ErrorCode::kInvalidArgument, "receipt is for another index",
-                      "response.receipt.index");
-  }
+  auto s = Submitted::from_json(*j);
+  if (!s) return s.error().with_prefix("response");
   return s;
 }
 
-Result<json> LedgerConnection::status() {
-  return get_json("/v1/status", "cannot read the status");
+Result<api::LedgerStatus> LedgerConnection::status() {
+  auto j = get_json("/v1/status", "cannot read the status");
+  if (!j) return j.error();
+  auto s = api::LedgerStatus::from_json(*j);
+  if (!s) return s.error().with_prefix("response");
+  return s;
 }
 
 Result<std::vector<LogEntry>> LedgerConnection::entries(std::uint64_t start, std::uint32_t count,
@@ -242,42 +207,34 @@ Result<BallotInfo> LedgerConnection::ballot(std::string_view code) {
   }
   auto j = get_json("/v1/ballots/" + path, "cannot look up ballot " + std::string(code));
   if (!j) return j.error();
-  BallotInfo b;
-  auto index = get_u64(*j, "index");
-  if (!index) return index.error();
-  b.index = *index;
-  if (auto t = get_string(*j, "type")) b.type = *t;
-  auto c = get_hex<32>(*j, "code");
-  if (!c) return c.error();
-  b.code = *c;
-  if (auto s = get_string(*j, "short_code")) b.short_code = *s;
-  auto k = get_hex<32>(*j, "kiosk");
-  if (!k) return k.error();
-  b.kiosk = *k;
-  if (auto s = get_u64(*j, "sequence")) b.sequence = *s;
-  auto it = j->find("receipt");
-  if (it == j->end()) return missing("receipt", "a receipt");
-  auto r = Receipt::from_json(*it);
-  if (!r) return r.error().with_prefix("receipt");
-  b.receipt = std::move(*r);
+  auto b = BallotInfo::from_json(*j);
+  if (!b) return b.error().with_prefix("response");
   return b;
 }
 
 Result<KioskInfo> LedgerConnection::kiosk(const PublicKeyBytes& key) {
   auto j = get_json("/v1/kiosks/" + to_hex(key), "cannot read kiosk " + to_hex(key));
   if (!j) return j.error();
-  return KioskInfo::from_json(*j);
+  auto k = KioskInfo::from_json(*j);
+  if (!k) return k.error().with_prefix("response");
+  return k;
 }
 
-Result<nlohmann::json> LedgerConnection::token(const Digest& token_hash) {
-  return get_json("/v1/tokens/" + to_hex(token_hash), "cannot check a voting code");
+Result<api::TokenStatus> LedgerConnection::token(const Digest& token_hash) {
+  auto j = get_json("/v1/tokens/" + to_hex(token_hash), "cannot check a voting code");
+  if (!j) return j.error();
+  auto t = api::TokenStatus::from_json(*j);
+  if (!t) return t.error().with_prefix("response");
+  return t;
 }
 
 Result<Receipt> LedgerConnection::receipt(std::uint64_t index) {
   auto j = get_json("/v1/receipt?index=" + std::to_string(index),
                     "cannot read the receipt of entry " + std::to_string(index));
   if (!j) return j.error();
-  return Receipt::from_json(*j);
+  auto r = Receipt::from_json(*j);
+  if (!r) return r.error().with_prefix("response");
+  return r;
 }
 
 Result<std::vector<ledger::Hash>> LedgerConnection::consistency_proof(std::uint64_t from,

@@ -59,17 +59,23 @@ Result<Receipt> Receipt::from_json(const json& j) {
   auto cp = j.find("checkpoint");
   if (cp == j.end() || !cp->is_string()) return expected("checkpoint", "a string");
   r.checkpoint = cp->get<std::string>();
+  if (auto c = j.find("cosigned"); c != j.end()) {
+    if (!c->is_boolean()) return expected("cosigned", "true or false");
+    r.cosigned = c->get<bool>();
+  }
   return r;
 }
 
 json Receipt::to_json() const {
   json proof = json::array();
   for (const auto& h : inclusion_proof) proof.push_back(to_hex(h));
-  return {{"index", index},
-          {"leaf_hash", to_hex(leaf_hash)},
-          {"tree_size", tree_size},
-          {"inclusion_proof", proof},
-          {"checkpoint", checkpoint}};
+  json j = {{"index", index},
+            {"leaf_hash", to_hex(leaf_hash)},
+            {"tree_size", tree_size},
+            {"inclusion_proof", proof},
+            {"checkpoint", checkpoint}};
+  if (cosigned) j["cosigned"] = *cosigned;
+  return j;
 }
 
 LogCheck check_receipt(const Receipt& receipt, ByteView entry_bytes, const LogTrust& trust) {

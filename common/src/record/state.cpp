@@ -191,9 +191,10 @@ Status complete_proofs(CheckedEntry& checked, const Snapshot& snapshot) {
 
 Status check_token_precinct(const std::string& token_precinct, const std::string& kiosk_precinct) {
   if (token_precinct == kiosk_precinct) return {};
-  return conflict("voter token was committed for precinct \"" + token_precinct +
-                      "\"; this kiosk is enrolled for precinct \"" + kiosk_precinct + "\"",
-                  "body.token_hash");
+  return make_error(ErrorCode::kConflict,
+                    "voter token was committed for precinct \"" + token_precinct +
+                        "\"; this kiosk is enrolled for precinct \"" + kiosk_precinct + "\"",
+                    "body.token_hash", ErrorReason::kTokenOtherPrecinct);
 }
 
 ElectionState::ElectionState() = default;
@@ -227,8 +228,14 @@ Result<std::uint32_t> ElectionState::require_author_guardian(const Entry& e,
 
 Status ElectionState::require_author_kiosk(const Entry& e) const {
   auto it = kiosks_.find(e.author);
-  if (it == kiosks_.end()) return permission("the author is not an enrolled kiosk");
-  if (it->second.revoked) return permission("the kiosk has been revoked");
+  if (it == kiosks_.end()) {
+    return make_error(ErrorCode::kPermission, "the author is not an enrolled kiosk", "entry.author",
+                      ErrorReason::kKioskNotAllowed);
+  }
+  if (it->second.revoked) {
+    return make_error(ErrorCode::kPermission, "the kiosk has been revoked", "entry.author",
+                      ErrorReason::kKioskNotAllowed);
+  }
   return {};
 }
 
@@ -275,11 +282,11 @@ Status ElectionState::check_author(const CheckedEntry& c) const {
 // Check 13: the phase allows this type (docs/spec.md §10.3), and the polls' times are in order.
 Status ElectionState::check_phase(const CheckedEntry& c) const {
   const EntryType t = c.entry.type;
-  auto refuse = [&](std::string why) {
+  auto refuse = [&](std::string why, ErrorReason reason = ErrorReason::kPhase) {
     return make_error(ErrorCode::kConflict,
                       std::string(entry_type_name(t)) + " is not allowed in phase " +
                           std::string(phase_name(phase_)) + ": " + std::move(why),
-                      "phase");
+                      "phase", reason);
   };
   switch (phase_) {
     case Phase::kEmpty:
@@ -324,7 +331,8 @@ Status ElectionState::check_phase(const CheckedEntry& c) const {
     case EntryType::kCastBallot:
     case EntryType::kChallengedBallot: {
       if (phase_ != Phase::kOpen) {
-        return refuse(phase_ < Phase::kOpen ? "polls are not open" : "polls are closed");
+        return refuse(phase_ < Phase::kOpen ? "polls are not open" : "polls are closed",
+                      ErrorReason::kPollsNotOpen);
       }
       if (t != EntryType::kPollsClose) return {};
       const auto& b = std::get<PollsCloseBody>(c.body);
@@ -353,14 +361,16 @@ Status ElectionState::check_phase(const CheckedEntry& c) const {
 
 Status ElectionState::check_ballot_chain(const KioskState& kiosk, const EncryptedBallot& b) const {
   if (b.sequence != kiosk.last_sequence + 1) {  // check 14c
-    return conflict("ballot sequence " + std::to_string(b.sequence) + " does not follow " +
-                        std::to_string(kiosk.last_sequence) + " for this kiosk",
-                    "body.ballot.sequence");
+    return make_error(ErrorCode::kConflict,
+                      "ballot sequence " + std::to_string(b.sequence) + " does not follow " +
+                          std::to_string(kiosk.last_sequence) + " for this kiosk",
+                      "body.ballot.sequence", ErrorReason::kKioskChain);
   }
   if (b.previous_code != kiosk.chain_head) {
-    return conflict("previous ballot code " + to_hex(b.previous_code) +
-                        " does not match the kiosk's last code " + to_hex(kiosk.chain_head),
-                    "body.ballot.previous_code");
+    return make_error(ErrorCode::kConflict,
+                      "previous ballot code " + to_hex(b.previous_code) +
+                          " does not match the kiosk's last code " + to_hex(kiosk.chain_head),
+                      "body.ballot.previous_code", ErrorReason::kKioskChain);
   }
   return {};
 }
@@ -1051,8 +1061,14 @@ Status ElectionState::apply_body(const CheckedEntry& c, const std::optional<Erro
       KioskState& kiosk = kiosks_.at(e.author);
       const auto& b = std::get<CastBallotBody>(c.body);
       auto tok = tokens_.find(b.token_hash);
-      if (tok == tokens_.end()) return conflict("voter token is not committed", "body.token_hash");
-      if (tok->second.spent) return conflict("voter token already spent", "body.token_hash");
+      if (tok == tokens_.end()) {
+        return make_error(ErrorCode::kConflict, "voter token is not committed", "body.token_hash",
+                          ErrorReason::kTokenNotCommitted);
+      }
+      if (tok->second.spent) {
+        return make_error(ErrorCode::kConflict, "voter token already spent", "body.token_hash",
+                          ErrorReason::kTokenSpent);
+      }
       TABELLA_TRY(check_token_precinct(precincts_[tok->second.precinct], kiosk.enrolment.precinct));
       TABELLA_TRY(check_ballot_chain(kiosk, b.ballot));
       tok->second.spent = true;

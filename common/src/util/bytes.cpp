@@ -44,6 +44,43 @@ std::optional<ErrorCode> error_code_from_name(std::string_view name) {
   return std::nullopt;
 }
 
+const char* error_reason_name(ErrorReason reason) {
+  switch (reason) {
+    case ErrorReason::kNone:
+      return "";
+    case ErrorReason::kUnknownAuthor:
+      return "unknown_author";
+    case ErrorReason::kKioskNotAllowed:
+      return "kiosk_not_allowed";
+    case ErrorReason::kPollsNotOpen:
+      return "polls_not_open";
+    case ErrorReason::kPhase:
+      return "phase";
+    case ErrorReason::kTokenNotCommitted:
+      return "token_not_committed";
+    case ErrorReason::kTokenSpent:
+      return "token_spent";
+    case ErrorReason::kTokenOtherPrecinct:
+      return "token_other_precinct";
+    case ErrorReason::kKioskChain:
+      return "kiosk_chain";
+    case ErrorReason::kDiskFull:
+      return "disk_full";
+    case ErrorReason::kAppendRace:
+      return "append_race";
+  }
+  return "";
+}
+
+std::optional<ErrorReason> error_reason_from_name(std::string_view name) {
+  if (name.empty()) return std::nullopt;
+  for (int r = 0; r <= static_cast<int>(ErrorReason::kAppendRace); ++r) {
+    const auto reason = static_cast<ErrorReason>(r);
+    if (name == error_reason_name(reason)) return reason;
+  }
+  return std::nullopt;
+}
+
 namespace {
 constexpr char kHex[] = "0123456789abcdef";
 constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -276,7 +276,7 @@ Result<std::vector<std::uint64_t>> EtcdStorage::append_batch(std::vector<Bytes> 
                           "the cluster log grew to " + (cs ? std::to_string(*cs) : "?") +
                               " entries while this node has " + std::to_string(*n) +
                               "; catch up and validate again",
-                          "etcd.size");
+                          "etcd.size", ErrorReason::kAppendRace);
       }
     }
     pos += j - i;

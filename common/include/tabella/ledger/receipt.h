@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,10 +38,13 @@ struct Receipt {
   std::uint64_t tree_size = 0;
   std::vector<Hash> inclusion_proof;  // leaf upwards
   std::string checkpoint;             // signed note text, with any cosignature lines
+  // Witnessed elections only: whether `checkpoint` is a cosigned one (the ledger's hint;
+  // check_receipt decides). Absent in elections without witnesses.
+  std::optional<bool> cosigned;
 
   // The ledger's JSON form (docs/api.md "Receipt"). Strict: every field present with the right
-  // type; hex hashes of 32 bytes; at most 64 proof hashes. Unknown members (the ledger's
-  // informational "cosigned") are ignored. Errors name the member.
+  // type; hex hashes of 32 bytes; at most 64 proof hashes; "cosigned", when present, a boolean.
+  // Unknown members are ignored. Errors name the member.
   static Result<Receipt> from_json(const nlohmann::json& j);
   nlohmann::json to_json() const;
 };

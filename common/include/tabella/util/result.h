@@ -35,12 +35,34 @@ const char* error_code_name(ErrorCode code);
 // The inverse of error_code_name; nullopt for any other text.
 std::optional<ErrorCode> error_code_from_name(std::string_view name);
 
+// Why a request was refused, where a caller acts on the cause (docs/api.md, "Errors": the
+// "reason" member of an error body). Callers decide by code and reason, never by the message.
+// kNone: nothing more specific than the code and field.
+enum class ErrorReason {
+  kNone,
+  kUnknownAuthor,       // "unknown_author": the entry's author key is not known (HTTP 401)
+  kKioskNotAllowed,     // "kiosk_not_allowed": not an enrolled kiosk, or a revoked one
+  kPollsNotOpen,        // "polls_not_open": a ballot or polls-close while the polls are not open
+  kPhase,               // "phase": the election's phase forbids this entry type now
+  kTokenNotCommitted,   // "token_not_committed": the ballot's voter token was never committed
+  kTokenSpent,          // "token_spent": the voter token was already used
+  kTokenOtherPrecinct,  // "token_other_precinct": the token is for another precinct's kiosks
+  kKioskChain,          // "kiosk_chain": sequence or previous code does not follow the chain
+  kDiskFull,            // "disk_full": nothing can be stored until space is freed (503)
+  kAppendRace,          // "append_race": another cluster node appended first (cluster mode)
+};
+// "unknown_author", ...; "" for kNone.
+const char* error_reason_name(ErrorReason reason);
+// The inverse of error_reason_name; nullopt for any other text (and for "").
+std::optional<ErrorReason> error_reason_from_name(std::string_view name);
+
 struct Error {
   ErrorCode code = ErrorCode::kInvalidArgument;
   std::string message;
   std::string field;  // where: a JSON path, a field name or an entry index; may be empty
   // kUnavailable: seconds after which trying again makes sense (0: soon, the caller's default).
   std::uint32_t retry_after = 0;
+  ErrorReason reason = ErrorReason::kNone;  // the cause, for callers that act on it
 
   // "field: message" (or just the message).
   std::string describe() const { return field.empty() ? message : field + ": " + message; }
@@ -54,6 +76,10 @@ struct Error {
 
 inline Error make_error(ErrorCode code, std::string message, std::string field = {}) {
   return Error{code, std::move(message), std::move(field)};
+}
+inline Error make_error(ErrorCode code, std::string message, std::string field,
+                        ErrorReason reason) {
+  return Error{code, std::move(message), std::move(field), 0, reason};
 }
 // A kUnavailable error: try again after retry_after seconds.
 inline Error make_unavailable(std::string message, std::string field, std::uint32_t retry_after) {

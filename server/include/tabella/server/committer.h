@@ -15,11 +15,12 @@
 // Expensive checks (proofs, signatures) belong BEFORE submit(), on a ThreadPool; what they
 // produced travels with the entry (`prepared`) to the validator.
 //
-// A stateful validator (the election ledger, election_ledger.h) implements BatchHooks: it sees
-// every entry in order (validate), then the accepted ones before COMMIT (before_commit, e.g. to
-// add Merkle hashes to the transaction), then the commit's outcome (after_commit, before any
-// callback runs) so that in-memory state never runs ahead of the disk: on a failed commit the
-// hooks roll their state back. The plain Validator function is the stateless special case.
+// The validator (the election ledger, election_ledger.h; the tests' accept-all hooks,
+// tests/support/accept_all_ledger.h) implements BatchHooks: it sees every entry in order
+// (validate), then the accepted ones before COMMIT (before_commit, e.g. to add Merkle hashes to
+// the transaction), then the commit's outcome (after_commit, before any callback runs) so that
+// in-memory state never runs ahead of the disk: on a failed commit the hooks roll their state
+// back.
 //
 // Cluster mode (Options::remote set, docs/cluster.md): the storage's appends are
 // compare-and-append on a shared log. Before every batch, and whenever wake() is called (the
@@ -29,8 +30,8 @@
 // them through the same hooks (validate with no `prepared`, before_commit, after_commit)
 // before RemoteLog::apply_remote writes them with their effects. An entry the hooks refuse
 // stops the committer for good (every later submission fails with kConflict): this node must
-// not serve or extend that history. When append_batch fails with kConflict on field
-// "etcd.size" (another node appended first), the hooks roll back (after_commit with the
+// not serve or extend that history. When append_batch fails with kConflict, reason
+// kAppendRace (another node appended first), the hooks roll back (after_commit with the
 // error), the committer catches up and validates the whole batch again (entries now stored
 // become duplicates), at most max_conflict_retries times.
 //
@@ -70,13 +71,6 @@ class BatchView {
   virtual void put_hash(std::uint32_t level, std::uint64_t index, const Digest& hash) = 0;
 };
 
-// Decides whether one entry may be appended; an error rejects the entry (its message reaches the
-// client). Runs on the committer thread: keep it cheap, no I/O besides the view.
-using Validator = std::function<Status(ByteView entry, BatchView& view)>;
-
-// The default validator: accepts every entry.
-Status accept_all(ByteView entry, BatchView& view);
-
 // Batch-aware validation. All calls come from the committer thread, in this order per batch:
 // validate() for each non-duplicate entry, before_commit() once if any entry was accepted,
 // after_commit() once after the storage transaction returned (not called when nothing was
@@ -84,8 +78,9 @@ Status accept_all(ByteView entry, BatchView& view);
 class BatchHooks {
  public:
   virtual ~BatchHooks();
-  // As Validator; `prepared` is what submit() was given (may be null). On error, any effect the
-  // hooks had on their own state must already be undone.
+  // Decides whether one entry may be appended; an error rejects the entry (its message reaches
+  // the client). Keep it cheap, no I/O besides the view. `prepared` is what submit() was given
+  // (may be null). On error, any effect the hooks had on their own state must already be undone.
   virtual Status validate(ByteView entry, const std::shared_ptr<const void>& prepared,
                           BatchView& view) = 0;
   // The accepted entries of the batch, in order; the first gets index first_index. Writes to
@@ -144,9 +139,7 @@ class Committer {
     std::chrono::milliseconds disk_probe_interval{1000};
   };
 
-  // storage and metrics (may be null) must outlive the Committer.
-  Committer(Storage& storage, Validator validator, Options options, Metrics* metrics = nullptr);
-  // hooks must outlive the Committer.
+  // storage, hooks and metrics (may be null) must outlive the Committer.
   Committer(Storage& storage, BatchHooks& hooks, Options options, Metrics* metrics = nullptr);
   ~Committer();  // stop()
   Committer(const Committer&) = delete;

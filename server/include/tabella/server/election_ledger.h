@@ -27,6 +27,10 @@
 //   was appended, and the entries table is written only by this class); the Merkle frontier
 //   resumes from the stored hashes and the latest stored checkpoint is checked against them.
 //
+// The implementation, by concept (server/src/election_ledger_impl.h lists the files): open,
+// admission and the batch hooks; replay and recovery; the record routes; the tlog routes
+// (checkpoints, log key, tiles, proofs); the tree hash cache.
+//
 // Thread-safety: open() and register_routes() from one thread before serving; pre_verify()
 // and every route handler from any thread; the BatchHooks methods from the committer thread
 // only; publish_checkpoint() from one thread at a time (the checkpoint timer).
@@ -151,6 +155,9 @@ class ElectionLedger final : public BatchHooks {
  private:
   struct Impl;
   explicit ElectionLedger(std::unique_ptr<Impl> impl);
+  // register_routes() in two parts: election_record_routes.cpp and tlog_routes.cpp.
+  void register_record_routes(Router& router, Committer& committer, ThreadPool& pool);
+  void register_tlog_routes(Router& router);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -3,10 +3,12 @@
 //
 // What it owns, in start-up order: the storage (SQLite at config.data_dir, optionally wrapped by
 // hooks.cluster: the clustered storage, or a test's faulty one), the metrics, the election ledger
-// (when config.origin is set: the key file loaded or created, the stored log replayed), the
-// pre-verification pool, the committer, the router with every route (the generic ledger API, the
-// election's routes and the web board, the hooks' routes), the checkpoint timer, and the HTTP
-// server (listening when start() returns).
+// (config.origin and config.authority_key: the key file loaded or created, the stored log
+// replayed), the pre-verification pool, the committer, the router with every route (/healthz and
+// /metrics, the election's routes and the web board, the hooks' routes), the checkpoint timer,
+// and the HTTP server (listening when start() returns). The server's own infrastructure tests
+// run it without an election, with an accept-all record layer in hooks.record
+// (tests/support/accept_all_ledger.h) and its routes in hooks.add_routes.
 //
 // Shutdown is the destructor (or stop(), which reports how the storage closed): stop accepting
 // and answer the requests in flight (their appends are durable once answered), stop the pool
@@ -49,15 +51,20 @@ struct ClusterStorage {
   std::function<std::string()> metrics;
 };
 
-// How the record layer plugs in without the server knowing what an entry means.
+class LedgerNode;
+
+// What a caller adds to the node: the clustered (or a test's faulty) storage, routes, and for
+// the server's infrastructure tests a record layer in place of the election ledger.
 struct LedgerHooks {
   // Wraps the local SQLite copy when set: cluster mode (main.cpp: EtcdStorage), or a test's
   // faulty storage. With a `remote` the election ledger runs in cluster mode.
   std::function<Result<ClusterStorage>(std::unique_ptr<Storage> local)> cluster;
-  Validator validator = accept_all;  // in the committer, in order, sees earlier batch entries
-  PreVerifier pre_verify;            // on the pool, before the committer
-  // Extra routes (record-specific endpoints); called once before serving.
-  std::function<void(Router&, Storage&)> add_routes;
+  // Tests only: the committer's hooks when config.origin is empty (no election ledger, no
+  // checkpoints, no record endpoints: add_routes supplies the entry routes). Must outlive the
+  // node. Without it an empty config.origin is refused.
+  BatchHooks* record = nullptr;
+  // Extra routes; called once before serving, with the node's parts wired.
+  std::function<void(Router&, LedgerNode&)> add_routes;
   // Routes that need the election ledger (the node's own witness); called once before serving
   // when the ledger runs an election. An error stops the start-up.
   std::function<Status(Router&, ElectionLedger&)> add_election_routes;
@@ -99,7 +106,7 @@ class LedgerNode {
   ThreadPool& pool();
   Committer& committer();
   HttpServer& http_server();
-  ElectionLedger* election();  // null without an origin (the generic ledger)
+  ElectionLedger* election();  // null only for a test's hooks.record
 
  private:
   LedgerNode() = default;

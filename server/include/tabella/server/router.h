@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "tabella/api/messages.h"
 #include "tabella/util/result.h"
 
 namespace tabella::server {
@@ -53,17 +54,20 @@ using Handler = std::function<void(const Request&, Responder)>;
 // JSON error body {"error","message","field"} with the given status.
 Response json_error(unsigned status, std::string_view code, std::string_view message,
                     std::string_view field = {});
+// The error body (api::ErrorBody, with its "reason" when it has one) with the given status.
+Response error_body_response(unsigned status, const api::ErrorBody& body);
 // The HTTP status for an Error: invalid input 400 (kInvalidArgument, kInvalidEncoding,
 // kOutOfRange), kInvalidProof/kInvalidSignature 422, kNotFound 404, kPermission 403, kConflict
 // 409, kLimit 413, kIo/kCrypto 500, kUnavailable 503.
 unsigned http_status_for(const Error& error);
-// The error body {"error": error_code_name(code), "message", "field"} with that status; a
+// The error body {"error": error_code_name(code), "message", "field", "reason"} with that status; a
 // kUnavailable error is answered by retry_later with its retry_after (at least 1 s).
 Response error_response(const Error& error);
 // 503 {"error": "unavailable", ...} with `Retry-After: <seconds>`: the server is busy or cannot
 // store now, nothing was done, and the same request may be sent again after that delay. field
 // says which bound refused it ("queue", "connections", "exports", "disk", ...).
 Response retry_later(std::string_view message, std::string_view field, unsigned seconds = 1);
+Response retry_later(const api::ErrorBody& body, unsigned seconds);
 inline constexpr std::string_view kRetryAfterHeader = "Retry-After";
 // A 200 JSON response with the given serialised JSON body.
 Response json_ok(std::string body, unsigned status = 200);

@@ -123,22 +123,23 @@ class Storage {
   virtual Status close() = 0;
 };
 
-// A write fails with kUnavailable, field kDiskFullField and retry_after kDiskFullRetrySeconds
-// when the disk (or the database's size limit) is full: the HTTP layer answers it 503 with
-// Retry-After (router.h error_response), and the committer refuses writes until space is freed.
+// A write fails with kUnavailable, reason kDiskFull, field kDiskFullField and retry_after
+// kDiskFullRetrySeconds when the disk (or the database's size limit) is full: the HTTP layer
+// answers it 503 with Retry-After (router.h error_response), and the committer refuses writes until
+// space is freed.
 inline constexpr std::string_view kDiskFullField = "disk";
 // Long enough for an operator to act, longer than the client library waits on its own, so a
 // kiosk reports it instead of waiting.
 inline constexpr std::uint32_t kDiskFullRetrySeconds = 30;
 inline Error disk_full_error(std::string message) {
-  return make_unavailable(std::move(message), std::string(kDiskFullField), kDiskFullRetrySeconds);
+  Error e =
+      make_unavailable(std::move(message), std::string(kDiskFullField), kDiskFullRetrySeconds);
+  e.reason = ErrorReason::kDiskFull;
+  return e;
 }
-// The error is a full disk's (its field may carry a prefix: "entries[3].disk").
+// The error is a full disk's (whatever prefix its field was given on the way).
 inline bool is_disk_full(const Error& error) {
-  std::string_view f = error.field;
-  return error.code == ErrorCode::kUnavailable &&
-         (f == kDiskFullField || (f.size() > kDiskFullField.size() && f.ends_with(kDiskFullField) &&
-                                  f[f.size() - kDiskFullField.size() - 1] == '.'));
+  return error.code == ErrorCode::kUnavailable && error.reason == ErrorReason::kDiskFull;
 }
 
 }  // namespace tabella::server

@@ -6,8 +6,8 @@
 // Receipts are checked with ledger::check_receipt (common/include/tabella/ledger/receipt.h), the
 // check every client shares; this class only carries them.
 //
-// Errors: the ledger's JSON error {"error", "message", "field"} becomes an Error with the same
-// code (error_code_name), field and message ("ledger refused the entry (409): ..."); transport
+// Errors: the ledger's JSON error (api::ErrorBody) becomes an Error with the same code
+// (error_code_name), field, reason and message ("ledger refused the entry (409): ..."); transport
 // failures are kIo ("cannot reach ledger at http://127.0.0.1:8640: connection refused"). A 503
 // is kUnavailable, with the Retry-After seconds in Error::retry_after: nothing was done, retry.
 // Thread-safety: thread-compatible; one LedgerConnection per thread (it owns one HTTP connection).
@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "tabella/api/messages.h"
 #include "tabella/election/manifest.h"
 #include "tabella/http/client.h"
 #include "tabella/ledger/checkpoint.h"
@@ -39,42 +40,17 @@ inline constexpr std::string_view kDefaultLedgerUrl = "http://127.0.0.1:8640";
 // election's LogTrust), the one check every client runs.
 using Receipt = ledger::Receipt;
 
-struct Submitted {
-  std::uint64_t index = 0;
-  Digest entry_id{};
-  std::string type;
-  Receipt receipt;
-  // The ledger already held these exact bytes: index and receipt are those of the stored copy.
-  // A kiosk retrying after a lost answer wants this; an official issuing a command twice does not.
-  bool duplicate = false;
-};
+// The API's reply types are common's (api/messages.h), shared with the server that sends them.
+// Submitted::duplicate: the ledger already held these exact bytes, and index and receipt are
+// those of the stored copy. A kiosk retrying after a lost answer wants this; an official issuing a
+// command twice does not.
+using Submitted = api::SubmitReply;
+using KioskInfo = api::KioskStatus;
+using BallotInfo = api::BallotLookup;
 
 struct LogEntry {
   std::uint64_t index = 0;
   Bytes bytes;  // canonical entry bytes
-};
-
-struct KioskInfo {
-  PublicKeyBytes key{};
-  std::string fingerprint;
-  std::string name;
-  std::string precinct;
-  bool revoked = false;
-  std::uint64_t cast = 0;
-  std::uint64_t challenged = 0;
-  std::uint64_t last_sequence = 0;
-  Digest chain_head{};
-  static Result<KioskInfo> from_json(const nlohmann::json& j);
-};
-
-struct BallotInfo {
-  std::uint64_t index = 0;
-  std::string type;  // "cast-ballot" or "challenged-ballot"
-  Digest code{};
-  std::string short_code;
-  PublicKeyBytes kiosk{};
-  std::uint64_t sequence = 0;
-  Receipt receipt;
 };
 
 class LedgerConnection {
@@ -86,8 +62,8 @@ class LedgerConnection {
   Result<Submitted> submit(const record::Entry& entry);
   Result<Submitted> submit_bytes(ByteView entry_bytes);
 
-  // GET /v1/status: the JSON object as sent (fields in docs/api.md).
-  Result<nlohmann::json> status();
+  // GET /v1/status.
+  Result<api::LedgerStatus> status();
   // GET /v1/entries?start=&count= (count <= 1000). Also returns the log size.
   Result<std::vector<LogEntry>> entries(std::uint64_t start, std::uint32_t count,
                                         std::uint64_t* log_size = nullptr);
@@ -107,9 +83,9 @@ class LedgerConnection {
   Result<BallotInfo> ballot(std::string_view code);
   // GET /v1/kiosks/<hex>; kNotFound when the kiosk is not enrolled.
   Result<KioskInfo> kiosk(const PublicKeyBytes& key);
-  // GET /v1/tokens/<hex>: a voting code's state by its hash ({"token_hash", "state": "unspent" |
-  // "spent", "precinct"}); kNotFound when no such token is committed.
-  Result<nlohmann::json> token(const Digest& token_hash);
+  // GET /v1/tokens/<hex>: a voting code's state by its hash; kNotFound when no such token is
+  // committed.
+  Result<api::TokenStatus> token(const Digest& token_hash);
   // GET /v1/receipt?index=N.
   Result<Receipt> receipt(std::uint64_t index);
   // GET /v1/proof/consistency?from=&to=: RFC 9162 PROOF(from, D[0:to]) as the ledger serves it

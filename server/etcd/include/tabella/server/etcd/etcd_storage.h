@@ -15,10 +15,10 @@
 // so an entry is appended only by a node that had validated it against the whole log before
 // it. If the compare fails, the entries at those positions are read back: equal bytes mean an
 // earlier attempt of this node committed (a timed-out request) and count as success; otherwise
-// kConflict with field "etcd.size": the node must fetch_remote() + apply_remote() (validating
-// each remote entry with its own rules) and validate its batch again. Only after etcd committed
-// (a Raft majority fsync'ed it) is the batch written to the local copy with its effects, so a
-// receipt never precedes the cluster commit.
+// kConflict with reason kAppendRace (field "etcd.size"): the node must fetch_remote() +
+// apply_remote() (validating each remote entry with its own rules) and validate its batch again.
+// Only after etcd committed (a Raft majority fsync'ed it) is the batch written to the local copy
+// with its effects, so a receipt never precedes the cluster commit.
 //
 // A watcher thread follows P size (POST /v3/watch) and calls the remote listener whenever the
 // cluster log grows, so an idle node catches up without polling.

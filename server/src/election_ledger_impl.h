@@ -1,0 +1,655 @@
+// ElectionLedger::Impl: the election ledger's state and the helpers its parts share. Private to
+// tabella_server; included by the files that make up ElectionLedger:
+//   election_ledger.cpp        open(), admission (admit, verify_admitted), the BatchHooks
+//                              (validate, before_commit, after_commit), publish_checkpoint
+//   election_replay.cpp        start-up and recovery: replay, resume from stored state, rebuild
+//   election_record_routes.cpp the record endpoints (entries, status, receipts, ballots,
+//                              kiosks, tokens, export, witnesses)
+//   tlog_routes.cpp            the transparency-log endpoints (checkpoints, log key, tiles,
+//                              proofs)
+//   tree_hash_cache.h          the Merkle tree's hashes with the recent ones in memory
+//
+// Thread-safety (election_ledger.h states the public rules): `state`, `builder` and the batch_*
+// members belong to the committer thread (and open()); readers on I/O and pool threads see only
+// `pub` (a Published snapshot swapped under pub_mu after each COMMIT), committed_tokens (under
+// tokens_mu) and the checkpoints (under cp_mu); the cache guards itself.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <ctime>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tabella/election/ballot.h"
+#include "tabella/election/manifest.h"
+#include "tabella/ledger/checkpoint.h"
+#include "tabella/ledger/merkle.h"
+#include "tabella/ledger/note.h"
+#include "tabella/record/state.h"
+#include "tabella/server/cosigner.h"
+#include "tabella/server/election_ledger.h"
+#include "tabella/server/log.h"
+#include "tabella/util/canonical.h"
+#include "tree_hash_cache.h"
+
+namespace tabella::server {
+
+// The helpers of the files above (not part of the server's interface).
+namespace election_detail {
+
+using nlohmann::json;
+using record::CheckedEntry;
+using record::EntryType;
+
+constexpr std::string_view kAuthorField = "entry.author";
+// Unknown-author errors (401) are kPermission on kAuthorField with reason kUnknownAuthor and
+// this message prefix; ElectionState's own permission errors (403) use the same field.
+constexpr std::string_view kUnknownAuthor = "unknown author: ";
+constexpr std::uint64_t kReplayChunk = 1024;
+
+// Start-up from stored state (docs/cluster.md, "Start-up from stored state"): rows written in the
+// transaction of every batch while the polls are open, so that a restart (or a lost cluster race
+// that cannot be undone in memory) need not decode every ballot again.
+//   resume/open             ElectionState::OpenTotals as of the batch's last entry
+//   resume/entry/<index>    (empty) an entry after polls-open that is not a ballot
+//   resume/spent/<index>    the token hash of the cast ballot at <index>
+constexpr std::string_view kResumeTotalsKey = "resume/open";
+constexpr std::string_view kResumeEntryPrefix = "resume/entry/";
+constexpr std::string_view kResumeSpentPrefix = "resume/spent/";
+
+inline std::string resume_key(std::string_view prefix, std::uint64_t index) {
+  std::string digits = std::to_string(index);
+  return std::string(prefix) + std::string(20 - digits.size(), '0') + digits;
+}
+
+// The <index> of a resume/entry/ or resume/spent/ key.
+inline Result<std::uint64_t> resume_key_index(std::string_view key, std::string_view prefix) {
+  std::string_view digits = key.substr(prefix.size());
+  std::uint64_t index = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+  if (digits.size() != 20 || ec != std::errc() || end != digits.data() + digits.size()) {
+    return make_error(ErrorCode::kInvalidEncoding, "malformed state row key", std::string(key));
+  }
+  return index;
+}
+constexpr std::uint64_t kExportChunk = 32;  // entries per chunk: the memory one reader holds
+
+// State rows written with the batch (the ballot index).
+inline std::string ballot_key(const Digest& code) {
+  return "ballot/" + to_hex(code);
+}
+inline std::string short_key(std::string_view short_code) {
+  return "ballot-short/" + std::string(short_code);
+}
+
+inline std::optional<std::uint64_t> read_u64be(const Bytes& b) {
+  if (b.size() != 8) return std::nullopt;
+  return load_u64be(b);
+}
+
+inline Error unknown_author(std::string message) {
+  return make_error(ErrorCode::kPermission, std::string(kUnknownAuthor) + message,
+                    std::string(kAuthorField), ErrorReason::kUnknownAuthor);
+}
+
+// What readers see: everything as of the last successful COMMIT.
+struct Published {
+  std::uint64_t size = 0;
+  ledger::Hash root{};
+  std::string receipt_note;  // signed checkpoint of `size`
+  std::shared_ptr<const record::Snapshot> snapshot;
+  // GET /v1/status, rendered on request (a commit only copies these few rows).
+  struct KioskRow {
+    std::shared_ptr<const std::pair<std::string, std::string>> ids;  // hex key, fingerprint
+    const record::KioskEnrolmentBody* enrolment = nullptr;           // owned by `kiosk_enrolments`
+    bool revoked = false;
+    std::uint64_t cast = 0, challenged = 0, last_sequence = 0;
+    Digest chain_head{};
+  };
+  struct GuardianRow {
+    std::uint32_t index = 0;
+    std::string name, key;
+    bool committed = false, shared = false, decrypted = false;
+  };
+  std::string election_id, phase;
+  // For the cost-ordered gate in pre_verify (author role, phase) without the committer's state.
+  record::Phase phase_value = record::Phase::kEmpty;
+  PublicKeyBytes authority{};
+  std::set<PublicKeyBytes> guardian_keys;
+  std::uint64_t ballots_cast = 0, ballots_challenged = 0, tokens_committed = 0, tokens_spent = 0;
+  std::uint32_t guardian_count = 0, quorum = 0;
+  std::vector<GuardianRow> guardians;
+  std::map<std::string, KioskRow> kiosks;  // by hex key
+  std::shared_ptr<const std::map<PublicKeyBytes, record::KioskEnrolmentBody>> kiosk_enrolments;
+
+  static api::KioskStatus kiosk_status(const KioskRow& k) {
+    api::KioskStatus out;
+    out.key = k.enrolment->key;
+    out.fingerprint = k.ids->second;
+    out.name = k.enrolment->name;
+    out.precinct = k.enrolment->precinct;
+    out.revoked = k.revoked;
+    out.cast = k.cast;
+    out.challenged = k.challenged;
+    out.last_sequence = k.last_sequence;
+    out.chain_head = k.chain_head;
+    return out;
+  }
+  api::LedgerStatus status(const std::string& origin) const {
+    api::LedgerStatus out;
+    out.election_id = election_id;
+    out.origin = origin;
+    out.phase = phase;
+    out.size = size;
+    out.ballots_cast = ballots_cast;
+    out.ballots_challenged = ballots_challenged;
+    out.tokens_committed = tokens_committed;
+    out.tokens_spent = tokens_spent;
+    out.guardian_count = guardian_count;
+    out.quorum = quorum;
+    for (const auto& r : guardians) {
+      out.guardians.push_back({r.index, r.name, r.key, r.committed, r.shared, r.decrypted});
+    }
+    for (const auto& [hex, row] : kiosks) out.kiosks.push_back(kiosk_status(row));
+    return out;
+  }
+};
+
+inline Result<std::uint64_t> query_u64(const Request& req, const std::string& name,
+                                       std::optional<std::uint64_t> fallback) {
+  auto it = req.query.find(name);
+  if (it == req.query.end()) {
+    if (fallback) return *fallback;
+    return make_error(ErrorCode::kInvalidArgument, "missing query parameter", name);
+  }
+  const std::string& text = it->second;
+  std::uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "'" + text + "' is not an unsigned decimal integer", name);
+  }
+  return value;
+}
+
+// Adds the calling thread's CPU time since construction to a stage counter (CPU, not wall
+// time: on a busy machine wall time mostly measures preemption).
+class StageTimer {
+ public:
+  StageTimer(Metrics* m, const char* stage) : m_(m), stage_(stage), start_(thread_cpu()) {}
+  ~StageTimer() {
+    if (m_) m_->add_stage_seconds(stage_, thread_cpu() - start_);
+  }
+  static double thread_cpu() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+  }
+
+ private:
+  Metrics* m_;
+  const char* stage_;
+  double start_;
+};
+
+// `{"entry":"<text>"}` exactly, with no escape in the text: the text. Otherwise nullopt.
+inline std::optional<std::string_view> entry_field_fast(std::string_view body) {
+  constexpr std::string_view kPre = "{\"entry\":\"", kPost = "\"}";
+  if (body.size() < kPre.size() + kPost.size() || body.substr(0, kPre.size()) != kPre ||
+      body.substr(body.size() - kPost.size()) != kPost) {
+    return std::nullopt;
+  }
+  std::string_view text = body.substr(kPre.size(), body.size() - kPre.size() - kPost.size());
+  if (text.find_first_of("\"\\") != std::string_view::npos) return std::nullopt;
+  return text;
+}
+
+inline json hex_list(const std::vector<ledger::Hash>& hashes) {
+  json out = json::array();
+  for (const auto& h : hashes) out.push_back(to_hex(h));
+  return out;
+}
+
+}  // namespace election_detail
+
+using namespace election_detail;  // NOLINT: a private header of the files listed above
+
+struct ElectionLedger::Impl {
+  Storage& storage;
+  LedgerIdentity id;
+  Metrics* metrics;
+  ledger::NoteSigner signer;
+  TreeHashCache reader;
+
+  // Committer thread only (and open()).
+  record::ElectionState state;
+  ledger::MerkleBuilder builder;
+  std::map<std::string, std::uint64_t> batch_types;
+  std::uint64_t batch_ballots = 0;
+  // Voter tokens as of the last commit (spent or not, and the precinct of their commitment), for
+  // the gate in pre_verify and GET /v1/tokens/<hash>; the committer thread writes it after a
+  // commit, pool threads read it.
+  struct TokenRow {
+    bool spent = false;
+    std::shared_ptr<const std::string> precinct;
+  };
+  struct TokenChange {
+    Digest hash{};
+    bool spent = false;
+    std::shared_ptr<const std::string> precinct;  // a commitment's; null for a spend
+  };
+  mutable std::shared_mutex tokens_mu;
+  std::map<Digest, TokenRow> committed_tokens;
+  std::vector<TokenChange> batch_tokens;  // committer thread: this batch's changes
+
+  static void note_tokens(const record::Body& body, std::vector<TokenChange>& out) {
+    if (auto* t = std::get_if<record::TokenCommitmentsBody>(&body)) {
+      auto precinct = std::make_shared<const std::string>(t->precinct);
+      for (const Digest& h : t->token_hashes) out.push_back({h, false, precinct});
+    } else if (auto* cast = std::get_if<record::CastBallotBody>(&body)) {
+      out.push_back({cast->token_hash, true, nullptr});
+    }
+  }
+  void apply_tokens(const std::vector<TokenChange>& changes) {
+    std::unique_lock<std::shared_mutex> lock(tokens_mu);
+    for (const auto& c : changes) {
+      TokenRow& row = committed_tokens[c.hash];
+      row.spent = c.spent;
+      if (c.precinct) row.precinct = c.precinct;
+    }
+  }
+  int committed_token_state(const Digest& h) const {
+    std::shared_lock<std::shared_mutex> lock(tokens_mu);
+    auto it = committed_tokens.find(h);
+    if (it == committed_tokens.end()) return 0;
+    return it->second.spent ? 2 : 1;
+  }
+  // REQUIRES: committed_token_state(h) != 0
+  std::string committed_token_precinct(const Digest& h) const {
+    std::shared_lock<std::shared_mutex> lock(tokens_mu);
+    return *committed_tokens.at(h).precinct;
+  }
+  std::optional<TokenRow> committed_token(const Digest& h) const {
+    std::shared_lock<std::shared_mutex> lock(tokens_mu);
+    auto it = committed_tokens.find(h);
+    if (it == committed_tokens.end()) return std::nullopt;
+    return it->second;
+  }
+  std::atomic<bool> broken{false};
+  bool cluster = false;  // set before serving (set_cluster_mode)
+
+  // Committer thread. The resume/ rows are complete since polls-open (this node applied
+  // polls-open itself, or resumed from complete rows): only then is resume/open written.
+  bool resume_tracking = false;
+  bool resumed_from_stored = false;  // the last rebuild()
+  // A batch is being validated: state.begin_batch() was called and batch_builder is the tree
+  // before it, for the undo of a batch whose append failed (a lost cluster race).
+  bool in_batch = false;
+  ledger::MerkleBuilder batch_builder;
+
+  mutable std::mutex pub_mu;
+  std::shared_ptr<const Published> pub;  // guarded by pub_mu
+
+  mutable std::mutex cp_mu;
+  StoredCheckpoint published_cp;             // guarded by cp_mu: GET /checkpoint
+  std::optional<StoredCheckpoint> cosigned;  // guarded by cp_mu: the latest cosigned checkpoint
+  std::mutex publish_mu;                     // one publish_checkpoint at a time
+
+  // Witnesses. `witnessed`: the manifest names witnesses (receipts then report "cosigned").
+  std::atomic<bool> witnessed{false};
+  bool manifest_seen = false;              // committer thread (and open()): witnesses checked
+  bool opened = false;                     // open() finished its own witness check
+  std::optional<Error> disk_full_at_open;  // set once by open()
+  std::chrono::milliseconds cosign_wait{10000};
+  // Declared last: destroyed (its threads joined) before the members its callbacks use.
+  std::unique_ptr<Cosigner> cosigner;
+
+  Impl(Storage& s, LedgerIdentity identity, Metrics* m)
+      : storage(s), id(std::move(identity)), metrics(m), signer(id.origin, *id.key), reader(s) {}
+
+  std::shared_ptr<const Published> published() const {
+    std::lock_guard<std::mutex> lock(pub_mu);
+    return pub;
+  }
+
+  std::string sign_checkpoint(std::uint64_t size, const ledger::Hash& root) const {
+    ledger::Checkpoint cp{id.origin, size, root, {}};
+    ledger::Note note{cp.body(), {}};
+    note.signatures.push_back(signer.sign(note.text));
+    return ledger::format_note(note);
+  }
+
+  // Committer thread: per kiosk key, (hex, fingerprint), and the enrolments readers point into.
+  std::map<PublicKeyBytes, std::shared_ptr<const std::pair<std::string, std::string>>> kiosk_ids;
+  std::shared_ptr<const std::map<PublicKeyBytes, record::KioskEnrolmentBody>> kiosk_enrolments =
+      std::make_shared<const std::map<PublicKeyBytes, record::KioskEnrolmentBody>>();
+
+  // Builds what readers see from the committed state (committer thread or open()).
+  void publish(bool snapshot_changed) {
+    auto p = std::make_shared<Published>();
+    p->size = builder.size();
+    p->root = builder.root();
+    p->receipt_note = sign_checkpoint(p->size, p->root);
+    const election::Manifest* m = state.manifest();
+    p->election_id = m ? m->election_id : std::string();
+    p->phase = std::string(record::phase_name(state.phase()));
+    p->phase_value = state.phase();
+    p->authority = state.authority();
+    p->ballots_cast = state.cast_count();
+    p->ballots_challenged = state.challenged_count();
+    p->tokens_committed = state.tokens_committed();
+    p->tokens_spent = state.tokens_spent();
+    p->guardian_count = m ? m->guardians : 0;
+    p->quorum = m ? m->quorum : 0;
+    for (const auto& [index, g] : state.guardians()) {
+      p->guardians.push_back({index, g.enrolment.name, to_hex(g.enrolment.key),
+                              g.commitments.has_value(), g.shared, g.decrypted});
+      p->guardian_keys.insert(g.enrolment.key);
+    }
+    if (kiosk_enrolments->size() != state.kiosks().size()) {
+      auto fresh = std::make_shared<std::map<PublicKeyBytes, record::KioskEnrolmentBody>>();
+      for (const auto& [key, k] : state.kiosks()) fresh->emplace(key, k.enrolment);
+      kiosk_enrolments = std::move(fresh);
+    }
+    p->kiosk_enrolments = kiosk_enrolments;
+    for (const auto& [key, k] : state.kiosks()) {
+      auto& ids = kiosk_ids[key];
+      if (!ids) {
+        auto vk = VerifyKey::from_bytes(key);
+        ids = std::make_shared<const std::pair<std::string, std::string>>(
+            to_hex(key), vk ? vk->fingerprint() : std::string());
+      }
+      Published::KioskRow row{
+          ids,         &kiosk_enrolments->at(key), k.revoked, k.cast, k.challenged, k.last_sequence,
+          k.chain_head};
+      p->kiosks.emplace(ids->first, std::move(row));
+    }
+    auto old = published();
+    if (snapshot_changed || !old) {
+      p->snapshot = std::make_shared<const record::Snapshot>(state.snapshot());
+    } else {
+      p->snapshot = old->snapshot;
+    }
+    std::shared_ptr<const Published> now = p;
+    {
+      std::lock_guard<std::mutex> lock(pub_mu);
+      pub = std::move(p);
+    }
+    if (opened && !manifest_seen && m != nullptr) (void)witnesses_known(*m, /*at_open=*/false);
+    if (cosigner) cosigner->offer(now->size, now->receipt_note);
+  }
+
+  // The manifest is known (first publish after the election entry, or open()): from now on
+  // receipts report "cosigned". Problems with --witness are returned at open and logged later.
+  Status witnesses_known(const election::Manifest& m, bool at_open) {
+    manifest_seen = true;
+    witnessed = !m.witnesses.empty() && m.witness_quorum > 0;
+    if (!cosigner) {
+      if (witnessed) {
+        log_event(LogLevel::kWarn, "witnesses_not_contacted",
+                  {{"message",
+                    "the manifest names witnesses but no --witness URL is given: receipts carry "
+                    "only the ledger's signature (\"cosigned\": false)"}});
+      }
+      return Status::success();
+    }
+    Status st = cosigner->set_witnesses(m.witnesses, m.witness_quorum);
+    if (!st.ok() && !at_open) {
+      log_event(LogLevel::kError, "witness_config",
+                {{"message", st.error().describe() + " (ignored)"}});
+    }
+    return st;
+  }
+
+  std::optional<StoredCheckpoint> latest_cosigned() const {
+    std::lock_guard<std::mutex> lock(cp_mu);
+    return cosigned;
+  }
+
+  // The cosigner's view of the ledger.
+  Cosigner::LedgerView cosigner_view() {
+    Cosigner::LedgerView v;
+    v.consistency_proof = [this](std::uint64_t from, std::uint64_t to) {
+      return ledger::consistency_proof(from, to, reader);
+    };
+    v.store = [this](const StoredCheckpoint& cp) -> Status {
+      TABELLA_TRY(storage.put_cosigned_checkpoint(cp));
+      if (metrics) metrics->add_fsyncs(1);
+      std::lock_guard<std::mutex> lock(cp_mu);
+      if (!cosigned || cp.size > cosigned->size) cosigned = cp;
+      return Status::success();
+    };
+    return v;
+  }
+
+  // Start-up and recovery (election_replay.cpp; committer thread, or open()).
+  // Applies one stored entry to the state (no signature or proof checks: every stored entry
+  // passed them when it was appended).
+  Status apply_stored(std::uint64_t index, const Bytes& bytes);
+  // Applies the stored entries [from, to) in order.
+  Status replay(std::uint64_t from, std::uint64_t to);
+  // The state from the resume/ rows: the entries up to polls-open, the other non-ballot entries
+  // since, the stored totals and spent tokens, then the entries after the totals. False when
+  // there are no stored totals; an error when they do not check out (the caller replays).
+  Result<bool> resume_from_stored(std::uint64_t size);
+  // Rebuilds the in-memory state from storage: from the stored totals when there are usable
+  // ones, else by replaying the whole log; then resumes the Merkle frontier.
+  Status rebuild();
+
+  Status check_author(const record::Entry& e) const {
+    if (state.phase() == record::Phase::kEmpty) {
+      if (e.author != id.authority) {
+        return unknown_author("author " + to_hex(e.author) +
+                              " is not the election authority this ledger was started with");
+      }
+      return Status::success();
+    }
+    if (e.author == state.authority()) return Status::success();
+    if (state.kiosks().count(e.author) != 0) return Status::success();
+    for (const auto& [index, g] : state.guardians()) {
+      if (g.enrolment.key == e.author) return Status::success();
+    }
+    return unknown_author("author " + to_hex(e.author) +
+                          " is not the authority, an enrolled guardian or an enrolled kiosk");
+  }
+
+  // The cheap checks that decide whether an entry's proofs are worth verifying: author's role for
+  // this entry type, phase, voter token (committed, unspent, of the kiosk's precinct). Run after
+  // decode and signature, before the proofs, so a request that cannot succeed costs no proof
+  // verification (docs/api.md, "Order of checks"). The same errors (code, message, field)
+  // record::ElectionState::apply gives; apply still runs on the committer thread, so this only
+  // refuses earlier, never accepts anything. View: phase(), authority(), is_guardian(key),
+  // kiosk_revoked(key) (nullopt: not a kiosk), q(), token_state(hash), token_precinct(hash) and
+  // kiosk_precinct(key) of the committed state it reads. `body` may be null (not decoded yet:
+  // decoding a ballot's group elements costs more than the signature): then the token is not
+  // checked.
+  template <class View>
+  Status gate(const record::Entry& e, const record::Body* body, const View& v) const {
+    if (v.phase() == record::Phase::kEmpty) {
+      if (e.author != id.authority) {
+        return unknown_author("author " + to_hex(e.author) +
+                              " is not the election authority this ledger was started with");
+      }
+      return Status::success();
+    }
+    auto revoked = v.kiosk_revoked(e.author);
+    if (e.author != v.authority() && !revoked && !v.is_guardian(e.author)) {
+      return unknown_author("author " + to_hex(e.author) +
+                            " is not the authority, an enrolled guardian or an enrolled kiosk");
+    }
+    if (auto q = v.q(); q && e.base_hash != *q) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "entry is bound to election " + to_hex(e.base_hash) + ", not " + to_hex(*q),
+                        "entry.base_hash");
+    }
+    if (v.phase() == record::Phase::kFinished) {
+      return make_error(ErrorCode::kConflict,
+                        "the result has been published; the record is complete", "",
+                        ErrorReason::kPhase);
+    }
+    auto permission = [](std::string message, ErrorReason reason = ErrorReason::kNone) {
+      return make_error(ErrorCode::kPermission, std::move(message), "entry.author", reason);
+    };
+    switch (e.type) {
+      case EntryType::kGuardianCommitments:
+        if (!v.is_guardian(e.author)) return permission("the author is not an enrolled guardian");
+        if (v.phase() != record::Phase::kSetup) {
+          return make_error(ErrorCode::kConflict, "the key ceremony is over", "",
+                            ErrorReason::kPhase);
+        }
+        return Status::success();
+      case EntryType::kCastBallot:
+      case EntryType::kChallengedBallot: {
+        if (!revoked) {
+          return permission("the author is not an enrolled kiosk", ErrorReason::kKioskNotAllowed);
+        }
+        if (*revoked) {
+          return permission("the kiosk has been revoked", ErrorReason::kKioskNotAllowed);
+        }
+        if (v.phase() != record::Phase::kOpen) {
+          return make_error(ErrorCode::kConflict, "polls are not open", "",
+                            ErrorReason::kPollsNotOpen);
+        }
+        const record::CastBallotBody* cast =
+            body ? std::get_if<record::CastBallotBody>(body) : nullptr;
+        if (cast != nullptr) {
+          int token = v.token_state(cast->token_hash);
+          if (token == 0) {
+            return make_error(ErrorCode::kConflict, "voter token is not committed",
+                              "body.token_hash", ErrorReason::kTokenNotCommitted);
+          }
+          if (token == 2) {
+            return make_error(ErrorCode::kConflict, "voter token already spent", "body.token_hash",
+                              ErrorReason::kTokenSpent);
+          }
+          TABELLA_TRY(record::check_token_precinct(v.token_precinct(cast->token_hash),
+                                                   v.kiosk_precinct(e.author)));
+        }
+        return Status::success();
+      }
+      default:
+        return Status::success();
+    }
+  }
+
+  // The gate's view of what readers see (pool threads).
+  struct PublishedGateView {
+    const Published& p;
+    const Impl& m;
+    record::Phase phase() const { return p.phase_value; }
+    const PublicKeyBytes& authority() const { return p.authority; }
+    bool is_guardian(const PublicKeyBytes& k) const { return p.guardian_keys.count(k) != 0; }
+    std::optional<bool> kiosk_revoked(const PublicKeyBytes& k) const {
+      auto it = p.kiosks.find(to_hex(k));
+      if (it == p.kiosks.end()) return std::nullopt;
+      return it->second.revoked;
+    }
+    std::optional<Digest> q() const { return p.snapshot ? p.snapshot->q : std::nullopt; }
+    int token_state(const Digest& h) const { return m.committed_token_state(h); }
+    // REQUIRES: token_state(h) != 0
+    std::string token_precinct(const Digest& h) const { return m.committed_token_precinct(h); }
+    // REQUIRES: kiosk_revoked(k) has a value
+    const std::string& kiosk_precinct(const PublicKeyBytes& k) const {
+      return p.kiosks.at(to_hex(k)).enrolment->precinct;
+    }
+  };
+  // The gate's view of the committer's own state (committer thread).
+  struct StateGateView {
+    const record::ElectionState& s;
+    record::Phase phase() const { return s.phase(); }
+    const PublicKeyBytes& authority() const { return s.authority(); }
+    bool is_guardian(const PublicKeyBytes& k) const {
+      for (const auto& [index, g] : s.guardians()) {
+        if (g.enrolment.key == k) return true;
+      }
+      return false;
+    }
+    std::optional<bool> kiosk_revoked(const PublicKeyBytes& k) const {
+      auto it = s.kiosks().find(k);
+      if (it == s.kiosks().end()) return std::nullopt;
+      return it->second.revoked;
+    }
+    std::optional<Digest> q() const { return s.snapshot().q; }
+    int token_state(const Digest& h) const { return s.token_state(h); }
+    // REQUIRES: token_state(h) != 0
+    const std::string& token_precinct(const Digest& h) const {
+      return s.precincts()[s.tokens().at(h).precinct];
+    }
+    // REQUIRES: kiosk_revoked(k) has a value
+    const std::string& kiosk_precinct(const PublicKeyBytes& k) const {
+      return s.kiosks().at(k).enrolment.precinct;
+    }
+  };
+
+  Status check_first_entry(const CheckedEntry& c) const {
+    const auto& body = std::get<record::ElectionBody>(c.body);
+    auto m = election::parse_manifest(body.manifest_json);
+    if (!m) return m.error().with_prefix("body.manifest");
+    if (m->origin != id.origin) {
+      return make_error(
+          ErrorCode::kInvalidArgument,
+          "the manifest's origin \"" + m->origin + "\" is not this ledger's \"" + id.origin + "\"",
+          "body.manifest.origin");
+    }
+    if (body.ledger_key != signer.verifier_key()) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "ledger_key \"" + body.ledger_key + "\" is not this ledger's key \"" +
+                            signer.verifier_key() + "\"",
+                        "body.ledger_key");
+    }
+    return Status::success();
+  }
+
+  // `leaf`: the entry's leaf hash when the caller has the entry (saves a read). When the
+  // manifest names witnesses the receipt is against the latest cosigned checkpoint if it covers
+  // the entry ("cosigned": true), else against `p` ("cosigned": false).
+  Result<ledger::Receipt> receipt(std::uint64_t index, const Published& p,
+                                  std::optional<ledger::Hash> leaf = std::nullopt) const {
+    if (!witnessed) return receipt_at(index, p.size, p.receipt_note, leaf);
+    auto c = latest_cosigned();
+    bool covered = c && c->size > index;
+    auto r = covered ? receipt_at(index, c->size, c->note, leaf)
+                     : receipt_at(index, p.size, p.receipt_note, leaf);
+    if (r) r->cosigned = covered;
+    return r;
+  }
+
+  // Whether a receipt for `index` can carry a cosigned checkpoint now (or never will: no
+  // witnesses, no cosigner to collect them, or too few usable witnesses for the quorum).
+  bool receipt_final(std::uint64_t index) const {
+    if (!witnessed || !cosigner || !cosigner->can_reach_quorum()) return true;
+    auto c = latest_cosigned();
+    return c && c->size > index;
+  }
+
+  Result<ledger::Receipt> receipt_at(std::uint64_t index, std::uint64_t size,
+                                     const std::string& note,
+                                     std::optional<ledger::Hash> leaf) const {
+    if (index >= size) {
+      return make_error(
+          ErrorCode::kNotFound,
+          "no entry " + std::to_string(index) + " in a log of " + std::to_string(size), "index");
+    }
+    auto proof = ledger::inclusion_proof(index, size, reader);
+    if (!proof) return proof.error();
+    if (!leaf) {
+      auto stored = reader.get(0, index);
+      if (!stored) return stored.error();
+      leaf = *stored;
+    }
+    return ledger::Receipt{index, *leaf, size, std::move(*proof), note, std::nullopt};
+  }
+};
+
+}  // namespace tabella::server
