@@ -17,6 +17,11 @@ namespace tabella::kiosk {
 namespace {
 
 std::atomic<bool> g_in_use{false};
+// espeak-ng is started once per process and never terminated: espeak_Terminate() of espeak-ng
+// 1.51 (Debian 12) was seen to wait forever for its own queue thread, at a test's end and so
+// at a kiosk's exit. The process's exit releases it. Guarded by g_in_use.
+int g_sample_rate = 0;
+int g_output = -1;  // the espeak_AUDIO_OUTPUT it was started with
 
 QString tr(const char* text) {
   return QCoreApplication::translate("tabella::kiosk::EspeakSpeechSink", text);
@@ -60,8 +65,22 @@ EspeakSpeechSink::EspeakSpeechSink(Output output) : output_(output) {
     return;
   }
   owner_ = true;
-  sample_rate_ = espeak_Initialize(
-      output_ == Output::kAudio ? AUDIO_OUTPUT_PLAYBACK : AUDIO_OUTPUT_SYNCHRONOUS, 0, nullptr, 0);
+  // Without a sound device espeak-ng is started synchronous (nothing is played): its playback
+  // thread, started on a machine with nowhere to play, was seen to leave espeak_Cancel()
+  // waiting forever. Synchronous synthesis has nothing to cancel.
+  if (output_ == Output::kAudio) sound_problem_ = sound_device_problem();
+  playback_ = output_ == Output::kAudio && sound_problem_.isEmpty();
+  const int mode = playback_ ? AUDIO_OUTPUT_PLAYBACK : AUDIO_OUTPUT_SYNCHRONOUS;
+  if (g_sample_rate <= 0) {
+    g_sample_rate = espeak_Initialize(static_cast<espeak_AUDIO_OUTPUT>(mode), 0, nullptr, 0);
+    g_output = mode;
+  } else if (g_output != mode) {
+    error_ =
+        tr("espeak-ng was started for another output (sound device or memory) in this "
+           "program");
+    return;
+  }
+  sample_rate_ = g_sample_rate;
   if (sample_rate_ <= 0) {
     error_ =
         tr("the espeak-ng voices are not installed (the package espeak-ng-data): the audio "
@@ -88,16 +107,15 @@ EspeakSpeechSink::EspeakSpeechSink(Output output) : output_(output) {
     error_ = tr("espeak-ng has no voice installed (the package espeak-ng-data)");
     return;
   }
-  if (output_ == Output::kAudio) sound_problem_ = sound_device_problem();
+  // The engine outlives a sink: each new one starts at espeak-ng's normal volume and rate.
+  espeak_SetParameter(espeakVOLUME, 100, 0);
+  espeak_SetParameter(espeakRATE, 175, 0);
   set_language(QStringLiteral("en"));
 }
 
 EspeakSpeechSink::~EspeakSpeechSink() {
   if (!owner_) return;
-  if (sample_rate_ > 0) {
-    espeak_Cancel();
-    espeak_Terminate();
-  }
+  if (sample_rate_ > 0 && playback_) espeak_Cancel();
   g_in_use = false;
 }
 
@@ -115,7 +133,8 @@ int EspeakSpeechSink::on_synth(short* wav, int count, void* events) {
 
 void EspeakSpeechSink::say(const QString& text) {
   if (sample_rate_ <= 0 || !error_.isEmpty()) return;
-  espeak_Cancel();
+  if (output_ == Output::kAudio && !playback_) return;  // no sound device: nothing to play
+  if (playback_) espeak_Cancel();
   const QByteArray utf8 = text.toUtf8();
   first_audio_ms_ = -1;
   said_at_ns_ = now_ns();
@@ -124,7 +143,7 @@ void EspeakSpeechSink::say(const QString& text) {
 }
 
 void EspeakSpeechSink::stop() {
-  if (sample_rate_ > 0) espeak_Cancel();
+  if (sample_rate_ > 0 && playback_) espeak_Cancel();
 }
 
 const EspeakSpeechSink::Voice* EspeakSpeechSink::best_voice(const QString& tag) const {

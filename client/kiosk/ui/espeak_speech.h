@@ -66,6 +66,7 @@ class EspeakSpeechSink : public SpeechSink {
   int sample_rate_ = 0;
   QString error_;
   QString sound_problem_;  // kAudio: no sound device found
+  bool playback_ = false;  // kAudio with a sound device: espeak-ng plays (and can be cancelled)
   std::vector<Voice> voices_;
   QString language_;
   bool language_voice_ = true;
