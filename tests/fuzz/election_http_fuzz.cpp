@@ -61,9 +61,7 @@ struct World {
     if (!opened) std::abort();
     ledger = std::move(*opened);
     committer = std::make_unique<Committer>(*storage, *ledger, Committer::Options{}, &metrics);
-    LedgerApi api{*storage, *committer, pool, metrics, {}};
-    api.entry_routes = false;
-    register_ledger_api(router, api);
+    register_ledger_api(router, LedgerApi{*committer, metrics});
     ledger->register_routes(router, *committer, pool);
     // The election up to the first cast ballots and the challenged one: polls stay open, so
     // fuzzed ballots meet every rule (token, chain, proofs) rather than "polls closed".

@@ -281,7 +281,8 @@ class LyingProxy {
     }
     const std::uint64_t i = query(target, "index", 0);  // /v1/receipt
     if (i >= n) return Reply{404, "application/json", R"({"error":"not_found"})"};
-    ledger::Receipt r{i, ledger::leaf_hash(view[i]), n, *ledger::inclusion_proof(i, n, tree), cp};
+    ledger::Receipt r{
+        i, ledger::leaf_hash(view[i]), n, *ledger::inclusion_proof(i, n, tree), cp, std::nullopt};
     json j = r.to_json();
     j["cosigned"] = true;
     return Reply{200, "application/json", j.dump()};
