@@ -166,23 +166,6 @@ struct Published {
   }
 };
 
-inline Result<std::uint64_t> query_u64(const Request& req, const std::string& name,
-                                       std::optional<std::uint64_t> fallback) {
-  auto it = req.query.find(name);
-  if (it == req.query.end()) {
-    if (fallback) return *fallback;
-    return make_error(ErrorCode::kInvalidArgument, "missing query parameter", name);
-  }
-  const std::string& text = it->second;
-  std::uint64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "'" + text + "' is not an unsigned decimal integer", name);
-  }
-  return value;
-}
-
 // Adds the calling thread's CPU time since construction to a stage counter (CPU, not wall
 // time: on a busy machine wall time mostly measures preemption).
 class StageTimer {

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cctype>
+#include <charconv>
 #include <exception>
 #include <nlohmann/json.hpp>
 
@@ -191,6 +192,23 @@ void Router::handle(const Request& request, Responder respond) const {
     // A handler that throws is a bug; answer rather than take the server down.
     tagged(json_error(500, "internal", std::string("internal error: ") + e.what()));
   }
+}
+
+Result<std::uint64_t> query_u64(const Request& req, const std::string& name,
+                                std::optional<std::uint64_t> fallback) {
+  auto it = req.query.find(name);
+  if (it == req.query.end()) {
+    if (fallback) return *fallback;
+    return make_error(ErrorCode::kInvalidArgument, "missing query parameter", name);
+  }
+  const std::string& text = it->second;
+  std::uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "'" + text + "' is not an unsigned decimal integer", name);
+  }
+  return value;
 }
 
 }  // namespace tabella::server

@@ -1,6 +1,5 @@
 #include "support/accept_all_ledger.h"
 
-#include <charconv>
 #include <nlohmann/json.hpp>
 
 namespace tabella::testing {
@@ -21,28 +20,6 @@ Status AcceptAllHooks::validate(ByteView entry, const std::shared_ptr<const void
 void AcceptAllHooks::before_commit(std::uint64_t, const std::vector<Bytes>&, server::BatchView&) {}
 
 void AcceptAllHooks::after_commit(const Status&) {}
-
-namespace {
-
-// A strict unsigned decimal (no sign, no spaces, no overflow).
-Result<std::uint64_t> query_u64(const Request& req, const std::string& name,
-                                std::optional<std::uint64_t> fallback) {
-  auto it = req.query.find(name);
-  if (it == req.query.end()) {
-    if (fallback) return *fallback;
-    return make_error(ErrorCode::kInvalidArgument, "missing query parameter", name);
-  }
-  const std::string& text = it->second;
-  std::uint64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "'" + text + "' is not an unsigned decimal integer", name);
-  }
-  return value;
-}
-
-}  // namespace
 
 void register_opaque_entry_routes(server::Router& router, const OpaqueEntryRoutes& routes) {
   OpaqueEntryRoutes a = routes;  // copied into the handlers; references inside stay references

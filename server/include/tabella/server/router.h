@@ -8,6 +8,7 @@
 // Thread-safety: add() only before serving; handle() may then be called from many threads.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -34,6 +35,12 @@ struct Request {
   // The first header with this (case-insensitive) name, or empty.
   std::string_view header(std::string_view name) const;
 };
+
+// Query parameter `name` as a strict unsigned decimal (no sign, no spaces, no overflow), or
+// `fallback` when absent. Errors (kInvalidArgument, field = name): missing without a fallback,
+// not such a number.
+Result<std::uint64_t> query_u64(const Request& req, const std::string& name,
+                                std::optional<std::uint64_t> fallback);
 
 struct Response {
   unsigned status = 200;
