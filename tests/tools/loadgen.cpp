@@ -53,6 +53,7 @@
 #include "support/http_client.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
+#include "tabella/api/messages.h"
 #include "tabella/record/state.h"
 
 namespace {
@@ -316,15 +317,22 @@ struct Posted {
   std::string error;
 };
 
+// A 409 for a lost cluster race (reason append_race: the node gave up after its own retries).
+bool lost_race(const std::string& body) {
+  auto j = nlohmann::json::parse(body, nullptr, false);
+  if (j.is_discarded()) return false;
+  auto e = api::ErrorBody::from_json(j);
+  return e.ok() && e->reason == ErrorReason::kAppendRace;
+}
+
 // POSTs one entry, retrying like a client: on a connection failure, a 5xx, or a 409 for a lost
-// cluster race (field etcd.size: the node gave up after its own retries). Appends are
-// idempotent: a retried entry that had committed is answered with its original index.
+// cluster race. Appends are idempotent: a retried entry that had committed is answered with its
+// original index.
 Posted post_entry(testing::HttpClient& client, const std::string& body) {
   Posted p;
   for (unsigned attempt = 0;; ++attempt) {
     auto r = client.post("/v1/entries", body);
-    bool retry = !r.ok() || r->status >= 500 ||
-                 (r->status == 409 && r->body.find("etcd.size") != std::string::npos);
+    bool retry = !r.ok() || r->status >= 500 || (r->status == 409 && lost_race(r->body));
     if (!retry) {
       if (r->status != 200) {
         p.error = std::to_string(r->status) + " " + r->body;
