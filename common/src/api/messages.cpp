@@ -60,6 +60,15 @@ Result<ledger::Receipt> read_receipt(const json& j, const std::string& member) {
   return r;
 }
 
+// A reply's receipt must be for the entry the reply names: `what` says which ("the reply").
+Status receipt_is_for(const ledger::Receipt& receipt, std::uint64_t index, const char* what) {
+  if (receipt.index == index) return Status::success();
+  return make_error(ErrorCode::kInvalidArgument,
+                    "the receipt is for entry " + std::to_string(receipt.index) + ", " + what +
+                        " entry " + std::to_string(index),
+                    "receipt.index");
+}
+
 // Assigns a read value or returns its error from the enclosing function.
 #define TABELLA_READ(target, expr)                    \
   do {                                                \
@@ -110,12 +119,8 @@ Result<SubmitReply> SubmitReply::from_json(const json& j) {
   TABELLA_READ(r.type, read_string(j, "type"));
   TABELLA_READ(r.duplicate, read_bool(j, "duplicate"));
   TABELLA_READ(r.receipt, read_receipt(j, "receipt"));
-  if (r.receipt.index != r.index) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "the receipt is for entry " + std::to_string(r.receipt.index) +
-                          ", the reply for entry " + std::to_string(r.index),
-                      "receipt.index");
-  }
+  Status matches = receipt_is_for(r.receipt, r.index, "the reply for");
+  if (!matches.ok()) return matches.error();
   return r;
 }
 
@@ -233,12 +238,8 @@ Result<BallotLookup> BallotLookup::from_json(const json& j) {
   TABELLA_READ(b.kiosk, read_hex32(j, "kiosk"));
   TABELLA_READ(b.sequence, read_u64(j, "sequence"));
   TABELLA_READ(b.receipt, read_receipt(j, "receipt"));
-  if (b.receipt.index != b.index) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "the receipt is for entry " + std::to_string(b.receipt.index) +
-                          ", the ballot is entry " + std::to_string(b.index),
-                      "receipt.index");
-  }
+  Status matches = receipt_is_for(b.receipt, b.index, "the ballot is");
+  if (!matches.ok()) return matches.error();
   return b;
 }
 
