@@ -11,7 +11,6 @@
 #include <QScreen>
 #include <QStandardPaths>
 #include <QTemporaryDir>
-#include <QThread>
 #include <QTranslator>
 #include <chrono>
 #include <cstdio>
@@ -24,6 +23,7 @@
 #include "core/kiosk_config.h"
 #include "core/kiosk_model.h"
 #include "core/memory_ledger.h"
+#include "core/pump_until.h"
 #ifdef TABELLA_KIOSK_HTTP
 #include "net/http_ledger_client.h"
 #endif
@@ -84,16 +84,6 @@ void print_enrolment(const SigningKey& key, const QString& path) {
       path.toStdString().c_str(), key.verify_key().fingerprint().c_str(),
       key.verify_key().to_hex().c_str(), key.verify_key().to_hex().c_str(),
       key.verify_key().fingerprint().c_str());
-}
-
-bool pump_until(const std::function<bool()>& pred, int ms = 30000) {
-  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-    QThread::msleep(2);
-  }
-  return true;
 }
 
 struct Demo {
@@ -303,11 +293,10 @@ int screenshots(const QString& out, const QString& manifest_path, Translations& 
     speech.no_voice.clear();
     model.leave_poll_worker();
   }
-  // A long contest (8 candidates with long names, tests/long-ballot.json) at the two largest text
-  // sizes in Spanish: every page of it, the middle ones with their "Opciones 4 a 4 de 8"
+  // A long contest (8 candidates with long names, tests/kiosk/long-ballot.json) at the two largest
+  // text sizes in Spanish: every page of it, the middle ones with their "Opciones 4 a 4 de 8"
   // (kiosk_layout_test pages it in both languages).
-  const QString long_ballot =
-      QStringLiteral(TABELLA_SOURCE_DIR "/client/kiosk/tests/long-ballot.json");
+  const QString long_ballot = QStringLiteral(TABELLA_SOURCE_DIR "/tests/kiosk/long-ballot.json");
   if (QFile::exists(long_ballot)) {
     auto long_demo = make_demo(long_ballot);
     if (!long_demo.ok()) return fail(long_demo.error().describe());
