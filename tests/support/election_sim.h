@@ -2,6 +2,9 @@
 // kiosks, tokens, ballots (some challenged), tally, partial decryptions, result — with every
 // entry signed by its proper author, plus checkpoints signed by a ledger key. Deterministic for
 // a given seed. Tests tamper with the result to prove each verification check can fail.
+// The entries up to polls-open come from the one election builder
+// (tabella/record/election_builder.h, which the kiosk's demo mode uses too); the ballots,
+// polls-close, tally, result and checkpoints are the simulation's own.
 #pragma once
 
 #include <algorithm>
@@ -22,6 +25,7 @@
 #include "tabella/ledger/merkle.h"
 #include "tabella/ledger/note.h"
 #include "tabella/record/bodies.h"
+#include "tabella/record/election_builder.h"
 #include "tabella/record/entry.h"
 #include "tabella/record/record_file.h"
 #include "tabella/record/state.h"
@@ -108,138 +112,49 @@ inline std::string source_path(const std::string& rel) {
 inline SimElection simulate_election(const SimOptions& o) {
   using namespace record;
   SeededRng rng(o.seed);
-  SimElection sim;
-  auto seeded_key = [&rng, &sim]() {
-    Bytes seed(32);
-    rng.fill(seed);
-    auto k = *SigningKey::from_seed(seed);
-    sim.keys.emplace(k.verify_key().bytes(),
-                     std::make_shared<const SigningKey>(*SigningKey::from_seed(seed)));
-    return k;
-  };
   auto m = election::load_manifest_file(source_path(o.manifest_file));
   if (!m.ok()) throw std::runtime_error(m.error().describe());
-  m->guardians = o.guardians;
-  m->quorum = o.quorum;
-  sim.manifest = *m;
-  const auto& manifest = sim.manifest;
+  // Up to polls-open: the one election builder (tabella/record/election_builder.h).
+  auto built = ElectionBuilder::create(*m,
+                                       {o.guardians, o.quorum, o.bad_share_from, o.bad_share_to,
+                                        o.false_complaint_by, o.false_complaint_about},
+                                       rng);
+  if (!built.ok()) throw std::runtime_error(built.error().describe());
+  std::vector<std::shared_ptr<const SigningKey>> kiosks;
+  std::vector<Digest> heads;
+  for (std::uint32_t i = 0; i < o.kiosks; ++i) {
+    kiosks.push_back(built->new_kiosk(rng));
+    heads.push_back(election::chain_seed(built->q(), kiosks.back()->verify_key().bytes()));
+  }
+  const std::vector<std::string> tokens = built->commit_tokens(o.ballots, rng);
+  std::uint64_t clock = 1767225600;  // 2026-01-01
+  built->open_polls(clock);
 
-  SigningKey authority = seeded_key();
-  SigningKey ledger = seeded_key();
+  SimElection sim;
+  sim.manifest = built->manifest();
+  const auto& manifest = sim.manifest;
+  sim.q = built->q();
+  const Digest q = sim.q;
+  sim.keys = built->keys();
+  const SigningKey& authority = *built->authority();
   sim.authority = authority.verify_key().bytes();
-  ledger::NoteSigner note_signer(manifest.origin, ledger);
-  sim.ledger_key = note_signer.verifier_key();
-  const Digest q =
-      election::base_hash(election::manifest_hash(manifest), authority.verify_key().bytes());
-  sim.q = q;
+  sim.ledger_key = built->ledger_verifier_key();
+  ledger::NoteSigner note_signer(manifest.origin, *built->ledger_key());
+  for (std::uint32_t i = 1; i <= o.guardians; ++i) {
+    sim.guardian_keys.push_back(built->guardians()[i - 1]->verify_key().bytes());
+    SecretBytes encoded = built->guardian_secrets()[i - 1].encode();
+    sim.guardian_secrets.emplace_back(encoded.view().begin(), encoded.view().end());
+  }
+  sim.guardian_shares = built->guardian_shares();
+  sim.entries = built->entries();
+  const auto& ctx = built->context();
   ledger::MemoryHashStore log;  // the tree of the entries so far (tree heads, checks 30, 32)
+  for (const auto& e : sim.entries) log.append_entry(e);
   auto add = [&](EntryType type, Bytes body, const SigningKey& key) {
     sim.entries.push_back(Entry::make(type, q, std::move(body), key).encode());
     log.append_entry(sim.entries.back());
     return sha256(sim.entries.back());  // the entry hash
   };
-  std::uint64_t clock = 1767225600;  // 2026-01-01
-
-  add(EntryType::kElection,
-      ElectionBody{election::to_json(manifest).dump(), sim.ledger_key}.encode(), authority);
-
-  // Key ceremony.
-  std::vector<SigningKey> guardian_keys;
-  std::vector<GuardianSecrets> secrets;
-  std::vector<GuardianCommitments> commitments;
-  for (std::uint32_t i = 1; i <= o.guardians; ++i) {
-    guardian_keys.push_back(seeded_key());
-    add(EntryType::kGuardianEnrolment,
-        GuardianEnrolmentBody{i, guardian_keys.back().verify_key().bytes(),
-                              "guardian " + std::to_string(i)}
-            .encode(),
-        authority);
-  }
-  for (std::uint32_t i = 1; i <= o.guardians; ++i) {
-    secrets.push_back(GuardianSecrets::generate(i, o.quorum, rng));
-    commitments.push_back(secrets.back().commitments(q, rng));
-    const auto& c = commitments.back();
-    add(EntryType::kGuardianCommitments,
-        GuardianCommitmentsBody{c.index, c.coefficients, c.proofs, c.encryption_key,
-                                c.encryption_key_proof}
-            .encode(),
-        guardian_keys[i - 1]);
-  }
-  std::vector<std::vector<Scalar>> received(o.guardians);
-  for (std::uint32_t i = 1; i <= o.guardians; ++i) {
-    GuardianSharesBody body{i, {}};
-    for (std::uint32_t l = 1; l <= o.guardians; ++l) {
-      if (l == i) continue;
-      bool bad = i == o.bad_share_from && l == o.bad_share_to;
-      auto enc = bad ? EncryptedShare::encrypt(q, i, l, commitments[l - 1].encryption_key,
-                                               Scalar::random(rng), rng)
-                     : secrets[i - 1].encrypt_share_for(q, commitments[l - 1], rng);
-      auto wire = enc->encode();
-      body.shares.push_back(Bytes(wire.begin(), wire.end()));
-      auto got = receive_share(q, *enc, secrets[l - 1], commitments[i - 1]);
-      if (got.ok() != !bad) throw std::runtime_error("bad share check disagrees");
-      if (got.ok()) received[l - 1].push_back(*got);
-    }
-    received[i - 1].push_back(secrets[i - 1].share_for(i));
-    add(EntryType::kGuardianShares, body.encode(), guardian_keys[i - 1]);
-  }
-  // Statements: shares-verified, or complaints answered by share-reveals (none with one guardian).
-  std::set<std::pair<std::uint32_t, std::uint32_t>> complaints;  // (complainer, accused)
-  if (o.bad_share_from != 0) complaints.insert({o.bad_share_to, o.bad_share_from});
-  if (o.false_complaint_by != 0) complaints.insert({o.false_complaint_by, o.false_complaint_about});
-  for (std::uint32_t l = 1; l <= o.guardians && o.guardians > 1; ++l) {
-    bool complained = false;
-    for (const auto& [by, about] : complaints) {
-      if (by != l) continue;
-      complained = true;
-      add(EntryType::kGuardianComplaint,
-          GuardianComplaintBody{by, about, "share does not match the commitments"}.encode(),
-          guardian_keys[by - 1]);
-    }
-    if (!complained) {
-      add(EntryType::kSharesVerified, SharesVerifiedBody{l}.encode(), guardian_keys[l - 1]);
-    }
-  }
-  for (const auto& [by, about] : complaints) {
-    Scalar share = secrets[about - 1].share_for(by);
-    add(EntryType::kShareReveal, ShareRevealBody{about, by, share}.encode(),
-        guardian_keys[about - 1]);
-    // The complainer uses the revealed share (a false complainer already held it).
-    if (by == o.bad_share_to && about == o.bad_share_from) received[by - 1].push_back(share);
-  }
-  for (std::uint32_t i = 1; i <= o.guardians; ++i) {
-    sim.guardian_keys.push_back(guardian_keys[i - 1].verify_key().bytes());
-    SecretBytes encoded = secrets[i - 1].encode();
-    sim.guardian_secrets.emplace_back(encoded.view().begin(), encoded.view().end());
-    sim.guardian_shares.push_back(combine_shares(received[i - 1]));
-  }
-  Point k = joint_key(commitments);
-  add(EntryType::kElectionKey, ElectionKeyBody{k, election::extended_base_hash(q, k)}.encode(),
-      authority);
-  auto ctx = election::ElectionContext::make(manifest, authority.verify_key().bytes(), k);
-
-  // Kiosks and tokens.
-  std::vector<SigningKey> kiosks;
-  std::vector<Digest> heads;
-  for (std::uint32_t i = 0; i < o.kiosks; ++i) {
-    kiosks.push_back(seeded_key());
-    add(EntryType::kKioskEnrolment,
-        KioskEnrolmentBody{kiosks.back().verify_key().bytes(), "kiosk-" + std::to_string(i + 1),
-                           "precinct-1"}
-            .encode(),
-        authority);
-    heads.push_back(election::chain_seed(q, kiosks.back().verify_key().bytes()));
-  }
-  std::vector<std::string> tokens;
-  for (std::uint32_t t = 0; t < o.ballots; ++t) tokens.push_back(election::generate_token(rng));
-  for (std::size_t start = 0; start < tokens.size(); start += kMaxTokensPerEntry) {
-    TokenCommitmentsBody body{"precinct-1", {}};
-    for (std::size_t t = start; t < std::min(tokens.size(), start + kMaxTokensPerEntry); ++t) {
-      body.token_hashes.push_back(election::token_hash(q, tokens[t]));
-    }
-    add(EntryType::kTokenCommitments, body.encode(), authority);
-  }
-  add(EntryType::kPollsOpen, PollsBody{clock, "polls open"}.encode(), authority);
 
   // Ballots: deterministic choices; challenged ones interleaved.
   sim.expected_counts.assign(manifest.contests.size(), {});
@@ -264,16 +179,16 @@ inline SimElection simulate_election(const SimOptions& o) {
     }
     auto enc = election::encrypt_ballot(ctx, pb, ++sequence[kiosk], heads[kiosk], rng);
     if (!enc.ok()) throw std::runtime_error(enc.error().describe());
-    heads[kiosk] = election::ballot_code(q, kiosks[kiosk].verify_key().bytes(), enc->first);
+    heads[kiosk] = election::ballot_code(q, kiosks[kiosk]->verify_key().bytes(), enc->first);
     if (challenge) {
       add(EntryType::kChallengedBallot, election::open_ballot(enc->first, enc->second).encode(),
-          kiosks[kiosk]);
+          *kiosks[kiosk]);
       ++challenged;
       ++kiosk_challenged[kiosk];
     } else {
       add(EntryType::kCastBallot,
           CastBallotBody{enc->first, election::token_hash(q, tokens[cast])}.encode(),
-          kiosks[kiosk]);
+          *kiosks[kiosk]);
       ++kiosk_cast[kiosk];
       for (std::size_t c = 0; c < enc->second.marks.size(); ++c) {
         for (std::size_t j = 0; j < enc->second.marks[c].size(); ++j) {
@@ -287,7 +202,7 @@ inline SimElection simulate_election(const SimOptions& o) {
   PollsCloseBody close{clock + 86400, "polls closed", {log.size(), log.root()}, {}};
   for (std::uint32_t i = 0; i < o.kiosks; ++i) {
     close.kiosks.push_back(
-        {kiosks[i].verify_key().bytes(), heads[i], kiosk_cast[i], kiosk_challenged[i]});
+        {kiosks[i]->verify_key().bytes(), heads[i], kiosk_cast[i], kiosk_challenged[i]});
   }
   std::sort(close.kiosks.begin(), close.kiosks.end(),
             [](const KioskHead& a, const KioskHead& b) { return a.key < b.key; });
@@ -310,12 +225,12 @@ inline SimElection simulate_election(const SimOptions& o) {
     std::map<std::uint32_t, Digest> partial_hashes;
     for (std::uint32_t l = 1; l <= o.guardians; ++l) {
       if (o.absent.count(l) != 0) continue;
-      Scalar s = combine_shares(received[l - 1]);
-      auto p = election::partial_decrypt(ctx, l, s, tally, rng);
+      auto p = election::partial_decrypt(ctx, l, sim.guardian_shares[l - 1], tally, rng);
       if (!p.ok()) throw std::runtime_error(p.error().describe());
       p->tally_hash = tally_hash;
       partials.push_back(*p);
-      partial_hashes[l] = add(EntryType::kPartialDecryption, p->encode(), guardian_keys[l - 1]);
+      partial_hashes[l] =
+          add(EntryType::kPartialDecryption, p->encode(), *built->guardians()[l - 1]);
     }
     DlogTable dlog(std::max<std::uint64_t>(tally.cast_count, 1));
     auto result = election::combine_tally(ctx, tally, partials, dlog);

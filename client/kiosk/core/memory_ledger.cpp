@@ -2,12 +2,10 @@
 
 #include <ctime>
 
-#include "tabella/crypto/threshold.h"
-#include "tabella/election/context.h"
-#include "tabella/election/token.h"
 #include "tabella/ledger/checkpoint.h"
 #include "tabella/ledger/note.h"
 #include "tabella/record/bodies.h"
+#include "tabella/record/election_builder.h"
 #include "tabella/record/entry.h"
 
 namespace tabella::kiosk {
@@ -210,62 +208,18 @@ std::unique_ptr<LedgerClient> MemoryLedger::make_client() {
 Result<DemoElection> make_demo_election(election::Manifest manifest,
                                         const std::vector<PublicKeyBytes>& kiosks,
                                         std::size_t token_count, Rng& rng) {
-  using namespace record;
-  auto seeded = [&rng]() {
-    Bytes seed(32);
-    rng.fill(seed);
-    auto k = SigningKey::from_seed(seed);
-    secure_zero(seed.data(), seed.size());
-    return std::make_shared<const SigningKey>(std::move(*k));
-  };
-  manifest.guardians = 1;
-  manifest.quorum = 1;
-  auto authority = seeded();
-  auto ledger_key = seeded();
-  auto guardian = seeded();
-  ledger::NoteSigner signer(manifest.origin, *ledger_key);
-  const Digest q =
-      election::base_hash(election::manifest_hash(manifest), authority->verify_key().bytes());
-  std::vector<Bytes> entries;
-  auto add = [&](EntryType type, Bytes body, const SigningKey& key) {
-    entries.push_back(Entry::make(type, q, std::move(body), key).encode());
-  };
-  add(EntryType::kElection,
-      ElectionBody{election::to_json(manifest).dump(), signer.verifier_key()}.encode(), *authority);
-  add(EntryType::kGuardianEnrolment,
-      GuardianEnrolmentBody{1, guardian->verify_key().bytes(), "guardian 1"}.encode(), *authority);
-  auto secrets = GuardianSecrets::generate(1, 1, rng);
-  auto c = secrets.commitments(q, rng);
-  add(EntryType::kGuardianCommitments,
-      GuardianCommitmentsBody{c.index, c.coefficients, c.proofs, c.encryption_key,
-                              c.encryption_key_proof}
-          .encode(),
-      *guardian);
-  add(EntryType::kGuardianShares, GuardianSharesBody{1, {}}.encode(), *guardian);
-  std::vector<GuardianCommitments> all{c};
-  const Point k = joint_key(all);
-  add(EntryType::kElectionKey, ElectionKeyBody{k, election::extended_base_hash(q, k)}.encode(),
-      *authority);
-  for (std::size_t i = 0; i < kiosks.size(); ++i) {
-    add(EntryType::kKioskEnrolment,
-        KioskEnrolmentBody{kiosks[i], "kiosk-" + std::to_string(i + 1), "precinct-1"}.encode(),
-        *authority);
-  }
+  auto built = record::ElectionBuilder::create(std::move(manifest), {}, rng);  // one guardian
+  if (!built.ok()) return built.error();
+  for (const auto& key : kiosks) built->enrol_kiosk(key);
   DemoElection demo;
-  TokenCommitmentsBody tokens{"precinct-1", {}};
-  for (std::size_t t = 0; t < token_count; ++t) {
-    demo.tokens.push_back(election::generate_token(rng));
-    tokens.token_hashes.push_back(election::token_hash(q, demo.tokens.back()));
-  }
-  if (token_count > 0) add(EntryType::kTokenCommitments, tokens.encode(), *authority);
-  add(EntryType::kPollsOpen,
-      PollsBody{static_cast<std::uint64_t>(std::time(nullptr)), "polls open"}.encode(), *authority);
-  auto ledger = MemoryLedger::create(entries, ledger_key);
+  demo.tokens = built->commit_tokens(token_count, rng);
+  built->open_polls(static_cast<std::uint64_t>(std::time(nullptr)));
+  auto ledger = MemoryLedger::create(built->entries(), built->ledger_key());
   if (!ledger.ok()) return ledger.error();
-  (*ledger)->set_authority(authority);
+  (*ledger)->set_authority(built->authority());
   demo.ledger = *ledger;
-  demo.authority = authority;
-  demo.ledger_key = ledger_key;
+  demo.authority = built->authority();
+  demo.ledger_key = built->ledger_key();
   return demo;
 }
 

@@ -4,8 +4,9 @@
 // by its ledger key, cosigned by simulated witnesses when set). Faults can be injected:
 // unreachable, refuse everything.
 //
-// make_demo_election builds a complete election up to "polls open": authority, one guardian
-// (n = k = 1), the joint key, the given kiosks enrolled, the tokens committed.
+// make_demo_election: the election record's one builder (tabella/record/election_builder.h) up to
+// "polls open" with one guardian (n = k = 1), the given kiosks enrolled and the tokens committed,
+// in a MemoryLedger.
 // Thread-safety: MemoryLedger is internally synchronised (one mutex); each client created by
 // make_client() may be used from any one thread.
 #pragma once

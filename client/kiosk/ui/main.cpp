@@ -11,7 +11,6 @@
 #include <QScreen>
 #include <QStandardPaths>
 #include <QTemporaryDir>
-#include <QThread>
 #include <QTranslator>
 #include <chrono>
 #include <cstdio>
@@ -24,6 +23,7 @@
 #include "core/kiosk_config.h"
 #include "core/kiosk_model.h"
 #include "core/memory_ledger.h"
+#include "core/pump_until.h"
 #ifdef TABELLA_KIOSK_HTTP
 #include "net/http_ledger_client.h"
 #endif
@@ -86,16 +86,6 @@ void print_enrolment(const SigningKey& key, const QString& path) {
       key.verify_key().fingerprint().c_str());
 }
 
-bool pump_until(const std::function<bool()>& pred, int ms = 30000) {
-  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-    QThread::msleep(2);
-  }
-  return true;
-}
-
 struct Demo {
   DemoElection election;
   std::shared_ptr<const SigningKey> key;
@@ -125,8 +115,11 @@ KioskModel::Options demo_options(const Demo& demo, const QString& dir, const std
   return o;
 }
 
-// Drives the view-model through every screen and grabs the window (offscreen platform).
-int screenshots(const QString& out, const QString& manifest_path, Translations& translations) {
+// Drives the view-model through every screen and grabs the window (offscreen platform), in each
+// of `languages` (en, es); closed.png and not-enrolled-en.png with English, the long contest with
+// Spanish.
+int screenshots(const QString& out, const QString& manifest_path, const QStringList& languages,
+                Translations& translations) {
   QDir().mkpath(out);
   QTemporaryDir data;
   auto demo = make_demo(manifest_path);
@@ -168,14 +161,15 @@ int screenshots(const QString& out, const QString& manifest_path, Translations& 
     ++count;
   };
   suffix.clear();
-  shot(QStringLiteral("closed"));
+  const bool en = languages.contains(QStringLiteral("en"));
+  if (en) shot(QStringLiteral("closed"));
   model.enter_poll_worker();
   model.submit_pin(QStringLiteral("0000"));
   model.set_kiosk_open(true);
   pump_until([&] { return model.kiosk_open(); });
   model.leave_poll_worker();
   std::size_t token = 0;
-  for (const QString& lang : {QStringLiteral("en"), QStringLiteral("es")}) {
+  for (const QString& lang : languages) {
     for (const int contrast : {0, 1, 2}) {
       static const char* const kModes[] = {"-normal", "-contrast", "-light"};
       suffix = QStringLiteral("-") + lang + QString::fromLatin1(kModes[contrast]);
@@ -222,7 +216,7 @@ int screenshots(const QString& out, const QString& manifest_path, Translations& 
     }
   }
   // Text sizes.
-  for (const QString& lang : {QStringLiteral("en"), QStringLiteral("es")}) {
+  for (const QString& lang : languages) {
     for (int size = 1; size < KioskModel::kTextSizes; ++size) {
       suffix = QStringLiteral("-%1-size%2").arg(lang).arg(size);
       model.reset();
@@ -252,7 +246,7 @@ int screenshots(const QString& out, const QString& manifest_path, Translations& 
   // The audio ballot and two-switch scanning: the header's "Audio ballot: on" with the scanning
   // highlight moved by the move switch (a real key event) onto a choice, and the headphone-mode
   // panel; every text size in the standard colours, both other contrast modes at standard size.
-  for (const QString& lang : {QStringLiteral("en"), QStringLiteral("es")}) {
+  for (const QString& lang : languages) {
     const std::pair<int, int> looks[] = {{0, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 1}, {0, 2}};
     for (const auto& [size, contrast] : looks) {
       static const char* const kModes[] = {"normal", "contrast", "light"};
@@ -303,12 +297,11 @@ int screenshots(const QString& out, const QString& manifest_path, Translations& 
     speech.no_voice.clear();
     model.leave_poll_worker();
   }
-  // A long contest (8 candidates with long names, tests/long-ballot.json) at the two largest text
-  // sizes in Spanish: every page of it, the middle ones with their "Opciones 4 a 4 de 8"
+  // A long contest (8 candidates with long names, tests/kiosk/long-ballot.json) at the two largest
+  // text sizes in Spanish: every page of it, the middle ones with their "Opciones 4 a 4 de 8"
   // (kiosk_layout_test pages it in both languages).
-  const QString long_ballot =
-      QStringLiteral(TABELLA_SOURCE_DIR "/client/kiosk/tests/long-ballot.json");
-  if (QFile::exists(long_ballot)) {
+  const QString long_ballot = QStringLiteral(TABELLA_SOURCE_DIR "/tests/kiosk/long-ballot.json");
+  if (languages.contains(QStringLiteral("es")) && QFile::exists(long_ballot)) {
     auto long_demo = make_demo(long_ballot);
     if (!long_demo.ok()) return fail(long_demo.error().describe());
     const QString dir = data.filePath(QStringLiteral("long"));
@@ -361,7 +354,7 @@ int screenshots(const QString& out, const QString& manifest_path, Translations& 
     }
   }
   // A kiosk that is not enrolled: shows its key for the official.
-  {
+  if (en) {
     suffix = QStringLiteral("-en");
     auto other = demo_options(*demo, data.filePath(QStringLiteral("other")), "0000");
     QDir().mkpath(data.filePath(QStringLiteral("other")));
@@ -450,8 +443,9 @@ int main(int argc, char** argv) {
       QStringLiteral("manifest"), QStringLiteral("Ballot for --demo / --screenshots."),
       QStringLiteral("file"), QStringLiteral(TABELLA_SOURCE_DIR "/ballots/demo-general.json"));
   QCommandLineOption shots_opt(QStringLiteral("screenshots"),
-                               QStringLiteral("Render every screen in every language, normal and "
-                                              "high contrast, to PNG files in DIR, and exit."),
+                               QStringLiteral("Render every screen in every language (or in "
+                                              "--language), normal and high contrast, to PNG "
+                                              "files in DIR, and exit."),
                                QStringLiteral("dir"));
   QCommandLineOption full_opt(
       QStringLiteral("fullscreen"),
@@ -509,7 +503,8 @@ int main(int argc, char** argv) {
   QCommandLineOption language_opt(
       QStringLiteral("language"),
       QStringLiteral("With --poll-report: the report's language (en, es; default en). On the "
-                     "poll-worker screen the report is in the kiosk's current language."),
+                     "poll-worker screen the report is in the kiosk's current language. With "
+                     "--screenshots: only this language's screens."),
       QStringLiteral("tag"), QStringLiteral("en"));
   QCommandLineOption speech_opt(
       QStringLiteral("speech-engine"),
@@ -535,7 +530,15 @@ int main(int argc, char** argv) {
     return fail("--poll-report has no window and simulates no voters");
   }
   if (p.isSet(shots_opt)) {
-    return screenshots(p.value(shots_opt), p.value(manifest_opt), translations);
+    QStringList languages{QStringLiteral("en"), QStringLiteral("es")};
+    if (p.isSet(language_opt)) {
+      if (!languages.contains(p.value(language_opt))) {
+        return fail("--language: no translation for \"" + p.value(language_opt).toStdString() +
+                    "\" (en, es)");
+      }
+      languages = QStringList{p.value(language_opt)};
+    }
+    return screenshots(p.value(shots_opt), p.value(manifest_opt), languages, translations);
   }
 
   const QString default_data =

@@ -36,38 +36,14 @@ namespace {
 
 using testing::wait_for;
 
-class KioskWindowTest : public ::testing::TestWithParam<const char*> {
+class KioskWindowTest : public testing::KioskWindowFixture {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(dir_.isValid());
-    key_ = std::make_shared<const SigningKey>(SigningKey::generate());
-    auto m = election::load_manifest_file(std::string(TABELLA_SOURCE_DIR) +
-                                          "/ballots/demo-general.json");
-    ASSERT_TRUE(m.ok()) << m.error().describe();
-    SeededRng rng("kiosk-window-test");
-    auto demo = make_demo_election(*m, {key_->verify_key().bytes()}, 6, rng);
-    ASSERT_TRUE(demo.ok()) << demo.error().describe();
-    demo_ = std::move(*demo);
-    KioskModel::Options o =
-        testing::demo_kiosk_options(demo_, dir_.filePath(QStringLiteral("kiosk.db")), key_);
-    o.cast_patience_ms = 20000;
-    o.status_interval_ms = 100;
-    model_ = std::make_unique<KioskModel>(o);
-    testing::follow_language(model_.get(), &translator_, QStringLiteral(TABELLA_BINARY_DIR));
-    window_ =
-        std::make_unique<KioskWindow>(model_.get(), dir_.filePath(QStringLiteral("r")), QString());
-    window_->resize(1024, 768);
-    window_->show();
-    QApplication::setActiveWindow(window_.get());
-    model_->start();
-    ASSERT_TRUE(wait_for([&] { return model_->ready(); }));
+    ASSERT_NO_FATAL_FAILURE(start_kiosk("ballots/demo-general.json", 6, [](auto& o) {
+      o.cast_patience_ms = 20000;
+      o.status_interval_ms = 100;
+    }));
     settle();
-  }
-
-  void TearDown() override {
-    window_.reset();
-    model_.reset();
-    QCoreApplication::removeTranslator(&translator_);
   }
 
   // Lets the window show the model's state, as the event loop does between two keystrokes:
@@ -78,10 +54,6 @@ class KioskWindowTest : public ::testing::TestWithParam<const char*> {
         << "the window did not show the model's change";
     testing::settle();
   }
-  QString t(const char* en, const char* es) const {
-    return QString::fromUtf8(QString::fromLatin1(GetParam()) == QStringLiteral("es") ? es : en);
-  }
-
   QWidget* focus() const { return QApplication::focusWidget(); }
   QString focus_name() const { return focus() ? focus()->objectName() : QString(); }
 
@@ -117,6 +89,17 @@ class KioskWindowTest : public ::testing::TestWithParam<const char*> {
   }
   QString label_of(int contest_choice) const {
     return model_->contest().choices[static_cast<std::size_t>(contest_choice)].label;
+  }
+  // From the contest's title: two arrows down to the second choice and Space chooses it, alone.
+  void choose_second_choice(QString* label) {
+    key(Qt::Key_Down);
+    key(Qt::Key_Down);
+    settle();
+    ASSERT_EQ(focus_name(), QStringLiteral("choice-1"));
+    key(Qt::Key_Space);
+    settle();
+    *label = label_of(1);
+    EXPECT_EQ(marked(), QStringList{*label});
   }
 
   void open_kiosk_by_keys() {
@@ -155,13 +138,6 @@ class KioskWindowTest : public ::testing::TestWithParam<const char*> {
     settle();
     ASSERT_EQ(model_->screen(), Screen::kWelcome);
   }
-
-  QTemporaryDir dir_;
-  std::shared_ptr<const SigningKey> key_;
-  DemoElection demo_;
-  std::unique_ptr<KioskModel> model_;
-  std::unique_ptr<KioskWindow> window_;
-  QTranslator translator_;
 };
 
 TEST_P(KioskWindowTest, EveryKeyActsOnOneScreenAndTheSealedBallotHoldsWhatTheKeysChose) {
@@ -209,14 +185,8 @@ TEST_P(KioskWindowTest, EveryKeyActsOnOneScreenAndTheSealedBallotHoldsWhatTheKey
   settle();
   EXPECT_EQ(model_->contest().index, 0);
   EXPECT_TRUE(marked().isEmpty());
-  key(Qt::Key_Down);
-  key(Qt::Key_Down);
-  settle();
-  ASSERT_EQ(focus_name(), QStringLiteral("choice-1"));
-  key(Qt::Key_Space);
-  settle();
-  const QString mayor = label_of(1);
-  EXPECT_EQ(marked(), QStringList{mayor});
+  QString mayor;
+  ASSERT_NO_FATAL_FAILURE(choose_second_choice(&mayor));
   // A held Space repeats: the choice must stay made, not flip on and off.
   held(Qt::Key_Space, 7);
   held(Qt::Key_Return, 6);
@@ -278,14 +248,8 @@ TEST_P(KioskWindowTest, EveryKeyActsOnOneScreenAndTheSealedBallotHoldsWhatTheKey
   ASSERT_EQ(model_->screen(), Screen::kContest);
   ASSERT_EQ(model_->contest().index, 2);
   EXPECT_TRUE(marked().isEmpty());
-  key(Qt::Key_Down);
-  key(Qt::Key_Down);
-  settle();
-  ASSERT_EQ(focus_name(), QStringLiteral("choice-1"));
-  key(Qt::Key_Space);
-  settle();
-  const QString measure = label_of(1);
-  EXPECT_EQ(marked(), QStringList{measure});
+  QString measure;
+  ASSERT_NO_FATAL_FAILURE(choose_second_choice(&measure));
   tab_to(QStringLiteral("next"));
   key(Qt::Key_Return);
   settle();

@@ -36,31 +36,10 @@ namespace {
 
 using testing::wait_for;
 
-class KioskAudioTest : public ::testing::TestWithParam<const char*> {
+class KioskAudioTest : public testing::KioskWindowFixture {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(dir_.isValid());
-    key_ = std::make_shared<const SigningKey>(SigningKey::generate());
-    auto m = election::load_manifest_file(std::string(TABELLA_SOURCE_DIR) +
-                                          "/ballots/demo-general.json");
-    ASSERT_TRUE(m.ok()) << m.error().describe();
-    SeededRng rng("kiosk-audio-test");
-    auto demo = make_demo_election(*m, {key_->verify_key().bytes()}, 3, rng);
-    ASSERT_TRUE(demo.ok()) << demo.error().describe();
-    demo_ = std::move(*demo);
-    KioskModel::Options o =
-        testing::demo_kiosk_options(demo_, dir_.filePath(QStringLiteral("kiosk.db")), key_);
-    model_ = std::make_unique<KioskModel>(o);
-    testing::follow_language(model_.get(), &translator_, QStringLiteral(TABELLA_BINARY_DIR));
-    guide_ = std::make_unique<AudioGuide>(model_.get(), &sink_);
-    window_ =
-        std::make_unique<KioskWindow>(model_.get(), dir_.filePath(QStringLiteral("r")), QString());
-    window_->set_audio(guide_.get());
-    window_->resize(1024, 768);
-    window_->show();
-    QApplication::setActiveWindow(window_.get());
-    model_->start();
-    ASSERT_TRUE(wait_for([&] { return model_->ready(); }));
+    ASSERT_NO_FATAL_FAILURE(start_kiosk("ballots/demo-general.json", 3, {}, &sink_));
     model_->enter_poll_worker();
     model_->submit_pin(QStringLiteral("2468"));
     model_->set_kiosk_open(true);
@@ -68,13 +47,6 @@ class KioskAudioTest : public ::testing::TestWithParam<const char*> {
     model_->leave_poll_worker();
     ASSERT_TRUE(shown());
     ASSERT_EQ(model_->screen(), Screen::kWelcome);
-  }
-
-  void TearDown() override {
-    window_.reset();
-    guide_.reset();
-    model_.reset();
-    QCoreApplication::removeTranslator(&translator_);
   }
 
   // The window shows the model's state (its rebuild ran): keys reach the screen on display.
@@ -93,9 +65,6 @@ class KioskAudioTest : public ::testing::TestWithParam<const char*> {
     heard_ = static_cast<int>(sink_.lines.size());
     return out.join(QStringLiteral("\n"));
   }
-  QString t(const char* en, const char* es) const {
-    return QString::fromUtf8(QString::fromLatin1(GetParam()) == QStringLiteral("es") ? es : en);
-  }
   // Moves down until the item spoken contains `what`.
   void down_to(const QString& what) {
     for (int i = 0; i < 12; ++i) {
@@ -104,19 +73,20 @@ class KioskAudioTest : public ::testing::TestWithParam<const char*> {
     }
     FAIL() << "no item says " << what.toStdString();
   }
+  // On the review: down to "These are my choices", Enter seals, the tracking screen is shown.
+  void seal_from_review() {
+    ASSERT_EQ(model_->screen(), Screen::kReview);
+    down_to(t("These are my choices", "Estas son mis opciones"));
+    press(Qt::Key_Return);
+    ASSERT_TRUE(wait_for([&] { return model_->screen() == Screen::kTracking; }));
+    ASSERT_TRUE(shown());
+  }
   QString label_of(int choice) const {
     return model_->contest().choices[static_cast<std::size_t>(choice)].label;
   }
 
-  QTemporaryDir dir_;
-  std::shared_ptr<const SigningKey> key_;
-  DemoElection demo_;
   TranscriptSink sink_;
   int heard_ = 0;
-  QTranslator translator_;
-  std::unique_ptr<KioskModel> model_;
-  std::unique_ptr<AudioGuide> guide_;
-  std::unique_ptr<KioskWindow> window_;
 };
 
 #define EXPECT_SAID(text, ...)                                                                   \
@@ -229,11 +199,7 @@ TEST_P(KioskAudioTest, AWholeVoteReviewChallengeAndCastEyesFree) {
   }
   down_to(t("Review my choices", "Revisar mis opciones"));
   press(Qt::Key_Return);
-  ASSERT_EQ(model_->screen(), Screen::kReview);
-  down_to(t("These are my choices", "Estas son mis opciones"));
-  press(Qt::Key_Return);
-  ASSERT_TRUE(wait_for([&] { return model_->screen() == Screen::kTracking; }));
-  ASSERT_TRUE(shown());
+  ASSERT_NO_FATAL_FAILURE(seal_from_review());
   // Sealed, NOT cast, and the tracking code spelled in groups.
   const QString code = model_->tracking_code();
   const QString spelled = AudioGuide::spell_code(code);
@@ -287,11 +253,7 @@ TEST_P(KioskAudioTest, AWholeVoteReviewChallengeAndCastEyesFree) {
               t("blank, no choice", "en blanco, sin ninguna opción"), spelled);
   down_to(t("Continue and vote", "Continuar y votar"));
   press(Qt::Key_Return);
-  ASSERT_EQ(model_->screen(), Screen::kReview);
-  down_to(t("These are my choices", "Estas son mis opciones"));
-  press(Qt::Key_Return);
-  ASSERT_TRUE(wait_for([&] { return model_->screen() == Screen::kTracking; }));
-  ASSERT_TRUE(shown());
+  ASSERT_NO_FATAL_FAILURE(seal_from_review());
   said();
   // Cast.
   down_to(t("Cast my ballot", "Depositar mi boleta"));

@@ -1,21 +1,15 @@
 #pragma once
-// Event-loop helpers shared by the kiosk's Qt tests (model, window, layout).
+// Event-loop helpers shared by the kiosk's Qt tests (model, engine, window, layout, audio).
 #include <QCoreApplication>
-#include <QThread>
-#include <chrono>
 #include <functional>
+
+#include "core/pump_until.h"
 
 namespace tabella::kiosk::testing {
 
 // Runs the event loop until `pred` holds or `ms` milliseconds pass; false on timeout.
 inline bool wait_for(const std::function<bool()>& pred, int ms = 30000) {
-  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-    QThread::msleep(2);
-  }
-  return true;
+  return pump_until(pred, ms);
 }
 
 // Lets queued work (the window's rebuild) run, as the event loop does between two keystrokes.

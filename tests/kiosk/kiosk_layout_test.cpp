@@ -49,45 +49,21 @@ TEST(KioskContrast, EveryTextOfEveryModeIsAtLeast4_5To1) {
   EXPECT_LT(KioskWindow::contrast_ratio(QColor("#8a8a8a"), Qt::white), 4.5);
 }
 
-class KioskLayoutTest : public ::testing::TestWithParam<const char*> {
+class KioskLayoutTest : public testing::KioskWindowFixture {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(dir_.isValid());
-    key_ = std::make_shared<const SigningKey>(SigningKey::generate());
-    auto m = election::load_manifest_file(std::string(TABELLA_SOURCE_DIR) +
-                                          "/client/kiosk/tests/long-ballot.json");
-    ASSERT_TRUE(m.ok()) << m.error().describe();
-    SeededRng rng("kiosk-layout-test");
-    auto demo = make_demo_election(*m, {key_->verify_key().bytes()}, 4, rng);
-    ASSERT_TRUE(demo.ok()) << demo.error().describe();
-    demo_ = std::move(*demo);
-    KioskModel::Options o =
-        testing::demo_kiosk_options(demo_, dir_.filePath(QStringLiteral("kiosk.db")), key_);
-    o.ledger_url = QStringLiteral("http://127.0.0.1:8640");
-    o.public_url = QStringLiteral("https://results.riverton.example");
-    model_ = std::make_unique<KioskModel>(o);
-    testing::follow_language(model_.get(), &translator_, QStringLiteral(TABELLA_BINARY_DIR));
-    window_ =
-        std::make_unique<KioskWindow>(model_.get(), dir_.filePath(QStringLiteral("r")), QString());
     // As on a kiosk: the audio ballot's controls (welcome screen, poll-worker screen) are there.
-    guide_ = std::make_unique<AudioGuide>(model_.get(), &speech_);
-    window_->set_audio(guide_.get());
-    window_->resize(1024, 768);
-    window_->show();
-    QApplication::setActiveWindow(window_.get());
-    model_->start();
-    ASSERT_TRUE(wait_for([&] { return model_->ready(); }));
+    ASSERT_NO_FATAL_FAILURE(start_kiosk(
+        "tests/kiosk/long-ballot.json", 4,
+        [](auto& o) {
+          o.ledger_url = QStringLiteral("http://127.0.0.1:8640");
+          o.public_url = QStringLiteral("https://results.riverton.example");
+        },
+        &speech_));
     settle();
     // Where to save each screen as PNG: KIOSK_LAYOUT_SHOTS, else nowhere.
     out_ = QString::fromLocal8Bit(qgetenv("KIOSK_LAYOUT_SHOTS"));
     if (!out_.isEmpty()) QDir().mkpath(out_);
-  }
-
-  void TearDown() override {
-    window_.reset();
-    guide_.reset();
-    model_.reset();
-    QCoreApplication::removeTranslator(&translator_);
   }
 
   // Checks the screen on display at every window size, text size and contrast mode, and saves
@@ -164,16 +140,9 @@ class KioskLayoutTest : public ::testing::TestWithParam<const char*> {
     settle();
   }
 
-  QTemporaryDir dir_;
-  std::shared_ptr<const SigningKey> key_;
-  DemoElection demo_;
-  std::unique_ptr<KioskModel> model_;
   TranscriptSink speech_;
-  std::unique_ptr<AudioGuide> guide_;
-  std::unique_ptr<KioskWindow> window_;
   QString out_;
   int checked_ = 0;
-  QTranslator translator_;
 };
 
 TEST_P(KioskLayoutTest, EveryScreenFitsAtEverySizeLanguageAndContrast) {
