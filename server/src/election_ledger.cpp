@@ -287,11 +287,12 @@ Status ElectionLedger::validate_remote(ByteView entry, BatchView& view) {
   if (!m.proof_snapshot) {
     m.proof_snapshot = std::make_shared<const record::Snapshot>(m.state.snapshot());
   }
+  std::shared_ptr<const record::Snapshot> before = m.proof_snapshot;  // accept() may reset it
   auto deferred = std::make_shared<CheckedEntry>(std::move(*checked));
   deferred->proofs_checked = true;  // deferred, not skipped: see above
   TABELLA_TRY(m.accept(*deferred, view));
   deferred->proofs_checked = record::ProofCheck{};
-  m.batch_deferred.push_back({view.index(), std::move(deferred), m.proof_snapshot});
+  m.batch_deferred.push_back({view.index(), std::move(deferred), std::move(before)});
   return Status::success();
 }
 
