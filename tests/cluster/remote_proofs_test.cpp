@@ -69,7 +69,9 @@ struct ClusterNode {
     config.listen = "127.0.0.1:0";
     config.data_dir = dir.string();
     config.key_file = (dir / "ledger.key").string();
-    EXPECT_TRUE(sim.shared_ledger_signing_key()->save_pem(config.key_file).ok());
+    if (!std::filesystem::exists(config.key_file)) {
+      EXPECT_TRUE(sim.shared_ledger_signing_key()->save_pem(config.key_file).ok());
+    }
     config.origin = sim.manifest.origin;
     config.authority_key = to_hex(sim.authority);
     config.verify_threads = 2;
@@ -177,7 +179,8 @@ TEST(RemoteProofs, NothingIsServedBeyondTheVerifiedFrontier) {
   o.finish = false;
   auto sim = testing::simulate_election(o);
   testing::TempDir dir;
-  ClusterNode n(dir.path(), sim);
+  auto owned = std::make_unique<ClusterNode>(dir.path(), sim);
+  ClusterNode& n = *owned;
   HttpClient c(n.node->port());
   const std::size_t first_ballot = sim.find(EntryType::kCastBallot);
   ASSERT_EQ(sim.entry(first_ballot + 1).type, EntryType::kCastBallot);
@@ -244,6 +247,18 @@ TEST(RemoteProofs, NothingIsServedBeyondTheVerifiedFrontier) {
   ASSERT_TRUE(refused.ok());
   EXPECT_EQ(refused->status, 409u) << refused->body;
   EXPECT_EQ(*n.node->storage().size(), first_ballot + 2);
+
+  // Restarted on its data dir, the node checks again what was committed before its proofs were
+  // checked, and refuses to serve that history.
+  owned.reset();
+  try {
+    ClusterNode again(dir.path(), sim);
+    ADD_FAILURE() << "a node whose local copy holds an entry with bad proofs started";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("committed before its proofs were checked"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace
