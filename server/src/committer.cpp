@@ -26,7 +26,7 @@ constexpr std::chrono::seconds kUnreachableWait{5};
 
 struct Pending {
   Bytes entry;
-  std::shared_ptr<const void> prepared;
+  Prepared prepared;
   AppendCallback done;
 };
 
@@ -106,7 +106,9 @@ struct Committer::Impl {
   // An entry came while a batch was committing.
   bool busy_arrival TABELLA_GUARDED_BY(mu) = false;
   std::size_t last_batch TABELLA_GUARDED_BY(mu) = 0;  // entries in the batch taken last
-  std::optional<Error> fatal;  // committer thread: a remote entry the hooks refused
+  // A history this node must not extend (a remote entry the hooks refused, or halt()).
+  mutable Mutex fatal_mu;
+  std::optional<Error> fatal TABELLA_GUARDED_BY(fatal_mu);
   // Disk full: set when a commit failed for lack of space. Until a probe write fits again,
   // batches are refused at once (no validation, no state to undo); handlers refuse before any
   // verification while now < next_probe (writes_refused()).
@@ -118,6 +120,25 @@ struct Committer::Impl {
 
   Impl(Storage& s, BatchHooks& h, Options o, Metrics* m)
       : storage(s), hooks(h), options(o), metrics(m) {}
+
+  std::optional<Error> fatal_error() const {
+    MutexLock lock(fatal_mu);
+    return fatal;
+  }
+  // Returns the error that stays (the first one).
+  Error set_fatal(Error error) {
+    {
+      MutexLock lock(fatal_mu);
+      if (fatal) return *fatal;
+      fatal = error;
+    }
+    log_event(LogLevel::kError, "halted",
+              {{"message", error.describe()},
+               {"action",
+                "this node appends nothing more and serves only the history before the refused "
+                "entry; see docs/cluster.md"}});
+    return error;
+  }
 
   void run() {
     for (;;) {
@@ -165,7 +186,7 @@ struct Committer::Impl {
   // lose the race, and the conflict retry catches up again.
   Status catch_up() {
     if (options.remote == nullptr) return Status::success();
-    if (fatal) return Status(*fatal);
+    if (auto f = fatal_error()) return Status(*f);
     auto target = options.remote->cluster_size();
     if (!target) return target.error();
     for (;;) {
@@ -181,15 +202,15 @@ struct Committer::Impl {
       BatchViewImpl view(storage);
       for (std::size_t i = 0; i < remote->size(); ++i) {
         view.begin_entry(*base + i);
-        Status verdict = hooks.validate((*remote)[i], nullptr, view);
+        Status verdict = hooks.validate_remote((*remote)[i], view);
         if (!verdict.ok()) {
           view.reject_entry();
           hooks.after_commit(verdict);
-          fatal = Error{ErrorCode::kConflict,
-                        "the cluster log holds an entry this node's rules refuse at index " +
-                            std::to_string(*base + i) + ": " + verdict.error().describe(),
-                        "cluster"};
-          return Status(*fatal);
+          return Status(
+              set_fatal(Error{ErrorCode::kConflict,
+                              "the cluster log holds an entry this node's rules refuse at index " +
+                                  std::to_string(*base + i) + ": " + verdict.error().describe(),
+                              "cluster"}));
         }
         view.accept_entry();
       }
@@ -269,9 +290,13 @@ struct Committer::Impl {
     auto unreachable_since = std::chrono::steady_clock::now();
     auto backoff = std::chrono::milliseconds(25);
     for (std::size_t attempt = 0;; ++attempt) {
+      if (auto f = fatal_error()) {
+        for (auto& p : batch) p.done(*f);
+        return;
+      }
       if (Status st = catch_up(); !st.ok()) {
-        if (fatal) {
-          for (auto& p : batch) p.done(*fatal);
+        if (auto f = fatal_error()) {
+          for (auto& p : batch) p.done(*f);
           return;
         }
         // The cluster log cannot be read (an etcd election, a partition): this node's copy may
@@ -430,7 +455,7 @@ Committer::~Committer() {
   stop();
 }
 
-void Committer::submit(Bytes entry, std::shared_ptr<const void> prepared, AppendCallback done) {
+void Committer::submit(Bytes entry, Prepared prepared, AppendCallback done) {
   {
     MutexLock lock(impl_->mu);
     if (!impl_->stopping) {
@@ -465,6 +490,14 @@ void Committer::wake() {
     impl_->woken = true;
   }
   impl_->cv.notify_one();
+}
+
+void Committer::halt(const Error& error) {
+  (void)impl_->set_fatal(error);
+}
+
+std::optional<Error> Committer::halted() const {
+  return impl_->fatal_error();
 }
 
 void Committer::stop() {

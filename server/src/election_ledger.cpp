@@ -45,8 +45,51 @@ Result<std::unique_ptr<ElectionLedger>> ElectionLedger::open(Storage& storage,
                       "origin \"" + identity.origin + "\" is not a valid note key name", "origin");
   }
   auto impl = std::make_unique<Impl>(storage, std::move(identity), metrics);
+  auto stored_size = storage.size();
+  if (!stored_size) return stored_size.error();
+  impl->frontier->committed(*stored_size);
   TABELLA_TRY(impl->rebuild());
   auto pub = impl->published();
+  // Cluster mode: entries committed before their proofs were checked (the node stopped before
+  // the check finished) are checked now, before anything is served.
+  auto verified = storage.get_state(kVerifiedKey);
+  if (!verified) return verified.error();
+  if (*verified) {
+    auto from = read_u64be(**verified);
+    if (!from) {
+      return make_error(ErrorCode::kConflict, "malformed state row", std::string(kVerifiedKey));
+    }
+    TABELLA_TRY(impl->recheck_proofs(*from, pub->size));
+  }
+  if (metrics) {
+    metrics->add_source([frontier = impl->frontier] {
+      auto c = frontier->counts();
+      std::string out;
+      out +=
+          "# HELP tabella_ledger_verified_size Entries up to which every proof is checked: "
+          "what this node serves.\n# TYPE tabella_ledger_verified_size gauge\n";
+      out += "tabella_ledger_verified_size " + std::to_string(c.frontier) + "\n";
+      out +=
+          "# HELP tabella_ledger_committed_size Entries in the local copy.\n"
+          "# TYPE tabella_ledger_committed_size gauge\n";
+      out += "tabella_ledger_committed_size " + std::to_string(c.committed) + "\n";
+      out +=
+          "# HELP tabella_ledger_remote_proofs_pending Remote entries whose proofs are being "
+          "checked.\n# TYPE tabella_ledger_remote_proofs_pending gauge\n";
+      out += "tabella_ledger_remote_proofs_pending " + std::to_string(c.pending) + "\n";
+      out +=
+          "# HELP tabella_ledger_remote_proofs_checked_total Remote entries whose proofs were "
+          "checked off the commit path.\n# TYPE tabella_ledger_remote_proofs_checked_total "
+          "counter\n";
+      out += "tabella_ledger_remote_proofs_checked_total " + std::to_string(c.checked) + "\n";
+      out +=
+          "# HELP tabella_ledger_remote_proof_failures_total Remote entries whose proofs "
+          "failed (the node halts).\n# TYPE tabella_ledger_remote_proof_failures_total "
+          "counter\n";
+      out += "tabella_ledger_remote_proof_failures_total " + std::to_string(c.failures) + "\n";
+      return out;
+    });
+  }
 
   // The latest stored checkpoint must be signed by this key and agree with the stored tree.
   auto latest = storage.latest_checkpoint();
@@ -152,7 +195,7 @@ std::uint64_t ElectionLedger::size() const {
   return impl_->published()->size;
 }
 
-Result<std::shared_ptr<const void>> ElectionLedger::pre_verify(ByteView entry) const {
+Result<Prepared> ElectionLedger::pre_verify(ByteView entry) const {
   auto admitted = admit(entry);
   if (!admitted) return admitted.error();
   return verify_admitted(entry, *admitted);
@@ -189,12 +232,11 @@ Result<ElectionLedger::Admitted> ElectionLedger::admit(ByteView entry) const {
   return Admitted{std::make_shared<const record::Entry>(std::move(*decoded)), std::move(flow)};
 }
 
-Result<std::shared_ptr<const void>> ElectionLedger::verify_admitted(
-    ByteView entry, const Admitted& admitted) const {
-  if (!admitted.decoded) return std::shared_ptr<const void>();  // stored: a duplicate
+Result<Prepared> ElectionLedger::verify_admitted(ByteView entry, const Admitted& admitted) const {
+  if (!admitted.decoded) return Prepared();  // stored: a duplicate
   StageTimer timer(impl_->metrics, "precheck");
   // Then the token (against the latest committed state), and only then the proofs.
-  const auto& decoded = *static_cast<const record::Entry*>(admitted.decoded.get());
+  const record::Entry& decoded = *admitted.decoded;
   auto p = impl_->published();
   Impl::PublishedGateView view{*p, *impl_};
   auto body = record::decode_body(decoded.type, decoded.body);
@@ -207,32 +249,63 @@ Result<std::shared_ptr<const void>> ElectionLedger::verify_admitted(
   if (Status st = record::complete_proofs(checked, *p->snapshot); !st.ok()) {
     return as_malformed(st.error());
   }
-  return std::shared_ptr<const void>(std::make_shared<const CheckedEntry>(std::move(checked)));
+  return Prepared(std::make_shared<const CheckedEntry>(std::move(checked)));
 }
 
-Status ElectionLedger::validate(ByteView entry, const std::shared_ptr<const void>& prepared,
-                                BatchView& view) {
+Status ElectionLedger::validate(ByteView entry, const Prepared& prepared, BatchView& view) {
   Impl& m = *impl_;
   StageTimer timer(m.metrics, "validate");
   if (m.broken) {
     return make_error(ErrorCode::kIo, "the ledger failed to recover from a storage error");
   }
-  if (!m.in_batch) {
-    m.in_batch = true;
-    m.state.begin_batch();
-    m.batch_builder = m.builder;
+  m.begin_batch();
+  if (prepared) return m.accept(*prepared, view);
+  auto checked = record::precheck(entry, record::Snapshot{});
+  if (!checked) return checked.error();
+  TABELLA_TRY(m.gate(checked->entry, &checked->body, Impl::StateGateView{m.state}));
+  if (m.metrics) m.metrics->add_proof_checks(1);
+  TABELLA_TRY(record::complete_proofs(*checked, m.state.snapshot()));
+  return m.accept(*checked, view);
+}
+
+Status ElectionLedger::validate_remote(ByteView entry, BatchView& view) {
+  Impl& m = *impl_;
+  // Without a pool (a ledger not serving routes) the proofs are checked here, as for a local
+  // entry without a product.
+  if (m.pool == nullptr) return validate(entry, nullptr, view);
+  StageTimer timer(m.metrics, "validate");
+  if (m.broken) {
+    return make_error(ErrorCode::kIo, "the ledger failed to recover from a storage error");
   }
-  std::optional<CheckedEntry> local;
-  const CheckedEntry* c = static_cast<const CheckedEntry*>(prepared.get());
-  if (c == nullptr) {
-    auto checked = record::precheck(entry, record::Snapshot{});
-    if (!checked) return checked.error();
-    TABELLA_TRY(m.gate(checked->entry, &checked->body, Impl::StateGateView{m.state}));
-    if (m.metrics) m.metrics->add_proof_checks(1);
-    TABELLA_TRY(record::complete_proofs(*checked, m.state.snapshot()));
-    local.emplace(std::move(*checked));
-    c = &*local;
+  m.begin_batch();
+  // Decode and signature, the gate, then every rule of ElectionState::apply except the proofs
+  // (checks 7, 14, 17), which run after the COMMIT on the pool (after_commit); until they
+  // passed, nothing from this entry on is served.
+  auto checked = record::precheck(entry, record::Snapshot{});
+  if (!checked) return checked.error();
+  TABELLA_TRY(m.gate(checked->entry, &checked->body, Impl::StateGateView{m.state}));
+  if (!m.proof_snapshot) {
+    m.proof_snapshot = std::make_shared<const record::Snapshot>(m.state.snapshot());
   }
+  std::shared_ptr<const record::Snapshot> before = m.proof_snapshot;  // accept() may reset it
+  auto deferred = std::make_shared<CheckedEntry>(std::move(*checked));
+  deferred->proofs_checked = true;  // deferred, not skipped: see above
+  TABELLA_TRY(m.accept(*deferred, view));
+  deferred->proofs_checked = record::ProofCheck{};
+  m.batch_deferred.push_back({view.index(), std::move(deferred), std::move(before)});
+  return Status::success();
+}
+
+void ElectionLedger::Impl::begin_batch() {
+  if (in_batch) return;
+  in_batch = true;
+  state.begin_batch();
+  batch_builder = builder;
+}
+
+Status ElectionLedger::Impl::accept(const CheckedEntry& checked, BatchView& view) {
+  Impl& m = *this;
+  const CheckedEntry* c = &checked;
   const record::Entry& e = c->entry;
   TABELLA_TRY(m.check_author(e));
   bool first = m.state.phase() == record::Phase::kEmpty && e.type == EntryType::kElection;
@@ -265,6 +338,9 @@ Status ElectionLedger::validate(ByteView entry, const std::shared_ptr<const void
   }
   ++m.batch_types[std::string(record::entry_type_name(e.type))];
   Impl::note_tokens(c->body, m.batch_tokens);
+  if (e.type == EntryType::kElection || e.type == EntryType::kElectionKey) {
+    m.proof_snapshot.reset();  // the snapshot's constants changed
+  }
   return Status::success();
 }
 
@@ -290,6 +366,10 @@ void ElectionLedger::before_commit(std::uint64_t first_index, const std::vector<
       view.delete_state(std::string(kResumeTotalsKey));
     }
   }
+  // What open() must check again after a crash: the entries from the frontier on (at most the
+  // committed size before this batch; this batch's remote entries are not checked yet).
+  if (m.cluster)
+    view.put_state(std::string(kVerifiedKey), Writer().u64(m.frontier->frontier()).bytes());
 }
 
 void ElectionLedger::after_commit(const Status& committed) {
@@ -302,8 +382,13 @@ void ElectionLedger::after_commit(const Status& committed) {
       m.metrics->add_ballots(m.batch_ballots);
       m.metrics->add_fsyncs(1);
     }
-    m.apply_tokens(m.batch_tokens);
-    m.publish(snapshot_changed);
+    // The remote entries' proofs, off the commit path; the snapshot published now is served
+    // once they passed (Impl::promote).
+    for (const auto& d : m.batch_deferred) m.frontier->pending(d.index);
+    m.frontier->committed(m.builder.size());
+    for (auto& d : m.batch_deferred) m.check_proofs_later(std::move(d));
+    m.batch_deferred.clear();
+    m.publish(snapshot_changed, std::move(m.batch_tokens));
     // The result closes the record: its covering checkpoint is stored (and, through publish(),
     // offered to the witnesses) now, not at the next --checkpoint-interval tick.
     if (m.batch_types.count("result") != 0) {
@@ -315,6 +400,8 @@ void ElectionLedger::after_commit(const Status& committed) {
     }
   } else {
     log_event(LogLevel::kError, "commit_failed", {{"message", committed.error().describe()}});
+    m.batch_deferred.clear();
+    m.proof_snapshot.reset();
     // Undo the batch in memory when it held only ballots (O(batch)); else rebuild from storage.
     if (m.in_batch && m.state.rollback_batch()) {
       m.builder = m.batch_builder;
@@ -355,7 +442,64 @@ Status ElectionLedger::publish_checkpoint() {
   return Status::success();
 }
 
+void ElectionLedger::Impl::check_proofs_later(Deferred d) {
+  {
+    std::lock_guard<std::mutex> lock(jobs_mu);
+    ++jobs;
+  }
+  auto job = [this, d = std::move(d)]() {
+    Status st;
+    {
+      StageTimer timer(metrics, "remote_proofs");
+      if (metrics) metrics->add_proof_checks(1);
+      st = record::complete_proofs(*d.entry, *d.snapshot);
+    }
+    if (st.ok()) {
+      frontier->verified(d.index);
+    } else if (frontier->failed(d.index, st.error())) {
+      ProofFrontier::Failure f{d.index, st.error()};
+      log_event(LogLevel::kError, "remote_proof_failed",
+                {{"index", std::to_string(d.index)},
+                 {"message", st.error().describe()},
+                 {"action", "serving stops before this entry; no checkpoint covers it"}});
+      if (committer) committer->halt(remote_proof_error(f));
+    }
+    promote();
+    std::lock_guard<std::mutex> lock(jobs_mu);
+    if (--jobs == 0) jobs_cv.notify_all();
+  };
+  if (pool == nullptr || !pool->post(job)) job();  // stopping: check it here
+}
+
+Status ElectionLedger::Impl::recheck_proofs(std::uint64_t from, std::uint64_t to) {
+  const record::Snapshot snap = state.snapshot();
+  for (std::uint64_t at = from; at < to; at += kReplayChunk) {
+    auto entries = storage.read_range(at, std::min(kReplayChunk, to - at));
+    if (!entries) return entries.error();
+    for (std::size_t i = 0; i < entries->size(); ++i) {
+      auto c = record::precheck((*entries)[i], snap);
+      Status st = c ? record::complete_proofs(*c, snap) : Status(c.error());
+      if (!st.ok()) {
+        return make_error(ErrorCode::kConflict,
+                          "entry " + std::to_string(at + i) +
+                              " of the local copy was committed before its proofs were checked, "
+                              "and they fail (" +
+                              st.error().describe() +
+                              "): this node does not serve that history (docs/cluster.md)",
+                          "cluster");
+      }
+    }
+  }
+  if (to > from) {
+    log_event(LogLevel::kInfo, "proofs_rechecked",
+              {{"from", std::to_string(from)}, {"to", std::to_string(to)}});
+  }
+  return Status::success();
+}
+
 void ElectionLedger::register_routes(Router& router, Committer& committer, ThreadPool& pool) {
+  impl_->pool = &pool;
+  impl_->committer = &committer;
   register_record_routes(router, committer, pool);
   register_tlog_routes(router);
 }

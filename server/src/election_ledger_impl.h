@@ -19,7 +19,10 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <condition_variable>
 #include <ctime>
+#include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -31,6 +34,7 @@
 #include <string_view>
 #include <vector>
 
+#include "proof_frontier.h"
 #include "tabella/election/ballot.h"
 #include "tabella/election/manifest.h"
 #include "tabella/ledger/checkpoint.h"
@@ -84,6 +88,12 @@ inline Result<std::uint64_t> resume_key_index(std::string_view key, std::string_
   return index;
 }
 constexpr std::uint64_t kExportChunk = 32;  // entries per chunk: the memory one reader holds
+
+// Cluster mode (docs/cluster.md, "Proofs off the commit path"): u64be, written with every batch,
+// at most the verified frontier at that commit. Entries from it on were committed with their
+// proofs unchecked, or checked only after the commit: open() checks them again. Absent: every
+// stored entry was checked before it was committed (single node, or an earlier version).
+constexpr std::string_view kVerifiedKey = "verified/size";
 
 // State rows written with the batch (the ballot index).
 inline std::string ballot_key(const Digest& code) {
@@ -295,15 +305,128 @@ struct ElectionLedger::Impl {
   bool opened = false;                     // open() finished its own witness check
   std::optional<Error> disk_full_at_open;  // set once by open()
   std::chrono::milliseconds cosign_wait{10000};
+
+  // Proofs off the commit path (cluster mode; docs/cluster.md). A remote entry is applied with
+  // its signature and the cheap rules (validate_remote); after its COMMIT its proofs are checked
+  // on the pool, and `pub` (what every route serves) only moves up to frontier->frontier().
+  // Shared with the metrics source, which may outlive a moved ledger.
+  std::shared_ptr<ProofFrontier> frontier = std::make_shared<ProofFrontier>();
+  ThreadPool* pool = nullptr;      // set by register_routes; null: validate_remote checks inline
+  Committer* committer = nullptr;  // set by register_routes: halted when a remote proof fails
+  struct Deferred {
+    std::uint64_t index = 0;
+    std::shared_ptr<CheckedEntry> entry;
+    std::shared_ptr<const record::Snapshot> snapshot;  // the state's before the entry
+  };
+  std::vector<Deferred> batch_deferred;                    // committer thread: this batch's
+  std::shared_ptr<const record::Snapshot> proof_snapshot;  // committer thread; null: stale
+  // Proof checks posted and not finished: ~Impl waits for them.
+  std::mutex jobs_mu;
+  std::condition_variable jobs_cv;
+  std::size_t jobs = 0;  // guarded by jobs_mu
+  // Snapshots built after a COMMIT that the frontier does not cover yet, oldest first, each with
+  // the voter-token changes it brings (GET /v1/tokens serves them with it).
+  struct Staged {
+    std::shared_ptr<const Published> p;
+    std::vector<TokenChange> tokens;
+  };
+  std::deque<Staged> staged;                    // guarded by pub_mu
+  std::shared_ptr<const Published> last_built;  // committer thread (and open())
+  // One promote() at a time: witnesses get checkpoints and waiters their answer in size order.
+  std::mutex promote_mu;
+  // Callbacks waiting until the served size reaches the key; given the error when it never will
+  // (a remote entry below it failed its proofs).
+  std::multimap<std::uint64_t, std::function<void(std::optional<Error>)>>
+      served_waiters;  // guarded by promote_mu
+
   // Declared last: destroyed (its threads joined) before the members its callbacks use.
   std::unique_ptr<Cosigner> cosigner;
 
   Impl(Storage& s, LedgerIdentity identity, Metrics* m)
       : storage(s), id(std::move(identity)), metrics(m), signer(id.origin, *id.key), reader(s) {}
+  ~Impl() {
+    std::unique_lock<std::mutex> lock(jobs_mu);
+    jobs_cv.wait(lock, [this] { return jobs == 0; });
+  }
 
+  // What the routes serve: the newest snapshot the verified frontier covers.
   std::shared_ptr<const Published> published() const {
     std::lock_guard<std::mutex> lock(pub_mu);
     return pub;
+  }
+
+  // Queues a snapshot of the committed state and serves it as soon as the frontier covers it.
+  void stage(std::shared_ptr<const Published> p, std::vector<TokenChange> tokens) {
+    {
+      std::lock_guard<std::mutex> lock(pub_mu);
+      staged.push_back({std::move(p), std::move(tokens)});
+    }
+    promote();
+  }
+
+  // Serves the newest staged snapshot whose size the verified frontier covers (any thread):
+  // applies the token changes up to it, offers its checkpoint to the witnesses and answers the
+  // waiters it covers. After a proof failure, answers the waiters beyond it with the error.
+  void promote() {
+    std::vector<std::function<void(std::optional<Error>)>> served, refused;
+    std::optional<Error> failure;
+    {
+      std::lock_guard<std::mutex> serial(promote_mu);
+      const std::uint64_t limit = frontier->frontier();
+      std::shared_ptr<const Published> now;
+      {
+        std::lock_guard<std::mutex> lock(pub_mu);
+        while (!staged.empty() && staged.front().p->size <= limit) {
+          apply_tokens(staged.front().tokens);
+          now = std::move(staged.front().p);
+          staged.pop_front();
+        }
+        if (now) pub = now;
+      }
+      if (now) {
+        if (cosigner) cosigner->offer(now->size, now->receipt_note);
+        auto end = served_waiters.upper_bound(now->size);
+        for (auto it = served_waiters.begin(); it != end; ++it) {
+          served.push_back(std::move(it->second));
+        }
+        served_waiters.erase(served_waiters.begin(), end);
+      }
+      if (auto f = frontier->failure()) {
+        failure = remote_proof_error(*f);
+        auto from = served_waiters.upper_bound(f->index);
+        for (auto it = from; it != served_waiters.end(); ++it) {
+          refused.push_back(std::move(it->second));
+        }
+        served_waiters.erase(from, served_waiters.end());
+      }
+    }
+    for (auto& done : served) done(std::nullopt);
+    for (auto& done : refused) done(failure);
+  }
+
+  // Calls `done` once the served size is at least `size` (at once when it is), or with the error
+  // when it never will be. Any thread; `done` runs on this thread or the one that promotes.
+  void when_served(std::uint64_t size, std::function<void(std::optional<Error>)> done) {
+    std::optional<Error> refused;
+    {
+      std::lock_guard<std::mutex> serial(promote_mu);
+      if (published()->size < size) {
+        auto f = frontier->failure();
+        if (!f || f->index >= size) {
+          served_waiters.emplace(size, std::move(done));
+          return;
+        }
+        refused = remote_proof_error(*f);
+      }
+    }
+    done(std::move(refused));
+  }
+
+  static Error remote_proof_error(const ProofFrontier::Failure& f) {
+    return Error{ErrorCode::kConflict,
+                 "the cluster log holds an entry whose proofs this node refuses at index " +
+                     std::to_string(f.index) + ": " + f.error.describe(),
+                 "cluster"};
   }
 
   std::string sign_checkpoint(std::uint64_t size, const ledger::Hash& root) const {
@@ -318,8 +441,10 @@ struct ElectionLedger::Impl {
   std::shared_ptr<const std::map<PublicKeyBytes, record::KioskEnrolmentBody>> kiosk_enrolments =
       std::make_shared<const std::map<PublicKeyBytes, record::KioskEnrolmentBody>>();
 
-  // Builds what readers see from the committed state (committer thread or open()).
-  void publish(bool snapshot_changed) {
+  // Builds what readers see from the committed state (committer thread or open()) and serves
+  // it once the verified frontier covers it (stage()); `tokens`: the voter-token changes since
+  // the last one.
+  void publish(bool snapshot_changed, std::vector<TokenChange> tokens = {}) {
     auto p = std::make_shared<Published>();
     p->size = builder.size();
     p->root = builder.root();
@@ -358,19 +483,14 @@ struct ElectionLedger::Impl {
           k.chain_head};
       p->kiosks.emplace(ids->first, std::move(row));
     }
-    auto old = published();
-    if (snapshot_changed || !old) {
+    if (snapshot_changed || !last_built) {
       p->snapshot = std::make_shared<const record::Snapshot>(state.snapshot());
     } else {
-      p->snapshot = old->snapshot;
+      p->snapshot = last_built->snapshot;
     }
-    std::shared_ptr<const Published> now = p;
-    {
-      std::lock_guard<std::mutex> lock(pub_mu);
-      pub = std::move(p);
-    }
+    last_built = p;
     if (opened && !manifest_seen && m != nullptr) (void)witnesses_known(*m, /*at_open=*/false);
-    if (cosigner) cosigner->offer(now->size, now->receipt_note);
+    stage(std::move(p), std::move(tokens));
   }
 
   // The manifest is known (first publish after the election entry, or open()): from now on
@@ -429,6 +549,18 @@ struct ElectionLedger::Impl {
   // Rebuilds the in-memory state from storage: from the stored totals when there are usable
   // ones, else by replaying the whole log; then resumes the Merkle frontier.
   Status rebuild();
+  // Cluster mode, open(): checks the proofs of the stored entries [from, to) against the current
+  // snapshot (the constants proofs use are fixed once set: the election entry's, the election
+  // key's; the rules put every entry with proofs after the ones it needs). kConflict on a failure.
+  Status recheck_proofs(std::uint64_t from, std::uint64_t to);
+
+  // The batch hooks' shared part (election_ledger.cpp, committer thread).
+  void begin_batch();
+  // Everything of validate() after the entry's checks up to its proofs: the ledger's first-entry
+  // rules, ElectionState::apply, the state rows.
+  Status accept(const CheckedEntry& checked, BatchView& view);
+  // After the COMMIT of a remote entry: its proofs on the pool, then the frontier and promote().
+  void check_proofs_later(Deferred d);
 
   Status check_author(const record::Entry& e) const {
     if (state.phase() == record::Phase::kEmpty) {

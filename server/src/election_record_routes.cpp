@@ -81,13 +81,12 @@ void ElectionLedger::register_record_routes(Router& router, Committer& committer
         auto task = [m, self, &committer, &pool, reject, respond, admitted = std::move(admitted),
                      entry = std::move(*bytes)]() mutable {
           auto prepared = admitted ? self->verify_admitted(entry, *admitted)
-                                   : Result<std::shared_ptr<const void>>(admitted.error());
-          std::shared_ptr<const void> product;
+                                   : Result<Prepared>(admitted.error());
+          Prepared product;
           std::string type;
           if (prepared && *prepared) {
             product = std::move(*prepared);
-            type = record::entry_type_name(
-                static_cast<const CheckedEntry*>(product.get())->entry.type);
+            type = record::entry_type_name(product->entry.type);
           } else if (prepared) {
             // Already stored: the committer answers it as a duplicate without validating.
             auto decoded = record::Entry::decode(entry);
@@ -115,17 +114,24 @@ void ElectionLedger::register_record_routes(Router& router, Committer& committer
                   api::SubmitReply reply{o.index, o.hash, type, o.duplicate, std::move(*receipt)};
                   respond(json_ok(reply.to_json().dump()));
                 };
-                if (m->receipt_final(outcome->index)) {
-                  if (!pool.post(build)) build();
-                  return;
-                }
-                // Witnessed election: answer once a cosigned checkpoint covers
-                // the entry, or after --cosign-wait with "cosigned": false.
-                m->cosigner->wait_for(outcome->index + 1,
-                                      std::chrono::steady_clock::now() + m->cosign_wait,
-                                      [&pool, build](bool) {
-                                        if (!pool.post(build)) build();
-                                      });
+                // Cluster mode: the receipt's checkpoint is one this node serves, so it waits
+                // until every entry up to this one has its proofs checked (docs/cluster.md).
+                m->when_served(
+                    outcome->index + 1,
+                    [m, &pool, respond, build, index = outcome->index](std::optional<Error> no) {
+                      if (no) return respond(error_response(*no));
+                      if (m->receipt_final(index)) {
+                        if (!pool.post(build)) build();
+                        return;
+                      }
+                      // Witnessed election: answer once a cosigned checkpoint covers
+                      // the entry, or after --cosign-wait with "cosigned": false.
+                      m->cosigner->wait_for(index + 1,
+                                            std::chrono::steady_clock::now() + m->cosign_wait,
+                                            [&pool, build](bool) {
+                                              if (!pool.post(build)) build();
+                                            });
+                    });
               });
         };
         switch (pool.try_post(std::move(flow), std::move(task))) {

@@ -9,8 +9,15 @@ using nlohmann::json;
 void register_ledger_api(Router& router, const LedgerApi& api) {
   LedgerApi a = api;  // copied into the handlers; references inside stay references
 
-  // 200 while the process serves reads; "writable": false while the disk is full.
+  // 200 while the process serves reads; "writable": false while the disk is full. 503 with
+  // "status": "halted" once the node stopped at a history it must not serve or extend (cluster
+  // mode: a remote entry its rules or proof checks refuse; docs/cluster.md).
   router.add("GET", "/healthz", [a](const Request&, Responder respond) {
+    if (auto halted = a.committer.halted()) {
+      return respond(json_ok(
+          json{{"status", "halted"}, {"writable", false}, {"reason", halted->describe()}}.dump(),
+          503));
+    }
     bool full = a.committer.disk_full();
     json body = {{"status", full ? "read_only" : "ok"}, {"writable", !full}};
     if (full)

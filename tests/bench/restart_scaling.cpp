@@ -50,7 +50,7 @@ double cpu_seconds() {
 
 // Submits entries (with their pre-verified products, or null) and waits for every answer.
 void submit_all(server::Committer& committer, const std::vector<Bytes>& entries,
-                const std::vector<std::shared_ptr<const void>>& prepared) {
+                const std::vector<server::Prepared>& prepared) {
   std::mutex mu;
   std::condition_variable cv;
   std::size_t done = 0;
@@ -191,7 +191,7 @@ int main(int argc, char** argv) {
     const std::uint64_t chunk = 10000;
     for (std::uint64_t at = 0; at < ballots; at += chunk) {
       std::vector<Bytes> entries;
-      std::vector<std::shared_ptr<const void>> prepared;
+      std::vector<server::Prepared> prepared;
       for (std::uint64_t i = at; i < std::min(ballots, at + chunk); ++i) {
         auto& [kiosk, body] = kiosks[i % 2];
         body.token_hash = tokens[i];

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "tabella/http/client.h"
+#include "tabella/record/state.h"
 #include "tabella/server/committer.h"
 #include "tabella/server/etcd/etcd_storage.h"
 #include "tabella/server/sqlite_storage.h"
@@ -249,7 +250,7 @@ TEST_F(EtcdCluster, ARewrittenLocalCopyIsRefusedAtOpen) {
 // catching up while the other appends, and acknowledges nothing for the whole run.)
 class CostHooks final : public BatchHooks {
  public:
-  Status validate(ByteView, const std::shared_ptr<const void>& prepared, BatchView&) override {
+  Status validate(ByteView, const Prepared& prepared, BatchView&) override {
     if (prepared == nullptr) std::this_thread::sleep_for(kRemoteCost);
     return Status::success();
   }
@@ -299,7 +300,8 @@ TEST_F(EtcdCluster, TwoAppendingNodesBothMakeProgress) {
   for (int n = 0; n < kNodes; ++n) {
     for (int c = 0; c < kClients; ++c) {
       clients.emplace_back([&, n, c] {
-        auto product = std::make_shared<const int>(1);  // "verified on this node's pool"
+        // "verified on this node's pool" (CostHooks only looks whether there is one)
+        Prepared product = std::make_shared<const record::CheckedEntry>();
         for (int i = 0; running.load(); ++i) {
           std::string e =
               "node" + std::to_string(n) + "-client" + std::to_string(c) + "-" + std::to_string(i);

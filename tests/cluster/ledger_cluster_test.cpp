@@ -11,9 +11,11 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "support/election_sim.h"
@@ -53,6 +55,17 @@ class LedgerCluster : public ::testing::Test {
     if (!dir_.empty() && !HasFailure()) fs::remove_all(dir_);
   }
 
+  // Every node signs checkpoints with the election's ledger key.
+  void use_election(const testing::SimElection& sim) {
+    origin_ = sim.manifest.origin;
+    authority_ = to_hex(sim.authority);
+    for (int i = 0; i < 3; ++i) {
+      auto data = dir_ / ("n" + std::to_string(i));
+      fs::create_directories(data);
+      ASSERT_TRUE(sim.ledger_signing_key().save_pem((data / "ledger.key").string()).ok());
+    }
+  }
+
   // (Re)starts ledger node i on its data dir, stderr appended to <dir>/nI.log.
   void start_node(std::size_t i) {
     if (nodes_.size() <= i) nodes_.resize(i + 1);
@@ -64,7 +77,7 @@ class LedgerCluster : public ::testing::Test {
         std::vector<std::string>{TABELLA_LEDGER_BIN, "--listen", "127.0.0.1:0", "--data-dir",
                                  data.string(), "--origin", origin_, "--authority-key", authority_,
                                  "--threads", "2", "--checkpoint-interval", "100ms", "--cluster",
-                                 etcd_->ledger_url()},
+                                 etcd_->ledger_url(), "--node-witness", "node" + std::to_string(i)},
         std::move(options));
     ASSERT_NE(nodes_[i]->port(), 0) << "node " << i;
   }
@@ -98,17 +111,7 @@ void LedgerCluster::run(Kill kill) {
   o.ballots = 30;
   o.challenged = 2;
   auto sim = testing::simulate_election(o);
-  origin_ = sim.manifest.origin;
-  authority_ = to_hex(sim.authority);
-  auto parsed = ledger::parse_verifier_key(sim.ledger_key);
-  ASSERT_TRUE(parsed.ok());
-  PublicKeyBytes pk{};
-  std::copy(parsed->public_key.begin(), parsed->public_key.end(), pk.begin());
-  for (int i = 0; i < 3; ++i) {  // every node signs checkpoints with the election's ledger key
-    auto data = dir_ / ("n" + std::to_string(i));
-    fs::create_directories(data);
-    ASSERT_TRUE(sim.keys.at(pk)->save_pem((data / "ledger.key").string()).ok());
-  }
+  use_election(sim);
   for (std::size_t i = 0; i < 3; ++i) start_node(i);
 
   std::mutex mu;
@@ -250,6 +253,151 @@ void LedgerCluster::run(Kill kill) {
   }
   EXPECT_NE(checkpoint0.find("\n" + std::to_string(n) + "\n"), std::string::npos) << checkpoint0;
   EXPECT_GE(txns, 3) << "the nodes' /metrics count no etcd transactions";
+}
+
+// The attacker writes straight into etcd (bypassing every node's ingest) an entry correctly
+// signed by an enrolled kiosk, with a valid unspent token and the kiosk's next chain position,
+// whose ballot proofs are invalid (two selections' range proofs swapped). Every node applies it
+// with the cheap rules (all pass), commits it to its local copy, and finds the proofs bad off the
+// commit path: no node serves it (status, entries, receipt, tiles, export) or signs or cosigns a
+// checkpoint covering it, and every node says so (/healthz 503 "halted", the metric, the log).
+TEST_F(LedgerCluster, AnEntryWithBadProofsWrittenIntoEtcdIsServedByNoNode) {
+  testing::SimOptions o;
+  o.kiosks = 2;
+  o.ballots = 4;
+  o.challenged = 0;
+  o.finish = false;
+  auto sim = testing::simulate_election(o);
+  use_election(sim);
+  for (std::size_t i = 0; i < 3; ++i) start_node(i);
+  const std::size_t first_ballot = sim.find(record::EntryType::kCastBallot);
+  const std::size_t honest = first_ballot + 2;  // the setup and two ballots, through the nodes
+  for (std::size_t i = 0; i < honest; ++i) {
+    bool stored = false;
+    for (int attempt = 0; attempt < 100 && !stored; ++attempt) {
+      HttpClient c(nodes_[i % 3]->port());
+      auto r = c.post("/v1/entries", post_body(sim.entries[i]));
+      ASSERT_TRUE(r.ok());
+      if (r->status >= 500) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        continue;
+      }
+      ASSERT_EQ(r->status, 200u) << "entry " << i << ": " << r->body;
+      stored = true;
+    }
+    ASSERT_TRUE(stored) << i;
+  }
+  auto eventually = [](auto pred) {
+    for (int i = 0; i < 400; ++i) {
+      if (pred()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    return false;
+  };
+  for (std::size_t k = 0; k < 3; ++k) {
+    HttpClient c(nodes_[k]->port());
+    ASSERT_TRUE(eventually([&] {
+      return json::parse(c.get("/v1/status")->body)["size"] == json(honest);
+    })) << "node "
+        << k;
+  }
+
+  // The forged entry: the next ballot of its kiosk with two range proofs swapped, re-signed by
+  // the kiosk's key. Appended at position `honest` with etcd's own compare-and-put.
+  record::Entry e = sim.entry(honest);
+  ASSERT_EQ(e.type, record::EntryType::kCastBallot);
+  auto body = record::CastBallotBody::decode(e.body);
+  ASSERT_TRUE(body.ok());
+  auto& selections = body->ballot.contests.at(0).selections;
+  ASSERT_GE(selections.size(), 2u);
+  std::swap(selections[0].proof, selections[1].proof);
+  Bytes forged =
+      record::Entry::make(e.type, e.base_hash, body->encode(), *sim.keys.at(e.author)).encode();
+  auto b64 = [](const std::string& text) { return to_base64(Bytes(text.begin(), text.end())); };
+  const std::string prefix = "/tabella/" + origin_ + "/";
+  std::string position = std::to_string(honest);
+  position.insert(0, 20 - position.size(), '0');
+  json txn = {
+      {"compare",
+       {{{"key", b64(prefix + "size")},
+         {"target", "VALUE"},
+         {"result", "EQUAL"},
+         {"value", b64(std::to_string(honest))}}}},
+      {"success",
+       {{{"requestPut", {{"key", b64(prefix + "log/" + position)}, {"value", to_base64(forged)}}}},
+        {{"requestPut",
+          {{"key", b64(prefix + "size")}, {"value", b64(std::to_string(honest + 1))}}}}}}};
+  HttpClient etcd(etcd_->client_port(0));
+  auto put = etcd.post("/v3/kv/txn", txn.dump());
+  ASSERT_TRUE(put.ok());
+  ASSERT_EQ(put->status, 200u) << put->body;
+  ASSERT_EQ(json::parse(put->body).value("succeeded", false), true) << put->body;
+
+  // A checkpoint covering the forged entry, validly signed with the ledger key.
+  ledger::MerkleBuilder tree;
+  for (std::size_t i = 0; i < honest; ++i) tree.append(ledger::leaf_hash(sim.entries[i]));
+  tree.append(ledger::leaf_hash(forged));
+  ledger::Note note{ledger::Checkpoint{origin_, honest + 1, tree.root(), {}}.body(), {}};
+  note.signatures.push_back(ledger::NoteSigner(origin_, sim.ledger_signing_key()).sign(note.text));
+  const std::string covering = ledger::format_note(note);
+
+  for (std::size_t k = 0; k < 3; ++k) {
+    HttpClient c(nodes_[k]->port());
+    auto metric = [&c](const std::string& name) -> long long {
+      std::string text = c.get("/metrics")->body;
+      auto at = text.find("\n" + name + " ");
+      return at == std::string::npos ? -1 : std::stoll(text.substr(at + name.size() + 2));
+    };
+    ASSERT_TRUE(eventually([&] { return c.get("/healthz")->status == 503u; })) << "node " << k;
+    json health = json::parse(c.get("/healthz")->body);
+    EXPECT_EQ(health["status"], "halted") << "node " << k;
+    EXPECT_NE(health["reason"].get<std::string>().find("proof"), std::string::npos) << health;
+    EXPECT_EQ(metric("tabella_ledger_remote_proof_failures_total"), 1) << "node " << k;
+    // The node did fetch and commit it: only the frontier keeps it from being served.
+    EXPECT_EQ(metric("tabella_ledger_committed_size"), static_cast<long long>(honest + 1));
+    EXPECT_EQ(metric("tabella_ledger_verified_size"), static_cast<long long>(honest));
+
+    EXPECT_EQ(json::parse(c.get("/v1/status")->body)["size"], honest) << "node " << k;
+    json page = json::parse(c.get("/v1/entries?start=0&count=1000")->body);
+    EXPECT_EQ(page["size"], honest);
+    for (const auto& entry : page["entries"]) EXPECT_NE(entry["entry"], to_base64(forged));
+    EXPECT_EQ(c.get("/v1/receipt?index=" + std::to_string(honest))->status, 404u);
+    EXPECT_EQ(c.get("/tile/entries/000.p/" + std::to_string(honest + 1))->status, 404u);
+    // Its signed checkpoint reaches the honest size, never beyond.
+    std::string checkpoint;
+    EXPECT_TRUE(eventually([&] {
+      checkpoint = c.get("/checkpoint")->body;
+      return checkpoint.find("\n" + std::to_string(honest) + "\n") != std::string::npos;
+    })) << "node "
+        << k << ": " << checkpoint;
+    // The export: no forged entry, no checkpoint beyond it.
+    std::string record = c.get("/v1/export")->body;
+    EXPECT_EQ(record.find(to_base64(forged)), std::string::npos) << "node " << k;
+    std::istringstream lines(record);
+    for (std::string line; std::getline(lines, line);) {
+      json j = json::parse(line);
+      if (j.contains("index")) EXPECT_LT(j["index"].get<std::uint64_t>(), honest);
+      if (j.contains("checkpoint")) {
+        std::string n = j["checkpoint"].get<std::string>();
+        auto first = n.find('\n');
+        EXPECT_LE(std::stoull(n.substr(first + 1)), honest) << "node " << k;
+      }
+    }
+    // The node's own witness refuses to cosign it.
+    auto cosign = c.post("/add-checkpoint", "old 0\n\n" + covering);
+    ASSERT_TRUE(cosign.ok());
+    EXPECT_NE(cosign->status, 200u) << "node " << k << " cosigned: " << cosign->body;
+    // It appends nothing more.
+    auto next = c.post("/v1/entries", post_body(sim.entries[honest + 1]));
+    ASSERT_TRUE(next.ok());
+    EXPECT_EQ(next->status, 409u) << next->body;
+    // And it says so in its log.
+    std::ifstream log(dir_ / ("n" + std::to_string(k) + ".log"));
+    std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("event=remote_proof_failed index=" + std::to_string(honest)),
+              std::string::npos)
+        << "node " << k;
+  }
 }
 
 }  // namespace

@@ -12,8 +12,7 @@ using server::Request;
 using server::Responder;
 using server::Response;
 
-Status AcceptAllHooks::validate(ByteView entry, const std::shared_ptr<const void>&,
-                                server::BatchView& view) {
+Status AcceptAllHooks::validate(ByteView entry, const server::Prepared&, server::BatchView& view) {
   return check_ ? check_(entry, view) : Status::success();
 }
 

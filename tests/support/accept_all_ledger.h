@@ -36,7 +36,7 @@ class AcceptAllHooks final : public server::BatchHooks {
   AcceptAllHooks() = default;
   explicit AcceptAllHooks(EntryCheck check) : check_(std::move(check)) {}
 
-  Status validate(ByteView entry, const std::shared_ptr<const void>& prepared,
+  Status validate(ByteView entry, const server::Prepared& prepared,
                   server::BatchView& view) override;
   void before_commit(std::uint64_t first_index, const std::vector<Bytes>& accepted,
                      server::BatchView& view) override;

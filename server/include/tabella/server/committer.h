@@ -27,10 +27,11 @@
 // cluster log grew), the committer catches up: it reads the cluster log's size once, fetches the
 // entries other nodes appended up to that size (never further: a node that appends without pause
 // cannot keep another one catching up forever; the append that follows settles any race) and runs
-// them through the same hooks (validate with no `prepared`, before_commit, after_commit)
-// before RemoteLog::apply_remote writes them with their effects. An entry the hooks refuse
-// stops the committer for good (every later submission fails with kConflict): this node must
-// not serve or extend that history. When append_batch fails with kConflict, reason
+// them through the hooks (validate_remote, before_commit, after_commit) before
+// RemoteLog::apply_remote writes them with their effects. An entry the hooks refuse stops the
+// committer for good (every later submission fails with kConflict): this node must not serve or
+// extend that history. The hooks may stop it later the same way (halt()), e.g. when a remote
+// entry's proofs, checked off the commit path, fail. When append_batch fails with kConflict, reason
 // kAppendRace (another node appended first), the hooks roll back (after_commit with the
 // error), the committer catches up and validates the whole batch again (entries now stored
 // become duplicates), at most max_conflict_retries times.
@@ -53,9 +54,18 @@
 #include "tabella/util/bytes.h"
 #include "tabella/util/result.h"
 
+namespace tabella::record {
+struct CheckedEntry;
+}
+
 namespace tabella::server {
 
 class Metrics;
+
+// What the pre-verifier produced for an entry before it was queued: the entry decoded, its
+// signature and proofs checked (record::precheck / complete_proofs on a ThreadPool). Null when
+// there is none (a remote entry, or an entry the caller did not pre-verify).
+using Prepared = std::shared_ptr<const record::CheckedEntry>;
 
 // What a validator sees and may change while deciding on one entry.
 class BatchView {
@@ -81,8 +91,14 @@ class BatchHooks {
   // Decides whether one entry may be appended; an error rejects the entry (its message reaches
   // the client). Keep it cheap, no I/O besides the view. `prepared` is what submit() was given
   // (may be null). On error, any effect the hooks had on their own state must already be undone.
-  virtual Status validate(ByteView entry, const std::shared_ptr<const void>& prepared,
-                          BatchView& view) = 0;
+  virtual Status validate(ByteView entry, const Prepared& prepared, BatchView& view) = 0;
+  // A remote entry (cluster mode: another node appended it to the cluster log), in log order,
+  // while catching up. An error stops the committer for good (Committer::halted()). Hooks that
+  // check expensive parts of a remote entry later, off the committer thread, override it
+  // (election_ledger.h); by default the entry goes through validate() without a product.
+  virtual Status validate_remote(ByteView entry, BatchView& view) {
+    return validate(entry, nullptr, view);
+  }
   // The accepted entries of the batch, in order; the first gets index first_index. Writes to
   // `view` join the transaction.
   virtual void before_commit(std::uint64_t first_index, const std::vector<Bytes>& accepted,
@@ -150,7 +166,7 @@ class Committer {
     submit(std::move(entry), nullptr, std::move(done));
   }
   // With the pre-verifier's product, handed to BatchHooks::validate.
-  void submit(Bytes entry, std::shared_ptr<const void> prepared, AppendCallback done);
+  void submit(Bytes entry, Prepared prepared, AppendCallback done);
 
   // True while the disk is known to be full and the next probe is not due: a handler refuses
   // the append at once (503), before any verification. Any thread.
@@ -167,6 +183,15 @@ class Committer {
 
   // Cluster mode: catch up with the cluster log soon, even with nothing queued.
   void wake();
+
+  // Stops appending for good: every later submission (and catch-up) fails with `error`. For a
+  // history this node must not extend or serve (a remote entry its rules refuse, at once; one
+  // whose proofs fail, when the hooks' check off the commit path finds it). Logged once, at
+  // level error (event=halted). Any thread; the first error stays.
+  void halt(const Error& error);
+  // The error halt() was given (or the committer found itself), if any: what /healthz reports.
+  // Any thread.
+  std::optional<Error> halted() const;
 
   // Commits everything already queued, then joins the thread. Idempotent.
   void stop();

@@ -44,6 +44,7 @@
 
 #include "tabella/crypto/ed25519.h"
 #include "tabella/ledger/checkpoint.h"
+#include "tabella/record/entry.h"
 #include "tabella/server/committer.h"
 #include "tabella/server/metrics.h"
 #include "tabella/server/router.h"
@@ -107,9 +108,9 @@ class ElectionLedger final : public BatchHooks {
   // Pool side, cheapest check first (docs/api.md, "Order of checks"): size limit (kLimit above
   // 65,535 bytes); an entry already stored gives an empty product (the committer answers it as a
   // duplicate); decode and signature; the author's role for the entry type, phase and voter token
-  // against the latest committed state; only then the proofs. The product (a
-  // record::CheckedEntry) goes to Committer::submit.
-  Result<std::shared_ptr<const void>> pre_verify(ByteView entry) const;
+  // against the latest committed state; only then the proofs. The product goes to
+  // Committer::submit (null for an entry already stored).
+  Result<Prepared> pre_verify(ByteView entry) const;
 
   // pre_verify in two parts. admit() is the cheap part, run on the I/O thread before the entry
   // is queued for the pool: size limit, duplicate lookup, decode, signature, the author's role
@@ -117,14 +118,13 @@ class ElectionLedger final : public BatchHooks {
   // in the verification queue beside an honest one. verify_admitted() is the rest, on the pool:
   // body decode, voter token, proofs. pre_verify(e) == verify_admitted(e, admit(e)).
   struct Admitted {
-    std::shared_ptr<const void> decoded;  // the decoded record::Entry; null: already stored
+    std::shared_ptr<const record::Entry> decoded;  // null: already stored
     // The pool's fair-queueing flow (ThreadPool::try_post): the author's key in hex, or
     // "stored" for an entry already in the log.
     std::string flow;
   };
   Result<Admitted> admit(ByteView entry) const;
-  Result<std::shared_ptr<const void>> verify_admitted(ByteView entry,
-                                                      const Admitted& admitted) const;
+  Result<Prepared> verify_admitted(ByteView entry, const Admitted& admitted) const;
 
   // Cluster mode (docs/cluster.md): this node's committed state may lag the cluster log, so an
   // entry pre_verify() refuses is not refused at once but handed to the committer without a
@@ -132,8 +132,11 @@ class ElectionLedger final : public BatchHooks {
   void set_cluster_mode(bool cluster);
 
   // BatchHooks (committer thread).
-  Status validate(ByteView entry, const std::shared_ptr<const void>& prepared,
-                  BatchView& view) override;
+  Status validate(ByteView entry, const Prepared& prepared, BatchView& view) override;
+  // A remote entry (cluster mode): signature and every rule but the proofs here; the proofs on
+  // the pool after the COMMIT. Until they passed, nothing from the entry on is served
+  // (docs/cluster.md, "Proofs off the commit path"); a failure halts the committer.
+  Status validate_remote(ByteView entry, BatchView& view) override;
   void before_commit(std::uint64_t first_index, const std::vector<Bytes>& accepted,
                      BatchView& view) override;
   void after_commit(const Status& committed) override;

@@ -1,5 +1,6 @@
 // The ledger's process endpoints, independent of the election (docs/api.md): GET /healthz
-// (serving; "writable": false while the disk is full) and GET /metrics (Prometheus text). The
+// (serving; "writable": false while the disk is full; 503 "halted" once the committer halted)
+// and GET /metrics (Prometheus text). The
 // record endpoints are the election ledger's (election_ledger.h).
 //
 // Thread-safety: handlers run on I/O threads; the committer and metrics must outlive the
