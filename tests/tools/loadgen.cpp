@@ -1,9 +1,10 @@
 // tabella-loadgen: measures the election ledger's ballot throughput end to end, on one
 // single-node ledger or on a cluster of ledger nodes over etcd (docs/benchmarks.md).
 //
-//   1. Builds a complete election setup and N valid ballots in memory (the steps of
-//      tests/support/election_sim.h: authority, guardians' key ceremony, kiosks, tokens), one
-//      kiosk per connection so each kiosk's chain is submitted in order on its own connection.
+//   1. Builds a complete election setup and N valid ballots (loadgen_election.h: the setup from
+//      tests/support/election_sim.h, then tokens and ballots encrypted on every core), one kiosk
+//      per connection so each kiosk's chain is submitted in order on its own connection; cached
+//      on disk (--cache-dir) and reused by later runs with the same parameters.
 //   2. Starts tabella-ledger (--ledger-bin) on a fresh data dir with the election's ledger key;
 //      with --cluster-nodes N, first an etcd cluster of --etcd-members members on 127.0.0.1
 //      (fresh data dirs, free ports) and then N ledger nodes with --cluster pointing at every
@@ -48,7 +49,7 @@
 #include <sstream>
 #include <thread>
 
-#include "support/election_sim.h"
+#include "loadgen_election.h"
 #include "support/etcd_cluster.h"
 #include "support/http_client.h"
 #include "support/process.h"
@@ -83,6 +84,37 @@ std::string load_average() {
   std::string a, b, c;
   in >> a >> b >> c;
   return a + " " + b + " " + c;
+}
+
+// $XDG_CACHE_HOME/tabella-loadgen, else $HOME/.cache/tabella-loadgen, else /tmp/tabella-loadgen.
+std::string default_cache_dir() {
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) {
+    return std::string(x) + "/tabella-loadgen";
+  }
+  if (const char* h = std::getenv("HOME"); h && *h)
+    return std::string(h) + "/.cache/tabella-loadgen";
+  return "/tmp/tabella-loadgen";
+}
+
+// A "VmRSS:" or "VmHWM:" line of /proc/<pid>/status, in MB (0 if unreadable).
+double proc_status_mb(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) == 0) return std::stod(line.substr(field.size() + 1)) / 1024;
+  }
+  return 0;
+}
+
+// Bytes of every regular file under `dir`.
+std::uint64_t dir_bytes(const fs::path& dir) {
+  std::uint64_t n = 0;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    if (it->is_regular_file(ec)) n += it->file_size(ec);
+  }
+  return n;
 }
 
 // ---- CPU caps (--cpu-cap): one cgroup per process under test -----------------------------------
@@ -405,7 +437,11 @@ double rebuild_cpu_seconds(const std::vector<Bytes>& entries, std::size_t n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string ledger_bin, etcd_bin, work_dir;
+  std::string ledger_bin, etcd_bin, work_dir, export_file;
+  std::string cache_dir = default_cache_dir();
+  bool no_cache = false, generate_only = false;
+  unsigned gen_threads = 0;
+  std::uint32_t bound_ballots = 5000;
   std::uint32_t ballots = 2000;
   std::uint32_t refused = 0;
   std::uint32_t hostile = 0;
@@ -419,7 +455,8 @@ int main(int argc, char** argv) {
   CLI::App app{
       "tabella-loadgen: ballot throughput of tabella-ledger, single-node or a cluster of nodes "
       "on etcd (docs/benchmarks.md)"};
-  app.add_option("--ledger-bin", ledger_bin, "Path of tabella-ledger")->required();
+  app.add_option("--ledger-bin", ledger_bin,
+                 "Path of tabella-ledger (required unless --generate-only)");
   app.add_option("--ballots", ballots, "Ballots to cast")->capture_default_str();
   app.add_option("--manifest", manifest_file,
                  "Election manifest, relative to the source tree (default: the simulation's, "
@@ -465,6 +502,25 @@ int main(int argc, char** argv) {
                  "0: no cap")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 64.0));
+  app.add_option("--cache-dir", cache_dir,
+                 "Cache of generated elections: the setup, the N ballots and the keys are "
+                 "generated once (on every core, with progress lines) into <dir>/v1-<manifest>-"
+                 "<its sha256>-n<ballots>-k<connections>-<seed> and reused by later runs with the "
+                 "same parameters; a cache that is truncated, of another format version or whose "
+                 "digest does not match its header.json is reported and regenerated")
+      ->capture_default_str();
+  app.add_flag("--no-cache", no_cache, "Generate the election in memory, read and write no cache");
+  app.add_flag("--generate-only", generate_only,
+               "Generate (or check and reuse) the cached election, print its cache directory, "
+               "and exit without starting a ledger");
+  app.add_option("--bound-ballots", bound_ballots,
+                 "Ballots (the first ones) prechecked to measure the verification bound (0: all)")
+      ->capture_default_str();
+  app.add_option("--gen-threads", gen_threads, "Threads generating ballots (0: every core)")
+      ->capture_default_str();
+  app.add_option("--export", export_file,
+                 "After the run, download the record with GET /v1/export (curl) from node 0 into "
+                 "this file and report its time, size and the ledger's RSS during it");
   app.add_option("--work-dir", work_dir,
                  "Keep data dirs and logs (ledger stderr nI.log, etcd mI.log) in this new or "
                  "empty directory instead of a temporary one removed at the end");
@@ -487,7 +543,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "--etcd-bin %s: not an executable file\n", etcd_bin.c_str());
     return 2;
   }
-  if (access(ledger_bin.c_str(), X_OK) != 0) {
+  if (!generate_only && access(ledger_bin.c_str(), X_OK) != 0) {
     std::fprintf(stderr, "--ledger-bin %s: not an executable file\n", ledger_bin.c_str());
     return 2;
   }
@@ -503,25 +559,38 @@ int main(int argc, char** argv) {
   install_signal_thread();
   std::printf("load average at start: %s\n", load_average().c_str());
 
-  // 1. The election, in memory.
+  // 1. The election: from the cache, or generated on every core (and cached).
   auto t0 = Clock::now();
-  testing::SimOptions o;
+  double g0 = own_cpu_seconds();
+  loadgen::ElectionOptions o;
   o.kiosks = connections;
   o.ballots = ballots;
-  o.challenged = 0;
-  o.finish = false;
-  o.seed = "tabella-loadgen";
+  o.threads = gen_threads;
+  if (!no_cache) o.cache_dir = cache_dir;
   if (!manifest_file.empty()) o.manifest_file = manifest_file;
-  testing::SimElection sim = testing::simulate_election(o);
-  std::size_t first_ballot = sim.find(record::EntryType::kCastBallot);
-  std::size_t close_index = sim.find(record::EntryType::kPollsClose);
+  loadgen::Election election;
+  try {
+    election = loadgen::load_or_generate(o, stdout);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cannot build the election: %s\n", e.what());
+    return 1;
+  }
+  const testing::SimElection& sim = election.sim;
+  const std::size_t first_ballot = election.first_ballot;
+  const std::size_t close_index = sim.entries.size();
   std::map<PublicKeyBytes, std::vector<std::size_t>> by_kiosk;
   for (std::size_t i = first_ballot; i < close_index; ++i) {
     by_kiosk[sim.entry(i).author].push_back(i);
   }
   std::chrono::duration<double> built = Clock::now() - t0;
-  std::printf("built %u ballots for %zu kiosks in %.1f s\n", ballots, by_kiosk.size(),
-              built.count());
+  std::printf("%s %u ballots for %zu kiosks in %.1f s (%.1f s CPU)\n",
+              election.from_cache ? "read" : "built", ballots, by_kiosk.size(), built.count(),
+              own_cpu_seconds() - g0);
+  if (generate_only) {
+    std::printf("election: %s\n",
+                election.cache_path.empty() ? "(not cached)" : election.cache_path.c_str());
+    return 0;
+  }
 
   // 3a. The verification bound: precheck of the same ballots on every core.
   record::ElectionState state;
@@ -535,6 +604,8 @@ int main(int argc, char** argv) {
   const record::Snapshot snapshot = state.snapshot();
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   std::atomic<std::size_t> next{first_ballot};
+  const std::uint32_t sampled = std::min(ballots, bound_ballots ? bound_ballots : ballots);
+  const std::size_t bound_end = first_ballot + sampled;
   std::atomic<bool> precheck_failed{false};
   auto v0 = Clock::now();
   double c0 = own_cpu_seconds();
@@ -542,7 +613,7 @@ int main(int argc, char** argv) {
     std::vector<std::thread> workers;
     for (unsigned t = 0; t < cores; ++t) {
       workers.emplace_back([&] {
-        for (std::size_t i; (i = next++) < close_index;) {
+        for (std::size_t i; (i = next++) < bound_end;) {
           auto c = record::precheck(sim.entries[i], snapshot);
           if (!c.ok() || !c->proofs_checked) precheck_failed = true;
         }
@@ -551,16 +622,16 @@ int main(int argc, char** argv) {
     for (auto& w : workers) w.join();
   }
   std::chrono::duration<double> vtook = Clock::now() - v0;
-  double precheck_cpu = (own_cpu_seconds() - c0) / ballots;  // CPU seconds per ballot
+  double precheck_cpu = (own_cpu_seconds() - c0) / sampled;  // CPU seconds per ballot
   if (precheck_failed) {
     std::fprintf(stderr, "precheck failed on a generated ballot\n");
     return 1;
   }
-  double bound = ballots / vtook.count();
+  double bound = sampled / vtook.count();
   std::printf(
-      "verification bound: %.0f ballots/s (precheck on %u threads, %.2f s wall); precheck CPU "
-      "%.2f ms/ballot -> %.0f ballots/s on %u idle cores\n",
-      bound, cores, vtook.count(), 1000 * precheck_cpu, cores / precheck_cpu, cores);
+      "verification bound: %.0f ballots/s (precheck of %u ballots on %u threads, %.2f s wall); "
+      "precheck CPU %.2f ms/ballot -> %.0f ballots/s on %u idle cores\n",
+      bound, sampled, cores, vtook.count(), 1000 * precheck_cpu, cores / precheck_cpu, cores);
 
   // 2. The ledger(s) on fresh data dirs with the election's ledger key.
   std::optional<testing::TempDir> temp;
@@ -751,8 +822,47 @@ int main(int argc, char** argv) {
     }
     std::this_thread::sleep_for(std::chrono::seconds(1));  // the flood is on before the kiosks
   }
+  const std::uint64_t disk_before = dir_bytes(dir / "n0");
+  std::atomic<std::uint64_t> acked_now{0};
+  std::atomic<bool> run_over{false};
   double own0 = own_cpu_seconds();
   auto start = Clock::now();
+  // Progress: at every tenth of the ballots, the rate over that tenth and node 0's RSS and CPU.
+  std::vector<double> tenth_rates;
+  std::thread sampler([&] {
+    std::uint64_t mark = 0;
+    auto last_time = start;
+    double last_cpu = process_cpu_seconds(nodes[0].pid);
+    for (int tenth = 1; tenth <= 10;) {
+      const std::uint64_t target = static_cast<std::uint64_t>(ballots) * tenth / 10;
+      if (target <= mark) {  // passed already (few ballots)
+        ++tenth;
+        continue;
+      }
+      const std::uint64_t now_acked = acked_now;
+      if (now_acked < target) {
+        if (run_over) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        continue;
+      }
+      auto now = Clock::now();
+      double dt = std::chrono::duration<double>(now - last_time).count();
+      double cpu = process_cpu_seconds(nodes[0].pid);
+      double rate = dt > 0 ? static_cast<double>(now_acked - mark) / dt : 0;
+      tenth_rates.push_back(rate);
+      std::printf(
+          "  progress %3d%%: %llu ballots at %.1f s; %.0f ballots/s over this tenth, node 0 "
+          "CPU %.2f ms/ballot, RSS %.1f MB\n",
+          tenth * 10, static_cast<unsigned long long>(now_acked),
+          std::chrono::duration<double>(now - start).count(), rate,
+          now_acked > mark ? 1000 * (cpu - last_cpu) / static_cast<double>(now_acked - mark) : 0.0,
+          proc_status_mb(nodes[0].pid, "VmRSS"));
+      mark = now_acked;
+      last_time = now;
+      last_cpu = cpu;
+      ++tenth;
+    }
+  });
   std::vector<std::thread> clients;
   std::size_t k = 0;
   for (auto& [kiosk, positions] : by_kiosk) {
@@ -777,12 +887,20 @@ int main(int argc, char** argv) {
           return;
         }
         indices[k].push_back(p.index);
+        ++acked_now;
       }
     });
     ++k;
   }
   for (auto& c : clients) c.join();
   std::chrono::duration<double> took = Clock::now() - start;
+  run_over = true;
+  sampler.join();
+  if (tenth_rates.size() == 10) {
+    std::printf(
+        "ingest rate: first 10%% %.0f ballots/s, last 10%% %.0f ballots/s (last/first %.2f)\n",
+        tenth_rates.front(), tenth_rates.back(), tenth_rates.back() / tenth_rates.front());
+  }
   hostile_stop = true;
   for (auto& f : flooders) f.join();
   if (hostile > 0) {
@@ -974,6 +1092,48 @@ int main(int argc, char** argv) {
   } else {
     std::fprintf(stderr, "check failed: %s\n", problem.c_str());
     exit_code = 1;
+  }
+  if (problem.empty() && !cluster) {
+    const std::uint64_t disk_after = dir_bytes(dir / "n0");
+    std::printf(
+        "disk: node 0 data dir %.1f MB after the setup, %.1f MB after the ballots = %.0f bytes "
+        "per ballot; ledger RSS %.1f MB now, peak %.1f MB\n",
+        static_cast<double>(disk_before) / 1e6, static_cast<double>(disk_after) / 1e6,
+        static_cast<double>(disk_after - disk_before) / std::max<std::size_t>(acked, 1),
+        proc_status_mb(nodes[0].pid, "VmRSS"), proc_status_mb(nodes[0].pid, "VmHWM"));
+  }
+  // The record, downloaded while node 0's RSS is sampled.
+  if (!export_file.empty() && problem.empty()) {
+    std::atomic<bool> exported{false};
+    double rss_before = proc_status_mb(nodes[0].pid, "VmRSS");
+    double rss_max = rss_before;
+    std::thread watch([&] {
+      while (!exported) {
+        rss_max = std::max(rss_max, proc_status_mb(nodes[0].pid, "VmRSS"));
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    });
+    double cpu0 = process_cpu_seconds(nodes[0].pid);
+    auto e0 = Clock::now();
+    std::string cmd = "curl -sS --fail -o '" + export_file +
+                      "' http://127.0.0.1:" + std::to_string(nodes[0].port) + "/v1/export";
+    int rc = std::system(cmd.c_str());
+    double secs = std::chrono::duration<double>(Clock::now() - e0).count();
+    exported = true;
+    watch.join();
+    std::error_code ec;
+    auto size = fs::file_size(export_file, ec);
+    if (rc != 0 || ec) {
+      problem = "GET /v1/export failed (" + cmd + ")";
+      std::fprintf(stderr, "check failed: %s\n", problem.c_str());
+      exit_code = 1;
+    } else {
+      std::printf(
+          "export: %.1f MB (%.0f bytes per ballot) in %.2f s wall, ledger CPU %.2f s; ledger RSS "
+          "%.1f MB before, at most %.1f MB during it (sampled every 50 ms)\n",
+          static_cast<double>(size) / 1e6, static_cast<double>(size) / std::max(1u, ballots), secs,
+          process_cpu_seconds(nodes[0].pid) - cpu0, rss_before, rss_max);
+    }
   }
   // 5. Refused requests: the ledger's CPU (user + system, /proc) per request of each kind.
   if (refused > 0 && problem.empty() && by_kiosk.size() > 0) {
