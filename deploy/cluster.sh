@@ -101,6 +101,18 @@ wait_listening() {
   return 1
 }
 
+# wait_all DIR LETTER WHAT LIST PORT...: waits for each of DIR/LETTER0, LETTER1, ... (one per
+# PORT) to listen, and appends its URL to the file LIST.
+wait_all() {
+  local dir=$1 letter=$2 what=$3 list=$4 i=0 port
+  shift 4
+  for port in "$@"; do
+    wait_listening "$dir/$letter$i.out" "$dir/$letter$i.pid" "$what $letter$i"
+    echo "http://127.0.0.1:$port" >>"$list"
+    i=$((i + 1))
+  done
+}
+
 start() {
   for f in "$dir"/m?.pid "$dir"/n?.pid "$dir"/w?.pid; do
     if alive "$f"; then
@@ -212,10 +224,7 @@ PY
       --key-file "$key_file" "${witness_arg[@]}" >"$dir/n$i.out" 2>"$dir/n$i.log" &
     echo $! >"$dir/n$i.pid"
   done
-  for i in 0 1 2; do
-    wait_listening "$dir/n$i.out" "$dir/n$i.pid" "ledger node n$i"
-    echo "http://127.0.0.1:${ledger_ports[$i]}" >>"$dir/nodes.txt"
-  done
+  wait_all "$dir" n "ledger node" "$dir/nodes.txt" "${ledger_ports[@]}"
   echo "ledger nodes: $(tr '\n' ' ' <"$dir/nodes.txt")"
 
   if [[ $with_witnesses = 1 ]]; then
@@ -225,10 +234,7 @@ PY
         --poll 200ms >"$dir/w$i.out" 2>"$dir/w$i.log" &
       echo $! >"$dir/w$i.pid"
     done
-    for i in 0 1 2; do
-      wait_listening "$dir/w$i.out" "$dir/w$i.pid" "witness w$i"
-      echo "http://127.0.0.1:${witness_ports[$i]}" >>"$dir/witnesses.txt"
-    done
+    wait_all "$dir" w "witness" "$dir/witnesses.txt" "${witness_ports[@]}"
     echo "witnesses: $(tr '\n' ' ' <"$dir/witnesses.txt")(${names[*]}; witness i follows node i)"
     echo "election definition naming them: $dir/election.json"
   fi

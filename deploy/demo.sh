@@ -51,7 +51,7 @@ WITNESS_PIDS=()
 BG=()
 cleanup() {
   local rc=$?
-  for p in "${BG[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${BG[@]}" "${TB_GUARDIAN_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   if [ "$KEEP" = 0 ] || [ "$rc" != 0 ]; then
     for p in "${WITNESS_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   fi
@@ -193,19 +193,15 @@ step "4. The official defines the election from $BALLOT"
 took
 
 step "5. Three guardians make keys, are enrolled, and run the key ceremony together"
+tb_guardian_keys "$GUARDIAN_BIN" guardian-%s "1 2 3"  # passphrases in files: a demo, not advice
 for i in 1 2 3; do
-  "$GUARDIAN_BIN" --index "$i" --key "guardian-$i.key" keygen --json > "guardian-$i.json"
-  (umask 077; echo "demo passphrase of guardian $i" > "guardian-$i.pass")  # a demo, not advice
   "${ADMIN[@]}" guardians add --index "$i" --name "Guardian $i" \
     --public-key "$(field "guardian-$i.json" public_key)" | sed 's/^/   /'
 done
-for i in 1 2 3; do
-  "$GUARDIAN_BIN" --ledger "${NODES[$((i - 1))]}" --index "$i" --key "guardian-$i.key" --state "guardian-$i.state" --passphrase-file "guardian-$i.pass" \
-    --timeout 300 --poll-interval-ms 200 ceremony > "ceremony-$i.log" 2>&1 &
-  BG+=($!)
-done
-for p in "${BG[@]}"; do wait "$p" || { cat ceremony-*.log; exit 1; }; done
-BG=()
+# Each guardian talks to another node of the cluster.
+tb_guardians_start "$GUARDIAN_BIN" "${NODES[*]:0:3}" guardian-%s guardian-%s.state ceremony-%s.log \
+  "1 2 3" --timeout 300 --poll-interval-ms 200 ceremony
+tb_guardians_wait || exit 1
 grep -h "ceremony complete" ceremony-*.log | sed 's/^/   /'
 took
 
@@ -313,12 +309,10 @@ step "11. Tally: guardians 2 and 3 decrypt, guardian 1 is absent (quorum 2 of 3)
 "${ADMIN[@]}" tally --timeout 300 --poll-interval-ms 200 > tally.log 2>&1 &
 TALLY=$!
 BG+=($TALLY)
-for i in 2 3; do
-  "$GUARDIAN_BIN" --ledger "${NODES[$((i - 1))]}" --index "$i" --key "guardian-$i.key" --state "guardian-$i.state" --passphrase-file "guardian-$i.pass" \
-    --timeout 300 --poll-interval-ms 200 decrypt --yes > "decrypt-$i.log" 2>&1 &
-  BG+=($!)
-done
-for p in "${BG[@]}"; do wait "$p" || { cat tally.log decrypt-*.log; exit 1; }; done
+tb_guardians_start "$GUARDIAN_BIN" "${NODES[1]} ${NODES[2]}" guardian-%s guardian-%s.state \
+  decrypt-%s.log "2 3" --timeout 300 --poll-interval-ms 200 decrypt --yes
+tb_guardians_wait || exit 1
+wait "$TALLY" || { cat tally.log; exit 1; }
 BG=()
 grep -h "posted" decrypt-*.log | sed 's/^/   /'
 grep -E "published" tally.log | sed 's/^/   /'

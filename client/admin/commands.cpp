@@ -21,6 +21,7 @@
 #include "tabella/election/manifest.h"
 #include "tabella/election/tally.h"
 #include "tabella/election/token.h"
+#include "tabella/util/utc_time.h"
 #include "test_deck_pdf.h"
 #include "token_sheet.h"
 #include "verifier.h"
@@ -220,12 +221,7 @@ Status confirm_risks(const std::vector<std::string>& risks, bool force, const st
 
 // Now as the manifest writes times: "YYYY-MM-DDTHH:MM:SSZ" (UTC).
 std::string utc_now_text() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return utc_time(static_cast<std::uint64_t>(std::time(nullptr)));
 }
 
 // The non-revoked kiosks, in `precinct` when it is not empty.

@@ -18,6 +18,7 @@
 #include "tabella/ledger/witness.h"
 #include "tabella/record/record_file.h"
 #include "tabella/record/state.h"
+#include "tabella/util/utc_time.h"
 
 namespace tabella::verify {
 
@@ -139,20 +140,10 @@ class Run {
   std::string header_origin_;     // the record header's origin (check 4)
 };
 
-// RFC 3339 UTC, whole seconds: the form of the manifest's start and end, which compare as bytes.
-std::string rfc3339(std::uint64_t time) {
-  std::time_t t = static_cast<std::time_t>(time);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char out[32];
-  std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return out;
-}
-
 void Run::note_time(const char* what, std::uint64_t time) {
   const election::Manifest* m = state_.manifest();
   if (m == nullptr) return;
-  const std::string at = rfc3339(time);
+  const std::string at = utc_time(time);
   if (at < m->start || at > m->end) {
     report_.notes.push_back(std::string("the polls ") + what + " at " + at +
                             ", outside the manifest's window " + m->start + " .. " + m->end +

@@ -10,6 +10,23 @@
 #   tb_stop PID [SECONDS]      SIGTERM, then SIGKILL after SECONDS (default 10); waits for it
 #                              when it is a child of this shell; returns 1 when PID was not
 #                              running
+#
+# Guardians (tabella-guardian). Guardian i's files are named by a printf pattern with one %s for
+# i, the BASE: BASE.key (its key), BASE.json (what keygen --json printed), BASE.pass (its
+# passphrase, 0600).
+#   tb_guardian_keys GUARDIAN_BIN BASE "INDEXES"
+#                              makes each guardian's key, .json and passphrase file
+#   tb_guardians_start GUARDIAN_BIN "URLS" BASE STATE LOG "INDEXES" ARGS...
+#                              starts in the background, for each index i, GUARDIAN_BIN
+#                              --ledger URL --index i --key --state --passphrase-file ARGS
+#                              (ARGS: options and the command, "ceremony" or "decrypt --yes");
+#                              URLS is one ledger URL or one per index (a cluster: each guardian
+#                              talks to its own node); STATE and LOG are printf patterns like
+#                              BASE (LOG gets stdout and stderr). They run at once: the ceremony
+#                              and the decryption wait for one another through the ledger.
+#   tb_guardians_wait          waits for the guardians tb_guardians_start started; when one
+#                              failed, prints every one's log on stderr and returns 1.
+#                              TB_GUARDIAN_PIDS holds the pids until then (for a cleanup trap)
 
 tb_json() {
   python3 -c '
@@ -46,4 +63,48 @@ tb_stop() {
   done
   kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null || true
+}
+
+tb_guardian_keys() {
+  local bin=$1 base=$2 i b
+  for i in $3; do
+    # shellcheck disable=SC2059  # the pattern is the caller's
+    b=$(printf "$base" "$i")
+    "$bin" --index "$i" --key "$b.key" keygen --json > "$b.json"
+    (umask 077; echo "passphrase of guardian $i" > "$b.pass")
+  done
+}
+
+TB_GUARDIAN_PIDS=()
+TB_GUARDIAN_LOGS=()
+tb_guardians_start() {
+  local bin=$1 base=$3 state=$4 log=$5 i b n=0 url
+  local -a urls indexes
+  read -r -a urls <<< "$2"
+  read -r -a indexes <<< "$6"
+  shift 6
+  for i in "${indexes[@]}"; do
+    url=${urls[0]}
+    if ((${#urls[@]} > 1)); then url=${urls[$n]}; fi
+    # shellcheck disable=SC2059
+    b=$(printf "$base" "$i")
+    # shellcheck disable=SC2059
+    TB_GUARDIAN_LOGS+=("$(printf "$log" "$i")")
+    # shellcheck disable=SC2059
+    "$bin" --ledger "$url" --index "$i" --key "$b.key" --state "$(printf "$state" "$i")" \
+      --passphrase-file "$b.pass" "$@" > "${TB_GUARDIAN_LOGS[-1]}" 2>&1 &
+    TB_GUARDIAN_PIDS+=($!)
+    n=$((n + 1))
+  done
+}
+
+tb_guardians_wait() {
+  local p failed=0
+  for p in "${TB_GUARDIAN_PIDS[@]}"; do wait "$p" || failed=1; done
+  if ((failed)); then
+    for p in "${TB_GUARDIAN_LOGS[@]}"; do echo "--- $p" >&2; cat "$p" >&2; done
+  fi
+  TB_GUARDIAN_PIDS=()
+  TB_GUARDIAN_LOGS=()
+  return "$failed"
 }

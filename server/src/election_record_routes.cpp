@@ -168,16 +168,17 @@ void ElectionLedger::register_record_routes(Router& router, Committer& committer
     }
     auto entries = m->storage.read_range(*start, std::min(*count, p->size - *start));
     if (!entries) return respond(error_response(entries.error()));
-    json list = json::array();
+    api::EntryPage page;
+    page.size = p->size;
     for (std::size_t i = 0; i < entries->size(); ++i) {
-      const Bytes& e = (*entries)[i];
+      Bytes& e = (*entries)[i];
       auto decoded = record::Entry::decode(e);
-      list.push_back(
-          {{"index", *start + i},
-           {"type", decoded ? std::string(record::entry_type_name(decoded->type)) : std::string()},
-           {"entry", to_base64(e)}});
+      page.entries.push_back(
+          {*start + i,
+           decoded ? std::string(record::entry_type_name(decoded->type)) : std::string(),
+           std::move(e)});
     }
-    respond(json_ok(json{{"size", p->size}, {"entries", std::move(list)}}.dump()));
+    respond(json_ok(page.to_json().dump()));
   });
 
   router.add("GET", "/v1/status", [m](const Request&, Responder respond) {

@@ -3,6 +3,7 @@
 // tlog-checkpoint) and /tile/* (C2SP tlog-tiles). Read-only, any I/O thread, from the published
 // snapshot and the tree hash cache.
 #include "election_ledger_impl.h"
+#include "tabella/api/messages.h"
 #include "tabella/ledger/tiles.h"
 
 namespace tabella::server {
@@ -26,9 +27,8 @@ void ElectionLedger::register_tlog_routes(Router& router) {
     if (!proof) return respond(error_response(proof.error()));
     auto root = ledger::root_at(*size, m->reader);
     if (!root) return respond(error_response(root.error()));
-    respond(json_ok(json{
-        {"index", *index}, {"size", *size}, {"root", to_hex(*root)}, {"proof", hex_list(*proof)}}
-                        .dump()));
+    respond(json_ok(
+        api::InclusionProofReply{*index, *size, *root, std::move(*proof)}.to_json().dump()));
   });
 
   router.add("GET", "/v1/proof/consistency", [m](const Request& req, Responder respond) {
@@ -68,14 +68,12 @@ void ElectionLedger::register_tlog_routes(Router& router) {
     }
     auto page = m->storage.checkpoint_page(*start, *count);
     if (!page) return respond(error_response(page.error()));
-    json list = json::array();
-    for (const auto& cp : page->checkpoints) list.push_back({{"size", cp.size}, {"note", cp.note}});
-    auto c = m->latest_cosigned();
-    respond(json_ok(json{{"total", page->total},
-                         {"start", *start},
-                         {"checkpoints", std::move(list)},
-                         {"cosigned", c ? json{{"size", c->size}, {"note", c->note}} : json()}}
-                        .dump()));
+    api::CheckpointPage reply;
+    reply.total = page->total;
+    reply.start = *start;
+    for (auto& cp : page->checkpoints) reply.checkpoints.push_back({cp.size, std::move(cp.note)});
+    if (auto c = m->latest_cosigned()) reply.cosigned = api::CheckpointPage::Item{c->size, c->note};
+    respond(json_ok(reply.to_json().dump()));
   });
 
   router.add("GET", "/checkpoint", [m](const Request&, Responder respond) {

@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "tabella/api/messages.h"
 #include "tabella/election/ballot.h"
 #include "tabella/election/manifest.h"
 #include "tabella/ledger/checkpoint.h"
@@ -19,6 +20,7 @@
 #include "tabella/record/entry.h"
 #include "tabella/util/bytes.h"
 #include "tabella/util/html.h"
+#include "tabella/util/utc_time.h"
 #include "web_assets.h"
 
 namespace tabella::server {
@@ -56,23 +58,27 @@ Response call(const Router& router, const std::string& path,
   return std::move(*slot->response);
 }
 
-Result<json> call_json(const Router& router, const std::string& path,
-                       std::map<std::string, std::string> query = {}) {
+// One GET whose 200 body is the API type T (tabella/api/messages.h); an error answer gives its
+// ErrorBody's code and message.
+template <typename T>
+Result<T> call_api(const Router& router, const std::string& path,
+                   std::map<std::string, std::string> query = {}) {
   Response r = call(router, path, std::move(query));
   json doc = json::parse(r.body, nullptr, false);
   if (r.status != 200) {
-    std::string message = doc.is_object() && doc.contains("message") && doc["message"].is_string()
-                              ? doc["message"].get<std::string>()
-                              : r.body;
-    return Error{r.status == 404 ? ErrorCode::kNotFound : ErrorCode::kIo, message, path};
+    auto body = api::ErrorBody::from_json(doc);
+    if (!body) return Error{ErrorCode::kIo, r.body, path};
+    return Error{body->code().value_or(ErrorCode::kIo), body->message, path};
   }
   if (doc.is_discarded()) return Error{ErrorCode::kIo, "not JSON", path};
-  return doc;
+  auto reply = T::from_json(doc);
+  if (!reply) return reply.error().with_prefix(path);
+  return reply;
 }
 
 struct LogEntry {
   std::uint64_t index = 0;
-  std::string base64;
+  Bytes bytes;
   record::Entry entry;
 };
 
@@ -82,24 +88,18 @@ Result<std::vector<LogEntry>> read_entries(const Router& router, std::uint64_t s
   std::vector<LogEntry> out;
   while (count > 0) {
     std::uint64_t n = std::min(count, kFetchCount);
-    auto doc = call_json(router, "/v1/entries",
-                         {{"start", std::to_string(start)}, {"count", std::to_string(n)}});
-    if (!doc) return doc.error();
-    const json& list = (*doc)["entries"];
-    if (!list.is_array() || list.empty()) break;
-    for (const json& item : list) {
-      LogEntry le;
-      le.index = item.value("index", std::uint64_t{0});
-      le.base64 = item.value("entry", std::string());
-      auto raw = from_base64(le.base64);
-      if (!raw) return raw.error();
-      auto e = record::Entry::decode(*raw);
+    auto page = call_api<api::EntryPage>(
+        router, "/v1/entries", {{"start", std::to_string(start)}, {"count", std::to_string(n)}});
+    if (!page) return page.error();
+    const std::size_t got = page->entries.size();
+    if (got == 0) break;
+    for (auto& item : page->entries) {
+      auto e = record::Entry::decode(item.entry);
       if (!e) return e.error();
-      le.entry = std::move(*e);
-      out.push_back(std::move(le));
+      out.push_back(LogEntry{item.index, std::move(item.entry), std::move(*e)});
     }
-    start += list.size();
-    count -= std::min<std::uint64_t>(count, list.size());
+    start += got;
+    count -= std::min<std::uint64_t>(count, got);
   }
   return out;
 }
@@ -108,12 +108,12 @@ Result<std::vector<LogEntry>> read_entries(const Router& router, std::uint64_t s
 struct Election {
   election::Manifest manifest;
   std::string ledger_key;
-  json status;
+  api::LedgerStatus status;
 };
 
 Result<Election> load_election(const Router& router) {
   Election out;
-  auto status = call_json(router, "/v1/status");
+  auto status = call_api<api::LedgerStatus>(router, "/v1/status");
   if (!status) return status.error();
   out.status = std::move(*status);
   auto first = read_entries(router, 0, 1);
@@ -280,11 +280,11 @@ std::string short_hex(const std::string& hex) {
   return hex.size() > 16 ? hex.substr(0, 16) + "…" : hex;
 }
 
-std::string kiosk_name(const json& status, const std::string& key) {
-  for (const json& k : status.value("kiosks", json::array())) {
-    if (k.value("key", "") == key) return k.value("name", short_hex(key));
+std::string kiosk_name(const api::LedgerStatus& status, const PublicKeyBytes& key) {
+  for (const auto& k : status.kiosks) {
+    if (k.key == key) return k.name;
   }
-  return short_hex(key);
+  return short_hex(to_hex(key));
 }
 
 // The latest published checkpoint and its signature lines.
@@ -317,13 +317,8 @@ CheckpointView parse_checkpoint(std::string note) {
   return cp;
 }
 
-std::string utc_time(std::uint64_t seconds) {
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return buf;
+std::string shown_time(std::uint64_t seconds) {
+  return utc_time(seconds, "%Y-%m-%d %H:%M:%S UTC");
 }
 
 // ------------------------------------------------------------------------------------ pages
@@ -334,7 +329,7 @@ Response election_page(const Router& router, const Request& req) {
     return error_page(req, nullptr, 503, "The election has not been published on this ledger yet.");
   }
   const auto& m = election->manifest;
-  const json& st = election->status;
+  const api::LedgerStatus& st = election->status;
   Lang l = pick_lang(req, &m);
   CheckpointView cp = parse_checkpoint(call(router, "/checkpoint").body);
 
@@ -358,18 +353,17 @@ Response election_page(const Router& router, const Request& req) {
   b += "<section aria-labelledby=\"summary-h\">\n<h2 id=\"summary-h\">" +
        std::string(l.t("Summary", "Resumen")) + "</h2>\n<dl class=\"facts\">\n";
   b += "<dt>" + std::string(l.t("Phase", "Fase")) + "</dt><dd id=\"phase\">" +
-       html_escape(phase_name(st.value("phase", ""), l)) + "</dd>\n";
+       html_escape(phase_name(st.phase, l)) + "</dd>\n";
   b += "<dt>" + std::string(l.t("Polls", "Votación")) + "</dt><dd>" + html_escape(m.start) + " – " +
        html_escape(m.end) + "</dd>\n";
   b += "<dt>" + std::string(l.t("Ballots cast", "Papeletas emitidas")) + "</dt><dd id=\"cast\">" +
-       std::to_string(st.value("ballots_cast", 0)) + "</dd>\n";
+       std::to_string(st.ballots_cast) + "</dd>\n";
   b += "<dt>" +
        std::string(l.t("Ballots challenged (opened for checking)",
                        "Papeletas impugnadas (abiertas para comprobarlas)")) +
-       "</dt><dd id=\"challenged\">" + std::to_string(st.value("ballots_challenged", 0)) +
-       "</dd>\n";
+       "</dt><dd id=\"challenged\">" + std::to_string(st.ballots_challenged) + "</dd>\n";
   b += "<dt>" + std::string(l.t("Record entries", "Entradas del registro")) + "</dt><dd>" +
-       std::to_string(st.value("size", 0)) + "</dd>\n</dl>\n</section>\n";
+       std::to_string(st.size) + "</dd>\n</dl>\n</section>\n";
 
   b += "<section aria-labelledby=\"kiosks-h\">\n<h2 id=\"kiosks-h\">" +
        std::string(l.t("Voting kiosks", "Quioscos de votación")) + "</h2>\n";
@@ -379,13 +373,12 @@ Response election_page(const Router& router, const Request& req) {
        "</th><th scope=\"col\" class=\"num\">" + l.t("Cast", "Emitidas") +
        "</th><th scope=\"col\" class=\"num\">" + l.t("Challenged", "Impugnadas") +
        "</th></tr></thead>\n<tbody>\n";
-  for (const json& k : st.value("kiosks", json::array())) {
-    b += "<tr><th scope=\"row\">" + html_escape(k.value("name", "")) +
-         (k.value("revoked", false) ? std::string(" (") + l.t("revoked", "revocado") + ")" : "") +
-         "</th><td>" + html_escape(k.value("precinct", "")) + "</td><td><code>" +
-         html_escape(k.value("fingerprint", "")) + "</code></td><td class=\"num\">" +
-         std::to_string(k.value("cast", 0)) + "</td><td class=\"num\">" +
-         std::to_string(k.value("challenged", 0)) + "</td></tr>\n";
+  for (const auto& k : st.kiosks) {
+    b += "<tr><th scope=\"row\">" + html_escape(k.name) +
+         (k.revoked ? std::string(" (") + l.t("revoked", "revocado") + ")" : "") + "</th><td>" +
+         html_escape(k.precinct) + "</td><td><code>" + html_escape(k.fingerprint) +
+         "</code></td><td class=\"num\">" + std::to_string(k.cast) + "</td><td class=\"num\">" +
+         std::to_string(k.challenged) + "</td></tr>\n";
   }
   b += "</tbody></table></div>\n</section>\n";
 
@@ -395,13 +388,13 @@ Response election_page(const Router& router, const Request& req) {
        l.t("guardians are needed to decrypt the result; no smaller group can.",
            "custodios son necesarios para descifrar el resultado; ningún grupo menor puede.") +
        "</p>\n<ul>\n";
-  for (const json& g : st.value("guardians", json::array())) {
-    std::string state = g.value("decrypted", false)   ? l.t("decrypted", "descifró")
-                        : g.value("shared", false)    ? l.t("key shares sent", "partes enviadas")
-                        : g.value("committed", false) ? l.t("committed", "compromiso publicado")
-                                                      : l.t("enrolled", "inscrito");
-    b += "<li>" + html_escape(g.value("name", "")) + " — " + html_escape(state) + " <code>" +
-         html_escape(short_hex(g.value("key", ""))) + "</code></li>\n";
+  for (const auto& g : st.guardians) {
+    std::string state = g.decrypted   ? l.t("decrypted", "descifró")
+                        : g.shared    ? l.t("key shares sent", "partes enviadas")
+                        : g.committed ? l.t("committed", "compromiso publicado")
+                                      : l.t("enrolled", "inscrito");
+    b += "<li>" + html_escape(g.name) + " — " + html_escape(state) + " <code>" +
+         html_escape(short_hex(g.key)) + "</code></li>\n";
   }
   b += "</ul>\n</section>\n";
 
@@ -415,7 +408,7 @@ Response election_page(const Router& router, const Request& req) {
        std::to_string(cp.size) + "</dd>\n<dt>" + l.t("Root hash", "Hash raíz") +
        "</dt><dd><code class=\"wrap\">" + html_escape(cp.root_hex) + "</code></dd>\n<dt>" +
        l.t("Time", "Hora") + "</dt><dd>" +
-       (cp.time ? html_escape(utc_time(*cp.time))
+       (cp.time ? html_escape(shown_time(*cp.time))
                 : std::string(l.t("not timestamped (no witness cosignature yet)",
                                   "sin hora (aún sin cofirma de testigos)"))) +
        "</dd>\n</dl>\n";
@@ -519,7 +512,7 @@ Response ballot_page(const Router& router, const Request& req) {
   Page page;
   page.path = req.path;
   page.title = l.t("Your ballot", "Su papeleta");
-  auto found = call_json(router, "/v1/ballots/" + typed);
+  auto found = call_api<api::BallotLookup>(router, "/v1/ballots/" + typed);
   if (!found) {
     bool missing = found.error().code == ErrorCode::kNotFound;
     page.title = missing ? l.t("Ballot not found", "Papeleta no encontrada")
@@ -540,15 +533,15 @@ Response ballot_page(const Router& router, const Request& req) {
                 html_escape(typed) + "</code></p>\n";
     return html(render(page, l, &*election), missing ? 404 : 400);
   }
-  const json& ballot = *found;
-  std::uint64_t index = ballot.value("index", std::uint64_t{0});
-  bool challenged = ballot.value("type", "") == "challenged-ballot";
+  const api::BallotLookup& ballot = *found;
+  const std::uint64_t index = ballot.index;
+  const bool challenged = ballot.type == "challenged-ballot";
   auto entries = read_entries(router, index, 1);
   if (!entries || entries->size() != 1) {
     return error_page(req, &*election, 503, "The ballot's record entry could not be read.");
   }
   const LogEntry& le = entries->front();
-  const json& receipt = ballot["receipt"];
+  const ledger::Receipt& receipt = ballot.receipt;
 
   std::string& b = page.body;
   b +=
@@ -561,19 +554,17 @@ Response ballot_page(const Router& router, const Request& req) {
                                    "Esta papeleta fue <strong>emitida</strong> y se contará.")) +
       "</p>\n";
   b += "<dl class=\"facts\">\n<dt>" + std::string(l.t("Tracking code", "Código de seguimiento")) +
-       "</dt><dd><code id=\"short-code\">" + html_escape(ballot.value("short_code", "")) +
-       "</code></dd>\n<dt>" + l.t("Full code", "Código completo") +
-       "</dt><dd><code class=\"wrap\">" + html_escape(ballot.value("code", "")) +
-       "</code></dd>\n<dt>" + l.t("Kiosk", "Quiosco") + "</dt><dd>" +
-       html_escape(kiosk_name(election->status, ballot.value("kiosk", ""))) + ", " +
-       l.t("ballot number", "papeleta número") + " " +
-       std::to_string(ballot.value("sequence", std::uint64_t{0})) + "</dd>\n<dt>" +
-       l.t("Place in the record", "Posición en el registro") + "</dt><dd id=\"index\">" +
-       std::to_string(index) + "</dd>\n<dt>" + l.t("Checkpoint", "Punto de control") + "</dt><dd>" +
-       l.t("size", "tamaño") + " <span id=\"receipt-size\">" +
-       std::to_string(receipt.value("tree_size", std::uint64_t{0})) + "</span>" +
-       (receipt.contains("cosigned")
-            ? (receipt.value("cosigned", false)
+       "</dt><dd><code id=\"short-code\">" + html_escape(ballot.short_code) + "</code></dd>\n<dt>" +
+       l.t("Full code", "Código completo") + "</dt><dd><code class=\"wrap\">" +
+       html_escape(to_hex(ballot.code)) + "</code></dd>\n<dt>" + l.t("Kiosk", "Quiosco") +
+       "</dt><dd>" + html_escape(kiosk_name(election->status, ballot.kiosk)) + ", " +
+       l.t("ballot number", "papeleta número") + " " + std::to_string(ballot.sequence) +
+       "</dd>\n<dt>" + l.t("Place in the record", "Posición en el registro") +
+       "</dt><dd id=\"index\">" + std::to_string(index) + "</dd>\n<dt>" +
+       l.t("Checkpoint", "Punto de control") + "</dt><dd>" + l.t("size", "tamaño") +
+       " <span id=\"receipt-size\">" + std::to_string(receipt.tree_size) + "</span>" +
+       (receipt.cosigned
+            ? (*receipt.cosigned
                    ? std::string(", ") + l.t("cosigned by witnesses", "cofirmado por testigos")
                    : std::string(", ") +
                          l.t("not yet cosigned by witnesses", "aún sin cofirma de testigos"))
@@ -616,26 +607,32 @@ Response ballot_page(const Router& router, const Request& req) {
   // What the browser needs to check without trusting this server: the election entry (it pins
   // the ledger key and the witnesses) and the election-key entry (K), each with its inclusion
   // proof in the receipt's checkpoint.
-  std::uint64_t tree_size = receipt.value("tree_size", std::uint64_t{0});
+  const std::uint64_t tree_size = receipt.tree_size;
   auto proof_for = [&](std::uint64_t i) -> json {
-    auto proof = call_json(router, "/v1/proof/inclusion",
-                           {{"index", std::to_string(i)}, {"size", std::to_string(tree_size)}});
-    return proof ? (*proof)["proof"] : json::array();
+    auto proof = call_api<api::InclusionProofReply>(
+        router, "/v1/proof/inclusion",
+        {{"index", std::to_string(i)}, {"size", std::to_string(tree_size)}});
+    json hashes = json::array();
+    if (proof) {
+      for (const auto& h : proof->proof) hashes.push_back(to_hex(h));
+    }
+    return hashes;
   };
   auto setup = read_entries(router, 0, kFetchCount);
   json election_entry = json::object();
   json election_key = json::object();
   if (setup) {
     for (const auto& e : *setup) {
-      if (e.index == 0) election_entry = {{"entry", e.base64}, {"proof", proof_for(0)}};
+      if (e.index == 0) election_entry = {{"entry", to_base64(e.bytes)}, {"proof", proof_for(0)}};
       if (e.entry.type == record::EntryType::kElectionKey && e.index < tree_size) {
-        election_key = {{"index", e.index}, {"entry", e.base64}, {"proof", proof_for(e.index)}};
+        election_key = {
+            {"index", e.index}, {"entry", to_base64(e.bytes)}, {"proof", proof_for(e.index)}};
         break;
       }
     }
   }
   page.data = {{"page", "ballot"},
-               {"code", ballot.value("code", "")},
+               {"code", to_hex(ballot.code)},
                {"election", election_entry},
                {"election_key", election_key},
                {"lang", l.tag},
@@ -644,10 +641,10 @@ Response ballot_page(const Router& router, const Request& req) {
                {"witnesses", witnesses},
                {"witness_quorum", m.witness_quorum},
                {"contests", contests},
-               {"type", ballot.value("type", "")},
+               {"type", ballot.type},
                {"index", index},
-               {"entry", le.base64},
-               {"receipt", receipt}};
+               {"entry", to_base64(le.bytes)},
+               {"receipt", receipt.to_json()}};
   return html(render(page, l, &*election));
 }
 
@@ -657,7 +654,7 @@ Response board_page(const Router& router, const Request& req) {
     return error_page(req, nullptr, 503, "The election has not been published on this ledger yet.");
   }
   Lang l = pick_lang(req, &election->manifest);
-  std::uint64_t size = election->status.value("size", std::uint64_t{0});
+  const std::uint64_t size = election->status.size;
   std::uint64_t from = 0;
   if (auto it = req.query.find("from"); it != req.query.end()) {
     from = std::strtoull(it->second.c_str(), nullptr, 10);
@@ -676,7 +673,7 @@ Response board_page(const Router& router, const Request& req) {
     std::string code;
     bool challenged;
   };
-  std::vector<std::pair<std::string, std::vector<Row>>> by_kiosk;  // in order of first ballot
+  std::vector<std::pair<PublicKeyBytes, std::vector<Row>>> by_kiosk;  // in order of first ballot
   for (const auto& le : *entries) {
     bool cast = le.entry.type == record::EntryType::kCastBallot;
     bool challenged = le.entry.type == record::EntryType::kChallengedBallot;
@@ -690,7 +687,7 @@ Response board_page(const Router& router, const Request& req) {
       if (body) ballot = body->ballot;
     }
     if (!ballot) continue;
-    std::string kiosk = to_hex(le.entry.author);
+    const PublicKeyBytes& kiosk = le.entry.author;
     std::string code =
         election::short_code(election::ballot_code(le.entry.base_hash, le.entry.author, *ballot));
     auto it = std::find_if(by_kiosk.begin(), by_kiosk.end(),
@@ -757,11 +754,11 @@ Response checkpoints_page(const Router& router, const Request& req) {
     from = std::strtoull(it->second.c_str(), nullptr, 10);
     from -= from % kCheckpointPage;
   }
-  auto doc =
-      call_json(router, "/v1/checkpoints",
-                {{"start", std::to_string(from)}, {"count", std::to_string(kCheckpointPage)}});
+  auto doc = call_api<api::CheckpointPage>(
+      router, "/v1/checkpoints",
+      {{"start", std::to_string(from)}, {"count", std::to_string(kCheckpointPage)}});
   if (!doc) return error_page(req, &*election, 503, doc.error().message);
-  std::uint64_t total = (*doc).value("total", std::uint64_t{0});
+  const std::uint64_t total = doc->total;
   Page page;
   page.title = l.t("Checkpoints", "Puntos de control");
   page.path = "/checkpoints?from=" + std::to_string(from);
@@ -785,9 +782,8 @@ Response checkpoints_page(const Router& router, const Request& req) {
                        "lo que vieron. tabella-verify comprueba cada uno con el registro (vea ")) +
        "<a href=\"" + with_lang("/auditors", l) + "\">" +
        l.t("how to check the election", "cómo comprobar la elección") + "</a>).</p>\n";
-  const json& cosigned = (*doc)["cosigned"];
-  if (cosigned.is_object()) {
-    CheckpointView cp = parse_checkpoint(cosigned.value("note", ""));
+  if (doc->cosigned) {
+    CheckpointView cp = parse_checkpoint(doc->cosigned->note);
     b += "<section aria-labelledby=\"cosigned-h\">\n<h2 id=\"cosigned-h\">" +
          std::string(l.t("Latest cosigned checkpoint", "Último punto de control cofirmado")) +
          "</h2>\n<dl class=\"facts\">\n<dt>" + l.t("Size", "Tamaño") +
@@ -795,11 +791,11 @@ Response checkpoints_page(const Router& router, const Request& req) {
          l.t("Root hash", "Hash raíz") + "</dt><dd><code class=\"wrap\">" +
          html_escape(cp.root_hex) + "</code></dd>\n<dt>" + l.t("Signed by", "Firmado por") +
          "</dt><dd id=\"cosigned-by\">" + signed_by(cp) + "</dd>\n<dt>" + l.t("Time", "Hora") +
-         "</dt><dd>" + (cp.time ? html_escape(utc_time(*cp.time)) : std::string("—")) +
+         "</dt><dd>" + (cp.time ? html_escape(shown_time(*cp.time)) : std::string("—")) +
          "</dd>\n</dl>\n" + "<details><summary>" + l.t("Signed checkpoint text", "Texto firmado") +
          "</summary><pre>" + html_escape(cp.note) + "</pre></details>\n</section>\n";
   }
-  const json& list = (*doc)["checkpoints"];
+  const auto& list = doc->checkpoints;
   b += "<section aria-labelledby=\"all-h\">\n<h2 id=\"all-h\">" +
        std::string(
            l.t("Checkpoints signed by the ledger", "Puntos de control firmados por el registro")) +
@@ -816,13 +812,13 @@ Response checkpoints_page(const Router& router, const Request& req) {
          l.t("Root hash", "Hash raíz") + "</th><th scope=\"col\">" +
          l.t("Signed by", "Firmado por") + "</th><th scope=\"col\">" + l.t("Time", "Hora") +
          "</th></tr></thead>\n<tbody>\n";
-    for (const json& item : list) {
-      CheckpointView cp = parse_checkpoint(item.value("note", ""));
+    for (const auto& item : list) {
+      CheckpointView cp = parse_checkpoint(item.note);
       const std::string& root = cp.root_hex;
       b += "<tr><td class=\"num\">" + std::to_string(cp.size) + "</td><td><code title=\"" +
            html_escape(root) + "\">" + html_escape(short_hex(root)) + "</code></td><td>" +
            signed_by(cp) + "</td><td>" +
-           (cp.time ? html_escape(utc_time(*cp.time)) : std::string("—")) + "</td></tr>\n";
+           (cp.time ? html_escape(shown_time(*cp.time)) : std::string("—")) + "</td></tr>\n";
     }
     b += "</tbody></table></div>\n";
   }
@@ -874,10 +870,10 @@ Response results_page(const Router& router, const Request& req) {
   Page page;
   page.title = l.t("Results", "Resultados");
   page.path = "/results";
-  std::string phase = election->status.value("phase", "");
+  const std::string& phase = election->status.phase;
   std::optional<record::ResultBody> result;
   if (phase == "finished" || phase == "tallied") {
-    auto found = find_result(router, election->status.value("size", std::uint64_t{0}));
+    auto found = find_result(router, election->status.size);
     if (!found) return error_page(req, &*election, 503, found.error().message);
     result = std::move(*found);
   }

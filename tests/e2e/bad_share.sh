@@ -79,10 +79,7 @@ PY
 step "keys: authority, guardians 1-3, a kiosk"
 "$BIN/tabella-admin" --key authority.key keygen --json > authority.json
 AUTH=$(jget authority.json public_key)
-for i in 1 2 3; do
-  "$BIN/tabella-guardian" --index "$i" --key "g$i.key" keygen --json > "g$i.json"
-  (umask 077; echo "passphrase of guardian $i" > "g$i.pass")
-done
+tb_guardian_keys "$BIN/tabella-guardian" g%s "1 2 3"
 "$BIN/tabella-voters" keygen --out kiosk.key --json > kiosk.json
 
 # enrol URL VIEW: the election and its three guardians.
@@ -138,14 +135,10 @@ step "case 1: ballots, tally decrypted by guardians 1 and 2, tabella-verify"
 "$BIN/tabella-voters" run --ledger "$URL" --kiosk-key kiosk.key --tokens tokens/tokens.csv \
   --count 3 --challenge 0 --json > voters.json || { cat voters.json; fail "voters"; }
 "${A[@]}" polls close > /dev/null
-for i in 1 2; do
-  "$BIN/tabella-guardian" --ledger "$URL" --index "$i" --key "g$i.key" --state "one-g$i.state" \
-    --passphrase-file "g$i.pass" --timeout 60 --poll-interval-ms 100 decrypt --yes > "decrypt$i.log" 2>&1 &
-  BG_PIDS+=($!)
-done
+tb_guardians_start "$BIN/tabella-guardian" "$URL" g%s one-g%s.state decrypt%s.log "1 2" \
+  --timeout 60 --poll-interval-ms 100 decrypt --yes
 "${A[@]}" --json tally --timeout 60 --poll-interval-ms 100 > tally.json || { cat tally.json decrypt*.log; fail "tally"; }
-for p in "${BG_PIDS[@]}"; do wait "$p" || { cat decrypt*.log; fail "a decryption failed"; }; done
-BG_PIDS=()
+tb_guardians_wait || fail "a decryption failed"
 "$PY" - <<'PY' || fail "the result"
 import json
 t = json.load(open("tally.json")); v = json.load(open("voters.json"))

@@ -1,9 +1,11 @@
 # Shared prologue of the end-to-end scripts, sourced after `set -euo pipefail` with BIN (the
 # directory of the tabella-* programs) set. Builds on deploy/lib/tabella.sh (tb_json,
-# tb_origin, tb_wait_listening, tb_stop), which deploy/demo.sh and deploy/cluster.sh use too.
+# tb_origin, tb_wait_listening, tb_stop, the tb_guardian* helpers), which deploy/demo.sh and
+# deploy/cluster.sh use too.
 #   e2e_setup NAME          makes and enters a work dir ($WORK); on exit stops $LEDGER_PID (and
-#                           $LEDGER2_PID, a second ledger, when set) and every pid in BG_PIDS,
-#                           and removes the work dir (KEEP_WORK=1 keeps it)
+#                           $LEDGER2_PID, a second ledger, when set), every pid in BG_PIDS and
+#                           the guardians tb_guardians_start runs, and removes the work dir
+#                           (KEEP_WORK=1 keeps it)
 #   e2e_start_ledger ARGS   starts "$BIN/tabella-ledger" ARGS (stdout ledger.out, stderr appended
 #                           to ledger.err), sets LEDGER_PID and URL once it listens, or fails
 #   fail MSG                prints MSG and the ledger's last log lines (ledger.err), exits 1
@@ -20,7 +22,7 @@ e2e_setup() {
 }
 e2e_cleanup() {
   local p
-  for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${BG_PIDS[@]}" "${TB_GUARDIAN_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   if [ -n "${LEDGER2_PID:-}" ]; then kill "$LEDGER2_PID" 2>/dev/null || true; fi
   if [ -n "$LEDGER_PID" ]; then kill "$LEDGER_PID" 2>/dev/null || true; wait "$LEDGER_PID" 2>/dev/null || true; fi
   if [ "${KEEP_WORK:-0}" = 1 ]; then echo "work dir kept: $WORK"; else rm -rf "$WORK"; fi

@@ -38,18 +38,13 @@ PORT=${URL##*:}
 echo "   $URL"
 A=("$BIN/tabella-admin" --ledger "$URL" --key authority.key)
 "${A[@]}" init --ballot "$BALLOT" > /dev/null
+tb_guardian_keys "$BIN/tabella-guardian" g%s "1 2 3"
 for i in 1 2 3; do
-  "$BIN/tabella-guardian" --index "$i" --key "g$i.key" keygen --json > "g$i.json"
-  (umask 077; echo "passphrase of guardian $i" > "g$i.pass")
-  "${A[@]}" guardians add --index "$i" --name "Guardian $i" --public-key "$(json "g$i.json" "d['public_key']")" > /dev/null
+  "${A[@]}" guardians add --index "$i" --name "Guardian $i" --public-key "$(jget "g$i.json" public_key)" > /dev/null
 done
-for i in 1 2 3; do
-  "$BIN/tabella-guardian" --ledger "$URL" --index "$i" --key "g$i.key" --state "g$i.state" --passphrase-file "g$i.pass" \
-    --timeout 120 --poll-interval-ms 200 ceremony > "ceremony$i.log" 2>&1 &
-  BG_PIDS+=($!)
-done
-for p in "${BG_PIDS[@]}"; do wait "$p" || { cat ceremony*.log; fail "a ceremony failed"; }; done
-BG_PIDS=()
+tb_guardians_start "$BIN/tabella-guardian" "$URL" g%s g%s.state ceremony%s.log "1 2 3" \
+  --timeout 120 --poll-interval-ms 200 ceremony
+tb_guardians_wait || fail "a ceremony failed"
 "${A[@]}" key publish > /dev/null
 
 step "tabella-kiosk: configuration, PIN, first-run enrolment (no display needed)"
@@ -176,14 +171,10 @@ grep -q "Ballots cast: 4" closed-report.txt && grep -q "not counted): 1" closed-
   && grep -q "$HEAD" closed-report.txt && grep -q "Precinct: P1" closed-report.txt \
   || { cat closed-report.txt; fail "the polls-closed report differs from the ledger's record"; }
 echo "   polls-closed report: 4 cast, 1 checked, chain head ${HEAD:0:16}... as the ledger's polls-close names"
-for i in 2 3; do
-  "$BIN/tabella-guardian" --ledger "$URL" --index "$i" --key "g$i.key" --state "g$i.state" --passphrase-file "g$i.pass" \
-    --timeout 120 --poll-interval-ms 200 decrypt --yes > "decrypt$i.log" 2>&1 &
-  BG_PIDS+=($!)
-done
+tb_guardians_start "$BIN/tabella-guardian" "$URL" g%s g%s.state decrypt%s.log "2 3" \
+  --timeout 120 --poll-interval-ms 200 decrypt --yes
 "${A[@]}" --json tally --timeout 120 --poll-interval-ms 200 > tally.json || { cat tally.json; fail "tally"; }
-for p in "${BG_PIDS[@]}"; do wait "$p" || { cat decrypt*.log; fail "a guardian failed to decrypt"; }; done
-BG_PIDS=()
+tb_guardians_wait || fail "a guardian failed to decrypt"
 python3 - <<'PY' || fail "published counts differ from what the kiosk's voters marked"
 import json
 t = json.load(open("tally.json"))

@@ -80,10 +80,7 @@ polls_open_args() {
 }
 
 step "guardian and kiosk keys (the same for the test election and the real one)"
-for i in 1 2 3; do
-  "$BIN/tabella-guardian" --index "$i" --key "g$i.key" keygen --json > "g$i.json"
-  (umask 077; echo "passphrase of guardian $i" > "g$i.pass")
-done
+tb_guardian_keys "$BIN/tabella-guardian" g%s "1 2 3"
 for k in 1 2; do
   "$BIN/tabella-voters" keygen --out "kiosk$k.key" --json > "kiosk$k.json"
 done
@@ -117,13 +114,9 @@ for i in 1 2 3; do
   "${T[@]}" guardians add --index "$i" --name "Guardian $i" --public-key "$(jget "g$i.json" public_key)" \
     --expect-fingerprint "$(jget "g$i.json" fingerprint)" > /dev/null
 done
-for i in 1 2 3; do
-  "$BIN/tabella-guardian" --ledger "$TURL" --index "$i" --key "g$i.key" --state "g$i-test.state" \
-    --passphrase-file "g$i.pass" --timeout 120 --poll-interval-ms 200 ceremony > "test-ceremony$i.log" 2>&1 &
-  BG_PIDS+=($!)
-done
-for p in "${BG_PIDS[@]}"; do wait "$p" || { cat test-ceremony*.log; fail "a test ceremony failed"; }; done
-BG_PIDS=()
+tb_guardians_start "$BIN/tabella-guardian" "$TURL" g%s g%s-test.state test-ceremony%s.log "1 2 3" \
+  --timeout 120 --poll-interval-ms 200 ceremony
+tb_guardians_wait || fail "a test ceremony failed"
 "${T[@]}" key publish > /dev/null
 "${T[@]}" kiosks enrol --public-key "$(jget kiosk1.json public_key)" \
   --expect-fingerprint "$(jget kiosk1.json fingerprint)" --name kiosk-1 --precinct P1 > /dev/null
@@ -143,13 +136,10 @@ fi
 "$BIN/tabella-voters" run --ledger "$TURL" --kiosk-key kiosk1.key --tokens test-tokens/tokens.csv \
   --deck deck/test-deck.json --json > test-voters.json || { cat test-voters.json; fail "casting the deck"; }
 "${T[@]}" polls close > /dev/null
-for i in 1 2; do
-  "$BIN/tabella-guardian" --ledger "$TURL" --index "$i" --key "g$i.key" --state "g$i-test.state" \
-    --passphrase-file "g$i.pass" --timeout 120 --poll-interval-ms 200 decrypt --yes > "test-decrypt$i.log" 2>&1 &
-  BG_PIDS+=($!)
-done
+tb_guardians_start "$BIN/tabella-guardian" "$TURL" g%s g%s-test.state test-decrypt%s.log "1 2" \
+  --timeout 120 --poll-interval-ms 200 decrypt --yes
 "${T[@]}" tally --timeout 120 --poll-interval-ms 200 > /dev/null || fail "the test tally"
-for p in "${BG_PIDS[@]}"; do wait "$p" || { cat test-decrypt*.log; fail "a test decryption failed"; }; done
+tb_guardians_wait || fail "a test decryption failed"
 BG_PIDS=()
 "${T[@]}" publish test-published > /dev/null
 "$BIN/tabella-admin" test-deck check --deck deck/test-deck.json --record test-published/record.jsonl \
@@ -211,13 +201,9 @@ expect_again "guardians add repeated" "${A[@]}" guardians add --index 3 --name "
 expect_failure "another key for an enrolled guardian" "guardian 1 is already enrolled .* with another key" \
   "${A[@]}" guardians add --index 1 --name "Guardian 1" --public-key "$pk"
 expect_failure "key publish before the ceremony" "not complete" "${A[@]}" key publish
-for i in 1 2 3; do
-  "$BIN/tabella-guardian" --ledger "$URL" --index "$i" --key "g$i.key" --state "g$i.state" --passphrase-file "g$i.pass" \
-    --timeout 120 --poll-interval-ms 200 ceremony > "ceremony$i.log" 2>&1 &
-  BG_PIDS+=($!)
-done
-for p in "${BG_PIDS[@]}"; do wait "$p" || { cat ceremony*.log; fail "a ceremony failed"; }; done
-BG_PIDS=()
+tb_guardians_start "$BIN/tabella-guardian" "$URL" g%s g%s.state ceremony%s.log "1 2 3" \
+  --timeout 120 --poll-interval-ms 200 ceremony
+tb_guardians_wait || fail "a ceremony failed"
 for i in 1 2 3; do
   [ "$(stat -c %a "g$i.state")" = 600 ] || fail "guardian state file is not 0600"
 done

@@ -18,43 +18,27 @@
 
 #include "support/election_sim.h"
 #include "support/http_client.h"
+#include "support/ledger_args.h"
+#include "support/ledger_feed.h"
 #include "support/listening_process.h"
 #include "support/temp_dir.h"
-#include "verifier.h"
+#include "support/verify_export.h"
 
 namespace tabella {
 namespace {
 
 using nlohmann::json;
+using testing::entry_post_body;
 using testing::HttpClient;
+using testing::SimElection;
 using testing::TempDir;
 
-// A running election tabella-ledger with its stdout piped to us.
-class LedgerProcess : public testing::ListeningProcess {
- public:
-  LedgerProcess(const std::filesystem::path& dir, const std::string& origin,
-                const std::string& authority_hex, const std::vector<std::string>& extra = {},
-                const std::string& checkpoint_interval = "100ms")
-      : ListeningProcess(command(dir, origin, authority_hex, extra, checkpoint_interval)) {}
-
- private:
-  static std::vector<std::string> command(const std::filesystem::path& dir,
-                                          const std::string& origin,
-                                          const std::string& authority_hex,
-                                          const std::vector<std::string>& extra,
-                                          const std::string& checkpoint_interval) {
-    std::vector<std::string> args{
-        TABELLA_LEDGER_BIN, "--listen",  "127.0.0.1:0", "--data-dir",
-        dir.string(),       "--origin",  origin,        "--authority-key",
-        authority_hex,      "--threads", "2",           "--checkpoint-interval",
-        checkpoint_interval};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return args;
-  }
-};
-
-std::string post_body(ByteView entry) {
-  return json{{"entry", to_base64(entry)}}.dump();
+// A running election tabella-ledger (support/ledger_args.h) with its stdout piped to us.
+testing::ListeningProcess start_ledger(const std::filesystem::path& dir, const SimElection& sim,
+                                       const std::string& checkpoint_interval = "100ms") {
+  auto args = testing::election_ledger_args(TABELLA_LEDGER_BIN, dir, sim);
+  args.checkpoint_interval = checkpoint_interval;
+  return testing::ListeningProcess(testing::ledger_command(args));
 }
 
 TEST(ElectionCrashTest, KillNineKeepsEveryAcknowledgedBallotAndTheRecordVerifies) {
@@ -66,53 +50,42 @@ TEST(ElectionCrashTest, KillNineKeepsEveryAcknowledgedBallotAndTheRecordVerifies
   TempDir dir;
   // The ledger key the simulated election entry names.
   ASSERT_TRUE(sim.ledger_signing_key().save_pem((dir.path() / "ledger.key").string()).ok());
-  const std::string origin = sim.manifest.origin;
-  const std::string authority = to_hex(sim.authority);
 
   std::size_t first_ballot = sim.find(record::EntryType::kCastBallot);
   std::size_t close = sim.find(record::EntryType::kPollsClose);
   std::map<std::size_t, std::uint64_t> acked;  // sim position -> acknowledged index
   std::mutex mu;
   {
-    LedgerProcess ledger(dir.path(), origin, authority);
+    auto ledger = start_ledger(dir.path(), sim);
     ASSERT_NE(ledger.port(), 0);
     HttpClient setup(ledger.port());
     for (std::size_t i = 0; i < first_ballot; ++i) {
-      auto r = setup.post("/v1/entries", post_body(sim.entries[i]));
+      auto r = setup.post("/v1/entries", entry_post_body(sim.entries[i]));
       ASSERT_TRUE(r.ok());
       ASSERT_EQ(r->status, 200u) << i << ": " << r->body;
       acked[i] = json::parse(r->body)["index"];
     }
     // One connection per kiosk, each kiosk's ballots in chain order.
-    std::map<PublicKeyBytes, std::vector<std::size_t>> by_kiosk;
-    for (std::size_t i = first_ballot; i < close; ++i) by_kiosk[sim.entry(i).author].push_back(i);
-    std::atomic<int> count{0};
-    std::vector<std::thread> writers;
-    for (auto& [kiosk, positions] : by_kiosk) {
-      writers.emplace_back([&, positions = positions] {
-        HttpClient client(ledger.port());
-        for (std::size_t i : positions) {
-          auto r = client.post("/v1/entries", post_body(sim.entries[i]));
-          if (!r.ok()) return;  // killed
+    testing::KioskWriters writers(
+        sim.entries, first_ballot, close, [&](std::size_t i, std::size_t) {
+          thread_local HttpClient client(ledger.port());  // the writer thread's one connection
+          auto r = client.post("/v1/entries", entry_post_body(sim.entries[i]));
+          if (!r.ok()) return false;  // killed
           if (r->status != 200) {
             ADD_FAILURE() << i << ": " << r->body;
-            return;
+            return false;
           }
           std::lock_guard<std::mutex> lock(mu);
           acked[i] = json::parse(r->body)["index"];
-          ++count;
-        }
-      });
-    }
-    while (count < static_cast<int>(o.ballots / 2)) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
+          return true;
+        });
+    writers.wait_for(static_cast<int>(o.ballots / 2));
     int status = ledger.signal_and_wait(SIGKILL);
     EXPECT_TRUE(WIFSIGNALED(status));
-    for (auto& t : writers) t.join();
+    writers.join();
   }
 
-  LedgerProcess ledger(dir.path(), origin, authority);
+  auto ledger = start_ledger(dir.path(), sim);
   ASSERT_NE(ledger.port(), 0);
   HttpClient client(ledger.port());
   json status = json::parse(client.get("/v1/status")->body);
@@ -138,7 +111,7 @@ TEST(ElectionCrashTest, KillNineKeepsEveryAcknowledgedBallotAndTheRecordVerifies
       for (auto& closing : testing::finish_over(sim, log)) rest.push_back(std::move(closing));
     }
     if (i >= rest.size()) break;
-    auto r = client.post("/v1/entries", post_body(rest[i]));
+    auto r = client.post("/v1/entries", entry_post_body(rest[i]));
     ASSERT_TRUE(r.ok());
     ASSERT_EQ(r->status, 200u) << i << ": " << r->body;
     json j = json::parse(r->body);
@@ -154,12 +127,7 @@ TEST(ElectionCrashTest, KillNineKeepsEveryAcknowledgedBallotAndTheRecordVerifies
 
   auto exported = client.get("/v1/export");
   ASSERT_EQ(exported->status, 200u);
-  auto file = dir.path() / "export.jsonl";
-  {
-    std::ofstream out(file, std::ios::binary);
-    out << exported->body;
-  }
-  auto report = verify::verify_record(file, verify::Options{});
+  auto report = testing::verify_export(exported->body, dir.path() / "export.jsonl");
   ASSERT_TRUE(report.ok()) << report.error().describe();
   EXPECT_TRUE(report->ok()) << verify::format_report(*report);
   EXPECT_TRUE(report->complete);
@@ -221,23 +189,21 @@ TEST(ElectionCrashTest, StartsReadOnlyOnAFullDiskAndServesTheRecord) {
   const auto data = dir.path() / "small" / "ledger";
   std::filesystem::create_directories(data);
   ASSERT_TRUE(sim.ledger_signing_key().save_pem((data / "ledger.key").string()).ok());
-  const std::string origin = sim.manifest.origin;
-  const std::string authority = to_hex(sim.authority);
   const std::size_t stored = sim.find(record::EntryType::kCastBallot) + 3;
   {
     // No checkpoint is stored while it runs (1 h interval), and SIGKILL skips the one at exit.
-    LedgerProcess ledger(data, origin, authority, {}, "1h");
+    auto ledger = start_ledger(data, sim, "1h");
     ASSERT_NE(ledger.port(), 0);
     HttpClient client(ledger.port());
     for (std::size_t i = 0; i < stored; ++i) {
-      auto r = client.post("/v1/entries", post_body(sim.entries[i]));
+      auto r = client.post("/v1/entries", entry_post_body(sim.entries[i]));
       ASSERT_TRUE(r.ok());
       ASSERT_EQ(r->status, 200u) << i << ": " << r->body;
     }
     ledger.signal_and_wait(SIGKILL);
   }
   fs.fill();
-  LedgerProcess ledger(data, origin, authority);
+  auto ledger = start_ledger(data, sim);
   ASSERT_NE(ledger.port(), 0) << "the ledger must start on a full disk";
   HttpClient client(ledger.port());
   json health = json::parse(client.get("/healthz")->body);
@@ -255,15 +221,13 @@ TEST(ElectionCrashTest, StartsReadOnlyOnAFullDiskAndServesTheRecord) {
       << note;
   auto exported = client.get("/v1/export");
   ASSERT_EQ(exported->status, 200u) << exported->body;
-  auto file = dir.path() / "export.jsonl";
-  std::ofstream(file, std::ios::binary) << exported->body;
   verify::Options vo;
   vo.in_progress = true;
-  auto report = verify::verify_record(file, vo);
+  auto report = testing::verify_export(exported->body, dir.path() / "export.jsonl", vo);
   ASSERT_TRUE(report.ok()) << report.error().describe();
   EXPECT_TRUE(report->ok()) << verify::format_report(*report);
   // Appends are refused, precisely, and nothing is stored.
-  auto refused = client.post("/v1/entries", post_body(sim.entries[stored]));
+  auto refused = client.post("/v1/entries", entry_post_body(sim.entries[stored]));
   ASSERT_TRUE(refused.ok());
   EXPECT_EQ(refused->status, 503u) << refused->body;
   EXPECT_EQ(json::parse(refused->body)["field"], "disk") << refused->body;
@@ -272,7 +236,7 @@ TEST(ElectionCrashTest, StartsReadOnlyOnAFullDiskAndServesTheRecord) {
   fs.free_space();
   Result<testing::HttpReply> appended = make_error(ErrorCode::kIo, "not sent");
   for (int i = 0; i < 100; ++i) {
-    appended = client.post("/v1/entries", post_body(sim.entries[stored]));
+    appended = client.post("/v1/entries", entry_post_body(sim.entries[stored]));
     if (appended.ok() && appended->status != 503) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }

@@ -17,7 +17,10 @@
 
 #include "support/election_sim.h"
 #include "support/http_client.h"
+#include "support/ledger_feed.h"
 #include "support/temp_dir.h"
+#include "support/test_storage.h"
+#include "support/verify_export.h"
 #include "tabella/client/ledger_client.h"
 #include "tabella/election/token.h"
 #include "tabella/ledger/tiles.h"
@@ -32,104 +35,16 @@ namespace {
 
 using nlohmann::json;
 using record::EntryType;
+using testing::entry_post_body;
+using testing::FlakyStorage;
 using testing::HttpClient;
 using testing::SimElection;
 using testing::TempDir;
 
-// A storage (the node's SQLite) whose next append_batch can be made to fail (a failed COMMIT).
-class FlakyStorage final : public Storage {
- public:
-  explicit FlakyStorage(std::unique_ptr<Storage> s) : s_(std::move(s)) {}
-  std::atomic<int> fail_appends{0};
-  Result<std::uint64_t> size() override { return s_->size(); }
-  Result<std::vector<std::uint64_t>> append_batch(std::vector<Bytes> e, BatchEffects fx) override {
-    if (fail_appends > 0) {
-      --fail_appends;
-      return make_error(ErrorCode::kIo, "injected commit failure");
-    }
-    {
-      // A lost cluster race: "another node" appended these entries first (RaceRemote serves them).
-      std::lock_guard<std::mutex> lock(race_mu);
-      if (!race_winners.empty()) {
-        won_race = std::move(race_winners);
-        race_winners.clear();
-        return make_error(ErrorCode::kConflict, "another node appended first", "etcd.size",
-                          ErrorReason::kAppendRace);
-      }
-    }
-    return s_->append_batch(std::move(e), std::move(fx));
-  }
-  std::mutex race_mu;
-  std::vector<Bytes> race_winners;  // guarded by race_mu: the next append loses the race to these
-  std::vector<Bytes> won_race;      // guarded by race_mu: what the cluster log has beyond ours
-  Storage& sqlite() { return *s_; }
-  Result<std::vector<Bytes>> read_range(std::uint64_t a, std::uint64_t n) override {
-    return s_->read_range(a, n);
-  }
-  Result<std::optional<std::uint64_t>> find_by_hash(const Digest& h) override {
-    return s_->find_by_hash(h);
-  }
-  Result<std::optional<Bytes>> get_state(std::string_view k) override { return s_->get_state(k); }
-  Result<std::vector<std::pair<std::string, Bytes>>> scan_state(std::string_view p) override {
-    return s_->scan_state(p);
-  }
-  Status put_state(std::vector<StateWrite> w) override { return s_->put_state(std::move(w)); }
-  Result<std::optional<Digest>> get_hash(std::uint32_t l, std::uint64_t i) override {
-    return s_->get_hash(l, i);
-  }
-  Result<std::vector<std::optional<Digest>>> get_hashes(std::span<const HashKey> at) override {
-    return s_->get_hashes(at);
-  }
-  Status put_hashes(std::vector<HashWrite> h) override { return s_->put_hashes(std::move(h)); }
-  Status append_checkpoint(const StoredCheckpoint& c) override { return s_->append_checkpoint(c); }
-  Result<std::optional<StoredCheckpoint>> latest_checkpoint() override {
-    return s_->latest_checkpoint();
-  }
-  Result<std::optional<StoredCheckpoint>> get_checkpoint(std::uint64_t n) override {
-    return s_->get_checkpoint(n);
-  }
-  Result<std::vector<StoredCheckpoint>> list_checkpoints() override {
-    return s_->list_checkpoints();
-  }
-  Result<CheckpointPage> checkpoint_page(std::uint64_t start, std::uint64_t count) override {
-    return s_->checkpoint_page(start, count);
-  }
-  Status close() override { return s_->close(); }
-
- private:
-  std::unique_ptr<Storage> s_;
-};
-
-// The cluster side of a node over FlakyStorage: serves the entries that won a race.
-class RaceRemote final : public RemoteLog {
- public:
-  explicit RaceRemote(FlakyStorage& s) : s_(s) {}
-  Result<std::uint64_t> cluster_size() override {
-    auto n = s_.sqlite().size();
-    if (!n) return n.error();
-    std::lock_guard<std::mutex> lock(s_.race_mu);
-    return *n + s_.won_race.size();
-  }
-  Result<std::vector<Bytes>> fetch_remote(std::size_t) override {
-    std::lock_guard<std::mutex> lock(s_.race_mu);
-    std::vector<Bytes> out = std::move(s_.won_race);
-    s_.won_race.clear();
-    return out;
-  }
-  Status apply_remote(std::uint64_t first, std::vector<Bytes> entries, BatchEffects fx) override {
-    auto r = s_.sqlite().append_batch(std::move(entries), std::move(fx));
-    if (!r) return r.error();
-    if (r->empty() || r->front() != first) return make_error(ErrorCode::kConflict, "moved");
-    return Status::success();
-  }
-
- private:
-  FlakyStorage& s_;
-};
-
 // The election ledger as tabella-ledger runs it (LedgerNode), on 127.0.0.1:0 over a
-// FlakyStorage, with the simulation's ledger key; `racing` adds the RaceRemote as the cluster
-// side. No checkpoint timer (1 h): the tests publish checkpoints themselves.
+// FlakyStorage (tests/support/test_storage.h), with the simulation's ledger key; `racing` adds
+// its race_remote() as the cluster side. No checkpoint timer (1 h): the tests publish checkpoints
+// themselves.
 struct Node {
   Node(const std::filesystem::path& dir, const SimElection& sim, const std::string& origin = {},
        std::size_t max_queue = 0, bool racing = false)
@@ -163,7 +78,7 @@ struct Node {
       auto flaky = std::make_unique<FlakyStorage>(std::move(local));
       ClusterStorage wrapped;
       if (racing) {
-        auto remote = std::make_shared<RaceRemote>(*flaky);
+        auto remote = flaky->race_remote();
         wrapped.remote = remote.get();
         wrapped.owner = remote;
       }
@@ -182,8 +97,11 @@ struct Node {
   ThreadPool& pool;
 };
 
-std::string post_body(ByteView entry) {
-  return json{{"entry", to_base64(entry)}}.dump();
+// The position of `author`'s first cast ballot after position `after` in the simulation.
+std::size_t next_cast_by(const SimElection& s, std::size_t after, const PublicKeyBytes& author) {
+  std::size_t next = after + 1;
+  while (s.entry(next).author != author || s.entry(next).type != EntryType::kCastBallot) ++next;
+  return next;
 }
 
 json parse(const Result<testing::HttpReply>& r) {
@@ -241,7 +159,7 @@ class ElectionLedgerTest : public ::testing::Test {
   // Posts entries [from, to) of the simulation, each must be accepted at its index.
   static void post_range(HttpClient& client, std::size_t from, std::size_t to) {
     for (std::size_t i = from; i < to; ++i) {
-      auto r = client.post("/v1/entries", post_body(sim().entries[i]));
+      auto r = client.post("/v1/entries", entry_post_body(sim().entries[i]));
       ASSERT_TRUE(r.ok());
       ASSERT_EQ(r->status, 200u) << "entry " << i << ": " << r->body;
       json j = json::parse(r->body);
@@ -293,7 +211,7 @@ TEST_F(ElectionLedgerTest, WholeElectionWithReceiptsPermissionsAndExport) {
     for (const Author& a : authors) {
       if (a.key == e.author) continue;
       Bytes wrong = record::Entry::make(e.type, e.base_hash, e.body, *s.keys.at(a.key)).encode();
-      auto r = client.post("/v1/entries", post_body(wrong));
+      auto r = client.post("/v1/entries", entry_post_body(wrong));
       ASSERT_TRUE(r.ok());
       unsigned want = a.known ? 403u : 401u;
       // A ballot by another enrolled kiosk is allowed as far as authorship goes; it then
@@ -304,14 +222,14 @@ TEST_F(ElectionLedgerTest, WholeElectionWithReceiptsPermissionsAndExport) {
                                  << ") signed by the " << a.kind << ": " << r->body;
     }
     Bytes foreign = record::Entry::make(e.type, e.base_hash, e.body, stranger).encode();
-    auto r = client.post("/v1/entries", post_body(foreign));
+    auto r = client.post("/v1/entries", entry_post_body(foreign));
     EXPECT_EQ(r->status, 401u) << "entry " << i << ": " << r->body;
     if (r->status == 401u) {
       EXPECT_EQ(parse(r)["error"], "permission_denied");
     }
 
     // The real entry.
-    r = client.post("/v1/entries", post_body(s.entries[i]));
+    r = client.post("/v1/entries", entry_post_body(s.entries[i]));
     ASSERT_EQ(r->status, 200u) << "entry " << i << ": " << r->body;
     json j = parse(r);
     EXPECT_EQ(j["index"], i);
@@ -323,7 +241,7 @@ TEST_F(ElectionLedgerTest, WholeElectionWithReceiptsPermissionsAndExport) {
 
   // Idempotency: the same bytes again -> the original index, nothing appended.
   for (std::size_t i : {std::size_t{0}, std::size_t{5}, static_cast<std::size_t>(n - 1)}) {
-    json j = parse(client.post("/v1/entries", post_body(s.entries[i])));
+    json j = parse(client.post("/v1/entries", entry_post_body(s.entries[i])));
     EXPECT_EQ(j["index"], i);
     EXPECT_EQ(j["duplicate"], true);
     expect_valid_receipt(j["receipt"], s.entries[i], i, s.ledger_key);
@@ -456,11 +374,7 @@ TEST_F(ElectionLedgerTest, WholeElectionWithReceiptsPermissionsAndExport) {
   ASSERT_EQ(exported->status, 200u);
   EXPECT_EQ(exported->headers["content-type"], "application/x-ndjson");
   auto file = dir.path() / "record.jsonl";
-  {
-    std::ofstream out(file, std::ios::binary);
-    out << exported->body;
-  }
-  auto report = verify::verify_record(file, verify::Options{});
+  auto report = testing::verify_export(exported->body, file);
   ASSERT_TRUE(report.ok()) << report.error().describe();
   EXPECT_TRUE(report->ok()) << verify::format_report(*report);
   EXPECT_TRUE(report->complete);
@@ -499,14 +413,14 @@ TEST_F(ElectionLedgerTest, EveryRejectionReason) {
   ASSERT_LT(open, first_ballot);
   post_range(client, 0, open);
   auto status_of = [&](ByteView entry) {
-    auto r = client.post("/v1/entries", post_body(entry));
+    auto r = client.post("/v1/entries", entry_post_body(entry));
     EXPECT_TRUE(r.ok());
     return r.ok() ? r->status : 0u;
   };
   // `reason`: the body's machine-readable reason (docs/api.md "Errors"), absent when empty.
   auto expect_rejected = [&](ByteView entry, unsigned want, const std::string& code,
                              const char* why, const std::string& reason = {}) {
-    auto r = client.post("/v1/entries", post_body(entry));
+    auto r = client.post("/v1/entries", entry_post_body(entry));
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->status, want) << why << ": " << r->body;
     json j = json::parse(r->body, nullptr, false);
@@ -569,10 +483,7 @@ TEST_F(ElectionLedgerTest, EveryRejectionReason) {
   ASSERT_EQ(status_of(s.entries[first_ballot]), 200u);
   {
     // The kiosk's next ballot with the first ballot's token: token spent.
-    std::size_t next = first_ballot + 1;
-    while (s.entry(next).author != ballot.author || s.entry(next).type != EntryType::kCastBallot) {
-      ++next;
-    }
+    std::size_t next = next_cast_by(s, first_ballot, ballot.author);
     // Post the entries in between so the chain is right.
     post_range(client, first_ballot + 1, next);
     auto body = *record::CastBallotBody::decode(s.entry(next).body);
@@ -633,7 +544,7 @@ TEST_F(ElectionLedgerTest, CheapChecksComeBeforeProofs) {
   auto expect_refused = [&](ByteView entry, unsigned status, const std::string& code,
                             const std::string& message, const char* why) {
     std::uint64_t proofs_before = node.metrics.proof_checks();
-    auto r = client.post("/v1/entries", post_body(entry));
+    auto r = client.post("/v1/entries", entry_post_body(entry));
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->status, status) << why << ": " << r->body;
     json j = json::parse(r->body, nullptr, false);
@@ -671,7 +582,7 @@ TEST_F(ElectionLedgerTest, CheapChecksComeBeforeProofs) {
   // The proofs still run for an entry that passes everything cheaper: the broken proof is 422.
   {
     std::uint64_t proofs_before = node.metrics.proof_checks();
-    auto r = client.post("/v1/entries", post_body(signed_by(kiosk, broken)));
+    auto r = client.post("/v1/entries", entry_post_body(signed_by(kiosk, broken)));
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->status, 422u) << r->body;
     EXPECT_EQ(node.metrics.proof_checks(), proofs_before + 1);
@@ -680,7 +591,7 @@ TEST_F(ElectionLedgerTest, CheapChecksComeBeforeProofs) {
   post_range(client, first_ballot, first_ballot + 1);
   std::uint64_t proofs_before = node.metrics.proof_checks();
   for (int i = 0; i < 1000; ++i) {
-    auto r = client.post("/v1/entries", post_body(s.entries[first_ballot]));
+    auto r = client.post("/v1/entries", entry_post_body(s.entries[first_ballot]));
     ASSERT_TRUE(r.ok());
     ASSERT_EQ(r->status, 200u) << r->body;
     json j = json::parse(r->body);
@@ -690,10 +601,7 @@ TEST_F(ElectionLedgerTest, CheapChecksComeBeforeProofs) {
   EXPECT_EQ(node.metrics.proof_checks(), proofs_before);
   // Token spent: the next ballot of this kiosk carrying the first one's token (broken proof).
   {
-    std::size_t next = first_ballot + 1;
-    while (s.entry(next).author != ballot.author || s.entry(next).type != EntryType::kCastBallot) {
-      ++next;
-    }
+    std::size_t next = next_cast_by(s, first_ballot, ballot.author);
     post_range(client, first_ballot + 1, next);
     auto body = *record::CastBallotBody::decode(s.entry(next).body);
     body.token_hash = broken.token_hash;
@@ -735,14 +643,14 @@ TEST_F(ElectionLedgerTest, TokenOfAnotherPrecinctIsRefusedAtAppend) {
     Node node(dir.path(), s);
     HttpClient client(node.port());
     post_range(client, 0, first_ballot);
-    auto posted = client.post("/v1/entries", post_body(other_commitment));
+    auto posted = client.post("/v1/entries", entry_post_body(other_commitment));
     ASSERT_TRUE(posted.ok());
     ASSERT_EQ(posted->status, 200u) << posted->body;
     const json size_before = parse(client.get("/v1/status"))["size"];
     ASSERT_EQ(size_before, first_ballot + 1);
     for (bool break_proof : {false, true}) {
       std::uint64_t proofs_before = node.metrics.proof_checks();
-      auto r = client.post("/v1/entries", post_body(cast_with(other_hash, break_proof)));
+      auto r = client.post("/v1/entries", entry_post_body(cast_with(other_hash, break_proof)));
       ASSERT_TRUE(r.ok());
       EXPECT_EQ(r->status, 409u) << r->body;
       json j = json::parse(r->body, nullptr, false);
@@ -758,7 +666,7 @@ TEST_F(ElectionLedgerTest, TokenOfAnotherPrecinctIsRefusedAtAppend) {
     EXPECT_EQ(token["state"], "unspent");
     EXPECT_EQ(token["precinct"], "precinct-2");
     // The same ballot with a token of its own precinct is accepted.
-    auto r = client.post("/v1/entries", post_body(s.entries[first_ballot]));
+    auto r = client.post("/v1/entries", entry_post_body(s.entries[first_ballot]));
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->status, 200u) << r->body;
   }
@@ -766,7 +674,7 @@ TEST_F(ElectionLedgerTest, TokenOfAnotherPrecinctIsRefusedAtAppend) {
   Node node(dir.path(), s);
   HttpClient client(node.port());
   EXPECT_EQ(parse(client.get(token_path))["precinct"], "precinct-2");
-  auto r = client.post("/v1/entries", post_body(cast_with(other_hash, false)));
+  auto r = client.post("/v1/entries", entry_post_body(cast_with(other_hash, false)));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 409u) << r->body;
   EXPECT_NE(r->body.find("committed for precinct \\\"precinct-2\\\""), std::string::npos)
@@ -817,7 +725,7 @@ TEST_F(ElectionLedgerTest, FirstEntryMustMatchOriginAuthorityAndKey) {
     TempDir dir;
     Node node(dir.path(), s, "another.example/log");
     HttpClient client(node.port());
-    auto r = client.post("/v1/entries", post_body(s.entries[0]));
+    auto r = client.post("/v1/entries", entry_post_body(s.entries[0]));
     EXPECT_EQ(r->status, 400u) << r->body;
     EXPECT_EQ(parse(r)["field"], "body.manifest.origin");
   }
@@ -832,7 +740,7 @@ TEST_F(ElectionLedgerTest, FirstEntryMustMatchOriginAuthorityAndKey) {
     other.resign(0, body.encode());
     Node node(dir.path(), s);
     HttpClient client(node.port());
-    auto r = client.post("/v1/entries", post_body(other.entries[0]));
+    auto r = client.post("/v1/entries", entry_post_body(other.entries[0]));
     EXPECT_EQ(r->status, 400u) << r->body;
     EXPECT_EQ(parse(r)["field"], "body.ledger_key");
     EXPECT_EQ(parse(client.get("/v1/status"))["size"], 0);
@@ -896,7 +804,7 @@ TEST_F(ElectionLedgerTest, RestartFromStoredStateServesTheSameState) {
     EXPECT_EQ(client.get("/v1/status")->body, status_before);
     EXPECT_EQ(client.get("/checkpoint")->body, checkpoint_before);
     // A ballot stored before the restart, sent again, is answered with its index.
-    auto again = parse(client.post("/v1/entries", post_body(s.entries[half - 1])));
+    auto again = parse(client.post("/v1/entries", entry_post_body(s.entries[half - 1])));
     EXPECT_EQ(again["index"], half - 1);
     post_range(client, half, s.entries.size());
     ASSERT_TRUE(node.ledger->publish_checkpoint().ok());
@@ -963,8 +871,8 @@ TEST_F(ElectionLedgerTest, FailedCommitLeavesNoTraceInMemory) {
   HttpClient client(node.port());
   std::size_t first_ballot = s.find(EntryType::kCastBallot);
   post_range(client, 0, first_ballot);
-  node.storage.fail_appends = 1;
-  auto r = client.post("/v1/entries", post_body(s.entries[first_ballot]));
+  node.storage.fail_next_appends(1);
+  auto r = client.post("/v1/entries", entry_post_body(s.entries[first_ballot]));
   EXPECT_EQ(r->status, 500u) << r->body;
   json status = parse(client.get("/v1/status"));
   EXPECT_EQ(status["size"], first_ballot);
@@ -976,8 +884,8 @@ TEST_F(ElectionLedgerTest, FailedCommitLeavesNoTraceInMemory) {
   std::size_t close = s.find(EntryType::kPollsClose);
   post_range(client, first_ballot, close);
   // A failed polls-close (not a ballot) is not undone in memory: the state is rebuilt.
-  node.storage.fail_appends = 1;
-  r = client.post("/v1/entries", post_body(s.entries[close]));
+  node.storage.fail_next_appends(1);
+  r = client.post("/v1/entries", entry_post_body(s.entries[close]));
   EXPECT_EQ(r->status, 500u) << r->body;
   EXPECT_EQ(node.metrics.rebuilds(), 1u);
   EXPECT_EQ(parse(client.get("/v1/status"))["phase"], "open");
@@ -1005,23 +913,22 @@ TEST_F(ElectionLedgerTest, LostRaceIsUndoneInMemory) {
     ASSERT_TRUE(s.entry(i).type == EntryType::kCastBallot ||
                 s.entry(i).type == EntryType::kChallengedBallot);
   }
-  {
-    std::lock_guard<std::mutex> lock(node.storage.race_mu);
-    node.storage.race_winners = {s.entries[b]};
-  }
-  auto posted = parse(client.post("/v1/entries", post_body(s.entries[a])));
+  node.storage.lose_next_append_to({s.entries[b]});
+  auto posted = parse(client.post("/v1/entries", entry_post_body(s.entries[a])));
   ASSERT_EQ(posted["index"], first_ballot + 3) << posted.dump();
   expect_valid_receipt(posted["receipt"], s.entries[a], first_ballot + 3, s.ledger_key);
   EXPECT_EQ(node.metrics.rollbacks(), 1u);
   EXPECT_EQ(node.metrics.rebuilds(), 0u);
-  EXPECT_EQ(parse(client.post("/v1/entries", post_body(s.entries[b])))["index"], first_ballot + 2);
+  EXPECT_EQ(parse(client.post("/v1/entries", entry_post_body(s.entries[b])))["index"],
+            first_ballot + 2);
   // The same entries in the same order, without a race.
   Node reference(reference_dir.path(), s);
   HttpClient ref(reference.port());
   post_range(ref, 0, first_ballot + 2);
   EXPECT_EQ(ref.get("/v1/status")->body, status_before);
-  EXPECT_EQ(parse(ref.post("/v1/entries", post_body(s.entries[b])))["index"], first_ballot + 2);
-  auto ref_posted = parse(ref.post("/v1/entries", post_body(s.entries[a])));
+  EXPECT_EQ(parse(ref.post("/v1/entries", entry_post_body(s.entries[b])))["index"],
+            first_ballot + 2);
+  auto ref_posted = parse(ref.post("/v1/entries", entry_post_body(s.entries[a])));
   EXPECT_EQ(ref_posted["index"], first_ballot + 3);
   EXPECT_EQ(client.get("/v1/status")->body, ref.get("/v1/status")->body);
   // Same size and root: the same signed checkpoint in both receipts.
@@ -1039,12 +946,12 @@ TEST_F(ElectionLedgerTest, FailedCommitLeavesNoTreeHashBehind) {
   post_range(client, 0, first_ballot);
   // The second kiosk's first ballot (kiosks alternate) fails to commit at first_ballot...
   ASSERT_NE(s.entry(first_ballot + 1).author, s.entry(first_ballot).author);
-  node.storage.fail_appends = 1;
-  auto r = client.post("/v1/entries", post_body(s.entries[first_ballot + 1]));
+  node.storage.fail_next_appends(1);
+  auto r = client.post("/v1/entries", entry_post_body(s.entries[first_ballot + 1]));
   EXPECT_EQ(r->status, 500u) << r->body;
   // ... then the election goes on in order, and every receipt verifies.
   for (std::size_t i = first_ballot; i < s.entries.size(); ++i) {
-    auto posted = client.post("/v1/entries", post_body(s.entries[i]));
+    auto posted = client.post("/v1/entries", entry_post_body(s.entries[i]));
     ASSERT_TRUE(posted.ok());
     ASSERT_EQ(posted->status, 200u) << "entry " << i << ": " << posted->body;
     json j = json::parse(posted->body);
@@ -1176,7 +1083,7 @@ TEST_F(ElectionLedgerTest, RefusedEntriesNeverWaitInTheVerificationQueue) {
       record::Entry::make(honest.type, honest.base_hash, honest.body, stranger).encode();
   auto flood = [&](int n) {
     for (int i = 0; i < n; ++i) {
-      auto r = client.post("/v1/entries", post_body(hostile));
+      auto r = client.post("/v1/entries", entry_post_body(hostile));
       ASSERT_TRUE(r.ok());
       ASSERT_EQ(r->status, 401u) << r->body;
       ASSERT_EQ(node.pool.queued(), 0u);  // never queued
@@ -1186,7 +1093,7 @@ TEST_F(ElectionLedgerTest, RefusedEntriesNeverWaitInTheVerificationQueue) {
   // The honest ballot waits in the queue (the pool is held) ...
   kiosk = std::thread([&] {
     HttpClient own(node.port());
-    honest_reply.set_value(own.post("/v1/entries", post_body(s.entries[first_ballot])));
+    honest_reply.set_value(own.post("/v1/entries", entry_post_body(s.entries[first_ballot])));
   });
   for (int i = 0; i < 2000 && node.pool.queued() < 1; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -1194,7 +1101,7 @@ TEST_F(ElectionLedgerTest, RefusedEntriesNeverWaitInTheVerificationQueue) {
   ASSERT_EQ(node.pool.queued(), 1u);
   // ... and the queue is full, yet refused ballots are still answered 401, not 503, and not queued.
   for (int i = 0; i < 100; ++i) {
-    auto r = client.post("/v1/entries", post_body(hostile));
+    auto r = client.post("/v1/entries", entry_post_body(hostile));
     ASSERT_TRUE(r.ok());
     ASSERT_EQ(r->status, 401u) << r->body;
   }

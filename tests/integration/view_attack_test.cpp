@@ -26,9 +26,11 @@
 #include "support/election_sim.h"
 #include "support/http_client.h"
 #include "support/ledger_args.h"
+#include "support/ledger_feed.h"
 #include "support/listening_process.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
+#include "support/test_witness.h"
 #include "tabella/client/key_files.h"
 #include "tabella/election/tally.h"
 #include "tabella/election/token.h"
@@ -305,26 +307,13 @@ class ViewAttackTest : public ::testing::Test {
  protected:
   void SetUp() override {
     // Two witnesses named by the manifest, quorum 2.
+    std::vector<testing::ManifestWitness> named;
     for (int i = 0; i < 2; ++i) {
-      Witness w;
-      w.name = "w" + std::to_string(i + 1) + ".attack.test";
-      w.key = std::make_shared<const SigningKey>(SigningKey::generate());
-      w.dir = dir_.path() / ("witness" + std::to_string(i + 1));
-      std::filesystem::create_directories(w.dir);
-      ASSERT_TRUE(w.key->save_pem((w.dir / "witness.key").string()).ok());
-      w.port = testing::free_port();
-      witnesses_.push_back(std::move(w));
+      witnesses_.push_back(
+          testing::TestWitness::make("w" + std::to_string(i + 1) + ".attack.test",
+                                     dir_.path() / ("witness" + std::to_string(i + 1))));
+      named.push_back({witnesses_.back().name, witnesses_.back().verifier_key});
     }
-    std::ifstream in(std::string(TABELLA_SOURCE_DIR) + "/ballots/demo-general.json");
-    json doc = json::parse(in);
-    json members = json::array();
-    for (const auto& w : witnesses_) {
-      members.push_back(
-          {{"name", w.name}, {"key", ledger::CosignatureSigner(w.name, *w.key).verifier_key()}});
-    }
-    doc["witnesses"] = {{"quorum", 2}, {"members", members}};
-    auto file = dir_.path() / "manifest.json";
-    std::ofstream(file) << doc.dump(2);
     testing::SimOptions o;
     o.kiosks = 2;
     o.ballots = 4;
@@ -332,7 +321,7 @@ class ViewAttackTest : public ::testing::Test {
     o.finish = false;  // ends with polls close, which tabella-admin does here instead
     o.seed = "view-attack";
     o.manifest_file =
-        std::filesystem::relative(file, std::filesystem::path(TABELLA_SOURCE_DIR)).string();
+        testing::witnessed_manifest(TABELLA_SOURCE_DIR, dir_.path() / "manifest.json", named, 2);
     sim_ = testing::simulate_election(o);
 
     // The ledger with the simulation's ledger key, and the witnesses following it.
@@ -341,21 +330,15 @@ class ViewAttackTest : public ::testing::Test {
     ledger_key_ = sim_.shared_ledger_signing_key();
     ASSERT_TRUE(ledger_key_->save_pem((ledger_dir / "ledger.key").string()).ok());
     const std::uint16_t ledger_port = testing::free_port();
-    testing::LedgerArgs args{TABELLA_LEDGER_BIN,     ledger_dir, sim_.manifest.origin,
-                             to_hex(sim_.authority), "5s",       {}};
-    for (const auto& w : witnesses_) {
-      args.witness_urls.push_back("http://127.0.0.1:" + std::to_string(w.port));
-    }
+    auto args = testing::election_ledger_args(TABELLA_LEDGER_BIN, ledger_dir, sim_);
+    args.cosign_wait = "5s";
+    for (const auto& w : witnesses_) args.witness_urls.push_back(w.url());
     ledger_ =
         std::make_unique<testing::ListeningProcess>(testing::ledger_command(args, ledger_port));
     ASSERT_EQ(ledger_->port(), ledger_port);
     for (auto& w : witnesses_) {
-      w.process = std::make_unique<testing::ListeningProcess>(
-          std::vector<std::string>{TABELLA_LEDGER_BIN, "witness", "--ledger",
-                                   "http://127.0.0.1:" + std::to_string(ledger_port), "--listen",
-                                   "127.0.0.1:" + std::to_string(w.port), "--data-dir",
-                                   w.dir.string(), "--name", w.name, "--poll", "30s"});
-      ASSERT_EQ(w.process->port(), w.port);
+      w.start(TABELLA_LEDGER_BIN, ledger_port);
+      ASSERT_NE(w.process->port(), 0);
     }
     client_ = std::make_unique<HttpClient>(ledger_port);
     // Everything but the polls-close entry, straight to the ledger.
@@ -499,16 +482,8 @@ class ViewAttackTest : public ::testing::Test {
     return fork;
   }
 
-  struct Witness {
-    std::string name;
-    std::shared_ptr<const SigningKey> key;
-    std::filesystem::path dir;
-    std::uint16_t port = 0;
-    std::unique_ptr<testing::ListeningProcess> process;
-  };
-
   testing::TempDir dir_;
-  std::vector<Witness> witnesses_;
+  std::vector<testing::TestWitness> witnesses_;
   testing::SimElection sim_;
   std::shared_ptr<const SigningKey> ledger_key_;
   std::unique_ptr<testing::ListeningProcess> ledger_;

@@ -29,9 +29,12 @@
 #include "support/election_sim.h"
 #include "support/http_client.h"
 #include "support/ledger_args.h"
+#include "support/ledger_feed.h"
 #include "support/listening_process.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
+#include "support/test_witness.h"
+#include "support/verify_export.h"
 #include "tabella/client/ledger_client.h"
 #include "tabella/ledger/checkpoint.h"
 #include "tabella/ledger/note.h"
@@ -43,63 +46,36 @@ namespace tabella {
 namespace {
 
 using nlohmann::json;
+using testing::entry_post_body;
 using testing::HttpClient;
 using testing::TempDir;
 
 using Process = testing::ListeningProcess;
 using testing::free_port;
 
-std::string post_body(ByteView entry) {
-  return json{{"entry", to_base64(entry)}}.dump();
-}
-
-struct TestWitness {
-  std::string name;
-  std::shared_ptr<SigningKey> key;
-  std::string verifier_key;
-  std::filesystem::path dir;
-  std::uint16_t port = 0;
-  std::unique_ptr<Process> process;
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
-};
-
 class WitnessCosignTest : public ::testing::Test {
  protected:
   // An election whose manifest names `named` of the witnesses (quorum 2 when any); `extra`
   // further witnesses exist with keys the manifest does not name.
   void make_election(std::size_t named, std::size_t extra) {
+    std::vector<testing::ManifestWitness> members;
     for (std::size_t i = 0; i < named + extra; ++i) {
-      TestWitness w;
-      w.name = "w" + std::to_string(i + 1) + ".witness.test";
-      w.key = std::make_shared<SigningKey>(SigningKey::generate());
-      w.verifier_key = ledger::CosignatureSigner(w.name, *w.key).verifier_key();
-      w.dir = dir_.path() / ("witness" + std::to_string(i + 1));
-      std::filesystem::create_directories(w.dir);
-      ASSERT_TRUE(w.key->save_pem((w.dir / "witness.key").string()).ok());
-      w.port = free_port();
-      witnesses_.push_back(std::move(w));
+      witnesses_.push_back(
+          testing::TestWitness::make("w" + std::to_string(i + 1) + ".witness.test",
+                                     dir_.path() / ("witness" + std::to_string(i + 1))));
+      if (i >= named) continue;
+      members.push_back({witnesses_[i].name, witnesses_[i].verifier_key});
+      auto v = ledger::CosignatureVerifier::from_verifier_key(witnesses_[i].verifier_key);
+      ASSERT_TRUE(v.ok());
+      verifiers_.push_back(*v);
     }
-    std::ifstream in(std::string(TABELLA_SOURCE_DIR) + "/ballots/demo-general.json");
-    json doc = json::parse(in);
-    if (named > 0) {
-      json members = json::array();
-      for (std::size_t i = 0; i < named; ++i) {
-        members.push_back({{"name", witnesses_[i].name}, {"key", witnesses_[i].verifier_key}});
-        auto v = ledger::CosignatureVerifier::from_verifier_key(witnesses_[i].verifier_key);
-        ASSERT_TRUE(v.ok());
-        verifiers_.push_back(*v);
-      }
-      doc["witnesses"] = {{"quorum", 2}, {"members", members}};
-    }
-    auto file = dir_.path() / "manifest.json";
-    std::ofstream(file) << doc.dump(2);
     testing::SimOptions o;
     o.kiosks = 1;
     o.ballots = 4;
     o.challenged = 1;
     o.seed = "witness-cosign";
-    o.manifest_file =
-        std::filesystem::relative(file, std::filesystem::path(TABELLA_SOURCE_DIR)).string();
+    o.manifest_file = testing::witnessed_manifest(TABELLA_SOURCE_DIR, dir_.path() / "manifest.json",
+                                                  members, named > 0 ? 2 : 0);
     sim_ = testing::simulate_election(o);
     ledger_dir_ = dir_.path() / "ledger";
     std::filesystem::create_directories(ledger_dir_);
@@ -117,25 +93,19 @@ class WitnessCosignTest : public ::testing::Test {
 
   std::vector<std::string> ledger_args(const std::vector<std::size_t>& with, std::uint16_t port,
                                        const std::string& wait = "2s") {
-    testing::LedgerArgs a{TABELLA_LEDGER_BIN,     ledger_dir_, sim_.manifest.origin,
-                          to_hex(sim_.authority), wait,        {}};
+    auto a = testing::election_ledger_args(TABELLA_LEDGER_BIN, ledger_dir_, sim_);
+    a.cosign_wait = wait;
     for (std::size_t i : with) a.witness_urls.push_back(witnesses_[i].url());
     return testing::ledger_command(a, port);
   }
 
   void start_witness(std::size_t i, std::uint16_t ledger_port) {
-    TestWitness& w = witnesses_[i];
-    w.process = std::make_unique<Process>(
-        std::vector<std::string>{TABELLA_LEDGER_BIN, "witness", "--ledger",
-                                 "http://127.0.0.1:" + std::to_string(ledger_port), "--listen",
-                                 "127.0.0.1:" + std::to_string(w.port), "--data-dir",
-                                 w.dir.string(), "--name", w.name, "--poll", "30s"});
-    ASSERT_EQ(w.process->port(), w.port);
+    witnesses_[i].start(TABELLA_LEDGER_BIN, ledger_port);
   }
 
   // POST an entry; returns the reply's JSON.
   json submit(HttpClient& client, std::size_t i) {
-    auto r = client.post("/v1/entries", post_body(sim_.entries[i]));
+    auto r = client.post("/v1/entries", entry_post_body(sim_.entries[i]));
     EXPECT_TRUE(r.ok());
     if (!r.ok()) return json();
     EXPECT_EQ(r->status, 200u) << i << ": " << r->body;
@@ -162,7 +132,7 @@ class WitnessCosignTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::vector<TestWitness> witnesses_;
+  std::vector<testing::TestWitness> witnesses_;
   std::vector<ledger::CosignatureVerifier> verifiers_;
   testing::SimElection sim_;
   std::filesystem::path ledger_dir_;
@@ -256,8 +226,7 @@ TEST_F(WitnessCosignTest, ReceiptsCheckpointAndExportCarryAQuorum) {
   ASSERT_TRUE(exported.ok());
   ASSERT_EQ(exported->status, 200u);
   auto file = dir_.path() / "record.jsonl";
-  std::ofstream(file, std::ios::binary) << exported->body;
-  auto report = verify::verify_record(file, verify::Options{});
+  auto report = testing::verify_export(exported->body, file);
   ASSERT_TRUE(report.ok()) << report.error().describe();
   EXPECT_TRUE(report->ok()) << verify::format_report(*report);
   for (const auto& c : report->checks) {

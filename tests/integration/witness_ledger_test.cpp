@@ -15,6 +15,8 @@
 
 #include "support/election_sim.h"
 #include "support/http_client.h"
+#include "support/ledger_args.h"
+#include "support/ledger_feed.h"
 #include "support/listening_process.h"
 #include "support/temp_dir.h"
 #include "tabella/ledger/checkpoint.h"
@@ -26,14 +28,11 @@ namespace tabella {
 namespace {
 
 using nlohmann::json;
+using testing::entry_post_body;
 using testing::HttpClient;
 using testing::TempDir;
 
 using Process = testing::ListeningProcess;
-
-std::string post_body(ByteView entry) {
-  return json{{"entry", to_base64(entry)}}.dump();
-}
 
 TEST(WitnessLedgerTest, FollowsCosignsAndKeepsEvidenceOfAFork) {
   testing::SimOptions o;
@@ -48,13 +47,12 @@ TEST(WitnessLedgerTest, FollowsCosignsAndKeepsEvidenceOfAFork) {
   ASSERT_TRUE(ledger_key.save_pem((ledger_dir / "ledger.key").string()).ok());
   const std::string origin = sim.manifest.origin;
 
-  Process ledger({TABELLA_LEDGER_BIN, "--listen", "127.0.0.1:0", "--data-dir", ledger_dir.string(),
-                  "--origin", origin, "--authority-key", to_hex(sim.authority), "--threads", "2",
-                  "--checkpoint-interval", "100ms"});
+  Process ledger(
+      testing::ledger_command(testing::election_ledger_args(TABELLA_LEDGER_BIN, ledger_dir, sim)));
   ASSERT_NE(ledger.port(), 0);
   HttpClient client(ledger.port());
   for (std::size_t i = 0; i < sim.entries.size(); ++i) {
-    auto r = client.post("/v1/entries", post_body(sim.entries[i]));
+    auto r = client.post("/v1/entries", entry_post_body(sim.entries[i]));
     ASSERT_TRUE(r.ok());
     ASSERT_EQ(r->status, 200u) << i << ": " << r->body;
   }
@@ -164,13 +162,13 @@ TEST(WitnessLedgerTest, LedgerNodeWitnessCosignsOnlyItsOwnRoot) {
   const SigningKey& ledger_key = sim.ledger_signing_key();
   ASSERT_TRUE(ledger_key.save_pem((dir.path() / "ledger.key").string()).ok());
   const std::string origin = sim.manifest.origin;
-  Process ledger({TABELLA_LEDGER_BIN, "--listen", "127.0.0.1:0", "--data-dir", dir.path().string(),
-                  "--origin", origin, "--authority-key", to_hex(sim.authority),
-                  "--checkpoint-interval", "100ms", "--node-witness", "node-witness.example"});
+  auto args = testing::election_ledger_args(TABELLA_LEDGER_BIN, dir.path(), sim);
+  args.extra = {"--node-witness", "node-witness.example"};
+  Process ledger(testing::ledger_command(args));
   ASSERT_NE(ledger.port(), 0);
   HttpClient client(ledger.port());
   for (const auto& e : sim.entries) {
-    auto r = client.post("/v1/entries", post_body(e));
+    auto r = client.post("/v1/entries", entry_post_body(e));
     ASSERT_TRUE(r.ok());
     ASSERT_EQ(r->status, 200u) << r->body;
   }

@@ -151,6 +151,41 @@ std::function<Status()> parse_after(json j, const std::function<void(json&)>& ch
   };
 }
 
+// The log's pages and proofs as docs/api.md gives them, and back.
+TEST(ApiMessages, EntriesProofsAndCheckpointsRoundTrip) {
+  EntryPage page{29, {{5, "guardian-commitments", {0xde, 0xad}}, {6, "", {0xbe}}}};
+  EXPECT_EQ(page.to_json().dump(),
+            R"({"entries":[{"entry":"3q0=","index":5,"type":"guardian-commitments"},)"
+            R"({"entry":"vg==","index":6,"type":""}],"size":29})");
+  auto back = EntryPage::from_json(page.to_json());
+  ASSERT_TRUE(back.ok()) << back.error().describe();
+  ASSERT_EQ(back->entries.size(), 2u);
+  EXPECT_EQ(back->size, 29u);
+  EXPECT_EQ(back->entries[1].index, 6u);
+  EXPECT_EQ(back->entries[0].entry, (Bytes{0xde, 0xad}));
+
+  InclusionProofReply proof{3, 29, {}, {Digest{}}};
+  proof.root.fill(0xaa);
+  EXPECT_EQ(proof.to_json().dump(), R"({"index":3,"proof":[")" + std::string(64, '0') +
+                                        R"("],"root":")" + kHexA + R"(","size":29})");
+  auto p = InclusionProofReply::from_json(proof.to_json());
+  ASSERT_TRUE(p.ok()) << p.error().describe();
+  EXPECT_EQ(p->root, proof.root);
+  EXPECT_EQ(p->proof.size(), 1u);
+
+  CheckpointPage none{1, 0, {{4, "n"}}, std::nullopt};
+  EXPECT_EQ(none.to_json().dump(),
+            R"({"checkpoints":[{"note":"n","size":4}],"cosigned":null,"start":0,"total":1})");
+  auto c = CheckpointPage::from_json(none.to_json());
+  ASSERT_TRUE(c.ok()) << c.error().describe();
+  EXPECT_FALSE(c->cosigned.has_value());
+  CheckpointPage with{1, 0, {}, CheckpointPage::Item{4, "cosigned note"}};
+  c = CheckpointPage::from_json(with.to_json());
+  ASSERT_TRUE(c.ok()) << c.error().describe();
+  ASSERT_TRUE(c->cosigned.has_value());
+  EXPECT_EQ(c->cosigned->note, "cosigned note");
+}
+
 TEST(ApiMessages, MalformedBodiesNameTheMember) {
   SubmitReply s{17, {}, "cast-ballot", false, sample_receipt(17)};
   LedgerStatus st;
@@ -159,6 +194,9 @@ TEST(ApiMessages, MalformedBodiesNameTheMember) {
   st.guardians.push_back({1, "g", kHexA, false, false, false});
   BallotLookup b{42, "cast-ballot", {}, "X", {}, 7, sample_receipt(42)};
   TokenStatus t;
+  EntryPage page{12, {{10, "cast-ballot", {1, 2}}, {11, "", {3}}}};
+  InclusionProofReply proof{3, 12, {}, {Digest{}, Digest{}}};
+  CheckpointPage cps{2, 0, {{5, "note 5"}, {9, "note 9"}}, CheckpointPage::Item{9, "cosigned"}};
   const std::vector<BadRow> rows = {
       {"reply not an object", parse_after<SubmitReply>(json::array(), [](json&) {}), "reply"},
       {"negative index", parse_after<SubmitReply>(s.to_json(), [](json& j) { j["index"] = -1; }),
@@ -206,6 +244,36 @@ TEST(ApiMessages, MalformedBodiesNameTheMember) {
        parse_after<TokenStatus>(t.to_json(), [](json& j) { j["state"] = "maybe"; }), "state"},
       {"token precinct missing",
        parse_after<TokenStatus>(t.to_json(), [](json& j) { j.erase("precinct"); }), "precinct"},
+      {"entries not a list",
+       parse_after<EntryPage>(page.to_json(), [](json& j) { j["entries"] = 1; }), "entries"},
+      {"entry not base64",
+       parse_after<EntryPage>(page.to_json(), [](json& j) { j["entries"][1]["entry"] = "A"; }),
+       "entries[1].entry"},
+      {"entry index skips",
+       parse_after<EntryPage>(page.to_json(), [](json& j) { j["entries"][1]["index"] = 12; }),
+       "entries[1].index"},
+      {"entry type missing",
+       parse_after<EntryPage>(page.to_json(), [](json& j) { j["entries"][0].erase("type"); }),
+       "entries[0].type"},
+      {"proof hash short",
+       parse_after<InclusionProofReply>(proof.to_json(), [](json& j) { j["proof"][1] = "ab"; }),
+       "proof[1]"},
+      {"proof too long",
+       parse_after<InclusionProofReply>(
+           proof.to_json(), [](json& j) { j["proof"] = json::array_t(65, std::string(64, 'a')); }),
+       "proof"},
+      {"proof root missing",
+       parse_after<InclusionProofReply>(proof.to_json(), [](json& j) { j.erase("root"); }), "root"},
+      {"checkpoint note missing",
+       parse_after<CheckpointPage>(cps.to_json(),
+                                   [](json& j) { j["checkpoints"][1].erase("note"); }),
+       "checkpoints[1].note"},
+      {"cosigned missing",
+       parse_after<CheckpointPage>(cps.to_json(), [](json& j) { j.erase("cosigned"); }),
+       "cosigned"},
+      {"cosigned size negative",
+       parse_after<CheckpointPage>(cps.to_json(), [](json& j) { j["cosigned"]["size"] = -1; }),
+       "cosigned.size"},
       {"error without message", parse_after<ErrorBody>(json{{"error", "conflict"}}, [](json&) {}),
        "message"},
       {"error reason not text",

@@ -23,19 +23,13 @@ URL=$(tb_wait_listening ledger.out "$(cat ledger.pid)" 20) || fail "tabella-ledg
 echo "$URL" > url
 A=("$BIN/tabella-admin" --ledger "$URL" --key authority.key)
 "${A[@]}" init --ballot "$BALLOT" > /dev/null
+tb_guardian_keys "$BIN/tabella-guardian" g%s "1 2 3"
 for i in 1 2 3; do
-  "$BIN/tabella-guardian" --index "$i" --key "g$i.key" keygen --json > "g$i.json"
-  pk=$(tb_json "g$i.json" public_key)
-  "${A[@]}" guardians add --index "$i" --name "Guardian $i" --public-key "$pk" > /dev/null
+  "${A[@]}" guardians add --index "$i" --name "Guardian $i" --public-key "$(tb_json "g$i.json" public_key)" > /dev/null
 done
-PIDS=()
-for i in 1 2 3; do
-  echo "passphrase of guardian $i" > "g$i.pass"
-  "$BIN/tabella-guardian" --ledger "$URL" --index "$i" --key "g$i.key" --state "g$i.state" --passphrase-file "g$i.pass" \
-    --timeout 120 --poll-interval-ms 200 ceremony > "ceremony$i.log" 2>&1 &
-  PIDS+=($!)
-done
-for p in "${PIDS[@]}"; do wait "$p" || { cat ceremony*.log; fail "a ceremony failed"; }; done
+tb_guardians_start "$BIN/tabella-guardian" "$URL" g%s g%s.state ceremony%s.log "1 2 3" \
+  --timeout 120 --poll-interval-ms 200 ceremony
+tb_guardians_wait || fail "a ceremony failed"
 "${A[@]}" key publish > /dev/null
 for k in 1 2; do
   "$BIN/tabella-voters" keygen --out "kiosk$k.key" --json > "kiosk$k.json"
@@ -51,12 +45,8 @@ done
   --ballots ballots.json > voters.json || { cat voters.json; fail "voter simulator failed"; }
 "${A[@]}" polls close > /dev/null
 # The guardians wait for the encrypted tally that `tally` publishes, then decrypt.
-PIDS=()
-for i in 2 3; do
-  "$BIN/tabella-guardian" --ledger "$URL" --index "$i" --key "g$i.key" --state "g$i.state" --passphrase-file "g$i.pass" \
-    --timeout 60 --poll-interval-ms 200 decrypt --yes > "decrypt$i.log" 2>&1 &
-  PIDS+=($!)
-done
+tb_guardians_start "$BIN/tabella-guardian" "$URL" g%s g%s.state decrypt%s.log "2 3" \
+  --timeout 60 --poll-interval-ms 200 decrypt --yes
 "${A[@]}" --json tally --timeout 60 --poll-interval-ms 200 > tally.json || { cat tally.json; fail "tally"; }
-for p in "${PIDS[@]}"; do wait "$p" || { cat decrypt*.log; fail "a decryption failed"; }; done
+tb_guardians_wait || fail "a decryption failed"
 echo "election ready at $URL"

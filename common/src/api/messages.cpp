@@ -42,14 +42,20 @@ Result<bool> read_bool(const json& j, const std::string& member) {
   return it->get<bool>();
 }
 
-Result<std::array<std::uint8_t, 32>> read_hex32(const json& j, const std::string& member) {
-  auto text = read_string(j, member);
-  if (!text) return expected(member, "64 hex digits");
-  auto bytes = from_hex(*text);
-  if (!bytes || bytes->size() != 32) return expected(member, "64 hex digits");
+// `v` as 32 bytes in hex; `where` names it in the error.
+Result<std::array<std::uint8_t, 32>> hex32(const json& v, const std::string& where) {
+  if (!v.is_string()) return expected(where, "64 hex digits");
+  auto bytes = from_hex(v.get<std::string>());
+  if (!bytes || bytes->size() != 32) return expected(where, "64 hex digits");
   std::array<std::uint8_t, 32> out{};
   std::copy(bytes->begin(), bytes->end(), out.begin());
   return out;
+}
+
+Result<std::array<std::uint8_t, 32>> read_hex32(const json& j, const std::string& member) {
+  auto it = j.find(member);
+  if (it == j.end()) return expected(member, "64 hex digits");
+  return hex32(*it, member);
 }
 
 Result<ledger::Receipt> read_receipt(const json& j, const std::string& member) {
@@ -269,6 +275,119 @@ json TokenStatus::to_json() const {
   return {{"token_hash", to_hex(token_hash)},
           {"state", spent ? "spent" : "unspent"},
           {"precinct", precinct}};
+}
+
+Result<EntryPage> EntryPage::from_json(const json& j) {
+  if (!j.is_object()) return expected("entries", "an object");
+  EntryPage p;
+  TABELLA_READ(p.size, read_u64(j, "size"));
+  auto list = j.find("entries");
+  if (list == j.end() || !list->is_array()) return expected("entries", "an array");
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const json& item = (*list)[i];
+    const std::string where = "entries[" + std::to_string(i) + "]";
+    if (!item.is_object()) return expected(where, "an object");
+    Item e;
+    std::string b64;
+    auto read = [&]() -> Status {
+      TABELLA_READ(e.index, read_u64(item, "index"));
+      TABELLA_READ(e.type, read_string(item, "type"));
+      TABELLA_READ(b64, read_string(item, "entry"));
+      return {};
+    };
+    Status ok = read();
+    if (!ok.ok()) return ok.error().with_prefix(where);
+    auto bytes = from_base64(b64);
+    if (!bytes) return expected(where + ".entry", "base64");
+    e.entry = std::move(*bytes);
+    if (i > 0 && e.index != p.entries.back().index + 1) {
+      return make_error(ErrorCode::kInvalidEncoding,
+                        "expected index " + std::to_string(p.entries.back().index + 1),
+                        where + ".index");
+    }
+    p.entries.push_back(std::move(e));
+  }
+  return p;
+}
+
+json EntryPage::to_json() const {
+  json list = json::array();
+  for (const auto& e : entries) {
+    list.push_back({{"index", e.index}, {"type", e.type}, {"entry", to_base64(e.entry)}});
+  }
+  return {{"size", size}, {"entries", std::move(list)}};
+}
+
+Result<InclusionProofReply> InclusionProofReply::from_json(const json& j) {
+  if (!j.is_object()) return expected("proof", "an object");
+  InclusionProofReply r;
+  TABELLA_READ(r.index, read_u64(j, "index"));
+  TABELLA_READ(r.size, read_u64(j, "size"));
+  TABELLA_READ(r.root, read_hex32(j, "root"));
+  auto list = j.find("proof");
+  if (list == j.end() || !list->is_array() || list->size() > 64) {
+    return expected("proof", "an array of at most 64 hex hashes");
+  }
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    auto h = hex32((*list)[i], "proof[" + std::to_string(i) + "]");
+    if (!h) return h.error();
+    r.proof.push_back(*h);
+  }
+  return r;
+}
+
+json InclusionProofReply::to_json() const {
+  json list = json::array();
+  for (const auto& h : proof) list.push_back(to_hex(h));
+  return {{"index", index}, {"size", size}, {"root", to_hex(root)}, {"proof", std::move(list)}};
+}
+
+namespace {
+
+Result<CheckpointPage::Item> read_checkpoint_item(const json& j, const std::string& where) {
+  if (!j.is_object()) return expected(where, "an object");
+  CheckpointPage::Item c;
+  auto size = read_u64(j, "size");
+  if (!size) return size.error().with_prefix(where);
+  c.size = *size;
+  auto note = read_string(j, "note");
+  if (!note) return note.error().with_prefix(where);
+  c.note = std::move(*note);
+  return c;
+}
+
+}  // namespace
+
+Result<CheckpointPage> CheckpointPage::from_json(const json& j) {
+  if (!j.is_object()) return expected("checkpoints", "an object");
+  CheckpointPage p;
+  TABELLA_READ(p.total, read_u64(j, "total"));
+  TABELLA_READ(p.start, read_u64(j, "start"));
+  auto list = j.find("checkpoints");
+  if (list == j.end() || !list->is_array()) return expected("checkpoints", "an array");
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    auto c = read_checkpoint_item((*list)[i], "checkpoints[" + std::to_string(i) + "]");
+    if (!c) return c.error();
+    p.checkpoints.push_back(std::move(*c));
+  }
+  auto cosigned = j.find("cosigned");
+  if (cosigned == j.end()) return expected("cosigned", "an object or null");
+  if (!cosigned->is_null()) {
+    auto c = read_checkpoint_item(*cosigned, "cosigned");
+    if (!c) return c.error();
+    p.cosigned = std::move(*c);
+  }
+  return p;
+}
+
+json CheckpointPage::to_json() const {
+  json list = json::array();
+  for (const auto& c : checkpoints) list.push_back({{"size", c.size}, {"note", c.note}});
+  return {
+      {"total", total},
+      {"start", start},
+      {"checkpoints", std::move(list)},
+      {"cosigned", cosigned ? json{{"size", cosigned->size}, {"note", cosigned->note}} : json()}};
 }
 
 #undef TABELLA_READ

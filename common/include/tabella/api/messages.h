@@ -133,4 +133,45 @@ struct TokenStatus {
   nlohmann::json to_json() const;
 };
 
+// GET /v1/entries: a page of the log, entries as stored (base64 on the wire).
+struct EntryPage {
+  struct Item {
+    std::uint64_t index = 0;
+    std::string type;  // entry type name; empty when the entry does not decode
+    Bytes entry;
+  };
+  std::uint64_t size = 0;  // the committed log size
+  std::vector<Item> entries;
+
+  // Also refuses entries whose indexes do not run on by one ("entries[i].index").
+  static Result<EntryPage> from_json(const nlohmann::json& j);
+  nlohmann::json to_json() const;
+};
+
+// GET /v1/proof/inclusion: RFC 9162 PROOF(index, D[0:size]) and MTH(D[0:size]).
+struct InclusionProofReply {
+  std::uint64_t index = 0;
+  std::uint64_t size = 0;
+  Digest root{};
+  std::vector<Digest> proof;  // at most 64 hashes
+
+  static Result<InclusionProofReply> from_json(const nlohmann::json& j);
+  nlohmann::json to_json() const;
+};
+
+// GET /v1/checkpoints: a page of the stored checkpoints and the latest cosigned one.
+struct CheckpointPage {
+  struct Item {
+    std::uint64_t size = 0;
+    std::string note;  // the signed note
+  };
+  std::uint64_t total = 0;  // stored checkpoints in all
+  std::uint64_t start = 0;
+  std::vector<Item> checkpoints;
+  std::optional<Item> cosigned;  // null on the wire when there is none
+
+  static Result<CheckpointPage> from_json(const nlohmann::json& j);
+  nlohmann::json to_json() const;
+};
+
 }  // namespace tabella::api
