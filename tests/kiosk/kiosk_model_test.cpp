@@ -144,6 +144,14 @@ class KioskTest : public ::testing::Test {
     m.encrypt();
     ASSERT_TRUE(wait_for([&] { return m.screen() == Screen::kTracking; }));
   }
+  // Votes, seals and casts: the cast-done screen is shown.
+  void vote_and_cast(KioskModel& m, const std::string& token,
+                     const std::vector<std::vector<int>>& marks) {
+    ASSERT_NO_FATAL_FAILURE(vote(m, token, marks));
+    ASSERT_NO_FATAL_FAILURE(seal(m));
+    m.cast();
+    ASSERT_TRUE(wait_for([&] { return m.screen() == Screen::kCastDone; }));
+  }
 
   std::uint64_t ledger_count(record::EntryType type) {
     std::uint64_t n = 0;
@@ -310,10 +318,7 @@ TEST_F(KioskTest, CastIsRecordedWithAVerifiedReceiptThenReset) {
   EXPECT_FALSE(m->holds_voter_data());
   EXPECT_TRUE(m->tracking_code().isEmpty());
   // The next voter chains onto it.
-  vote(*m, demo_.tokens[1], {{0}, {}, {}});
-  seal(*m);
-  m->cast();
-  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
+  ASSERT_NO_FATAL_FAILURE(vote_and_cast(*m, demo_.tokens[1], {{0}, {}, {}}));
   EXPECT_EQ(m->receipt().outcome, CastOutcome::kRecorded);
   EXPECT_EQ(demo_.ledger->kiosk(key_->verify_key().bytes())->last_sequence, 2u);
 }
@@ -333,10 +338,7 @@ TEST_F(KioskTest, TestElectionSaysTestOnEveryHeaderAndSlip) {
   EXPECT_TRUE(m->test_election());
   EXPECT_TRUE(m->election_title().startsWith(QStringLiteral("TEST ELECTION — ")))
       << m->election_title().toStdString();
-  vote(*m, demo_.tokens[0], {{0}, {}, {}});
-  seal(*m);
-  m->cast();
-  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
+  ASSERT_NO_FATAL_FAILURE(vote_and_cast(*m, demo_.tokens[0], {{0}, {}, {}}));
   EXPECT_EQ(m->receipt().outcome, CastOutcome::kRecorded);
   EXPECT_TRUE(m->receipt().election_title.startsWith(QStringLiteral("TEST ELECTION — ")));
 }
@@ -382,10 +384,7 @@ TEST_F(KioskTest, BackFromTrackingDiscardsTheSealedBallot) {
 
 TEST_F(KioskTest, SpentTokenIsExplainedAndAnotherTokenCastsTheSameBallot) {
   auto m = open_model();
-  vote(*m, demo_.tokens[0], {{0}, {}, {}});
-  seal(*m);
-  m->cast();
-  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
+  ASSERT_NO_FATAL_FAILURE(vote_and_cast(*m, demo_.tokens[0], {{0}, {}, {}}));
   m->done();
   // The same token again, typed while the ledger cannot be reached: the code screen accepts it
   // and says the check is pending; the ledger refuses it at cast.
@@ -572,20 +571,14 @@ TEST_F(KioskTest, OfflineBallotsAreQueuedAndDeliveredInOrderAfterRestart) {
 TEST_F(KioskTest, SlowLedgerGivesPendingNoticeAfterPatience) {
   lose_ = 1;  // the first answer is lost: the kiosk cannot tell the voter "recorded"
   auto m = open_model(600000, /*patience_ms=*/100);
-  vote(*m, demo_.tokens[0], {{0}, {}, {}});
-  seal(*m);
-  m->cast();
-  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
+  ASSERT_NO_FATAL_FAILURE(vote_and_cast(*m, demo_.tokens[0], {{0}, {}, {}}));
   EXPECT_EQ(m->receipt().outcome, CastOutcome::kPending);
 }
 
 TEST_F(KioskTest, LostAnswerIsResentIdenticallyAndRecordedOnce) {
   lose_ = 2;
   auto m = open_model();
-  vote(*m, demo_.tokens[0], {{0}, {}, {}});
-  seal(*m);
-  m->cast();
-  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
+  ASSERT_NO_FATAL_FAILURE(vote_and_cast(*m, demo_.tokens[0], {{0}, {}, {}}));
   // Sent three times (two answers lost) ... then a status report that follows the delivery round
   // shows the queue empty. (A report from before the cast also said "0 queued": not enough.)
   ASSERT_TRUE(wait_for([&] { return demo_.ledger->submissions() >= 3u; }));
@@ -691,10 +684,7 @@ TEST_F(PollReportTest, OpenedZeroReportThenClosedReportEqualsThePollsCloseEntry)
   m->cast();
   ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
   m->done();
-  vote(*m, demo_.tokens[1], {{1}, {}, {}});
-  seal(*m);
-  m->cast();
-  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
+  ASSERT_NO_FATAL_FAILURE(vote_and_cast(*m, demo_.tokens[1], {{1}, {}, {}}));
   ASSERT_EQ(m->receipt().outcome, CastOutcome::kRecorded);
   const QString last_code = m->receipt().code_hex;
   m->done();
@@ -793,10 +783,7 @@ TEST_F(KioskTest, ReceiptWithoutWitnessQuorumIsNotFinal) {
   load("ballots/demo-general.json", 2, 2);
   demo_.ledger->set_active_witnesses(1);
   auto m = open_model();
-  vote(*m, demo_.tokens[0], {{0}, {}, {}});
-  seal(*m);
-  m->cast();
-  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
+  ASSERT_NO_FATAL_FAILURE(vote_and_cast(*m, demo_.tokens[0], {{0}, {}, {}}));
   EXPECT_EQ(m->receipt().outcome, CastOutcome::kPending);
   EXPECT_EQ(ledger_count(record::EntryType::kCastBallot), 1u);  // acknowledged by the ledger
   ASSERT_TRUE(wait_for([&] {
@@ -805,10 +792,7 @@ TEST_F(KioskTest, ReceiptWithoutWitnessQuorumIsNotFinal) {
   EXPECT_NE(m->poll_status().last_error.find("awaiting witness cosignatures"), std::string::npos)
       << m->poll_status().last_error;
   m->done();
-  vote(*m, demo_.tokens[1], {{1}, {}, {}});
-  seal(*m);
-  m->cast();
-  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
+  ASSERT_NO_FATAL_FAILURE(vote_and_cast(*m, demo_.tokens[1], {{1}, {}, {}}));
   EXPECT_EQ(m->receipt().outcome, CastOutcome::kPending);
   EXPECT_EQ(ledger_count(record::EntryType::kCastBallot), 2u);
   ASSERT_TRUE(wait_for([&] { return m->poll_status().awaiting_cosignatures == 2; }));
@@ -824,10 +808,7 @@ TEST_F(KioskTest, ReceiptWithWitnessQuorumIsFinal) {
   load("ballots/demo-general.json", 2, 2);
   demo_.ledger->set_active_witnesses(2);
   auto m = open_model();
-  vote(*m, demo_.tokens[0], {{0}, {}, {}});
-  seal(*m);
-  m->cast();
-  ASSERT_TRUE(wait_for([&] { return m->screen() == Screen::kCastDone; }));
+  ASSERT_NO_FATAL_FAILURE(vote_and_cast(*m, demo_.tokens[0], {{0}, {}, {}}));
   EXPECT_EQ(m->receipt().outcome, CastOutcome::kRecorded);
   ASSERT_TRUE(wait_for([&] { return m->poll_status().queue_length == 0; }));
 }

@@ -421,9 +421,3 @@ INSTANTIATE_TEST_SUITE_P(Languages, KioskWindowTest, ::testing::Values("en", "es
 
 }  // namespace
 }  // namespace tabella::kiosk
-
-int main(int argc, char** argv) {
-  QApplication app(argc, argv);
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
-}

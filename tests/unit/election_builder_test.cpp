@@ -69,14 +69,8 @@ TEST(ElectionBuilder, DemoShapeOneGuardianOutsideKioskReplaysToPollsOpen) {
 
 TEST(ElectionBuilder, DisputedCeremonyAndManyTokensReplayToPollsOpen) {
   SeededRng rng("builder-ceremony");
-  ElectionBuilder::Ceremony c;
-  c.guardians = 3;
-  c.quorum = 2;
-  c.bad_share_from = 1;
-  c.bad_share_to = 2;
-  c.false_complaint_by = 3;
-  c.false_complaint_about = 2;
-  auto b = ElectionBuilder::create(demo_manifest(), c, rng);
+  // 3 guardians, quorum 2; guardian 1 sends guardian 2 a bad share; guardian 3 falsely accuses 2.
+  auto b = ElectionBuilder::create(demo_manifest(), {3, 2, 1, 2, 3, 2}, rng);
   ASSERT_TRUE(b.ok()) << b.error().describe();
   auto k1 = b->new_kiosk(rng);
   auto k2 = b->new_kiosk(rng);
