@@ -79,12 +79,11 @@ TEST_F(KioskEngineTest, ViewModelAndSynchronousClientSignByteIdenticalEntries) {
   std::filesystem::create_directories(ledger_dir);
   ASSERT_TRUE(demo_.ledger_key->save_pem((ledger_dir / "ledger.key").string()).ok());
   const std::uint16_t port = tabella::testing::free_port();
-  tabella::testing::LedgerArgs args{TABELLA_LEDGER_BIN,
-                                    ledger_dir,
-                                    manifest_.origin,
-                                    demo_.authority->verify_key().to_hex(),
-                                    "2s",
-                                    {}};
+  tabella::testing::LedgerArgs args;
+  args.binary = TABELLA_LEDGER_BIN;
+  args.data_dir = ledger_dir;
+  args.origin = manifest_.origin;
+  args.authority_hex = demo_.authority->verify_key().to_hex();
   tabella::testing::ListeningProcess ledger(tabella::testing::ledger_command(args, port));
   ASSERT_EQ(ledger.port(), port);
   const std::string url = "http://127.0.0.1:" + std::to_string(port);
