@@ -65,28 +65,17 @@ Result<std::unique_ptr<ElectionLedger>> ElectionLedger::open(Storage& storage,
     metrics->add_source([frontier = impl->frontier] {
       auto c = frontier->counts();
       std::string out;
-      out +=
-          "# HELP tabella_ledger_verified_size Entries up to which every proof is checked: "
-          "what this node serves.\n# TYPE tabella_ledger_verified_size gauge\n";
-      out += "tabella_ledger_verified_size " + std::to_string(c.frontier) + "\n";
-      out +=
-          "# HELP tabella_ledger_committed_size Entries in the local copy.\n"
-          "# TYPE tabella_ledger_committed_size gauge\n";
-      out += "tabella_ledger_committed_size " + std::to_string(c.committed) + "\n";
-      out +=
-          "# HELP tabella_ledger_remote_proofs_pending Remote entries whose proofs are being "
-          "checked.\n# TYPE tabella_ledger_remote_proofs_pending gauge\n";
-      out += "tabella_ledger_remote_proofs_pending " + std::to_string(c.pending) + "\n";
-      out +=
-          "# HELP tabella_ledger_remote_proofs_checked_total Remote entries whose proofs were "
-          "checked off the commit path.\n# TYPE tabella_ledger_remote_proofs_checked_total "
-          "counter\n";
-      out += "tabella_ledger_remote_proofs_checked_total " + std::to_string(c.checked) + "\n";
-      out +=
-          "# HELP tabella_ledger_remote_proof_failures_total Remote entries whose proofs "
-          "failed (the node halts).\n# TYPE tabella_ledger_remote_proof_failures_total "
-          "counter\n";
-      out += "tabella_ledger_remote_proof_failures_total " + std::to_string(c.failures) + "\n";
+      render_metric(out, "tabella_ledger_verified_size", "gauge",
+                    "Entries up to which every proof is checked: what this node serves.",
+                    c.frontier);
+      render_metric(out, "tabella_ledger_committed_size", "gauge", "Entries in the local copy.",
+                    c.committed);
+      render_metric(out, "tabella_ledger_remote_proofs_pending", "gauge",
+                    "Remote entries whose proofs are being checked.", c.pending);
+      render_metric(out, "tabella_ledger_remote_proofs_checked_total", "counter",
+                    "Remote entries whose proofs were checked off the commit path.", c.checked);
+      render_metric(out, "tabella_ledger_remote_proof_failures_total", "counter",
+                    "Remote entries whose proofs failed (the node halts).", c.failures);
       return out;
     });
   }

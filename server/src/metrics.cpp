@@ -12,10 +12,15 @@ std::string format_double(double v) {
 }
 
 void counter(std::string& out, const char* name, const char* help, std::uint64_t value) {
-  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name +
-         " " + std::to_string(value) + "\n";
+  render_metric(out, name, "counter", help, value);
 }
 }  // namespace
+
+void render_metric(std::string& out, const char* name, const char* type, const char* help,
+                   std::uint64_t value) {
+  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+         name + " " + std::to_string(value) + "\n";
+}
 
 Histogram::Histogram(std::vector<double> upper_bounds)
     : bounds_(std::move(upper_bounds)), counts_(bounds_.size() + 1, 0) {}

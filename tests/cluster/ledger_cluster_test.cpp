@@ -376,7 +376,9 @@ TEST_F(LedgerCluster, AnEntryWithBadProofsWrittenIntoEtcdIsServedByNoNode) {
     std::istringstream lines(record);
     for (std::string line; std::getline(lines, line);) {
       json j = json::parse(line);
-      if (j.contains("index")) EXPECT_LT(j["index"].get<std::uint64_t>(), honest);
+      if (j.contains("index")) {
+        EXPECT_LT(j["index"].get<std::uint64_t>(), honest);
+      }
       if (j.contains("checkpoint")) {
         std::string n = j["checkpoint"].get<std::string>();
         auto first = n.find('\n');

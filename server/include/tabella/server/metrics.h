@@ -34,6 +34,10 @@ class Histogram {
   std::uint64_t count_ = 0;
 };
 
+// Appends one unlabelled metric in Prometheus text (HELP, TYPE "counter" or "gauge", value).
+void render_metric(std::string& out, const char* name, const char* type, const char* help,
+                   std::uint64_t value);
+
 class Metrics {
  public:
   Metrics();
