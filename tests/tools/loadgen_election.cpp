@@ -68,13 +68,13 @@ std::vector<PublicKeyBytes> kiosk_keys(const std::vector<Bytes>& entries) {
   return out;
 }
 
-// Prints a progress line at most every 2 s, and the last one.
+// Prints a progress line at most every 10 s, and the last one.
 class Progress {
  public:
   Progress(std::FILE* out, std::uint64_t total) : out_(out), total_(total) {}
   void report(std::uint64_t done, bool last = false) {
     auto now = Clock::now();
-    if (!out_ || (!last && now - printed_ < std::chrono::seconds(2))) return;
+    if (!out_ || (!last && now - printed_ < std::chrono::seconds(10))) return;
     printed_ = now;
     double s = std::chrono::duration<double>(now - start_).count();
     double rate = s > 0 ? static_cast<double>(done) / s : 0;
