@@ -95,7 +95,7 @@ chmod +x "$wrapper"
 
 run() {  # run LEDGER_BIN BALLOTS CONNECTIONS: loadgen in the foreground, output in $tmp/out
   "$loadgen" --ledger-bin "$1" --cluster-nodes 3 --etcd-bin "$etcd" --ballots "$2" \
-    --connections "$3" --checkpoint-interval 100ms --work-dir "$work" >"$tmp/out" 2>&1
+    --connections "$3" --checkpoint-interval 100ms --work-dir "$work" --no-cache >"$tmp/out" 2>&1
 }
 
 case $case_name in
@@ -125,7 +125,7 @@ case $case_name in
     # Few ballots, paced (10 s of submissions at 4/s): the SIGINT lands while they are sent,
     # without generating and pre-verifying hundreds of ballots first.
     "$loadgen" --ledger-bin "$ledger" --cluster-nodes 3 --etcd-bin "$etcd" --ballots 40 \
-      --rate 4 --connections 4 --work-dir "$work" >"$tmp/out" 2>&1 &
+      --rate 4 --connections 4 --work-dir "$work" --no-cache >"$tmp/out" 2>&1 &
     bg=$!
     for _ in $(seq 900); do
       grep -q "^cluster: " "$tmp/out" && break
