@@ -1,8 +1,7 @@
 // Fuzzes what a client reads from the ledger's API bodies (api/messages.h): the error body, the
 // submit reply, status, kiosk, ballot lookup, token status, entry page, inclusion proof and
-// checkpoint page parsers. Every body is tried with
-// every parser. Nothing may crash or throw; an accepted body re-encodes to JSON that parses to
-// the same value.
+// checkpoint page parsers. Every body is tried with every parser. Nothing may crash or throw; an
+// accepted body re-encodes to JSON that parses to the same value.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
