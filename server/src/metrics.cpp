@@ -26,7 +26,7 @@ Histogram::Histogram(std::vector<double> upper_bounds)
     : bounds_(std::move(upper_bounds)), counts_(bounds_.size() + 1, 0) {}
 
 void Histogram::observe(double value) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   std::size_t i = 0;
   while (i < bounds_.size() && value > bounds_[i]) ++i;
   ++counts_[i];
@@ -35,7 +35,7 @@ void Histogram::observe(double value) {
 }
 
 void Histogram::render(std::string& out, std::string_view name, std::string_view labels) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   std::string n(name);
   std::string l(labels);
   std::uint64_t cumulative = 0;
@@ -56,7 +56,7 @@ Metrics::Metrics()
 
 void Metrics::observe_request(std::string_view route, unsigned status, double seconds) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     ++requests_[{std::string(route), status}];
   }
   latency_.observe(seconds);
@@ -70,27 +70,27 @@ void Metrics::observe_commit(std::size_t batch_size, double seconds) {
 }
 
 void Metrics::add_entries_by_type(std::string_view type, std::uint64_t n) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   by_type_[std::string(type)] += n;
 }
 
 void Metrics::add_stage_seconds(std::string_view stage, double seconds) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   stage_seconds_[std::string(stage)] += seconds;
 }
 
 void Metrics::add_rejection(std::string_view reason) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   ++rejections_[std::string(reason)];
 }
 
 void Metrics::add_refusal(std::string_view reason) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   ++refusals_[std::string(reason)];
 }
 
 std::uint64_t Metrics::refusals(std::string_view reason) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = refusals_.find(std::string(reason));
   return it == refusals_.end() ? 0 : it->second;
 }
@@ -101,7 +101,7 @@ std::string Metrics::render() const {
       "# HELP tabella_ledger_http_requests_total HTTP requests by route and status.\n"
       "# TYPE tabella_ledger_http_requests_total counter\n";
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     for (const auto& [key, value] : requests_) {
       out += "tabella_ledger_http_requests_total{route=\"" + key.first + "\",status=\"" +
              std::to_string(key.second) + "\"} " + std::to_string(value) + "\n";
@@ -134,7 +134,7 @@ std::string Metrics::render() const {
           "Durable transactions (entry batches and stored checkpoints), one fsync each.",
           fsyncs_.load());
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     out +=
         "# HELP tabella_ledger_entries_by_type_total Entries appended, by entry type.\n"
         "# TYPE tabella_ledger_entries_by_type_total counter\n";
@@ -164,7 +164,7 @@ std::string Metrics::render() const {
       "reason.\n"
       "# TYPE tabella_ledger_http_refusals_total counter\n";
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     for (const auto& [reason, n] : refusals_) {
       out += "tabella_ledger_http_refusals_total{reason=\"" + reason + "\"} " + std::to_string(n) +
              "\n";
@@ -180,7 +180,7 @@ std::string Metrics::render() const {
   commit_seconds_.render(out, "tabella_ledger_commit_duration_seconds", "");
   std::vector<std::function<std::string()>> sources;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     sources = sources_;
   }
   for (const auto& source : sources) out += source();
@@ -188,7 +188,7 @@ std::string Metrics::render() const {
 }
 
 void Metrics::add_source(std::function<std::string()> source) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   sources_.push_back(std::move(source));
 }
 

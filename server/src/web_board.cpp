@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -20,6 +19,7 @@
 #include "tabella/record/entry.h"
 #include "tabella/util/bytes.h"
 #include "tabella/util/html.h"
+#include "tabella/util/mutex.h"
 #include "tabella/util/utc_time.h"
 #include "web_assets.h"
 
@@ -39,8 +39,8 @@ constexpr std::uint64_t kCheckpointPage = 100;  // checkpoints per page of /chec
 Response call(const Router& router, const std::string& path,
               std::map<std::string, std::string> query = {}) {
   struct Slot {
-    std::mutex mu;
-    std::optional<Response> response;
+    Mutex mu;
+    std::optional<Response> response TABELLA_GUARDED_BY(mu);
   };
   auto slot = std::make_shared<Slot>();
   Request req;
@@ -50,10 +50,10 @@ Response call(const Router& router, const std::string& path,
   req.query = std::move(query);
   req.request_id = "board";
   router.handle(req, [slot](Response r) {
-    std::lock_guard<std::mutex> lock(slot->mu);
+    MutexLock lock(slot->mu);
     slot->response = std::move(r);
   });
-  std::lock_guard<std::mutex> lock(slot->mu);
+  MutexLock lock(slot->mu);
   if (!slot->response) return json_error(503, "unavailable", "the record did not answer");
   return std::move(*slot->response);
 }

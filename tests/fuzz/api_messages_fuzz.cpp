@@ -1,7 +1,7 @@
 // Fuzzes what a client reads from the ledger's API bodies (api/messages.h): the error body, the
-// submit reply, status, kiosk, ballot lookup and token status parsers. Every body is tried with
-// every parser. Nothing may crash or throw; an accepted body re-encodes to JSON that parses to
-// the same value.
+// submit reply, status, kiosk, ballot lookup, token status, entry page, inclusion proof and
+// checkpoint page parsers. Every body is tried with every parser. Nothing may crash or throw; an
+// accepted body re-encodes to JSON that parses to the same value.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -37,6 +37,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   round_trip<KioskStatus>(j);
   round_trip<BallotLookup>(j);
   round_trip<TokenStatus>(j);
+  round_trip<EntryPage>(j);
+  round_trip<InclusionProofReply>(j);
+  round_trip<CheckpointPage>(j);
   if (auto e = ErrorBody::from_json(j); e.ok()) {
     e->dump();  // invalid UTF-8 in the message is replaced, never thrown
     auto again = ErrorBody::from_json(e->to_json());

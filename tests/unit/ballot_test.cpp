@@ -7,6 +7,7 @@
 
 #include <set>
 
+#include "support/test_manifest.h"
 #include "tabella/election/token.h"
 
 namespace tabella::election {
@@ -14,38 +15,14 @@ namespace {
 
 using record::EncryptedBallot;
 
-LocalizedText text(std::string s) {
-  return LocalizedText{{{"en", std::move(s)}}};
-}
-
-Contest contest(std::string id, std::uint32_t min, std::uint32_t max,
-                std::vector<std::string> choices, ContestKind kind = ContestKind::kCandidate) {
-  Contest c;
-  c.id = id;
-  c.kind = kind;
-  c.title = text(id);
-  c.min = min;
-  c.max = max;
-  for (auto& ch : choices) c.choices.push_back(Choice{ch, text(ch), {}});
-  return c;
-}
-
 // mayor (0..1 of 3), council (0..2 of 4), board (2..3 of 4), measure-a (referendum).
 Manifest test_manifest() {
-  Manifest m;
-  m.format = std::string(kManifestFormat);
-  m.election_id = "ballot-test";
-  m.origin = "ledger.example/ballot-test";
-  m.title = text("Ballot test");
-  m.start = "2030-01-01T08:00:00Z";
-  m.end = "2030-01-01T20:00:00Z";
-  m.languages = {"en"};
-  m.guardians = 3;
-  m.quorum = 2;
-  m.contests.push_back(contest("mayor", 0, 1, {"alice", "bob", "carol"}));
-  m.contests.push_back(contest("council", 0, 2, {"dan", "erin", "frank", "grace"}));
-  m.contests.push_back(contest("board", 2, 3, {"h1", "h2", "h3", "h4"}));
-  m.contests.push_back(contest("measure-a", 0, 1, {"yes", "no"}, ContestKind::kReferendum));
+  Manifest m = testing::make_manifest("ballot-test", "Ballot test");
+  m.contests.push_back(testing::make_contest("mayor", 0, 1, {"alice", "bob", "carol"}));
+  m.contests.push_back(testing::make_contest("council", 0, 2, {"dan", "erin", "frank", "grace"}));
+  m.contests.push_back(testing::make_contest("board", 2, 3, {"h1", "h2", "h3", "h4"}));
+  m.contests.push_back(
+      testing::make_contest("measure-a", 0, 1, {"yes", "no"}, ContestKind::kReferendum));
   return m;
 }
 

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "support/test_manifest.h"
 #include "tabella/crypto/threshold.h"
 #include "tabella/election/ballot.h"
 
@@ -17,34 +18,10 @@ using record::PartialDecryptionBody;
 using record::ResultBody;
 using Counts = std::vector<std::vector<std::uint64_t>>;
 
-LocalizedText text(std::string s) {
-  return LocalizedText{{{"en", std::move(s)}}};
-}
-
-Contest contest(std::string id, std::uint32_t min, std::uint32_t max,
-                std::vector<std::string> choices) {
-  Contest c;
-  c.id = id;
-  c.title = text(id);
-  c.min = min;
-  c.max = max;
-  for (auto& ch : choices) c.choices.push_back(Choice{ch, text(ch), {}});
-  return c;
-}
-
 Manifest tally_manifest() {
-  Manifest m;
-  m.format = std::string(kManifestFormat);
-  m.election_id = "tally-test";
-  m.origin = "ledger.example/tally-test";
-  m.title = text("Tally test");
-  m.start = "2030-01-01T08:00:00Z";
-  m.end = "2030-01-01T20:00:00Z";
-  m.languages = {"en"};
-  m.guardians = 3;
-  m.quorum = 2;
-  m.contests.push_back(contest("mayor", 0, 1, {"alice", "bob", "carol"}));
-  m.contests.push_back(contest("council", 1, 2, {"dan", "erin", "frank", "grace"}));
+  Manifest m = testing::make_manifest("tally-test", "Tally test");
+  m.contests.push_back(testing::make_contest("mayor", 0, 1, {"alice", "bob", "carol"}));
+  m.contests.push_back(testing::make_contest("council", 1, 2, {"dan", "erin", "frank", "grace"}));
   return m;
 }
 

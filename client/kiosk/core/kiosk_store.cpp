@@ -55,14 +55,8 @@ Digest to_digest(const Bytes& b) {
 }
 
 Bytes u64_bytes(std::uint64_t v) {
-  Bytes b(8);
-  for (int i = 7; i >= 0; --i, v >>= 8) b[static_cast<std::size_t>(i)] = v & 0xff;
-  return b;
-}
-std::uint64_t bytes_u64(const Bytes& b) {
-  std::uint64_t v = 0;
-  for (auto x : b) v = (v << 8) | x;
-  return v;
+  auto be = u64be(v);
+  return Bytes(be.begin(), be.end());
 }
 
 std::int64_t now() {
@@ -202,7 +196,13 @@ Result<std::optional<ChainState>> KioskStore::chain_state() {
   auto head = get_meta("chain_head");
   if (!head.ok()) return head.error();
   if (!*seq || !*head) return std::optional<ChainState>();
-  return std::optional<ChainState>(ChainState{bytes_u64(**seq), to_digest(**head)});
+  if ((*seq)->size() != 8) {
+    return make_error(
+        ErrorCode::kInvalidEncoding,
+        "the stored chain sequence is " + std::to_string((*seq)->size()) + " bytes, not 8",
+        "chain_sequence");
+  }
+  return std::optional<ChainState>(ChainState{load_u64be(**seq), to_digest(**head)});
 }
 
 Status KioskStore::set_chain_state(const ChainState& chain) {

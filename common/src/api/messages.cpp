@@ -42,20 +42,14 @@ Result<bool> read_bool(const json& j, const std::string& member) {
   return it->get<bool>();
 }
 
-// `v` as 32 bytes in hex; `where` names it in the error.
-Result<std::array<std::uint8_t, 32>> hex32(const json& v, const std::string& where) {
-  if (!v.is_string()) return expected(where, "64 hex digits");
-  auto bytes = from_hex(v.get<std::string>());
-  if (!bytes || bytes->size() != 32) return expected(where, "64 hex digits");
+Result<std::array<std::uint8_t, 32>> read_hex32(const json& j, const std::string& member) {
+  auto text = read_string(j, member);
+  if (!text) return expected(member, "64 hex digits");
+  auto bytes = from_hex(*text);
+  if (!bytes || bytes->size() != 32) return expected(member, "64 hex digits");
   std::array<std::uint8_t, 32> out{};
   std::copy(bytes->begin(), bytes->end(), out.begin());
   return out;
-}
-
-Result<std::array<std::uint8_t, 32>> read_hex32(const json& j, const std::string& member) {
-  auto it = j.find(member);
-  if (it == j.end()) return expected(member, "64 hex digits");
-  return hex32(*it, member);
 }
 
 Result<ledger::Receipt> read_receipt(const json& j, const std::string& member) {
@@ -324,15 +318,7 @@ Result<InclusionProofReply> InclusionProofReply::from_json(const json& j) {
   TABELLA_READ(r.index, read_u64(j, "index"));
   TABELLA_READ(r.size, read_u64(j, "size"));
   TABELLA_READ(r.root, read_hex32(j, "root"));
-  auto list = j.find("proof");
-  if (list == j.end() || !list->is_array() || list->size() > 64) {
-    return expected("proof", "an array of at most 64 hex hashes");
-  }
-  for (std::size_t i = 0; i < list->size(); ++i) {
-    auto h = hex32((*list)[i], "proof[" + std::to_string(i) + "]");
-    if (!h) return h.error();
-    r.proof.push_back(*h);
-  }
+  TABELLA_READ(r.proof, ledger::proof_from_json(j, "proof"));
   return r;
 }
 

@@ -33,6 +33,20 @@ Result<Hash> hash_text(const json& j, const std::string& member) {
 
 }  // namespace
 
+Result<std::vector<Hash>> proof_from_json(const json& j, const std::string& member) {
+  auto list = j.find(member);
+  if (list == j.end() || !list->is_array() || list->size() > 64) {
+    return expected(member, "an array of at most 64 hex hashes");
+  }
+  std::vector<Hash> out;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    auto h = hash_text((*list)[i], member + "[" + std::to_string(i) + "]");
+    if (!h) return h.error();
+    out.push_back(*h);
+  }
+  return out;
+}
+
 Result<Receipt> Receipt::from_json(const json& j) {
   if (!j.is_object()) return expected("receipt", "an object");
   Receipt r;
@@ -47,15 +61,9 @@ Result<Receipt> Receipt::from_json(const json& j) {
   auto size = u64_member(j, "tree_size");
   if (!size) return size.error();
   r.tree_size = *size;
-  auto proof = j.find("inclusion_proof");
-  if (proof == j.end() || !proof->is_array() || proof->size() > 64) {
-    return expected("inclusion_proof", "an array of at most 64 hex hashes");
-  }
-  for (std::size_t i = 0; i < proof->size(); ++i) {
-    auto h = hash_text((*proof)[i], "inclusion_proof[" + std::to_string(i) + "]");
-    if (!h) return h.error();
-    r.inclusion_proof.push_back(*h);
-  }
+  auto proof = proof_from_json(j, "inclusion_proof");
+  if (!proof) return proof.error();
+  r.inclusion_proof = std::move(*proof);
   auto cp = j.find("checkpoint");
   if (cp == j.end() || !cp->is_string()) return expected("checkpoint", "a string");
   r.checkpoint = cp->get<std::string>();

@@ -307,6 +307,7 @@ Result<std::unique_ptr<Witness>> Witness::open(std::string name, const SigningKe
   std::unique_ptr<Witness> w(new Witness(std::move(name), key, store, std::move(clock)));
   auto logs = store.load_logs();
   if (!logs) return logs.error();
+  MutexLock lock(w->mu_);  // not shared yet; the lock states what guards the members
   for (auto& log : *logs) {
     LogState st;
     st.log = std::move(log);
@@ -329,7 +330,7 @@ Status Witness::add_log(std::string_view origin, std::string_view log_verifier_k
                       "the log key's name must be the origin \"" + std::string(origin) + "\"",
                       "log_key");
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = logs_.find(origin);
   if (it != logs_.end()) {
     if (it->second.log.log_key != log_verifier_key) {
@@ -380,7 +381,7 @@ WitnessAnswer Witness::refuse_with_evidence(WitnessedLog& log, const AddCheckpoi
 }
 
 WitnessAnswer Witness::add_checkpoint(const AddCheckpointRequest& request) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto note = parse_note(request.checkpoint);
   if (!note) return answer(WitnessVerdict::kMalformed, 400, note.error().describe(), 0);
   auto origin_end = note->text.find('\n');
@@ -457,19 +458,19 @@ WitnessAnswer Witness::add_checkpoint(const AddCheckpointRequest& request) {
 }
 
 std::vector<WitnessedLog> Witness::logs() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   std::vector<WitnessedLog> out;
   for (const auto& [k, v] : logs_) out.push_back(v.log);
   return out;
 }
 
 std::vector<ForkEvidence> Witness::evidence() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return evidence_;
 }
 
 std::string Witness::status_json() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   json doc{{"name", name_}, {"verifier_key", signer_.verifier_key()}};
   json logs = json::array();
   for (const auto& [k, v] : logs_) logs.push_back(log_to_json(v.log));

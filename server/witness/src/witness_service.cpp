@@ -75,7 +75,7 @@ Status LogFollower::start() {
 }
 
 Status LogFollower::check_root(const ledger::Checkpoint& checkpoint) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (fatal_) return *fatal_;
   if (checkpoint.size > tree_.size()) {
     return make_error(ErrorCode::kNotFound,
@@ -109,11 +109,11 @@ Status LogFollower::catch_up_for(std::string_view add_checkpoint_body) {
 }
 
 Status LogFollower::replay_to(std::uint64_t size) {
-  std::lock_guard<std::mutex> serial(replay_mu_);
+  MutexLock serial(replay_mu_);
   for (;;) {
     std::uint64_t have;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       if (fatal_) return *fatal_;
       have = tree_.size();
     }
@@ -130,7 +130,7 @@ Status LogFollower::replay_to(std::uint64_t size) {
       return make_error(ErrorCode::kNotFound, "the ledger has no entry " + std::to_string(have),
                         "/v1/entries");
     }
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     for (const auto& item : doc["entries"]) {
       if (tree_.size() >= size) break;
       const json& e = item.is_object() ? item["entry"] : item;
@@ -171,7 +171,7 @@ Result<std::uint64_t> LogFollower::poll_once() {
       ledger::AddCheckpointRequest req;
       req.old_size = old;
       {
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(mu_);
         auto proof = ledger::consistency_proof(old, cp->size, tree_);
         if (!proof) return proof.error();
         req.proof = std::move(*proof);
@@ -185,7 +185,7 @@ Result<std::uint64_t> LogFollower::poll_once() {
             "witness refused the ledger's checkpoint (" + std::to_string(a.status) + "): " + a.body,
             "/checkpoint");
       }
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       last_cosigned_ = cp->size;
     }
   }
@@ -193,12 +193,12 @@ Result<std::uint64_t> LogFollower::poll_once() {
 }
 
 std::uint64_t LogFollower::replayed() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return tree_.size();
 }
 
 std::string LogFollower::status_json() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return json{{"ledger", options_.ledger_url},
               {"origin", origin_},
               {"replayed", tree_.size()},

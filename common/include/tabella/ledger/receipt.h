@@ -49,6 +49,10 @@ struct Receipt {
   nlohmann::json to_json() const;
 };
 
+// The member `member` of `j`: a JSON array of at most 64 hex hashes (an RFC 9162 proof, as a
+// receipt and GET /v1/proof/* carry it). Errors name the member or the element ("proof[3]").
+Result<std::vector<Hash>> proof_from_json(const nlohmann::json& j, const std::string& member);
+
 // The checks above. `checkpoint` of the result is the receipt's checkpoint when it parsed.
 LogCheck check_receipt(const Receipt& receipt, ByteView entry_bytes, const LogTrust& trust);
 

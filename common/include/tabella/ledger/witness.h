@@ -43,6 +43,7 @@
 #include "tabella/ledger/checkpoint.h"
 #include "tabella/ledger/merkle.h"
 #include "tabella/ledger/note.h"
+#include "tabella/util/mutex.h"
 #include "tabella/util/result.h"
 
 namespace tabella::ledger {
@@ -186,20 +187,21 @@ class Witness {
  private:
   Witness(std::string name, const SigningKey& key, WitnessStore& store, Clock clock);
   WitnessAnswer refuse_with_evidence(WitnessedLog& log, const AddCheckpointRequest& request,
-                                     bool proven, std::string reason, unsigned status);
+                                     bool proven, std::string reason, unsigned status)
+      TABELLA_REQUIRES(mu_);
 
   std::string name_;
   CosignatureSigner signer_;
   WitnessStore& store_;
   Clock clock_;
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   struct LogState {
     WitnessedLog log;
     std::optional<NoteVerifier> verifier;
     RootCheck root_check;
   };
-  std::map<std::string, LogState, std::less<>> logs_;  // guarded by mu_
-  std::vector<ForkEvidence> evidence_;                 // guarded by mu_
+  std::map<std::string, LogState, std::less<>> logs_ TABELLA_GUARDED_BY(mu_);
+  std::vector<ForkEvidence> evidence_ TABELLA_GUARDED_BY(mu_);
 };
 
 // One note signature as a line "— <name> base64(u32be(key id) || signature)\n".

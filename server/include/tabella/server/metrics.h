@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "tabella/util/mutex.h"
+
 namespace tabella::server {
 
 // A fixed-bucket histogram (cumulative buckets at render time).
@@ -28,10 +30,10 @@ class Histogram {
 
  private:
   std::vector<double> bounds_;
-  mutable std::mutex mu_;
-  std::vector<std::uint64_t> counts_;  // one per bound, plus +Inf
-  double sum_ = 0;
-  std::uint64_t count_ = 0;
+  mutable Mutex mu_;
+  std::vector<std::uint64_t> counts_ TABELLA_GUARDED_BY(mu_);  // one per bound, plus +Inf
+  double sum_ TABELLA_GUARDED_BY(mu_) = 0;
+  std::uint64_t count_ TABELLA_GUARDED_BY(mu_) = 0;
 };
 
 // Appends one unlabelled metric in Prometheus text (HELP, TYPE "counter" or "gauge", value).
@@ -83,13 +85,13 @@ class Metrics {
   std::string render() const;
 
  private:
-  mutable std::mutex mu_;
-  std::map<std::pair<std::string, unsigned>, std::uint64_t> requests_;  // guarded by mu_
-  std::map<std::string, std::uint64_t> by_type_;                        // guarded by mu_
-  std::map<std::string, std::uint64_t> rejections_;                     // guarded by mu_
-  std::map<std::string, std::uint64_t> refusals_;                       // guarded by mu_
-  std::map<std::string, double> stage_seconds_;                         // guarded by mu_
-  std::vector<std::function<std::string()>> sources_;                   // guarded by mu_
+  mutable Mutex mu_;
+  std::map<std::pair<std::string, unsigned>, std::uint64_t> requests_ TABELLA_GUARDED_BY(mu_);
+  std::map<std::string, std::uint64_t> by_type_ TABELLA_GUARDED_BY(mu_);
+  std::map<std::string, std::uint64_t> rejections_ TABELLA_GUARDED_BY(mu_);
+  std::map<std::string, std::uint64_t> refusals_ TABELLA_GUARDED_BY(mu_);
+  std::map<std::string, double> stage_seconds_ TABELLA_GUARDED_BY(mu_);
+  std::vector<std::function<std::string()>> sources_ TABELLA_GUARDED_BY(mu_);
   std::atomic<std::uint64_t> ballots_{0};
   std::atomic<std::uint64_t> fsyncs_{0};
   Histogram latency_;

@@ -27,6 +27,7 @@
 #include "tabella/ledger/witness.h"
 #include "tabella/record/state.h"
 #include "tabella/server/router.h"
+#include "tabella/util/mutex.h"
 
 namespace tabella::server::witness {
 
@@ -80,12 +81,12 @@ class LogFollower {
   http::Url endpoint_;
   std::string origin_;
   std::string log_key_;
-  std::mutex replay_mu_;  // one replay at a time (poller and on-demand catch-up)
-  mutable std::mutex mu_;
-  record::ElectionState state_;      // guarded by mu_
-  ledger::MemoryHashStore tree_;     // guarded by mu_
-  std::optional<Error> fatal_;       // guarded by mu_
-  std::uint64_t last_cosigned_ = 0;  // guarded by mu_
+  Mutex replay_mu_;  // one replay at a time (poller and on-demand catch-up)
+  mutable Mutex mu_;
+  record::ElectionState state_ TABELLA_GUARDED_BY(mu_);
+  ledger::MemoryHashStore tree_ TABELLA_GUARDED_BY(mu_);
+  std::optional<Error> fatal_ TABELLA_GUARDED_BY(mu_);
+  std::uint64_t last_cosigned_ TABELLA_GUARDED_BY(mu_) = 0;
 };
 
 // `tabella-ledger witness` / `tabella-witness`: an observer that accepts no submissions.
