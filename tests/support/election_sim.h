@@ -109,6 +109,24 @@ inline std::string source_path(const std::string& rel) {
   return std::string(TABELLA_SOURCE_DIR) + "/" + rel;
 }
 
+// The simulation's deterministic choices for ballot n: in each contest between its minimum and
+// maximum marks, walking the choices with a stride that differs per ballot. tabella-loadgen casts
+// the same choices.
+inline election::PlaintextBallot sim_choices(const election::Manifest& manifest, std::uint32_t n) {
+  election::PlaintextBallot pb;
+  for (std::size_t c = 0; c < manifest.contests.size(); ++c) {
+    const auto& contest = manifest.contests[c];
+    election::ContestMarks marks{contest.id, {}};
+    std::uint32_t want =
+        contest.min + static_cast<std::uint32_t>((n + c) % (contest.max - contest.min + 1));
+    for (std::uint32_t j = 0; j < want; ++j) {
+      marks.choice_ids.push_back(contest.choices[(n * 7 + c + j) % contest.choices.size()].id);
+    }
+    pb.contests.push_back(marks);
+  }
+  return pb;
+}
+
 inline SimElection simulate_election(const SimOptions& o) {
   using namespace record;
   SeededRng rng(o.seed);
@@ -167,16 +185,7 @@ inline SimElection simulate_election(const SimOptions& o) {
   for (std::uint32_t n = 0; cast < o.ballots || challenged < o.challenged; ++n) {
     bool challenge = challenged < o.challenged && (n % 5 == 1 || cast == o.ballots);
     std::uint32_t kiosk = n % o.kiosks;
-    election::PlaintextBallot pb;
-    for (std::size_t c = 0; c < manifest.contests.size(); ++c) {
-      const auto& contest = manifest.contests[c];
-      election::ContestMarks marks{contest.id, {}};
-      std::uint32_t want = contest.min + (n + c) % (contest.max - contest.min + 1);
-      for (std::uint32_t j = 0; j < want; ++j) {
-        marks.choice_ids.push_back(contest.choices[(n * 7 + c + j) % contest.choices.size()].id);
-      }
-      pb.contests.push_back(marks);
-    }
+    const election::PlaintextBallot pb = sim_choices(manifest, n);
     auto enc = election::encrypt_ballot(ctx, pb, ++sequence[kiosk], heads[kiosk], rng);
     if (!enc.ok()) throw std::runtime_error(enc.error().describe());
     heads[kiosk] = election::ballot_code(q, kiosks[kiosk]->verify_key().bytes(), enc->first);

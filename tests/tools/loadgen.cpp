@@ -848,13 +848,13 @@ int main(int argc, char** argv) {
       auto now = Clock::now();
       double dt = std::chrono::duration<double>(now - last_time).count();
       double cpu = process_cpu_seconds(nodes[0].pid);
-      double rate = dt > 0 ? static_cast<double>(now_acked - mark) / dt : 0;
-      tenth_rates.push_back(rate);
+      double tenth_rate = dt > 0 ? static_cast<double>(now_acked - mark) / dt : 0;
+      tenth_rates.push_back(tenth_rate);
       std::printf(
           "  progress %3d%%: %llu ballots at %.1f s; %.0f ballots/s over this tenth, node 0 "
           "CPU %.2f ms/ballot, RSS %.1f MB\n",
           tenth * 10, static_cast<unsigned long long>(now_acked),
-          std::chrono::duration<double>(now - start).count(), rate,
+          std::chrono::duration<double>(now - start).count(), tenth_rate,
           now_acked > mark ? 1000 * (cpu - last_cpu) / static_cast<double>(now_acked - mark) : 0.0,
           proc_status_mb(nodes[0].pid, "VmRSS"));
       mark = now_acked;

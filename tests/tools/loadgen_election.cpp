@@ -150,18 +150,7 @@ Election generate(const ElectionOptions& o, std::FILE* progress) {
       Digest head = election::chain_seed(q, kiosks[k]);
       std::uint64_t sequence = 0;
       for (std::uint32_t n = k; n < o.ballots && !failed; n += o.kiosks) {
-        election::PlaintextBallot pb;
-        for (std::size_t c = 0; c < sim.manifest.contests.size(); ++c) {
-          const auto& contest = sim.manifest.contests[c];
-          election::ContestMarks marks{contest.id, {}};
-          std::uint32_t want =
-              contest.min + static_cast<std::uint32_t>((n + c) % (contest.max - contest.min + 1));
-          for (std::uint32_t j = 0; j < want; ++j) {
-            marks.choice_ids.push_back(
-                contest.choices[(n * 7 + c + j) % contest.choices.size()].id);
-          }
-          pb.contests.push_back(marks);
-        }
+        const election::PlaintextBallot pb = testing::sim_choices(sim.manifest, n);
         auto enc = election::encrypt_ballot(ctx, pb, ++sequence, head, rng);
         if (!enc.ok()) {
           std::lock_guard<std::mutex> lock(failure_mu);
