@@ -15,7 +15,6 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
@@ -28,6 +27,7 @@
 #include "tabella/client/test_deck.h"
 #include "tabella/election/token.h"
 #include "tabella/util/cli_parse.h"
+#include "tabella/util/mutex.h"
 
 namespace {
 
@@ -69,13 +69,13 @@ election::PlaintextBallot random_ballot(const election::Manifest& m, std::mt1993
 }
 
 struct Totals {
-  std::mutex mu;
-  std::map<std::string, std::map<std::string, std::uint64_t>> counts;
+  Mutex mu;
+  std::map<std::string, std::map<std::string, std::uint64_t>> counts TABELLA_GUARDED_BY(mu);
   std::atomic<std::uint64_t> cast{0}, challenged{0};
-  std::vector<std::string> errors;
+  std::vector<std::string> errors TABELLA_GUARDED_BY(mu);
   // Every ballot with its short code and the voter's marks (--ballots), for tests that check
   // what a board shows against what the voter marked.
-  nlohmann::json ballots = nlohmann::json::array();
+  nlohmann::json ballots TABELLA_GUARDED_BY(mu) = nlohmann::json::array();
 };
 
 nlohmann::json marks_json(const election::PlaintextBallot& ballot) {
@@ -111,7 +111,7 @@ void run_kiosk(const std::string& url, const std::string& key_file,
                std::uint64_t seed, const nlohmann::json& deck_json, std::size_t deck_offset,
                Totals& totals) {
   auto fail = [&](const std::string& what, const Error& e) {
-    std::lock_guard lock(totals.mu);
+    MutexLock lock(totals.mu);
     totals.errors.push_back(key_file + ": " + what + ": " + e.describe());
   };
   auto key =
@@ -151,7 +151,7 @@ void run_kiosk(const std::string& url, const std::string& key_file,
       auto opened = kiosk->challenge(*pending);
       if (!opened) return fail("challenge", opened.error());
       {
-        std::lock_guard lock(totals.mu);
+        MutexLock lock(totals.mu);
         totals.ballots.push_back({{"kiosk", key_file},
                                   {"type", "challenged"},
                                   {"short_code", challenged_code},
@@ -177,7 +177,7 @@ void run_kiosk(const std::string& url, const std::string& key_file,
     if (!receipt) return fail("cast ballot " + std::to_string(i + 1), receipt.error());
     if (!receipt->final()) awaiting.push_back(*receipt);
     ++totals.cast;
-    std::lock_guard lock(totals.mu);
+    MutexLock lock(totals.mu);
     totals.ballots.push_back({{"kiosk", key_file},
                               {"type", "cast"},
                               {"short_code", receipt->short_code},
@@ -287,6 +287,7 @@ int main(int argc, char** argv) {
                          std::cref(deck_json), offset - n, std::ref(totals));
   }
   for (auto& t : threads) t.join();
+  MutexLock joined(totals.mu);  // the kiosk threads are done: uncontended, for the analysis
   if (!ballots_file.empty()) {
     std::ofstream f(ballots_file);
     f << totals.ballots.dump(1) << "\n";

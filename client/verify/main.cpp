@@ -6,16 +6,15 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
-#include <mutex>
 #include <optional>
 #include <thread>
 
 #include "tabella/client/ledger_client.h"
 #include "tabella/util/cli_parse.h"
+#include "tabella/util/mutex.h"
 #include "verifier.h"
 
 namespace {
@@ -41,14 +40,20 @@ std::string ledger_base(std::string url) {
 // writes the body to the file as it arrives; a second thread watches the file grow).
 tabella::Status download_record(tabella::client::LedgerConnection& ledger, const fs::path& path,
                                 bool progress) {
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
+  struct {
+    tabella::Mutex mu;
+    tabella::CondVar cv;
+    bool done TABELLA_GUARDED_BY(mu) = false;
+  } shared;
   std::thread watcher;
   if (progress) {
     watcher = std::thread([&] {
-      std::unique_lock<std::mutex> lock(mu);
-      while (!cv.wait_for(lock, std::chrono::seconds(1), [&] { return done; })) {
+      tabella::MutexLock lock(shared.mu);
+      for (;;) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+        while (!shared.done && shared.cv.wait_until(shared.mu, deadline)) {
+        }
+        if (shared.done) break;
         std::error_code ec;
         auto bytes = fs::file_size(path, ec);
         if (!ec) {
@@ -60,10 +65,10 @@ tabella::Status download_record(tabella::client::LedgerConnection& ledger, const
   }
   tabella::Status st = ledger.export_record(path);
   {
-    std::lock_guard<std::mutex> lock(mu);
-    done = true;
+    tabella::MutexLock lock(shared.mu);
+    shared.done = true;
   }
-  cv.notify_all();
+  shared.cv.notify_all();
   if (watcher.joinable()) watcher.join();
   return st;
 }

@@ -99,6 +99,7 @@ Result<std::unique_ptr<ElectionLedger>> ElectionLedger::open(Storage& storage,
                                                   std::to_string(cp->size) +
                                                   " does not match the stored log");
     }
+    MutexLock lock(impl->cp_mu);  // not shared yet: for the analysis
     impl->published_cp = **latest;
   }
   // The latest cosigned checkpoint: signed by this key, agrees with the stored tree.
@@ -119,13 +120,14 @@ Result<std::unique_ptr<ElectionLedger>> ElectionLedger::open(Storage& storage,
                                                   std::to_string(cp->size) +
                                                   " does not match the stored log");
     }
+    MutexLock lock(impl->cp_mu);  // not shared yet: for the analysis
     impl->cosigned = **cosigned;
   }
   impl->cosign_wait = witnesses.cosign_wait;
   if (!witnesses.urls.empty()) {
     Cosigner::Options co;
     co.urls = std::move(witnesses.urls);
-    auto c = Cosigner::create(std::move(co), impl->cosigner_view(), impl->cosigned);
+    auto c = Cosigner::create(std::move(co), impl->cosigner_view(), impl->latest_cosigned());
     if (!c) return c.error();
     impl->cosigner = std::move(*c);
   }
@@ -416,24 +418,24 @@ bool ElectionLedger::resumed_from_stored_state() const {
 }
 
 Status ElectionLedger::publish_checkpoint() {
-  std::lock_guard<std::mutex> serial(impl_->publish_mu);
+  MutexLock serial(impl_->publish_mu);
   auto p = impl_->published();
   {
-    std::lock_guard<std::mutex> lock(impl_->cp_mu);
+    MutexLock lock(impl_->cp_mu);
     // Size 0 is never stored (it proves nothing; GET /checkpoint signs it on the fly).
     if (p->size == 0 || impl_->published_cp.size >= p->size) return Status::success();
   }
   StoredCheckpoint cp{p->size, p->receipt_note};
   TABELLA_TRY(impl_->storage.append_checkpoint(cp));
   if (impl_->metrics) impl_->metrics->add_fsyncs(1);
-  std::lock_guard<std::mutex> lock(impl_->cp_mu);
+  MutexLock lock(impl_->cp_mu);
   impl_->published_cp = std::move(cp);
   return Status::success();
 }
 
 void ElectionLedger::Impl::check_proofs_later(Deferred d) {
   {
-    std::lock_guard<std::mutex> lock(jobs_mu);
+    MutexLock lock(jobs_mu);
     ++jobs;
   }
   auto job = [this, d = std::move(d)]() {
@@ -454,7 +456,7 @@ void ElectionLedger::Impl::check_proofs_later(Deferred d) {
       if (committer) committer->halt(remote_proof_error(f));
     }
     promote();
-    std::lock_guard<std::mutex> lock(jobs_mu);
+    MutexLock lock(jobs_mu);
     if (--jobs == 0) jobs_cv.notify_all();
   };
   if (pool == nullptr || !pool->post(job)) job();  // stopping: check it here

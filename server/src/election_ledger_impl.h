@@ -19,17 +19,14 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
-#include <condition_variable>
 #include <ctime>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +42,7 @@
 #include "tabella/server/election_ledger.h"
 #include "tabella/server/log.h"
 #include "tabella/util/canonical.h"
+#include "tabella/util/mutex.h"
 #include "tree_hash_cache.h"
 
 namespace tabella::server {
@@ -242,8 +240,8 @@ struct ElectionLedger::Impl {
     bool spent = false;
     std::shared_ptr<const std::string> precinct;  // a commitment's; null for a spend
   };
-  mutable std::shared_mutex tokens_mu;
-  std::map<Digest, TokenRow> committed_tokens;
+  mutable SharedMutex tokens_mu;
+  std::map<Digest, TokenRow> committed_tokens TABELLA_GUARDED_BY(tokens_mu);
   std::vector<TokenChange> batch_tokens;  // committer thread: this batch's changes
 
   static void note_tokens(const record::Body& body, std::vector<TokenChange>& out) {
@@ -255,7 +253,7 @@ struct ElectionLedger::Impl {
     }
   }
   void apply_tokens(const std::vector<TokenChange>& changes) {
-    std::unique_lock<std::shared_mutex> lock(tokens_mu);
+    WriterMutexLock lock(tokens_mu);
     for (const auto& c : changes) {
       TokenRow& row = committed_tokens[c.hash];
       row.spent = c.spent;
@@ -263,18 +261,18 @@ struct ElectionLedger::Impl {
     }
   }
   int committed_token_state(const Digest& h) const {
-    std::shared_lock<std::shared_mutex> lock(tokens_mu);
+    ReaderMutexLock lock(tokens_mu);
     auto it = committed_tokens.find(h);
     if (it == committed_tokens.end()) return 0;
     return it->second.spent ? 2 : 1;
   }
   // REQUIRES: committed_token_state(h) != 0
   std::string committed_token_precinct(const Digest& h) const {
-    std::shared_lock<std::shared_mutex> lock(tokens_mu);
+    ReaderMutexLock lock(tokens_mu);
     return *committed_tokens.at(h).precinct;
   }
   std::optional<TokenRow> committed_token(const Digest& h) const {
-    std::shared_lock<std::shared_mutex> lock(tokens_mu);
+    ReaderMutexLock lock(tokens_mu);
     auto it = committed_tokens.find(h);
     if (it == committed_tokens.end()) return std::nullopt;
     return it->second;
@@ -291,13 +289,14 @@ struct ElectionLedger::Impl {
   bool in_batch = false;
   ledger::MerkleBuilder batch_builder;
 
-  mutable std::mutex pub_mu;
-  std::shared_ptr<const Published> pub;  // guarded by pub_mu
+  mutable Mutex pub_mu;
+  std::shared_ptr<const Published> pub TABELLA_GUARDED_BY(pub_mu);
 
-  mutable std::mutex cp_mu;
-  StoredCheckpoint published_cp;             // guarded by cp_mu: GET /checkpoint
-  std::optional<StoredCheckpoint> cosigned;  // guarded by cp_mu: the latest cosigned checkpoint
-  std::mutex publish_mu;                     // one publish_checkpoint at a time
+  mutable Mutex cp_mu;
+  StoredCheckpoint published_cp TABELLA_GUARDED_BY(cp_mu);  // GET /checkpoint
+  // The latest cosigned checkpoint.
+  std::optional<StoredCheckpoint> cosigned TABELLA_GUARDED_BY(cp_mu);
+  Mutex publish_mu;  // one publish_checkpoint at a time
 
   // Witnesses. `witnessed`: the manifest names witnesses (receipts then report "cosigned").
   std::atomic<bool> witnessed{false};
@@ -321,23 +320,23 @@ struct ElectionLedger::Impl {
   std::vector<Deferred> batch_deferred;                    // committer thread: this batch's
   std::shared_ptr<const record::Snapshot> proof_snapshot;  // committer thread; null: stale
   // Proof checks posted and not finished: ~Impl waits for them.
-  std::mutex jobs_mu;
-  std::condition_variable jobs_cv;
-  std::size_t jobs = 0;  // guarded by jobs_mu
+  Mutex jobs_mu;
+  CondVar jobs_cv;
+  std::size_t jobs TABELLA_GUARDED_BY(jobs_mu) = 0;
   // Snapshots built after a COMMIT that the frontier does not cover yet, oldest first, each with
   // the voter-token changes it brings (GET /v1/tokens serves them with it).
   struct Staged {
     std::shared_ptr<const Published> p;
     std::vector<TokenChange> tokens;
   };
-  std::deque<Staged> staged;                    // guarded by pub_mu
+  std::deque<Staged> staged TABELLA_GUARDED_BY(pub_mu);
   std::shared_ptr<const Published> last_built;  // committer thread (and open())
   // One promote() at a time: witnesses get checkpoints and waiters their answer in size order.
-  std::mutex promote_mu;
+  Mutex promote_mu;
   // Callbacks waiting until the served size reaches the key; given the error when it never will
   // (a remote entry below it failed its proofs).
-  std::multimap<std::uint64_t, std::function<void(std::optional<Error>)>>
-      served_waiters;  // guarded by promote_mu
+  std::multimap<std::uint64_t, std::function<void(std::optional<Error>)>> served_waiters
+      TABELLA_GUARDED_BY(promote_mu);
 
   // Declared last: destroyed (its threads joined) before the members its callbacks use.
   std::unique_ptr<Cosigner> cosigner;
@@ -345,20 +344,20 @@ struct ElectionLedger::Impl {
   Impl(Storage& s, LedgerIdentity identity, Metrics* m)
       : storage(s), id(std::move(identity)), metrics(m), signer(id.origin, *id.key), reader(s) {}
   ~Impl() {
-    std::unique_lock<std::mutex> lock(jobs_mu);
-    jobs_cv.wait(lock, [this] { return jobs == 0; });
+    MutexLock lock(jobs_mu);
+    while (jobs != 0) jobs_cv.wait(jobs_mu);
   }
 
   // What the routes serve: the newest snapshot the verified frontier covers.
   std::shared_ptr<const Published> published() const {
-    std::lock_guard<std::mutex> lock(pub_mu);
+    MutexLock lock(pub_mu);
     return pub;
   }
 
   // Queues a snapshot of the committed state and serves it as soon as the frontier covers it.
   void stage(std::shared_ptr<const Published> p, std::vector<TokenChange> tokens) {
     {
-      std::lock_guard<std::mutex> lock(pub_mu);
+      MutexLock lock(pub_mu);
       staged.push_back({std::move(p), std::move(tokens)});
     }
     promote();
@@ -371,11 +370,11 @@ struct ElectionLedger::Impl {
     std::vector<std::function<void(std::optional<Error>)>> served, refused;
     std::optional<Error> failure;
     {
-      std::lock_guard<std::mutex> serial(promote_mu);
+      MutexLock serial(promote_mu);
       const std::uint64_t limit = frontier->frontier();
       std::shared_ptr<const Published> now;
       {
-        std::lock_guard<std::mutex> lock(pub_mu);
+        MutexLock lock(pub_mu);
         while (!staged.empty() && staged.front().p->size <= limit) {
           apply_tokens(staged.front().tokens);
           now = std::move(staged.front().p);
@@ -409,7 +408,7 @@ struct ElectionLedger::Impl {
   void when_served(std::uint64_t size, std::function<void(std::optional<Error>)> done) {
     std::optional<Error> refused;
     {
-      std::lock_guard<std::mutex> serial(promote_mu);
+      MutexLock serial(promote_mu);
       if (published()->size < size) {
         auto f = frontier->failure();
         if (!f || f->index >= size) {
@@ -516,7 +515,7 @@ struct ElectionLedger::Impl {
   }
 
   std::optional<StoredCheckpoint> latest_cosigned() const {
-    std::lock_guard<std::mutex> lock(cp_mu);
+    MutexLock lock(cp_mu);
     return cosigned;
   }
 
@@ -529,7 +528,7 @@ struct ElectionLedger::Impl {
     v.store = [this](const StoredCheckpoint& cp) -> Status {
       TABELLA_TRY(storage.put_cosigned_checkpoint(cp));
       if (metrics) metrics->add_fsyncs(1);
-      std::lock_guard<std::mutex> lock(cp_mu);
+      MutexLock lock(cp_mu);
       if (!cosigned || cp.size > cosigned->size) cosigned = cp;
       return Status::success();
     };

@@ -117,7 +117,7 @@ Status ElectionLedger::Impl::rebuild() {
   if (!resumed) return resumed.error().with_prefix("merkle tree");
   builder = std::move(*resumed);
   {
-    std::unique_lock<std::shared_mutex> lock(tokens_mu);
+    WriterMutexLock lock(tokens_mu);
     committed_tokens.clear();
     std::vector<std::shared_ptr<const std::string>> precincts;
     for (const auto& p : state.precincts()) {

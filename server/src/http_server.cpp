@@ -14,11 +14,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <condition_variable>
 #include <csignal>
 #include <cstring>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -26,6 +24,7 @@
 #include "beast_convert.h"
 #include "tabella/server/log.h"
 #include "tabella/server/metrics.h"
+#include "tabella/util/mutex.h"
 
 namespace tabella::server {
 
@@ -52,12 +51,12 @@ struct ServerState {
   Metrics* metrics;
   std::atomic<bool> stopping{false};
   std::size_t max_connections = 0;  // options.max_connections fitted to RLIMIT_NOFILE at start
-  std::mutex mu;
-  std::condition_variable cv;
-  std::map<SessionBase*, std::weak_ptr<SessionBase>> sessions;  // guarded by mu
-  std::map<std::string, std::size_t> per_peer;                  // guarded by mu
-  std::size_t serving = 0;   // sessions not being refused; guarded by mu
-  std::size_t refusing = 0;  // sessions answering a connection refusal; guarded by mu
+  Mutex mu;
+  CondVar cv;
+  std::map<SessionBase*, std::weak_ptr<SessionBase>> sessions TABELLA_GUARDED_BY(mu);
+  std::map<std::string, std::size_t> per_peer TABELLA_GUARDED_BY(mu);
+  std::size_t serving TABELLA_GUARDED_BY(mu) = 0;   // sessions not being refused
+  std::size_t refusing TABELLA_GUARDED_BY(mu) = 0;  // sessions answering a connection refusal
   std::atomic<std::size_t> streams{0};
 
   ServerState(HttpServerOptions o, const Router& r, Metrics* m)
@@ -67,7 +66,7 @@ struct ServerState {
   // reached (the session then only answers 503), or an empty string.
   std::string add(const std::shared_ptr<SessionBase>& s, const std::string& peer_address,
                   bool* close_now) {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(mu);
     std::string reason;
     if (max_connections != 0 && serving >= max_connections) {
       reason = "connection_limit";
@@ -88,7 +87,7 @@ struct ServerState {
     return reason;
   }
   void remove(SessionBase* s, const std::string& peer_address, bool refused) {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(mu);
     if (sessions.erase(s) == 0) return;
     if (refused) {
       --refusing;
@@ -615,7 +614,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   }
 
   std::size_t open_connections() {
-    std::lock_guard<std::mutex> lock(state_.mu);
+    MutexLock lock(state_.mu);
     return state_.serving;
   }
 
@@ -643,10 +642,10 @@ struct HttpServer::Impl {
   bool started = false;
   bool stopped = false;
 
-  std::mutex wait_mu;
-  std::condition_variable wait_cv;
-  bool stop_requested = false;  // guarded by wait_mu
-  std::string stop_reason;      // guarded by wait_mu
+  Mutex wait_mu;
+  CondVar wait_cv;
+  bool stop_requested TABELLA_GUARDED_BY(wait_mu) = false;
+  std::string stop_reason TABELLA_GUARDED_BY(wait_mu);
 
   Impl(HttpServerOptions o, const Router& r, Metrics* m)
       : state(std::move(o), r, m),
@@ -654,7 +653,7 @@ struct HttpServer::Impl {
 
   void request_stop(std::string reason) {
     {
-      std::lock_guard<std::mutex> lock(wait_mu);
+      MutexLock lock(wait_mu);
       if (stop_requested) return;
       stop_requested = true;
       stop_reason = std::move(reason);
@@ -750,13 +749,13 @@ std::size_t HttpServer::max_connections() const {
 }
 
 std::size_t HttpServer::open_connections() const {
-  std::lock_guard<std::mutex> lock(impl_->state.mu);
+  MutexLock lock(impl_->state.mu);
   return impl_->state.serving;
 }
 
 std::string HttpServer::wait_for_signal() {
-  std::unique_lock<std::mutex> lock(impl_->wait_mu);
-  impl_->wait_cv.wait(lock, [this] { return impl_->stop_requested; });
+  MutexLock lock(impl_->wait_mu);
+  while (!impl_->stop_requested) impl_->wait_cv.wait(impl_->wait_mu);
   return impl_->stop_reason;
 }
 
@@ -778,7 +777,7 @@ void HttpServer::stop() {
   }
   std::vector<std::shared_ptr<SessionBase>> live;
   {
-    std::lock_guard<std::mutex> lock(impl_->state.mu);
+    MutexLock lock(impl_->state.mu);
     for (auto& [ptr, weak] : impl_->state.sessions) {
       if (auto s = weak.lock()) live.push_back(std::move(s));
     }
@@ -786,9 +785,12 @@ void HttpServer::stop() {
   for (auto& s : live) s->shutdown_if_idle();
   live.clear();
   {
-    std::unique_lock<std::mutex> lock(impl_->state.mu);
-    bool drained = impl_->state.cv.wait_for(lock, impl_->state.options.shutdown_grace,
-                                            [this] { return impl_->state.sessions.empty(); });
+    MutexLock lock(impl_->state.mu);
+    const auto deadline = std::chrono::steady_clock::now() + impl_->state.options.shutdown_grace;
+    while (!impl_->state.sessions.empty() &&
+           impl_->state.cv.wait_until(impl_->state.mu, deadline)) {
+    }
+    const bool drained = impl_->state.sessions.empty();
     if (!drained) {
       log_event(LogLevel::kWarn, "shutdown_grace_expired",
                 {{"open_connections", std::to_string(impl_->state.sessions.size())}});

@@ -4,13 +4,14 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <mutex>
+
+#include "tabella/util/mutex.h"
 
 namespace tabella::server {
 
 namespace {
 std::atomic<bool> g_enabled{true};
-std::mutex g_mu;
+Mutex g_mu;  // one line at a time on stderr
 
 const char* level_name(LogLevel level) {
   switch (level) {
@@ -74,7 +75,7 @@ void log_event(LogLevel level, std::string_view event, std::initializer_list<Log
   if (!g_enabled.load(std::memory_order_relaxed)) return;
   std::string line = format_log_line(level, event, fields);
   line += '\n';
-  std::lock_guard<std::mutex> lock(g_mu);
+  MutexLock lock(g_mu);
   std::fwrite(line.data(), 1, line.size(), stderr);
   std::fflush(stderr);
 }

@@ -14,11 +14,11 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <utility>
 
+#include "tabella/util/mutex.h"
 #include "tabella/util/result.h"
 
 namespace tabella::server {
@@ -32,23 +32,23 @@ class ProofFrontier {
 
   // Every entry below `size` is committed (those not pending or failed are verified).
   void committed(std::uint64_t size) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     committed_ = size;
   }
   // The entry at `index` is committed (or about to be) with its proofs unchecked. Call before
   // committed() covers it.
   void pending(std::uint64_t index) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     pending_.insert(index);
   }
   void verified(std::uint64_t index) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     pending_.erase(index);
     ++checked_;
   }
   // Returns true when this is the lowest failure so far.
   bool failed(std::uint64_t index, Error error) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     pending_.erase(index);
     ++checked_;
     ++failures_;
@@ -58,14 +58,14 @@ class ProofFrontier {
   }
 
   std::uint64_t frontier() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     std::uint64_t f = committed_;
     if (!pending_.empty()) f = std::min(f, *pending_.begin());
     if (failure_) f = std::min(f, failure_->index);
     return f;
   }
   std::optional<Failure> failure() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return failure_;
   }
 
@@ -74,16 +74,17 @@ class ProofFrontier {
   };
   Counts counts() const {
     std::uint64_t f = frontier();
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return {committed_, f, pending_.size(), checked_, failures_};
   }
 
  private:
-  mutable std::mutex mu_;
-  std::uint64_t committed_ = 0;
-  std::set<std::uint64_t> pending_;
-  std::optional<Failure> failure_;  // the lowest index that failed
-  std::uint64_t checked_ = 0, failures_ = 0;
+  mutable Mutex mu_;
+  std::uint64_t committed_ TABELLA_GUARDED_BY(mu_) = 0;
+  std::set<std::uint64_t> pending_ TABELLA_GUARDED_BY(mu_);
+  std::optional<Failure> failure_ TABELLA_GUARDED_BY(mu_);  // the lowest index that failed
+  std::uint64_t checked_ TABELLA_GUARDED_BY(mu_) = 0;
+  std::uint64_t failures_ TABELLA_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace tabella::server

@@ -8,11 +8,11 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
-#include <mutex>
 #include <string>
 #include <system_error>
 
 #include "tabella/util/canonical.h"
+#include "tabella/util/mutex.h"
 
 namespace tabella::server {
 
@@ -113,7 +113,7 @@ Bytes column_blob(sqlite3_stmt* s, int i) {
 
 // One SQLite connection with its prepared statements, guarded by its own mutex.
 struct Connection {
-  std::mutex mu;
+  Mutex mu;
   Db db;
   std::vector<Stmt> stmts;
 
@@ -164,8 +164,8 @@ struct SqliteStorage::Impl {
   Connection writer;
   Connection reader;
   int lock_fd = -1;
-  bool closed = false;  // guarded by writer.mu (and checked under reader.mu via closed_reader)
-  bool closed_reader = false;
+  bool closed TABELLA_GUARDED_BY(writer.mu) = false;
+  bool closed_reader TABELLA_GUARDED_BY(reader.mu) = false;
 
   // writer statements
   sqlite3_stmt* w_begin = nullptr;
@@ -192,7 +192,7 @@ struct SqliteStorage::Impl {
   sqlite3_stmt* r_list_cp = nullptr;
   sqlite3_stmt* r_page_cp = nullptr;
   sqlite3_stmt* r_count_cp = nullptr;
-  std::map<std::size_t, sqlite3_stmt*> r_get_hashes;  // by number of hashes; guarded by reader.mu
+  std::map<std::size_t, sqlite3_stmt*> r_get_hashes TABELLA_GUARDED_BY(reader.mu);  // by count
 
   ~Impl() {
     writer.stmts.clear();
@@ -263,7 +263,7 @@ struct SqliteStorage::Impl {
 
   // Runs body inside BEGIN IMMEDIATE ... COMMIT; rolls back on any failure.
   template <class F>
-  Status transaction(F&& body) {
+  Status transaction(F&& body) TABELLA_REQUIRES(writer.mu) {
     if (closed) return make_error(ErrorCode::kIo, "storage is closed");
     TABELLA_TRY(begin());
     Status st = body();
@@ -414,8 +414,8 @@ Result<std::unique_ptr<SqliteStorage>> SqliteStorage::open(const std::filesystem
   return std::unique_ptr<SqliteStorage>(new SqliteStorage(std::move(impl)));
 }
 
-#define TABELLA_READER_GUARD()                        \
-  std::lock_guard<std::mutex> lock(impl_->reader.mu); \
+#define TABELLA_READER_GUARD()      \
+  MutexLock lock(impl_->reader.mu); \
   if (impl_->closed_reader) return make_error(ErrorCode::kIo, "storage is closed")
 
 Result<int> SqliteStorage::stored_schema_version() {
@@ -433,7 +433,7 @@ Result<std::uint64_t> SqliteStorage::size() {
 }
 
 void SqliteStorage::set_max_pages(std::uint64_t pages) {
-  std::lock_guard<std::mutex> lock(impl_->writer.mu);
+  MutexLock lock(impl_->writer.mu);
   impl_->set_max_pages(pages == 0 ? 4294967294u : pages);
 }
 
@@ -446,7 +446,7 @@ Result<std::vector<std::pair<std::string, Bytes>>> Storage::scan_state(std::stri
 }
 
 Status SqliteStorage::probe_write(std::size_t bytes) {
-  std::lock_guard<std::mutex> lock(impl_->writer.mu);
+  MutexLock lock(impl_->writer.mu);
   if (impl_->closed) return make_error(ErrorCode::kIo, "storage is closed");
   TABELLA_TRY(exec(impl_->wdb(), "BEGIN IMMEDIATE", "probe"));
   std::string sql =
@@ -459,7 +459,7 @@ Status SqliteStorage::probe_write(std::size_t bytes) {
 
 Result<std::vector<std::uint64_t>> SqliteStorage::append_batch(std::vector<Bytes> entries,
                                                                BatchEffects effects) {
-  std::lock_guard<std::mutex> lock(impl_->writer.mu);
+  MutexLock lock(impl_->writer.mu);
   std::vector<std::uint64_t> positions;
   positions.reserve(entries.size());
   Status st = impl_->transaction([&]() -> Status {
@@ -565,7 +565,7 @@ Result<std::vector<std::pair<std::string, Bytes>>> SqliteStorage::scan_state(
 }
 
 Status SqliteStorage::put_state(std::vector<StateWrite> writes) {
-  std::lock_guard<std::mutex> lock(impl_->writer.mu);
+  MutexLock lock(impl_->writer.mu);
   return impl_->transaction([&] { return impl_->apply_state(writes); });
 }
 
@@ -736,12 +736,12 @@ Result<Storage::CheckpointPage> SqliteStorage::checkpoint_page(std::uint64_t sta
 }
 
 Status SqliteStorage::put_hashes(std::vector<HashWrite> hashes) {
-  std::lock_guard<std::mutex> lock(impl_->writer.mu);
+  MutexLock lock(impl_->writer.mu);
   return impl_->transaction([&] { return impl_->apply_hashes(hashes); });
 }
 
 Status SqliteStorage::append_checkpoint(const StoredCheckpoint& checkpoint) {
-  std::lock_guard<std::mutex> lock(impl_->writer.mu);
+  MutexLock lock(impl_->writer.mu);
   return impl_->transaction([&]() -> Status {
     auto size = Impl::read_size(impl_->w_size);
     if (!size) return size.error();
@@ -794,7 +794,9 @@ Result<std::optional<StoredCheckpoint>> SqliteStorage::get_checkpoint(std::uint6
 
 Status SqliteStorage::close() {
   if (!impl_) return Status::success();
-  std::scoped_lock lock(impl_->writer.mu, impl_->reader.mu);
+  // The only place holding both: always the writer's first.
+  MutexLock writer_lock(impl_->writer.mu);
+  MutexLock reader_lock(impl_->reader.mu);
   if (impl_->closed) return Status::success();
   impl_->closed = true;
   impl_->closed_reader = true;

@@ -79,7 +79,7 @@ void ElectionLedger::register_tlog_routes(Router& router) {
   router.add("GET", "/checkpoint", [m](const Request&, Responder respond) {
     std::string note;
     {
-      std::lock_guard<std::mutex> lock(m->cp_mu);
+      MutexLock lock(m->cp_mu);
       // Witnessed: the latest cosigned checkpoint is the published one.
       note = m->cosigned ? m->cosigned->note : m->published_cp.note;
     }

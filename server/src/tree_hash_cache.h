@@ -12,15 +12,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "tabella/ledger/merkle.h"
 #include "tabella/server/storage.h"
+#include "tabella/util/mutex.h"
 
 namespace tabella::server {
 
@@ -42,7 +41,7 @@ class TreeHashCache final : public ledger::HashReader {
     std::vector<ledger::Hash> out(at.size());
     std::vector<std::size_t> missing;
     {
-      std::shared_lock<std::shared_mutex> lock(mu_);
+      ReaderMutexLock lock(mu_);
       for (std::size_t i = 0; i < at.size(); ++i) {
         if (auto h = cached_locked(at[i].level, at[i].index)) {
           out[i] = *h;
@@ -68,7 +67,7 @@ class TreeHashCache final : public ledger::HashReader {
 
   // Hashes the committer is about to store, in the order the tree completed them.
   void remember(std::span<const ledger::StoredHash> hashes) {
-    std::unique_lock<std::shared_mutex> lock(mu_);
+    WriterMutexLock lock(mu_);
     for (const auto& h : hashes) {
       auto level = static_cast<std::size_t>(h.at.level);
       if (level >= levels_.size()) levels_.resize(level + 1);
@@ -86,7 +85,7 @@ class TreeHashCache final : public ledger::HashReader {
   }
   // Drops what a failed commit left behind: every subtree not complete within `size` entries.
   void forget_from(std::uint64_t size) {
-    std::unique_lock<std::shared_mutex> lock(mu_);
+    WriterMutexLock lock(mu_);
     for (std::size_t level = 0; level < levels_.size(); ++level) {
       Level& l = levels_[level];
       const std::uint64_t complete = level < 64 ? size >> level : 0;
@@ -108,10 +107,11 @@ class TreeHashCache final : public ledger::HashReader {
                                                 std::to_string(index) + ") is not stored");
   }
   std::optional<ledger::Hash> cached(int level, std::uint64_t index) const {
-    std::shared_lock<std::shared_mutex> lock(mu_);
+    ReaderMutexLock lock(mu_);
     return cached_locked(level, index);
   }
-  std::optional<ledger::Hash> cached_locked(int level, std::uint64_t index) const {
+  std::optional<ledger::Hash> cached_locked(int level, std::uint64_t index) const
+      TABELLA_REQUIRES_SHARED(mu_) {
     if (level < 0 || static_cast<std::size_t>(level) >= levels_.size()) return std::nullopt;
     const Level& l = levels_[static_cast<std::size_t>(level)];
     if (index < l.first || index - l.first >= l.hashes.size()) return std::nullopt;
@@ -119,8 +119,8 @@ class TreeHashCache final : public ledger::HashReader {
   }
 
   Storage& storage_;
-  mutable std::shared_mutex mu_;
-  std::vector<Level> levels_;  // guarded by mu_
+  mutable SharedMutex mu_;
+  std::vector<Level> levels_ TABELLA_GUARDED_BY(mu_);
 };
 
 }  // namespace tabella::server

@@ -4,6 +4,7 @@
 
 #include <QDir>
 #include <QSettings>
+#include <QTemporaryFile>
 #include <charconv>
 #include <vector>
 
@@ -22,13 +23,12 @@ QString KioskConfig::receipts_dir() const {
   return QDir(data_dir).filePath(QStringLiteral("receipts"));
 }
 
-Result<KioskConfig> load_config(const QString& path, const QString& default_data_dir) {
+namespace {
+
+// The [kiosk] group of an INI file QSettings has read.
+Result<KioskConfig> config_from_settings(QSettings& s, const QString& default_data_dir) {
   KioskConfig c;
   c.data_dir = default_data_dir;
-  QSettings s(path, QSettings::IniFormat);
-  if (s.status() != QSettings::NoError) {
-    return make_error(ErrorCode::kInvalidArgument, "cannot parse " + path.toStdString(), "config");
-  }
   s.beginGroup(QStringLiteral("kiosk"));
   c.ledger_url = s.value(QStringLiteral("ledger_url"), c.ledger_url).toString();
   c.kiosk_key = s.value(QStringLiteral("kiosk_key"), c.kiosk_key).toString();
@@ -69,6 +69,29 @@ Result<KioskConfig> load_config(const QString& path, const QString& default_data
                       "network_timeout_s");
   }
   return c;
+}
+
+}  // namespace
+
+Result<KioskConfig> load_config(const QString& path, const QString& default_data_dir) {
+  QSettings s(path, QSettings::IniFormat);
+  if (s.status() != QSettings::NoError) {
+    return make_error(ErrorCode::kInvalidArgument, "cannot parse " + path.toStdString(), "config");
+  }
+  return config_from_settings(s, default_data_dir);
+}
+
+Result<KioskConfig> parse_config(const QByteArray& text, const QString& default_data_dir) {
+  QTemporaryFile file(QDir::temp().filePath(QStringLiteral("tabella-kiosk-config-XXXXXX.ini")));
+  if (!file.open() || file.write(text) != text.size() || !file.flush()) {
+    return make_error(ErrorCode::kIo, "cannot write a temporary file for the config text",
+                      "config");
+  }
+  QSettings s(file.fileName(), QSettings::IniFormat);
+  if (s.status() != QSettings::NoError) {
+    return make_error(ErrorCode::kInvalidArgument, "cannot parse the config text", "config");
+  }
+  return config_from_settings(s, default_data_dir);
 }
 
 Status save_config(const KioskConfig& c, const QString& path) {

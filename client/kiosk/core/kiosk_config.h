@@ -21,6 +21,7 @@
 // Thread-safety: value types and pure functions (hash_pin draws from SystemRng, thread-safe).
 #pragma once
 
+#include <QByteArray>
 #include <QString>
 #include <cstdint>
 #include <optional>
@@ -54,6 +55,8 @@ struct KioskConfig {
 // Reads `path` (missing file: defaults); data_dir defaults to default_data_dir. Errors name the
 // key: a malformed authority_key or a non-positive timeout.
 Result<KioskConfig> load_config(const QString& path, const QString& default_data_dir);
+// The same for the file's text (through a private temporary file: QSettings reads only files).
+Result<KioskConfig> parse_config(const QByteArray& text, const QString& default_data_dir);
 // Writes every key (used by --init-config).
 Status save_config(const KioskConfig& config, const QString& path);
 

@@ -42,6 +42,7 @@ class MemoryLedgerClient final : public LedgerClient {
 Result<std::shared_ptr<MemoryLedger>> MemoryLedger::create(
     const std::vector<Bytes>& entries, std::shared_ptr<const SigningKey> ledger_key) {
   std::shared_ptr<MemoryLedger> l(new MemoryLedger());
+  MutexLock lock(l->mu_);  // not shared yet: for the analysis, costs nothing
   l->ledger_key_ = std::move(ledger_key);
   for (const auto& e : entries) {
     auto r = l->append_locked(e);
@@ -84,31 +85,36 @@ Receipt MemoryLedger::receipt_locked(std::uint64_t index) const {
 }
 
 void MemoryLedger::set_witnesses(std::vector<Witness> witnesses, std::size_t active) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   witnesses_ = std::move(witnesses);
   active_witnesses_ = active;
 }
 
+void MemoryLedger::set_authority(std::shared_ptr<const SigningKey> authority) {
+  MutexLock lock(mu_);
+  authority_ = std::move(authority);
+}
+
 void MemoryLedger::set_active_witnesses(std::size_t active) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   active_witnesses_ = active;
 }
 
 Result<Receipt> MemoryLedger::submit(ByteView entry) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (!reachable_) return unreachable();
   ++submissions_;
   return append_locked(entry);
 }
 
 LedgerStatus MemoryLedger::status() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return LedgerStatus{std::string(record::phase_name(state_.phase())), entries_.size(),
                       state_.cast_count()};
 }
 
 Result<KioskRecord> MemoryLedger::kiosk(const PublicKeyBytes& key) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (!reachable_) return unreachable();
   auto it = state_.kiosks().find(key);
   if (it == state_.kiosks().end()) {
@@ -120,7 +126,7 @@ Result<KioskRecord> MemoryLedger::kiosk(const PublicKeyBytes& key) const {
 }
 
 Result<TokenRecord> MemoryLedger::token(const Digest& token_hash) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (!reachable_) return unreachable();
   const int state = state_.token_state(token_hash);
   if (state == 0) {
@@ -142,7 +148,7 @@ Result<TokenRecord> MemoryLedger::token(const Digest& token_hash) const {
 }
 
 Result<record::PollsCloseBody> MemoryLedger::polls_close() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (!reachable_) return unreachable();
   for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
     auto e = record::Entry::decode(*it);
@@ -154,7 +160,7 @@ Result<record::PollsCloseBody> MemoryLedger::polls_close() const {
 }
 
 Result<std::vector<Bytes>> MemoryLedger::election() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (!reachable_) return unreachable();
   std::vector<Bytes> setup;
   for (const auto& bytes : entries_) {
@@ -165,24 +171,24 @@ Result<std::vector<Bytes>> MemoryLedger::election() const {
 }
 
 void MemoryLedger::set_reachable(bool reachable) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   reachable_ = reachable;
 }
 std::uint64_t MemoryLedger::size() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return entries_.size();
 }
 std::uint64_t MemoryLedger::submissions() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return submissions_;
 }
 std::vector<Bytes> MemoryLedger::entries() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return entries_;
 }
 
 Status MemoryLedger::append_as_authority(record::EntryType type, Bytes body) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   assert(authority_);
   auto q = state_.snapshot().q;
   auto r = append_locked(record::Entry::make(type, *q, std::move(body), *authority_).encode());
@@ -191,7 +197,7 @@ Status MemoryLedger::append_as_authority(record::EntryType type, Bytes body) {
 }
 
 Status MemoryLedger::close_polls() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   assert(authority_);
   auto body = state_.polls_close_body(static_cast<std::uint64_t>(std::time(nullptr)), "closed");
   auto r = append_locked(record::Entry::make(record::EntryType::kPollsClose, *state_.snapshot().q,

@@ -13,7 +13,6 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -22,6 +21,7 @@
 #include "tabella/election/manifest.h"
 #include "tabella/ledger/merkle.h"
 #include "tabella/record/state.h"
+#include "tabella/util/mutex.h"
 
 namespace tabella::kiosk {
 
@@ -46,7 +46,7 @@ class MemoryLedger {
   Status append_as_authority(record::EntryType type, Bytes body);
   // Appends the authority's polls-close over the log as it stands (docs/spec.md checks 30, 31).
   Status close_polls();
-  void set_authority(std::shared_ptr<const SigningKey> authority) { authority_ = authority; }
+  void set_authority(std::shared_ptr<const SigningKey> authority);
 
   // Witnesses (the manifest's witnesses.members): every receipt's checkpoint carries
   // cosignature/v1 lines by the first `active` of them, as a ledger collecting cosignatures would.
@@ -61,21 +61,21 @@ class MemoryLedger {
 
  private:
   MemoryLedger() = default;
-  Result<Receipt> append_locked(ByteView entry);
-  Receipt receipt_locked(std::uint64_t index) const;
+  Result<Receipt> append_locked(ByteView entry) TABELLA_REQUIRES(mu_);
+  Receipt receipt_locked(std::uint64_t index) const TABELLA_REQUIRES(mu_);
 
-  mutable std::mutex mu_;
-  bool reachable_ = true;
-  std::uint64_t submissions_ = 0;
-  record::ElectionState state_;
-  ledger::MemoryHashStore tree_;
-  std::vector<Bytes> entries_;
-  std::map<Digest, std::uint64_t> ids_;
-  std::shared_ptr<const SigningKey> ledger_key_;
-  std::shared_ptr<const SigningKey> authority_;
-  std::string origin_;
-  std::vector<Witness> witnesses_;
-  std::size_t active_witnesses_ = 0;
+  mutable Mutex mu_;
+  bool reachable_ TABELLA_GUARDED_BY(mu_) = true;
+  std::uint64_t submissions_ TABELLA_GUARDED_BY(mu_) = 0;
+  record::ElectionState state_ TABELLA_GUARDED_BY(mu_);
+  ledger::MemoryHashStore tree_ TABELLA_GUARDED_BY(mu_);
+  std::vector<Bytes> entries_ TABELLA_GUARDED_BY(mu_);
+  std::map<Digest, std::uint64_t> ids_ TABELLA_GUARDED_BY(mu_);
+  std::shared_ptr<const SigningKey> ledger_key_ TABELLA_GUARDED_BY(mu_);
+  std::shared_ptr<const SigningKey> authority_ TABELLA_GUARDED_BY(mu_);
+  std::string origin_ TABELLA_GUARDED_BY(mu_);
+  std::vector<Witness> witnesses_ TABELLA_GUARDED_BY(mu_);
+  std::size_t active_witnesses_ TABELLA_GUARDED_BY(mu_) = 0;
 };
 
 struct DemoElection {

@@ -60,13 +60,13 @@ Result<Bytes> kv_value(const json& kv) {
 // compare fails and the read-back finds this node's own entries).
 struct EtcdStorage::Client {
   EtcdOptions options;
-  std::mutex mu;
-  std::size_t preferred = 0;                    // guarded by mu
-  std::vector<std::vector<http::Client>> idle;  // per endpoint; guarded by mu
+  Mutex mu;
+  std::size_t preferred TABELLA_GUARDED_BY(mu) = 0;
+  std::vector<std::vector<http::Client>> idle TABELLA_GUARDED_BY(mu);  // per endpoint
 
   http::Client take(std::size_t i) {
     {
-      std::lock_guard<std::mutex> lock(mu);
+      MutexLock lock(mu);
       if (idle.size() < options.endpoints.size()) idle.resize(options.endpoints.size());
       if (!idle[i].empty()) {
         http::Client c = std::move(idle[i].back());
@@ -82,7 +82,7 @@ struct EtcdStorage::Client {
     return http::Client::create(options.endpoints[i], o);
   }
   void give_back(std::size_t i, http::Client c) {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(mu);
     if (idle[i].size() < 4) idle[i].push_back(std::move(c));
   }
 
@@ -90,7 +90,7 @@ struct EtcdStorage::Client {
     auto deadline = std::chrono::steady_clock::now() + options.timeout;
     std::size_t start;
     {
-      std::lock_guard<std::mutex> lock(mu);
+      MutexLock lock(mu);
       start = preferred;
     }
     std::string text = body.dump();
@@ -106,7 +106,7 @@ struct EtcdStorage::Client {
         if (doc.is_discarded()) {
           return make_error(ErrorCode::kIo, "etcd answered invalid JSON", "etcd" + path);
         }
-        std::lock_guard<std::mutex> lock(mu);
+        MutexLock lock(mu);
         preferred = i;
         return doc;
       }
@@ -217,7 +217,7 @@ Result<std::uint64_t> EtcdStorage::cluster_size() {
 
 Result<std::vector<std::uint64_t>> EtcdStorage::append_batch(std::vector<Bytes> entries,
                                                              BatchEffects effects) {
-  std::lock_guard<std::mutex> lock(append_mu_);
+  MutexLock lock(append_mu_);
   auto n = local_->size();
   if (!n) return n.error();
   std::uint64_t pos = *n;
@@ -298,7 +298,7 @@ Result<std::vector<Bytes>> EtcdStorage::fetch_remote(std::size_t max_entries) {
   if (!n) return n.error();
   auto r = client_->range(prefix(), *n, max_entries);
   if (!r) return r;
-  std::lock_guard<std::mutex> lock(fetched_mu_);
+  MutexLock lock(fetched_mu_);
   fetched_from_ = *n;
   fetched_.clear();
   for (const auto& e : *r) fetched_.push_back(sha256(e));
@@ -307,7 +307,7 @@ Result<std::vector<Bytes>> EtcdStorage::fetch_remote(std::size_t max_entries) {
 
 Status EtcdStorage::apply_remote(std::uint64_t first_index, std::vector<Bytes> entries,
                                  BatchEffects effects) {
-  std::lock_guard<std::mutex> lock(append_mu_);
+  MutexLock lock(append_mu_);
   auto n = local_->size();
   if (!n) return n.error();
   if (first_index != *n) {
@@ -318,7 +318,7 @@ Status EtcdStorage::apply_remote(std::uint64_t first_index, std::vector<Bytes> e
   }
   bool fetched = false;
   {
-    std::lock_guard<std::mutex> fetched_lock(fetched_mu_);
+    MutexLock fetched_lock(fetched_mu_);
     fetched = first_index == fetched_from_ && entries.size() <= fetched_.size() &&
               std::equal(entries.begin(), entries.end(), fetched_.begin(),
                          [](const Bytes& e, const Digest& h) { return sha256(e) == h; });
@@ -359,7 +359,7 @@ bool EtcdStorage::take_contended() {
 }
 
 void EtcdStorage::set_remote_listener(std::function<void()> listener) {
-  std::lock_guard<std::mutex> lock(listener_mu_);
+  MutexLock lock(listener_mu_);
   listener_ = std::move(listener);
 }
 
@@ -369,7 +369,7 @@ void EtcdStorage::watch_loop() {
     json req{{"create_request", {{"key", b64(prefix() + "size")}}}};
     auto notify = [this](std::string_view data) {
       if (data.find("\"events\"") != std::string_view::npos) {
-        std::lock_guard<std::mutex> lock(listener_mu_);
+        MutexLock lock(listener_mu_);
         if (listener_) listener_();
       }
       return !stopping_.load();
@@ -384,7 +384,7 @@ void EtcdStorage::watch_loop() {
     // Idle timeouts end the stream every second; a failure moves to the next member. Either
     // way, tell the listener once (a change may have happened while not watching).
     {
-      std::lock_guard<std::mutex> lock(listener_mu_);
+      MutexLock lock(listener_mu_);
       if (listener_) listener_();
     }
     if (!st.ok()) {

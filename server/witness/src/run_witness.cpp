@@ -2,10 +2,8 @@
 // serves the C2SP tlog-witness API. Accepts no submissions.
 #include <CLI/CLI.hpp>
 #include <atomic>
-#include <condition_variable>
 #include <cstdio>
 #include <iostream>
-#include <mutex>
 #include <thread>
 
 #include "tabella/server/config.h"
@@ -15,6 +13,7 @@
 #include "tabella/server/metrics.h"
 #include "tabella/server/witness/witness_service.h"
 #include "tabella/util/cli_parse.h"
+#include "tabella/util/mutex.h"
 
 namespace tabella::server::witness {
 
@@ -103,28 +102,32 @@ int run_witness(int argc, char** argv) {
               (*w)->verifier_key().c_str(), follower.origin().c_str());
   std::fflush(stdout);
 
-  std::mutex mu;
-  std::condition_variable cv;
-  bool stop = false;
+  struct {
+    Mutex mu;
+    CondVar cv;
+    bool stop TABELLA_GUARDED_BY(mu) = false;
+  } shared;
   std::thread poller([&] {
-    std::unique_lock<std::mutex> lock(mu);
-    do {
-      lock.unlock();
+    for (;;) {
       auto r = follower.poll_once();
       if (!r) {
         log_event(r.error().code == ErrorCode::kConflict ? LogLevel::kError : LogLevel::kWarn,
                   "witness_poll", {{"message", r.error().describe()}});
       }
-      lock.lock();
-    } while (!cv.wait_for(lock, *interval, [&] { return stop; }));
+      MutexLock lock(shared.mu);
+      const auto deadline = std::chrono::steady_clock::now() + *interval;
+      while (!shared.stop && shared.cv.wait_until(shared.mu, deadline)) {
+      }
+      if (shared.stop) break;
+    }
   });
   std::string reason = server.wait_for_signal();
   log_event(LogLevel::kInfo, "stopping", {{"reason", reason}});
   {
-    std::lock_guard<std::mutex> lock(mu);
-    stop = true;
+    MutexLock lock(shared.mu);
+    shared.stop = true;
   }
-  cv.notify_all();
+  shared.cv.notify_all();
   poller.join();
   server.stop();
   return 0;

@@ -16,12 +16,16 @@
 //
 // A CondVar waits with a plain loop around wait(mu) rather than with a predicate lambda: the
 // analysis does not know that a lambda runs with the lock held.
+//
+// SharedMutex is std::shared_mutex: WriterMutexLock holds it exclusively (a member marked
+// TABELLA_GUARDED_BY(mu) may be written), ReaderMutexLock holds it shared (it may only be read).
 // Thread-safety: Mutex and CondVar are what makes other state thread-safe.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <shared_mutex>
 
 #if defined(__clang__)
 #define TABELLA_THREAD_ANNOTATION(x) __attribute__((x))
@@ -38,6 +42,12 @@
 #define TABELLA_EXCLUDES(...) TABELLA_THREAD_ANNOTATION(locks_excluded(__VA_ARGS__))
 #define TABELLA_ACQUIRE(...) TABELLA_THREAD_ANNOTATION(acquire_capability(__VA_ARGS__))
 #define TABELLA_RELEASE(...) TABELLA_THREAD_ANNOTATION(release_capability(__VA_ARGS__))
+#define TABELLA_ACQUIRE_SHARED(...) \
+  TABELLA_THREAD_ANNOTATION(acquire_shared_capability(__VA_ARGS__))
+#define TABELLA_RELEASE_SHARED(...) \
+  TABELLA_THREAD_ANNOTATION(release_shared_capability(__VA_ARGS__))
+#define TABELLA_REQUIRES_SHARED(...) \
+  TABELLA_THREAD_ANNOTATION(requires_shared_capability(__VA_ARGS__))
 #define TABELLA_NO_THREAD_SAFETY_ANALYSIS TABELLA_THREAD_ANNOTATION(no_thread_safety_analysis)
 
 namespace tabella {
@@ -66,6 +76,48 @@ class TABELLA_SCOPED_CAPABILITY MutexLock {
 
  private:
   Mutex& mu_;
+};
+
+// A reader/writer lock: many readers or one writer.
+class TABELLA_CAPABILITY("mutex") SharedMutex {
+ public:
+  SharedMutex() = default;
+  SharedMutex(const SharedMutex&) = delete;
+  SharedMutex& operator=(const SharedMutex&) = delete;
+
+  void lock() TABELLA_ACQUIRE() { mu_.lock(); }
+  void unlock() TABELLA_RELEASE() { mu_.unlock(); }
+  void lock_shared() TABELLA_ACQUIRE_SHARED() { mu_.lock_shared(); }
+  void unlock_shared() TABELLA_RELEASE_SHARED() { mu_.unlock_shared(); }
+
+ private:
+  std::shared_mutex mu_;
+};
+
+// Holds a SharedMutex exclusively for its scope.
+class TABELLA_SCOPED_CAPABILITY WriterMutexLock {
+ public:
+  explicit WriterMutexLock(SharedMutex& mu) TABELLA_ACQUIRE(mu) : mu_(mu) { mu_.lock(); }
+  ~WriterMutexLock() TABELLA_RELEASE() { mu_.unlock(); }
+  WriterMutexLock(const WriterMutexLock&) = delete;
+  WriterMutexLock& operator=(const WriterMutexLock&) = delete;
+
+ private:
+  SharedMutex& mu_;
+};
+
+// Holds a SharedMutex shared for its scope.
+class TABELLA_SCOPED_CAPABILITY ReaderMutexLock {
+ public:
+  explicit ReaderMutexLock(SharedMutex& mu) TABELLA_ACQUIRE_SHARED(mu) : mu_(mu) {
+    mu_.lock_shared();
+  }
+  ~ReaderMutexLock() TABELLA_RELEASE() { mu_.unlock_shared(); }
+  ReaderMutexLock(const ReaderMutexLock&) = delete;
+  ReaderMutexLock& operator=(const ReaderMutexLock&) = delete;
+
+ private:
+  SharedMutex& mu_;
 };
 
 class CondVar {

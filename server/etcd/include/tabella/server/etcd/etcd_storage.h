@@ -34,7 +34,6 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <thread>
@@ -42,6 +41,7 @@
 
 #include "tabella/http/url.h"
 #include "tabella/server/storage.h"
+#include "tabella/util/mutex.h"
 
 namespace tabella::server::etcd {
 
@@ -115,18 +115,18 @@ class EtcdStorage final : public Storage {
   EtcdOptions options_;
   std::unique_ptr<Storage> local_;
   std::unique_ptr<Client> client_;
-  std::mutex append_mu_;
-  std::mutex listener_mu_;
-  std::function<void()> listener_;  // guarded by listener_mu_
+  Mutex append_mu_;  // serialises appends to the cluster and the local copy
+  Mutex listener_mu_;
+  std::function<void()> listener_ TABELLA_GUARDED_BY(listener_mu_);
   std::atomic<bool> stopping_{false};
   std::thread watcher_;
   std::atomic<std::uint64_t> txns_{0}, conflicts_{0};
   std::atomic<std::uint64_t> contend_revision_{0};  // P contend's mod_revision at the last append
   std::atomic<bool> contended_{false};
   // What the last fetch_remote returned: its first index and the entries' hashes.
-  std::mutex fetched_mu_;
-  std::uint64_t fetched_from_ = 0;  // guarded by fetched_mu_
-  std::vector<Digest> fetched_;     // guarded by fetched_mu_
+  Mutex fetched_mu_;
+  std::uint64_t fetched_from_ TABELLA_GUARDED_BY(fetched_mu_) = 0;
+  std::vector<Digest> fetched_ TABELLA_GUARDED_BY(fetched_mu_);
 };
 
 }  // namespace tabella::server::etcd
