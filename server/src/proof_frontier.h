@@ -59,10 +59,7 @@ class ProofFrontier {
 
   std::uint64_t frontier() const {
     MutexLock lock(mu_);
-    std::uint64_t f = committed_;
-    if (!pending_.empty()) f = std::min(f, *pending_.begin());
-    if (failure_) f = std::min(f, failure_->index);
-    return f;
+    return frontier_locked();
   }
   std::optional<Failure> failure() const {
     MutexLock lock(mu_);
@@ -73,12 +70,18 @@ class ProofFrontier {
     std::uint64_t committed = 0, frontier = 0, pending = 0, checked = 0, failures = 0;
   };
   Counts counts() const {
-    std::uint64_t f = frontier();
-    MutexLock lock(mu_);
-    return {committed_, f, pending_.size(), checked_, failures_};
+    MutexLock lock(mu_);  // one lock: the counts agree with each other
+    return {committed_, frontier_locked(), pending_.size(), checked_, failures_};
   }
 
  private:
+  std::uint64_t frontier_locked() const TABELLA_REQUIRES(mu_) {
+    std::uint64_t f = committed_;
+    if (!pending_.empty()) f = std::min(f, *pending_.begin());
+    if (failure_) f = std::min(f, failure_->index);
+    return f;
+  }
+
   mutable Mutex mu_;
   std::uint64_t committed_ TABELLA_GUARDED_BY(mu_) = 0;
   std::set<std::uint64_t> pending_ TABELLA_GUARDED_BY(mu_);
