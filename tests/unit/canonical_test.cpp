@@ -1,11 +1,40 @@
 // The fixed-width big-endian integers of util/canonical.h (docs/spec.md §3.3), by known answer,
-// and that Writer and Reader use the same byte order.
+// and that Writer and Reader use the same byte order; base32 (util/bytes.h) by known answer.
 #include "tabella/util/canonical.h"
 
 #include <gtest/gtest.h>
 
+#include <utility>
+
+#include "tabella/util/bytes.h"
+
 namespace tabella {
 namespace {
+
+// RFC 4648 section 10's base32 test vectors, without their '=' padding.
+TEST(Base32Test, Rfc4648KnownAnswersUnpadded) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"", ""},
+      {"f", "MY"},
+      {"fo", "MZXQ"},
+      {"foo", "MZXW6"},
+      {"foob", "MZXW6YQ"},
+      {"fooba", "MZXW6YTB"},
+      {"foobar", "MZXW6YTBOI"},
+  };
+  for (const auto& [in, want] : cases) {
+    EXPECT_EQ(to_base32(as_bytes(std::string_view(in))), want) << '"' << in << '"';
+  }
+  const Bytes all_ones(10, 0xff);
+  EXPECT_EQ(to_base32(all_ones), "7777777777777777");
+}
+
+TEST(Base32Test, DashGroupsOfFour) {
+  EXPECT_EQ(dash_groups(""), "");
+  EXPECT_EQ(dash_groups("ABC"), "ABC");
+  EXPECT_EQ(dash_groups("ABCD"), "ABCD");
+  EXPECT_EQ(dash_groups("ABCDEFGHIJ"), "ABCD-EFGH-IJ");
+}
 
 TEST(CanonicalTest, BigEndianIntegersByKnownAnswer) {
   EXPECT_EQ(u32be(0x01020304), (std::array<std::uint8_t, 4>{1, 2, 3, 4}));

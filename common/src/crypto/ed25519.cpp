@@ -108,26 +108,9 @@ Status VerifyKey::verify(ByteView message, ByteView signature) const {
 }
 
 std::string VerifyKey::fingerprint() const {
-  static constexpr char kBase32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
   Digest d = Hasher("tabella/v1/key-fingerprint").add(ByteView(bytes_)).finish();
-  // 10 bytes = 80 bits = 16 base32 characters, no padding needed.
-  std::string chars;
-  std::uint64_t acc = 0;
-  int bits = 0;
-  for (int i = 0; i < 10; ++i) {
-    acc = (acc << 8) | d[static_cast<std::size_t>(i)];
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      chars.push_back(kBase32[(acc >> bits) & 31]);
-    }
-  }
-  std::string out;
-  for (std::size_t i = 0; i < chars.size(); ++i) {
-    if (i > 0 && i % 4 == 0) out.push_back('-');
-    out.push_back(chars[i]);
-  }
-  return out;
+  // The first 10 bytes = 80 bits = 16 base32 characters, no padding needed.
+  return dash_groups(to_base32(ByteView(d.data(), 10)));
 }
 
 // --------------------------------------------------------------------------------- SigningKey

@@ -6,8 +6,6 @@
 namespace tabella::election {
 namespace {
 
-constexpr char kBase32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
 // Upper-case base32 character for a typed byte, after the confusion rules; 0 if not one.
 char canonical_char(char c) {
   if (c >= 'a' && c <= 'z') return static_cast<char>(c - 'a' + 'A');
@@ -32,33 +30,11 @@ std::string describe_char(char c) {
   return std::string("byte 0x") + kHex[u >> 4] + kHex[u & 15];
 }
 
-std::string group(std::string_view chars) {
-  std::string out;
-  out.reserve(chars.size() + chars.size() / 4);
-  for (std::size_t i = 0; i < chars.size(); ++i) {
-    if (i > 0 && i % 4 == 0) out.push_back('-');
-    out.push_back(chars[i]);
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string format_typeable_code(ByteView bytes) {
   assert(bytes.size() == kTypeableCodeBytes);
-  std::string chars;
-  chars.reserve(kTypeableCodeChars);
-  std::uint64_t acc = 0;
-  int bits = 0;
-  for (std::uint8_t b : bytes) {
-    acc = (acc << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      chars.push_back(kBase32[(acc >> bits) & 31]);
-    }
-  }
-  return group(chars);
+  return dash_groups(to_base32(bytes));
 }
 
 Result<std::string> normalize_typeable_code(std::string_view typed, std::string_view what) {
@@ -85,7 +61,7 @@ Result<std::string> normalize_typeable_code(std::string_view typed, std::string_
     return make_error(ErrorCode::kInvalidArgument, name + " must have 16 letters and digits, got " +
                                                        std::to_string(chars.size()));
   }
-  return group(chars);
+  return dash_groups(chars);
 }
 
 std::string generate_token(Rng& rng) {

@@ -159,6 +159,34 @@ std::string to_base64(ByteView data) {
   return out;
 }
 
+std::string to_base32(ByteView data) {
+  static constexpr char kBase32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  std::string out;
+  out.reserve((data.size() * 8 + 4) / 5);
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (std::uint8_t b : data) {
+    acc = ((acc << 8) | b) & 0xfff;  // at most 4 + 8 pending bits
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out.push_back(kBase32[(acc >> bits) & 31]);
+    }
+  }
+  if (bits > 0) out.push_back(kBase32[(acc << (5 - bits)) & 31]);
+  return out;
+}
+
+std::string dash_groups(std::string_view chars) {
+  std::string out;
+  out.reserve(chars.size() + chars.size() / 4);
+  for (std::size_t i = 0; i < chars.size(); ++i) {
+    if (i > 0 && i % 4 == 0) out.push_back('-');
+    out.push_back(chars[i]);
+  }
+  return out;
+}
+
 Result<Bytes> from_base64(std::string_view text) {
   if (text.size() % 4 != 0) {
     return make_error(ErrorCode::kInvalidEncoding,

@@ -30,6 +30,13 @@ Result<Bytes> from_hex(std::string_view hex);  // lower or upper case, even leng
 std::string to_base64(ByteView data);
 Result<Bytes> from_base64(std::string_view text);  // strict: rejects bad chars and bad padding
 
+// Base32 (RFC 4648 section 6 alphabet, upper case) without padding: the last group of fewer
+// than 5 bits is filled with zero bits. Typed codes and key fingerprints use it.
+std::string to_base32(ByteView data);
+
+// `chars` in groups of four joined by '-' ("ABCD-EFGH-IJ"), as codes are shown to people.
+std::string dash_groups(std::string_view chars);
+
 // Overwrites memory in a way the compiler cannot elide (OPENSSL_cleanse).
 void secure_zero(void* data, std::size_t size);
 
