@@ -37,9 +37,12 @@ TEST(Base32Test, DashGroupsOfFour) {
 }
 
 TEST(CanonicalTest, BigEndianIntegersByKnownAnswer) {
+  EXPECT_EQ(u16be(0x0102), (std::array<std::uint8_t, 2>{1, 2}));
   EXPECT_EQ(u32be(0x01020304), (std::array<std::uint8_t, 4>{1, 2, 3, 4}));
   EXPECT_EQ(u64be(0x0102030405060708), (std::array<std::uint8_t, 8>{1, 2, 3, 4, 5, 6, 7, 8}));
   const Bytes in = {0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10, 0xff};
+  EXPECT_EQ(load_u16be(in), 0xfedcu);
+  EXPECT_EQ(load_u16be(u16be(UINT16_MAX)), UINT16_MAX);
   EXPECT_EQ(load_u32be(in), 0xfedcba98u);
   EXPECT_EQ(load_u64be(in), 0xfedcba9876543210u);
   EXPECT_EQ(load_u64be(u64be(UINT64_MAX)), UINT64_MAX);

@@ -3,6 +3,8 @@
 #include <cassert>
 #include <cstdio>
 
+#include "tabella/util/canonical.h"
+
 namespace tabella::ledger {
 
 namespace {
@@ -175,8 +177,8 @@ Result<Bytes> encode_entry_bundle(std::span<const Bytes> entries) {
           "entry is " + std::to_string(e.size()) + " bytes; an entry bundle allows at most 65535",
           "[" + std::to_string(i) + "]");
     }
-    out.push_back(static_cast<std::uint8_t>(e.size() >> 8));
-    out.push_back(static_cast<std::uint8_t>(e.size()));
+    auto prefix = u16be(static_cast<std::uint16_t>(e.size()));
+    out.insert(out.end(), prefix.begin(), prefix.end());
     out.insert(out.end(), e.begin(), e.end());
   }
   return out;
@@ -197,7 +199,7 @@ Result<std::vector<Bytes>> decode_entry_bundle(ByteView data,
       return make_error(ErrorCode::kInvalidEncoding,
                         "truncated length prefix at byte offset " + std::to_string(pos), where);
     }
-    std::size_t len = (std::size_t{data[pos]} << 8) | data[pos + 1];
+    std::size_t len = load_u16be(data.subspan(pos, 2));
     if (data.size() - pos - 2 < len) {
       return make_error(ErrorCode::kInvalidEncoding,
                         "length " + std::to_string(len) + " at byte offset " + std::to_string(pos) +

@@ -4,6 +4,10 @@
 
 namespace tabella {
 
+std::array<std::uint8_t, 2> u16be(std::uint16_t v) {
+  return {static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
+}
+
 std::array<std::uint8_t, 4> u32be(std::uint32_t v) {
   return {static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),
           static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
@@ -13,6 +17,11 @@ std::array<std::uint8_t, 8> u64be(std::uint64_t v) {
   std::array<std::uint8_t, 8> out{};
   for (std::size_t i = 0; i < 8; ++i) out[i] = static_cast<std::uint8_t>(v >> (56 - 8 * i));
   return out;
+}
+
+std::uint16_t load_u16be(ByteView in) {
+  assert(in.size() >= 2);
+  return static_cast<std::uint16_t>((in[0] << 8) | in[1]);
 }
 
 std::uint32_t load_u32be(ByteView in) {

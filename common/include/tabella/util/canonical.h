@@ -21,10 +21,13 @@
 
 namespace tabella {
 
-// u32be / u64be: fixed-width big-endian integers, for code that fills or reads a buffer of known
-// size (Writer and Reader use them too).
+// u16be / u32be / u64be: fixed-width big-endian integers, for code that fills or reads a buffer
+// of known size (Writer and Reader use them too; the tlog entry bundles use u16be).
+std::array<std::uint8_t, 2> u16be(std::uint16_t v);
 std::array<std::uint8_t, 4> u32be(std::uint32_t v);
 std::array<std::uint8_t, 8> u64be(std::uint64_t v);
+// REQUIRES: in.size() >= 2
+std::uint16_t load_u16be(ByteView in);
 // REQUIRES: in.size() >= 4
 std::uint32_t load_u32be(ByteView in);
 // REQUIRES: in.size() >= 8
