@@ -207,9 +207,10 @@ Result<ElectionLedger::Admitted> ElectionLedger::admit(ByteView entry) const {
   }
   // Cheapest first (docs/api.md, "Order of checks"): a stored entry is answered as a duplicate
   // without any check (it passed them all when it was appended); the committer finds it again.
-  auto stored = impl_->storage.find_by_hash(sha256(entry));
+  const Digest id = sha256(entry);
+  auto stored = impl_->storage.find_by_hash(id);
   if (!stored) return stored.error();
-  if (*stored) return Admitted{nullptr, "stored"};
+  if (*stored) return Admitted{nullptr, "stored", id};
   // Envelope and signature, then author and phase before the body is decoded (a ballot's group
   // elements cost more to decode than the signature to check).
   auto decoded = record::Entry::decode(entry);
@@ -220,7 +221,7 @@ Result<ElectionLedger::Admitted> ElectionLedger::admit(ByteView entry) const {
     return as_malformed(st.error());
   }
   std::string flow = to_hex(decoded->author);
-  return Admitted{std::make_shared<const record::Entry>(std::move(*decoded)), std::move(flow)};
+  return Admitted{std::make_shared<const record::Entry>(std::move(*decoded)), std::move(flow), id};
 }
 
 Result<Prepared> ElectionLedger::verify_admitted(ByteView entry, const Admitted& admitted) const {
@@ -232,7 +233,7 @@ Result<Prepared> ElectionLedger::verify_admitted(ByteView entry, const Admitted&
   Impl::PublishedGateView view{*p, *impl_};
   auto body = record::decode_body(decoded.type, decoded.body);
   if (!body) return as_malformed(body.error());
-  CheckedEntry checked{decoded, std::move(*body), sha256(entry), false, ledger::leaf_hash(entry)};
+  CheckedEntry checked{decoded, std::move(*body), admitted.id, false, ledger::leaf_hash(entry)};
   if (Status st = impl_->gate(checked.entry, &checked.body, view); !st.ok()) {
     return as_malformed(st.error());
   }

@@ -100,7 +100,8 @@ void ElectionLedger::register_record_routes(Router& router, Committer& committer
             }
             type = record::entry_type_name(decoded->type);
           }
-          ledger::Hash leaf = ledger::leaf_hash(entry);
+          // The product's leaf hash when there is one (computed once, on the pool).
+          ledger::Hash leaf = product && product->leaf ? *product->leaf : ledger::leaf_hash(entry);
           committer.submit(
               std::move(entry), std::move(product),
               [m, &pool, reject, respond, type, leaf](Result<AppendOutcome> outcome) {

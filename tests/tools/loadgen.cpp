@@ -936,9 +936,10 @@ int main(int argc, char** argv) {
   };
   double commits = sum_nodes("tabella_ledger_commits_total");
   double failures = sum_nodes("tabella_ledger_commit_failures_total");
+  char offered[64] = "";  // "410", "12.5": std::to_string would print six decimals
+  if (rate > 0) std::snprintf(offered, sizeof offered, " (offered %g/s)", rate);
   std::printf("submitted %zu ballots over %zu connections in %.2f s%s\n", all.size(),
-              by_kiosk.size(), took.count(),
-              rate > 0 ? (" (offered " + std::to_string(rate) + "/s)").c_str() : "");
+              by_kiosk.size(), took.count(), offered);
   std::printf("throughput: %.0f ballots/s = %.0f%% of the verification bound\n", throughput,
               100 * throughput / bound);
   std::printf("latency: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", 1000 * percentile(all, 0.5),

@@ -122,6 +122,7 @@ class ElectionLedger final : public BatchHooks {
     // The pool's fair-queueing flow (ThreadPool::try_post): the author's key in hex, or
     // "stored" for an entry already in the log.
     std::string flow;
+    Digest id{};  // SHA-256 of the entry (the stored-entry lookup's key), reused by the product
   };
   Result<Admitted> admit(ByteView entry) const;
   Result<Prepared> verify_admitted(ByteView entry, const Admitted& admitted) const;
