@@ -519,8 +519,7 @@ struct Cosigner::Impl {
     MutexLock lock(mu);
     if (pushing == now) return;
     pushing = now;
-    next_round_at = Clock::now();
-    log_event(LogLevel::kInfo, "cosign_pusher", {{"pushing", now ? "true" : "false"}});
+    next_round_at = Clock::now();  // the share logs the change (event=cosign_pusher)
     cv.notify_all();
   }
 
