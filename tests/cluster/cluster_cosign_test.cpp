@@ -242,6 +242,10 @@ TEST_F(ClusterCosign, OneNodePushesEveryNodeServesTheQuorumAndAnotherTakesOverWh
   for (std::size_t k = 0; k < 3; ++k) {
     std::string text = metrics(k);
     EXPECT_EQ(metric(text, "tabella_ledger_shared_cosigned_refused_total"), 0) << "node " << k;
+    HttpClient c(nodes_[k]->port());
+    auto witnesses = c.get("/v1/witnesses");
+    ASSERT_TRUE(witnesses.ok());
+    EXPECT_EQ(json::parse(witnesses->body)["pushing"], static_cast<int>(k) == p) << "node " << k;
     if (static_cast<int>(k) == p) {
       EXPECT_GT(metric(text, "tabella_ledger_cosignatures_total"), 0) << text;
       EXPECT_GT(metric(text, "tabella_ledger_shared_cosigned_published_total"), 0) << text;
@@ -253,7 +257,6 @@ TEST_F(ClusterCosign, OneNodePushesEveryNodeServesTheQuorumAndAnotherTakesOverWh
         << text;
     EXPECT_GT(metric(text, "tabella_ledger_shared_cosigned_adopted_total"), 0) << "node " << k;
     // The old scrape path still answers with the same counters.
-    HttpClient c(nodes_[k]->port());
     auto old = c.get("/metrics/witnesses");
     ASSERT_TRUE(old.ok());
     EXPECT_EQ(metric(old->body, "tabella_ledger_cosignatures_total"), 0);
