@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # deploy/cluster.sh start|stop|status [options]: a whole Tabella cluster on 127.0.0.1 for a demo
 # election (docs/cluster.md section 2): 3 etcd members, 3 tabella-ledger nodes on them and 3
-# witnesses (tabella-witness, witness i following node i; every node pushes its checkpoints to all
-# three). With no options it uses the build in build/release, keeps its state in
+# witnesses (tabella-witness, witness i following node i; every node is given all three and one
+# node at a time pushes checkpoints to them, the others take its cosignatures). With no options it uses the build in build/release, keeps its state in
 # $TABELLA_CLUSTER_DIR (default /tmp/tabella-cluster), makes an authority key there when none is
 # given (authority.key, 0600), and writes election.json: ballots/demo-general.json with the three
 # witnesses named in the manifest (quorum 2), ready for `tabella-admin init --ballot`.

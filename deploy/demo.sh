@@ -18,8 +18,8 @@
 #   tokens unused (build/demo/tokens/unused.csv), and print the command that opens the kiosk
 #   window against that ledger (poll-worker PIN 0000) and the commands that finish the election.
 #   --cluster: the same election over 3 ledger nodes on a 3-member etcd (deploy/cluster.sh, free
-#   ports, state in build/demo/cluster): witness i follows node i and every node pushes its
-#   checkpoints to all three; guardian i and kiosk i use node i, the official uses node 1 (n0);
+#   ports, state in build/demo/cluster): witness i follows node i, one node at a time pushes the
+#   checkpoints to all three and the others share its cosignatures; guardian i and kiosk i use node i, the official uses node 1 (n0);
 #   at the end every node must serve the same log.
 # Output: build/demo/ (replaced on every run). Exits non-zero if any step fails. Leaves no
 # process running (with --keep: only the ledger and its witnesses, whose pids it prints).
@@ -161,7 +161,7 @@ for _ in range(200):
   for i in 0 1 2; do
     echo "   ledger node n$i at ${NODES[$i]}; witness.${WITNESS_ORGS[$i]} follows it, at ${WITNESS_URLS[$i]}"
   done
-  echo "   every node pushes its checkpoints to the three witnesses"
+  echo "   one node at a time pushes the checkpoints to the three witnesses; the others share them"
 else
 "$BIN/server/tabella-ledger" --data-dir "$OUT/ledger-data" --origin "$ORIGIN" \
   --authority-key "$AUTH" --listen 127.0.0.1:0 \

@@ -16,6 +16,7 @@
 #include "tabella/server/app.h"
 #include "tabella/server/config.h"
 #include "tabella/server/election_ledger.h"
+#include "tabella/server/etcd/etcd_cosign.h"
 #include "tabella/server/etcd/etcd_storage.h"
 #include "tabella/server/witness/witness_service.h"
 #include "tabella/util/cli_parse.h"
@@ -100,6 +101,8 @@ tabella::Result<tabella::server::ClusterStorage> open_cluster(
            "tabella_ledger_etcd_conflicts_total " +
            std::to_string(raw->conflict_count()) + "\n";
   };
+  // One cosigning path for the cluster (docs/cluster.md section 4): used when --witness is given.
+  cluster.cosign = std::make_shared<etcd::EtcdCosignShare>(*raw, etcd::CosignShareOptions{});
   cluster.storage = std::move(*opened);
   return cluster;
 }

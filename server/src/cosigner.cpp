@@ -30,6 +30,15 @@ bool same_witness_key(const std::string& a, const std::string& b) {
          va->verify_key().bytes() == vb->verify_key().bytes();
 }
 
+// The size of a signed checkpoint note, unchecked (for log lines and the share's comparisons).
+std::optional<std::uint64_t> note_size(std::string_view text) {
+  auto note = ledger::parse_note(text);
+  if (!note) return std::nullopt;
+  auto cp = ledger::Checkpoint::parse(note->text);
+  if (!cp) return std::nullopt;
+  return cp->size;
+}
+
 std::string prometheus_label(std::string_view v) {
   std::string out;
   for (char c : v) {
@@ -96,6 +105,14 @@ struct Cosigner::Impl {
   std::uint64_t round_counter TABELLA_GUARDED_BY(mu) = 0;
   std::vector<Waiter> waiters TABELLA_GUARDED_BY(mu);
   std::thread coordinator;
+  // Cluster mode (options.share): whether this node pushes (always true without a share), the
+  // latest shared note not used yet, whether to check it now (it is new, or the served size or
+  // the manifest changed since it was found not yet usable), and the counters.
+  bool pushing TABELLA_GUARDED_BY(mu) = true;
+  std::optional<std::string> shared_pending TABELLA_GUARDED_BY(mu);
+  bool shared_fresh TABELLA_GUARDED_BY(mu) = false;  // not checked before
+  bool shared_ready TABELLA_GUARDED_BY(mu) = false;
+  ShareStats share TABELLA_GUARDED_BY(mu);
 
   bool pending_work() const TABELLA_REQUIRES(mu) {
     return configured && latest && latest->size > 0 && (!cosigned || latest->size > cosigned->size);
@@ -130,7 +147,7 @@ struct Cosigner::Impl {
   }
 
   void maybe_start_round(Clock::time_point now) TABELLA_REQUIRES(mu) {
-    if (round_active || storing || !pending_work() || now < next_round_at) return;
+    if (!pushing || round_active || storing || !pending_work() || now < next_round_at) return;
     round = Target{++round_counter, latest->size, latest->note};
     lines.clear();
     assigned.clear();
@@ -176,6 +193,16 @@ struct Cosigner::Impl {
       if (!expired.empty()) {
         mu.unlock();
         for (auto& f : expired) f();
+        mu.lock();
+        continue;
+      }
+      if (shared_ready && shared_pending && !storing) {
+        shared_ready = false;
+        std::string text = std::move(*shared_pending);
+        shared_pending.reset();
+        bool fresh = std::exchange(shared_fresh, false);
+        mu.unlock();
+        take_shared(std::move(text), fresh);
         mu.lock();
         continue;
       }
@@ -373,6 +400,7 @@ struct Cosigner::Impl {
       cv.notify_all();
       mu.unlock();
       for (auto& f : ready) f();
+      if (options.share) publish(cp);
       mu.lock();
       return;
     }
@@ -385,6 +413,180 @@ struct Cosigner::Impl {
                  {"quorum", std::to_string(quorum)}});
     }
     cv.notify_all();
+  }
+
+  // Cluster mode: checks a shared cosigned note in full (see cosigner.h). nullopt: not usable
+  // yet (beyond the served size but within the cluster log, or no manifest yet); an error: it
+  // does not check out. `fresh`: first check of this note (the cluster log's size is read).
+  Result<std::optional<StoredCheckpoint>> check_shared(const std::string& text, bool fresh)
+      TABELLA_EXCLUDES(mu) {
+    auto found = view.check_shared(text);
+    if (!found) return found.error();
+    std::vector<ledger::CosignatureVerifier> witnesses;
+    std::uint32_t need = 0;
+    {
+      MutexLock lock(mu);
+      if (!configured) return std::optional<StoredCheckpoint>();
+      for (const auto& m : members) {
+        auto v = ledger::CosignatureVerifier::from_verifier_key(m.key);
+        if (v && v->name() == m.name) witnesses.push_back(std::move(*v));
+      }
+      need = quorum;
+    }
+    TABELLA_TRY(ledger::check_cosignature_quorum(text, witnesses, need));
+    if (!found->served) {
+      if (fresh) {
+        auto cluster = options.share->cluster_size();
+        if (cluster && found->size > *cluster) {
+          return make_error(ErrorCode::kConflict,
+                            "size " + std::to_string(found->size) + " is beyond the cluster log (" +
+                                std::to_string(*cluster) + " entries)",
+                            "size");
+        }
+      }
+      return std::optional<StoredCheckpoint>();
+    }
+    return std::optional<StoredCheckpoint>(StoredCheckpoint{found->size, text});
+  }
+
+  // Cluster mode, coordinator: uses a shared note that checks out and is newer than the stored
+  // one (stored, waiters woken), keeps one not usable yet, refuses (logs, counts) the others.
+  void take_shared(std::string text, bool fresh) TABELLA_EXCLUDES(mu) {
+    auto checked = check_shared(text, fresh);
+    mu.lock();
+    if (!checked) {
+      ++share.refused;
+      share.last_refusal = checked.error().describe();
+      auto size = note_size(text);
+      log_event(LogLevel::kError, "shared_cosigned_refused",
+                {{"size", size ? std::to_string(*size) : std::string("?")},
+                 {"reason", share.last_refusal}});
+    } else if (!*checked) {
+      if (!shared_pending) shared_pending = std::move(text);      // else a newer one came
+    } else if (!cosigned || cosigned->size < (*checked)->size) {  // else nothing new
+      adopt(std::move(**checked));
+    }
+    mu.unlock();
+  }
+
+  // Stores a checked shared note and wakes the waiters it satisfies; releases mu meanwhile.
+  void adopt(StoredCheckpoint cp) TABELLA_REQUIRES(mu) {
+    storing = true;
+    mu.unlock();
+    Status stored = view.store(cp);
+    mu.lock();
+    storing = false;
+    cv.notify_all();
+    if (!stored.ok()) {
+      log_event(LogLevel::kError, "cosign_store_failed",
+                {{"size", std::to_string(cp.size)}, {"message", stored.error().describe()}});
+      return;
+    }
+    ++share.adopted;
+    // The witnesses that cosigned it have seen that size: saves a 409 if this node pushes next.
+    if (auto note = ledger::parse_note(cp.note)) {
+      for (auto& p : peers) {
+        if (p->verifier && p->verifier->verify(*note).ok()) p->size = std::max(p->size, cp.size);
+      }
+    }
+    if (!cosigned || cp.size > cosigned->size) cosigned = cp;
+    auto ready = take_satisfied(cosigned->size, true);
+    mu.unlock();
+    for (auto& f : ready) f();
+    mu.lock();
+  }
+
+  // Cluster mode: shares this node's cosigned note, unless the shared one is at least as new
+  // and checks out. On a worker thread, without mu.
+  void publish(const StoredCheckpoint& cp) TABELLA_EXCLUDES(mu) {
+    auto keep = [this, &cp](const std::string& current) {
+      if (current == cp.note) return true;
+      auto checked = check_shared(current, /*fresh=*/true);
+      auto size = note_size(current);
+      return checked.ok() && size && *size >= cp.size;
+    };
+    Status st = options.share->publish(cp.size, cp.note, keep);
+    MutexLock lock(mu);
+    if (st.ok()) {
+      ++share.published;
+    } else {
+      log_event(LogLevel::kWarn, "cosign_share_failed",
+                {{"size", std::to_string(cp.size)}, {"message", st.error().describe()}});
+    }
+  }
+
+  void set_pushing(bool now) TABELLA_EXCLUDES(mu) {
+    MutexLock lock(mu);
+    if (pushing == now) return;
+    pushing = now;
+    next_round_at = Clock::now();  // the share logs the change (event=cosign_pusher)
+    cv.notify_all();
+  }
+
+  void offer_shared(std::string note) TABELLA_EXCLUDES(mu) {
+    MutexLock lock(mu);
+    shared_pending = std::move(note);
+    shared_fresh = true;
+    shared_ready = true;
+    cv.notify_all();
+  }
+
+  std::vector<WitnessStats> stats() const TABELLA_EXCLUDES(mu) {
+    MutexLock lock(mu);
+    std::vector<WitnessStats> out;
+    for (const auto& p : peers) {
+      WitnessStats s;
+      s.url = p->url;
+      s.verifier_key = p->verifier_key;
+      if (auto v = ledger::CosignatureVerifier::from_verifier_key(p->verifier_key)) {
+        s.name = v->name();
+      }
+      s.member = p->verifier.has_value();
+      s.size = p->size;
+      s.collected = p->collected;
+      s.failed = p->failed;
+      s.last_error = p->last_error;
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
+
+  std::string render_metrics() const TABELLA_EXCLUDES(mu) {
+    auto all = stats();
+    std::string out =
+        "# HELP tabella_ledger_cosignatures_total Witness cosignatures on the ledger's "
+        "checkpoints, by witness and result.\n"
+        "# TYPE tabella_ledger_cosignatures_total counter\n";
+    for (const auto& s : all) {
+      std::string labels =
+          "witness=\"" + prometheus_label(s.url) + "\",name=\"" + prometheus_label(s.name) + "\"";
+      out += "tabella_ledger_cosignatures_total{" + labels + ",result=\"collected\"} " +
+             std::to_string(s.collected) + "\n";
+      out += "tabella_ledger_cosignatures_total{" + labels + ",result=\"failed\"} " +
+             std::to_string(s.failed) + "\n";
+    }
+    MutexLock lock(mu);
+    out +=
+        "# HELP tabella_ledger_cosigned_size Tree size of the latest stored cosigned checkpoint.\n"
+        "# TYPE tabella_ledger_cosigned_size gauge\n"
+        "tabella_ledger_cosigned_size " +
+        std::to_string(cosigned ? cosigned->size : 0) + "\n";
+    if (options.share) {
+      auto line = [&out](const char* name, const char* type, const char* help, std::uint64_t v) {
+        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+               name + " " + std::to_string(v) + "\n";
+      };
+      line("tabella_ledger_cosign_pushing", "gauge",
+           "1 while this node is the cluster's one pusher to the witnesses.", pushing ? 1 : 0);
+      line("tabella_ledger_shared_cosigned_adopted_total", "counter",
+           "Cosigned checkpoints of another node taken from the cluster, checked.", share.adopted);
+      line("tabella_ledger_shared_cosigned_refused_total", "counter",
+           "Cosigned checkpoints in the cluster that did not check out (never served).",
+           share.refused);
+      line("tabella_ledger_shared_cosigned_published_total", "counter",
+           "Cosigned checkpoints this node shared with the cluster.", share.published);
+    }
+    return out;
   }
 
   void work(std::size_t i) TABELLA_EXCLUDES(mu) {
@@ -405,7 +607,7 @@ struct Cosigner::Impl {
   }
 };
 
-Cosigner::Cosigner(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Cosigner::Cosigner(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Cosigner::~Cosigner() {
   stop();
@@ -413,7 +615,7 @@ Cosigner::~Cosigner() {
 
 Result<std::unique_ptr<Cosigner>> Cosigner::create(Options options, LedgerView ledger,
                                                    std::optional<StoredCheckpoint> restored) {
-  auto impl = std::make_unique<Impl>();
+  auto impl = std::make_shared<Impl>();
   std::set<std::string> seen;
   for (const auto& url : options.urls) {
     auto ep = http::Url::parse(url, http::kEndpointRules);
@@ -438,6 +640,7 @@ Result<std::unique_ptr<Cosigner>> Cosigner::create(Options options, LedgerView l
   {
     MutexLock lock(impl->mu);
     impl->cosigned = std::move(restored);
+    impl->pushing = impl->options.share == nullptr;  // cluster: once the share says so
   }
   // Keys: asked in parallel; a witness that does not answer now is asked again later.
   {
@@ -462,6 +665,11 @@ Result<std::unique_ptr<Cosigner>> Cosigner::create(Options options, LedgerView l
   for (std::size_t i = 0; i < raw->peers.size(); ++i) {
     raw->peers[i]->thread = std::thread([raw, i] { raw->work(i); });
   }
+  if (raw->options.share) {
+    raw->options.share->start(
+        CosignShare::Listener{[raw](bool pushing) { raw->set_pushing(pushing); },
+                              [raw](std::string note) { raw->offer_shared(std::move(note)); }});
+  }
   return std::unique_ptr<Cosigner>(new Cosigner(std::move(impl)));
 }
 
@@ -477,6 +685,7 @@ Status Cosigner::set_witnesses(std::span<const election::Witness> members, std::
   impl_->members.assign(members.begin(), members.end());
   impl_->quorum = quorum;
   impl_->configured = true;
+  if (impl_->shared_pending) impl_->shared_ready = true;
   std::string refused;
   std::size_t known_members = 0;
   for (auto& p : impl_->peers) {
@@ -502,6 +711,7 @@ void Cosigner::offer(std::uint64_t size, std::string note) {
   MutexLock lock(impl_->mu);
   if (impl_->latest && impl_->latest->size >= size) return;
   impl_->latest = Impl::Target{0, size, std::move(note)};
+  if (impl_->shared_pending) impl_->shared_ready = true;  // the served size grew
   impl_->cv.notify_all();
 }
 
@@ -535,51 +745,39 @@ void Cosigner::wait_for(std::uint64_t min_size, std::chrono::steady_clock::time_
   if (now) done(*now);
 }
 
-std::vector<Cosigner::WitnessStats> Cosigner::stats() const {
+void Cosigner::offer_shared(std::string note) {
+  impl_->offer_shared(std::move(note));
+}
+
+bool Cosigner::pushing() const {
   MutexLock lock(impl_->mu);
-  std::vector<WitnessStats> out;
-  for (const auto& p : impl_->peers) {
-    WitnessStats s;
-    s.url = p->url;
-    s.verifier_key = p->verifier_key;
-    if (auto v = ledger::CosignatureVerifier::from_verifier_key(p->verifier_key)) {
-      s.name = v->name();
-    }
-    s.member = p->verifier.has_value();
-    s.size = p->size;
-    s.collected = p->collected;
-    s.failed = p->failed;
-    s.last_error = p->last_error;
-    out.push_back(std::move(s));
-  }
-  return out;
+  return impl_->pushing;
+}
+
+Cosigner::ShareStats Cosigner::share_stats() const {
+  MutexLock lock(impl_->mu);
+  return impl_->share;
+}
+
+std::vector<Cosigner::WitnessStats> Cosigner::stats() const {
+  return impl_->stats();
 }
 
 std::string Cosigner::render_metrics() const {
-  auto all = stats();
-  std::string out =
-      "# HELP tabella_ledger_cosignatures_total Witness cosignatures on the ledger's checkpoints, "
-      "by witness and result.\n"
-      "# TYPE tabella_ledger_cosignatures_total counter\n";
-  for (const auto& s : all) {
-    std::string labels =
-        "witness=\"" + prometheus_label(s.url) + "\",name=\"" + prometheus_label(s.name) + "\"";
-    out += "tabella_ledger_cosignatures_total{" + labels + ",result=\"collected\"} " +
-           std::to_string(s.collected) + "\n";
-    out += "tabella_ledger_cosignatures_total{" + labels + ",result=\"failed\"} " +
-           std::to_string(s.failed) + "\n";
-  }
-  auto cp = latest_cosigned();
-  out +=
-      "# HELP tabella_ledger_cosigned_size Tree size of the latest stored cosigned checkpoint.\n"
-      "# TYPE tabella_ledger_cosigned_size gauge\n"
-      "tabella_ledger_cosigned_size " +
-      std::to_string(cp ? cp->size : 0) + "\n";
-  return out;
+  return impl_->render_metrics();
+}
+
+std::function<std::string()> Cosigner::metrics_source() const {
+  return [weak = std::weak_ptr<const Impl>(impl_)] {
+    auto impl = weak.lock();
+    return impl ? impl->render_metrics() : std::string();
+  };
 }
 
 void Cosigner::stop() {
   std::vector<std::function<void()>> pending;
+  // The share first: no callback into the cosigner after this, and another node pushes now.
+  if (impl_->options.share) impl_->options.share->stop();
   {
     MutexLock lock(impl_->mu);
     if (impl_->stopped) return;

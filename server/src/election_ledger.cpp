@@ -127,9 +127,12 @@ Result<std::unique_ptr<ElectionLedger>> ElectionLedger::open(Storage& storage,
   if (!witnesses.urls.empty()) {
     Cosigner::Options co;
     co.urls = std::move(witnesses.urls);
+    co.share = std::move(witnesses.share);
     auto c = Cosigner::create(std::move(co), impl->cosigner_view(), impl->latest_cosigned());
     if (!c) return c.error();
     impl->cosigner = std::move(*c);
+    // Its counters on GET /metrics (GET /metrics/witnesses still has them alone).
+    if (metrics) metrics->add_source(impl->cosigner->metrics_source());
   }
   if (const election::Manifest* m = impl->state.manifest()) {
     TABELLA_TRY(impl->witnesses_known(*m, /*at_open=*/true));
@@ -160,22 +163,7 @@ std::string ElectionLedger::verifier_key() const {
 }
 
 Status ElectionLedger::check_root(const ledger::Checkpoint& checkpoint) const {
-  auto p = impl_->published();
-  if (checkpoint.size > p->size) {
-    return make_error(ErrorCode::kNotFound, "this node has committed " + std::to_string(p->size) +
-                                                " entries, not yet " +
-                                                std::to_string(checkpoint.size));
-  }
-  auto root = checkpoint.size == p->size ? Result<ledger::Hash>(p->root)
-                                         : ledger::root_at(checkpoint.size, impl_->reader);
-  if (!root) return root.error();
-  if (*root != checkpoint.root) {
-    return make_error(ErrorCode::kConflict,
-                      "the root at size " + std::to_string(checkpoint.size) +
-                          " differs from this node's tree: a rewritten or forked history",
-                      "root");
-  }
-  return Status::success();
+  return impl_->check_root(checkpoint);
 }
 
 void ElectionLedger::set_cluster_mode(bool cluster) {

@@ -532,7 +532,41 @@ struct ElectionLedger::Impl {
       if (!cosigned || cp.size > cosigned->size) cosigned = cp;
       return Status::success();
     };
+    // A cosigned note shared by another node of the cluster: this log's key, and this node's root
+    // at a size it serves (docs/cluster.md section 4, "One cosigning path for the cluster").
+    v.check_shared = [this](const std::string& note) -> Result<Cosigner::SharedCheck> {
+      ledger::NoteVerifier verifier(id.origin, id.key->verify_key());
+      auto cp = ledger::open_checkpoint(note, verifier);
+      if (!cp) return cp.error().with_prefix("not a checkpoint signed by this ledger's key");
+      Status root = check_root(*cp);
+      if (!root.ok() && root.error().code == ErrorCode::kNotFound) {
+        return Cosigner::SharedCheck{cp->size, false};
+      }
+      if (!root.ok()) return root.error();
+      return Cosigner::SharedCheck{cp->size, true};
+    };
     return v;
+  }
+
+  // kNotFound when `checkpoint` is beyond the served size; kConflict when its root differs from
+  // this node's tree at its size.
+  Status check_root(const ledger::Checkpoint& checkpoint) const {
+    auto p = published();
+    if (checkpoint.size > p->size) {
+      return make_error(ErrorCode::kNotFound, "this node has committed " + std::to_string(p->size) +
+                                                  " entries, not yet " +
+                                                  std::to_string(checkpoint.size));
+    }
+    auto root = checkpoint.size == p->size ? Result<ledger::Hash>(p->root)
+                                           : ledger::root_at(checkpoint.size, reader);
+    if (!root) return root.error();
+    if (*root != checkpoint.root) {
+      return make_error(ErrorCode::kConflict,
+                        "the root at size " + std::to_string(checkpoint.size) +
+                            " differs from this node's tree: a rewritten or forked history",
+                        "root");
+    }
+    return Status::success();
   }
 
   // Start-up and recovery (election_replay.cpp; committer thread, or open()).

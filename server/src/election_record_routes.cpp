@@ -380,6 +380,8 @@ void ElectionLedger::register_record_routes(Router& router, Committer& committer
     respond(json_ok(json{{"witnessed", m->witnessed.load()},
                          {"size", p->size},
                          {"cosigned_size", c ? c->size : 0},
+                         // Whether this node pushes to the witnesses (a cluster has one).
+                         {"pushing", m->cosigner && m->cosigner->pushing()},
                          {"quorum", quorum},
                          {"members", std::move(members)},
                          {"witnesses", std::move(list)}}

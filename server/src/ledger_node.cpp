@@ -94,8 +94,9 @@ Status LedgerNode::wire(const ServerConfig& config, const LedgerHooks& hooks,
     std::copy(authority->begin(), authority->end(), id.authority.begin());
     id.key = *key;
     auto replay_start = std::chrono::steady_clock::now();
-    auto opened = ElectionLedger::open(*storage_, std::move(id), &metrics_,
-                                       WitnessOptions{config.witnesses, config.cosign_wait});
+    auto opened =
+        ElectionLedger::open(*storage_, std::move(id), &metrics_,
+                             WitnessOptions{config.witnesses, config.cosign_wait, cluster_.cosign});
     if (!opened) return opened.error();
     election_ = std::move(*opened);
     std::chrono::duration<double> took = std::chrono::steady_clock::now() - replay_start;

@@ -354,6 +354,10 @@ void EtcdStorage::note_contend(const json& txn_answer) {
   if (revision != seen) contended_.store(true);
 }
 
+Result<json> EtcdStorage::gateway(const std::string& path, const json& body) {
+  return client_->call(path, body);
+}
+
 bool EtcdStorage::take_contended() {
   return contended_.exchange(false);
 }

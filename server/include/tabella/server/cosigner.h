@@ -18,6 +18,16 @@
 // A round ends when the quorum is reached or every witness of the round answered; a round
 // without quorum is retried with the latest checkpoint after `retry_interval`.
 //
+// Cluster mode (Options::share, docs/cluster.md section 4, "One cosigning path for the cluster"):
+// rounds run only while this node is the pusher (the share's on_role); the cosigned note of a
+// round is also shared (CosignShare::publish). A shared note (offer_shared, from the share's
+// on_shared) is used only once it checks out in full: the ledger's signature and a root equal to
+// this node's at a size it serves (LedgerView::check_shared), a quorum of the manifest's
+// witnesses, and a size within the cluster log; it is then stored like one of its own rounds and
+// wakes the waiters. One that does not check out is refused: logged (event=shared_cosigned_
+// refused), counted (tabella_ledger_shared_cosigned_refused_total), never used. One beyond the
+// served size but within the cluster log waits until this node serves that size.
+//
 // Witness keys: create() asks every URL for GET /witness/status "verifier_key" (a witness that
 // does not answer is asked again before each of its submissions). set_witnesses() matches them
 // with the manifest's members (same name and key); a URL whose key is not a member is an error
@@ -38,6 +48,7 @@
 
 #include "tabella/election/manifest.h"
 #include "tabella/ledger/merkle.h"
+#include "tabella/server/cosign_share.h"
 #include "tabella/server/storage.h"
 #include "tabella/util/result.h"
 
@@ -49,6 +60,14 @@ class Cosigner {
     std::vector<std::string> urls;  // witness base URLs, http://host:port
     std::chrono::milliseconds request_timeout{5000};
     std::chrono::milliseconds retry_interval{500};  // after a round without quorum
+    // Cluster mode: the nodes' one cosigning path (started by create(), stopped by stop()).
+    std::shared_ptr<CosignShare> share;
+  };
+  // What LedgerView::check_shared found: the note's size and whether this node serves it (its
+  // root then equals this node's root at that size).
+  struct SharedCheck {
+    std::uint64_t size = 0;
+    bool served = false;
   };
   // What the cosigner needs from the ledger.
   struct LedgerView {
@@ -57,6 +76,10 @@ class Cosigner {
         consistency_proof;
     // Makes a cosigned checkpoint durable (and visible to readers). Sizes only grow.
     std::function<Status(const StoredCheckpoint&)> store;
+    // Cluster mode: checks a shared cosigned note's checkpoint: signed with the ledger's key for
+    // its origin and, when its size is at most the served size, a root equal to this node's root
+    // at that size (an error otherwise).
+    std::function<Result<SharedCheck>(const std::string& note)> check_shared;
   };
   // Per-witness counters (GET /metrics/witnesses, GET /v1/witnesses).
   struct WitnessStats {
@@ -98,17 +121,34 @@ class Cosigner {
   void wait_for(std::uint64_t min_size, std::chrono::steady_clock::time_point deadline,
                 std::function<void(bool)> done);
 
+  // Cluster mode: a shared cosigned note (see the top). Cheap: checked on the cosigner's thread.
+  void offer_shared(std::string note);
+  // Whether this node pushes to the witnesses (always, without a share).
+  bool pushing() const;
+  struct ShareStats {
+    std::uint64_t adopted = 0;    // shared notes taken (newer than the stored one, checked)
+    std::uint64_t refused = 0;    // shared notes that did not check out
+    std::uint64_t published = 0;  // this node's cosigned notes written to the share
+    std::string last_refusal;
+  };
+  ShareStats share_stats() const;
+
   std::vector<WitnessStats> stats() const;
-  // Prometheus text: tabella_ledger_cosignatures_total{witness=...,result="collected|failed"}.
+  // Prometheus text: tabella_ledger_cosignatures_total{witness=...,result="collected|failed"},
+  // tabella_ledger_cosigned_size, and in cluster mode tabella_ledger_cosign_pushing and
+  // tabella_ledger_shared_cosigned_{adopted,refused,published}_total.
   std::string render_metrics() const;
+  // render_metrics() for Metrics::add_source: safe to call after the cosigner is destroyed
+  // (it then renders nothing).
+  std::function<std::string()> metrics_source() const;
 
   // Joins the threads; pending waiters get done(false). Idempotent.
   void stop();
 
  private:
   struct Impl;
-  explicit Cosigner(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  explicit Cosigner(std::shared_ptr<Impl> impl);
+  std::shared_ptr<Impl> impl_;
 };
 
 }  // namespace tabella::server

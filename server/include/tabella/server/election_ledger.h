@@ -46,6 +46,7 @@
 #include "tabella/ledger/checkpoint.h"
 #include "tabella/record/entry.h"
 #include "tabella/server/committer.h"
+#include "tabella/server/cosign_share.h"
 #include "tabella/server/metrics.h"
 #include "tabella/server/router.h"
 #include "tabella/server/storage.h"
@@ -58,6 +59,8 @@ namespace tabella::server {
 struct WitnessOptions {
   std::vector<std::string> urls;                 // --witness, base URLs http://host:port
   std::chrono::milliseconds cosign_wait{10000};  // --cosign-wait: how long a receipt waits
+  // Cluster mode: the nodes' one cosigning path (cosign_share.h); used only with urls.
+  std::shared_ptr<CosignShare> share;
 };
 
 struct LedgerIdentity {

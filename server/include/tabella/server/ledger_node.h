@@ -49,6 +49,8 @@ struct ClusterStorage {
   std::function<void(std::function<void()>)> set_listener;
   // Prometheus text about the cluster side, appended to GET /metrics (may be empty).
   std::function<std::string()> metrics;
+  // The nodes' one cosigning path (cosign_share.h), handed to the cosigner (may be null).
+  std::shared_ptr<CosignShare> cosign;
 };
 
 class LedgerNode;

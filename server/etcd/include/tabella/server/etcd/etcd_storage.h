@@ -101,6 +101,11 @@ class EtcdStorage final : public Storage {
   // Called from the watcher thread when the cluster log grew. Set before serving.
   void set_remote_listener(std::function<void()> listener);
 
+  // One request to etcd's JSON gateway (path like "/v3/kv/range") with the same failover and
+  // kept-alive connections as the log's; the cosignature sharing (etcd_cosign.h) uses it.
+  Result<nlohmann::json> gateway(const std::string& path, const nlohmann::json& body);
+  const EtcdOptions& options() const { return options_; }
+
   // Counters for metrics and benchmarks.
   std::uint64_t txn_count() const { return txns_.load(); }
   std::uint64_t conflict_count() const { return conflicts_.load(); }
