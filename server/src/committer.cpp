@@ -170,7 +170,7 @@ struct Committer::Impl {
         last_batch = batch.size();
       }
       if (batch.empty()) {
-        (void)catch_up();
+        (void)timed_catch_up();
         continue;
       }
       process(batch);
@@ -187,7 +187,7 @@ struct Committer::Impl {
   Status catch_up() {
     if (options.remote == nullptr) return Status::success();
     if (auto f = fatal_error()) return Status(*f);
-    auto target = options.remote->cluster_size();
+    auto target = options.remote->catch_up_target();
     if (!target) return target.error();
     for (;;) {
       auto base = storage.size();
@@ -217,10 +217,30 @@ struct Committer::Impl {
       view.begin_entry(*base);
       hooks.before_commit(*base, *remote, view);
       view.accept_entry();
+      const auto apply_start = std::chrono::steady_clock::now();
       Status applied = options.remote->apply_remote(*base, std::move(*remote), view.take_effects());
+      if (metrics) {
+        metrics->add_stage_seconds(
+            "apply_remote_wall",
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - apply_start).count());
+      }
       hooks.after_commit(applied);
       if (!applied.ok()) return applied;
     }
+  }
+
+  // catch_up(), its wall time counted as stage "catchup_wall" (etcd round trips, the remote
+  // entries' cheap checks, their local commit): where a cluster node's commit cycle goes.
+  Status timed_catch_up() {
+    if (options.remote == nullptr) return Status::success();
+    const auto start = std::chrono::steady_clock::now();
+    Status st = catch_up();
+    if (metrics) {
+      metrics->add_stage_seconds(
+          "catchup_wall",
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
+    return st;
   }
 
   static std::int64_t ticks(std::chrono::steady_clock::time_point t) {
@@ -270,7 +290,18 @@ struct Committer::Impl {
   // every race against a node that must first catch up with its entries.
   void yield_if_contended() {
     if (options.remote == nullptr || !options.remote->take_contended()) return;
-    const auto until = std::chrono::steady_clock::now() + options.contention_yield;
+    const auto start = std::chrono::steady_clock::now();
+    const auto until = start + options.contention_yield;
+    struct Count {
+      Metrics* metrics;
+      std::chrono::steady_clock::time_point start;
+      ~Count() {
+        if (metrics == nullptr) return;
+        metrics->add_stage_seconds(
+            "yield_wall",
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      }
+    } count{metrics, start};
     for (;;) {
       auto cluster = options.remote->cluster_size();
       auto local = storage.size();
@@ -294,7 +325,7 @@ struct Committer::Impl {
         for (auto& p : batch) p.done(*f);
         return;
       }
-      if (Status st = catch_up(); !st.ok()) {
+      if (Status st = timed_catch_up(); !st.ok()) {
         if (auto f = fatal_error()) {
           for (auto& p : batch) p.done(*f);
           return;
@@ -403,7 +434,10 @@ struct Committer::Impl {
         hooks.after_commit(Status::success());
       } else {
         commit_error = note_commit_error(r.error());
-        if (metrics) metrics->add_commit_failures(1);
+        if (metrics) {
+          metrics->add_commit_failures(1);
+          metrics->add_stage_seconds("failed_commit_wall", took.count());
+        }
         hooks.after_commit(Status(r.error()));
         if (!last && r.error().reason == ErrorReason::kAppendRace) {
           return false;  // another node appended first: catch up and validate again

@@ -35,6 +35,7 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -55,6 +56,9 @@ struct EtcdOptions {
   std::size_t max_txn_bytes = 1u << 20;      // etcd's --max-request-bytes default is 1.5 MiB
   std::chrono::milliseconds timeout{10000};  // per operation, across all endpoints
   bool watch = true;                         // start the watcher thread
+  // cluster_size() also reads up to this many entries after the local copy, in the same round
+  // trip, for the fetch_remote() that follows (0: it reads the size only).
+  std::size_t prefetch_entries = 64;
 };
 
 class EtcdStorage final : public Storage {
@@ -85,9 +89,16 @@ class EtcdStorage final : public Storage {
   Status close() override;
 
   // Cluster side.
-  // The cluster log's size (a linearizable read).
+  // The cluster log's size (a linearizable read). Reads, in the same round trip, up to
+  // prefetch_entries entries after the local copy for the next fetch_remote().
   Result<std::uint64_t> cluster_size();
-  // Up to max entries of the cluster log from the local size on (empty when caught up).
+  // What a catch-up goes to: after an append that lost its race, the size that append's answer
+  // carried (read in the same transaction as its compare: no round trip; once), else
+  // cluster_size(). Any size the cluster log had at some point bounds a catch-up correctly: the
+  // next append's compare settles anything appended since.
+  Result<std::uint64_t> catch_up_target();
+  // Up to max entries of the cluster log from the local size on (empty when caught up): those
+  // the last cluster_size() read when they start at the local size (no round trip), else read.
   Result<std::vector<Bytes>> fetch_remote(std::size_t max_entries);
   // Writes entries the cluster already committed (from fetch_remote, after the caller
   // validated them) to the local copy with their effects. REQUIRES (else kConflict):
@@ -123,6 +134,12 @@ class EtcdStorage final : public Storage {
   std::atomic<std::uint64_t> txns_{0}, conflicts_{0};
   std::atomic<std::uint64_t> contend_revision_{0};  // P contend's mod_revision at the last append
   std::atomic<bool> contended_{false};
+  // What the last cluster_size() read after the local copy, not yet taken by fetch_remote.
+  Mutex prefetch_mu_;
+  std::uint64_t prefetched_from_ TABELLA_GUARDED_BY(prefetch_mu_) = 0;
+  std::vector<Bytes> prefetched_ TABELLA_GUARDED_BY(prefetch_mu_);
+  // The cluster size a lost append read, for the next catch_up_target().
+  std::optional<std::uint64_t> hinted_size_ TABELLA_GUARDED_BY(prefetch_mu_);
   // What the last fetch_remote returned: its first index and the entries' hashes.
   Mutex fetched_mu_;
   std::uint64_t fetched_from_ TABELLA_GUARDED_BY(fetched_mu_) = 0;
