@@ -184,10 +184,11 @@ struct Committer::Impl {
   // as its clients last (each round here costs etcd round trips and a local commit, so it rarely
   // sees an empty fetch); entries appended after the size was read make the append that follows
   // lose the race, and the conflict retry catches up again.
-  Status catch_up() {
+  // `known`: a cluster size read just before (the yield's), saving the round trip.
+  Status catch_up(std::optional<std::uint64_t> known = std::nullopt) {
     if (options.remote == nullptr) return Status::success();
     if (auto f = fatal_error()) return Status(*f);
-    auto target = options.remote->catch_up_target();
+    auto target = known ? Result<std::uint64_t>(*known) : options.remote->catch_up_target();
     if (!target) return target.error();
     for (;;) {
       auto base = storage.size();
@@ -231,10 +232,10 @@ struct Committer::Impl {
 
   // catch_up(), its wall time counted as stage "catchup_wall" (etcd round trips, the remote
   // entries' cheap checks, their local commit): where a cluster node's commit cycle goes.
-  Status timed_catch_up() {
+  Status timed_catch_up(std::optional<std::uint64_t> known = std::nullopt) {
     if (options.remote == nullptr) return Status::success();
     const auto start = std::chrono::steady_clock::now();
-    Status st = catch_up();
+    Status st = catch_up(known);
     if (metrics) {
       metrics->add_stage_seconds(
           "catchup_wall",
@@ -287,9 +288,11 @@ struct Committer::Impl {
   // Cluster mode: after winning a race another node lost, let the others append first: wait
   // until the cluster log grows past this node's copy (the watch wakes the committer), or at
   // most contention_yield. Without it a node with a steady stream of clients would win nearly
-  // every race against a node that must first catch up with its entries.
-  void yield_if_contended() {
-    if (options.remote == nullptr || !options.remote->take_contended()) return;
+  // every race against a node that must first catch up with its entries. Returns the cluster
+  // size it saw grow past the local copy (the catch-up that follows goes there without asking
+  // again), if any.
+  std::optional<std::uint64_t> yield_if_contended() {
+    if (options.remote == nullptr || !options.remote->take_contended()) return std::nullopt;
     const auto start = std::chrono::steady_clock::now();
     const auto until = start + options.contention_yield;
     struct Count {
@@ -305,19 +308,20 @@ struct Committer::Impl {
     for (;;) {
       auto cluster = options.remote->cluster_size();
       auto local = storage.size();
-      if (!cluster || !local || *cluster > *local) return;
+      if (!cluster || !local) return std::nullopt;
+      if (*cluster > *local) return *cluster;
       MutexLock lock(mu);
       while (!stopping && !woken) {
-        if (!cv.wait_until(mu, until)) return;
+        if (!cv.wait_until(mu, until)) return std::nullopt;
       }
-      if (stopping) return;
+      if (stopping) return std::nullopt;
       woken = false;
     }
   }
 
   void process(std::vector<Pending>& batch) {
     if (!disk_allows(batch)) return;
-    yield_if_contended();
+    std::optional<std::uint64_t> known = yield_if_contended();
     auto unreachable_since = std::chrono::steady_clock::now();
     auto backoff = std::chrono::milliseconds(25);
     for (std::size_t attempt = 0;; ++attempt) {
@@ -325,7 +329,9 @@ struct Committer::Impl {
         for (auto& p : batch) p.done(*f);
         return;
       }
-      if (Status st = timed_catch_up(); !st.ok()) {
+      Status st = timed_catch_up(known);
+      known.reset();
+      if (!st.ok()) {
         if (auto f = fatal_error()) {
           for (auto& p : batch) p.done(*f);
           return;
