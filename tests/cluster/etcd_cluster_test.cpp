@@ -276,6 +276,31 @@ TEST_F(EtcdCluster, ALostRaceCarriesWhatTheCatchUpNeeds) {
   EXPECT_FALSE(node1.fetch_remote(10).ok());
 }
 
+// Fairness signal (docs/cluster.md §1): a node that lost a race and then won its retry must not
+// yield its next turn because of its own loss (it would wait for nobody, up to
+// contention_yield), but must when another node lost since its last winning append.
+TEST_F(EtcdCluster, OnlyAnotherNodesLostRaceCountsAsContention) {
+  auto node0 = open_node(0);
+  auto node1 = open_node(1);
+  ASSERT_TRUE(node0->append_batch({Bytes{1, 1}}, {}).ok());
+  EXPECT_FALSE(node0->take_contended());
+  // node 1 loses (0 != 1), catches up and wins its retry: its own loss is not contention.
+  ASSERT_FALSE(node1->append_batch({Bytes{2, 1}}, {}).ok());
+  ASSERT_TRUE(catch_up(*node1).ok());
+  ASSERT_TRUE(node1->append_batch({Bytes{2, 1}}, {}).ok());
+  EXPECT_FALSE(node1->take_contended());
+  // node 0 loses (1 != 2); node 1's next winning append sees that loss.
+  ASSERT_FALSE(node0->append_batch({Bytes{1, 2}}, {}).ok());
+  ASSERT_TRUE(node1->append_batch({Bytes{2, 2}}, {}).ok());
+  EXPECT_TRUE(node1->take_contended());
+  EXPECT_FALSE(node1->take_contended());  // once
+  // node 0 catches up and wins: the last loss was its own.
+  ASSERT_TRUE(catch_up(*node0).ok());
+  ASSERT_TRUE(node0->append_batch({Bytes{1, 2}}, {}).ok());
+  EXPECT_FALSE(node0->take_contended());
+  EXPECT_EQ(*node0->cluster_size(), 4u);
+}
+
 TEST_F(EtcdCluster, ARewrittenLocalCopyIsRefusedAtOpen) {
   {
     auto node = open_node(0);

@@ -317,6 +317,7 @@ Result<std::vector<std::uint64_t>> EtcdStorage::append_batch(std::vector<Bytes> 
     ++txns_;
     bool committed = doc && doc->value("succeeded", false);
     if (committed) note_contend(*doc);
+    if (doc && !committed) note_own_contend(*doc);
     if (!committed) {
       // Either someone else appended, or an earlier attempt of this very request committed
       // (a timeout after etcd applied it): the bytes at our positions tell.
@@ -442,7 +443,19 @@ void EtcdStorage::note_contend(const json& txn_answer) {
     }
   }
   std::uint64_t seen = contend_revision_.exchange(revision);
-  if (revision != seen) contended_.store(true);
+  // P contend last written by this node's own lost race (its retry is what just won): nobody
+  // else is known to be waiting, and yielding would only delay this node's next batch.
+  if (revision != seen && revision != own_contend_revision_.load()) contended_.store(true);
+}
+
+void EtcdStorage::note_own_contend(const json& txn_answer) {
+  // A transaction's writes carry the revision of its answer's header.
+  try {
+    own_contend_revision_.store(std::stoull(
+        txn_answer.value("header", json::object()).value("revision", std::string("0"))));
+  } catch (const std::exception&) {
+    own_contend_revision_.store(0);
+  }
 }
 
 bool EtcdStorage::take_contended() {

@@ -106,8 +106,9 @@ class EtcdStorage final : public Storage {
   // fetch_remote returned at first_index (compared by SHA-256, no round trip), else read back.
   Status apply_remote(std::uint64_t first_index, std::vector<Bytes> entries, BatchEffects effects);
   // True (once) when another node lost an append race since this node's previous successful
-  // append (seen in the answer of the latest one): the committer then lets the others append
-  // first (Committer::Options::contention_yield).
+  // append (seen in the answer of the latest one: P contend was written again, and not last by
+  // this node's own lost race): the committer then lets the others append first
+  // (Committer::Options::contention_yield).
   bool take_contended();
   // Called from the watcher thread when the cluster log grew. Set before serving.
   void set_remote_listener(std::function<void()> listener);
@@ -122,6 +123,7 @@ class EtcdStorage final : public Storage {
   void watch_loop();
   std::string prefix() const;
   void note_contend(const nlohmann::json& txn_answer);
+  void note_own_contend(const nlohmann::json& txn_answer);
 
   EtcdOptions options_;
   std::unique_ptr<Storage> local_;
@@ -134,6 +136,8 @@ class EtcdStorage final : public Storage {
   std::atomic<std::uint64_t> txns_{0}, conflicts_{0};
   std::atomic<std::uint64_t> contend_revision_{0};  // P contend's mod_revision at the last append
   std::atomic<bool> contended_{false};
+  // The revision at which this node's last lost append wrote P contend.
+  std::atomic<std::uint64_t> own_contend_revision_{0};
   // What the last cluster_size() read after the local copy, not yet taken by fetch_remote.
   Mutex prefetch_mu_;
   std::uint64_t prefetched_from_ TABELLA_GUARDED_BY(prefetch_mu_) = 0;
