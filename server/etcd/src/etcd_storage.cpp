@@ -57,7 +57,7 @@ Result<Bytes> kv_value(const json& kv) {
 // few idle http::Clients (one per concurrent caller: the committer, the witness side, a
 // benchmark's reader), so a request costs no TCP handshake. A kept-alive connection the member
 // closed is re-opened once by http::Client; a transaction sent twice that way is harmless (its
-// compare fails and the read-back finds this node's own entries).
+// compare fails and the entries its failure branch reads are this node's own).
 struct EtcdStorage::Client {
   EtcdOptions options;
   Mutex mu;

@@ -13,9 +13,9 @@
 // bytes):   compare value(P size) == "N" (or version(P size) == 0 when N = 0)
 //           success: put P log/N .. P log/N+k-1, put P size = "N+k"
 // so an entry is appended only by a node that had validated it against the whole log before
-// it. If the compare fails, the entries at those positions are read back: equal bytes mean an
-// earlier attempt of this node committed (a timed-out request) and count as success; otherwise
-// kConflict with reason kAppendRace (field "etcd.size"): the node must fetch_remote() +
+// it. If the compare fails, the entries at those positions (read by the failure branch) tell: equal
+// bytes mean an earlier attempt of this node committed (a timed-out request) and count as success;
+// otherwise kConflict with reason kAppendRace (field "etcd.size"): the node must fetch_remote() +
 // apply_remote() (validating each remote entry with its own rules) and validate its batch again.
 // Only after etcd committed (a Raft majority fsync'ed it) is the batch written to the local copy
 // with its effects, so a receipt never precedes the cluster commit.
