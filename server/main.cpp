@@ -56,6 +56,7 @@ class EtcdRemote final : public tabella::server::RemoteLog {
  public:
   explicit EtcdRemote(tabella::server::etcd::EtcdStorage& storage) : storage_(storage) {}
   tabella::Result<std::uint64_t> cluster_size() override { return storage_.cluster_size(); }
+  tabella::Result<std::uint64_t> catch_up_target() override { return storage_.catch_up_target(); }
   bool take_contended() override { return storage_.take_contended(); }
   tabella::Result<std::vector<tabella::Bytes>> fetch_remote(std::size_t max_entries) override {
     return storage_.fetch_remote(max_entries);

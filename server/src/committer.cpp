@@ -170,7 +170,7 @@ struct Committer::Impl {
         last_batch = batch.size();
       }
       if (batch.empty()) {
-        (void)catch_up();
+        (void)timed_catch_up();
         continue;
       }
       process(batch);
@@ -184,10 +184,11 @@ struct Committer::Impl {
   // as its clients last (each round here costs etcd round trips and a local commit, so it rarely
   // sees an empty fetch); entries appended after the size was read make the append that follows
   // lose the race, and the conflict retry catches up again.
-  Status catch_up() {
+  // `known`: a cluster size read just before (the yield's), saving the round trip.
+  Status catch_up(std::optional<std::uint64_t> known = std::nullopt) {
     if (options.remote == nullptr) return Status::success();
     if (auto f = fatal_error()) return Status(*f);
-    auto target = options.remote->cluster_size();
+    auto target = known ? Result<std::uint64_t>(*known) : options.remote->catch_up_target();
     if (!target) return target.error();
     for (;;) {
       auto base = storage.size();
@@ -217,10 +218,30 @@ struct Committer::Impl {
       view.begin_entry(*base);
       hooks.before_commit(*base, *remote, view);
       view.accept_entry();
+      const auto apply_start = std::chrono::steady_clock::now();
       Status applied = options.remote->apply_remote(*base, std::move(*remote), view.take_effects());
+      if (metrics) {
+        metrics->add_stage_seconds(
+            "apply_remote_wall",
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - apply_start).count());
+      }
       hooks.after_commit(applied);
       if (!applied.ok()) return applied;
     }
+  }
+
+  // catch_up(), its wall time counted as stage "catchup_wall" (etcd round trips, the remote
+  // entries' cheap checks, their local commit): where a cluster node's commit cycle goes.
+  Status timed_catch_up(std::optional<std::uint64_t> known = std::nullopt) {
+    if (options.remote == nullptr) return Status::success();
+    const auto start = std::chrono::steady_clock::now();
+    Status st = catch_up(known);
+    if (metrics) {
+      metrics->add_stage_seconds(
+          "catchup_wall",
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
+    return st;
   }
 
   static std::int64_t ticks(std::chrono::steady_clock::time_point t) {
@@ -267,26 +288,40 @@ struct Committer::Impl {
   // Cluster mode: after winning a race another node lost, let the others append first: wait
   // until the cluster log grows past this node's copy (the watch wakes the committer), or at
   // most contention_yield. Without it a node with a steady stream of clients would win nearly
-  // every race against a node that must first catch up with its entries.
-  void yield_if_contended() {
-    if (options.remote == nullptr || !options.remote->take_contended()) return;
-    const auto until = std::chrono::steady_clock::now() + options.contention_yield;
+  // every race against a node that must first catch up with its entries. Returns the cluster
+  // size it saw grow past the local copy (the catch-up that follows goes there without asking
+  // again), if any.
+  std::optional<std::uint64_t> yield_if_contended() {
+    if (options.remote == nullptr || !options.remote->take_contended()) return std::nullopt;
+    const auto start = std::chrono::steady_clock::now();
+    const auto until = start + options.contention_yield;
+    struct Count {
+      Metrics* metrics;
+      std::chrono::steady_clock::time_point start;
+      ~Count() {
+        if (metrics == nullptr) return;
+        metrics->add_stage_seconds(
+            "yield_wall",
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      }
+    } count{metrics, start};
     for (;;) {
       auto cluster = options.remote->cluster_size();
       auto local = storage.size();
-      if (!cluster || !local || *cluster > *local) return;
+      if (!cluster || !local) return std::nullopt;
+      if (*cluster > *local) return *cluster;
       MutexLock lock(mu);
       while (!stopping && !woken) {
-        if (!cv.wait_until(mu, until)) return;
+        if (!cv.wait_until(mu, until)) return std::nullopt;
       }
-      if (stopping) return;
+      if (stopping) return std::nullopt;
       woken = false;
     }
   }
 
   void process(std::vector<Pending>& batch) {
     if (!disk_allows(batch)) return;
-    yield_if_contended();
+    std::optional<std::uint64_t> known = yield_if_contended();
     auto unreachable_since = std::chrono::steady_clock::now();
     auto backoff = std::chrono::milliseconds(25);
     for (std::size_t attempt = 0;; ++attempt) {
@@ -294,7 +329,9 @@ struct Committer::Impl {
         for (auto& p : batch) p.done(*f);
         return;
       }
-      if (Status st = catch_up(); !st.ok()) {
+      Status st = timed_catch_up(known);
+      known.reset();
+      if (!st.ok()) {
         if (auto f = fatal_error()) {
           for (auto& p : batch) p.done(*f);
           return;
@@ -403,7 +440,10 @@ struct Committer::Impl {
         hooks.after_commit(Status::success());
       } else {
         commit_error = note_commit_error(r.error());
-        if (metrics) metrics->add_commit_failures(1);
+        if (metrics) {
+          metrics->add_commit_failures(1);
+          metrics->add_stage_seconds("failed_commit_wall", took.count());
+        }
         hooks.after_commit(Status(r.error()));
         if (!last && r.error().reason == ErrorReason::kAppendRace) {
           return false;  // another node appended first: catch up and validate again

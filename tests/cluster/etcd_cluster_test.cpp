@@ -225,6 +225,82 @@ TEST_F(EtcdCluster, ANodeKilledMidStreamRestartsAndCatchesUp) {
   for (auto& n : nodes) EXPECT_EQ(*n->read_range(0, 3 * kPerNode), *reference);
 }
 
+// A lost append race and a catch-up cost no extra round trip: the losing transaction's answer
+// carries the cluster size and the entries after the local copy, and cluster_size() reads the
+// first entries after the local copy with the size. Shown with every etcd member dead: the
+// catch-up after the lost race still completes from what the answer carried, and only once (the
+// next catch_up_target() has to ask etcd, and fails).
+TEST_F(EtcdCluster, ALostRaceCarriesWhatTheCatchUpNeeds) {
+  auto node0 = open_node(0);
+  EtcdOptions o;
+  o.endpoints = endpoints_;
+  o.origin = "cluster.test/log";
+  o.timeout = std::chrono::milliseconds(1500);
+  auto local = SqliteStorage::open(dir_ / "node1");
+  ASSERT_TRUE(local.ok());
+  auto opened = EtcdStorage::open(o, std::move(*local));
+  ASSERT_TRUE(opened.ok()) << opened.error().describe();
+  auto& node1 = **opened;
+
+  const std::vector<Bytes> first{Bytes{1, 1}, Bytes{1, 2}, Bytes{1, 3}};
+  ASSERT_TRUE(node0->append_batch(first, {}).ok());
+  // The size read brings entries 0..2 along; node 1 appends without using them and loses.
+  ASSERT_EQ(*node1.cluster_size(), 3u);
+  auto lost = node1.append_batch({Bytes{2, 1}}, {});
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(lost.error().reason, ErrorReason::kAppendRace);
+  EXPECT_NE(lost.error().message.find("grew to 3 entries"), std::string::npos)
+      << lost.error().describe();
+  // node 0 appends more; node 1 catches up through the storage's own reads.
+  const std::vector<Bytes> second{Bytes{1, 4}, Bytes{1, 5}};
+  ASSERT_TRUE(node0->append_batch(second, {}).ok());
+  auto lost_again = node1.append_batch({Bytes{2, 1}}, {});
+  ASSERT_FALSE(lost_again.ok());
+  EXPECT_EQ(lost_again.error().reason, ErrorReason::kAppendRace);
+
+  for (std::size_t m = 0; m < etcd_->size(); ++m) etcd_->kill(m);
+  // Everything the catch-up needs came with the lost race's answer.
+  auto target = node1.catch_up_target();
+  ASSERT_TRUE(target.ok()) << target.error().describe();
+  EXPECT_EQ(*target, 5u);
+  auto remote = node1.fetch_remote(10);
+  ASSERT_TRUE(remote.ok()) << remote.error().describe();
+  std::vector<Bytes> all = first;
+  all.insert(all.end(), second.begin(), second.end());
+  EXPECT_EQ(*remote, all);
+  ASSERT_TRUE(node1.apply_remote(0, std::move(*remote), {}).ok());
+  EXPECT_EQ(*node1.size(), 5u);
+  // The hint is used once: the next catch-up asks etcd, which is gone.
+  EXPECT_FALSE(node1.catch_up_target().ok());
+  // Nothing prefetched is left that starts at the local size: fetching asks etcd too.
+  EXPECT_FALSE(node1.fetch_remote(10).ok());
+}
+
+// Fairness signal (docs/cluster.md §1): a node that lost a race and then won its retry must not
+// yield its next turn because of its own loss (it would wait for nobody, up to
+// contention_yield), but must when another node lost since its last winning append.
+TEST_F(EtcdCluster, OnlyAnotherNodesLostRaceCountsAsContention) {
+  auto node0 = open_node(0);
+  auto node1 = open_node(1);
+  ASSERT_TRUE(node0->append_batch({Bytes{1, 1}}, {}).ok());
+  EXPECT_FALSE(node0->take_contended());
+  // node 1 loses (0 != 1), catches up and wins its retry: its own loss is not contention.
+  ASSERT_FALSE(node1->append_batch({Bytes{2, 1}}, {}).ok());
+  ASSERT_TRUE(catch_up(*node1).ok());
+  ASSERT_TRUE(node1->append_batch({Bytes{2, 1}}, {}).ok());
+  EXPECT_FALSE(node1->take_contended());
+  // node 0 loses (1 != 2); node 1's next winning append sees that loss.
+  ASSERT_FALSE(node0->append_batch({Bytes{1, 2}}, {}).ok());
+  ASSERT_TRUE(node1->append_batch({Bytes{2, 2}}, {}).ok());
+  EXPECT_TRUE(node1->take_contended());
+  EXPECT_FALSE(node1->take_contended());  // once
+  // node 0 catches up and wins: the last loss was its own.
+  ASSERT_TRUE(catch_up(*node0).ok());
+  ASSERT_TRUE(node0->append_batch({Bytes{1, 2}}, {}).ok());
+  EXPECT_FALSE(node0->take_contended());
+  EXPECT_EQ(*node0->cluster_size(), 4u);
+}
+
 TEST_F(EtcdCluster, ARewrittenLocalCopyIsRefusedAtOpen) {
   {
     auto node = open_node(0);
@@ -263,6 +339,7 @@ class StorageRemote final : public RemoteLog {
  public:
   explicit StorageRemote(EtcdStorage& s) : s_(s) {}
   Result<std::uint64_t> cluster_size() override { return s_.cluster_size(); }
+  Result<std::uint64_t> catch_up_target() override { return s_.catch_up_target(); }
   bool take_contended() override { return s_.take_contended(); }
   Result<std::vector<Bytes>> fetch_remote(std::size_t max) override { return s_.fetch_remote(max); }
   Status apply_remote(std::uint64_t first, std::vector<Bytes> entries, BatchEffects fx) override {

@@ -103,7 +103,8 @@ struct ClusterNode {
   std::unique_ptr<LedgerNode> node;
 };
 
-// Holds every pool thread busy until release() (or destruction).
+// Holds every pool thread busy until release() (or destruction). The destructor waits until
+// every blocking task has left, so none touches the blocker after it is gone.
 class PoolBlocker {
  public:
   explicit PoolBlocker(ThreadPool& pool) {
@@ -113,12 +114,18 @@ class PoolBlocker {
         ++busy_;
         cv_.notify_all();
         cv_.wait(lock, [this] { return released_; });
+        --busy_;
+        cv_.notify_all();
       });
     }
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait(lock, [&] { return busy_ == pool.size(); });
   }
-  ~PoolBlocker() { release(); }
+  ~PoolBlocker() {
+    release();
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return busy_ == 0; });
+  }
   void release() {
     std::lock_guard<std::mutex> lock(mu_);
     released_ = true;

@@ -57,7 +57,7 @@ Result<Bytes> kv_value(const json& kv) {
 // few idle http::Clients (one per concurrent caller: the committer, the witness side, a
 // benchmark's reader), so a request costs no TCP handshake. A kept-alive connection the member
 // closed is re-opened once by http::Client; a transaction sent twice that way is harmless (its
-// compare fails and the read-back finds this node's own entries).
+// compare fails and the entries its failure branch reads are this node's own).
 struct EtcdStorage::Client {
   EtcdOptions options;
   Mutex mu;
@@ -137,9 +137,23 @@ struct EtcdStorage::Client {
              {"limit", std::to_string(count)}};
     auto doc = call("/v3/kv/range", req);
     if (!doc) return doc.error();
+    return entries_of(*doc, prefix, from);
+  }
+
+  // A range request over P log/ from `from` on (as in range()), for a transaction.
+  static json log_range_op(const std::string& prefix, std::uint64_t from, std::uint64_t count) {
+    return json{{"requestRange",
+                 {{"key", b64(index_key(prefix, from))},
+                  {"range_end", b64(prefix + "log0")},
+                  {"limit", std::to_string(count)}}}};
+  }
+
+  // The entries of a range answer over P log/ that started at `from`: consecutive, no gap.
+  static Result<std::vector<Bytes>> entries_of(const json& range_answer, const std::string& prefix,
+                                               std::uint64_t from) {
     std::vector<Bytes> out;
-    if (!doc->contains("kvs")) return out;
-    for (const auto& kv : (*doc)["kvs"]) {
+    if (!range_answer.contains("kvs")) return out;
+    for (const auto& kv : range_answer["kvs"]) {
       auto key = from_base64(kv["key"].get<std::string>());
       if (!key || to_string(*key) != index_key(prefix, from + out.size())) {
         return make_error(ErrorCode::kConflict, "the cluster log has a gap", "etcd");
@@ -202,17 +216,54 @@ std::string EtcdStorage::prefix() const {
   return "/tabella/" + options_.origin + "/";
 }
 
-Result<std::uint64_t> EtcdStorage::cluster_size() {
-  auto doc = client_->call("/v3/kv/range", json{{"key", b64(prefix() + "size")}});
-  if (!doc) return doc.error();
-  if (!doc->contains("kvs") || (*doc)["kvs"].empty()) return std::uint64_t{0};
-  auto v = kv_value((*doc)["kvs"][0]);
+namespace {
+
+// P size from a range answer over that key (no kvs: the key is absent, size 0).
+Result<std::uint64_t> size_of(const json& range_answer) {
+  if (!range_answer.contains("kvs") || range_answer["kvs"].empty()) return std::uint64_t{0};
+  auto v = kv_value(range_answer["kvs"][0]);
   if (!v) return v.error();
   try {
     return static_cast<std::uint64_t>(std::stoull(to_string(*v)));
   } catch (const std::exception&) {
     return make_error(ErrorCode::kInvalidEncoding, "the size key is not a number", "etcd");
   }
+}
+
+// The range answer at `i` of a transaction's answer (an empty object when absent).
+json txn_range(const json& txn_answer, std::size_t i) {
+  const auto& responses = txn_answer.value("responses", json::array());
+  if (i >= responses.size()) return json::object();
+  return responses[i].value("response_range", json::object());
+}
+
+}  // namespace
+
+// One round trip for what a catch-up needs: a read-only transaction (etcd serves it as a
+// linearizable read, no Raft proposal) reads P size and the first prefetch_entries entries after
+// the local copy from the same revision. The entries are kept for the fetch_remote() that
+// follows (they are immutable once in the log: a position is written only by the compare on
+// P size), so catching up costs one round trip instead of two.
+Result<std::uint64_t> EtcdStorage::cluster_size() {
+  auto n = local_->size();
+  if (!n) return n.error();
+  json success = json::array({json{{"requestRange", {{"key", b64(prefix() + "size")}}}}});
+  if (options_.prefetch_entries > 0) {
+    success.push_back(Client::log_range_op(prefix(), *n, options_.prefetch_entries));
+  }
+  auto doc = client_->call("/v3/kv/txn", json{{"success", success}});
+  if (!doc) return doc.error();
+  auto size = size_of(txn_range(*doc, 0));
+  if (!size) return size.error();
+  if (options_.prefetch_entries > 0) {
+    auto entries = Client::entries_of(txn_range(*doc, 1), prefix(), *n);
+    if (!entries) return entries.error();
+    MutexLock lock(prefetch_mu_);
+    prefetched_from_ = *n;
+    prefetched_ = std::move(*entries);
+    hinted_size_.reset();
+  }
+  return size;
 }
 
 Result<std::vector<std::uint64_t>> EtcdStorage::append_batch(std::vector<Bytes> entries,
@@ -255,23 +306,38 @@ Result<std::vector<std::uint64_t>> EtcdStorage::append_batch(std::vector<Bytes> 
     // one that wins reads it back (its success branch), so a node learns, without an extra
     // round trip, that another node lost a race since its own last append (contended()).
     success.push_back(json{{"requestRange", {{"key", b64(prefix() + "contend")}}}});
+    // The failure branch also reads what is at our positions and the size, so a lost race
+    // costs no further round trip (the read-back below is only for a request that failed).
     json failure = json::array(
-        {json{{"requestPut", {{"key", b64(prefix() + "contend")}, {"value", b64("")}}}}});
+        {json{{"requestPut", {{"key", b64(prefix() + "contend")}, {"value", b64("")}}}},
+         Client::log_range_op(prefix(), pos, std::max(j - i, options_.prefetch_entries)),
+         json{{"requestRange", {{"key", b64(prefix() + "size")}}}}});
     auto doc = client_->call(
         "/v3/kv/txn", json{{"compare", compare}, {"success", success}, {"failure", failure}});
     ++txns_;
     bool committed = doc && doc->value("succeeded", false);
     if (committed) note_contend(*doc);
+    if (doc && !committed) note_own_contend(*doc);
     if (!committed) {
       // Either someone else appended, or an earlier attempt of this very request committed
       // (a timeout after etcd applied it): the bytes at our positions tell.
-      auto there = client_->range(prefix(), pos, j - i);
-      bool ours = there && there->size() == j - i &&
-                  std::equal(there->begin(), there->end(), entries.begin() + static_cast<long>(i));
+      auto there = doc ? Client::entries_of(txn_range(*doc, 1), prefix(), pos)
+                       : client_->range(prefix(), pos, j - i);
+      bool ours = there && there->size() >= j - i &&
+                  std::equal(there->begin(), there->begin() + static_cast<long>(j - i),
+                             entries.begin() + static_cast<long>(i));
       if (!ours) {
         if (!doc) return doc.error();
         ++conflicts_;
-        auto cs = cluster_size();
+        auto cs = size_of(txn_range(*doc, 2));
+        if (cs && there && pos == *n) {
+          // The catch-up that follows needs no round trip: the size and the first entries
+          // after the local copy came with this answer (catch_up_target(), fetch_remote()).
+          MutexLock prefetch_lock(prefetch_mu_);
+          prefetched_from_ = pos;
+          prefetched_ = std::move(*there);
+          hinted_size_ = *cs;
+        }
         return make_error(ErrorCode::kConflict,
                           "the cluster log grew to " + (cs ? std::to_string(*cs) : "?") +
                               " entries while this node has " + std::to_string(*n) +
@@ -293,10 +359,36 @@ Result<std::vector<std::uint64_t>> EtcdStorage::append_batch(std::vector<Bytes> 
   return local;
 }
 
+Result<std::uint64_t> EtcdStorage::catch_up_target() {
+  {
+    MutexLock lock(prefetch_mu_);
+    if (hinted_size_) {
+      const std::uint64_t size = *hinted_size_;
+      hinted_size_.reset();
+      return size;
+    }
+  }
+  return cluster_size();
+}
+
 Result<std::vector<Bytes>> EtcdStorage::fetch_remote(std::size_t max_entries) {
   auto n = local_->size();
   if (!n) return n.error();
-  auto r = client_->range(prefix(), *n, max_entries);
+  Result<std::vector<Bytes>> r = std::vector<Bytes>{};
+  bool prefetched = false;
+  {
+    // What the last cluster_size() read after the local copy, if it starts here.
+    MutexLock lock(prefetch_mu_);
+    if (prefetched_from_ == *n && !prefetched_.empty()) {
+      const std::size_t k = std::min(max_entries, prefetched_.size());
+      r->assign(std::make_move_iterator(prefetched_.begin()),
+                std::make_move_iterator(prefetched_.begin() + static_cast<long>(k)));
+      prefetched_.erase(prefetched_.begin(), prefetched_.begin() + static_cast<long>(k));
+      prefetched_from_ += k;
+      prefetched = true;
+    }
+  }
+  if (!prefetched) r = client_->range(prefix(), *n, max_entries);
   if (!r) return r;
   MutexLock lock(fetched_mu_);
   fetched_from_ = *n;
@@ -351,7 +443,19 @@ void EtcdStorage::note_contend(const json& txn_answer) {
     }
   }
   std::uint64_t seen = contend_revision_.exchange(revision);
-  if (revision != seen) contended_.store(true);
+  // P contend last written by this node's own lost race (its retry is what just won): nobody
+  // else is known to be waiting, and yielding would only delay this node's next batch.
+  if (revision != seen && revision != own_contend_revision_.load()) contended_.store(true);
+}
+
+void EtcdStorage::note_own_contend(const json& txn_answer) {
+  // A transaction's writes carry the revision of its answer's header.
+  try {
+    own_contend_revision_.store(std::stoull(
+        txn_answer.value("header", json::object()).value("revision", std::string("0"))));
+  } catch (const std::exception&) {
+    own_contend_revision_.store(0);
+  }
 }
 
 Result<json> EtcdStorage::gateway(const std::string& path, const json& body) {

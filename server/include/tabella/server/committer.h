@@ -113,6 +113,10 @@ class RemoteLog {
   virtual ~RemoteLog();
   // The cluster log's size now (a linearizable read): what one catch-up goes to.
   virtual Result<std::uint64_t> cluster_size() = 0;
+  // What one catch-up goes to: a size the cluster log had at some point no earlier than this
+  // node's last append attempt (e.g. the one a lost append's answer carried, saving a round
+  // trip). Entries appended since are left to the next append's compare.
+  virtual Result<std::uint64_t> catch_up_target() { return cluster_size(); }
   // Up to max_entries entries of the cluster log from the local size on (empty: caught up).
   virtual Result<std::vector<Bytes>> fetch_remote(std::size_t max_entries) = 0;
   // Writes entries the cluster committed (validated by the hooks) with their effects.

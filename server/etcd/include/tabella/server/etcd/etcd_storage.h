@@ -13,9 +13,9 @@
 // bytes):   compare value(P size) == "N" (or version(P size) == 0 when N = 0)
 //           success: put P log/N .. P log/N+k-1, put P size = "N+k"
 // so an entry is appended only by a node that had validated it against the whole log before
-// it. If the compare fails, the entries at those positions are read back: equal bytes mean an
-// earlier attempt of this node committed (a timed-out request) and count as success; otherwise
-// kConflict with reason kAppendRace (field "etcd.size"): the node must fetch_remote() +
+// it. If the compare fails, the entries at those positions (read by the failure branch) tell: equal
+// bytes mean an earlier attempt of this node committed (a timed-out request) and count as success;
+// otherwise kConflict with reason kAppendRace (field "etcd.size"): the node must fetch_remote() +
 // apply_remote() (validating each remote entry with its own rules) and validate its batch again.
 // Only after etcd committed (a Raft majority fsync'ed it) is the batch written to the local copy
 // with its effects, so a receipt never precedes the cluster commit.
@@ -35,6 +35,7 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -55,6 +56,9 @@ struct EtcdOptions {
   std::size_t max_txn_bytes = 1u << 20;      // etcd's --max-request-bytes default is 1.5 MiB
   std::chrono::milliseconds timeout{10000};  // per operation, across all endpoints
   bool watch = true;                         // start the watcher thread
+  // cluster_size() also reads up to this many entries after the local copy, in the same round
+  // trip, for the fetch_remote() that follows (0: it reads the size only).
+  std::size_t prefetch_entries = 64;
 };
 
 class EtcdStorage final : public Storage {
@@ -85,9 +89,16 @@ class EtcdStorage final : public Storage {
   Status close() override;
 
   // Cluster side.
-  // The cluster log's size (a linearizable read).
+  // The cluster log's size (a linearizable read). Reads, in the same round trip, up to
+  // prefetch_entries entries after the local copy for the next fetch_remote().
   Result<std::uint64_t> cluster_size();
-  // Up to max entries of the cluster log from the local size on (empty when caught up).
+  // What a catch-up goes to: after an append that lost its race, the size that append's answer
+  // carried (read in the same transaction as its compare: no round trip; once), else
+  // cluster_size(). Any size the cluster log had at some point bounds a catch-up correctly: the
+  // next append's compare settles anything appended since.
+  Result<std::uint64_t> catch_up_target();
+  // Up to max entries of the cluster log from the local size on (empty when caught up): those
+  // the last cluster_size() read when they start at the local size (no round trip), else read.
   Result<std::vector<Bytes>> fetch_remote(std::size_t max_entries);
   // Writes entries the cluster already committed (from fetch_remote, after the caller
   // validated them) to the local copy with their effects. REQUIRES (else kConflict):
@@ -95,8 +106,9 @@ class EtcdStorage final : public Storage {
   // fetch_remote returned at first_index (compared by SHA-256, no round trip), else read back.
   Status apply_remote(std::uint64_t first_index, std::vector<Bytes> entries, BatchEffects effects);
   // True (once) when another node lost an append race since this node's previous successful
-  // append (seen in the answer of the latest one): the committer then lets the others append
-  // first (Committer::Options::contention_yield).
+  // append (seen in the answer of the latest one: P contend was written again, and not last by
+  // this node's own lost race): the committer then lets the others append first
+  // (Committer::Options::contention_yield).
   bool take_contended();
   // Called from the watcher thread when the cluster log grew. Set before serving.
   void set_remote_listener(std::function<void()> listener);
@@ -116,6 +128,7 @@ class EtcdStorage final : public Storage {
   void watch_loop();
   std::string prefix() const;
   void note_contend(const nlohmann::json& txn_answer);
+  void note_own_contend(const nlohmann::json& txn_answer);
 
   EtcdOptions options_;
   std::unique_ptr<Storage> local_;
@@ -128,6 +141,14 @@ class EtcdStorage final : public Storage {
   std::atomic<std::uint64_t> txns_{0}, conflicts_{0};
   std::atomic<std::uint64_t> contend_revision_{0};  // P contend's mod_revision at the last append
   std::atomic<bool> contended_{false};
+  // The revision at which this node's last lost append wrote P contend.
+  std::atomic<std::uint64_t> own_contend_revision_{0};
+  // What the last cluster_size() read after the local copy, not yet taken by fetch_remote.
+  Mutex prefetch_mu_;
+  std::uint64_t prefetched_from_ TABELLA_GUARDED_BY(prefetch_mu_) = 0;
+  std::vector<Bytes> prefetched_ TABELLA_GUARDED_BY(prefetch_mu_);
+  // The cluster size a lost append read, for the next catch_up_target().
+  std::optional<std::uint64_t> hinted_size_ TABELLA_GUARDED_BY(prefetch_mu_);
   // What the last fetch_remote returned: its first index and the entries' hashes.
   Mutex fetched_mu_;
   std::uint64_t fetched_from_ TABELLA_GUARDED_BY(fetched_mu_) = 0;
