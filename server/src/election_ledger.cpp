@@ -48,9 +48,9 @@ Result<std::unique_ptr<ElectionLedger>> ElectionLedger::open(Storage& storage,
   auto stored_size = storage.size();
   if (!stored_size) return stored_size.error();
   impl->frontier->committed(*stored_size);
-  auto tokens = storage.token_summary();
-  if (!tokens && tokens.error().code != ErrorCode::kNotFound) return tokens.error();
-  impl->token_table = tokens.ok();
+  auto probe = storage.get_token(Digest{});  // kNotFound: a storage without a token table
+  if (!probe && probe.error().code != ErrorCode::kNotFound) return probe.error();
+  impl->token_table = probe.ok();
   TABELLA_TRY(impl->rebuild());
   auto pub = impl->published();
   // Cluster mode: entries committed before their proofs were checked (the node stopped before
@@ -366,6 +366,7 @@ void ElectionLedger::before_commit(std::uint64_t first_index, const std::vector<
     }
   }
   m.register_unserved(m.batch_tokens);
+  m.batch_tokens_registered = true;
   if (m.state.phase() == record::Phase::kOpen) {
     if (m.resume_tracking) {
       view.put_state(std::string(kResumeTotalsKey), m.state.open_totals().encode());
@@ -411,7 +412,7 @@ void ElectionLedger::after_commit(const Status& committed) {
     log_event(LogLevel::kError, "commit_failed", {{"message", committed.error().describe()}});
     m.batch_deferred.clear();
     m.proof_snapshot.reset();
-    m.unregister_unserved(m.batch_tokens);
+    if (m.batch_tokens_registered) m.unregister_unserved(m.batch_tokens);
     if (m.table != nullptr) m.table->dropped();
     // Undo the batch in memory when it held only ballots (O(batch)); else rebuild from storage.
     if (m.in_batch && m.state.rollback_batch()) {
@@ -430,6 +431,7 @@ void ElectionLedger::after_commit(const Status& committed) {
   m.in_batch = false;
   m.batch_types.clear();
   m.batch_tokens.clear();
+  m.batch_tokens_registered = false;
   m.batch_ballots = 0;
 }
 

@@ -251,6 +251,7 @@ struct ElectionLedger::Impl {
   std::map<Digest, TokenRow> memory_tokens TABELLA_GUARDED_BY(tokens_mu);
   std::map<Digest, Unserved> unserved TABELLA_GUARDED_BY(tokens_mu);
   std::vector<TokenChange> batch_tokens;  // committer thread: this batch's changes
+  bool batch_tokens_registered = false;   // committer thread: before_commit registered them
   // The storage has a token table (set by open()): the state's token store is then `table`.
   bool token_table = false;
   TableTokenStore* table = nullptr;  // committer thread; owned by `state`
