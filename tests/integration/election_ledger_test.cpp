@@ -910,8 +910,10 @@ TEST_F(ElectionLedgerTest, DamagedStoredStateIsReplayedInstead) {
               record::Entry::make(EntryType::kCastBallot, s.q, body.encode(), kiosk).encode()));
       EXPECT_EQ(again->status, 409u) << again->body;
       EXPECT_EQ(parse(again).value("reason", ""), "token_spent") << again->body;
-      post_range(client, half, s.entries.size());
-      EXPECT_EQ(parse(client.get("/v1/status"))["phase"], "finished");
+      if (damage == kRoot) {  // the election goes on (once: the other damages end the same way)
+        post_range(client, half, s.entries.size());
+        EXPECT_EQ(parse(client.get("/v1/status"))["phase"], "finished");
+      }
     }
     // The replay repaired the stored state: the next start uses it.
     Node node(dir.path(), s);
