@@ -113,12 +113,19 @@ class PoolBlocker {
         ++busy_;
         cv_.notify_all();
         cv_.wait(lock, [this] { return released_; });
+        ++left_;
+        cv_.notify_all();
       });
     }
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait(lock, [&] { return busy_ == pool.size(); });
   }
-  ~PoolBlocker() { release(); }
+  // Waits until every blocked task has stopped reading the members.
+  ~PoolBlocker() {
+    release();
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return left_ == busy_; });
+  }
   void release() {
     std::lock_guard<std::mutex> lock(mu_);
     released_ = true;
@@ -129,6 +136,7 @@ class PoolBlocker {
   std::mutex mu_;
   std::condition_variable cv_;
   std::size_t busy_ = 0;
+  std::size_t left_ = 0;
   bool released_ = false;
 };
 
