@@ -48,6 +48,9 @@ Result<std::unique_ptr<ElectionLedger>> ElectionLedger::open(Storage& storage,
   auto stored_size = storage.size();
   if (!stored_size) return stored_size.error();
   impl->frontier->committed(*stored_size);
+  auto probe = storage.get_token(Digest{});  // kNotFound: a storage without a token table
+  if (!probe && probe.error().code != ErrorCode::kNotFound) return probe.error();
+  impl->token_table = probe.ok();
   TABELLA_TRY(impl->rebuild());
   auto pub = impl->published();
   // Cluster mode: entries committed before their proofs were checked (the node stopped before
@@ -295,14 +298,18 @@ Status ElectionLedger::Impl::accept(const CheckedEntry& checked, BatchView& view
   if (m.state.phase() == record::Phase::kOpen) {
     if (phase_before == record::Phase::kKeyed) {
       m.resume_tracking = true;  // polls-open: the resume/ rows start here
-    } else if (m.resume_tracking) {
-      if (auto* cast = std::get_if<record::CastBallotBody>(&c->body)) {
-        view.put_state(resume_key(kResumeSpentPrefix, view.index()),
-                       Bytes(cast->token_hash.begin(), cast->token_hash.end()));
-      } else if (e.type != EntryType::kChallengedBallot) {
-        view.put_state(resume_key(kResumeEntryPrefix, view.index()), Bytes());
-      }
+    } else if (m.resume_tracking && e.type != EntryType::kCastBallot &&
+               e.type != EntryType::kChallengedBallot) {
+      view.put_state(resume_key(kResumeEntryPrefix, view.index()), Bytes());
     }
+  }
+  if (m.token_table && e.type == EntryType::kTokenCommitments) {
+    auto listed = view.get_state(std::string(kTokenEntriesKey));
+    if (!listed) return listed.error();
+    Bytes value = listed->value_or(Bytes());
+    auto at = u64be(view.index());
+    value.insert(value.end(), at.begin(), at.end());
+    view.put_state(std::string(kTokenEntriesKey), std::move(value));
   }
 
   // Accepted: index rows for ballots.
@@ -339,6 +346,16 @@ void ElectionLedger::before_commit(std::uint64_t first_index, const std::vector<
     }
     m.reader.remember(completed);
   }
+  // The batch's token rows join its transaction; readers do not see them before its snapshot
+  // is served.
+  if (m.table != nullptr) {
+    for (const auto& [hash, row] : m.table->changes()) {
+      StateWrite w = token_row_write(row);
+      view.put_state(std::move(w.key), std::move(*w.value));
+    }
+  }
+  m.register_unserved(m.batch_tokens);
+  m.batch_tokens_registered = true;
   if (m.state.phase() == record::Phase::kOpen) {
     if (m.resume_tracking) {
       view.put_state(std::string(kResumeTotalsKey), m.state.open_totals().encode());
@@ -368,6 +385,8 @@ void ElectionLedger::after_commit(const Status& committed) {
     m.frontier->committed(m.builder.size());
     for (auto& d : m.batch_deferred) m.check_proofs_later(std::move(d));
     m.batch_deferred.clear();
+    if (m.table != nullptr) m.table->committed();
+    m.apply_memory_tokens(m.batch_tokens);
     m.publish(snapshot_changed, std::move(m.batch_tokens));
     // The result closes the record: its covering checkpoint is stored (and, through publish(),
     // offered to the witnesses) now, not at the next --checkpoint-interval tick.
@@ -382,6 +401,8 @@ void ElectionLedger::after_commit(const Status& committed) {
     log_event(LogLevel::kError, "commit_failed", {{"message", committed.error().describe()}});
     m.batch_deferred.clear();
     m.proof_snapshot.reset();
+    if (m.batch_tokens_registered) m.unregister_unserved(m.batch_tokens);
+    if (m.table != nullptr) m.table->dropped();
     // Undo the batch in memory when it held only ballots (O(batch)); else rebuild from storage.
     if (m.in_batch && m.state.rollback_batch()) {
       m.builder = m.batch_builder;
@@ -399,6 +420,7 @@ void ElectionLedger::after_commit(const Status& committed) {
   m.in_batch = false;
   m.batch_types.clear();
   m.batch_tokens.clear();
+  m.batch_tokens_registered = false;
   m.batch_ballots = 0;
 }
 

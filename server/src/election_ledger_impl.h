@@ -11,8 +11,9 @@
 //
 // Thread-safety (election_ledger.h states the public rules): `state`, `builder` and the batch_*
 // members belong to the committer thread (and open()); readers on I/O and pool threads see only
-// `pub` (a Published snapshot swapped under pub_mu after each COMMIT), committed_tokens (under
-// tokens_mu) and the checkpoints (under cp_mu); the cache guards itself.
+// `pub` (a Published snapshot swapped under pub_mu after each COMMIT), the voter tokens (the
+// storage's token table and `unserved`, under tokens_mu) and the checkpoints (under cp_mu); the
+// cache guards itself.
 #pragma once
 
 #include <algorithm>
@@ -43,6 +44,7 @@
 #include "tabella/server/log.h"
 #include "tabella/util/canonical.h"
 #include "tabella/util/mutex.h"
+#include "token_table.h"
 #include "tree_hash_cache.h"
 
 namespace tabella::server {
@@ -65,17 +67,19 @@ constexpr std::uint64_t kReplayChunk = 1024;
 // that cannot be undone in memory) need not decode every ballot again.
 //   resume/open             ElectionState::OpenTotals as of the batch's last entry
 //   resume/entry/<index>    (empty) an entry after polls-open that is not a ballot
-//   resume/spent/<index>    the token hash of the cast ballot at <index>
+//   resume/token-entries    u64be each: the positions of the token-commitments entries, whose
+//                           tokens are the token table's rows (a start does not read them)
+// and the token table (storage.h, TokenRow), written by every batch since version 2.
 constexpr std::string_view kResumeTotalsKey = "resume/open";
 constexpr std::string_view kResumeEntryPrefix = "resume/entry/";
-constexpr std::string_view kResumeSpentPrefix = "resume/spent/";
+constexpr std::string_view kTokenEntriesKey = "resume/token-entries";
 
 inline std::string resume_key(std::string_view prefix, std::uint64_t index) {
   std::string digits = std::to_string(index);
   return std::string(prefix) + std::string(20 - digits.size(), '0') + digits;
 }
 
-// The <index> of a resume/entry/ or resume/spent/ key.
+// The <index> of a resume/entry/ key.
 inline Result<std::uint64_t> resume_key_index(std::string_view key, std::string_view prefix) {
   std::string_view digits = key.substr(prefix.size());
   std::uint64_t index = 0;
@@ -228,21 +232,29 @@ struct ElectionLedger::Impl {
   ledger::MerkleBuilder builder;
   std::map<std::string, std::uint64_t> batch_types;
   std::uint64_t batch_ballots = 0;
-  // Voter tokens as of the last commit (spent or not, and the precinct of their commitment), for
-  // the gate in pre_verify and GET /v1/tokens/<hash>; the committer thread writes it after a
-  // commit, pool threads read it.
-  struct TokenRow {
-    bool spent = false;
-    std::shared_ptr<const std::string> precinct;
-  };
+  // Voter tokens as readers see them (the gate in pre_verify, GET /v1/tokens/<hash>): the
+  // storage's token table (for a storage without one, `memory_tokens`, updated after each
+  // COMMIT) without the changes of committed batches whose snapshot is not served yet (cluster
+  // mode: beyond the verified frontier). `unserved` counts those changes per token: registered
+  // before the batch's COMMIT, dropped when its snapshot is served or its commit failed.
+  using TokenRow = record::TokenStore::Token;
   struct TokenChange {
     Digest hash{};
     bool spent = false;
     std::shared_ptr<const std::string> precinct;  // a commitment's; null for a spend
   };
+  struct Unserved {
+    std::uint32_t pending = 0;
+    bool existed = false;  // before the first unserved change (a spend: committed, unspent)
+  };
   mutable SharedMutex tokens_mu;
-  std::map<Digest, TokenRow> committed_tokens TABELLA_GUARDED_BY(tokens_mu);
+  std::map<Digest, TokenRow> memory_tokens TABELLA_GUARDED_BY(tokens_mu);
+  std::map<Digest, Unserved> unserved TABELLA_GUARDED_BY(tokens_mu);
   std::vector<TokenChange> batch_tokens;  // committer thread: this batch's changes
+  bool batch_tokens_registered = false;   // committer thread: before_commit registered them
+  // The storage has a token table (set by open()): the state's token store is then `table`.
+  bool token_table = false;
+  TableTokenStore* table = nullptr;  // committer thread; owned by `state`
 
   static void note_tokens(const record::Body& body, std::vector<TokenChange>& out) {
     if (auto* t = std::get_if<record::TokenCommitmentsBody>(&body)) {
@@ -252,30 +264,47 @@ struct ElectionLedger::Impl {
       out.push_back({cast->token_hash, true, nullptr});
     }
   }
-  void apply_tokens(const std::vector<TokenChange>& changes) {
+  void register_unserved(const std::vector<TokenChange>& changes) {
     WriterMutexLock lock(tokens_mu);
     for (const auto& c : changes) {
-      TokenRow& row = committed_tokens[c.hash];
-      row.spent = c.spent;
-      if (c.precinct) row.precinct = c.precinct;
+      Unserved& u = unserved[c.hash];
+      if (u.pending++ == 0) u.existed = c.spent;
     }
   }
-  int committed_token_state(const Digest& h) const {
-    ReaderMutexLock lock(tokens_mu);
-    auto it = committed_tokens.find(h);
-    if (it == committed_tokens.end()) return 0;
-    return it->second.spent ? 2 : 1;
+  void unregister_unserved(const std::vector<TokenChange>& changes) {
+    WriterMutexLock lock(tokens_mu);
+    for (const auto& c : changes) {
+      auto it = unserved.find(c.hash);
+      if (it != unserved.end() && --it->second.pending == 0) unserved.erase(it);
+    }
   }
-  // REQUIRES: committed_token_state(h) != 0
-  std::string committed_token_precinct(const Digest& h) const {
-    ReaderMutexLock lock(tokens_mu);
-    return *committed_tokens.at(h).precinct;
+  void apply_memory_tokens(const std::vector<TokenChange>& changes) {
+    if (token_table) return;
+    WriterMutexLock lock(tokens_mu);
+    for (const auto& c : changes) {
+      TokenRow& row = memory_tokens[c.hash];
+      row.spent = c.spent;
+      if (c.precinct) row.precinct = *c.precinct;
+    }
   }
-  std::optional<TokenRow> committed_token(const Digest& h) const {
+  // A token as readers see it (any thread). The table is read before `unserved`: a change the
+  // table already shows was registered before its COMMIT, so it is found there.
+  Result<std::optional<TokenRow>> committed_token(const Digest& h) const {
+    std::optional<TokenRow> row;
+    if (token_table) {
+      auto stored = storage.get_token(h);
+      if (!stored) return stored.error();
+      if (*stored) row = TokenRow{(*stored)->spent_at.has_value(), std::move((*stored)->precinct)};
+    }
     ReaderMutexLock lock(tokens_mu);
-    auto it = committed_tokens.find(h);
-    if (it == committed_tokens.end()) return std::nullopt;
-    return it->second;
+    if (!token_table) {
+      if (auto it = memory_tokens.find(h); it != memory_tokens.end()) row = it->second;
+    }
+    if (auto it = unserved.find(h); it != unserved.end()) {
+      if (!it->second.existed || !row) return std::optional<TokenRow>();
+      row->spent = false;
+    }
+    return row;
   }
   std::atomic<bool> broken{false};
   bool cluster = false;  // set before serving (set_cluster_mode)
@@ -376,7 +405,7 @@ struct ElectionLedger::Impl {
       {
         MutexLock lock(pub_mu);
         while (!staged.empty() && staged.front().p->size <= limit) {
-          apply_tokens(staged.front().tokens);
+          unregister_unserved(staged.front().tokens);
           now = std::move(staged.front().p);
           staged.pop_front();
         }
@@ -573,8 +602,17 @@ struct ElectionLedger::Impl {
   // Applies one stored entry to the state (no signature or proof checks: every stored entry
   // passed them when it was appended).
   Status apply_stored(std::uint64_t index, const Bytes& bytes);
-  // Applies the stored entries [from, to) in order.
-  Status replay(std::uint64_t from, std::uint64_t to);
+  // Applies the stored entries [from, to) in order; those in `skip` (token-commitments entries
+  // whose tokens the token table holds) are counted, not read.
+  Status replay(std::uint64_t from, std::uint64_t to,
+                const std::set<std::uint64_t>* skip = nullptr);
+  // After a full replay (memory token store): writes the token table, the resume/ rows and the
+  // totals from the state, in one transaction, and moves the state onto the table.
+  Status store_replayed_tokens();
+  // After resume_from_stored replayed the tail: the token table's counts against the state.
+  Status check_token_table(std::uint64_t size);
+  std::vector<std::uint64_t> replayed_token_entries;  // full replay: token-commitments positions
+  std::vector<std::uint64_t> replayed_other_entries;  // full replay: non-ballots after polls-open
   // The state from the resume/ rows: the entries up to polls-open, the other non-ballot entries
   // since, the stored totals and spent tokens, then the entries after the totals. False when
   // there are no stored totals; an error when they do not check out (the caller replays).
@@ -618,10 +656,9 @@ struct ElectionLedger::Impl {
   // verification (docs/api.md, "Order of checks"). The same errors (code, message, field)
   // record::ElectionState::apply gives; apply still runs on the committer thread, so this only
   // refuses earlier, never accepts anything. View: phase(), authority(), is_guardian(key),
-  // kiosk_revoked(key) (nullopt: not a kiosk), q(), token_state(hash), token_precinct(hash) and
-  // kiosk_precinct(key) of the committed state it reads. `body` may be null (not decoded yet:
-  // decoding a ballot's group elements costs more than the signature): then the token is not
-  // checked.
+  // kiosk_revoked(key) (nullopt: not a kiosk), q(), token(hash) and kiosk_precinct(key) of the
+  // committed state it reads. `body` may be null (not decoded yet: decoding a ballot's group
+  // elements costs more than the signature): then the token is not checked.
   template <class View>
   Status gate(const record::Entry& e, const record::Body* body, const View& v) const {
     if (v.phase() == record::Phase::kEmpty) {
@@ -672,17 +709,17 @@ struct ElectionLedger::Impl {
         const record::CastBallotBody* cast =
             body ? std::get_if<record::CastBallotBody>(body) : nullptr;
         if (cast != nullptr) {
-          int token = v.token_state(cast->token_hash);
-          if (token == 0) {
+          auto token = v.token(cast->token_hash);
+          if (!token) return token.error();
+          if (!*token) {
             return make_error(ErrorCode::kConflict, "voter token is not committed",
                               "body.token_hash", ErrorReason::kTokenNotCommitted);
           }
-          if (token == 2) {
+          if ((*token)->spent) {
             return make_error(ErrorCode::kConflict, "voter token already spent", "body.token_hash",
                               ErrorReason::kTokenSpent);
           }
-          TABELLA_TRY(record::check_token_precinct(v.token_precinct(cast->token_hash),
-                                                   v.kiosk_precinct(e.author)));
+          TABELLA_TRY(record::check_token_precinct((*token)->precinct, v.kiosk_precinct(e.author)));
         }
         return Status::success();
       }
@@ -704,9 +741,7 @@ struct ElectionLedger::Impl {
       return it->second.revoked;
     }
     std::optional<Digest> q() const { return p.snapshot ? p.snapshot->q : std::nullopt; }
-    int token_state(const Digest& h) const { return m.committed_token_state(h); }
-    // REQUIRES: token_state(h) != 0
-    std::string token_precinct(const Digest& h) const { return m.committed_token_precinct(h); }
+    Result<std::optional<TokenRow>> token(const Digest& h) const { return m.committed_token(h); }
     // REQUIRES: kiosk_revoked(k) has a value
     const std::string& kiosk_precinct(const PublicKeyBytes& k) const {
       return p.kiosks.at(to_hex(k)).enrolment->precinct;
@@ -729,11 +764,7 @@ struct ElectionLedger::Impl {
       return it->second.revoked;
     }
     std::optional<Digest> q() const { return s.snapshot().q; }
-    int token_state(const Digest& h) const { return s.token_state(h); }
-    // REQUIRES: token_state(h) != 0
-    const std::string& token_precinct(const Digest& h) const {
-      return s.precincts()[s.tokens().at(h).precinct];
-    }
+    Result<std::optional<TokenRow>> token(const Digest& h) const { return s.token(h); }
     // REQUIRES: kiosk_revoked(k) has a value
     const std::string& kiosk_precinct(const PublicKeyBytes& k) const {
       return s.kiosks().at(k).enrolment.precinct;

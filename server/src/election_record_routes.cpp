@@ -274,11 +274,12 @@ void ElectionLedger::register_record_routes(Router& router, Committer& committer
     Digest h{};
     std::copy(raw->begin(), raw->end(), h.begin());
     auto row = m->committed_token(h);
-    if (!row) {
+    if (!row) return respond(error_response(row.error()));
+    if (!*row) {
       return respond(
           json_error(404, "not_found", "no voting code with this hash is committed", "token_hash"));
     }
-    api::TokenStatus out{h, row->spent, row->precinct ? *row->precinct : std::string()};
+    api::TokenStatus out{h, (*row)->spent, (*row)->precinct};
     respond(json_ok(out.to_json().dump()));
   });
   // GET /v1/export: the record as of now. It ends with a checkpoint of its own size (docs/spec.md

@@ -44,6 +44,17 @@ constexpr Migration kMigrations[] = {
         size INTEGER PRIMARY KEY,
         note TEXT NOT NULL);
     )sql"},
+    // The voter-token table (docs/cluster.md section 1a), filled from the log by the ledger at
+    // its first start on a data dir of version 1.
+    {2, R"sql(
+      CREATE TABLE tokens (
+        hash         BLOB PRIMARY KEY,  -- the token hash of a token-commitments entry
+        precinct     TEXT NOT NULL,     -- that entry's precinct
+        committed_at INTEGER NOT NULL,  -- that entry's position
+        spent_at     INTEGER) WITHOUT ROWID;  -- the cast ballot that spent it, or NULL
+      CREATE UNIQUE INDEX tokens_spent_at ON tokens(spent_at) WHERE spent_at IS NOT NULL;
+      CREATE INDEX tokens_committed_at ON tokens(committed_at);
+    )sql"},
 };
 static_assert(std::size(kMigrations) == SqliteStorage::kSchemaVersion);
 
@@ -179,6 +190,8 @@ struct SqliteStorage::Impl {
   sqlite3_stmt* w_latest_cp = nullptr;
   sqlite3_stmt* w_get_cp = nullptr;
   sqlite3_stmt* w_insert_cp = nullptr;
+  sqlite3_stmt* w_put_token = nullptr;
+  sqlite3_stmt* w_delete_token = nullptr;
   // reader statements
   sqlite3_stmt* r_size = nullptr;
   sqlite3_stmt* r_range = nullptr;
@@ -192,6 +205,8 @@ struct SqliteStorage::Impl {
   sqlite3_stmt* r_list_cp = nullptr;
   sqlite3_stmt* r_page_cp = nullptr;
   sqlite3_stmt* r_count_cp = nullptr;
+  sqlite3_stmt* r_get_token = nullptr;
+  sqlite3_stmt* r_token_summary = nullptr;
   std::map<std::size_t, sqlite3_stmt*> r_get_hashes TABELLA_GUARDED_BY(reader.mu);  // by count
 
   ~Impl() {
@@ -237,6 +252,12 @@ struct SqliteStorage::Impl {
   Status apply_state(const std::vector<StateWrite>& writes) {
     for (std::size_t i = 0; i < writes.size(); ++i) {
       const StateWrite& w = writes[i];
+      if (w.key.starts_with(kTokenRowPrefix)) {
+        if (Status st = apply_token(w); !st.ok()) {
+          return st.error().with_prefix("state[" + std::to_string(i) + "]");
+        }
+        continue;
+      }
       sqlite3_stmt* s = w.value ? w_put_state : w_delete_state;
       ScopedReset reset(s);
       bind_text(s, 1, w.key);
@@ -246,6 +267,38 @@ struct SqliteStorage::Impl {
             .with_prefix("state[" + std::to_string(i) + "]");
       }
     }
+    return Status::success();
+  }
+  // A token_row_write: a row of the token table. REQUIRES: as apply_state
+  Status apply_token(const StateWrite& w) {
+    if (!w.value) {
+      auto hash = from_hex(std::string_view(w.key).substr(kTokenRowPrefix.size()));
+      if (!hash || hash->size() != Digest().size()) {
+        return make_error(ErrorCode::kInvalidArgument, "malformed token row key", w.key);
+      }
+      ScopedReset reset(w_delete_token);
+      bind_blob(w_delete_token, 1, *hash);
+      if (sqlite3_step(w_delete_token) != SQLITE_DONE) return db_error(wdb(), "delete token row");
+      return Status::success();
+    }
+    auto row = decode_token_row(w.key, *w.value);
+    if (!row) return row.error();
+    return put_token(*row);
+  }
+  Status put_token(const TokenRow& row) {
+    sqlite3_stmt* s = w_put_token;
+    ScopedReset reset(s);
+    bind_blob(s, 1, row.hash);
+    bind_text(s, 2, row.precinct);
+    bind_u64(s, 3, row.committed_at);
+    if (row.spent_at) bind_u64(s, 4, *row.spent_at);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+      return make_error(ErrorCode::kConflict,
+                        "two token rows spent by the entry at " + std::to_string(*row.spent_at),
+                        std::string(kTokenRowPrefix) + to_hex(row.hash));
+    }
+    if (rc != SQLITE_DONE) return db_error(wdb(), "write token row " + to_hex(row.hash));
     return Status::success();
   }
   Status apply_hashes(const std::vector<HashWrite>& hashes) {
@@ -368,6 +421,19 @@ struct SqliteStorage::Impl {
     TABELLA_TRY(
         rd(r_page_cp, "SELECT size, note FROM checkpoints ORDER BY size LIMIT ?2 OFFSET ?1"));
     TABELLA_TRY(rd(r_count_cp, "SELECT COUNT(*) FROM checkpoints"));
+    TABELLA_TRY(w(w_put_token,
+                  "INSERT INTO tokens(hash, precinct, committed_at, spent_at) "
+                  "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(hash) DO UPDATE SET "
+                  "precinct = excluded.precinct, committed_at = excluded.committed_at, "
+                  "spent_at = excluded.spent_at"));
+    TABELLA_TRY(w(w_delete_token, "DELETE FROM tokens WHERE hash = ?1"));
+    TABELLA_TRY(
+        rd(r_get_token, "SELECT precinct, committed_at, spent_at FROM tokens WHERE hash = ?1"));
+    TABELLA_TRY(rd(r_token_summary,
+                   "SELECT (SELECT COUNT(*) FROM tokens),"
+                   " (SELECT COUNT(*) FROM tokens WHERE spent_at IS NOT NULL),"
+                   " (SELECT MAX(committed_at) FROM tokens),"
+                   " (SELECT MAX(spent_at) FROM tokens WHERE spent_at IS NOT NULL)"));
     return Status::success();
   }
 };
@@ -439,6 +505,40 @@ void SqliteStorage::set_max_pages(std::uint64_t pages) {
 
 Status Storage::probe_write(std::size_t) {
   return Status::success();
+}
+
+StateWrite token_row_write(const TokenRow& row) {
+  Bytes value;
+  auto committed = u64be(row.committed_at);
+  auto spent = u64be(row.spent_at ? *row.spent_at + 1 : 0);
+  value.insert(value.end(), committed.begin(), committed.end());
+  value.insert(value.end(), spent.begin(), spent.end());
+  value.insert(value.end(), row.precinct.begin(), row.precinct.end());
+  return {std::string(kTokenRowPrefix) + to_hex(row.hash), std::move(value)};
+}
+
+Result<TokenRow> decode_token_row(std::string_view key, ByteView value) {
+  TokenRow row;
+  auto hash = key.starts_with(kTokenRowPrefix) ? from_hex(key.substr(kTokenRowPrefix.size()))
+                                               : Result<Bytes>(Bytes());
+  if (!hash || hash->size() != row.hash.size() || value.size() < 16) {
+    return make_error(ErrorCode::kInvalidEncoding, "malformed token row", std::string(key));
+  }
+  std::copy(hash->begin(), hash->end(), row.hash.begin());
+  row.committed_at = load_u64be(value.subspan(0, 8));
+  if (std::uint64_t spent = load_u64be(value.subspan(8, 8)); spent != 0) row.spent_at = spent - 1;
+  row.precinct.assign(value.begin() + 16, value.end());
+  return row;
+}
+
+Result<std::optional<TokenRow>> Storage::get_token(const Digest&) {
+  return make_error(ErrorCode::kNotFound, "this storage has no token table");
+}
+Result<TokenTableSummary> Storage::token_summary() {
+  return make_error(ErrorCode::kNotFound, "this storage has no token table");
+}
+Status Storage::replace_tokens(const std::vector<TokenRow>&, std::vector<StateWrite>) {
+  return make_error(ErrorCode::kNotFound, "this storage has no token table");
 }
 
 Result<std::vector<std::pair<std::string, Bytes>>> Storage::scan_state(std::string_view) {
@@ -538,6 +638,54 @@ Result<std::optional<Bytes>> SqliteStorage::get_state(std::string_view key) {
   if (rc == SQLITE_DONE) return std::optional<Bytes>();
   if (rc != SQLITE_ROW) return db_error(impl_->reader.db.get(), "read state");
   return std::optional<Bytes>(column_blob(s, 0));
+}
+
+Result<std::optional<TokenRow>> SqliteStorage::get_token(const Digest& hash) {
+  TABELLA_READER_GUARD();
+  sqlite3_stmt* s = impl_->r_get_token;
+  ScopedReset reset(s);
+  bind_blob(s, 1, hash);
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_DONE) return std::optional<TokenRow>();
+  if (rc != SQLITE_ROW) return db_error(impl_->reader.db.get(), "read token row");
+  TokenRow row;
+  row.hash = hash;
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+  row.precinct.assign(text ? text : "", static_cast<std::size_t>(sqlite3_column_bytes(s, 0)));
+  row.committed_at = static_cast<std::uint64_t>(sqlite3_column_int64(s, 1));
+  if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
+    row.spent_at = static_cast<std::uint64_t>(sqlite3_column_int64(s, 2));
+  }
+  return std::optional<TokenRow>(std::move(row));
+}
+
+Result<TokenTableSummary> SqliteStorage::token_summary() {
+  TABELLA_READER_GUARD();
+  sqlite3_stmt* s = impl_->r_token_summary;
+  ScopedReset reset(s);
+  if (sqlite3_step(s) != SQLITE_ROW) {
+    return db_error(impl_->reader.db.get(), "read token table summary");
+  }
+  TokenTableSummary out;
+  out.rows = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
+  out.spent = static_cast<std::uint64_t>(sqlite3_column_int64(s, 1));
+  if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
+    out.max_committed_at = static_cast<std::uint64_t>(sqlite3_column_int64(s, 2));
+  }
+  if (sqlite3_column_type(s, 3) != SQLITE_NULL) {
+    out.max_spent_at = static_cast<std::uint64_t>(sqlite3_column_int64(s, 3));
+  }
+  return out;
+}
+
+Status SqliteStorage::replace_tokens(const std::vector<TokenRow>& rows,
+                                     std::vector<StateWrite> state) {
+  MutexLock lock(impl_->writer.mu);
+  return impl_->transaction([&]() -> Status {
+    TABELLA_TRY(exec(impl_->wdb(), "DELETE FROM tokens", "clear the token table"));
+    for (const TokenRow& row : rows) TABELLA_TRY(impl_->put_token(row));
+    return impl_->apply_state(state);
+  });
 }
 
 Result<std::vector<std::pair<std::string, Bytes>>> SqliteStorage::scan_state(

@@ -236,7 +236,9 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(ballots),
               static_cast<unsigned long long>(stored.size), static_cast<double>(bytes) / 1e6,
               build_wall, build_cpu);
-  std::printf("open from stored state: %.3f s wall, %.3f s CPU\n", stored.wall, stored.cpu);
+  std::printf("open from stored state: %.3f s wall, %.3f s CPU (%.2f us CPU per ballot)\n",
+              stored.wall, stored.cpu,
+              1e6 * stored.cpu / static_cast<double>(std::max<std::uint64_t>(1, ballots)));
   if (!stored.resumed) die("the ledger did not start from the stored state");
   if (full_replay) {
     std::optional<Bytes> totals = set_totals(std::nullopt);

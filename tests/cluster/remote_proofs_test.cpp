@@ -198,6 +198,12 @@ TEST(RemoteProofs, NothingIsServedBeyondTheVerifiedFrontier) {
   }
   ElectionLedger& ledger = *n.node->election();
   ASSERT_EQ(get_json(c, "/v1/status")["size"], first_ballot);
+  // The voter token a ballot spends, as GET /v1/tokens serves it.
+  auto token_state = [&](std::size_t pos) {
+    auto body = record::CastBallotBody::decode(sim.entry(pos).body);
+    EXPECT_TRUE(body.ok());
+    return get_json(c, "/v1/tokens/" + to_hex(body->token_hash))["state"].get<std::string>();
+  };
 
   // A valid remote ballot, committed while the pool cannot check its proofs yet.
   {
@@ -217,6 +223,7 @@ TEST(RemoteProofs, NothingIsServedBeyondTheVerifiedFrontier) {
     EXPECT_EQ(page["entries"].size(), first_ballot);
     EXPECT_EQ(c.get("/v1/receipt?index=" + std::to_string(first_ballot))->status, 404u);
     EXPECT_EQ(c.get("/tile/entries/000.p/" + std::to_string(first_ballot + 1))->status, 404u);
+    EXPECT_EQ(token_state(first_ballot), "unspent");  // spent in the token table, not served
     ASSERT_TRUE(ledger.publish_checkpoint().ok());
     EXPECT_EQ(checkpoint_size(c.get("/checkpoint")->body), first_ballot);
     ledger::MerkleBuilder tree;
@@ -232,6 +239,7 @@ TEST(RemoteProofs, NothingIsServedBeyondTheVerifiedFrontier) {
   EXPECT_EQ(c.get("/v1/receipt?index=" + std::to_string(first_ballot))->status, 200u);
   EXPECT_EQ(metric(c, "tabella_ledger_remote_proofs_checked_total"), 1);
   EXPECT_EQ(c.get("/healthz")->status, 200u);
+  EXPECT_EQ(token_state(first_ballot), "spent");
 
   // A remote ballot whose proofs fail: committed locally, never served; the node halts.
   n.remote_append(with_bad_proof(sim, first_ballot + 1));
@@ -248,6 +256,7 @@ TEST(RemoteProofs, NothingIsServedBeyondTheVerifiedFrontier) {
   ASSERT_TRUE(ledger.publish_checkpoint().ok());
   EXPECT_EQ(checkpoint_size(c.get("/checkpoint")->body), first_ballot + 1);
   EXPECT_EQ(get_json(c, "/v1/entries?start=0&count=1000")["entries"].size(), first_ballot + 1);
+  EXPECT_EQ(token_state(first_ballot + 1), "unspent");
   // Nothing more is appended.
   auto refused =
       c.post("/v1/entries", json{{"entry", to_base64(sim.entries[first_ballot + 2])}}.dump());

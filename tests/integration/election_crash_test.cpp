@@ -23,6 +23,7 @@
 #include "support/listening_process.h"
 #include "support/temp_dir.h"
 #include "support/verify_export.h"
+#include "tabella/server/sqlite_storage.h"
 
 namespace tabella {
 namespace {
@@ -139,6 +140,79 @@ TEST(ElectionCrashTest, KillNineKeepsEveryAcknowledgedBallotAndTheRecordVerifies
   int st = ledger.signal_and_wait(SIGTERM);
   ASSERT_TRUE(WIFEXITED(st));
   EXPECT_EQ(WEXITSTATUS(st), 0);
+}
+
+// The real tabella-ledger restarted from stored state (docs/cluster.md section 1a): it reads its
+// voter tokens from the token table, not from the log. It refuses a second ballot with a spent
+// token (409 token_spent) and answers a stored ballot with its index. Then the table is tampered
+// with while the process is down (the spent token set unspent): the next start detects it
+// (stored_state_unusable), replays the log and still refuses the double vote.
+TEST(LedgerRestartTest, RestartedLedgerRefusesSpentTokensAndDetectsATamperedTokenTable) {
+  testing::SimOptions o;
+  o.kiosks = 1;
+  o.ballots = 8;
+  o.challenged = 0;
+  auto sim = testing::simulate_election(o);
+  TempDir dir;
+  ASSERT_TRUE(sim.ledger_signing_key().save_pem((dir.path() / "ledger.key").string()).ok());
+  const std::size_t first_ballot = sim.find(record::EntryType::kCastBallot);
+  const std::size_t stop_at = first_ballot + 4;
+  const Digest spent_token =
+      record::CastBallotBody::decode(sim.entry(first_ballot).body)->token_hash;
+  // The kiosk's next ballot (chain position stop_at) with the first ballot's token.
+  record::Entry next = sim.entry(stop_at);
+  ASSERT_EQ(next.type, record::EntryType::kCastBallot);
+  auto body = *record::CastBallotBody::decode(next.body);
+  body.token_hash = spent_token;
+  const Bytes double_vote = record::Entry::make(record::EntryType::kCastBallot, sim.q,
+                                                body.encode(), *sim.keys.at(next.author))
+                                .encode();
+  auto check_refuses = [&](HttpClient& client) {
+    auto r = client.post("/v1/entries", entry_post_body(double_vote));
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->status, 409u) << r->body;
+    EXPECT_EQ(json::parse(r->body).value("reason", ""), "token_spent") << r->body;
+    auto again = client.post("/v1/entries", entry_post_body(sim.entries[first_ballot]));
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again->status, 200u) << again->body;
+    EXPECT_EQ(json::parse(again->body)["index"], first_ballot);
+    EXPECT_EQ(json::parse(again->body)["duplicate"], true);
+  };
+  {
+    auto ledger = start_ledger(dir.path(), sim);
+    ASSERT_NE(ledger.port(), 0);
+    HttpClient client(ledger.port());
+    for (std::size_t i = 0; i < stop_at; ++i) {
+      auto r = client.post("/v1/entries", entry_post_body(sim.entries[i]));
+      ASSERT_TRUE(r.ok());
+      ASSERT_EQ(r->status, 200u) << i << ": " << r->body;
+    }
+    EXPECT_TRUE(WIFSIGNALED(ledger.signal_and_wait(SIGKILL)));
+  }
+  {
+    auto ledger = start_ledger(dir.path(), sim);
+    ASSERT_NE(ledger.port(), 0);
+    EXPECT_NE(ledger.err().find("from_stored_state=true"), std::string::npos) << ledger.output();
+    HttpClient client(ledger.port());
+    check_refuses(client);
+    int st = ledger.signal_and_wait(SIGTERM);
+    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  }
+  {
+    auto storage = *server::SqliteStorage::open(dir.path());
+    auto row = *storage->get_token(spent_token);
+    ASSERT_TRUE(row && row->spent_at);
+    row->spent_at.reset();
+    ASSERT_TRUE(storage->put_state({server::token_row_write(*row)}).ok());
+    ASSERT_TRUE(storage->close().ok());
+  }
+  auto ledger = start_ledger(dir.path(), sim);
+  ASSERT_NE(ledger.port(), 0);
+  EXPECT_NE(ledger.err().find("stored_state_unusable"), std::string::npos) << ledger.output();
+  EXPECT_NE(ledger.err().find("from_stored_state=false"), std::string::npos) << ledger.output();
+  HttpClient client(ledger.port());
+  check_refuses(client);
+  EXPECT_EQ(json::parse(client.get("/v1/status")->body)["tokens_spent"], 4);
 }
 
 // A small real file system (tmpfs), filled up: the disk is really full. Needs root (CI and the

@@ -6,6 +6,7 @@
 #include "tabella/server/election_ledger.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <condition_variable>
 #include <functional>
@@ -821,12 +822,28 @@ TEST_F(ElectionLedgerTest, RestartFromStoredStateServesTheSameState) {
   }
 }
 
-// Stored totals that do not check out (a spent-token row missing, a wrong root, a truncated
-// row) are not used: the ledger replays the whole log and serves the same state.
+// Stored state that does not check out is not used: the ledger replays the whole log, serves the
+// same state, rewrites the token table from the log and refuses a second ballot with a token the
+// damage had made look unspent. Each damage is caught by one start-up check (docs/cluster.md
+// section 1a): a wrong root, a truncated totals row, a spent token set unspent (spent rows vs
+// cast ballots), a token row deleted or added (rows vs tokens committed), a spend moved past the
+// log (the rows' maximum positions), a malformed list of token-commitments entries.
 TEST_F(ElectionLedgerTest, DamagedStoredStateIsReplayedInstead) {
   const SimElection& s = sim();
   std::size_t half = s.find(EntryType::kCastBallot, 3);
-  for (int damage = 0; damage < 3; ++damage) {
+  const std::size_t first_ballot = s.find(EntryType::kCastBallot);
+  const Digest spent_token = record::CastBallotBody::decode(s.entry(first_ballot).body)->token_hash;
+  enum Damage {
+    kRoot,
+    kTruncatedTotals,
+    kSpentSetUnspent,
+    kRowDeleted,
+    kRowAdded,
+    kSpendPastTheLog,
+    kTokenEntriesList,
+    kDamages
+  };
+  for (int damage = 0; damage < kDamages; ++damage) {
     SCOPED_TRACE(damage);
     TempDir dir;
     std::string status_before;
@@ -840,28 +857,196 @@ TEST_F(ElectionLedgerTest, DamagedStoredStateIsReplayedInstead) {
       auto storage = *SqliteStorage::open(dir.path());
       auto totals = *storage->get_state("resume/open");
       ASSERT_TRUE(totals.has_value());
-      auto spent = *storage->scan_state("resume/spent/");
-      ASSERT_FALSE(spent.empty());
+      auto row = *storage->get_token(spent_token);
+      ASSERT_TRUE(row.has_value());
+      ASSERT_TRUE(row->spent_at.has_value());
       std::vector<StateWrite> writes;
-      if (damage == 0) writes.push_back({spent.front().first, std::nullopt});
-      if (damage == 1) {
+      if (damage == kRoot) {
         (*totals)[9] ^= 1;  // a byte of the root (after version and size)
         writes.push_back({"resume/open", *totals});
       }
-      if (damage == 2) {
+      if (damage == kTruncatedTotals) {
         totals->resize(totals->size() - 1);
         writes.push_back({"resume/open", *totals});
+      }
+      if (damage == kSpentSetUnspent) {
+        row->spent_at.reset();
+        writes.push_back(token_row_write(*row));
+      }
+      if (damage == kRowDeleted) {
+        auto deleted = token_row_write(*row);
+        deleted.value.reset();
+        writes.push_back(deleted);
+      }
+      if (damage == kRowAdded) {
+        TokenRow added = *row;
+        added.hash[0] ^= 1;
+        added.spent_at.reset();
+        writes.push_back(token_row_write(added));
+      }
+      if (damage == kSpendPastTheLog) {
+        row->spent_at = s.entries.size() + 100;
+        writes.push_back(token_row_write(*row));
+      }
+      if (damage == kTokenEntriesList) writes.push_back({"resume/token-entries", Bytes{1, 2, 3}});
+      ASSERT_TRUE(storage->put_state(std::move(writes)).ok());
+      ASSERT_TRUE(storage->close().ok());
+    }
+    {
+      Node node(dir.path(), s);
+      EXPECT_FALSE(node.ledger->resumed_from_stored_state());
+      HttpClient client(node.port());
+      EXPECT_EQ(client.get("/v1/status")->body, status_before);
+      // The token the damage made look unspent (or deleted) is spent again in the log's eyes.
+      auto token = parse(client.get("/v1/tokens/" + to_hex(spent_token)));
+      EXPECT_EQ(token["state"], "spent") << token.dump();
+      record::Entry ballot = s.entry(half);
+      auto body = *record::CastBallotBody::decode(ballot.body);
+      body.token_hash = spent_token;
+      const SigningKey& kiosk = *s.keys.at(ballot.author);
+      auto again = client.post(
+          "/v1/entries",
+          entry_post_body(
+              record::Entry::make(EntryType::kCastBallot, s.q, body.encode(), kiosk).encode()));
+      EXPECT_EQ(again->status, 409u) << again->body;
+      EXPECT_EQ(parse(again).value("reason", ""), "token_spent") << again->body;
+      if (damage == kRoot) {  // the election goes on (once: the other damages end the same way)
+        post_range(client, half, s.entries.size());
+        EXPECT_EQ(parse(client.get("/v1/status"))["phase"], "finished");
+      }
+    }
+    // The replay repaired the stored state: the next start uses it.
+    Node node(dir.path(), s);
+    EXPECT_TRUE(node.ledger->resumed_from_stored_state());
+  }
+}
+
+// Stored totals older than the log (the ballots of the batch after them replayed on top of the
+// token table, which hides the rows they wrote): the start uses them; the tail's token rows must
+// be the ones the replay writes, so two tail ballots' spends swapped in the table (every count
+// unchanged) are detected and the log replayed instead.
+TEST_F(ElectionLedgerTest, TailAfterStoredTotalsIsCheckedAgainstTheTokenTable) {
+  const SimElection& s = sim();
+  const std::size_t half = s.find(EntryType::kCastBallot, 3);
+  std::vector<std::size_t> tail_casts;
+  for (std::size_t i = half; i < s.entries.size() && tail_casts.size() < 2; ++i) {
+    if (s.entry(i).type == EntryType::kCastBallot) tail_casts.push_back(i);
+  }
+  ASSERT_EQ(tail_casts.size(), 2u);
+  const std::size_t end = tail_casts[1] + 1;
+  for (bool swapped : {false, true}) {
+    SCOPED_TRACE(swapped);
+    TempDir dir;
+    Bytes stale;
+    std::string status_before;
+    {
+      Node node(dir.path(), s);
+      HttpClient client(node.port());
+      post_range(client, 0, half);
+      stale = **node.storage.get_state("resume/open");
+      post_range(client, half, end);
+      status_before = client.get("/v1/status")->body;
+    }
+    {
+      auto storage = *SqliteStorage::open(dir.path());
+      std::vector<StateWrite> writes{{"resume/open", stale}};
+      if (swapped) {
+        auto token_of = [&](std::size_t pos) {
+          return record::CastBallotBody::decode(s.entry(pos).body)->token_hash;
+        };
+        auto a = **storage->get_token(token_of(tail_casts[0]));
+        auto b = **storage->get_token(token_of(tail_casts[1]));
+        ASSERT_EQ(a.spent_at, std::optional<std::uint64_t>(tail_casts[0]));
+        std::swap(a.spent_at, b.spent_at);
+        TokenRow parked = b;
+        parked.spent_at = std::uint64_t{1} << 40;  // the unique index: one spend per entry
+        writes.push_back(token_row_write(parked));
+        writes.push_back(token_row_write(a));
+        writes.push_back(token_row_write(b));
       }
       ASSERT_TRUE(storage->put_state(std::move(writes)).ok());
       ASSERT_TRUE(storage->close().ok());
     }
     Node node(dir.path(), s);
+    EXPECT_EQ(node.ledger->resumed_from_stored_state(), !swapped);
+    HttpClient client(node.port());
+    EXPECT_EQ(client.get("/v1/status")->body, status_before);
+    post_range(client, end, s.entries.size());
+    EXPECT_EQ(parse(client.get("/v1/status"))["phase"], "finished");
+  }
+}
+
+// A data dir written before the token table (schema version 1, totals without a token count):
+// the first start builds the table from the log in one transaction and replays; the next start
+// is from stored state, refuses a spent token and answers a stored ballot with its index.
+TEST_F(ElectionLedgerTest, DataDirWithoutTokenTableIsMigrated) {
+  const SimElection& s = sim();
+  std::size_t half = s.find(EntryType::kCastBallot, 3);
+  const std::size_t first_ballot = s.find(EntryType::kCastBallot);
+  TempDir dir;
+  std::string status_before;
+  {
+    Node node(dir.path(), s);
+    HttpClient client(node.port());
+    post_range(client, 0, half);
+    status_before = client.get("/v1/status")->body;
+  }
+  {
+    // Back to version 1: no token table, no list of token entries, totals of version 1.
+    auto storage = *SqliteStorage::open(dir.path());
+    auto totals = **storage->get_state("resume/open");
+    ASSERT_TRUE(storage->close().ok());
+    totals[0] = 1;
+    const std::size_t tokens_at = 1 + 8 + 32 + 8 + 8 + 8;
+    totals.erase(totals.begin() + tokens_at, totals.begin() + tokens_at + 8);
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir.path() / SqliteStorage::kFileName).c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "DROP TABLE tokens; UPDATE schema_version SET version = 1;"
+                           "DELETE FROM state WHERE key = 'resume/token-entries'",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_stmt* put = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "UPDATE state SET value = ?1 WHERE key = 'resume/open'", -1,
+                                 &put, nullptr),
+              SQLITE_OK);
+    sqlite3_bind_blob(put, 1, totals.data(), static_cast<int>(totals.size()), SQLITE_TRANSIENT);
+    EXPECT_EQ(sqlite3_step(put), SQLITE_DONE);
+    sqlite3_finalize(put);
+    sqlite3_close(db);
+  }
+  {
+    Node node(dir.path(), s);
     EXPECT_FALSE(node.ledger->resumed_from_stored_state());
     HttpClient client(node.port());
     EXPECT_EQ(client.get("/v1/status")->body, status_before);
-    post_range(client, half, s.entries.size());
-    EXPECT_EQ(parse(client.get("/v1/status"))["phase"], "finished");
   }
+  {
+    auto storage = *SqliteStorage::open(dir.path());
+    EXPECT_EQ(*storage->stored_schema_version(), 2);
+    auto summary = *storage->token_summary();
+    auto status = json::parse(status_before);
+    EXPECT_EQ(summary.rows, status["tokens_committed"].get<std::uint64_t>());
+    EXPECT_EQ(summary.spent, status["tokens_spent"].get<std::uint64_t>());
+  }
+  Node node(dir.path(), s);
+  EXPECT_TRUE(node.ledger->resumed_from_stored_state());
+  HttpClient client(node.port());
+  EXPECT_EQ(client.get("/v1/status")->body, status_before);
+  auto again = parse(client.post("/v1/entries", entry_post_body(s.entries[first_ballot])));
+  EXPECT_EQ(again["index"], first_ballot);
+  EXPECT_EQ(again["duplicate"], true);
+  record::Entry ballot = s.entry(half);
+  auto body = *record::CastBallotBody::decode(ballot.body);
+  body.token_hash = record::CastBallotBody::decode(s.entry(first_ballot).body)->token_hash;
+  auto spent = client.post(
+      "/v1/entries", entry_post_body(record::Entry::make(EntryType::kCastBallot, s.q, body.encode(),
+                                                         *s.keys.at(ballot.author))
+                                         .encode()));
+  EXPECT_EQ(spent->status, 409u) << spent->body;
+  EXPECT_EQ(parse(spent).value("reason", ""), "token_spent") << spent->body;
+  post_range(client, half, s.entries.size());
+  EXPECT_EQ(parse(client.get("/v1/status"))["phase"], "finished");
 }
 
 TEST_F(ElectionLedgerTest, FailedCommitLeavesNoTraceInMemory) {

@@ -134,6 +134,46 @@ TEST(SqliteStorage, FailedBatchLeavesNothing) {
   EXPECT_EQ(**s->get_state("token/1"), b("spent"));
 }
 
+// The voter-token table (schema version 2): rows written by a batch's token_row_write() state
+// writes in the batch's transaction (a failed batch leaves none), read back by hash, counted;
+// one ballot cannot spend two tokens (unique spent_at); replace_tokens() swaps the whole table.
+TEST(SqliteStorage, TokenRowsAreWrittenWithTheirBatch) {
+  TempDir dir;
+  auto s = open_ok(dir);
+  TokenRow a{sha256(b("a")), "north", 0, std::nullopt};
+  TokenRow c{sha256(b("c")), "south", 0, 1};
+  BatchEffects fx;
+  fx.state.push_back(token_row_write(a));
+  fx.state.push_back(token_row_write(c));
+  ASSERT_TRUE(s->append_batch({b("old")}, {}).ok());
+  EXPECT_FALSE(s->append_batch({b("new"), b("old")}, fx).ok());
+  EXPECT_FALSE(s->get_token(a.hash)->has_value());
+  EXPECT_EQ(s->token_summary()->rows, 0u);
+  ASSERT_TRUE(s->append_batch({b("new")}, fx).ok());
+  auto got = *s->get_token(c.hash);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->precinct, "south");
+  EXPECT_EQ(got->spent_at, std::optional<std::uint64_t>(1));
+  EXPECT_FALSE(s->get_state(token_row_write(a).key)->has_value());  // not a state row
+  auto summary = *s->token_summary();
+  EXPECT_EQ(summary.rows, 2u);
+  EXPECT_EQ(summary.spent, 1u);
+  EXPECT_EQ(summary.max_spent_at, std::optional<std::uint64_t>(1));
+  // Another token spent by the same entry: refused, nothing stored.
+  TokenRow twice = a;
+  twice.spent_at = 1;
+  BatchEffects bad;
+  bad.state.push_back(token_row_write(twice));
+  auto r = s->append_batch({b("newer")}, bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kConflict);
+  EXPECT_FALSE((*s->get_token(a.hash))->spent_at.has_value());
+  ASSERT_TRUE(s->replace_tokens({a}, {{"resume/x", b("y")}}).ok());
+  EXPECT_EQ(s->token_summary()->rows, 1u);
+  EXPECT_FALSE(s->get_token(c.hash)->has_value());
+  EXPECT_EQ(**s->get_state("resume/x"), b("y"));
+}
+
 TEST(SqliteStorage, EffectsAreCommittedWithEntries) {
   TempDir dir;
   {

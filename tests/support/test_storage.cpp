@@ -148,6 +148,16 @@ Result<std::vector<std::pair<std::string, Bytes>>> FlakyStorage::scan_state(
 Status FlakyStorage::put_state(std::vector<StateWrite> writes) {
   return real_->put_state(std::move(writes));
 }
+Result<std::optional<server::TokenRow>> FlakyStorage::get_token(const Digest& hash) {
+  return real_->get_token(hash);
+}
+Result<server::TokenTableSummary> FlakyStorage::token_summary() {
+  return real_->token_summary();
+}
+Status FlakyStorage::replace_tokens(const std::vector<server::TokenRow>& rows,
+                                    std::vector<StateWrite> state) {
+  return real_->replace_tokens(rows, std::move(state));
+}
 Result<std::optional<Digest>> FlakyStorage::get_hash(std::uint32_t level, std::uint64_t index) {
   return real_->get_hash(level, index);
 }

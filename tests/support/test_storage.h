@@ -66,6 +66,10 @@ class FlakyStorage final : public server::Storage {
   Result<std::optional<Bytes>> get_state(std::string_view key) override;
   Result<std::vector<std::pair<std::string, Bytes>>> scan_state(std::string_view prefix) override;
   Status put_state(std::vector<server::StateWrite> writes) override;
+  Result<std::optional<server::TokenRow>> get_token(const Digest& hash) override;
+  Result<server::TokenTableSummary> token_summary() override;
+  Status replace_tokens(const std::vector<server::TokenRow>& rows,
+                        std::vector<server::StateWrite> state) override;
   Result<std::optional<Digest>> get_hash(std::uint32_t level, std::uint64_t index) override;
   Result<std::vector<std::optional<Digest>>> get_hashes(std::span<const HashKey> at) override;
   Status put_hashes(std::vector<server::HashWrite> hashes) override;

@@ -197,12 +197,12 @@ Status check_token_precinct(const std::string& token_precinct, const std::string
                     "body.token_hash", ErrorReason::kTokenOtherPrecinct);
 }
 
-ElectionState::ElectionState() = default;
+ElectionState::ElectionState() : tokens_(std::make_unique<MemoryTokenStore>()) {}
 
 int ElectionState::token_state(const Digest& token_hash) const {
-  auto it = tokens_.find(token_hash);
-  if (it == tokens_.end()) return 0;
-  return it->second.spent ? 2 : 1;
+  auto t = tokens_->find(token_hash);
+  if (!t || !*t) return 0;
+  return (*t)->spent ? 2 : 1;
 }
 
 Status ElectionState::require_author_authority(const Entry& e) const {
@@ -492,7 +492,7 @@ bool ElectionState::rollback_batch() {
     mark_ = Mark{};
     return false;
   }
-  for (const Digest& t : mark_.spent_tokens) tokens_.at(t).spent = false;
+  for (const Digest& t : mark_.spent_tokens) tokens_->unspend(t);
   for (auto& [key, before] : mark_.kiosks) kiosks_[key] = std::move(before);
   size_ = mark_.size;
   spent_ = mark_.spent;
@@ -505,7 +505,7 @@ bool ElectionState::rollback_batch() {
 
 Bytes ElectionState::OpenTotals::encode() const {
   Writer w;
-  w.u8(1).u64(size).raw(root).u64(open_index).u64(cast).u64(challenged);
+  w.u8(2).u64(size).raw(root).u64(open_index).u64(cast).u64(challenged).u64(tokens);
   w.count(sums.size());
   for (const auto& contest : sums) {
     w.count(contest.size());
@@ -523,7 +523,7 @@ Result<ElectionState::OpenTotals> ElectionState::OpenTotals::decode(ByteView byt
   OpenTotals t;
   auto version = r.u8("version");
   if (!version) return version.error();
-  if (*version != 1) {
+  if (*version != 2) {  // version 1 had no token count: a start replays instead
     return make_error(ErrorCode::kInvalidEncoding, "unknown version " + std::to_string(*version),
                       "version");
   }
@@ -544,6 +544,7 @@ Result<ElectionState::OpenTotals> ElectionState::OpenTotals::decode(ByteView byt
   TABELLA_TRY(u64("open_index", t.open_index));
   TABELLA_TRY(u64("cast", t.cast));
   TABELLA_TRY(u64("challenged", t.challenged));
+  TABELLA_TRY(u64("tokens", t.tokens));
   auto contests = r.count("sums", 1024);
   if (!contests) return contests.error();
   t.sums.resize(*contests);
@@ -585,6 +586,7 @@ ElectionState::OpenTotals ElectionState::open_totals() const {
   t.open_index = open_index_;
   t.cast = tally_ ? tally_->count() : 0;
   t.challenged = challenged_;
+  t.tokens = tokens_->count();
   if (tally_) t.sums = tally_->sums();
   for (const auto& [key, k] : kiosks_) {
     if (k.cast == 0 && k.challenged == 0) continue;
@@ -593,8 +595,7 @@ ElectionState::OpenTotals ElectionState::open_totals() const {
   return t;
 }
 
-Status ElectionState::resume_open(const OpenTotals& t, const std::vector<Digest>& spent,
-                                  ledger::MerkleBuilder tree) {
+Status ElectionState::resume_open(const OpenTotals& t, ledger::MerkleBuilder tree) {
   auto refuse = [](const std::string& why) {
     return make_error(ErrorCode::kConflict, "stored open-phase totals: " + why);
   };
@@ -605,8 +606,8 @@ Status ElectionState::resume_open(const OpenTotals& t, const std::vector<Digest>
   if (tree.size() != t.size || tree.root() != t.root) {
     return refuse("the stored tree's root at " + std::to_string(t.size) + " differs");
   }
-  if (spent.size() != t.cast || t.cast + t.challenged > t.size) {
-    return refuse("the ballot counts do not add up");
+  if (t.cast + t.challenged > t.size || t.cast > t.tokens || tokens_->count() != t.tokens) {
+    return refuse("the ballot and token counts do not add up");
   }
   auto tally = election::TallyAccumulator::resume(*snapshot_.manifest, t.sums, t.cast);
   if (!tally) return tally.error().with_prefix("stored open-phase totals");
@@ -618,13 +619,6 @@ Status ElectionState::resume_open(const OpenTotals& t, const std::vector<Digest>
   }
   if (cast != t.cast || challenged != t.challenged) {
     return refuse("the kiosks' counts do not add up");
-  }
-  for (const Digest& h : spent) {
-    auto it = tokens_.find(h);
-    if (it == tokens_.end() || it->second.spent) {
-      return refuse("a spent token is unknown or twice");
-    }
-    it->second.spent = true;
   }
   for (const auto& k : t.kiosks) {
     KioskState& s = kiosks_[k.key];
@@ -1032,15 +1026,14 @@ Status ElectionState::apply_body(const CheckedEntry& c, const std::optional<Erro
       const auto& b = std::get<TokenCommitmentsBody>(c.body);
       std::set<Digest> batch;
       for (std::size_t i = 0; i < b.token_hashes.size(); ++i) {
-        if (tokens_.count(b.token_hashes[i]) != 0 || !batch.insert(b.token_hashes[i]).second) {
+        auto known = tokens_->find(b.token_hashes[i]);
+        if (!known) return known.error();
+        if (known->has_value() || !batch.insert(b.token_hashes[i]).second) {
           return conflict("token hash already committed",
                           "body.token_hashes[" + std::to_string(i) + "]");
         }
       }
-      auto known = std::find(precincts_.begin(), precincts_.end(), b.precinct);
-      const auto precinct = static_cast<std::uint32_t>(known - precincts_.begin());
-      if (known == precincts_.end()) precincts_.push_back(b.precinct);
-      for (const auto& h : b.token_hashes) tokens_.emplace(h, Token{false, precinct});
+      for (const auto& h : b.token_hashes) TABELLA_TRY(tokens_->commit(h, b.precinct, size_));
       return {};
     }
     case EntryType::kPollsOpen: {  // check 13
@@ -1060,18 +1053,19 @@ Status ElectionState::apply_body(const CheckedEntry& c, const std::optional<Erro
     case EntryType::kCastBallot: {  // checks 15, 16 (14 in apply)
       KioskState& kiosk = kiosks_.at(e.author);
       const auto& b = std::get<CastBallotBody>(c.body);
-      auto tok = tokens_.find(b.token_hash);
-      if (tok == tokens_.end()) {
+      auto tok = tokens_->find(b.token_hash);
+      if (!tok) return tok.error();
+      if (!tok->has_value()) {
         return make_error(ErrorCode::kConflict, "voter token is not committed", "body.token_hash",
                           ErrorReason::kTokenNotCommitted);
       }
-      if (tok->second.spent) {
+      if ((*tok)->spent) {
         return make_error(ErrorCode::kConflict, "voter token already spent", "body.token_hash",
                           ErrorReason::kTokenSpent);
       }
-      TABELLA_TRY(check_token_precinct(precincts_[tok->second.precinct], kiosk.enrolment.precinct));
+      TABELLA_TRY(check_token_precinct((*tok)->precinct, kiosk.enrolment.precinct));
       TABELLA_TRY(check_ballot_chain(kiosk, b.ballot));
-      tok->second.spent = true;
+      TABELLA_TRY(tokens_->spend(b.token_hash, size_));
       ++spent_;
       kiosk.last_sequence = b.ballot.sequence;
       kiosk.chain_head = election::ballot_code(*snapshot_.q, e.author, b.ballot);

@@ -514,6 +514,16 @@ Result<std::optional<std::uint64_t>> EtcdStorage::find_by_hash(const Digest& ent
 Result<std::optional<Bytes>> EtcdStorage::get_state(std::string_view key) {
   return local_->get_state(key);
 }
+Result<std::optional<TokenRow>> EtcdStorage::get_token(const Digest& hash) {
+  return local_->get_token(hash);
+}
+Result<TokenTableSummary> EtcdStorage::token_summary() {
+  return local_->token_summary();
+}
+Status EtcdStorage::replace_tokens(const std::vector<TokenRow>& rows,
+                                   std::vector<StateWrite> state) {
+  return local_->replace_tokens(rows, std::move(state));
+}
 Result<std::vector<std::pair<std::string, Bytes>>> EtcdStorage::scan_state(
     std::string_view prefix) {
   return local_->scan_state(prefix);

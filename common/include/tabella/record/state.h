@@ -26,6 +26,7 @@
 #include "tabella/ledger/merkle.h"
 #include "tabella/record/bodies.h"
 #include "tabella/record/entry.h"
+#include "tabella/record/token_store.h"
 
 namespace tabella::record {
 
@@ -172,7 +173,7 @@ class ElectionState {
   // OK when the election key may be published (check 9); otherwise kConflict naming every
   // guardian the ceremony waits for and why, or the disqualified guardian (field "complaints").
   Status ceremony_complete() const;
-  std::uint64_t tokens_committed() const { return tokens_.size(); }
+  std::uint64_t tokens_committed() const { return tokens_->count(); }
   std::uint64_t tokens_spent() const { return spent_; }
   std::uint64_t cast_count() const { return tally_ ? tally_->count() : 0; }
   std::uint64_t challenged_count() const { return challenged_; }
@@ -193,24 +194,30 @@ class ElectionState {
   // Fills result.tally_hash and result.partial_hashes for result.guardians.
   // Errors: a guardian without a partial decryption in the record (kInvalidArgument).
   Status bind_result(ResultBody& result) const;
-  // The token hash's state: 0 unknown, 1 committed and unspent, 2 spent.
+  // The token hash's state: 0 unknown (or the token store failed), 1 committed and unspent,
+  // 2 spent.
   int token_state(const Digest& token_hash) const;
   // A committed voter token: spent or not, and the precinct of the token-commitments entry that
-  // committed it (an index into precincts()). Only a kiosk enrolled for that precinct may spend
-  // it (check 15).
-  struct Token {
-    bool spent = false;
-    std::uint32_t precinct = 0;
-  };
-  // Every committed token hash -> its state.
-  const std::map<Digest, Token>& tokens() const { return tokens_; }
-  // The distinct precincts token-commitments entries named, in the order they first appeared.
-  const std::vector<std::string>& precincts() const { return precincts_; }
+  // committed it. Only a kiosk enrolled for that precinct may spend it (check 15). nullopt: not
+  // committed; an error: the token store failed.
+  Result<std::optional<TokenStore::Token>> token(const Digest& token_hash) const {
+    return tokens_->find(token_hash);
+  }
+  // The committed tokens (a MemoryTokenStore unless set_token_store() gave another).
+  const TokenStore& token_store() const { return *tokens_; }
+  // Replaces the token store. `store` must hold exactly the tokens of the entries applied so far
+  // (or, before resume_open(), of the entries the totals will cover).
+  void set_token_store(std::unique_ptr<TokenStore> store) { tokens_ = std::move(store); }
+  // Start-up from stored state: counts the token-commitments entry at position size() as
+  // applied without reading it, because the token store already holds its tokens. Leaves the
+  // Merkle tree behind: only resume_open() may follow the entries skipped this way.
+  // REQUIRES: phase() is kSetup, kKeyed or kOpen
+  void skip_stored_token_commitments() { ++size_; }
 
   // ---- Start-up from stored state (a ledger that restarts without decoding every ballot again).
   // While the polls are open, OpenTotals is everything the ballots applied since polls-open
-  // changed besides the spent tokens; a ledger stores it with each batch, with the position of
-  // polls-open, the positions of the other entries applied since and each ballot's token.
+  // changed besides the token store; a ledger stores it with each batch, with the position of
+  // polls-open and the positions of the other entries applied since.
   struct OpenTotals {
     struct Kiosk {
       PublicKeyBytes key{};
@@ -221,6 +228,7 @@ class ElectionState {
     ledger::Hash root{};           // MTH of those entries
     std::uint64_t open_index = 0;  // the polls-open entry
     std::uint64_t cast = 0, challenged = 0;
+    std::uint64_t tokens = 0;                   // tokens committed (version 2 on)
     std::vector<std::vector<Ciphertext>> sums;  // the tally so far, per contest, per selection
     std::vector<Kiosk> kiosks;                  // every kiosk that has a ballot
     Bytes encode() const;
@@ -229,13 +237,14 @@ class ElectionState {
   // REQUIRES: phase() == kOpen
   OpenTotals open_totals() const;
   std::uint64_t open_index() const { return open_index_; }
-  // Puts the totals back into a state that applied the entries [0, totals.open_index] and, in
-  // order, every entry after it up to totals.size that is not a ballot; `spent` are the tokens of
-  // the cast ballots, `tree` the Merkle tree of the first totals.size entries. Checks what it can
-  // cheaply (phase, root, kiosks enrolled, tokens committed once, counts agree); on error the
-  // state is unusable: replay instead.
-  Status resume_open(const OpenTotals& totals, const std::vector<Digest>& spent,
-                     ledger::MerkleBuilder tree);
+  // Puts the totals back into a state that applied (or skipped, see
+  // skip_stored_token_commitments) the entries [0, totals.open_index] and, in order, every entry
+  // after it up to totals.size that is not a ballot; its token store must already hold the
+  // tokens committed and spent by the first totals.size entries (the caller checks that it holds
+  // totals.tokens tokens, totals.cast of them spent); `tree` is the Merkle tree of the first
+  // totals.size entries. Checks what it can cheaply (phase, root, kiosks enrolled, counts agree);
+  // on error the state is unusable: replay instead.
+  Status resume_open(const OpenTotals& totals, ledger::MerkleBuilder tree);
 
   // ---- Undoing a batch (a ledger whose append lost a race in cluster mode). begin_batch()
   // marks the state; rollback_batch() puts it back as it was at the mark in O(entries since) and
@@ -265,8 +274,7 @@ class ElectionState {
   std::map<std::pair<std::uint32_t, std::uint32_t>, Complaint> complaints_;
   std::map<std::uint32_t, std::string> disqualified_;
   std::map<PublicKeyBytes, KioskState> kiosks_;
-  std::map<Digest, Token> tokens_;
-  std::vector<std::string> precincts_;  // Token::precinct indexes it
+  std::unique_ptr<TokenStore> tokens_;
   std::uint64_t spent_ = 0;
   std::uint64_t challenged_ = 0;
   std::optional<election::TallyAccumulator> tally_;

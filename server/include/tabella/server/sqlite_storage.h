@@ -4,7 +4,9 @@
 // on open, and a file written by a newer Tabella is refused with a clear error.
 //
 // Tables: entries(idx INTEGER PRIMARY KEY = position, hash BLOB UNIQUE = SHA-256(data), data),
-// state(key, value), tree_hashes(level, idx, hash), checkpoints(size, note).
+// state(key, value), tree_hashes(level, idx, hash), checkpoints(size, note), and (version 2)
+// tokens(hash PRIMARY KEY, precinct, committed_at, spent_at UNIQUE when not NULL): the voter-token
+// table, written by a batch's token_row_write() state writes (storage.h).
 //
 // Thread-safety: safe to share. Two connections: one writer (appends, puts; serialised by a
 // mutex) and one reader (reads; its own mutex), so reads never wait for a commit's fsync.
@@ -21,7 +23,7 @@ namespace tabella::server {
 class SqliteStorage final : public Storage {
  public:
   // The schema version this build writes; open() migrates older files up to it.
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
   static constexpr const char* kFileName = "ledger.sqlite";
 
   struct Options {
@@ -59,6 +61,9 @@ class SqliteStorage final : public Storage {
   Result<std::optional<Bytes>> get_state(std::string_view key) override;
   Result<std::vector<std::pair<std::string, Bytes>>> scan_state(std::string_view prefix) override;
   Status put_state(std::vector<StateWrite> writes) override;
+  Result<std::optional<TokenRow>> get_token(const Digest& hash) override;
+  Result<TokenTableSummary> token_summary() override;
+  Status replace_tokens(const std::vector<TokenRow>& rows, std::vector<StateWrite> state) override;
   Result<std::optional<Digest>> get_hash(std::uint32_t level, std::uint64_t index) override;
   Status put_hashes(std::vector<HashWrite> hashes) override;
   // One SELECT for all of `at` (statements cached per count).

@@ -45,6 +45,27 @@ struct BatchEffects {
   bool empty() const { return state.empty() && hashes.empty(); }
 };
 
+// A row of the voter-token table (docs/cluster.md section 1a): a committed token, the
+// token-commitments entry that committed it and the cast ballot that spent it, if any.
+struct TokenRow {
+  Digest hash{};
+  std::string precinct;
+  std::uint64_t committed_at = 0;
+  std::optional<std::uint64_t> spent_at;
+};
+// A batch writes token rows as state writes whose key is kTokenRowPrefix + the hash in hex
+// (token_row_write): a storage with a token table stores them there, in the batch's
+// transaction, and not as state rows. A value of nullopt deletes the row.
+inline constexpr std::string_view kTokenRowPrefix = "token-row/";
+StateWrite token_row_write(const TokenRow& row);
+// The row of a token_row_write (key and value). Errors: malformed (kInvalidEncoding).
+Result<TokenRow> decode_token_row(std::string_view key, ByteView value);
+// What the start-up checks of the token table read (cheap: counts and maxima over indexes).
+struct TokenTableSummary {
+  std::uint64_t rows = 0, spent = 0;
+  std::optional<std::uint64_t> max_committed_at, max_spent_at;
+};
+
 struct StoredCheckpoint {
   std::uint64_t size = 0;  // tree size the checkpoint commits to
   std::string note;        // signed note text, stored verbatim
@@ -77,6 +98,14 @@ class Storage {
   virtual Result<std::vector<std::pair<std::string, Bytes>>> scan_state(std::string_view prefix);
   // State changes outside of an append (administrative rows), durable on return.
   virtual Status put_state(std::vector<StateWrite> writes) = 0;
+
+  // The voter-token table, written by batches through token_row_write(). The defaults
+  // answer kNotFound: a storage without one (the ledger then keeps the tokens in memory).
+  virtual Result<std::optional<TokenRow>> get_token(const Digest& hash);
+  virtual Result<TokenTableSummary> token_summary();
+  // Replaces every row of the table by `rows` and applies `state`, in one durable transaction
+  // (building the table from the log: a data dir of an earlier version, or a full replay).
+  virtual Status replace_tokens(const std::vector<TokenRow>& rows, std::vector<StateWrite> state);
 
   // Stored Merkle hashes.
   virtual Result<std::optional<Digest>> get_hash(std::uint32_t level, std::uint64_t index) = 0;

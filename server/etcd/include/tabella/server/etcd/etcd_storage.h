@@ -77,6 +77,10 @@ class EtcdStorage final : public Storage {
   Result<std::optional<std::uint64_t>> find_by_hash(const Digest& entry_hash) override;
   Result<std::optional<Bytes>> get_state(std::string_view key) override;
   Result<std::vector<std::pair<std::string, Bytes>>> scan_state(std::string_view prefix) override;
+  // The voter-token table is the local copy's (derived data, like the state rows).
+  Result<std::optional<TokenRow>> get_token(const Digest& hash) override;
+  Result<TokenTableSummary> token_summary() override;
+  Status replace_tokens(const std::vector<TokenRow>& rows, std::vector<StateWrite> state) override;
   Status put_state(std::vector<StateWrite> writes) override;
   Result<std::optional<Digest>> get_hash(std::uint32_t level, std::uint64_t index) override;
   Status put_hashes(std::vector<HashWrite> hashes) override;
