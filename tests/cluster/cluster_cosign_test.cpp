@@ -22,6 +22,7 @@
 
 #include "support/election_sim.h"
 #include "support/etcd_cluster.h"
+#include "support/eventually.h"
 #include "support/http_client.h"
 #include "support/ledger_feed.h"
 #include "support/listening_process.h"
@@ -38,15 +39,7 @@ using json = nlohmann::json;
 namespace fs = std::filesystem;
 using testing::HttpClient;
 
-bool eventually(const std::function<bool()>& pred,
-                std::chrono::milliseconds within = std::chrono::seconds(20)) {
-  const auto until = std::chrono::steady_clock::now() + within;
-  while (std::chrono::steady_clock::now() < until) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  return pred();
-}
+using testing::eventually;
 
 class ClusterCosign : public ::testing::Test {
  protected:

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "support/election_sim.h"
+#include "support/eventually.h"
 #include "support/http_client.h"
 #include "support/temp_dir.h"
 #include "tabella/ledger/checkpoint.h"
@@ -152,15 +153,7 @@ long long metric(HttpClient& c, const std::string& name) {
   return std::stoll(text.substr(at + name.size() + 2));
 }
 
-// Waits (at most 20 s) until pred() holds.
-template <class Pred>
-bool eventually(Pred pred) {
-  for (int i = 0; i < 2000; ++i) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
-}
+using testing::eventually;
 
 std::uint64_t checkpoint_size(const std::string& note) {
   auto first = note.find('\n');

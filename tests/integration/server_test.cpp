@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "support/accept_all_ledger.h"
+#include "support/eventually.h"
 #include "support/http_client.h"
 #include "support/temp_dir.h"
 #include "tabella/server/ledger_node.h"
@@ -466,16 +467,7 @@ TEST_F(ServerTest, StopAnswersInFlightRequestsAndClosesIdleOnes) {
 
 // ---- Bounds against strangers (http_server.h, docs/api.md "Limits") ----
 
-// Polls `done` every 10 ms for up to `limit`; the timing margins are wide (a loaded machine).
-bool eventually(const std::function<bool()>& done,
-                std::chrono::milliseconds limit = std::chrono::seconds(20)) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > end) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
-}
+using testing::eventually;
 
 // A connected TCP socket to the test server (closed on destruction).
 struct RawSocket {
