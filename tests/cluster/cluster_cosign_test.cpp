@@ -46,13 +46,7 @@ class ClusterCosign : public ::testing::Test {
   void SetUp() override {
     if (!fs::exists(TABELLA_ETCD_BIN)) GTEST_SKIP() << "etcd not installed";
     dir_ = fs::temp_directory_path() / ("tabella-cluster-cosign-" + std::to_string(getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    testing::EtcdClusterOptions o;
-    o.binary = TABELLA_ETCD_BIN;
-    o.dir = dir_;
-    o.quick_failover = true;
-    auto started = testing::EtcdCluster::start(std::move(o));
+    auto started = testing::EtcdCluster::start_fresh(TABELLA_ETCD_BIN, dir_);
     ASSERT_TRUE(started.ok()) << started.error().describe();
     etcd_ = std::move(*started);
 

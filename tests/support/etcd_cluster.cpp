@@ -22,6 +22,19 @@ bool healthy(std::uint16_t client_port) {
 
 }  // namespace
 
+Result<std::unique_ptr<EtcdCluster>> EtcdCluster::start_fresh(const std::string& binary,
+                                                              const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return make_error(ErrorCode::kIo, "cannot create " + dir.string() + ": " + ec.message());
+  EtcdClusterOptions o;
+  o.binary = binary;
+  o.dir = dir;
+  o.quick_failover = true;
+  return start(std::move(o));
+}
+
 Result<std::unique_ptr<EtcdCluster>> EtcdCluster::start(EtcdClusterOptions o) {
   std::string last_failure;
   for (int attempt = 0; attempt < 3; ++attempt) {
