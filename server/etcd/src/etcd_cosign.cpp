@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "etcd_json.h"
 #include "tabella/http/client.h"
 #include "tabella/server/log.h"
 
@@ -12,11 +13,9 @@ namespace tabella::server::etcd {
 
 using json = nlohmann::json;
 
-namespace {
+using detail::b64;
 
-std::string b64(std::string_view s) {
-  return to_base64(as_bytes(s));
-}
+namespace {
 
 std::string random_id() {
   std::random_device rd;
@@ -78,11 +77,9 @@ Result<EtcdCosignShare::Kv> EtcdCosignShare::read(const std::string& key) {
   if (kvs.empty()) return kv;
   const auto& item = kvs[0];
   kv.exists = true;
-  if (item.contains("value")) {
-    auto v = from_base64(item["value"].get<std::string>());
-    if (!v) return v.error().with_prefix("etcd value of " + prefix_ + key);
-    kv.value = to_string(*v);
-  }
+  auto v = detail::kv_value(item, "etcd value of " + prefix_ + key);
+  if (!v) return v.error();
+  kv.value = to_string(*v);
   kv.mod_revision = item.value("mod_revision", std::string());
   kv.lease = item.value("lease", std::string("0"));
   return kv;
@@ -166,31 +163,11 @@ void EtcdCosignShare::run() {
 }
 
 // Follows P cosigned and P cosigner (one watch over the key range between them) and wakes the
-// runner on every change; re-opened after a second without events, on the next member after a
-// failure.
+// runner on every change and whenever the watch stream ends (EtcdStorage::watch).
 void EtcdCosignShare::watch() {
-  std::size_t member = 0;
-  const auto& endpoints = storage_.options().endpoints;
-  while (!stopping_.load()) {
-    json req{{"create_request",
-              {{"key", b64(prefix_ + "cosigned")}, {"range_end", b64(prefix_ + "cosignes")}}}};
-    http::Options o;
-    o.timeout = std::chrono::milliseconds(3000);
-    o.peer_name = "etcd member";
-    auto client = http::Client::create(endpoints[member % endpoints.size()], o);
-    auto st = client.stream(
-        http::Request{"POST", "/v3/watch", req.dump(), "application/json", {}},
-        [this](std::string_view data) {
-          if (data.find("\"events\"") != std::string_view::npos) wake();
-          return !stopping_.load();
-        },
-        [this] { return !stopping_.load(); });
-    if (stopping_.load()) break;
-    if (!st.ok()) {
-      ++member;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-  }
+  storage_.watch(
+      prefix_ + "cosigned", prefix_ + "cosignes", [this] { wake(); },
+      [this] { return !stopping_.load(); });
 }
 
 Status EtcdCosignShare::publish(std::uint64_t size, const std::string& note,

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "etcd_json.h"
 #include "tabella/http/client.h"
 
 namespace tabella::server::etcd {
@@ -29,26 +30,15 @@ Result<std::vector<http::Url>> parse_etcd_url(std::string_view url) {
   return out;
 }
 
-namespace {
+using detail::b64;
+using detail::kv_value;
 
-std::string b64(std::string_view s) {
-  return to_base64(as_bytes(s));
-}
-std::string b64(ByteView b) {
-  return to_base64(b);
-}
+namespace {
 
 std::string index_key(const std::string& prefix, std::uint64_t i) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%020llu", static_cast<unsigned long long>(i));
   return prefix + "log/" + buf;
-}
-
-Result<Bytes> kv_value(const json& kv) {
-  if (!kv.contains("value")) return Bytes{};
-  auto v = from_base64(kv["value"].get<std::string>());
-  if (!v) return v.error().with_prefix("etcd value");
-  return v;
 }
 
 }  // namespace
@@ -471,35 +461,44 @@ void EtcdStorage::set_remote_listener(std::function<void()> listener) {
   listener_ = std::move(listener);
 }
 
-void EtcdStorage::watch_loop() {
+void EtcdStorage::watch(const std::string& key, const std::string& range_end,
+                        const std::function<void()>& on_change,
+                        const std::function<bool()>& running) const {
   std::size_t member = 0;
-  while (!stopping_.load()) {
-    json req{{"create_request", {{"key", b64(prefix() + "size")}}}};
-    auto notify = [this](std::string_view data) {
-      if (data.find("\"events\"") != std::string_view::npos) {
-        MutexLock lock(listener_mu_);
-        if (listener_) listener_();
-      }
-      return !stopping_.load();
-    };
+  json create{{"key", b64(key)}};
+  if (!range_end.empty()) create["range_end"] = b64(range_end);
+  const std::string body = json{{"create_request", create}}.dump();
+  while (running()) {
     http::Options o;
     o.timeout = std::chrono::milliseconds(3000);
     o.peer_name = "etcd member";
     auto watcher = http::Client::create(options_.endpoints[member % options_.endpoints.size()], o);
-    auto st = watcher.stream(http::Request{"POST", "/v3/watch", req.dump(), "application/json", {}},
-                             notify, [this] { return !stopping_.load(); });
-    if (stopping_.load()) break;
+    auto st = watcher.stream(
+        http::Request{"POST", "/v3/watch", body, "application/json", {}},
+        [&](std::string_view data) {
+          if (data.find("\"events\"") != std::string_view::npos) on_change();
+          return running();
+        },
+        running);
+    if (!running()) break;
     // Idle timeouts end the stream every second; a failure moves to the next member. Either
-    // way, tell the listener once (a change may have happened while not watching).
-    {
-      MutexLock lock(listener_mu_);
-      if (listener_) listener_();
-    }
+    // way, tell the caller once (a change may have happened while not watching).
+    on_change();
     if (!st.ok()) {
       ++member;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   }
+}
+
+void EtcdStorage::watch_loop() {
+  watch(
+      prefix() + "size", "",
+      [this] {
+        MutexLock lock(listener_mu_);
+        if (listener_) listener_();
+      },
+      [this] { return !stopping_.load(); });
 }
 
 Result<std::uint64_t> EtcdStorage::size() {

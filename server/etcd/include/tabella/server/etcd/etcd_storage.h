@@ -121,6 +121,12 @@ class EtcdStorage final : public Storage {
   // kept-alive connections as the log's; the cosignature sharing (etcd_cosign.h) uses it.
   Result<nlohmann::json> gateway(const std::string& path, const nlohmann::json& body);
   const EtcdOptions& options() const { return options_; }
+  // Follows the keys [key, range_end) (range_end empty: key alone) with POST /v3/watch, on one
+  // member after another when a stream fails, until running() is false. Calls on_change for
+  // every message with events and once after every stream end (a change may have happened
+  // while not watching; a stream idle for a second ends). Blocks: run it on a thread of its own.
+  void watch(const std::string& key, const std::string& range_end,
+             const std::function<void()>& on_change, const std::function<bool()>& running) const;
 
   // Counters for metrics and benchmarks.
   std::uint64_t txn_count() const { return txns_.load(); }
