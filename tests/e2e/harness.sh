@@ -34,5 +34,5 @@ e2e_start_ledger() {
   URL=$(tb_wait_listening ledger.out "$LEDGER_PID" 30) || fail "tabella-ledger did not start"
 }
 fail() { echo "FAIL: $*" >&2; [ -f ledger.err ] && tail -5 ledger.err >&2; exit 1; }
-step() { echo "== $*"; }
+step() { echo "== [${SECONDS}s] $*"; }
 jget() { tb_json "$1" "$2"; }
