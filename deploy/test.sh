@@ -23,12 +23,8 @@ gcc_pid=""
 if [ "${TABELLA_SKIP_GCC:-0}" != 1 ]; then
   echo "== build with gcc 12, warnings as errors (preset gcc), beside the tests at nice 19"
   mkdir -p build
-  # Its own process group (setsid), so an interrupted run stops the whole build with it. A new
-  # session is also a new scheduler autogroup (kernel.sched_autogroup_enabled), and nice only
-  # ranks processes within their autogroup: at nice 19 inside a group of its own the build would
-  # still get half the CPU against the tests' group. So the group itself is set to nice 19.
-  setsid bash -c "echo 19 > /proc/self/autogroup 2>/dev/null || true
-    cmake --preset gcc && nice -n 19 cmake --build --preset gcc -j ${jobs}" \
+  # Its own process group (setsid), so an interrupted run stops the whole build with it.
+  setsid bash -c "cmake --preset gcc && nice -n 19 cmake --build --preset gcc -j ${jobs}" \
     >build/gcc-build.log 2>&1 &
   gcc_pid=$!
 fi
