@@ -130,6 +130,7 @@ Status ElectionLedger::Impl::check_token_table(std::uint64_t size) {
   auto refuse = [](const std::string& why) {
     return make_error(ErrorCode::kConflict, "token table: " + why);
   };
+  if (!summary->counters_kept) return refuse("the triggers that keep its row counts are missing");
   if (summary->rows != state.tokens_committed()) {
     return refuse(std::to_string(summary->rows) + " rows for " +
                   std::to_string(state.tokens_committed()) + " committed tokens");

@@ -20,6 +20,38 @@ Storage::~Storage() = default;
 
 namespace {
 
+// The token table's row counts, kept by triggers in the transaction of every change to the
+// table, so that a start reads them in constant time instead of counting the rows (docs/cluster.md
+// section 1a). The table exists from the first open; kTokenCounters runs as migration 3
+// (counting a version-2 file's rows once) and again whenever the table is rewritten from the log
+// (replace_tokens), which also restores a dropped trigger.
+constexpr const char* kTokenCountsTable = R"sql(
+  CREATE TABLE IF NOT EXISTS token_counts (
+    id    INTEGER PRIMARY KEY CHECK (id = 0),
+    rows  INTEGER NOT NULL,   -- rows of tokens
+    spent INTEGER NOT NULL);  -- rows of tokens whose spent_at is not NULL
+)sql";
+constexpr const char* kTokenCounters = R"sql(
+  DROP TRIGGER IF EXISTS tokens_count_insert;
+  DROP TRIGGER IF EXISTS tokens_count_delete;
+  DROP TRIGGER IF EXISTS tokens_count_update;
+  DELETE FROM token_counts;
+  INSERT INTO token_counts(id, rows, spent) VALUES (0,
+    (SELECT COUNT(*) FROM tokens), (SELECT COUNT(*) FROM tokens WHERE spent_at IS NOT NULL));
+  CREATE TRIGGER tokens_count_insert AFTER INSERT ON tokens BEGIN
+    UPDATE token_counts SET rows = rows + 1, spent = spent + (NEW.spent_at IS NOT NULL)
+      WHERE id = 0;
+  END;
+  CREATE TRIGGER tokens_count_delete AFTER DELETE ON tokens BEGIN
+    UPDATE token_counts SET rows = rows - 1, spent = spent - (OLD.spent_at IS NOT NULL)
+      WHERE id = 0;
+  END;
+  CREATE TRIGGER tokens_count_update AFTER UPDATE OF spent_at ON tokens BEGIN
+    UPDATE token_counts
+      SET spent = spent - (OLD.spent_at IS NOT NULL) + (NEW.spent_at IS NOT NULL) WHERE id = 0;
+  END;
+)sql";
+
 // Schema migrations, applied in order inside one transaction. Never edit a released entry:
 // append a new one with the next version.
 struct Migration {
@@ -55,6 +87,8 @@ constexpr Migration kMigrations[] = {
       CREATE UNIQUE INDEX tokens_spent_at ON tokens(spent_at) WHERE spent_at IS NOT NULL;
       CREATE INDEX tokens_committed_at ON tokens(committed_at);
     )sql"},
+    // The token table's row counts (docs/cluster.md section 1a), kept by triggers.
+    {3, kTokenCounters},
 };
 static_assert(std::size(kMigrations) == SqliteStorage::kSchemaVersion);
 
@@ -365,6 +399,10 @@ struct SqliteStorage::Impl {
                             "); upgrade tabella-ledger or use another data dir",
                         "schema_version");
     }
+    // Before migration 3, which fills it. A token_counts table dropped by hand would make every
+    // statement over it fail to prepare; recreated empty, it makes the start's check fail and
+    // replay the log instead, which rebuilds the counts.
+    TABELLA_TRY(exec(wdb(), kTokenCountsTable, "create token_counts"));
     for (const Migration& m : kMigrations) {
       if (m.version <= version) continue;
       TABELLA_TRY(
@@ -429,11 +467,16 @@ struct SqliteStorage::Impl {
     TABELLA_TRY(w(w_delete_token, "DELETE FROM tokens WHERE hash = ?1"));
     TABELLA_TRY(
         rd(r_get_token, "SELECT precinct, committed_at, spent_at FROM tokens WHERE hash = ?1"));
+    // Constant time: the counts the triggers keep, the maxima from the two indexes, and
+    // whether the three triggers are all still there (without them the counts prove nothing).
     TABELLA_TRY(rd(r_token_summary,
-                   "SELECT (SELECT COUNT(*) FROM tokens),"
-                   " (SELECT COUNT(*) FROM tokens WHERE spent_at IS NOT NULL),"
+                   "SELECT rows, spent,"
                    " (SELECT MAX(committed_at) FROM tokens),"
-                   " (SELECT MAX(spent_at) FROM tokens WHERE spent_at IS NOT NULL)"));
+                   " (SELECT MAX(spent_at) FROM tokens WHERE spent_at IS NOT NULL),"
+                   " (SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger'"
+                   "  AND tbl_name = 'tokens' AND name IN ('tokens_count_insert',"
+                   "  'tokens_count_delete', 'tokens_count_update'))"
+                   " FROM token_counts WHERE id = 0"));
     return Status::success();
   }
 };
@@ -663,9 +706,12 @@ Result<TokenTableSummary> SqliteStorage::token_summary() {
   TABELLA_READER_GUARD();
   sqlite3_stmt* s = impl_->r_token_summary;
   ScopedReset reset(s);
-  if (sqlite3_step(s) != SQLITE_ROW) {
-    return db_error(impl_->reader.db.get(), "read token table summary");
+  const int rc = sqlite3_step(s);
+  if (rc == SQLITE_DONE) {
+    return make_error(ErrorCode::kConflict, "token table: the row counts are missing",
+                      "token_counts");
   }
+  if (rc != SQLITE_ROW) return db_error(impl_->reader.db.get(), "read token table summary");
   TokenTableSummary out;
   out.rows = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
   out.spent = static_cast<std::uint64_t>(sqlite3_column_int64(s, 1));
@@ -675,6 +721,7 @@ Result<TokenTableSummary> SqliteStorage::token_summary() {
   if (sqlite3_column_type(s, 3) != SQLITE_NULL) {
     out.max_spent_at = static_cast<std::uint64_t>(sqlite3_column_int64(s, 3));
   }
+  out.counters_kept = sqlite3_column_int64(s, 4) == 3;
   return out;
 }
 
@@ -683,6 +730,7 @@ Status SqliteStorage::replace_tokens(const std::vector<TokenRow>& rows,
   MutexLock lock(impl_->writer.mu);
   return impl_->transaction([&]() -> Status {
     TABELLA_TRY(exec(impl_->wdb(), "DELETE FROM tokens", "clear the token table"));
+    TABELLA_TRY(exec(impl_->wdb(), kTokenCounters, "reset the token counts"));
     for (const TokenRow& row : rows) TABELLA_TRY(impl_->put_token(row));
     return impl_->apply_state(state);
   });

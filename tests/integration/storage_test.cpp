@@ -174,6 +174,76 @@ TEST(SqliteStorage, TokenRowsAreWrittenWithTheirBatch) {
   EXPECT_EQ(**s->get_state("resume/x"), b("y"));
 }
 
+// The row counts a start checks the token table by are kept by triggers: every insert, spend,
+// unspend and delete moves them, a dropped trigger shows, rewriting the table restores it, and a
+// file of schema version 2 (no counts) has its rows counted once when it is opened.
+TEST(SqliteStorage, TokenCountsFollowEveryChange) {
+  TempDir dir;
+  TokenRow a{sha256(b("a")), "north", 0, std::nullopt};
+  TokenRow c{sha256(b("c")), "south", 0, std::nullopt};
+  auto counts = [](SqliteStorage& s) {
+    auto t = *s.token_summary();
+    EXPECT_TRUE(t.counters_kept);
+    return std::pair<std::uint64_t, std::uint64_t>(t.rows, t.spent);
+  };
+  using Counts = std::pair<std::uint64_t, std::uint64_t>;
+  auto deleted_token_write = [](const TokenRow& row) {
+    StateWrite w = token_row_write(row);
+    w.value.reset();
+    return w;
+  };
+  {
+    auto s = open_ok(dir);
+    EXPECT_EQ(counts(*s), Counts(0, 0));
+    BatchEffects fx;
+    fx.state = {token_row_write(a), token_row_write(c)};
+    ASSERT_TRUE(s->append_batch({b("commitments")}, fx).ok());
+    EXPECT_EQ(counts(*s), Counts(2, 0));
+    a.spent_at = 1;
+    fx.state = {token_row_write(a)};
+    ASSERT_TRUE(s->append_batch({b("ballot")}, fx).ok());
+    EXPECT_EQ(counts(*s), Counts(2, 1));
+    a.spent_at.reset();  // unspent (a batch undone in the cluster)
+    ASSERT_TRUE(s->put_state({token_row_write(a)}).ok());
+    EXPECT_EQ(counts(*s), Counts(2, 0));
+    a.spent_at = 1;
+    ASSERT_TRUE(s->put_state({token_row_write(a)}).ok());
+    ASSERT_TRUE(s->put_state({deleted_token_write(c)}).ok());
+    EXPECT_EQ(counts(*s), Counts(1, 1));
+    ASSERT_TRUE(s->close().ok());
+  }
+  // A trigger dropped by hand: the summary says so (and a row deleted behind it is not counted).
+  raw_sql(dir, "DROP TRIGGER tokens_count_delete; DELETE FROM tokens");
+  {
+    auto s = open_ok(dir);
+    auto t = *s->token_summary();
+    EXPECT_FALSE(t.counters_kept);
+    EXPECT_EQ(t.rows, 1u);
+    // Rewriting the table from the log restores the trigger and the counts.
+    ASSERT_TRUE(s->replace_tokens({a, c}, {}).ok());
+    EXPECT_EQ(counts(*s), Counts(2, 1));
+    ASSERT_TRUE(s->put_state({deleted_token_write(c)}).ok());
+    EXPECT_EQ(counts(*s), Counts(1, 1));
+    ASSERT_TRUE(s->close().ok());
+  }
+  // A file of version 2: no token_counts table, no triggers; its rows are counted at the open.
+  raw_sql(dir,
+          "DROP TRIGGER tokens_count_insert; DROP TRIGGER tokens_count_delete;"
+          "DROP TRIGGER tokens_count_update; DROP TABLE token_counts;"
+          "UPDATE schema_version SET version = 2");
+  {
+    auto s = open_ok(dir);
+    EXPECT_EQ(*s->stored_schema_version(), SqliteStorage::kSchemaVersion);
+    EXPECT_EQ(counts(*s), Counts(1, 1));
+  }
+  // The counts row deleted by hand: the summary is refused, not read as zero.
+  raw_sql(dir, "DELETE FROM token_counts");
+  auto s = open_ok(dir);
+  auto t = s->token_summary();
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.error().message.find("row counts are missing"), std::string::npos);
+}
+
 TEST(SqliteStorage, EffectsAreCommittedWithEntries) {
   TempDir dir;
   {

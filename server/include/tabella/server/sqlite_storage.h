@@ -23,7 +23,7 @@ namespace tabella::server {
 class SqliteStorage final : public Storage {
  public:
   // The schema version this build writes; open() migrates older files up to it.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
   static constexpr const char* kFileName = "ledger.sqlite";
 
   struct Options {
