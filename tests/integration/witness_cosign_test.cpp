@@ -60,9 +60,15 @@ class WitnessCosignTest : public ::testing::Test {
   void make_election(std::size_t named, std::size_t extra) {
     std::vector<testing::ManifestWitness> members;
     for (std::size_t i = 0; i < named + extra; ++i) {
-      witnesses_.push_back(
-          testing::TestWitness::make("w" + std::to_string(i + 1) + ".witness.test",
-                                     dir_.path() / ("witness" + std::to_string(i + 1))));
+      auto w = testing::TestWitness::make("w" + std::to_string(i + 1) + ".witness.test",
+                                          dir_.path() / ("witness" + std::to_string(i + 1)));
+      // free_port() only finds a port unused now: a witness not yet started does not hold its
+      // own, so the next one may get the same number (seen once in CI). Keep them distinct.
+      while (std::any_of(witnesses_.begin(), witnesses_.end(),
+                         [&](const testing::TestWitness& o) { return o.port == w.port; })) {
+        w.port = testing::free_port();
+      }
+      witnesses_.push_back(std::move(w));
       if (i >= named) continue;
       members.push_back({witnesses_[i].name, witnesses_[i].verifier_key});
       auto v = ledger::CosignatureVerifier::from_verifier_key(witnesses_[i].verifier_key);
