@@ -60,7 +60,6 @@ inline constexpr std::string_view kTokenRowPrefix = "token-row/";
 StateWrite token_row_write(const TokenRow& row);
 // The row of a token_row_write (key and value). Errors: malformed (kInvalidEncoding).
 Result<TokenRow> decode_token_row(std::string_view key, ByteView value);
-// What the start-up checks of the token table read (cheap: counts and maxima over indexes).
 // What a start checks the token table by (docs/cluster.md section 1a), read in constant time:
 // the row counts kept beside the table, the largest positions, and whether what keeps the counts
 // (SQLite triggers on every insert, delete and spend) is intact.
