@@ -178,26 +178,6 @@ struct Published {
   }
 };
 
-// Adds the calling thread's CPU time since construction to a stage counter (CPU, not wall
-// time: on a busy machine wall time mostly measures preemption).
-class StageTimer {
- public:
-  StageTimer(Metrics* m, const char* stage) : m_(m), stage_(stage), start_(thread_cpu()) {}
-  ~StageTimer() {
-    if (m_) m_->add_stage_seconds(stage_, thread_cpu() - start_);
-  }
-  static double thread_cpu() {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-  }
-
- private:
-  Metrics* m_;
-  const char* stage_;
-  double start_;
-};
-
 // `{"entry":"<text>"}` exactly, with no escape in the text: the text. Otherwise nullopt.
 inline std::optional<std::string_view> entry_field_fast(std::string_view body) {
   constexpr std::string_view kPre = "{\"entry\":\"", kPost = "\"}";

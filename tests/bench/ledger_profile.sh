@@ -55,7 +55,7 @@ sleep "$delay"
 perf record -q -F 400 --call-graph dwarf,16384 -p "$pid" -o "$work/perf.data" -- sleep "$seconds" \
   >/dev/null 2>&1 || echo "perf record failed (perf_event_paranoid?)" >&2
 wait "$lg"
-grep -v '^  progress' "$work/loadgen.txt"
+grep -v -e '^  progress' -e '^            stages' "$work/loadgen.txt"
 ms=$(sed -n 's/.*, \([0-9.]*\) ms\/ballot = .*/\1/p' "$work/loadgen.txt" | head -1)
 perf script -i "$work/perf.data" 2>/dev/null >"$work/perf.txt"
 python3 - "$work/perf.txt" "${ms:-0}" <<'EOF'

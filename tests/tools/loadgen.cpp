@@ -329,6 +329,19 @@ double delta(const Scrape& before, const Scrape& after, const std::string& name,
   return sum;
 }
 
+// The ledger's seconds per stage (tabella_ledger_stage_seconds_total) from `before` to `after`.
+std::map<std::string, double> stage_seconds(const Scrape& before, const Scrape& after) {
+  std::map<std::string, double> out;
+  const std::string prefix = "tabella_ledger_stage_seconds_total{stage=\"";
+  for (const auto& [key, value] : after) {
+    if (key.rfind(prefix, 0) != 0) continue;
+    auto it = before.find(key);
+    out[key.substr(prefix.size(), key.size() - prefix.size() - 2)] =
+        value - (it == before.end() ? 0 : it->second);
+  }
+  return out;
+}
+
 double own_cpu_seconds() {
   timespec ts{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
@@ -844,6 +857,7 @@ int main(int argc, char** argv) {
     std::uint64_t mark = 0;
     auto last_time = start;
     double last_cpu = process_cpu_seconds(nodes[0].pid);
+    Scrape last_scrape = scrape(nodes[0].port);
     for (int tenth = 1; tenth <= 10;) {
       const std::uint64_t target = static_cast<std::uint64_t>(ballots) * tenth / 10;
       if (target <= mark) {  // passed already (few ballots)
@@ -868,6 +882,15 @@ int main(int argc, char** argv) {
           std::chrono::duration<double>(now - start).count(), tenth_rate,
           now_acked > mark ? 1000 * (cpu - last_cpu) / static_cast<double>(now_acked - mark) : 0.0,
           proc_status_mb(nodes[0].pid, "VmRSS"));
+      // Where that CPU went: node 0's stages over the tenth, per ballot (what grows with the log).
+      Scrape now_scrape = scrape(nodes[0].port);
+      std::printf("            stages ms/ballot:");
+      for (const auto& [stage, sec] : stage_seconds(last_scrape, now_scrape)) {
+        std::printf(" %s %.3f", stage.c_str(),
+                    now_acked > mark ? 1000 * sec / static_cast<double>(now_acked - mark) : 0.0);
+      }
+      std::printf("\n");
+      last_scrape = std::move(now_scrape);
       mark = now_acked;
       last_time = now;
       last_cpu = cpu;
@@ -964,12 +987,8 @@ int main(int argc, char** argv) {
       commits > 0 ? static_cast<double>(acked) / commits : 0.0);
   auto print_stages = [](const Scrape& before, const Scrape& after) {
     std::printf("  stage seconds:");
-    const std::string prefix = "tabella_ledger_stage_seconds_total{stage=\"";
-    for (const auto& [key, value] : after) {
-      if (key.rfind(prefix, 0) != 0) continue;
-      auto it = before.find(key);
-      std::string stage = key.substr(prefix.size(), key.size() - prefix.size() - 2);
-      std::printf(" %s %.3f%s", stage.c_str(), value - (it == before.end() ? 0 : it->second),
+    for (const auto& [stage, sec] : stage_seconds(before, after)) {
+      std::printf(" %s %.3f%s", stage.c_str(), sec,
                   stage == "commit" ? " (wall)" : "");  // *_wall: wall time too
     }
     std::printf("\n");

@@ -107,4 +107,20 @@ class Metrics {
   std::atomic<std::uint64_t> rebuilds_{0};
 };
 
+// Adds the calling thread's CPU time since construction to a stage counter (CPU, not wall
+// time: on a busy machine wall time mostly measures preemption).
+class StageTimer {
+ public:
+  StageTimer(Metrics* m, const char* stage) : m_(m), stage_(stage), start_(thread_cpu()) {}
+  ~StageTimer() {
+    if (m_) m_->add_stage_seconds(stage_, thread_cpu() - start_);
+  }
+  static double thread_cpu();
+
+ private:
+  Metrics* m_;
+  const char* stage_;
+  double start_;
+};
+
 }  // namespace tabella::server
