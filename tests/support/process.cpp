@@ -15,6 +15,7 @@
 #include <cstring>
 #include <deque>
 #include <thread>
+#include <unordered_set>
 
 #include "tabella/util/mutex.h"
 
@@ -309,10 +310,30 @@ ProgramRun run_program(std::vector<std::string> args, const std::string& input,
   return run;
 }
 
+namespace {
+
+// Every port free_ports() has handed out in this process. A port found free is released at once
+// and stays unbound until its user starts a server on it, so the kernel may offer the same number
+// again meanwhile; a test that picks several ports before starting anything (three witnesses, a
+// cluster) would then give two servers one port. The number is never handed out twice instead.
+struct HandedOut {
+  Mutex mu;
+  std::unordered_set<std::uint16_t> ports TABELLA_GUARDED_BY(mu);
+};
+HandedOut& handed_out() {
+  static HandedOut h;
+  return h;
+}
+
+}  // namespace
+
 std::vector<std::uint16_t> free_ports(std::size_t n) {
-  std::vector<int> fds;
+  auto& given = handed_out();
+  MutexLock lock(given.mu);
+  std::vector<int> fds;  // held bound until the end, so the kernel offers a new number each time
   std::vector<std::uint16_t> ports;
-  for (std::size_t i = 0; i < n; ++i) {
+  // A bound on the attempts: ports handed out earlier that are free again are skipped (and held).
+  for (std::size_t attempt = 0; ports.size() < n && attempt < n + 4096; ++attempt) {
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
@@ -325,7 +346,8 @@ std::vector<std::uint16_t> free_ports(std::size_t n) {
       break;
     }
     fds.push_back(fd);
-    ports.push_back(ntohs(a.sin_port));
+    const std::uint16_t port = ntohs(a.sin_port);
+    if (given.ports.insert(port).second) ports.push_back(port);
   }
   for (int fd : fds) ::close(fd);
   return ports;

@@ -96,9 +96,10 @@ struct ProgramRun {
 ProgramRun run_program(std::vector<std::string> args, const std::string& input = "",
                        std::chrono::seconds timeout = std::chrono::seconds(120));
 
-// A port nobody listens on right now on 127.0.0.1 (bound and released); 0 if none.
+// A port nobody listens on right now on 127.0.0.1 (bound and released) and never handed out
+// before by this process, so ports picked before any server starts are distinct; 0 if none.
 std::uint16_t free_port();
-// `n` distinct such ports (bound at once, then released); fewer if the system ran out.
+// `n` distinct such ports; fewer if the system ran out.
 std::vector<std::uint16_t> free_ports(std::size_t n);
 
 }  // namespace tabella::testing
