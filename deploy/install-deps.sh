@@ -12,6 +12,8 @@ PACKAGES=(
   libqrencode-dev libcairo2-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3
+  # the benchmark scripts of docs/benchmarks.md (tests/bench/*.sh)
+  jq bc
   # the TLS certificate of the lifecycle test (and of docs/admin-guide.md)
   openssl
   # Qt 6 kiosk (widgets, print support, translations) and a virtual display for screenshots
