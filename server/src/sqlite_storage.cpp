@@ -852,12 +852,16 @@ Result<std::vector<std::optional<Digest>>> SqliteStorage::get_hashes(std::span<c
   TABELLA_READER_GUARD();
   sqlite3_stmt*& s = impl_->r_get_hashes[at.size()];
   if (s == nullptr) {
-    std::string sql = "SELECT level, idx, hash FROM tree_hashes WHERE (level, idx) IN (VALUES ";
+    // The keys as the outer loop (CROSS JOIN fixes the order), one primary-key seek each. The
+    // form `WHERE (level, idx) IN (VALUES ...)` scanned the whole table instead: every proof
+    // and tile then cost a pass over all the tree's hashes (0.26 s per inclusion proof at a
+    // million entries). lookup_scan_steps() lets a test see a scan come back.
+    std::string sql = "SELECT t.level, t.idx, t.hash FROM (VALUES ";
     for (std::size_t i = 0; i < at.size(); ++i) {
       if (i) sql += ",";
       sql += "(?" + std::to_string(2 * i + 1) + ",?" + std::to_string(2 * i + 2) + ")";
     }
-    sql += ")";
+    sql += ") AS k CROSS JOIN tree_hashes AS t ON t.level = k.column1 AND t.idx = k.column2";
     auto prepared = impl_->reader.prepare(sql.c_str());
     if (!prepared) {
       impl_->r_get_hashes.erase(at.size());
@@ -887,6 +891,22 @@ Result<std::vector<std::optional<Digest>>> SqliteStorage::get_hashes(std::span<c
   }
   if (rc != SQLITE_DONE) return db_error(impl_->reader.db.get(), "read tree hashes");
   return out;
+}
+
+std::uint64_t SqliteStorage::lookup_scan_steps() {
+  MutexLock lock(impl_->reader.mu);
+  if (impl_->closed_reader) return 0;
+  std::uint64_t steps = 0;
+  auto add = [&](sqlite3_stmt* s) {
+    if (s != nullptr) steps += static_cast<std::uint64_t>(
+                          sqlite3_stmt_status(s, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0));
+  };
+  add(impl_->r_find);
+  add(impl_->r_get_state);
+  add(impl_->r_get_hash);
+  add(impl_->r_get_token);
+  for (const auto& [count, s] : impl_->r_get_hashes) add(s);
+  return steps;
 }
 
 namespace {

@@ -75,6 +75,11 @@ class SqliteStorage final : public Storage {
   Result<CheckpointPage> checkpoint_page(std::uint64_t start, std::uint64_t count) override;
   Status close() override;
 
+  // Rows the reader's lookups by key (entry by hash, state row, tree hashes, token row) have
+  // stepped through in whole-table scans since the open: 0 while every lookup seeks its index.
+  // A lookup that scans costs time in proportion to the log (tests check it stays 0).
+  std::uint64_t lookup_scan_steps();
+
  private:
   struct Impl;
   explicit SqliteStorage(std::unique_ptr<Impl> impl);
