@@ -898,8 +898,8 @@ std::uint64_t SqliteStorage::lookup_scan_steps() {
   if (impl_->closed_reader) return 0;
   std::uint64_t steps = 0;
   auto add = [&](sqlite3_stmt* s) {
-    if (s != nullptr) steps += static_cast<std::uint64_t>(
-                          sqlite3_stmt_status(s, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0));
+    if (s == nullptr) return;
+    steps += static_cast<std::uint64_t>(sqlite3_stmt_status(s, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0));
   };
   add(impl_->r_find);
   add(impl_->r_get_state);
