@@ -1,6 +1,12 @@
 #include "tabella/crypto/group.h"
 
 #include <gtest/gtest.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/obj_mac.h>
+
+#include <memory>
+#include <random>
 
 #include "support/vectors.h"
 #include "tabella/crypto/hash.h"
@@ -126,6 +132,62 @@ TEST(GroupTest, PointDecodeRejectsInvalidEncodings) {
     if (!Point::decode(e).ok()) ++off_curve;
   }
   EXPECT_GT(off_curve, 0);  // about half of all x have no point
+}
+
+// Point::decode computes the square root itself (a cached Montgomery context); it must accept
+// exactly the encodings OpenSSL's own decoder accepts, as the same points: random x (about half
+// have a point), real points with either prefix, and the edges of the field.
+TEST(GroupTest, PointDecodeAgreesWithOpenSsl) {
+  std::unique_ptr<EC_GROUP, decltype(&EC_GROUP_free)> group(
+      EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1), EC_GROUP_free);
+  std::unique_ptr<EC_POINT, decltype(&EC_POINT_free)> pt(EC_POINT_new(group.get()), EC_POINT_free);
+  ASSERT_TRUE(group && pt);
+  std::vector<Point::Encoding> cases;
+  std::mt19937_64 rng(20261206);
+  for (int i = 0; i < 3000; ++i) {
+    Point::Encoding e{};
+    for (auto& b : e) b = static_cast<std::uint8_t>(rng());
+    e[0] = static_cast<std::uint8_t>(0x02 + (i & 1));
+    cases.push_back(e);
+  }
+  for (int i = 0; i < 500; ++i) {
+    auto e = Point::base_mul(Scalar::random_nonzero()).encode();
+    cases.push_back(e);
+    e[0] ^= 0x01;  // the other y
+    cases.push_back(e);
+  }
+  // x = 0, 1, p - 1, p, p + 1, 2^256 - 1 under both prefixes.
+  for (const char* x : {"0000000000000000000000000000000000000000000000000000000000000000",
+                        "0000000000000000000000000000000000000000000000000000000000000001",
+                        "ffffffff00000001000000000000000000000000fffffffffffffffffffffffe",
+                        "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff",
+                        "ffffffff00000001000000000000000000000001000000000000000000000000",
+                        "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"}) {
+    for (std::uint8_t prefix : {0x02, 0x03}) {
+      Point::Encoding e{};
+      e[0] = prefix;
+      auto xb = hex(x);
+      std::copy(xb.begin(), xb.end(), e.begin() + 1);
+      cases.push_back(e);
+    }
+  }
+  int valid = 0;
+  for (const auto& e : cases) {
+    bool theirs = EC_POINT_oct2point(group.get(), pt.get(), e.data(), e.size(), nullptr) == 1;
+    auto ours = Point::decode(e);
+    ASSERT_EQ(ours.ok(), theirs) << to_hex(e) << (ours.ok() ? "" : ": " + ours.error().message);
+    if (!theirs) continue;
+    ++valid;
+    // Re-encoded from the EC point itself (a sum drops the kept bytes): same x, same y parity.
+    EXPECT_EQ((*ours + Point()).encode(), e) << to_hex(e);
+    Point::Encoding other = e;
+    other[0] ^= 0x01;
+    auto negated = Point::decode(other);
+    ASSERT_TRUE(negated.ok());
+    EXPECT_EQ(*negated, -*ours);
+  }
+  EXPECT_GT(valid, 2000);  // 1,000 real points and about half of the random x
+  EXPECT_LT(valid, static_cast<int>(cases.size()) - 1000);
 }
 
 TEST(HashTest, LengthPrefixingSeparatesFieldBoundaries) {

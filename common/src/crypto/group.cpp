@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 #include "group_internal.h"
 #include "tabella/util/canonical.h"
@@ -24,16 +25,38 @@ namespace {
 struct Group {
   EC_GROUP* group = nullptr;
   BIGNUM* order = nullptr;
+  // For decoding compressed points (Point::decode): the field prime p, the curve's b, the
+  // square-root exponent (p + 1) / 4 (p = 3 mod 4) and a Montgomery context for p, set up once
+  // instead of once per square root as BN_mod_sqrt does. Read-only after construction.
+  BIGNUM* p = nullptr;
+  BIGNUM* b = nullptr;
+  BIGNUM* sqrt_exp = nullptr;
+  BN_MONT_CTX* mont = nullptr;
   Group() {
     group = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
     order = BN_new();
-    if (group == nullptr || order == nullptr || EC_GROUP_get_order(group, order, nullptr) != 1) {
+    p = BN_new();
+    b = BN_new();
+    sqrt_exp = BN_new();
+    mont = BN_MONT_CTX_new();
+    BIGNUM* a = BN_new();
+    if (group == nullptr || order == nullptr || p == nullptr || b == nullptr ||
+        sqrt_exp == nullptr || mont == nullptr || a == nullptr ||
+        EC_GROUP_get_order(group, order, nullptr) != 1 ||
+        EC_GROUP_get_curve(group, p, a, b, nullptr) != 1 || BN_mod_word(p, 4) != 3 ||
+        BN_copy(sqrt_exp, p) == nullptr || BN_add_word(sqrt_exp, 1) != 1 ||
+        BN_rshift(sqrt_exp, sqrt_exp, 2) != 1 || BN_MONT_CTX_set(mont, p, bn_ctx()) != 1) {
       crypto_fail("P-256 group setup");
     }
+    BN_free(a);  // a = -3: the decoder computes x^3 - 3x + b
   }
   ~Group() {
     EC_GROUP_free(group);
     BN_free(order);
+    BN_free(p);
+    BN_free(b);
+    BN_free(sqrt_exp);
+    BN_MONT_CTX_free(mont);
   }
 };
 
@@ -374,11 +397,51 @@ Result<Point> Point::decode(ByteView bytes) {
     return make_error(ErrorCode::kInvalidEncoding, "point prefix must be 0x02 or 0x03, got 0x" +
                                                        tabella::to_hex(bytes.first(1)));
   }
-  Point p;
-  // oct2point rejects x >= p and x with no square root (not on the curve).
-  if (EC_POINT_oct2point(p256(), p.impl_->p, bytes.data(), bytes.size(), bn_ctx()) != 1) {
-    return make_error(ErrorCode::kInvalidEncoding, "point is not on the P-256 curve");
+  // y = sqrt(x^3 - 3x + b) mod p as rhs^((p+1)/4), with the group's cached Montgomery context;
+  // the result is then checked by squaring. EC_POINT_oct2point does the same through
+  // BN_mod_sqrt, which sets up a Montgomery context for p at every call (docs/benchmarks.md,
+  // "Decoding points"). Not constant-time: the bytes are public (a record, a request).
+  const detail::Group& gr = detail::group();
+  BN_CTX* ctx = bn_ctx();
+  BN_CTX_start(ctx);
+  BIGNUM* x = BN_CTX_get(ctx);
+  BIGNUM* rhs = BN_CTX_get(ctx);
+  BIGNUM* y = BN_CTX_get(ctx);
+  BIGNUM* t = BN_CTX_get(ctx);
+  if (t == nullptr || BN_bin2bn(bytes.data() + 1, 32, x) == nullptr) crypto_fail("BN_CTX_get");
+  std::optional<Error> refused;
+  if (BN_cmp(x, gr.p) >= 0) {
+    refused = make_error(ErrorCode::kInvalidEncoding,
+                         "point's x coordinate is not below the P-256 field prime p");
+  } else {
+    if (BN_to_montgomery(t, x, gr.mont, ctx) != 1 ||              // t = xR
+        BN_mod_mul_montgomery(rhs, t, t, gr.mont, ctx) != 1 ||    // x^2 R
+        BN_mod_mul_montgomery(rhs, rhs, t, gr.mont, ctx) != 1 ||  // x^3 R
+        BN_from_montgomery(rhs, rhs, gr.mont, ctx) != 1 ||        // x^3
+        BN_mod_sub(rhs, rhs, x, gr.p, ctx) != 1 || BN_mod_sub(rhs, rhs, x, gr.p, ctx) != 1 ||
+        BN_mod_sub(rhs, rhs, x, gr.p, ctx) != 1 || BN_mod_add(rhs, rhs, gr.b, gr.p, ctx) != 1 ||
+        BN_mod_exp_mont(y, rhs, gr.sqrt_exp, gr.p, ctx, gr.mont) != 1 ||
+        BN_mod_mul_montgomery(t, y, y, gr.mont, ctx) != 1 ||  // y^2 / R
+        BN_to_montgomery(t, t, gr.mont, ctx) != 1) {          // y^2
+      crypto_fail("point decompression");
+    }
+    if (BN_cmp(t, rhs) != 0) {
+      refused = make_error(ErrorCode::kInvalidEncoding,
+                           "point is not on the P-256 curve (no point has this x coordinate)");
+    } else if ((BN_is_odd(y) == 1) != (bytes[0] == 0x03)) {
+      // The other root, p - y; y = 0 has no other (P-256 has no such point: its order is prime).
+      if (BN_is_zero(y) || BN_sub(y, gr.p, y) != 1) {
+        refused = make_error(ErrorCode::kInvalidEncoding, "point has y = 0 and an odd prefix");
+      }
+    }
   }
+  Point p;
+  // set_affine_coordinates checks again that (x, y) is on the curve.
+  if (!refused && EC_POINT_set_affine_coordinates(p256(), p.impl_->p, x, y, ctx) != 1) {
+    refused = make_error(ErrorCode::kInvalidEncoding, "point is not on the P-256 curve");
+  }
+  BN_CTX_end(ctx);
+  if (refused) return *refused;
   std::copy(bytes.begin(), bytes.end(), p.impl_->encoding.begin());
   p.impl_->has_encoding = true;
   return p;
