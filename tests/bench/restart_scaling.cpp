@@ -24,6 +24,7 @@
 #include <random>
 #include <string>
 
+#include "support/cpu_clock.h"
 #include "support/election_sim.h"
 #include "tabella/crypto/hash.h"
 #include "tabella/election/ballot.h"
@@ -36,12 +37,6 @@ namespace {
 
 using namespace tabella;
 using record::EntryType;
-
-double cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
 
 [[noreturn]] void die(const std::string& what) {
   std::fprintf(stderr, "tabella-restart-bench: %s\n", what.c_str());
@@ -82,10 +77,10 @@ Opened open_once(const std::filesystem::path& dir, const server::LedgerIdentity&
   auto storage = server::SqliteStorage::open(dir);
   if (!storage) die(storage.error().describe());
   auto t0 = std::chrono::steady_clock::now();
-  double c0 = cpu_seconds();
+  double c0 = testing::cpu_seconds();
   auto ledger = server::ElectionLedger::open(**storage, id, nullptr);
   Opened o;
-  o.cpu = cpu_seconds() - c0;
+  o.cpu = testing::cpu_seconds() - c0;
   o.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!ledger) die("open: " + ledger.error().describe());
   o.resumed = (*ledger)->resumed_from_stored_state();
@@ -165,7 +160,7 @@ int main(int argc, char** argv) {
     if (!ledger) die(ledger.error().describe());
     server::Committer committer(**storage, **ledger, server::Committer::Options{});
     auto t0 = std::chrono::steady_clock::now();
-    double c0 = cpu_seconds();
+    double c0 = testing::cpu_seconds();
     std::vector<Bytes> setup(sim.entries.begin(),
                              sim.entries.begin() + static_cast<std::ptrdiff_t>(first_ballot));
     submit_all(committer, setup, {});
@@ -210,7 +205,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "  %llu ballots\n",
                    static_cast<unsigned long long>(std::min(ballots, at + chunk)));
     }
-    build_cpu = cpu_seconds() - c0;
+    build_cpu = testing::cpu_seconds() - c0;
     build_wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     committer.stop();
     (void)(*ledger)->publish_checkpoint();

@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/cpu_clock.h"
 #include "support/election_sim.h"
 
 namespace {
@@ -34,12 +35,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-double cpu_seconds(clockid_t clock) {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 double peak_rss_mb() {
@@ -52,10 +47,10 @@ double peak_rss_mb() {
 class Step {
  public:
   explicit Step(const char* what)
-      : what_(what), wall_(Clock::now()), cpu_(cpu_seconds(CLOCK_PROCESS_CPUTIME_ID)) {}
+      : what_(what), wall_(Clock::now()), cpu_(testing::cpu_seconds(CLOCK_PROCESS_CPUTIME_ID)) {}
   double done(const char* extra = "") {
     double wall = seconds_since(wall_);
-    double cpu = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu_;
+    double cpu = testing::cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu_;
     std::printf("%s: %.3f s wall, %.3f s CPU%s\n", what_, wall, cpu, extra);
     std::fflush(stdout);
     return cpu;
@@ -97,9 +92,9 @@ double sum_range(const record::EncryptedBallot& base, const Point& k, std::uint6
         }
       }
     }
-    double t = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
+    double t = testing::cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
     for (const auto& ballot : batch) acc.add(ballot);
-    in_add += cpu_seconds(CLOCK_THREAD_CPUTIME_ID) - t;
+    in_add += testing::cpu_seconds(CLOCK_THREAD_CPUTIME_ID) - t;
   }
   return in_add;
 }

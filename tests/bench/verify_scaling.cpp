@@ -18,6 +18,7 @@
 #include <cstring>
 #include <string>
 
+#include "support/cpu_clock.h"
 #include "support/election_sim.h"
 #include "verifier.h"
 
@@ -27,18 +28,12 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-double cpu_seconds(clockid_t clock) {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
 // Thread CPU seconds per call.
 template <class F>
 double time_per_call(F&& f, int n) {
-  double t = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
+  double t = tabella::testing::cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
   for (int i = 0; i < n; ++i) f();
-  return (cpu_seconds(CLOCK_THREAD_CPUTIME_ID) - t) / n;
+  return (tabella::testing::cpu_seconds(CLOCK_THREAD_CPUTIME_ID) - t) / n;
 }
 
 }  // namespace
@@ -107,10 +102,10 @@ int main(int argc, char** argv) {
     verify::Options vo;
     vo.threads = threads;
     auto t = std::chrono::steady_clock::now();
-    double cpu0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
+    double cpu0 = testing::cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
     auto r = verify::verify_record(path, vo);
     double s = seconds_since(t);
-    double cpu = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
+    double cpu = testing::cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
     if (!r.ok() || !r->ok()) {
       std::fprintf(stderr, "verification failed: %s\n",
                    r.ok() ? verify::format_report(*r).c_str() : r.error().describe().c_str());

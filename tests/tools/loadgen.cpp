@@ -50,6 +50,7 @@
 #include <thread>
 
 #include "loadgen_election.h"
+#include "support/cpu_clock.h"
 #include "support/etcd_cluster.h"
 #include "support/http_client.h"
 #include "support/process.h"
@@ -342,12 +343,6 @@ std::map<std::string, double> stage_seconds(const Scrape& before, const Scrape& 
   return out;
 }
 
-double own_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -417,17 +412,11 @@ std::optional<std::string> find_in_path(const std::string& name) {
   return std::nullopt;
 }
 
-double thread_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
 // Replays entries [0, n) as ElectionLedger's rebuild does without stored state (decode and
 // apply, no signature or proof checks) and returns the CPU seconds it took, or -1 if an entry
 // does not replay.
 double replay_once(const std::vector<Bytes>& entries, std::size_t n) {
-  double c0 = thread_cpu_seconds();
+  double c0 = testing::cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
   record::ElectionState state;
   for (std::size_t i = 0; i < n && i < entries.size(); ++i) {
     auto entry = record::Entry::decode(entries[i]);
@@ -438,7 +427,7 @@ double replay_once(const std::vector<Bytes>& entries, std::size_t n) {
                            ledger::leaf_hash(entries[i])};
     if (!state.apply(c).ok()) return -1;
   }
-  return thread_cpu_seconds() - c0;
+  return testing::cpu_seconds(CLOCK_THREAD_CPUTIME_ID) - c0;
 }
 
 // The in-memory part of what one lost cluster race costs a node at log size n: the least of 3
@@ -583,7 +572,7 @@ int main(int argc, char** argv) {
 
   // 1. The election: from the cache, or generated on every core (and cached).
   auto t0 = Clock::now();
-  double g0 = own_cpu_seconds();
+  double g0 = testing::cpu_seconds();
   loadgen::ElectionOptions o;
   o.kiosks = connections;
   o.ballots = ballots;
@@ -607,7 +596,7 @@ int main(int argc, char** argv) {
   std::chrono::duration<double> built = Clock::now() - t0;
   std::printf("%s %u ballots for %zu kiosks in %.1f s (%.1f s CPU)\n",
               election.from_cache ? "read" : "built", ballots, by_kiosk.size(), built.count(),
-              own_cpu_seconds() - g0);
+              testing::cpu_seconds() - g0);
   if (generate_only) {
     std::printf("election: %s\n",
                 election.cache_path.empty() ? "(not cached)" : election.cache_path.c_str());
@@ -630,7 +619,7 @@ int main(int argc, char** argv) {
   const std::size_t bound_end = first_ballot + sampled;
   std::atomic<bool> precheck_failed{false};
   auto v0 = Clock::now();
-  double c0 = own_cpu_seconds();
+  double c0 = testing::cpu_seconds();
   {
     std::vector<std::thread> workers;
     for (unsigned t = 0; t < cores; ++t) {
@@ -644,7 +633,7 @@ int main(int argc, char** argv) {
     for (auto& w : workers) w.join();
   }
   std::chrono::duration<double> vtook = Clock::now() - v0;
-  double precheck_cpu = (own_cpu_seconds() - c0) / sampled;  // CPU seconds per ballot
+  double precheck_cpu = (testing::cpu_seconds() - c0) / sampled;  // CPU seconds per ballot
   if (precheck_failed) {
     std::fprintf(stderr, "precheck failed on a generated ballot\n");
     return 1;
@@ -849,7 +838,7 @@ int main(int argc, char** argv) {
   const std::uint64_t disk_before = dir_bytes(dir / "n0");
   std::atomic<std::uint64_t> acked_now{0};
   std::atomic<bool> run_over{false};
-  double own0 = own_cpu_seconds();
+  double own0 = testing::cpu_seconds();
   auto start = Clock::now();
   // Progress: at every tenth of the ballots, the rate over that tenth and node 0's RSS and CPU.
   std::vector<double> tenth_rates;
@@ -944,7 +933,7 @@ int main(int argc, char** argv) {
     }
     std::printf("hostile: %u connections sent %s during the run\n", hostile, seen.c_str());
   }
-  double own_cpu = own_cpu_seconds() - own0;
+  double own_cpu = testing::cpu_seconds() - own0;
   std::vector<double> node_cpu, etcd_cpu;
   for (std::size_t i = 0; i < node_count; ++i) {
     node_cpu.push_back(process_cpu_seconds(nodes[i].pid) - node_cpu0[i]);
