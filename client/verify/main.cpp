@@ -115,6 +115,9 @@ int main(int argc, char** argv) {
   app.add_option("--expect-q", options.expect_q,
                  "fail unless the election's base hash Q is this one (64 hex digits)");
   app.add_flag("-q,--quiet", quiet, "no progress output");
+  app.add_option("--temp-dir", options.temp_dir,
+                 "directory for the voter-token check's temporary file, 48 bytes per voter "
+                 "token and per ballot, never left behind (default: $TMPDIR, else /tmp)");
   if (auto code = tabella::parse_command_line(app, argc, argv)) return *code;
 
   const bool show_progress = !quiet && !json && isatty(STDERR_FILENO);
@@ -163,7 +166,10 @@ int main(int argc, char** argv) {
   if (show_progress) std::fputs("\r\033[K", stderr);
   if (is_url(path) && save.empty()) fs::remove(fetched);
   if (!report.ok()) {
-    std::cerr << "tabella-verify: cannot read the record: " << report.error().describe() << "\n";
+    // The voter-token check's temporary file (--temp-dir) is not the record's fault.
+    std::cerr << "tabella-verify: "
+              << (report.error().field == "--temp-dir" ? "" : "cannot read the record: ")
+              << report.error().describe() << "\n";
     return 2;
   }
   if (ledger) {

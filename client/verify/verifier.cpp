@@ -59,6 +59,12 @@ struct PendingCheckpoint {
 // Root cause first: failures of entries (and of the record's sequence) in log order, each before
 // the checkpoint failures it causes at the same position (a changed entry breaks the root of every
 // checkpoint after it); record-level failures last, in the order they were found.
+// A failure of the voter-token check's temporary file, marked for main.cpp (not the record's).
+Error temp_dir_error(Error e) {
+  e.field = "--temp-dir";
+  return e;
+}
+
 void order_failures(std::vector<Failure>& failures) {
   std::stable_sort(failures.begin(), failures.end(), [](const Failure& a, const Failure& b) {
     auto key = [](const Failure& f) {
@@ -126,6 +132,9 @@ class Run {
   void record_identity(const record::CheckedEntry& election, std::uint64_t index);
   // A note (not a failure) when the polls opened or closed outside the manifest's window.
   void note_time(const char* what, std::uint64_t time);
+  // Checks 12 and 15 over the whole record (the token events the rules handed to the audit).
+  // Errors: the temporary file failed.
+  Status check_tokens();
   void finish();
 
   Options options_;
@@ -428,6 +437,40 @@ void Run::check_witness_cosignatures() {
                 : " (not a cosignature/v1 verifier key of its name: " + unusable + ")"));
 }
 
+Status Run::check_tokens() {
+  record::TokenAudit* audit = state_.token_audit();
+  if (audit == nullptr) return {};
+  auto violations = audit->finish();
+  if (!violations) return violations.error();
+  // The entries apply() refused: a ballot whose kiosk chain failed (check 16) is reported by
+  // its token instead when that fails too, since the rules check the token first.
+  std::map<std::uint64_t, std::size_t> refused;
+  for (std::size_t i = 0; i < report_.failures.size(); ++i) {
+    const Failure& f = report_.failures[i];
+    if (f.index != kNoIndex && f.type != "checkpoint") refused.emplace(f.index, i);
+  }
+  std::uint64_t last = kNoIndex;
+  for (const auto& v : *violations) {
+    if (v.index == last) continue;  // one failure per entry, as the rules report it
+    last = v.index;
+    const auto type =
+        v.spend ? record::EntryType::kCastBallot : record::EntryType::kTokenCommitments;
+    const int check = record::classify_failure(type, v.error);
+    if (auto it = refused.find(v.index); it != refused.end()) {
+      Failure& f = report_.failures[it->second];
+      check_ref(f.check).failed--;
+      check_ref(check).failed++;
+      f.check = check;
+      f.why = v.error.describe();
+      continue;
+    }
+    // apply() counted the entry's checks as passed; this one did not pass.
+    if (check_ref(check).passed > 0) check_ref(check).passed--;
+    fail(v.index, std::string(record::entry_type_name(type)), check, v.error.describe());
+  }
+  return {};
+}
+
 void Run::finish() {
   if (tree_.size() == 0) check_roots(kNoIndex);
   if (const PendingCheckpoint* latest = final_checkpoint()) {
@@ -485,6 +528,15 @@ Result<Report> Run::run(const std::filesystem::path& path) {
   auto reader = record::RecordReader::open(path);
   if (!reader.ok()) return reader.error();
   header_origin_ = reader->header().origin;
+  std::filesystem::path temp_dir = options_.temp_dir;
+  if (temp_dir.empty()) {
+    std::error_code ec;
+    temp_dir = std::filesystem::temp_directory_path(ec);  // $TMPDIR
+    if (ec) temp_dir = "/tmp";
+  }
+  auto audit = record::TokenAudit::create(temp_dir);
+  if (!audit) return temp_dir_error(audit.error());
+  state_.defer_token_checks(std::move(*audit));
   // Phase 1 of the next batch runs on threads-1 helper threads while this thread applies the
   // previous one (phase 2), then joins them on phase 1 before it reads on: the rules, the
   // Merkle tree and the reading are the serial part, and they overlap the proofs without more
@@ -556,6 +608,9 @@ Result<Report> Run::run(const std::filesystem::path& path) {
   if (!batch.entries.empty() && !stop()) submit(std::move(batch));
   join();
   if (previous && !stop()) apply(*previous);
+  if (!stop()) {
+    if (Status st = check_tokens(); !st.ok()) return temp_dir_error(st.error());
+  }
   finish();
   report_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report_;

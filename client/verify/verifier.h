@@ -88,6 +88,10 @@ struct Options {
   std::string expect_q;
   // The record came from a ledger URL: check 36 (check_ledger_checkpoint) is listed.
   bool from_ledger = false;
+  // Where checks 12 and 15 keep the voter tokens while the record streams through (an unnamed
+  // temporary file, 48 bytes per voter token and per ballot; record::TokenAudit). Empty: $TMPDIR,
+  // else /tmp.
+  std::filesystem::path temp_dir;
   // Called now and then with (entries verified so far); may be empty.
   std::function<void(std::uint64_t)> progress;
 };

@@ -1,6 +1,7 @@
 // tabella-verify against generated elections: valid records verify, and every numbered check has
 // a tampering that makes it fail, naming the entry.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -1620,6 +1621,32 @@ TEST(VerifyCliTest, ExitCodes) {
   std::filesystem::resize_file(path, size - 40);
   int cut = std::system((bin + " -q " + path.string() + " > /dev/null 2>&1").c_str());
   EXPECT_EQ(WEXITSTATUS(cut), 2);
+  std::filesystem::remove(path);
+}
+
+// Checks 12 and 15 keep the tokens in a temporary file (record::TokenAudit): --temp-dir places
+// it, nothing is left there, and a directory it cannot use stops the run with exit 2 naming it.
+TEST(VerifyCliTest, TokenCheckTemporaryFile) {
+  auto path = temp_record("cli-temp");
+  small_election().write(path);
+  std::string bin = TABELLA_VERIFY_BIN;
+  auto dir = std::filesystem::temp_directory_path() / ("verify-temp-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  EXPECT_EQ(
+      std::system(
+          (bin + " -q --temp-dir " + dir.string() + " " + path.string() + " > /dev/null").c_str()),
+      0);
+  EXPECT_TRUE(std::filesystem::is_empty(dir));
+  auto err = dir / "stderr.txt";
+  int bad = std::system(
+      (bin + " -q --temp-dir /proc/self " + path.string() + " > /dev/null 2> " + err.string())
+          .c_str());
+  EXPECT_EQ(WEXITSTATUS(bad), 2);
+  std::ifstream in(err);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("/proc/self"), std::string::npos) << text;
+  EXPECT_NE(text.find("--temp-dir"), std::string::npos) << text;
+  std::filesystem::remove_all(dir);
   std::filesystem::remove(path);
 }
 

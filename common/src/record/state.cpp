@@ -1025,6 +1025,19 @@ Status ElectionState::apply_body(const CheckedEntry& c, const std::optional<Erro
     case EntryType::kTokenCommitments: {  // check 12
       const auto& b = std::get<TokenCommitmentsBody>(c.body);
       std::set<Digest> batch;
+      if (audit_) {  // committed once across the record: TokenAudit::finish
+        for (std::size_t i = 0; i < b.token_hashes.size(); ++i) {
+          if (!batch.insert(b.token_hashes[i]).second) {
+            return conflict("token hash already committed",
+                            "body.token_hashes[" + std::to_string(i) + "]");
+          }
+        }
+        for (std::size_t i = 0; i < b.token_hashes.size(); ++i) {
+          TABELLA_TRY(
+              audit_->commit(b.token_hashes[i], b.precinct, size_, static_cast<std::uint32_t>(i)));
+        }
+        return {};
+      }
       for (std::size_t i = 0; i < b.token_hashes.size(); ++i) {
         auto known = tokens_->find(b.token_hashes[i]);
         if (!known) return known.error();
@@ -1053,19 +1066,27 @@ Status ElectionState::apply_body(const CheckedEntry& c, const std::optional<Erro
     case EntryType::kCastBallot: {  // checks 15, 16 (14 in apply)
       KioskState& kiosk = kiosks_.at(e.author);
       const auto& b = std::get<CastBallotBody>(c.body);
-      auto tok = tokens_->find(b.token_hash);
-      if (!tok) return tok.error();
-      if (!tok->has_value()) {
-        return make_error(ErrorCode::kConflict, "voter token is not committed", "body.token_hash",
-                          ErrorReason::kTokenNotCommitted);
+      if (audit_) {  // committed, unspent, precinct: TokenAudit::finish
+        TABELLA_TRY(audit_->spend(b.token_hash, kiosk.enrolment.precinct, size_));
+        if (Status chain = check_ballot_chain(kiosk, b.ballot); !chain.ok()) {
+          audit_->refuse_last_spend();
+          return chain;
+        }
+      } else {
+        auto tok = tokens_->find(b.token_hash);
+        if (!tok) return tok.error();
+        if (!tok->has_value()) {
+          return make_error(ErrorCode::kConflict, "voter token is not committed", "body.token_hash",
+                            ErrorReason::kTokenNotCommitted);
+        }
+        if ((*tok)->spent) {
+          return make_error(ErrorCode::kConflict, "voter token already spent", "body.token_hash",
+                            ErrorReason::kTokenSpent);
+        }
+        TABELLA_TRY(check_token_precinct((*tok)->precinct, kiosk.enrolment.precinct));
+        TABELLA_TRY(check_ballot_chain(kiosk, b.ballot));
+        TABELLA_TRY(tokens_->spend(b.token_hash, size_));
       }
-      if ((*tok)->spent) {
-        return make_error(ErrorCode::kConflict, "voter token already spent", "body.token_hash",
-                          ErrorReason::kTokenSpent);
-      }
-      TABELLA_TRY(check_token_precinct((*tok)->precinct, kiosk.enrolment.precinct));
-      TABELLA_TRY(check_ballot_chain(kiosk, b.ballot));
-      TABELLA_TRY(tokens_->spend(b.token_hash, size_));
       ++spent_;
       kiosk.last_sequence = b.ballot.sequence;
       kiosk.chain_head = election::ballot_code(*snapshot_.q, e.author, b.ballot);

@@ -26,6 +26,7 @@
 #include "tabella/ledger/merkle.h"
 #include "tabella/record/bodies.h"
 #include "tabella/record/entry.h"
+#include "tabella/record/token_audit.h"
 #include "tabella/record/token_store.h"
 
 namespace tabella::record {
@@ -173,7 +174,7 @@ class ElectionState {
   // OK when the election key may be published (check 9); otherwise kConflict naming every
   // guardian the ceremony waits for and why, or the disqualified guardian (field "complaints").
   Status ceremony_complete() const;
-  std::uint64_t tokens_committed() const { return tokens_->count(); }
+  std::uint64_t tokens_committed() const { return audit_ ? audit_->committed() : tokens_->count(); }
   std::uint64_t tokens_spent() const { return spent_; }
   std::uint64_t cast_count() const { return tally_ ? tally_->count() : 0; }
   std::uint64_t challenged_count() const { return challenged_; }
@@ -208,6 +209,13 @@ class ElectionState {
   // Replaces the token store. `store` must hold exactly the tokens of the entries applied so far
   // (or, before resume_open(), of the entries the totals will cover).
   void set_token_store(std::unique_ptr<TokenStore> store) { tokens_ = std::move(store); }
+  // The verifier's mode: checks 12 and 15 are handed to `audit` (in log order) instead of being
+  // answered from the token store, so that memory does not grow with the voters; the caller
+  // collects the violations from audit->finish() after the last entry. Every other rule is
+  // checked as before. token(), token_state() and open_totals() then know no token.
+  // REQUIRES: no token-commitments entry applied yet; mark() is not used afterwards.
+  void defer_token_checks(std::unique_ptr<TokenAudit> audit) { audit_ = std::move(audit); }
+  TokenAudit* token_audit() const { return audit_.get(); }
   // Start-up from stored state: counts the token-commitments entry at position size() as
   // applied without reading it, because the token store already holds its tokens. Leaves the
   // Merkle tree behind: only resume_open() may follow the entries skipped this way.
@@ -275,6 +283,7 @@ class ElectionState {
   std::map<std::uint32_t, std::string> disqualified_;
   std::map<PublicKeyBytes, KioskState> kiosks_;
   std::unique_ptr<TokenStore> tokens_;
+  std::unique_ptr<TokenAudit> audit_;  // set by defer_token_checks
   std::uint64_t spent_ = 0;
   std::uint64_t challenged_ = 0;
   std::optional<election::TallyAccumulator> tally_;
