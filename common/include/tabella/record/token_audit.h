@@ -3,8 +3,8 @@
 // the election. ElectionState::defer_token_checks hands it every commitment and every spend in
 // log order; it keeps up to `run_records` of them in memory, writes each full buffer to a
 // temporary file as a run sorted by (token hash, log position), and finish() merges the runs and
-// walks each token's events in log order. The verifier uses it (docs/verify.md, "Memory"); the
-// ledger and the kiosk answer token questions at once and keep a TokenStore instead.
+// walks each token's events in log order. The verifier uses it (docs/auditors.md, "What it needs");
+// the ledger and the kiosk answer token questions at once and keep a TokenStore instead.
 //
 // Each event is 48 bytes on disk (one per committed token, one per cast ballot); the file has no
 // name and goes when the audit does.
