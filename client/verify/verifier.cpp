@@ -27,7 +27,13 @@ namespace {
 using record::CheckedEntry;
 using record::ElectionState;
 
+// Entries read, prechecked and applied together: at most kBatch entries or kBatchBytes of them
+// (the first entry that reaches it closes the batch). Two batches are in memory at once (one
+// applied while the next is prechecked), so the bytes bound what the verifier holds whatever the
+// election's size: token-commitments entries (up to ~48 KiB each, hundreds of them in a large
+// election) would otherwise make batches of 256 x 48 KiB, their decoded forms as large again.
 constexpr std::size_t kBatch = 256;
+constexpr std::size_t kBatchBytes = std::size_t{2} << 20;
 constexpr std::uint64_t kNoIndex = UINT64_MAX;
 using record::kCheckFinalCheckpoint;
 using record::kCheckFinalSignature;
@@ -564,6 +570,7 @@ Result<Report> Run::run(const std::filesystem::path& path) {
     precheck_some(*previous);
   };
   Batch batch;
+  std::size_t batch_bytes = 0;  // of batch.entries
   for (;;) {
     if (stop()) break;
     auto item = reader->next();
@@ -599,10 +606,12 @@ Result<Report> Run::run(const std::filesystem::path& path) {
       pass(kCheckRecordSequence);
     }
     next_index_ = entry.index + 1;
+    batch_bytes += entry.bytes.size();
     batch.entries.push_back(std::move(entry));
-    if (batch.entries.size() == kBatch) {
+    if (batch.entries.size() == kBatch || batch_bytes >= kBatchBytes) {
       submit(std::move(batch));
       batch = Batch{};
+      batch_bytes = 0;
     }
   }
   if (!batch.entries.empty() && !stop()) submit(std::move(batch));
