@@ -1,8 +1,10 @@
 #include "tabella/record/token_audit.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 #include <random>
 #include <set>
@@ -36,8 +38,8 @@ std::vector<TokenAudit::Violation> finish(TokenAudit& a) {
 
 TEST(TokenAudit, HonestElectionHasNoViolation) {
   auto a = audit();
-  for (std::uint32_t i = 0; i < 100; ++i) ASSERT_TRUE(a->commit(token(i), "p1", 3, i).ok());
-  for (std::uint32_t i = 0; i < 100; ++i) ASSERT_TRUE(a->spend(token(i), "p1", 10 + i).ok());
+  for (std::uint32_t i = 0; i < 100; ++i) a->commit(token(i), "p1", 3, i);
+  for (std::uint32_t i = 0; i < 100; ++i) a->spend(token(i), "p1", 10 + i);
   EXPECT_EQ(a->committed(), 100u);
   EXPECT_TRUE(finish(*a).empty());
 }
@@ -45,17 +47,17 @@ TEST(TokenAudit, HonestElectionHasNoViolation) {
 // Each rule of checks 12 and 15, with the error the in-memory rules give for the entry.
 TEST(TokenAudit, EveryRuleNamesTheEntryThatBrokeIt) {
   auto a = audit();
-  ASSERT_TRUE(a->commit(token(1), "p1", 5, 0).ok());
-  ASSERT_TRUE(a->commit(token(2), "p1", 5, 1).ok());
-  ASSERT_TRUE(a->commit(token(3), "p2", 6, 0).ok());
-  ASSERT_TRUE(a->commit(token(2), "p1", 7, 4).ok());  // committed twice: entry 7, token [4]
-  ASSERT_TRUE(a->spend(token(9), "p1", 8).ok());      // never committed
-  ASSERT_TRUE(a->spend(token(4), "p1", 9).ok());      // committed only later, at 12
-  ASSERT_TRUE(a->spend(token(1), "p1", 10).ok());
-  ASSERT_TRUE(a->spend(token(1), "p1", 11).ok());  // spent twice
-  ASSERT_TRUE(a->commit(token(4), "p1", 12, 0).ok());
-  ASSERT_TRUE(a->spend(token(3), "p1", 13).ok());  // a p2 token at a p1 kiosk
-  ASSERT_TRUE(a->spend(token(3), "p2", 14).ok());  // still unspent: the refused spend did not count
+  a->commit(token(1), "p1", 5, 0);
+  a->commit(token(2), "p1", 5, 1);
+  a->commit(token(3), "p2", 6, 0);
+  a->commit(token(2), "p1", 7, 4);  // committed twice: entry 7, token [4]
+  a->spend(token(9), "p1", 8);      // never committed
+  a->spend(token(4), "p1", 9);      // committed only later, at 12
+  a->spend(token(1), "p1", 10);
+  a->spend(token(1), "p1", 11);  // spent twice
+  a->commit(token(4), "p1", 12, 0);
+  a->spend(token(3), "p1", 13);  // a p2 token at a p1 kiosk
+  a->spend(token(3), "p2", 14);  // still unspent: the refused spend did not count
   auto v = finish(*a);
   ASSERT_EQ(v.size(), 5u);
   EXPECT_EQ(v[0].index, 7u);
@@ -78,14 +80,14 @@ TEST(TokenAudit, EveryRuleNamesTheEntryThatBrokeIt) {
 // its token is still checked: the rules report a bad token before a broken chain.
 TEST(TokenAudit, RefusedSpendIsCheckedButSpendsNothing) {
   auto a = audit(2);  // the spend to refuse is the first event of a new run
-  ASSERT_TRUE(a->commit(token(1), "p1", 1, 0).ok());
-  ASSERT_TRUE(a->commit(token(2), "p1", 1, 1).ok());
-  ASSERT_TRUE(a->spend(token(1), "p1", 2).ok());
-  a->refuse_last_spend();                         // refused at 2: token 1 stays unspent
-  ASSERT_TRUE(a->spend(token(1), "p1", 3).ok());  // so this spend is fine
-  ASSERT_TRUE(a->spend(token(1), "p1", 4).ok());  // and this one is a second spend
-  a->refuse_last_spend();                         // refused, but its token is bad as well
-  ASSERT_TRUE(a->spend(token(7), "p1", 5).ok());  // never committed
+  a->commit(token(1), "p1", 1, 0);
+  a->commit(token(2), "p1", 1, 1);
+  a->spend(token(1), "p1", 2);
+  a->refuse_last_spend();       // refused at 2: token 1 stays unspent
+  a->spend(token(1), "p1", 3);  // so this spend is fine
+  a->spend(token(1), "p1", 4);  // and this one is a second spend
+  a->refuse_last_spend();       // refused, but its token is bad as well
+  a->spend(token(7), "p1", 5);  // never committed
   a->refuse_last_spend();
   auto v = finish(*a);
   ASSERT_EQ(v.size(), 2u);
@@ -117,9 +119,11 @@ TEST(TokenAudit, RunsMergeToTheSameAnswerAsOneRun) {
   auto many = audit(7);
   for (std::size_t k = 0; k < log.size(); ++k) {
     for (auto* a : {one.get(), many.get()}) {
-      Status st = log[k].spend ? a->spend(token(log[k].tok), log[k].precinct, k)
-                               : a->commit(token(log[k].tok), log[k].precinct, k, 0);
-      ASSERT_TRUE(st.ok());
+      if (log[k].spend) {
+        a->spend(token(log[k].tok), log[k].precinct, k);
+      } else {
+        a->commit(token(log[k].tok), log[k].precinct, k, 0);
+      }
     }
   }
   auto v1 = finish(*one);
@@ -146,6 +150,26 @@ TEST(TokenAudit, UnwritableDirectoryIsAnErrorNamingIt) {
   EXPECT_NE(a.error().message.find("/nonexistent-tabella-dir"), std::string::npos);
 }
 
+// A write that fails (here: past RLIMIT_FSIZE, as on a full disk) is not a rule the entries broke:
+// the events go on being accepted and finish() returns the error.
+TEST(TokenAudit, FailedWriteIsReportedByFinish) {
+  auto a = audit(4);  // a run every 4 events: 192 bytes
+  rlimit before{};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &before), 0);
+  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit small = before;
+  small.rlim_cur = 1024;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  for (std::uint32_t i = 0; i < 200; ++i) a->commit(token(i), "p1", 1, i);
+  // The disk has room again before the end: the events lost in between still fail the run.
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &before), 0);
+  std::signal(SIGXFSZ, old_handler);
+  auto v = a->finish();
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.error().code, ErrorCode::kIo);
+  EXPECT_NE(v.error().message.find("cannot write"), std::string::npos) << v.error().message;
+}
+
 // Nothing is left in the directory: the file has no name.
 TEST(TokenAudit, LeavesNoFileBehind) {
   auto dir =
@@ -154,7 +178,7 @@ TEST(TokenAudit, LeavesNoFileBehind) {
   {
     auto a = TokenAudit::create(dir, 4);
     ASSERT_TRUE(a.ok());
-    for (std::uint32_t i = 0; i < 20; ++i) ASSERT_TRUE((*a)->commit(token(i), "p", 1, i).ok());
+    for (std::uint32_t i = 0; i < 20; ++i) (*a)->commit(token(i), "p", 1, i);
     EXPECT_TRUE(std::filesystem::is_empty(dir));
     ASSERT_TRUE((*a)->finish().ok());
   }

@@ -1646,6 +1646,18 @@ TEST(VerifyCliTest, TokenCheckTemporaryFile) {
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find("/proc/self"), std::string::npos) << text;
   EXPECT_NE(text.find("--temp-dir"), std::string::npos) << text;
+  // The file cannot grow (RLIMIT_FSIZE 0, as on a full disk): exit 2 naming the temporary file,
+  // not a failed check of the record.
+  int full =
+      std::system(("bash -c \"set -o pipefail; (trap '' XFSZ; ulimit -f 0; exec " + bin + " -q " +
+                   path.string() + ") 2>&1 >/dev/null | cat > " + err.string() + "\"")
+                      .c_str());
+  EXPECT_EQ(WEXITSTATUS(full), 2);
+  std::ifstream in2(err);
+  text.assign((std::istreambuf_iterator<char>(in2)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("--temp-dir: cannot write the voter-token check's temporary file"),
+            std::string::npos)
+      << text;
   std::filesystem::remove_all(dir);
   std::filesystem::remove(path);
 }

@@ -1033,8 +1033,7 @@ Status ElectionState::apply_body(const CheckedEntry& c, const std::optional<Erro
           }
         }
         for (std::size_t i = 0; i < b.token_hashes.size(); ++i) {
-          TABELLA_TRY(
-              audit_->commit(b.token_hashes[i], b.precinct, size_, static_cast<std::uint32_t>(i)));
+          audit_->commit(b.token_hashes[i], b.precinct, size_, static_cast<std::uint32_t>(i));
         }
         return {};
       }
@@ -1067,7 +1066,7 @@ Status ElectionState::apply_body(const CheckedEntry& c, const std::optional<Erro
       KioskState& kiosk = kiosks_.at(e.author);
       const auto& b = std::get<CastBallotBody>(c.body);
       if (audit_) {  // committed, unspent, precinct: TokenAudit::finish
-        TABELLA_TRY(audit_->spend(b.token_hash, kiosk.enrolment.precinct, size_));
+        audit_->spend(b.token_hash, kiosk.enrolment.precinct, size_);
         if (Status chain = check_ballot_chain(kiosk, b.ballot); !chain.ok()) {
           audit_->refuse_last_spend();
           return chain;

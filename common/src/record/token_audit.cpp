@@ -64,15 +64,14 @@ std::uint32_t TokenAudit::precinct_id(const std::string& precinct) {
   return it->second;
 }
 
-Status TokenAudit::commit(const Digest& hash, const std::string& precinct, std::uint64_t index,
-                          std::uint32_t position) {
+void TokenAudit::commit(const Digest& hash, const std::string& precinct, std::uint64_t index,
+                        std::uint32_t position) {
   ++committed_;
-  return add(Event{hash, index, precinct_id(precinct), position});
+  add(Event{hash, index, precinct_id(precinct), position});
 }
 
-Status TokenAudit::spend(const Digest& hash, const std::string& kiosk_precinct,
-                         std::uint64_t index) {
-  return add(Event{hash, index, precinct_id(kiosk_precinct), kSpend});
+void TokenAudit::spend(const Digest& hash, const std::string& kiosk_precinct, std::uint64_t index) {
+  add(Event{hash, index, precinct_id(kiosk_precinct), kSpend});
 }
 
 void TokenAudit::refuse_last_spend() {
@@ -81,10 +80,16 @@ void TokenAudit::refuse_last_spend() {
     buffer_.back().position = kRefusedSpend;
 }
 
-Status TokenAudit::add(const Event& e) {
-  if (buffer_.size() >= run_records_) TABELLA_TRY(flush_run());
+void TokenAudit::add(const Event& e) {
+  if (write_error_) return;  // finish() reports it; the events after it no longer matter
+  if (buffer_.size() >= run_records_) {
+    if (Status st = flush_run(); !st.ok()) {
+      write_error_ = st.error();
+      buffer_.clear();
+      return;
+    }
+  }
   buffer_.push_back(e);
-  return {};
 }
 
 namespace {
@@ -114,6 +119,7 @@ Status TokenAudit::flush_run() {
 }
 
 Result<std::vector<TokenAudit::Violation>> TokenAudit::finish() {
+  if (write_error_) return *write_error_;
   TABELLA_TRY(flush_run());
   buffer_.shrink_to_fit();
   const int fd = ::fileno(file_);

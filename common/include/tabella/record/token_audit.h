@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,10 +44,12 @@ class TokenAudit {
   TokenAudit& operator=(const TokenAudit&) = delete;
 
   // Token `position` of the token-commitments entry at log position `index`, for `precinct`.
-  Status commit(const Digest& hash, const std::string& precinct, std::uint64_t index,
-                std::uint32_t position);
+  // Never fails: a write error of the temporary file is kept and returned by finish(), so that
+  // it cannot be mistaken for a rule the entry broke.
+  void commit(const Digest& hash, const std::string& precinct, std::uint64_t index,
+              std::uint32_t position);
   // The cast ballot at `index`, by a kiosk enrolled for `kiosk_precinct`, spends `hash`.
-  Status spend(const Digest& hash, const std::string& kiosk_precinct, std::uint64_t index);
+  void spend(const Digest& hash, const std::string& kiosk_precinct, std::uint64_t index);
   // The entry of the last spend() was refused by a rule checked after the token's (its kiosk
   // chain): the token is checked for that entry as before (the rules report the token first), but
   // it is not spent.
@@ -73,7 +76,7 @@ class TokenAudit {
 
   TokenAudit(std::FILE* file, std::filesystem::path dir, std::size_t run_records);
   std::uint32_t precinct_id(const std::string& precinct);
-  Status add(const Event& e);
+  void add(const Event& e);
   Status flush_run();
 
   std::FILE* file_;
@@ -83,6 +86,7 @@ class TokenAudit {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> runs_;  // (first event, events) in the file
   std::uint64_t written_ = 0;                                  // events in the file
   std::uint64_t committed_ = 0;
+  std::optional<Error> write_error_;  // the first failed write; finish() returns it
   std::map<std::string, std::uint32_t> precinct_ids_;
   std::vector<std::string> precincts_;
 };
