@@ -513,6 +513,7 @@ struct RawSocket {
 // producer's calls, i.e. how much the server made without a reader taking it.
 struct StreamRoute {
   std::atomic<std::uint64_t> produced{0};
+  std::atomic<std::uint64_t> started{0};  // streams that produced their first chunk
   void add(Router& router) {
     router.add("GET", "/stream", [this](const Request& req, Responder respond) {
       std::uint64_t chunks = UINT64_MAX;
@@ -522,10 +523,15 @@ struct StreamRoute {
       Response r;
       r.content_type = "application/octet-stream";
       auto left = std::make_shared<std::uint64_t>(chunks);
-      r.stream = [this, left]() -> Result<std::optional<std::string>> {
+      auto first = std::make_shared<bool>(true);
+      r.stream = [this, left, first]() -> Result<std::optional<std::string>> {
         if (*left == 0) return std::optional<std::string>();
         --*left;
         ++produced;
+        if (*first) {
+          *first = false;
+          ++started;
+        }
         return std::optional<std::string>(std::string(64 * 1024, 'x'));
       };
       respond(std::move(r));
@@ -736,7 +742,9 @@ TEST_F(ServerTest, ConcurrentStreamsAreCapped) {
   auto b = std::make_unique<RawSocket>(ledger.port(), 4096);
   ASSERT_TRUE(a->send_all("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"));
   ASSERT_TRUE(b->send_all("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"));
-  ASSERT_TRUE(eventually([&] { return stream.produced.load() >= 2; }));
+  // Both streams hold their slot (two chunks of one stream would not say so: CI saw the third
+  // request served while the second stream had not started).
+  ASSERT_TRUE(eventually([&] { return stream.started.load() >= 2; }));
   HttpClient client(ledger.port());
   auto refused = client.get("/stream?chunks=1");
   ASSERT_TRUE(refused.ok()) << refused.error().describe();
