@@ -62,15 +62,15 @@ struct PendingCheckpoint {
   std::optional<std::string> signature_error;  // set by check 21 when the signature is refused
 };
 
-// Root cause first: failures of entries (and of the record's sequence) in log order, each before
-// the checkpoint failures it causes at the same position (a changed entry breaks the root of every
-// checkpoint after it); record-level failures last, in the order they were found.
 // A failure of the voter-token check's temporary file, marked for main.cpp (not the record's).
 Error temp_dir_error(Error e) {
   e.field = "--temp-dir";
   return e;
 }
 
+// Root cause first: failures of entries (and of the record's sequence) in log order, each before
+// the checkpoint failures it causes at the same position (a changed entry breaks the root of every
+// checkpoint after it); record-level failures last, in the order they were found.
 void order_failures(std::vector<Failure>& failures) {
   std::stable_sort(failures.begin(), failures.end(), [](const Failure& a, const Failure& b) {
     auto key = [](const Failure& f) {

@@ -197,6 +197,19 @@ Status check_token_precinct(const std::string& token_precinct, const std::string
                     "body.token_hash", ErrorReason::kTokenOtherPrecinct);
 }
 
+Error token_committed_twice(std::size_t position) {
+  return conflict("token hash already committed",
+                  "body.token_hashes[" + std::to_string(position) + "]");
+}
+Error token_not_committed() {
+  return make_error(ErrorCode::kConflict, "voter token is not committed", "body.token_hash",
+                    ErrorReason::kTokenNotCommitted);
+}
+Error token_already_spent() {
+  return make_error(ErrorCode::kConflict, "voter token already spent", "body.token_hash",
+                    ErrorReason::kTokenSpent);
+}
+
 ElectionState::ElectionState() : tokens_(std::make_unique<MemoryTokenStore>()) {}
 
 int ElectionState::token_state(const Digest& token_hash) const {
@@ -1028,8 +1041,7 @@ Status ElectionState::apply_body(const CheckedEntry& c, const std::optional<Erro
       if (audit_) {  // committed once across the record: TokenAudit::finish
         for (std::size_t i = 0; i < b.token_hashes.size(); ++i) {
           if (!batch.insert(b.token_hashes[i]).second) {
-            return conflict("token hash already committed",
-                            "body.token_hashes[" + std::to_string(i) + "]");
+            return token_committed_twice(i);
           }
         }
         for (std::size_t i = 0; i < b.token_hashes.size(); ++i) {
@@ -1041,8 +1053,7 @@ Status ElectionState::apply_body(const CheckedEntry& c, const std::optional<Erro
         auto known = tokens_->find(b.token_hashes[i]);
         if (!known) return known.error();
         if (known->has_value() || !batch.insert(b.token_hashes[i]).second) {
-          return conflict("token hash already committed",
-                          "body.token_hashes[" + std::to_string(i) + "]");
+          return token_committed_twice(i);
         }
       }
       for (const auto& h : b.token_hashes) TABELLA_TRY(tokens_->commit(h, b.precinct, size_));
@@ -1075,12 +1086,10 @@ Status ElectionState::apply_body(const CheckedEntry& c, const std::optional<Erro
         auto tok = tokens_->find(b.token_hash);
         if (!tok) return tok.error();
         if (!tok->has_value()) {
-          return make_error(ErrorCode::kConflict, "voter token is not committed", "body.token_hash",
-                            ErrorReason::kTokenNotCommitted);
+          return token_not_committed();
         }
         if ((*tok)->spent) {
-          return make_error(ErrorCode::kConflict, "voter token already spent", "body.token_hash",
-                            ErrorReason::kTokenSpent);
+          return token_already_spent();
         }
         TABELLA_TRY(check_token_precinct((*tok)->precinct, kiosk.enrolment.precinct));
         TABELLA_TRY(check_ballot_chain(kiosk, b.ballot));

@@ -187,9 +187,7 @@ Result<std::vector<TokenAudit::Violation>> TokenAudit::finish() {
     const bool spends = e.position == kSpend;
     if (!spends && e.position != kRefusedSpend) {  // check 12
       if (committed) {
-        out.push_back({e.index, false,
-                       make_error(ErrorCode::kConflict, "token hash already committed",
-                                  "body.token_hashes[" + std::to_string(e.position) + "]")});
+        out.push_back({e.index, false, token_committed_twice(e.position)});
       } else {
         committed = true;
         precinct = e.precinct;
@@ -198,13 +196,9 @@ Result<std::vector<TokenAudit::Violation>> TokenAudit::finish() {
     }
     // check 15
     if (!committed) {
-      out.push_back({e.index, true,
-                     make_error(ErrorCode::kConflict, "voter token is not committed",
-                                "body.token_hash", ErrorReason::kTokenNotCommitted)});
+      out.push_back({e.index, true, token_not_committed()});
     } else if (spent) {
-      out.push_back({e.index, true,
-                     make_error(ErrorCode::kConflict, "voter token already spent",
-                                "body.token_hash", ErrorReason::kTokenSpent)});
+      out.push_back({e.index, true, token_already_spent()});
     } else if (auto st = check_token_precinct(precincts_[precinct], precincts_[e.precinct]);
                !st.ok()) {
       out.push_back({e.index, true, st.error()});

@@ -123,6 +123,12 @@ Status complete_proofs(CheckedEntry& checked, const Snapshot& snapshot);
 // Check 15's precinct rule: only a kiosk enrolled for the precinct of a token's commitment may
 // spend it. Errors: the precincts differ (kConflict, field "body.token_hash", naming both).
 Status check_token_precinct(const std::string& token_precinct, const std::string& kiosk_precinct);
+// The other errors of checks 12 and 15, the same from ElectionState and TokenAudit: token
+// `position` of a token-commitments entry committed before; a cast ballot's token never
+// committed; a cast ballot's token spent before.
+Error token_committed_twice(std::size_t position);
+Error token_not_committed();
+Error token_already_spent();
 
 struct KioskState {
   KioskEnrolmentBody enrolment;
