@@ -192,7 +192,7 @@ TEST(LedgerRestartTest, RestartedLedgerRefusesSpentTokensAndDetectsATamperedToke
   {
     auto ledger = start_ledger(dir.path(), sim);
     ASSERT_NE(ledger.port(), 0);
-    EXPECT_NE(ledger.err().find("from_stored_state=true"), std::string::npos) << ledger.output();
+    EXPECT_TRUE(ledger.wait_for_err("from_stored_state=true")) << ledger.output();
     HttpClient client(ledger.port());
     check_refuses(client);
     int st = ledger.signal_and_wait(SIGTERM);
@@ -208,8 +208,8 @@ TEST(LedgerRestartTest, RestartedLedgerRefusesSpentTokensAndDetectsATamperedToke
   }
   auto ledger = start_ledger(dir.path(), sim);
   ASSERT_NE(ledger.port(), 0);
-  EXPECT_NE(ledger.err().find("stored_state_unusable"), std::string::npos) << ledger.output();
-  EXPECT_NE(ledger.err().find("from_stored_state=false"), std::string::npos) << ledger.output();
+  EXPECT_TRUE(ledger.wait_for_err("stored_state_unusable")) << ledger.output();
+  EXPECT_TRUE(ledger.wait_for_err("from_stored_state=false")) << ledger.output();
   HttpClient client(ledger.port());
   check_refuses(client);
   EXPECT_EQ(json::parse(client.get("/v1/status")->body)["tokens_spent"], 4);

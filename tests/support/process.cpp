@@ -38,6 +38,7 @@ struct Process::State {
   std::string partial TABELLA_GUARDED_BY(mu);            // stdout after the last newline
   std::deque<std::string> lines TABELLA_GUARDED_BY(mu);  // complete stdout lines not yet taken
   bool out_closed TABELLA_GUARDED_BY(mu) = false;
+  bool err_closed TABELLA_GUARDED_BY(mu) = false;
   std::string start_error TABELLA_GUARDED_BY(mu);
 
   std::string name() const { return args.empty() ? "(no program)" : args[0]; }
@@ -71,6 +72,7 @@ struct Process::State {
       if (!is_stdout) {
         err.append(chunk);
         keep_tail(err, options.keep);
+        changed.notify_all();
         continue;
       }
       out.append(chunk);
@@ -85,11 +87,9 @@ struct Process::State {
     }
     if (log >= 0) ::close(log);
     ::close(fd);
-    if (is_stdout) {
-      MutexLock lock(mu);
-      out_closed = true;
-      changed.notify_all();
-    }
+    MutexLock lock(mu);
+    (is_stdout ? out_closed : err_closed) = true;
+    changed.notify_all();
   }
 
   void reap(int options_flags) {
@@ -227,6 +227,19 @@ Result<std::string> Process::wait_for_line(std::string_view prefix,
   return make_error(ErrorCode::kUnavailable, s.name() + ": no line starting with \"" +
                                                  std::string(prefix) + "\": " + why + "\n" +
                                                  output());
+}
+
+bool Process::wait_for_err(std::string_view text, std::chrono::milliseconds timeout) {
+  State& s = *state_;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  MutexLock lock(s.mu);
+  for (;;) {
+    if (s.err.find(text) != std::string::npos) return true;
+    if (s.err_closed) return false;
+    if (!s.changed.wait_until(s.mu, deadline) && std::chrono::steady_clock::now() >= deadline) {
+      return s.err.find(text) != std::string::npos;
+    }
+  }
 }
 
 Result<std::uint16_t> Process::wait_listening(std::chrono::milliseconds timeout) {

@@ -60,6 +60,11 @@ class Process {
   // timeout; the message names the program and ends with output().
   Result<std::string> wait_for_line(std::string_view prefix,
                                     std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  // Whether stderr contains `text`, waiting up to `timeout` for it (false once stderr is closed
+  // without it). Stderr is read by its own thread: a line the program wrote before its stdout
+  // line "listening on ..." may still be on its way when wait_listening() returns.
+  bool wait_for_err(std::string_view text,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // The port of the line "listening on http(s)://host:port" (tabella-ledger, tabella-witness).
   Result<std::uint16_t> wait_listening(
       std::chrono::milliseconds timeout = std::chrono::seconds(60));
