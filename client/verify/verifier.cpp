@@ -149,6 +149,9 @@ class Run {
   ElectionState state_;
   ledger::MerkleBuilder tree_;
   std::vector<PendingCheckpoint> checkpoints_;
+  // Checkpoints whose root is not checked yet, by size (record order within a size): each entry
+  // looks up the one tree size it makes, so the work does not grow with the checkpoints.
+  std::multimap<std::uint64_t, std::size_t> unchecked_roots_;
   bool signatures_checked_ = false;
   std::string ledger_key_from_record_;
   std::uint64_t next_index_ = 0;  // the index the next entry line should carry (check 27)
@@ -224,6 +227,7 @@ void Run::add_checkpoint(const std::string& text) {
            where + ": " + body.error().describe());
     } else {
       cp.checkpoint = std::move(*body);
+      unchecked_roots_.emplace(cp.checkpoint->size, checkpoints_.size());
     }
     cp.note = std::move(*note);
   }
@@ -232,8 +236,9 @@ void Run::add_checkpoint(const std::string& text) {
 
 // Checks every checkpoint whose size is the tree's current size (including 0, before any entry).
 void Run::check_roots(std::uint64_t index) {
-  for (auto& cp : checkpoints_) {
-    if (!cp.checkpoint || cp.root_checked || cp.checkpoint->size != tree_.size()) continue;
+  auto [first, last] = unchecked_roots_.equal_range(tree_.size());
+  for (auto it = first; it != last; ++it) {
+    PendingCheckpoint& cp = checkpoints_[it->second];
     cp.root_checked = true;
     if (cp.checkpoint->root == tree_.root()) {
       pass(record::kCheckLogRoots);
@@ -243,6 +248,7 @@ void Run::check_roots(std::uint64_t index) {
                " entries do not hash to the signed checkpoint's root");
     }
   }
+  unchecked_roots_.erase(first, last);
 }
 
 std::vector<std::thread> Run::start_precheck(Batch& b, unsigned helpers) const {
