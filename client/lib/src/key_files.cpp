@@ -11,14 +11,6 @@
 
 namespace tabella::client {
 
-namespace {
-
-Error io_error(const std::filesystem::path& path, const std::string& doing) {
-  return make_error(ErrorCode::kIo, doing + ": " + std::strerror(errno), path.string());
-}
-
-}  // namespace
-
 Status write_private_file(const std::filesystem::path& path, ByteView data, bool overwrite) {
   std::error_code ec;
   if (!overwrite && std::filesystem::exists(path, ec)) {
@@ -29,13 +21,13 @@ Status write_private_file(const std::filesystem::path& path, ByteView data, bool
   std::filesystem::path tmp =
       dir / ("." + path.filename().string() + ".tmp" + std::to_string(rd() % 1000000));
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return io_error(tmp, "cannot create");
+  if (fd < 0) return errno_error("cannot create", tmp.string());
   std::size_t done = 0;
   while (done < data.size()) {
     ssize_t n = ::write(fd, data.data() + done, data.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      Error e = io_error(tmp, "cannot write");
+      Error e = errno_error("cannot write", tmp.string());
       ::close(fd);
       ::unlink(tmp.c_str());
       return e;
@@ -43,7 +35,7 @@ Status write_private_file(const std::filesystem::path& path, ByteView data, bool
     done += static_cast<std::size_t>(n);
   }
   if (::fsync(fd) != 0) {
-    Error e = io_error(tmp, "cannot fsync");
+    Error e = errno_error("cannot fsync", tmp.string());
     ::close(fd);
     ::unlink(tmp.c_str());
     return e;
@@ -53,13 +45,13 @@ Status write_private_file(const std::filesystem::path& path, ByteView data, bool
     if (::link(tmp.c_str(), path.c_str()) != 0) {
       Error e = errno == EEXIST ? make_error(ErrorCode::kConflict,
                                              "file exists; refusing to overwrite it", path.string())
-                                : io_error(path, "cannot create");
+                                : errno_error("cannot create", path.string());
       ::unlink(tmp.c_str());
       return e;
     }
     ::unlink(tmp.c_str());
   } else if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    Error e = io_error(path, "cannot replace");
+    Error e = errno_error("cannot replace", path.string());
     ::unlink(tmp.c_str());
     return e;
   }
@@ -73,7 +65,7 @@ Status write_private_file(const std::filesystem::path& path, ByteView data, bool
 
 Result<SecretBytes> read_private_file(const std::filesystem::path& path, std::size_t max_size) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return io_error(path, "cannot read");
+  if (::stat(path.c_str(), &st) != 0) return errno_error("cannot read", path.string());
   if ((st.st_mode & 077) != 0) {
     return make_error(ErrorCode::kPermission,
                       "file is readable by others; it must be mode 0600 (chmod 600)",
@@ -83,14 +75,14 @@ Result<SecretBytes> read_private_file(const std::filesystem::path& path, std::si
     return make_error(ErrorCode::kLimit, "file is larger than expected", path.string());
   }
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return io_error(path, "cannot open");
+  if (fd < 0) return errno_error("cannot open", path.string());
   SecretBytes out(static_cast<std::size_t>(st.st_size));
   std::size_t done = 0;
   while (done < out.size()) {
     ssize_t n = ::read(fd, out.data() + done, out.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      Error e = io_error(path, "cannot read");
+      Error e = errno_error("cannot read", path.string());
       ::close(fd);
       return e;
     }

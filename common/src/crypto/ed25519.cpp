@@ -39,10 +39,6 @@ const std::uint8_t* data_or_empty(ByteView b) {
   return b.empty() ? kEmpty : b.data();
 }
 
-std::string errno_text() {
-  return std::strerror(errno);
-}
-
 // Closes a file descriptor on scope exit.
 class Fd {
  public:
@@ -174,11 +170,11 @@ SignatureBytes SigningKey::sign(ByteView message) const {
 Result<SigningKey> SigningKey::load_pem(const std::string& path) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (fd.get() < 0) {
-    return make_error(ErrorCode::kIo, "cannot open key file: " + errno_text(), path);
+    return errno_error("cannot open key file", path);
   }
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) {
-    return make_error(ErrorCode::kIo, "cannot stat key file: " + errno_text(), path);
+    return errno_error("cannot stat key file", path);
   }
   if (!S_ISREG(st.st_mode)) {
     return make_error(ErrorCode::kIo, "key file is not a regular file", path);
@@ -198,7 +194,7 @@ Result<SigningKey> SigningKey::load_pem(const std::string& path) {
   while (got < buf.size()) {
     ssize_t n = ::read(fd.get(), buf.data() + got, buf.size() - got);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return make_error(ErrorCode::kIo, "cannot read key file: " + errno_text(), path);
+    if (n < 0) return errno_error("cannot read key file", path);
     if (n == 0) break;
     got += static_cast<std::size_t>(n);
   }
@@ -235,13 +231,13 @@ Status SigningKey::save_pem(const std::string& path) const {
   std::string tmp = path + ".tmp-" + tabella::to_hex(ByteView(rnd, sizeof rnd));
   Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (fd.get() < 0) {
-    return make_error(ErrorCode::kIo, "cannot create temporary key file: " + errno_text(), tmp);
+    return errno_error("cannot create temporary key file", tmp);
   }
   auto fail = [&](const std::string& what) -> Status {
-    std::string why = errno_text();
+    Error e = errno_error(what, path);
     ::close(fd.release());
     ::unlink(tmp.c_str());
-    return make_error(ErrorCode::kIo, what + ": " + why, path);
+    return e;
   };
   if (::fchmod(fd.get(), 0600) != 0) return fail("cannot set mode 0600");
   std::size_t done = 0;
@@ -253,9 +249,9 @@ Status SigningKey::save_pem(const std::string& path) const {
   }
   if (::fsync(fd.get()) != 0) return fail("cannot fsync key file");
   if (::close(fd.release()) != 0) {
-    std::string why = errno_text();
+    Error e = errno_error("cannot close key file", path);
     ::unlink(tmp.c_str());
-    return make_error(ErrorCode::kIo, "cannot close key file: " + why, path);
+    return e;
   }
   // link() fails with EEXIST instead of replacing: an existing key is never overwritten.
   if (::link(tmp.c_str(), path.c_str()) != 0) {
@@ -265,8 +261,7 @@ Status SigningKey::save_pem(const std::string& path) const {
       return make_error(ErrorCode::kConflict, "key file already exists; refusing to overwrite",
                         path);
     }
-    return make_error(ErrorCode::kIo, std::string("cannot create key file: ") + std::strerror(err),
-                      path);
+    return errno_error("cannot create key file", path, err);
   }
   ::unlink(tmp.c_str());
   // Make the new directory entry durable.

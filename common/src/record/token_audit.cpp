@@ -15,10 +15,6 @@ namespace tabella::record {
 
 namespace {
 
-std::string errno_text() {
-  return std::strerror(errno);
-}
-
 // An unnamed file in `dir` (O_TMPFILE), else a named one removed at once.
 int open_unnamed(const std::filesystem::path& dir) {
   int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
@@ -46,14 +42,14 @@ Result<std::unique_ptr<TokenAudit>> TokenAudit::create(const std::filesystem::pa
   if (fd < 0) {
     return make_error(ErrorCode::kIo,
                       "cannot create the voter-token check's temporary file in " + dir.string() +
-                          ": " + errno_text() +
+                          ": " + std::strerror(errno) +
                           " (set TMPDIR or --temp-dir to a writable directory)",
                       dir.string());
   }
   std::FILE* file = ::fdopen(fd, "w+b");
   if (file == nullptr) {
     ::close(fd);
-    return make_error(ErrorCode::kIo, "fdopen: " + errno_text(), dir.string());
+    return errno_error("fdopen", dir.string());
   }
   return std::unique_ptr<TokenAudit>(new TokenAudit(file, dir, run_records));
 }
@@ -107,10 +103,8 @@ Status TokenAudit::flush_run() {
   if (std::fseek(file_, static_cast<long>(written_ * kEventSize), SEEK_SET) != 0 ||
       std::fwrite(buffer_.data(), kEventSize, buffer_.size(), file_) != buffer_.size() ||
       std::fflush(file_) != 0) {
-    return make_error(ErrorCode::kIo,
-                      "cannot write the voter-token check's temporary file in " + dir_.string() +
-                          ": " + errno_text(),
-                      dir_.string());
+    return errno_error("cannot write the voter-token check's temporary file in " + dir_.string(),
+                       dir_.string());
   }
   runs_.emplace_back(written_, buffer_.size());
   written_ += buffer_.size();
@@ -145,7 +139,8 @@ Result<std::vector<TokenAudit::Violation>> TokenAudit::finish() {
       if (n <= 0) {
         return make_error(ErrorCode::kIo,
                           "cannot read back the voter-token check's temporary file in " +
-                              dir_.string() + ": " + (n < 0 ? errno_text() : "file too short"),
+                              dir_.string() + ": " +
+                              (n < 0 ? std::strerror(errno) : "file too short"),
                           dir_.string());
       }
       got += static_cast<std::size_t>(n);

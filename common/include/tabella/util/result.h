@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cassert>
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -80,6 +82,11 @@ inline Error make_error(ErrorCode code, std::string message, std::string field =
 inline Error make_error(ErrorCode code, std::string message, std::string field,
                         ErrorReason reason) {
   return Error{code, std::move(message), std::move(field), 0, reason};
+}
+// A kIo error for a failed system call: "<doing>: <what errno says>", field `field` (the path).
+// Call it before anything else can change errno.
+inline Error errno_error(const std::string& doing, std::string field = {}, int err = errno) {
+  return Error{ErrorCode::kIo, doing + ": " + std::strerror(err), std::move(field)};
 }
 // A kUnavailable error: try again after retry_after seconds.
 inline Error make_unavailable(std::string message, std::string field, std::uint32_t retry_after) {
