@@ -123,6 +123,9 @@ bool is_disconnect(const beast::error_code& ec) {
 template <class Stream>
 class Session final : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+  // Bytes read at once: a cast ballot's request (headers and ~5 KB of base64) in one read. At
+  // most max_connections x this much (8 MiB at the default 1024).
+  static constexpr std::size_t kReadBufferBytes = 8192;
   enum class Phase { kHandshake, kReading, kHandling, kWriting, kClosing };
 
  public:
@@ -207,6 +210,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   void do_read() {
     if (state_.stopping) return do_close();
     phase_ = Phase::kReading;
+    // Beast reads max(512, free capacity) bytes at a time and a flat_buffer only grows when a
+    // read does not fit, so without this a connection reads 512 bytes per system call forever:
+    // ten reads (and ten handler dispatches) for one ballot's request of about 5 KB.
+    if (buffer_.capacity() < kReadBufferBytes) buffer_.reserve(kReadBufferBytes);
     parser_.emplace();
     parser_->body_limit(state_.options.limits.body_limit);
     parser_->header_limit(state_.options.limits.header_limit);
