@@ -74,6 +74,7 @@ struct Client::Impl {
   std::optional<asio::ssl::context> tls_context;
   std::unique_ptr<beast::tcp_stream> plain;
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
+  static constexpr std::size_t kReadBufferBytes = 64 * 1024;  // bytes read at once, at most
   beast::flat_buffer buffer;
   bool connected = false;
   unsigned jitter_state = static_cast<unsigned>(
@@ -187,6 +188,10 @@ struct Client::Impl {
 
   template <class Parser>
   error_code read_header(Parser& parser, std::chrono::milliseconds timeout) {
+    // Beast reads max(512, free capacity) bytes at a time and a flat_buffer only grows when a
+    // read does not fit: without room reserved, every response (a record export of gigabytes
+    // included) would be read 512 bytes per system call and per turn of the event loop.
+    if (buffer.capacity() < kReadBufferBytes) buffer.reserve(kReadBufferBytes);
     return on_stream(timeout, [&](auto& s, auto h) {
       bhttp::async_read_header(s, buffer, parser, std::move(h));
     });
