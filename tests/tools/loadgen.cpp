@@ -525,8 +525,10 @@ int main(int argc, char** argv) {
   app.add_flag("--generate-only", generate_only,
                "Generate (or check and reuse) the cached election, print its cache directory, "
                "and exit without starting a ledger");
-  app.add_option("--bound-ballots", bound_ballots,
-                 "Ballots (the first ones) prechecked to measure the verification bound (0: all)")
+  app.add_option(
+         "--bound-ballots", bound_ballots,
+         "Ballots (the first ones) prechecked to measure the verification bound, before the "
+         "ledger starts and again after the ingest (0: all)")
       ->capture_default_str();
   app.add_option("--gen-threads", gen_threads, "Threads generating ballots (0: every core)")
       ->capture_default_str();
