@@ -1,6 +1,7 @@
 #include "core/dispatcher.h"
 
 #include "core/poll_report.h"
+#include "tabella/crypto/thread_state.h"
 #include "tabella/record/bodies.h"
 #include "tabella/record/entry.h"
 
@@ -384,6 +385,11 @@ void Dispatcher::publish_status() {
   }
   PollStatus s = status_;
   notify([s](DispatcherListener& l) { l.on_status(s); });
+}
+
+void DispatcherThread::run() {
+  QThread::run();  // the event loop, until quit()
+  release_thread_crypto_state();
 }
 
 }  // namespace tabella::kiosk

@@ -30,6 +30,7 @@
 
 #include <QObject>
 #include <QPointer>
+#include <QThread>
 #include <QTimer>
 #include <functional>
 #include <map>
@@ -170,6 +171,13 @@ class Dispatcher : public QObject {
   std::map<std::int64_t, std::uint64_t> tickets_;  // queue id -> ticket awaiting a report
   QTimer* retry_timer_;
   QTimer* status_timer_;
+};
+
+// The dispatcher's thread: an event loop that frees its OpenSSL state before it reports its
+// end, so the process may exit as soon as wait() returns (tabella/crypto/thread_state.h).
+class DispatcherThread final : public QThread {
+ protected:
+  void run() override;
 };
 
 }  // namespace tabella::kiosk

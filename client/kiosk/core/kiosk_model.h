@@ -18,7 +18,6 @@
 #include <QObject>
 #include <QString>
 #include <QStringList>
-#include <QThread>
 #include <QTimer>
 #include <memory>
 #include <optional>
@@ -272,7 +271,7 @@ class KioskModel : public QObject, private DispatcherListener {
   void end_idle_warning();
 
   Options options_;
-  QThread thread_;
+  DispatcherThread thread_;
   Dispatcher* dispatcher_ = nullptr;
   QTimer idle_timer_;
   QTimer patience_timer_;
