@@ -385,5 +385,47 @@ TEST(TestPorts, FreePortNeverHandsOutTheSameNumberTwice) {
       << "a port was handed out twice";
 }
 
+// The collision CI saw next: a witness's port, found free when the witness was made, was taken
+// before it started ("Address already in use"). Every test process makes loopback connections,
+// and the kernel picks their local ports from the ephemeral range, where bind-to-0 had found
+// this one. free_port() now picks below that range and locks each port against the other test
+// processes.
+TEST(TestPorts, FreePortsAreOutsideTheEphemeralRangeAndLockedAgainstOtherProcesses) {
+  unsigned lo = 0, hi = 0;
+  FILE* f = std::fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+  ASSERT_NE(f, nullptr);
+  ASSERT_EQ(std::fscanf(f, "%u %u", &lo, &hi), 2);
+  std::fclose(f);
+  auto ports = testing::free_ports(20);
+  ASSERT_EQ(ports.size(), 20u);
+  for (auto p : ports) EXPECT_TRUE(p < lo || p > hi) << p << " is in " << lo << "-" << hi;
+
+  // Another process cannot take the lock of a port this one holds (util-linux flock(1) takes
+  // the same flock(2) lock).
+  const char* tmp = std::getenv("TMPDIR");
+  const std::string dir =
+      std::string(tmp != nullptr && *tmp != 0 ? tmp : "/tmp") + "/tabella-test-ports/";
+  auto held = testing::run_program(
+      {"/usr/bin/flock", "-n", "-E", "3", dir + std::to_string(ports[0]), "true"});
+  EXPECT_EQ(held.exit_code, 3) << held.err;
+  EXPECT_FALSE(testing::reserve_port(ports[0])) << "this process handed it out already";
+
+  // And this process is refused a port another process holds: a shell holds the lock of a port
+  // below the range whose lock nobody held (one process: stopping it releases the lock).
+  std::uint16_t theirs = 0;
+  for (std::uint16_t p = static_cast<std::uint16_t>(lo - 1); p > lo - 200 && theirs == 0; --p) {
+    if (std::find(ports.begin(), ports.end(), p) != ports.end()) continue;
+    auto probe =
+        testing::run_program({"/usr/bin/flock", "-n", "-E", "3", dir + std::to_string(p), "true"});
+    if (probe.exit_code == 0) theirs = p;
+  }
+  ASSERT_NE(theirs, 0);
+  testing::Process holder({"/bin/sh", "-c",
+                           "exec 9>>\"$0\" && flock 9 && echo locked && exec sleep 60",
+                           dir + std::to_string(theirs)});
+  ASSERT_TRUE(holder.wait_for_line("locked").ok()) << holder.output();
+  EXPECT_FALSE(testing::reserve_port(theirs)) << "a port another process holds was reserved";
+}
+
 }  // namespace
 }  // namespace tabella

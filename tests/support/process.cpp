@@ -5,13 +5,18 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <thread>
@@ -325,44 +330,106 @@ ProgramRun run_program(std::vector<std::string> args, const std::string& input,
 
 namespace {
 
-// Every port free_ports() has handed out in this process. A port found free is released at once
-// and stays unbound until its user starts a server on it, so the kernel may offer the same number
-// again meanwhile; a test that picks several ports before starting anything (three witnesses, a
-// cluster) would then give two servers one port. The number is never handed out twice instead.
+// Ports for servers a test starts later, chosen so that nothing else takes them meanwhile:
+// - below the kernel's ephemeral range (net.ipv4.ip_local_port_range), where the kernel never
+//   puts the local end of an outgoing connection nor a bind to port 0: CI once saw a witness's
+//   port, found free and released, taken before the witness started ("Address already in use"),
+//   with every test process on the machine making loopback connections from that range;
+// - reserved against the other test processes by an exclusive flock(2) on a file named after
+//   the port in ${TMPDIR:-/tmp}/tabella-test-ports, held until this process exits (the kernel
+//   drops it then, even after a crash);
+// - never handed out twice by this process: a test that picks several ports before starting
+//   anything (three witnesses, a cluster) gets distinct ones.
 struct HandedOut {
   Mutex mu;
   std::unordered_set<std::uint16_t> ports TABELLA_GUARDED_BY(mu);
+  std::uint32_t next TABELLA_GUARDED_BY(mu) = 0;  // where the next search starts in the range
+  bool seeded TABELLA_GUARDED_BY(mu) = false;
 };
 HandedOut& handed_out() {
   static HandedOut h;
   return h;
 }
 
+struct PortRange {
+  std::uint32_t first = 0, count = 0;  // [first, first + count)
+};
+
+// The ports outside the ephemeral range, the larger of the two sides of it (usually 16384-32767
+// below the default 32768-60999).
+PortRange reservable_range() {
+  std::uint32_t lo = 32768, hi = 60999;
+  if (FILE* f = std::fopen("/proc/sys/net/ipv4/ip_local_port_range", "r")) {
+    unsigned a = 0, b = 0;
+    if (std::fscanf(f, "%u %u", &a, &b) == 2 && a <= b && b <= 65535) lo = a, hi = b;
+    std::fclose(f);
+  }
+  const std::uint32_t below_first = std::max<std::uint32_t>(1024, lo / 2);
+  const std::uint32_t below = lo > below_first ? lo - below_first : 0;
+  const std::uint32_t above = 65535 - hi;
+  if (below >= above) return {below_first, below};
+  return {hi + 1, above};
+}
+
+bool bindable(std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// Takes the cross-process lock of `port`; its descriptor stays open until the process exits.
+// False only when another process holds it: where no lock file can be made (a read-only
+// TMPDIR), ports go unlocked rather than not at all.
+bool lock_port(std::uint16_t port) {
+  const char* tmp = std::getenv("TMPDIR");
+  const std::string dir =
+      std::string(tmp != nullptr && *tmp != 0 ? tmp : "/tmp") + "/tabella-test-ports";
+  if (::mkdir(dir.c_str(), 0777) == 0) ::chmod(dir.c_str(), 01777);  // shared by every user
+  const std::string file = dir + "/" + std::to_string(port);
+  int fd = ::open(file.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return true;
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const bool held = errno == EWOULDBLOCK;
+    ::close(fd);
+    return !held;
+  }
+  return true;  // fd deliberately kept open: it holds the lock
+}
+
 }  // namespace
+
+bool reserve_port(std::uint16_t port) {
+  auto& given = handed_out();
+  MutexLock lock(given.mu);
+  if (port == 0 || given.ports.contains(port)) return false;
+  if (!lock_port(port)) return false;
+  given.ports.insert(port);  // held from here on, even if it is busy now
+  return bindable(port);
+}
 
 std::vector<std::uint16_t> free_ports(std::size_t n) {
   auto& given = handed_out();
   MutexLock lock(given.mu);
-  std::vector<int> fds;  // held bound until the end, so the kernel offers a new number each time
+  const PortRange range = reservable_range();
   std::vector<std::uint16_t> ports;
-  // A bound on the attempts: ports handed out earlier that are free again are skipped (and held).
-  for (std::size_t attempt = 0; ports.size() < n && attempt < n + 4096; ++attempt) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
-    socklen_t len = sizeof a;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-      if (fd >= 0) ::close(fd);
-      break;
-    }
-    fds.push_back(fd);
-    const std::uint16_t port = ntohs(a.sin_port);
-    if (given.ports.insert(port).second) ports.push_back(port);
+  if (range.count == 0) return ports;
+  if (!given.seeded) {  // a different start in each process: fewer lock files tried in vain
+    given.next = static_cast<std::uint32_t>(::getpid()) * 2654435761u % range.count;
+    given.seeded = true;
   }
-  for (int fd : fds) ::close(fd);
+  for (std::uint32_t tried = 0; ports.size() < n && tried < range.count; ++tried) {
+    const auto port = static_cast<std::uint16_t>(range.first + given.next);
+    given.next = (given.next + 1) % range.count;
+    if (given.ports.contains(port) || !lock_port(port)) continue;
+    given.ports.insert(port);  // locked now: never tried again by this process
+    if (bindable(port)) ports.push_back(port);
+  }
   return ports;
 }
 

@@ -101,10 +101,15 @@ struct ProgramRun {
 ProgramRun run_program(std::vector<std::string> args, const std::string& input = "",
                        std::chrono::seconds timeout = std::chrono::seconds(120));
 
-// A port nobody listens on right now on 127.0.0.1 (bound and released) and never handed out
-// before by this process, so ports picked before any server starts are distinct; 0 if none.
+// A port on 127.0.0.1 for a server the test starts later: nobody listens on it now, it is below
+// the kernel's ephemeral range (no outgoing connection or bind to port 0 takes it meanwhile), it
+// is reserved against other test processes until this one exits (a lock file in
+// ${TMPDIR:-/tmp}/tabella-test-ports), and this process never hands it out twice. 0 if none.
 std::uint16_t free_port();
 // `n` distinct such ports; fewer if the system ran out.
 std::vector<std::uint16_t> free_ports(std::size_t n);
+// Reserves `port` for this process as free_ports() does; false if another test process holds it,
+// this one handed it out already, or something is bound to it now.
+bool reserve_port(std::uint16_t port);
 
 }  // namespace tabella::testing
