@@ -20,6 +20,7 @@
 #include <QCoreApplication>
 #include <QThread>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <mutex>
 #include <set>
@@ -31,15 +32,17 @@ namespace {
 
 thread_local bool tracked_thread = false;
 std::mutex live_mutex;
-std::set<void*> live;  // OpenSSL allocations made on a tracked thread, not yet freed
+// OpenSSL allocations made on a tracked thread, not yet freed (addresses as integers: a freed
+// pointer's value is not used).
+std::set<std::uintptr_t> live;
 
 void note_alloc(void* p) {
   if (p == nullptr || !tracked_thread) return;
   std::lock_guard lock(live_mutex);
-  live.insert(p);
+  live.insert(reinterpret_cast<std::uintptr_t>(p));
 }
-void note_free(void* p) {
-  if (p == nullptr) return;
+void note_free(std::uintptr_t p) {
+  if (p == 0) return;
   std::lock_guard lock(live_mutex);
   live.erase(p);
 }
@@ -49,15 +52,16 @@ void* counting_malloc(std::size_t n, const char*, int) {
   return p;
 }
 void* counting_realloc(void* old, std::size_t n, const char*, int) {
+  const auto before = reinterpret_cast<std::uintptr_t>(old);
   void* p = std::realloc(old, n);
   if (p != nullptr || n == 0) {
-    note_free(old);
+    note_free(before);
     note_alloc(p);
   }
   return p;
 }
 void counting_free(void* p, const char*, int) {
-  note_free(p);
+  note_free(reinterpret_cast<std::uintptr_t>(p));
   std::free(p);
 }
 std::size_t live_count() {
