@@ -33,8 +33,10 @@ start_ledger() {  # start_ledger LISTEN
 step "authority, ledger, election, guardians, joint key"
 "$BIN/tabella-admin" --key authority.key keygen --json > keygen.json
 AUTH=$(json keygen.json "d['public_key']")
-start_ledger 127.0.0.1:0
-PORT=${URL##*:}
+# A port of our own: the ledger is restarted on it later, and one from bind-to-0 is in the
+# ephemeral range, where an outgoing connection may take it while the ledger is down.
+e2e_free_port PORT
+start_ledger "127.0.0.1:$PORT"
 echo "   $URL"
 A=("$BIN/tabella-admin" --ledger "$URL" --key authority.key)
 "${A[@]}" init --ballot "$BALLOT" > /dev/null
