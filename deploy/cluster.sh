@@ -24,11 +24,16 @@
 #
 # Writes DIR/nodes.txt and DIR/witnesses.txt (one URL a line). `stop` stops every process `start`
 # started (pids in DIR/*.pid); a start that fails stops whatever it had started.
+# `restart-node N` (N = 0, 1 or 2) kills node nN with SIGKILL, as a crash would, and starts it again
+# with the command `start` used (saved in DIR/nN.cmd) on its data dir and port; the node catches
+# up with the cluster log as it runs (docs/cluster.md, sections 1 and 3).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/deploy/lib/tabella.sh"
 cmd=${1:-}
 shift || true
+node=""
+if [[ $cmd == restart-node && $# -gt 0 && $1 != -* ]]; then node=$1; shift; fi
 bin=$root/build/release
 dir=${TABELLA_CLUSTER_DIR:-/tmp/tabella-cluster}
 origin=""
@@ -111,6 +116,41 @@ wait_all() {
     echo "http://127.0.0.1:$port" >>"$list"
     i=$((i + 1))
   done
+}
+
+# Starts node I with the command saved in DIR/nI.cmd (stdout DIR/nI.out, stderr appended to
+# DIR/nI.log) and writes its pid to DIR/nI.pid.
+launch_node() {
+  local i=$1 cmd
+  cmd=$(cat "$dir/n$i.cmd")
+  eval "exec $cmd" >"$dir/n$i.out" 2>>"$dir/n$i.log" &
+  echo $! >"$dir/n$i.pid"
+}
+
+# restart-node I: SIGKILL (a crash: no clean shutdown), then the same command on the same data
+# dir and port; waits until it listens again and prints the log size it serves.
+restart_node() {
+  local i=${node:-}
+  [[ $i =~ ^[0-2]$ ]] || { echo "cluster.sh: restart-node takes a node number 0, 1 or 2" >&2; exit 2; }
+  [[ -f $dir/n$i.cmd ]] || { echo "cluster.sh: $dir/n$i.cmd is missing: start the cluster with this script first" >&2; exit 1; }
+  if alive "$dir/n$i.pid"; then
+    local pid
+    pid=$(cat "$dir/n$i.pid")
+    kill -KILL "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+    echo "node n$i (pid $pid) killed with SIGKILL"
+  else
+    echo "node n$i was not running"
+  fi
+  launch_node "$i"
+  local url
+  url=$(tb_wait_listening "$dir/n$i.out" "$(cat "$dir/n$i.pid")" 60) || {
+    echo "cluster.sh: node n$i did not start again; its log:" >&2; tail -20 "$dir/n$i.log" >&2; exit 1; }
+  echo "node n$i restarted (pid $(cat "$dir/n$i.pid")) on its data dir $dir/n$i, listening on $url"
+  local size
+  size=$(curl -sf "$url/v1/status" | tb_json - size) ||
+    size="(status not readable)"
+  echo "node n$i serves a log of $size entries"
 }
 
 start() {
@@ -219,10 +259,12 @@ PY
     witness_arg=(--witness "$urls")
   fi
   for i in 0 1 2; do
-    "$ledger_bin" --cluster "etcd://$endpoints" --data-dir "$dir/n$i" \
+    # Saved for restart-node, which starts the node again exactly so.
+    printf '%q ' "$ledger_bin" --cluster "etcd://$endpoints" --data-dir "$dir/n$i" \
       --listen 127.0.0.1:${ledger_ports[$i]} --origin "$origin" --authority-key "$authority" \
-      --key-file "$key_file" "${witness_arg[@]}" >"$dir/n$i.out" 2>"$dir/n$i.log" &
-    echo $! >"$dir/n$i.pid"
+      --key-file "$key_file" "${witness_arg[@]}" >"$dir/n$i.cmd"
+    : >"$dir/n$i.log"
+    launch_node "$i"
   done
   wait_all "$dir" n "ledger node" "$dir/nodes.txt" "${ledger_ports[@]}"
   echo "ledger nodes: $(tr '\n' ' ' <"$dir/nodes.txt")"
@@ -267,6 +309,7 @@ case $cmd in
   start) start;;
   stop) stop;;
   status) status;;
+  restart-node) restart_node;;
   -h|--help|help) usage;;
-  *) echo "usage: $0 start|stop|status [options] (--help lists them)" >&2; exit 2;;
+  *) echo "usage: $0 start|stop|status|restart-node N [options] (--help lists them)" >&2; exit 2;;
 esac

@@ -20,7 +20,9 @@
 #   --cluster: the same election over 3 ledger nodes on a 3-member etcd (deploy/cluster.sh, free
 #   ports, state in build/demo/cluster): witness i follows node i, one node at a time pushes the
 #   checkpoints to all three and the others share its cosignatures; guardian i and kiosk i use node i, the official uses node 1 (n0);
-#   at the end every node must serve the same log.
+#   node n0 is killed with SIGKILL while kiosk 3 votes through n2 and restarted on its data dir
+#   (deploy/cluster.sh restart-node 0): it must catch up and lose no ballot; at the end every node
+#   must serve the same log.
 # Output: build/demo/ (replaced on every run). Exits non-zero if any step fails. Leaves no
 # process running (with --keep: only the ledger and its witnesses, whose pids it prints).
 set -euo pipefail
@@ -259,6 +261,14 @@ took
 
 step "9. $KIOSK_VOTERS voters vote through the kiosk program itself (tabella-kiosk, headless; 1 checks a ballot first)"
 echo "   the window's code path: KioskModel -> dispatcher thread -> SQLite queue -> HTTP ledger client"
+if [ "$CLUSTER" = 1 ]; then
+  # A crash in the middle of the election: node n0, which acknowledged kiosk-1's ballots, dies
+  # (SIGKILL) while kiosk-3 votes through node n2; restarted on its data dir, it must catch up
+  # with the cluster and still hold every ballot.
+  N0_CAST=$(curl -sf "${NODES[0]}/v1/status" | tb_json - ballots_cast)
+  kill -KILL "$(cat cluster/n0.pid)"
+  echo "   node n0 is killed with SIGKILL (a crash) while kiosk-3 votes through n2; n0 had $N0_CAST ballots cast"
+fi
 echo 0000 | "${KIOSK[@]}" --simulate-voters "$KIOSK_VOTERS" --skip-tokens "$SIM_VOTERS" \
   --tokens tokens/tokens.csv --challenge 1 --pin-stdin --json kiosk-3-voters.json \
   > kiosk-3-voters.txt || { cat kiosk-3-voters.txt; exit 1; }
@@ -266,6 +276,24 @@ if [ "$KIOSK_VOTERS" -gt 3 ]; then
   { head -4 kiosk-3-voters.txt; echo "..."; tail -1 kiosk-3-voters.txt; } | sed 's/^/   /'
 else
   sed 's/^/   /' kiosk-3-voters.txt
+fi
+if [ "$CLUSTER" = 1 ]; then
+  "$ROOT/deploy/cluster.sh" restart-node 0 --dir "$OUT/cluster" | sed 's/^/   /'
+  # It catches up from etcd as it runs: wait (bounded) until it serves n2's log.
+  python3 - "${NODES[0]}" "${NODES[2]}" "$N0_CAST" "$((SIM_VOTERS + KIOSK_VOTERS))" <<'PY'
+import json, sys, time, urllib.request
+n0, n2, before, expected = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+status = lambda u: json.load(urllib.request.urlopen(u + "/v1/status"))
+for _ in range(300):
+    a, b = status(n0), status(n2)
+    if a["size"] == b["size"]:
+        break
+    time.sleep(0.1)
+assert a["size"] == b["size"], f"node n0 did not catch up: size {a['size']}, n2 {b['size']}"
+assert a["ballots_cast"] == expected >= before, (a["ballots_cast"], expected, before)
+print("   node n0 caught up: log size %d as on n2, %d ballots cast (%d before the crash, none lost)"
+      % (a["size"], a["ballots_cast"], before))
+PY
 fi
 took
 
