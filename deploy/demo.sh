@@ -126,44 +126,13 @@ doc["witnesses"] = {"quorum": 2, "members": members}
 json.dump(doc, open(sys.argv[2], "w"), indent=2, ensure_ascii=False)
 PY
 echo "   election definition: $BALLOT (ballots/demo-general.json + these witnesses, quorum 2)"
-# Free ports below the kernel's ephemeral range: free_ports N [consecutive] prints N ports nothing
-# listens on (N consecutive ones with "consecutive"). A port from bind-to-0 is in the ephemeral
-# range, where any outgoing connection may take it before the server that was told it starts
-# (the witnesses, after the ledger) or while it is down (a cluster node restarted on its port).
-free_ports() {
-  python3 - "$1" "${2:-}" <<'PY'
-import random, socket, sys
-n, consecutive = int(sys.argv[1]), sys.argv[2] == "consecutive"
-lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-first = max(1024, lo // 2)
-def free(p):
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
-for _ in range(500):
-    if consecutive:
-        base = random.randrange(first, lo - n)
-        ports = list(range(base, base + n))
-    else:
-        ports = random.sample(range(first, lo), n)
-    if all(free(p) for p in ports):
-        print(" ".join(map(str, ports)))
-        sys.exit(0)
-sys.exit("no free ports below the ephemeral range %d" % lo)
-PY
-}
 # The witnesses' ports: the ledger is told their URLs, they follow the ledger.
-read -r -a WITNESS_PORTS <<< "$(free_ports 3)"
+read -r -a WITNESS_PORTS <<< "$(tb_free_ports 3)"
 WITNESS_URLS=()
 for p in "${WITNESS_PORTS[@]}"; do WITNESS_URLS+=("http://127.0.0.1:$p"); done
 if [ "$CLUSTER" = 1 ]; then
   # 12 free consecutive ports for etcd (clients, peers), the nodes and the witnesses.
-  BASE=$(free_ports 12 consecutive | cut -d' ' -f1)
+  BASE=$(tb_free_ports 12 consecutive | cut -d' ' -f1)
   CLUSTER_ARGS=(--bin "$BIN" --dir "$OUT/cluster" --origin "$ORIGIN" --authority-key "$AUTH"
                 --base-port "$BASE")
   for org in "${WITNESS_ORGS[@]}"; do

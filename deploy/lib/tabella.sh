@@ -7,6 +7,12 @@
 #                              waits until the program PID writes "listening on URL" to its
 #                              stdout file OUT and prints URL; returns 1, saying why on stderr,
 #                              when PID exits first or SECONDS (default 30) pass
+#   tb_free_ports N [consecutive]
+#                              prints N ports (N consecutive ones with "consecutive") on
+#                              127.0.0.1 that nothing listens on, below the kernel's ephemeral
+#                              range: a port from bind-to-0 is in that range, where any outgoing
+#                              connection may take it before the server told it starts, or while
+#                              a server restarted on its port is down
 #   tb_stop PID [SECONDS]      SIGTERM, then SIGKILL after SECONDS (default 10); waits for it
 #                              when it is a child of this shell; returns 1 when PID was not
 #                              running
@@ -107,4 +113,32 @@ tb_guardians_wait() {
   TB_GUARDIAN_PIDS=()
   TB_GUARDIAN_LOGS=()
   return "$failed"
+}
+
+tb_free_ports() {
+  python3 - "$1" "${2:-}" <<'PY'
+import random, socket, sys
+n, consecutive = int(sys.argv[1]), sys.argv[2] == "consecutive"
+lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+first = max(1024, lo // 2)
+def free(p):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+for _ in range(500):
+    if consecutive:
+        base = random.randrange(first, lo - n)
+        ports = list(range(base, base + n))
+    else:
+        ports = random.sample(range(first, lo), n)
+    if all(free(p) for p in ports):
+        print(" ".join(map(str, ports)))
+        sys.exit(0)
+sys.exit("no free ports below the ephemeral range %d" % lo)
+PY
 }

@@ -7,10 +7,10 @@
 #                           the guardians tb_guardians_start runs, and removes the work dir
 #                           (KEEP_WORK=1 keeps it)
 #   e2e_free_port VAR       sets VAR to a port for a server to be restarted on the same port:
-#                           below the kernel's ephemeral range (no outgoing connection takes
-#                           it while the server is down), nothing listening on it, and locked
-#                           against the other test processes until this shell exits (the lock
-#                           files of tests/support/process.cpp's free_ports())
+#                           tb_free_ports' (below the ephemeral range: no outgoing connection
+#                           takes it while the server is down), and locked against the other
+#                           test processes until this shell exits (the lock files of
+#                           tests/support/process.cpp's free_ports())
 #   e2e_start_ledger ARGS   starts "$BIN/tabella-ledger" ARGS (stdout ledger.out, stderr appended
 #                           to ledger.err), sets LEDGER_PID and URL once it listens, or fails
 #   fail MSG                prints MSG and the ledger's last log lines (ledger.err), exits 1
@@ -39,23 +39,18 @@ e2e_start_ledger() {
   URL=$(tb_wait_listening ledger.out "$LEDGER_PID" 30) || fail "tabella-ledger did not start"
 }
 e2e_free_port() {
-  local lo hi first count start i port lockdir=${TMPDIR:-/tmp}/tabella-test-ports
-  read -r lo hi < /proc/sys/net/ipv4/ip_local_port_range
-  first=$(( lo / 2 > 1024 ? lo / 2 : 1024 )); count=$(( lo - first ))
-  [ "$count" -gt 0 ] || fail "no port below the ephemeral range $lo-$hi"
+  local i port lockdir=${TMPDIR:-/tmp}/tabella-test-ports
   mkdir -p "$lockdir" && chmod 1777 "$lockdir" 2>/dev/null || true
-  start=$(( ($$ * 7919 + RANDOM) % count ))
-  for (( i = 0; i < count; i++ )); do
-    port=$(( first + (start + i) % count ))
-    exec {E2E_PORT_FD}>> "$lockdir/$port" || continue
-    if flock -n "$E2E_PORT_FD" && python3 -c 'import socket,sys
-s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))' "$port" 2> /dev/null; then
+  for (( i = 0; i < 100; i++ )); do
+    port=$(tb_free_ports 1) || fail "no free port below the ephemeral range"
+    exec {E2E_PORT_FD}>> "$lockdir/$port"
+    if flock -n "$E2E_PORT_FD"; then
       printf -v "$1" '%s' "$port"
       return 0
     fi
-    exec {E2E_PORT_FD}>&-
+    exec {E2E_PORT_FD}>&-  # another test process holds it
   done
-  fail "no free port below the ephemeral range"
+  fail "no port below the ephemeral range that another test process does not hold"
 }
 fail() { echo "FAIL: $*" >&2; [ -f ledger.err ] && tail -5 ledger.err >&2; exit 1; }
 step() { echo "== [${SECONDS}s] $*"; }
