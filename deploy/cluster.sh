@@ -136,6 +136,9 @@ restart_node() {
   if alive "$dir/n$i.pid"; then
     local pid
     pid=$(cat "$dir/n$i.pid")
+    # A stale pid file may name another program by now: SIGKILL only a tabella-ledger.
+    [[ $(cat "/proc/$pid/comm" 2>/dev/null) == tabella-ledger ]] || {
+      echo "cluster.sh: pid $pid of $dir/n$i.pid is not a tabella-ledger; not killing it" >&2; exit 1; }
     kill -KILL "$pid" 2>/dev/null || true
     while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
     echo "node n$i (pid $pid) killed with SIGKILL"
