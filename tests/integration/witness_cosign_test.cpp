@@ -402,11 +402,8 @@ TEST(TestPorts, FreePortsAreOutsideTheEphemeralRangeAndLockedAgainstOtherProcess
 
   // Another process cannot take the lock of a port this one holds (util-linux flock(1) takes
   // the same flock(2) lock).
-  const char* tmp = std::getenv("TMPDIR");
-  const std::string dir =
-      std::string(tmp != nullptr && *tmp != 0 ? tmp : "/tmp") + "/tabella-test-ports/";
   auto held = testing::run_program(
-      {"/usr/bin/flock", "-n", "-E", "3", dir + std::to_string(ports[0]), "true"});
+      {"/usr/bin/flock", "-n", "-E", "3", testing::port_lock_path(ports[0]).string(), "true"});
   EXPECT_EQ(held.exit_code, 3) << held.err;
   EXPECT_FALSE(testing::reserve_port(ports[0])) << "this process handed it out already";
 
@@ -415,14 +412,14 @@ TEST(TestPorts, FreePortsAreOutsideTheEphemeralRangeAndLockedAgainstOtherProcess
   std::uint16_t theirs = 0;
   for (std::uint16_t p = static_cast<std::uint16_t>(lo - 1); p > lo - 200 && theirs == 0; --p) {
     if (std::find(ports.begin(), ports.end(), p) != ports.end()) continue;
-    auto probe =
-        testing::run_program({"/usr/bin/flock", "-n", "-E", "3", dir + std::to_string(p), "true"});
+    auto probe = testing::run_program(
+        {"/usr/bin/flock", "-n", "-E", "3", testing::port_lock_path(p).string(), "true"});
     if (probe.exit_code == 0) theirs = p;
   }
   ASSERT_NE(theirs, 0);
   testing::Process holder({"/bin/sh", "-c",
                            "exec 9>>\"$0\" && flock 9 && echo locked && exec sleep 60",
-                           dir + std::to_string(theirs)});
+                           testing::port_lock_path(theirs).string()});
   ASSERT_TRUE(holder.wait_for_line("locked").ok()) << holder.output();
   EXPECT_FALSE(testing::reserve_port(theirs)) << "a port another process holds was reserved";
 }

@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <optional>
 #include <thread>
 #include <unordered_set>
 
@@ -343,8 +344,8 @@ namespace {
 struct HandedOut {
   Mutex mu;
   std::unordered_set<std::uint16_t> ports TABELLA_GUARDED_BY(mu);
-  std::uint32_t next TABELLA_GUARDED_BY(mu) = 0;  // where the next search starts in the range
-  bool seeded TABELLA_GUARDED_BY(mu) = false;
+  // Where the next search starts in the range; unset until the first search.
+  std::optional<std::uint32_t> next TABELLA_GUARDED_BY(mu);
 };
 HandedOut& handed_out() {
   static HandedOut h;
@@ -387,11 +388,9 @@ bool bindable(std::uint16_t port) {
 // False only when another process holds it: where no lock file can be made (a read-only
 // TMPDIR), ports go unlocked rather than not at all.
 bool lock_port(std::uint16_t port) {
-  const char* tmp = std::getenv("TMPDIR");
-  const std::string dir =
-      std::string(tmp != nullptr && *tmp != 0 ? tmp : "/tmp") + "/tabella-test-ports";
+  const std::filesystem::path file = port_lock_path(port);
+  const std::string dir = file.parent_path().string();
   if (::mkdir(dir.c_str(), 0777) == 0) ::chmod(dir.c_str(), 01777);  // shared by every user
-  const std::string file = dir + "/" + std::to_string(port);
   int fd = ::open(file.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return true;
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -402,15 +401,26 @@ bool lock_port(std::uint16_t port) {
   return true;  // fd deliberately kept open: it holds the lock
 }
 
+// The one step of free_ports() and reserve_port(): a port this process has not handed out,
+// locked (and then never tried again by this process), and free now.
+bool take_port(HandedOut& given, std::uint16_t port) TABELLA_REQUIRES(given.mu) {
+  if (port == 0 || given.ports.contains(port) || !lock_port(port)) return false;
+  given.ports.insert(port);
+  return bindable(port);
+}
+
 }  // namespace
+
+std::filesystem::path port_lock_path(std::uint16_t port) {
+  const char* tmp = std::getenv("TMPDIR");
+  return std::filesystem::path(tmp != nullptr && *tmp != 0 ? tmp : "/tmp") / "tabella-test-ports" /
+         std::to_string(port);
+}
 
 bool reserve_port(std::uint16_t port) {
   auto& given = handed_out();
   MutexLock lock(given.mu);
-  if (port == 0 || given.ports.contains(port)) return false;
-  if (!lock_port(port)) return false;
-  given.ports.insert(port);  // held from here on, even if it is busy now
-  return bindable(port);
+  return take_port(given, port);
 }
 
 std::vector<std::uint16_t> free_ports(std::size_t n) {
@@ -419,17 +429,15 @@ std::vector<std::uint16_t> free_ports(std::size_t n) {
   const PortRange range = reservable_range();
   std::vector<std::uint16_t> ports;
   if (range.count == 0) return ports;
-  if (!given.seeded) {  // a different start in each process: fewer lock files tried in vain
-    given.next = static_cast<std::uint32_t>(::getpid()) * 2654435761u % range.count;
-    given.seeded = true;
-  }
+  // A different start in each process: fewer lock files tried in vain.
+  std::uint32_t next =
+      given.next.value_or(static_cast<std::uint32_t>(::getpid()) * 2654435761u % range.count);
   for (std::uint32_t tried = 0; ports.size() < n && tried < range.count; ++tried) {
-    const auto port = static_cast<std::uint16_t>(range.first + given.next);
-    given.next = (given.next + 1) % range.count;
-    if (given.ports.contains(port) || !lock_port(port)) continue;
-    given.ports.insert(port);  // locked now: never tried again by this process
-    if (bindable(port)) ports.push_back(port);
+    const auto port = static_cast<std::uint16_t>(range.first + next);
+    next = (next + 1) % range.count;
+    if (take_port(given, port)) ports.push_back(port);
   }
+  given.next = next;
   return ports;
 }
 

@@ -25,6 +25,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -108,6 +109,8 @@ ProgramRun run_program(std::vector<std::string> args, const std::string& input =
 std::uint16_t free_port();
 // `n` distinct such ports; fewer if the system ran out.
 std::vector<std::uint16_t> free_ports(std::size_t n);
+// The lock file of `port`: ${TMPDIR:-/tmp}/tabella-test-ports/<port> (flock(2), exclusive).
+std::filesystem::path port_lock_path(std::uint16_t port);
 // Reserves `port` for this process as free_ports() does; false if another test process holds it,
 // this one handed it out already, or something is bound to it now.
 bool reserve_port(std::uint16_t port);
