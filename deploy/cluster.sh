@@ -262,10 +262,14 @@ PY
     witness_arg=(--witness "$urls")
   fi
   for i in 0 1 2; do
+    # n1 and n2 send the entries posted to them on to n0, which appends for the cluster (no
+    # append races; when n0 is down they append themselves): docs/cluster.md, "One appender".
+    appender_arg=()
+    [[ $i = 0 ]] || appender_arg=(--cluster-appender "http://127.0.0.1:${ledger_ports[0]}")
     # Saved for restart-node, which starts the node again exactly so.
     printf '%q ' "$ledger_bin" --cluster "etcd://$endpoints" --data-dir "$dir/n$i" \
       --listen 127.0.0.1:${ledger_ports[$i]} --origin "$origin" --authority-key "$authority" \
-      --key-file "$key_file" "${witness_arg[@]}" >"$dir/n$i.cmd"
+      --key-file "$key_file" "${witness_arg[@]}" "${appender_arg[@]}" >"$dir/n$i.cmd"
     : >"$dir/n$i.log"
     launch_node "$i"
   done

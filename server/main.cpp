@@ -182,6 +182,11 @@ int main(int argc, char** argv) {
   app.add_option("--cluster", cluster,
                  "Cluster mode: etcd://host:port,host:port,... orders the log (docs/cluster.md); "
                  "needs --origin");
+  app.add_option("--cluster-appender", config.cluster_appender,
+                 "Cluster mode: base URL (http://host:port) of the node that appends for the "
+                 "cluster; entries posted here are sent on to it, so that the nodes' appends "
+                 "do not race (docs/cluster.md, \"One appender\"). Unreachable: this node "
+                 "appends itself");
   std::vector<std::string> witnesses;
   app.add_option("--witness", witnesses,
                  "Witness base URL (http://host:port) to collect checkpoint cosignatures from; "

@@ -173,6 +173,10 @@ void ElectionLedger::set_cluster_mode(bool cluster) {
   impl_->cluster = cluster;
 }
 
+void ElectionLedger::set_append_forwarder(AppendForwarder* forwarder) {
+  impl_->forwarder = forwarder;
+}
+
 std::uint64_t ElectionLedger::size() const {
   return impl_->published()->size;
 }

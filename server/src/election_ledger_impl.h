@@ -287,7 +287,8 @@ struct ElectionLedger::Impl {
     return row;
   }
   std::atomic<bool> broken{false};
-  bool cluster = false;  // set before serving (set_cluster_mode)
+  bool cluster = false;                  // set before serving (set_cluster_mode)
+  AppendForwarder* forwarder = nullptr;  // set before serving (set_append_forwarder)
 
   // Committer thread. The resume/ rows are complete since polls-open (this node applied
   // polls-open itself, or resumed from complete rows): only then is resume/open written.

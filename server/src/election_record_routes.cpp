@@ -70,85 +70,115 @@ void ElectionLedger::register_record_routes(Router& router, Committer& committer
               disk_full_error("the ledger's disk is full: nothing can be stored until space is "
                               "freed (reads go on); send the same entry again later")));
         }
-        // The cheap checks here, on the I/O thread: an entry they refuse is answered now and
-        // never waits in the verification queue beside an honest one; an admitted one waits in
-        // its author's flow, so that one author's flood delays another's entries by at most one
-        // of its own (ThreadPool). Cluster mode: a refusal may be this node lagging the cluster
-        // log; the pool task decides, as below.
-        auto admitted = self->admit(*bytes);
-        if (!admitted && !m->cluster) return respond(reject(admitted.error()));
-        std::string flow = admitted ? admitted->flow : "unadmitted";
-        auto task = [m, self, &committer, &pool, reject, respond, admitted = std::move(admitted),
-                     entry = std::move(*bytes)]() mutable {
-          auto prepared = admitted ? self->verify_admitted(entry, *admitted)
-                                   : Result<Prepared>(admitted.error());
-          Prepared product;
-          std::string type;
-          if (prepared && *prepared) {
-            product = std::move(*prepared);
-            type = record::entry_type_name(product->entry.type);
-          } else if (prepared) {
-            // Already stored: the committer answers it as a duplicate without validating.
-            auto decoded = record::Entry::decode(entry);
-            if (decoded) type = record::entry_type_name(decoded->type);
-          } else {
-            // Cluster mode: the snapshot may lag the cluster log; validate() prechecks again
-            // after the committer caught up. A malformed entry is refused at once.
-            auto decoded = record::Entry::decode(entry);
-            if (!m->cluster || !decoded || entry.size() > record::kMaxEntrySize) {
-              return respond(reject(prepared.error()));
-            }
-            type = record::entry_type_name(decoded->type);
-          }
-          // The product's leaf hash when there is one (computed once, on the pool).
-          ledger::Hash leaf = product && product->leaf ? *product->leaf : ledger::leaf_hash(entry);
-          committer.submit(
-              std::move(entry), std::move(product),
-              [m, &pool, reject, respond, type, leaf](Result<AppendOutcome> outcome) {
-                if (!outcome) return respond(reject(outcome.error()));
-                // Proof reads off the committer thread.
-                auto build = [m, respond, type, leaf, o = *outcome]() {
-                  StageTimer timer(m->metrics, "receipt");
-                  auto p = m->published();
-                  auto receipt = m->receipt(o.index, *p, leaf);
-                  if (!receipt) return respond(error_response(receipt.error()));
-                  api::SubmitReply reply{o.index, o.hash, type, o.duplicate, std::move(*receipt)};
-                  respond(json_ok(reply.to_json().dump()));
-                };
-                // Cluster mode: the receipt's checkpoint is one this node serves, so it waits
-                // until every entry up to this one has its proofs checked (docs/cluster.md).
-                m->when_served(
-                    outcome->index + 1,
-                    [m, &pool, respond, build, index = outcome->index](std::optional<Error> no) {
-                      if (no) return respond(error_response(*no));
-                      if (m->receipt_final(index)) {
-                        if (!pool.post(build)) build();
-                        return;
-                      }
-                      // Witnessed election: answer once a cosigned checkpoint covers
-                      // the entry, or after --cosign-wait with "cosigned": false.
-                      m->cosigner->wait_for(index + 1,
-                                            std::chrono::steady_clock::now() + m->cosign_wait,
-                                            [&pool, build](bool) {
-                                              if (!pool.post(build)) build();
-                                            });
-                    });
-              });
+        // The committer's answer, made into this node's receipt. `via`: the appender stored the
+        // entry (the committer then finds it as a duplicate of that copy; what the client is
+        // told about duplication is what the appender saw).
+        auto on_outcome = [m, &pool, reject, respond](std::string type, ledger::Hash leaf,
+                                                      std::optional<AppenderReply> via) {
+          return [m, &pool, reject, respond, type, leaf, via](Result<AppendOutcome> outcome) {
+            if (!outcome) return respond(reject(outcome.error()));
+            AppendOutcome o = *outcome;
+            if (via && o.duplicate && o.index == via->index) o.duplicate = via->duplicate;
+            // Proof reads off the committer thread.
+            auto build = [m, respond, type, leaf, o]() {
+              StageTimer timer(m->metrics, "receipt");
+              auto p = m->published();
+              auto receipt = m->receipt(o.index, *p, leaf);
+              if (!receipt) return respond(error_response(receipt.error()));
+              api::SubmitReply reply{o.index, o.hash, type, o.duplicate, std::move(*receipt)};
+              respond(json_ok(reply.to_json().dump()));
+            };
+            // Cluster mode: the receipt's checkpoint is one this node serves, so it waits
+            // until every entry up to this one has its proofs checked (docs/cluster.md).
+            m->when_served(o.index + 1, [m, &pool, respond, build,
+                                         index = o.index](std::optional<Error> no) {
+              if (no) return respond(error_response(*no));
+              if (m->receipt_final(index)) {
+                if (!pool.post(build)) build();
+                return;
+              }
+              // Witnessed election: answer once a cosigned checkpoint covers
+              // the entry, or after --cosign-wait with "cosigned": false.
+              m->cosigner->wait_for(index + 1, std::chrono::steady_clock::now() + m->cosign_wait,
+                                    [&pool, build](bool) {
+                                      if (!pool.post(build)) build();
+                                    });
+            });
+          };
         };
-        switch (pool.try_post(std::move(flow), std::move(task))) {
-          case ThreadPool::Admission::kQueued:
-            break;
-          case ThreadPool::Admission::kFull:
-            if (metrics) metrics->add_refusal("queue_full");
-            respond(retry_later("the verification queue is full (" +
-                                    std::to_string(pool.max_queued()) +
-                                    " entries wait); nothing was stored, send the same entry again",
-                                "queue"));
-            break;
-          case ThreadPool::Admission::kStopped:
-            respond(retry_later("the ledger is shutting down; nothing was stored", "server"));
-            break;
+        // This node checks and appends the entry itself.
+        auto local = [m, self, metrics, &committer, &pool, reject, respond,
+                      on_outcome](Bytes entry) {
+          // The cheap checks here, on the I/O thread: an entry they refuse is answered now and
+          // never waits in the verification queue beside an honest one; an admitted one waits
+          // in its author's flow, so that one author's flood delays another's entries by at
+          // most one of its own (ThreadPool). Cluster mode: a refusal may be this node lagging
+          // the cluster log; the pool task decides, as below.
+          auto admitted = self->admit(entry);
+          if (!admitted && !m->cluster) return respond(reject(admitted.error()));
+          std::string flow = admitted ? admitted->flow : "unadmitted";
+          auto task = [m, self, &committer, reject, respond, on_outcome,
+                       admitted = std::move(admitted), entry = std::move(entry)]() mutable {
+            auto prepared = admitted ? self->verify_admitted(entry, *admitted)
+                                     : Result<Prepared>(admitted.error());
+            Prepared product;
+            std::string type;
+            if (prepared && *prepared) {
+              product = std::move(*prepared);
+              type = record::entry_type_name(product->entry.type);
+            } else if (prepared) {
+              // Already stored: the committer answers it as a duplicate without validating.
+              auto decoded = record::Entry::decode(entry);
+              if (decoded) type = record::entry_type_name(decoded->type);
+            } else {
+              // Cluster mode: the snapshot may lag the cluster log; validate() prechecks again
+              // after the committer caught up. A malformed entry is refused at once.
+              auto decoded = record::Entry::decode(entry);
+              if (!m->cluster || !decoded || entry.size() > record::kMaxEntrySize) {
+                return respond(reject(prepared.error()));
+              }
+              type = record::entry_type_name(decoded->type);
+            }
+            // The product's leaf hash when there is one (computed once, on the pool).
+            ledger::Hash leaf =
+                product && product->leaf ? *product->leaf : ledger::leaf_hash(entry);
+            committer.submit(std::move(entry), std::move(product),
+                             on_outcome(type, leaf, std::nullopt));
+          };
+          switch (pool.try_post(std::move(flow), std::move(task))) {
+            case ThreadPool::Admission::kQueued:
+              break;
+            case ThreadPool::Admission::kFull:
+              if (metrics) metrics->add_refusal("queue_full");
+              respond(retry_later(
+                  "the verification queue is full (" + std::to_string(pool.max_queued()) +
+                      " entries wait); nothing was stored, send the same entry again",
+                  "queue"));
+              break;
+            case ThreadPool::Admission::kStopped:
+              respond(retry_later("the ledger is shutting down; nothing was stored", "server"));
+              break;
+          }
+        };
+        // One appender (docs/cluster.md): the body goes to the appender first, unless it came
+        // from another node. Its 200 is not trusted: this node's committer catches up and must
+        // find the entry in the cluster log (else it checks and appends it itself). Any other
+        // answer, or none: as if there were no appender.
+        if (m->forwarder != nullptr && req.header("x-tabella-forwarded").empty()) {
+          auto held = std::make_shared<Bytes>(std::move(*bytes));
+          bool sent = m->forwarder->forward(
+              req.body, [held, local, on_outcome, &committer](std::optional<AppenderReply> reply) {
+                if (!reply) return local(std::move(*held));
+                auto decoded = record::Entry::decode(*held);
+                std::string type =
+                    decoded ? std::string(record::entry_type_name(decoded->type)) : std::string();
+                ledger::Hash leaf = ledger::leaf_hash(*held);
+                committer.submit(std::move(*held), Prepared{}, on_outcome(type, leaf, reply));
+              });
+          if (sent) return;
+          return local(std::move(*held));
         }
+        local(std::move(*bytes));
       });
 
   router.add("GET", "/v1/entries", [m](const Request& req, Responder respond) {

@@ -110,6 +110,19 @@ Status LedgerNode::wire(const ServerConfig& config, const LedgerHooks& hooks,
                {"from_stored_state", election_->resumed_from_stored_state() ? "true" : "false"}});
   }
   if (election_ && cluster_.remote != nullptr) election_->set_cluster_mode(true);
+  if (!config.cluster_appender.empty()) {
+    if (!election_ || cluster_.remote == nullptr) {
+      return Error{ErrorCode::kInvalidArgument, "needs cluster mode (--cluster) and --origin",
+                   "cluster-appender"};
+    }
+    auto forwarder = AppendForwarder::create(config.cluster_appender, {}, &metrics_);
+    if (!forwarder) return forwarder.error();
+    forwarder_ = std::move(*forwarder);
+    election_->set_append_forwarder(forwarder_.get());
+    log_event(LogLevel::kInfo, "cluster_appender",
+              {{"url", config.cluster_appender},
+               {"message", "entries posted here are sent on to this node first"}});
+  }
   pool_ = std::make_unique<ThreadPool>(config.verify_threads ? config.verify_threads : cores(),
                                        config.max_queue);
   Committer::Options committer_options;
@@ -181,8 +194,9 @@ void LedgerNode::stop_timer() {
 Status LedgerNode::stop() {
   if (stopped_) return Status::success();
   stopped_ = true;
-  server_->stop();  // in-flight requests answered, so their appends are already durable
-  pool_->stop();    // nothing left to verify (no request is in flight)
+  server_->stop();     // in-flight requests answered, so their appends are already durable
+  forwarder_.reset();  // nothing is forwarded any more (no request is in flight)
+  pool_->stop();       // nothing left to verify (no request is in flight)
   if (cluster_.set_listener) cluster_.set_listener({});
   committer_->stop();  // commits anything still queued
   stop_timer();

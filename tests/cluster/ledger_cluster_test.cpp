@@ -5,8 +5,11 @@
 // dir) or the etcd Raft leader is (the nodes' etcd clients move to the other members).
 // Afterwards every acknowledged entry is stored exactly once at its acknowledged index, every
 // node holds the same log and serves the same checkpoint.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -15,6 +18,8 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -22,6 +27,7 @@
 #include "support/etcd_cluster.h"
 #include "support/http_client.h"
 #include "support/listening_process.h"
+#include "tabella/ledger/receipt.h"
 
 namespace tabella {
 namespace {
@@ -30,8 +36,9 @@ using json = nlohmann::json;
 namespace fs = std::filesystem;
 using testing::HttpClient;
 
-// What is SIGKILLed half-way through the ballots.
-enum class Kill { kLedgerNode, kEtcdLeader };
+// What is SIGKILLed half-way through the ballots: ledger node 2, the etcd Raft leader, or (with
+// one appender) node 0, the appender.
+enum class Kill { kLedgerNode, kEtcdLeader, kAppender };
 
 class LedgerCluster : public ::testing::Test {
  protected:
@@ -60,27 +67,64 @@ class LedgerCluster : public ::testing::Test {
     }
   }
 
-  // (Re)starts ledger node i on its data dir, stderr appended to <dir>/nI.log.
-  void start_node(std::size_t i) {
+  // (Re)starts ledger node i on its data dir, stderr appended to <dir>/nI.log, with `extra`
+  // arguments the first time (a restart uses the same ones, and the same port if one was given).
+  void start_node(std::size_t i, std::vector<std::string> extra = {}) {
     if (nodes_.size() <= i) nodes_.resize(i + 1);
+    if (extra_.size() <= i) extra_.resize(i + 1);
+    if (!extra.empty()) extra_[i] = std::move(extra);
     auto data = dir_ / ("n" + std::to_string(i));
     auto options = testing::ListeningProcess::kill_at_end();
     options.log_file = (dir_ / ("n" + std::to_string(i) + ".log")).string();
     nodes_[i].reset();
-    nodes_[i] = std::make_unique<testing::ListeningProcess>(
-        std::vector<std::string>{TABELLA_LEDGER_BIN, "--listen", "127.0.0.1:0", "--data-dir",
-                                 data.string(), "--origin", origin_, "--authority-key", authority_,
-                                 "--threads", "2", "--checkpoint-interval", "100ms", "--cluster",
-                                 etcd_->ledger_url(), "--node-witness", "node" + std::to_string(i)},
-        std::move(options));
+    std::vector<std::string> args{TABELLA_LEDGER_BIN,
+                                  "--data-dir",
+                                  data.string(),
+                                  "--origin",
+                                  origin_,
+                                  "--authority-key",
+                                  authority_,
+                                  "--threads",
+                                  "2",
+                                  "--checkpoint-interval",
+                                  "100ms",
+                                  "--cluster",
+                                  etcd_->ledger_url(),
+                                  "--node-witness",
+                                  "node" + std::to_string(i)};
+    bool listen_given = false;
+    for (const auto& a : extra_[i]) listen_given = listen_given || a == "--listen";
+    if (!listen_given) args.insert(args.end(), {"--listen", "127.0.0.1:0"});
+    args.insert(args.end(), extra_[i].begin(), extra_[i].end());
+    nodes_[i] = std::make_unique<testing::ListeningProcess>(std::move(args), std::move(options));
     ASSERT_NE(nodes_[i]->port(), 0) << "node " << i;
   }
 
-  void run(Kill kill);
+  // One appender (docs/cluster.md): node 0 on a fixed port (it keeps it when restarted), nodes
+  // 1 and 2 sending their entries on to it.
+  void start_with_appender() {
+    const std::uint16_t port = testing::free_ports(1).front();
+    start_node(0, {"--listen", "127.0.0.1:" + std::to_string(port)});
+    for (std::size_t i = 1; i < 3; ++i) {
+      start_node(i, {"--cluster-appender", "http://127.0.0.1:" + std::to_string(port)});
+    }
+  }
+
+  // A counter without labels from node k's /metrics; -1 when absent.
+  long long counter(std::size_t k, const std::string& name) {
+    HttpClient c(nodes_[k]->port());
+    std::string metrics = c.get("/metrics")->body;
+    auto at = metrics.find("\n" + name + " ");
+    if (at == std::string::npos) return -1;
+    return std::stoll(metrics.substr(at + name.size() + 2));
+  }
+
+  void run(Kill kill, bool one_appender = false);
 
   fs::path dir_;
   std::unique_ptr<testing::EtcdCluster> etcd_;
   std::vector<std::unique_ptr<testing::ListeningProcess>> nodes_;
+  std::vector<std::vector<std::string>> extra_;
   std::string origin_, authority_;
 };
 
@@ -99,24 +143,37 @@ TEST_F(LedgerCluster, EtcdLeaderKilledMidStreamEveryAcknowledgedEntryOnceSameChe
   run(Kill::kEtcdLeader);
 }
 
-void LedgerCluster::run(Kill kill) {
+// One appender: nodes 1 and 2 send what they get on to node 0, and node 0 is SIGKILLed half-way
+// through the ballots. While it is down they append themselves; it is restarted on its port and
+// data dir, catches up, and appends for them again.
+TEST_F(LedgerCluster, AppenderKilledMidStreamTheOthersAppendEveryAcknowledgedEntryOnce) {
+  run(Kill::kAppender, /*one_appender=*/true);
+}
+
+void LedgerCluster::run(Kill kill, bool one_appender) {
   testing::SimOptions o;
   o.kiosks = 2;
   o.ballots = 30;
   o.challenged = 2;
   auto sim = testing::simulate_election(o);
   use_election(sim);
-  for (std::size_t i = 0; i < 3; ++i) start_node(i);
+  if (one_appender) {
+    start_with_appender();
+  } else {
+    for (std::size_t i = 0; i < 3; ++i) start_node(i);
+  }
+  ASSERT_FALSE(HasFailure());
+  const std::size_t killed = kill == Kill::kAppender ? 0 : 2;
 
   std::mutex mu;
   std::map<std::size_t, std::uint64_t> acked;  // sim position -> acknowledged index
-  std::atomic<bool> node2_dead{false};
+  std::atomic<bool> node_dead{false};
   // Submits entry `pos` starting at node `first`, moving on to the next live node on a
   // connection failure or a 5xx; a 4xx is a test failure.
   auto submit = [&](std::size_t pos, std::size_t first) -> bool {
     for (int attempt = 0; attempt < 60; ++attempt) {
       std::size_t k = (first + static_cast<std::size_t>(attempt)) % 3;
-      if (k == 2 && node2_dead) continue;
+      if (k == killed && node_dead) continue;
       HttpClient c(nodes_[k]->port());
       auto r = c.post("/v1/entries", post_body(sim.entries[pos]));
       if (!r.ok() || r->status >= 500) {
@@ -156,9 +213,9 @@ void LedgerCluster::run(Kill kill) {
   }
   const int at_kill = count.load();
   EXPECT_LT(at_kill, static_cast<int>(close - first_ballot)) << "killed after the stream ended";
-  if (kill == Kill::kLedgerNode) {
-    node2_dead = true;
-    nodes_[2]->signal_and_wait(SIGKILL);
+  if (kill == Kill::kLedgerNode || kill == Kill::kAppender) {
+    node_dead = true;
+    nodes_[killed]->signal_and_wait(SIGKILL);
   } else {
     int l = etcd_->leader();
     ASSERT_GE(l, 0) << "no etcd leader found";
@@ -166,7 +223,17 @@ void LedgerCluster::run(Kill kill) {
   }
   for (auto& t : writers) t.join();
   ASSERT_FALSE(HasFailure());
-  if (kill == Kill::kLedgerNode) start_node(2);  // rebuilds what it missed from etcd
+  if (kill == Kill::kLedgerNode || kill == Kill::kAppender) {
+    // The others acknowledged entries while it was down: it rebuilds them from etcd.
+    if (one_appender) {
+      EXPECT_GT(counter(1, "tabella_ledger_entries_appended_total") +
+                    counter(2, "tabella_ledger_entries_appended_total"),
+                0)
+          << "nodes 1 and 2 appended nothing themselves while the appender was down";
+    }
+    start_node(killed);
+    node_dead = false;
+  }
 
   // The closing entries, bound to the log as the cluster ordered it (checks 30..34).
   {
@@ -394,6 +461,213 @@ TEST_F(LedgerCluster, AnEntryWithBadProofsWrittenIntoEtcdIsServedByNoNode) {
               std::string::npos)
         << "node " << k;
   }
+}
+
+// An acknowledged index and duplicate flag.
+struct Ack {
+  std::uint64_t index = 0;
+  bool duplicate = false;
+};
+
+// One appender: nodes 1 and 2 send every entry posted to them on to node 0. Two kiosks' ballots
+// go to all three nodes at once. Node 0 appends every entry; nodes 1 and 2 append none (so no
+// append of theirs can lose an etcd race), and yet each answers with its own receipt for the
+// index node 0 stored the entry at. Without --cluster-appender nodes 1 and 2 would append the
+// entries posted to them.
+TEST_F(LedgerCluster, OneAppenderTheOtherNodesForwardAndAppendNothing) {
+  testing::SimOptions o;
+  o.kiosks = 2;
+  o.ballots = 24;
+  o.challenged = 0;
+  o.finish = false;
+  auto sim = testing::simulate_election(o);
+  use_election(sim);
+  start_with_appender();
+  ASSERT_FALSE(HasFailure());
+  auto post = [&](std::size_t pos, std::size_t k) -> std::optional<Ack> {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      HttpClient c(nodes_[k]->port());
+      auto r = c.post("/v1/entries", post_body(sim.entries[pos]));
+      if (!r.ok() || r->status >= 500) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        continue;
+      }
+      if (r->status != 200) {
+        ADD_FAILURE() << "entry " << pos << " on node " << k << ": " << r->status << " " << r->body;
+        return std::nullopt;
+      }
+      json j = json::parse(r->body);
+      // The receipt is this node's and checks out against the entry.
+      auto receipt = ledger::Receipt::from_json(j["receipt"]);
+      EXPECT_TRUE(receipt.ok()) << r->body;
+      if (receipt) {
+        EXPECT_EQ(receipt->index, j["index"].get<std::uint64_t>());
+        EXPECT_EQ(receipt->leaf_hash, ledger::leaf_hash(sim.entries[pos]));
+      }
+      return Ack{j["index"].get<std::uint64_t>(), j["duplicate"].get<bool>()};
+    }
+    ADD_FAILURE() << "entry " << pos << " never acknowledged on node " << k;
+    return std::nullopt;
+  };
+  std::map<std::size_t, Ack> acked;
+  std::size_t sent_to_others = 0;
+  std::mutex mu;
+  const std::size_t first_ballot = sim.find(record::EntryType::kCastBallot);
+  for (std::size_t i = 0; i < first_ballot; ++i) {
+    auto a = post(i, i % 3);
+    ASSERT_TRUE(a) << i;
+    acked[i] = *a;
+    if (i % 3 != 0) ++sent_to_others;
+  }
+  std::map<PublicKeyBytes, std::vector<std::size_t>> by_kiosk;
+  for (std::size_t i = first_ballot; i < sim.entries.size(); ++i) {
+    if (sim.entry(i).type == record::EntryType::kCastBallot) {
+      by_kiosk[sim.entry(i).author].push_back(i);
+    }
+  }
+  std::vector<std::thread> writers;
+  for (auto& [kiosk, positions] : by_kiosk) {
+    writers.emplace_back([&, positions = positions] {
+      for (std::size_t j = 0; j < positions.size(); ++j) {
+        auto a = post(positions[j], j % 3);
+        if (!a) return;
+        std::lock_guard<std::mutex> lock(mu);
+        acked[positions[j]] = *a;
+        if (j % 3 != 0) ++sent_to_others;
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  ASSERT_FALSE(HasFailure());
+
+  std::set<std::uint64_t> indices;
+  for (const auto& [pos, a] : acked) {
+    EXPECT_FALSE(a.duplicate) << "entry " << pos << " sent once, answered as a duplicate";
+    indices.insert(a.index);
+  }
+  EXPECT_EQ(indices.size(), acked.size()) << "two entries acknowledged at one index";
+  EXPECT_EQ(counter(0, "tabella_ledger_entries_appended_total"),
+            static_cast<long long>(acked.size()));
+  EXPECT_EQ(counter(1, "tabella_ledger_entries_appended_total") +
+                counter(2, "tabella_ledger_entries_appended_total"),
+            0)
+      << "nodes 1 and 2 appended entries themselves";
+  auto forwarded = [&](std::size_t k) {
+    HttpClient c(nodes_[k]->port());
+    std::string metrics = c.get("/metrics")->body;
+    const std::string name = "tabella_ledger_forwarded_total{outcome=\"stored\"} ";
+    auto at = metrics.find(name);
+    return at == std::string::npos ? -1LL : std::stoll(metrics.substr(at + name.size()));
+  };
+  EXPECT_EQ(forwarded(1) + forwarded(2), static_cast<long long>(sent_to_others));
+
+  // Sending an entry again through a forwarding node: the original index, a duplicate.
+  auto again = post(first_ballot, 1);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->index, acked[first_ballot].index);
+  EXPECT_TRUE(again->duplicate);
+  // Every node serves the same log, each entry once at its acknowledged index.
+  for (std::size_t k = 0; k < 3; ++k) {
+    HttpClient c(nodes_[k]->port());
+    json entries = json::parse(c.get("/v1/entries?start=0&count=1000")->body)["entries"];
+    ASSERT_EQ(entries.size(), acked.size()) << "node " << k;
+    for (const auto& [pos, a] : acked) {
+      EXPECT_EQ(entries[a.index]["entry"], to_base64(sim.entries[pos])) << "node " << k;
+    }
+  }
+}
+
+// A lying appender: it answers every forwarded entry with 200 and index 0 ("already stored")
+// without storing anything. The forwarding node does not take its word: its committer does not
+// find the entry in the cluster log, so it checks and appends the entry itself and answers with
+// the true index and its own receipt.
+TEST_F(LedgerCluster, ALyingAppenderStoresNothingTheForwardingNodeAppendsItself) {
+  testing::SimOptions o;
+  o.kiosks = 1;
+  o.ballots = 3;
+  o.challenged = 0;
+  o.finish = false;
+  auto sim = testing::simulate_election(o);
+  use_election(sim);
+
+  // The liar: a bare HTTP/1.1 server on loopback that reads one request per connection and
+  // answers "stored at 0, a duplicate".
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(listen(fd, 16), 0);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  const std::uint16_t liar_port = ntohs(a.sin_port);
+  std::atomic<int> lies{0};
+  std::thread liar([fd, &lies] {
+    for (;;) {
+      int c = accept(fd, nullptr, nullptr);
+      if (c < 0) return;
+      std::string in;
+      char buf[4096];
+      for (;;) {
+        auto head = in.find("\r\n\r\n");
+        if (head != std::string::npos) {
+          auto cl = in.find("Content-Length: ");
+          if (cl == std::string::npos) cl = in.find("content-length: ");
+          std::size_t body = cl == std::string::npos ? 0 : std::stoul(in.substr(cl + 16));
+          if (in.size() >= head + 4 + body) break;
+        }
+        ssize_t n = read(c, buf, sizeof buf);
+        if (n <= 0) break;
+        in.append(buf, static_cast<std::size_t>(n));
+      }
+      const std::string reply = R"({"index":0,"duplicate":true,"type":"election"})";
+      const std::string out =
+          "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+          "Content-Length: " +
+          std::to_string(reply.size()) + "\r\nConnection: close\r\n\r\n" + reply;
+      if (write(c, out.data(), out.size()) == static_cast<ssize_t>(out.size())) ++lies;
+      close(c);
+    }
+  });
+  struct Stop {
+    int fd;
+    std::thread& t;
+    ~Stop() {
+      shutdown(fd, SHUT_RDWR);
+      close(fd);
+      t.join();
+    }
+  } stop{fd, liar};
+
+  start_node(0);
+  start_node(1, {"--cluster-appender", "http://127.0.0.1:" + std::to_string(liar_port)});
+  ASSERT_FALSE(HasFailure());
+  const std::size_t first_ballot = sim.find(record::EntryType::kCastBallot);
+  const std::size_t n = first_ballot + 3;
+  for (std::size_t i = 0; i < n; ++i) {
+    HttpClient c(nodes_[1]->port());
+    auto r = c.post("/v1/entries", post_body(sim.entries[i]));
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->status, 200u) << "entry " << i << ": " << r->body;
+    json j = json::parse(r->body);
+    EXPECT_EQ(j["index"], i) << "entry " << i << " acknowledged at the liar's index";
+    EXPECT_EQ(j["duplicate"], false) << "entry " << i;
+    auto receipt = ledger::Receipt::from_json(j["receipt"]);
+    ASSERT_TRUE(receipt.ok()) << r->body;
+    EXPECT_EQ(receipt->leaf_hash, ledger::leaf_hash(sim.entries[i]));
+  }
+  EXPECT_EQ(lies.load(), static_cast<int>(n)) << "the liar was not asked";
+  EXPECT_EQ(counter(1, "tabella_ledger_entries_appended_total"), static_cast<long long>(n));
+  // The honest node sees the same log.
+  HttpClient c0(nodes_[0]->port());
+  json status;
+  for (int i = 0; i < 100; ++i) {
+    status = json::parse(c0.get("/v1/status")->body);
+    if (status["size"] == n) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(status["size"], n);
 }
 
 }  // namespace

@@ -495,6 +495,10 @@ int main(int argc, char** argv) {
                  "ends at the same size and checkpoint root")
       ->capture_default_str()
       ->check(CLI::Range(0, 9));
+  bool direct_appends = false;
+  app.add_flag("--direct-appends", direct_appends,
+               "--cluster-nodes: every node appends its own entries to etcd (they race), instead "
+               "of nodes 1.. sending theirs on to node 0 (--cluster-appender, docs/cluster.md)");
   app.add_option("--etcd-members", etcd_members,
                  "etcd members for --cluster-nodes (0: as many as nodes)")
       ->capture_default_str()
@@ -761,6 +765,10 @@ int main(int argc, char** argv) {
       args.push_back("--cluster");
       args.push_back(url);
       if (i == 0) cluster_url = url;
+      if (i > 0 && !direct_appends) {
+        args.push_back("--cluster-appender");
+        args.push_back("http://127.0.0.1:" + std::to_string(nodes.front().port));
+      }
     }
     nodes.push_back(start_ledger(ledger_bin, args, log_path(name)));
     if (nodes.back().port == 0)
@@ -1085,6 +1093,13 @@ int main(int argc, char** argv) {
         acked > 0 ? 1000 * (replay_full - replay_setup) / static_cast<double>(acked) : 0.0,
         1000 * replay_full, final_size, publish);
     std::printf("client retries: %llu\n", static_cast<unsigned long long>(retries.load()));
+    std::printf(
+        "forwarded to the appender (node 0): %.0f stored, %.0f without a usable answer, %.0f "
+        "not sent%s\n",
+        sum_nodes("tabella_ledger_forwarded_total", {"outcome=\"stored\""}),
+        sum_nodes("tabella_ledger_forwarded_total", {"outcome=\"failed\""}),
+        sum_nodes("tabella_ledger_forwarded_total", {"outcome=\"declined\""}),
+        direct_appends ? " (--direct-appends: none)" : "");
   }
 
   // 4. Every ballot acknowledged once, every node at the same size and root.

@@ -45,6 +45,9 @@ struct ServerConfig {
   // for a cosigned checkpoint before it is answered with "cosigned": false.
   std::vector<std::string> witnesses;
   std::chrono::milliseconds cosign_wait{10000};
+  // Cluster mode: the base URL of the node that appends for the cluster; this node sends its
+  // POST /v1/entries bodies on to it (docs/cluster.md, "One appender"). Empty: appends itself.
+  std::string cluster_appender;
 };
 
 // <data_dir>/ledger.key unless key_file is set.

@@ -45,6 +45,7 @@
 #include "tabella/crypto/ed25519.h"
 #include "tabella/ledger/checkpoint.h"
 #include "tabella/record/entry.h"
+#include "tabella/server/append_forwarder.h"
 #include "tabella/server/committer.h"
 #include "tabella/server/cosign_share.h"
 #include "tabella/server/metrics.h"
@@ -134,6 +135,10 @@ class ElectionLedger final : public BatchHooks {
   // entry pre_verify() refuses is not refused at once but handed to the committer without a
   // product: validate() prechecks it again after the committer caught up. Call before serving.
   void set_cluster_mode(bool cluster);
+  // Cluster mode with an appender (docs/cluster.md, "One appender"): POST /v1/entries sends the
+  // body on to it first. Null: this node appends itself. Call before serving; it must outlive
+  // the routes' use (LedgerNode stops the HTTP server first).
+  void set_append_forwarder(AppendForwarder* forwarder);
 
   // BatchHooks (committer thread).
   Status validate(ByteView entry, const Prepared& prepared, BatchView& view) override;

@@ -27,6 +27,7 @@
 #include <string>
 #include <thread>
 
+#include "tabella/server/append_forwarder.h"
 #include "tabella/server/committer.h"
 #include "tabella/server/config.h"
 #include "tabella/server/election_ledger.h"
@@ -121,6 +122,7 @@ class LedgerNode {
   std::unique_ptr<ElectionLedger> election_;
   std::unique_ptr<ThreadPool> pool_;
   std::unique_ptr<Committer> committer_;
+  std::unique_ptr<AppendForwarder> forwarder_;  // --cluster-appender
   Router router_;
   Mutex timer_mu_;
   CondVar timer_cv_;
