@@ -110,13 +110,14 @@ class LedgerCluster : public ::testing::Test {
     }
   }
 
-  // A counter without labels from node k's /metrics; -1 when absent.
-  long long counter(std::size_t k, const std::string& name) {
+  // A counter from node k's /metrics, `series` being its name with any labels
+  // ("name{label=\"value\"}"); -1 when absent.
+  long long counter(std::size_t k, const std::string& series) {
     HttpClient c(nodes_[k]->port());
     std::string metrics = c.get("/metrics")->body;
-    auto at = metrics.find("\n" + name + " ");
+    auto at = metrics.find("\n" + series + " ");
     if (at == std::string::npos) return -1;
-    return std::stoll(metrics.substr(at + name.size() + 2));
+    return std::stoll(metrics.substr(at + series.size() + 2));
   }
 
   void run(Kill kill, bool one_appender = false);
@@ -295,15 +296,10 @@ void LedgerCluster::run(Kill kill, bool one_appender) {
     }
     // The etcd client's counters are on /metrics (since the process started: a restarted node
     // may have sent none).
-    std::string metrics = c.get("/metrics")->body;
-    auto counter = [&metrics](const std::string& name) -> long long {
-      auto at = metrics.find("\n" + name + " ");
-      if (at == std::string::npos) return -1;
-      return std::stoll(metrics.substr(at + name.size() + 2));
-    };
-    EXPECT_GE(counter("tabella_ledger_etcd_txns_total"), 0) << "node " << k;
-    EXPECT_GE(counter("tabella_ledger_etcd_conflicts_total"), 0) << "node " << k;
-    txns += counter("tabella_ledger_etcd_txns_total");
+    const long long node_txns = counter(k, "tabella_ledger_etcd_txns_total");
+    EXPECT_GE(node_txns, 0) << "node " << k;
+    EXPECT_GE(counter(k, "tabella_ledger_etcd_conflicts_total"), 0) << "node " << k;
+    txns += node_txns;
     if (k == 0) {
       page0 = page;
       checkpoint0 = checkpoint;
@@ -552,14 +548,8 @@ TEST_F(LedgerCluster, OneAppenderTheOtherNodesForwardAndAppendNothing) {
                 counter(2, "tabella_ledger_entries_appended_total"),
             0)
       << "nodes 1 and 2 appended entries themselves";
-  auto forwarded = [&](std::size_t k) {
-    HttpClient c(nodes_[k]->port());
-    std::string metrics = c.get("/metrics")->body;
-    const std::string name = "tabella_ledger_forwarded_total{outcome=\"stored\"} ";
-    auto at = metrics.find(name);
-    return at == std::string::npos ? -1LL : std::stoll(metrics.substr(at + name.size()));
-  };
-  EXPECT_EQ(forwarded(1) + forwarded(2), static_cast<long long>(sent_to_others));
+  const std::string stored = "tabella_ledger_forwarded_total{outcome=\"stored\"}";
+  EXPECT_EQ(counter(1, stored) + counter(2, stored), static_cast<long long>(sent_to_others));
 
   // Sending an entry again through a forwarding node: the original index, a duplicate.
   auto again = post(first_ballot, 1);
