@@ -6,6 +6,9 @@
 # $TABELLA_CLUSTER_DIR (default /tmp/tabella-cluster), makes an authority key there when none is
 # given (authority.key, 0600), and writes election.json: ballots/demo-general.json with the three
 # witnesses named in the manifest (quorum 2), ready for `tabella-admin init --ballot`.
+# Node n0 appends for the cluster: n1 and n2 send the entries posted to them on to it
+# (--cluster-appender; while n0 is down they append themselves), so appends do not race
+# (docs/cluster.md, "One appender").
 #
 # Options:
 #   --bin DIR            build tree (DIR/server/tabella-ledger, DIR/client/admin/tabella-admin,
