@@ -143,7 +143,15 @@ restart_node() {
     [[ $(cat "/proc/$pid/comm" 2>/dev/null) == tabella-ledger ]] || {
       echo "cluster.sh: pid $pid of $dir/n$i.pid is not a tabella-ledger; not killing it" >&2; exit 1; }
     kill -KILL "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+    # A SIGKILLed process goes at once unless it is stuck in the kernel (a hung disk): then its
+    # port and data dir are still held, and starting another node there would fail anyway.
+    local waited=0
+    while kill -0 "$pid" 2>/dev/null; do
+      (( waited++ < 200 )) || {
+        echo "cluster.sh: node n$i (pid $pid) is still there 10 s after SIGKILL (stuck in the kernel?); not restarting it" >&2
+        exit 1; }
+      sleep 0.05
+    done
     echo "node n$i (pid $pid) killed with SIGKILL"
   else
     echo "node n$i was not running"
