@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# deploy/cluster.sh start|stop|status [options]: a whole Tabella cluster on 127.0.0.1 for a demo
+# deploy/cluster.sh start|stop|status|kill-node N|restart-node N [options]: a whole Tabella cluster on 127.0.0.1 for a demo
 # election (docs/cluster.md section 2): 3 etcd members, 3 tabella-ledger nodes on them and 3
 # witnesses (tabella-witness, witness i following node i; every node is given all three and one
 # node at a time pushes checkpoints to them, the others take its cosignatures). With no options it uses the build in build/release, keeps its state in
@@ -29,14 +29,19 @@
 # started (pids in DIR/*.pid); a start that fails stops whatever it had started.
 # `restart-node N` (N = 0, 1 or 2) kills node nN with SIGKILL, as a crash would, and starts it again
 # with the command `start` used (saved in DIR/nN.cmd) on its data dir and port; the node catches
-# up with the cluster log as it runs (docs/cluster.md, sections 1 and 3).
+# up with the cluster log as it runs (docs/cluster.md, sections 1 and 3). `kill-node N` is only
+# the kill (restart-node N then finds it not running and starts it). Both SIGKILL only a process
+# named tabella-ledger, and give up if it is still there 10 s later.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/deploy/lib/tabella.sh"
 cmd=${1:-}
 shift || true
 node=""
-if [[ $cmd == restart-node && $# -gt 0 && $1 != -* ]]; then node=$1; shift; fi
+if [[ ( $cmd == restart-node || $cmd == kill-node ) && $# -gt 0 && $1 != -* ]]; then
+  node=$1
+  shift
+fi
 bin=$root/build/release
 dir=${TABELLA_CLUSTER_DIR:-/tmp/tabella-cluster}
 origin=""
@@ -130,12 +135,10 @@ launch_node() {
   echo $! >"$dir/n$i.pid"
 }
 
-# restart-node I: SIGKILL (a crash: no clean shutdown), then the same command on the same data
-# dir and port; waits until it listens again and prints the log size it serves.
-restart_node() {
+# kill-node I: SIGKILL (a crash: no clean shutdown) of node nI, if it runs.
+kill_node() {
   local i=${node:-}
-  [[ $i =~ ^[0-2]$ ]] || { echo "cluster.sh: restart-node takes a node number 0, 1 or 2" >&2; exit 2; }
-  [[ -f $dir/n$i.cmd ]] || { echo "cluster.sh: $dir/n$i.cmd is missing: start the cluster with this script first" >&2; exit 1; }
+  [[ $i =~ ^[0-2]$ ]] || { echo "cluster.sh: $cmd takes a node number 0, 1 or 2" >&2; exit 2; }
   if alive "$dir/n$i.pid"; then
     local pid
     pid=$(cat "$dir/n$i.pid")
@@ -148,7 +151,7 @@ restart_node() {
     local waited=0
     while kill -0 "$pid" 2>/dev/null; do
       (( waited++ < 200 )) || {
-        echo "cluster.sh: node n$i (pid $pid) is still there 10 s after SIGKILL (stuck in the kernel?); not restarting it" >&2
+        echo "cluster.sh: node n$i (pid $pid) is still there 10 s after SIGKILL (stuck in the kernel?); giving up" >&2
         exit 1; }
       sleep 0.05
     done
@@ -156,6 +159,15 @@ restart_node() {
   else
     echo "node n$i was not running"
   fi
+}
+
+# restart-node I: kill-node I, then the same command on the same data dir and port; waits until
+# it listens again and prints the log size it serves.
+restart_node() {
+  local i=${node:-}
+  [[ $i =~ ^[0-2]$ ]] || { echo "cluster.sh: restart-node takes a node number 0, 1 or 2" >&2; exit 2; }
+  [[ -f $dir/n$i.cmd ]] || { echo "cluster.sh: $dir/n$i.cmd is missing: start the cluster with this script first" >&2; exit 1; }
+  kill_node
   launch_node "$i"
   local url
   url=$(tb_wait_listening "$dir/n$i.out" "$(cat "$dir/n$i.pid")" 60) || {
@@ -328,6 +340,7 @@ case $cmd in
   stop) stop;;
   status) status;;
   restart-node) restart_node;;
+  kill-node) kill_node;;
   -h|--help|help) usage;;
-  *) echo "usage: $0 start|stop|status|restart-node N [options] (--help lists them)" >&2; exit 2;;
+  *) echo "usage: $0 start|stop|status|kill-node N|restart-node N [options] (--help lists them)" >&2; exit 2;;
 esac

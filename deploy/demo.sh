@@ -250,8 +250,8 @@ if [ "$CLUSTER" = 1 ]; then
   # (SIGKILL) while kiosk-3 votes through node n2; restarted on its data dir, it must catch up
   # with the cluster and still hold every ballot.
   N0_CAST=$(curl -sf "${NODES[0]}/v1/status" | tb_json - ballots_cast)
-  kill -KILL "$(cat cluster/n0.pid)"
-  echo "   node n0 is killed with SIGKILL (a crash) while kiosk-3 votes through n2; n0 had $N0_CAST ballots cast"
+  "$ROOT/deploy/cluster.sh" kill-node 0 --dir "$OUT/cluster" | sed 's/^/   /'
+  echo "   node n0 (the cluster's appender) is down while kiosk-3 votes through n2 (n1 and n2 append themselves); n0 had $N0_CAST ballots cast"
 fi
 echo 0000 | "${KIOSK[@]}" --simulate-voters "$KIOSK_VOTERS" --skip-tokens "$SIM_VOTERS" \
   --tokens tokens/tokens.csv --challenge 1 --pin-stdin --json kiosk-3-voters.json \

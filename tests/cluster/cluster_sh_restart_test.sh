@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# deploy/cluster.sh restart-node refuses what it must not do to a process a pid file names:
+# deploy/cluster.sh restart-node (and kill-node) refuses what it must not do to a process a pid file names:
 #   1. a pid file naming another program (a stale pid reused): no SIGKILL, exit 1, it lives on;
 #   2. a tabella-ledger that SIGKILL does not remove (here a zombie its parent never reaps, as a
 #      process stuck in the kernel would stay): exit 1 after a bounded wait, no second node
@@ -30,7 +30,11 @@ fi
 grep -q "is not a tabella-ledger; not killing it" <<<"$out" || fail "unexpected message: $out"
 kill -0 "${pids[0]}" || fail "restart-node killed a process that is not a tabella-ledger"
 [[ ! -e $work/restarted ]] || fail "restart-node started a node anyway"
-echo "ok: a pid file naming another program is refused, the program lives on"
+if out=$("$root/deploy/cluster.sh" kill-node 0 --dir "$work" 2>&1); then
+  fail "kill-node succeeded on a pid file naming sleep: $out"
+fi
+kill -0 "${pids[0]}" || fail "kill-node killed a process that is not a tabella-ledger"
+echo "ok: a pid file naming another program is refused (restart-node, kill-node), the program lives on"
 
 # 2. A tabella-ledger that does not go away: a zombie (its parent sleeps and never reaps it).
 mkdir "$work/bin"
