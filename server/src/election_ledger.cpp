@@ -449,6 +449,69 @@ Status ElectionLedger::publish_checkpoint() {
 }
 
 void ElectionLedger::Impl::check_proofs_later(Deferred d) {
+  bool verified_early = false;
+  {
+    MutexLock lock(early_mu);
+    auto it = early_proofs.find(d.entry->id);
+    if (it != early_proofs.end()) {
+      if (!it->second.done) {  // checked on the pool right now: its verdict decides
+        {
+          MutexLock jobs_lock(jobs_mu);
+          ++jobs;
+        }
+        it->second.waiting.push_back(std::move(d));
+        return;
+      }
+      verified_early = it->second.ok;
+      early_proofs.erase(it);
+    }
+  }
+  if (!verified_early) return post_proof_check(std::move(d));
+  if (metrics) metrics->add_early_proofs(1);
+  frontier->verified(d.index);
+  promote();
+}
+
+bool ElectionLedger::Impl::begin_early_proofs(const Digest& entry_id) {
+  MutexLock lock(early_mu);
+  if (early_proofs.size() >= kMaxEarlyProofs) return false;
+  return early_proofs.try_emplace(entry_id).second;
+}
+
+void ElectionLedger::Impl::end_early_proofs(const Digest& entry_id, bool ok) {
+  std::vector<Deferred> waiting;
+  {
+    MutexLock lock(early_mu);
+    auto it = early_proofs.find(entry_id);
+    if (it == early_proofs.end()) return;
+    waiting = std::move(it->second.waiting);
+    if (ok && waiting.empty()) {
+      it->second.done = true;  // for the catch-up that brings the entry back
+      it->second.ok = true;
+    } else {
+      early_proofs.erase(it);  // resolved now, or useless (the remote path checks itself)
+    }
+  }
+  for (auto& d : waiting) {
+    if (ok) {
+      if (metrics) metrics->add_early_proofs(1);
+      frontier->verified(d.index);
+      promote();
+    } else {
+      post_proof_check(std::move(d));
+    }
+    MutexLock lock(jobs_mu);
+    if (--jobs == 0) jobs_cv.notify_all();
+  }
+}
+
+void ElectionLedger::Impl::drop_early_proofs(const Digest& entry_id) {
+  MutexLock lock(early_mu);
+  auto it = early_proofs.find(entry_id);
+  if (it != early_proofs.end() && it->second.waiting.empty()) early_proofs.erase(it);
+}
+
+void ElectionLedger::Impl::post_proof_check(Deferred d) {
   {
     MutexLock lock(jobs_mu);
     ++jobs;

@@ -329,6 +329,24 @@ struct ElectionLedger::Impl {
   };
   std::vector<Deferred> batch_deferred;                    // committer thread: this batch's
   std::shared_ptr<const record::Snapshot> proof_snapshot;  // committer thread; null: stale
+  // One appender (docs/cluster.md, "One appender"): the proofs of a cast ballot this node sent
+  // on to the appender are checked here while the appender stores it; when the entry comes
+  // back in the catch-up, check_proofs_later() takes that verdict instead of checking again
+  // (and waits for it if it is not in yet). Keyed by the entry's SHA-256.
+  struct EarlyProofs {
+    bool done = false;
+    bool ok = false;
+    std::vector<Deferred> waiting;  // remote entries whose check waits for the verdict
+  };
+  static constexpr std::size_t kMaxEarlyProofs = 4096;
+  Mutex early_mu;
+  std::map<Digest, EarlyProofs> early_proofs TABELLA_GUARDED_BY(early_mu);
+  // False when not tracked (already, or kMaxEarlyProofs are).
+  bool begin_early_proofs(const Digest& entry_id);
+  // The verdict (ok: a cast ballot whose proofs pre_verify passed); resolves the waiting.
+  void end_early_proofs(const Digest& entry_id, bool ok);
+  // Forgets an entry nobody waits for (it was appended here after all, or refused).
+  void drop_early_proofs(const Digest& entry_id);
   // Proof checks posted and not finished: ~Impl waits for them.
   Mutex jobs_mu;
   CondVar jobs_cv;
@@ -613,6 +631,7 @@ struct ElectionLedger::Impl {
   Status accept(const CheckedEntry& checked, BatchView& view);
   // After the COMMIT of a remote entry: its proofs on the pool, then the frontier and promote().
   void check_proofs_later(Deferred d);
+  void post_proof_check(Deferred d);  // on the pool; counted in jobs
 
   Status check_author(const record::Entry& e) const {
     if (state.phase() == record::Phase::kEmpty) {

@@ -166,17 +166,47 @@ void ElectionLedger::register_record_routes(Router& router, Committer& committer
         // answer, or none: as if there were no appender.
         if (m->forwarder != nullptr && req.header("x-tabella-forwarded").empty()) {
           auto held = std::make_shared<Bytes>(std::move(*bytes));
-          bool sent = m->forwarder->forward(
-              req.body, [held, local, on_outcome, &committer](std::optional<AppenderReply> reply) {
-                if (!reply) return local(std::move(*held));
-                auto decoded = record::Entry::decode(*held);
-                std::string type =
-                    decoded ? std::string(record::entry_type_name(decoded->type)) : std::string();
-                ledger::Hash leaf = ledger::leaf_hash(*held);
-                committer.submit(std::move(*held), Prepared{}, on_outcome(type, leaf, reply));
-              });
-          if (sent) return;
-          return local(std::move(*held));
+          const Digest id = sha256(*held);
+          // While the appender stores it, this node checks the proofs itself (section 1b needs
+          // them checked here before it serves the entry), so that the entry does not wait for
+          // that check when the catch-up brings it back. Only a cast ballot's verdict is kept:
+          // its proofs depend on nothing but the election's key and manifest.
+          const bool early = m->begin_early_proofs(id);
+          Bytes copy = early ? *held : Bytes{};  // the callback may take `held` at once
+          bool sent = m->forwarder->forward(req.body, [m, held, id, local, on_outcome, &committer](
+                                                          std::optional<AppenderReply> reply) {
+            if (!reply) {
+              m->drop_early_proofs(id);
+              return local(std::move(*held));
+            }
+            auto decoded = record::Entry::decode(*held);
+            std::string type =
+                decoded ? std::string(record::entry_type_name(decoded->type)) : std::string();
+            ledger::Hash leaf = ledger::leaf_hash(*held);
+            committer.submit(
+                std::move(*held), Prepared{},
+                [m, id, done = on_outcome(type, leaf, reply)](Result<AppendOutcome> outcome) {
+                  m->drop_early_proofs(id);  // appended here after all: unused
+                  done(std::move(outcome));
+                });
+          });
+          if (!sent) {
+            m->drop_early_proofs(id);
+            return local(std::move(*held));
+          }
+          if (early) {
+            auto check = [m, self, id, entry = std::move(copy)]() {
+              auto pre = self->pre_verify(entry);
+              const bool ok = pre && *pre && (*pre)->entry.type == record::EntryType::kCastBallot &&
+                              (*pre)->proofs_checked && !(*pre)->proofs_checked.proofs &&
+                              !(*pre)->proofs_checked.opening;
+              m->end_early_proofs(id, ok);
+            };
+            if (pool.try_post("forwarded", std::move(check)) != ThreadPool::Admission::kQueued) {
+              m->end_early_proofs(id, false);
+            }
+          }
+          return;
         }
         local(std::move(*bytes));
       });

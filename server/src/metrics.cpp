@@ -127,6 +127,10 @@ std::string Metrics::render() const {
   counter(out, "tabella_ledger_proof_checks_total",
           "Entries that reached the proof stage (every cheaper check passed first).",
           proof_checks_.load());
+  counter(out, "tabella_ledger_early_proofs_total",
+          "Remote entries whose proofs this node had checked before they came back from the "
+          "cluster log (ballots it sent on to the appender): not checked again.",
+          early_proofs_.load());
   counter(out, "tabella_ledger_rejected_appends_total", "Appends refused by the validator.",
           rejected_.load());
   counter(out, "tabella_ledger_ballots_total", "Ballots appended (cast and challenged).",

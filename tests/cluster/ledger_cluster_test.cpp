@@ -15,6 +15,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -25,6 +26,7 @@
 
 #include "support/election_sim.h"
 #include "support/etcd_cluster.h"
+#include "support/eventually.h"
 #include "support/http_client.h"
 #include "support/listening_process.h"
 #include "tabella/ledger/receipt.h"
@@ -34,11 +36,80 @@ namespace {
 
 using json = nlohmann::json;
 namespace fs = std::filesystem;
+using testing::eventually;
 using testing::HttpClient;
 
 // What is SIGKILLed half-way through the ballots: ledger node 2, the etcd Raft leader, or (with
 // one appender) node 0, the appender.
 enum class Kill { kLedgerNode, kEtcdLeader, kAppender };
+
+// A fake appender on 127.0.0.1: a bare HTTP/1.1 server that reads one request per connection
+// and answers 200 with what `answer` makes of the request body (a POST /v1/entries reply).
+class FakeAppender {
+ public:
+  explicit FakeAppender(std::function<std::string(const std::string& body)> answer)
+      : answer_(std::move(answer)) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    EXPECT_GE(fd_, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    EXPECT_EQ(listen(fd_, 16), 0);
+    socklen_t len = sizeof a;
+    EXPECT_EQ(getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~FakeAppender() {
+    shutdown(fd_, SHUT_RDWR);
+    close(fd_);
+    thread_.join();
+  }
+  FakeAppender(const FakeAppender&) = delete;
+  FakeAppender& operator=(const FakeAppender&) = delete;
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int answered() const { return answered_.load(); }
+
+ private:
+  void serve() {
+    for (;;) {
+      int c = accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      std::string in;
+      std::size_t head = std::string::npos, body = 0;
+      char buf[4096];
+      for (;;) {
+        head = in.find("\r\n\r\n");
+        if (head != std::string::npos) {
+          auto cl = in.find("Content-Length: ");
+          if (cl == std::string::npos) cl = in.find("content-length: ");
+          body = cl == std::string::npos ? 0 : std::stoul(in.substr(cl + 16));
+          if (in.size() >= head + 4 + body) break;
+        }
+        ssize_t n = read(c, buf, sizeof buf);
+        if (n <= 0) break;
+        in.append(buf, static_cast<std::size_t>(n));
+      }
+      if (head != std::string::npos && in.size() >= head + 4 + body) {
+        const std::string reply = answer_(in.substr(head + 4, body));
+        const std::string out =
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            "Content-Length: " +
+            std::to_string(reply.size()) + "\r\nConnection: close\r\n\r\n" + reply;
+        if (write(c, out.data(), out.size()) == static_cast<ssize_t>(out.size())) ++answered_;
+      }
+      close(c);
+    }
+  }
+
+  std::function<std::string(const std::string&)> answer_;
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<int> answered_{0};
+  std::thread thread_;
+};
 
 class LedgerCluster : public ::testing::Test {
  protected:
@@ -121,6 +192,44 @@ class LedgerCluster : public ::testing::Test {
   }
 
   void run(Kill kill, bool one_appender = false);
+
+  // Ballot `pos` of the simulation with two selections' range proofs swapped, re-signed by its
+  // kiosk's key: every cheap rule passes, the proofs do not.
+  static Bytes forge_bad_proofs(const testing::SimElection& sim, std::size_t pos) {
+    record::Entry e = sim.entry(pos);
+    EXPECT_EQ(e.type, record::EntryType::kCastBallot);
+    auto body = record::CastBallotBody::decode(e.body);
+    EXPECT_TRUE(body.ok());
+    auto& selections = body->ballot.contests.at(0).selections;
+    EXPECT_GE(selections.size(), 2u);
+    std::swap(selections[0].proof, selections[1].proof);
+    return record::Entry::make(e.type, e.base_hash, body->encode(), *sim.keys.at(e.author))
+        .encode();
+  }
+
+  // Appends `entry` at `position` straight into etcd (etcd's own compare-and-put on the size,
+  // bypassing every node); false when the size was not `position`.
+  bool put_into_etcd(std::uint64_t position, ByteView entry) {
+    auto b64 = [](const std::string& text) { return to_base64(Bytes(text.begin(), text.end())); };
+    const std::string prefix = "/tabella/" + origin_ + "/";
+    std::string key = std::to_string(position);
+    key.insert(0, 20 - key.size(), '0');
+    json txn = {
+        {"compare",
+         {{{"key", b64(prefix + "size")},
+           {"target", "VALUE"},
+           {"result", "EQUAL"},
+           {"value", b64(std::to_string(position))}}}},
+        {"success",
+         {{{"requestPut", {{"key", b64(prefix + "log/" + key)}, {"value", to_base64(entry)}}}},
+          {{"requestPut",
+            {{"key", b64(prefix + "size")}, {"value", b64(std::to_string(position + 1))}}}}}}};
+    HttpClient etcd(etcd_->client_port(0));
+    auto put = etcd.post("/v3/kv/txn", txn.dump());
+    EXPECT_TRUE(put.ok());
+    if (!put.ok() || put->status != 200u) return false;
+    return json::parse(put->body).value("succeeded", false);
+  }
 
   fs::path dir_;
   std::unique_ptr<testing::EtcdCluster> etcd_;
@@ -344,13 +453,6 @@ TEST_F(LedgerCluster, AnEntryWithBadProofsWrittenIntoEtcdIsServedByNoNode) {
     }
     ASSERT_TRUE(stored) << i;
   }
-  auto eventually = [](auto pred) {
-    for (int i = 0; i < 400; ++i) {
-      if (pred()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-    return false;
-  };
   for (std::size_t k = 0; k < 3; ++k) {
     HttpClient c(nodes_[k]->port());
     ASSERT_TRUE(eventually([&] {
@@ -361,34 +463,8 @@ TEST_F(LedgerCluster, AnEntryWithBadProofsWrittenIntoEtcdIsServedByNoNode) {
 
   // The forged entry: the next ballot of its kiosk with two range proofs swapped, re-signed by
   // the kiosk's key. Appended at position `honest` with etcd's own compare-and-put.
-  record::Entry e = sim.entry(honest);
-  ASSERT_EQ(e.type, record::EntryType::kCastBallot);
-  auto body = record::CastBallotBody::decode(e.body);
-  ASSERT_TRUE(body.ok());
-  auto& selections = body->ballot.contests.at(0).selections;
-  ASSERT_GE(selections.size(), 2u);
-  std::swap(selections[0].proof, selections[1].proof);
-  Bytes forged =
-      record::Entry::make(e.type, e.base_hash, body->encode(), *sim.keys.at(e.author)).encode();
-  auto b64 = [](const std::string& text) { return to_base64(Bytes(text.begin(), text.end())); };
-  const std::string prefix = "/tabella/" + origin_ + "/";
-  std::string position = std::to_string(honest);
-  position.insert(0, 20 - position.size(), '0');
-  json txn = {
-      {"compare",
-       {{{"key", b64(prefix + "size")},
-         {"target", "VALUE"},
-         {"result", "EQUAL"},
-         {"value", b64(std::to_string(honest))}}}},
-      {"success",
-       {{{"requestPut", {{"key", b64(prefix + "log/" + position)}, {"value", to_base64(forged)}}}},
-        {{"requestPut",
-          {{"key", b64(prefix + "size")}, {"value", b64(std::to_string(honest + 1))}}}}}}};
-  HttpClient etcd(etcd_->client_port(0));
-  auto put = etcd.post("/v3/kv/txn", txn.dump());
-  ASSERT_TRUE(put.ok());
-  ASSERT_EQ(put->status, 200u) << put->body;
-  ASSERT_EQ(json::parse(put->body).value("succeeded", false), true) << put->body;
+  const Bytes forged = forge_bad_proofs(sim, honest);
+  ASSERT_TRUE(put_into_etcd(honest, forged));
 
   // A checkpoint covering the forged entry, validly signed with the ledger key.
   ledger::MerkleBuilder tree;
@@ -550,6 +626,10 @@ TEST_F(LedgerCluster, OneAppenderTheOtherNodesForwardAndAppendNothing) {
       << "nodes 1 and 2 appended entries themselves";
   const std::string stored = "tabella_ledger_forwarded_total{outcome=\"stored\"}";
   EXPECT_EQ(counter(1, stored) + counter(2, stored), static_cast<long long>(sent_to_others));
+  // The ballots they sent on had their proofs checked while node 0 stored them, not again after.
+  EXPECT_GT(counter(1, "tabella_ledger_early_proofs_total") +
+                counter(2, "tabella_ledger_early_proofs_total"),
+            0);
 
   // Sending an entry again through a forwarding node: the original index, a duplicate.
   auto again = post(first_ballot, 1);
@@ -580,58 +660,11 @@ TEST_F(LedgerCluster, ALyingAppenderStoresNothingTheForwardingNodeAppendsItself)
   auto sim = testing::simulate_election(o);
   use_election(sim);
 
-  // The liar: a bare HTTP/1.1 server on loopback that reads one request per connection and
-  // answers "stored at 0, a duplicate".
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  ASSERT_EQ(listen(fd, 16), 0);
-  socklen_t len = sizeof a;
-  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
-  const std::uint16_t liar_port = ntohs(a.sin_port);
-  std::atomic<int> lies{0};
-  std::thread liar([fd, &lies] {
-    for (;;) {
-      int c = accept(fd, nullptr, nullptr);
-      if (c < 0) return;
-      std::string in;
-      char buf[4096];
-      for (;;) {
-        auto head = in.find("\r\n\r\n");
-        if (head != std::string::npos) {
-          auto cl = in.find("Content-Length: ");
-          if (cl == std::string::npos) cl = in.find("content-length: ");
-          std::size_t body = cl == std::string::npos ? 0 : std::stoul(in.substr(cl + 16));
-          if (in.size() >= head + 4 + body) break;
-        }
-        ssize_t n = read(c, buf, sizeof buf);
-        if (n <= 0) break;
-        in.append(buf, static_cast<std::size_t>(n));
-      }
-      const std::string reply = R"({"index":0,"duplicate":true,"type":"election"})";
-      const std::string out =
-          "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-          "Content-Length: " +
-          std::to_string(reply.size()) + "\r\nConnection: close\r\n\r\n" + reply;
-      if (write(c, out.data(), out.size()) == static_cast<ssize_t>(out.size())) ++lies;
-      close(c);
-    }
-  });
-  struct Stop {
-    int fd;
-    std::thread& t;
-    ~Stop() {
-      shutdown(fd, SHUT_RDWR);
-      close(fd);
-      t.join();
-    }
-  } stop{fd, liar};
-
+  // The liar answers "stored at 0, a duplicate" and stores nothing.
+  FakeAppender liar(
+      [](const std::string&) { return std::string(R"({"index":0,"duplicate":true})"); });
   start_node(0);
-  start_node(1, {"--cluster-appender", "http://127.0.0.1:" + std::to_string(liar_port)});
+  start_node(1, {"--cluster-appender", liar.url()});
   ASSERT_FALSE(HasFailure());
   const std::size_t first_ballot = sim.find(record::EntryType::kCastBallot);
   const std::size_t n = first_ballot + 3;
@@ -647,7 +680,7 @@ TEST_F(LedgerCluster, ALyingAppenderStoresNothingTheForwardingNodeAppendsItself)
     ASSERT_TRUE(receipt.ok()) << r->body;
     EXPECT_EQ(receipt->leaf_hash, ledger::leaf_hash(sim.entries[i]));
   }
-  EXPECT_EQ(lies.load(), static_cast<int>(n)) << "the liar was not asked";
+  EXPECT_EQ(liar.answered(), static_cast<int>(n)) << "the liar was not asked";
   EXPECT_EQ(counter(1, "tabella_ledger_entries_appended_total"), static_cast<long long>(n));
   // The honest node sees the same log.
   HttpClient c0(nodes_[0]->port());
@@ -658,6 +691,55 @@ TEST_F(LedgerCluster, ALyingAppenderStoresNothingTheForwardingNodeAppendsItself)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   EXPECT_EQ(status["size"], n);
+}
+
+// A node checks the proofs of a ballot it sends on to the appender while the appender stores it,
+// and takes that verdict when the ballot comes back from etcd instead of checking it again. An
+// appender that stores a ballot with bad proofs (written straight into etcd) and answers 200 must
+// not get it served: the forwarding node's early check fails, so the ballot is checked as any
+// remote entry, and the node halts before it, as in AnEntryWithBadProofsWrittenIntoEtcd....
+TEST_F(LedgerCluster, AnAppenderStoringABallotWithBadProofsIsCaughtByTheForwardingNode) {
+  testing::SimOptions o;
+  o.kiosks = 1;
+  o.ballots = 3;
+  o.challenged = 0;
+  o.finish = false;
+  auto sim = testing::simulate_election(o);
+  use_election(sim);
+  const std::size_t first_ballot = sim.find(record::EntryType::kCastBallot);
+  const std::size_t honest = first_ballot + 1;  // the setup and one ballot, through node 0
+  const Bytes forged = forge_bad_proofs(sim, honest);
+  FakeAppender liar([&](const std::string& body) {
+    auto entry = from_base64(json::parse(body)["entry"].get<std::string>());
+    EXPECT_TRUE(entry.ok());
+    EXPECT_TRUE(entry.ok() && *entry == forged) << "the liar got another entry";
+    EXPECT_TRUE(put_into_etcd(honest, forged));
+    return json{{"index", honest}, {"duplicate", false}}.dump();
+  });
+  start_node(0);
+  start_node(1, {"--cluster-appender", liar.url()});
+  ASSERT_FALSE(HasFailure());
+  for (std::size_t i = 0; i < honest; ++i) {
+    HttpClient c(nodes_[0]->port());
+    auto r = c.post("/v1/entries", post_body(sim.entries[i]));
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->status, 200u) << "entry " << i << ": " << r->body;
+  }
+  HttpClient c(nodes_[1]->port());
+  ASSERT_TRUE(
+      eventually([&] { return json::parse(c.get("/v1/status")->body)["size"] == json(honest); }));
+
+  auto r = c.post("/v1/entries", post_body(forged));
+  ASSERT_TRUE(r.ok());
+  EXPECT_NE(r->status, 200u) << "the forwarding node acknowledged a ballot with bad proofs: "
+                             << r->body;
+  EXPECT_EQ(liar.answered(), 1);
+  ASSERT_TRUE(eventually([&] { return c.get("/healthz")->status == 503u; }));
+  EXPECT_EQ(json::parse(c.get("/healthz")->body)["status"], "halted");
+  EXPECT_EQ(counter(1, "tabella_ledger_remote_proof_failures_total"), 1);
+  EXPECT_EQ(counter(1, "tabella_ledger_early_proofs_total"), 0);
+  EXPECT_EQ(json::parse(c.get("/v1/status")->body)["size"], honest);
+  EXPECT_EQ(c.get("/v1/receipt?index=" + std::to_string(honest))->status, 404u);
 }
 
 }  // namespace

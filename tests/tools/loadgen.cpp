@@ -1004,6 +1004,19 @@ int main(int argc, char** argv) {
               100 * throughput / bound);
   std::printf("latency: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", 1000 * percentile(all, 0.5),
               1000 * percentile(all, 0.99), 1000 * percentile(all, 1.0));
+  if (node_count > 1) {
+    // By the node the ballots were posted to (connection k posts to node k mod N): with one
+    // appender, node 0's own clients against those whose entries nodes 1.. sent on to it.
+    std::printf("latency by node posted to:");
+    for (std::size_t i = 0; i < node_count; ++i) {
+      std::vector<double> mine;
+      for (std::size_t c = i; c < latencies.size(); c += node_count) {
+        mine.insert(mine.end(), latencies[c].begin(), latencies[c].end());
+      }
+      std::printf(" n%zu p50 %.1f p99 %.1f ms%s", i, 1000 * percentile(mine, 0.5),
+                  1000 * percentile(mine, 0.99), i + 1 < node_count ? ";" : "\n");
+    }
+  }
   std::printf(
       "ledger CPU: %.0f%% of one core (%.0f%% of %u cores), %.2f ms/ballot = %.0f%% of "
       "precheck's; %.0f commits (%.1f ballots each)\n",

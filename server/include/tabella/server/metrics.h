@@ -52,6 +52,7 @@ class Metrics {
   void add_duplicates(std::uint64_t n) { duplicates_ += n; }
   // Entries that reached the proof stage (every cheaper check passed first).
   void add_proof_checks(std::uint64_t n) { proof_checks_ += n; }
+  void add_early_proofs(std::uint64_t n) { early_proofs_ += n; }
   std::uint64_t proof_checks() const { return proof_checks_.load(); }
   void add_rejected(std::uint64_t n) { rejected_ += n; }
   void add_commit_failures(std::uint64_t n) { commit_failures_ += n; }
@@ -101,6 +102,7 @@ class Metrics {
   std::atomic<std::uint64_t> commits_{0};
   std::atomic<std::uint64_t> duplicates_{0};
   std::atomic<std::uint64_t> proof_checks_{0};
+  std::atomic<std::uint64_t> early_proofs_{0};
   std::atomic<std::uint64_t> rejected_{0};
   std::atomic<std::uint64_t> commit_failures_{0};
   std::atomic<std::uint64_t> rollbacks_{0};
