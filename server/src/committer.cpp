@@ -28,6 +28,7 @@ struct Pending {
   Bytes entry;
   Prepared prepared;
   AppendCallback done;
+  bool stored = false;  // submit_stored(): expected in the cluster log already
 };
 
 // The validator's window on the batch: committed storage under two overlays (the batch's
@@ -150,7 +151,7 @@ struct Committer::Impl {
         if (queue.empty() && stopping) return;  // stopping and drained
         // Concurrent clients (entries came in while the previous batch was committing, or it
         // held several): give the next batch a moment to fill.
-        if (options.linger.count() > 0 && !stopping && !queue.empty() &&
+        if (options.linger.count() > 0 && !stopping && !queue.empty() && !queue.front().stored &&
             queue.size() < options.linger_target && (busy_arrival || last_batch > 1)) {
           const auto until = std::chrono::steady_clock::now() + options.linger;
           while (!stopping && queue.size() < options.linger_target) {
@@ -498,11 +499,20 @@ Committer::~Committer() {
   stop();
 }
 
+void Committer::submit_stored(Bytes entry, AppendCallback done) {
+  enqueue(std::move(entry), nullptr, std::move(done), /*stored=*/true);
+}
+
 void Committer::submit(Bytes entry, Prepared prepared, AppendCallback done) {
+  enqueue(std::move(entry), std::move(prepared), std::move(done), /*stored=*/false);
+}
+
+void Committer::enqueue(Bytes entry, Prepared prepared, AppendCallback done, bool stored) {
   {
     MutexLock lock(impl_->mu);
     if (!impl_->stopping) {
-      impl_->queue.push_back(Pending{std::move(entry), std::move(prepared), std::move(done)});
+      impl_->queue.push_back(
+          Pending{std::move(entry), std::move(prepared), std::move(done), stored});
       if (!impl_->idle) impl_->busy_arrival = true;
       // The committer waits for a non-empty queue, or lingers for linger_target entries.
       if (impl_->queue.size() == 1 || impl_->queue.size() >= impl_->options.linger_target) {

@@ -183,12 +183,11 @@ void ElectionLedger::register_record_routes(Router& router, Committer& committer
             std::string type =
                 decoded ? std::string(record::entry_type_name(decoded->type)) : std::string();
             ledger::Hash leaf = ledger::leaf_hash(*held);
-            committer.submit(
-                std::move(*held), Prepared{},
-                [m, id, done = on_outcome(type, leaf, reply)](Result<AppendOutcome> outcome) {
-                  m->drop_early_proofs(id);  // appended here after all: unused
-                  done(std::move(outcome));
-                });
+            committer.submit_stored(std::move(*held), [m, id, done = on_outcome(type, leaf, reply)](
+                                                          Result<AppendOutcome> outcome) {
+              m->drop_early_proofs(id);  // appended here after all: unused
+              done(std::move(outcome));
+            });
           });
           if (!sent) {
             m->drop_early_proofs(id);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -148,6 +149,46 @@ TEST(Committer, LoneClientIsNotHeldByTheLinger) {
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(submit_wait(committer, b("e" + std::to_string(i))).ok());
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+}
+
+// Entries another node appended (submit_stored, a cluster node with one appender) are never held
+// by the linger: a fuller batch of them saves no append. With a 60 s linger and a target no batch
+// reaches, 8 concurrent clients' 20 resubmissions each are answered at once; with the linger a
+// batch would wait a minute (the test gives each answer 20 s).
+TEST(Committer, StoredEntriesAreNotHeldByTheLinger) {
+  TempDir dir;
+  auto storage = std::move(*SqliteStorage::open(dir.path()));
+  Committer::Options options;
+  options.linger = std::chrono::seconds(60);
+  options.linger_target = 1000;
+  testing::AcceptAllHooks hooks;
+  Committer committer(*storage, hooks, options);
+  constexpr int kClients = 8;
+  for (int t = 0; t < kClients; ++t) {
+    ASSERT_TRUE(submit_wait(committer, b("s" + std::to_string(t))).ok());
+  }
+  auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> clients;
+  for (int t = 0; t < kClients; ++t) {
+    clients.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        // Shared: a lingering committer answers after this thread gave up.
+        auto p = std::make_shared<std::promise<Result<AppendOutcome>>>();
+        auto f = p->get_future();
+        committer.submit_stored(b("s" + std::to_string(t)),
+                                [p](Result<AppendOutcome> r) { p->set_value(std::move(r)); });
+        ASSERT_EQ(f.wait_for(std::chrono::seconds(20)), std::future_status::ready)
+            << "a stored entry waited for the linger";
+        auto r = f.get();
+        ASSERT_TRUE(r.ok()) << r.error().describe();
+        EXPECT_TRUE(r->duplicate);
+        EXPECT_EQ(r->index, static_cast<std::uint64_t>(t));
+      }
+    });
+  }
+  for (auto& th : clients) th.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+  EXPECT_EQ(*storage->size(), static_cast<std::uint64_t>(kClients));
 }
 
 // A toy "token" validator: entry "spend:<t>" may be appended once per token; the second spend is

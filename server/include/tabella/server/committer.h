@@ -171,6 +171,10 @@ class Committer {
   }
   // With the pre-verifier's product, handed to BatchHooks::validate.
   void submit(Bytes entry, Prepared prepared, AppendCallback done);
+  // Cluster mode: an entry another node says it appended (the appender's 200, docs/cluster.md
+  // "One appender"). Handled as submit() does, after a catch-up, but never waits for the group
+  // commit's linger: there is normally nothing to append, so a fuller batch saves nothing.
+  void submit_stored(Bytes entry, AppendCallback done);
 
   // True while the disk is known to be full and the next probe is not due: a handler refuses
   // the append at once (503), before any verification. Any thread.
@@ -201,6 +205,8 @@ class Committer {
   void stop();
 
  private:
+  void enqueue(Bytes entry, Prepared prepared, AppendCallback done, bool stored);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
