@@ -5,9 +5,7 @@
 // dir) or the etcd Raft leader is (the nodes' etcd clients move to the other members).
 // Afterwards every acknowledged entry is stored exactly once at its acknowledged index, every
 // node holds the same log and serves the same checkpoint.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -29,6 +27,7 @@
 #include "support/eventually.h"
 #include "support/http_client.h"
 #include "support/listening_process.h"
+#include "support/process.h"
 #include "tabella/ledger/receipt.h"
 
 namespace tabella {
@@ -43,22 +42,20 @@ using testing::HttpClient;
 // one appender) node 0, the appender.
 enum class Kill { kLedgerNode, kEtcdLeader, kAppender };
 
+std::string post_body(ByteView entry) {
+  return json{{"entry", to_base64(entry)}}.dump();
+}
+
 // A fake appender on 127.0.0.1: a bare HTTP/1.1 server that reads one request per connection
 // and answers 200 with what `answer` makes of the request body (a POST /v1/entries reply).
 class FakeAppender {
  public:
   explicit FakeAppender(std::function<std::string(const std::string& body)> answer)
       : answer_(std::move(answer)) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    EXPECT_GE(fd_, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    EXPECT_EQ(listen(fd_, 16), 0);
-    socklen_t len = sizeof a;
-    EXPECT_EQ(getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len), 0);
-    port_ = ntohs(a.sin_port);
+    auto listener = testing::listen_loopback();
+    EXPECT_GE(listener.fd, 0);
+    fd_ = listener.fd;
+    port_ = listener.port;
     thread_ = std::thread([this] { serve(); });
   }
   ~FakeAppender() {
@@ -138,6 +135,19 @@ class LedgerCluster : public ::testing::Test {
     }
   }
 
+  // An election of `kiosks` kiosks casting `ballots` ballots (none challenged), its setup only
+  // up to the ballots unless `finish`; every node gets its ledger key (use_election).
+  testing::SimElection elect(std::uint32_t kiosks, std::uint32_t ballots, bool finish = false) {
+    testing::SimOptions o;
+    o.kiosks = kiosks;
+    o.ballots = ballots;
+    o.challenged = 0;
+    o.finish = finish;
+    auto sim = testing::simulate_election(o);
+    use_election(sim);
+    return sim;
+  }
+
   // (Re)starts ledger node i on its data dir, stderr appended to <dir>/nI.log, with `extra`
   // arguments the first time (a restart uses the same ones, and the same port if one was given).
   void start_node(std::size_t i, std::vector<std::string> extra = {}) {
@@ -179,6 +189,20 @@ class LedgerCluster : public ::testing::Test {
     for (std::size_t i = 1; i < 3; ++i) {
       start_node(i, {"--cluster-appender", "http://127.0.0.1:" + std::to_string(port)});
     }
+  }
+
+  // One POST /v1/entries of `entry` to node k: its reply on 200; nullopt on no answer or a 5xx
+  // (try again), and on a 4xx, which fails the test and sets *refused.
+  std::optional<json> post_once(std::size_t k, ByteView entry, bool* refused) {
+    HttpClient c(nodes_[k]->port());
+    auto r = c.post("/v1/entries", post_body(entry));
+    if (!r.ok() || r->status >= 500) return std::nullopt;
+    if (r->status != 200) {
+      ADD_FAILURE() << "node " << k << " refused an entry: " << r->status << " " << r->body;
+      *refused = true;
+      return std::nullopt;
+    }
+    return json::parse(r->body);
   }
 
   // A counter from node k's /metrics, `series` being its name with any labels
@@ -238,10 +262,6 @@ class LedgerCluster : public ::testing::Test {
   std::string origin_, authority_;
 };
 
-std::string post_body(ByteView entry) {
-  return json{{"entry", to_base64(entry)}}.dump();
-}
-
 // A whole election through 3 nodes; half-way through the ballots either ledger node 2 or the
 // etcd Raft leader is SIGKILLed. Every acknowledged entry must then be stored exactly once, at
 // its acknowledged index, on every node, and all nodes serve the same log and checkpoint.
@@ -284,18 +304,15 @@ void LedgerCluster::run(Kill kill, bool one_appender) {
     for (int attempt = 0; attempt < 60; ++attempt) {
       std::size_t k = (first + static_cast<std::size_t>(attempt)) % 3;
       if (k == killed && node_dead) continue;
-      HttpClient c(nodes_[k]->port());
-      auto r = c.post("/v1/entries", post_body(sim.entries[pos]));
-      if (!r.ok() || r->status >= 500) {
+      bool refused = false;
+      auto reply = post_once(k, sim.entries[pos], &refused);
+      if (refused) return false;
+      if (!reply) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
         continue;
       }
-      if (r->status != 200) {
-        ADD_FAILURE() << "entry " << pos << " on node " << k << ": " << r->status << " " << r->body;
-        return false;
-      }
       std::lock_guard<std::mutex> lock(mu);
-      acked[pos] = json::parse(r->body)["index"];
+      acked[pos] = (*reply)["index"];
       return true;
     }
     ADD_FAILURE() << "entry " << pos << " never acknowledged";
@@ -428,13 +445,7 @@ void LedgerCluster::run(Kill kill, bool one_appender) {
 // commit path: no node serves it (status, entries, receipt, tiles, export) or signs or cosigns a
 // checkpoint covering it, and every node says so (/healthz 503 "halted", the metric, the log).
 TEST_F(LedgerCluster, AnEntryWithBadProofsWrittenIntoEtcdIsServedByNoNode) {
-  testing::SimOptions o;
-  o.kiosks = 2;
-  o.ballots = 4;
-  o.challenged = 0;
-  o.finish = false;
-  auto sim = testing::simulate_election(o);
-  use_election(sim);
+  auto sim = elect(2, 4);
   for (std::size_t i = 0; i < 3; ++i) start_node(i);
   const std::size_t first_ballot = sim.find(record::EntryType::kCastBallot);
   const std::size_t honest = first_ballot + 2;  // the setup and two ballots, through the nodes
@@ -547,31 +558,22 @@ struct Ack {
 // index node 0 stored the entry at. Without --cluster-appender nodes 1 and 2 would append the
 // entries posted to them.
 TEST_F(LedgerCluster, OneAppenderTheOtherNodesForwardAndAppendNothing) {
-  testing::SimOptions o;
-  o.kiosks = 2;
-  o.ballots = 24;
-  o.challenged = 0;
-  o.finish = false;
-  auto sim = testing::simulate_election(o);
-  use_election(sim);
+  auto sim = elect(2, 24);
   start_with_appender();
   ASSERT_FALSE(HasFailure());
   auto post = [&](std::size_t pos, std::size_t k) -> std::optional<Ack> {
     for (int attempt = 0; attempt < 100; ++attempt) {
-      HttpClient c(nodes_[k]->port());
-      auto r = c.post("/v1/entries", post_body(sim.entries[pos]));
-      if (!r.ok() || r->status >= 500) {
+      bool refused = false;
+      auto reply = post_once(k, sim.entries[pos], &refused);
+      if (refused) return std::nullopt;
+      if (!reply) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
         continue;
       }
-      if (r->status != 200) {
-        ADD_FAILURE() << "entry " << pos << " on node " << k << ": " << r->status << " " << r->body;
-        return std::nullopt;
-      }
-      json j = json::parse(r->body);
+      const json& j = *reply;
       // The receipt is this node's and checks out against the entry.
       auto receipt = ledger::Receipt::from_json(j["receipt"]);
-      EXPECT_TRUE(receipt.ok()) << r->body;
+      EXPECT_TRUE(receipt.ok()) << j.dump();
       if (receipt) {
         EXPECT_EQ(receipt->index, j["index"].get<std::uint64_t>());
         EXPECT_EQ(receipt->leaf_hash, ledger::leaf_hash(sim.entries[pos]));
@@ -652,13 +654,7 @@ TEST_F(LedgerCluster, OneAppenderTheOtherNodesForwardAndAppendNothing) {
 // find the entry in the cluster log, so it checks and appends the entry itself and answers with
 // the true index and its own receipt.
 TEST_F(LedgerCluster, ALyingAppenderStoresNothingTheForwardingNodeAppendsItself) {
-  testing::SimOptions o;
-  o.kiosks = 1;
-  o.ballots = 3;
-  o.challenged = 0;
-  o.finish = false;
-  auto sim = testing::simulate_election(o);
-  use_election(sim);
+  auto sim = elect(1, 3);
 
   // The liar answers "stored at 0, a duplicate" and stores nothing.
   FakeAppender liar(
@@ -699,13 +695,7 @@ TEST_F(LedgerCluster, ALyingAppenderStoresNothingTheForwardingNodeAppendsItself)
 // not get it served: the forwarding node's early check fails, so the ballot is checked as any
 // remote entry, and the node halts before it, as in AnEntryWithBadProofsWrittenIntoEtcd....
 TEST_F(LedgerCluster, AnAppenderStoringABallotWithBadProofsIsCaughtByTheForwardingNode) {
-  testing::SimOptions o;
-  o.kiosks = 1;
-  o.ballots = 3;
-  o.challenged = 0;
-  o.finish = false;
-  auto sim = testing::simulate_election(o);
-  use_election(sim);
+  auto sim = elect(1, 3);
   const std::size_t first_ballot = sim.find(record::EntryType::kCastBallot);
   const std::size_t honest = first_ballot + 1;  // the setup and one ballot, through node 0
   const Bytes forged = forge_bad_proofs(sim, honest);

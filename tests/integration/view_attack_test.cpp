@@ -77,15 +77,10 @@ class LyingProxy {
 
   LyingProxy(std::uint16_t ledger_port, Keys keys)
       : ledger_port_(ledger_port), keys_(std::move(keys)) {
-    listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    EXPECT_EQ(listen(listen_fd_, 16), 0);
-    socklen_t len = sizeof a;
-    EXPECT_EQ(getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len), 0);
-    port_ = ntohs(a.sin_port);
+    auto listener = testing::listen_loopback();
+    EXPECT_GE(listener.fd, 0);
+    listen_fd_ = listener.fd;
+    port_ = listener.port;
     acceptor_ = std::thread([this] { accept_loop(); });
   }
   ~LyingProxy() {

@@ -446,4 +446,22 @@ std::uint16_t free_port() {
   return ports.empty() ? 0 : ports[0];
 }
 
+Listener listen_loopback(int backlog) {
+  Listener l;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return l;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd, backlog) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    close(fd);
+    return l;
+  }
+  l.fd = fd;
+  l.port = ntohs(a.sin_port);
+  return l;
+}
+
 }  // namespace tabella::testing

@@ -115,4 +115,12 @@ std::filesystem::path port_lock_path(std::uint16_t port);
 // this one handed it out already, or something is bound to it now.
 bool reserve_port(std::uint16_t port);
 
+// A socket listening on 127.0.0.1 at a port the kernel picks (bound at once, so nothing can take
+// the port in between), for a fake server the test runs itself. fd -1 on failure.
+struct Listener {
+  int fd = -1;
+  std::uint16_t port = 0;
+};
+Listener listen_loopback(int backlog = 16);
+
 }  // namespace tabella::testing
