@@ -73,9 +73,15 @@ void ElectionLedger::register_record_routes(Router& router, Committer& committer
         // The committer's answer, made into this node's receipt. `via`: the appender stored the
         // entry (the committer then finds it as a duplicate of that copy; what the client is
         // told about duplication is what the appender saw).
-        auto on_outcome = [m, &pool, reject, respond](std::string type, ledger::Hash leaf,
-                                                      std::optional<AppenderReply> via) {
-          return [m, &pool, reject, respond, type, leaf, via](Result<AppendOutcome> outcome) {
+        // Sent on by another node of the cluster (docs/cluster.md, "One appender"): that node
+        // builds its own receipt and waits for the witnesses itself, so the answer here does
+        // not wait for a cosigned checkpoint (it would only hold up the other node's request).
+        const bool from_node = !req.header("x-tabella-forwarded").empty();
+        auto on_outcome = [m, &pool, reject, respond, from_node](std::string type,
+                                                                 ledger::Hash leaf,
+                                                                 std::optional<AppenderReply> via) {
+          return [m, &pool, reject, respond, from_node, type, leaf,
+                  via](Result<AppendOutcome> outcome) {
             if (!outcome) return respond(reject(outcome.error()));
             AppendOutcome o = *outcome;
             if (via && o.duplicate && o.index == via->index) o.duplicate = via->duplicate;
@@ -90,10 +96,10 @@ void ElectionLedger::register_record_routes(Router& router, Committer& committer
             };
             // Cluster mode: the receipt's checkpoint is one this node serves, so it waits
             // until every entry up to this one has its proofs checked (docs/cluster.md).
-            m->when_served(o.index + 1, [m, &pool, respond, build,
+            m->when_served(o.index + 1, [m, &pool, respond, build, from_node,
                                          index = o.index](std::optional<Error> no) {
               if (no) return respond(error_response(*no));
-              if (m->receipt_final(index)) {
+              if (from_node || m->receipt_final(index)) {
                 if (!pool.post(build)) build();
                 return;
               }
@@ -164,7 +170,7 @@ void ElectionLedger::register_record_routes(Router& router, Committer& committer
         // from another node. Its 200 is not trusted: this node's committer catches up and must
         // find the entry in the cluster log (else it checks and appends it itself). Any other
         // answer, or none: as if there were no appender.
-        if (m->forwarder != nullptr && req.header("x-tabella-forwarded").empty()) {
+        if (m->forwarder != nullptr && !from_node) {
           auto held = std::make_shared<Bytes>(std::move(*bytes));
           const Digest id = sha256(*held);
           // While the appender stores it, this node checks the proofs itself (section 1b needs

@@ -320,6 +320,29 @@ TEST_F(WitnessCosignTest, PublishWaitsForTheFinalCosignatureAndNamesTheMissingWi
   EXPECT_TRUE(report->ok()) << verify::format_report(*report);
 }
 
+// An entry sent on by another node of a cluster (header X-Tabella-Forwarded, docs/cluster.md "One
+// appender") is answered without waiting for the witnesses: that node builds its own receipt and
+// waits for them itself. No witness runs and --cosign-wait is 120 s, so an ordinary request would
+// wait two minutes per entry (beyond the client's 30 s); a forwarded one comes back at once,
+// stored, "cosigned": false.
+TEST_F(WitnessCosignTest, AnEntryFromAnotherClusterNodeIsAnsweredWithoutWaitingForWitnesses) {
+  make_election(3, 0);
+  std::uint16_t ledger_port = free_port();
+  Process ledger(ledger_args({0, 1, 2}, ledger_port, "120s"));
+  ASSERT_EQ(ledger.port(), ledger_port);
+  HttpClient client(ledger_port);
+  const std::size_t first_ballot = sim_.find(record::EntryType::kCastBallot);
+  for (std::size_t i = 0; i <= first_ballot; ++i) {
+    auto r = client.request("POST", "/v1/entries", entry_post_body(sim_.entries[i]),
+                            {{"X-Tabella-Forwarded", "1"}});
+    ASSERT_TRUE(r.ok()) << "entry " << i << ": " << r.error().describe();
+    ASSERT_EQ(r->status, 200u) << i << ": " << r->body;
+    json reply = json::parse(r->body);
+    EXPECT_EQ(reply["index"], i);
+    if (i > 0) expect_receipt(reply["receipt"], i, false);
+  }
+}
+
 TEST_F(WitnessCosignTest, WitnessWhoseKeyIsNotInTheManifestIsRefusedAtStart) {
   make_election(2, 1);  // witnesses_[2] is not named by the manifest
   std::uint16_t ledger_port = free_port();

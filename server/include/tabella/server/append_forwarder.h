@@ -37,7 +37,8 @@ class AppendForwarder {
   struct Options {
     std::size_t threads = 16;        // requests to the appender in flight at most
     std::size_t max_waiting = 1024;  // past this, forward() declines
-    std::chrono::milliseconds timeout{5000};
+    // Longer than the appender's own wait for an unreachable etcd (5 s, then a 503).
+    std::chrono::milliseconds timeout{10000};
     std::chrono::milliseconds cooldown{2000};
   };
   // nullopt: no usable answer (unreachable, timed out, not 200, a reply that does not parse).
