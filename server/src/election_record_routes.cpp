@@ -70,13 +70,13 @@ void ElectionLedger::register_record_routes(Router& router, Committer& committer
               disk_full_error("the ledger's disk is full: nothing can be stored until space is "
                               "freed (reads go on); send the same entry again later")));
         }
-        // The committer's answer, made into this node's receipt. `via`: the appender stored the
-        // entry (the committer then finds it as a duplicate of that copy; what the client is
-        // told about duplication is what the appender saw).
         // Sent on by another node of the cluster (docs/cluster.md, "One appender"): that node
         // builds its own receipt and waits for the witnesses itself, so the answer here does
         // not wait for a cosigned checkpoint (it would only hold up the other node's request).
         const bool from_node = !req.header("x-tabella-forwarded").empty();
+        // The committer's answer, made into this node's receipt. `via`: the appender stored the
+        // entry (the committer then finds it as a duplicate of that copy; what the client is
+        // told about duplication is what the appender saw).
         auto on_outcome = [m, &pool, reject, respond, from_node](std::string type,
                                                                  ledger::Hash leaf,
                                                                  std::optional<AppenderReply> via) {
@@ -191,7 +191,7 @@ void ElectionLedger::register_record_routes(Router& router, Committer& committer
             ledger::Hash leaf = ledger::leaf_hash(*held);
             committer.submit_stored(std::move(*held), [m, id, done = on_outcome(type, leaf, reply)](
                                                           Result<AppendOutcome> outcome) {
-              m->drop_early_proofs(id);  // appended here after all: unused
+              m->drop_early_proofs(id);  // a verdict nobody took (appended here after all)
               done(std::move(outcome));
             });
           });
