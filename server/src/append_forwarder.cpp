@@ -1,5 +1,6 @@
 #include "tabella/server/append_forwarder.h"
 
+#include <algorithm>
 #include <atomic>
 #include <deque>
 #include <nlohmann/json.hpp>
