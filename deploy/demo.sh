@@ -20,9 +20,9 @@
 #   --cluster: the same election over 3 ledger nodes on a 3-member etcd (deploy/cluster.sh, free
 #   ports, state in build/demo/cluster): witness i follows node i, one node at a time pushes the
 #   checkpoints to all three and the others share its cosignatures; guardian i and kiosk i use node i, the official uses node 1 (n0);
-#   node n0 is killed with SIGKILL while kiosk 3 votes through n2 and restarted on its data dir
-#   (deploy/cluster.sh restart-node 0): it must catch up and lose no ballot; at the end every node
-#   must serve the same log.
+#   node n0 (the appender) is killed with SIGKILL while kiosk 3 votes through n2 and restarted on
+#   its data dir (deploy/cluster.sh kill-node 0, then restart-node 0): it must catch up and lose no
+#   ballot; at the end every node must serve the same log.
 # Output: build/demo/ (replaced on every run). Exits non-zero if any step fails. Leaves no
 # process running (with --keep: only the ledger and its witnesses, whose pids it prints).
 set -euo pipefail

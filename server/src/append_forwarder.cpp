@@ -15,6 +15,9 @@
 
 namespace tabella::server {
 
+namespace {
+
+// The index and duplicate flag of a POST /v1/entries 200 body, or an error naming the member.
 Result<AppenderReply> parse_appender_reply(std::string_view body) {
   auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
@@ -33,6 +36,8 @@ Result<AppenderReply> parse_appender_reply(std::string_view body) {
   return AppenderReply{index->get<std::uint64_t>(), duplicate->get<bool>()};
 }
 
+}  // namespace
+
 struct AppendForwarder::Impl {
   struct Item {
     std::string body;
@@ -42,7 +47,6 @@ struct AppendForwarder::Impl {
   http::Url url;
   std::string url_text;
   Options options;
-  Metrics* metrics = nullptr;
 
   Mutex mu;
   CondVar cv;
@@ -150,7 +154,6 @@ Result<std::unique_ptr<AppendForwarder>> AppendForwarder::create(std::string_vie
   impl->url = *url;
   impl->url_text = std::string(appender_url);
   impl->options = options;
-  impl->metrics = metrics;
   std::unique_ptr<AppendForwarder> forwarder(new AppendForwarder(std::move(impl)));
   Impl* raw = forwarder->impl_.get();
   if (metrics) metrics->add_source([counts = raw->counts] { return Impl::render(*counts); });
@@ -189,19 +192,6 @@ bool AppendForwarder::forward(std::string body, Done done) {
   }
   impl_->cv.notify_one();
   return true;
-}
-
-const std::string& AppendForwarder::url() const {
-  return impl_->url_text;
-}
-std::uint64_t AppendForwarder::stored() const {
-  return impl_->counts->stored.load();
-}
-std::uint64_t AppendForwarder::declined() const {
-  return impl_->counts->declined.load();
-}
-std::uint64_t AppendForwarder::failed() const {
-  return impl_->counts->failed.load();
 }
 
 }  // namespace tabella::server

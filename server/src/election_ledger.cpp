@@ -449,12 +449,12 @@ Status ElectionLedger::publish_checkpoint() {
 }
 
 void ElectionLedger::Impl::check_proofs_later(Deferred d) {
-  bool verified_early = false;
+  bool passed = false;
   {
     MutexLock lock(early_mu);
     auto it = early_proofs.find(d.entry->id);
     if (it != early_proofs.end()) {
-      if (!it->second.done) {  // checked on the pool right now: its verdict decides
+      if (!it->second.passed) {  // checked on the pool right now: its verdict decides
         {
           MutexLock jobs_lock(jobs_mu);
           ++jobs;
@@ -462,11 +462,15 @@ void ElectionLedger::Impl::check_proofs_later(Deferred d) {
         it->second.waiting.push_back(std::move(d));
         return;
       }
-      verified_early = it->second.ok;
+      passed = true;
       early_proofs.erase(it);
     }
   }
-  if (!verified_early) return post_proof_check(std::move(d));
+  if (passed) return verified_early(d);
+  post_proof_check(std::move(d));
+}
+
+void ElectionLedger::Impl::verified_early(const Deferred& d) {
   if (metrics) metrics->add_early_proofs(1);
   frontier->verified(d.index);
   promote();
@@ -486,17 +490,14 @@ void ElectionLedger::Impl::end_early_proofs(const Digest& entry_id, bool ok) {
     if (it == early_proofs.end()) return;
     waiting = std::move(it->second.waiting);
     if (ok && waiting.empty()) {
-      it->second.done = true;  // for the catch-up that brings the entry back
-      it->second.ok = true;
+      it->second.passed = true;  // for the catch-up that brings the entry back
     } else {
       early_proofs.erase(it);  // resolved now, or useless (the remote path checks itself)
     }
   }
   for (auto& d : waiting) {
     if (ok) {
-      if (metrics) metrics->add_early_proofs(1);
-      frontier->verified(d.index);
-      promote();
+      verified_early(d);
     } else {
       post_proof_check(std::move(d));
     }

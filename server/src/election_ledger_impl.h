@@ -334,8 +334,7 @@ struct ElectionLedger::Impl {
   // back in the catch-up, check_proofs_later() takes that verdict instead of checking again
   // (and waits for it if it is not in yet). Keyed by the entry's SHA-256.
   struct EarlyProofs {
-    bool done = false;
-    bool ok = false;
+    bool passed = false;            // the verdict is in and passed (a failed one is erased at once)
     std::vector<Deferred> waiting;  // remote entries whose check waits for the verdict
   };
   static constexpr std::size_t kMaxEarlyProofs = 4096;
@@ -347,6 +346,8 @@ struct ElectionLedger::Impl {
   void end_early_proofs(const Digest& entry_id, bool ok);
   // Forgets an entry nobody waits for (it was appended here after all, or refused).
   void drop_early_proofs(const Digest& entry_id);
+  // A remote entry whose proofs passed the early check: verified without checking again.
+  void verified_early(const Deferred& d);
   // Proof checks posted and not finished: ~Impl waits for them.
   Mutex jobs_mu;
   CondVar jobs_cv;

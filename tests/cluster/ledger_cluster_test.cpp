@@ -357,6 +357,11 @@ void LedgerCluster::run(Kill kill, bool one_appender) {
                     counter(2, "tabella_ledger_entries_appended_total"),
                 0)
           << "nodes 1 and 2 appended nothing themselves while the appender was down";
+      // After the first refused connection each left the appender alone for a while (2 s)
+      // instead of trying it for every entry.
+      const std::string declined = "tabella_ledger_forwarded_total{outcome=\"declined\"}";
+      EXPECT_GT(counter(1, declined) + counter(2, declined), 0)
+          << "nodes 1 and 2 tried the dead appender for every entry";
     }
     start_node(killed);
     node_dead = false;
@@ -730,6 +735,28 @@ TEST_F(LedgerCluster, AnAppenderStoringABallotWithBadProofsIsCaughtByTheForwardi
   EXPECT_EQ(counter(1, "tabella_ledger_early_proofs_total"), 0);
   EXPECT_EQ(json::parse(c.get("/v1/status")->body)["size"], honest);
   EXPECT_EQ(c.get("/v1/receipt?index=" + std::to_string(honest))->status, 404u);
+}
+
+// An appender whose 200 carries no index (not JSON here) gives no usable answer: the forwarding
+// node handles every entry itself, and counts each as "failed", not as stored by the appender.
+TEST_F(LedgerCluster, AnAppenderReplyWithoutAnIndexIsNoAnswer) {
+  auto sim = elect(1, 2);
+  FakeAppender garbled([](const std::string&) { return std::string("stored, trust me"); });
+  start_node(0);
+  start_node(1, {"--cluster-appender", garbled.url()});
+  ASSERT_FALSE(HasFailure());
+  const std::size_t n = sim.find(record::EntryType::kCastBallot) + 2;
+  for (std::size_t i = 0; i < n; ++i) {
+    bool refused = false;
+    auto reply = post_once(1, sim.entries[i], &refused);
+    ASSERT_TRUE(reply) << "entry " << i;
+    EXPECT_EQ((*reply)["index"], i);
+  }
+  EXPECT_EQ(garbled.answered(), static_cast<int>(n));
+  EXPECT_EQ(counter(1, "tabella_ledger_forwarded_total{outcome=\"failed\"}"),
+            static_cast<long long>(n));
+  EXPECT_EQ(counter(1, "tabella_ledger_forwarded_total{outcome=\"stored\"}"), 0);
+  EXPECT_EQ(counter(1, "tabella_ledger_entries_appended_total"), static_cast<long long>(n));
 }
 
 }  // namespace

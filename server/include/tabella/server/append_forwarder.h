@@ -53,21 +53,13 @@ class AppendForwarder {
 
   // Queues `body` (a POST /v1/entries body) for the appender. False, and `done` not called,
   // while the appender cools down after a failure, when too many wait, or when stopping.
+  // Counted in /metrics: tabella_ledger_forwarded_total{outcome="stored"|"failed"|"declined"}.
   bool forward(std::string body, Done done);
-
-  const std::string& url() const;
-  // Counters, also in /metrics as tabella_ledger_forwarded_total{outcome=...}.
-  std::uint64_t stored() const;    // answered 200 with an index
-  std::uint64_t declined() const;  // forward() returned false
-  std::uint64_t failed() const;    // no usable answer
 
  private:
   struct Impl;
   explicit AppendForwarder(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
-
-// The index and duplicate flag of a POST /v1/entries 200 body, or an error naming the member.
-Result<AppenderReply> parse_appender_reply(std::string_view body);
 
 }  // namespace tabella::server
