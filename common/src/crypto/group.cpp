@@ -6,11 +6,13 @@
 #include <openssl/obj_mac.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
 
 #include "group_internal.h"
+#include "p256_sqrt.h"
 #include "tabella/util/canonical.h"
 
 namespace tabella {
@@ -25,27 +27,22 @@ namespace {
 struct Group {
   EC_GROUP* group = nullptr;
   BIGNUM* order = nullptr;
-  // For decoding compressed points (Point::decode): the field prime p, the curve's b, the
-  // square-root exponent (p + 1) / 4 (p = 3 mod 4) and a Montgomery context for p, set up once
-  // instead of once per square root as BN_mod_sqrt does. Read-only after construction.
+  // For decoding compressed points (Point::decode): the field prime p, the curve's b and a
+  // Montgomery context for p, set up once. Read-only after construction.
   BIGNUM* p = nullptr;
   BIGNUM* b = nullptr;
-  BIGNUM* sqrt_exp = nullptr;
   BN_MONT_CTX* mont = nullptr;
   Group() {
     group = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
     order = BN_new();
     p = BN_new();
     b = BN_new();
-    sqrt_exp = BN_new();
     mont = BN_MONT_CTX_new();
     BIGNUM* a = BN_new();
-    if (group == nullptr || order == nullptr || p == nullptr || b == nullptr ||
-        sqrt_exp == nullptr || mont == nullptr || a == nullptr ||
-        EC_GROUP_get_order(group, order, nullptr) != 1 ||
+    if (group == nullptr || order == nullptr || p == nullptr || b == nullptr || mont == nullptr ||
+        a == nullptr || EC_GROUP_get_order(group, order, nullptr) != 1 ||
         EC_GROUP_get_curve(group, p, a, b, nullptr) != 1 || BN_mod_word(p, 4) != 3 ||
-        BN_copy(sqrt_exp, p) == nullptr || BN_add_word(sqrt_exp, 1) != 1 ||
-        BN_rshift(sqrt_exp, sqrt_exp, 2) != 1 || BN_MONT_CTX_set(mont, p, bn_ctx()) != 1) {
+        BN_MONT_CTX_set(mont, p, bn_ctx()) != 1) {
       crypto_fail("P-256 group setup");
     }
     BN_free(a);  // a = -3: the decoder computes x^3 - 3x + b
@@ -55,7 +52,6 @@ struct Group {
     BN_free(order);
     BN_free(p);
     BN_free(b);
-    BN_free(sqrt_exp);
     BN_MONT_CTX_free(mont);
   }
 };
@@ -384,6 +380,16 @@ const Point& Point::generator() {
   return g;
 }
 
+namespace {
+// y = rhs^((p+1)/4) for 0 <= rhs < p.
+bool sqrt_candidate(const BIGNUM* rhs, BIGNUM* y) {
+  std::array<std::uint8_t, 32> a{};
+  if (BN_bn2binpad(rhs, a.data(), 32) != 32) return false;
+  const auto root = detail::p256_sqrt_candidate(a);
+  return BN_bin2bn(root.data(), 32, y) != nullptr;
+}
+}  // namespace
+
 Result<Point> Point::decode(ByteView bytes) {
   if (bytes.size() != kSize) {
     return make_error(
@@ -397,10 +403,10 @@ Result<Point> Point::decode(ByteView bytes) {
     return make_error(ErrorCode::kInvalidEncoding, "point prefix must be 0x02 or 0x03, got 0x" +
                                                        tabella::to_hex(bytes.first(1)));
   }
-  // y = sqrt(x^3 - 3x + b) mod p as rhs^((p+1)/4), with the group's cached Montgomery context;
-  // the result is then checked by squaring. EC_POINT_oct2point does the same through
-  // BN_mod_sqrt, which sets up a Montgomery context for p at every call (docs/benchmarks.md,
-  // "Decoding points"). Not constant-time: the bytes are public (a record, a request).
+  // y = sqrt(x^3 - 3x + b) mod p as rhs^((p+1)/4) by p256_sqrt_candidate, then checked by
+  // squaring with OpenSSL's arithmetic. EC_POINT_oct2point computes the same root through
+  // BN_mod_sqrt, generic and 3-4x slower (docs/benchmarks.md, "Decoding points"). Not
+  // constant-time: the bytes are public (a record, a request).
   const detail::Group& gr = detail::group();
   BN_CTX* ctx = bn_ctx();
   BN_CTX_start(ctx);
@@ -420,9 +426,8 @@ Result<Point> Point::decode(ByteView bytes) {
         BN_from_montgomery(rhs, rhs, gr.mont, ctx) != 1 ||        // x^3
         BN_mod_sub(rhs, rhs, x, gr.p, ctx) != 1 || BN_mod_sub(rhs, rhs, x, gr.p, ctx) != 1 ||
         BN_mod_sub(rhs, rhs, x, gr.p, ctx) != 1 || BN_mod_add(rhs, rhs, gr.b, gr.p, ctx) != 1 ||
-        BN_mod_exp_mont(y, rhs, gr.sqrt_exp, gr.p, ctx, gr.mont) != 1 ||
-        BN_mod_mul_montgomery(t, y, y, gr.mont, ctx) != 1 ||  // y^2 / R
-        BN_to_montgomery(t, t, gr.mont, ctx) != 1) {          // y^2
+        !sqrt_candidate(rhs, y) || BN_mod_mul_montgomery(t, y, y, gr.mont, ctx) != 1 ||  // y^2 / R
+        BN_to_montgomery(t, t, gr.mont, ctx) != 1) {                                     // y^2
       crypto_fail("point decompression");
     }
     if (BN_cmp(t, rhs) != 0) {
