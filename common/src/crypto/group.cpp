@@ -405,8 +405,8 @@ Result<Point> Point::decode(ByteView bytes) {
   }
   // y = sqrt(x^3 - 3x + b) mod p as rhs^((p+1)/4) by p256_sqrt_candidate, then checked by
   // squaring with OpenSSL's arithmetic. EC_POINT_oct2point computes the same root through
-  // BN_mod_sqrt, generic and 3-4x slower (docs/benchmarks.md, "Decoding points"). Not
-  // constant-time: the bytes are public (a record, a request).
+  // BN_mod_sqrt, generic and slower (docs/benchmarks.md, "Decoding points"). Not constant-time:
+  // the bytes are public (a record, a request).
   const detail::Group& gr = detail::group();
   BN_CTX* ctx = bn_ctx();
   BN_CTX_start(ctx);
