@@ -116,6 +116,7 @@ struct Committer::Impl {
   std::atomic<bool> disk_full{false};
   std::atomic<std::int64_t> next_probe{0};  // steady_clock ticks
   std::optional<Error> disk_error;          // committer thread
+  bool won_last = false;  // committer thread: this node's last cluster append won the compare
   Mutex join_mu;
   std::thread thread TABELLA_GUARDED_BY(join_mu);
 
@@ -323,6 +324,17 @@ struct Committer::Impl {
   void process(std::vector<Pending>& batch) {
     if (!disk_allows(batch)) return;
     std::optional<std::uint64_t> known = yield_if_contended();
+    // No catch-up first when this node's previous append won and nothing says the cluster
+    // grew since: not another node's win (`known`), not an entry another node stored for us.
+    if (options.remote != nullptr && options.optimistic_append && won_last && !known &&
+        !fatal_error() &&
+        std::none_of(batch.begin(), batch.end(), [](const Pending& p) { return p.stored; })) {
+      if (process_once(batch, /*last=*/false, /*optimistic=*/true)) {
+        if (metrics) metrics->add_optimistic_appends(true);
+        return;
+      }
+      if (metrics) metrics->add_optimistic_appends(false);
+    }
     auto unreachable_since = std::chrono::steady_clock::now();
     auto backoff = std::chrono::milliseconds(25);
     for (std::size_t attempt = 0;; ++attempt) {
@@ -358,8 +370,12 @@ struct Committer::Impl {
   }
 
   // One attempt; returns false (callbacks not run) when the append lost a cluster race and
-  // `last` is false.
-  bool process_once(std::vector<Pending>& batch, bool last) {
+  // `last` is false. `optimistic`: the local copy was not caught up first, so it may lag the
+  // cluster log. What was validated against it stands only if an append then won the compare
+  // on P size (the copy was the cluster's): when nothing is appended but something was
+  // refused, or the append fails for any reason, it returns false for a catch-up and a second
+  // validation instead of answering.
+  bool process_once(std::vector<Pending>& batch, bool last, bool optimistic = false) {
     // Per request: the outcome to deliver after the commit. For accepted entries the index is
     // filled in from the storage's answer; for in-batch duplicates it points at the first copy.
     struct Slot {
@@ -418,6 +434,7 @@ struct Committer::Impl {
       entries.push_back(batch[i].entry);  // kept for a retry after a cluster conflict
     }
 
+    if (optimistic && entries.empty() && rejected > 0) return false;
     std::vector<std::uint64_t> positions;
     std::optional<Error> commit_error;
     if (!entries.empty()) {
@@ -435,6 +452,7 @@ struct Committer::Impl {
         // Someone else appended: positions differ from what validation assumed.
         r = make_error(ErrorCode::kConflict, "the log grew outside this committer");
       }
+      if (options.remote != nullptr) won_last = r.ok();
       if (r) {
         positions = std::move(*r);
         if (metrics) {
@@ -449,7 +467,7 @@ struct Committer::Impl {
           metrics->add_stage_seconds("failed_commit_wall", took.count());
         }
         hooks.after_commit(Status(r.error()));
-        if (!last && r.error().reason == ErrorReason::kAppendRace) {
+        if (optimistic || (!last && r.error().reason == ErrorReason::kAppendRace)) {
           return false;  // another node appended first: catch up and validate again
         }
       }

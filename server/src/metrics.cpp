@@ -131,6 +131,15 @@ std::string Metrics::render() const {
           "Remote entries whose proofs this node had checked before they came back from the "
           "cluster log (ballots it sent on to the appender): not checked again.",
           early_proofs_.load());
+  out +=
+      "# HELP tabella_ledger_optimistic_appends_total Cluster batches appended without asking "
+      "the cluster its size first (won), or caught up and validated again after all (retried).\n"
+      "# TYPE tabella_ledger_optimistic_appends_total counter\n"
+      "tabella_ledger_optimistic_appends_total{outcome=\"won\"} " +
+      std::to_string(optimistic_won_.load()) +
+      "\n"
+      "tabella_ledger_optimistic_appends_total{outcome=\"retried\"} " +
+      std::to_string(optimistic_retried_.load()) + "\n";
   counter(out, "tabella_ledger_rejected_appends_total", "Appends refused by the validator.",
           rejected_.load());
   counter(out, "tabella_ledger_ballots_total", "Ballots appended (cast and challenged).",

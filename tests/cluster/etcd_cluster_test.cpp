@@ -24,6 +24,7 @@
 #include "tabella/record/state.h"
 #include "tabella/server/committer.h"
 #include "tabella/server/etcd/etcd_storage.h"
+#include "tabella/server/metrics.h"
 #include "tabella/server/sqlite_storage.h"
 
 namespace tabella::server::etcd {
@@ -332,8 +333,15 @@ class CostHooks final : public BatchHooks {
 class StorageRemote final : public RemoteLog {
  public:
   explicit StorageRemote(EtcdStorage& s) : s_(s) {}
-  Result<std::uint64_t> cluster_size() override { return s_.cluster_size(); }
-  Result<std::uint64_t> catch_up_target() override { return s_.catch_up_target(); }
+  Result<std::uint64_t> cluster_size() override {
+    ++size_reads;
+    return s_.cluster_size();
+  }
+  Result<std::uint64_t> catch_up_target() override {
+    ++size_reads;
+    return s_.catch_up_target();
+  }
+  std::atomic<int> size_reads{0};  // what the committer asked before its appends
   bool take_contended() override { return s_.take_contended(); }
   Result<std::vector<Bytes>> fetch_remote(std::size_t max) override { return s_.fetch_remote(max); }
   Status apply_remote(std::uint64_t first, std::vector<Bytes> entries, BatchEffects fx) override {
@@ -422,6 +430,172 @@ TEST_F(EtcdCluster, TwoAppendingNodesBothMakeProgress) {
   auto size = storages[0]->cluster_size();
   ASSERT_TRUE(size.ok());
   EXPECT_EQ(*storages[0]->read_range(0, *size), *storages[1]->read_range(0, *size));
+}
+
+// A chain rule like a kiosk's: entry "k-N" is accepted only right after "k-(N-1)" (N = 0 starts
+// chain k), through the state the committer keeps with the log, for local and remote entries.
+class ChainHooks final : public BatchHooks {
+ public:
+  Status validate(ByteView entry, const Prepared&, BatchView& view) override {
+    const std::string e = to_string(entry);
+    const auto dash = e.rfind('-');
+    const std::string key = "chain:" + e.substr(0, dash);
+    const std::string n = e.substr(dash + 1);
+    auto last = view.get_state(key);
+    if (!last) return last.error();
+    const std::string expected =
+        *last ? std::to_string(std::stoi(to_string(**last)) + 1) : std::string("0");
+    if (n != expected) {
+      return make_error(ErrorCode::kConflict, e + " does not follow chain " + key);
+    }
+    view.put_state(key, Bytes(n.begin(), n.end()));
+    return Status::success();
+  }
+  void before_commit(std::uint64_t, const std::vector<Bytes>&, BatchView&) override {}
+  void after_commit(const Status&) override {}
+};
+
+Result<AppendOutcome> submit_and_wait(Committer& c, const std::string& e) {
+  std::promise<Result<AppendOutcome>> done;
+  c.submit(Bytes(e.begin(), e.end()), nullptr,
+           [&done](Result<AppendOutcome> r) { done.set_value(std::move(r)); });
+  return done.get_future().get();
+}
+
+// A node whose appends keep winning appends its next batch without asking the cluster its size
+// first: one etcd round trip per batch fewer (the compare on P size guards the append).
+TEST_F(EtcdCluster, AWinningAppenderAsksTheClusterNothingBeforeItsNextBatch) {
+  for (bool optimistic : {true, false}) {
+    SCOPED_TRACE(optimistic ? "optimistic" : "catch-up first");
+    auto storage = open_node(optimistic ? 0 : 1);
+    StorageRemote remote(*storage);
+    ChainHooks hooks;
+    Metrics metrics;
+    Committer::Options o;
+    o.remote = &remote;
+    o.optimistic_append = optimistic;
+    Committer committer(*storage, hooks, o, &metrics);
+    const std::string chain = optimistic ? "lone" : "careful";
+    for (int i = 0; i < 20; ++i) {
+      auto r = submit_and_wait(committer, chain + "-" + std::to_string(i));
+      ASSERT_TRUE(r.ok()) << r.error().describe();
+      EXPECT_EQ(r->index, static_cast<std::uint64_t>(optimistic ? i : 20 + i));
+      EXPECT_FALSE(r->duplicate);
+    }
+    const std::string text = metrics.render();
+    if (optimistic) {
+      EXPECT_EQ(remote.size_reads.load(), 1);  // the first batch only
+      EXPECT_NE(text.find("tabella_ledger_optimistic_appends_total{outcome=\"won\"} 19"),
+                std::string::npos);
+    } else {
+      EXPECT_EQ(remote.size_reads.load(), 20);
+      EXPECT_NE(text.find("tabella_ledger_optimistic_appends_total{outcome=\"won\"} 0"),
+                std::string::npos);
+    }
+  }
+}
+
+// The other side: the cluster grew behind a node's back (another node appended; no watch tells
+// it). Its optimistic batch was validated against a stale copy, so a refusal must not reach the
+// client and an "accepted" entry must not be appended twice: the entry that only follows its
+// chain after the other node's entries is accepted after a catch-up, the entry the other node
+// already stored is acknowledged at the other node's index, not appended twice.
+TEST_F(EtcdCluster, AnOptimisticBatchOverAStaleCopyIsValidatedAgainAfterACatchUp) {
+  auto s0 = open_node(0);
+  auto s1 = open_node(1);
+  StorageRemote r0(*s0), r1(*s1);
+  ChainHooks h0, h1;
+  Metrics metrics;
+  Committer::Options o;
+  o.remote = &r0;
+  Committer c0(*s0, h0, o, &metrics);
+  o.remote = &r1;
+  Committer c1(*s1, h1, o);
+  for (const char* e : {"k-0", "k-1"}) {
+    auto r = submit_and_wait(c0, e);
+    ASSERT_TRUE(r.ok()) << r.error().describe();
+  }
+  // Node 1 catches up and extends the chain; node 0's copy now lags by two entries.
+  ASSERT_TRUE(submit_and_wait(c1, "k-2").ok());
+  auto other = submit_and_wait(c1, "other-0");
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(other->index, 3u);
+  const int reads_before = r0.size_reads.load();
+
+  // Against node 0's stale copy "k-3" does not follow k-1: refused there, accepted after.
+  auto k3 = submit_and_wait(c0, "k-3");
+  ASSERT_TRUE(k3.ok()) << "a refusal made against a stale copy reached the client: "
+                       << k3.error().describe();
+  EXPECT_EQ(k3->index, 4u);
+  EXPECT_FALSE(k3->duplicate);
+  EXPECT_GT(r0.size_reads.load(), reads_before);  // it did catch up
+
+  // Node 1 appends again; node 0 is sent the same bytes (a kiosk retrying elsewhere). Its append
+  // at 5 loses the compare and finds these very bytes there: acknowledged at 5, not appended
+  // again (as the answer to a retried transaction would be).
+  auto o1 = submit_and_wait(c1, "other-1");
+  ASSERT_TRUE(o1.ok());
+  EXPECT_EQ(o1->index, 5u);
+  auto again = submit_and_wait(c0, "other-1");
+  ASSERT_TRUE(again.ok()) << again.error().describe();
+  EXPECT_EQ(again->index, 5u);
+
+  // The cluster grows again; node 0's next optimistic append loses the race for real and goes
+  // after node 1's entry.
+  ASSERT_TRUE(submit_and_wait(c1, "other-2").ok());
+  auto fresh = submit_and_wait(c0, "fresh-0");
+  ASSERT_TRUE(fresh.ok()) << fresh.error().describe();
+  EXPECT_EQ(fresh->index, 7u);
+
+  // A genuine refusal is still delivered (after a catch-up confirmed it).
+  auto bad = submit_and_wait(c0, "k-9");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("does not follow"), std::string::npos);
+
+  const std::string text = metrics.render();
+  EXPECT_NE(text.find("tabella_ledger_optimistic_appends_total{outcome=\"retried\"} 3"),
+            std::string::npos)
+      << text;  // k-3, fresh-0, k-9
+  // Node 0's copy equals the cluster log: 8 entries, none twice.
+  auto size = s0->cluster_size();
+  ASSERT_TRUE(size.ok());
+  EXPECT_EQ(*size, 8u);
+  ASSERT_TRUE(catch_up(*s0).ok());
+  ASSERT_TRUE(catch_up(*s1).ok());
+  auto log0 = s0->read_range(0, 8);
+  ASSERT_TRUE(log0.ok());
+  EXPECT_EQ(*log0, *s1->read_range(0, 8));
+  std::set<Bytes> distinct(log0->begin(), log0->end());
+  EXPECT_EQ(distinct.size(), 8u);
+}
+
+// The watch wakes a node's committer only for growth it has not seen: a node appending alone is
+// not woken by its own appends (each wake-up of an idle committer costs a catch-up round trip),
+// the other node is, and a node is again once the other appends.
+TEST_F(EtcdCluster, ANodeIsWokenByOtherNodesAppendsNotByItsOwn) {
+  std::unique_ptr<EtcdStorage> nodes[2] = {open_node(0), open_node(1)};
+  std::atomic<int> woken[2] = {0, 0};
+  for (int n : {0, 1}) nodes[n]->set_remote_listener([&woken, n] { ++woken[n]; });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the watch streams are up
+  // Node 0 appends 10 entries one by one, then node 1 (caught up) does.
+  for (int appender : {0, 1}) {
+    SCOPED_TRACE("appending: node " + std::to_string(appender));
+    ASSERT_TRUE(catch_up(*nodes[appender]).ok());
+    const int before[2] = {woken[0].load(), woken[1].load()};
+    for (int i = 0; i < 10; ++i) {
+      std::string e = "node" + std::to_string(appender) + "-" + std::to_string(i);
+      ASSERT_TRUE(nodes[appender]->append_batch({Bytes(e.begin(), e.end())}, {}).ok());
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const int own = woken[appender].load() - before[appender];
+    const int other = woken[1 - appender].load() - before[1 - appender];
+    std::printf("10 appends by node %d: it was woken %d times, the other node %d times\n", appender,
+                own, other);
+    EXPECT_LE(own, 2);    // a watch stream's end (once a second) still wakes it
+    EXPECT_GE(other, 5);  // an event per append, but a message may carry several
+  }
+  for (auto& node : nodes) node->set_remote_listener(nullptr);
 }
 
 // Sockets of this machine (any state, TIME_WAIT included) with one end on one of `ports`.

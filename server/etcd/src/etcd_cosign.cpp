@@ -166,7 +166,7 @@ void EtcdCosignShare::run() {
 // runner on every change and whenever the watch stream ends (EtcdStorage::watch).
 void EtcdCosignShare::watch() {
   storage_.watch(
-      prefix_ + "cosigned", prefix_ + "cosignes", [this] { wake(); },
+      prefix_ + "cosigned", prefix_ + "cosignes", [this](std::string_view) { wake(); },
       [this] { return !stopping_.load(); });
 }
 

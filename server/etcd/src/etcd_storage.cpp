@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "etcd_json.h"
 #include "tabella/http/client.h"
@@ -196,6 +197,7 @@ Result<std::unique_ptr<EtcdStorage>> EtcdStorage::open(EtcdOptions options,
                         "data-dir");
     }
   }
+  s->known_size_ = *n;
   if (s->options_.watch) {
     s->watcher_ = std::thread([p = s.get()] { p->watch_loop(); });
   }
@@ -302,6 +304,7 @@ Result<std::vector<std::uint64_t>> EtcdStorage::append_batch(std::vector<Bytes> 
         {json{{"requestPut", {{"key", b64(prefix() + "contend")}, {"value", b64("")}}}},
          Client::log_range_op(prefix(), pos, std::max(j - i, options_.prefetch_entries)),
          json{{"requestRange", {{"key", b64(prefix() + "size")}}}}});
+    own_target_ = pos + (j - i);
     auto doc = client_->call(
         "/v3/kv/txn", json{{"compare", compare}, {"success", success}, {"failure", failure}});
     ++txns_;
@@ -339,6 +342,7 @@ Result<std::vector<std::uint64_t>> EtcdStorage::append_batch(std::vector<Bytes> 
     i = j;
   }
   // Committed in the cluster: now the local copy, with the effects, in one transaction.
+  if (pos > known_size_.load()) known_size_ = pos;
   auto local = local_->append_batch(std::move(entries), std::move(effects));
   if (!local) {
     return make_error(ErrorCode::kIo,
@@ -412,8 +416,10 @@ Status EtcdStorage::apply_remote(std::uint64_t first_index, std::vector<Bytes> e
       return make_error(ErrorCode::kConflict, "the entries differ from the cluster's", "etcd");
     }
   }
+  const std::uint64_t end = first_index + entries.size();
   auto r = local_->append_batch(std::move(entries), std::move(effects));
   if (!r) return r.error();
+  if (end > known_size_.load()) known_size_ = end;
   return Status::success();
 }
 
@@ -462,7 +468,7 @@ void EtcdStorage::set_remote_listener(std::function<void()> listener) {
 }
 
 void EtcdStorage::watch(const std::string& key, const std::string& range_end,
-                        const std::function<void()>& on_change,
+                        const std::function<void(std::string_view)>& on_change,
                         const std::function<bool()>& running) const {
   std::size_t member = 0;
   json create{{"key", b64(key)}};
@@ -476,14 +482,14 @@ void EtcdStorage::watch(const std::string& key, const std::string& range_end,
     auto st = watcher.stream(
         http::Request{"POST", "/v3/watch", body, "application/json", {}},
         [&](std::string_view data) {
-          if (data.find("\"events\"") != std::string_view::npos) on_change();
+          if (data.find("\"events\"") != std::string_view::npos) on_change(data);
           return running();
         },
         running);
     if (!running()) break;
     // Idle timeouts end the stream every second; a failure moves to the next member. Either
     // way, tell the caller once (a change may have happened while not watching).
-    on_change();
+    on_change({});
     if (!st.ok()) {
       ++member;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -491,10 +497,45 @@ void EtcdStorage::watch(const std::string& key, const std::string& range_end,
   }
 }
 
+namespace {
+
+// The largest P size in a watch message's events; none when it cannot be read (the caller then
+// assumes the log grew).
+std::optional<std::uint64_t> size_in_events(std::string_view message) {
+  std::optional<std::uint64_t> largest;
+  while (!message.empty()) {
+    const auto nl = message.find('\n');
+    const std::string_view line = message.substr(0, nl);
+    message.remove_prefix(nl == std::string_view::npos ? message.size() : nl + 1);
+    if (line.find_first_not_of(" \r\t") == std::string_view::npos) continue;
+    const json doc = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (doc.is_discarded() || !doc.is_object()) return std::nullopt;
+    const json& result = doc.contains("result") ? doc["result"] : doc;
+    if (!result.is_object() || !result.contains("events")) continue;
+    for (const auto& event : result["events"]) {
+      if (!event.is_object() || !event.contains("kv")) return std::nullopt;
+      auto size = size_of(json{{"kvs", json::array({event["kv"]})}});
+      if (!size) return std::nullopt;
+      largest = std::max(largest.value_or(0), *size);
+    }
+  }
+  return largest;
+}
+
+}  // namespace
+
 void EtcdStorage::watch_loop() {
   watch(
       prefix() + "size", "",
-      [this] {
+      [this](std::string_view message) {
+        if (!message.empty()) {
+          // This node's own append, or entries it already has: nothing to catch up with. (An
+          // event for the size its append in flight would make, from another node's append
+          // that won instead, is skipped too: that append's lost compare makes the committer
+          // catch up anyway.)
+          auto size = size_in_events(message);
+          if (size && (*size <= known_size_.load() || *size == own_target_.load())) return;
+        }
         MutexLock lock(listener_mu_);
         if (listener_) listener_();
       },

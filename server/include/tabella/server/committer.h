@@ -145,6 +145,13 @@ class Committer {
     // this one, the next batch first waits until another node appended (the cluster log grew
     // past this node's copy) or at most this long.
     std::chrono::milliseconds contention_yield{200};
+    // Cluster mode: after this node's previous append won, append the next batch without
+    // first asking the cluster its size (one etcd round trip per batch, where a single
+    // appender spends it for nothing). The compare on P size still decides: if the cluster
+    // grew meanwhile the append loses and the batch is caught up and validated again, and a
+    // refusal is only delivered once an append confirmed the copy it was made against
+    // (Impl::process_once).
+    bool optimistic_append = true;
     // Group commit under load: when entries arrived while the previous batch was being
     // committed (concurrent clients), and fewer than linger_target are queued, the committer
     // waits up to `linger` for more before it starts the next transaction. A transaction with

@@ -53,6 +53,9 @@ class Metrics {
   // Entries that reached the proof stage (every cheaper check passed first).
   void add_proof_checks(std::uint64_t n) { proof_checks_ += n; }
   void add_early_proofs(std::uint64_t n) { early_proofs_ += n; }
+  // Cluster mode: a batch appended without a catch-up first (won), or caught up and validated
+  // again after all (retried: the cluster had grown, or something was refused).
+  void add_optimistic_appends(bool won) { (won ? optimistic_won_ : optimistic_retried_) += 1; }
   std::uint64_t proof_checks() const { return proof_checks_.load(); }
   void add_rejected(std::uint64_t n) { rejected_ += n; }
   void add_commit_failures(std::uint64_t n) { commit_failures_ += n; }
@@ -103,6 +106,8 @@ class Metrics {
   std::atomic<std::uint64_t> duplicates_{0};
   std::atomic<std::uint64_t> proof_checks_{0};
   std::atomic<std::uint64_t> early_proofs_{0};
+  std::atomic<std::uint64_t> optimistic_won_{0};
+  std::atomic<std::uint64_t> optimistic_retried_{0};
   std::atomic<std::uint64_t> rejected_{0};
   std::atomic<std::uint64_t> commit_failures_{0};
   std::atomic<std::uint64_t> rollbacks_{0};

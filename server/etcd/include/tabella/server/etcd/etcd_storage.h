@@ -21,7 +21,8 @@
 // with its effects, so a receipt never precedes the cluster commit.
 //
 // A watcher thread follows P size (POST /v3/watch) and calls the remote listener whenever the
-// cluster log grows, so an idle node catches up without polling.
+// cluster log grows past what this node holds (not for its own appends), so an idle node
+// catches up without polling.
 //
 // Endpoints are tried in turn (the last one that answered first); a member that is down or
 // answers 5xx (e.g. "leader changed") is skipped until each has failed within the timeout.
@@ -114,7 +115,10 @@ class EtcdStorage final : public Storage {
   // this node's own lost race): the committer then lets the others append first
   // (Committer::Options::contention_yield).
   bool take_contended();
-  // Called from the watcher thread when the cluster log grew. Set before serving.
+  // Called from the watcher thread when the cluster log grew past what this node knows it to
+  // hold: not for the growth of this node's own appends, nor of entries it already applied
+  // (the watch event's P size tells). Also once after every watch stream end. Set before
+  // serving.
   void set_remote_listener(std::function<void()> listener);
 
   // One request to etcd's JSON gateway (path like "/v3/kv/range") with the same failover and
@@ -122,11 +126,13 @@ class EtcdStorage final : public Storage {
   Result<nlohmann::json> gateway(const std::string& path, const nlohmann::json& body);
   const EtcdOptions& options() const { return options_; }
   // Follows the keys [key, range_end) (range_end empty: key alone) with POST /v3/watch, on one
-  // member after another when a stream fails, until running() is false. Calls on_change for
-  // every message with events and once after every stream end (a change may have happened
-  // while not watching; a stream idle for a second ends). Blocks: run it on a thread of its own.
+  // member after another when a stream fails, until running() is false. Calls on_change with
+  // every message with events, and with an empty message once after every stream end (a change
+  // may have happened while not watching; a stream idle for a second ends). Blocks: run it on a
+  // thread of its own.
   void watch(const std::string& key, const std::string& range_end,
-             const std::function<void()>& on_change, const std::function<bool()>& running) const;
+             const std::function<void(std::string_view message)>& on_change,
+             const std::function<bool()>& running) const;
 
   // Counters for metrics and benchmarks.
   std::uint64_t txn_count() const { return txns_.load(); }
@@ -149,6 +155,10 @@ class EtcdStorage final : public Storage {
   std::atomic<bool> stopping_{false};
   std::thread watcher_;
   std::atomic<std::uint64_t> txns_{0}, conflicts_{0};
+  // For the watch: a cluster size this node's local copy reached (its own won appends, the
+  // remote entries it applied), and the size its append in flight would make.
+  std::atomic<std::uint64_t> known_size_{0};
+  std::atomic<std::uint64_t> own_target_{0};
   std::atomic<std::uint64_t> contend_revision_{0};  // P contend's mod_revision at the last append
   std::atomic<bool> contended_{false};
   // The revision at which this node's last lost append wrote P contend.
