@@ -321,8 +321,35 @@ struct Committer::Impl {
     }
   }
 
+  // Cluster mode: a batch of entries the appender stored for this node (submit_stored) that the
+  // local copy already holds, because a catch-up the watch started brought them, is answered
+  // from the copy without asking the cluster again. Returns false (callbacks not run) unless
+  // every entry is such an entry.
+  bool answer_stored_from_copy(std::vector<Pending>& batch) {
+    if (options.remote == nullptr || fatal_error()) return false;
+    std::vector<AppendOutcome> found;
+    for (const auto& p : batch) {
+      if (!p.stored) return false;
+      const Digest hash = sha256(p.entry);
+      auto at = storage.find_by_hash(hash);
+      if (!at || !*at) return false;
+      found.push_back(AppendOutcome{**at, /*duplicate=*/true, hash});
+    }
+    if (metrics) metrics->add_duplicates(found.size());
+    {
+      MutexLock lock(mu);
+      idle = true;
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      AppendCallback done = std::move(batch[i].done);
+      done(found[i]);
+    }
+    return true;
+  }
+
   void process(std::vector<Pending>& batch) {
     if (!disk_allows(batch)) return;
+    if (answer_stored_from_copy(batch)) return;
     std::optional<std::uint64_t> known = yield_if_contended();
     // No catch-up first when this node's previous append won and nothing says the cluster
     // grew since: not another node's win (`known`), not an entry another node stored for us.
