@@ -587,7 +587,7 @@ TEST_F(EtcdCluster, StoredEntriesTheCopyHoldsAreAnsweredWithoutAskingTheCluster)
     const std::string e = "fwd-" + std::to_string(i);
     ASSERT_TRUE(s0->append_batch({Bytes(e.begin(), e.end())}, {}).ok());
     // Node 1's watch brings the entry into its copy.
-    for (int k = 0; k < 200 && *s1->size() < static_cast<std::uint64_t>(i + 1); ++k) {
+    for (int k = 0; k < 500 && *s1->size() < static_cast<std::uint64_t>(i + 1); ++k) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     ASSERT_EQ(*s1->size(), static_cast<std::uint64_t>(i + 1));
@@ -630,7 +630,7 @@ TEST_F(EtcdCluster, ANodeIsWokenByOtherNodesAppendsNotByItsOwn) {
     for (int i = 0; i < 10; ++i) {
       std::string e = "node" + std::to_string(appender) + "-" + std::to_string(i);
       ASSERT_TRUE(nodes[appender]->append_batch({Bytes(e.begin(), e.end())}, {}).ok());
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     const int own = woken[appender].load() - before[appender];
@@ -638,7 +638,7 @@ TEST_F(EtcdCluster, ANodeIsWokenByOtherNodesAppendsNotByItsOwn) {
     std::printf("10 appends by node %d: it was woken %d times, the other node %d times\n", appender,
                 own, other);
     EXPECT_LE(own, 2);    // a watch stream's end (once a second) still wakes it
-    EXPECT_GE(other, 5);  // an event per append, but a message may carry several
+    EXPECT_GE(other, 3);  // an event per append, but a message may carry several
   }
   for (auto& node : nodes) node->set_remote_listener(nullptr);
 }
