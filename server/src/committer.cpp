@@ -321,46 +321,30 @@ struct Committer::Impl {
     }
   }
 
-  // Cluster mode: a batch of entries the appender stored for this node (submit_stored) that the
-  // local copy already holds, because a catch-up the watch started brought them, is answered
-  // from the copy without asking the cluster again. Returns false (callbacks not run) unless
-  // every entry is such an entry.
-  bool answer_stored_from_copy(std::vector<Pending>& batch) {
-    if (options.remote == nullptr || fatal_error()) return false;
-    std::vector<AppendOutcome> found;
-    for (const auto& p : batch) {
-      if (!p.stored) return false;
-      const Digest hash = sha256(p.entry);
-      auto at = storage.find_by_hash(hash);
-      if (!at || !*at) return false;
-      found.push_back(AppendOutcome{**at, /*duplicate=*/true, hash});
-    }
-    if (metrics) metrics->add_duplicates(found.size());
-    {
-      MutexLock lock(mu);
-      idle = true;
-    }
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      AppendCallback done = std::move(batch[i].done);
-      done(found[i]);
-    }
-    return true;
+  // Cluster mode: one pass over the batch without a catch-up first (process_once's
+  // `optimistic`). Returns whether it answered the batch.
+  bool without_catch_up(std::vector<Pending>& batch) {
+    if (fatal_error()) return false;
+    const bool answered = process_once(batch, /*last=*/false, /*optimistic=*/true);
+    if (metrics) metrics->add_optimistic_appends(answered);
+    return answered;
   }
 
   void process(std::vector<Pending>& batch) {
     if (!disk_allows(batch)) return;
-    if (answer_stored_from_copy(batch)) return;
+    const auto stored = [](const Pending& p) { return p.stored; };
+    // Entries the appender stored for this node (submit_stored): a catch-up the watch started
+    // has usually brought them into the copy already, and then they are answered from it.
+    if (options.remote != nullptr && std::all_of(batch.begin(), batch.end(), stored) &&
+        without_catch_up(batch)) {
+      return;
+    }
     std::optional<std::uint64_t> known = yield_if_contended();
     // No catch-up first when this node's previous append won and nothing says the cluster
     // grew since: not another node's win (`known`), not an entry another node stored for us.
     if (options.remote != nullptr && options.optimistic_append && won_last && !known &&
-        !fatal_error() &&
-        std::none_of(batch.begin(), batch.end(), [](const Pending& p) { return p.stored; })) {
-      if (process_once(batch, /*last=*/false, /*optimistic=*/true)) {
-        if (metrics) metrics->add_optimistic_appends(true);
-        return;
-      }
-      if (metrics) metrics->add_optimistic_appends(false);
+        std::none_of(batch.begin(), batch.end(), stored) && without_catch_up(batch)) {
+      return;
     }
     auto unreachable_since = std::chrono::steady_clock::now();
     auto backoff = std::chrono::milliseconds(25);
@@ -401,7 +385,8 @@ struct Committer::Impl {
   // cluster log. What was validated against it stands only if an append then won the compare
   // on P size (the copy was the cluster's): when nothing is appended but something was
   // refused, or the append fails for any reason, it returns false for a catch-up and a second
-  // validation instead of answering.
+  // validation instead of answering. So does an entry the appender stored (submit_stored) that
+  // the copy does not hold yet.
   bool process_once(std::vector<Pending>& batch, bool last, bool optimistic = false) {
     // Per request: the outcome to deliver after the commit. For accepted entries the index is
     // filled in from the storage's answer; for in-batch duplicates it points at the first copy.
@@ -434,6 +419,7 @@ struct Committer::Impl {
         continue;
       }
       auto found = storage.find_by_hash(slot.hash);
+      if (optimistic && batch[i].stored && !(found && *found)) return false;
       if (!found) {
         slot.kind = Slot::Kind::kFailed;
         slot.error = found.error();

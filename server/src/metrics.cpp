@@ -132,8 +132,8 @@ std::string Metrics::render() const {
           "cluster log (ballots it sent on to the appender): not checked again.",
           early_proofs_.load());
   out +=
-      "# HELP tabella_ledger_optimistic_appends_total Cluster batches appended without asking "
-      "the cluster its size first (won), or caught up and validated again after all (retried).\n"
+      "# HELP tabella_ledger_optimistic_appends_total Cluster batches answered without a "
+      "catch-up first (won), or caught up and validated again after all (retried).\n"
       "# TYPE tabella_ledger_optimistic_appends_total counter\n"
       "tabella_ledger_optimistic_appends_total{outcome=\"won\"} " +
       std::to_string(optimistic_won_.load()) +

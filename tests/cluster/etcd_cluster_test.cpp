@@ -455,10 +455,15 @@ class ChainHooks final : public BatchHooks {
   void after_commit(const Status&) override {}
 };
 
-Result<AppendOutcome> submit_and_wait(Committer& c, const std::string& e) {
+// `stored`: as the entry the appender stored for this node (submit_stored).
+Result<AppendOutcome> submit_and_wait(Committer& c, const std::string& e, bool stored = false) {
   std::promise<Result<AppendOutcome>> done;
-  c.submit(Bytes(e.begin(), e.end()), nullptr,
-           [&done](Result<AppendOutcome> r) { done.set_value(std::move(r)); });
+  auto answer = [&done](Result<AppendOutcome> r) { done.set_value(std::move(r)); };
+  if (stored) {
+    c.submit_stored(Bytes(e.begin(), e.end()), answer);
+  } else {
+    c.submit(Bytes(e.begin(), e.end()), nullptr, answer);
+  }
   return done.get_future().get();
 }
 
@@ -592,10 +597,7 @@ TEST_F(EtcdCluster, StoredEntriesTheCopyHoldsAreAnsweredWithoutAskingTheCluster)
     }
     ASSERT_EQ(*s1->size(), static_cast<std::uint64_t>(i + 1));
     const int reads = r1.size_reads.load();
-    std::promise<Result<AppendOutcome>> done;
-    c1.submit_stored(Bytes(e.begin(), e.end()),
-                     [&done](Result<AppendOutcome> r) { done.set_value(std::move(r)); });
-    auto r = done.get_future().get();
+    auto r = submit_and_wait(c1, e, /*stored=*/true);
     ASSERT_TRUE(r.ok()) << r.error().describe();
     EXPECT_TRUE(r->duplicate);
     EXPECT_EQ(r->index, static_cast<std::uint64_t>(i));
@@ -605,10 +607,7 @@ TEST_F(EtcdCluster, StoredEntriesTheCopyHoldsAreAnsweredWithoutAskingTheCluster)
   s1->set_remote_listener(nullptr);
   const std::string last = "fwd-5";
   ASSERT_TRUE(s0->append_batch({Bytes(last.begin(), last.end())}, {}).ok());
-  std::promise<Result<AppendOutcome>> done;
-  c1.submit_stored(Bytes(last.begin(), last.end()),
-                   [&done](Result<AppendOutcome> r) { done.set_value(std::move(r)); });
-  auto r = done.get_future().get();
+  auto r = submit_and_wait(c1, last, /*stored=*/true);
   ASSERT_TRUE(r.ok()) << r.error().describe();
   EXPECT_TRUE(r->duplicate);
   EXPECT_EQ(r->index, 5u);

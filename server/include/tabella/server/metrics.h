@@ -53,8 +53,9 @@ class Metrics {
   // Entries that reached the proof stage (every cheaper check passed first).
   void add_proof_checks(std::uint64_t n) { proof_checks_ += n; }
   void add_early_proofs(std::uint64_t n) { early_proofs_ += n; }
-  // Cluster mode: a batch appended without a catch-up first (won), or caught up and validated
-  // again after all (retried: the cluster had grown, or something was refused).
+  // Cluster mode: a batch answered without a catch-up first (won), or caught up and validated
+  // again after all (retried: the cluster had grown, something was refused, or an entry the
+  // appender stored was not in the copy yet).
   void add_optimistic_appends(bool won) { (won ? optimistic_won_ : optimistic_retried_) += 1; }
   std::uint64_t proof_checks() const { return proof_checks_.load(); }
   void add_rejected(std::uint64_t n) { rejected_ += n; }
