@@ -173,6 +173,10 @@ void ElectionLedger::set_cluster_mode(bool cluster) {
   impl_->cluster = cluster;
 }
 
+void ElectionLedger::set_resume_totals_every(std::uint64_t entries) {
+  impl_->totals_every = std::max<std::uint64_t>(entries, 1);
+}
+
 void ElectionLedger::set_append_forwarder(AppendForwarder* forwarder) {
   impl_->forwarder = forwarder;
 }
@@ -362,7 +366,11 @@ void ElectionLedger::before_commit(std::uint64_t first_index, const std::vector<
   m.batch_tokens_registered = true;
   if (m.state.phase() == record::Phase::kOpen) {
     if (m.resume_tracking) {
-      view.put_state(std::string(kResumeTotalsKey), m.state.open_totals().encode());
+      const std::uint64_t size = m.state.size();
+      if (m.totals_stored_at == 0 || size - m.totals_stored_at >= m.totals_every.load()) {
+        view.put_state(std::string(kResumeTotalsKey), m.state.open_totals().encode());
+        m.totals_in_batch = size;
+      }
     } else {
       view.delete_state(std::string(kResumeTotalsKey));
     }
@@ -376,6 +384,8 @@ void ElectionLedger::before_commit(std::uint64_t first_index, const std::vector<
 void ElectionLedger::after_commit(const Status& committed) {
   Impl& m = *impl_;
   StageTimer timer(m.metrics, "publish");
+  if (m.totals_in_batch != 0 && committed.ok()) m.totals_stored_at = m.totals_in_batch;
+  m.totals_in_batch = 0;
   if (committed.ok()) {
     bool snapshot_changed = m.batch_types.count("election") || m.batch_types.count("election-key");
     if (m.metrics) {

@@ -195,6 +195,7 @@ Status ElectionLedger::Impl::rebuild() {
   state = record::ElectionState();
   table = nullptr;
   in_batch = false;
+  totals_stored_at = 0;  // the next batch writes the totals again
   replayed_token_entries.clear();
   replayed_other_entries.clear();
   auto size = storage.size();

@@ -12,6 +12,7 @@
 #include <functional>
 #include <future>
 #include <mutex>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <thread>
@@ -991,6 +992,61 @@ TEST_F(ElectionLedgerTest, TailAfterStoredTotalsIsCheckedAgainstTheTokenTable) {
     post_range(client, end, s.entries.size());
     EXPECT_EQ(parse(client.get("/v1/status"))["phase"], "finished");
   }
+}
+
+// The stored totals are not rewritten by every batch (encoding them was 30-40 us per ballot) but
+// once the log has grown by set_resume_totals_every() entries: the row lags the log by less than
+// that, a start from it replays the rest, and a batch whose commit failed leaves the row as it was
+// (the next one writes it).
+TEST_F(ElectionLedgerTest, StoredTotalsAreRewrittenEveryFewEntriesAndTheRestIsReplayed) {
+  const SimElection& s = sim();
+  const std::size_t open = s.find(EntryType::kPollsOpen);
+  const std::size_t end = s.find(EntryType::kPollsClose);
+  constexpr std::uint64_t kEvery = 3;
+  TempDir dir;
+  std::string status_before;
+  {
+    Node node(dir.path(), s);
+    node.ledger->set_resume_totals_every(kEvery);
+    HttpClient client(node.port());
+    post_range(client, 0, open + 1);
+    auto totals_size = [&]() -> std::uint64_t {
+      auto row = node.storage.get_state("resume/open");
+      if (!row.ok() || !row->has_value()) return 0;
+      auto totals = record::ElectionState::OpenTotals::decode(**row);
+      return totals.ok() ? totals->size : 0;
+    };
+    EXPECT_EQ(totals_size(), open + 1);  // the polls-open batch writes the first totals
+    std::set<std::uint64_t> written{open + 1};
+    std::size_t batches = 0;
+    bool failed_once = false;
+    for (std::size_t i = open + 1; i < end; ++i) {  // one entry per batch
+      if (!failed_once && i + 1 - totals_size() >= kEvery) {
+        // The batch that would write the totals fails to commit: the next one writes them.
+        failed_once = true;
+        node.storage.fail_next_appends(1);
+        auto r = client.post("/v1/entries", entry_post_body(s.entries[i]));
+        EXPECT_EQ(r->status, 500u) << r->body;
+      }
+      post_range(client, i, i + 1);
+      ++batches;
+      const std::uint64_t at = totals_size();
+      ASSERT_LE(at, i + 1);
+      EXPECT_LT(i + 1 - at, kEvery) << "entry " << i;
+      written.insert(at);
+    }
+    ASSERT_TRUE(failed_once);
+    ASSERT_GE(batches, 2 * kEvery);
+    // One write per kEvery entries, not one per batch.
+    EXPECT_LE(written.size(), 1 + batches / kEvery);
+    status_before = client.get("/v1/status")->body;
+  }
+  Node node(dir.path(), s);
+  EXPECT_TRUE(node.ledger->resumed_from_stored_state());
+  HttpClient client(node.port());
+  EXPECT_EQ(client.get("/v1/status")->body, status_before);
+  post_range(client, end, s.entries.size());
+  EXPECT_EQ(parse(client.get("/v1/status"))["phase"], "finished");
 }
 
 // A data dir written before the token table (schema version 1, totals without a token count):
