@@ -1,10 +1,12 @@
 #include "tabella/server/http_parse.h"
 
+#include <atomic>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http.hpp>
 
 #include "beast_convert.h"
 #include "tabella/crypto/random.h"
+#include "tabella/util/canonical.h"
 
 namespace tabella::server {
 
@@ -64,9 +66,16 @@ std::string choose_request_id(std::string_view received) {
                 c == '-');
   }
   if (ok) return std::string(received);
-  std::uint8_t raw[8];
-  SystemRng::instance().fill(raw);
-  return to_hex(raw);
+  // 32 random bits drawn once per process, then a counter: unique among the process's requests
+  // (the first 2^32) and unlikely to repeat across restarts. A random draw per request cost a
+  // DRBG call on the I/O thread for an identifier that needs no secrecy.
+  static const std::uint64_t prefix = [] {
+    std::uint8_t raw[4];
+    SystemRng::instance().fill(raw);
+    return std::uint64_t{load_u32be(raw)} << 32;
+  }();
+  static std::atomic<std::uint32_t> counter{0};
+  return to_hex(u64be(prefix | counter.fetch_add(1, std::memory_order_relaxed)));
 }
 
 BeastResponse to_beast(const Response& r, unsigned version, bool keep_alive,
