@@ -75,10 +75,10 @@ constexpr std::uint64_t kReplayChunk = 1024;
 // and the token table (storage.h, TokenRow), written by every batch since version 2.
 constexpr std::string_view kResumeTotalsKey = "resume/open";
 constexpr std::string_view kResumeEntryPrefix = "resume/entry/";
-// Encoding the totals costs a point compression (a field inversion) per selection and a row
-// write: at every batch that was 30-40 us per ballot. Every 256 entries it is under 1 us, and a
-// start replays at most 256 ballots more (about 0.1 s).
-constexpr std::uint64_t kResumeTotalsEvery = 256;
+// Encoding the totals costs a point compression (a field inversion) per tally ciphertext point
+// and a ~2 KB row write: at every batch that was 15-40 us per ballot. Every 64 entries it is
+// about 2 us, and a start replays at most 63 entries more (about 20 ms).
+constexpr std::uint64_t kResumeTotalsEvery = ElectionLedger::kResumeTotalsEvery;
 constexpr std::string_view kTokenEntriesKey = "resume/token-entries";
 
 inline std::string resume_key(std::string_view prefix, std::uint64_t index) {
@@ -305,7 +305,7 @@ struct ElectionLedger::Impl {
   std::uint64_t totals_stored_at = 0;
   std::uint64_t totals_in_batch = 0;
   std::atomic<std::uint64_t> totals_every{kResumeTotalsEvery};  // set_resume_totals_every
-  bool resumed_from_stored = false;  // the last rebuild()
+  bool resumed_from_stored = false;                             // the last rebuild()
   // A batch is being validated: state.begin_batch() was called and batch_builder is the tree
   // before it, for the undo of a batch whose append failed (a lost cluster race).
   bool in_batch = false;

@@ -183,14 +183,16 @@ int main(int argc, char** argv) {
     submit_all(committer, commitments, {});
 
     std::fprintf(stderr, "building %llu ballots ...\n", static_cast<unsigned long long>(ballots));
-    // The last 255 ballots one per batch, as a loaded ledger commits a few at a time: the
-    // stored totals are written once the log has grown by 256 entries since the last ones
-    // (docs/cluster.md), so a start finds them 255 entries behind the log, the most they can
-    // lag, and replays those.
-    const std::uint64_t tail = std::min<std::uint64_t>(ballots, 255);
+    // The last ballots one per batch, as a loaded ledger commits a few at a time: the stored
+    // totals are written once the log has grown by kResumeTotalsEvery entries since the last
+    // ones (docs/cluster.md), so a start finds them kResumeTotalsEvery - 1 entries behind the
+    // log, the most they can lag, and replays those.
+    const std::uint64_t tail =
+        std::min<std::uint64_t>(ballots, server::ElectionLedger::kResumeTotalsEvery - 1);
     for (std::uint64_t at = 0; at < ballots;) {
       const std::uint64_t chunk = at < ballots - tail ? 10000 : 1;
-      const std::uint64_t stop = std::min(at + chunk, at < ballots - tail ? ballots - tail : ballots);
+      const std::uint64_t stop =
+          std::min(at + chunk, at < ballots - tail ? ballots - tail : ballots);
       std::vector<Bytes> entries;
       std::vector<server::Prepared> prepared;
       for (std::uint64_t i = at; i < stop; ++i) {

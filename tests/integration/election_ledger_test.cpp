@@ -12,8 +12,8 @@
 #include <functional>
 #include <future>
 #include <mutex>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <stdexcept>
 #include <thread>
 

@@ -136,8 +136,9 @@ class ElectionLedger final : public BatchHooks {
   // product: validate() prechecks it again after the committer caught up. Call before serving.
   void set_cluster_mode(bool cluster);
   // The stored open-phase totals (docs/cluster.md, "Start-up from stored state") are rewritten
-  // once the log has grown by `entries` (at least 1; default 256) since the last ones: a start
-  // replays at most about that many entries after them. Tests set it small.
+  // once the log has grown by `entries` (at least 1; default kResumeTotalsEvery) since the last
+  // ones: a start replays fewer than that many entries after them. Tests set it small.
+  static constexpr std::uint64_t kResumeTotalsEvery = 64;
   void set_resume_totals_every(std::uint64_t entries);
   // Cluster mode with an appender (docs/cluster.md, "One appender"): POST /v1/entries sends the
   // body on to it first. Null: this node appends itself. Call before serving; it must outlive
