@@ -88,8 +88,10 @@ Result<bool> ElectionLedger::Impl::resume_from_stored(std::uint64_t size) {
                         std::string(kTokenEntriesKey));
     }
     for (std::size_t i = 0; i < (*listed)->size(); i += 8) {
+      // A token-commitments entry after the totals (the polls are open) is in the tail, which
+      // is replayed in full below.
       std::uint64_t at = load_u64be(ByteView(**listed).subspan(i, 8));
-      if (at >= totals->size || !token_entries.insert(at).second) {
+      if (at >= size || !token_entries.insert(at).second) {
         return make_error(ErrorCode::kConflict, "position " + std::to_string(at) + " out of place",
                           std::string(kTokenEntriesKey));
       }
