@@ -67,18 +67,14 @@ constexpr std::uint64_t kReplayChunk = 1024;
 // that cannot be undone in memory) need not decode every ballot again.
 //   resume/open             ElectionState::OpenTotals as of a batch's last entry: written by the
 //                           first batch after polls-open (or after a start), then by the first
-//                           batch that ends kResumeTotalsEvery entries or more after the last
-//                           one written; a start replays the entries after it
+//                           batch that ends ElectionLedger::kResumeTotalsEvery entries or more
+//                           after the last one written; a start replays the entries after it
 //   resume/entry/<index>    (empty) an entry after polls-open that is not a ballot
 //   resume/token-entries    u64be each: the positions of the token-commitments entries, whose
 //                           tokens are the token table's rows (a start does not read them)
 // and the token table (storage.h, TokenRow), written by every batch since version 2.
 constexpr std::string_view kResumeTotalsKey = "resume/open";
 constexpr std::string_view kResumeEntryPrefix = "resume/entry/";
-// Encoding the totals costs a point compression (a field inversion) per tally ciphertext point
-// and a ~2 KB row write: at every batch that was 15-40 us per ballot. Every 64 entries it is
-// about 2 us, and a start replays at most 63 entries more (about 20 ms).
-constexpr std::uint64_t kResumeTotalsEvery = ElectionLedger::kResumeTotalsEvery;
 constexpr std::string_view kTokenEntriesKey = "resume/token-entries";
 
 inline std::string resume_key(std::string_view prefix, std::uint64_t index) {
@@ -304,8 +300,9 @@ struct ElectionLedger::Impl {
   // batch writes one) and of the one the batch being committed carries (0: none).
   std::uint64_t totals_stored_at = 0;
   std::uint64_t totals_in_batch = 0;
-  std::atomic<std::uint64_t> totals_every{kResumeTotalsEvery};  // set_resume_totals_every
-  bool resumed_from_stored = false;                             // the last rebuild()
+  std::atomic<std::uint64_t> totals_every{
+      ElectionLedger::kResumeTotalsEvery};  // set_resume_totals_every
+  bool resumed_from_stored = false;         // the last rebuild()
   // A batch is being validated: state.begin_batch() was called and batch_builder is the tree
   // before it, for the undo of a batch whose append failed (a lost cluster race).
   bool in_batch = false;

@@ -536,9 +536,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--gen-threads", gen_threads, "Threads generating ballots (0: every core)")
       ->capture_default_str();
-  app.add_option("--export", export_file,
-                 "After the run, download the record with GET /v1/export (curl) from node 0 into "
-                 "this file and report its time, size and the ledger's RSS during it");
+  app.add_option(
+      "--export", export_file,
+      "After the run, download the record with GET /v1/export (curl) from node 0 into "
+      "this file and report its time, size and the ledger's RSS during it (the ledger runs "
+      "with --response-timeout 600s unless a --ledger-arg sets it)");
   app.add_option("--work-dir", work_dir,
                  "Keep data dirs and logs (ledger stderr nI.log, etcd mI.log) in this new or "
                  "empty directory instead of a temporary one removed at the end");
@@ -753,6 +755,12 @@ int main(int argc, char** argv) {
     // --refused measures the ledger's CPU per refused request, one after another on one
     // connection: without the pause a 401 normally costs the client (docs/api.md).
     if (refused > 0) args.insert(args.end(), {"--refusal-pause", "0"});
+    // The export of a large record takes longer than the ledger's 30 s bound on one response
+    // (docs/api.md), which would reset it halfway: give it ten minutes unless told otherwise.
+    if (!export_file.empty() &&
+        std::none_of(ledger_extra.begin(), ledger_extra.end(),
+                     [](const std::string& a) { return a.starts_with("--response-timeout"); }))
+      args.insert(args.end(), {"--response-timeout", "600s"});
     args.insert(args.end(), ledger_extra.begin(), ledger_extra.end());
     if (cluster) {
       // Every member, node i's list starting at member i mod M: the client sticks to the member

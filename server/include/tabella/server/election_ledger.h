@@ -138,6 +138,9 @@ class ElectionLedger final : public BatchHooks {
   // The stored open-phase totals (docs/cluster.md, "Start-up from stored state") are rewritten
   // once the log has grown by `entries` (at least 1; default kResumeTotalsEvery) since the last
   // ones: a start replays fewer than that many entries after them. Tests set it small.
+  // Encoding the totals costs a point compression (a field inversion) per tally ciphertext point
+  // and a ~2 KB row write: at every batch that was 15-40 us per ballot. Every 64 entries it is
+  // about 2 us, and a start replays at most 63 entries more (about 20 ms).
   static constexpr std::uint64_t kResumeTotalsEvery = 64;
   void set_resume_totals_every(std::uint64_t entries);
   // Cluster mode with an appender (docs/cluster.md, "One appender"): POST /v1/entries sends the
