@@ -178,7 +178,9 @@ Status LedgerNode::wire(const ServerConfig& config, const LedgerHooks& hooks,
              {"io_threads", std::to_string(http.threads)},
              {"verify_threads", std::to_string(pool_->size())},
              {"max_queue", std::to_string(pool_->max_queued())},
-             {"max_connections", std::to_string(server_->max_connections())}});
+             {"max_connections", std::to_string(server_->max_connections())},
+             {"header_timeout_ms", std::to_string(config.header_timeout.count())},
+             {"response_timeout_ms", std::to_string(config.response_timeout.count())}});
   return Status::success();
 }
 

@@ -738,6 +738,21 @@ int main(int argc, char** argv) {
       }
     }
   }
+  // The export of a large record takes longer than the ledger's 30 s bound on one response
+  // (docs/api.md), which would reset it halfway: with --export the ledger gets ten minutes,
+  // unless a --ledger-arg sets the bound (--response-timeout=T or --response-timeout T).
+  std::string response_timeout = "600s";
+  bool timeout_given = false;
+  for (std::size_t a = 0; a < ledger_extra.size(); ++a) {
+    const std::string_view flag = "--response-timeout";
+    if (ledger_extra[a] == flag && a + 1 < ledger_extra.size()) {
+      response_timeout = ledger_extra[a + 1];
+      timeout_given = true;
+    } else if (ledger_extra[a].starts_with(std::string(flag) + "=")) {
+      response_timeout = ledger_extra[a].substr(flag.size() + 1);
+      timeout_given = true;
+    }
+  }
   for (std::uint32_t i = 0; i < std::max(1u, cluster_nodes); ++i) {
     std::string name = "n" + std::to_string(i);
     std::vector<std::string> args{"--listen",
@@ -755,12 +770,9 @@ int main(int argc, char** argv) {
     // --refused measures the ledger's CPU per refused request, one after another on one
     // connection: without the pause a 401 normally costs the client (docs/api.md).
     if (refused > 0) args.insert(args.end(), {"--refusal-pause", "0"});
-    // The export of a large record takes longer than the ledger's 30 s bound on one response
-    // (docs/api.md), which would reset it halfway: give it ten minutes unless told otherwise.
-    if (!export_file.empty() &&
-        std::none_of(ledger_extra.begin(), ledger_extra.end(),
-                     [](const std::string& a) { return a.starts_with("--response-timeout"); }))
-      args.insert(args.end(), {"--response-timeout", "600s"});
+    if (!export_file.empty() && !timeout_given) {
+      args.insert(args.end(), {"--response-timeout", response_timeout});
+    }
     args.insert(args.end(), ledger_extra.begin(), ledger_extra.end());
     if (cluster) {
       // Every member, node i's list starting at member i mod M: the client sticks to the member
@@ -1213,15 +1225,17 @@ int main(int argc, char** argv) {
     std::error_code ec;
     auto size = fs::file_size(export_file, ec);
     if (rc != 0 || ec) {
-      problem = "GET /v1/export failed (" + cmd + ")";
+      problem = "GET /v1/export failed (" + cmd + "; the ledger resets an export not sent within " +
+                "its --response-timeout, here " + response_timeout + ")";
       std::fprintf(stderr, "check failed: %s\n", problem.c_str());
       exit_code = 1;
     } else {
       std::printf(
           "export: %.1f MB (%.0f bytes per ballot) in %.2f s wall, ledger CPU %.2f s; ledger RSS "
-          "%.1f MB before, at most %.1f MB during it (sampled every 50 ms)\n",
+          "%.1f MB before, at most %.1f MB during it (sampled every 50 ms); the ledger's "
+          "--response-timeout %s\n",
           static_cast<double>(size) / 1e6, static_cast<double>(size) / std::max(1u, ballots), secs,
-          process_cpu_seconds(nodes[0].pid) - cpu0, rss_before, rss_max);
+          process_cpu_seconds(nodes[0].pid) - cpu0, rss_before, rss_max, response_timeout.c_str());
     }
   }
   // 5. Refused requests: the ledger's CPU (user + system, /proc) per request of each kind.
