@@ -300,9 +300,9 @@ struct ElectionLedger::Impl {
   // batch writes one) and of the one the batch being committed carries (0: none).
   std::uint64_t totals_stored_at = 0;
   std::uint64_t totals_in_batch = 0;
-  std::atomic<std::uint64_t> totals_every{
-      ElectionLedger::kResumeTotalsEvery};  // set_resume_totals_every
-  bool resumed_from_stored = false;         // the last rebuild()
+  // The distance between two writes of the totals (set_resume_totals_every).
+  std::atomic<std::uint64_t> totals_every{ElectionLedger::kResumeTotalsEvery};
+  bool resumed_from_stored = false;  // the last rebuild()
   // A batch is being validated: state.begin_batch() was called and batch_builder is the tree
   // before it, for the undo of a batch whose append failed (a lost cluster race).
   bool in_batch = false;
