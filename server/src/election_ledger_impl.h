@@ -342,8 +342,12 @@ struct ElectionLedger::Impl {
   // on to the appender are checked here while the appender stores it; when the entry comes
   // back in the catch-up, check_proofs_later() takes that verdict instead of checking again
   // (and waits for it if it is not in yet). Keyed by the entry's SHA-256.
+  // A passed verdict also keeps what pre_verify decoded and checked (envelope, signature, body):
+  // validate_remote() takes a copy instead of decoding the same bytes and checking the same
+  // signature again (early_product()).
   struct EarlyProofs {
     bool passed = false;            // the verdict is in and passed (a failed one is erased at once)
+    Prepared product;               // when passed: pre_verify's product for these bytes
     std::vector<Deferred> waiting;  // remote entries whose check waits for the verdict
   };
   static constexpr std::size_t kMaxEarlyProofs = 4096;
@@ -351,8 +355,11 @@ struct ElectionLedger::Impl {
   std::map<Digest, EarlyProofs> early_proofs TABELLA_GUARDED_BY(early_mu);
   // False when not tracked (already, or kMaxEarlyProofs are).
   bool begin_early_proofs(const Digest& entry_id);
-  // The verdict (ok: a cast ballot whose proofs pre_verify passed); resolves the waiting.
-  void end_early_proofs(const Digest& entry_id, bool ok);
+  // The verdict: pre_verify's product of a cast ballot whose proofs passed, or null when they
+  // did not (or the check did not run); resolves the waiting.
+  void end_early_proofs(const Digest& entry_id, Prepared passed);
+  // The passed product kept for these exact bytes (same SHA-256), or null.
+  Prepared early_product(ByteView entry);
   // Forgets an entry nobody waits for (it was appended here after all, or refused).
   void drop_early_proofs(const Digest& entry_id);
   // A remote entry whose proofs passed the early check: verified without checking again.

@@ -205,10 +205,10 @@ void ElectionLedger::register_record_routes(Router& router, Committer& committer
               const bool ok = pre && *pre && (*pre)->entry.type == record::EntryType::kCastBallot &&
                               (*pre)->proofs_checked && !(*pre)->proofs_checked.proofs &&
                               !(*pre)->proofs_checked.opening;
-              m->end_early_proofs(id, ok);
+              m->end_early_proofs(id, ok ? *pre : nullptr);
             };
             if (pool.try_post("forwarded", std::move(check)) != ThreadPool::Admission::kQueued) {
-              m->end_early_proofs(id, false);
+              m->end_early_proofs(id, nullptr);
             }
           }
           return;

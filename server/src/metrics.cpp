@@ -131,6 +131,10 @@ std::string Metrics::render() const {
           "Remote entries whose proofs this node had checked before they came back from the "
           "cluster log (ballots it sent on to the appender): not checked again.",
           early_proofs_.load());
+  counter(out, "tabella_ledger_early_decodes_total",
+          "Remote entries applied from what this node decoded and signature-checked when they "
+          "came in (ballots it sent on to the appender): not decoded again.",
+          early_decodes_.load());
   out +=
       "# HELP tabella_ledger_optimistic_appends_total Cluster batches answered without a "
       "catch-up first (won), or caught up and validated again after all (retried).\n"

@@ -233,6 +233,20 @@ class LedgerCluster : public ::testing::Test {
 
   // Appends `entry` at `position` straight into etcd (etcd's own compare-and-put on the size,
   // bypassing every node); false when the size was not `position`.
+  // Posts the election's first `count` entries to node 0 (each must be acknowledged), then waits
+  // until node `k` serves all of them.
+  void post_setup(const testing::SimElection& sim, std::size_t count, std::size_t k) {
+    HttpClient c0(nodes_[0]->port());
+    for (std::size_t i = 0; i < count; ++i) {
+      auto r = c0.post("/v1/entries", post_body(sim.entries[i]));
+      ASSERT_TRUE(r.ok());
+      ASSERT_EQ(r->status, 200u) << "entry " << i << ": " << r->body;
+    }
+    HttpClient c(nodes_[k]->port());
+    ASSERT_TRUE(
+        eventually([&] { return json::parse(c.get("/v1/status")->body)["size"] == json(count); }));
+  }
+
   bool put_into_etcd(std::uint64_t position, ByteView entry) {
     auto b64 = [](const std::string& text) { return to_base64(Bytes(text.begin(), text.end())); };
     const std::string prefix = "/tabella/" + origin_ + "/";
@@ -714,15 +728,9 @@ TEST_F(LedgerCluster, AnAppenderStoringABallotWithBadProofsIsCaughtByTheForwardi
   start_node(0);
   start_node(1, {"--cluster-appender", liar.url()});
   ASSERT_FALSE(HasFailure());
-  for (std::size_t i = 0; i < honest; ++i) {
-    HttpClient c(nodes_[0]->port());
-    auto r = c.post("/v1/entries", post_body(sim.entries[i]));
-    ASSERT_TRUE(r.ok());
-    ASSERT_EQ(r->status, 200u) << "entry " << i << ": " << r->body;
-  }
+  post_setup(sim, honest, 1);
+  ASSERT_FALSE(HasFailure());
   HttpClient c(nodes_[1]->port());
-  ASSERT_TRUE(
-      eventually([&] { return json::parse(c.get("/v1/status")->body)["size"] == json(honest); }));
 
   auto r = c.post("/v1/entries", post_body(forged));
   ASSERT_TRUE(r.ok());
@@ -733,8 +741,60 @@ TEST_F(LedgerCluster, AnAppenderStoringABallotWithBadProofsIsCaughtByTheForwardi
   EXPECT_EQ(json::parse(c.get("/healthz")->body)["status"], "halted");
   EXPECT_EQ(counter(1, "tabella_ledger_remote_proof_failures_total"), 1);
   EXPECT_EQ(counter(1, "tabella_ledger_early_proofs_total"), 0);
+  EXPECT_EQ(counter(1, "tabella_ledger_early_decodes_total"), 0);
   EXPECT_EQ(json::parse(c.get("/v1/status")->body)["size"], honest);
   EXPECT_EQ(c.get("/v1/receipt?index=" + std::to_string(honest))->status, 404u);
+}
+
+// A ballot a node sent on to the appender was decoded and its signature checked when it came in
+// (with its proofs, while the appender stored it). When the catch-up brings the same bytes back
+// from etcd, the node applies a copy of that instead of decoding them and checking the signature
+// again. The appender here stores each ballot only after a pause, so that the node's own check
+// has finished by then.
+TEST_F(LedgerCluster, ABallotSentOnIsNotDecodedAgainWhenItComesBack) {
+  auto sim = elect(1, 2);
+  const std::size_t first_ballot = sim.find(record::EntryType::kCastBallot);
+  std::atomic<std::uint64_t> next{first_ballot};
+  FakeAppender slow([&](const std::string& body) {
+    auto entry = from_base64(json::parse(body)["entry"].get<std::string>());
+    EXPECT_TRUE(entry.ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    const std::uint64_t at = next++;
+    EXPECT_TRUE(entry.ok() && put_into_etcd(at, *entry));
+    return json{{"index", at}, {"duplicate", false}}.dump();
+  });
+  start_node(0);
+  start_node(1, {"--cluster-appender", slow.url()});
+  ASSERT_FALSE(HasFailure());
+  post_setup(sim, first_ballot, 1);
+  ASSERT_FALSE(HasFailure());
+  HttpClient c(nodes_[1]->port());
+  const long long decodes_before = counter(1, "tabella_ledger_early_decodes_total");
+  std::size_t end = first_ballot;  // the ballots (the simulation closes the polls after them)
+  while (end < sim.entries.size() && sim.entry(end).type == record::EntryType::kCastBallot) ++end;
+  ASSERT_EQ(end - first_ballot, 2u);
+  for (std::size_t i = first_ballot; i < end; ++i) {
+    auto r = c.post("/v1/entries", post_body(sim.entries[i]));
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->status, 200u) << "entry " << i << ": " << r->body;
+    json j = json::parse(r->body);
+    EXPECT_EQ(j["index"], i);
+    auto receipt = ledger::Receipt::from_json(j["receipt"]);
+    ASSERT_TRUE(receipt.ok()) << r->body;
+    EXPECT_EQ(receipt->leaf_hash, ledger::leaf_hash(sim.entries[i]));
+  }
+  const auto ballots = static_cast<long long>(end - first_ballot);
+  // (Its count goes up just after it writes the answer.)
+  EXPECT_TRUE(eventually([&] { return slow.answered() == ballots; })) << slow.answered();
+  EXPECT_EQ(counter(1, "tabella_ledger_early_proofs_total"), ballots);
+  EXPECT_EQ(counter(1, "tabella_ledger_early_decodes_total") - decodes_before, ballots)
+      << "the ballots were decoded again when they came back from the cluster log";
+  // Both nodes serve the same log.
+  HttpClient c0(nodes_[0]->port());
+  ASSERT_TRUE(
+      eventually([&] { return json::parse(c0.get("/v1/status")->body)["size"] == json(end); }));
+  EXPECT_EQ(json::parse(c0.get("/v1/entries?start=0&count=1000")->body)["entries"],
+            json::parse(c.get("/v1/entries?start=0&count=1000")->body)["entries"]);
 }
 
 // An appender whose 200 carries no index (not JSON here) gives no usable answer: the forwarding

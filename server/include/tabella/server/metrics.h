@@ -53,6 +53,7 @@ class Metrics {
   // Entries that reached the proof stage (every cheaper check passed first).
   void add_proof_checks(std::uint64_t n) { proof_checks_ += n; }
   void add_early_proofs(std::uint64_t n) { early_proofs_ += n; }
+  void add_early_decodes(std::uint64_t n) { early_decodes_ += n; }
   // Cluster mode: a batch answered without a catch-up first (won), or caught up and validated
   // again after all (retried: the cluster had grown, something was refused, or an entry the
   // appender stored was not in the copy yet).
@@ -107,6 +108,7 @@ class Metrics {
   std::atomic<std::uint64_t> duplicates_{0};
   std::atomic<std::uint64_t> proof_checks_{0};
   std::atomic<std::uint64_t> early_proofs_{0};
+  std::atomic<std::uint64_t> early_decodes_{0};
   std::atomic<std::uint64_t> optimistic_won_{0};
   std::atomic<std::uint64_t> optimistic_retried_{0};
   std::atomic<std::uint64_t> rejected_{0};
