@@ -505,8 +505,7 @@ void ElectionLedger::Impl::end_early_proofs(const Digest& entry_id, Prepared pas
     if (it == early_proofs.end()) return;
     waiting = std::move(it->second.waiting);
     if (ok && waiting.empty()) {
-      it->second.passed = true;  // for the catch-up that brings the entry back
-      it->second.product = std::move(passed);
+      it->second.passed = std::move(passed);  // for the catch-up that brings the entry back
     } else {
       early_proofs.erase(it);  // resolved now, or useless (the remote path checks itself)
     }
@@ -530,8 +529,7 @@ Prepared ElectionLedger::Impl::early_product(ByteView entry) {
   const Digest entry_id = sha256(entry);
   MutexLock lock(early_mu);
   auto it = early_proofs.find(entry_id);
-  if (it == early_proofs.end() || !it->second.passed) return nullptr;
-  return it->second.product;
+  return it == early_proofs.end() ? nullptr : it->second.passed;
 }
 
 void ElectionLedger::Impl::drop_early_proofs(const Digest& entry_id) {

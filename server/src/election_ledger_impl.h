@@ -342,12 +342,12 @@ struct ElectionLedger::Impl {
   // on to the appender are checked here while the appender stores it; when the entry comes
   // back in the catch-up, check_proofs_later() takes that verdict instead of checking again
   // (and waits for it if it is not in yet). Keyed by the entry's SHA-256.
-  // A passed verdict also keeps what pre_verify decoded and checked (envelope, signature, body):
+  // A passed verdict is what pre_verify decoded and checked (envelope, signature, body, proofs):
   // validate_remote() takes a copy instead of decoding the same bytes and checking the same
   // signature again (early_product()).
   struct EarlyProofs {
-    bool passed = false;            // the verdict is in and passed (a failed one is erased at once)
-    Prepared product;               // when passed: pre_verify's product for these bytes
+    // Set: the verdict is in and passed (a failed one is erased at once); null: not in yet.
+    Prepared passed;
     std::vector<Deferred> waiting;  // remote entries whose check waits for the verdict
   };
   static constexpr std::size_t kMaxEarlyProofs = 4096;

@@ -231,8 +231,6 @@ class LedgerCluster : public ::testing::Test {
         .encode();
   }
 
-  // Appends `entry` at `position` straight into etcd (etcd's own compare-and-put on the size,
-  // bypassing every node); false when the size was not `position`.
   // Posts the election's first `count` entries to node 0 (each must be acknowledged), then waits
   // until node `k` serves all of them.
   void post_setup(const testing::SimElection& sim, std::size_t count, std::size_t k) {
@@ -247,6 +245,8 @@ class LedgerCluster : public ::testing::Test {
         eventually([&] { return json::parse(c.get("/v1/status")->body)["size"] == json(count); }));
   }
 
+  // Appends `entry` at `position` straight into etcd (etcd's own compare-and-put on the size,
+  // bypassing every node); false when the size was not `position`.
   bool put_into_etcd(std::uint64_t position, ByteView entry) {
     auto b64 = [](const std::string& text) { return to_base64(Bytes(text.begin(), text.end())); };
     const std::string prefix = "/tabella/" + origin_ + "/";
