@@ -189,7 +189,11 @@ inline std::optional<std::string_view> entry_field_fast(std::string_view body) {
     return std::nullopt;
   }
   std::string_view text = body.substr(kPre.size(), body.size() - kPre.size() - kPost.size());
-  if (text.find_first_of("\"\\") != std::string_view::npos) return std::nullopt;
+  // Two memchr scans (0.1 us for a ballot's 6,900 characters); find_first_of("\"\\") calls
+  // memchr once per character instead (20 us, a profile's largest item on the I/O thread).
+  if (text.find('"') != std::string_view::npos || text.find('\\') != std::string_view::npos) {
+    return std::nullopt;
+  }
   return text;
 }
 

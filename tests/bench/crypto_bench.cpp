@@ -53,6 +53,27 @@ void BM_FixedBaseMulAdd(benchmark::State& state) {
 }
 BENCHMARK(BM_FixedBaseMulAdd);
 
+// A sum into a new point (allocates it) against the in-place sum the running tally uses.
+void BM_PointAdd(benchmark::State& state) {
+  Point p = Point::base_mul(Scalar::random_nonzero());
+  const Point q = Point::base_mul(Scalar::random_nonzero());
+  for (auto _ : state) {
+    p = p + q;
+    benchmark::DoNotOptimize(p);
+  }
+}
+BENCHMARK(BM_PointAdd);
+
+void BM_PointAddInPlace(benchmark::State& state) {
+  Point p = Point::base_mul(Scalar::random_nonzero());
+  const Point q = Point::base_mul(Scalar::random_nonzero());
+  for (auto _ : state) {
+    p += q;
+    benchmark::DoNotOptimize(p);
+  }
+}
+BENCHMARK(BM_PointAddInPlace);
+
 void BM_PointEncode(benchmark::State& state) {
   Point p = Point::base_mul(Scalar::random_nonzero());
   for (auto _ : state) benchmark::DoNotOptimize(p.encode());

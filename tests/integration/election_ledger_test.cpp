@@ -449,6 +449,22 @@ TEST_F(ElectionLedgerTest, EveryRejectionReason) {
   EXPECT_EQ(client.post("/v1/entries", R"({"entry":"***"})")->status, 400u);
   EXPECT_EQ(client.post("/v1/entries", "nope")->status, 400u);
   EXPECT_EQ(client.post("/v1/entries", R"({"entry":"AA==","x":1})")->status, 400u);
+  // A quote or a backslash in the text leaves the fast path for the JSON parser: a bare quote
+  // is not JSON; an escape is, and names the same bytes (here a stored entry: a duplicate).
+  {
+    auto r = client.post("/v1/entries", R"({"entry":"AA"A="})");
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->status, 400u) << r->body;
+    EXPECT_EQ(json::parse(r->body, nullptr, false).value("field", ""), "body") << r->body;
+    const std::string b64 = to_base64(s.entries[first_ballot - 1]);
+    const std::string escaped = "\\u00" + to_hex(as_bytes(b64.substr(0, 1))) + b64.substr(1);
+    r = client.post("/v1/entries", R"({"entry":")" + escaped + R"("})");
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->status, 200u) << r->body;
+    json j = json::parse(r->body, nullptr, false);
+    EXPECT_EQ(j.value("index", 0u), first_ballot - 1) << r->body;
+    EXPECT_TRUE(j.value("duplicate", false)) << r->body;
+  }
   expect_rejected(as_bytes("not an entry"), 400, "invalid_encoding", "garbage bytes");
   Bytes truncated(s.entries[first_ballot].begin(), s.entries[first_ballot].end() - 1);
   EXPECT_EQ(status_of(truncated), 400u);

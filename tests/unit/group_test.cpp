@@ -96,6 +96,13 @@ TEST(GroupTest, DecodedPointEncodingFollowsTheValue) {
   EXPECT_EQ((*d + b).encode(), Point::base_mul(Scalar::from_u64(18)).encode());
   EXPECT_EQ((*d - b).encode(), Point::base_mul(-Scalar::from_u64(4)).encode());
   EXPECT_EQ((*d * Scalar::from_u64(2)).encode(), Point::base_mul(Scalar::from_u64(14)).encode());
+  // In-place addition (the running tally) changes the point itself: its old bytes are gone.
+  Point sum = *d;
+  sum += b;
+  EXPECT_EQ(sum.encode(), Point::base_mul(Scalar::from_u64(18)).encode());
+  sum += sum;  // the same point on both sides: a doubling
+  EXPECT_EQ(sum.encode(), Point::base_mul(Scalar::from_u64(36)).encode());
+  EXPECT_EQ(d->encode(), a.encode());  // the point it was copied from is untouched
   // Assignment over a decoded point takes the new value's encoding, in both directions.
   copy = b;
   EXPECT_EQ(copy.encode(), b.encode());

@@ -487,6 +487,13 @@ Point Point::operator+(const Point& o) const {
   return r;
 }
 
+Point& Point::operator+=(const Point& o) {
+  if (EC_POINT_add(p256(), impl_->p, impl_->p, o.impl_->p, bn_ctx()) != 1)
+    crypto_fail("EC_POINT_add");
+  impl_->has_encoding = false;
+  return *this;
+}
+
 Point Point::operator-() const {
   Point r(*this);
   r.impl_->has_encoding = false;

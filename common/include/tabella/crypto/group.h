@@ -93,7 +93,8 @@ class Point {
   Point operator+(const Point& o) const;
   Point operator-(const Point& o) const;
   Point operator-() const;
-  Point& operator+=(const Point& o) { return *this = *this + o; }
+  // In place: no new point is allocated (the running tally adds two per selection per ballot).
+  Point& operator+=(const Point& o);
   Point operator*(const Scalar& k) const;  // k*P
   bool operator==(const Point& o) const;
 
