@@ -100,14 +100,14 @@ void ElectionLedger::register_record_routes(Router& router, Committer& committer
                                          index = o.index](std::optional<Error> no) {
               if (no) return respond(error_response(*no));
               if (from_node || m->receipt_final(index)) {
-                if (!pool.post(build)) build();
+                if (!pool.post_reply(build)) build();
                 return;
               }
               // Witnessed election: answer once a cosigned checkpoint covers
               // the entry, or after --cosign-wait with "cosigned": false.
               m->cosigner->wait_for(index + 1, std::chrono::steady_clock::now() + m->cosign_wait,
                                     [&pool, build](bool) {
-                                      if (!pool.post(build)) build();
+                                      if (!pool.post_reply(build)) build();
                                     });
             });
           };

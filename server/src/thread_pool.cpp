@@ -17,10 +17,18 @@ ThreadPool::~ThreadPool() {
 }
 
 bool ThreadPool::post(std::function<void()> task) {
+  return queue_admitted(/*reply=*/false, std::move(task));
+}
+
+bool ThreadPool::post_reply(std::function<void()> task) {
+  return queue_admitted(/*reply=*/true, std::move(task));
+}
+
+bool ThreadPool::queue_admitted(bool reply, std::function<void()> task) {
   {
     MutexLock lock(mu_);
     if (stopping_) return false;
-    admitted_.push_back(std::move(task));
+    (reply ? replies_ : admitted_).push_back(std::move(task));
     ++queued_;
   }
   cv_.notify_one();
@@ -48,7 +56,10 @@ std::size_t ThreadPool::queued() const {
 
 std::function<void()> ThreadPool::next() {
   std::function<void()> task;
-  if (!admitted_.empty()) {
+  if (!replies_.empty()) {
+    task = std::move(replies_.front());
+    replies_.pop_front();
+  } else if (!admitted_.empty()) {
     task = std::move(admitted_.front());
     admitted_.pop_front();
   } else if (!turns_.empty()) {
@@ -63,7 +74,7 @@ std::function<void()> ThreadPool::next() {
       turns_.push_back(it->first);
     }
   }
-  --queued_;  // called only with queued_ > 0: one of the two branches took a task
+  --queued_;  // called only with queued_ > 0: one of the branches took a task
   return task;
 }
 

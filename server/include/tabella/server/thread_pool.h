@@ -6,14 +6,16 @@
 // Retry-After instead of queueing without bound); post() always queues and is for work already
 // admitted (a receipt to build for an entry that is committed).
 //
-// Order: work already admitted (post) runs first, in FIFO order: it finishes requests whose
-// entries are stored. New work (try_post) is queued per flow (the election ledger's flow is the
-// entry's author key) and the flows take turns, one task each, in the order they became
-// non-empty; within a flow, FIFO. One flow with many queued tasks therefore delays another
-// flow's next task by at most one of its own, not by all of them (fair queueing; docs/api.md,
-// "Order of checks").
+// Order: replies (post_reply) run first, then work already admitted (post), each in FIFO order:
+// both finish requests whose entries are stored, and a reply is short while admitted work can
+// be long (a remote entry's proof check, milliseconds). New work (try_post) is queued per flow (the
+// election ledger's flow is the entry's author key) and the flows take turns, one task each, in the
+// order they became non-empty; within a flow, FIFO. One flow with many queued tasks therefore
+// delays another flow's next task by at most one of its own, not by all of them (fair queueing;
+// docs/api.md, "Order of checks").
 //
-// Thread-safety: post() and stop() may be called from any thread. Tasks must not throw.
+// Thread-safety: post(), post_reply() and stop() may be called from any thread. Tasks must not
+// throw.
 #pragma once
 
 #include <cstddef>
@@ -38,6 +40,9 @@ class ThreadPool {
 
   // Queues a task. Returns false (and drops the task) once stop() has begun.
   bool post(std::function<void()> task);
+  // The same, ahead of every task post() queued: a short task that answers a client (a receipt
+  // to build), which must not wait behind proof checks posted before it.
+  bool post_reply(std::function<void()> task);
 
   enum class Admission { kQueued, kFull, kStopped };
   // Queues a task in `flow` unless max_queued tasks (of all flows and post() together) already
@@ -57,13 +62,15 @@ class ThreadPool {
 
  private:
   void run();
-  // The next task to run (admitted first, then the next flow's turn), or empty.
+  bool queue_admitted(bool reply, std::function<void()> task);  // post() and post_reply()
+  // The next task to run (replies, then admitted work, then the next flow's turn), or empty.
   std::function<void()> next() TABELLA_REQUIRES(mu_);
 
   const std::size_t max_queued_;
   const std::size_t thread_count_;
   mutable Mutex mu_;
   CondVar cv_;
+  std::deque<std::function<void()>> replies_ TABELLA_GUARDED_BY(mu_);   // post_reply()
   std::deque<std::function<void()>> admitted_ TABELLA_GUARDED_BY(mu_);  // post()
   std::map<std::string, std::deque<std::function<void()>>> flows_ TABELLA_GUARDED_BY(mu_);
   std::deque<std::string> turns_ TABELLA_GUARDED_BY(mu_);  // the non-empty flows, next first
