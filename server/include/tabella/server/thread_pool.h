@@ -3,16 +3,16 @@
 // inside the committer.
 //
 // Admission: try_post() refuses new work once max_queued tasks wait (the caller answers 503 with
-// Retry-After instead of queueing without bound); post() always queues and is for work already
-// admitted (a receipt to build for an entry that is committed).
+// Retry-After instead of queueing without bound); post() and post_reply() always queue and are
+// for work already admitted (a committed remote entry's proof check; a receipt to build).
 //
 // Order: replies (post_reply) run first, then work already admitted (post), each in FIFO order:
 // both finish requests whose entries are stored, and a reply is short while admitted work can
-// be long (a remote entry's proof check, milliseconds). New work (try_post) is queued per flow (the
-// election ledger's flow is the entry's author key) and the flows take turns, one task each, in the
-// order they became non-empty; within a flow, FIFO. One flow with many queued tasks therefore
-// delays another flow's next task by at most one of its own, not by all of them (fair queueing;
-// docs/api.md, "Order of checks").
+// be long (a remote entry's proof check, milliseconds). New work (try_post) is queued per flow
+// (the election ledger's flow is the entry's author key) and the flows take turns, one task
+// each, in the order they became non-empty; within a flow, FIFO. One flow with many queued tasks
+// therefore delays another flow's next task by at most one of its own, not by all of them (fair
+// queueing; docs/api.md, "Order of checks").
 //
 // Thread-safety: post(), post_reply() and stop() may be called from any thread. Tasks must not
 // throw.
@@ -45,8 +45,9 @@ class ThreadPool {
   bool post_reply(std::function<void()> task);
 
   enum class Admission { kQueued, kFull, kStopped };
-  // Queues a task in `flow` unless max_queued tasks (of all flows and post() together) already
-  // wait (kFull) or stop() has begun (kStopped); the task is dropped unless kQueued.
+  // Queues a task in `flow` unless max_queued tasks (of all flows, post() and post_reply()
+  // together) already wait (kFull) or stop() has begun (kStopped); the task is dropped unless
+  // kQueued.
   Admission try_post(std::string flow, std::function<void()> task);
   // The same in the flow "" (callers that have no notion of who sent the work).
   Admission try_post(std::function<void()> task) { return try_post({}, std::move(task)); }
