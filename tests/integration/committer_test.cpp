@@ -325,27 +325,49 @@ TEST(ThreadPool, RunsEverythingBeforeStop) {
   pool.stop();  // idempotent
 }
 
-// Fair queueing: a flow with many queued tasks (one author's flood) delays another flow's task
-// by one of its own, not by all of them; work already admitted (post) goes first. The order is
-// observed with the pool's only thread held until everything is queued, so it does not depend
-// on timing.
-TEST(ThreadPool, FlowsTakeTurnsAndAdmittedWorkGoesFirst) {
-  ThreadPool pool(1, /*max_queued=*/60);
-  std::promise<void> started, release;
-  std::shared_future<void> released = release.get_future().share();
-  ASSERT_TRUE(pool.post([&] {
-    started.set_value();
-    released.wait();
-  }));
-  started.get_future().wait();  // the thread is busy: everything below waits in the queue
-  std::mutex mu;
-  std::vector<std::string> order;
-  auto record = [&](std::string what) {
-    return [&, what] {
+// A pool whose only thread is held until release(), so that the order in which the tasks queued
+// meanwhile run does not depend on timing. record(name): a task that appends name to `order`.
+struct HeldPool {
+  explicit HeldPool(std::size_t max_queued = 0) : pool(1, max_queued) {
+    EXPECT_TRUE(pool.post([this] {
+      started.set_value();
+      released.wait();
+    }));
+    started.get_future().wait();  // the thread is busy: everything queued now waits
+  }
+  ~HeldPool() { release(); }  // also when an assertion ended the test early
+  HeldPool(const HeldPool&) = delete;
+  HeldPool& operator=(const HeldPool&) = delete;
+
+  std::function<void()> record(std::string what) {
+    return [this, what] {
       std::lock_guard<std::mutex> lock(mu);
       order.push_back(what);
     };
-  };
+  }
+  // Lets the thread go and runs every queued task (stop() drains the queue).
+  void release() {
+    if (!let_go) {
+      let_go = true;
+      go.set_value();
+    }
+    pool.stop();
+  }
+
+  std::promise<void> started, go;
+  std::shared_future<void> released = go.get_future().share();
+  bool let_go = false;
+  std::mutex mu;
+  std::vector<std::string> order;
+  ThreadPool pool;  // last member: it is built after, and stopped before, what its tasks use
+};
+
+// Fair queueing: a flow with many queued tasks (one author's flood) delays another flow's task
+// by one of its own, not by all of them; work already admitted (post) goes first.
+TEST(ThreadPool, FlowsTakeTurnsAndAdmittedWorkGoesFirst) {
+  HeldPool held(/*max_queued=*/60);
+  ThreadPool& pool = held.pool;
+  auto record = [&](std::string what) { return held.record(std::move(what)); };
   for (int i = 0; i < 50; ++i) {
     ASSERT_EQ(pool.try_post("flood", record("flood " + std::to_string(i))),
               ThreadPool::Admission::kQueued);
@@ -362,8 +384,8 @@ TEST(ThreadPool, FlowsTakeTurnsAndAdmittedWorkGoesFirst) {
   }
   EXPECT_EQ(pool.try_post("kiosk", record("refused")), ThreadPool::Admission::kFull);
   EXPECT_EQ(pool.queued(), 60u);
-  release.set_value();
-  pool.stop();
+  held.release();
+  const std::vector<std::string>& order = held.order;
   ASSERT_EQ(order.size(), 60u);
   // Admitted work first; then one task per flow in turn, in the order the flows arrived.
   std::vector<std::string> head(order.begin(), order.begin() + 10);
@@ -376,36 +398,21 @@ TEST(ThreadPool, FlowsTakeTurnsAndAdmittedWorkGoesFirst) {
 
 // A reply (a receipt to build) does not wait behind admitted work queued before it: in cluster
 // mode that is the proof checks of remote entries, milliseconds each on a busy node. Replies
-// keep their own order; the thread is held until everything is queued, as above.
+// keep their own order.
 TEST(ThreadPool, RepliesGoAheadOfAdmittedWork) {
-  ThreadPool pool(1);
-  std::promise<void> started, release;
-  std::shared_future<void> released = release.get_future().share();
-  ASSERT_TRUE(pool.post([&] {
-    started.set_value();
-    released.wait();
-  }));
-  started.get_future().wait();
-  std::mutex mu;
-  std::vector<std::string> order;
-  auto record = [&](std::string what) {
-    return [&, what] {
-      std::lock_guard<std::mutex> lock(mu);
-      order.push_back(what);
-    };
-  };
-  ASSERT_EQ(pool.try_post("kiosk", record("new entry")), ThreadPool::Admission::kQueued);
-  ASSERT_TRUE(pool.post(record("proof check 1")));
-  ASSERT_TRUE(pool.post(record("proof check 2")));
-  ASSERT_TRUE(pool.post_reply(record("receipt 1")));
-  ASSERT_TRUE(pool.post(record("proof check 3")));
-  ASSERT_TRUE(pool.post_reply(record("receipt 2")));
+  HeldPool held;
+  ThreadPool& pool = held.pool;
+  ASSERT_EQ(pool.try_post("kiosk", held.record("new entry")), ThreadPool::Admission::kQueued);
+  ASSERT_TRUE(pool.post(held.record("proof check 1")));
+  ASSERT_TRUE(pool.post(held.record("proof check 2")));
+  ASSERT_TRUE(pool.post_reply(held.record("receipt 1")));
+  ASSERT_TRUE(pool.post(held.record("proof check 3")));
+  ASSERT_TRUE(pool.post_reply(held.record("receipt 2")));
   EXPECT_EQ(pool.queued(), 6u);
-  release.set_value();
-  pool.stop();
-  EXPECT_EQ(order, (std::vector<std::string>{"receipt 1", "receipt 2", "proof check 1",
-                                             "proof check 2", "proof check 3", "new entry"}));
-  EXPECT_FALSE(pool.post_reply(record("late")));  // stopped: refused, as post()
+  held.release();
+  EXPECT_EQ(held.order, (std::vector<std::string>{"receipt 1", "receipt 2", "proof check 1",
+                                                  "proof check 2", "proof check 3", "new entry"}));
+  EXPECT_FALSE(pool.post_reply(held.record("late")));  // stopped: refused, as post()
 }
 
 }  // namespace
