@@ -56,12 +56,9 @@ std::size_t ThreadPool::queued() const {
 
 std::function<void()> ThreadPool::next() {
   std::function<void()> task;
-  if (!replies_.empty()) {
-    task = std::move(replies_.front());
-    replies_.pop_front();
-  } else if (!admitted_.empty()) {
-    task = std::move(admitted_.front());
-    admitted_.pop_front();
+  if (auto* queue = !replies_.empty() ? &replies_ : !admitted_.empty() ? &admitted_ : nullptr) {
+    task = std::move(queue->front());
+    queue->pop_front();
   } else if (!turns_.empty()) {
     // The flow whose turn it is gives one task, then goes to the back of the line if it has more.
     auto it = flows_.find(turns_.front());
