@@ -125,6 +125,7 @@ Status LedgerNode::wire(const ServerConfig& config, const LedgerHooks& hooks,
   }
   pool_ = std::make_unique<ThreadPool>(config.verify_threads ? config.verify_threads : cores(),
                                        config.max_queue);
+  metrics_.add_source(pool_->render_waits());
   Committer::Options committer_options;
   committer_options.remote = cluster_.remote;
   committer_options.linger = config.commit_linger;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -413,6 +414,43 @@ TEST(ThreadPool, RepliesGoAheadOfAdmittedWork) {
   EXPECT_EQ(held.order, (std::vector<std::string>{"receipt 1", "receipt 2", "proof check 1",
                                                   "proof check 2", "proof check 3", "new entry"}));
   EXPECT_FALSE(pool.post_reply(held.record("late")));  // stopped: refused, as post()
+}
+
+// The time tasks wait in the pool's queues, per queue, for GET /metrics: direct evidence of
+// what a receipt waits behind (docs/cluster.md, "receipts").
+TEST(ThreadPool, WaitsAreCountedPerQueue) {
+  std::function<std::string()> render;
+  {
+    HeldPool held;
+    ThreadPool& pool = held.pool;
+    render = pool.render_waits();
+    ASSERT_EQ(pool.try_post("kiosk", held.record("new entry")), ThreadPool::Admission::kQueued);
+    ASSERT_TRUE(pool.post(held.record("proof check 1")));
+    ASSERT_TRUE(pool.post(held.record("proof check 2")));
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(pool.post_reply(held.record("receipt")));
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+    held.release();
+  }
+  // Still renders after the pool is gone (Metrics keeps the function).
+  const std::string text = render();
+  auto value = [&](const std::string& series) -> double {
+    auto at = text.find(series + " ");
+    if (at == std::string::npos) {
+      ADD_FAILURE() << "no " << series << " in:\n" << text;
+      return -1;
+    }
+    return std::stod(text.substr(at + series.size() + 1));
+  };
+  const std::string name = "tabella_ledger_pool_wait_seconds";
+  EXPECT_NE(text.find("# TYPE " + name + " histogram"), std::string::npos) << text;
+  EXPECT_EQ(value(name + "_count{queue=\"reply\"}"), 3);
+  EXPECT_EQ(value(name + "_count{queue=\"admitted\"}"), 3);  // the holding task included
+  EXPECT_EQ(value(name + "_count{queue=\"new\"}"), 1);
+  // Each receipt waited at least the 60 ms the thread was held, so none is in a bucket below it.
+  EXPECT_GE(value(name + "_sum{queue=\"reply\"}"), 3 * 0.06);
+  EXPECT_EQ(value(name + "_bucket{queue=\"reply\",le=\"0.05\"}"), 0);
+  EXPECT_EQ(value(name + "_bucket{queue=\"reply\",le=\"+Inf\"}"), 3);
+  EXPECT_GE(value(name + "_sum{queue=\"new\"}"), 0.06);
 }
 
 }  // namespace

@@ -402,6 +402,15 @@ TEST_F(ElectionLedgerTest, WholeElectionWithReceiptsPermissionsAndExport) {
   EXPECT_NE(metrics.find("tabella_ledger_rejections_total{reason=\"unknown_author\"}"),
             std::string::npos);
   EXPECT_NE(metrics.find("tabella_ledger_fsyncs_total"), std::string::npos);
+  // Each 200 above (the n entries and the 4 repeats) had its receipt built from the pool's
+  // "reply" queue; the entries the I/O thread could not refuse waited in its "new" queue first.
+  const std::string wait_count = "tabella_ledger_pool_wait_seconds_count{queue=";
+  EXPECT_NE(metrics.find(wait_count + "\"reply\"} " + std::to_string(n + 4) + "\n"),
+            std::string::npos)
+      << metrics;
+  auto at = metrics.find(wait_count + "\"new\"} ");
+  ASSERT_NE(at, std::string::npos) << metrics;
+  EXPECT_GE(std::stoull(metrics.substr(at + wait_count.size() + 7)), n + 4) << metrics;
 }
 
 // Everything up to (excluding) the first ballot, then every rejection reason.

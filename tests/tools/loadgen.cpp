@@ -39,6 +39,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -340,6 +341,41 @@ std::map<std::string, double> stage_seconds(const Scrape& before, const Scrape& 
     auto it = before.find(key);
     out[key.substr(prefix.size(), key.size() - prefix.size() - 2)] =
         value - (it == before.end() ? 0 : it->second);
+  }
+  return out;
+}
+
+// The verification pool's queue waits (tabella_ledger_pool_wait_seconds) from `before` to
+// `after`, one line: per queue the tasks taken, their mean wait and the bucket bound under which
+// 99% of them waited.
+std::string pool_waits(const Scrape& before, const Scrape& after) {
+  const std::string name = "tabella_ledger_pool_wait_seconds";
+  std::string out;
+  for (const char* queue : {"reply", "admitted", "new"}) {
+    const std::string label = "queue=\"" + std::string(queue) + "\"";
+    double n = delta(before, after, name + "_count", {label});
+    double sum = delta(before, after, name + "_sum", {label});
+    std::vector<std::pair<double, double>> buckets;  // (le, cumulative count)
+    const std::string prefix = name + "_bucket{" + label + ",le=\"";
+    for (const auto& [key, value] : after) {
+      if (key.rfind(prefix, 0) != 0) continue;
+      std::string le = key.substr(prefix.size(), key.size() - prefix.size() - 2);
+      auto it = before.find(key);
+      buckets.emplace_back(le == "+Inf" ? HUGE_VAL : std::stod(le),
+                           value - (it == before.end() ? 0 : it->second));
+    }
+    std::sort(buckets.begin(), buckets.end());
+    double p99 = 0;  // ms; 0: no task
+    for (const auto& [le, count] : buckets) {
+      if (n > 0 && count >= 0.99 * n) {
+        p99 = 1000 * le;
+        break;
+      }
+    }
+    char line[160];
+    std::snprintf(line, sizeof line, "%s %s %.0f, mean %.2f ms, p99 <= %g ms",
+                  out.empty() ? "" : ";", queue, n, n > 0 ? 1000 * sum / n : 0.0, p99);
+    out += line;
   }
   return out;
 }
@@ -1050,7 +1086,7 @@ int main(int argc, char** argv) {
       std::printf(" %s %.3f%s", stage.c_str(), sec,
                   stage == "commit" ? " (wall)" : "");  // *_wall: wall time too
     }
-    std::printf("\n");
+    std::printf("\n  pool wait:%s\n", pool_waits(before, after).c_str());
   };
   if (!cluster) {
     print_stages(node_before[0], node_after[0]);

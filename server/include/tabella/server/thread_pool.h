@@ -14,18 +14,24 @@
 // therefore delays another flow's next task by at most one of its own, not by all of them (fair
 // queueing; docs/api.md, "Order of checks").
 //
-// Thread-safety: post(), post_reply() and stop() may be called from any thread. Tasks must not
-// throw.
+// Waits: the time each task spent queued before a thread took it is kept per queue ("reply",
+// "admitted", "new") and rendered as tabella_ledger_pool_wait_seconds (render_waits()).
+//
+// Thread-safety: post(), post_reply(), stop() and render_waits() may be called from any thread.
+// Tasks must not throw.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "tabella/server/metrics.h"
 #include "tabella/util/mutex.h"
 
 namespace tabella::server {
@@ -61,19 +67,36 @@ class ThreadPool {
 
   std::size_t size() const { return thread_count_; }
 
+  // The waits so far, one histogram per queue, in Prometheus text (for Metrics::add_source). The
+  // function stays valid after the pool is gone.
+  std::function<std::string()> render_waits() const;
+
  private:
+  using Clock = std::chrono::steady_clock;
+  struct Task {
+    std::function<void()> run;
+    Clock::time_point queued_at;
+  };
+  enum Queue : std::size_t { kReply, kAdmitted, kNew, kQueues };
+  struct Waits {
+    Waits();
+    Histogram by_queue[kQueues];
+  };
+
   void run();
   bool queue_admitted(bool reply, std::function<void()> task);  // post() and post_reply()
-  // The next task to run (replies, then admitted work, then the next flow's turn), or empty.
-  std::function<void()> next() TABELLA_REQUIRES(mu_);
+  // The next task to run (replies, then admitted work, then the next flow's turn) and the queue
+  // it came from. REQUIRES: queued_ > 0.
+  std::pair<Task, Queue> next() TABELLA_REQUIRES(mu_);
 
   const std::size_t max_queued_;
   const std::size_t thread_count_;
   mutable Mutex mu_;
   CondVar cv_;
-  std::deque<std::function<void()>> replies_ TABELLA_GUARDED_BY(mu_);   // post_reply()
-  std::deque<std::function<void()>> admitted_ TABELLA_GUARDED_BY(mu_);  // post()
-  std::map<std::string, std::deque<std::function<void()>>> flows_ TABELLA_GUARDED_BY(mu_);
+  const std::shared_ptr<Waits> waits_ = std::make_shared<Waits>();
+  std::deque<Task> replies_ TABELLA_GUARDED_BY(mu_);   // post_reply()
+  std::deque<Task> admitted_ TABELLA_GUARDED_BY(mu_);  // post()
+  std::map<std::string, std::deque<Task>> flows_ TABELLA_GUARDED_BY(mu_);
   std::deque<std::string> turns_ TABELLA_GUARDED_BY(mu_);  // the non-empty flows, next first
   std::size_t queued_ TABELLA_GUARDED_BY(mu_) = 0;         // tasks in admitted_ and flows_
   bool stopping_ TABELLA_GUARDED_BY(mu_) = false;
