@@ -72,7 +72,7 @@ class EtcdRemote final : public tabella::server::RemoteLog {
 
 // --cluster etcd://h:p,...: EtcdStorage over the local copy (docs/cluster.md).
 tabella::Result<tabella::server::ClusterStorage> open_cluster(
-    const std::string& url, const std::string& origin,
+    const std::string& url, const std::string& origin, bool watch_entries,
     std::unique_ptr<tabella::server::Storage> local) {
   namespace etcd = tabella::server::etcd;
   auto endpoints = etcd::parse_etcd_url(url);
@@ -80,6 +80,7 @@ tabella::Result<tabella::server::ClusterStorage> open_cluster(
   etcd::EtcdOptions options;
   options.endpoints = std::move(*endpoints);
   options.origin = origin;
+  options.watch_entries = watch_entries;
   auto opened = etcd::EtcdStorage::open(std::move(options), std::move(local));
   if (!opened) return opened.error();
   etcd::EtcdStorage* raw = opened->get();
@@ -100,7 +101,17 @@ tabella::Result<tabella::server::ClusterStorage> open_cluster(
            "(another node appended first).\n"
            "# TYPE tabella_ledger_etcd_conflicts_total counter\n"
            "tabella_ledger_etcd_conflicts_total " +
-           std::to_string(raw->conflict_count()) + "\n";
+           std::to_string(raw->conflict_count()) +
+           "\n"
+           "# HELP tabella_ledger_etcd_catch_ups_total Catch-ups by where their target size and "
+           "entries came from (watch: the watch stream alone, no request to etcd; read: a "
+           "transaction reading P size and the first entries).\n"
+           "# TYPE tabella_ledger_etcd_catch_ups_total counter\n"
+           "tabella_ledger_etcd_catch_ups_total{source=\"watch\"} " +
+           std::to_string(raw->watch_fed_count()) +
+           "\n"
+           "tabella_ledger_etcd_catch_ups_total{source=\"read\"} " +
+           std::to_string(raw->read_catch_up_count()) + "\n";
   };
   // One cosigning path for the cluster (docs/cluster.md section 4): used when --witness is given.
   cluster.cosign = std::make_shared<etcd::EtcdCosignShare>(*raw, etcd::CosignShareOptions{});
@@ -319,9 +330,13 @@ int main(int argc, char** argv) {
       std::cerr << "--cluster: " << endpoints.error().message << "\n";
       return 2;
     }
-    hooks.cluster = [cluster,
-                     origin = config.origin](std::unique_ptr<tabella::server::Storage> local) {
-      return open_cluster(cluster, origin, std::move(local));
+    // A node that sends its entries on to an appender catches up with every other entry, so
+    // its watch brings the entries along; the appender (and a node appending itself) gets
+    // them back only as its own, and watches the size alone (docs/cluster.md, "Catching up").
+    hooks.cluster = [cluster, origin = config.origin,
+                     watch_entries = !config.cluster_appender.empty()](
+                        std::unique_ptr<tabella::server::Storage> local) {
+      return open_cluster(cluster, origin, watch_entries, std::move(local));
     };
   }
   if (!node_witness.empty()) {

@@ -642,6 +642,109 @@ TEST_F(EtcdCluster, ANodeIsWokenByOtherNodesAppendsNotByItsOwn) {
   for (auto& node : nodes) node->set_remote_listener(nullptr);
 }
 
+// A catch-up the watch covered asks etcd nothing: the watch over P log/ .. P size delivered the
+// entries and the size (docs/cluster.md, "Catching up"). Shown by stopping every etcd member
+// before the catch-up. One entry is larger than a stream piece, so a watch response spans many.
+TEST_F(EtcdCluster, ACatchUpTheWatchCoveredAsksEtcdNothing) {
+  auto node0 = open_node(0);
+  auto local = SqliteStorage::open(dir_ / "node1");
+  ASSERT_TRUE(local.ok());
+  EtcdOptions o;
+  o.endpoints = endpoints_;
+  o.origin = "cluster.test/log";
+  o.timeout = std::chrono::milliseconds(1500);  // etcd is stopped below
+  auto opened = EtcdStorage::open(o, std::move(*local));
+  ASSERT_TRUE(opened.ok()) << opened.error().describe();
+  std::unique_ptr<EtcdStorage>& node1 = *opened;
+  std::atomic<int> woken{0};
+  node1->set_remote_listener([&woken] { ++woken; });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the watch stream is up
+  std::vector<Bytes> appended;
+  for (int batch = 0; batch < 3; ++batch) {
+    std::vector<Bytes> entries;
+    for (int i = 0; i < 3; ++i) {
+      entries.push_back(
+          Bytes(batch == 1 && i == 1 ? 300000 : 50, static_cast<std::uint8_t>(16 * batch + i)));
+    }
+    appended.insert(appended.end(), entries.begin(), entries.end());
+    ASSERT_TRUE(node0->append_batch(std::move(entries), {}).ok());
+  }
+  // Wait until the watch has delivered the last append (its listener call), then stop etcd.
+  for (int i = 0; i < 100 && woken.load() < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  node1->set_remote_listener(nullptr);
+  for (std::size_t m = 0; m < etcd_->size(); ++m) etcd_->kill(m);
+
+  auto target = node1->catch_up_target();
+  ASSERT_TRUE(target.ok()) << target.error().describe();
+  EXPECT_EQ(*target, 9u);
+  auto remote = node1->fetch_remote(5);  // in two rounds, as the committer's batches go
+  ASSERT_TRUE(remote.ok()) << remote.error().describe();
+  ASSERT_EQ(remote->size(), 5u);
+  ASSERT_TRUE(node1->apply_remote(0, std::move(*remote), {}).ok());
+  remote = node1->fetch_remote(5);
+  ASSERT_TRUE(remote.ok()) << remote.error().describe();
+  ASSERT_EQ(remote->size(), 4u);
+  ASSERT_TRUE(node1->apply_remote(5, std::move(*remote), {}).ok());
+  auto copy = node1->read_range(0, 9);
+  ASSERT_TRUE(copy.ok());
+  EXPECT_EQ(*copy, appended);
+  EXPECT_EQ(node1->watch_fed_count(), 1u);
+  EXPECT_EQ(node1->read_catch_up_count(), 0u);
+  // Caught up: nothing the watch saw is left, so the next catch-up asks etcd, which is gone.
+  EXPECT_FALSE(node1->catch_up_target().ok());
+  EXPECT_EQ(node1->read_catch_up_count(), 1u);
+}
+
+// The watch's buffer is bounded (EtcdOptions::watch_buffer_bytes): past it only the newest
+// entries are kept, and a catch-up from before them reads etcd as before, to the same log.
+TEST_F(EtcdCluster, AWatchBufferOverflowOrASizeOnlyWatchFallsBackToReads) {
+  auto node0 = open_node(0);
+  auto local = SqliteStorage::open(dir_ / "node1");
+  ASSERT_TRUE(local.ok());
+  EtcdOptions o;
+  o.endpoints = endpoints_;
+  o.origin = "cluster.test/log";
+  o.watch_buffer_bytes = 100;  // two of the entries below
+  auto opened = EtcdStorage::open(o, std::move(*local));
+  ASSERT_TRUE(opened.ok()) << opened.error().describe();
+  auto& node1 = **opened;
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::vector<Bytes> appended;
+  for (int i = 0; i < 6; ++i) {
+    appended.push_back(Bytes(40, static_cast<std::uint8_t>(i)));
+    ASSERT_TRUE(node0->append_batch({appended.back()}, {}).ok());
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto target = node1.catch_up_target();
+  ASSERT_TRUE(target.ok()) << target.error().describe();
+  EXPECT_EQ(*target, 6u);
+  EXPECT_EQ(node1.watch_fed_count(), 0u);
+  EXPECT_EQ(node1.read_catch_up_count(), 1u);
+  ASSERT_TRUE(catch_up(node1).ok());
+  auto copy = node1.read_range(0, 6);
+  ASSERT_TRUE(copy.ok());
+  EXPECT_EQ(*copy, appended);
+
+  // A node that watches the size alone (watch_entries off: an appender) reads every catch-up.
+  auto local2 = SqliteStorage::open(dir_ / "node2");
+  ASSERT_TRUE(local2.ok());
+  o.watch_entries = false;
+  o.watch_buffer_bytes = EtcdOptions{}.watch_buffer_bytes;
+  auto size_only = EtcdStorage::open(o, std::move(*local2));
+  ASSERT_TRUE(size_only.ok()) << size_only.error().describe();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(node0->append_batch({Bytes(40, 7)}, {}).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  target = (*size_only)->catch_up_target();
+  ASSERT_TRUE(target.ok()) << target.error().describe();
+  EXPECT_EQ(*target, 7u);
+  EXPECT_EQ((*size_only)->watch_fed_count(), 0u);
+  EXPECT_EQ((*size_only)->read_catch_up_count(), 1u);
+}
+
 // Sockets of this machine (any state, TIME_WAIT included) with one end on one of `ports`.
 std::size_t sockets_on(const std::vector<std::uint16_t>& ports) {
   std::size_t n = 0;
@@ -682,6 +785,45 @@ TEST_F(EtcdCluster, ConnectionsAreKeptAlive) {
               after);
   EXPECT_LT(after, before + 20);
   EXPECT_EQ(node->txn_count(), 60u);
+}
+
+// One line of the watch stream: entries and the size are read; anything it cannot read is
+// nullopt (the caller then wakes the committer, which reads etcd).
+TEST(EtcdWatch, ParsesAWatchLine) {
+  const std::string p = "/tabella/o/";
+  auto b = [](std::string_view s) { return to_base64(as_bytes(s)); };
+  auto put = [&](const std::string& key, std::string_view value) {
+    return json{{"kv", {{"key", b(key)}, {"value", b(value)}, {"mod_revision", "7"}}}};
+  };
+  auto line = [](json events) {
+    return json{{"result", {{"header", {{"revision", "7"}}}, {"events", events}}}}.dump();
+  };
+  const std::string log3 = p + "log/00000000000000000003";
+  const std::string log4 = p + "log/00000000000000000004";
+  auto read = EtcdStorage::parse_watch_line(
+      line(json::array({put(log3, "three"), put(log4, "four"), put(p + "size", "5"),
+                        put(p + "contend", ""), put(p + "log/x", "no index")})),
+      p);
+  ASSERT_TRUE(read.has_value());
+  ASSERT_EQ(read->entries.size(), 2u);
+  EXPECT_EQ(read->entries[0].first, 3u);
+  EXPECT_EQ(to_string(read->entries[0].second), "three");
+  EXPECT_EQ(read->entries[1].first, 4u);
+  EXPECT_EQ(read->size, 5u);
+  // The created answer and progress notices carry no events.
+  auto created = EtcdStorage::parse_watch_line(R"({"result":{"created":true}})", p);
+  ASSERT_TRUE(created.has_value());
+  EXPECT_TRUE(created->entries.empty());
+  EXPECT_FALSE(created->size.has_value());
+  // Not readable: a cut line, a DELETE, a key that is not a string, a size that is no number.
+  EXPECT_FALSE(EtcdStorage::parse_watch_line(line(json::array({put(log3, "x")})).substr(0, 40), p));
+  json del = put(log3, "x");
+  del["type"] = "DELETE";
+  EXPECT_FALSE(EtcdStorage::parse_watch_line(line(json::array({del})), p));
+  json bad_key = put(log3, "x");
+  bad_key["kv"]["key"] = 12;
+  EXPECT_FALSE(EtcdStorage::parse_watch_line(line(json::array({bad_key})), p));
+  EXPECT_FALSE(EtcdStorage::parse_watch_line(line(json::array({put(p + "size", "many")})), p));
 }
 
 TEST(EtcdUrl, Parses) {

@@ -651,6 +651,12 @@ TEST_F(LedgerCluster, OneAppenderTheOtherNodesForwardAndAppendNothing) {
   EXPECT_GT(counter(1, "tabella_ledger_early_proofs_total") +
                 counter(2, "tabella_ledger_early_proofs_total"),
             0);
+  // The forwarding nodes caught up from their watch (entries included) without asking etcd;
+  // the appender watches the size alone, so it never does (docs/cluster.md, "Catching up").
+  const std::string from_watch = "tabella_ledger_etcd_catch_ups_total{source=\"watch\"}";
+  EXPECT_GT(counter(1, from_watch), 0);
+  EXPECT_GT(counter(2, from_watch), 0);
+  EXPECT_EQ(counter(0, from_watch), 0);
 
   // Sending an entry again through a forwarding node: the original index, a duplicate.
   auto again = post(first_ballot, 1);

@@ -1165,6 +1165,10 @@ int main(int argc, char** argv) {
         1000 * replay_setup, first_ballot,
         acked > 0 ? 1000 * (replay_full - replay_setup) / static_cast<double>(acked) : 0.0,
         1000 * replay_full, final_size, publish);
+    std::printf(
+        "catch-ups: %.0f fed by the watch alone (no request to etcd), %.0f read from etcd\n",
+        sum_nodes("tabella_ledger_etcd_catch_ups_total", {"source=\"watch\""}),
+        sum_nodes("tabella_ledger_etcd_catch_ups_total", {"source=\"read\""}));
     std::printf("client retries: %llu\n", static_cast<unsigned long long>(retries.load()));
     std::printf(
         "forwarded to the appender (node 0): %.0f stored, %.0f without a usable answer, %.0f "

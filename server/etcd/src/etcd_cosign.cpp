@@ -166,7 +166,13 @@ void EtcdCosignShare::run() {
 // runner on every change and whenever the watch stream ends (EtcdStorage::watch).
 void EtcdCosignShare::watch() {
   storage_.watch(
-      prefix_ + "cosigned", prefix_ + "cosignes", [this](std::string_view) { wake(); },
+      prefix_ + "cosigned", prefix_ + "cosignes",
+      [this](std::string_view data) {
+        // Every piece of the stream comes here; a change carries events (a piece without that
+        // word is the rest of one already seen, or a progress message). A stream end (empty)
+        // wakes too.
+        if (data.empty() || data.find("\"events\"") != std::string_view::npos) wake();
+      },
       [this] { return !stopping_.load(); });
 }
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <random>
 
 #include "etcd_json.h"
 #include "tabella/http/client.h"
@@ -362,6 +363,19 @@ Result<std::uint64_t> EtcdStorage::catch_up_target() {
       return size;
     }
   }
+  // A size the watch saw, when the watch also delivered every entry from the local size up to
+  // it: the catch-up then reads nothing from etcd (fetch_remote takes them from the buffer).
+  auto n = local_->size();
+  if (!n) return n.error();
+  {
+    MutexLock lock(prefetch_mu_);
+    if (watched_size_ > *n && watched_from_ <= *n &&
+        watched_from_ + watched_.size() >= watched_size_) {
+      ++watch_fed_;
+      return watched_size_;
+    }
+  }
+  ++read_catch_ups_;
   return cluster_size();
 }
 
@@ -379,6 +393,22 @@ Result<std::vector<Bytes>> EtcdStorage::fetch_remote(std::size_t max_entries) {
                 std::make_move_iterator(prefetched_.begin() + static_cast<long>(k)));
       prefetched_.erase(prefetched_.begin(), prefetched_.begin() + static_cast<long>(k));
       prefetched_from_ += k;
+      prefetched = true;
+    }
+    // Else what the watch delivered, once the entries the local copy holds are dropped.
+    while (!prefetched && !watched_.empty() && watched_from_ < *n) {
+      watched_bytes_ -= watched_.front().size();
+      watched_.pop_front();
+      ++watched_from_;
+    }
+    if (!prefetched && !watched_.empty() && watched_from_ == *n) {
+      const std::size_t k = std::min(max_entries, watched_.size());
+      for (std::size_t i = 0; i < k; ++i) {
+        watched_bytes_ -= watched_.front().size();
+        r->push_back(std::move(watched_.front()));
+        watched_.pop_front();
+      }
+      watched_from_ += k;
       prefetched = true;
     }
   }
@@ -470,7 +500,20 @@ void EtcdStorage::set_remote_listener(std::function<void()> listener) {
 void EtcdStorage::watch(const std::string& key, const std::string& range_end,
                         const std::function<void(std::string_view)>& on_change,
                         const std::function<bool()>& running) const {
-  std::size_t member = 0;
+  // Each watch starts on a member of its own choosing and avoids the Raft leader, so the
+  // streams of a cluster's nodes (which, with watch_entries, carry every entry) spread over the
+  // followers: the leader's time goes to the appends, whose answer every receipt waits for.
+  std::size_t member = std::random_device{}();
+  auto is_leader = [](const http::Url& endpoint, const http::Options& o) {
+    auto client = http::Client::create(endpoint, o);
+    auto r = client.post_json("/v3/maintenance/status", "{}");
+    if (!r || r->status != 200) return false;
+    const json doc = json::parse(r->body, nullptr, /*allow_exceptions=*/false);
+    if (!doc.is_object() || !doc.contains("header") || !doc["header"].is_object()) return false;
+    const json& id = doc["header"].value("member_id", json());
+    const json& leader = doc.value("leader", json());
+    return id.is_string() && leader.is_string() && id == leader;
+  };
   json create{{"key", b64(key)}};
   if (!range_end.empty()) create["range_end"] = b64(range_end);
   const std::string body = json{{"create_request", create}}.dump();
@@ -478,11 +521,15 @@ void EtcdStorage::watch(const std::string& key, const std::string& range_end,
     http::Options o;
     o.timeout = std::chrono::milliseconds(3000);
     o.peer_name = "etcd member";
+    if (options_.endpoints.size() > 1 &&
+        is_leader(options_.endpoints[member % options_.endpoints.size()], o)) {
+      ++member;
+    }
     auto watcher = http::Client::create(options_.endpoints[member % options_.endpoints.size()], o);
     auto st = watcher.stream(
         http::Request{"POST", "/v3/watch", body, "application/json", {}},
         [&](std::string_view data) {
-          if (data.find("\"events\"") != std::string_view::npos) on_change(data);
+          on_change(data);
           return running();
         },
         running);
@@ -497,45 +544,111 @@ void EtcdStorage::watch(const std::string& key, const std::string& range_end,
   }
 }
 
-namespace {
-
-// The largest P size in a watch message's events; none when it cannot be read (the caller then
-// assumes the log grew).
-std::optional<std::uint64_t> size_in_events(std::string_view message) {
-  std::optional<std::uint64_t> largest;
-  while (!message.empty()) {
-    const auto nl = message.find('\n');
-    const std::string_view line = message.substr(0, nl);
-    message.remove_prefix(nl == std::string_view::npos ? message.size() : nl + 1);
-    if (line.find_first_not_of(" \r\t") == std::string_view::npos) continue;
-    const json doc = json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (doc.is_discarded() || !doc.is_object()) return std::nullopt;
-    const json& result = doc.contains("result") ? doc["result"] : doc;
-    if (!result.is_object() || !result.contains("events")) continue;
+std::optional<EtcdStorage::WatchEvents> EtcdStorage::parse_watch_line(std::string_view line,
+                                                                      const std::string& prefix) {
+  const json doc = json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object()) return std::nullopt;
+  const json& result = doc.contains("result") ? doc["result"] : doc;
+  WatchEvents out;
+  if (!result.is_object() || !result.contains("events")) return out;  // created, progress
+  const std::string log = prefix + "log/";
+  const std::string size_key = prefix + "size";
+  try {
     for (const auto& event : result["events"]) {
-      if (!event.is_object() || !event.contains("kv")) return std::nullopt;
-      auto size = size_of(json{{"kvs", json::array({event["kv"]})}});
-      if (!size) return std::nullopt;
-      largest = std::max(largest.value_or(0), *size);
+      // Nothing deletes these keys: a DELETE, or an event without a kv, is not read here (the
+      // caller then reads etcd).
+      if (!event.is_object() || !event.contains("kv") || event.value("type", "PUT") != "PUT") {
+        return std::nullopt;
+      }
+      const json& kv = event["kv"];
+      auto key = from_base64(kv.at("key").get<std::string>());
+      if (!key) return std::nullopt;
+      const std::string k = to_string(*key);
+      if (k == size_key) {
+        auto size = size_of(json{{"kvs", json::array({kv})}});
+        if (!size) return std::nullopt;
+        out.size = std::max(out.size.value_or(0), *size);
+      } else if (k.size() == log.size() + 20 && k.compare(0, log.size(), log) == 0 &&
+                 k.find_first_not_of("0123456789", log.size()) == std::string::npos) {
+        auto value = kv_value(kv);
+        if (!value) return std::nullopt;
+        out.entries.emplace_back(std::stoull(k.substr(log.size())), std::move(*value));
+      }
     }
+  } catch (const std::exception&) {  // a field of the wrong type
+    return std::nullopt;
   }
-  return largest;
+  return out;
 }
 
-}  // namespace
+void EtcdStorage::note_watched(WatchEvents events) {
+  MutexLock lock(prefetch_mu_);
+  if (events.size) watched_size_ = std::max(watched_size_, *events.size);
+  if (options_.watch_buffer_bytes == 0) return;
+  // Not kept: what the local copy holds, and this node's own append in flight (if it lost, its
+  // answer carried the entries at those positions).
+  const std::uint64_t skip = std::max(known_size_.load(), own_target_.load());
+  for (auto& [index, bytes] : events.entries) {
+    if (index < skip) continue;
+    const std::uint64_t end = watched_from_ + watched_.size();
+    if (!watched_.empty() && index < end) continue;  // kept already
+    if (watched_.empty() || index > end) {           // a gap: keep from here on
+      watched_.clear();
+      watched_bytes_ = 0;
+      watched_from_ = index;
+    }
+    watched_bytes_ += bytes.size();
+    watched_.push_back(std::move(bytes));
+    while (watched_bytes_ > options_.watch_buffer_bytes && !watched_.empty()) {
+      watched_bytes_ -= watched_.front().size();
+      watched_.pop_front();
+      ++watched_from_;
+    }
+  }
+}
 
 void EtcdStorage::watch_loop() {
+  // The stream's pieces are not its lines: a line (one watch response) can span many pieces.
+  constexpr std::size_t kMaxLine = 64u << 20;
+  std::string pending;
+  const bool entries = options_.watch_entries;
   watch(
-      prefix() + "size", "",
-      [this](std::string_view message) {
-        if (!message.empty()) {
-          // This node's own append, or entries it already has: nothing to catch up with. (An
-          // event for the size its append in flight would make, from another node's append
-          // that won instead, is skipped too: that append's lost compare makes the committer
-          // catch up anyway.)
-          auto size = size_in_events(message);
-          if (size && (*size <= known_size_.load() || *size == own_target_.load())) return;
+      entries ? prefix() + "log/" : prefix() + "size",
+      entries ? prefix() + "size" + std::string(1, '\0') : std::string(),
+      [this, &pending](std::string_view piece) {
+        bool wake = false;
+        if (piece.empty()) {
+          pending.clear();  // the stream ended: a change may have happened while not watching
+          wake = true;
+        } else {
+          const std::size_t searched = pending.size();  // holds no newline
+          pending.append(piece);
+          std::size_t start = 0;
+          for (auto nl = pending.find('\n', searched); nl != std::string::npos;
+               nl = pending.find('\n', start)) {
+            const std::string_view line = std::string_view(pending).substr(start, nl - start);
+            start = nl + 1;
+            if (line.find_first_not_of(" \r\t") == std::string_view::npos) continue;
+            auto events = parse_watch_line(line, prefix());
+            if (!events) {
+              wake = true;  // unreadable: assume the log grew
+              continue;
+            }
+            const auto size = events->size;
+            note_watched(std::move(*events));
+            // This node's own append, or entries it already has: nothing to catch up with. (An
+            // event for the size its append in flight would make, from another node's append
+            // that won instead, is skipped too: that append's lost compare makes the committer
+            // catch up anyway.)
+            if (size && *size > known_size_.load() && *size != own_target_.load()) wake = true;
+          }
+          pending.erase(0, start);
+          if (pending.size() > kMaxLine) {
+            pending.clear();
+            wake = true;
+          }
         }
+        if (!wake) return;
         MutexLock lock(listener_mu_);
         if (listener_) listener_();
       },

@@ -22,7 +22,11 @@
 //
 // A watcher thread follows P size (POST /v3/watch) and calls the remote listener whenever the
 // cluster log grows past what this node holds (not for its own appends), so an idle node
-// catches up without polling.
+// catches up without polling. With watch_entries it follows P log/ too (one watch over the keys
+// from P log/ to P size) and keeps the entries it delivers (at most watch_buffer_bytes, the
+// newest): a catch-up they cover, from the local size to a P size the watch saw, reads nothing
+// from etcd (catch_up_target(), fetch_remote()); one they do not cover (a stream restarted, the
+// buffer overflowed) reads as before.
 //
 // Endpoints are tried in turn (the last one that answered first); a member that is down or
 // answers 5xx (e.g. "leader changed") is skipped until each has failed within the timeout.
@@ -33,12 +37,15 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "tabella/http/url.h"
@@ -57,6 +64,11 @@ struct EtcdOptions {
   std::size_t max_txn_bytes = 1u << 20;      // etcd's --max-request-bytes default is 1.5 MiB
   std::chrono::milliseconds timeout{10000};  // per operation, across all endpoints
   bool watch = true;                         // start the watcher thread
+  // The watch covers P log/ too, and keeps the entries it delivers (at most this many bytes).
+  // Off: it follows P size alone (a node that appends most entries itself would only get its
+  // own back).
+  bool watch_entries = true;
+  std::size_t watch_buffer_bytes = 16u << 20;
   // cluster_size() also reads up to this many entries after the local copy, in the same round
   // trip, for the fetch_remote() that follows (0: it reads the size only).
   std::size_t prefetch_entries = 64;
@@ -127,8 +139,9 @@ class EtcdStorage final : public Storage {
   const EtcdOptions& options() const { return options_; }
   // Follows the keys [key, range_end) (range_end empty: key alone) with POST /v3/watch, on one
   // member after another when a stream fails, until running() is false. Calls on_change with
-  // every message with events, and with an empty message once after every stream end (a change
-  // may have happened while not watching; a stream idle for a second ends). Blocks: run it on a
+  // every piece of the stream as it arrives (newline-delimited watch responses; one response
+  // can span several pieces), and with an empty piece once after every stream end (a change may
+  // have happened while not watching; a stream idle for a second ends). Blocks: run it on a
   // thread of its own.
   void watch(const std::string& key, const std::string& range_end,
              const std::function<void(std::string_view message)>& on_change,
@@ -137,11 +150,25 @@ class EtcdStorage final : public Storage {
   // Counters for metrics and benchmarks.
   std::uint64_t txn_count() const { return txns_.load(); }
   std::uint64_t conflict_count() const { return conflicts_.load(); }
+  // Catch-ups by source of their target and entries: the watch alone, or a read of etcd.
+  std::uint64_t watch_fed_count() const { return watch_fed_.load(); }
+  std::uint64_t read_catch_up_count() const { return read_catch_ups_.load(); }
+
+  // One line of the watch stream over P log/ .. P size: the entries it carries (position and
+  // bytes, in the stream's order) and the largest P size. nullopt when it cannot be read.
+  struct WatchEvents {
+    std::vector<std::pair<std::uint64_t, Bytes>> entries;
+    std::optional<std::uint64_t> size;
+  };
+  static std::optional<WatchEvents> parse_watch_line(std::string_view line,
+                                                     const std::string& prefix);
 
  private:
   struct Client;
   EtcdStorage(EtcdOptions options, std::unique_ptr<Storage> local);
   void watch_loop();
+  // The watch saw these: keeps the entries (the buffer stays contiguous and bounded) and the size.
+  void note_watched(WatchEvents events);
   std::string prefix() const;
   void note_contend(const nlohmann::json& txn_answer);
   void note_own_contend(const nlohmann::json& txn_answer);
@@ -154,7 +181,7 @@ class EtcdStorage final : public Storage {
   std::function<void()> listener_ TABELLA_GUARDED_BY(listener_mu_);
   std::atomic<bool> stopping_{false};
   std::thread watcher_;
-  std::atomic<std::uint64_t> txns_{0}, conflicts_{0};
+  std::atomic<std::uint64_t> txns_{0}, conflicts_{0}, watch_fed_{0}, read_catch_ups_{0};
   // For the watch: a cluster size this node's local copy reached (its own won appends, the
   // remote entries it applied), and the size its append in flight would make.
   std::atomic<std::uint64_t> known_size_{0};
@@ -169,6 +196,11 @@ class EtcdStorage final : public Storage {
   std::vector<Bytes> prefetched_ TABELLA_GUARDED_BY(prefetch_mu_);
   // The cluster size a lost append read, for the next catch_up_target().
   std::optional<std::uint64_t> hinted_size_ TABELLA_GUARDED_BY(prefetch_mu_);
+  // What the watch delivered: consecutive entries from watched_from_ on, and the largest size.
+  std::uint64_t watched_from_ TABELLA_GUARDED_BY(prefetch_mu_) = 0;
+  std::deque<Bytes> watched_ TABELLA_GUARDED_BY(prefetch_mu_);
+  std::size_t watched_bytes_ TABELLA_GUARDED_BY(prefetch_mu_) = 0;
+  std::uint64_t watched_size_ TABELLA_GUARDED_BY(prefetch_mu_) = 0;
   // What the last fetch_remote returned: its first index and the entries' hashes.
   Mutex fetched_mu_;
   std::uint64_t fetched_from_ TABELLA_GUARDED_BY(fetched_mu_) = 0;
