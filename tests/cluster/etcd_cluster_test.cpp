@@ -53,15 +53,20 @@ class EtcdCluster : public ::testing::Test {
   }
 
   std::unique_ptr<EtcdStorage> open_node(int n) {
+    EtcdOptions o;
+    o.max_txn_entries = 4;  // several transactions per batch
+    return open_node(n, o);
+  }
+  // Node n with these options (endpoints and origin filled in); null on failure.
+  std::unique_ptr<EtcdStorage> open_node(int n, EtcdOptions o) {
     auto local = SqliteStorage::open(dir_ / ("node" + std::to_string(n)));
     EXPECT_TRUE(local.ok());
-    EtcdOptions o;
+    if (!local) return nullptr;
     o.endpoints = endpoints_;
     o.origin = "cluster.test/log";
-    o.max_txn_entries = 4;  // several transactions per batch
     auto s = EtcdStorage::open(o, std::move(*local));
     EXPECT_TRUE(s.ok()) << s.error().describe();
-    return std::move(*s);
+    return s ? std::move(*s) : nullptr;
   }
 
   fs::path dir_;
@@ -228,14 +233,10 @@ TEST_F(EtcdCluster, ANodeKilledMidStreamRestartsAndCatchesUp) {
 TEST_F(EtcdCluster, ALostRaceCarriesWhatTheCatchUpNeeds) {
   auto node0 = open_node(0);
   EtcdOptions o;
-  o.endpoints = endpoints_;
-  o.origin = "cluster.test/log";
   o.timeout = std::chrono::milliseconds(1500);
-  auto local = SqliteStorage::open(dir_ / "node1");
-  ASSERT_TRUE(local.ok());
-  auto opened = EtcdStorage::open(o, std::move(*local));
-  ASSERT_TRUE(opened.ok()) << opened.error().describe();
-  auto& node1 = **opened;
+  auto opened = open_node(1, o);
+  ASSERT_NE(opened, nullptr);
+  auto& node1 = *opened;
 
   const std::vector<Bytes> first{Bytes{1, 1}, Bytes{1, 2}, Bytes{1, 3}};
   ASSERT_TRUE(node0->append_batch(first, {}).ok());
@@ -647,15 +648,10 @@ TEST_F(EtcdCluster, ANodeIsWokenByOtherNodesAppendsNotByItsOwn) {
 // before the catch-up. One entry is larger than a stream piece, so a watch response spans many.
 TEST_F(EtcdCluster, ACatchUpTheWatchCoveredAsksEtcdNothing) {
   auto node0 = open_node(0);
-  auto local = SqliteStorage::open(dir_ / "node1");
-  ASSERT_TRUE(local.ok());
   EtcdOptions o;
-  o.endpoints = endpoints_;
-  o.origin = "cluster.test/log";
   o.timeout = std::chrono::milliseconds(1500);  // etcd is stopped below
-  auto opened = EtcdStorage::open(o, std::move(*local));
-  ASSERT_TRUE(opened.ok()) << opened.error().describe();
-  std::unique_ptr<EtcdStorage>& node1 = *opened;
+  auto node1 = open_node(1, o);
+  ASSERT_NE(node1, nullptr);
   std::atomic<int> woken{0};
   node1->set_remote_listener([&woken] { ++woken; });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the watch stream is up
@@ -702,15 +698,11 @@ TEST_F(EtcdCluster, ACatchUpTheWatchCoveredAsksEtcdNothing) {
 // entries are kept, and a catch-up from before them reads etcd as before, to the same log.
 TEST_F(EtcdCluster, AWatchBufferOverflowOrASizeOnlyWatchFallsBackToReads) {
   auto node0 = open_node(0);
-  auto local = SqliteStorage::open(dir_ / "node1");
-  ASSERT_TRUE(local.ok());
   EtcdOptions o;
-  o.endpoints = endpoints_;
-  o.origin = "cluster.test/log";
   o.watch_buffer_bytes = 100;  // two of the entries below
-  auto opened = EtcdStorage::open(o, std::move(*local));
-  ASSERT_TRUE(opened.ok()) << opened.error().describe();
-  auto& node1 = **opened;
+  auto opened = open_node(1, o);
+  ASSERT_NE(opened, nullptr);
+  auto& node1 = *opened;
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   std::vector<Bytes> appended;
   for (int i = 0; i < 6; ++i) {
@@ -729,20 +721,18 @@ TEST_F(EtcdCluster, AWatchBufferOverflowOrASizeOnlyWatchFallsBackToReads) {
   EXPECT_EQ(*copy, appended);
 
   // A node that watches the size alone (watch_entries off: an appender) reads every catch-up.
-  auto local2 = SqliteStorage::open(dir_ / "node2");
-  ASSERT_TRUE(local2.ok());
-  o.watch_entries = false;
-  o.watch_buffer_bytes = EtcdOptions{}.watch_buffer_bytes;
-  auto size_only = EtcdStorage::open(o, std::move(*local2));
-  ASSERT_TRUE(size_only.ok()) << size_only.error().describe();
+  EtcdOptions size_only_options;
+  size_only_options.watch_entries = false;
+  auto size_only = open_node(2, size_only_options);
+  ASSERT_NE(size_only, nullptr);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   ASSERT_TRUE(node0->append_batch({Bytes(40, 7)}, {}).ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  target = (*size_only)->catch_up_target();
+  target = size_only->catch_up_target();
   ASSERT_TRUE(target.ok()) << target.error().describe();
   EXPECT_EQ(*target, 7u);
-  EXPECT_EQ((*size_only)->watch_fed_count(), 0u);
-  EXPECT_EQ((*size_only)->read_catch_up_count(), 1u);
+  EXPECT_EQ(size_only->watch_fed_count(), 0u);
+  EXPECT_EQ(size_only->read_catch_up_count(), 1u);
 }
 
 // Sockets of this machine (any state, TIME_WAIT included) with one end on one of `ports`.
