@@ -504,7 +504,8 @@ void EtcdStorage::watch(const std::string& key, const std::string& range_end,
   // streams of a cluster's nodes (which, with watch_entries, carry every entry) spread over the
   // followers: the leader's time goes to the appends, whose answer every receipt waits for.
   std::size_t member = std::random_device{}();
-  auto is_leader = [](const http::Url& endpoint, const http::Options& o) {
+  auto is_leader = [](const http::Url& endpoint, http::Options o) {
+    o.timeout = std::chrono::milliseconds(1000);  // unanswered: try the stream there anyway
     auto client = http::Client::create(endpoint, o);
     auto r = client.post_json("/v3/maintenance/status", "{}");
     if (!r || r->status != 200) return false;
