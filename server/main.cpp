@@ -332,7 +332,8 @@ int main(int argc, char** argv) {
     }
     // A node that sends its entries on to an appender catches up with every other entry, so
     // its watch brings the entries along; the appender (and a node appending itself) gets
-    // them back only as its own, and watches the size alone (docs/cluster.md, "Catching up").
+    // them back only as its own, and watches the size alone (docs/cluster.md, "Catching up from the
+    // watch").
     hooks.cluster = [cluster, origin = config.origin,
                      watch_entries = !config.cluster_appender.empty()](
                         std::unique_ptr<tabella::server::Storage> local) {

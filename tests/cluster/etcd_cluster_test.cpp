@@ -644,8 +644,9 @@ TEST_F(EtcdCluster, ANodeIsWokenByOtherNodesAppendsNotByItsOwn) {
 }
 
 // A catch-up the watch covered asks etcd nothing: the watch over P log/ .. P size delivered the
-// entries and the size (docs/cluster.md, "Catching up"). Shown by stopping every etcd member
-// before the catch-up. One entry is larger than a stream piece, so a watch response spans many.
+// entries and the size (docs/cluster.md, "Catching up from the watch"). Shown by stopping every
+// etcd member before the catch-up. One entry is larger than a stream piece, so a watch response
+// spans many.
 TEST_F(EtcdCluster, ACatchUpTheWatchCoveredAsksEtcdNothing) {
   auto node0 = open_node(0);
   EtcdOptions o;

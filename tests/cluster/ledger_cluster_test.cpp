@@ -652,7 +652,8 @@ TEST_F(LedgerCluster, OneAppenderTheOtherNodesForwardAndAppendNothing) {
                 counter(2, "tabella_ledger_early_proofs_total"),
             0);
   // The forwarding nodes caught up from their watch (entries included) without asking etcd;
-  // the appender watches the size alone, so it never does (docs/cluster.md, "Catching up").
+  // the appender watches the size alone, so it never does (docs/cluster.md, "Catching up from the
+  // watch").
   const std::string from_watch = "tabella_ledger_etcd_catch_ups_total{source=\"watch\"}";
   EXPECT_GT(counter(1, from_watch), 0);
   EXPECT_GT(counter(2, from_watch), 0);
