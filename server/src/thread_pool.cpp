@@ -30,10 +30,11 @@ std::function<std::string()> ThreadPool::render_waits() const {
         "queue before a thread took it, by queue (reply: a receipt to build; admitted: a remote "
         "entry's proof check or other stored work; new: a submitted entry's checks)\n"
         "# TYPE tabella_ledger_pool_wait_seconds histogram\n";
-    waits->by_queue[kReply].render(out, "tabella_ledger_pool_wait_seconds", "queue=\"reply\",");
-    waits->by_queue[kAdmitted].render(out, "tabella_ledger_pool_wait_seconds",
-                                      "queue=\"admitted\",");
-    waits->by_queue[kNew].render(out, "tabella_ledger_pool_wait_seconds", "queue=\"new\",");
+    constexpr const char* kLabels[kQueues] = {"queue=\"reply\",", "queue=\"admitted\",",
+                                              "queue=\"new\","};
+    for (std::size_t q = 0; q < kQueues; ++q) {
+      waits->by_queue[q].render(out, "tabella_ledger_pool_wait_seconds", kLabels[q]);
+    }
     return out;
   };
 }

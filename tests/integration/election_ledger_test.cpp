@@ -408,9 +408,10 @@ TEST_F(ElectionLedgerTest, WholeElectionWithReceiptsPermissionsAndExport) {
   EXPECT_NE(metrics.find(wait_count + "\"reply\"} " + std::to_string(n + 4) + "\n"),
             std::string::npos)
       << metrics;
-  auto at = metrics.find(wait_count + "\"new\"} ");
+  const std::string new_count = wait_count + "\"new\"} ";
+  auto at = metrics.find(new_count);
   ASSERT_NE(at, std::string::npos) << metrics;
-  EXPECT_GE(std::stoull(metrics.substr(at + wait_count.size() + 7)), n + 4) << metrics;
+  EXPECT_GE(std::stoull(metrics.substr(at + new_count.size())), n + 4) << metrics;
 }
 
 // Everything up to (excluding) the first ballot, then every rejection reason.

@@ -365,9 +365,15 @@ Result<std::uint64_t> EtcdStorage::catch_up_target() {
   }
   // A size the watch saw, when the watch also delivered every entry from the local size up to
   // it: the catch-up then reads nothing from etcd (fetch_remote takes them from the buffer).
-  auto n = local_->size();
-  if (!n) return n.error();
+  // Nothing kept (a node watching the size alone): no local read either.
+  bool kept = false;
   {
+    MutexLock lock(prefetch_mu_);
+    kept = !watched_.empty();
+  }
+  if (kept) {
+    auto n = local_->size();
+    if (!n) return n.error();
     MutexLock lock(prefetch_mu_);
     if (watched_size_ > *n && watched_from_ <= *n &&
         watched_from_ + watched_.size() >= watched_size_) {

@@ -98,7 +98,7 @@ class ThreadPool {
   std::deque<Task> admitted_ TABELLA_GUARDED_BY(mu_);  // post()
   std::map<std::string, std::deque<Task>> flows_ TABELLA_GUARDED_BY(mu_);
   std::deque<std::string> turns_ TABELLA_GUARDED_BY(mu_);  // the non-empty flows, next first
-  std::size_t queued_ TABELLA_GUARDED_BY(mu_) = 0;         // tasks in admitted_ and flows_
+  std::size_t queued_ TABELLA_GUARDED_BY(mu_) = 0;  // tasks in replies_, admitted_ and flows_
   bool stopping_ TABELLA_GUARDED_BY(mu_) = false;
   Mutex join_mu_;  // serialises concurrent stop() calls
   std::vector<std::thread> threads_ TABELLA_GUARDED_BY(join_mu_);
