@@ -111,7 +111,13 @@ tabella::Result<tabella::server::ClusterStorage> open_cluster(
            std::to_string(raw->watch_fed_count()) +
            "\n"
            "tabella_ledger_etcd_catch_ups_total{source=\"read\"} " +
-           std::to_string(raw->read_catch_up_count()) + "\n";
+           std::to_string(raw->read_catch_up_count()) +
+           "\n"
+           "# HELP tabella_ledger_etcd_watch_buffer_bytes Bytes of log entries the watch "
+           "delivered and this node keeps for its next catch-up (at most 16 MiB).\n"
+           "# TYPE tabella_ledger_etcd_watch_buffer_bytes gauge\n"
+           "tabella_ledger_etcd_watch_buffer_bytes " +
+           std::to_string(raw->watch_buffered().second) + "\n";
   };
   // One cosigning path for the cluster (docs/cluster.md section 4): used when --witness is given.
   cluster.cosign = std::make_shared<etcd::EtcdCosignShare>(*raw, etcd::CosignShareOptions{});

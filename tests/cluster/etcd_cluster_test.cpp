@@ -666,11 +666,11 @@ TEST_F(EtcdCluster, ACatchUpTheWatchCoveredAsksEtcdNothing) {
     appended.insert(appended.end(), entries.begin(), entries.end());
     ASSERT_TRUE(node0->append_batch(std::move(entries), {}).ok());
   }
-  // Wait until the watch has delivered the last append (its listener call), then stop etcd.
-  for (int i = 0; i < 100 && woken.load() < 1; ++i) {
+  // Wait until the watch has delivered all nine entries (and woken the listener), then stop etcd.
+  for (int i = 0; i < 250 && (woken.load() < 1 || node1->watch_buffered().first < 9); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(node1->watch_buffered(), (std::pair<std::size_t, std::size_t>{9, 8 * 50 + 300000}));
   node1->set_remote_listener(nullptr);
   for (std::size_t m = 0; m < etcd_->size(); ++m) etcd_->kill(m);
 
@@ -815,6 +815,86 @@ TEST(EtcdWatch, ParsesAWatchLine) {
   bad_key["kv"]["key"] = 12;
   EXPECT_FALSE(EtcdStorage::parse_watch_line(line(json::array({bad_key})), p));
   EXPECT_FALSE(EtcdStorage::parse_watch_line(line(json::array({put(p + "size", "many")})), p));
+}
+
+// The watch's buffer, alone: a catch-up is served from it only when it holds every entry from
+// the local size up to the size the watch saw. A gap in what the watch delivered (a stream that
+// restarted past some events) must never be served as if the run were whole: apply_remote's
+// SHA-256 comparison could not notice, since its hashes come from this same buffer.
+TEST(EtcdWatch, KeptEntriesAreOneRunAndAGapStartsANewOne) {
+  auto e = [](std::string_view s) {
+    const ByteView b = as_bytes(s);
+    return Bytes(b.begin(), b.end());
+  };
+  WatchedEntries w(1u << 20);
+  EXPECT_FALSE(w.covered_target(3).has_value());  // nothing seen yet
+  w.add(3, e("three"), 0);
+  w.add(4, e("four"), 0);
+  w.note_size(5);
+  EXPECT_EQ(w.covered_target(3), 5u);
+  EXPECT_EQ(w.covered_target(4), 5u);
+  EXPECT_FALSE(w.covered_target(2).has_value());  // entry 2 was never delivered
+  EXPECT_FALSE(w.covered_target(5).has_value());  // nothing past the local size
+  // Entries 5 and 6 missed: 7 starts a new run, so positions 3..7 are not covered.
+  w.add(7, e("seven"), 0);
+  w.note_size(8);
+  EXPECT_EQ(w.from(), 7u);
+  EXPECT_EQ(w.count(), 1u);
+  EXPECT_EQ(w.bytes(), 5u);
+  EXPECT_FALSE(w.covered_target(3).has_value());
+  EXPECT_TRUE(w.take(3, 10).empty());
+  EXPECT_EQ(w.covered_target(7), 8u);
+  // A size the watch reports before its entries: not covered until they come.
+  w.note_size(9);
+  EXPECT_FALSE(w.covered_target(7).has_value());
+  w.add(8, e("eight"), 0);
+  EXPECT_EQ(w.covered_target(7), 9u);
+  auto got = w.take(7, 10);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(to_string(got[0]), "seven");
+  EXPECT_EQ(to_string(got[1]), "eight");
+  EXPECT_TRUE(w.empty());
+  EXPECT_EQ(w.bytes(), 0u);
+}
+
+TEST(EtcdWatch, KeptEntriesSkipWhatTheNodeHoldsAndStayBounded) {
+  auto e = [](std::string_view s) {
+    const ByteView b = as_bytes(s);
+    return Bytes(b.begin(), b.end());
+  };
+  WatchedEntries w(10);
+  w.add(1, e("aaaa"), 2);  // below the node's own size or append in flight
+  EXPECT_TRUE(w.empty());
+  w.add(2, e("bbbb"), 2);
+  w.add(3, e("cccc"), 2);
+  w.add(2, e("xxxx"), 2);  // delivered again (a restarted stream): the first copy stays
+  EXPECT_EQ(w.count(), 2u);
+  EXPECT_EQ(w.bytes(), 8u);
+  w.add(4, e("dddd"), 2);  // 12 bytes > 10: the oldest goes
+  EXPECT_EQ(w.from(), 3u);
+  EXPECT_EQ(w.count(), 2u);
+  EXPECT_EQ(w.bytes(), 8u);
+  w.note_size(5);
+  EXPECT_FALSE(w.covered_target(2).has_value());  // entry 2 was dropped
+  EXPECT_EQ(w.covered_target(3), 5u);
+  // A node at size 4 takes from 4 on; what it holds is dropped first. At most max_entries.
+  auto got = w.take(4, 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(to_string(got[0]), "dddd");
+  EXPECT_TRUE(w.empty());
+  EXPECT_EQ(w.bytes(), 0u);
+  w.add(5, e("ee"), 0);
+  w.add(6, e("ff"), 0);
+  got = w.take(5, 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(w.from(), 6u);
+  EXPECT_EQ(w.bytes(), 2u);
+  // One entry larger than the bound is not kept at all; neither is anything with a bound of 0.
+  w.add(7, Bytes(11, 1), 0);
+  EXPECT_TRUE(w.empty());
+  WatchedEntries off(0);
+  off.add(1, e("a"), 0);
+  EXPECT_TRUE(off.empty());
 }
 
 TEST(EtcdUrl, Parses) {

@@ -658,6 +658,8 @@ TEST_F(LedgerCluster, OneAppenderTheOtherNodesForwardAndAppendNothing) {
   EXPECT_GT(counter(1, from_watch), 0);
   EXPECT_GT(counter(2, from_watch), 0);
   EXPECT_EQ(counter(0, from_watch), 0);
+  EXPECT_EQ(counter(0, "tabella_ledger_etcd_watch_buffer_bytes"), 0);
+  EXPECT_GE(counter(1, "tabella_ledger_etcd_watch_buffer_bytes"), 0);
 
   // Sending an entry again through a forwarding node: the original index, a duplicate.
   auto again = post(first_ballot, 1);

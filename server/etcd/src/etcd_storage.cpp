@@ -159,7 +159,10 @@ struct EtcdStorage::Client {
 };
 
 EtcdStorage::EtcdStorage(EtcdOptions options, std::unique_ptr<Storage> local)
-    : options_(std::move(options)), local_(std::move(local)), client_(std::make_unique<Client>()) {
+    : options_(std::move(options)),
+      local_(std::move(local)),
+      client_(std::make_unique<Client>()),
+      watched_(options_.watch_buffer_bytes) {
   client_->options = options_;
 }
 
@@ -375,10 +378,9 @@ Result<std::uint64_t> EtcdStorage::catch_up_target() {
     auto n = local_->size();
     if (!n) return n.error();
     MutexLock lock(prefetch_mu_);
-    if (watched_size_ > *n && watched_from_ <= *n &&
-        watched_from_ + watched_.size() >= watched_size_) {
+    if (auto target = watched_.covered_target(*n)) {
       ++watch_fed_;
-      return watched_size_;
+      return *target;
     }
   }
   ++read_catch_ups_;
@@ -402,20 +404,9 @@ Result<std::vector<Bytes>> EtcdStorage::fetch_remote(std::size_t max_entries) {
       prefetched = true;
     }
     // Else what the watch delivered, once the entries the local copy holds are dropped.
-    while (!prefetched && !watched_.empty() && watched_from_ < *n) {
-      watched_bytes_ -= watched_.front().size();
-      watched_.pop_front();
-      ++watched_from_;
-    }
-    if (!prefetched && !watched_.empty() && watched_from_ == *n) {
-      const std::size_t k = std::min(max_entries, watched_.size());
-      for (std::size_t i = 0; i < k; ++i) {
-        watched_bytes_ -= watched_.front().size();
-        r->push_back(std::move(watched_.front()));
-        watched_.pop_front();
-      }
-      watched_from_ += k;
-      prefetched = true;
+    if (!prefetched) {
+      *r = watched_.take(*n, max_entries);
+      prefetched = !r->empty();
     }
   }
   if (!prefetched) r = client_->range(prefix(), *n, max_entries);
@@ -588,30 +579,58 @@ std::optional<EtcdStorage::WatchEvents> EtcdStorage::parse_watch_line(std::strin
   return out;
 }
 
+std::pair<std::size_t, std::size_t> EtcdStorage::watch_buffered() const {
+  MutexLock lock(prefetch_mu_);
+  return {watched_.count(), watched_.bytes()};
+}
+
 void EtcdStorage::note_watched(WatchEvents events) {
   MutexLock lock(prefetch_mu_);
-  if (events.size) watched_size_ = std::max(watched_size_, *events.size);
-  if (options_.watch_buffer_bytes == 0) return;
+  if (events.size) watched_.note_size(*events.size);
   // Not kept: what the local copy holds, and this node's own append in flight (if it lost, its
   // answer carried the entries at those positions).
   const std::uint64_t skip = std::max(known_size_.load(), own_target_.load());
-  for (auto& [index, bytes] : events.entries) {
-    if (index < skip) continue;
-    const std::uint64_t end = watched_from_ + watched_.size();
-    if (!watched_.empty() && index < end) continue;  // kept already
-    if (watched_.empty() || index > end) {           // a gap: keep from here on
-      watched_.clear();
-      watched_bytes_ = 0;
-      watched_from_ = index;
-    }
-    watched_bytes_ += bytes.size();
-    watched_.push_back(std::move(bytes));
-    while (watched_bytes_ > options_.watch_buffer_bytes && !watched_.empty()) {
-      watched_bytes_ -= watched_.front().size();
-      watched_.pop_front();
-      ++watched_from_;
-    }
+  for (auto& [index, bytes] : events.entries) watched_.add(index, std::move(bytes), skip);
+}
+
+void WatchedEntries::add(std::uint64_t index, Bytes bytes, std::uint64_t skip) {
+  if (max_bytes_ == 0 || index < skip) return;
+  const std::uint64_t end = from_ + run_.size();
+  if (!run_.empty() && index < end) return;  // kept already
+  if (run_.empty() || index > end) {         // a gap: a new run from here on
+    run_.clear();
+    bytes_ = 0;
+    from_ = index;
   }
+  bytes_ += bytes.size();
+  run_.push_back(std::move(bytes));
+  while (bytes_ > max_bytes_ && !run_.empty()) drop_front();
+}
+
+std::optional<std::uint64_t> WatchedEntries::covered_target(std::uint64_t local_size) const {
+  if (size_ > local_size && from_ <= local_size && from_ + run_.size() >= size_) return size_;
+  return std::nullopt;
+}
+
+std::vector<Bytes> WatchedEntries::take(std::uint64_t first, std::size_t max_entries) {
+  while (!run_.empty() && from_ < first) drop_front();
+  std::vector<Bytes> out;
+  if (run_.empty() || from_ != first) return out;
+  const std::size_t k = std::min(max_entries, run_.size());
+  out.reserve(k);
+  for (std::size_t i = 0; i < k; ++i) {
+    bytes_ -= run_.front().size();
+    out.push_back(std::move(run_.front()));
+    run_.pop_front();
+  }
+  from_ += k;
+  return out;
+}
+
+void WatchedEntries::drop_front() {
+  bytes_ -= run_.front().size();
+  run_.pop_front();
+  ++from_;
 }
 
 void EtcdStorage::watch_loop() {

@@ -35,6 +35,7 @@
 // serialised by an internal mutex; reads go straight to the local copy.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -56,6 +57,37 @@ namespace tabella::server::etcd {
 
 // "etcd://host:port,host:port" (also "http://..." items) -> endpoints. kInvalidArgument.
 Result<std::vector<http::Url>> parse_etcd_url(std::string_view url);
+
+// What an etcd watch delivered, kept for catch-ups: one run of consecutive log positions
+// [from(), from() + count()) holding at most max_bytes of entries (the oldest dropped first),
+// and the largest P size the watch reported. The run never holds a hole: an entry past its end
+// starts a new run there. Not thread-safe (EtcdStorage holds it under a mutex).
+class WatchedEntries {
+ public:
+  explicit WatchedEntries(std::size_t max_bytes) : max_bytes_(max_bytes) {}
+  void note_size(std::uint64_t size) { size_ = std::max(size_, size); }
+  // Keeps the entry at `index`, unless it lies below `skip` (what the node holds or will hold
+  // anyway) or is kept already, or max_bytes is 0.
+  void add(std::uint64_t index, Bytes bytes, std::uint64_t skip);
+  // The largest size the watch saw, when it is past `local_size` and the run holds every entry
+  // from `local_size` up to it; else nullopt.
+  std::optional<std::uint64_t> covered_target(std::uint64_t local_size) const;
+  // Drops the entries below `first`, then takes up to max_entries from `first` on: empty when
+  // the run does not hold position `first`.
+  std::vector<Bytes> take(std::uint64_t first, std::size_t max_entries);
+  bool empty() const { return run_.empty(); }
+  std::uint64_t from() const { return from_; }
+  std::size_t count() const { return run_.size(); }
+  std::size_t bytes() const { return bytes_; }
+
+ private:
+  void drop_front();
+  std::size_t max_bytes_;
+  std::uint64_t from_ = 0;
+  std::deque<Bytes> run_;
+  std::size_t bytes_ = 0;
+  std::uint64_t size_ = 0;
+};
 
 struct EtcdOptions {
   std::vector<http::Url> endpoints;
@@ -153,6 +185,8 @@ class EtcdStorage final : public Storage {
   // Catch-ups by source of their target and entries: the watch alone, or a read of etcd.
   std::uint64_t watch_fed_count() const { return watch_fed_.load(); }
   std::uint64_t read_catch_up_count() const { return read_catch_ups_.load(); }
+  // What the watch's buffer holds now: entries and their bytes.
+  std::pair<std::size_t, std::size_t> watch_buffered() const;
 
   // One line of the watch stream over P log/ .. P size: the entries it carries (position and
   // bytes, in the stream's order) and the largest P size. nullopt when it cannot be read.
@@ -191,16 +225,13 @@ class EtcdStorage final : public Storage {
   // The revision at which this node's last lost append wrote P contend.
   std::atomic<std::uint64_t> own_contend_revision_{0};
   // What the last cluster_size() read after the local copy, not yet taken by fetch_remote.
-  Mutex prefetch_mu_;
+  mutable Mutex prefetch_mu_;
   std::uint64_t prefetched_from_ TABELLA_GUARDED_BY(prefetch_mu_) = 0;
   std::vector<Bytes> prefetched_ TABELLA_GUARDED_BY(prefetch_mu_);
   // The cluster size a lost append read, for the next catch_up_target().
   std::optional<std::uint64_t> hinted_size_ TABELLA_GUARDED_BY(prefetch_mu_);
-  // What the watch delivered: consecutive entries from watched_from_ on, and the largest size.
-  std::uint64_t watched_from_ TABELLA_GUARDED_BY(prefetch_mu_) = 0;
-  std::deque<Bytes> watched_ TABELLA_GUARDED_BY(prefetch_mu_);
-  std::size_t watched_bytes_ TABELLA_GUARDED_BY(prefetch_mu_) = 0;
-  std::uint64_t watched_size_ TABELLA_GUARDED_BY(prefetch_mu_) = 0;
+  // What the watch delivered.
+  WatchedEntries watched_ TABELLA_GUARDED_BY(prefetch_mu_);
   // What the last fetch_remote returned: its first index and the entries' hashes.
   Mutex fetched_mu_;
   std::uint64_t fetched_from_ TABELLA_GUARDED_BY(fetched_mu_) = 0;
