@@ -13,7 +13,7 @@
 #   enrolled by fingerprint; 1 challenged first), polls close, a tally with guardian 1 absent,
 #   the published record and results (its final checkpoint covers every entry and carries the
 #   witnesses' cosignatures), and tabella-verify re-checking everything.
-# Usage: deploy/demo.sh [--keep] [--cluster]
+# Usage: deploy/demo.sh [--keep] [--cluster] [--help]
 #   --keep: stop after the voting, with the polls still open, the ledger running and 5 voter
 #   tokens unused (build/demo/tokens/unused.csv), and print the command that opens the kiosk
 #   window against that ledger (poll-worker PIN 0000) and the commands that finish the election.
@@ -38,7 +38,8 @@ for arg in "$@"; do
   case $arg in
     --keep) KEEP=1;;
     --cluster) CLUSTER=1;;
-    *) echo "usage: deploy/demo.sh [--keep] [--cluster]" >&2; exit 2;;
+    -h|--help) source "$ROOT/deploy/lib/tabella.sh"; tb_usage "$ROOT/deploy/demo.sh"; exit 0;;
+    *) echo "demo.sh: unknown option $arg (usage: deploy/demo.sh [--keep] [--cluster] [--help])" >&2; exit 2;;
   esac
 done
 VOTERS=${DEMO_VOTERS:-200}

@@ -2,6 +2,7 @@
 # Installs every Debian 12 package Tabella needs to build, test and run. Idempotent: packages
 # already installed are skipped, and `apt-get update` runs only when something is missing.
 # Usage: deploy/install-deps.sh            (as root, or with sudo available)
+#        deploy/install-deps.sh --help     this text, and the packages; installs nothing
 set -euo pipefail
 
 PACKAGES=(
@@ -40,6 +41,14 @@ PACKAGES=(
 # added; otherwise Debian's nodejs and npm are installed.
 if ! command -v node >/dev/null 2>&1; then PACKAGES+=(nodejs); fi
 if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi
+
+if [ "${1:-}" = --help ] || [ "${1:-}" = -h ]; then
+  source "$(dirname "$0")/lib/tabella.sh"
+  tb_usage "$0"
+  echo "Packages: ${PACKAGES[*]}"
+  exit 0
+fi
+if [ $# -ne 0 ]; then echo "install-deps: unknown argument $1 (--help)" >&2; exit 2; fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

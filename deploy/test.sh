@@ -4,9 +4,15 @@
 # The same sources are also built with gcc 12 (preset gcc, warnings as errors) as a compile check:
 # that build runs beside the tests at the lowest CPU priority (nice 19), so it uses the cores the
 # tests leave idle instead of adding its whole time to the run; its log is build/gcc-build.log.
-# Exits non-zero on any failure. Usage: deploy/test.sh [extra ctest args]
+# Exits non-zero on any failure.
+# Usage: deploy/test.sh [extra ctest args]    e.g. -R Etcd, -L cluster, --output-on-failure
+#        deploy/test.sh --help                this text; nothing is installed, built or run
+# TABELLA_SKIP_GCC=1 skips the gcc build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+case "${1:-}" in
+  -h|--help) source deploy/lib/tabella.sh; tb_usage deploy/test.sh; exit 0;;
+esac
 
 deploy/install-deps.sh
 

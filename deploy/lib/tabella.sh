@@ -16,6 +16,8 @@
 #   tb_stop PID [SECONDS]      SIGTERM, then SIGKILL after SECONDS (default 10); waits for it
 #                              when it is a child of this shell; returns 1 when PID was not
 #                              running
+#   tb_usage SCRIPT            prints SCRIPT's leading comment (its lines 2.. up to the first
+#                              line that is not a comment) without the "# ": a script's --help
 #
 # Guardians (tabella-guardian). Guardian i's files are named by a printf pattern with one %s for
 # i, the BASE: BASE.key (its key), BASE.json (what keygen --json printed), BASE.pass (its
@@ -58,6 +60,10 @@ tb_wait_listening() {
   done
   echo "process $pid did not listen within ${seconds} s (output: $out)" >&2
   return 1
+}
+
+tb_usage() {
+  sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$1"
 }
 
 tb_stop() {

@@ -3,9 +3,10 @@
 # option, a malformed value: CLI11's own codes 105..  mapped in tabella/util/cli_parse.h) and 1
 # for a refusal, as docs/admin-guide.md documents.
 #
-# Usage: exit_codes.sh BIN_DIR
+# Usage: exit_codes.sh BIN_DIR (absolute)
 set -uo pipefail
 BIN="$1"
+DEPLOY="$(cd "$(dirname "$0")/../../deploy" && pwd)"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tabella-exit.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 cd "$WORK"
@@ -27,6 +28,15 @@ for p in tabella-admin tabella-guardian tabella-verify tabella-voters tabella-le
   expect 0 "$p --help" "$BIN/$p" --help
   expect 2 "$p with an unknown option" "$BIN/$p" --no-such-option
 done
+# The deploy scripts: --help prints their usage and does nothing else (test.sh would otherwise
+# install, build and run the whole suite; install-deps.sh would install); a wrong option is 2.
+for s in demo.sh test.sh install-deps.sh cluster.sh backup-ledger.sh; do
+  expect 0 "deploy/$s --help" timeout 10 bash "$DEPLOY/$s" --help
+  grep -q "deploy/$s" out.txt || { echo "FAIL: deploy/$s --help prints no usage"; failures=$((failures + 1)); }
+done
+expect 2 "deploy/demo.sh with an unknown option" timeout 10 bash "$DEPLOY/demo.sh" --no-such-option
+expect 2 "deploy/install-deps.sh with an argument" timeout 10 bash "$DEPLOY/install-deps.sh" --no-such-option
+expect 2 "deploy/cluster.sh with an unknown command" timeout 10 bash "$DEPLOY/cluster.sh" no-such-command
 # Missing required options and malformed values (CLI11 RequiredError, ValidationError, ...).
 expect 2 "tabella-admin without a command" "$BIN/tabella-admin"
 expect 2 "tabella-admin guardians add without --index" "$BIN/tabella-admin" guardians add --name x --public-key 00
