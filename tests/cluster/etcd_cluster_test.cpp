@@ -897,6 +897,35 @@ TEST(EtcdWatch, KeptEntriesSkipWhatTheNodeHoldsAndStayBounded) {
   EXPECT_TRUE(off.empty());
 }
 
+// The watch stream's lines, across the pieces they arrive in, and the bound on an unfinished
+// one (a response past it is dropped whole: the watcher then wakes the committer to read).
+TEST(EtcdWatch, StreamLinesJoinPiecesAndDropALinePastTheBound) {
+  StreamLines lines(10);
+  std::vector<std::string> got;
+  auto keep = [&got](std::string_view line) { got.emplace_back(line); };
+  EXPECT_TRUE(lines.feed("ab", keep));
+  EXPECT_TRUE(lines.feed("c\nde", keep));
+  EXPECT_TRUE(lines.feed("f\n\ngh\ni", keep));
+  EXPECT_EQ(got, (std::vector<std::string>{"abc", "def", "", "gh"}));
+  got.clear();
+  // "i" plus 10 more bytes: past the bound, dropped up to its newline two pieces later.
+  EXPECT_FALSE(lines.feed("0123456789", keep));
+  EXPECT_TRUE(lines.feed("still the long line", keep));
+  EXPECT_TRUE(lines.feed("end\nnext\n", keep));
+  EXPECT_EQ(got, (std::vector<std::string>{"next"}));
+  got.clear();
+  // A line completed within one piece is delivered whatever its length.
+  EXPECT_TRUE(lines.feed("a complete line of 29 bytes.\n", keep));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].size(), 28u);
+  got.clear();
+  // The stream ended: what was unfinished is not joined to the next stream's first line.
+  EXPECT_TRUE(lines.feed("half", keep));
+  lines.reset();
+  EXPECT_TRUE(lines.feed("whole\n", keep));
+  EXPECT_EQ(got, (std::vector<std::string>{"whole"}));
+}
+
 TEST(EtcdUrl, Parses) {
   auto e = parse_etcd_url("etcd://127.0.0.1:2379,localhost:22379");
   ASSERT_TRUE(e.ok());

@@ -633,32 +633,49 @@ void WatchedEntries::drop_front() {
   ++from_;
 }
 
+bool StreamLines::feed(std::string_view piece,
+                       const std::function<void(std::string_view line)>& on_line) {
+  if (skipping_) {  // the rest of a line dropped in an earlier piece
+    const auto nl = piece.find('\n');
+    if (nl == std::string_view::npos) return true;
+    pending_.clear();
+    skipping_ = false;
+    piece.remove_prefix(nl + 1);
+  }
+  const std::size_t searched = pending_.size();  // holds no newline
+  pending_.append(piece);
+  std::size_t start = 0;
+  for (auto nl = pending_.find('\n', searched); nl != std::string::npos;
+       nl = pending_.find('\n', start)) {
+    on_line(std::string_view(pending_).substr(start, nl - start));
+    start = nl + 1;
+  }
+  pending_.erase(0, start);
+  if (pending_.size() <= max_line_) return true;
+  pending_.clear();
+  skipping_ = true;
+  return false;
+}
+
 void EtcdStorage::watch_loop() {
   // The stream's pieces are not its lines: a line (one watch response) can span many pieces.
-  constexpr std::size_t kMaxLine = 64u << 20;
-  std::string pending;
+  StreamLines lines(64u << 20);
   const bool entries = options_.watch_entries;
   watch(
       entries ? prefix() + "log/" : prefix() + "size",
       entries ? prefix() + "size" + std::string(1, '\0') : std::string(),
-      [this, &pending](std::string_view piece) {
+      [this, &lines](std::string_view piece) {
         bool wake = false;
         if (piece.empty()) {
-          pending.clear();  // the stream ended: a change may have happened while not watching
+          lines.reset();  // the stream ended: a change may have happened while not watching
           wake = true;
         } else {
-          const std::size_t searched = pending.size();  // holds no newline
-          pending.append(piece);
-          std::size_t start = 0;
-          for (auto nl = pending.find('\n', searched); nl != std::string::npos;
-               nl = pending.find('\n', start)) {
-            const std::string_view line = std::string_view(pending).substr(start, nl - start);
-            start = nl + 1;
-            if (line.find_first_not_of(" \r\t") == std::string_view::npos) continue;
+          const bool whole = lines.feed(piece, [this, &wake](std::string_view line) {
+            if (line.find_first_not_of(" \r\t") == std::string_view::npos) return;
             auto events = parse_watch_line(line, prefix());
             if (!events) {
               wake = true;  // unreadable: assume the log grew
-              continue;
+              return;
             }
             const auto size = events->size;
             note_watched(std::move(*events));
@@ -667,12 +684,8 @@ void EtcdStorage::watch_loop() {
             // that won instead, is skipped too: that append's lost compare makes the committer
             // catch up anyway.)
             if (size && *size > known_size_.load() && *size != own_target_.load()) wake = true;
-          }
-          pending.erase(0, start);
-          if (pending.size() > kMaxLine) {
-            pending.clear();
-            wake = true;
-          }
+          });
+          if (!whole) wake = true;  // a response past the bound was dropped: assume the log grew
         }
         if (!wake) return;
         MutexLock lock(listener_mu_);

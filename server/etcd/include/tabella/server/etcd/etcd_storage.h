@@ -89,6 +89,27 @@ class WatchedEntries {
   std::uint64_t size_ = 0;
 };
 
+// The lines ('\n') of a stream that arrives in pieces (a watch response can span many pieces,
+// and a piece can hold many responses). An unfinished line is held up to max_line bytes; past
+// that it is dropped, with the rest of it up to its newline, and the next line is read whole.
+class StreamLines {
+ public:
+  explicit StreamLines(std::size_t max_line) : max_line_(max_line) {}
+  // Calls on_line with every line this piece completes, without its newline. False when an
+  // unfinished line grew past max_line and was dropped.
+  bool feed(std::string_view piece, const std::function<void(std::string_view line)>& on_line);
+  // The stream ended: an unfinished line is forgotten.
+  void reset() {
+    pending_.clear();
+    skipping_ = false;
+  }
+
+ private:
+  std::size_t max_line_;
+  std::string pending_;
+  bool skipping_ = false;
+};
+
 struct EtcdOptions {
   std::vector<http::Url> endpoints;
   std::string origin;                        // the log origin: keys live under /tabella/<origin>/
