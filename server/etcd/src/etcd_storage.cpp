@@ -638,7 +638,6 @@ bool StreamLines::feed(std::string_view piece,
   if (skipping_) {  // the rest of a line dropped in an earlier piece
     const auto nl = piece.find('\n');
     if (nl == std::string_view::npos) return true;
-    pending_.clear();
     skipping_ = false;
     piece.remove_prefix(nl + 1);
   }
