@@ -353,6 +353,10 @@ struct Committer::Impl {
         for (auto& p : batch) p.done(*f);
         return;
       }
+      // A catch-up to a size read after the batch arrived (the yield's, or a confirming read
+      // below) leaves a copy that holds every entry committed before it: refusals made against
+      // it stand. Any other target (the watch's, a lost append's) may lag.
+      const bool current = known.has_value();
       Status st = timed_catch_up(known);
       known.reset();
       if (!st.ok()) {
@@ -376,7 +380,7 @@ struct Committer::Impl {
         continue;
       }
       bool last = options.remote == nullptr || attempt >= options.max_conflict_retries;
-      if (process_once(batch, last)) return;
+      if (process_once(batch, last, /*optimistic=*/false, current ? nullptr : &known)) return;
     }
   }
 
@@ -387,7 +391,14 @@ struct Committer::Impl {
   // refused, or the append fails for any reason, it returns false for a catch-up and a second
   // validation instead of answering. So does an entry the appender stored (submit_stored) that
   // the copy does not hold yet.
-  bool process_once(std::vector<Pending>& batch, bool last, bool optimistic = false) {
+  // `confirm` (cluster mode, a catch-up to a target that may lag: the watch's size, a lost
+  // append's): a pass that would answer with refusals and append nothing first reads the
+  // cluster's size (linearizable); if the log is longer than the copy, it returns false with
+  // that size in *confirm, for a catch-up there and a second validation. (An append that wins
+  // confirms the copy by itself: the compare on P size.) Without it a kiosk's next ballot could
+  // be refused as "not following" entries the watch had not delivered yet.
+  bool process_once(std::vector<Pending>& batch, bool last, bool optimistic = false,
+                    std::optional<std::uint64_t>* confirm = nullptr) {
     // Per request: the outcome to deliver after the commit. For accepted entries the index is
     // filled in from the storage's answer; for in-batch duplicates it points at the first copy.
     struct Slot {
@@ -448,6 +459,15 @@ struct Committer::Impl {
     }
 
     if (optimistic && entries.empty() && rejected > 0) return false;
+    if (confirm != nullptr && options.remote != nullptr && entries.empty() && rejected > 0 &&
+        base) {
+      auto cluster = options.remote->cluster_size();
+      if (!cluster) return false;  // unreadable: the next catch-up waits for the cluster
+      if (*cluster > *base) {
+        *confirm = *cluster;
+        return false;
+      }
+    }
     std::vector<std::uint64_t> positions;
     std::optional<Error> commit_error;
     if (!entries.empty()) {

@@ -468,6 +468,54 @@ Result<AppendOutcome> submit_and_wait(Committer& c, const std::string& e, bool s
   return done.get_future().get();
 }
 
+// A catch-up target that lags (the watch had not yet delivered the cluster's last entries):
+// a batch validated against that copy that would only be refused is not answered with the
+// refusal. The committer first reads the cluster's size, catches up to it and validates again.
+// Here catch_up_target() always answers the node's own size, as a watch that delivered nothing.
+TEST_F(EtcdCluster, ARefusalAgainstALaggingCatchUpIsCheckedAgainstTheClusterFirst) {
+  class LaggingRemote final : public RemoteLog {
+   public:
+    explicit LaggingRemote(EtcdStorage& s) : s_(s) {}
+    Result<std::uint64_t> cluster_size() override {
+      ++size_reads;
+      return s_.cluster_size();
+    }
+    Result<std::uint64_t> catch_up_target() override { return s_.size(); }
+    Result<std::vector<Bytes>> fetch_remote(std::size_t max) override {
+      return s_.fetch_remote(max);
+    }
+    Status apply_remote(std::uint64_t first, std::vector<Bytes> entries, BatchEffects fx) override {
+      return s_.apply_remote(first, std::move(entries), std::move(fx));
+    }
+    std::atomic<int> size_reads{0};
+
+   private:
+    EtcdStorage& s_;
+  };
+  auto s0 = open_node(0);
+  auto s1 = open_node(1);
+  StorageRemote r0(*s0);
+  LaggingRemote r1(*s1);
+  ChainHooks h0, h1;
+  Committer::Options o;
+  o.remote = &r0;
+  Committer c0(*s0, h0, o);
+  o.remote = &r1;
+  Committer c1(*s1, h1, o);
+  for (const char* e : {"k-0", "k-1"}) ASSERT_TRUE(submit_and_wait(c0, e).ok());
+  // Node 1's copy is empty and its catch-up target says so: "k-2" does not follow there.
+  auto k2 = submit_and_wait(c1, "k-2");
+  ASSERT_TRUE(k2.ok()) << "a refusal made against a lagging copy reached the client: "
+                       << k2.error().describe();
+  EXPECT_EQ(k2->index, 2u);
+  EXPECT_GE(r1.size_reads.load(), 1);
+  // A true refusal is still delivered, once the cluster confirms the copy: "k-9".
+  auto k9 = submit_and_wait(c1, "k-9");
+  ASSERT_FALSE(k9.ok());
+  EXPECT_EQ(k9.error().code, ErrorCode::kConflict);
+  EXPECT_NE(k9.error().message.find("does not follow"), std::string::npos);
+}
+
 // A node whose appends keep winning appends its next batch without asking the cluster its size
 // first: one etcd round trip per batch fewer (the compare on P size guards the append).
 TEST_F(EtcdCluster, AWinningAppenderAsksTheClusterNothingBeforeItsNextBatch) {
