@@ -331,7 +331,7 @@ class CostHooks final : public BatchHooks {
   static constexpr std::chrono::microseconds kRemoteCost{6000};
 };
 
-class StorageRemote final : public RemoteLog {
+class StorageRemote : public RemoteLog {
  public:
   explicit StorageRemote(EtcdStorage& s) : s_(s) {}
   Result<std::uint64_t> cluster_size() override {
@@ -473,21 +473,10 @@ Result<AppendOutcome> submit_and_wait(Committer& c, const std::string& e, bool s
 // refusal. The committer first reads the cluster's size, catches up to it and validates again.
 // Here catch_up_target() always answers the node's own size, as a watch that delivered nothing.
 TEST_F(EtcdCluster, ARefusalAgainstALaggingCatchUpIsCheckedAgainstTheClusterFirst) {
-  class LaggingRemote final : public RemoteLog {
+  class LaggingRemote final : public StorageRemote {
    public:
-    explicit LaggingRemote(EtcdStorage& s) : s_(s) {}
-    Result<std::uint64_t> cluster_size() override {
-      ++size_reads;
-      return s_.cluster_size();
-    }
+    explicit LaggingRemote(EtcdStorage& s) : StorageRemote(s), s_(s) {}
     Result<std::uint64_t> catch_up_target() override { return s_.size(); }
-    Result<std::vector<Bytes>> fetch_remote(std::size_t max) override {
-      return s_.fetch_remote(max);
-    }
-    Status apply_remote(std::uint64_t first, std::vector<Bytes> entries, BatchEffects fx) override {
-      return s_.apply_remote(first, std::move(entries), std::move(fx));
-    }
-    std::atomic<int> size_reads{0};
 
    private:
     EtcdStorage& s_;
