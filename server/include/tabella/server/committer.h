@@ -114,8 +114,9 @@ class RemoteLog {
   // The cluster log's size now (a linearizable read): what one catch-up goes to.
   virtual Result<std::uint64_t> cluster_size() = 0;
   // What one catch-up goes to: a size the cluster log had at some point no earlier than this
-  // node's last append attempt (e.g. the one a lost append's answer carried, saving a round
-  // trip). Entries appended since are left to the next append's compare.
+  // node's last append attempt (e.g. the one a lost append's answer carried, or the one the
+  // watch delivered, saving a round trip). It may lag the log: entries appended since are left
+  // to the next append's compare, and a pass that would only refuse reads cluster_size() first.
   virtual Result<std::uint64_t> catch_up_target() { return cluster_size(); }
   // Up to max_entries entries of the cluster log from the local size on (empty: caught up).
   virtual Result<std::vector<Bytes>> fetch_remote(std::size_t max_entries) = 0;
